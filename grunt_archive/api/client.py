@@ -1,0 +1,297 @@
+"""The one HTTP client every Halo service goes through.
+
+It owns what must be shared across services: the ``httpx.AsyncClient`` with
+its timeouts, one rate limiter and one bound on requests in flight, retries
+(tenacity) on 408, 429, 5xx and network errors that honour ``Retry-After``,
+and the tokens. It returns documents, never rows: nothing here knows SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+from grunt_archive.errors import (
+    AuthError,
+    MalformedResponseError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
+from grunt_archive.normalize.values import now_utc
+
+SPARTAN_HEADER = "x-343-authorization-spartan"
+CLEARANCE_HEADER = "343-clearance"
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A successful response: the body as received and its parsed JSON."""
+
+    path: str
+    body: str
+    data: Any
+    fetched_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Bring-your-own credentials. Their values never appear in messages or reprs."""
+
+    spartan: str
+    clearance: str | None = None
+
+    def __repr__(self) -> str:
+        return "Tokens(spartan=<hidden>, clearance=<hidden>)"
+
+    @classmethod
+    def from_env(cls) -> Tokens | None:
+        """Read ``GRUNT_ARCHIVE_SPARTAN_TOKEN`` and ``GRUNT_ARCHIVE_CLEARANCE``."""
+        spartan = os.environ.get("GRUNT_ARCHIVE_SPARTAN_TOKEN")
+        if not spartan:
+            return None
+        return cls(spartan, os.environ.get("GRUNT_ARCHIVE_CLEARANCE") or None)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try before giving up.
+
+    The defaults suit the real service; tests shrink the waits.
+    """
+
+    attempts: int = 8
+    base_wait: float = 0.5
+    max_wait: float = 30.0
+    max_retry_after: float = 120.0
+    not_found_attempts: int = 4
+    not_found_wait: float = 2.0
+    give_up_after: float = 600.0
+
+
+class RateLimiter:
+    """Spaces requests evenly at ``rps`` per second across every service (no bursts)."""
+
+    def __init__(self, rps: float | None) -> None:
+        self.interval = 1.0 / rps if rps else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the next request may start."""
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class _Transient(Exception):
+    """A failure worth another try: 408/429/5xx or a network error."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class HaloClient:
+    """An async client for the Halo Waypoint services.
+
+    Args:
+        tokens: the Spartan token (and clearance) to send.
+        api_base: when set, every request goes to ``{api_base}{path}`` instead
+            of the service's real host (``GRUNT_ARCHIVE_API_BASE``).
+        rps: requests per second across all services; None for no limit.
+        concurrency: requests in flight at most.
+        retry: the retry policy.
+        transport: an httpx transport (tests pass the simulator's ASGI app).
+        timeout: seconds for connect, read and write.
+
+    """
+
+    def __init__(
+        self,
+        tokens: Tokens,
+        *,
+        api_base: str | None = None,
+        rps: float | None = 5.0,
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.tokens = tokens
+        self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(rps)
+        self.slots = asyncio.Semaphore(max(1, concurrency))
+        self.requests: Counter[str] = Counter()
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=max(1, concurrency)),
+            headers={"Accept": "application/json", "User-Agent": "grunt-archive"},
+        )
+
+    async def __aenter__(self) -> HaloClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    @property
+    def request_count(self) -> int:
+        """Requests sent so far, retries included."""
+        return sum(self.requests.values())
+
+    def url(self, host: str, path: str) -> str:
+        """Return the URL of ``path`` on ``host``, or on the API base when one is set."""
+        return f"{self.api_base or host}{path}"
+
+    async def get(
+        self,
+        service: str,
+        host: str,
+        path: str,
+        params: list[tuple[str, str]] | None = None,
+        *,
+        clearance: bool = False,
+        retry_not_found: bool = False,
+    ) -> Document:
+        """GET ``path`` from ``host`` and return the parsed JSON document.
+
+        Raises:
+            AuthError: the token was refused (401/403).
+            NotFoundError: 404 (after retries when ``retry_not_found``).
+            ServiceUnavailableError: retries ran out.
+            MalformedResponseError: the body is not JSON.
+
+        """
+        not_found_left = self.retry.not_found_attempts - 1 if retry_not_found else 0
+
+        def should_retry(error: BaseException) -> bool:
+            nonlocal not_found_left
+            if isinstance(error, _Transient):
+                return True
+            if isinstance(error, NotFoundError) and not_found_left > 0:
+                not_found_left -= 1
+                return True
+            return False
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(should_retry),
+            wait=self._wait,
+            stop=(
+                stop_after_attempt(self.retry.attempts + self.retry.not_found_attempts)
+                | stop_after_delay(self.retry.give_up_after)
+            ),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._get_once(service, host, path, params, clearance)
+        except _Transient as error:
+            raise ServiceUnavailableError(
+                f"{service} kept failing for {path}: {error.reason}", path=path
+            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, NotFoundError):
+            return self.retry.not_found_wait
+        if isinstance(error, _Transient) and error.retry_after is not None:
+            return min(error.retry_after, self.retry.max_retry_after)
+        # Exponential backoff with full jitter keeps many clients from retrying in step.
+        ceiling = min(self.retry.max_wait, self.retry.base_wait * 2 ** (state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def _get_once(
+        self,
+        service: str,
+        host: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        clearance: bool,
+    ) -> Document:
+        headers = {SPARTAN_HEADER: self.tokens.spartan}
+        if clearance and self.tokens.clearance:
+            headers[CLEARANCE_HEADER] = self.tokens.clearance
+        request = self._http.build_request(
+            "GET", self.url(host, path), params=params, headers=headers
+        )
+        shown = request.url.raw_path.decode("ascii", "replace")
+        async with self.slots:
+            await self.limiter.wait()
+            self.requests[service] += 1
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as error:
+                raise _Transient(f"{type(error).__name__} talking to {service}") from None
+        status = response.status_code
+        if status in TRANSIENT_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Transient(f"HTTP {status}", retry_after)
+        if status in (401, 403):
+            raise AuthError(
+                f"{service} refused the Spartan token (HTTP {status}); it has probably expired: "
+                "set a fresh GRUNT_ARCHIVE_SPARTAN_TOKEN or run `grunt-archive auth login`"
+            )
+        if status == 404:
+            raise NotFoundError(f"{service} has no {shown} (HTTP 404)", status=404, path=shown)
+        if status >= 400:
+            raise ServiceUnavailableError(
+                f"{service} answered HTTP {status} to {shown}", status, shown
+            )
+        body = response.text
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise MalformedResponseError(
+                f"{service} sent a body that is not JSON for {shown}", status=status, path=shown
+            ) from None
+        return Document(path=shown, body=body, data=data, fetched_at=now_utc())

@@ -1,0 +1,199 @@
+"""The `grunt-archive` command: parses options, calls one library function, reports.
+
+Exit codes (see `errors.py`): 0 done, 1 unexpected error, 2 bad usage,
+3 partial (some matches pending), 4 sign-in, 5 already running, 6 archive
+unusable, 7 Halo service failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grunt_archive.api import Tokens
+from grunt_archive.db import default_db_path
+from grunt_archive.errors import GruntArchiveError, PartialSyncError
+from grunt_archive.simulator.command import simulate
+from grunt_archive.sync import SyncOptions
+
+
+class ArchiveGroup(click.Group):
+    """A click group that turns our errors into one line and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, reporting `GruntArchiveError` without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except GruntArchiveError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--db PATH`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Archive file. Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data directory.",
+    )(command)
+
+
+def resolve_db(db_path: Path | None) -> Path:
+    """Return the archive path, creating the default data directory when it is used."""
+    if db_path is not None:
+        return db_path
+    path = default_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="grunt-archive")
+def cli() -> None:
+    """Keep a Halo Infinite player's whole match history in a SQLite archive you own.
+
+    Example: grunt-archive sync --player "xuid(2533274800000001)"
+    """
+
+
+@cli.command()
+@db_option
+@click.option("--player", "players", multiple=True, metavar="ID",
+              help="xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
+              "Default: every tracked player, else the signed-in player.")
+@click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Requests in flight at most.")
+@click.option("--rps", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Requests per second across all services.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option("--spartan-token", envvar="GRUNT_ARCHIVE_SPARTAN_TOKEN", metavar="TOKEN",
+              help="Bring-your-own x-343-authorization-spartan token "
+              "[env: GRUNT_ARCHIVE_SPARTAN_TOKEN].")
+@click.option("--clearance", envvar="GRUNT_ARCHIVE_CLEARANCE", metavar="ID",
+              help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].")
+@click.option("--api-base", envvar="GRUNT_ARCHIVE_API_BASE", metavar="URL",
+              help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].")
+def sync(db_path: Path | None, players: tuple[str, ...], full: bool, limit: int | None,
+         concurrency: int, rps: float, as_json: bool, quiet: bool, spartan_token: str | None,
+         clearance: str | None, api_base: str | None) -> None:
+    """Archive every match the archive does not have yet, newest first.
+
+    The first run walks each player's whole history; later runs stop at the
+    first page of matches already archived. An interrupted run resumes where
+    it stopped. Exits 3 when some matches stay pending for the next run.
+
+    Example: grunt-archive sync --player "xuid(2533274800000001)" --json
+    """
+    from grunt_archive.progress import TerminalProgress
+    from grunt_archive.runner import ClientSettings, run_sync
+
+    tokens = Tokens(spartan_token, clearance) if spartan_token else None
+    settings = ClientSettings(tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency)
+    progress = None if (quiet or as_json) else TerminalProgress()
+    report = run_sync(resolve_db(db_path), settings, SyncOptions(players, full, limit), progress)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    elif not quiet:
+        click.echo(f"Archived {report.matches_added} new match(es) for {len(report.players)} "
+                   f"player(s) in {report.seconds:.1f}s with {report.requests} request(s).")
+    if report.outcome == "partial":
+        raise PartialSyncError(f"{len(report.pending)} match(es) left pending for the next run: "
+                               + ", ".join(report.pending[:5]), pending=report.pending)
+
+
+@cli.command()
+@db_option
+def reparse(db_path: Path | None) -> None:
+    """Rebuild every normalized table from the stored raw responses, with no network.
+
+    Example: grunt-archive reparse --db halo.db
+    """
+    from grunt_archive.runner import run_reparse
+
+    rebuilt, broken = run_reparse(resolve_db(db_path))
+    click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
+    for key in broken:
+        click.echo(f"Skipped raw document {key}: it no longer parses.", err=True)
+
+
+@cli.group()
+def db() -> None:
+    """Alembic migrations of the archive.
+
+    Example: grunt-archive db upgrade --db halo.db
+    """
+
+
+@db.command("upgrade")
+@db_option
+def db_upgrade(db_path: Path | None) -> None:
+    """Apply pending migrations (sync does this by itself).
+
+    Example: grunt-archive db upgrade
+    """
+    from grunt_archive.runner import run_upgrade
+
+    before, after = run_upgrade(resolve_db(db_path))
+    click.echo(f"Archive at revision {after}" + ("" if before == after else f" (was {before})."))
+
+
+@db.command("current")
+@db_option
+def db_current(db_path: Path | None) -> None:
+    """Print the archive's migration revision and the newest one this program knows.
+
+    Example: grunt-archive db current
+    """
+    from grunt_archive.runner import archive_revision
+
+    current, head = archive_revision(resolve_db(db_path))
+    click.echo(f"{current or 'empty'} (head: {head})")
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
+def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> None:
+    """Browse the archive in Datasette, read-only, on 127.0.0.1 by default.
+
+    Example: grunt-archive serve --port 8001 --open
+    """
+    from grunt_archive.serve import serve as serve_archive
+
+    serve_archive(resolve_db(db_path), host, port, open_browser)
+
+
+@cli.command()
+@db_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option("--matches", type=click.IntRange(1, 5000), default=300, show_default=True,
+              help="Matches in the simulated player's history.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
+def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> None:
+    """Simulate the Halo services, archive a demo player, and serve the result.
+
+    The demo archive defaults to demo.db in the user data directory.
+
+    Example: grunt-archive demo --open
+    """
+    from grunt_archive.demo import run_demo
+
+    path = db_path or resolve_db(None).with_name("demo.db")
+    run_demo(path, port=port, matches=matches, open_browser=open_browser)
+
+
+cli.add_command(simulate)

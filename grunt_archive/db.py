@@ -1,0 +1,161 @@
+"""Opening an archive: the SQLite file, its pragmas, and its alembic migrations.
+
+An archive is a SQLite file whose ``alembic_version`` names a revision of our
+``migrations/``. Anything else (a text file, someone else's database, an
+archive from a newer grunt-archive) is refused before a single byte is
+written.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_db_path() -> Path:
+    """Return ``$GRUNT_ARCHIVE_DB``, else ``halo.db`` in the platform's user data directory."""
+    configured = os.environ.get("GRUNT_ARCHIVE_DB")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir("grunt-archive")) / "halo.db"
+
+
+def migrations_dir() -> Path:
+    """Return the alembic script directory: packaged in a wheel, top-level in a checkout."""
+    packaged = PACKAGE_DIR / "_migrations"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """Return an alembic ``Config`` for our migrations, without an ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    return config
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets `serve` and `query` read while a sync writes; NORMAL sync is
+    # crash-safe in WAL mode (a killed process never corrupts the file).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(path: Path) -> Engine:
+    """Return an engine for the SQLite file at ``path`` with the archive's pragmas."""
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def _check_file(path: Path, create: bool) -> None:
+    if not path.parent.is_dir():
+        raise ArchiveError(f"directory {path.parent} does not exist")
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a directory, not an archive file")
+    if not path.exists():
+        if not create:
+            raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as error:
+        raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
+    if header and header != b"SQLite format 3\x00":
+        raise NotAnArchiveError(f"{path} is not a SQLite database")
+
+
+def _check_revision(engine: Engine, path: Path) -> None:
+    """Refuse a database that is not ours, or that a newer grunt-archive upgraded."""
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            current = MigrationContext.configure(connection).get_current_revision()
+    except DatabaseError as error:
+        raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error.orig})") from None
+    if current is None:
+        if tables - {"alembic_version"}:
+            raise NotAnArchiveError(
+                f"{path} is a SQLite database, but not a grunt-archive archive; refusing to touch it"
+            )
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script.get_revision(current)
+    except Exception:  # alembic raises several kinds for an unknown revision
+        raise ArchiveTooNewError(
+            f"{path} was written by a newer grunt-archive (revision {current}); upgrade grunt-archive"
+        ) from None
+
+
+def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Engine:
+    """Open the archive at ``path``, applying pending migrations when ``upgrade``.
+
+    Raises:
+        ArchiveError: the directory is missing, the file unreadable or read-only.
+        NotAnArchiveError: the file is not SQLite, or not made by grunt-archive.
+        ArchiveTooNewError: a newer grunt-archive has upgraded it.
+
+    """
+    path = Path(path)
+    _check_file(path, create)
+    engine = make_engine(path)
+    try:
+        _check_revision(engine, path)
+        if upgrade:
+            upgrade_archive(engine)
+    except ArchiveError:
+        engine.dispose()
+        raise
+    except OperationalError as error:
+        engine.dispose()
+        raise ArchiveError(f"cannot open {path}: {error.orig}") from None
+    return engine
+
+
+def upgrade_archive(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` in one transaction."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the archive's alembic revision, or None for an empty file."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """Return the newest revision this version of grunt-archive knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@contextmanager
+def archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Iterator[Engine]:
+    """Open the archive for the duration of a ``with`` block, then dispose of it."""
+    engine = open_archive(path, upgrade=upgrade, create=create)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

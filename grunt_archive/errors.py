@@ -1,0 +1,93 @@
+"""Every error grunt-archive raises on purpose, and the exit code each one means.
+
+The tree::
+
+    GruntArchiveError                 exit 1   anything else we saw coming
+    ├── UsageError                    exit 2   a bad flag, a malformed player id
+    ├── PartialSyncError              exit 3   some matches archived, others left pending
+    ├── AuthError                     exit 4   no token, or the service refused it
+    ├── AlreadyRunningError           exit 5   another sync holds this archive
+    ├── ArchiveError                  exit 6   the database file cannot be used
+    │   ├── NotAnArchiveError                  a SQLite file some other program made
+    │   └── ArchiveTooNewError                 written by a newer grunt-archive
+    └── ApiError                      exit 7   the Halo services failed us
+        ├── ServiceUnavailableError            retries ran out (429, 5xx, network)
+        ├── NotFoundError                      404 that outlasted its retries
+        └── MalformedResponseError             a body that is not the JSON we expect
+
+The CLI catches only `GruntArchiveError`, prints its message on one line and
+exits with its `exit_code`. Messages never contain tokens.
+"""
+
+from __future__ import annotations
+
+
+class GruntArchiveError(Exception):
+    """Base class of every error grunt-archive raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(GruntArchiveError):
+    """The command line or a setting is wrong."""
+
+    exit_code = 2
+
+
+class PartialSyncError(GruntArchiveError):
+    """A sync archived what it could but left some matches pending."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, pending: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.pending = pending or []
+
+
+class AuthError(GruntArchiveError):
+    """There is no usable Spartan token, or the service rejected it."""
+
+    exit_code = 4
+
+
+class AlreadyRunningError(GruntArchiveError):
+    """Another sync is writing to the same archive."""
+
+    exit_code = 5
+
+
+class ArchiveError(GruntArchiveError):
+    """The archive file is missing, unreadable, locked or not writable."""
+
+    exit_code = 6
+
+
+class NotAnArchiveError(ArchiveError):
+    """The file is a database, but not one grunt-archive made."""
+
+
+class ArchiveTooNewError(ArchiveError):
+    """The archive was upgraded by a newer grunt-archive than this one."""
+
+
+class ApiError(GruntArchiveError):
+    """A Halo service answered with something we could not use."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, status: int | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.path = path
+
+
+class ServiceUnavailableError(ApiError):
+    """Retries ran out on 408, 429, 5xx or network errors."""
+
+
+class NotFoundError(ApiError):
+    """The service answered 404 (after any retries the endpoint deserves)."""
+
+
+class MalformedResponseError(ApiError):
+    """The body was not JSON, or not the shape the endpoint promises."""

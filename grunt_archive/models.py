@@ -1,0 +1,541 @@
+"""The archive's tables, as sqlmodel models.
+
+Column names follow the API by a fixed rule (INTERFACE.md): an API field
+becomes its snake_case name, an ISO-8601 duration becomes REAL seconds in a
+``*_seconds`` column, and timestamps are ISO-8601 text in UTC. Stat fields
+shared by several tables live in the data-model bases (``CoreStatsFields`` and
+one ``*Fields`` class per mode block); table models only add their keys.
+
+The alembic migrations in ``migrations/`` create exactly this schema; a test
+checks that they agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, MetaData
+from sqlmodel import Field, SQLModel
+
+# Constraint names are part of the schema that migrations manage, so they must
+# be deterministic before any table is declared.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+# --- shared field sets -------------------------------------------------------
+
+
+class CoreStatsFields(SQLModel):
+    """Every number of a ``CoreStats`` block (medals and personal scores go to their own tables)."""
+
+    score: int | None = None
+    personal_score: int | None = None
+    rounds_won: int | None = None
+    rounds_lost: int | None = None
+    rounds_tied: int | None = None
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    kda: float | None = None
+    suicides: int | None = None
+    betrayals: int | None = None
+    average_life_duration_seconds: float | None = None
+    grenade_kills: int | None = None
+    headshot_kills: int | None = None
+    melee_kills: int | None = None
+    power_weapon_kills: int | None = None
+    shots_fired: int | None = None
+    shots_hit: int | None = None
+    accuracy: float | None = None
+    damage_dealt: int | None = None
+    damage_taken: int | None = None
+    callout_assists: int | None = None
+    vehicle_destroys: int | None = None
+    driver_assists: int | None = None
+    hijacks: int | None = None
+    emp_assists: int | None = None
+    max_killing_spree: int | None = None
+    deprecated_damage_dealt: float | None = None
+    deprecated_damage_taken: float | None = None
+    spawns: int | None = None
+    objectives_completed: int | None = None
+
+
+class PvpStatsFields(SQLModel):
+    """``PvpStats``: kills, deaths and assists against other players."""
+
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    kda: float | None = None
+
+
+class PveStatsFields(SQLModel):
+    """``PveStats``: Firefight kills by enemy class."""
+
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    kda: float | None = None
+    marine_kills: int | None = None
+    grunt_kills: int | None = None
+    jackal_kills: int | None = None
+    elite_kills: int | None = None
+    brute_kills: int | None = None
+    hunter_kills: int | None = None
+    skimmer_kills: int | None = None
+    sentinel_kills: int | None = None
+    boss_kills: int | None = None
+
+
+class CaptureTheFlagStatsFields(SQLModel):
+    """``CaptureTheFlagStats``."""
+
+    flag_capture_assists: int | None = None
+    flag_captures: int | None = None
+    flag_carriers_killed: int | None = None
+    flag_grabs: int | None = None
+    flag_returners_killed: int | None = None
+    flag_returns: int | None = None
+    flag_secures: int | None = None
+    flag_steals: int | None = None
+    kills_as_flag_carrier: int | None = None
+    kills_as_flag_returner: int | None = None
+    time_as_flag_carrier_seconds: float | None = None
+
+
+class OddballStatsFields(SQLModel):
+    """``OddballStats``."""
+
+    kills_as_skull_carrier: int | None = None
+    longest_time_as_skull_carrier_seconds: float | None = None
+    skull_carriers_killed: int | None = None
+    skull_grabs: int | None = None
+    time_as_skull_carrier_seconds: float | None = None
+    skull_scoring_ticks: int | None = None
+
+
+class ZonesStatsFields(SQLModel):
+    """``ZonesStats`` (Strongholds, King of the Hill), with the match-stats field names."""
+
+    stronghold_captures: int | None = None
+    stronghold_defensive_kills: int | None = None
+    stronghold_offensive_kills: int | None = None
+    stronghold_secures: int | None = None
+    stronghold_occupation_time_seconds: float | None = None
+    stronghold_scoring_ticks: int | None = None
+
+
+class EliminationStatsFields(SQLModel):
+    """``EliminationStats`` (Elimination, and Firefight's lives)."""
+
+    allies_revived: int | None = None
+    elimination_assists: int | None = None
+    eliminations: int | None = None
+    enemy_revives_denied: int | None = None
+    executions: int | None = None
+    kills_as_last_player_standing: int | None = None
+    last_players_standing_killed: int | None = None
+    rounds_survived: int | None = None
+    times_revived_by_ally: int | None = None
+    lives_remaining: int | None = None
+    elimination_order: int | None = None
+
+
+class ExtractionStatsFields(SQLModel):
+    """``ExtractionStats``."""
+
+    extraction_conversions_completed: int | None = None
+    extraction_conversions_denied: int | None = None
+    extraction_initiations_completed: int | None = None
+    extraction_initiations_denied: int | None = None
+    successful_extractions: int | None = None
+
+
+class InfectionStatsFields(SQLModel):
+    """``InfectionStats``."""
+
+    alphas_killed: int | None = None
+    spartans_infected: int | None = None
+    spartans_infected_as_alpha: int | None = None
+    kills_as_last_spartan_standing: int | None = None
+    last_spartans_standing_infected: int | None = None
+    rounds_as_alpha: int | None = None
+    rounds_as_last_spartan_standing: int | None = None
+    rounds_finished_as_infected: int | None = None
+    rounds_survived_as_spartan: int | None = None
+    rounds_survived_as_last_spartan_standing: int | None = None
+    time_as_last_spartan_standing_seconds: float | None = None
+    infected_killed: int | None = None
+
+
+class StockpileStatsFields(SQLModel):
+    """``StockpileStats``."""
+
+    kills_as_power_seed_carrier: int | None = None
+    power_seeds_deposited: int | None = None
+    power_seeds_stolen: int | None = None
+    power_seed_carriers_killed: int | None = None
+    time_as_power_seed_carrier_seconds: float | None = None
+    time_as_power_seed_driver_seconds: float | None = None
+
+
+class BombStatsFields(SQLModel):
+    """``BombStats`` (Assault)."""
+
+    bomb_carriers_killed: int | None = None
+    bomb_defusals: int | None = None
+    bomb_defusers_killed: int | None = None
+    bomb_detonations: int | None = None
+    bomb_pick_ups: int | None = None
+    bomb_plants: int | None = None
+    bomb_returns: int | None = None
+    kills_as_bomb_carrier: int | None = None
+    time_as_bomb_carrier_seconds: float | None = None
+
+
+class VipStatsFields(SQLModel):
+    """``VipStats`` (Escort)."""
+
+    kills_as_vip: int | None = None
+    longest_time_as_vip_seconds: float | None = None
+    max_killing_spree_as_vip: int | None = None
+    time_as_vip_seconds: float | None = None
+    times_selected_as_vip: int | None = None
+    vip_assists: int | None = None
+    vip_kills: int | None = None
+
+
+# --- matches -----------------------------------------------------------------
+
+
+class Match(SQLModel, table=True):
+    """One match, from ``MatchInfo``."""
+
+    __tablename__ = "matches"
+    __table_args__ = (Index("ix_matches_start_time", "start_time"),)
+
+    match_id: str = Field(primary_key=True)
+    start_time: str
+    end_time: str | None = None
+    duration_seconds: float | None = None
+    lifecycle_mode: int | None = None
+    game_variant_category: int | None = None
+    level_id: str | None = None
+    map_asset_id: str | None = None
+    map_version_id: str | None = None
+    game_variant_asset_id: str | None = None
+    game_variant_version_id: str | None = None
+    playlist_asset_id: str | None = None
+    playlist_version_id: str | None = None
+    map_mode_pair_asset_id: str | None = None
+    map_mode_pair_version_id: str | None = None
+    clearance_id: str | None = None
+    playlist_experience: int | None = None
+    season_id: str | None = None
+    playable_duration_seconds: float | None = None
+    teams_enabled: bool | None = None
+    team_scoring_enabled: bool | None = None
+    gameplay_interaction: int | None = None
+
+
+class MatchTeam(CoreStatsFields, table=True):
+    """A team in a match, with its total CoreStats."""
+
+    __tablename__ = "match_teams"
+
+    match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
+    team_id: int = Field(primary_key=True)
+    outcome: int | None = None
+    rank: int | None = None
+
+
+class Player(SQLModel, table=True):
+    """A player or bot ever seen in a match."""
+
+    __tablename__ = "players"
+
+    player_id: str = Field(primary_key=True)
+    gamertag: str | None = None
+    is_bot: bool = False
+
+
+class MatchPlayer(CoreStatsFields, table=True):
+    """A player's stats for one team they played on in a match (``PlayerTeamStats``)."""
+
+    __tablename__ = "match_players"
+    __table_args__ = (Index("ix_match_players_player_id", "player_id", "match_id"),)
+
+    match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    team_id: int = Field(primary_key=True)
+    player_type: int | None = None
+    bot_difficulty: int | None = None
+    last_team_id: int | None = None
+    outcome: int | None = None
+    rank: int | None = None
+    first_joined_time: str | None = None
+    last_leave_time: str | None = None
+    present_at_beginning: bool | None = None
+    joined_in_progress: bool | None = None
+    left_in_progress: bool | None = None
+    present_at_completion: bool | None = None
+    time_played_seconds: float | None = None
+    confirmed_participation: bool | None = None
+
+
+class PlayerKey(SQLModel):
+    """The key of a player-level row: player, team, match."""
+
+    match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    team_id: int = Field(primary_key=True)
+
+
+class TeamKey(SQLModel):
+    """The key of a team-level row: team, match."""
+
+    match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
+    team_id: int = Field(primary_key=True)
+
+
+class MedalAward(PlayerKey, table=True):
+    """A medal a player earned in a match, and how often."""
+
+    __tablename__ = "medal_awards"
+    __table_args__ = (Index("ix_medal_awards_medal_id", "medal_id"),)
+
+    medal_id: int = Field(primary_key=True)
+    count: int | None = None
+    total_personal_score_awarded: int | None = None
+
+
+class PersonalScoreAward(PlayerKey, table=True):
+    """A line of a player's personal score breakdown."""
+
+    __tablename__ = "personal_score_awards"
+
+    name_id: int = Field(primary_key=True)
+    count: int | None = None
+    total_personal_score_awarded: int | None = None
+
+
+# --- mode blocks, at player and team level -----------------------------------
+
+
+class PvpStats(PlayerKey, PvpStatsFields, table=True):
+    """A player's ``PvpStats``."""
+
+    __tablename__ = "pvp_stats"
+
+
+class TeamPvpStats(TeamKey, PvpStatsFields, table=True):
+    """A team's ``PvpStats``."""
+
+    __tablename__ = "team_pvp_stats"
+
+
+class PveStats(PlayerKey, PveStatsFields, table=True):
+    """A player's ``PveStats``."""
+
+    __tablename__ = "pve_stats"
+
+
+class TeamPveStats(TeamKey, PveStatsFields, table=True):
+    """A team's ``PveStats``."""
+
+    __tablename__ = "team_pve_stats"
+
+
+class CaptureTheFlagStats(PlayerKey, CaptureTheFlagStatsFields, table=True):
+    """A player's ``CaptureTheFlagStats``."""
+
+    __tablename__ = "capture_the_flag_stats"
+
+
+class TeamCaptureTheFlagStats(TeamKey, CaptureTheFlagStatsFields, table=True):
+    """A team's ``CaptureTheFlagStats``."""
+
+    __tablename__ = "team_capture_the_flag_stats"
+
+
+class OddballStats(PlayerKey, OddballStatsFields, table=True):
+    """A player's ``OddballStats``."""
+
+    __tablename__ = "oddball_stats"
+
+
+class TeamOddballStats(TeamKey, OddballStatsFields, table=True):
+    """A team's ``OddballStats``."""
+
+    __tablename__ = "team_oddball_stats"
+
+
+class ZonesStats(PlayerKey, ZonesStatsFields, table=True):
+    """A player's ``ZonesStats``."""
+
+    __tablename__ = "zones_stats"
+
+
+class TeamZonesStats(TeamKey, ZonesStatsFields, table=True):
+    """A team's ``ZonesStats``."""
+
+    __tablename__ = "team_zones_stats"
+
+
+class EliminationStats(PlayerKey, EliminationStatsFields, table=True):
+    """A player's ``EliminationStats``."""
+
+    __tablename__ = "elimination_stats"
+
+
+class TeamEliminationStats(TeamKey, EliminationStatsFields, table=True):
+    """A team's ``EliminationStats``."""
+
+    __tablename__ = "team_elimination_stats"
+
+
+class ExtractionStats(PlayerKey, ExtractionStatsFields, table=True):
+    """A player's ``ExtractionStats``."""
+
+    __tablename__ = "extraction_stats"
+
+
+class TeamExtractionStats(TeamKey, ExtractionStatsFields, table=True):
+    """A team's ``ExtractionStats``."""
+
+    __tablename__ = "team_extraction_stats"
+
+
+class InfectionStats(PlayerKey, InfectionStatsFields, table=True):
+    """A player's ``InfectionStats``."""
+
+    __tablename__ = "infection_stats"
+
+
+class TeamInfectionStats(TeamKey, InfectionStatsFields, table=True):
+    """A team's ``InfectionStats``."""
+
+    __tablename__ = "team_infection_stats"
+
+
+class StockpileStats(PlayerKey, StockpileStatsFields, table=True):
+    """A player's ``StockpileStats``."""
+
+    __tablename__ = "stockpile_stats"
+
+
+class TeamStockpileStats(TeamKey, StockpileStatsFields, table=True):
+    """A team's ``StockpileStats``."""
+
+    __tablename__ = "team_stockpile_stats"
+
+
+class BombStats(PlayerKey, BombStatsFields, table=True):
+    """A player's ``BombStats``."""
+
+    __tablename__ = "bomb_stats"
+
+
+class TeamBombStats(TeamKey, BombStatsFields, table=True):
+    """A team's ``BombStats``."""
+
+    __tablename__ = "team_bomb_stats"
+
+
+class VipStats(PlayerKey, VipStatsFields, table=True):
+    """A player's ``VipStats``."""
+
+    __tablename__ = "vip_stats"
+
+
+class TeamVipStats(TeamKey, VipStatsFields, table=True):
+    """A team's ``VipStats``."""
+
+    __tablename__ = "team_vip_stats"
+
+
+# --- sync bookkeeping --------------------------------------------------------
+
+
+class TrackedPlayer(SQLModel, table=True):
+    """A player whose history is archived, and how far the archive reaches.
+
+    Every match with ``oldest_start_time <= start_time <= newest_start_time``
+    is archived or pending. ``backfill_offset`` is the history offset where an
+    unfinished backfill resumes; ``history_complete`` says the walk has reached
+    the player's first match.
+    """
+
+    __tablename__ = "tracked_players"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    added_at: str
+    history_complete: bool = False
+    newest_start_time: str | None = None
+    oldest_start_time: str | None = None
+    backfill_offset: int = 0
+    last_synced_at: str | None = None
+
+
+class PendingMatch(SQLModel, table=True):
+    """A match seen in a history whose stats could not be archived yet."""
+
+    __tablename__ = "pending_matches"
+
+    match_id: str = Field(primary_key=True)
+    player_id: str | None = None
+    start_time: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    first_seen_at: str
+    last_attempt_at: str | None = None
+
+
+class RawResponse(SQLModel, table=True):
+    """A document exactly as the service sent it, so tables can be rebuilt offline."""
+
+    __tablename__ = "raw_responses"
+    __table_args__ = (Index("ix_raw_responses_kind_key", "kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    key: str
+    path: str
+    fetched_at: str
+    body: str
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of ``grunt-archive sync``: what it did and how it ended."""
+
+    __tablename__ = "sync_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: str
+    finished_at: str | None = None
+    outcome: str = "running"
+    players: str | None = None
+    requests: int = 0
+    matches_added: int = 0
+    pending: int = 0
+    failures: str | None = None
+    error: str | None = None
+
+
+class ApiDrift(SQLModel, table=True):
+    """A field or mode block the API sent that this version of the code does not know."""
+
+    __tablename__ = "api_drift"
+
+    table_name: str = Field(primary_key=True)
+    field: str = Field(primary_key=True)
+    first_seen_at: str
+    last_seen_at: str
+    example_match_id: str | None = None
+    occurrences: int = 0

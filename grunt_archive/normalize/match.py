@@ -1,0 +1,228 @@
+"""Match stats document (``/hi/matches/{id}/stats``) → rows of the match tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from grunt_archive.errors import MalformedResponseError
+from grunt_archive.normalize.values import (
+    duration_seconds,
+    is_duration,
+    snake_case,
+    utc_timestamp,
+)
+
+Row = dict[str, Any]
+Rows = dict[str, list[Row]]
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Fields whose values are ISO-8601 durations even when a document has them null.
+DURATION_FIELDS = frozenset(
+    {
+        "AverageLifeDuration",
+        "Duration",
+        "LongestTimeAsSkullCarrier",
+        "LongestTimeAsVip",
+        "PlayableDuration",
+        "StrongholdOccupationTime",
+        "TimeAsBombCarrier",
+        "TimeAsFlagCarrier",
+        "TimeAsLastSpartanStanding",
+        "TimeAsPowerSeedCarrier",
+        "TimeAsPowerSeedDriver",
+        "TimeAsSkullCarrier",
+        "TimeAsVip",
+        "TimePlayed",
+        "TotalZoneOccupationTime",
+    }
+)
+TIMESTAMP_FIELDS = frozenset({"StartTime", "EndTime", "FirstJoinedTime", "LastLeaveTime"})
+
+# MatchInfo asset references and the column prefix each one gets.
+ASSET_REFERENCES = {
+    "MapVariant": "map",
+    "UgcGameVariant": "game_variant",
+    "Playlist": "playlist",
+    "PlaylistMapModePair": "map_mode_pair",
+}
+# Lists inside CoreStats that become rows of their own tables.
+AWARD_LISTS = {
+    "Medals": ("medal_awards", "medal_id"),
+    "PersonalScores": ("personal_score_awards", "name_id"),
+}
+
+
+def match_rows(doc: Mapping[str, Any]) -> Rows:
+    """Turn a match stats document into rows for every match table.
+
+    Args:
+        doc: the parsed body of ``/hi/matches/{matchId}/stats``, of either era
+            (2022 documents list every mode block, null where it does not apply).
+
+    Returns:
+        ``{table: rows}`` for ``matches``, ``match_teams``, ``players``,
+        ``match_players``, ``medal_awards``, ``personal_score_awards`` and one
+        table per mode block (``pvp_stats``, ``team_pvp_stats``, …).
+
+    Raises:
+        MalformedResponseError: the document lacks a match id, its MatchInfo,
+            or has a value that breaks the naming rules (a bad duration).
+
+    """
+    if not isinstance(doc, Mapping):
+        raise MalformedResponseError("match stats document is not a JSON object")
+    match_id = doc.get("MatchId")
+    if not isinstance(match_id, str) or not GUID.match(match_id):
+        raise MalformedResponseError(f"match stats document has no valid MatchId: {match_id!r}")
+    match_id = match_id.lower()
+    info = doc.get("MatchInfo")
+    if not isinstance(info, Mapping) or not isinstance(info.get("StartTime"), str):
+        raise MalformedResponseError(f"match {match_id} has no MatchInfo.StartTime")
+    try:
+        return _rows(match_id, doc, info)
+    except KeyError as error:
+        raise MalformedResponseError(f"match {match_id}: missing field {error}") from None
+    except (ValueError, TypeError, AttributeError) as error:
+        raise MalformedResponseError(f"match {match_id}: {error}") from None
+
+
+def _rows(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Rows:
+    rows: Rows = {"matches": [_match_row(match_id, doc, info)], "match_teams": [], "players": []}
+    for team in _list(doc.get("Teams"), "Teams"):
+        key = {"match_id": match_id, "team_id": team["TeamId"]}
+        stats = team.get("Stats") or {}
+        team_row = {**key, "outcome": team.get("Outcome"), "rank": team.get("Rank")}
+        team_row.update(_scalars(stats.get("CoreStats") or {}, skip=AWARD_LISTS))
+        _extra(team, team_row, known={"TeamId", "Outcome", "Rank", "Stats"})
+        rows["match_teams"].append(team_row)
+        _add_blocks(rows, "team_", key, stats)
+    for player in _list(doc.get("Players"), "Players"):
+        _add_player(rows, match_id, player)
+    return rows
+
+
+def _match_row(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row:
+    row: Row = {"match_id": match_id}
+    for name, value in info.items():
+        if name in ASSET_REFERENCES:
+            prefix = ASSET_REFERENCES[name]
+            ref = value or {}
+            row[f"{prefix}_asset_id"] = ref.get("AssetId")
+            row[f"{prefix}_version_id"] = ref.get("VersionId")
+        else:
+            _put(row, name, value)
+    _extra(doc, row, known={"MatchId", "MatchInfo", "Teams", "Players"})
+    return row
+
+
+def _add_player(rows: Rows, match_id: str, player: Mapping[str, Any]) -> None:
+    player_id = player["PlayerId"]
+    if not isinstance(player_id, str) or not player_id:
+        raise ValueError(f"player id is not a string: {player_id!r}")
+    player_type = player.get("PlayerType")
+    rows["players"].append({"player_id": player_id, "is_bot": player_type == 2})
+    base: Row = {
+        "match_id": match_id,
+        "player_id": player_id,
+        "player_type": player_type,
+        "bot_difficulty": (player.get("BotAttributes") or {}).get("Difficulty"),
+        "last_team_id": player.get("LastTeamId"),
+        "outcome": player.get("Outcome"),
+        "rank": player.get("Rank"),
+    }
+    base.update(_scalars(player.get("ParticipationInfo") or {}))
+    _extra(
+        player,
+        base,
+        known={
+            "PlayerId",
+            "PlayerType",
+            "BotAttributes",
+            "LastTeamId",
+            "Outcome",
+            "Rank",
+            "ParticipationInfo",
+            "PlayerTeamStats",
+        },
+    )
+    team_stats = _list(player.get("PlayerTeamStats"), "PlayerTeamStats")
+    if not team_stats:
+        # A player listed with no stats still played: keep them on their last team.
+        rows.setdefault("match_players", []).append({**base, "team_id": player.get("LastTeamId")})
+        return
+    for entry in team_stats:
+        key = {"match_id": match_id, "player_id": player_id, "team_id": entry["TeamId"]}
+        stats = entry.get("Stats") or {}
+        core = stats.get("CoreStats") or {}
+        rows.setdefault("match_players", []).append(
+            {**base, "team_id": key["team_id"], **_scalars(core, skip=AWARD_LISTS)}
+        )
+        for list_name, (table, id_column) in AWARD_LISTS.items():
+            _add_awards(rows.setdefault(table, []), key, id_column, core.get(list_name))
+        _add_blocks(rows, "", key, stats)
+
+
+def _add_awards(out: list[Row], key: Row, id_column: str, awards: Any) -> None:
+    merged: dict[int, Row] = {}
+    for award in _list(awards, "awards"):
+        name_id = award["NameId"]
+        row = merged.get(name_id)
+        if row is None:
+            merged[name_id] = {
+                **key,
+                id_column: name_id,
+                "count": award.get("Count"),
+                "total_personal_score_awarded": award.get("TotalPersonalScoreAwarded"),
+            }
+        else:
+            # The same NameId twice is not known to happen; adding keeps every award.
+            row["count"] = (row["count"] or 0) + (award.get("Count") or 0)
+            row["total_personal_score_awarded"] = (row["total_personal_score_awarded"] or 0) + (
+                award.get("TotalPersonalScoreAwarded") or 0
+            )
+    out.extend(merged.values())
+
+
+def _add_blocks(rows: Rows, prefix: str, key: Row, stats: Mapping[str, Any]) -> None:
+    for name, block in stats.items():
+        if name == "CoreStats" or block is None:
+            continue
+        if not isinstance(block, Mapping):
+            raise ValueError(f"mode block {name} is not an object")
+        rows.setdefault(prefix + snake_case(name), []).append({**key, **_scalars(block)})
+
+
+def _scalars(block: Mapping[str, Any], skip: Mapping[str, Any] | frozenset = frozenset()) -> Row:
+    row: Row = {}
+    for name, value in block.items():
+        if name not in skip:
+            _put(row, name, value)
+    return row
+
+
+def _put(row: Row, name: str, value: Any) -> None:
+    """Store one API field in ``row`` under its column name, converting by the naming rule."""
+    if name in DURATION_FIELDS or (name not in TIMESTAMP_FIELDS and is_duration(value)):
+        row[snake_case(name) + "_seconds"] = duration_seconds(value)
+    elif name in TIMESTAMP_FIELDS:
+        row[snake_case(name)] = utc_timestamp(value)
+    else:
+        row[snake_case(name)] = value
+
+
+def _extra(source: Mapping[str, Any], row: Row, known: set[str]) -> None:
+    """Carry fields the code does not know into ``row``, so the store can report them."""
+    for name, value in source.items():
+        if name not in known:
+            _put(row, name, value)
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{what} is not a list")
+    return value

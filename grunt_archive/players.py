@@ -1,0 +1,52 @@
+"""Player identifiers as people type them: ``xuid(2533…)``, a bare xuid, or a gamertag."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from grunt_archive.errors import UsageError
+
+XUID = re.compile(r"^xuid\((\d{16})\)$", re.IGNORECASE)
+BARE_XUID = re.compile(r"^\d{16}$")
+# Classic gamertags: 1-15 letters, digits and spaces, starting with a letter;
+# modern ones may add a `#1234` suffix.
+GAMERTAG = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,14}(#\d{1,4})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerRef:
+    """A player as given on the command line: an xuid, or a gamertag to look up."""
+
+    xuid: str | None = None
+    gamertag: str | None = None
+
+    @property
+    def player_id(self) -> str | None:
+        """The archive's id for this player, ``xuid(…)``, when known without a lookup."""
+        return f"xuid({self.xuid})" if self.xuid else None
+
+
+def parse_player(text: str) -> PlayerRef:
+    """Parse ``xuid(2533274…)``, ``2533274…`` (16 digits) or a gamertag.
+
+    Raises:
+        UsageError: the text is none of those.
+
+    """
+    text = text.strip()
+    if match := XUID.match(text):
+        return PlayerRef(xuid=match.group(1))
+    if BARE_XUID.match(text):
+        return PlayerRef(xuid=text)
+    if text.lower().startswith("xuid(") or text.isdigit():
+        raise UsageError(f"malformed player id {text!r}: an xuid has 16 digits, as xuid(2533274…)")
+    if GAMERTAG.match(text) and "  " not in text:
+        return PlayerRef(gamertag=text)
+    raise UsageError(f"malformed player id {text!r}: expected xuid(…), 16 digits, or a gamertag")
+
+
+def xuid_of(player_id: str) -> str | None:
+    """Return the digits of ``xuid(…)``, or None for a bot or anything else."""
+    match = XUID.match(player_id)
+    return match.group(1) if match else None

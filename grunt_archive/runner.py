@@ -1,0 +1,89 @@
+"""The library entry points the CLI calls: each opens the archive, does one job, closes it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from grunt_archive.api import HaloClient, RetryPolicy, Tokens
+from grunt_archive.db import archive, current_revision, head_revision, upgrade_archive
+from grunt_archive.errors import AuthError
+from grunt_archive.lock import writer_lock
+from grunt_archive.reparse import reparse
+from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """How to reach the Halo services.
+
+    Attributes:
+        tokens: bring-your-own tokens; None when none were given.
+        api_base: send every request to this base URL (the simulator).
+        rps: requests per second across all services.
+        concurrency: requests in flight at most.
+        retry: retry policy; None for the defaults.
+        transport: an httpx transport, for tests running the simulator in-process.
+    """
+
+    tokens: Tokens | None = None
+    api_base: str | None = None
+    rps: float | None = 5.0
+    concurrency: int = 4
+    retry: RetryPolicy | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def client(self) -> HaloClient:
+        """Return a client, or say how to get a token when there is none."""
+        if self.tokens is None:
+            raise AuthError(
+                "no Spartan token: set GRUNT_ARCHIVE_SPARTAN_TOKEN (or --spartan-token), "
+                "or sign in with `grunt-archive auth login`"
+            )
+        return HaloClient(
+            self.tokens,
+            api_base=self.api_base,
+            rps=self.rps,
+            concurrency=self.concurrency,
+            retry=self.retry,
+            transport=self.transport,
+        )
+
+
+def run_sync(
+    db_path: Path,
+    settings: ClientSettings,
+    options: SyncOptions | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Sync the archive at ``db_path`` (created and migrated as needed)."""
+
+    async def go() -> SyncReport:
+        async with settings.client() as client:
+            return await sync(engine, client, options, progress)
+
+    with writer_lock(db_path), archive(db_path) as engine:
+        return asyncio.run(go())
+
+
+def run_reparse(db_path: Path) -> tuple[int, list[str]]:
+    """Rebuild the normalized tables of an existing archive from its raw responses."""
+    with writer_lock(db_path), archive(db_path, create=False) as engine:
+        return reparse(engine)
+
+
+def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
+    """Apply pending migrations; return the revisions before and after."""
+    with writer_lock(db_path), archive(db_path, upgrade=False) as engine:
+        before = current_revision(engine)
+        upgrade_archive(engine)
+        return before, current_revision(engine)
+
+
+def archive_revision(db_path: Path) -> tuple[str | None, str | None]:
+    """Return the archive's revision and the newest one this program knows."""
+    with archive(db_path, upgrade=False, create=False) as engine:
+        return current_revision(engine), head_revision()

@@ -1,0 +1,50 @@
+"""Datasette over an archive, with the packaged ``metadata.yml``."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datasette.app import Datasette
+
+from grunt_archive.db import PACKAGE_DIR, archive
+
+
+def metadata_path() -> Path:
+    """Return ``metadata.yml``: packaged in a wheel, top-level in a checkout."""
+    packaged = PACKAGE_DIR / "metadata.yml"
+    return packaged if packaged.is_file() else PACKAGE_DIR.parent / "metadata.yml"
+
+
+def load_metadata() -> dict[str, Any]:
+    """Return the Datasette metadata as a dict."""
+    return yaml.safe_load(metadata_path().read_text(encoding="utf-8")) or {}
+
+
+def datasette_for(db_path: Path) -> Datasette:
+    """Return a Datasette instance over the archive (opened read-only by Datasette).
+
+    The archive is opened (and migrated) first, so Datasette always sees the
+    current schema.
+    """
+    with archive(db_path):
+        pass
+    return Datasette(
+        [str(db_path)],
+        metadata=load_metadata(),
+        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500},
+    )
+
+
+def serve(db_path: Path, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> None:
+    """Serve the archive until interrupted."""
+    import uvicorn
+
+    app = datasette_for(db_path).app()
+    url = f"http://{host}:{port}/"
+    print(f"Serving {db_path} at {url}  (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,297 @@
+"""Writing documents into the archive: one transaction per match, upserts on natural keys.
+
+This module knows SQL and nothing of HTTP. A match is written whole or not at
+all: its raw document, every normalized row, the removal of any stale rows
+from an earlier copy, and its release from ``pending_matches`` share one
+transaction. Columns and tables the schema lacks are recorded in
+``api_drift`` instead of breaking the write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from grunt_archive.errors import MalformedResponseError
+from grunt_archive.models import metadata
+from grunt_archive.normalize import match_rows
+
+from grunt_archive.normalize.values import now_utc
+
+MATCH_STATS = "match_stats"
+MATCH_HISTORY = "match_history"
+
+_SCALARS = (str, int, float, bool, type(None))
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A response body as received, with what it is and where it came from."""
+
+    kind: str
+    key: str
+    path: str
+    fetched_at: str
+    body: str
+
+def _columns() -> dict[str, frozenset[str]]:
+    return {name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()}
+
+COLUMNS = _columns()
+# Every table a match's rows land in, other than `matches` and `players` themselves.
+MATCH_CHILD_TABLES = tuple(
+    sorted(
+        name
+        for name, columns in COLUMNS.items()
+        if "match_id" in columns and name not in {"matches", "pending_matches", "api_drift"}
+    )
+)
+_insert_sql: dict[tuple[str, tuple[str, ...], str], str] = {}
+
+def _sql(table: str, columns: tuple[str, ...], conflict: str) -> str:
+    key = (table, columns, conflict)
+    sql = _insert_sql.get(key)
+    if sql is None:
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
+        _insert_sql[key] = sql
+    return sql
+
+def _write(
+    connection: Connection, table: str, rows: list[dict[str, Any]], conflict: str = ""
+) -> list[tuple[str, str]]:
+    """Insert ``rows`` (grouped by their key sets) and return the unknown (table, field) pairs."""
+    known = COLUMNS.get(table)
+    if known is None:
+        fields = sorted({field for row in rows for field in row})
+        return [(table, "*")] + [(table, field) for field in fields]
+    drift: list[tuple[str, str]] = []
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        columns = tuple(row)
+        if not known.issuperset(columns):
+            drift.extend((table, field) for field in columns if field not in known)
+            columns = tuple(field for field in columns if field in known)
+        values = tuple(row[field] for field in columns)
+        for value in values:
+            if not isinstance(value, _SCALARS):
+                raise MalformedResponseError(f"{table} got a {type(value).__name__} value")
+        groups.setdefault(columns, []).append(values)
+    for columns, values in groups.items():
+        connection.exec_driver_sql(_sql(table, columns, conflict), values)
+    return drift
+
+def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        if updates
+        else "ON CONFLICT DO NOTHING"
+    )
+
+def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Replace everything the archive holds for one match with ``rows``.
+
+    The caller owns the transaction. Players are upserted without touching
+    the gamertags that enrichment fills in.
+    """
+    match = rows["matches"][0]
+    match_id = match["match_id"]
+    existed = connection.exec_driver_sql(
+        "SELECT 1 FROM matches WHERE match_id = ?", (match_id,)
+    ).first()
+    if existed:
+        for table in MATCH_CHILD_TABLES:
+            connection.exec_driver_sql(f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
+    drift = _write(
+        connection,
+        "players",
+        rows.get("players", []),
+        "ON CONFLICT (player_id) DO UPDATE SET is_bot = excluded.is_bot",
+    )
+    known = [c for c in match if c in COLUMNS["matches"]]
+    drift += _write(
+        connection, "matches", [match], _upsert_conflict("matches", ("match_id",), known)
+    )
+    for table, table_rows in rows.items():
+        if table not in ("matches", "players") and table_rows:
+            drift += _write(connection, table, table_rows)
+    if drift:
+        record_drift(connection, drift, match_id)
+
+def record_drift(connection: Connection, drift: list[tuple[str, str]], match_id: str) -> None:
+    """Count fields and blocks the schema does not know, so a person can see the API moving."""
+    now = now_utc()
+    connection.exec_driver_sql(
+        "INSERT INTO api_drift (table_name, field, first_seen_at, last_seen_at, example_match_id,"
+        " occurrences) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (table_name, field) DO UPDATE SET"
+        " last_seen_at = excluded.last_seen_at, occurrences = occurrences + 1",
+        [(table, field, now, now, match_id) for table, field in sorted(set(drift))],
+    )
+
+def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
+    """Archive one match stats document: raw body, normalized rows, pending release.
+
+    Runs in its own transaction (a savepoint when the caller already has one),
+    so the match is stored whole or not at all.
+
+    Returns:
+        The match id.
+
+    Raises:
+        MalformedResponseError: the document cannot be normalized; nothing is written.
+
+    """
+    rows = match_rows(document)
+    match_id = rows["matches"][0]["match_id"]
+    with connection.begin_nested() if connection.in_transaction() else connection.begin():
+        write_match_rows(connection, rows)
+        connection.exec_driver_sql(
+            "DELETE FROM raw_responses WHERE kind = ? AND key = ?", (MATCH_STATS, match_id)
+        )
+        save_raw(connection, raw)
+        connection.exec_driver_sql("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
+    return match_id
+
+def save_raw(connection: Connection, raw: RawDocument) -> None:
+    """Append a raw response (history pages are kept as a log, one row per fetch)."""
+    connection.exec_driver_sql(
+        "INSERT INTO raw_responses (kind, key, path, fetched_at, body) VALUES (?, ?, ?, ?, ?)",
+        (raw.kind, raw.key, raw.path, raw.fetched_at, raw.body),
+    )
+
+def archived_match_ids(connection: Connection, match_ids: Iterable[str]) -> set[str]:
+    """Return which of ``match_ids`` the archive already holds."""
+    ids = list(match_ids)
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    result = connection.exec_driver_sql(
+        f"SELECT match_id FROM matches WHERE match_id IN ({marks})", tuple(ids)
+    )
+    return {row[0] for row in result}
+
+# --- tracked players ---------------------------------------------------------
+
+@dataclass(slots=True)
+class TrackedState:
+    """How far a tracked player's archive reaches (see ``models.TrackedPlayer``)."""
+
+    player_id: str
+    history_complete: bool = False
+    newest_start_time: str | None = None
+    oldest_start_time: str | None = None
+    backfill_offset: int = 0
+
+def track_player(connection: Connection, player_id: str, gamertag: str | None = None) -> None:
+    """Start tracking ``player_id`` (a no-op when already tracked)."""
+    connection.exec_driver_sql(
+        "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0) ON CONFLICT (player_id)"
+        " DO UPDATE SET gamertag = coalesce(excluded.gamertag, players.gamertag)",
+        (player_id, gamertag),
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO tracked_players (player_id, added_at, history_complete, backfill_offset)"
+        " VALUES (?, ?, 0, 0) ON CONFLICT (player_id) DO NOTHING",
+        (player_id, now_utc()),
+    )
+
+def tracked_player_ids(connection: Connection) -> list[str]:
+    """Return every tracked player, in the order they were added."""
+    rows = connection.exec_driver_sql(
+        "SELECT player_id FROM tracked_players ORDER BY added_at, player_id"
+    )
+    return [row[0] for row in rows]
+
+def load_tracked(connection: Connection, player_id: str) -> TrackedState:
+    """Return the archive's reach for a tracked player."""
+    row = connection.exec_driver_sql(
+        "SELECT history_complete, newest_start_time, oldest_start_time, backfill_offset"
+        " FROM tracked_players WHERE player_id = ?",
+        (player_id,),
+    ).one()
+    return TrackedState(player_id, bool(row[0]), row[1], row[2], row[3])
+
+def save_tracked(connection: Connection, state: TrackedState) -> None:
+    """Record a tracked player's reach; call only once the matches it covers are stored."""
+    connection.exec_driver_sql(
+        "UPDATE tracked_players SET history_complete = ?, newest_start_time = ?,"
+        " oldest_start_time = ?, backfill_offset = ?, last_synced_at = ? WHERE player_id = ?",
+        (
+            state.history_complete,
+            state.newest_start_time,
+            state.oldest_start_time,
+            state.backfill_offset,
+            now_utc(),
+            state.player_id,
+        ),
+    )
+
+# --- pending matches and runs ------------------------------------------------
+
+def mark_pending(
+    connection: Connection,
+    match_id: str,
+    player_id: str | None,
+    start_time: str | None,
+    reason: str,
+) -> None:
+    """Remember a match whose stats could not be archived, to try again next run."""
+    now = now_utc()
+    connection.exec_driver_sql(
+        "INSERT INTO pending_matches (match_id, player_id, start_time, reason, attempts,"
+        " first_seen_at, last_attempt_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (match_id)"
+        " DO UPDATE SET reason = excluded.reason, attempts = attempts + 1,"
+        " last_attempt_at = excluded.last_attempt_at",
+        (match_id, player_id, start_time, reason, now, now),
+    )
+
+def pending_matches(connection: Connection) -> list[tuple[str, str | None, str | None]]:
+    """Return ``(match_id, player_id, start_time)`` of every pending match, newest first."""
+    rows = connection.exec_driver_sql(
+        "SELECT match_id, player_id, start_time FROM pending_matches ORDER BY start_time DESC"
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+def start_run(connection: Connection, players: list[str]) -> int:
+    """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted."""
+    connection.exec_driver_sql(
+        "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'"
+    )
+    result = connection.exec_driver_sql(
+        "INSERT INTO sync_runs (started_at, outcome, players, requests, matches_added, pending)"
+        " VALUES (?, 'running', ?, 0, 0, 0)",
+        (now_utc(), json.dumps(players)),
+    )
+    return int(result.lastrowid)
+
+def finish_run(
+    connection: Connection,
+    run_id: int,
+    *,
+    outcome: str,
+    requests: int,
+    matches_added: int,
+    pending: int,
+    failures: list[dict[str, Any]],
+    error: str | None = None,
+) -> None:
+    """Close a ``sync_runs`` row with what the run did."""
+    connection.exec_driver_sql(
+        "UPDATE sync_runs SET finished_at = ?, outcome = ?, requests = ?, matches_added = ?,"
+        " pending = ?, failures = ?, error = ? WHERE id = ?",
+        (
+            now_utc(),
+            outcome,
+            requests,
+            matches_added,
+            pending,
+            json.dumps(failures) if failures else None,
+            error,
+            run_id,
+        ),
+    )

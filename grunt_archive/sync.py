@@ -1,0 +1,456 @@
+"""The sync: walk each tracked player's history and archive every match not yet stored.
+
+How the archive's reach is kept (``tracked_players``): every match whose
+start time lies between ``oldest_start_time`` and ``newest_start_time`` is
+archived or pending. A run
+
+1. retries pending matches first;
+2. walks from the newest page down to ``newest_start_time`` (the head walk),
+   and only then moves ``newest_start_time`` up, so an interrupted head walk
+   is simply walked again;
+3. while the history is not complete, resumes the backfill at
+   ``backfill_offset``, committing the cursor after each page's matches are
+   stored, never before.
+
+New matches only push older ones to higher offsets, so a resumed backfill may
+re-read a few matches (deduplicated by id) but never skips one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine
+
+from grunt_archive import store
+from grunt_archive.api import HaloClient, ProfileService, StatsService
+from grunt_archive.api.stats import PAGE_SIZE
+from grunt_archive.errors import (
+    GruntArchiveError,
+    MalformedResponseError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UsageError,
+)
+from grunt_archive.normalize import history_entries
+from grunt_archive.normalize.history import HistoryEntry
+from grunt_archive.players import parse_player
+
+# Pages whose matches may be fetched while older pages are still being stored.
+LOOKAHEAD_PAGES = 2
+
+
+class Progress(Protocol):
+    """What the sync tells a progress display."""
+
+    def start(self, player_id: str, total: int | None) -> None:
+        """A player's walk begins; ``total`` matches are expected, if known."""
+
+    def advance(self, count: int = 1) -> None:
+        """``count`` more matches were handled."""
+
+    def finish(self) -> None:
+        """The player's walk ended."""
+
+
+class _NoProgress:
+    def start(self, player_id: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """What to sync.
+
+    Attributes:
+        players: player ids or gamertags as typed; empty means every tracked
+            player, or the signed-in player when none is tracked.
+        full: walk every player's whole history again, fetching whatever is missing.
+        limit: stop after this many new matches (the rest waits for the next run).
+
+    """
+
+    players: tuple[str, ...] = ()
+    full: bool = False
+    limit: int | None = None
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What a run did; ``to_json()`` is the ``--json`` summary."""
+
+    run_id: int
+    outcome: str = "ok"
+    players: list[str] = field(default_factory=list)
+    matches_added: int = 0
+    pending: list[str] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the summary as a JSON-ready dict."""
+        return {
+            "outcome": self.outcome,
+            "run_id": self.run_id,
+            "players": self.players,
+            "matches_added": self.matches_added,
+            "pending": self.pending,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "failures": self.failures,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    start: int
+    entries: list[HistoryEntry]
+
+    @property
+    def ended(self) -> bool:
+        return len(self.entries) < PAGE_SIZE
+
+
+class _Run:
+    """One sync run over one open connection (SQLite has one writer anyway)."""
+
+    def __init__(
+        self, connection: Connection, client: HaloClient, options: SyncOptions, progress: Progress
+    ) -> None:
+        self.connection = connection
+        self.client = client
+        self.stats = StatsService(client)
+        self.profile = ProfileService(client)
+        self.options = options
+        self.progress = progress
+        self.added = 0
+        self.launched = 0
+        self.failures: list[dict[str, str]] = []
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.handled: set[str] = set()
+
+    # --- players ---------------------------------------------------------
+
+    async def resolve_players(self) -> list[str]:
+        """Return the player ids to sync, tracking any that are new."""
+        if self.options.players:
+            ids = [await self._resolve(text) for text in self.options.players]
+        else:
+            ids = store.tracked_player_ids(self.connection)
+            if not ids:
+                me = (await self.profile.me()).data
+                ids = [self._track(f"xuid({me['xuid']})", me.get("gamertag"))]
+        return list(dict.fromkeys(ids))
+
+    async def _resolve(self, text: str) -> str:
+        ref = parse_player(text)
+        if ref.player_id:
+            return self._track(ref.player_id, None)
+        try:
+            user = (await self.profile.user_by_gamertag(ref.gamertag or "")).data
+        except NotFoundError:
+            raise UsageError(f"no Halo player has the gamertag {ref.gamertag!r}") from None
+        return self._track(f"xuid({user['xuid']})", user.get("gamertag"))
+
+    def _track(self, player_id: str, gamertag: str | None) -> str:
+        with self.connection.begin():
+            store.track_player(self.connection, player_id, gamertag)
+        return player_id
+
+    # --- matches ---------------------------------------------------------
+
+    async def retry_pending(self) -> None:
+        """Try every pending match again before walking any history."""
+        pending = store.pending_matches(self.connection)
+        tasks = [
+            self._launch(HistoryEntry(mid, start or "", None), pid) for mid, pid, start in pending
+        ]
+        await self._gather(tasks)
+
+    def _launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
+        task = self.in_flight.get(entry.match_id)
+        if task is None:
+            self.launched += 1
+            task = asyncio.create_task(self._archive_match(entry, player_id))
+            self.in_flight[entry.match_id] = task
+        return task
+
+    async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
+        try:
+            document = await self.stats.match_stats(entry.match_id)
+            raw = store.RawDocument(
+                store.MATCH_STATS, entry.match_id, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                store.save_match(self.connection, raw, document.data)
+            self.added += 1
+        except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
+            with self.connection.begin():
+                store.mark_pending(
+                    self.connection, entry.match_id, player_id, entry.start_time or None, str(error)
+                )
+            self.failures.append({"match_id": entry.match_id, "error": str(error)})
+            if isinstance(error, ServiceUnavailableError):
+                raise
+        finally:
+            self.handled.add(entry.match_id)
+            self.in_flight.pop(entry.match_id, None)
+            self.progress.advance()
+
+    async def _gather(self, tasks: list[asyncio.Task[None]]) -> None:
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    # --- history walks -----------------------------------------------------
+
+    async def _page(self, player_id: str, start: int) -> _Page:
+        document = await self.stats.match_history(player_id, start)
+        entries = history_entries(document.data)
+        with self.connection.begin():
+            store.save_raw(
+                self.connection,
+                store.RawDocument(
+                    store.MATCH_HISTORY,
+                    f"{player_id}?start={start}",
+                    document.path,
+                    document.fetched_at,
+                    document.body,
+                ),
+            )
+        return _Page(start, entries)
+
+    def _select(self, player_id: str, page: _Page) -> tuple[list[asyncio.Task[None]], bool]:
+        """Launch fetches for the page's unarchived matches; say whether the page is covered."""
+        ids = [entry.match_id for entry in page.entries]
+        archived = store.archived_match_ids(self.connection, ids)
+        tasks = []
+        for entry in page.entries:
+            if entry.match_id in archived or entry.match_id in self.handled:
+                continue
+            if entry.match_id not in self.in_flight and self._limit_reached():
+                return tasks, False
+            tasks.append(self._launch(entry, player_id))
+        return tasks, True
+
+    def _limit_reached(self) -> bool:
+        return self.options.limit is not None and self.launched >= self.options.limit
+
+    async def walk(
+        self,
+        player_id: str,
+        start: int,
+        stop_after: Callable[[_Page], bool],
+        commit: Callable[[_Page], None],
+    ) -> bool:
+        """Walk pages from ``start``, archiving what is missing, committing pages in order.
+
+        Returns:
+            True when the walk reached its end; False when ``--limit`` cut it short.
+
+        """
+        next_page: asyncio.Task[_Page] | None = asyncio.create_task(self._page(player_id, start))
+        uncommitted: deque[tuple[Awaitable[None], _Page]] = deque()
+        complete = True
+        try:
+            while next_page is not None:
+                page = await next_page
+                next_page = None
+                tasks, covered = self._select(player_id, page)
+                if not covered:
+                    complete = False
+                    await self._gather(tasks)
+                    break
+                if not (page.ended or stop_after(page) or self._limit_reached()):
+                    next_page = asyncio.create_task(self._page(player_id, page.start + PAGE_SIZE))
+                elif self._limit_reached() and not (page.ended or stop_after(page)):
+                    complete = False
+                uncommitted.append((self._gather(tasks), page))
+                while uncommitted and (len(uncommitted) > LOOKAHEAD_PAGES or next_page is None):
+                    gathering, done_page = uncommitted.popleft()
+                    await gathering
+                    with self.connection.begin():
+                        commit(done_page)
+        finally:
+            if next_page is not None:
+                next_page.cancel()
+            for gathering, _ in uncommitted:
+                if isinstance(gathering, asyncio.Future):
+                    gathering.cancel()
+                else:
+                    gathering.close()  # an un-awaited coroutine
+        return complete
+
+    async def sync_player(self, player_id: str) -> None:
+        """Bring one player's archive up to date."""
+        state = store.load_tracked(self.connection, player_id)
+        total = await self._expected_total(player_id, state)
+        self.progress.start(player_id, total)
+        try:
+            if self.options.full:
+                await self._full_walk(player_id, state)
+                return
+            if state.newest_start_time is not None:
+                if not await self._head_walk(player_id, state):
+                    return
+                if state.history_complete:
+                    return
+            await self._backfill(player_id, state)
+        finally:
+            self.progress.finish()
+
+    async def _expected_total(self, player_id: str, state: store.TrackedState) -> int | None:
+        # Only a first backfill is long enough to deserve a count request.
+        if state.newest_start_time is not None or self.options.limit is not None:
+            return None
+        try:
+            counts = (await self.stats.match_count(player_id)).data
+        except (NotFoundError, MalformedResponseError):
+            return None
+        total = counts.get("MatchesPlayedCount") if isinstance(counts, dict) else None
+        return total if isinstance(total, int) else None
+
+    async def _head_walk(self, player_id: str, state: store.TrackedState) -> bool:
+        bound = state.newest_start_time or ""
+        newest: list[str] = []
+
+        def reached_bound(page: _Page) -> bool:
+            return any(entry.start_time <= bound for entry in page.entries)
+
+        def commit(page: _Page) -> None:
+            newest.extend(entry.start_time for entry in page.entries[:1])
+
+        complete = await self.walk(player_id, 0, reached_bound, commit)
+        if complete:
+            if newest and newest[0] > bound:
+                state.newest_start_time = newest[0]
+            with self.connection.begin():
+                store.save_tracked(self.connection, state)
+        return complete
+
+    async def _backfill(self, player_id: str, state: store.TrackedState) -> None:
+        start = await self._backfill_start(player_id, state)
+
+        def commit(page: _Page) -> None:
+            times = [entry.start_time for entry in page.entries]
+            if times:
+                oldest = min(times)
+                if state.oldest_start_time is None or oldest < state.oldest_start_time:
+                    state.oldest_start_time = oldest
+                if state.newest_start_time is None:
+                    state.newest_start_time = max(times)
+            state.backfill_offset = page.start + len(page.entries)
+            state.history_complete = page.ended
+            store.save_tracked(self.connection, state)
+
+        await self.walk(player_id, start, lambda page: False, commit)
+
+    async def _backfill_start(self, player_id: str, state: store.TrackedState) -> int:
+        """Return where to resume, stepping back if matches vanished above the cursor."""
+        start = state.backfill_offset
+        oldest = state.oldest_start_time
+        while start > 0 and oldest is not None:
+            page = await self._page(player_id, start)
+            first = page.entries[0].start_time if page.entries else None
+            if first is not None and first >= oldest:
+                break
+            start = max(0, start - PAGE_SIZE)
+        return start
+
+    async def _full_walk(self, player_id: str, state: store.TrackedState) -> None:
+        times: list[str] = []
+        last: list[_Page] = []
+
+        def commit(page: _Page) -> None:
+            times.extend(entry.start_time for entry in page.entries)
+            last[:] = [page]
+
+        if await self.walk(player_id, 0, lambda page: False, commit):
+            if times:
+                state.newest_start_time = max(times)
+                state.oldest_start_time = min(times)
+            state.history_complete = True
+            state.backfill_offset = last[0].start + len(last[0].entries) if last else 0
+            with self.connection.begin():
+                store.save_tracked(self.connection, state)
+
+
+async def sync(
+    engine: Engine,
+    client: HaloClient,
+    options: SyncOptions | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Archive every missing match of the chosen players.
+
+    Returns:
+        The run's report, also written to ``sync_runs``; its ``outcome`` is
+        ``"partial"`` when some matches stay pending for the next run.
+
+    Raises:
+        GruntArchiveError: the run stopped (sign-in, service, archive errors);
+            everything stored before the error stays stored.
+
+    """
+    options = options or SyncOptions()
+    began = time.monotonic()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        run = _Run(connection, client, options, progress or _NoProgress())
+        with connection.begin():
+            run_id = store.start_run(connection, list(options.players))
+        report = SyncReport(run_id)
+        try:
+            report.players = await run.resolve_players()
+            await run.retry_pending()
+            for player_id in report.players:
+                if run._limit_reached():
+                    break
+                await run.sync_player(player_id)
+        except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
+            _finish(connection, run, report, began, "failed", str(error) or type(error).__name__)
+            raise
+        _finish(connection, run, report, began, "ok", None)
+    return report
+
+
+def _finish(
+    connection: Connection,
+    run: _Run,
+    report: SyncReport,
+    began: float,
+    outcome: str,
+    error: str | None,
+) -> None:
+    report.matches_added = run.added
+    report.requests = run.client.request_count
+    report.failures = run.failures
+    report.seconds = time.monotonic() - began
+    if connection.in_transaction():
+        connection.rollback()
+    report.pending = [match_id for match_id, _, _ in store.pending_matches(connection)]
+    if outcome == "ok" and report.pending:
+        outcome = "partial"
+    report.outcome = outcome
+    with connection.begin():
+        store.finish_run(
+            connection,
+            report.run_id,
+            outcome=outcome,
+            requests=report.requests,
+            matches_added=report.matches_added,
+            pending=len(report.pending),
+            failures=report.failures,
+            error=error,
+        )
