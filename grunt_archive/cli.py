@@ -67,27 +67,63 @@ def cli() -> None:
 
 @cli.command()
 @db_option
-@click.option("--player", "players", multiple=True, metavar="ID",
-              help="xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
-              "Default: every tracked player, else the signed-in player.")
+@click.option(
+    "--player",
+    "players",
+    multiple=True,
+    metavar="ID",
+    help="xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
+    "Default: every tracked player, else the signed-in player.",
+)
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Requests in flight at most.")
-@click.option("--rps", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Requests per second across all services.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--rps",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Requests per second across all services.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
-@click.option("--spartan-token", envvar="GRUNT_ARCHIVE_SPARTAN_TOKEN", metavar="TOKEN",
-              help="Bring-your-own x-343-authorization-spartan token "
-              "[env: GRUNT_ARCHIVE_SPARTAN_TOKEN].")
-@click.option("--clearance", envvar="GRUNT_ARCHIVE_CLEARANCE", metavar="ID",
-              help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].")
-@click.option("--api-base", envvar="GRUNT_ARCHIVE_API_BASE", metavar="URL",
-              help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].")
-def sync(db_path: Path | None, players: tuple[str, ...], full: bool, limit: int | None,
-         concurrency: int, rps: float, as_json: bool, quiet: bool, spartan_token: str | None,
-         clearance: str | None, api_base: str | None) -> None:
+@click.option(
+    "--spartan-token",
+    envvar="GRUNT_ARCHIVE_SPARTAN_TOKEN",
+    metavar="TOKEN",
+    help="Bring-your-own x-343-authorization-spartan token [env: GRUNT_ARCHIVE_SPARTAN_TOKEN].",
+)
+@click.option(
+    "--clearance",
+    envvar="GRUNT_ARCHIVE_CLEARANCE",
+    metavar="ID",
+    help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].",
+)
+@click.option(
+    "--api-base",
+    envvar="GRUNT_ARCHIVE_API_BASE",
+    metavar="URL",
+    help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
+)
+def sync(
+    db_path: Path | None,
+    players: tuple[str, ...],
+    full: bool,
+    limit: int | None,
+    concurrency: int,
+    rps: float,
+    as_json: bool,
+    quiet: bool,
+    spartan_token: str | None,
+    clearance: str | None,
+    api_base: str | None,
+) -> None:
     """Archive every match the archive does not have yet, newest first.
 
     The first run walks each player's whole history; later runs stop at the
@@ -106,11 +142,16 @@ def sync(db_path: Path | None, players: tuple[str, ...], full: bool, limit: int 
     if as_json:
         click.echo(json.dumps(report.to_json()))
     elif not quiet:
-        click.echo(f"Archived {report.matches_added} new match(es) for {len(report.players)} "
-                   f"player(s) in {report.seconds:.1f}s with {report.requests} request(s).")
+        click.echo(
+            f"Archived {report.matches_added} new match(es) for {len(report.players)} "
+            f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
+        )
     if report.outcome == "partial":
-        raise PartialSyncError(f"{len(report.pending)} match(es) left pending for the next run: "
-                               + ", ".join(report.pending[:5]), pending=report.pending)
+        raise PartialSyncError(
+            f"{len(report.pending)} match(es) left pending for the next run: "
+            + ", ".join(report.pending[:5]),
+            pending=report.pending,
+        )
 
 
 @cli.command()
@@ -180,8 +221,13 @@ def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> Non
 @cli.command()
 @db_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
-@click.option("--matches", type=click.IntRange(1, 5000), default=300, show_default=True,
-              help="Matches in the simulated player's history.")
+@click.option(
+    "--matches",
+    type=click.IntRange(1, 5000),
+    default=300,
+    show_default=True,
+    help="Matches in the simulated player's history.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
 def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> None:
     """Simulate the Halo services, archive a demo player, and serve the result.

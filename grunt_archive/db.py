@@ -95,7 +95,8 @@ def _check_revision(engine: Engine, path: Path) -> None:
     if current is None:
         if tables - {"alembic_version"}:
             raise NotAnArchiveError(
-                f"{path} is a SQLite database, but not a grunt-archive archive; refusing to touch it"
+                f"{path} is a SQLite database, but not a grunt-archive archive; "
+                "refusing to touch it"
             )
         return
     script = ScriptDirectory.from_config(alembic_config())
@@ -103,7 +104,8 @@ def _check_revision(engine: Engine, path: Path) -> None:
         script.get_revision(current)
     except Exception:  # alembic raises several kinds for an unknown revision
         raise ArchiveTooNewError(
-            f"{path} was written by a newer grunt-archive (revision {current}); upgrade grunt-archive"
+            f"{path} was written by a newer grunt-archive (revision {current}); "
+            "upgrade grunt-archive"
         ) from None
 
 

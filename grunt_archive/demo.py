@@ -12,7 +12,9 @@ from grunt_archive.simulator import SimulatorConfig, running_simulator
 from grunt_archive.sync import SyncOptions
 
 
-def run_demo(db_path: Path, port: int = 8001, matches: int = 300, open_browser: bool = False) -> None:
+def run_demo(
+    db_path: Path, port: int = 8001, matches: int = 300, open_browser: bool = False
+) -> None:
     """Start a simulator, archive its first player's history into ``db_path``, serve it.
 
     Everything runs in this process (the simulator on a background thread),
@@ -21,10 +23,13 @@ def run_demo(db_path: Path, port: int = 8001, matches: int = 300, open_browser: 
     config = SimulatorConfig(seed=7, players=3, matches=matches)
     with running_simulator(config) as (base_url, _simulator):
         print(f"Simulated Halo services at {base_url}", flush=True)
-        settings = ClientSettings(tokens=Tokens("v4=demo-token"), api_base=base_url, rps=None, concurrency=8)
+        settings = ClientSettings(
+            tokens=Tokens("v4=demo-token"), api_base=base_url, rps=None, concurrency=8
+        )
         report = run_sync(db_path, settings, SyncOptions(), TerminalProgress())
         print(
-            f"Archived {report.matches_added} matches of {', '.join(report.players)} into {db_path}",
+            f"Archived {report.matches_added} matches of "
+            f"{', '.join(report.players)} into {db_path}",
             flush=True,
         )
     serve(db_path, port=port, open_browser=open_browser)

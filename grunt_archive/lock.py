@@ -20,6 +20,7 @@ def writer_lock(db_path: Path) -> Iterator[None]:
 
     Raises:
         AlreadyRunningError: another process holds the lock.
+
     """
     lock_path = Path(f"{db_path}.lock")
     try:

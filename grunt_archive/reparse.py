@@ -20,6 +20,7 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     Returns:
         How many matches were rebuilt, and the ids of raw documents that no
         longer parse (they are left out of the tables and reported).
+
     """
     rebuilt = 0
     broken: list[str] = []

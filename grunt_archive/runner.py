@@ -27,6 +27,7 @@ class ClientSettings:
         concurrency: requests in flight at most.
         retry: retry policy; None for the defaults.
         transport: an httpx transport, for tests running the simulator in-process.
+
     """
 
     tokens: Tokens | None = None

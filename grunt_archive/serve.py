@@ -18,9 +18,16 @@ def metadata_path() -> Path:
     return packaged if packaged.is_file() else PACKAGE_DIR.parent / "metadata.yml"
 
 
-def load_metadata() -> dict[str, Any]:
-    """Return the Datasette metadata as a dict."""
-    return yaml.safe_load(metadata_path().read_text(encoding="utf-8")) or {}
+def load_metadata(database: str = "halo") -> dict[str, Any]:
+    """Return the Datasette metadata, its ``halo`` database entry renamed to ``database``.
+
+    Datasette names a database after its file, so ``demo.db`` is ``demo``.
+    """
+    metadata = yaml.safe_load(metadata_path().read_text(encoding="utf-8")) or {}
+    databases = metadata.get("databases") or {}
+    if "halo" in databases and database != "halo":
+        databases[database] = databases.pop("halo")
+    return metadata
 
 
 def datasette_for(db_path: Path) -> Datasette:
@@ -33,12 +40,14 @@ def datasette_for(db_path: Path) -> Datasette:
         pass
     return Datasette(
         [str(db_path)],
-        metadata=load_metadata(),
+        metadata=load_metadata(Path(db_path).stem),
         settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500},
     )
 
 
-def serve(db_path: Path, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> None:
+def serve(
+    db_path: Path, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False
+) -> None:
     """Serve the archive until interrupted."""
     import uvicorn
 

@@ -19,13 +19,13 @@ from sqlalchemy import Connection
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.models import metadata
 from grunt_archive.normalize import match_rows
-
 from grunt_archive.normalize.values import now_utc
 
 MATCH_STATS = "match_stats"
 MATCH_HISTORY = "match_history"
 
 _SCALARS = (str, int, float, bool, type(None))
+
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:
@@ -37,8 +37,10 @@ class RawDocument:
     fetched_at: str
     body: str
 
+
 def _columns() -> dict[str, frozenset[str]]:
     return {name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()}
+
 
 COLUMNS = _columns()
 # Every table a match's rows land in, other than `matches` and `players` themselves.
@@ -51,6 +53,7 @@ MATCH_CHILD_TABLES = tuple(
 )
 _insert_sql: dict[tuple[str, tuple[str, ...], str], str] = {}
 
+
 def _sql(table: str, columns: tuple[str, ...], conflict: str) -> str:
     key = (table, columns, conflict)
     sql = _insert_sql.get(key)
@@ -60,6 +63,7 @@ def _sql(table: str, columns: tuple[str, ...], conflict: str) -> str:
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
         _insert_sql[key] = sql
     return sql
+
 
 def _write(
     connection: Connection, table: str, rows: list[dict[str, Any]], conflict: str = ""
@@ -85,6 +89,7 @@ def _write(
         connection.exec_driver_sql(_sql(table, columns, conflict), values)
     return drift
 
+
 def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
     return (
@@ -92,6 +97,7 @@ def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -
         if updates
         else "ON CONFLICT DO NOTHING"
     )
+
 
 def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
     """Replace everything the archive holds for one match with ``rows``.
@@ -123,6 +129,7 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
     if drift:
         record_drift(connection, drift, match_id)
 
+
 def record_drift(connection: Connection, drift: list[tuple[str, str]], match_id: str) -> None:
     """Count fields and blocks the schema does not know, so a person can see the API moving."""
     now = now_utc()
@@ -132,6 +139,7 @@ def record_drift(connection: Connection, drift: list[tuple[str, str]], match_id:
         " last_seen_at = excluded.last_seen_at, occurrences = occurrences + 1",
         [(table, field, now, now, match_id) for table, field in sorted(set(drift))],
     )
+
 
 def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
     """Archive one match stats document: raw body, normalized rows, pending release.
@@ -157,12 +165,14 @@ def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
         connection.exec_driver_sql("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
     return match_id
 
+
 def save_raw(connection: Connection, raw: RawDocument) -> None:
     """Append a raw response (history pages are kept as a log, one row per fetch)."""
     connection.exec_driver_sql(
         "INSERT INTO raw_responses (kind, key, path, fetched_at, body) VALUES (?, ?, ?, ?, ?)",
         (raw.kind, raw.key, raw.path, raw.fetched_at, raw.body),
     )
+
 
 def archived_match_ids(connection: Connection, match_ids: Iterable[str]) -> set[str]:
     """Return which of ``match_ids`` the archive already holds."""
@@ -175,7 +185,9 @@ def archived_match_ids(connection: Connection, match_ids: Iterable[str]) -> set[
     )
     return {row[0] for row in result}
 
+
 # --- tracked players ---------------------------------------------------------
+
 
 @dataclass(slots=True)
 class TrackedState:
@@ -186,6 +198,7 @@ class TrackedState:
     newest_start_time: str | None = None
     oldest_start_time: str | None = None
     backfill_offset: int = 0
+
 
 def track_player(connection: Connection, player_id: str, gamertag: str | None = None) -> None:
     """Start tracking ``player_id`` (a no-op when already tracked)."""
@@ -200,12 +213,14 @@ def track_player(connection: Connection, player_id: str, gamertag: str | None = 
         (player_id, now_utc()),
     )
 
+
 def tracked_player_ids(connection: Connection) -> list[str]:
     """Return every tracked player, in the order they were added."""
     rows = connection.exec_driver_sql(
         "SELECT player_id FROM tracked_players ORDER BY added_at, player_id"
     )
     return [row[0] for row in rows]
+
 
 def load_tracked(connection: Connection, player_id: str) -> TrackedState:
     """Return the archive's reach for a tracked player."""
@@ -215,6 +230,7 @@ def load_tracked(connection: Connection, player_id: str) -> TrackedState:
         (player_id,),
     ).one()
     return TrackedState(player_id, bool(row[0]), row[1], row[2], row[3])
+
 
 def save_tracked(connection: Connection, state: TrackedState) -> None:
     """Record a tracked player's reach; call only once the matches it covers are stored."""
@@ -231,7 +247,9 @@ def save_tracked(connection: Connection, state: TrackedState) -> None:
         ),
     )
 
+
 # --- pending matches and runs ------------------------------------------------
+
 
 def mark_pending(
     connection: Connection,
@@ -250,12 +268,14 @@ def mark_pending(
         (match_id, player_id, start_time, reason, now, now),
     )
 
+
 def pending_matches(connection: Connection) -> list[tuple[str, str | None, str | None]]:
     """Return ``(match_id, player_id, start_time)`` of every pending match, newest first."""
     rows = connection.exec_driver_sql(
         "SELECT match_id, player_id, start_time FROM pending_matches ORDER BY start_time DESC"
     )
     return [(row[0], row[1], row[2]) for row in rows]
+
 
 def start_run(connection: Connection, players: list[str]) -> int:
     """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted."""
@@ -268,6 +288,7 @@ def start_run(connection: Connection, players: list[str]) -> int:
         (now_utc(), json.dumps(players)),
     )
     return int(result.lastrowid)
+
 
 def finish_run(
     connection: Connection,

@@ -49,13 +49,13 @@ class Progress(Protocol):
     """What the sync tells a progress display."""
 
     def start(self, player_id: str, total: int | None) -> None:
-        """A player's walk begins; ``total`` matches are expected, if known."""
+        """Begin a player's walk, expecting ``total`` matches when known."""
 
     def advance(self, count: int = 1) -> None:
-        """``count`` more matches were handled."""
+        """Count ``count`` more handled matches."""
 
     def finish(self) -> None:
-        """The player's walk ended."""
+        """End the player's walk."""
 
 
 class _NoProgress:

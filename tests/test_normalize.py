@@ -80,11 +80,16 @@ def test_fixture_2022_era_blocks():
     # Null blocks of the 2022 format make no rows; the one that applies does.
     block_tables = {t for t in rows if t.endswith("_stats")}
     assert block_tables == {"oddball_stats", "team_oddball_stats"}
-    assert [r["longest_time_as_skull_carrier_seconds"] for r in rows["oddball_stats"]] == [20.0, 40.1]
+    assert [r["longest_time_as_skull_carrier_seconds"] for r in rows["oddball_stats"]] == [
+        20.0,
+        40.1,
+    ]
     assert all("objectives_completed" not in r for r in rows["match_players"])
 
 
-@pytest.mark.parametrize("path", MATCH_SAMPLES + sorted(FIXTURES.glob("match_*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", MATCH_SAMPLES + sorted(FIXTURES.glob("match_*.json")), ids=lambda p: p.name
+)
 def test_every_match_document_matches_its_rows(path: Path):
     """Each row's values equal the document's, found by the naming rule independently."""
     doc = load_json(path)
@@ -95,16 +100,32 @@ def test_every_match_document_matches_its_rows(path: Path):
     assert rows["matches"][0]["start_time"] == utc_timestamp(doc["MatchInfo"]["StartTime"])
     assert rows["matches"][0]["duration_seconds"] == duration_seconds(doc["MatchInfo"]["Duration"])
     players = {(r["player_id"], r["team_id"]): r for r in rows["match_players"]}
-    medals = {(r["player_id"], r["team_id"], r["medal_id"]): r for r in rows.get("medal_awards", [])}
+    medals = {
+        (r["player_id"], r["team_id"], r["medal_id"]): r for r in rows.get("medal_awards", [])
+    }
     expected_medals = 0
     for player in doc["Players"]:
         for entry in player["PlayerTeamStats"]:
             row = players[(player["PlayerId"], entry["TeamId"])]
             core = entry["Stats"]["CoreStats"]
-            for field in ("Kills", "Deaths", "Assists", "KDA", "Accuracy", "ShotsFired", "ShotsHit",
-                          "DamageDealt", "DamageTaken", "PersonalScore", "Score", "MaxKillingSpree"):
+            for field in (
+                "Kills",
+                "Deaths",
+                "Assists",
+                "KDA",
+                "Accuracy",
+                "ShotsFired",
+                "ShotsHit",
+                "DamageDealt",
+                "DamageTaken",
+                "PersonalScore",
+                "Score",
+                "MaxKillingSpree",
+            ):
                 assert row[snake_case(field)] == core[field], (path.name, field)
-            assert row["average_life_duration_seconds"] == duration_seconds(core["AverageLifeDuration"])
+            assert row["average_life_duration_seconds"] == duration_seconds(
+                core["AverageLifeDuration"]
+            )
             assert row["outcome"] == player["Outcome"]
             for medal in core["Medals"]:
                 expected_medals += 1
@@ -184,7 +205,9 @@ def test_values():
     assert snake_case("AverageKDA") == "average_kda"
     assert snake_case("BombPickUps") == "bomb_pick_ups"
     assert duration_seconds("PT18M31.2141873S") == 1111.2141873
-    assert duration_seconds("P17DT10H55M53.7685509S") == 17 * 86400 + 10 * 3600 + 55 * 60 + 53.7685509
+    assert (
+        duration_seconds("P17DT10H55M53.7685509S") == 17 * 86400 + 10 * 3600 + 55 * 60 + 53.7685509
+    )
     assert duration_seconds("PT0S") == 0.0
     assert duration_seconds(None) is None
     for bad in ("PT", "P", "12", "PTxS"):

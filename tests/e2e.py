@@ -1,0 +1,85 @@
+"""Helpers for end-to-end tests: a started simulator process and the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+TOKEN = "v4=e2e-secret-spartan-token"
+
+
+@dataclass
+class SimulatorProcess:
+    """A `grunt-archive simulate` process and its base URL."""
+
+    process: subprocess.Popen
+    url: str
+
+    def state(self) -> dict:
+        with urllib.request.urlopen(f"{self.url}/_simulator/state", timeout=10) as response:
+            return json.load(response)
+
+    def post(self, path: str) -> object:
+        request = urllib.request.Request(f"{self.url}{path}", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def counts(self) -> dict[str, int]:
+        return self.state()["counts"]
+
+    def players(self) -> list[dict]:
+        return self.state()["players"]
+
+
+@contextmanager
+def simulator_process(*options: str) -> Iterator[SimulatorProcess]:
+    """Start `grunt-archive simulate --port 0 OPTIONS…` and stop it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grunt_archive", "simulate", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # blocks until the server is listening, or exits
+        if "listening on " not in line:
+            raise RuntimeError(f"simulator did not start: {line!r} {process.stderr.read()}")
+        yield SimulatorProcess(process, line.rsplit(" ", 1)[-1].strip())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def cli(
+    *args: str,
+    db: Path | None = None,
+    api_base: str | None = None,
+    token: str | None = TOKEN,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    """Run `python -m grunt_archive ARGS…` and return the finished process."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+    environment["GRUNT_ARCHIVE_RETRY_SCALE"] = "0.01"
+    if db is not None:
+        environment["GRUNT_ARCHIVE_DB"] = str(db)
+    if api_base is not None:
+        environment["GRUNT_ARCHIVE_API_BASE"] = api_base
+    if token is not None:
+        environment["GRUNT_ARCHIVE_SPARTAN_TOKEN"] = token
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "grunt_archive", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )

@@ -1,0 +1,180 @@
+"""End to end: the real CLI in a subprocess against a started simulator process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import TOKEN, cli, simulator_process
+
+pytestmark = pytest.mark.slow
+
+
+def count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchone()[0]
+
+
+def distinct_matches(sim) -> int:
+    return len({m for p in sim.players() for m in p["matches"]})
+
+
+def test_backfill_then_no_op_resync(db_path):
+    with simulator_process("--seed", "11", "--players", "2", "--matches", "60") as sim:
+        players = [p["player_id"] for p in sim.players()]
+        result = cli(
+            "sync",
+            "--json",
+            *[a for p in players for a in ("--player", p)],
+            db=db_path,
+            api_base=sim.url,
+        )
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["outcome"] == "ok"
+        assert summary["matches_added"] == distinct_matches(sim)
+        assert count(db_path, "SELECT count(*) FROM matches") == distinct_matches(sim)
+        # Shared matches were fetched once.
+        assert sim.counts()["stats"] == distinct_matches(sim)
+
+        sim.post("/_simulator/reset-counts")
+        result = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["matches_added"] == 0
+        counts = sim.counts()
+        assert counts.get("history") == len(players)
+        assert counts.get("stats", 0) == 0
+
+        # New play shows up on the next run, and only it is fetched.
+        new = sim.post(f"/_simulator/play?player={players[0]}&matches=3")
+        sim.post("/_simulator/reset-counts")
+        result = cli("sync", "--quiet", db=db_path, api_base=sim.url)
+        assert result.returncode == 0 and result.stdout == ""
+        assert sim.counts()["stats"] == len(new["match_ids"] if isinstance(new, dict) else new)
+
+
+def test_interrupted_backfill_resumes(db_path):
+    with simulator_process("--seed", "12", "--players", "1", "--matches", "70") as sim:
+        first = cli("sync", "--limit", "30", "--json", db=db_path, api_base=sim.url)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["matches_added"] == 30
+        rest = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert json.loads(rest.stdout)["matches_added"] == 40
+        assert count(db_path, "SELECT count(*) FROM matches") == 70
+        assert count(db_path, "SELECT history_complete FROM tracked_players") == 1
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        ("--fail-429", "0.3", "--retry-after", "0.01"),
+        ("--fail-429", "0.3", "--no-retry-after"),
+        ("--fail-5xx", "0.2"),
+        ("--stats-404", "2"),
+    ],
+    ids=["429-retry-after", "429-bare", "5xx", "stats-404-then-ok"],
+)
+def test_transient_faults_archive_everything(db_path, faults):
+    with simulator_process("--seed", "13", "--players", "1", "--matches", "40", *faults) as sim:
+        result = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert result.returncode == 0, result.stderr
+        assert count(db_path, "SELECT count(*) FROM matches") == 40
+
+
+def test_malformed_body_leaves_one_match_pending_exit_3(db_path):
+    with simulator_process(
+        "--seed", "14", "--players", "1", "--matches", "30", "--malformed-matches", "1"
+    ) as sim:
+        result = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert result.returncode == 3
+        summary = json.loads(result.stdout)
+        assert summary["outcome"] == "partial" and len(summary["pending"]) == 1
+        assert summary["pending"][0] in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert count(db_path, "SELECT count(*) FROM matches") == 29
+
+
+def test_lasting_404_is_pending_and_fetched_first_next_run(db_path):
+    with simulator_process(
+        "--seed", "15", "--players", "1", "--matches", "10", "--stats-404", "4"
+    ) as sim:
+        result = cli("sync", db=db_path, api_base=sim.url)
+        assert result.returncode == 3, result.stderr
+        assert count(db_path, "SELECT count(*) FROM pending_matches") == 10
+        result = cli("sync", db=db_path, api_base=sim.url)
+        assert result.returncode == 0, result.stderr
+        assert count(db_path, "SELECT count(*) FROM matches") == 10
+
+
+def test_expired_token_exit_4_and_nothing_leaks(db_path):
+    with simulator_process(
+        "--seed", "16", "--players", "1", "--matches", "60", "--token-requests", "20"
+    ) as sim:
+        result = cli("sync", db=db_path, api_base=sim.url)
+        assert result.returncode == 4
+        assert "auth login" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert TOKEN not in result.stderr + result.stdout
+    assert TOKEN.encode() not in db_path.read_bytes()
+
+
+def test_missing_token_is_a_sign_in_error(db_path):
+    result = cli("sync", db=db_path, api_base="http://127.0.0.1:9", token=None)
+    assert result.returncode == 4
+    assert "GRUNT_ARCHIVE_SPARTAN_TOKEN" in result.stderr
+
+
+def test_unreachable_service_exit_7(db_path):
+    result = cli(
+        "sync", "--player", "xuid(2533274800000001)", db=db_path, api_base="http://127.0.0.1:9"
+    )
+    assert result.returncode == 7, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "player", ["xuid(123)", "12345", "not a valid gamertag!!", "xuid(abcdefghijklmnop)"]
+)
+def test_malformed_player_id_exit_2(db_path, player):
+    result = cli("sync", "--player", player, db=db_path, api_base="http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert "malformed player id" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_flag_exit_2(db_path):
+    assert cli("sync", "--concurrency", "0", db=db_path).returncode == 2
+    assert cli("sync", "--no-such-flag", db=db_path).returncode == 2
+
+
+def test_foreign_files_exit_6_untouched(tmp_path):
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    result = cli("sync", db=notes, api_base="http://127.0.0.1:9")
+    assert result.returncode == 6 and "not a SQLite database" in result.stderr
+    assert notes.read_text() == "not a database"
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE t (x)")
+    before = other.read_bytes()
+    result = cli("db", "upgrade", db=other)
+    assert result.returncode == 6 and "not a grunt-archive archive" in result.stderr
+    assert other.read_bytes() == before
+
+    result = cli("sync", db=tmp_path / "missing" / "halo.db", api_base="http://127.0.0.1:9")
+    assert result.returncode == 6 and "does not exist" in result.stderr
+
+
+def test_db_upgrade_current_and_reparse(db_path):
+    assert cli("db", "upgrade", db=db_path).returncode == 0
+    current = cli("db", "current", db=db_path)
+    assert current.returncode == 0 and current.stdout.startswith("0001")
+    with simulator_process("--seed", "17", "--players", "1", "--matches", "20") as sim:
+        assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
+    result = cli("reparse", db=db_path)
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilt 20 match(es)" in result.stdout

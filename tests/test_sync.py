@@ -1,0 +1,223 @@
+"""The sync engine against the simulator in-process: the walk, resumes, dedupe, faults."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.errors import AuthError
+from grunt_archive.normalize import match_rows
+from grunt_archive.runner import ClientSettings, run_reparse, run_sync
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import MATCH_CHILD_TABLES
+from grunt_archive.sync import SyncOptions
+
+FAST = RetryPolicy(
+    attempts=6, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
+)
+
+
+def settings(sim: Simulator, token: str = "v4=test-token") -> ClientSettings:
+    return ClientSettings(
+        tokens=Tokens(token, "clearance-id"),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=8,
+        retry=FAST,
+        transport=httpx.ASGITransport(app=sim.app),
+    )
+
+
+def sync(db: Path, sim: Simulator, *players: str, **options):
+    return run_sync(db, settings(sim), SyncOptions(tuple(players), **options))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def archived_ids(db: Path) -> set[str]:
+    return {r[0] for r in rows(db, "SELECT match_id FROM matches")}
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    tables = [*MATCH_CHILD_TABLES, "matches", "players"]
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in tables}
+
+
+def all_history(sim: Simulator, players=None) -> set[str]:
+    return {m for p in (players or sim.player_ids) for m in sim.history(p)}
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    return Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+
+
+def test_full_backfill_archives_every_match_with_the_documents_values(sim, db_path):
+    report = sync(db_path, sim, *sim.player_ids)
+    assert report.outcome == "ok"
+    expected = all_history(sim)
+    assert archived_ids(db_path) == expected
+    assert report.matches_added == len(expected)
+    # Shared matches are fetched once: one stats request per distinct match.
+    assert sim.counts["stats"] == len(expected)
+    # Every value stored equals the document the service sent.
+    for match_id in sorted(expected)[:40]:
+        want = match_rows(sim.stats_document(match_id))
+        for table, want_rows in want.items():
+            if table == "players":
+                continue
+            columns = list(want_rows[0])
+            got = rows(
+                db_path, f"SELECT {', '.join(columns)} FROM {table} WHERE match_id = '{match_id}'"
+            )
+            assert sorted(got, key=repr) == sorted(
+                (tuple(r.get(c) for c in columns) for r in want_rows), key=repr
+            ), (match_id, table)
+    tracked = rows(db_path, "SELECT history_complete, backfill_offset FROM tracked_players")
+    assert all(complete == 1 for complete, _ in tracked)
+
+
+def test_no_op_resync_costs_one_history_request_per_player(sim, db_path):
+    sync(db_path, sim, *sim.player_ids)
+    before = dump(db_path)
+    sim.reset_counts()
+    report = sync(db_path, sim)
+    assert report.matches_added == 0
+    assert sim.counts["history"] == len(sim.player_ids)
+    assert sim.counts["stats"] == 0
+    assert sum(v for k, v in sim.counts.items() if not k.startswith("fault")) == len(sim.player_ids)
+    assert dump(db_path) == before
+
+
+def test_new_matches_are_fetched_and_nothing_else(sim, db_path):
+    player = sim.player_ids[0]
+    sync(db_path, sim, player)
+    new = sim.play(player, 30)
+    sim.reset_counts()
+    report = sync(db_path, sim, player)
+    assert report.matches_added == 30
+    assert set(new) <= archived_ids(db_path)
+    assert sim.counts["stats"] == 30
+    assert sim.counts["history"] == 2  # 30 new matches span two pages
+
+
+def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, tmp_path):
+    player = sim.player_ids[0]
+    reference = tmp_path / "reference.db"
+    sync(reference, Simulator(SimulatorConfig(seed=3, players=3, matches=80)), player)
+
+    interrupted = tmp_path / "interrupted.db"
+    for _ in range(10):
+        report = sync(interrupted, sim, player, limit=17)
+        if report.matches_added == 0:
+            break
+    assert archived_ids(interrupted) == set(sim.history(player))
+    assert dump(interrupted) == dump(reference)
+    assert rows(interrupted, "SELECT history_complete FROM tracked_players") == [(1,)]
+
+
+def test_backfill_resumes_after_new_matches_arrive_between_runs(sim, db_path):
+    player = sim.player_ids[0]
+    sync(db_path, sim, player, limit=40)
+    sim.play(player, 7)
+    sync(db_path, sim, player)
+    assert archived_ids(db_path) == set(sim.history(player))
+
+
+def test_offsets_drifting_mid_walk_lose_nothing(db_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=2, matches=120, arrivals=2))
+    player = sim.player_ids[0]
+    sync(db_path, sim, player)
+    sync(db_path, sim, player)  # picks up the matches that arrived during the first walk
+    assert archived_ids(db_path) >= set(sim.history(player)) - set(sim.history(player)[:2])
+    sim_after = set(sim.history(player))
+    sync(db_path, sim, player)
+    assert archived_ids(db_path) >= sim_after - set(sim.history(player)[:2])
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"fail_429": 0.3, "retry_after": 0.001},
+        {"fail_429": 0.3, "retry_after": None},
+        {"fail_5xx": 0.2},
+        {"fail_429": 0.3, "fail_5xx": 0.1, "retry_after": 0.001},
+        {"stats_404": 2},
+    ],
+    ids=["429-retry-after", "429-bare", "5xx", "429+5xx", "stats-404-then-ok"],
+)
+def test_transient_faults_lose_nothing(faults, db_path):
+    sim = Simulator(SimulatorConfig(seed=9, players=2, matches=60, **faults))
+    report = sync(db_path, sim, *sim.player_ids)
+    assert report.outcome == "ok"
+    assert archived_ids(db_path) == all_history(sim)
+    clean = Simulator(SimulatorConfig(seed=9, players=2, matches=60))
+    other = db_path.with_name("clean.db")
+    sync(other, clean, *clean.player_ids)
+    assert dump(db_path) == dump(other)
+
+
+def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(db_path):
+    sim = Simulator(SimulatorConfig(seed=4, players=1, matches=30, stats_404=5))
+    report = sync(db_path, sim, sim.player_ids[0])
+    assert report.outcome == "partial"
+    assert set(report.pending) == set(sim.history(sim.player_ids[0]))
+    assert archived_ids(db_path) == set()
+    # By the next run every match has had its 404s (stats appeared late): pending go first.
+    sim.reset_counts()
+    report = sync(db_path, sim)
+    assert report.outcome == "ok" and report.pending == []
+    assert archived_ids(db_path) == set(sim.history(sim.player_ids[0]))
+    assert rows(db_path, "SELECT count(*) FROM pending_matches") == [(0,)]
+
+
+def test_a_malformed_match_is_pending_and_the_rest_archived(db_path):
+    sim = Simulator(SimulatorConfig(seed=6, players=1, matches=50, malformed_matches=1))
+    (bad,) = sim.malformed_match_ids
+    report = sync(db_path, sim, sim.player_ids[0])
+    assert report.outcome == "partial"
+    assert report.pending == [bad]
+    assert archived_ids(db_path) == set(sim.history(sim.player_ids[0])) - {bad}
+    assert rows(db_path, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
+
+
+def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(db_path):
+    sim = Simulator(SimulatorConfig(seed=8, players=1, matches=90, token_requests=40))
+    with pytest.raises(AuthError):
+        sync(db_path, sim, sim.player_ids[0])
+    partial = archived_ids(db_path)
+    assert 0 < len(partial) < 90
+    assert rows(db_path, "SELECT outcome FROM sync_runs") == [("failed",)]
+    fresh = Simulator(SimulatorConfig(seed=8, players=1, matches=90))
+    sync(db_path, fresh, fresh.player_ids[0])
+    assert archived_ids(db_path) == set(fresh.history(fresh.player_ids[0]))
+
+
+def test_with_no_player_the_signed_in_player_is_tracked(sim, db_path):
+    report = sync(db_path, sim)
+    assert report.players == [sim.player_ids[0]]
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == [(sim.player_ids[0],)]
+
+
+def test_a_gamertag_is_resolved_to_its_xuid(sim, db_path):
+    player = sim.player_ids[1]
+    report = sync(db_path, sim, sim.gamertag(player), limit=1)
+    assert report.players == [player]
+    assert rows(db_path, f"SELECT gamertag FROM players WHERE player_id = '{player}'") == [
+        (sim.gamertag(player),)
+    ]
+
+
+def test_reparse_equals_what_sync_wrote(sim, db_path):
+    sync(db_path, sim, *sim.player_ids)
+    before = dump(db_path)
+    rebuilt, broken = run_reparse(db_path)
+    assert rebuilt == len(all_history(sim)) and broken == []
+    assert dump(db_path) == before
