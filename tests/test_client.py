@@ -190,3 +190,30 @@ def test_concurrency_bound_is_respected():
 
     asyncio.run(go())
     assert peak == 3
+
+
+def test_a_401_mid_run_renews_the_token_once_and_carries_on():
+    class Renewing:
+        def __init__(self):
+            self.renewals = 0
+
+        async def current(self):
+            return Tokens("v4=old")
+
+        async def renew(self):
+            self.renewals += 1
+            return Tokens("v4=new")
+
+    def handler(request):
+        token = request.headers["x-343-authorization-spartan"]
+        return ok() if token == "v4=new" else httpx.Response(401)
+
+    source = Renewing()
+
+    async def go():
+        client = HaloClient(source, rps=None, retry=FAST, transport=httpx.MockTransport(handler))
+        async with client:
+            return await StatsService(client).match_stats(MATCH)
+
+    assert asyncio.run(go()).data == {"MatchId": "x"}
+    assert source.renewals == 1

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from tenacity import (
@@ -68,6 +68,33 @@ class Tokens:
         if not spartan:
             return None
         return cls(spartan, os.environ.get("GRUNT_ARCHIVE_CLEARANCE") or None)
+
+
+class TokenSource(Protocol):
+    """Where the client gets its tokens; a signed-in source can renew them."""
+
+    async def current(self) -> Tokens:
+        """Return tokens to send now (a source may renew them shortly before expiry)."""
+        ...
+
+    async def renew(self) -> Tokens | None:
+        """Return fresh tokens after the service refused the current ones, or None if it cannot."""
+        ...
+
+
+class StaticTokens:
+    """Bring-your-own tokens: sent as given, never renewed."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+
+    async def current(self) -> Tokens:
+        """Return the given tokens."""
+        return self.tokens
+
+    async def renew(self) -> Tokens | None:
+        """Return None: pasted tokens cannot be renewed."""
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +189,8 @@ class HaloClient:
     """An async client for the Halo Waypoint services.
 
     Args:
-        tokens: the Spartan token (and clearance) to send.
+        tokens: the Spartan token (and clearance) to send, or a source that
+            renews them (``auth login``'s store).
         api_base: when set, every request goes to ``{api_base}{path}`` instead
             of the service's real host (``GRUNT_ARCHIVE_API_BASE``).
         rps: requests per second across all services; None for no limit.
@@ -175,7 +203,7 @@ class HaloClient:
 
     def __init__(
         self,
-        tokens: Tokens,
+        tokens: Tokens | TokenSource,
         *,
         api_base: str | None = None,
         rps: float | None = 5.0,
@@ -184,7 +212,7 @@ class HaloClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self.tokens = tokens
+        self.tokens: TokenSource = StaticTokens(tokens) if isinstance(tokens, Tokens) else tokens
         self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
         self.retry = retry or RetryPolicy.from_env()
         self.limiter = RateLimiter(rps)
@@ -282,20 +310,40 @@ class HaloClient:
         params: list[tuple[str, str]] | None,
         clearance: bool,
     ) -> Document:
-        headers = {SPARTAN_HEADER: self.tokens.spartan}
-        if clearance and self.tokens.clearance:
-            headers[CLEARANCE_HEADER] = self.tokens.clearance
+        tokens = await self.tokens.current()
+        response = await self._send(service, host, path, params, clearance, tokens)
+        if response.status_code == 401:
+            # A token can expire mid-run: renew once, then try the request again.
+            renewed = await self.tokens.renew()
+            if renewed is not None:
+                response = await self._send(service, host, path, params, clearance, renewed)
+        return self._document(service, response)
+
+    async def _send(
+        self,
+        service: str,
+        host: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        clearance: bool,
+        tokens: Tokens,
+    ) -> httpx.Response:
+        headers = {SPARTAN_HEADER: tokens.spartan}
+        if clearance and tokens.clearance:
+            headers[CLEARANCE_HEADER] = tokens.clearance
         request = self._http.build_request(
             "GET", self.url(host, path), params=params, headers=headers
         )
-        shown = request.url.raw_path.decode("ascii", "replace")
         async with self.slots:
             await self.limiter.wait()
             self.requests[service] += 1
             try:
-                response = await self._http.send(request)
+                return await self._http.send(request)
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
+
+    def _document(self, service: str, response: httpx.Response) -> Document:
+        shown = response.request.url.raw_path.decode("ascii", "replace")
         status = response.status_code
         if status in TRANSIENT_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
