@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.models import metadata
@@ -104,7 +105,19 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
 
     The caller owns the transaction. Players are upserted without touching
     the gamertags that enrichment fills in.
+
+    Raises:
+        MalformedResponseError: the rows break the schema (a duplicate key, a
+            number too large); the caller's transaction must be rolled back.
     """
+    try:
+        _write_match_rows(connection, rows)
+    except (IntegrityError, OverflowError) as error:
+        reason = getattr(error, "orig", error)
+        raise MalformedResponseError(f"match document breaks the archive's schema: {reason}") from None
+
+
+def _write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
     match = rows["matches"][0]
     match_id = match["match_id"]
     existed = connection.exec_driver_sql(
