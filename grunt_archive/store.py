@@ -109,12 +109,15 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
     Raises:
         MalformedResponseError: the rows break the schema (a duplicate key, a
             number too large); the caller's transaction must be rolled back.
+
     """
     try:
         _write_match_rows(connection, rows)
     except (IntegrityError, OverflowError) as error:
         reason = getattr(error, "orig", error)
-        raise MalformedResponseError(f"match document breaks the archive's schema: {reason}") from None
+        raise MalformedResponseError(
+            f"match document breaks the archive's schema: {reason}"
+        ) from None
 
 
 def _write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:

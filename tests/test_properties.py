@@ -19,9 +19,14 @@ DOCUMENTS = [load_json(p) for p in sorted(FIXTURES.glob("match_*.json"))]
 DOCUMENTS += [load_json(p) for p in sample_paths("*match_stats_ctf.json")]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=True)
     | st.text(max_size=12),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -71,7 +76,9 @@ def connection(tmp_path_factory):
     engine.dispose()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=mutated_documents())
 def test_a_mutated_document_is_stored_or_reported(connection, doc):
     before = copy.deepcopy(doc)
@@ -92,6 +99,7 @@ def _set(path, value):
         for step in path[:-1]:
             parent = parent[step]
         parent[path[-1]] = value(doc) if callable(value) else value
+
     return mutate
 
 
@@ -103,9 +111,18 @@ def _set(path, value):
         _set(("Teams", 1, "TeamId"), 0),
         _set(("Players", 0, "PlayerTeamStats", 0, "TeamId"), "abc"),
         _set(("Players", 0, "PlayerTeamStats", 0, "Stats", "CoreStats", "Kills"), 2**70),
-        _set(("Players", 0, "PlayerTeamStats", 0, "Stats", "CoreStats", "Medals", 0, "NameId"), True),
+        _set(
+            ("Players", 0, "PlayerTeamStats", 0, "Stats", "CoreStats", "Medals", 0, "NameId"), True
+        ),
     ],
-    ids=["duplicate-player", "null-team", "duplicate-team", "text-team", "huge-number", "bool-medal"],
+    ids=[
+        "duplicate-player",
+        "null-team",
+        "duplicate-team",
+        "text-team",
+        "huge-number",
+        "bool-medal",
+    ],
 )
 def test_documents_that_break_keys_are_reported(connection, mutate):
     doc = copy.deepcopy(DOCUMENTS[1])
