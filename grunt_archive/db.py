@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
@@ -49,6 +49,9 @@ def alembic_config() -> Config:
 
 
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin,
+    # so that every `begin()` is a real BEGIN and savepoints nest correctly.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets `serve` and `query` read while a sync writes; NORMAL sync is
     # crash-safe in WAL mode (a killed process never corrupts the file).
@@ -63,7 +66,12 @@ def make_engine(path: Path) -> Engine:
     """Return an engine for the SQLite file at ``path`` with the archive's pragmas."""
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "begin", _begin)
     return engine
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _check_file(path: Path, create: bool) -> None:

@@ -148,7 +148,8 @@ class _Run:
         if self.options.players:
             ids = [await self._resolve(text) for text in self.options.players]
         else:
-            ids = store.tracked_player_ids(self.connection)
+            with self.connection.begin():
+                ids = store.tracked_player_ids(self.connection)
             if not ids:
                 me = (await self.profile.me()).data
                 ids = [self._track(f"xuid({me['xuid']})", me.get("gamertag"))]
@@ -173,7 +174,8 @@ class _Run:
 
     async def retry_pending(self) -> None:
         """Try every pending match again before walking any history."""
-        pending = store.pending_matches(self.connection)
+        with self.connection.begin():
+            pending = store.pending_matches(self.connection)
         tasks = [
             self._launch(HistoryEntry(mid, start or "", None), pid) for mid, pid, start in pending
         ]
@@ -234,7 +236,8 @@ class _Run:
     def _select(self, player_id: str, page: _Page) -> tuple[list[asyncio.Task[None]], bool]:
         """Launch fetches for the page's unarchived matches; say whether the page is covered."""
         ids = [entry.match_id for entry in page.entries]
-        archived = store.archived_match_ids(self.connection, ids)
+        with self.connection.begin():
+            archived = store.archived_match_ids(self.connection, ids)
         tasks = []
         for entry in page.entries:
             if entry.match_id in archived or entry.match_id in self.handled:
@@ -294,7 +297,8 @@ class _Run:
 
     async def sync_player(self, player_id: str) -> None:
         """Bring one player's archive up to date."""
-        state = store.load_tracked(self.connection, player_id)
+        with self.connection.begin():
+            state = store.load_tracked(self.connection, player_id)
         total = await self._expected_total(player_id, state)
         self.progress.start(player_id, total)
         try:
@@ -406,7 +410,6 @@ async def sync(
     options = options or SyncOptions()
     began = time.monotonic()
     with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         run = _Run(connection, client, options, progress or _NoProgress())
         with connection.begin():
             run_id = store.start_run(connection, list(options.players))
@@ -439,11 +442,11 @@ def _finish(
     report.seconds = time.monotonic() - began
     if connection.in_transaction():
         connection.rollback()
-    report.pending = [match_id for match_id, _, _ in store.pending_matches(connection)]
-    if outcome == "ok" and report.pending:
-        outcome = "partial"
-    report.outcome = outcome
     with connection.begin():
+        report.pending = [match_id for match_id, _, _ in store.pending_matches(connection)]
+        if outcome == "ok" and report.pending:
+            outcome = "partial"
+        report.outcome = outcome
         store.finish_run(
             connection,
             report.run_id,

@@ -20,7 +20,9 @@ class SimClient:
         self.sim = sim
         self.headers = AUTH if headers is None else headers
 
-    def run(self, calls: Iterable[Call], headers: dict[str, str] | None = None) -> list[httpx.Response]:
+    def run(
+        self, calls: Iterable[Call], headers: dict[str, str] | None = None
+    ) -> list[httpx.Response]:
         """Make the calls one after another in one event loop; return the responses."""
 
         async def go() -> list[httpx.Response]:

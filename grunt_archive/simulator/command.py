@@ -1,0 +1,81 @@
+"""The ``grunt-archive simulate`` command."""
+
+from __future__ import annotations
+
+import click
+
+from grunt_archive.errors import GruntArchiveError
+from grunt_archive.simulator.config import SimulatorConfig
+from grunt_archive.simulator.core import Simulator
+from grunt_archive.simulator.server import serve
+
+RATE = click.FloatRange(0, 1)
+COUNT = click.IntRange(min=0)
+
+
+@click.command("simulate")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8002, show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)  # fmt: skip
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Seed of the world and faults."
+)
+@click.option(
+    "--players", type=click.IntRange(min=1), default=3, show_default=True,
+    help="Number of tracked players.",
+)  # fmt: skip
+@click.option(
+    "--matches", type=COUNT, default=120, show_default=True,
+    help="Length of each tracked player's match history.",
+)  # fmt: skip
+@click.option(
+    "--latency-ms", type=click.FloatRange(min=0), default=0, metavar="MS",
+    help="Delay added to every request.",
+)  # fmt: skip
+@click.option(
+    "--fail-429", type=RATE, default=0, metavar="RATE",
+    help="Fraction of requests answered 429 Too Many Requests.",
+)  # fmt: skip
+@click.option(
+    "--retry-after", type=click.FloatRange(min=0), default=1.0, metavar="SECONDS",
+    show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
+)  # fmt: skip
+@click.option("--no-retry-after", is_flag=True, help="Send no Retry-After header.")
+@click.option(
+    "--fail-5xx", type=RATE, default=0, metavar="RATE",
+    help="Fraction of requests answered 500, 502, 503 or 504.",
+)  # fmt: skip
+@click.option(
+    "--stats-404", type=COUNT, default=0, metavar="K",
+    help="The first K stats requests of each match answer 404 (stats appear late).",
+)  # fmt: skip
+@click.option(
+    "--token-requests", type=click.IntRange(min=0), default=None, metavar="N",
+    help="After N authorized requests every Spartan token is rejected with 401.",
+)  # fmt: skip
+@click.option(
+    "--malformed-matches", type=COUNT, default=0, metavar="N",
+    help="This many matches always answer their stats with truncated JSON.",
+)  # fmt: skip
+@click.option(
+    "--arrivals", type=COUNT, default=0, metavar="N",
+    help="Every N-th history request past the first page adds a new match on top.",
+)  # fmt: skip
+def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
+    """Serve a local stand-in for the Halo Waypoint services at their real paths.
+
+    Point grunt-archive at it with GRUNT_ARCHIVE_API_BASE and any token.
+
+    Example: grunt-archive simulate --port 8002 --fail-429 0.05 --stats-404 2
+    """
+    if no_retry_after:
+        settings["retry_after"] = None
+    try:
+        simulator = Simulator(SimulatorConfig(**settings))
+        serve(simulator, host=host, port=port)
+    except GruntArchiveError as error:
+        raise click.UsageError(str(error)) from error
+    except KeyboardInterrupt:
+        click.echo("grunt-archive simulator stopped", err=True)

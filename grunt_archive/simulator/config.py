@@ -1,0 +1,68 @@
+"""Settings of a simulated Halo world and of the faults its services inject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grunt_archive.errors import UsageError
+
+
+@dataclass
+class SimulatorConfig:
+    """Everything that shapes a simulator: its world and its misbehaviour.
+
+    Two simulators made from equal configs answer equal request sequences
+    identically: every random choice derives from `seed`.
+
+    Attributes:
+        seed: Seed of the world and of every injected fault.
+        players: How many tracked players the world has.
+        matches: Length of each tracked player's match history.
+        latency_ms: Delay added to every service request (not admin routes).
+        fail_429: Fraction of requests answered 429 Too Many Requests.
+        retry_after: Seconds sent in ``Retry-After`` on 429 and 503; None sends no header.
+        fail_5xx: Fraction of requests answered 500, 502, 503 or 504.
+        stats_404: The first K stats requests of each match answer 404, then 200.
+        token_requests: After this many authorized requests every Spartan token
+            is rejected with 401 (token expiry); None never expires.
+        malformed_matches: This many matches always answer their stats with a
+            truncated JSON body.
+        arrivals: Every `arrivals`-th history request with ``start > 0`` first
+            adds a new match at the top of that player's history (0: never).
+
+    """
+
+    seed: int = 1
+    players: int = 3
+    matches: int = 120
+    latency_ms: float = 0
+    fail_429: float = 0
+    retry_after: float | None = 1.0
+    fail_5xx: float = 0
+    stats_404: int = 0
+    token_requests: int | None = None
+    malformed_matches: int = 0
+    arrivals: int = 0
+
+    def __post_init__(self) -> None:
+        """Reject settings no simulator can honour.
+
+        Raises:
+            UsageError: A count is negative, a rate is outside 0..1, or the two
+                failure rates add up to more than 1.
+
+        """
+        for name in ("fail_429", "fail_5xx"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise UsageError(f"{name} must be between 0 and 1")
+        if self.fail_429 + self.fail_5xx > 1:
+            raise UsageError("fail_429 and fail_5xx add up to more than 1")
+        if self.players < 1:
+            raise UsageError("players must be at least 1")
+        for name in ("matches", "latency_ms", "stats_404", "malformed_matches", "arrivals"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"{name} must not be negative")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise UsageError("retry_after must not be negative")
+        if self.token_requests is not None and self.token_requests < 0:
+            raise UsageError("token_requests must not be negative")

@@ -1,0 +1,303 @@
+"""Figures of one player on one team in one match: CoreStats, mode blocks, medals.
+
+Values are kept "raw" here (durations as integer tenths of a second) so team
+totals can be summed exactly; `finish_stats` turns them into the services'
+JSON shapes for the 2022 or the 2024 format.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from grunt_archive.simulator.catalog import Mode
+from grunt_archive.simulator.formats import accuracy, kda
+from grunt_archive.simulator.medals import MODE_MEDALS, SCORES
+
+# Every block key a 2022-era Stats object carries, in the services' order.
+LEGACY_BLOCKS = (
+    "BombStats",
+    "CaptureTheFlagStats",
+    "EliminationStats",
+    "ExtractionStats",
+    "InfectionStats",
+    "OddballStats",
+    "ZonesStats",
+    "StockpileStats",
+)
+# Fields in tenths of a second, written as ISO-8601 durations.
+DURATIONS = frozenset(
+    (
+        "AverageLifeDuration", "TimeAsFlagCarrier", "LongestTimeAsSkullCarrier",
+        "TimeAsSkullCarrier", "StrongholdOccupationTime", "TimeAsLastSpartanStanding",
+        "TimeAsPowerSeedCarrier", "TimeAsPowerSeedDriver", "TimeAsBombCarrier",
+        "LongestTimeAsVip", "TimeAsVip",
+    )
+)  # fmt: skip
+# CoreStats fields whose team value is the sum of its players' values.
+ADDITIVE_CORE = (
+    "Score", "PersonalScore", "Kills", "Deaths", "Assists", "Suicides", "Betrayals",
+    "GrenadeKills", "HeadshotKills", "MeleeKills", "PowerWeaponKills", "ShotsFired", "ShotsHit",
+    "DamageDealt", "DamageTaken", "CalloutAssists", "VehicleDestroys", "DriverAssists",
+    "Hijacks", "EmpAssists", "DeprecatedDamageDealt", "DeprecatedDamageTaken", "Spawns",
+    "ObjectivesCompleted",
+)  # fmt: skip
+# Block fields whose team value is the players' maximum rather than their sum.
+MAXIMUM_FIELDS = frozenset(
+    ("LongestTimeAsSkullCarrier", "LongestTimeAsVip", "MaxKillingSpreeAsVip")
+)
+_PVE_KINDS = (
+    "MarineKills", "GruntKills", "JackalKills", "EliteKills", "BruteKills",
+    "HunterKills", "SkimmerKills", "SentinelKills", "BossKills",
+)  # fmt: skip
+_PVE_WEIGHTS = (0.0, 0.3, 0.35, 0.1, 0.12, 0.02, 0.1, 0.0, 0.01)
+
+
+@dataclass
+class Play:
+    """What one player did on one team, decided before the details are drawn.
+
+    Attributes:
+        kills: Kills on this team.
+        deaths: Deaths on this team.
+        score: The CoreStats Score (the player's share of the team score).
+        seconds: Seconds played on this team.
+        rounds: (RoundsWon, RoundsLost, RoundsTied) of the team.
+        won: Whether the player's team won.
+
+    """
+
+    kills: int
+    deaths: int
+    score: int
+    seconds: float
+    rounds: tuple[int, int, int]
+    won: bool
+
+
+def _upto(rng: random.Random, limit: int) -> int:
+    return rng.randint(0, max(limit, 0))
+
+
+def _chance(rng: random.Random, p: float) -> int:
+    return 1 if rng.random() < p else 0
+
+
+def mode_block(rng: random.Random, mode: Mode, play: Play) -> dict[str, int | None]:
+    """Draw the mode block of a player (durations in tenths of a second)."""
+    k, s, t = play.kills, play.score, int(play.seconds * 10)
+    key = mode.key
+    if key == "ctf":
+        grabs = s + _upto(rng, 5)
+        carriers = _upto(rng, min(3, k))
+        return {
+            "FlagCaptureAssists": _upto(rng, 1), "FlagCaptures": s, "FlagCarriersKilled": carriers,
+            "FlagGrabs": grabs, "FlagReturnersKilled": _upto(rng, min(2, k - carriers)),
+            "FlagReturns": _upto(rng, 3), "FlagSecures": _upto(rng, grabs),
+            "FlagSteals": _upto(rng, grabs), "KillsAsFlagCarrier": _upto(rng, min(1, k)),
+            "KillsAsFlagReturner": 0, "TimeAsFlagCarrier": grabs * rng.randint(30, 250),
+        }  # fmt: skip
+    if key == "oddball":
+        held = s * 10 + (rng.randint(5, 200) if s else 0)
+        return {
+            "KillsAsSkullCarrier": _upto(rng, min(2, k)),
+            "LongestTimeAsSkullCarrier": rng.randint(held // 3, held) if held else 0,
+            "SkullCarriersKilled": _upto(rng, min(5, k)), "SkullGrabs": (s > 0) + _upto(rng, 6),
+            "TimeAsSkullCarrier": held, "SkullScoringTicks": s,
+        }  # fmt: skip
+    if key in ("strongholds", "koth"):
+        defensive = _upto(rng, k // 2)
+        return {
+            "StrongholdCaptures": _upto(rng, 8), "StrongholdDefensiveKills": defensive,
+            "StrongholdOffensiveKills": _upto(rng, k - defensive),
+            "StrongholdSecures": _upto(rng, 4),
+            "StrongholdOccupationTime": _upto(rng, t // 3), "StrongholdScoringTicks": s,
+        }  # fmt: skip
+    if key in ("elimination", "firefight"):
+        pve = key == "firefight"
+        return {
+            "AlliesRevived": _upto(rng, 4), "EliminationAssists": 0 if pve else _upto(rng, 3),
+            "Eliminations": 0 if pve else rng.randint(k // 2, k), "EnemyRevivesDenied": 0,
+            "Executions": 0 if pve else _chance(rng, 0.2),
+            "KillsAsLastPlayerStanding": 0 if pve else _upto(rng, min(2, k)),
+            "LastPlayersStandingKilled": 0 if pve else _upto(rng, min(2, k)),
+            "RoundsSurvived": 0 if pve else _upto(rng, sum(play.rounds)),
+            "TimesRevivedByAlly": _upto(rng, 3), "LivesRemaining": None, "EliminationOrder": 0,
+        }  # fmt: skip
+    if key == "extraction":
+        return {
+            "SuccessfulExtractions": s, "ExtractionConversionsDenied": _upto(rng, 2),
+            "ExtractionConversionsCompleted": _upto(rng, 2),
+            "ExtractionInitiationsDenied": _upto(rng, 1),
+            "ExtractionInitiationsCompleted": s + _upto(rng, 2),
+        }  # fmt: skip
+    if key == "infection":
+        infected = rng.randint(k // 2, k)
+        return {
+            "AlphasKilled": _upto(rng, 1), "SpartansInfected": infected,
+            "SpartansInfectedAsAlpha": _upto(rng, infected // 2),
+            "KillsAsLastSpartanStanding": 0, "LastSpartansStandingInfected": _upto(rng, 1),
+            "RoundsAsAlpha": _chance(rng, 0.2), "RoundsAsLastSpartanStanding": 0,
+            "RoundsFinishedAsInfected": int(not play.won), "RoundsSurvivedAsSpartan": int(play.won),
+            "RoundsSurvivedAsLastSpartanStanding": 0, "TimeAsLastSpartanStanding": 0,
+            "InfectedKilled": k - infected,
+        }  # fmt: skip
+    if key == "stockpile":
+        return {
+            "KillsAsPowerSeedCarrier": _upto(rng, min(2, k)), "PowerSeedsDeposited": s,
+            "PowerSeedsStolen": _upto(rng, 3), "PowerSeedCarriersKilled": _upto(rng, min(4, k)),
+            "TimeAsPowerSeedCarrier": (s + _upto(rng, 3)) * rng.randint(50, 300),
+            "TimeAsPowerSeedDriver": 0,
+        }  # fmt: skip
+    if key == "vip":
+        chosen = _upto(rng, 2)
+        as_vip = chosen * rng.randint(200, 900)
+        kills_as = _upto(rng, min(k, chosen * 3))
+        return {
+            "KillsAsVip": kills_as, "LongestTimeAsVip": as_vip // max(chosen, 1),
+            "MaxKillingSpreeAsVip": _upto(rng, kills_as), "TimeAsVip": as_vip,
+            "TimesSelectedAsVip": chosen, "VipAssists": _upto(rng, 3), "VipKills": s,
+        }  # fmt: skip
+    if key == "bomb":
+        plants = s + _upto(rng, 2)
+        return {
+            "BombCarriersKilled": _upto(rng, min(3, k)), "BombDefusals": _upto(rng, 1),
+            "BombDefusersKilled": _upto(rng, min(1, k)), "BombDetonations": s,
+            "BombPickUps": plants + _upto(rng, 3), "BombPlants": plants,
+            "BombReturns": _upto(rng, 1), "KillsAsBombCarrier": _upto(rng, min(1, k)),
+            "TimeAsBombCarrier": plants * rng.randint(80, 400),
+        }  # fmt: skip
+    return {}
+
+
+def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:
+    lines = [
+        ("kill", core["Kills"]), ("assist", core["Assists"]), ("mark", core["CalloutAssists"]),
+        ("betrayal", core["Betrayals"]), ("suicide", core["Suicides"]),
+    ]  # fmt: skip
+    get = block.get
+    lines += {
+        "ctf": [("flag_captured", get("FlagCaptures")), ("flag_stolen", get("FlagSteals")),
+                ("flag_returned", get("FlagReturns")), ("flag_taken", get("FlagGrabs")),
+                ("runner_stopped", get("FlagCarriersKilled"))],
+        "oddball": [("ball_control", core["Score"] // 10), ("ball_taken", get("SkullGrabs")),
+                    ("carrier_stopped", get("SkullCarriersKilled"))],
+        "strongholds": [("zone_captured", get("StrongholdCaptures")),
+                        ("zone_secured", get("StrongholdSecures"))],
+        "koth": [("hill_scored", core["Score"]), ("hill_control", get("StrongholdSecures"))],
+        "elimination": [("eliminated", get("Eliminations")), ("revived", get("AlliesRevived"))],
+        "extraction": [("extraction_initiated", get("ExtractionInitiationsCompleted")),
+                       ("extraction_converted", get("ExtractionConversionsCompleted")),
+                       ("conversion_denied", get("ExtractionConversionsDenied")),
+                       ("extraction_completed", get("SuccessfulExtractions"))],
+        "stockpile": [("seed_secured", get("PowerSeedsDeposited")),
+                      ("seed_stolen", get("PowerSeedsStolen")),
+                      ("seed_carrier_killed", get("PowerSeedCarriersKilled"))],
+        "firefight": [("custom", core["Kills"] + core["Assists"]), ("hill_scored", core["Score"])],
+        "infection": [("custom", core["Kills"])],
+        "vip": [("custom", get("VipKills"))],
+        "bomb": [("custom", get("BombPlants"))],
+    }.get(mode.key, [])  # fmt: skip
+    return [(name, count) for name, count in lines if count]
+
+
+def _medals(rng: random.Random, mode: Mode, core: dict, won: bool) -> list[tuple[int, int]]:
+    k, spree = core["Kills"], core["MaxKillingSpree"]
+    doubles = sum(rng.random() < 0.15 for _ in range(k))
+    triples = sum(rng.random() < 0.2 for _ in range(doubles))
+    melee, grenades, power = core["MeleeKills"], core["GrenadeKills"], core["PowerWeaponKills"]
+    awards = [
+        (622331684, doubles), (2063152177, triples),
+        (835814121, sum(rng.random() < 0.15 for _ in range(triples))),
+        (2780740615, int(spree >= 5)), (4261842076, int(spree >= 10)),
+        (418532952, int(spree >= 15)), (1486797009, int(spree >= 20)),
+        (1284032216, int(core["Assists"] >= 10)), (269174970, int(melee >= 5)),
+        (2648272972, int(grenades >= 5)), (2477555653, int(core["CalloutAssists"] >= 5)),
+        (4277328263, int(power >= 5)), (2852571933, int(k >= 5 and rng.random() < 0.4)),
+        (2758320809, int(k >= 5 and rng.random() < 0.3)),
+        (1512363953, _upto(rng, core["HeadshotKills"] // 3)), (548533137, _upto(rng, melee)),
+        (3655682764, _upto(rng, grenades)), (4229934157, _upto(rng, power // 2)),
+        (2123530881, _upto(rng, k // 6)), (3233952928, _upto(rng, k // 8)),
+        (3334154676, _chance(rng, 0.1)), (1169571763, _upto(rng, core["CalloutAssists"] // 3)),
+        (865763896, int(won and k >= 15 and core["Deaths"] == 0 and not mode.pve)),
+    ]  # fmt: skip
+    awards += [(medal, _chance(rng, 0.2)) for medal in MODE_MEDALS.get(mode.key, ())]
+    rng.shuffle(awards)
+    return [(medal, count) for medal, count in awards if count]
+
+
+def player_stats(
+    rng: random.Random, mode: Mode, play: Play, assists_rate: float = 0.45
+) -> dict[str, dict]:
+    """Draw every figure of one player on one team, consistently.
+
+    Args:
+        rng: The match's random generator.
+        mode: The game mode.
+        play: Kills, deaths, score and time decided for this player.
+        assists_rate: Assists per kill, on average.
+
+    Returns:
+        Raw Stats: ``{"CoreStats": …, <mode block>: …, "PvpStats"|"PveStats": …}``.
+
+    """
+    k, d, seconds = play.kills, play.deaths, play.seconds
+    assists = max(0, round(rng.gauss(k * assists_rate + 1, 1.5)))
+    callouts = _upto(rng, min(assists, 7)) if not mode.pve else 0
+    headshots = round(k * rng.uniform(0.3, 0.85)) if not mode.pve else round(k * 0.2)
+    melee = _upto(rng, min(k - headshots, 1 + k // 5))
+    grenade = _upto(rng, min(k - headshots - melee, 1 + k // 8))
+    fired = max(10, round(seconds / 60 * rng.uniform(25, 55) * (3 if mode.pve else 1)))
+    hit = rng.randint(math.ceil(fired * 0.3), fired * 6 // 10)  # accuracy 30 to 60
+    dealt = round(k * rng.uniform(220, 320) + assists * rng.uniform(40, 110)) + _upto(rng, 400)
+    taken = round(d * rng.uniform(230, 320)) + _upto(rng, 400)
+    spree = 0 if k == 0 else min(k, max(1, round(rng.gauss(k / 3, 1.5))))
+    spawns = d + 1
+    core = {
+        "Score": play.score, "PersonalScore": 0, "RoundsWon": play.rounds[0],
+        "RoundsLost": play.rounds[1], "RoundsTied": play.rounds[2], "Kills": k, "Deaths": d,
+        "Assists": assists, "KDA": kda(k, d, assists), "Suicides": _chance(rng, 0.05),
+        "Betrayals": _chance(rng, 0.02),
+        "AverageLifeDuration": int(seconds * rng.uniform(8.5, 9.5)) // spawns,
+        "GrenadeKills": grenade, "HeadshotKills": headshots, "MeleeKills": melee,
+        "PowerWeaponKills": _upto(rng, min(k // 3, 4)), "ShotsFired": fired, "ShotsHit": hit,
+        "Accuracy": accuracy(hit, fired), "DamageDealt": dealt, "DamageTaken": taken,
+        "CalloutAssists": callouts, "VehicleDestroys": 0, "DriverAssists": 0, "Hijacks": 0,
+        "EmpAssists": _chance(rng, 0.05), "MaxKillingSpree": spree, "Medals": [],
+        "PersonalScores": [], "DeprecatedDamageDealt": float(dealt),
+        "DeprecatedDamageTaken": float(taken), "Spawns": spawns,
+        "ObjectivesCompleted": _upto(rng, 2) if mode.pve else 0,
+    }  # fmt: skip
+    block = mode_block(rng, mode, play)
+    core["Medals"] = [_award(medal, n, 0) for medal, n in _medals(rng, mode, core, play.won)]
+    lines = []
+    for name, count in _score_lines(mode, core, block):
+        name_id, points = SCORES[name]
+        lines.append(_award(name_id, count, count * points))
+    core["PersonalScores"] = lines
+    core["PersonalScore"] = sum(line["TotalPersonalScoreAwarded"] for line in lines)
+    stats: dict[str, dict] = {"CoreStats": core}
+    if mode.block:
+        stats[mode.block] = block
+    versus = {"Kills": k, "Deaths": d, "Assists": assists, "KDA": core["KDA"]}
+    if mode.pve:
+        kinds = split(rng, k, _PVE_WEIGHTS)
+        stats["PveStats"] = versus | dict(zip(_PVE_KINDS, kinds, strict=True))
+    else:
+        stats["PvpStats"] = versus
+    return stats
+
+
+def _award(name_id: int, count: int, total: int) -> dict[str, int]:
+    return {"NameId": name_id, "Count": count, "TotalPersonalScoreAwarded": total}
+
+
+def split(rng: random.Random, total: int, weights: tuple[float, ...] | list[float]) -> list[int]:
+    """Split an integer total into parts drawn with the given weights (sum is exact)."""
+    parts = [0] * len(weights)
+    if total <= 0 or not any(weights):
+        return parts
+    for index in rng.choices(range(len(weights)), weights=weights, k=total):
+        parts[index] += 1
+    return parts

@@ -1,0 +1,137 @@
+"""The simulator's injected faults: rates, determinism, late stats, expiry, drift."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+
+from grunt_archive.errors import UsageError
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.simulator_fixtures import SimClient, history_ids
+
+
+def statuses(sim: Simulator, n: int = 400) -> list[int]:
+    player = sim.player_ids[0]
+    calls = [("GET", f"/hi/players/{player}/matches/count", None)] * n
+    return [r.status_code for r in SimClient(sim).run(calls)]
+
+
+def test_429_and_5xx_at_their_rates_with_retry_after():
+    sim = Simulator(SimulatorConfig(seed=3, matches=10, fail_429=0.25, fail_5xx=0.15))
+    player = sim.player_ids[0]
+    responses = SimClient(sim).run([("GET", f"/hi/players/{player}/matches", None)] * 400)
+    codes = Counter(r.status_code for r in responses)
+    assert 70 <= codes[429] <= 130
+    assert 35 <= sum(codes[c] for c in (500, 502, 503, 504)) <= 85
+    assert {500, 502, 503, 504} <= set(codes)
+    assert codes[200] + codes[429] + sum(codes[c] for c in (500, 502, 503, 504)) == 400
+    for response in responses:
+        expected = "1" if response.status_code in (429, 503) else None
+        assert response.headers.get("retry-after") == expected
+        assert response.headers["content-type"] == "application/json"
+    assert sim.counts["fault_429"] == codes[429] and sim.counts["history"] == 400
+    assert sim.counts["faults"] == 400 - codes[200]
+
+
+def test_faults_are_deterministic_per_seed():
+    config = {"matches": 10, "fail_429": 0.2, "fail_5xx": 0.2}
+    one = statuses(Simulator(SimulatorConfig(seed=8, **config)))
+    assert one == statuses(Simulator(SimulatorConfig(seed=8, **config)))
+    assert one != statuses(Simulator(SimulatorConfig(seed=9, **config)))
+
+
+def test_retry_after_can_be_fractional_or_absent():
+    for retry_after, header in ((0.25, "0.25"), (None, None)):
+        sim = Simulator(SimulatorConfig(matches=5, fail_429=1.0, retry_after=retry_after))
+        response = SimClient(sim).get(f"/hi/players/{sim.player_ids[0]}/matches")
+        assert response.status_code == 429 and response.headers.get("retry-after") == header
+
+
+def test_admin_routes_and_users_me_are_never_faulted():
+    sim = Simulator(SimulatorConfig(matches=5, fail_5xx=1.0, latency_ms=0))
+    client = SimClient(sim)
+    assert [client.get("/users/me").status_code for _ in range(20)] == [200] * 20
+    assert client.get("/_simulator/state").status_code == 200
+    assert client.post("/_simulator/play", player=sim.player_ids[0]).status_code == 200
+    assert client.get(f"/users/xuid({sim.player_ids[0][5:-1]})").status_code >= 500
+
+
+def test_stats_404_k_times_per_match_then_200():
+    sim = Simulator(SimulatorConfig(matches=5, stats_404=3))
+    client = SimClient(sim)
+    first, second = sim.history(sim.player_ids[0])[:2]
+    codes = [r.status_code for r in client.run([("GET", f"/hi/matches/{first}/stats", None)] * 5)]
+    assert codes == [404, 404, 404, 200, 200]
+    assert client.get(f"/hi/matches/{second}/stats").status_code == 404
+    assert sim.counts["fault_404"] == 4 and sim.counts["stats"] == 6
+
+
+def test_token_expires_after_n_authorized_requests():
+    sim = Simulator(SimulatorConfig(matches=5, token_requests=4))
+    client = SimClient(sim)
+    codes = [client.get("/users/me").status_code for _ in range(6)]
+    assert codes == [200, 200, 200, 200, 401, 401]
+    fresh = {"x-343-authorization-spartan": "v4=another-token"}
+    assert client.get(f"/hi/players/{sim.player_ids[0]}/matches", headers=fresh).status_code == 401
+    assert client.get("/_simulator/state").status_code == 200
+    assert sim.counts["fault_401"] == 3
+
+
+def test_malformed_matches_answer_truncated_json():
+    sim = Simulator(SimulatorConfig(seed=6, players=2, matches=40, malformed_matches=3))
+    assert len(sim.malformed_match_ids) == 3
+    assert (
+        sim.malformed_match_ids
+        == Simulator(
+            SimulatorConfig(seed=6, players=2, matches=40, malformed_matches=3)
+        ).malformed_match_ids
+    )
+    client = SimClient(sim)
+    every = {m for p in sim.player_ids for m in sim.history(p)}
+    assert sim.malformed_match_ids <= every
+    for match_id in sorted(every):
+        response = client.get(f"/hi/matches/{match_id}/stats")
+        assert response.status_code == 200
+        if match_id in sim.malformed_match_ids:
+            with pytest.raises(json.JSONDecodeError):
+                json.loads(response.content)
+            assert sim.stats_document(match_id)["MatchId"] == match_id
+        else:
+            assert response.json()["MatchId"] == match_id
+    assert sim.counts["fault_malformed"] == 3
+
+
+def test_arrivals_shift_offsets_mid_walk():
+    sim = Simulator(SimulatorConfig(seed=2, players=1, matches=60, arrivals=2))
+    player = sim.player_ids[0]
+    original = sim.history(player)
+    walked = history_ids(SimClient(sim).walk(player))
+    # Requests at start=25 and start=50; the second added a match on top first,
+    # so the third page repeats the second page's last item.
+    assert walked[:50] == original[:50]
+    assert walked[50] == walked[49] and walked[51:] == original[50:]
+    now = sim.history(player)
+    assert len(now) == 61 and now[1:] == original and now[0] not in walked
+
+
+def test_latency_delays_service_routes_only():
+    sim = Simulator(SimulatorConfig(matches=5, latency_ms=60))
+    client = SimClient(sim)
+    started = time.perf_counter()
+    client.run([("GET", "/users/me", None)] * 3)
+    assert time.perf_counter() - started >= 0.18
+    started = time.perf_counter()
+    client.run([("GET", "/_simulator/state", None)] * 3)
+    assert time.perf_counter() - started < 0.15
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"fail_429": 1.5}, {"fail_429": 0.6, "fail_5xx": 0.6}, {"players": 0}, {"stats_404": -1}],
+)
+def test_impossible_settings_are_usage_errors(settings):
+    with pytest.raises(UsageError):
+        SimulatorConfig(**settings)
