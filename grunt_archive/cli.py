@@ -8,6 +8,7 @@ unusable, 7 Halo service failure, 130 interrupted.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,9 @@ def resolve_db(db_path: Path | None) -> Path:
     if db_path is not None:
         return db_path
     path = default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if "GRUNT_ARCHIVE_DB" not in os.environ:
+        # Only the platform's own data directory is ours to create.
+        path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 

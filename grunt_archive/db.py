@@ -19,8 +19,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 
@@ -92,16 +92,31 @@ def _check_file(path: Path, create: bool) -> None:
         raise NotAnArchiveError(f"{path} is not a SQLite database")
 
 
-def _check_revision(engine: Engine, path: Path) -> None:
-    """Refuse a database that is not ours, or that a newer grunt-archive upgraded."""
+def _stored_revision(path: Path) -> tuple[set[str], str | None]:
+    """Read the file's tables and alembic revision without changing a byte of it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return set(), None
     try:
-        with engine.connect() as connection:
-            tables = set(inspect(connection).get_table_names())
-            current = MigrationContext.configure(connection).get_current_revision()
-    except DatabaseError as error:
-        raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error.orig})") from None
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            listing = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {row[0] for row in listing}
+            current = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                current = row[0] if row else None
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error})") from None
+    return tables, current
+
+
+def _check_revision(path: Path) -> None:
+    """Refuse a database that is not ours, or that a newer grunt-archive upgraded."""
+    tables, current = _stored_revision(path)
     if current is None:
-        if tables - {"alembic_version"}:
+        if {t for t in tables if not t.startswith("sqlite_")} - {"alembic_version"}:
             raise NotAnArchiveError(
                 f"{path} is a SQLite database, but not a grunt-archive archive; "
                 "refusing to touch it"
@@ -128,9 +143,9 @@ def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> En
     """
     path = Path(path)
     _check_file(path, create)
+    _check_revision(path)
     engine = make_engine(path)
     try:
-        _check_revision(engine, path)
         if upgrade:
             upgrade_archive(engine)
     except ArchiveError:

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
@@ -139,6 +139,7 @@ class _Run:
         self.launched = 0
         self.failures: list[dict[str, str]] = []
         self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
 
     # --- players ---------------------------------------------------------
@@ -187,6 +188,7 @@ class _Run:
             self.launched += 1
             task = asyncio.create_task(self._archive_match(entry, player_id))
             self.in_flight[entry.match_id] = task
+            self._keep(task)
         return task
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
@@ -211,6 +213,23 @@ class _Run:
             self.in_flight.pop(entry.match_id, None)
             self.progress.advance()
 
+    def _keep(self, task: asyncio.Task[Any]) -> None:
+        """Remember a running task until it ends, so a failed run can cancel it."""
+        self.background.add(task)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        self.background.discard(task)
+        if not task.cancelled():
+            task.exception()  # marks it retrieved: the awaiting gather reports it
+
+    async def stop(self) -> None:
+        """Cancel every fetch still running after the run failed, and collect their errors."""
+        running = list(self.background)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     async def _gather(self, tasks: list[asyncio.Task[None]]) -> None:
         if tasks:
             await asyncio.gather(*tasks)
@@ -232,6 +251,11 @@ class _Run:
                 ),
             )
         return _Page(start, entries)
+
+    def _fetch_page(self, player_id: str, start: int) -> asyncio.Task[_Page]:
+        task = asyncio.create_task(self._page(player_id, start))
+        self._keep(task)
+        return task
 
     def _select(self, player_id: str, page: _Page) -> tuple[list[asyncio.Task[None]], bool]:
         """Launch fetches for the page's unarchived matches; say whether the page is covered."""
@@ -263,7 +287,7 @@ class _Run:
             True when the walk reached its end; False when ``--limit`` cut it short.
 
         """
-        next_page: asyncio.Task[_Page] | None = asyncio.create_task(self._page(player_id, start))
+        next_page: asyncio.Task[_Page] | None = self._fetch_page(player_id, start)
         uncommitted: deque[tuple[Awaitable[None], _Page]] = deque()
         complete = True
         try:
@@ -276,7 +300,7 @@ class _Run:
                     await self._gather(tasks)
                     break
                 if not (page.ended or stop_after(page) or self._limit_reached()):
-                    next_page = asyncio.create_task(self._page(player_id, page.start + PAGE_SIZE))
+                    next_page = self._fetch_page(player_id, page.start + PAGE_SIZE)
                 elif self._limit_reached() and not (page.ended or stop_after(page)):
                     complete = False
                 uncommitted.append((self._gather(tasks), page))
@@ -422,6 +446,7 @@ async def sync(
                     break
                 await run.sync_player(player_id)
         except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
+            await run.stop()
             _finish(connection, run, report, began, "failed", str(error) or type(error).__name__)
             raise
         _finish(connection, run, report, began, "ok", None)

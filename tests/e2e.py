@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKEN = "v4=e2e-secret-spartan-token"
+NO_SIGN_IN = Path(tempfile.gettempdir()) / "grunt-archive-tests-never-signed-in" / "auth.json"
 
 
 @dataclass
@@ -68,6 +70,8 @@ def cli(
     """Run `python -m grunt_archive ARGS…` and return the finished process."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
     environment["GRUNT_ARCHIVE_RETRY_SCALE"] = "0.01"
+    # Never the developer's own sign-in: a test that signs in passes its own file in `env`.
+    environment["GRUNT_ARCHIVE_AUTH_FILE"] = str(NO_SIGN_IN)
     if db is not None:
         environment["GRUNT_ARCHIVE_DB"] = str(db)
     if api_base is not None:
@@ -75,6 +79,11 @@ def cli(
     if token is not None:
         environment["GRUNT_ARCHIVE_SPARTAN_TOKEN"] = token
     environment.update(env or {})
+    if args and args[0] == "sync":
+        # The defaults are polite to the real service; the local simulator needs no politeness.
+        for flag, value in (("--rps", "1000"), ("--concurrency", "8")):
+            if flag not in args:
+                args = (*args, flag, value)
     return subprocess.run(
         [sys.executable, "-m", "grunt_archive", *args],
         capture_output=True,

@@ -17,7 +17,7 @@ from grunt_archive.store import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 
 FAST = RetryPolicy(
-    attempts=6, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
+    attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
 )
 
 

@@ -104,7 +104,7 @@ class RetryPolicy:
     The defaults suit the real service; tests shrink the waits.
     """
 
-    attempts: int = 8
+    attempts: int = 20
     base_wait: float = 0.5
     max_wait: float = 30.0
     max_retry_after: float = 120.0
