@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from grunt_archive.api import Tokens
 from grunt_archive.db import default_db_path
-from grunt_archive.errors import GruntArchiveError, PartialSyncError
+from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
 from grunt_archive.simulator.command import simulate
 from grunt_archive.sync import SyncOptions
 
@@ -32,6 +33,10 @@ class ArchiveGroup(click.Group):
         except GruntArchiveError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except OperationalError as error:
+            # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
+            click.echo(f"Error: the archive cannot be used: {error.orig}", err=True)
+            ctx.exit(ArchiveError.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)

@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from grunt_archive import store
 from grunt_archive.api import HaloClient, ProfileService, StatsService
 from grunt_archive.api.stats import PAGE_SIZE
 from grunt_archive.errors import (
+    ArchiveError,
     GruntArchiveError,
     MalformedResponseError,
     NotFoundError,
@@ -435,8 +437,11 @@ async def sync(
     began = time.monotonic()
     with engine.connect() as connection:
         run = _Run(connection, client, options, progress or _NoProgress())
-        with connection.begin():
-            run_id = store.start_run(connection, list(options.players))
+        try:
+            with connection.begin():
+                run_id = store.start_run(connection, list(options.players))
+        except OperationalError as error:
+            raise ArchiveError(f"cannot write to the archive: {error.orig}") from None
         report = SyncReport(run_id)
         try:
             report.players = await run.resolve_players()
@@ -447,10 +452,28 @@ async def sync(
                 await run.sync_player(player_id)
         except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
             await run.stop()
-            _finish(connection, run, report, began, "failed", str(error) or type(error).__name__)
+            _finish_failed(connection, run, report, began, str(error) or type(error).__name__)
             raise
+        except OperationalError as error:
+            # The disk filled up, the file turned read-only, or another program locked it:
+            # the match being written rolled back; stop cleanly with what is stored.
+            await run.stop()
+            reason = str(error.orig)
+            _finish_failed(connection, run, report, began, reason)
+            raise ArchiveError(f"cannot write to the archive: {reason}") from None
         _finish(connection, run, report, began, "ok", None)
     return report
+
+
+def _finish_failed(
+    connection: Connection, run: _Run, report: SyncReport, began: float, error: str
+) -> None:
+    """Record a failed run if the archive still takes writes; never mask the first error."""
+    try:
+        _finish(connection, run, report, began, "failed", error)
+    except OperationalError:
+        if connection.in_transaction():
+            connection.rollback()
 
 
 def _finish(

@@ -1,0 +1,150 @@
+"""Timer-grade reliability: one writer, SIGKILL at any moment, a full or read-only disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+import grunt_archive.db
+from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.errors import AlreadyRunningError, ArchiveError
+from grunt_archive.lock import writer_lock
+from grunt_archive.normalize import match_rows
+from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import MATCH_CHILD_TABLES
+from grunt_archive.sync import SyncOptions
+from tests.e2e import TOKEN, cli, simulator_process
+
+FAST = RetryPolicy(attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001)
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    return {t: sorted(query(db, f"SELECT * FROM {t}"), key=repr) for t in [*MATCH_CHILD_TABLES, "matches"]}
+
+
+def assert_whole(db: Path) -> None:
+    """The file is sound and every stored match is stored completely, exactly as its document says."""
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert query(db, "PRAGMA foreign_key_check") == []
+    bodies = dict(query(db, "SELECT key, body FROM raw_responses WHERE kind = 'match_stats'"))
+    stored = {row[0] for row in query(db, "SELECT match_id FROM matches")}
+    assert stored == set(bodies)
+    for match_id in stored:
+        rows = match_rows(json.loads(bodies[match_id]))
+        for table in ("match_players", "match_teams", "medal_awards"):
+            count = query(db, f"SELECT count(*) FROM {table} WHERE match_id = '{match_id}'")[0][0]
+            assert count == len(rows.get(table, [])), (match_id, table)
+
+
+def test_a_second_writer_is_refused_at_once(db_path):
+    with writer_lock(db_path):
+        started = time.monotonic()
+        result = cli("sync", db=db_path, api_base="http://127.0.0.1:9")
+        assert result.returncode == 5
+        assert "already" in result.stderr
+        assert time.monotonic() - started < 10
+        with pytest.raises(AlreadyRunningError), writer_lock(db_path):
+            pass
+    with writer_lock(db_path):  # released with its holder
+        pass
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
+    reference = tmp_path / "reference.db"
+    db = tmp_path / "killed.db"
+    rng = random.Random(2026)
+    with simulator_process("--seed", "21", "--players", "2", "--matches", "90", "--latency-ms", "3") as sim:
+        players = [p["player_id"] for p in sim.players()]
+        chosen = [a for p in players for a in ("--player", p)]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+        environment.update(GRUNT_ARCHIVE_DB=str(db), GRUNT_ARCHIVE_API_BASE=sim.url,
+                           GRUNT_ARCHIVE_SPARTAN_TOKEN=TOKEN, GRUNT_ARCHIVE_RETRY_SCALE="0.01")
+        kill_points = [0, 0, 1, 4, 9, 17, 30, 46, 63, 80, 101, 125]
+        killed_while_running = 0
+        for target in kill_points:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "grunt_archive", "sync", "--rps", "1000", "--concurrency", "4", *chosen],
+                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 30
+            while process.poll() is None and time.monotonic() < deadline:
+                if db.exists():
+                    try:
+                        if query(db, "SELECT count(*) FROM matches")[0][0] >= target:
+                            break
+                    except sqlite3.OperationalError:
+                        pass  # not created yet, or mid-migration
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.02))  # land between, and inside, transactions
+            if process.poll() is None:
+                killed_while_running += 1
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            if db.exists() and query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]:
+                assert_whole(db)
+        assert killed_while_running >= 8, "the kills must land while the sync is running"
+        finished = cli("sync", *chosen, db=db, api_base=sim.url)
+        assert finished.returncode == 0, finished.stderr
+        assert cli("sync", *chosen, db=reference, api_base=sim.url).returncode == 0
+    assert_whole(db)
+    assert dump(db) == dump(reference)
+    outcomes = [row[0] for row in query(db, "SELECT outcome FROM sync_runs ORDER BY id")]
+    assert outcomes[-1] == "ok" and "interrupted" in outcomes
+
+
+def settings(sim: Simulator) -> ClientSettings:
+    return ClientSettings(tokens=Tokens("v4=t"), api_base="http://simulator", rps=None, concurrency=4,
+                          retry=FAST, transport=httpx.ASGITransport(app=sim.app))
+
+
+@pytest.mark.parametrize(
+    "pragma,message",
+    [("PRAGMA max_page_count = {pages}", "full"), ("PRAGMA query_only = 1", "readonly")],
+    ids=["full-disk", "read-only"],
+)
+def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragma, message):
+    sim = Simulator(SimulatorConfig(seed=22, players=1, matches=60))
+    player = sim.player_ids[0]
+    run_sync(db_path, settings(sim), SyncOptions((player,), limit=10))
+    pages = query(db_path, "PRAGMA page_count")[0][0] + 8
+    real_make_engine = grunt_archive.db.make_engine
+
+    def constrained(path):
+        engine = real_make_engine(path)
+
+        @event.listens_for(engine, "connect")
+        def constrain(dbapi_connection, _record):
+            dbapi_connection.execute(pragma.format(pages=pages))
+
+        return engine
+
+    monkeypatch.setattr(grunt_archive.db, "make_engine", constrained)
+    before = len(query(db_path, "SELECT match_id FROM matches"))
+    with pytest.raises(ArchiveError, match=message):
+        run_sync(db_path, settings(sim), SyncOptions((player,)))
+    assert_whole(db_path)
+    after = len(query(db_path, "SELECT match_id FROM matches"))
+    assert after >= before
+    monkeypatch.undo()
+    # With room again the next run completes the archive.
+    run_sync(db_path, settings(sim), SyncOptions((player,)))
+    assert len(query(db_path, "SELECT match_id FROM matches")) == 60
+    assert_whole(db_path)
