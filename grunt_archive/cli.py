@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from grunt_archive.api import Tokens
 from grunt_archive.db import default_db_path
 from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
+from grunt_archive.runner import ClientSettings
 from grunt_archive.simulator.command import simulate
 from grunt_archive.sync import SyncOptions
 
@@ -73,6 +74,60 @@ def cli() -> None:
     """
 
 
+def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options that say how to reach the Halo services (tokens, base URL, limits)."""
+    options = [
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 64),
+            default=4,
+            show_default=True,
+            help="Requests in flight at most.",
+        ),
+        click.option(
+            "--rps",
+            type=click.FloatRange(min=0.1),
+            default=5.0,
+            show_default=True,
+            help="Requests per second across all services.",
+        ),
+        click.option(
+            "--spartan-token",
+            envvar="GRUNT_ARCHIVE_SPARTAN_TOKEN",
+            metavar="TOKEN",
+            help="Bring-your-own x-343-authorization-spartan token "
+            "[env: GRUNT_ARCHIVE_SPARTAN_TOKEN].",
+        ),
+        click.option(
+            "--clearance",
+            envvar="GRUNT_ARCHIVE_CLEARANCE",
+            metavar="ID",
+            help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].",
+        ),
+        click.option(
+            "--api-base",
+            envvar="GRUNT_ARCHIVE_API_BASE",
+            metavar="URL",
+            help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def client_settings(
+    concurrency: int,
+    rps: float,
+    spartan_token: str | None,
+    clearance: str | None,
+    api_base: str | None,
+) -> ClientSettings:
+    """Turn the `api_options` values into the library's client settings."""
+    tokens = Tokens(spartan_token, clearance) if spartan_token else None
+    return ClientSettings(tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency)
+
+
 @cli.command()
 @db_option
 @click.option(
@@ -85,52 +140,17 @@ def cli() -> None:
 )
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Requests in flight at most.",
-)
-@click.option(
-    "--rps",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Requests per second across all services.",
-)
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
-@click.option(
-    "--spartan-token",
-    envvar="GRUNT_ARCHIVE_SPARTAN_TOKEN",
-    metavar="TOKEN",
-    help="Bring-your-own x-343-authorization-spartan token [env: GRUNT_ARCHIVE_SPARTAN_TOKEN].",
-)
-@click.option(
-    "--clearance",
-    envvar="GRUNT_ARCHIVE_CLEARANCE",
-    metavar="ID",
-    help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].",
-)
-@click.option(
-    "--api-base",
-    envvar="GRUNT_ARCHIVE_API_BASE",
-    metavar="URL",
-    help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
-)
+@api_options
 def sync(
     db_path: Path | None,
     players: tuple[str, ...],
     full: bool,
     limit: int | None,
-    concurrency: int,
-    rps: float,
     as_json: bool,
     quiet: bool,
-    spartan_token: str | None,
-    clearance: str | None,
-    api_base: str | None,
+    **api: Any,
 ) -> None:
     """Archive every match the archive does not have yet, newest first.
 
@@ -141,12 +161,11 @@ def sync(
     Example: grunt-archive sync --player "xuid(2533274800000001)" --json
     """
     from grunt_archive.progress import TerminalProgress
-    from grunt_archive.runner import ClientSettings, run_sync
+    from grunt_archive.runner import run_sync
 
-    tokens = Tokens(spartan_token, clearance) if spartan_token else None
-    settings = ClientSettings(tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency)
     progress = None if (quiet or as_json) else TerminalProgress()
-    report = run_sync(resolve_db(db_path), settings, SyncOptions(players, full, limit), progress)
+    options = SyncOptions(players, full, limit)
+    report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
     elif not quiet:
@@ -159,6 +178,48 @@ def sync(
             f"{len(report.pending)} match(es) left pending for the next run: "
             + ", ".join(report.pending[:5]),
             pending=report.pending,
+        )
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--player",
+    "players",
+    multiple=True,
+    metavar="ID",
+    help="xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@api_options
+def verify(db_path: Path | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
+    """Compare the archive with the service's match counts and list what is missing.
+
+    Missing matches are marked pending, so the next sync fetches them first.
+    Exits 3 when something is missing.
+
+    Example: grunt-archive verify --player "xuid(2533274800000001)"
+    """
+    from grunt_archive.runner import run_verify
+
+    checks = run_verify(resolve_db(db_path), client_settings(**api), players)
+    if as_json:
+        click.echo(json.dumps([check.to_json() for check in checks]))
+    else:
+        for check in checks:
+            for c in check.lifecycles:
+                click.echo(
+                    f"{check.player_id} {c.lifecycle:9} service {c.service:6}  archived "
+                    f"{c.archived:6}  pending {c.pending:4}  missing {c.missing}"
+                )
+            for match_id in check.missing_match_ids:
+                click.echo(f"{check.player_id} missing {match_id}")
+    missing = [m for check in checks for m in check.missing_match_ids]
+    if any(not check.complete for check in checks):
+        raise PartialSyncError(
+            f"{len(missing)} match(es) missing from the archive, now pending: "
+            "the next sync fetches them first",
+            pending=missing,
         )
 
 

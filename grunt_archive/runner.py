@@ -14,6 +14,7 @@ from grunt_archive.errors import AuthError
 from grunt_archive.lock import writer_lock
 from grunt_archive.reparse import reparse
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
+from grunt_archive.verify import PlayerCheck, verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,19 @@ def run_sync(
             return await sync(engine, client, options, progress)
 
     with writer_lock(db_path), archive(db_path) as engine:
+        return asyncio.run(go())
+
+
+def run_verify(
+    db_path: Path, settings: ClientSettings, players: tuple[str, ...] = ()
+) -> list[PlayerCheck]:
+    """Compare the archive with the service's match counts; mark what is missing pending."""
+
+    async def go() -> list[PlayerCheck]:
+        async with settings.client() as client:
+            return await verify(engine, client, players)
+
+    with writer_lock(db_path), archive(db_path, create=False) as engine:
         return asyncio.run(go())
 
 

@@ -1,0 +1,175 @@
+"""`grunt-archive verify`: compare the archive with the service's own match counts.
+
+For each player and lifecycle (matchmade, custom, local) the service says how
+many matches the player has (``/hi/players/{p}/matches/count``). Where the
+archive holds fewer, the player's history of that lifecycle is walked to name
+the missing matches, and they are marked pending so the next sync fetches
+them first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine
+
+from grunt_archive import store
+from grunt_archive.api import HaloClient, StatsService
+from grunt_archive.api.stats import PAGE_SIZE
+from grunt_archive.errors import MalformedResponseError, UsageError
+from grunt_archive.normalize import history_entries
+from grunt_archive.players import parse_player
+
+# Lifecycle name → (LifecycleMode, the count document's field, the history `type`).
+LIFECYCLES = {
+    "matchmade": (3, "MatchmadeMatchesPlayedCount", "matchmaking"),
+    "custom": (1, "CustomMatchesPlayedCount", "custom"),
+    "local": (7, "LocalMatchesPlayedCount", "local"),
+}
+
+
+@dataclass(slots=True)
+class LifecycleCheck:
+    """One lifecycle of one player: what the service counts and what the archive holds."""
+
+    lifecycle: str
+    service: int
+    archived: int
+    pending: int
+
+    @property
+    def missing(self) -> int:
+        """Matches the service counts that are neither archived nor pending."""
+        return max(0, self.service - self.archived - self.pending)
+
+
+@dataclass(slots=True)
+class PlayerCheck:
+    """The verification of one player."""
+
+    player_id: str
+    lifecycles: list[LifecycleCheck] = field(default_factory=list)
+    missing_match_ids: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every match the service counts is archived or pending."""
+        return not self.missing_match_ids and all(c.missing == 0 for c in self.lifecycles)
+
+    def to_json(self) -> dict[str, object]:
+        """Return the check as a JSON-ready dict."""
+        return {
+            "player_id": self.player_id,
+            "complete": self.complete,
+            "lifecycles": [
+                {
+                    "lifecycle": c.lifecycle,
+                    "service": c.service,
+                    "archived": c.archived,
+                    "pending": c.pending,
+                    "missing": c.missing,
+                }
+                for c in self.lifecycles
+            ],
+            "missing_match_ids": self.missing_match_ids,
+        }
+
+
+def _player_ids(connection: Connection, texts: tuple[str, ...]) -> list[str]:
+    if not texts:
+        return store.tracked_player_ids(connection)
+    ids = []
+    for text in texts:
+        ref = parse_player(text)
+        if ref.player_id:
+            ids.append(ref.player_id)
+            continue
+        row = connection.exec_driver_sql(
+            "SELECT player_id FROM players WHERE gamertag = ? COLLATE NOCASE", (ref.gamertag,)
+        ).first()
+        if row is None:
+            raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
+        ids.append(row[0])
+    return ids
+
+
+def _archived_counts(connection: Connection, player_id: str) -> dict[int, tuple[int, int]]:
+    """Return ``{lifecycle_mode: (archived, pending)}`` for a player."""
+    archived = connection.exec_driver_sql(
+        "SELECT m.lifecycle_mode, count(DISTINCT m.match_id) FROM matches m"
+        " JOIN match_players p ON p.match_id = m.match_id WHERE p.player_id = ?"
+        " GROUP BY m.lifecycle_mode",
+        (player_id,),
+    )
+    counts = {mode: (count, 0) for mode, count in archived}
+    pending = connection.exec_driver_sql(
+        "SELECT count(*) FROM pending_matches WHERE player_id = ?", (player_id,)
+    ).scalar()
+    return {**counts, -1: (0, pending or 0)}
+
+
+async def verify(
+    engine: Engine, client: HaloClient, players: tuple[str, ...] = ()
+) -> list[PlayerCheck]:
+    """Check each player's archive against the service's counts, naming what is missing.
+
+    Missing matches are marked pending, so the next sync fetches them first.
+    """
+    stats = StatsService(client)
+    checks = []
+    with engine.connect() as connection:
+        with connection.begin():
+            player_ids = _player_ids(connection, players)
+        if not player_ids:
+            raise UsageError("no tracked players yet: run `grunt-archive sync` first")
+        for player_id in player_ids:
+            counts = (await stats.match_count(player_id)).data
+            if not isinstance(counts, dict):
+                raise MalformedResponseError(f"match count of {player_id} is not a JSON object")
+            with connection.begin():
+                archived = _archived_counts(connection, player_id)
+            pending_total = archived[-1][1]
+            check = PlayerCheck(player_id)
+            for name, (mode, field_name, _) in LIFECYCLES.items():
+                service = counts.get(field_name)
+                service = service if isinstance(service, int) else 0
+                held = archived.get(mode, (0, 0))[0]
+                # Pending matches are not split by lifecycle; count them against the first gap.
+                share = min(pending_total, max(0, service - held))
+                pending_total -= share
+                check.lifecycles.append(LifecycleCheck(name, service, held, share))
+            for lifecycle in check.lifecycles:
+                if lifecycle.missing:
+                    check.missing_match_ids += await _find_missing(
+                        connection, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
+                    )
+            checks.append(check)
+    return checks
+
+
+async def _find_missing(
+    connection: Connection, stats: StatsService, player_id: str, match_type: str
+) -> list[str]:
+    """Walk a player's history of one lifecycle and mark every unarchived match pending."""
+    missing: list[str] = []
+    start = 0
+    while True:
+        page = history_entries(
+            (await stats.match_history(player_id, start, PAGE_SIZE, match_type)).data
+        )
+        with connection.begin():
+            held = store.archived_match_ids(connection, [e.match_id for e in page])
+            pending = {match_id for match_id, _, _ in store.pending_matches(connection)}
+            for entry in page:
+                if entry.match_id not in held and entry.match_id not in pending:
+                    store.mark_pending(
+                        connection,
+                        entry.match_id,
+                        player_id,
+                        entry.start_time,
+                        "missing (found by verify)",
+                    )
+                    missing.append(entry.match_id)
+        if len(page) < PAGE_SIZE:
+            return missing
+        start += PAGE_SIZE

@@ -1,0 +1,52 @@
+"""verify: the archive against the service's counts; what is missing becomes pending."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.e2e import cli, simulator_process
+
+
+def execute(db, sql):
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
+    with simulator_process("--seed", "31", "--players", "1", "--matches", "45") as sim:
+        assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
+        clean = cli("verify", "--json", db=db_path, api_base=sim.url)
+        assert clean.returncode == 0, clean.stderr
+        (check,) = json.loads(clean.stdout)
+        assert check["complete"] and check["missing_match_ids"] == []
+        assert sum(c["service"] for c in check["lifecycles"]) == 45
+        assert sum(c["archived"] for c in check["lifecycles"]) == 45
+
+        # Lose three matches (one custom game among them if there is one).
+        lost = [r[0] for r in execute(db_path, "SELECT match_id FROM matches ORDER BY lifecycle_mode, start_time LIMIT 3")]
+        with sqlite3.connect(db_path) as connection:
+            for table in [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]:
+                columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+                if "match_id" in columns and table != "matches":
+                    connection.executemany(f"DELETE FROM {table} WHERE match_id = ?", [(m,) for m in lost])
+            connection.executemany("DELETE FROM matches WHERE match_id = ?", [(m,) for m in lost])
+
+        found = cli("verify", "--json", db=db_path, api_base=sim.url)
+        assert found.returncode == 3
+        (check,) = json.loads(found.stdout)
+        assert sorted(check["missing_match_ids"]) == sorted(lost)
+        assert sum(c["missing"] for c in check["lifecycles"]) == 3
+        assert sorted(r[0] for r in execute(db_path, "SELECT match_id FROM pending_matches")) == sorted(lost)
+
+        sim.post("/_simulator/reset-counts")
+        assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
+        assert sim.counts()["stats"] == 3
+        assert execute(db_path, "SELECT count(*) FROM matches") == [(45,)]
+        assert cli("verify", db=db_path, api_base=sim.url).returncode == 0
+
+
+def test_verify_on_an_archive_with_no_players_is_a_usage_error(db_path):
+    assert cli("db", "upgrade", db=db_path).returncode == 0
+    result = cli("verify", db=db_path, api_base="http://127.0.0.1:9")
+    assert result.returncode == 2 and "no tracked players" in result.stderr
