@@ -17,6 +17,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from grunt_archive.api import Tokens
+from grunt_archive.auth_command import auth
 from grunt_archive.db import default_db_path
 from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
 from grunt_archive.runner import ClientSettings
@@ -105,6 +106,13 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Bring-your-own 343-clearance id [env: GRUNT_ARCHIVE_CLEARANCE].",
         ),
         click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=30.0,
+            show_default=True,
+            help="Seconds to wait for a response before retrying.",
+        ),
+        click.option(
             "--api-base",
             envvar="GRUNT_ARCHIVE_API_BASE",
             metavar="URL",
@@ -121,11 +129,14 @@ def client_settings(
     rps: float,
     spartan_token: str | None,
     clearance: str | None,
+    timeout: float,
     api_base: str | None,
 ) -> ClientSettings:
     """Turn the `api_options` values into the library's client settings."""
     tokens = Tokens(spartan_token, clearance) if spartan_token else None
-    return ClientSettings(tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency)
+    return ClientSettings(
+        tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency, timeout=timeout
+    )
 
 
 @cli.command()
@@ -312,3 +323,4 @@ def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> N
 
 
 cli.add_command(simulate)
+cli.add_command(auth)

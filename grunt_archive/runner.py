@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from grunt_archive.api import HaloClient, RetryPolicy, Tokens
+from grunt_archive.api.client import TokenSource
 from grunt_archive.db import archive, current_revision, head_revision, upgrade_archive
 from grunt_archive.errors import AuthError
 from grunt_archive.lock import writer_lock
@@ -28,6 +29,8 @@ class ClientSettings:
         concurrency: requests in flight at most.
         retry: retry policy; None for the defaults.
         transport: an httpx transport, for tests running the simulator in-process.
+        timeout: seconds to wait for a response before retrying.
+        auth_file: the sign-in file used when no token is given (None: the default).
 
     """
 
@@ -37,21 +40,34 @@ class ClientSettings:
     concurrency: int = 4
     retry: RetryPolicy | None = None
     transport: httpx.AsyncBaseTransport | None = None
+    timeout: float = 30.0
+    auth_file: Path | None = None
 
     def client(self) -> HaloClient:
-        """Return a client, or say how to get a token when there is none."""
-        if self.tokens is None:
+        """Return a client with the given tokens, else the stored sign-in, or say how to get one."""
+        tokens: Tokens | TokenSource | None = self.tokens
+        if tokens is None:
+            from grunt_archive.auth import StoredTokens, default_auth_path, load_session
+
+            path = self.auth_file or default_auth_path()
+            session = load_session(path)
+            if session is not None:
+                tokens = StoredTokens(
+                    path, session, api_base=self.api_base, transport=self.transport
+                )
+        if tokens is None:
             raise AuthError(
                 "no Spartan token: set GRUNT_ARCHIVE_SPARTAN_TOKEN (or --spartan-token), "
                 "or sign in with `grunt-archive auth login`"
             )
         return HaloClient(
-            self.tokens,
+            tokens,
             api_base=self.api_base,
             rps=self.rps,
             concurrency=self.concurrency,
             retry=self.retry,
             transport=self.transport,
+            timeout=self.timeout,
         )
 
 

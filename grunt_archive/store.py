@@ -45,11 +45,13 @@ def _columns() -> dict[str, frozenset[str]]:
 
 COLUMNS = _columns()
 # Every table a match's rows land in, other than `matches` and `players` themselves.
+# (`match_skill` is written from its own document, so re-saving a match keeps it.)
 MATCH_CHILD_TABLES = tuple(
     sorted(
         name
         for name, columns in COLUMNS.items()
-        if "match_id" in columns and name not in {"matches", "pending_matches", "api_drift"}
+        if "match_id" in columns
+        and name not in {"matches", "pending_matches", "api_drift", "match_skill"}
     )
 )
 _insert_sql: dict[tuple[str, tuple[str, ...], str], str] = {}

@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 from grunt_archive import store
 from grunt_archive.api import HaloClient, ProfileService, StatsService
 from grunt_archive.api.stats import PAGE_SIZE
+from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
     ArchiveError,
     GruntArchiveError,
@@ -100,6 +101,8 @@ class SyncReport:
     requests: int = 0
     seconds: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
+    # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
+    enrichment_pending: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -112,6 +115,7 @@ class SyncReport:
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
+            "enrichment_pending": self.enrichment_pending,
         }
 
 
@@ -143,6 +147,7 @@ class _Run:
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
+        self.enricher = Enricher(connection, client)
 
     # --- players ---------------------------------------------------------
 
@@ -202,6 +207,8 @@ class _Run:
             with self.connection.begin():
                 store.save_match(self.connection, raw, document.data)
             self.added += 1
+            # Names and skill of the match; failures there go pending, never to this except.
+            await self.enricher.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             with self.connection.begin():
                 store.mark_pending(
@@ -446,10 +453,12 @@ async def sync(
         try:
             report.players = await run.resolve_players()
             await run.retry_pending()
+            await run.enricher.catch_up()
             for player_id in report.players:
                 if run._limit_reached():
                     break
                 await run.sync_player(player_id)
+            report.enrichment_pending = await run.enricher.finish()
         except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
             await run.stop()
             _finish_failed(connection, run, report, began, str(error) or type(error).__name__)

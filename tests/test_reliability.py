@@ -148,3 +148,38 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
     run_sync(db_path, settings(sim), SyncOptions((player,)))
     assert len(query(db_path, "SELECT match_id FROM matches")) == 60
     assert_whole(db_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "faults,extra",
+    [
+        (("--timeouts", "0.1", "--hang-seconds", "5"), ("--timeout", "0.5")),
+        (("--drops", "0.15"), ()),
+    ],
+    ids=["timeouts", "dropped-connections"],
+)
+def test_network_faults_lose_nothing(db_path, faults, extra):
+    with simulator_process("--seed", "23", "--players", "1", "--matches", "40", *faults) as sim:
+        result = cli("sync", "--json", *extra, db=db_path, api_base=sim.url)
+        assert result.returncode == 0, result.stderr
+        counts = sim.counts()
+        assert counts.get("fault_timeout", 0) + counts.get("fault_drop", 0) > 0
+    assert query(db_path, "SELECT count(*) FROM matches") == [(40,)]
+    assert_whole(db_path)
+
+
+@pytest.mark.slow
+def test_api_drift_is_stored_and_recorded(db_path):
+    with simulator_process("--seed", "24", "--players", "1", "--matches", "30", "--drift-matches", "3") as sim:
+        result = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert result.returncode == 0, result.stderr
+    assert query(db_path, "SELECT count(*) FROM matches") == [(30,)]
+    drift = {(t, f): n for t, f, n in query(db_path, "SELECT table_name, field, occurrences FROM api_drift")}
+    assert drift[("matches", "spectator_count")] == 3
+    assert ("grapple_stats", "*") in drift and ("grapple_stats", "grapple_kills") in drift
+    assert ("match_players", "slide_kills") in drift
+    # The raw documents keep the new fields for a future version's reparse.
+    bodies = [json.loads(b) for (b,) in query(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")]
+    assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
+    assert_whole(db_path)

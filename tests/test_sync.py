@@ -47,7 +47,9 @@ def archived_ids(db: Path) -> set[str]:
 
 def dump(db: Path) -> dict[str, list[tuple]]:
     tables = [*MATCH_CHILD_TABLES, "matches", "players"]
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in tables}
+    # When a gamertag was looked up is a clock reading, not something two archives share.
+    columns = {"players": "player_id, gamertag, is_bot"}
+    return {t: sorted(rows(db, f"SELECT {columns.get(t, '*')} FROM {t}"), key=repr) for t in tables}
 
 
 def all_history(sim: Simulator, players=None) -> set[str]:

@@ -218,6 +218,9 @@ class HaloClient:
         self.limiter = RateLimiter(rps)
         self.slots = asyncio.Semaphore(max(1, concurrency))
         self.requests: Counter[str] = Counter()
+        # A clearance fetched during the run (api.clearance.LazyClearance), sent
+        # when the tokens carry none of their own.
+        self.clearance: str | None = None
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -310,13 +313,14 @@ class HaloClient:
         params: list[tuple[str, str]] | None,
         clearance: bool,
     ) -> Document:
-        tokens = await self.tokens.current()
-        response = await self._send(service, host, path, params, clearance, tokens)
+        response, sent = await self._send(service, host, path, params, clearance)
         if response.status_code == 401:
             # A token can expire mid-run: renew once, then try the request again.
             renewed = await self.tokens.renew()
             if renewed is not None:
-                response = await self._send(service, host, path, params, clearance, renewed)
+                response, _ = await self._send(
+                    service, host, path, params, clearance, (sent, renewed)
+                )
         return self._document(service, response)
 
     async def _send(
@@ -326,19 +330,29 @@ class HaloClient:
         path: str,
         params: list[tuple[str, str]] | None,
         clearance: bool,
-        tokens: Tokens,
-    ) -> httpx.Response:
-        headers = {SPARTAN_HEADER: tokens.spartan}
-        if clearance and tokens.clearance:
-            headers[CLEARANCE_HEADER] = tokens.clearance
-        request = self._http.build_request(
-            "GET", self.url(host, path), params=params, headers=headers
-        )
+        renewal: tuple[Tokens, Tokens] | None = None,
+    ) -> tuple[httpx.Response, Tokens]:
+        """Send one GET with the tokens of the moment; return the response and those tokens.
+
+        ``renewal`` is (refused, renewed) when retrying after a 401: the
+        renewed tokens are sent unless the source has newer ones by then.
+        """
         async with self.slots:
             await self.limiter.wait()
+            # Take the tokens only now: a request may wait here longer than a token lives.
+            tokens = await self.tokens.current()
+            if renewal is not None and tokens.spartan == renewal[0].spartan:
+                tokens = renewal[1]
+            headers = {SPARTAN_HEADER: tokens.spartan}
+            clearance_id = tokens.clearance or self.clearance
+            if clearance and clearance_id:
+                headers[CLEARANCE_HEADER] = clearance_id
+            request = self._http.build_request(
+                "GET", self.url(host, path), params=params, headers=headers
+            )
             self.requests[service] += 1
             try:
-                return await self._http.send(request)
+                return await self._http.send(request), tokens
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
 

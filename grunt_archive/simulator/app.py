@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from grunt_archive.simulator import catalog, extras
+from grunt_archive.simulator import catalog, enrichment_routes, extras
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
@@ -92,6 +92,7 @@ class SimulatorApp:
                 "clearance",
                 self._clearance,
             ),
+            *enrichment_routes.routes(_json),
         ]
         flags = re.IGNORECASE
         self.routes = [(re.compile(f"{pattern}/?", flags), kind, h) for pattern, kind, h in routes]
@@ -206,8 +207,14 @@ class SimulatorApp:
             return _error(403, "the 343-clearance header is required")
         sim, match_id = self.sim, found["match"].lower()
         wanted = _listed({k.lower(): v for k, v in query.items()}, "players")
+        if any(p.lower().startswith("bid(") for p in wanted):
+            sim.count("skill_bot_ids")  # the real service refuses them; a client never sends one
         with sim.lock:
             meta = sim.world.matches.get(match_id)
+            late = meta is not None and sim.faults.skill_not_ready(match_id)
+        if late:
+            sim.count("faults", "fault_skill_404")
+            return _json({"Value": [extras.skill_not_found(p) for p in wanted]}, 404)
         if meta is None or meta.lifecycle != 3 or not wanted:
             return _json({"Value": [extras.skill_not_found(p) for p in wanted]}, 404)
         stats = sim.stats_document(match_id)

@@ -52,6 +52,10 @@ COUNT = click.IntRange(min=0)
     help="The first K stats requests of each match answer 404 (stats appear late).",
 )  # fmt: skip
 @click.option(
+    "--skill-404", type=COUNT, default=0, metavar="K",
+    help="The first K skill requests of each match answer 404 (skill appears late).",
+)  # fmt: skip
+@click.option(
     "--token-requests", type=click.IntRange(min=0), default=None, metavar="N",
     help="After N authorized requests every Spartan token is rejected with 401.",
 )  # fmt: skip
@@ -62,6 +66,32 @@ COUNT = click.IntRange(min=0)
 @click.option(
     "--arrivals", type=COUNT, default=0, metavar="N",
     help="Every N-th history request past the first page adds a new match on top.",
+)  # fmt: skip
+@click.option(
+    "--token-lifetime", type=click.FloatRange(min=0, min_open=True), default=14400.0,
+    metavar="SECONDS", show_default=True,
+    help="Lifetime of the Spartan tokens the sign-in chain issues; then they answer 401.",
+)  # fmt: skip
+@click.option(
+    "--refresh-lifetime", type=click.FloatRange(min=0, min_open=True), default=90 * 86400.0,
+    metavar="SECONDS", show_default=True,
+    help="Lifetime of the refresh tokens the sign-in chain issues.",
+)  # fmt: skip
+@click.option(
+    "--timeouts", type=RATE, default=0, metavar="RATE",
+    help="Fraction of requests that hang for --hang-seconds (client timeouts).",
+)  # fmt: skip
+@click.option(
+    "--hang-seconds", type=click.FloatRange(min=0), default=5.0, metavar="SECONDS",
+    show_default=True, help="How long a hung request hangs.",
+)  # fmt: skip
+@click.option(
+    "--drops", type=RATE, default=0, metavar="RATE",
+    help="Fraction of requests whose connection drops halfway through the body.",
+)  # fmt: skip
+@click.option(
+    "--drift-matches", type=COUNT, default=0, metavar="N",
+    help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
 def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.

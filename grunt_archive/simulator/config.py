@@ -23,12 +23,23 @@ class SimulatorConfig:
         retry_after: Seconds sent in ``Retry-After`` on 429 and 503; None sends no header.
         fail_5xx: Fraction of requests answered 500, 502, 503 or 504.
         stats_404: The first K stats requests of each match answer 404, then 200.
+        skill_404: The first K skill requests of each match answer 404 (with a
+            ``Value`` body), then 200.
         token_requests: After this many authorized requests every Spartan token
             is rejected with 401 (token expiry); None never expires.
         malformed_matches: This many matches always answer their stats with a
             truncated JSON body.
         arrivals: Every `arrivals`-th history request with ``start > 0`` first
             adds a new match at the top of that player's history (0: never).
+        token_lifetime: Seconds a Spartan token issued by the sign-in chain
+            lives (`signin`); then the services answer it 401.
+        refresh_lifetime: Seconds a refresh token issued by the chain lives.
+        timeouts: Fraction of service requests that hang for `hang_seconds`
+            before answering (the client's timeout should fire first).
+        hang_seconds: How long a hung request hangs.
+        drops: Fraction of service requests whose connection drops mid-body.
+        drift_matches: This many matches carry fields and a mode block that no
+            grunt-archive knows (API drift).
 
     """
 
@@ -40,9 +51,16 @@ class SimulatorConfig:
     retry_after: float | None = 1.0
     fail_5xx: float = 0
     stats_404: int = 0
+    skill_404: int = 0
     token_requests: int | None = None
     malformed_matches: int = 0
     arrivals: int = 0
+    token_lifetime: float = 14400.0
+    refresh_lifetime: float = 90 * 86400.0
+    timeouts: float = 0
+    hang_seconds: float = 5.0
+    drops: float = 0
+    drift_matches: int = 0
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -52,17 +70,29 @@ class SimulatorConfig:
                 failure rates add up to more than 1.
 
         """
-        for name in ("fail_429", "fail_5xx"):
+        for name in ("fail_429", "fail_5xx", "timeouts", "drops"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
         if self.fail_429 + self.fail_5xx > 1:
             raise UsageError("fail_429 and fail_5xx add up to more than 1")
         if self.players < 1:
             raise UsageError("players must be at least 1")
-        for name in ("matches", "latency_ms", "stats_404", "malformed_matches", "arrivals"):
+        for name in (
+            "matches",
+            "latency_ms",
+            "stats_404",
+            "skill_404",
+            "malformed_matches",
+            "arrivals",
+            "hang_seconds",
+            "drift_matches",
+        ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")
         if self.retry_after is not None and self.retry_after < 0:
             raise UsageError("retry_after must not be negative")
         if self.token_requests is not None and self.token_requests < 0:
             raise UsageError("token_requests must not be negative")
+        for name in ("token_lifetime", "refresh_lifetime"):
+            if not getattr(self, name) > 0:
+                raise UsageError(f"{name} must be more than 0 seconds")

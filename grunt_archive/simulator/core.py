@@ -10,6 +10,7 @@ from collections import Counter, OrderedDict
 from grunt_archive.simulator import documents
 from grunt_archive.simulator.config import SimulatorConfig
 from grunt_archive.simulator.faults import Faults
+from grunt_archive.simulator.network import NetworkFaults, drift_body
 from grunt_archive.simulator.world import MatchMeta, World
 
 _DOCUMENT_CACHE = 256  # stats bodies kept, most recently used first
@@ -34,6 +35,7 @@ class Simulator:
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         """Build the world of `config` (the defaults when None)."""
         from grunt_archive.simulator.app import SimulatorApp  # the app needs this module
+        from grunt_archive.simulator.signin_app import SignInApp
 
         self.config = config or SimulatorConfig()
         self.world = World(self.config.seed, self.config.players, self.config.matches)
@@ -45,10 +47,16 @@ class Simulator:
         self.malformed_match_ids: set[str] = set(
             picks.sample(ids, min(self.config.malformed_matches, len(ids)))
         )
+        drift_picks = random.Random(f"grunt-archive-drift:{self.config.seed}")
+        self.drift_match_ids: set[str] = set(
+            drift_picks.sample(ids, min(self.config.drift_matches, len(ids)))
+        )
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._summaries: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._paged_requests = 0
-        self.app = SimulatorApp(self)
+        self.app = NetworkFaults(
+            SignInApp(SimulatorApp(self), self), self
+        )  # sign-in hosts in front (signin_app)
 
     @property
     def player_ids(self) -> list[str]:
@@ -131,6 +139,8 @@ class Simulator:
         """
         document = documents.stats_document(meta, self.world.player_ids, self.world.strangers)
         body = json.dumps(document, separators=(",", ":")).encode()
+        if meta.match_id in self.drift_match_ids:
+            body = drift_body(body)
         players = [self.world.player_ids[i] for i in meta.tracked]
         summary = {p: documents.history_result(document, p) for p in players}
         with self.lock:

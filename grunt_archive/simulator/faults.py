@@ -25,6 +25,7 @@ class Faults:
         self.config = config
         self._rng = random.Random(f"grunt-archive-faults:{config.seed}")
         self._stats_requests: Counter[str] = Counter()
+        self._skill_requests: Counter[str] = Counter()
         self._authorized = 0
 
     def gateway(self) -> int | None:
@@ -57,6 +58,12 @@ class Faults:
         seen = self._stats_requests[match_id]
         self._stats_requests[match_id] = seen + 1
         return seen < self.config.stats_404
+
+    def skill_not_ready(self, match_id: str) -> bool:
+        """Whether this skill request of a match comes too early (the first K do)."""
+        seen = self._skill_requests[match_id]
+        self._skill_requests[match_id] = seen + 1
+        return seen < self.config.skill_404
 
     def retry_after_header(self) -> list[tuple[bytes, bytes]]:
         """Return the ``Retry-After`` header to send with 429 and 503, if any."""

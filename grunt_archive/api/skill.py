@@ -1,0 +1,33 @@
+"""skill: a matchmade match's CSR, MMR and expected performance per player."""
+
+from __future__ import annotations
+
+from grunt_archive.api.client import Document, HaloClient
+
+HOST = "https://skill.svc.halowaypoint.com"
+
+
+class SkillService:
+    """The skill endpoints an archiver needs."""
+
+    name = "skill"
+
+    def __init__(self, client: HaloClient) -> None:
+        self.client = client
+
+    async def match_skill(self, match_id: str, players: list[str]) -> Document:
+        """Return the skill results of ``players`` (human ``xuid(…)`` ids only) in a match.
+
+        The service answers 404 when any id is a bot or unknown, and for a while
+        right after the match, so a 404 is retried like match stats. The player
+        list goes as one comma-joined value (Grunt, GravlLift); clearance is
+        required (API-dir ``Skill_GetMatchResult`` is ClearanceAware).
+        """
+        return await self.client.get(
+            self.name,
+            HOST,
+            f"/hi/matches/{match_id}/skill",
+            [("players", ",".join(players))],
+            clearance=True,
+            retry_not_found=True,
+        )

@@ -1,0 +1,119 @@
+"""settings host, sign-in side: the Spartan token, and the clearance lookup of a fresh sign-in.
+
+`api.clearance` is the archiver's own request to the same host (through
+`HaloClient`); this module is the part of the settings host that the token
+chain needs before any `HaloClient` exists, so it goes through `SignInHttp`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from grunt_archive.api.clearance import CLEARANCE_PATH, HOST
+from grunt_archive.api.signin import SignInHttp, field_of
+from grunt_archive.errors import MalformedResponseError
+
+SPARTAN_PATH = "/spartan-token"
+RELOGIN = "run `grunt-archive auth login`"
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class SpartanToken:
+    """A Spartan token (``x-343-authorization-spartan``) and when it expires (aware UTC)."""
+
+    token: str = field(repr=False)
+    expires: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Clearance:
+    """A clearance (``343-clearance``) id, and how long the service says to keep it.
+
+    Attributes:
+        flight_id: the ``FlightConfigurationId``.
+        max_age: seconds from ``Cache-Control: max-age`` or ``Expires``; None if neither.
+
+    """
+
+    flight_id: str
+    max_age: float | None = None
+
+
+def parse_instant(value: object) -> datetime:
+    """Return an ISO-8601 timestamp (``…Z``, any fractional digits) as an aware UTC datetime.
+
+    Raises:
+        ValueError: ``value`` is not such a timestamp.
+
+    """
+    if not isinstance(value, str):
+        raise ValueError("not a timestamp")
+    moment = datetime.fromisoformat(value.strip())
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+async def spartan_token(http: SignInHttp, halo_xsts_token: str) -> SpartanToken:
+    """Trade an XSTS token for the Halo relying party for a Spartan token (~4 h).
+
+    Raises:
+        AuthError: the settings service refused the XSTS token.
+        MalformedResponseError: no token or no expiry in the answer.
+
+    """
+    step = "The Spartan token"
+    body = {
+        "Audience": "urn:343:s3:services",
+        "MinVersion": "4",
+        "Proof": [{"Token": halo_xsts_token, "TokenType": "Xbox_XSTSv3"}],
+    }
+    data, _ = await http.call(
+        step,
+        "POST",
+        HOST,
+        SPARTAN_PATH,
+        body=body,
+        headers={"Accept": "application/json", "Content-Type": "application/json"},
+        hint=RELOGIN,
+    )
+    token = field_of(data, step, "SpartanToken")
+    try:
+        expires = parse_instant(field_of(data, step, "ExpiresUtc", "ISO8601Date"))
+    except ValueError:
+        raise MalformedResponseError(f"{step}: ExpiresUtc is not a timestamp") from None
+    return SpartanToken(token=token, expires=expires)
+
+
+def _max_age(headers: httpx.Headers, now: datetime) -> float | None:
+    found = _MAX_AGE.search(headers.get("Cache-Control", ""))
+    if found:
+        return float(found[1])
+    try:
+        expires = parsedate_to_datetime(headers.get("Expires", ""))
+    except (TypeError, ValueError):
+        return None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    return max(0.0, (expires - now).total_seconds())
+
+
+async def clearance(http: SignInHttp, spartan: str) -> Clearance:
+    """Return the active clearance id (halo-api.md §2(g), SPNKr's variant).
+
+    Raises:
+        AuthError: the Spartan token was refused.
+        MalformedResponseError: no ``FlightConfigurationId``.
+
+    """
+    step = "The clearance lookup"
+    data, headers = await http.call(
+        step, "GET", HOST, CLEARANCE_PATH, headers={"x-343-authorization-spartan": spartan},
+        hint=RELOGIN,
+    )  # fmt: skip
+    flight = field_of(data, step, "FlightConfigurationId")
+    return Clearance(str(flight), _max_age(headers, datetime.now(UTC)))

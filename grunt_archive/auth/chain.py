@@ -1,0 +1,182 @@
+"""The token chain: authorization code or refresh token → Microsoft → Xbox Live → Halo.
+
+Each step is one request in the module of its host (`api.live`, `api.xbox`,
+`api.spartan`); this module strings them together and says what a sign-in
+keeps (`Session`). Nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from grunt_archive.api import live, xbox
+from grunt_archive.api import spartan as settings_host
+from grunt_archive.api.signin import AppRegistration, SignInHttp
+from grunt_archive.errors import ApiError, AuthError, UsageError
+
+CLEARANCE_TTL = timedelta(hours=1)  # undocumented lifetime (halo-api.md §6.5): re-ask hourly
+CLEARANCE_RETRY = timedelta(minutes=5)  # after a failed lookup, before asking again
+_SAFE_ERROR = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+
+
+@dataclass(slots=True)
+class Session:
+    """What a sign-in keeps. Token values never appear in its repr.
+
+    Attributes:
+        app: the Azure AD app the refresh token belongs to.
+        refresh_token: Microsoft's refresh token (rotated on every renewal).
+        spartan_token: the current ``x-343-authorization-spartan`` value.
+        spartan_expires: when the service says the Spartan token expires.
+        spartan_issued: when we received it (our clock).
+        xuid: the signed-in player's xuid (digits), when Xbox Live said.
+        gamertag: their gamertag, when Xbox Live said.
+        signed_in_at: when ``auth login`` ran.
+        renewed_at: when the tokens were last renewed (or first issued).
+        clearance: the current ``343-clearance`` id; None if the lookup failed.
+        clearance_expires: when to look the clearance up again.
+
+    """
+
+    app: AppRegistration
+    refresh_token: str = field(repr=False)
+    spartan_token: str = field(repr=False)
+    spartan_expires: datetime
+    spartan_issued: datetime
+    xuid: str | None
+    gamertag: str | None
+    signed_in_at: datetime
+    renewed_at: datetime
+    clearance: str | None = None
+    clearance_expires: datetime | None = None
+
+    @property
+    def player(self) -> str:
+        """Return who is signed in, for messages: ``Gamertag (xuid(…))``."""
+        xuid = f"xuid({self.xuid})" if self.xuid else "an unknown xuid"
+        return f"{self.gamertag} ({xuid})" if self.gamertag else xuid
+
+    def renew_at(self, margin: timedelta = timedelta(minutes=5)) -> datetime:
+        """Return when to renew: ``margin`` before expiry, but never before ¾ of the lifetime."""
+        lifetime = self.spartan_expires - self.spartan_issued
+        return self.spartan_expires - min(margin, max(lifetime, timedelta(0)) / 4)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def code_from_input(text: str) -> str:
+    """Return the authorization code from a pasted redirect URL, or a bare code.
+
+    Raises:
+        AuthError: the redirect says the user declined (``?error=access_denied``).
+        UsageError: there is no code in what was pasted.
+
+    """
+    text = text.strip()
+    if "code=" in text or "error=" in text or "://" in text:
+        parts = urlsplit(text)
+        params = parse_qs(parts.query) | parse_qs(parts.fragment)
+        if "error" in params:
+            error = params["error"][-1]
+            shown = error if _SAFE_ERROR.match(error) else "an error"
+            raise AuthError(f"Microsoft sign-in was not completed ({shown}); try again")
+        codes = params.get("code")
+        if not codes or not codes[-1].strip():
+            raise UsageError("the pasted URL has no ?code=; paste the whole redirect URL")
+        return codes[-1].strip()
+    if not text or any(c.isspace() for c in text):
+        raise UsageError("no authorization code: paste the redirect URL or its code")
+    return text
+
+
+async def _clearance(
+    http: SignInHttp, spartan: str, expires: datetime
+) -> tuple[str | None, datetime]:
+    """Look the clearance up; a failure other than a refusal leaves it unknown for a while.
+
+    Clearance only matters to the skill and playlist calls, so a lookup that
+    fails for a reason a new sign-in would not fix must not stop a sync.
+    """
+    now = _now()
+    try:
+        found = await settings_host.clearance(http, spartan)
+    except AuthError:
+        raise
+    except ApiError:
+        return None, min(now + CLEARANCE_RETRY, expires)
+    ttl = CLEARANCE_TTL if found.max_age is None else timedelta(seconds=found.max_age)
+    return found.flight_id, min(now + ttl, expires)
+
+
+async def _halo_tokens(
+    http: SignInHttp, access_token: str, *, identify: bool
+) -> tuple[settings_host.SpartanToken, xbox.XboxToken | None, datetime]:
+    """Run access token → user token → XSTS (→ XSTS for xboxlive.com) → Spartan token."""
+    user = await xbox.user_token(http, access_token)
+    halo = await xbox.xsts_token(http, user, xbox.HALO_RELYING_PARTY)
+    identity = halo if halo.xuid and halo.gamertag else None
+    if identify and identity is None:
+        identity = await xbox.xsts_token(http, user, xbox.XBOX_RELYING_PARTY)
+    spartan = await settings_host.spartan_token(http, halo.token)
+    return spartan, identity, _now()
+
+
+async def sign_in(http: SignInHttp, app: AppRegistration, code: str) -> Session:
+    """Run the whole chain from an authorization code and return the new session.
+
+    Raises:
+        AuthError: a service refused a step (a wrong or used code, an account
+            without Xbox Live, …).
+
+    """
+    oauth = await live.exchange_code(http, app, code)
+    spartan, identity, issued = await _halo_tokens(http, oauth.access_token, identify=True)
+    clearance, clearance_expires = await _clearance(http, spartan.token, spartan.expires)
+    return Session(
+        app=app,
+        refresh_token=oauth.refresh_token,
+        spartan_token=spartan.token,
+        spartan_expires=spartan.expires,
+        spartan_issued=issued,
+        xuid=identity.xuid if identity else None,
+        gamertag=identity.gamertag if identity else None,
+        signed_in_at=issued,
+        renewed_at=issued,
+        clearance=clearance,
+        clearance_expires=clearance_expires,
+    )
+
+
+async def renew(http: SignInHttp, session: Session) -> Session:
+    """Run the chain from the stored refresh token; return the session with every token new.
+
+    Raises:
+        AuthError: the refresh token expired or was revoked, or a later step
+            was refused; the message says to run ``grunt-archive auth login``.
+
+    """
+    oauth = await live.refresh(http, session.app, session.refresh_token)
+    spartan, _, issued = await _halo_tokens(http, oauth.access_token, identify=False)
+    clearance, clearance_expires = await _clearance(http, spartan.token, spartan.expires)
+    return dataclasses.replace(
+        session,
+        refresh_token=oauth.refresh_token,
+        spartan_token=spartan.token,
+        spartan_expires=spartan.expires,
+        spartan_issued=issued,
+        renewed_at=issued,
+        clearance=clearance,
+        clearance_expires=clearance_expires,
+    )
+
+
+async def refresh_clearance(http: SignInHttp, session: Session) -> Session:
+    """Look the clearance up again with the current Spartan token."""
+    clearance, expires = await _clearance(http, session.spartan_token, session.spartan_expires)
+    return dataclasses.replace(session, clearance=clearance, clearance_expires=expires)

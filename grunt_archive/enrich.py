@@ -1,0 +1,315 @@
+"""Enrichment: the names, medals, skill and gamertags that make the archive speak Halo.
+
+The sync hands each stored match to `Enricher.after_match`, which looks up
+what that match refers to and the archive lacks: the discovery document of
+each asset version, and, for a matchmade match, the skill results of its
+human players. `Enricher.finish` then does what is best done once a run:
+names bots, fetches the medal metadata and the season calendars when ids
+they should name turned up, and looks up gamertags in batches.
+`Enricher.catch_up`, called before the walk, retries what failed before and
+fills in matches archived before enrichment existed.
+
+What is missing is read from the archive itself (``store_enrich.missing_*``),
+so a run that was killed, an archive upgraded from revision 0001, and a
+lookup that failed last time are all caught up the same way; and when
+nothing new arrived nothing is missing, so a no-op sync makes no request.
+
+Failures never lose a match: a lookup that fails goes to
+``pending_enrichment`` and is retried by the next run (up to
+``store_enrich.MAX_ATTEMPTS`` times). They do not make the run ``partial``
+either: that outcome (exit 3) means matches are missing, and the skill
+service in particular lags behind the match (halo-api.md §7.4). A service
+that keeps failing is not asked again in the same run. Only a refused token
+(`AuthError`) stops the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection
+
+from grunt_archive import store_enrich as db
+from grunt_archive.api import (
+    DiscoveryService,
+    GameCmsService,
+    HaloClient,
+    LazyClearance,
+    ProfileService,
+    SkillService,
+)
+from grunt_archive.api.discovery import CLEARANCE_AWARE
+from grunt_archive.api.gamecms import CSR_SEASON_CALENDAR, MEDAL_METADATA, SEASON_CALENDAR
+from grunt_archive.errors import ApiError, NotFoundError, ServiceUnavailableError
+from grunt_archive.normalize import bot_name
+from grunt_archive.normalize.assets import asset_key
+from grunt_archive.players import xuid_of
+from grunt_archive.store import RawDocument
+
+# A gamertag looked up longer ago than this is looked up again.
+GAMERTAG_MAX_AGE = timedelta(days=30)
+# Users per profile request (LevelUp's batch size; the service takes a list).
+PROFILE_BATCH = 20
+# Lookups in flight per service: enrichment leaves the client's other slots to match
+# stats, and a lookup that waits for a slot sees whether the service has failed meanwhile.
+SERVICE_SLOTS = 4
+
+
+class Enricher:
+    """Looks up and stores what one sync run's matches refer to.
+
+    Args:
+        connection: the run's connection; every read and write here is a
+            transaction of its own, never held across an ``await``.
+        client: the run's client.
+        gamertag_max_age: how old a gamertag lookup may be before it is repeated.
+        profile_batch: users per profile request.
+
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        client: HaloClient,
+        *,
+        gamertag_max_age: timedelta = GAMERTAG_MAX_AGE,
+        profile_batch: int = PROFILE_BATCH,
+    ) -> None:
+        self.connection = connection
+        self.skill = SkillService(client)
+        self.discovery = DiscoveryService(client)
+        self.gamecms = GameCmsService(client)
+        self.profile = ProfileService(client)
+        self.clearance = LazyClearance(client)
+        self.gamertag_max_age = gamertag_max_age
+        self.profile_batch = max(1, profile_batch)
+        # Lookups in flight, so one shared by many matches is made once.
+        self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        # Lookups tried this run, whatever came of them: never tried twice in a run.
+        self.tried: set[tuple[str, str]] = set()
+        # Services that kept failing this run, with the reason.
+        self.broken: dict[str, str] = {}
+        self.slots: dict[str, asyncio.Semaphore] = {}
+
+    # --- the three calls the sync makes ------------------------------------------
+
+    async def catch_up(self) -> None:
+        """Retry failed lookups and fill in matches stored without enrichment."""
+        with self.connection.begin():
+            assets = db.missing_assets(self.connection)
+            skill = db.missing_skill(self.connection)
+        await self._gather(
+            [self._asset(*ref) for ref in assets] + [self._skill(match_id) for match_id in skill]
+        )
+
+    async def after_match(self, match_id: str) -> None:
+        """Look up what a just-stored match refers to.
+
+        Never raises `ApiError`: failures go to ``pending_enrichment``.
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        with self.connection.begin():
+            assets = db.missing_assets(self.connection, match_id)
+            skill = db.needs_skill(self.connection, match_id)
+        tasks = [self._asset(*ref) for ref in assets]
+        if skill:
+            tasks.append(self._skill(match_id))
+        await self._gather(tasks)
+
+    async def finish(self) -> list[str]:
+        """Do the run's once-only lookups; return the lookups left pending (``kind:key``).
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        await self._gather(list(self.in_flight.values()))
+        self._name_bots()
+        await self._medals()
+        await self._seasons()
+        await self._gamertags()
+        with self.connection.begin():
+            return db.pending_items(self.connection)
+
+    # --- per-match lookups ---------------------------------------------------------
+
+    def _asset(self, kind: str, asset_id: str, version_id: str) -> Awaitable[None]:
+        key = asset_key(kind, asset_id, version_id)
+
+        async def fetch() -> None:
+            if kind in CLEARANCE_AWARE:
+                await self.clearance.ensure()
+            document = await self.discovery.asset(kind, asset_id, version_id)
+            raw = RawDocument(db.ASSET, key, document.path, document.fetched_at, document.body)
+            with self.connection.begin():
+                db.save_asset(self.connection, raw, document.data, kind, asset_id, version_id)
+
+        return self._launch(db.ASSET, key, self.discovery.name, fetch)
+
+    def _skill(self, match_id: str) -> Awaitable[None]:
+        async def fetch() -> None:
+            with self.connection.begin():
+                # Bots (`bid(…)`) make the service refuse the whole request; ask for humans only.
+                players = [p for p in db.skill_players(self.connection, match_id) if xuid_of(p)]
+                if not players:
+                    db.mark_pending(
+                        self.connection, db.MATCH_SKILL, match_id, "no human players", give_up=True
+                    )
+                    return
+            await self.clearance.ensure()
+            document = await self.skill.match_skill(match_id, players)
+            raw = RawDocument(
+                db.MATCH_SKILL, match_id, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_match_skill(self.connection, raw, document.data, match_id)
+
+        return self._launch(db.MATCH_SKILL, match_id, self.skill.name, fetch)
+
+    def _launch(
+        self,
+        kind: str,
+        key: str,
+        service: str,
+        fetch: Callable[[], Awaitable[None]],
+        pending_key: str | None = None,
+    ) -> Awaitable[None]:
+        """Start a lookup unless it is in flight or was tried this run.
+
+        A failure is recorded under ``(kind, pending_key)``, by default the lookup's own key.
+        """
+        task = self.in_flight.get((kind, key))
+        if task is not None:
+            return task
+        if (kind, key) in self.tried:
+            return asyncio.sleep(0)
+        self.tried.add((kind, key))
+        pending = key if pending_key is None else pending_key
+        task = asyncio.ensure_future(self._guarded(kind, pending, service, fetch))
+        self.in_flight[kind, key] = task
+        task.add_done_callback(lambda _: self.in_flight.pop((kind, key), None))
+        return task
+
+    async def _guarded(
+        self, kind: str, key: str, service: str, fetch: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run a lookup; record a failure in ``pending_enrichment`` instead of raising it."""
+        async with self.slots.setdefault(service, asyncio.Semaphore(SERVICE_SLOTS)):
+            if service in self.broken:
+                self._pending(kind, key, f"not tried: {self.broken[service]}", tried=False)
+                return
+            try:
+                await fetch()
+            except ServiceUnavailableError as error:
+                self.broken[service] = str(error)
+                self._pending(kind, key, str(error))
+            except ApiError as error:  # 404, a malformed body, a document that breaks the schema
+                self._pending(kind, key, str(error))
+
+    def _pending(self, kind: str, key: str, reason: str, *, tried: bool = True) -> None:
+        if self.connection.in_transaction():
+            self.connection.rollback()
+        with self.connection.begin():
+            db.mark_pending(self.connection, kind, key, reason, tried=tried)
+
+    async def _gather(self, tasks: list[Awaitable[None]]) -> None:
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    # --- once a run ----------------------------------------------------------------
+
+    def _name_bots(self) -> None:
+        with self.connection.begin():
+            bots = db.unnamed_bots(self.connection)
+            db.name_bots(self.connection, {bot: bot_name(bot) or bot for bot in bots})
+
+    async def _medals(self) -> None:
+        """Fetch the medal metadata when awarded medals lack a name (empty table, new medal)."""
+        with self.connection.begin():
+            wanted = db.missing_medal_ids(self.connection) and not db.given_up(
+                self.connection, db.MEDAL_METADATA, ""
+            )
+        if not wanted:
+            return
+
+        async def fetch() -> None:
+            document = await self.gamecms.medal_metadata()
+            raw = RawDocument(
+                db.MEDAL_METADATA, MEDAL_METADATA, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_medals(self.connection, raw, document.data)
+                for medal_id in db.missing_medal_ids(self.connection):
+                    db.mark_pending(
+                        self.connection,
+                        db.MEDAL,
+                        str(medal_id),
+                        "not in the medal metadata",
+                        give_up=True,
+                    )
+
+        await self._launch(db.MEDAL_METADATA, "", self.gamecms.name, fetch)
+
+    async def _seasons(self) -> None:
+        """Fetch both season calendars when matches name a season the archive lacks."""
+        with self.connection.begin():
+            wanted = db.missing_season_ids(self.connection) and not db.given_up(
+                self.connection, db.SEASON_CALENDAR, ""
+            )
+        if not wanted:
+            return
+
+        async def fetch() -> None:
+            # The CSR calendar goes second, so its dates win for a CSR season either lists.
+            for path, method in (
+                (SEASON_CALENDAR, self.gamecms.season_calendar),
+                (CSR_SEASON_CALENDAR, self.gamecms.csr_season_calendar),
+            ):
+                document = await method()
+                raw = RawDocument(
+                    db.SEASON_CALENDAR, path, document.path, document.fetched_at, document.body
+                )
+                with self.connection.begin():
+                    db.save_seasons(self.connection, raw, document.data)
+            with self.connection.begin():
+                for season_id in db.missing_season_ids(self.connection):
+                    db.mark_pending(
+                        self.connection, db.SEASON, season_id, "not in the calendars", give_up=True
+                    )
+
+        await self._launch(db.SEASON_CALENDAR, "", self.gamecms.name, fetch)
+
+    async def _gamertags(self) -> None:
+        """Look up gamertags never looked up, or looked up too long ago, in batches."""
+        cutoff = datetime.now(UTC) - self.gamertag_max_age
+        with self.connection.begin():
+            stale = db.stale_gamertags(self.connection, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        batches = [
+            stale[start : start + self.profile_batch]
+            for start in range(0, len(stale), self.profile_batch)
+        ]
+        await self._gather([self._gamertag_batch(batch) for batch in batches])
+
+    def _gamertag_batch(self, players: list[str]) -> Awaitable[None]:
+        xuids = [xuid for xuid in map(xuid_of, players) if xuid]
+
+        async def fetch() -> None:
+            try:
+                document = await self.profile.users(xuids)
+            except NotFoundError:  # none of them is known: they are looked up all the same
+                with self.connection.begin():
+                    db.save_gamertags(self.connection, None, None, players)
+                return
+            raw = RawDocument(
+                db.PROFILE_USERS, ",".join(xuids), document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_gamertags(self.connection, raw, document.data, players)
+
+        # One pending row stands for every batch: the players' lookup times say which remain.
+        return self._launch(db.PROFILE_USERS, players[0], self.profile.name, fetch, "")

@@ -1,0 +1,432 @@
+"""Sign-in: each request of the token chain, the token file, and renewal (in process, fast)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from grunt_archive.api import HaloClient, ProfileService, RetryPolicy
+from grunt_archive.api.live import authorize_url
+from grunt_archive.api.signin import AppRegistration, SignInHttp
+from grunt_archive.auth import (
+    StoredTokens,
+    code_from_input,
+    load_session,
+    save_session,
+    sign_in,
+)
+from grunt_archive.auth.store import to_document
+from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.signin_app import signin_state
+from tests.conftest import load_json, sample_paths
+
+FAST = RetryPolicy(attempts=3, base_wait=0.001, max_wait=0.002)
+APP = AppRegistration("app-client-id", "app-client-secret-value", "https://localhost/cb")
+SPARTAN_EXPIRES = "2999-01-27T05:03:47Z"
+
+
+def sample(name: str, fallback: dict) -> dict:
+    """The shared sample response when ../shared exists, else the same shape inline."""
+    paths = sample_paths(name)
+    return load_json(paths[0]) if paths else fallback
+
+
+OAUTH = sample("spnkr__oauth2.json", {"access_token": "abcdefg", "refresh_token": "hijklmnop"})
+USER = sample(
+    "spnkr__xbox_user.json", {"Token": "abcdefg", "DisplayClaims": {"xui": [{"uhs": "u"}]}}
+)
+XSTS = sample(
+    "spnkr__xsts.json",
+    {
+        "Token": "123456789",
+        "DisplayClaims": {"xui": [{"uhs": "u", "xid": "2669321029139235", "gtg": "e"}]},
+    },
+)
+SPARTAN = sample(
+    "spnkr__spartan.json",
+    {"SpartanToken": "abcdef", "ExpiresUtc": {"ISO8601Date": SPARTAN_EXPIRES}},
+)
+CLEARANCE = sample("grunt2022__clearance.json", {"FlightConfigurationId": "46f08f2d"})
+
+
+def recording_handler(seen: list[httpx.Request], overrides: dict | None = None):
+    """Answer each step of the chain with its sample, recording the requests."""
+    answers = {
+        "/oauth20_token.srf": OAUTH,
+        "/user/authenticate": USER,
+        "/xsts/authorize": {
+            **XSTS,
+            "Token": "halo-xsts-token",
+            "DisplayClaims": {"xui": [{"uhs": "u"}]},
+        },
+        "/spartan-token": SPARTAN,
+        "/oban/flight-configurations/titles/hi/audiences/RETAIL/active": CLEARANCE,
+    }
+    answers |= overrides or {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        body = answers[request.url.path]
+        if request.url.path == "/xsts/authorize":
+            party = json.loads(request.content)["RelyingParty"]
+            body = XSTS if party == "http://xboxlive.com" else body
+        if isinstance(body, httpx.Response):
+            return body
+        return httpx.Response(200, json=body)
+
+    return handler
+
+
+def run_sign_in(handler, api_base: str | None = None, code: str = "M.code-value"):
+    async def go():
+        async with SignInHttp(api_base, transport=httpx.MockTransport(handler), retry=FAST) as http:
+            return await sign_in(http, APP, code)
+
+    return asyncio.run(go())
+
+
+def test_the_chain_sends_exactly_the_requests_of_halo_api_section_6(monkeypatch):
+    monkeypatch.delenv("GRUNT_ARCHIVE_API_BASE", raising=False)
+    seen: list[httpx.Request] = []
+    session = run_sign_in(recording_handler(seen))
+    urls = [f"{r.method} {r.url}" for r in seen]
+    assert urls == [
+        "POST https://login.live.com/oauth20_token.srf",
+        "POST https://user.auth.xboxlive.com/user/authenticate",
+        "POST https://xsts.auth.xboxlive.com/xsts/authorize",
+        "POST https://xsts.auth.xboxlive.com/xsts/authorize",
+        "POST https://settings.svc.halowaypoint.com/spartan-token",
+        "GET https://settings.svc.halowaypoint.com/oban/flight-configurations/titles/hi/audiences/RETAIL/active",
+    ]
+    oauth, user, halo, xbox, spartan, clearance = seen
+    assert oauth.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert {k: v[0] for k, v in parse_qs(oauth.content.decode()).items()} == {
+        "grant_type": "authorization_code",
+        "code": "M.code-value",
+        "scope": "Xboxlive.signin Xboxlive.offline_access",
+        "redirect_uri": "https://localhost/cb",
+        "client_id": "app-client-id",
+        "client_secret": "app-client-secret-value",
+    }
+    for request in (user, halo, xbox):
+        assert request.headers["x-xbl-contract-version"] == "1"
+    assert json.loads(user.content) == {
+        "RelyingParty": "http://auth.xboxlive.com",
+        "TokenType": "JWT",
+        "Properties": {
+            "AuthMethod": "RPS",
+            "SiteName": "user.auth.xboxlive.com",
+            "RpsTicket": f"d={OAUTH['access_token']}",
+        },
+    }
+    for request, party in (
+        (halo, "https://prod.xsts.halowaypoint.com/"),
+        (xbox, "http://xboxlive.com"),
+    ):
+        assert json.loads(request.content) == {
+            "RelyingParty": party,
+            "TokenType": "JWT",
+            "Properties": {"UserTokens": [USER["Token"]], "SandboxId": "RETAIL"},
+        }
+    assert spartan.headers["content-type"] == "application/json"
+    assert spartan.headers["accept"] == "application/json"
+    assert json.loads(spartan.content) == {
+        "Audience": "urn:343:s3:services",
+        "MinVersion": "4",
+        "Proof": [{"Token": "halo-xsts-token", "TokenType": "Xbox_XSTSv3"}],
+    }
+    assert clearance.headers["x-343-authorization-spartan"] == SPARTAN["SpartanToken"]
+    assert session.refresh_token == OAUTH["refresh_token"]
+    assert session.spartan_token == SPARTAN["SpartanToken"]
+    assert session.spartan_expires == datetime.fromisoformat(SPARTAN["ExpiresUtc"]["ISO8601Date"])
+    assert (session.xuid, session.gamertag) == ("2669321029139235", "e")
+    assert session.clearance == CLEARANCE["FlightConfigurationId"]
+
+
+def test_api_base_reaches_every_sign_in_host_and_a_public_client_sends_no_secret():
+    seen: list[httpx.Request] = []
+
+    async def go():
+        app = AppRegistration("public-app", None, "https://localhost")
+        handler = httpx.MockTransport(recording_handler(seen))
+        async with SignInHttp("http://127.0.0.1:9/", transport=handler, retry=FAST) as http:
+            return await sign_in(http, app, "M.code")
+
+    asyncio.run(go())
+    assert {r.url.host for r in seen} == {"127.0.0.1"}
+    assert "client_secret" not in parse_qs(seen[0].content.decode())
+
+
+def test_authorize_url():
+    assert authorize_url(APP) == (
+        "https://login.live.com/oauth20_authorize.srf?client_id=app-client-id&response_type=code"
+        "&approval_prompt=auto&scope=Xboxlive.signin%20Xboxlive.offline_access"
+        "&redirect_uri=https%3A%2F%2Flocalhost%2Fcb"
+    )
+    assert authorize_url(APP, "http://127.0.0.1:8002/").startswith(
+        "http://127.0.0.1:8002/oauth20_authorize.srf?"
+    )
+
+
+def test_code_from_a_redirect_url_or_bare():
+    assert (
+        code_from_input("https://localhost/cb?code=M.C5_BAY.2.U.abc&state=x\n")
+        == "M.C5_BAY.2.U.abc"
+    )
+    assert code_from_input("  M.C5_BAY.2.U.abc ") == "M.C5_BAY.2.U.abc"
+    with pytest.raises(AuthError, match="access_denied"):
+        code_from_input(
+            "https://localhost/cb?error=access_denied&error_description=The+user+said+no"
+        )
+    with pytest.raises(UsageError):
+        code_from_input("https://localhost/cb?state=x")
+    with pytest.raises(UsageError):
+        code_from_input("   ")
+
+
+def test_a_refused_code_is_one_line_naming_the_error_never_the_code_or_secret():
+    refused = httpx.Response(
+        400, json={"error": "invalid_grant", "error_description": "bad code M.code-value"}
+    )
+    with pytest.raises(AuthError) as caught:
+        run_sign_in(recording_handler([], {"/oauth20_token.srf": refused}))
+    message = str(caught.value)
+    assert "invalid_grant" in message and "auth login" in message and "\n" not in message
+    assert "M.code-value" not in message and APP.client_secret not in message
+
+
+def test_an_account_without_xbox_live_says_why():
+    refused = httpx.Response(
+        401, json={"Identity": "0", "XErr": 2148916233, "Message": "", "Redirect": ""}
+    )
+    with pytest.raises(AuthError, match="no Xbox profile"):
+        run_sign_in(recording_handler([], {"/xsts/authorize": refused}))
+
+
+def test_transient_failures_are_retried_then_reported():
+    seen: list[httpx.Request] = []
+    flaky = iter([httpx.Response(503), httpx.Response(200, json=OAUTH)])
+    base = recording_handler(seen)
+
+    def handler(request):
+        if request.url.path == "/oauth20_token.srf":
+            seen.append(request)
+            return next(flaky)
+        return base(request)
+
+    assert run_sign_in(handler).refresh_token == OAUTH["refresh_token"]
+    with pytest.raises(ServiceUnavailableError, match="kept failing"):
+        run_sign_in(recording_handler([], {"/oauth20_token.srf": httpx.Response(502)}))
+
+
+# The token file ---------------------------------------------------------------------------
+
+
+def signed_in_session(spartan: str = "v4=stored-spartan", minutes: float = 240):
+    now = datetime.now(UTC)
+    from grunt_archive.auth import Session
+
+    return Session(
+        app=APP,
+        refresh_token="M.R3_refresh-value",
+        spartan_token=spartan,
+        spartan_expires=now + timedelta(minutes=minutes),
+        spartan_issued=now,
+        xuid="2533274800000001",
+        gamertag="Spartan One",
+        signed_in_at=now,
+        renewed_at=now,
+        clearance="flight-id",
+        clearance_expires=now + timedelta(hours=1),
+    )
+
+
+def test_the_file_is_0600_atomic_and_round_trips(tmp_path):
+    path = tmp_path / "config" / "auth.json"
+    old_umask = os.umask(0)  # the most permissive umask must not widen the file
+    try:
+        save_session(path, signed_in_session())
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        path.chmod(0o644)  # a file someone loosened is replaced by a 0600 one
+        second = signed_in_session("v4=second")
+        save_session(path, second)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert os.listdir(path.parent) == ["auth.json"]  # no temporary file left behind
+    loaded = load_session(path)
+    assert to_document(loaded) == to_document(second)
+    assert loaded.spartan_token == "v4=second" and loaded.app == APP
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "auth.json"
+    save_session(path, signed_in_session("v4=first"))
+
+    def broken_replace(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(AuthError, match="No space left"):
+        save_session(path, signed_in_session("v4=second"))
+    assert load_session(path).spartan_token == "v4=first"
+    assert os.listdir(tmp_path) == ["auth.json"]
+
+
+def test_missing_and_damaged_files(tmp_path):
+    assert load_session(tmp_path / "nothing.json") is None
+    damaged = tmp_path / "auth.json"
+    damaged.write_text('{"format": 1, "refresh_token": "M.R3_half')
+    with pytest.raises(AuthError, match=r"damaged.*auth login"):
+        load_session(damaged)
+    with pytest.raises(AuthError, match="not signed in"):
+        StoredTokens(tmp_path / "nothing.json")
+
+
+def test_no_repr_shows_a_secret(tmp_path):
+    session = signed_in_session()
+    save_session(tmp_path / "auth.json", session)
+    shown = repr(session) + repr(APP) + repr(StoredTokens(tmp_path / "auth.json"))
+    for secret in ("v4=stored-spartan", "M.R3_refresh-value", "app-client-secret-value"):
+        assert secret not in shown
+
+
+# Renewal against the simulator, on a clock the test moves -----------------------------------
+
+
+class Clock:
+    """One clock for the simulator's sign-in hosts and the client."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def signed_in(tmp_path):
+    """A simulator with 60 s Spartan tokens, a signed-in file, and the shared clock."""
+    clock = Clock()
+    sim = Simulator(SimulatorConfig(seed=3, players=1, matches=5, token_lifetime=60))
+    signin_state(sim).clock = clock.seconds
+    transport = httpx.ASGITransport(app=sim.app)
+    code = signin_state(sim).new_code(APP.client_id, APP.redirect_uri)
+
+    async def login():
+        async with SignInHttp("http://sim", transport=transport, retry=FAST) as http:
+            return await sign_in(http, APP, code)
+
+    path = tmp_path / "auth.json"
+    save_session(path, asyncio.run(login()))
+    sim.reset_counts()
+    return sim, clock, path, transport
+
+
+def stored(path, transport, clock) -> StoredTokens:
+    return StoredTokens(path, api_base="http://sim", transport=transport, retry=FAST, clock=clock)
+
+
+def fetch_me(tokens: StoredTokens, transport, times: int = 1) -> list:
+    async def go():
+        async with HaloClient(tokens, api_base="http://sim", rps=None, concurrency=8,
+                              retry=FAST, transport=transport) as client:  # fmt: skip
+            profile = ProfileService(client)
+            return await asyncio.gather(*(profile.me() for _ in range(times)))
+
+    return asyncio.run(go())
+
+
+def test_renews_ahead_of_expiry_and_saves_the_rotated_refresh_token(signed_in):
+    sim, clock, path, transport = signed_in
+    before = load_session(path)
+    tokens = stored(path, transport, clock)
+    fetch_me(tokens, transport)
+    assert tokens.renewals == 0 and sim.counts["oauth_token"] == 0
+    clock.advance(50)  # within the last quarter of a 60 s token's life
+    fetch_me(tokens, transport, times=6)
+    assert tokens.renewals == 1
+    assert sim.counts["oauth_token"] == 1 and sim.counts["spartan_token"] == 1
+    assert sim.counts.get("expired_token_401", 0) == 0
+    after = load_session(path)
+    assert after.refresh_token != before.refresh_token
+    assert after.spartan_token == tokens.session.spartan_token != before.spartan_token
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_401_mid_run_renews_once_for_every_request_in_flight(signed_in):
+    sim, clock, path, transport = signed_in
+    tokens = stored(path, transport, clock)
+    signin_state(sim).advance(120)  # the service's clock says the token has expired; ours does not
+    results = fetch_me(tokens, transport, times=8)
+    assert len(results) == 8
+    assert tokens.renewals == 1 and sim.counts["oauth_token"] == 1
+    assert sim.counts["expired_token_401"] >= 1
+
+
+def test_clearance_is_looked_up_again_when_its_time_is_up(signed_in):
+    sim, clock, path, transport = signed_in
+    tokens = stored(path, transport, clock)
+    tokens.session.clearance_expires = clock() - timedelta(seconds=1)
+    fetch_me(tokens, transport)
+    assert sim.counts["clearance"] == 1 and sim.counts.get("oauth_token", 0) == 0
+    assert tokens.session.clearance_expires > clock()
+
+
+@pytest.mark.parametrize("how", ["revoked", "refresh expired"])
+def test_a_refused_renewal_is_a_one_line_sign_in_error(signed_in, how):
+    sim, clock, path, transport = signed_in
+    tokens = stored(path, transport, clock)
+    if how == "revoked":
+        assert signin_state(sim).revoke() == 1
+    else:
+        signin_state(sim).advance(91 * 86400)
+    with pytest.raises(AuthError) as caught:
+        fetch_me(tokens, transport)
+    message = str(caught.value)
+    assert "invalid_grant" in message and "grunt-archive auth login" in message
+    assert "\n" not in message
+    for token in (t for kind in signin_state(sim).issued().values() for t in kind):
+        assert token not in message
+
+
+def test_an_unreachable_service_ahead_of_expiry_keeps_the_valid_token(signed_in):
+    _, clock, path, transport = signed_in
+    tokens = stored(path, transport, clock)
+    clock.advance(50)
+
+    def down(request):
+        return httpx.Response(503)
+
+    tokens.transport = httpx.MockTransport(down)
+    fetch_me(tokens, transport)  # the old token still works
+    assert tokens.renewals == 0 and tokens._not_before is not None
+
+
+def test_the_authorize_page_redirects_with_a_code_the_exchange_accepts(signed_in):
+    sim, _, _, transport = signed_in
+
+    async def go():
+        async with httpx.AsyncClient(transport=transport) as client:
+            page = await client.get(authorize_url(APP, "http://sim"))
+        assert page.status_code == 302
+        location = page.headers["location"]
+        assert urlsplit(location).netloc == "localhost"
+        async with SignInHttp("http://sim", transport=transport, retry=FAST) as http:
+            return await sign_in(http, APP, code_from_input(location))
+
+    assert asyncio.run(go()).gamertag == sim.gamertag(sim.player_ids[0])
