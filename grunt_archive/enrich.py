@@ -136,6 +136,14 @@ class Enricher:
         with self.connection.begin():
             return db.pending_items(self.connection)
 
+    async def stop(self) -> None:
+        """Cancel every lookup in flight after the run failed, and collect their errors."""
+        running = list(self.in_flight.values())
+        for task in running:
+            task.cancel()
+        self.clearance.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     # --- per-match lookups ---------------------------------------------------------
 
     def _asset(self, kind: str, asset_id: str, version_id: str) -> Awaitable[None]:

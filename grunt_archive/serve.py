@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import webbrowser
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,18 @@ def serve(
     """Serve the archive until interrupted."""
     import uvicorn
 
+    class AnnouncingServer(uvicorn.Server):
+        """Says where it serves only once it accepts connections."""
+
+        async def startup(self, sockets: list | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                url = f"http://{host}:{port}/"
+                print(f"Serving {db_path} at {url}  (Ctrl-C to stop)", flush=True)
+                if open_browser:
+                    webbrowser.open(url)
+
     app = datasette_for(db_path).app()
-    url = f"http://{host}:{port}/"
-    print(f"Serving {db_path} at {url}  (Ctrl-C to stop)", flush=True)
-    if open_browser:
-        webbrowser.open(url)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops a server
+        server.run()

@@ -238,6 +238,7 @@ class _Run:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
+        await self.enricher.stop()
 
     async def _gather(self, tasks: list[asyncio.Task[None]]) -> None:
         if tasks:

@@ -26,8 +26,18 @@ def test_demo_archives_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
     db = tmp_path / "demo.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "grunt_archive", "demo", "--db", str(db), "--port", str(port),
-         "--matches", "60"],
+        [
+            sys.executable,
+            "-m",
+            "grunt_archive",
+            "demo",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--matches",
+            "60",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -42,7 +52,9 @@ def test_demo_archives_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert any("Archived 60 matches" in line for line in lines), lines
         url = f"http://127.0.0.1:{port}/"
         assert url in lines[-1]
-        with urllib.request.urlopen(f"{url}demo/matches.json?_shape=array&_size=100", timeout=30) as response:
+        with urllib.request.urlopen(
+            f"{url}demo/matches.json?_shape=array&_size=100", timeout=30
+        ) as response:
             matches = json.load(response)
         assert len(matches) == 60
         with urllib.request.urlopen(f"{url}demo/match_players.csv?_size=5", timeout=30) as response:

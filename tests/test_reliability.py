@@ -27,7 +27,9 @@ from grunt_archive.store import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 from tests.e2e import TOKEN, cli, simulator_process
 
-FAST = RetryPolicy(attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001)
+FAST = RetryPolicy(
+    attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
+)
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -36,7 +38,10 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def dump(db: Path) -> dict[str, list[tuple]]:
-    return {t: sorted(query(db, f"SELECT * FROM {t}"), key=repr) for t in [*MATCH_CHILD_TABLES, "matches"]}
+    return {
+        t: sorted(query(db, f"SELECT * FROM {t}"), key=repr)
+        for t in [*MATCH_CHILD_TABLES, "matches"]
+    }
 
 
 def assert_whole(db: Path) -> None:
@@ -71,18 +76,36 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
     reference = tmp_path / "reference.db"
     db = tmp_path / "killed.db"
     rng = random.Random(2026)
-    with simulator_process("--seed", "21", "--players", "2", "--matches", "90", "--latency-ms", "3") as sim:
+    with simulator_process(
+        "--seed", "21", "--players", "2", "--matches", "90", "--latency-ms", "3"
+    ) as sim:
         players = [p["player_id"] for p in sim.players()]
         chosen = [a for p in players for a in ("--player", p)]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
-        environment.update(GRUNT_ARCHIVE_DB=str(db), GRUNT_ARCHIVE_API_BASE=sim.url,
-                           GRUNT_ARCHIVE_SPARTAN_TOKEN=TOKEN, GRUNT_ARCHIVE_RETRY_SCALE="0.01")
+        environment.update(
+            GRUNT_ARCHIVE_DB=str(db),
+            GRUNT_ARCHIVE_API_BASE=sim.url,
+            GRUNT_ARCHIVE_SPARTAN_TOKEN=TOKEN,
+            GRUNT_ARCHIVE_RETRY_SCALE="0.01",
+        )
         kill_points = [0, 0, 1, 4, 9, 17, 30, 46, 63, 80, 101, 125]
         killed_while_running = 0
         for target in kill_points:
             process = subprocess.Popen(
-                [sys.executable, "-m", "grunt_archive", "sync", "--rps", "1000", "--concurrency", "4", *chosen],
-                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "grunt_archive",
+                    "sync",
+                    "--rps",
+                    "1000",
+                    "--concurrency",
+                    "4",
+                    *chosen,
+                ],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             deadline = time.monotonic() + 30
             while process.poll() is None and time.monotonic() < deadline:
@@ -98,7 +121,10 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
                 killed_while_running += 1
             process.send_signal(signal.SIGKILL)
             process.wait()
-            if db.exists() and query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]:
+            if (
+                db.exists()
+                and query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]
+            ):
                 assert_whole(db)
         assert killed_while_running >= 8, "the kills must land while the sync is running"
         finished = cli("sync", *chosen, db=db, api_base=sim.url)
@@ -111,8 +137,14 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
 
 
 def settings(sim: Simulator) -> ClientSettings:
-    return ClientSettings(tokens=Tokens("v4=t"), api_base="http://simulator", rps=None, concurrency=4,
-                          retry=FAST, transport=httpx.ASGITransport(app=sim.app))
+    return ClientSettings(
+        tokens=Tokens("v4=t"),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=4,
+        retry=FAST,
+        transport=httpx.ASGITransport(app=sim.app),
+    )
 
 
 @pytest.mark.parametrize(
@@ -171,15 +203,23 @@ def test_network_faults_lose_nothing(db_path, faults, extra):
 
 @pytest.mark.slow
 def test_api_drift_is_stored_and_recorded(db_path):
-    with simulator_process("--seed", "24", "--players", "1", "--matches", "30", "--drift-matches", "3") as sim:
+    with simulator_process(
+        "--seed", "24", "--players", "1", "--matches", "30", "--drift-matches", "3"
+    ) as sim:
         result = cli("sync", "--json", db=db_path, api_base=sim.url)
         assert result.returncode == 0, result.stderr
     assert query(db_path, "SELECT count(*) FROM matches") == [(30,)]
-    drift = {(t, f): n for t, f, n in query(db_path, "SELECT table_name, field, occurrences FROM api_drift")}
+    drift = {
+        (t, f): n
+        for t, f, n in query(db_path, "SELECT table_name, field, occurrences FROM api_drift")
+    }
     assert drift[("matches", "spectator_count")] == 3
     assert ("grapple_stats", "*") in drift and ("grapple_stats", "grapple_kills") in drift
     assert ("match_players", "slide_kills") in drift
     # The raw documents keep the new fields for a future version's reparse.
-    bodies = [json.loads(b) for (b,) in query(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")]
+    bodies = [
+        json.loads(b)
+        for (b,) in query(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")
+    ]
     assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
     assert_whole(db_path)

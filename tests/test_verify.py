@@ -24,12 +24,22 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         assert sum(c["archived"] for c in check["lifecycles"]) == 45
 
         # Lose three matches (one custom game among them if there is one).
-        lost = [r[0] for r in execute(db_path, "SELECT match_id FROM matches ORDER BY lifecycle_mode, start_time LIMIT 3")]
+        lost = [
+            r[0]
+            for r in execute(
+                db_path, "SELECT match_id FROM matches ORDER BY lifecycle_mode, start_time LIMIT 3"
+            )
+        ]
         with sqlite3.connect(db_path) as connection:
-            for table in [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]:
+            for table in [
+                r[0]
+                for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]:
                 columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
                 if "match_id" in columns and table != "matches":
-                    connection.executemany(f"DELETE FROM {table} WHERE match_id = ?", [(m,) for m in lost])
+                    connection.executemany(
+                        f"DELETE FROM {table} WHERE match_id = ?", [(m,) for m in lost]
+                    )
             connection.executemany("DELETE FROM matches WHERE match_id = ?", [(m,) for m in lost])
 
         found = cli("verify", "--json", db=db_path, api_base=sim.url)
@@ -37,7 +47,9 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         (check,) = json.loads(found.stdout)
         assert sorted(check["missing_match_ids"]) == sorted(lost)
         assert sum(c["missing"] for c in check["lifecycles"]) == 3
-        assert sorted(r[0] for r in execute(db_path, "SELECT match_id FROM pending_matches")) == sorted(lost)
+        assert sorted(
+            r[0] for r in execute(db_path, "SELECT match_id FROM pending_matches")
+        ) == sorted(lost)
 
         sim.post("/_simulator/reset-counts")
         assert cli("sync", db=db_path, api_base=sim.url).returncode == 0

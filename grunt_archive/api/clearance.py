@@ -53,7 +53,14 @@ class LazyClearance:
             return
         if self._fetch is None:
             self._fetch = asyncio.ensure_future(self._fetch_clearance())
+            # Its failure reaches every waiter; mark it seen for when none is left to wait.
+            self._fetch.add_done_callback(lambda task: task.cancelled() or task.exception())
         await asyncio.shield(self._fetch)
+
+    def cancel(self) -> None:
+        """Stop a fetch still in flight (the run failed; the client is about to close)."""
+        if self._fetch is not None and not self._fetch.done():
+            self._fetch.cancel()
 
     async def _fetch_clearance(self) -> None:
         data = (await ClearanceService(self.client).clearance()).data
