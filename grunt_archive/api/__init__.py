@@ -3,11 +3,11 @@
 Everything here speaks HTTP and returns documents; nothing imports SQL.
 """
 
-from grunt_archive.api.clearance import ClearanceService, LazyClearance
 from grunt_archive.api.client import Document, HaloClient, RateLimiter, RetryPolicy, Tokens
 from grunt_archive.api.discovery import DiscoveryService
 from grunt_archive.api.gamecms import GameCmsService
 from grunt_archive.api.profile import ProfileService
+from grunt_archive.api.settings import ClearanceService, LazyClearance
 from grunt_archive.api.skill import SkillService
 from grunt_archive.api.stats import StatsService
 

@@ -218,7 +218,7 @@ class HaloClient:
         self.limiter = RateLimiter(rps)
         self.slots = asyncio.Semaphore(max(1, concurrency))
         self.requests: Counter[str] = Counter()
-        # A clearance fetched during the run (api.clearance.LazyClearance), sent
+        # A clearance fetched during the run (api.settings.LazyClearance), sent
         # when the tokens carry none of their own.
         self.clearance: str | None = None
         self._http = httpx.AsyncClient(
