@@ -1,7 +1,7 @@
 """The token chain: authorization code or refresh token → Microsoft → Xbox Live → Halo.
 
 Each step is one request in the module of its host (`api.live`, `api.xbox`,
-`api.spartan`); this module strings them together and says what a sign-in
+`api.settings`); this module strings them together and says what a sign-in
 keeps (`Session`). Nothing here touches the disk.
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from grunt_archive.api import live, xbox
-from grunt_archive.api import spartan as settings_host
+from grunt_archive.api import settings as settings_host
 from grunt_archive.api.signin import AppRegistration, SignInHttp
 from grunt_archive.errors import ApiError, AuthError, UsageError
 
