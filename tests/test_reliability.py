@@ -223,3 +223,45 @@ def test_api_drift_is_stored_and_recorded(db_path):
     ]
     assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
     assert_whole(db_path)
+
+
+def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(db_path):
+    assert cli("db", "upgrade", db=db_path).returncode == 0
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    before = db_path.read_bytes()
+    result = cli("sync", db=db_path, api_base="http://127.0.0.1:9")
+    assert result.returncode == 6
+    assert "newer grunt-archive" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert db_path.read_bytes() == before
+
+
+def test_the_progress_bar_draws_only_on_a_terminal():
+    import io
+
+    from grunt_archive.progress import TerminalProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    piped, terminal = io.StringIO(), Terminal()
+    for stream in (piped, terminal):
+        bar = TerminalProgress(stream)
+        bar.start("xuid(2533274800000001)", 4)
+        for _ in range(4):
+            bar.advance()
+        bar.finish()
+    assert piped.getvalue() == ""
+    assert "4/4 matches" in terminal.getvalue() and "#" * 30 in terminal.getvalue()
+
+
+def test_quiet_and_json_print_no_progress(db_path):
+    with simulator_process("--seed", "25", "--players", "1", "--matches", "5") as sim:
+        quiet = cli("sync", "--quiet", db=db_path, api_base=sim.url)
+        assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+        summary = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert summary.stderr == ""
+        assert (
+            json.loads(summary.stdout)["outcome"] == "ok" and len(summary.stdout.splitlines()) == 1
+        )
