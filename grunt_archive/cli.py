@@ -151,6 +151,11 @@ def client_settings(
 )
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
+@click.option(
+    "--matches-only",
+    is_flag=True,
+    help="Archive matches only: no service record, CSR or popularity snapshots.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @api_options
@@ -159,6 +164,7 @@ def sync(
     players: tuple[str, ...],
     full: bool,
     limit: int | None,
+    matches_only: bool,
     as_json: bool,
     quiet: bool,
     **api: Any,
@@ -175,7 +181,7 @@ def sync(
     from grunt_archive.runner import run_sync
 
     progress = None if (quiet or as_json) else TerminalProgress()
-    options = SyncOptions(players, full, limit)
+    options = SyncOptions(players, full, limit, matches_only)
     report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
@@ -296,6 +302,26 @@ def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> Non
     from grunt_archive.serve import serve as serve_archive
 
     serve_archive(resolve_db(db_path), host, port, open_browser)
+
+
+@cli.command()
+@db_option
+@click.argument("sql")
+@click.option("--csv", "fmt", flag_value="csv", default=True, help="CSV with a header (default).")
+@click.option("--json", "fmt", flag_value="json", help="A JSON array of objects.")
+@click.option("--nl", "fmt", flag_value="nl", help="One JSON object per line.")
+def query(db_path: Path | None, sql: str, fmt: str) -> None:
+    """Run SQL against the archive, read-only, and print the rows to stdout.
+
+    Bad SQL (or SQL that tries to write) is a one-line error and exit 2.
+
+    Example: grunt-archive query "select * from player_careers" --json
+    """
+    import sys
+
+    from grunt_archive.query import run_query
+
+    run_query(resolve_db(db_path), sql, sys.stdout, fmt)
 
 
 @cli.command()

@@ -32,4 +32,10 @@ def run_demo(
             f"{', '.join(report.players)} into {db_path}",
             flush=True,
         )
+    base = f"http://127.0.0.1:{port}"
+    print(
+        f"Career dashboard: {base}/-/dashboards/career\n"
+        f"Canned queries (career summary, CSR history, teammates…): {base}/{db_path.stem}",
+        flush=True,
+    )
     serve(db_path, port=port, open_browser=open_browser)

@@ -28,6 +28,15 @@ def load_metadata(database: str = "halo") -> dict[str, Any]:
     databases = metadata.get("databases") or {}
     if "halo" in databases and database != "halo":
         databases[database] = databases.pop("halo")
+    # Dashboard charts and filters name the database they read, too.
+    dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
+    for dashboard in dashboards.values():
+        for item in [
+            *(dashboard.get("charts") or {}).values(),
+            *(dashboard.get("filters") or {}).values(),
+        ]:
+            if item.get("db") == "halo":
+                item["db"] = database
     return metadata
 
 
@@ -42,7 +51,12 @@ def datasette_for(db_path: Path) -> Datasette:
     return Datasette(
         [str(db_path)],
         metadata=load_metadata(Path(db_path).stem),
-        settings={"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500},
+        # A career's CSR and K/D charts read one row per match: let them have thousands.
+        settings={
+            "sql_time_limit_ms": 5000,
+            "facet_time_limit_ms": 500,
+            "max_returned_rows": 10000,
+        },
     )
 
 

@@ -10,12 +10,14 @@ transaction. Columns and tables the schema lacks are recorded in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.models import metadata
@@ -26,6 +28,7 @@ MATCH_STATS = "match_stats"
 MATCH_HISTORY = "match_history"
 
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,43 +57,115 @@ MATCH_CHILD_TABLES = tuple(
         and name not in {"matches", "pending_matches", "api_drift", "match_skill"}
     )
 )
-_insert_sql: dict[tuple[str, tuple[str, ...], str], str] = {}
+_insert_sql: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _sql(table: str, columns: tuple[str, ...], conflict: str) -> str:
-    key = (table, columns, conflict)
-    sql = _insert_sql.get(key)
-    if sql is None:
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
-        _insert_sql[key] = sql
-    return sql
+def _cursor(connection: Connection) -> sqlite3.Cursor:
+    """Return a DBAPI cursor inside the transaction ``connection`` holds.
+
+    A match is a dozen small statements, and SQLAlchemy's bookkeeping around
+    each costs more than SQLite's own work: they go to the driver directly.
+    Use it under `_sqlalchemy_errors`.
+    """
+    return connection.connection.cursor()
 
 
-def _write(
-    connection: Connection, table: str, rows: list[dict[str, Any]], conflict: str = ""
-) -> list[tuple[str, str]]:
-    """Insert ``rows`` (grouped by their key sets) and return the unknown (table, field) pairs."""
+@contextmanager
+def _sqlalchemy_errors() -> Iterator[None]:
+    """Raise SQLite's errors as SQLAlchemy's, as ``exec_driver_sql`` does (callers catch those)."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+
+
+@contextmanager
+def _savepoint(connection: Connection) -> Iterator[None]:
+    """Make the block all or nothing inside the caller's transaction.
+
+    What ``begin_nested`` does, on the driver: SQLAlchemy compiles both of its
+    statements afresh for every match.
+    """
+    cursor = _cursor(connection)
+    with _sqlalchemy_errors():
+        cursor.execute("SAVEPOINT save_match")
+    try:
+        yield
+    except BaseException:
+        # SQLite may have rolled the whole transaction back already (a full disk): then
+        # there is no savepoint left, and the error that got us here is the one to report.
+        with suppress(sqlite3.Error):
+            cursor.execute("ROLLBACK TO save_match")
+            cursor.execute("RELEASE save_match")
+        raise
+    with _sqlalchemy_errors():
+        cursor.execute("RELEASE save_match")
+
+
+# Rows to insert: table → column names → one tuple of values per row.
+Groups = dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]]
+
+
+def _group(groups: Groups, table: str, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Add ``rows`` to ``groups`` by their key sets; return the unknown (table, field) pairs."""
     known = COLUMNS.get(table)
     if known is None:
         fields = sorted({field for row in rows for field in row})
         return [(table, "*")] + [(table, field) for field in fields]
     drift: list[tuple[str, str]] = []
-    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    by_columns = groups.setdefault(table, {})
     for row in rows:
         columns = tuple(row)
-        if not known.issuperset(columns):
+        if known.issuperset(columns):
+            values = tuple(row.values())
+        else:
             drift.extend((table, field) for field in columns if field not in known)
             columns = tuple(field for field in columns if field in known)
-        values = tuple(row[field] for field in columns)
-        for value in values:
-            if not isinstance(value, _SCALARS):
-                raise MalformedResponseError(f"{table} got a {type(value).__name__} value")
-        groups.setdefault(columns, []).append(values)
-    for columns, values in groups.items():
-        connection.exec_driver_sql(_sql(table, columns, conflict), values)
+            values = tuple(row[field] for field in columns)
+        # The set test is the fast way for plain JSON values; the loop decides the rest.
+        if not _SCALAR_TYPES.issuperset(map(type, values)):
+            for value in values:
+                if not isinstance(value, _SCALARS):
+                    raise MalformedResponseError(f"{table} got a {type(value).__name__} value")
+        by_columns.setdefault(columns, []).append(values)
     return drift
+
+
+def _group_match(groups: Groups, rows: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
+    """Group one match's rows, parents first: players, the match, then the rest."""
+    drift = _group(groups, "players", rows.get("players", []))
+    drift += _group(groups, "matches", rows["matches"][:1])
+    for table, table_rows in rows.items():
+        if table not in ("matches", "players") and table_rows:
+            drift += _group(groups, table, table_rows)
+    return drift
+
+
+def _insert(cursor: sqlite3.Cursor, groups: Groups) -> None:
+    for table, by_columns in groups.items():
+        for columns, values in by_columns.items():
+            cursor.executemany(_sql(table, columns), values)
+
+
+def _sql(table: str, columns: tuple[str, ...]) -> str:
+    """Return the INSERT for ``columns`` of ``table``.
+
+    Players are upserted without touching the gamertags enrichment fills in;
+    a match replaces its earlier copy's columns.
+    """
+    key = (table, columns)
+    sql = _insert_sql.get(key)
+    if sql is None:
+        conflict = ""
+        if table == "players":
+            conflict = " ON CONFLICT (player_id) DO UPDATE SET is_bot = excluded.is_bot"
+        elif table == "matches":
+            conflict = " " + _upsert_conflict(table, ("match_id",), columns)
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}"
+        _insert_sql[key] = sql
+    return sql
 
 
 def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -> str:
@@ -113,39 +188,54 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
             number too large); the caller's transaction must be rolled back.
 
     """
+    match_id = rows["matches"][0]["match_id"]
+    with _schema_errors():
+        cursor = _cursor(connection)
+        existed = cursor.execute("SELECT 1 FROM matches WHERE match_id = ?", (match_id,))
+        if existed.fetchone():
+            for table in MATCH_CHILD_TABLES:
+                cursor.execute(f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
+        groups: Groups = {}
+        drift = _group_match(groups, rows)
+        _insert(cursor, groups)
+    if drift:
+        record_drift(connection, drift, match_id)
+
+
+def write_new_matches(
+    connection: Connection, batch: Sequence[Mapping[str, list[dict[str, Any]]]]
+) -> None:
+    """Insert the rows of many matches the archive does not hold, a statement per table.
+
+    What `write_match_rows` does for each, without its look for an earlier
+    copy (``reparse`` has emptied the tables): a whole batch of matches costs
+    about what one match costs. The caller owns the transaction.
+
+    Raises:
+        MalformedResponseError: a match breaks the schema, or one is in the
+            archive already; roll back and write them one by one to find it.
+
+    """
+    groups: Groups = {}
+    drifts = [(_group_match(groups, rows), rows["matches"][0]["match_id"]) for rows in batch]
+    with _schema_errors():
+        _insert(_cursor(connection), groups)
+    for drift, match_id in drifts:
+        if drift:
+            record_drift(connection, drift, match_id)
+
+
+@contextmanager
+def _schema_errors() -> Iterator[None]:
+    """Raise a document that breaks the schema as `MalformedResponseError`."""
     try:
-        _write_match_rows(connection, rows)
+        with _sqlalchemy_errors():
+            yield
     except (IntegrityError, OverflowError) as error:
         reason = getattr(error, "orig", error)
         raise MalformedResponseError(
             f"match document breaks the archive's schema: {reason}"
         ) from None
-
-
-def _write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
-    match = rows["matches"][0]
-    match_id = match["match_id"]
-    existed = connection.exec_driver_sql(
-        "SELECT 1 FROM matches WHERE match_id = ?", (match_id,)
-    ).first()
-    if existed:
-        for table in MATCH_CHILD_TABLES:
-            connection.exec_driver_sql(f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
-    drift = _write(
-        connection,
-        "players",
-        rows.get("players", []),
-        "ON CONFLICT (player_id) DO UPDATE SET is_bot = excluded.is_bot",
-    )
-    known = [c for c in match if c in COLUMNS["matches"]]
-    drift += _write(
-        connection, "matches", [match], _upsert_conflict("matches", ("match_id",), known)
-    )
-    for table, table_rows in rows.items():
-        if table not in ("matches", "players") and table_rows:
-            drift += _write(connection, table, table_rows)
-    if drift:
-        record_drift(connection, drift, match_id)
 
 
 def record_drift(connection: Connection, drift: list[tuple[str, str]], match_id: str) -> None:
@@ -174,19 +264,26 @@ def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
     """
     rows = match_rows(document)
     match_id = rows["matches"][0]["match_id"]
-    with connection.begin_nested() if connection.in_transaction() else connection.begin():
+    with _savepoint(connection) if connection.in_transaction() else connection.begin():
         write_match_rows(connection, rows)
-        connection.exec_driver_sql(
-            "DELETE FROM raw_responses WHERE kind = ? AND key = ?", (MATCH_STATS, match_id)
-        )
-        save_raw(connection, raw)
-        connection.exec_driver_sql("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
+        with _sqlalchemy_errors():
+            cursor = _cursor(connection)
+            cursor.execute(
+                "DELETE FROM raw_responses WHERE kind = ? AND key = ?", (MATCH_STATS, match_id)
+            )
+            _insert_raw(cursor, raw)
+            cursor.execute("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
     return match_id
 
 
 def save_raw(connection: Connection, raw: RawDocument) -> None:
     """Append a raw response (history pages are kept as a log, one row per fetch)."""
-    connection.exec_driver_sql(
+    with _sqlalchemy_errors():
+        _insert_raw(_cursor(connection), raw)
+
+
+def _insert_raw(cursor: sqlite3.Cursor, raw: RawDocument) -> None:
+    cursor.execute(
         "INSERT INTO raw_responses (kind, key, path, fetched_at, body) VALUES (?, ?, ?, ?, ?)",
         (raw.kind, raw.key, raw.path, raw.fetched_at, raw.body),
     )

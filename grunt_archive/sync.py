@@ -43,9 +43,15 @@ from grunt_archive.errors import (
 from grunt_archive.normalize import history_entries
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.players import parse_player
+from grunt_archive.snapshots import Snapshots
 
 # Pages whose matches may be fetched while older pages are still being stored.
 LOOKAHEAD_PAGES = 2
+# Matches fetched, stored and looked up at once, per request slot of the client: enough
+# to keep every slot busy, and few enough that a stored match's lookups (names, skill)
+# never queue behind the stats requests of whole pages, which would leave them all to
+# the end of the run with half the slots idle.
+MATCHES_PER_SLOT = 2
 
 
 class Progress(Protocol):
@@ -81,12 +87,15 @@ class SyncOptions:
             player, or the signed-in player when none is tracked.
         full: walk every player's whole history again, fetching whatever is missing.
         limit: stop after this many new matches (the rest waits for the next run).
+        matches_only: archive matches (and what they refer to) only: no service
+            record, CSR or popularity snapshots, and no request for them.
 
     """
 
     players: tuple[str, ...] = ()
     full: bool = False
     limit: int | None = None
+    matches_only: bool = False
 
 
 @dataclass(slots=True)
@@ -145,9 +154,11 @@ class _Run:
         self.launched = 0
         self.failures: list[dict[str, str]] = []
         self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.enricher = Enricher(connection, client)
+        self.snapshots = Snapshots(connection, client, self.enricher.clearance)
 
     # --- players ---------------------------------------------------------
 
@@ -193,10 +204,15 @@ class _Run:
         task = self.in_flight.get(entry.match_id)
         if task is None:
             self.launched += 1
-            task = asyncio.create_task(self._archive_match(entry, player_id))
+            task = asyncio.create_task(self._archive_in_turn(entry, player_id))
             self.in_flight[entry.match_id] = task
             self._keep(task)
         return task
+
+    async def _archive_in_turn(self, entry: HistoryEntry, player_id: str | None) -> None:
+        """Archive a match once it is among the matches in progress (`MATCHES_PER_SLOT`)."""
+        async with self.in_progress:
+            await self._archive_match(entry, player_id)
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
@@ -459,7 +475,12 @@ async def sync(
                 if run._limit_reached():
                     break
                 await run.sync_player(player_id)
+                if not options.matches_only:
+                    await run.snapshots.player(player_id)
             report.enrichment_pending = await run.enricher.finish()
+            if not options.matches_only:
+                await run.snapshots.assets()
+                report.enrichment_pending += run.snapshots.failed
         except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
             await run.stop()
             _finish_failed(connection, run, report, began, str(error) or type(error).__name__)

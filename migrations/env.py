@@ -14,13 +14,20 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import grunt_archive.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from grunt_archive.fts import is_fts_table
 
 config = context.config
 target_metadata = SQLModel.metadata
 
 
+def include_name(name, type_, _parent_names) -> bool:
+    # The FTS5 search indexes and their shadow tables are declared in fts.py, not models.py.
+    return not (type_ == "table" and name is not None and is_fts_table(name))
+
+
 def run_migrations(connection) -> None:
     context.configure(
+        include_name=include_name,
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,

@@ -90,7 +90,7 @@ def test_no_op_resync_costs_one_history_request_per_player(sim, db_path):
     sync(db_path, sim, *sim.player_ids)
     before = dump(db_path)
     sim.reset_counts()
-    report = sync(db_path, sim)
+    report = sync(db_path, sim, matches_only=True)  # snapshots: tests/test_snapshots_sync.py
     assert report.matches_added == 0
     assert sim.counts["history"] == len(sim.player_ids)
     assert sim.counts["stats"] == 0

@@ -216,7 +216,8 @@ class HaloClient:
         self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
         self.retry = retry or RetryPolicy.from_env()
         self.limiter = RateLimiter(rps)
-        self.slots = asyncio.Semaphore(max(1, concurrency))
+        self.concurrency = max(1, concurrency)
+        self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
         # A clearance fetched during the run (api.settings.LazyClearance), sent
         # when the tokens carry none of their own.

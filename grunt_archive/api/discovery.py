@@ -33,6 +33,15 @@ class DiscoveryService:
             clearance=kind in CLEARANCE_AWARE,
         )
 
+    async def latest(self, kind: str, asset_id: str) -> Document:
+        """Return the latest version of an asset (its ``AssetStats`` are the current figures)."""
+        return await self.client.get(
+            self.name,
+            HOST,
+            f"/hi/{PATHS[kind]}/{asset_id}",
+            clearance=kind in CLEARANCE_AWARE,
+        )
+
     async def map(self, asset_id: str, version_id: str) -> Document:
         """Return a map version."""
         return await self.asset("map", asset_id, version_id)

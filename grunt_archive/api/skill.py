@@ -1,4 +1,4 @@
-"""skill: a matchmade match's CSR, MMR and expected performance per player."""
+"""skill: a matchmade match's CSR, MMR and expected performance; a playlist's CSR."""
 
 from __future__ import annotations
 
@@ -30,4 +30,19 @@ class SkillService:
             [("players", ",".join(players))],
             clearance=True,
             retry_not_found=True,
+        )
+
+    async def playlist_csr(
+        self, playlist_asset_id: str, players: list[str], season: str | None = None
+    ) -> Document:
+        """Return the current, season max and all-time max CSR of ``players`` in a playlist.
+
+        ``season`` is a CSR season id (``CsrSeason9-1``); without it, the current
+        season. Clearance is required (API-dir ``Skill_GetPlaylistCsr``).
+        """
+        params = [("players", ",".join(players))]
+        if season:
+            params.append(("season", season))
+        return await self.client.get(
+            self.name, HOST, f"/hi/playlist/{playlist_asset_id}/csrs", params, clearance=True
         )

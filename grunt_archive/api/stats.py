@@ -1,13 +1,16 @@
-"""halostats: match history, match stats and match counts."""
+"""halostats: match history, match stats, match counts and service records."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from grunt_archive.api.client import Document, HaloClient
 
 HOST = "https://halostats.svc.halowaypoint.com"
 PAGE_SIZE = 25
+# Service record lifecycles (the path segment; halo-api.md §2(d)).
+LIFECYCLES = ("matchmade", "custom", "local")
 
 
 def player_segment(player: str) -> str:
@@ -44,4 +47,24 @@ class StatsService:
         """Return how many matches a player has per lifecycle."""
         return await self.client.get(
             self.name, HOST, f"/hi/players/{player_segment(player)}/matches/count"
+        )
+
+    async def service_record(
+        self, player: str, lifecycle: str = "matchmade", filters: Mapping[str, str] | None = None
+    ) -> Document:
+        """Return a player's service record in one lifecycle, optionally filtered.
+
+        Args:
+            player: ``xuid(…)`` or a gamertag.
+            lifecycle: ``matchmade``, ``custom`` or ``local`` (a key of ``LIFECYCLES``).
+            filters: matchmade only: lowercase keys as SPNKr sends them
+                (``seasonid``, ``gamevariantcategory``, ``isranked``,
+                ``playlistassetid``, ``gameplayinteraction``).
+
+        """
+        return await self.client.get(
+            self.name,
+            HOST,
+            f"/hi/players/{player_segment(player)}/{lifecycle}/servicerecord",
+            sorted((filters or {}).items()) or None,
         )

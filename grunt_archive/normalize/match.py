@@ -40,6 +40,7 @@ DURATION_FIELDS = frozenset(
     }
 )
 TIMESTAMP_FIELDS = frozenset({"StartTime", "EndTime", "FirstJoinedTime", "LastLeaveTime"})
+_CONVERTED = DURATION_FIELDS | TIMESTAMP_FIELDS
 
 # MatchInfo asset references and the column prefix each one gets.
 ASSET_REFERENCES = {
@@ -203,14 +204,21 @@ def _add_blocks(rows: Rows, prefix: str, key: Row, stats: Mapping[str, Any]) -> 
 def _scalars(block: Mapping[str, Any], skip: Mapping[str, Any] | frozenset = frozenset()) -> Row:
     row: Row = {}
     for name, value in block.items():
-        if name not in skip:
+        if name in skip:
+            continue
+        if not isinstance(value, str) and name not in _CONVERTED:
+            row[snake_case(name)] = value  # `_put`'s first case, inline: it is most fields
+        else:
             _put(row, name, value)
     return row
 
 
 def _put(row: Row, name: str, value: Any) -> None:
     """Store one API field in ``row`` under its column name, converting by the naming rule."""
-    if name in DURATION_FIELDS or (name not in TIMESTAMP_FIELDS and is_duration(value)):
+    if not isinstance(value, str) and name not in _CONVERTED:
+        # Numbers, booleans and nulls of plain fields (most of a document) go as they are.
+        row[snake_case(name)] = value
+    elif name in DURATION_FIELDS or (name not in TIMESTAMP_FIELDS and is_duration(value)):
         row[snake_case(name) + "_seconds"] = duration_seconds(value)
     elif name in TIMESTAMP_FIELDS:
         row[snake_case(name)] = utc_timestamp(value)

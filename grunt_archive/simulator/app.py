@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from grunt_archive.simulator import catalog, enrichment_routes, extras
+from grunt_archive.simulator import career_routes, catalog, enrichment_routes, extras
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
@@ -93,6 +93,7 @@ class SimulatorApp:
                 self._clearance,
             ),
             *enrichment_routes.routes(_json),
+            *career_routes.routes(simulator, _json),
         ]
         flags = re.IGNORECASE
         self.routes = [(re.compile(f"{pattern}/?", flags), kind, h) for pattern, kind, h in routes]
@@ -249,7 +250,9 @@ class SimulatorApp:
     def _asset(self, found: re.Match[str], query: Query, headers: Headers) -> Reply:
         kind = next(k for k in extras.ASSET_PATHS if k.lower() == found["kind"].lower())
         document = extras.asset_document(kind, found["asset"], found["version"])
-        return Reply(404) if document is None else _json(document)
+        if document is None:
+            return Reply(404)
+        return _json(career_routes.grow_asset_stats(self.sim, document))
 
     def _medals(self, found: re.Match[str], query: Query, headers: Headers) -> Reply:
         return _json(extras.medal_metadata())

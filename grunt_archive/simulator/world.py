@@ -236,6 +236,7 @@ class World:
             seeds = [rng.getrandbits(64) for _ in drafts]
             metas += _timeline(rng, drafts, (newest, oldest, legacy), seeds)
         self.matches: dict[str, MatchMeta] = {meta.match_id: meta for meta in metas}
+        self.seeded_matches = len(self.matches)  # later ones were added by `play`
         # Histories are kept oldest first, so that new matches are appended.
         self._histories: list[list[MatchMeta]] = [[] for _ in range(players)]
         for meta in reversed(metas):

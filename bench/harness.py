@@ -1,0 +1,212 @@
+"""What every benchmark section shares: the result rows, the table, and processes.
+
+A figure is measured next to its bound, and both come from the same run on the
+same machine: a ratio (bound ÷ measured for times, measured ÷ bound for rates)
+says how close grunt-archive gets to what the service or SQLite allows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+TOKEN = "v4=bench-spartan-token"
+# A sign-in file that never exists: the bench uses its own token, never a real sign-in.
+NO_SIGN_IN = Path(tempfile.gettempdir()) / "grunt-archive-bench-never-signed-in" / "auth.json"
+
+
+@dataclass
+class Figure:
+    """One row of the table.
+
+    ``ratio`` is how far the figure reaches towards its bound (1.0 = the bound);
+    ``passed`` is whether it meets its target.
+    """
+
+    name: str
+    measured: str
+    bound: str
+    ratio: float | None
+    target: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big each section runs: the full bench, ``--quick``, or ``--smoke`` (the test)."""
+
+    name: str
+    backfill_matches: int
+    latency_ms: float
+    concurrency: int
+    rps: float
+    store_matches: int
+    reparse_matches: int
+    memory_sizes: tuple[int, ...]
+    memory_latency_ms: float
+    query_matches: int
+    repeats: int
+
+
+SCALES = {
+    "full": Scale("full", 2000, 50, 8, 1000, 2000, 10_000, (1000, 5000, 10_000), 0, 50_000, 3),
+    "quick": Scale("quick", 500, 50, 8, 1000, 1000, 2000, (250, 500, 1000), 0, 10_000, 3),
+    "smoke": Scale("smoke", 40, 10, 8, 1000, 40, 60, (20, 40), 0, 150, 1),
+}
+
+
+def ratio_text(ratio: float | None) -> str:
+    """Return a ratio as printed in the table."""
+    return "" if ratio is None else f"{ratio:.2f}"
+
+
+def table(figures: list[Figure]) -> str:
+    """Return the figures as a Markdown table (it reads as well in a terminal)."""
+    header = ("figure", "measured", "bound", "ratio", "target", "result")
+    rows = [
+        (f.name, f.measured, f.bound, ratio_text(f.ratio), f.target, "PASS" if f.passed else "FAIL")
+        for f in figures
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def note(text: str) -> None:
+    """Say what the bench is doing (stderr, so stdout is the table alone)."""
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    """Return the shortest of ``repeats`` timings of ``run`` in seconds (noise only adds)."""
+    times = []
+    for _ in range(max(1, repeats)):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+# --- processes ---------------------------------------------------------------
+
+
+@dataclass
+class Simulator:
+    """A started `grunt-archive simulate` process and its base URL."""
+
+    process: subprocess.Popen
+    url: str
+
+    def state(self) -> dict:
+        with urllib.request.urlopen(f"{self.url}/_simulator/state", timeout=30) as response:
+            return json.load(response)
+
+    def reset_counts(self) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/_simulator/reset-counts", method="POST", data=b""
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def counts(self) -> dict[str, int]:
+        """Requests the simulator answered since the last reset, by kind (no fault counters)."""
+        counts = self.state()["counts"]
+        return {k: v for k, v in counts.items() if k != "faults" and not k.startswith("fault_")}
+
+
+@contextmanager
+def simulator(*options: str) -> Iterator[Simulator]:
+    """Start a simulator process on a free port; stop it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grunt_archive", "simulate", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        if "listening on " not in line:
+            error = process.stderr.read() if process.stderr else ""
+            raise RuntimeError(f"the simulator did not start: {line!r} {error}")
+        yield Simulator(process, line.rsplit(" ", 1)[-1].strip())
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclass
+class Finished:
+    """A finished CLI process: exit status, output, wall time and peak memory."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mb: float
+
+    def json(self) -> dict:
+        return json.loads(self.stdout.strip().splitlines()[-1])
+
+
+def grunt_archive(*args: str, db: Path, api_base: str, timeout: float = 1800) -> Finished:
+    """Run ``python -m grunt_archive ARGS`` to its end; measure its wall time and peak RSS.
+
+    The peak RSS is this one process's own (``wait4``), never the simulator's.
+    """
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+    environment |= {
+        "GRUNT_ARCHIVE_DB": str(db),
+        "GRUNT_ARCHIVE_API_BASE": api_base,
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": TOKEN,
+        "GRUNT_ARCHIVE_AUTH_FILE": str(NO_SIGN_IN),
+    }
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        began = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grunt_archive", *args],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=environment,
+            cwd=ROOT,
+            text=True,
+        )
+        deadline = began + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.005)
+        seconds = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Finished(process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+
+
+def fresh_db(directory: Path, name: str) -> Path:
+    """Return a path for a new archive, removing any earlier file of that name."""
+    path = directory / f"{name}.db"
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path

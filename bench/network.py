@@ -1,0 +1,140 @@
+"""Sync figures: a backfill against a slow service, a no-op sync, and peak memory.
+
+Every figure comes from a real ``grunt-archive sync`` process talking HTTP to a
+started ``grunt-archive simulate`` process, as a user's nightly run would.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from harness import Figure, Scale, Simulator, best_of, fresh_db, grunt_archive, note, simulator
+
+SEED = "7"
+MEMORY_LIMIT_MB = 150.0
+
+
+def _sync(sim: Simulator, db: Path, scale: Scale, *extra: str) -> tuple[dict, dict[str, int]]:
+    """Run one sync from a clean request count; return its JSON report and the requests."""
+    sim.reset_counts()
+    run = grunt_archive(
+        "sync",
+        "--json",
+        "--rps",
+        str(scale.rps),
+        "--concurrency",
+        str(scale.concurrency),
+        *extra,
+        db=db,
+        api_base=sim.url,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"sync exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+    report = run.json()
+    report["process_seconds"] = run.seconds
+    report["max_rss_mb"] = run.max_rss_mb
+    return report, sim.counts()
+
+
+def sync_figures(scale: Scale, workdir: Path) -> list[Figure]:
+    """Backfill throughput against its bound, then a no-op sync of the same archive."""
+    n, latency = scale.backfill_matches, scale.latency_ms / 1000
+    options = ("--players", "1", "--matches", str(n), "--latency-ms", str(scale.latency_ms))
+    with simulator(*options, "--seed", SEED) as sim:
+        db = fresh_db(workdir, "backfill")
+        note(f"backfill: {n} matches, {scale.latency_ms:g} ms a request")
+        report, counts = _sync(sim, db, scale)
+        requests, seconds = sum(counts.values()), report["seconds"]
+        # The service's limit: every request waits `latency` in one of `concurrency` slots,
+        # and no more than `rps` start each second.
+        bound = max(requests * latency / scale.concurrency, requests / scale.rps)
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        note(f"backfill requests: {kinds}")
+        figures = [
+            Figure(
+                f"backfill: {report['matches_added']:,} matches, {scale.latency_ms:g} ms latency,"
+                f" --concurrency {scale.concurrency} --rps {scale.rps:g}",
+                f"{seconds:.1f} s ({requests / seconds:.0f} req/s)",
+                f"{bound:.1f} s ({requests:,} req x {scale.latency_ms:g} ms / {scale.concurrency})",
+                bound / seconds,
+                "≥ 0.80",
+                report["matches_added"] == n and bound / seconds >= 0.8,
+            )
+        ]
+
+        note("no-op sync of the same archive")
+        noop, counts = _sync(sim, db, scale)
+        imports = best_of(3, lambda: _import_cli())
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+        figures.append(
+            Figure(
+                "no-op sync: requests",
+                shown,
+                "history 1",
+                None,
+                "history 1, no other",
+                counts == {"history": 1},
+            )
+        )
+        figures.append(
+            Figure(
+                "no-op sync: time (in the sync; process wall in brackets)",
+                f"{noop['seconds']:.3f} s ({noop['process_seconds']:.2f} s,"
+                f" {imports:.2f} s of it imports)",
+                f"{latency:.3f} s (1 request)",
+                latency / noop["seconds"] if noop["seconds"] else None,
+                "< 0.5 s",
+                noop["seconds"] < 0.5 and noop["matches_added"] == 0,
+            )
+        )
+    return figures
+
+
+def _import_cli() -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", "import grunt_archive.cli"], check=True)
+
+
+def memory_figures(scale: Scale, workdir: Path) -> list[Figure]:
+    """Peak RSS of a whole backfill of growing histories, each in a fresh process."""
+    peaks: dict[int, float] = {}
+    floor = 0.0
+    for n in scale.memory_sizes:
+        options = ("--players", "1", "--matches", str(n), "--latency-ms", "0")
+        with simulator(*options, "--seed", SEED) as sim:
+            db = fresh_db(workdir, f"memory-{n}")
+            note(f"memory: backfill of {n} matches")
+            report, _ = _sync(sim, db, scale)
+            if report["matches_added"] != n:
+                raise RuntimeError(f"memory run archived {report['matches_added']} of {n}")
+            peaks[n] = report["max_rss_mb"]
+            if not floor:
+                # The floor: the same process with nothing to do (interpreter, imports, one page).
+                noop, _ = _sync(sim, db, scale)
+                floor = noop["max_rss_mb"]
+    figures = [
+        Figure(
+            f"memory: peak RSS, backfill of {n:,} matches",
+            f"{peak:.0f} MB",
+            f"{floor:.0f} MB (no-op sync)",
+            floor / peak,
+            f"< {MEMORY_LIMIT_MB:.0f} MB",
+            peak < MEMORY_LIMIT_MB,
+        )
+        for n, peak in peaks.items()
+    ]
+    smallest, largest = min(peaks), max(peaks)
+    growth = peaks[largest] - peaks[smallest]
+    figures.append(
+        Figure(
+            f"memory: growth from {smallest:,} to {largest:,} matches",
+            f"{growth:+.1f} MB",
+            f"{peaks[smallest]:.0f} MB (at {smallest:,})",
+            peaks[smallest] / peaks[largest],
+            "≥ 0.90 (flat)",
+            peaks[smallest] / peaks[largest] >= 0.9,
+        )
+    )
+    return figures

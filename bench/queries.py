@@ -1,0 +1,247 @@
+"""Query figures: every canned query and dashboard query of ``metadata.yml`` on a big archive.
+
+Each query runs through Datasette with the packaged metadata, as ``grunt-archive
+serve`` would answer it, and its bound is the same SQL with the same parameters
+through plain ``sqlite3`` on the same file. Queries are read from
+``metadata.yml``, so new ones are covered without touching the bench.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from harness import CACHE, Figure, Scale, fresh_db, note
+
+from grunt_archive import store
+from grunt_archive import store_enrich as enrich
+from grunt_archive.api import Tokens
+from grunt_archive.db import archive, head_revision
+from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.serve import datasette_for, load_metadata
+from grunt_archive.simulator import Simulator, SimulatorConfig, catalog, extras
+from grunt_archive.sync import SyncOptions
+
+SEED = 7
+LIMIT_MS = 100.0
+_PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
+_OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+
+# The obvious questions, whatever metadata.yml holds: (name, SQL).
+EXTRA_QUERIES = [
+    (
+        "a player's matches, newest first",
+        "select * from player_matches where player_id = :player_id"
+        " order by start_time desc limit 101",
+    ),
+    (
+        "K/D by map (README)",
+        "select map_asset_id, count(*) matches,"
+        " round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) kd"
+        " from match_players join matches using (match_id) where player_id = :player_id"
+        " group by map_asset_id order by matches desc",
+    ),
+    (
+        "medal totals",
+        "select medal_id, sum(count) as total from medal_awards where player_id = :player_id"
+        " group by medal_id order by total desc",
+    ),
+]
+
+
+@dataclass
+class Query:
+    """One query to time: how Datasette is asked for it, and the SQL sqlite3 runs."""
+
+    name: str
+    sql: str
+    canned: str | None = None  # the canned query's name, else arbitrary SQL
+
+
+def _skill_document(doc: dict) -> dict:
+    """Return what the simulator's skill service answers for a matchmade match's humans."""
+    ranked = (doc["MatchInfo"]["Playlist"] or {}).get("AssetId") == catalog.PLAYLISTS[
+        "ranked"
+    ].asset_id
+    humans = [p["PlayerId"] for p in doc["Players"] if p["PlayerType"] == 1]
+    return {"Value": [extras.skill_result(doc, player, ranked) for player in humans]}
+
+
+def build_archive(directory: Path, count: int) -> Path:
+    """Return a cached archive of ``count`` matches of one player, with names and skill.
+
+    The match and skill documents are the simulator's, stored straight through
+    ``store.save_match`` and ``store_enrich.save_match_skill`` (no HTTP); then a
+    real sync against the simulator in process looks up what the matches name
+    (maps, modes, medals, seasons, gamertags), as a user's archive would have.
+    """
+    path = directory / "halo.db"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    building = fresh_db(directory, "building")
+    note(f"queries: building a {count:,}-match archive once (cached in {directory})")
+    sim = Simulator(SimulatorConfig(seed=SEED, players=1, matches=count))
+    player_id = sim.player_ids[0]
+    history = sim.history(player_id)
+    with archive(building) as engine, engine.connect() as connection:
+        transaction = connection.begin()
+        for done, match_id in enumerate(history, 1):
+            body = sim.stats_body(match_id).decode()
+            doc = json.loads(body)
+            path_ = f"/hi/matches/{match_id}/stats"
+            raw = store.RawDocument(store.MATCH_STATS, match_id, path_, "2025-01-29T05:00:00.000Z",
+                                    body)  # fmt: skip
+            store.save_match(connection, raw, doc)
+            if doc["MatchInfo"]["LifecycleMode"] == 3:
+                skill = _skill_document(doc)
+                raw = store.RawDocument(enrich.MATCH_SKILL, match_id, f"{path_[:-5]}skill",
+                                        raw.fetched_at, json.dumps(skill))  # fmt: skip
+                enrich.save_match_skill(connection, raw, skill, match_id)
+            if done % 1000 == 0:
+                transaction.commit()
+                note(f"queries: {done:,} of {count:,} matches stored")
+                transaction = connection.begin()
+        starts = [r[0] for r in connection.exec_driver_sql("SELECT start_time FROM matches")]
+        store.track_player(connection, player_id, sim.gamertag(player_id))
+        state = store.TrackedState(player_id, True, max(starts), min(starts), count)
+        store.save_tracked(connection, state)
+        transaction.commit()
+    # Names, medals, seasons, gamertags and snapshots: the real sync, in process.
+    settings = ClientSettings(
+        tokens=Tokens("v4=bench"),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=8,
+        transport=httpx.ASGITransport(app=sim.app),
+    )
+    report = run_sync(building, settings, SyncOptions())
+    note(f"queries: enrichment sync made {report.requests} requests ({report.outcome})")
+    with sqlite3.connect(building) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    building.rename(path)
+    return path
+
+
+def metadata_queries(database: str) -> list[Query]:
+    """Return every canned query and dashboard query (charts and filters) of metadata.yml."""
+    metadata = load_metadata(database)
+    queries = [
+        Query(f"canned query {name}", spec["sql"] if isinstance(spec, dict) else spec, name)
+        for name, spec in ((metadata.get("databases") or {}).get(database) or {})
+        .get("queries", {})
+        .items()
+    ]
+    dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
+    for slug, dashboard in dashboards.items():
+        for name, chart in (dashboard.get("charts") or {}).items():
+            if chart.get("query") and chart.get("db", database) == database:
+                queries.append(Query(f"dashboard {slug}: chart {name}", chart["query"]))
+        for name, item in (dashboard.get("filters") or {}).items():
+            if item.get("query") and item.get("db", database) == database:
+                queries.append(Query(f"dashboard {slug}: filter {name}", item["query"]))
+    queries += [Query(name, sql) for name, sql in EXTRA_QUERIES]
+    return queries
+
+
+def _scenarios(sql: str, values: dict[str, str]) -> list[dict[str, str]]:
+    """Return the parameter sets to try: every parameter empty, and a player picked."""
+    names = set(_PARAM.findall(sql))
+    empty = {name: "" for name in names}
+    picked = {name: values.get(name, "") for name in names}
+    return [empty, picked] if picked != empty else [empty]
+
+
+def _fill_optional(sql: str, params: dict[str, str]) -> str:
+    """Keep a dashboard's ``[[ … ]]`` clause when its parameter is set (datasette-dashboards)."""
+
+    def keep(match: re.Match[str]) -> str:
+        names = _PARAM.findall(match.group(0))
+        return match.group(0)[2:-2] if names and params.get(names[0]) else ""
+
+    return _OPTIONAL.sub(keep, sql)
+
+
+async def _time_queries(
+    path: Path, queries: list[Query], values: dict[str, str], repeats: int
+) -> list[tuple[Query, float, float, str]]:
+    """Return ``(query, datasette seconds, sqlite3 seconds, scenario)``, the slowest scenario."""
+    datasette = datasette_for(path)
+    await datasette.invoke_startup()
+    database = path.stem
+    direct = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    results = []
+    for query in queries:
+        slowest: tuple[float, float, str] | None = None
+        for params in _scenarios(query.sql, values):
+            sql = _fill_optional(query.sql, params)
+            used = {name: params.get(name, "") for name in set(_PARAM.findall(sql))}
+            if query.canned:
+                url = f"/{database}/{query.canned}.json"
+                arguments = {"_shape": "array", **params}
+            else:
+                url = f"/{database}.json"
+                arguments = {"_shape": "array", "sql": sql, **used}
+            url += "?" + urllib.parse.urlencode(arguments)
+
+            async def through_datasette(url: str = url) -> None:
+                response = await datasette.client.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{url} answered {response.status_code}: {response.text}")
+
+            def through_sqlite(sql: str = sql, used: dict = used) -> None:
+                direct.execute(sql, used).fetchall()
+
+            # One warm-up each, then the best of `repeats`, alternating.
+            await through_datasette()
+            through_sqlite()
+            ours, bound = [], []
+            for _ in range(repeats):
+                began = time.perf_counter()
+                await through_datasette()
+                ours.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                through_sqlite()
+                bound.append(time.perf_counter() - began)
+            scenario = "player" if any(params.values()) else "all"
+            if slowest is None or min(ours) > slowest[0]:
+                slowest = (min(ours), min(bound), scenario)
+        assert slowest is not None
+        results.append((query, *slowest))
+    direct.close()
+    return results
+
+
+def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
+    """Time every query on a cached archive of ``scale.query_matches`` matches."""
+    count = scale.query_matches
+    path = build_archive(CACHE / f"queries-{count}-{SEED}-{head_revision()}", count)
+    with archive(path):  # applies migrations newer than the cached archive (indexes)
+        pass
+    with sqlite3.connect(path) as connection:
+        player_id, gamertag = connection.execute(
+            "SELECT t.player_id, p.gamertag FROM tracked_players AS t"
+            " JOIN players AS p USING (player_id)"
+        ).fetchone()
+    values = {"gamertag": gamertag or "", "player_id": player_id, "q": (gamertag or "")[:3]}
+    queries = metadata_queries(path.stem)
+    note(f"queries: {len(queries)} queries on {count:,} matches")
+    results = asyncio.run(_time_queries(path, queries, values, scale.repeats))
+    return [
+        Figure(
+            f"query ({count:,} matches): {query.name} [{scenario}]",
+            f"{ours * 1000:.1f} ms",
+            f"{bound * 1000:.1f} ms (sqlite3)",
+            bound / ours if ours else None,
+            f"< {LIMIT_MS:.0f} ms",
+            ours * 1000 < LIMIT_MS,
+        )
+        for query, ours, bound, scenario in results
+    ]

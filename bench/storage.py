@@ -1,0 +1,185 @@
+"""Store and reparse figures: grunt-archive's SQL against a bare ``executemany``.
+
+The documents are the simulator's, generated in process (no HTTP). The bound
+writes exactly the rows ``store.save_match`` writes for the same documents (the
+normalized rows and the raw document) into a fresh archive of the same schema,
+with plain ``sqlite3`` and nothing else: no normalizing, no upsert, no checks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness import CACHE, Figure, Scale, fresh_db, note
+
+from grunt_archive import store
+from grunt_archive.db import archive, head_revision
+from grunt_archive.normalize import match_rows
+from grunt_archive.reparse import reparse
+from grunt_archive.simulator import Simulator, SimulatorConfig
+
+SEED = 11
+FETCHED_AT = "2025-01-29T04:40:00.000Z"
+CHUNK = 50  # matches per alternation between the bound and the measured run
+
+
+def documents(count: int, seed: int = SEED) -> Iterator[tuple[str, dict]]:
+    """Yield ``(body, parsed document)`` of a simulated player's matches, newest first."""
+    sim = Simulator(SimulatorConfig(seed=seed, players=1, matches=count))
+    for match_id in sim.history(sim.player_ids[0]):
+        body = sim.stats_body(match_id).decode()
+        yield body, json.loads(body)
+
+
+def raw_document(body: str, doc: dict) -> store.RawDocument:
+    match_id = doc["MatchId"]
+    return store.RawDocument(store.MATCH_STATS, match_id, f"/hi/matches/{match_id}/stats",
+                             FETCHED_AT, body)  # fmt: skip
+
+
+def bare_statements(rows: dict[str, list[dict]]) -> list[tuple[str, list[tuple]]]:
+    """Return ``(INSERT, values)`` per table and column set, for the columns the schema has."""
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+    for table, table_rows in rows.items():
+        known = store.COLUMNS[table]
+        for row in table_rows:
+            columns = tuple(c for c in row if c in known)
+            groups.setdefault((table, columns), []).append(tuple(row[c] for c in columns))
+    return [
+        (
+            f"INSERT OR IGNORE INTO {table} ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})",
+            values,
+        )
+        for (table, columns), values in groups.items()
+    ]
+
+
+def bare_connection(path: Path) -> sqlite3.Connection:
+    """Open ``path`` as the archive opens it (WAL, synchronous=NORMAL, foreign keys)."""
+    with archive(path):  # creates the schema: the same migrations as any archive
+        pass
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+def store_figure(scale: Scale, workdir: Path) -> Figure:
+    """``save_match``, one transaction per match, against bare executemany likewise."""
+    count = scale.store_matches
+    note(f"store: {count} simulated documents")
+    docs = list(documents(count))
+    raws = [raw_document(body, doc) for body, doc in docs]
+    prepared = []
+    for (_, doc), raw in zip(docs, raws, strict=True):
+        rows = {**match_rows(doc), "raw_responses": [
+            {"kind": raw.kind, "key": raw.key, "path": raw.path,
+             "fetched_at": raw.fetched_at, "body": raw.body}
+        ]}  # fmt: skip
+        prepared.append(bare_statements(rows))
+
+    bare = bare_connection(fresh_db(workdir, "store-bare"))
+    ours_path = fresh_db(workdir, "store-ours")
+    bare_seconds = ours_seconds = 0.0
+    with archive(ours_path) as engine, engine.connect() as connection:
+        # Alternate chunks so that a busy moment of the machine hits both sides alike.
+        for start in range(0, count, CHUNK):
+            began = time.perf_counter()
+            for statements in prepared[start : start + CHUNK]:
+                bare.execute("BEGIN")
+                for sql, values in statements:
+                    bare.executemany(sql, values)
+                bare.execute("COMMIT")
+            bare_seconds += time.perf_counter() - began
+            began = time.perf_counter()
+            for (_, doc), raw in zip(docs[start : start + CHUNK], raws[start : start + CHUNK],
+                                     strict=True):  # fmt: skip
+                with connection.begin():
+                    store.save_match(connection, raw, doc)
+            ours_seconds += time.perf_counter() - began
+    bare.close()
+    ours, bound = count / ours_seconds, count / bare_seconds
+    return Figure(
+        f"store: save_match (normalize + upsert + raw), {count:,} matches, one transaction each",
+        f"{ours:,.0f} matches/s",
+        f"{bound:,.0f} matches/s (bare executemany, same rows, one transaction each)",
+        ours / bound,
+        "≥ 0.50",
+        ours / bound >= 0.5,
+    )
+
+
+def reparse_archive(count: int) -> Path:
+    """Return a cached archive of ``count`` simulated matches (built once per schema)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"reparse-{count}-{SEED}-{head_revision()}.db"
+    if path.exists():
+        return path
+    note(f"reparse: building a {count}-match archive once (cached in {path.parent})")
+    building = fresh_db(CACHE, "reparse-building")
+    with archive(building) as engine, engine.connect() as connection:
+        transaction = connection.begin()
+        for done, (body, doc) in enumerate(documents(count), 1):
+            store.save_match(connection, raw_document(body, doc), doc)
+            if done % 500 == 0:
+                transaction.commit()
+                transaction = connection.begin()
+        transaction.commit()
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    building.rename(path)
+    return path
+
+
+def reparse_figure(scale: Scale, workdir: Path) -> Figure:
+    """``reparse`` of a whole archive against bare executemany of its rows, one transaction."""
+    count = scale.reparse_matches
+    cached = reparse_archive(count)
+    path = fresh_db(workdir, "reparse")
+    shutil.copyfile(cached, path)
+    note(f"reparse: {count} matches")
+    with archive(path) as engine:
+        began = time.perf_counter()
+        rebuilt, broken = reparse(engine)
+        ours_seconds = time.perf_counter() - began
+    if rebuilt != count or broken:
+        raise RuntimeError(f"reparse rebuilt {rebuilt} of {count}; broken: {broken[:5]}")
+
+    note("reparse: the bound (bare executemany of the same rows)")
+    bare = bare_connection(fresh_db(workdir, "reparse-bare"))
+    reader = sqlite3.connect(path)
+    bare_seconds = 0.0
+    bare.execute("BEGIN")
+    bodies = reader.execute(
+        "SELECT body FROM raw_responses WHERE kind = ? ORDER BY id", (store.MATCH_STATS,)
+    )
+    while chunk := bodies.fetchmany(500):
+        merged: dict[str, list[dict]] = {}
+        for (body,) in chunk:
+            for table, rows in match_rows(json.loads(body)).items():
+                merged.setdefault(table, []).extend(rows)
+        statements = bare_statements(merged)
+        began = time.perf_counter()
+        for sql, values in statements:
+            bare.executemany(sql, values)
+        bare_seconds += time.perf_counter() - began
+    began = time.perf_counter()
+    bare.execute("COMMIT")
+    bare_seconds += time.perf_counter() - began
+    bare.close()
+    reader.close()
+    ours, bound = count / ours_seconds, count / bare_seconds
+    return Figure(
+        f"reparse: {count:,} matches from raw_responses, one transaction",
+        f"{ours:,.0f} matches/s",
+        f"{bound:,.0f} matches/s (bare executemany, same rows, one transaction)",
+        ours / bound,
+        "≥ 0.50",
+        ours / bound >= 0.5,
+    )

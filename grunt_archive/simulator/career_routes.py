@@ -1,0 +1,306 @@
+"""Simulated career documents: service records, playlist CSR, growing asset popularity.
+
+Each is computed from the world's matches, so an archive can check it:
+
+* a service record (``/hi/players/{p}/{matchmade|custom|local}/servicerecord``,
+  filter keys ``seasonid``, ``playlistassetid``, ``isranked``,
+  ``gamevariantcategory``, ``gameplayinteraction`` in any case) adds up the
+  player's stats documents of that lifecycle and filters, in the service
+  record's own names (``ZoneCaptures``, ``AverageKDA``; halo-api.md §3.4);
+* playlist CSR (``/hi/playlist/{id}/csrs?players=…[&season=]``) repeats the
+  post-match CSR of the player's skill documents: the newest ranked match of
+  the season, the season's best, the best ever;
+* discovery documents' ``AssetStats`` count, on top of their seeded figures,
+  every match played since the world was made (`Simulator.play`).
+
+So all of them change as matches are played, and only then.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from grunt_archive.simulator import catalog, extras
+from grunt_archive.simulator.formats import iso_duration
+from grunt_archive.simulator.playerstats import MAXIMUM_FIELDS
+from grunt_archive.simulator.world import CUSTOM, LOCAL, MATCHMADE
+
+if TYPE_CHECKING:
+    from grunt_archive.simulator.core import Simulator
+
+Handler = Callable[[re.Match[str], dict[str, list[str]], dict[str, str]], Any]
+
+LIFECYCLES = {"matchmade": MATCHMADE, "custom": CUSTOM, "local": LOCAL}
+FILTERS = ("seasonid", "playlistassetid", "isranked", "gamevariantcategory", "gameplayinteraction")
+_OUTCOMES = {2: "Wins", 3: "Losses", 1: "Ties"}
+# Match-stats field → service-record field; None drops it (halo-api.md §3.4).
+_RENAMES = {
+    "ZonesStats": {
+        "StrongholdCaptures": "ZoneCaptures",
+        "StrongholdDefensiveKills": "ZoneDefensiveKills",
+        "StrongholdOffensiveKills": "ZoneOffensiveKills",
+        "StrongholdSecures": "ZoneSecures",
+        "StrongholdOccupationTime": "TotalZoneOccupationTime",
+        "StrongholdScoringTicks": "ZoneScoringTicks",
+    },
+    "EliminationStats": {"LivesRemaining": None, "EliminationOrder": None},
+    "PvpStats": {"KDA": None},
+    "PveStats": {"KDA": None},
+}
+_CORE_SKIP = {"KDA", "AverageLifeDuration", "DeprecatedDamageDealt", "DeprecatedDamageTaken"}
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?$"
+)
+_CACHE: weakref.WeakKeyDictionary[Simulator, dict[tuple, Any]] = weakref.WeakKeyDictionary()
+
+
+def _ticks(text: str) -> int:
+    """Return an ISO-8601 duration in 100 ns ticks, exactly."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise ValueError(f"not a duration: {text!r}")
+    seconds = (
+        int(found["d"] or 0) * 86_400
+        + int(found["h"] or 0) * 3_600
+        + int(found["m"] or 0) * 60
+        + int(found["s"] or 0)
+    )
+    return seconds * 10_000_000 + int((found["f"] or "").ljust(7, "0")[:7] or 0)
+
+
+def _add(total: dict[str, Any], block: dict[str, Any], renames: dict[str, str | None]) -> None:
+    for field, value in block.items():
+        name = renames.get(field, field)
+        if name is None or isinstance(value, list | dict) or value is None:
+            continue
+        if isinstance(value, str):  # a duration: added up exactly, in ticks
+            value = _ticks(value)
+            total.setdefault("__durations__", set()).add(name)
+        if field in MAXIMUM_FIELDS or field == "MaxKillingSpree":
+            total[name] = max(total.get(name, 0), value)
+        else:
+            total[name] = total.get(name, 0) + value
+
+
+def _finish(total: dict[str, Any]) -> dict[str, Any]:
+    durations = total.get("__durations__", set())
+    return {
+        k: iso_duration(v, 7) if k in durations else v
+        for k, v in total.items()
+        if k != "__durations__"
+    }
+
+
+def _merge_awards(out: dict[int, dict], awards: list[dict]) -> None:
+    for award in awards:
+        row = out.setdefault(
+            award["NameId"],
+            {"NameId": award["NameId"], "Count": 0, "TotalPersonalScoreAwarded": 0},
+        )
+        row["Count"] += award["Count"]
+        row["TotalPersonalScoreAwarded"] += award["TotalPersonalScoreAwarded"]
+
+
+def _keeps(info: dict, filters: dict[str, str]) -> bool:
+    playlist = (info.get("Playlist") or {}).get("AssetId") or ""
+    ranked = playlist == catalog.PLAYLISTS["ranked"].asset_id
+    wanted = {
+        "seasonid": str(info.get("SeasonId") or "").lower(),
+        "playlistassetid": playlist.lower(),
+        "isranked": str(ranked).lower(),
+        "gamevariantcategory": str(info.get("GameVariantCategory")),
+        "gameplayinteraction": str(info.get("GameplayInteraction")),
+    }
+    return all(wanted[key] == value.strip().lower() for key, value in filters.items())
+
+
+class _Totals:
+    """A service record's running sums over a player's matches, oldest first.
+
+    Matches are only ever appended (`World.play`), so a record is brought up
+    to date by adding the matches it has not seen yet.
+    """
+
+    def __init__(self, player_id: str, lifecycle: str, filters: dict[str, str]) -> None:
+        self.player_id, self.lifecycle, self.filters = player_id, lifecycle, filters
+        self.seen = 0  # matches of the lifecycle looked at so far
+        self.top = {"MatchesCompleted": 0, "Wins": 0, "Losses": 0, "Ties": 0}
+        self.core: dict[str, Any] = {}
+        self.blocks: dict[str, dict[str, Any]] = {}
+        self.medals: dict[int, dict] = {}
+        self.scores: dict[int, dict] = {}
+        self.played = 0
+        self.subqueries: dict[str, set] = {
+            name: set() for name in ("SeasonIds", "GameVariantCategories", "IsRanked",
+                                     "PlaylistAssetIds")
+        }  # fmt: skip
+
+    def add(self, document: dict) -> None:
+        info = document["MatchInfo"]
+        if self.lifecycle == "matchmade" and not _keeps(info, self.filters):
+            return
+        entry = next(p for p in document["Players"] if p["PlayerId"] == self.player_id)
+        self.top["MatchesCompleted"] += bool(entry["ParticipationInfo"]["PresentAtCompletion"])
+        if entry["Outcome"] in _OUTCOMES:
+            self.top[_OUTCOMES[entry["Outcome"]]] += 1
+        self.played += _ticks(entry["ParticipationInfo"]["TimePlayed"])
+        for team in entry["PlayerTeamStats"]:
+            stats = team["Stats"]
+            cores = {k: v for k, v in stats["CoreStats"].items() if k not in _CORE_SKIP}
+            _add(self.core, cores, {})
+            _merge_awards(self.medals, stats["CoreStats"].get("Medals") or [])
+            _merge_awards(self.scores, stats["CoreStats"].get("PersonalScores") or [])
+            for name, block in stats.items():
+                if name != "CoreStats" and block is not None:
+                    _add(self.blocks.setdefault(name, {}), block, _RENAMES.get(name, {}))
+        if self.lifecycle == "matchmade":
+            playlist = (info.get("Playlist") or {}).get("AssetId")
+            self.subqueries["SeasonIds"].add(info.get("SeasonId"))
+            self.subqueries["GameVariantCategories"].add(info.get("GameVariantCategory"))
+            self.subqueries["IsRanked"].add(playlist == catalog.PLAYLISTS["ranked"].asset_id)
+            self.subqueries["PlaylistAssetIds"].add(playlist)
+
+    def document(self) -> dict:
+        core = _finish(self.core)
+        kills, deaths, assists = (core.get(k, 0) for k in ("Kills", "Deaths", "Assists"))
+        completed = self.top["MatchesCompleted"]
+        core["AverageKDA"] = (kills + assists / 3 - deaths) / completed if completed else 0.0
+        fired, hit = core.get("ShotsFired", 0), core.get("ShotsHit", 0)
+        core["Accuracy"] = hit * 100 / fired if fired else 0.0
+        core["Medals"] = [dict(m) for m in self.medals.values()]
+        core["PersonalScores"] = [dict(s) for s in self.scores.values()]
+        subqueries: dict[str, list | None] = {
+            name: sorted(values - {None}) or None for name, values in self.subqueries.items()
+        }
+        return {
+            "Subqueries": {**subqueries, "GameplayInteractions": None},
+            "TimePlayed": iso_duration(self.played, 7),
+            **self.top,
+            "CoreStats": core,
+            **{name: _finish(block) for name, block in self.blocks.items()},
+        }
+
+
+def service_record(sim: Simulator, player: int, lifecycle: str, filters: dict[str, str]) -> dict:
+    """Build a player's service record from their matches of a lifecycle and filters."""
+    with sim.lock:
+        metas = sim.world.history(player, frozenset({LIFECYCLES[lifecycle]}))[::-1]
+        key = ("record", player, lifecycle, tuple(sorted(filters.items())))
+        totals = _CACHE.setdefault(sim, {}).get(key)
+        if totals is None:
+            totals = _CACHE[sim][key] = _Totals(sim.world.player_ids[player], lifecycle, filters)
+        for meta in metas[totals.seen :]:
+            totals.add(sim.stats_document(meta.match_id))
+        totals.seen = len(metas)
+        return totals.document()
+
+
+def _season_matches(season: str, season_id: str | None) -> bool:
+    stem = (season_id or "").rsplit("/", 1)[-1].removesuffix(".json").lower()
+    return season.lower() in (stem, (season_id or "").lower())
+
+
+def _ranked_csrs(sim: Simulator, player: int) -> list[tuple[str | None, int]]:
+    """Return (season id, post-match CSR) of a player's ranked matches, oldest first (cached)."""
+    player_id = sim.world.player_ids[player]
+    with sim.lock:
+        metas = sim.world.history(player, frozenset({MATCHMADE}))[::-1]
+        seen, csrs = _CACHE.setdefault(sim, {}).get(("csr", player), (0, []))
+        for meta in metas[seen:]:
+            stats = sim.stats_document(meta.match_id)
+            info = stats["MatchInfo"]
+            playlist = (info.get("Playlist") or {}).get("AssetId")
+            if playlist == catalog.PLAYLISTS["ranked"].asset_id:
+                result = extras.skill_result(stats, player_id, True)["Result"]
+                csrs.append((info.get("SeasonId"), result["RankRecap"]["PostMatchCsr"]["Value"]))
+        _CACHE[sim]["csr", player] = (len(metas), csrs)
+        return list(csrs)
+
+
+def playlist_csr(sim: Simulator, player: int, playlist: str, season: str | None) -> dict:
+    """Build one ``Value`` entry of a playlist CSR document from the skill documents.
+
+    Only Ranked Arena has a CSR; any other playlist answers -1 (unranked) throughout.
+    """
+    season = season or catalog.CSR_SEASONS[-1][1]
+    ranked = playlist.lower() == catalog.PLAYLISTS["ranked"].asset_id
+    csrs = _ranked_csrs(sim, player) if ranked else []
+    in_season = [csr for season_id, csr in csrs if _season_matches(season, season_id)]
+    records = {
+        "Current": in_season[-1] if in_season else -1,  # the season's newest ranked match
+        "SeasonMax": max(in_season, default=-1),
+        "AllTimeMax": max((csr for _, csr in csrs), default=-1),
+    }
+    result = {}
+    for name, value in records.items():
+        record = extras._csr(value)
+        if value < 0:
+            record["MeasurementMatchesRemaining"] = record["InitialMeasurementMatches"]
+        result[name] = record
+    return {"Id": sim.world.player_ids[player], "ResultCode": 0, "Result": result}
+
+
+def grow_asset_stats(sim: Simulator, document: dict) -> dict:
+    """Add to a discovery document's ``AssetStats`` the matches played since the world began."""
+    asset_id = str(document.get("AssetId", "")).lower()
+    with sim.lock:
+        new = list(sim.world.matches.values())[sim.world.seeded_matches :]
+    plays = 0
+    for meta in new:
+        info = sim.stats_document(meta.match_id)["MatchInfo"]
+        refs = ("MapVariant", "UgcGameVariant", "Playlist", "PlaylistMapModePair")
+        plays += any((info.get(ref) or {}).get("AssetId") == asset_id for ref in refs)
+    if plays and isinstance(document.get("AssetStats"), dict):
+        stats = document["AssetStats"]
+        stats["PlaysRecent"] += plays
+        stats["PlaysAllTime"] += plays
+    return document
+
+
+def routes(sim: Simulator, reply: Callable[..., Any]) -> list[tuple[str, str, Handler]]:
+    """Return the career routes for `app.SimulatorApp`'s table.
+
+    Args:
+        sim: the simulator whose world they read.
+        reply: turns a JSON-ready value (and a status) into the app's reply.
+
+    """
+
+    def record(found: re.Match[str], query: dict[str, list[str]], headers: dict[str, str]) -> Any:
+        with sim.lock:
+            player = sim.world.player_index(found["player"])
+        if player is None:
+            return reply({"message": "no such player"}, 404)
+        lowered = {key.lower(): values[-1] for key, values in query.items() if values}
+        filters = {key: value for key, value in lowered.items() if key in FILTERS and value}
+        lifecycle = found["lifecycle"].lower()
+        return reply(service_record(sim, player, lifecycle, filters))
+
+    def csrs(found: re.Match[str], query: dict[str, list[str]], headers: dict[str, str]) -> Any:
+        if not headers.get("343-clearance", "").strip():
+            return reply({"message": "the 343-clearance header is required"}, 403)
+        lowered = {key.lower(): values for key, values in query.items()}
+        wanted = [p.strip() for v in lowered.get("players", []) for p in v.split(",") if p.strip()]
+        season = (lowered.get("season") or [""])[-1].strip() or None
+        values, missing = [], False
+        for player_id in wanted:
+            with sim.lock:
+                player = sim.world.player_index(player_id)
+            if player is None or not player_id.lower().startswith("xuid("):
+                values.append(extras.skill_not_found(player_id))
+                missing = True
+            else:
+                values.append(playlist_csr(sim, player, found["playlist"], season))
+        return reply({"Value": values}, 404 if missing or not wanted else 200)
+
+    return [
+        (
+            r"/hi/players/(?P<player>[^/]+)/(?P<lifecycle>matchmade|custom|local)/servicerecord",
+            "service_record",
+            record,
+        ),
+        (r"/hi/playlist/(?P<playlist>[0-9a-fA-F-]{36})/csrs", "csr", csrs),
+    ]

@@ -1,0 +1,186 @@
+"""Career snapshots: a player's service records and playlist CSR, and asset popularity.
+
+The sync calls `Snapshots.player` once per player after walking their
+history, and `Snapshots.assets` once at the end of the run; ``sync
+--matches-only`` calls neither. Per player and sync that costs:
+
+* one service record request per scope: matchmade overall, matchmade in the
+  current season (the season of their newest matchmade match, when they have
+  one), custom and local;
+* one playlist CSR request per ranked playlist they have played (a playlist
+  where a skill result of theirs named a tier or had placement matches left).
+
+Asset popularity costs one discovery request (the asset's latest version) per
+asset in ``assets``, at most once a day (`ASSET_STATS_MAX_AGE`): a few hundred
+requests on the first run of the day for a long career, none on the others.
+
+What comes back is written only when it differs from the latest snapshot of
+the same key (`store_snapshots`). A failed request is never fatal: it is
+listed among the run's ``enrichment_pending`` and the next sync simply asks
+again. Only a refused token (`AuthError`) stops the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection
+
+from grunt_archive import store_snapshots as db
+from grunt_archive.api import (
+    DiscoveryService,
+    HaloClient,
+    LazyClearance,
+    SkillService,
+    StatsService,
+)
+from grunt_archive.api.discovery import CLEARANCE_AWARE
+from grunt_archive.errors import ApiError, NotFoundError, ServiceUnavailableError
+from grunt_archive.normalize.service_record import parse_scope, scope_key
+from grunt_archive.normalize.values import now_utc
+from grunt_archive.store import RawDocument
+
+# Asset figures looked at more recently than this are not asked for again.
+ASSET_STATS_MAX_AGE = timedelta(days=1)
+# Snapshot requests in flight at once.
+SLOTS = 4
+
+
+class Snapshots:
+    """Takes one sync run's career snapshots.
+
+    Args:
+        connection: the run's connection; each write is a transaction of its own.
+        client: the run's client.
+        clearance: the run's lazily fetched clearance (shared with enrichment).
+        asset_stats_max_age: how old an asset's last look may be before another.
+
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        client: HaloClient,
+        clearance: LazyClearance,
+        *,
+        asset_stats_max_age: timedelta = ASSET_STATS_MAX_AGE,
+    ) -> None:
+        self.connection = connection
+        self.stats = StatsService(client)
+        self.skill = SkillService(client)
+        self.discovery = DiscoveryService(client)
+        self.clearance = clearance
+        self.asset_stats_max_age = asset_stats_max_age
+        self.slots = asyncio.Semaphore(SLOTS)
+        # Snapshots that failed this run (``kind:key``), for the run's report.
+        self.failed: list[str] = []
+        # Services that kept failing this run: not asked again.
+        self.broken: set[str] = set()
+
+    def scopes(self, player_id: str) -> list[str]:
+        """Return the service record scopes asked about for a player."""
+        with self.connection.begin():
+            season = db.current_season(self.connection, player_id)
+        scopes = [scope_key("matchmade")]
+        if season:
+            scopes.append(scope_key("matchmade", {"seasonid": season}))
+        return [*scopes, scope_key("custom"), scope_key("local")]
+
+    async def player(self, player_id: str) -> None:
+        """Take a player's service record and CSR snapshots.
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        with self.connection.begin():
+            playlists = db.ranked_playlists(self.connection, player_id)
+        tasks = [self._service_record(player_id, scope) for scope in self.scopes(player_id)]
+        tasks += [self._csr(player_id, playlist) for playlist in playlists]
+        await asyncio.gather(*tasks)
+
+    async def assets(self, now: datetime | None = None) -> None:
+        """Take the popularity of every asset not looked at within `asset_stats_max_age`.
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        cutoff = (now or datetime.now(UTC)) - self.asset_stats_max_age
+        with self.connection.begin():
+            due = db.assets_to_refresh(self.connection, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        await asyncio.gather(*(self._asset(kind, asset_id) for kind, asset_id in due))
+
+    # --- one request each ---------------------------------------------------------
+
+    def _service_record(self, player_id: str, scope: str) -> Awaitable[None]:
+        lifecycle, filters = parse_scope(scope)
+
+        key = db.service_record_key(player_id, scope)
+
+        async def fetch() -> None:
+            document = await self.stats.service_record(player_id, lifecycle, filters)
+            raw = RawDocument(
+                db.SERVICE_RECORD, key, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_service_record(self.connection, raw, document.data, player_id, scope)
+
+        return self._guarded(db.SERVICE_RECORD, key, self.stats.name, fetch)
+
+    def _csr(self, player_id: str, playlist: str) -> Awaitable[None]:
+        key = db.csr_key(player_id, playlist)
+
+        async def fetch() -> None:
+            await self.clearance.ensure()
+            document = await self.skill.playlist_csr(playlist, [player_id])
+            raw = RawDocument(
+                db.PLAYLIST_CSR, key, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_csr(self.connection, raw, document.data, playlist)
+
+        return self._guarded(db.PLAYLIST_CSR, key, self.skill.name, fetch)
+
+    def _asset(self, kind: str, asset_id: str) -> Awaitable[None]:
+        key = f"{kind}:{asset_id}"
+
+        async def fetch() -> None:
+            if kind in CLEARANCE_AWARE:
+                await self.clearance.ensure()
+            try:
+                document = await self.discovery.latest(kind, asset_id)
+            except NotFoundError:  # gone from discovery: looked at all the same
+                with self.connection.begin():
+                    db.mark_checked(self.connection, db.ASSET_STATS, key, now_utc())
+                return
+            raw = RawDocument(
+                db.ASSET_STATS, key, document.path, document.fetched_at, document.body
+            )
+            with self.connection.begin():
+                db.save_asset_stats(self.connection, raw, document.data, kind)
+
+        return self._guarded(db.ASSET_STATS, key, self.discovery.name, fetch)
+
+    async def _guarded(
+        self, kind: str, key: str, service: str, fetch: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run one snapshot request; note a failure instead of raising it."""
+        async with self.slots:
+            if service in self.broken:
+                self.failed.append(f"{kind}:{key}")
+                return
+            try:
+                await fetch()
+            except ServiceUnavailableError:
+                self.broken.add(service)
+                self._failed(kind, key)
+            except ApiError:  # 404, a malformed body, a document that breaks the schema
+                self._failed(kind, key)
+
+    def _failed(self, kind: str, key: str) -> None:
+        if self.connection.in_transaction():
+            self.connection.rollback()
+        self.failed.append(f"{kind}:{key}")

@@ -1,0 +1,187 @@
+"""The viewer in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+`grunt-archive serve` runs as a process over a demo-like archive; the browser
+opens the matches, a canned query and the Career dashboard, and the tests
+assert names instead of ids, drawn charts, no JavaScript error, and that every
+request stays on 127.0.0.1 (the dashboards plugin bundles Vega, so the page
+works with no internet). Screenshots go to ``test-artifacts/`` for a person
+to look at.
+
+Without Chromium (or the ``playwright`` package) the tests skip on a
+developer's machine and fail when ``CI=true``: CI installs Chromium (.ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pytest
+
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.conftest import ROOT
+from tests.test_demo import free_port
+from tests.test_enrich_sync import sync
+
+pytestmark = pytest.mark.slow
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-")
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Return Debian's Chromium, or skip (fail under CI) when it or Playwright is missing."""
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    missing = None
+    if path is None:
+        missing = "Chromium is not installed (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed (pip install -e '.[test]')"
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser test cannot run under CI: {missing}")
+        pytest.skip(f"browser test skipped: {missing}")
+    return path
+
+
+@dataclass
+class Browser:
+    """A page of headless Chromium that records JavaScript errors and every request."""
+
+    page: object
+    base: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def visit(self, path: str) -> str:
+        """Open ``path``, wait for the network to settle; return the body text."""
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+        return self.page.inner_text("body")
+
+    def screenshot(self, shot: str, full_page: bool = False) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=full_page)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's Chromium, found before any archive is built for it."""
+    return chromium_path()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, chromium) -> Iterator[tuple[str, str]]:
+    """A demo-like archive (a few hundred matches) served by `grunt-archive serve`."""
+    sim = Simulator(SimulatorConfig(seed=7, players=2, matches=150))
+    db = tmp_path_factory.mktemp("browser") / "demo.db"
+    assert sync(db, sim, *sim.player_ids).outcome == "ok"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grunt_archive", "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Serving"), (line, process.stderr.read())
+        yield f"http://127.0.0.1:{port}", sim.gamertag(sim.player_ids[0])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(served, chromium) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base, _ = served
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        page = context.new_page()
+        session = Browser(page, base)
+        page.on("pageerror", lambda error: session.errors.append(str(error)))
+        page.on("console", lambda m: session.errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda request: session.requests.append(request.url))
+        yield session
+        context.close()
+
+
+def assert_clean(browser: Browser) -> None:
+    assert browser.errors == []
+    outside = [url for url in browser.requests if not url.startswith("http://127.0.0.1:")]
+    assert outside == [], "the page reached beyond 127.0.0.1"
+
+
+def test_matches_show_names_not_ids(browser, served):
+    _, gamertag = served
+    browser.visit("/demo/player_matches")
+    browser.screenshot("player_matches")
+    for column in ("gamertag", "map", "mode", "playlist"):
+        cells = browser.page.locator(f"td.col-{column}").all_inner_texts()
+        assert len(cells) >= 50, column
+        assert not any(UUID.search(cell) or cell.startswith("xuid(") for cell in cells), column
+    assert gamertag in browser.page.locator("td.col-gamertag").all_inner_texts()
+    # The plain table labels each player id with the gamertag (label_column).
+    browser.visit("/demo/match_players?_size=20")
+    browser.screenshot("match_players")
+    labels = browser.page.locator("td.col-player_id").all_inner_texts()
+    assert labels and all(not label.startswith(("xuid(", "bid(")) for label in labels)
+    assert_clean(browser)
+
+
+def test_a_canned_query_renders_with_rows(browser, served):
+    _, gamertag = served
+    browser.visit(f"/demo/by_map?gamertag={quote(gamertag)}")
+    browser.screenshot("canned_query_by_map")
+    assert browser.page.locator("table.rows-and-columns tbody tr").count() > 3
+    assert gamertag in browser.page.locator("table.rows-and-columns").inner_text()
+    assert_clean(browser)
+
+
+def test_the_career_dashboard_draws_every_chart_offline(browser, served):
+    _, gamertag = served
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}")
+    charts = ["csr", "rolling_kd", "win_rate_by_map", "matches_per_day", "medals"]
+    for chart in charts:
+        drawn = browser.page.locator(f"#chart-{chart} canvas, #chart-{chart} svg")
+        drawn.first.wait_for(state="visible", timeout=15_000)
+    for metric in ("matches", "win_rate", "kd"):
+        assert browser.page.locator(f"#chart-{metric} p").inner_text().strip()
+    browser.page.wait_for_timeout(500)  # let Vega finish painting before the screenshot
+    browser.screenshot("career_dashboard", full_page=True)
+    scripts = [u for u in browser.requests if u.endswith(".js") or ".js?" in u]
+    assert any("vega.min.js" in u for u in scripts) and any("vega-lite" in u for u in scripts)
+    assert_clean(browser)

@@ -1,0 +1,294 @@
+"""Career snapshots through the sync, against the simulator in-process: issue 8's "done when".
+
+Several syncs separated by simulated play: each snapshot table gains one row
+per real change and none for no change, the numbers equal the documents and
+add up to the archived matches, ``--matches-only`` asks for none of it, and
+``reparse`` rebuilds the tables exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from datasette_dashboards import replace_opts_in_query
+
+from grunt_archive.normalize.service_record import parse_scope
+from grunt_archive.runner import run_reparse
+from grunt_archive.serve import datasette_for, load_metadata
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.career_routes import service_record
+from grunt_archive.store_snapshots import REBUILT_TABLES
+from tests.test_enrich_sync import rows, sync
+
+SR = "service_record_snapshots"
+LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in REBUILT_TABLES}
+
+
+def count(db: Path, table: str) -> int:
+    return rows(db, f"SELECT count(*) FROM {table}")[0][0]
+
+
+def latest_records(db: Path) -> dict[tuple[str, str], dict]:
+    """Return the newest service record snapshot per (player, scope), as dicts."""
+    with sqlite3.connect(db) as connection:
+        connection.row_factory = sqlite3.Row
+        found = connection.execute(
+            f"SELECT * FROM {SR} AS s WHERE taken_at = (SELECT max(taken_at) FROM {SR}"
+            " WHERE player_id = s.player_id AND scope = s.scope)"
+        ).fetchall()
+    return {(row["player_id"], row["scope"]): dict(row) for row in found}
+
+
+def sim_documents(sim: Simulator) -> dict[tuple[str, str], dict]:
+    """What the simulator answers now for every scope the archive asks about."""
+    documents = {}
+    for index, player_id in enumerate(sim.player_ids):
+        for scope in ("matchmade", "custom", "local", f"matchmade?seasonid={SEASON}"):
+            lifecycle, filters = parse_scope(scope)
+            documents[player_id, scope] = service_record(sim, index, lifecycle, filters)
+    return documents
+
+
+SEASON = "Csr/Seasons/CsrSeason9-1.json"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A world synced once, with the simulator's documents of that moment."""
+    sim = Simulator(SimulatorConfig(seed=11, players=2, matches=50))
+    db = tmp_path_factory.mktemp("snapshots") / "halo.db"
+    report = sync(db, sim, *sim.player_ids, clearance="given")
+    assert report.outcome == "ok" and report.enrichment_pending == []
+    return sim, db
+
+
+def snapshot_copy(db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy
+
+
+def test_first_sync_snapshots_every_scope_and_the_numbers_equal_the_documents(world):
+    sim, db = world
+    documents = sim_documents(sim)
+    latest = latest_records(db)
+    assert set(latest) == set(documents)  # every player played matchmade in CsrSeason9-1
+    assert count(db, SR) == len(documents)
+    for (player_id, scope), document in documents.items():
+        row = latest[player_id, scope]
+        assert row["matches_completed"] == document["MatchesCompleted"]
+        assert (row["wins"], row["losses"], row["ties"]) == (
+            document["Wins"], document["Losses"], document["Ties"]
+        )  # fmt: skip
+        assert row["kills"] == document["CoreStats"]["Kills"]
+        assert row["average_kda"] == pytest.approx(document["CoreStats"]["AverageKDA"])
+        # ...and they add up to the archived matches of that lifecycle (and season).
+        lifecycle, filters = parse_scope(scope)
+        season = " AND m.season_id = ?" if filters else ""
+        kills, deaths, played, matches = rows(
+            db,
+            "SELECT sum(p.kills), sum(p.deaths), sum(p.time_played_seconds),"
+            " count(DISTINCT m.match_id) FROM match_players AS p JOIN matches AS m USING"
+            f" (match_id) WHERE p.player_id = '{player_id}' AND m.lifecycle_mode ="
+            f" {LIFECYCLE_MODES[lifecycle]}" + season.replace("?", f"'{SEASON}'"),
+        )[0]
+        assert (row["kills"], row["deaths"]) == (kills or 0, deaths or 0)
+        assert row["time_played_seconds"] == pytest.approx(played or 0.0, abs=1e-3)
+        assert row["wins"] + row["losses"] + row["ties"] <= matches
+    zones = rows(db, "SELECT count(*) FROM service_record_zones_stats WHERE zone_captures >= 0")
+    assert zones[0][0] > 0  # the service record's own zone names
+
+
+def test_csr_follows_the_skill_documents(world):
+    _, db = world
+    ranked = rows(db, "SELECT DISTINCT player_id, playlist_asset_id FROM csr_snapshots")
+    assert ranked, "the world has ranked matches"
+    for player_id, playlist in ranked:
+        skill = rows(
+            db,
+            "SELECT s.post_match_csr, m.season_id FROM match_skill AS s JOIN matches AS m"
+            f" USING (match_id) WHERE s.player_id = '{player_id}' AND m.playlist_asset_id ="
+            f" '{playlist}' ORDER BY m.start_time DESC",
+        )
+        (current, season_max, best), *_ = rows(
+            db,
+            "SELECT current_csr, season_max_csr, all_time_max_csr FROM csr_snapshots WHERE"
+            f" player_id = '{player_id}' ORDER BY taken_at DESC LIMIT 1",
+        )
+        in_season = [csr for csr, season in skill if season == SEASON]
+        assert current == in_season[0] and season_max == max(in_season)
+        assert best == max(csr for csr, _ in skill)
+
+
+def test_asset_popularity_covers_every_asset(world):
+    _, db = world
+    assets = rows(db, "SELECT count(DISTINCT asset_id) FROM assets")[0][0]
+    assert count(db, "asset_stats_snapshots") == assets
+    assert rows(db, "SELECT count(*) FROM asset_stats_snapshots WHERE plays_all_time IS NULL") == [
+        (0,)
+    ]
+
+
+def test_a_no_op_sync_asks_once_per_scope_and_playlist_and_stores_nothing(world, tmp_path):
+    sim, db = world
+    copy = snapshot_copy(db, tmp_path)
+    before = dump(copy)
+    scopes = rows(copy, f"SELECT count(DISTINCT player_id || scope) FROM {SR}")[0][0]
+    playlists = rows(
+        copy, "SELECT count(DISTINCT player_id || playlist_asset_id) FROM csr_snapshots"
+    )
+    sim.reset_counts()
+    report = sync(copy, sim, clearance="given")
+    assert report.matches_added == 0 and report.enrichment_pending == []
+    assert dict(sim.counts) == {
+        "history": len(sim.player_ids),
+        "service_record": scopes,
+        "csr": playlists[0][0],
+    }  # popularity was taken less than a day ago: no discovery request
+    assert dump(copy) == before
+
+
+def test_matches_only_asks_for_no_snapshot(world, tmp_path):
+    sim, db = world
+    copy = snapshot_copy(db, tmp_path)
+    before = dump(copy)
+    sim.reset_counts()
+    sync(copy, sim, clearance="given", matches_only=True)
+    assert dict(sim.counts) == {"history": len(sim.player_ids)}
+    assert dump(copy) == before
+
+
+def test_play_between_syncs_adds_one_row_per_real_change(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=12, players=2, matches=40))
+    db = tmp_path / "halo.db"
+    sync(db, sim, *sim.player_ids, clearance="given")
+    seen = {key: [doc] for key, doc in sim_documents(sim).items()}
+    for player, games in ((0, 4), (1, 3), (0, 6)):
+        sim.play(sim.player_ids[player], games)
+        sync(db, sim, clearance="given")
+        for key, doc in sim_documents(sim).items():
+            if doc != seen[key][-1]:
+                seen[key].append(doc)
+        # One row per distinct document in a row, none for a repeat.
+        for (player_id, scope), docs in seen.items():
+            stored = rows(
+                db,
+                f"SELECT matches_completed, kills FROM {SR} WHERE player_id = '{player_id}'"
+                f" AND scope = '{scope}' ORDER BY taken_at",
+            )
+            assert stored == [(d["MatchesCompleted"], d["CoreStats"]["Kills"]) for d in docs]
+    assert any(len(docs) > 1 for docs in seen.values())
+    assert any(len(docs) == 1 for docs in seen.values())  # local play is rare: unchanged
+    csr_rows = rows(
+        db, "SELECT player_id, count(*), count(DISTINCT content_hash) FROM csr_snapshots GROUP BY 1"
+    )
+    assert all(n == distinct for _, n, distinct in csr_rows)
+
+
+def test_popularity_is_refreshed_once_a_day_and_grows_with_play(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=13, players=1, matches=30))
+    player = sim.player_ids[0]
+    db = tmp_path / "halo.db"
+    sync(db, sim, player, clearance="given")
+    first = dict(rows(db, "SELECT asset_id, plays_all_time FROM asset_stats_snapshots"))
+    new = sim.play(player, 5)
+    sync(db, sim, clearance="given")
+    # Not a day yet: only assets the new matches brought in are looked at.
+    assets = rows(db, "SELECT count(DISTINCT asset_id) FROM assets")[0][0]
+    assert count(db, "asset_stats_snapshots") == assets >= len(first)
+    # A day later, every asset is asked about once; only those the new matches used changed.
+    rows_sql = "UPDATE snapshot_checks SET checked_at = '2000-01-01T00:00:00.000Z'"
+    with sqlite3.connect(db) as connection:
+        connection.execute(rows_sql + " WHERE kind = 'asset_stats'")
+    sim.reset_counts()
+    sync(db, sim, clearance="given")
+    assert sim.counts["discovery"] == assets
+    used: dict[str, int] = {}
+    for match_id in new:
+        info = sim.stats_document(match_id)["MatchInfo"]
+        for ref in ("MapVariant", "UgcGameVariant", "Playlist", "PlaylistMapModePair"):
+            if info.get(ref):
+                used[info[ref]["AssetId"]] = used.get(info[ref]["AssetId"], 0) + 1
+    grown = rows(
+        db,
+        "SELECT asset_id, max(plays_all_time) - min(plays_all_time) FROM asset_stats_snapshots"
+        " GROUP BY asset_id HAVING count(*) > 1",
+    )
+    assert dict(grown) == {a: n for a, n in used.items() if a in first}
+
+
+def test_reparse_rebuilds_the_snapshot_tables_exactly(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=14, players=2, matches=30))
+    db = tmp_path / "halo.db"
+    sync(db, sim, *sim.player_ids, clearance="given")
+    sim.play(sim.player_ids[0], 5)
+    sync(db, sim, clearance="given")
+    before = dump(db)
+    assert count(db, SR) > 8
+    _, broken = run_reparse(db)
+    assert broken == []
+    assert dump(db) == before
+
+
+def test_a_failing_service_record_costs_no_match_and_is_asked_again(tmp_path):
+    from tests.test_enrich_sync import failing
+
+    sim = Simulator(SimulatorConfig(seed=15, players=1, matches=20))
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, r"/hi/players/[^/]+/[a-z]+/servicerecord")
+    report = sync(db, sim, sim.player_ids[0], app=app, clearance="given")
+    assert report.outcome == "ok" and count(db, "matches") == 20
+    assert count(db, SR) == 0
+    assert any(item.startswith("service_record:") for item in report.enrichment_pending)
+    report = sync(db, sim, clearance="given")
+    assert report.enrichment_pending == [] and count(db, SR) > 0
+
+
+DASHBOARD = load_metadata()["plugins"]["datasette-dashboards"]["career_over_time"]
+
+
+@pytest.mark.parametrize("chart", sorted(DASHBOARD["charts"]))
+def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
+    sim, db = world
+    ds = datasette_for(db)
+    assert asyncio.run(ds.client.get("/-/dashboards/career_over_time")).status_code == 200
+    sql = DASHBOARD["charts"][chart]["query"]
+    gamertag = rows(db, f"SELECT gamertag FROM players WHERE player_id = '{sim.player_ids[0]}'")
+    filtered = {"gamertag": gamertag[0][0], "date_from": "2020-01-01", "date_to": "2100-01-01"}
+    for options in ({}, filtered):
+        query = urllib.parse.urlencode({"sql": replace_opts_in_query(sql, options), **options})
+        response = asyncio.run(ds.client.get(f"/halo.json?{query}&_shape=array"))
+        assert response.status_code == 200, response.text[:300]
+        found = response.json()
+        assert found and all(v is not None for v in found[0].values()), (chart, options)
+
+
+def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
+    from grunt_archive.db import open_archive
+    from grunt_archive.store_enrich import missing_season_ids
+
+    _, db = world
+    copy = snapshot_copy(db, tmp_path)
+    with sqlite3.connect(copy) as connection:
+        connection.execute(
+            f"UPDATE {SR} SET season_id = 'Seasons/Season-Unknown.json' WHERE scope LIKE '%?%'"
+        )
+    engine = open_archive(copy)
+    with engine.connect() as connection, connection.begin():
+        assert missing_season_ids(connection) == ["Seasons/Season-Unknown.json"]
+    engine.dispose()
+    named = rows(
+        db,
+        f"SELECT count(*) FROM {SR} AS s JOIN seasons USING (season_id) WHERE s.season_id"
+        " IS NOT NULL AND seasons.name IS NOT NULL",
+    )
+    assert named == rows(db, f"SELECT count(*) FROM {SR} WHERE season_id IS NOT NULL")

@@ -1,0 +1,219 @@
+"""The viewer (issue 4): views, canned queries, dashboards and search, through Datasette in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from datasette_dashboards import replace_opts_in_query
+
+from grunt_archive.cli import cli
+from grunt_archive.fts import FTS_INDEXES, FTS_SCHEMA
+from grunt_archive.serve import datasette_for, load_metadata
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.test_enrich_sync import rows, sync
+
+QUERIES = load_metadata()["databases"]["halo"]["queries"]
+CAREER = load_metadata()["plugins"]["datasette-dashboards"]["career"]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> tuple[Simulator, Path, str]:
+    """A synced two-player archive named ``career.db``, and its first player's gamertag."""
+    sim = Simulator(SimulatorConfig(seed=11, players=2, matches=90))
+    db = tmp_path_factory.mktemp("viewer") / "career.db"
+    report = sync(db, sim, *sim.player_ids)
+    assert report.outcome == "ok"
+    return sim, db, sim.gamertag(sim.player_ids[0])
+
+
+def get(ds, path: str):
+    return asyncio.run(ds.client.get(path))
+
+
+def rows_of(ds, path: str) -> list[dict]:
+    response = get(ds, path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+def test_metadata_is_renamed_to_the_archive_for_tables_queries_and_dashboards():
+    metadata = load_metadata("career")
+    assert list(metadata["databases"]) == ["career"]
+    dashboard = metadata["plugins"]["datasette-dashboards"]["career"]
+    items = [*dashboard["charts"].values(), *dashboard["filters"].values()]
+    dbs = {item["db"] for item in items if "db" in item}
+    assert dbs <= {"career"} and "career" in dbs
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_canned_query_returns_rows_for_a_real_gamertag(archive, name):
+    _, db, gamertag = archive
+    params = {"q": gamertag[:4]} if name == "search" else {"gamertag": gamertag}
+    query = urllib.parse.urlencode({**params, "_shape": "array"})
+    found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+    assert found, name
+    if "gamertag" in found[0]:
+        assert {row["gamertag"] for row in found} == {gamertag}
+
+
+def test_canned_queries_with_no_gamertag_cover_every_tracked_player(archive):
+    sim, db, _ = archive
+    careers = rows_of(datasette_for(db), "/career/career_summary.json?gamertag=&_shape=array")
+    assert {row["gamertag"] for row in careers} == {sim.gamertag(p) for p in sim.player_ids}
+
+
+def test_views_agree_with_the_tables(archive):
+    _, db, gamertag = archive
+    player = rows(db, f"SELECT player_id FROM players WHERE gamertag = '{gamertag}'")[0][0]
+    assert rows(db, f"SELECT count(*) FROM player_matches WHERE player_id = '{player}'") == rows(
+        db, f"SELECT count(*) FROM match_players WHERE player_id = '{player}'"
+    )
+    # Every match of a tracked player has its names; CSR only in ranked matches.
+    assert rows(db, "SELECT count(*) FROM player_matches WHERE map IS NULL OR mode IS NULL") == [
+        (0,)
+    ]
+    assert rows(db, "SELECT count(*) FROM player_matches WHERE post_match_csr < 0") == [(0,)]
+    career = rows(
+        db, f"SELECT matches, wins, kills FROM player_careers WHERE gamertag = '{gamertag}'"
+    )
+    assert career == rows(
+        db,
+        "SELECT count(*), sum(outcome = 2), sum(kills) FROM match_players"
+        f" WHERE player_id = '{player}'",
+    )
+
+
+def test_search_indexes_are_created_as_declared_and_stay_current(archive):
+    _, db, gamertag = archive
+    created = dict(
+        rows(db, "SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'table')")
+    )
+    assert {name: created.get(name) for name in FTS_SCHEMA} == FTS_SCHEMA
+    with sqlite3.connect(db) as connection:
+        # The sync inserted players, then named them (upserts): every index matches its table.
+        for index in FTS_INDEXES:
+            connection.execute(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")
+        connection.execute(
+            "UPDATE players SET gamertag = 'Renamed Spartan' WHERE gamertag = ?", (gamertag,)
+        )
+        found = connection.execute(
+            "SELECT p.gamertag FROM players_fts JOIN players AS p ON p.rowid = players_fts.rowid"
+            " WHERE players_fts MATCH 'renamed'"
+        ).fetchall()
+        connection.rollback()
+    assert found == [("Renamed Spartan",)]
+
+
+def test_datasette_searches_players_and_assets_and_labels_ids(archive):
+    _, db, gamertag = archive
+    ds = datasette_for(db)
+    found = rows_of(ds, f"/career/players.json?_search={gamertag.split()[0]}&_shape=array")
+    assert gamertag in {row["gamertag"] for row in found}
+    maps = rows_of(ds, "/career/assets.json?_search=arena&_shape=array")
+    assert maps and all(
+        "arena" in (r["public_name"] + (r["description"] or "")).lower() for r in maps
+    )
+    labelled = rows_of(ds, "/career/match_players.json?_labels=on&_size=5&_shape=array")
+    assert all(isinstance(row["player_id"], dict) and row["player_id"]["label"] for row in labelled)
+
+
+def test_internal_tables_are_hidden_but_reachable(archive):
+    _, db, _ = archive
+    ds = datasette_for(db)
+    listing = get(ds, "/career.json").json()
+    tables = {t["name"]: t["hidden"] for t in listing["tables"]}
+    for name in ("raw_responses", "sync_runs", "tracked_players", "players_fts", "alembic_version"):
+        assert tables[name] is True, name
+    assert tables["matches"] is False and tables["players"] is False
+    assert "player_matches" in {v["name"] for v in listing["views"]}
+    assert get(ds, "/career/raw_responses.json?_size=1").status_code == 200
+
+
+def test_csv_export_of_a_table_a_view_and_a_canned_query(archive):
+    _, db, gamertag = archive
+    ds = datasette_for(db)
+    for path in (
+        "/career/matches.csv?_size=max",
+        "/career/player_matches.csv",
+        f"/career/by_map.csv?gamertag={urllib.parse.quote(gamertag)}",
+    ):
+        response = get(ds, path)
+        assert response.status_code == 200, path
+        lines = response.text.splitlines()
+        assert len(lines) > 1 and "," in lines[0], path
+
+
+@pytest.mark.parametrize("chart", sorted(CAREER["charts"]))
+def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, chart):
+    _, db, gamertag = archive
+    ds = datasette_for(db)
+    assert get(ds, "/-/dashboards/career").status_code == 200
+    sql = CAREER["charts"][chart]["query"]
+    for options in ({}, {"gamertag": gamertag, "date_from": "2020-01-01", "date_to": "2030-01-01"}):
+        query = urllib.parse.urlencode({"sql": replace_opts_in_query(sql, options), **options})
+        found = rows_of(ds, f"/career.json?{query}&_shape=array")
+        assert found and all(v is not None for v in found[0].values()), (chart, options)
+
+
+def test_a_sync_running_alongside_shows_up_on_refresh(archive, tmp_path):
+    sim, db, _ = archive
+    copy = tmp_path / "career.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    ds = datasette_for(copy)
+    count = "/career.json?sql=select+count(*)+as+n+from+matches&_shape=array"
+    before = rows_of(ds, count)[0]["n"]
+    sim.play(sim.player_ids[0], 3)
+    assert sync(copy, sim).matches_added == 3
+    assert rows_of(ds, count)[0]["n"] == before + 3
+
+
+# --- grunt-archive query ----------------------------------------------------------
+
+
+def run_query(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["query", "--db", str(db), *args])
+
+
+def test_query_prints_csv_json_and_json_lines(archive):
+    _, db, _ = archive
+    sql = "select gamertag, matches from player_careers order by matches desc, gamertag"
+    expected = [{"gamertag": g, "matches": n} for g, n in rows(db, sql)]
+    csv_out = run_query(db, sql)
+    assert csv_out.exit_code == 0
+    assert csv_out.output.splitlines() == ["gamertag,matches"] + [
+        f"{r['gamertag']},{r['matches']}" for r in expected
+    ]
+    assert json.loads(run_query(db, sql, "--json").output) == expected
+    lines = run_query(db, sql, "--nl").output.splitlines()
+    assert [json.loads(line) for line in lines] == expected
+    assert json.loads(run_query(db, "select 1 where 0", "--json").output) == []
+
+
+@pytest.mark.parametrize(
+    "sql,message",
+    [
+        ("selec * from matches", "syntax error"),
+        ("select * from no_such_table", "no such table"),
+        ("delete from matches", "readonly"),
+    ],
+)
+def test_bad_or_writing_sql_is_a_one_line_usage_error(archive, sql, message):
+    _, db, _ = archive
+    before = rows(db, "SELECT count(*) FROM matches")
+    result = run_query(db, sql)
+    assert result.exit_code == 2
+    assert re.fullmatch(rf"Error: bad SQL: .*{message}.*\n", result.output)
+    assert rows(db, "SELECT count(*) FROM matches") == before
+
+
+def test_query_on_a_missing_archive_is_an_archive_error(tmp_path):
+    result = run_query(tmp_path / "none.db", "select 1")
+    assert result.exit_code == 6 and not (tmp_path / "none.db").exists()
