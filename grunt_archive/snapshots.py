@@ -1,8 +1,9 @@
 """Career snapshots: a player's service records and playlist CSR, and asset popularity.
 
-The sync calls `Snapshots.player` once per player after walking their
-history, and `Snapshots.assets` once at the end of the run; ``sync
---matches-only`` calls neither. Per player and sync that costs:
+The sync calls `Snapshots.player` after walking the history of each player
+who had new matches in the run (or has no snapshot yet: `Snapshots.due`), and
+`Snapshots.assets` once at the end of the run; ``sync --matches-only`` calls
+neither. Per such player that costs:
 
 * one service record request per scope: matchmade overall, matchmade in the
   current season (the season of their newest matchmade match, when they have
@@ -87,6 +88,18 @@ class Snapshots:
         if season:
             scopes.append(scope_key("matchmade", {"seasonid": season}))
         return [*scopes, scope_key("custom"), scope_key("local")]
+
+    def due(self, player_id: str, history_grew: bool) -> bool:
+        """Say whether a player's career can have moved since their last snapshots.
+
+        Service records and CSR change only when the player plays, so a run in
+        which their history did not grow asks again only if nothing is stored
+        yet: a no-op sync stays one history request per player.
+        """
+        if history_grew:
+            return True
+        with self.connection.begin():
+            return not db.has_service_record(self.connection, player_id)
 
     async def player(self, player_id: str) -> None:
         """Take a player's service record and CSR snapshots.

@@ -248,6 +248,14 @@ def assets_to_refresh(connection: Connection, checked_before: str) -> list[tuple
 # --- what to ask about -------------------------------------------------------------
 
 
+def has_service_record(connection: Connection, player_id: str) -> bool:
+    """Say whether any service record snapshot of the player is stored."""
+    row = connection.exec_driver_sql(
+        "SELECT 1 FROM service_record_snapshots WHERE player_id = ? LIMIT 1", (player_id,)
+    ).first()
+    return row is not None
+
+
 def mark_checked(connection: Connection, kind: str, key: str, checked_at: str) -> None:
     """Remember when a snapshot key was last asked about."""
     connection.exec_driver_sql(

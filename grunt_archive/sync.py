@@ -345,6 +345,11 @@ class _Run:
                     gathering.close()  # an un-awaited coroutine
         return complete
 
+    def newest_match(self, player_id: str) -> str | None:
+        """Return the start time of the newest match the archive covers for a player."""
+        with self.connection.begin():
+            return store.load_tracked(self.connection, player_id).newest_start_time
+
     async def sync_player(self, player_id: str) -> None:
         """Bring one player's archive up to date."""
         with self.connection.begin():
@@ -474,8 +479,11 @@ async def sync(
             for player_id in report.players:
                 if run._limit_reached():
                     break
+                newest_before = run.newest_match(player_id)
                 await run.sync_player(player_id)
-                if not options.matches_only:
+                if not options.matches_only and run.snapshots.due(
+                    player_id, run.newest_match(player_id) != newest_before
+                ):
                     await run.snapshots.player(player_id)
             report.enrichment_pending = await run.enricher.finish()
             if not options.matches_only:

@@ -138,23 +138,33 @@ def test_asset_popularity_covers_every_asset(world):
     ]
 
 
-def test_a_no_op_sync_asks_once_per_scope_and_playlist_and_stores_nothing(world, tmp_path):
+def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):
     sim, db = world
     copy = snapshot_copy(db, tmp_path)
     before = dump(copy)
-    scopes = rows(copy, f"SELECT count(DISTINCT player_id || scope) FROM {SR}")[0][0]
-    playlists = rows(
-        copy, "SELECT count(DISTINCT player_id || playlist_asset_id) FROM csr_snapshots"
-    )
     sim.reset_counts()
     report = sync(copy, sim, clearance="given")
     assert report.matches_added == 0 and report.enrichment_pending == []
-    assert dict(sim.counts) == {
-        "history": len(sim.player_ids),
-        "service_record": scopes,
-        "csr": playlists[0][0],
-    }  # popularity was taken less than a day ago: no discovery request
+    # Careers move only with play, and popularity was taken less than a day ago.
+    assert dict(sim.counts) == {"history": len(sim.player_ids)}
     assert dump(copy) == before
+
+
+def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=11, players=2, matches=50))
+    copy = tmp_path / "halo.db"
+    sync(copy, sim, *sim.player_ids, clearance="given")
+    player = sim.player_ids[0]
+    scopes = rows(copy, f"SELECT count(DISTINCT scope) FROM {SR} WHERE player_id = '{player}'")[0][0]
+    sim.play(player, 1)
+    sim.reset_counts()
+    sync(copy, sim, player, clearance="given")
+    playlists = rows(
+        copy,
+        f"SELECT count(DISTINCT playlist_asset_id) FROM csr_snapshots WHERE player_id = '{player}'",
+    )[0][0]
+    assert sim.counts["service_record"] == scopes
+    assert sim.counts["csr"] == playlists
 
 
 def test_matches_only_asks_for_no_snapshot(world, tmp_path):
