@@ -65,7 +65,7 @@ def sync_figures(scale: Scale, workdir: Path) -> list[Figure]:
 
         note("no-op sync of the same archive")
         noop, counts = _sync(sim, db, scale)
-        imports = best_of(3, lambda: _import_cli())
+        imports = best_of(scale.repeats, _import_cli)
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
         figures.append(
             Figure(

@@ -134,6 +134,7 @@ def reparse_archive(count: int) -> Path:
         transaction.commit()
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     building.rename(path)
+    Path(f"{building}.lock").unlink(missing_ok=True)
     return path
 
 

@@ -311,7 +311,11 @@ class MedalAward(PlayerKey, table=True):
     """A medal a player earned in a match, and how often."""
 
     __tablename__ = "medal_awards"
-    __table_args__ = (Index("ix_medal_awards_medal_id", "medal_id"),)
+    __table_args__ = (
+        Index("ix_medal_awards_medal_id", "medal_id"),
+        # A player's medal totals read this index alone, not every award of every match.
+        Index("ix_medal_awards_player_id", "player_id", "medal_id", "count"),
+    )
 
     medal_id: int = Field(primary_key=True)
     count: int | None = None

@@ -13,7 +13,9 @@ from grunt_archive.simulator.faults import Faults
 from grunt_archive.simulator.network import NetworkFaults, drift_body
 from grunt_archive.simulator.world import MatchMeta, World
 
-_DOCUMENT_CACHE = 256  # stats bodies kept, most recently used first
+# Stats bodies kept, most recently used first: a whole long history, so that the
+# service records and CSR (career_routes), which read every match, do not rebuild them.
+_DOCUMENT_CACHE = 20_000
 _SUMMARY_CACHE = 8192  # history entries of tracked players, by match
 
 

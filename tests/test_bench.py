@@ -1,0 +1,47 @@
+"""The benchmark harness (bench/run.py) runs end to end at its smallest size.
+
+Only that the table comes out is checked, never the timings: they belong to the
+machine, and the real figures come from ``bench/run.py`` itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_smallest_bench_prints_every_figure_with_its_bound() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode in (0, 1), result.stderr[-3000:]  # 1: some target missed
+    lines = result.stdout.strip().splitlines()
+    header = [cell.strip() for cell in lines[0].split("|")[1:-1]]
+    assert header == ["figure", "measured", "bound", "ratio", "target", "result"]
+    names = [line.split("|")[1].strip() for line in lines[2:]]
+    for expected in (
+        "backfill:",
+        "no-op sync: requests",
+        "no-op sync: time",
+        "store:",
+        "reparse:",
+        "memory: peak RSS",
+        "memory: growth",
+        "query",
+    ):
+        assert any(name.startswith(expected) for name in names), (expected, names)
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.split("|")[1:-1]]
+        assert len(cells) == 6 and cells[5] in ("PASS", "FAIL"), line
+        assert cells[1] and cells[2], line  # every figure is measured next to its bound
