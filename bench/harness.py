@@ -167,7 +167,7 @@ class Finished:
 def grunt_archive(*args: str, db: Path, api_base: str, timeout: float = 1800) -> Finished:
     """Run ``python -m grunt_archive ARGS`` to its end; measure its wall time and peak RSS.
 
-    The peak RSS is this one process's own (``wait4``), never the simulator's.
+    The peak RSS is this one process's own, never the simulator's.
     """
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
     environment |= {
@@ -188,20 +188,38 @@ def grunt_archive(*args: str, db: Path, api_base: str, timeout: float = 1800) ->
             text=True,
         )
         deadline = began + timeout
+        peak_kb = 0
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            peak_kb = max(peak_kb, _peak_rss_kb(process.pid))
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
+                pid, status, _ = os.wait4(process.pid, 0)
                 break
             time.sleep(0.005)
         seconds = time.perf_counter() - began
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Finished(process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024)
+        return Finished(process.returncode, out.read(), err.read(), seconds, peak_kb / 1024)
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """Return the process's peak RSS so far (``VmHWM``), 0 once it has exited.
+
+    Not ``wait4``'s ``ru_maxrss``: that counts the fork's copy of this (large)
+    process before the child's ``exec``.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def fresh_db(directory: Path, name: str) -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
@@ -21,6 +22,7 @@ from grunt_archive.normalize.service_record import service_record_rows
 # Matches written per statement: enough to share each statement's cost among many,
 # few enough that finding a broken one among them stays cheap.
 BATCH = 200
+REBUILD_CACHE_KIB = 64 * 1024
 # Tables rebuilt from the enrichment documents (players keep their gamertags as they are).
 ENRICHMENT_TABLES = ("assets", "medals", "match_skill", "seasons")
 
@@ -42,7 +44,7 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     """
     rebuilt = 0
     broken: list[str] = []
-    with engine.connect() as connection, connection.begin():
+    with engine.connect() as connection, _page_cache(connection), connection.begin():
         connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
         for table in store.MATCH_CHILD_TABLES:
             connection.exec_driver_sql(f"DELETE FROM {table}")
@@ -67,6 +69,23 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
         _rebuild_enrichment(connection, broken)
         _rebuild_snapshots(connection, broken)
     return rebuilt, broken
+
+
+@contextmanager
+def _page_cache(connection: Connection) -> Iterator[None]:
+    """Give the connection `REBUILD_CACHE_KIB` of page cache for the block, then its own back.
+
+    A rebuild rewrites every table in one transaction: with SQLite's default
+    2 MiB it keeps spilling pages to the WAL and reading them back.
+    """
+    cursor = connection.connection.cursor()  # not SQLAlchemy's: that would begin a transaction
+    (size,) = cursor.execute("PRAGMA cache_size").fetchone()
+    cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(size)}")
+        cursor.close()
 
 
 def _write_batch(
