@@ -16,7 +16,7 @@ from grunt_archive.errors import MalformedResponseError
 
 Rows = dict[str, list[dict[str, Any]]]
 
-# Csr field → column suffix, as in match_skill.
+# Csr field → column suffix, shared with match_skill (after pre_match_ / post_match_).
 CSR_FIELDS = {
     "Value": "csr",
     "Tier": "tier",
@@ -28,7 +28,8 @@ CSR_FIELDS = {
     "MeasurementMatchesRemaining": "measurement_matches_remaining",
     "InitialMeasurementMatches": "initial_measurement_matches",
 }
-_TEXT = frozenset({"Tier", "NextTier"})
+# Csr fields that hold text (tier names); the rest are numbers.
+CSR_TEXT_FIELDS = frozenset({"Tier", "NextTier"})
 # Result key → column prefix.
 RECORDS = {"Current": "current", "SeasonMax": "season_max", "AllTimeMax": "all_time_max"}
 
@@ -63,7 +64,7 @@ def csr_rows(doc: Mapping[str, Any], playlist_asset_id: str) -> Rows:
             csr = result.get(record) if isinstance(result.get(record), Mapping) else {}
             for field, suffix in CSR_FIELDS.items():
                 value = csr.get(field)
-                if field in _TEXT:
+                if field in CSR_TEXT_FIELDS:
                     value = value if isinstance(value, str) else None
                 elif value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                     raise MalformedResponseError(

@@ -16,22 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.normalize.csr import CSR_FIELDS, CSR_TEXT_FIELDS
 
 Rows = dict[str, list[dict[str, Any]]]
 
-# Csr field -> column suffix (after pre_match_ / post_match_).
-_CSR_FIELDS = {
-    "Value": "csr",
-    "Tier": "tier",
-    "SubTier": "sub_tier",
-    "TierStart": "tier_start",
-    "NextTier": "next_tier",
-    "NextSubTier": "next_sub_tier",
-    "NextTierStart": "next_tier_start",
-    "MeasurementMatchesRemaining": "measurement_matches_remaining",
-    "InitialMeasurementMatches": "initial_measurement_matches",
-}
-_TEXT_FIELDS = frozenset({"Tier", "NextTier"})
 _NON_FINITE = {"nan": "NaN", "infinity": "Infinity", "-infinity": "-Infinity", "inf": "Infinity"}
 
 
@@ -118,9 +106,9 @@ def _row(match_id: str, player_id: str, entry: Mapping[str, Any]) -> dict[str, A
     recap = _object(result.get("RankRecap"))
     for prefix, block in (("pre_match", "PreMatchCsr"), ("post_match", "PostMatchCsr")):
         csr = _object(recap.get(block))
-        for field, suffix in _CSR_FIELDS.items():
+        for field, suffix in CSR_FIELDS.items():
             column = f"{prefix}_{suffix}"
-            if field in _TEXT_FIELDS:
+            if field in CSR_TEXT_FIELDS:
                 row.text(column, csr.get(field))
             else:
                 row.number(column, csr.get(field))
