@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "bench" / ".cache"
+# Archives built once and kept between runs ($GRUNT_ARCHIVE_BENCH_CACHE moves them).
+CACHE = Path(os.environ.get("GRUNT_ARCHIVE_BENCH_CACHE") or ROOT / "bench" / ".cache")
 TOKEN = "v4=bench-spartan-token"
 # A sign-in file that never exists: the bench uses its own token, never a real sign-in.
 NO_SIGN_IN = Path(tempfile.gettempdir()) / "grunt-archive-bench-never-signed-in" / "auth.json"
