@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from grunt_archive import store
+from grunt_archive import career, store
 from grunt_archive import store_enrich as enrich
 from grunt_archive import store_snapshots as snapshots
 from grunt_archive.errors import MalformedResponseError
@@ -33,7 +33,8 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     The enrichment tables (``assets``, ``medals``, ``match_skill``,
     ``seasons``) and the career snapshot tables (``service_record_*``,
     ``csr_snapshots``, ``asset_stats_snapshots``) are rebuilt too, replaying
-    their documents in the order they were fetched, as the sync wrote them.
+    their documents in the order they were fetched, as the sync wrote them,
+    and the viewer's career tables are computed again from all of it.
     Everything happens in one transaction: a failure leaves the archive as it was.
 
     Returns:
@@ -46,7 +47,7 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     broken: list[str] = []
     with engine.connect() as connection, _page_cache(connection), connection.begin():
         connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-        for table in store.MATCH_CHILD_TABLES:
+        for table in (*career.TABLES, *store.MATCH_CHILD_TABLES):
             connection.exec_driver_sql(f"DELETE FROM {table}")
         connection.exec_driver_sql("DELETE FROM matches")
         # A second cursor reads the raw rows while the first one writes.
@@ -68,6 +69,7 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
         reader.close()
         _rebuild_enrichment(connection, broken)
         _rebuild_snapshots(connection, broken)
+        career.rebuild(connection)
     return rebuilt, broken
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from grunt_archive import career
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.models import metadata
 from grunt_archive.normalize import match_rows
@@ -48,13 +49,14 @@ def _columns() -> dict[str, frozenset[str]]:
 
 COLUMNS = _columns()
 # Every table a match's rows land in, other than `matches` and `players` themselves.
-# (`match_skill` is written from its own document, so re-saving a match keeps it.)
+# (`match_skill` is written from its own document, so re-saving a match keeps it;
+# the career tables are derived, see grunt_archive.career.)
 MATCH_CHILD_TABLES = tuple(
     sorted(
         name
         for name, columns in COLUMNS.items()
         if "match_id" in columns
-        and name not in {"matches", "pending_matches", "api_drift", "match_skill"}
+        and name not in {"matches", "pending_matches", "api_drift", "match_skill", *career.TABLES}
     )
 )
 _insert_sql: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -178,7 +180,7 @@ def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -
 
 
 def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
-    """Replace everything the archive holds for one match with ``rows``.
+    """Replace everything the archive holds for one match with ``rows``, career tables too.
 
     The caller owns the transaction. Players are upserted without touching
     the gamertags that enrichment fills in.
@@ -192,12 +194,15 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
     with _schema_errors():
         cursor = _cursor(connection)
         existed = cursor.execute("SELECT 1 FROM matches WHERE match_id = ?", (match_id,))
+        replaced = None
         if existed.fetchone():
+            replaced = career.touched(connection, match_id)
             for table in MATCH_CHILD_TABLES:
                 cursor.execute(f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
         groups: Groups = {}
         drift = _group_match(groups, rows)
         _insert(cursor, groups)
+        career.add_match(connection, match_id, replaced)
     if drift:
         record_drift(connection, drift, match_id)
 
@@ -208,8 +213,9 @@ def write_new_matches(
     """Insert the rows of many matches the archive does not hold, a statement per table.
 
     What `write_match_rows` does for each, without its look for an earlier
-    copy (``reparse`` has emptied the tables): a whole batch of matches costs
-    about what one match costs. The caller owns the transaction.
+    copy (``reparse`` has emptied the tables) and without the career tables
+    (``reparse`` rebuilds them once at the end): a whole batch of matches
+    costs about what one match costs. The caller owns the transaction.
 
     Raises:
         MalformedResponseError: a match breaks the schema, or one is in the
@@ -316,17 +322,29 @@ class TrackedState:
 
 
 def track_player(connection: Connection, player_id: str, gamertag: str | None = None) -> None:
-    """Start tracking ``player_id`` (a no-op when already tracked)."""
+    """Start tracking ``player_id`` (a no-op when already tracked).
+
+    The caller owns the transaction.
+    """
+    before = connection.exec_driver_sql(
+        "SELECT gamertag FROM players WHERE player_id = ?", (player_id,)
+    ).scalar()
     connection.exec_driver_sql(
-        "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0) ON CONFLICT (player_id)"
-        " DO UPDATE SET gamertag = coalesce(excluded.gamertag, players.gamertag)",
+        "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0)"
+        " ON CONFLICT (player_id) DO UPDATE SET"
+        " gamertag = coalesce(excluded.gamertag, players.gamertag)",
         (player_id, gamertag),
     )
-    connection.exec_driver_sql(
-        "INSERT INTO tracked_players (player_id, added_at, history_complete, backfill_offset)"
-        " VALUES (?, ?, 0, 0) ON CONFLICT (player_id) DO NOTHING",
+    added = connection.exec_driver_sql(
+        "INSERT INTO tracked_players (player_id, added_at, history_complete,"
+        " backfill_offset) VALUES (?, ?, 0, 0) ON CONFLICT (player_id) DO NOTHING",
         (player_id, now_utc()),
     )
+    if added.rowcount:
+        # Matches archived for another tracked player may already include this one.
+        career.add_player(connection, player_id)
+    elif gamertag is not None and gamertag != before:
+        career.rename_players(connection, [player_id])
 
 
 def tracked_player_ids(connection: Connection) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, RootTransaction, Transaction
 from sqlalchemy.exc import IntegrityError
 
+from grunt_archive import career
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize import (
     asset_rows,
@@ -95,6 +96,7 @@ def save_asset(
     rows = asset_rows(doc, kind, asset_id, version_id)
     with _transaction(connection):
         write_asset_rows(connection, rows, raw.fetched_at)
+        career.rename_assets(connection, rows.get("assets", []))
         _replace_raw(connection, raw)
         clear_pending(connection, ASSET, raw.key)
 
@@ -123,6 +125,7 @@ def save_medals(connection: Connection, raw: RawDocument, doc: Any) -> None:
     rows = medal_rows(doc)
     with _transaction(connection):
         write_medal_rows(connection, rows)
+        career.rename_medals(connection)
         save_raw(connection, raw)
         clear_pending(connection, MEDAL_METADATA, "")
 
@@ -156,6 +159,7 @@ def save_match_skill(connection: Connection, raw: RawDocument, doc: Any, match_i
     rows = skill_rows(doc, match_id)
     with _transaction(connection):
         write_skill_rows(connection, match_id, rows)
+        career.refresh_match(connection, match_id)
         _replace_raw(connection, raw)
         clear_pending(connection, MATCH_SKILL, match_id)
 
@@ -194,6 +198,7 @@ def save_seasons(connection: Connection, raw: RawDocument, doc: Any) -> None:
     rows = season_rows(doc)
     with _transaction(connection):
         write_season_rows(connection, rows)
+        career.rename_seasons(connection, [row["season_id"] for row in rows.get("seasons", [])])
         save_raw(connection, raw)
         clear_pending(connection, SEASON_CALENDAR, "")
 
@@ -233,6 +238,7 @@ def save_gamertags(
                 " WHERE player_id = ?",
                 [(row["gamertag"], now, row["player_id"]) for row in rows["players"]],
             )
+            career.rename_players(connection, [row["player_id"] for row in rows["players"]])
         if raw is not None:
             save_raw(connection, raw)
         clear_pending(connection, PROFILE_USERS, "")

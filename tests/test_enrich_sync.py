@@ -14,6 +14,7 @@ from grunt_archive import store
 from grunt_archive.api import Tokens
 from grunt_archive.db import head_revision, open_archive, upgrade_archive
 from grunt_archive.enrich import SERVICE_SLOTS
+from grunt_archive.normalize import match_rows
 from grunt_archive.runner import ClientSettings, run_reparse, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store_enrich import MAX_ATTEMPTS
@@ -295,7 +296,9 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
             raw = store.RawDocument(
                 store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00.000Z", "{}"
             )
-            store.save_match(connection, raw, doc)
+            # Rows as a 0001 grunt-archive wrote them: today's career tables do not exist yet.
+            store.write_new_matches(connection, [match_rows(doc)])
+            store.save_raw(connection, raw)
         connection.exec_driver_sql(
             "UPDATE players SET gamertag = 'Old Tag' WHERE player_id = ?", (player,)
         )
@@ -319,3 +322,9 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
     report = sync(db, sim, player)
     assert report.matches_added == 0 and sim.counts.get("stats", 0) == 0
     assert_enriched(db)
+    # Tracking the player put the matches already archived into the career tables.
+    assert rows(
+        db,
+        f"SELECT count(*), count(map), count(DISTINCT gamertag) FROM player_matches"
+        f" WHERE player_id = '{player}'",
+    ) == [(old["matches"], old["matches"], 1)]

@@ -132,7 +132,8 @@ def test_internal_tables_are_hidden_but_reachable(archive):
     for name in ("raw_responses", "sync_runs", "tracked_players", "players_fts", "alembic_version"):
         assert tables[name] is True, name
     assert tables["matches"] is False and tables["players"] is False
-    assert "player_matches" in {v["name"] for v in listing["views"]}
+    assert tables["player_matches"] is False and tables["player_encounters"] is False
+    assert "player_careers" in {v["name"] for v in listing["views"]}
     assert get(ds, "/career/raw_responses.json?_size=1").status_code == 200
 
 

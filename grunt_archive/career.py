@@ -1,0 +1,334 @@
+"""The career tables: what the viewer reads, kept current by the store.
+
+``player_matches`` (a tracked player's line of each match, every name
+joined), ``player_encounters`` (every human a tracked player has met) and
+``player_medal_totals`` were views until a 50,000-match career made each
+canned query read every match through seven joins: 200 ms to 5 s a query
+(issue 7). They are tables now, derived from the match tables and written in
+the same transaction as what they derive from, so they never disagree with it:
+
+- a match is stored: `add_match` (told what an earlier copy `touched`, if any);
+- its skill arrives: `refresh_match`;
+- a name is looked up later: `rename_assets`, `rename_seasons`, `rename_medals`,
+  `rename_players`;
+- a player starts being tracked: `add_player`;
+- ``reparse`` rebuilds the tables from scratch: `rebuild`.
+
+Every function here computes rows with the same SELECTs, restricted by a WHERE
+clause, so a row maintained step by step equals a row rebuilt (a test checks it).
+This module knows SQL and nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+TABLES = ("player_matches", "player_encounters", "player_medal_totals")
+
+# --- the SELECTs that define the tables -------------------------------------------
+
+_PLAYER_MATCHES = """
+SELECT
+    m.start_time,
+    date(m.start_time),
+    p.gamertag,
+    playlist.public_name,
+    map.public_name,
+    game_variant.public_name,
+    CASE mp.outcome WHEN 1 THEN 'tie' WHEN 2 THEN 'win' WHEN 3 THEN 'loss' WHEN 4 THEN 'left' END,
+    mp.kills,
+    mp.deaths,
+    mp.assists,
+    round(mp.kills * 1.0 / max(coalesce(mp.deaths, 0), 1), 2),
+    mp.kda,
+    round(mp.accuracy, 2),
+    mp.damage_dealt,
+    mp.damage_taken,
+    mp.personal_score,
+    mp.headshot_kills,
+    nullif(sk.pre_match_csr, -1),
+    nullif(sk.post_match_csr, -1),
+    nullif(sk.post_match_csr, -1) - nullif(sk.pre_match_csr, -1),
+    nullif(sk.post_match_tier, ''),
+    round(sk.expected_kills, 1),
+    round(sk.expected_deaths, 1),
+    season.name,
+    mp.time_played_seconds,
+    m.duration_seconds,
+    m.lifecycle_mode,
+    mp.team_id,
+    mp.match_id,
+    mp.player_id,
+    m.playlist_asset_id,
+    m.playlist_version_id,
+    m.map_asset_id,
+    m.map_version_id,
+    m.game_variant_asset_id,
+    m.game_variant_version_id,
+    m.season_id
+FROM tracked_players AS t
+JOIN match_players AS mp ON mp.player_id = t.player_id
+JOIN matches AS m ON m.match_id = mp.match_id
+LEFT JOIN players AS p ON p.player_id = mp.player_id
+LEFT JOIN assets AS map
+    ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
+LEFT JOIN assets AS game_variant
+    ON game_variant.asset_id = m.game_variant_asset_id
+    AND game_variant.version_id = m.game_variant_version_id
+LEFT JOIN assets AS playlist
+    ON playlist.asset_id = m.playlist_asset_id AND playlist.version_id = m.playlist_version_id
+LEFT JOIN seasons AS season ON season.season_id = m.season_id
+LEFT JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
+WHERE {where}
+"""
+_PLAYER_MATCH_COLUMNS = (
+    "start_time, day, gamertag, playlist, map, mode, outcome, kills, deaths, assists, kd, kda,"
+    " accuracy, damage_dealt, damage_taken, personal_score, headshot_kills, pre_match_csr,"
+    " post_match_csr, csr_change, post_match_tier, expected_kills, expected_deaths, season,"
+    " time_played_seconds, duration_seconds, lifecycle_mode, team_id, match_id, player_id,"
+    " playlist_asset_id, playlist_version_id, map_asset_id, map_version_id,"
+    " game_variant_asset_id, game_variant_version_id, season_id"
+)
+
+# Bots are left out: an encounter is with a person.
+_ENCOUNTERS = """
+SELECT
+    mine.player_id,
+    theirs.player_id,
+    CASE WHEN mine.team_id = theirs.team_id THEN 'teammate' ELSE 'opponent' END AS relation,
+    me.gamertag,
+    other.gamertag,
+    count(*),
+    sum(mine.outcome = 2),
+    round(100.0 * sum(mine.outcome = 2) / count(*), 1),
+    sum(theirs.kills),
+    sum(theirs.deaths),
+    max(m.start_time)
+FROM tracked_players AS t
+JOIN match_players AS mine ON mine.player_id = t.player_id
+JOIN match_players AS theirs
+    ON theirs.match_id = mine.match_id AND theirs.player_id <> mine.player_id
+JOIN matches AS m ON m.match_id = mine.match_id
+LEFT JOIN players AS me ON me.player_id = mine.player_id
+LEFT JOIN players AS other ON other.player_id = theirs.player_id
+WHERE theirs.player_id LIKE 'xuid(%' AND {where}
+GROUP BY mine.player_id, theirs.player_id, relation
+"""
+_ENCOUNTER_COLUMNS = (
+    "player_id, other_player_id, relation, gamertag, other_gamertag, matches, wins, win_rate,"
+    " their_kills, their_deaths, last_played"
+)
+
+_MEDAL_TOTALS = """
+SELECT
+    a.player_id,
+    a.medal_id,
+    p.gamertag,
+    medal.name,
+    medal.difficulty,
+    medal.type,
+    sum(a.count),
+    count(DISTINCT a.match_id),
+    sum(a.total_personal_score_awarded)
+FROM tracked_players AS t
+JOIN medal_awards AS a ON a.player_id = t.player_id
+LEFT JOIN medals AS medal ON medal.medal_id = a.medal_id
+LEFT JOIN players AS p ON p.player_id = a.player_id
+WHERE {where}
+GROUP BY a.player_id, a.medal_id
+"""
+_MEDAL_TOTAL_COLUMNS = (
+    "player_id, medal_id, gamertag, medal, difficulty, type, total, matches_awarded, personal_score"
+)
+
+
+def _plus(column: str) -> str:
+    """Return SQL adding ``excluded.column`` to ``column`` as SUM would: NULL only if both are."""
+    return f"coalesce({column} + excluded.{column}, {column}, excluded.{column})"
+
+
+# A match's encounters and medals are added to the totals already there.
+_ADD_ENCOUNTERS = (
+    f"INSERT INTO player_encounters ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
+    " ON CONFLICT (player_id, other_player_id, relation) DO UPDATE SET"
+    " gamertag = excluded.gamertag, other_gamertag = excluded.other_gamertag,"
+    " matches = matches + excluded.matches,"
+    f" wins = {_plus('wins')},"
+    f" win_rate = round(100.0 * {_plus('wins')} / (matches + excluded.matches), 1),"
+    f" their_kills = {_plus('their_kills')}, their_deaths = {_plus('their_deaths')},"
+    " last_played = max(coalesce(last_played, excluded.last_played),"
+    " coalesce(excluded.last_played, last_played))"
+)
+_ADD_MEDAL_TOTALS = (
+    f"INSERT INTO player_medal_totals ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
+    " ON CONFLICT (player_id, medal_id) DO UPDATE SET"
+    " gamertag = excluded.gamertag, medal = excluded.medal, difficulty = excluded.difficulty,"
+    f" type = excluded.type, total = {_plus('total')},"
+    " matches_awarded = matches_awarded + excluded.matches_awarded,"
+    f" personal_score = {_plus('personal_score')}"
+)
+_INSERT_PLAYER_MATCHES = f"INSERT INTO player_matches ({_PLAYER_MATCH_COLUMNS}) {_PLAYER_MATCHES}"
+_INSERT_ENCOUNTERS = f"INSERT INTO player_encounters ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
+_INSERT_MEDAL_TOTALS = f"INSERT INTO player_medal_totals ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
+
+# Where each kind of asset's name lands in player_matches.
+_ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
+
+
+def _execute(connection: Connection, sql: str, parameters: Any = ()) -> None:
+    """Run ``sql`` once (a tuple of parameters) or once per tuple (a list, maybe empty)."""
+    if isinstance(parameters, list) and not parameters:
+        return
+    connection.exec_driver_sql(sql, parameters)
+
+
+# --- matches -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """The totals one match adds to: (tracked player, other player) and (tracked player, medal)."""
+
+    encounters: frozenset[tuple[str, str]]
+    medals: frozenset[tuple[str, int]]
+
+    def __or__(self, other: Touched) -> Touched:
+        return Touched(self.encounters | other.encounters, self.medals | other.medals)
+
+
+def touched(connection: Connection, match_id: str) -> Touched:
+    """Return the totals the archive's copy of ``match_id`` adds to."""
+    encounters = connection.exec_driver_sql(
+        "SELECT DISTINCT mine.player_id, theirs.player_id FROM tracked_players AS t"
+        " JOIN match_players AS mine ON mine.player_id = t.player_id"
+        " JOIN match_players AS theirs ON theirs.match_id = mine.match_id"
+        " WHERE mine.match_id = ? AND theirs.player_id <> mine.player_id"
+        " AND theirs.player_id LIKE 'xuid(%'",
+        (match_id,),
+    )
+    medals = connection.exec_driver_sql(
+        "SELECT DISTINCT a.player_id, a.medal_id FROM tracked_players AS t"
+        " JOIN medal_awards AS a ON a.player_id = t.player_id WHERE a.match_id = ?",
+        (match_id,),
+    )
+    return Touched(
+        frozenset((mine, theirs) for mine, theirs in encounters),
+        frozenset((player, medal) for player, medal in medals),
+    )
+
+
+def add_match(connection: Connection, match_id: str, replaced: Touched | None = None) -> None:
+    """Add a match just written to the career tables of the tracked players in it.
+
+    The caller owns the transaction. When the match replaced an earlier copy,
+    ``replaced`` is what `touched` said of that copy before its rows were
+    deleted: totals cannot take a match back out exactly (a sum of NULLs, the
+    latest time), so every total either copy touches is counted again from
+    all matches instead of added to.
+    """
+    if replaced is None:
+        _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
+        _execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
+        _execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
+        return
+    refresh_match(connection, match_id)
+    keys = replaced | touched(connection, match_id)
+    encounters, medals = sorted(keys.encounters), sorted(keys.medals)
+    where = "player_id = ? AND other_player_id = ?"
+    _execute(connection, f"DELETE FROM player_encounters WHERE {where}", encounters)
+    _execute(connection, "DELETE FROM player_medal_totals WHERE player_id = ? AND medal_id = ?",
+             medals)  # fmt: skip
+    where = "mine.player_id = ? AND theirs.player_id = ?"
+    _execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
+    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
+             medals)  # fmt: skip
+
+
+def refresh_match(connection: Connection, match_id: str) -> None:
+    """Write a match's ``player_matches`` rows again (its skill, CSR included, has arrived)."""
+    _execute(connection, "DELETE FROM player_matches WHERE match_id = ?", (match_id,))
+    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
+
+
+# --- players -----------------------------------------------------------------------
+
+
+def add_player(connection: Connection, player_id: str) -> None:
+    """Add the matches the archive already holds of a newly tracked player."""
+    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
+    _execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
+    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
+
+
+def rebuild(connection: Connection) -> None:
+    """Compute every career table again from the match tables (``reparse``, migrations)."""
+    for table in TABLES:
+        _execute(connection, f"DELETE FROM {table}")
+    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="true"))
+    _execute(connection, _INSERT_ENCOUNTERS.format(where="true"))
+    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="true"))
+
+
+# --- names looked up after the match was stored ---------------------------------------
+
+
+def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -> None:
+    """Give ``player_matches`` the names of map, mode and playlist versions just looked up."""
+    for asset in assets:
+        column = _ASSET_COLUMNS.get(asset.get("asset_kind") or "")
+        if column is None:
+            continue
+        kind = asset["asset_kind"]
+        _execute(
+            connection,
+            f"UPDATE player_matches SET {column} = ? WHERE {kind}_asset_id = ?"
+            f" AND {kind}_version_id = ? AND {column} IS NOT ?",
+            (asset.get("public_name"), asset["asset_id"], asset["version_id"],
+             asset.get("public_name")),
+        )  # fmt: skip
+
+
+def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
+    """Give ``player_matches`` the names of seasons just looked up."""
+    _execute(
+        connection,
+        "UPDATE player_matches SET season = (SELECT name FROM seasons AS s"
+        " WHERE s.season_id = player_matches.season_id) WHERE season_id = ?",
+        [(season_id,) for season_id in season_ids],
+    )
+
+
+def rename_medals(connection: Connection) -> None:
+    """Give ``player_medal_totals`` the names, difficulties and types of the medal metadata."""
+    _execute(
+        connection,
+        "UPDATE player_medal_totals SET medal = m.name, difficulty = m.difficulty, type = m.type"
+        " FROM medals AS m WHERE m.medal_id = player_medal_totals.medal_id"
+        " AND (player_medal_totals.medal IS NOT m.name"
+        " OR player_medal_totals.difficulty IS NOT m.difficulty"
+        " OR player_medal_totals.type IS NOT m.type)",
+    )
+
+
+def rename_players(connection: Connection, player_ids: Iterable[str]) -> None:
+    """Copy the gamertags of ``player_ids`` from ``players`` into the career tables."""
+    ids = [(player_id,) for player_id in player_ids]
+    if not ids:
+        return
+    gamertag = "(SELECT gamertag FROM players AS p WHERE p.player_id = ?1)"
+    for table, column, key in (
+        ("player_matches", "gamertag", "player_id"),
+        ("player_medal_totals", "gamertag", "player_id"),
+        ("player_encounters", "gamertag", "player_id"),
+        ("player_encounters", "other_gamertag", "other_player_id"),
+    ):
+        _execute(
+            connection,
+            f"UPDATE {table} SET {column} = {gamertag} WHERE {key} = ?1"
+            f" AND {column} IS NOT {gamertag}",
+            ids,
+        )

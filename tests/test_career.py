@@ -1,0 +1,162 @@
+"""The career tables (grunt_archive.career): kept step by step, equal to a rebuild from scratch."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from grunt_archive import career, store
+from grunt_archive import store_enrich as enrich
+from grunt_archive.db import archive
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.test_enrich_sync import rows, sync
+
+
+def career_rows(db: Path) -> dict[str, list[tuple]]:
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in career.TABLES}
+
+
+def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
+    """Return the career tables as `career.rebuild` computes them, on a copy of ``db``."""
+    copied = tmp_path / f"rebuilt-{db.name}"
+    with sqlite3.connect(db) as source, sqlite3.connect(copied) as target:
+        source.backup(target)
+    with archive(copied) as engine, engine.connect() as connection, connection.begin():
+        career.rebuild(connection)
+    return career_rows(copied)
+
+
+def assert_current(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
+    kept = career_rows(db)
+    assert kept == rebuilt_rows(db, tmp_path)
+    return kept
+
+
+@pytest.fixture(scope="module")
+def world() -> Simulator:
+    return Simulator(SimulatorConfig(seed=5, players=2, matches=40))
+
+
+def test_a_sync_keeps_every_career_table_equal_to_a_rebuild(world, tmp_path):
+    db = tmp_path / "halo.db"
+    assert sync(db, world, *world.player_ids, matches_only=True).outcome == "ok"
+    kept = assert_current(db, tmp_path)
+    first, second = world.player_ids
+    # The tables hold real careers: every match of both players, named, with teammates met.
+    for player in world.player_ids:
+        assert rows(db, f"SELECT count(*) FROM player_matches WHERE player_id = '{player}'") == (
+            rows(db, f"SELECT count(*) FROM match_players WHERE player_id = '{player}'")
+        )
+    assert rows(db, "SELECT count(*) FROM player_matches WHERE map IS NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM player_matches WHERE post_match_csr IS NOT NULL")[0][0]
+    assert rows(db, "SELECT count(*) FROM player_medal_totals WHERE medal IS NULL") == [(0,)]
+    met = rows(
+        db,
+        "SELECT matches FROM player_encounters"
+        f" WHERE player_id = '{first}' AND other_player_id = '{second}'",
+    )
+    shared = rows(
+        db,
+        "SELECT count(*) FROM match_players AS a JOIN match_players AS b USING (match_id)"
+        f" WHERE a.player_id = '{first}' AND b.player_id = '{second}'",
+    )
+    assert sum(m for (m,) in met) == shared[0][0] > 0
+    assert kept["player_encounters"]
+
+
+def test_a_player_tracked_later_gets_the_matches_already_archived(world, tmp_path):
+    db = tmp_path / "halo.db"
+    first, second = world.player_ids
+    sync(db, world, first, matches_only=True)
+    assert rows(db, f"SELECT count(*) FROM player_matches WHERE player_id = '{second}'") == [(0,)]
+    sync(db, world, first, second, matches_only=True)
+    assert_current(db, tmp_path)
+    assert rows(db, f"SELECT count(*) FROM player_matches WHERE player_id = '{second}'") == (
+        rows(db, f"SELECT count(*) FROM match_players WHERE player_id = '{second}'")
+    )
+
+
+def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, tmp_path):
+    db = tmp_path / "halo.db"
+    first, _ = world.player_ids
+    sync(db, world, *world.player_ids, matches_only=True)
+    match_id = world.history(first)[0]
+    document = copy.deepcopy(world.stats_document(match_id))
+    # The new copy: every player's kills change, a person nobody met before replaces
+    # another, and the tracked player earns a medal never seen in the archive.
+    for player in document["Players"]:
+        for team in player["PlayerTeamStats"]:
+            team["Stats"]["CoreStats"]["Kills"] += 7
+            if player["PlayerId"] == first:
+                medal = {"NameId": 4242, "Count": 2, "TotalPersonalScoreAwarded": 10}
+                team["Stats"]["CoreStats"]["Medals"].append(medal)
+    stranger = next(
+        p
+        for p in document["Players"]
+        if p["PlayerId"] not in world.player_ids and p["PlayerId"].startswith("xuid(")
+    )
+    stranger["PlayerId"] = "xuid(2535400000000001)"
+    before = career_rows(db)
+    with archive(db) as engine, engine.connect() as connection:
+        raw = store.RawDocument(store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00Z", "{}")
+        store.save_match(connection, raw, document)
+    after = assert_current(db, tmp_path)
+    assert after != before
+    assert rows(
+        db, f"SELECT total FROM player_medal_totals WHERE player_id = '{first}' AND medal_id = 4242"
+    ) == [(2,)]
+    assert rows(
+        db,
+        "SELECT matches FROM player_encounters"
+        f" WHERE player_id = '{first}' AND other_player_id = 'xuid(2535400000000001)'",
+    ) == [(1,)]
+    kills = rows(
+        db,
+        f"SELECT kills FROM player_matches WHERE match_id = '{match_id}' AND player_id = '{first}'",
+    )
+    assert kills == rows(
+        db,
+        f"SELECT kills FROM match_players WHERE match_id = '{match_id}' AND player_id = '{first}'",
+    )
+
+
+def test_names_looked_up_later_reach_every_career_table(world, tmp_path):
+    db = tmp_path / "halo.db"
+    second = world.player_ids[1]
+    sync(db, world, *world.player_ids, matches_only=True)
+    with archive(db) as engine, engine.connect() as connection:
+        raw = store.RawDocument(enrich.PROFILE_USERS, "", "/users", "2025-01-01T00:00:00Z", "[]")
+        doc = [{"xuid": second[5:-1], "gamertag": "Renamed Spartan"}]
+        enrich.save_gamertags(connection, raw, doc, [second])
+        with connection.begin():
+            connection.exec_driver_sql(
+                "UPDATE assets SET public_name = 'Old Name' WHERE asset_kind = 'map'"
+            )
+            for asset in connection.exec_driver_sql(
+                "SELECT asset_kind, asset_id, version_id, public_name FROM assets"
+            ).mappings():
+                career.rename_assets(connection, [dict(asset)])
+    kept = assert_current(db, tmp_path)
+    assert rows(db, "SELECT DISTINCT map FROM player_matches") == [("Old Name",)]
+    assert rows(
+        db,
+        f"SELECT DISTINCT other_gamertag FROM player_encounters WHERE other_player_id = '{second}'",
+    ) == [("Renamed Spartan",)]
+    assert {
+        r[0]
+        for r in rows(db, f"SELECT gamertag FROM player_medal_totals WHERE player_id = '{second}'")
+    } == {"Renamed Spartan"}
+    assert kept["player_medal_totals"]
+
+
+def test_reparse_rebuilds_the_career_tables(world, tmp_path):
+    from grunt_archive.runner import run_reparse
+
+    db = tmp_path / "halo.db"
+    sync(db, world, *world.player_ids, matches_only=True)
+    before = career_rows(db)
+    run_reparse(db)
+    assert career_rows(db) == before
