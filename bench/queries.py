@@ -41,20 +41,14 @@ _OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 # The obvious questions, whatever metadata.yml holds: (name, SQL).
 EXTRA_QUERIES = [
     (
-        # The newest matches are found by walking ix_matches_start_time backwards; the
-        # view's own order would sort the whole history first.
         "a player's matches, newest first",
-        "select * from player_matches where player_id = :player_id and match_id in ("
-        "select m.match_id from matches as m cross join match_players as mp"
-        " on mp.match_id = m.match_id where mp.player_id = :player_id"
-        " order by m.start_time desc limit 101) order by start_time desc",
+        "select * from player_matches where player_id = :player_id"
+        " order by start_time desc limit 101",
     ),
     (
         "K/D by map (README)",
-        "select map_asset_id, count(*) matches,"
-        " round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) kd"
-        " from match_players join matches using (match_id) where player_id = :player_id"
-        " group by map_asset_id order by matches desc",
+        "select map, count(*) matches, round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) kd"
+        " from player_matches where gamertag = :gamertag group by map order by matches desc",
     ),
     (
         "medal totals",

@@ -163,6 +163,23 @@ def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, char
         assert found and all(v is not None for v in found[0].values()), (chart, options)
 
 
+def test_the_medals_chart_counts_the_same_from_totals_and_from_awards(archive):
+    # With no playlist or date picked it reads player_medal_totals, else medal_awards.
+    _, db, gamertag = archive
+    ds = datasette_for(db)
+    sql = CAREER["charts"]["medals"]["query"]
+
+    def chart(options: dict[str, str]) -> list[dict]:
+        query = urllib.parse.urlencode({"sql": replace_opts_in_query(sql, options), **options})
+        return rows_of(ds, f"/career.json?{query}&_shape=array")
+
+    for player in ({}, {"gamertag": gamertag}):
+        totals = chart(player)
+        assert len(totals) == 15
+        assert chart({**player, "date_from": "2000-01-01"}) == totals
+        assert chart({**player, "date_to": "2000-01-01"}) == []
+
+
 def test_a_sync_running_alongside_shows_up_on_refresh(archive, tmp_path):
     sim, db, _ = archive
     copy = tmp_path / "career.db"
