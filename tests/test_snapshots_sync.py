@@ -155,7 +155,9 @@ def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
     copy = tmp_path / "halo.db"
     sync(copy, sim, *sim.player_ids, clearance="given")
     player = sim.player_ids[0]
-    scopes = rows(copy, f"SELECT count(DISTINCT scope) FROM {SR} WHERE player_id = '{player}'")[0][0]
+    scopes = rows(copy, f"SELECT count(DISTINCT scope) FROM {SR} WHERE player_id = '{player}'")[0][
+        0
+    ]
     sim.play(player, 1)
     sim.reset_counts()
     sync(copy, sim, player, clearance="given")
