@@ -1,9 +1,11 @@
 """Store and reparse figures: grunt-archive's SQL against a bare ``executemany``.
 
-The documents are the simulator's, generated in process (no HTTP). The bound
-writes exactly the rows ``store.save_match`` writes for the same documents (the
-normalized rows and the raw document) into a fresh archive of the same schema,
-with plain ``sqlite3`` and nothing else: no normalizing, no upsert, no checks.
+The documents are the simulator's, generated in process (no HTTP), all of one
+player, who is tracked as a sync would have it. The bound writes exactly the
+rows ``store.save_match`` writes for the same documents (the normalized rows,
+the raw document, and what each match adds to the career tables) into a fresh
+archive of the same schema, with plain ``sqlite3`` and nothing else: no
+normalizing, no upsert, no totals, no checks.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from harness import CACHE, Figure, Scale, fresh_db, note
 
-from grunt_archive import store
+from grunt_archive import career, store
 from grunt_archive.db import archive
 from grunt_archive.normalize import match_rows
 from grunt_archive.reparse import reparse
@@ -27,6 +29,11 @@ SEED = 11
 BUILD = 1  # bump when reparse_archive changes: the cached archives are built again
 FETCHED_AT = "2025-01-29T04:40:00.000Z"
 CHUNK = 50  # matches per alternation between the bound and the measured run
+
+
+def player(count: int, seed: int = SEED) -> str:
+    """Return the id of the simulated player whose matches `documents` yields."""
+    return Simulator(SimulatorConfig(seed=seed, players=1, matches=count)).player_ids[0]
 
 
 def documents(count: int, seed: int = SEED) -> Iterator[tuple[str, dict]]:
@@ -78,18 +85,23 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
     note(f"store: {count} simulated documents")
     docs = list(documents(count))
     raws = [raw_document(body, doc) for body, doc in docs]
+    tracked = player(count)
+    added = career_contributions(docs, raws, tracked, workdir)
     prepared = []
-    for (_, doc), raw in zip(docs, raws, strict=True):
-        rows = {**match_rows(doc), "raw_responses": [
+    for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
+        rows = {**match_rows(doc), **career_rows, "raw_responses": [
             {"kind": raw.kind, "key": raw.key, "path": raw.path,
              "fetched_at": raw.fetched_at, "body": raw.body}
         ]}  # fmt: skip
         prepared.append(bare_statements(rows))
 
     bare = bare_connection(fresh_db(workdir, "store-bare"))
+    bare.execute("INSERT INTO players (player_id, is_bot) VALUES (?, 0)", (tracked,))
     ours_path = fresh_db(workdir, "store-ours")
     bare_seconds = ours_seconds = 0.0
     with archive(ours_path) as engine, engine.connect() as connection:
+        with connection.begin():
+            store.track_player(connection, tracked)
         # Alternate chunks so that a busy moment of the machine hits both sides alike.
         for start in range(0, count, CHUNK):
             began = time.perf_counter()
@@ -115,6 +127,21 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
         "≥ 0.50",
         ours / bound >= 0.5,
     )
+
+
+def career_contributions(
+    docs: list[tuple[str, dict]], raws: list[store.RawDocument], tracked: str, workdir: Path
+) -> list[dict[str, list[dict]]]:
+    """Return the career rows each match adds, by storing them once in a scratch archive."""
+    added = []
+    with archive(fresh_db(workdir, "store-career")) as engine, engine.connect() as connection:
+        with connection.begin():
+            store.track_player(connection, tracked)
+        for (_, doc), raw in zip(docs, raws, strict=True):
+            with connection.begin():
+                store.save_match(connection, raw, doc)
+                added.append(career.contributions(connection, doc["MatchId"]))
+    return added
 
 
 def reparse_archive(count: int) -> Path:

@@ -21,11 +21,13 @@ This module knows SQL and nothing of HTTP.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 TABLES = ("player_matches", "player_encounters", "player_medal_totals")
 
@@ -180,10 +182,23 @@ _ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
 
 
 def _execute(connection: Connection, sql: str, parameters: Any = ()) -> None:
-    """Run ``sql`` once (a tuple of parameters) or once per tuple (a list, maybe empty)."""
+    """Run ``sql`` once (a tuple of parameters) or once per tuple (a list, maybe empty).
+
+    On the driver's cursor, as the store writes a match (SQLAlchemy's bookkeeping
+    costs more than these statements); errors are raised as SQLAlchemy's.
+    """
     if isinstance(parameters, list) and not parameters:
         return
-    connection.exec_driver_sql(sql, parameters)
+    cursor = connection.connection.cursor()
+    try:
+        if isinstance(parameters, list):
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
+    finally:
+        cursor.close()
 
 
 # --- matches -----------------------------------------------------------------------
@@ -246,6 +261,20 @@ def add_match(connection: Connection, match_id: str, replaced: Touched | None = 
     _execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
     _execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
              medals)  # fmt: skip
+
+
+def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Return, per career table, the rows one archived match adds (totals of that match alone)."""
+    found = {}
+    for table, columns, select in (
+        ("player_matches", _PLAYER_MATCH_COLUMNS, _PLAYER_MATCHES.format(where="mp.match_id = ?")),
+        ("player_encounters", _ENCOUNTER_COLUMNS, _ENCOUNTERS.format(where="mine.match_id = ?")),
+        ("player_medal_totals", _MEDAL_TOTAL_COLUMNS, _MEDAL_TOTALS.format(where="a.match_id = ?")),
+    ):
+        names = [name.strip() for name in columns.split(",")]
+        rows = connection.exec_driver_sql(select, (match_id,))
+        found[table] = [dict(zip(names, row, strict=True)) for row in rows]
+    return found
 
 
 def refresh_match(connection: Connection, match_id: str) -> None:
