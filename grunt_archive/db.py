@@ -158,11 +158,40 @@ def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> En
 
 
 def upgrade_archive(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` in one transaction."""
+    """Apply migrations up to ``revision`` in one transaction.
+
+    SQLite adds a foreign key by building the table again (a copy, the old one
+    dropped, the copy renamed), which its own procedure for schema changes
+    runs with foreign keys off and then checks: so do the migrations here. A
+    row left pointing at nothing rolls the whole upgrade back.
+
+    Raises:
+        ArchiveError: the migrated archive would break its foreign keys.
+
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    target = head_revision() if revision == "head" else revision
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == target:
+            return
+        connection.rollback()
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    table, rowid, parent, _ = broken[0]
+                    raise ArchiveError(
+                        f"upgrading to {target} would leave {len(broken)} rows naming nothing"
+                        f" (first: {table} row {rowid} → {parent}); the archive is unchanged"
+                    )
+        finally:
+            driver.execute("PRAGMA legacy_alter_table=OFF")  # migrations/env.py turned it on
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 def current_revision(engine: Engine) -> str | None:

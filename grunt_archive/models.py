@@ -12,7 +12,7 @@ checks that they agree.
 
 from __future__ import annotations
 
-from sqlalchemy import Index, MetaData, PrimaryKeyConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, MetaData, PrimaryKeyConstraint
 from sqlmodel import Field, SQLModel
 
 # Constraint names are part of the schema that migrations manage, so they must
@@ -218,7 +218,18 @@ class Match(SQLModel, table=True):
     """One match, from ``MatchInfo``."""
 
     __tablename__ = "matches"
-    __table_args__ = (Index("ix_matches_start_time", "start_time"),)
+    __table_args__ = (
+        Index("ix_matches_start_time", "start_time"),
+        # Each asset reference names a version in `assets`: a row with no name and no
+        # fetched_at until the lookup comes back (store.py writes it with the match).
+        *(
+            ForeignKeyConstraint(
+                [f"{kind}_asset_id", f"{kind}_version_id"],
+                ["assets.asset_id", "assets.version_id"],
+            )
+            for kind in ("map", "game_variant", "playlist", "map_mode_pair")
+        ),
+    )
 
     match_id: str = Field(primary_key=True)
     start_time: str
@@ -317,7 +328,8 @@ class MedalAward(PlayerKey, table=True):
         Index("ix_medal_awards_player_id", "player_id", "medal_id", "count"),
     )
 
-    medal_id: int = Field(primary_key=True)
+    # A medal the metadata has not named yet still has a `medals` row (no name).
+    medal_id: int = Field(primary_key=True, foreign_key="medals.medal_id")
     count: int | None = None
     total_personal_score_awarded: int | None = None
 
@@ -550,10 +562,11 @@ class ApiDrift(SQLModel, table=True):
 
 # --- enrichment: names and skill from the services around halostats ----------
 #
-# None of these tables is the target of a foreign key from the match tables:
-# a match is stored before its assets, medals and season are looked up (and a
-# lookup may fail or find nothing), so such a key would reject the match
-# itself. The ``*_named`` views join them instead.
+# `assets` and `medals` are the targets of foreign keys from the match tables.
+# A match is stored before its assets and medals are looked up (and a lookup
+# may fail or find nothing), so the store gives every reference a row first:
+# an asset with no `fetched_at`, a medal with no `name`. The lookup fills it.
+# `seasons` has no such key (a season id is looked up from calendars, not by id).
 
 
 class Asset(SQLModel, table=True):
@@ -575,7 +588,7 @@ class Asset(SQLModel, table=True):
     # A game variant names the engine variant it builds on.
     engine_game_variant_asset_id: str | None = None
     engine_game_variant_version_id: str | None = None
-    fetched_at: str
+    fetched_at: str | None = None  # None: referred to by a match, not looked up yet
 
 
 class Medal(SQLModel, table=True):
@@ -750,7 +763,7 @@ class ServiceRecordMedal(ServiceRecordKey, table=True):
 
     __tablename__ = "service_record_medals"
 
-    medal_id: int = Field(primary_key=True)
+    medal_id: int = Field(primary_key=True, foreign_key="medals.medal_id")
     count: int | None = None
     total_personal_score_awarded: int | None = None
 
@@ -1031,4 +1044,4 @@ class PlayerMedalTotal(SQLModel, table=True):
     matches_awarded: int
     personal_score: int | None = None
     player_id: str = Field(primary_key=True, foreign_key="players.player_id")
-    medal_id: int = Field(primary_key=True)
+    medal_id: int = Field(primary_key=True, foreign_key="medals.medal_id")

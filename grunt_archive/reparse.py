@@ -23,8 +23,9 @@ from grunt_archive.normalize.service_record import service_record_rows
 # few enough that finding a broken one among them stays cheap.
 BATCH = 200
 REBUILD_CACHE_KIB = 64 * 1024
-# Tables rebuilt from the enrichment documents (players keep their gamertags as they are).
-ENRICHMENT_TABLES = ("assets", "medals", "match_skill", "seasons")
+# Tables rebuilt from the enrichment documents, with `match_skill` (players keep their
+# gamertags as they are).
+ENRICHMENT_TABLES = ("assets", "medals", "seasons")
 
 
 def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
@@ -47,9 +48,17 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     broken: list[str] = []
     with engine.connect() as connection, _page_cache(connection), connection.begin():
         connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-        for table in (*career.TABLES, *store.MATCH_CHILD_TABLES):
+        # Children before parents: the assets and medals rows the matches refer to go
+        # too, and come back as the matches are written (and named as their lookups are).
+        for table in (
+            *career.TABLES,
+            *store.MATCH_CHILD_TABLES,
+            *snapshots.REBUILT_TABLES,
+            "match_skill",
+            "matches",
+            *ENRICHMENT_TABLES,
+        ):
             connection.exec_driver_sql(f"DELETE FROM {table}")
-        connection.exec_driver_sql("DELETE FROM matches")
         # A second cursor reads the raw rows while the first one writes.
         reader = connection.connection.cursor()
         reader.execute(
@@ -121,8 +130,6 @@ def _write_batch(
 
 
 def _rebuild_enrichment(connection: Connection, broken: list[str]) -> None:
-    for table in ENRICHMENT_TABLES:
-        connection.exec_driver_sql(f"DELETE FROM {table}")
     reader = connection.connection.cursor()
     reader.execute(
         "SELECT kind, key, fetched_at, body FROM raw_responses WHERE kind IN (?, ?, ?, ?)"
@@ -149,8 +156,6 @@ def _rebuild_enrichment(connection: Connection, broken: list[str]) -> None:
 
 def _rebuild_snapshots(connection: Connection, broken: list[str]) -> None:
     """Replay the snapshot documents in order; each was kept because it changed something."""
-    for table in snapshots.REBUILT_TABLES:
-        connection.exec_driver_sql(f"DELETE FROM {table}")
     reader = connection.connection.cursor()
     reader.execute(
         "SELECT kind, key, fetched_at, body FROM raw_responses WHERE kind IN (?, ?, ?) ORDER BY id",

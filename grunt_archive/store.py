@@ -23,6 +23,7 @@ from grunt_archive import career
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.models import metadata
 from grunt_archive.normalize import match_rows
+from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.normalize.values import now_utc
 
 MATCH_STATS = "match_stats"
@@ -133,8 +134,27 @@ def _group(groups: Groups, table: str, rows: list[dict[str, Any]]) -> list[tuple
     return drift
 
 
+def _references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Return the ``assets`` and ``medals`` rows a match refers to, for the foreign keys.
+
+    Inserted only where missing: a row with no ``fetched_at`` (an asset) or no
+    ``name`` (a medal) is a reference enrichment has not looked up yet.
+    """
+    match = rows["matches"][0]
+    assets = [
+        {"asset_id": match[f"{kind}_asset_id"], "version_id": match[f"{kind}_version_id"],
+         "asset_kind": kind}
+        for kind in ASSET_KINDS
+        if match.get(f"{kind}_asset_id") is not None and match.get(f"{kind}_version_id") is not None
+    ]  # fmt: skip
+    medal_ids = sorted({award["medal_id"] for award in rows.get("medal_awards", [])})
+    return {"assets": assets, "medals": [{"medal_id": medal_id} for medal_id in medal_ids]}
+
+
 def _group_match(groups: Groups, rows: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
-    """Group one match's rows, parents first: players, the match, then the rest."""
+    """Group one match's rows, parents first: references, players, the match, then the rest."""
+    for table, references in _references(rows).items():
+        _group(groups, table, references)
     drift = _group(groups, "players", rows.get("players", []))
     drift += _group(groups, "matches", rows["matches"][:1])
     for table, table_rows in rows.items():
@@ -153,7 +173,8 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
     """Return the INSERT for ``columns`` of ``table``.
 
     Players are upserted without touching the gamertags enrichment fills in;
-    a match replaces its earlier copy's columns.
+    a match replaces its earlier copy's columns; the assets and medals a match
+    refers to are inserted only when the archive has no row for them.
     """
     key = (table, columns)
     sql = _insert_sql.get(key)
@@ -161,6 +182,8 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
         conflict = ""
         if table == "players":
             conflict = " ON CONFLICT (player_id) DO UPDATE SET is_bot = excluded.is_bot"
+        elif table in ("assets", "medals"):
+            conflict = " ON CONFLICT DO NOTHING"
         elif table == "matches":
             conflict = " " + _upsert_conflict(table, ("match_id",), columns)
         names = ", ".join(columns)
@@ -280,6 +303,15 @@ def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
             _insert_raw(cursor, raw)
             cursor.execute("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
     return match_id
+
+
+def refer_to_medals(connection: Connection, medal_ids: Iterable[int]) -> None:
+    """Give ``medals`` a row (no name yet) for each id about to be referred to."""
+    ids = [(medal_id,) for medal_id in sorted(set(medal_ids))]
+    if ids:
+        connection.exec_driver_sql(
+            "INSERT INTO medals (medal_id) VALUES (?) ON CONFLICT DO NOTHING", ids
+        )
 
 
 def save_raw(connection: Connection, raw: RawDocument) -> None:

@@ -279,26 +279,32 @@ _GIVEN_UP = "SELECT key FROM pending_enrichment WHERE kind = ? AND attempts >= ?
 def missing_assets(
     connection: Connection, match_id: str | None = None
 ) -> list[tuple[str, str, str]]:
-    """Return (kind, asset id, version id) of references with no ``assets`` row.
+    """Return (kind, asset id, version id) of asset versions not looked up yet.
 
     Args:
         connection: the archive.
         match_id: only this match's references; None for every match.
 
     """
-    where = "WHERE match_id = ?" if match_id else ""
-    refs = " UNION ".join(
-        f"SELECT '{kind}' AS kind, {kind}_asset_id AS asset_id, {kind}_version_id AS version_id"
-        f" FROM matches {where}"
-        for kind in ASSET_KINDS
-    )
-    rows = connection.exec_driver_sql(
-        f"SELECT kind, asset_id, version_id FROM ({refs}) AS r"
-        " WHERE asset_id IS NOT NULL AND version_id IS NOT NULL AND NOT EXISTS"
-        " (SELECT 1 FROM assets AS a WHERE a.asset_id = r.asset_id AND a.version_id = r.version_id)"
-        " ORDER BY kind, asset_id, version_id",
-        (match_id,) * len(ASSET_KINDS) if match_id else (),
-    )
+    if match_id is None:
+        rows = connection.exec_driver_sql(
+            "SELECT asset_kind, asset_id, version_id FROM assets WHERE fetched_at IS NULL"
+            " ORDER BY asset_kind, asset_id, version_id"
+        )
+    else:
+        refs = " UNION ".join(
+            f"SELECT '{kind}' AS kind, {kind}_asset_id AS asset_id,"
+            f" {kind}_version_id AS version_id FROM matches WHERE match_id = ?"
+            for kind in ASSET_KINDS
+        )
+        rows = connection.exec_driver_sql(
+            f"SELECT kind, asset_id, version_id FROM ({refs}) AS r"
+            " WHERE asset_id IS NOT NULL AND version_id IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM assets AS a WHERE a.asset_id = r.asset_id"
+            " AND a.version_id = r.version_id AND a.fetched_at IS NOT NULL)"
+            " ORDER BY kind, asset_id, version_id",
+            (match_id,) * len(ASSET_KINDS),
+        )
     given_up = {key for (key,) in connection.exec_driver_sql(_GIVEN_UP, (ASSET, MAX_ATTEMPTS))}
     return [
         (kind, asset_id, version_id)
@@ -329,11 +335,10 @@ def needs_skill(connection: Connection, match_id: str) -> bool:
 
 
 def missing_medal_ids(connection: Connection) -> list[int]:
-    """Return medal ids awarded in the archive that ``medals`` does not name."""
+    """Return medal ids the archive refers to (awards, service records) with no name yet."""
     rows = connection.exec_driver_sql(
-        "SELECT DISTINCT medal_id FROM medal_awards WHERE medal_id NOT IN"
-        f" (SELECT medal_id FROM medals) AND CAST(medal_id AS TEXT) NOT IN ({_GIVEN_UP})"
-        " ORDER BY medal_id",
+        "SELECT medal_id FROM medals WHERE name IS NULL"
+        f" AND CAST(medal_id AS TEXT) NOT IN ({_GIVEN_UP}) ORDER BY medal_id",
         (MEDAL, MAX_ATTEMPTS),
     )
     return [row[0] for row in rows]

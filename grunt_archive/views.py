@@ -1,10 +1,10 @@
 """SQL views, declared as data: the archive's ids joined to their names.
 
-Datasette labels a column only through a foreign key, and the match tables
-cannot have keys into ``assets``, ``medals`` or ``seasons`` (a match is stored
-before its names are looked up). These views do the joining instead. The
-migration that creates a view keeps its own copy of the SQL; a test checks
-that the archive's views equal ``VIEWS``.
+Datasette labels a column only through a single-column foreign key: the
+asset references of ``matches`` are keyed on two columns (id and version)
+and ``season_id`` has no key, so these views do the joining. The migration
+that creates a view keeps its own copy of the SQL; a test checks that the
+archive's views equal ``VIEWS``.
 """
 
 from __future__ import annotations

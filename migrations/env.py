@@ -26,6 +26,9 @@ def include_name(name, type_, _parent_names) -> bool:
 
 
 def run_migrations(connection) -> None:
+    # A table rebuilt to change it (batch mode) is dropped and its copy renamed; with
+    # the legacy rename, SQLite does not fail on the views that name it in between.
+    connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
     context.configure(
         include_name=include_name,
         connection=connection,

@@ -246,7 +246,7 @@ def test_a_failing_service_loses_no_match_and_is_not_hammered(tmp_path):
     sim_requests_before = requests(sim)
     report = sync(db, sim, sim.player_ids[0], app=app)
     assert report.outcome == "ok" and len(rows(db, "SELECT * FROM matches")) == 30
-    assert rows(db, "SELECT count(*) FROM assets") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NOT NULL") == [(0,)]
     pending = rows(db, "SELECT key, attempts FROM pending_enrichment WHERE kind = 'asset'")
     # Once the service had failed, the lookups still waiting were not even tried.
     tried = sum(attempts for _, attempts in pending)
@@ -296,8 +296,15 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
             raw = store.RawDocument(
                 store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00.000Z", "{}"
             )
-            # Rows as a 0001 grunt-archive wrote them: today's career tables do not exist yet.
-            store.write_new_matches(connection, [match_rows(doc)])
+            # Rows as a 0001 grunt-archive wrote them: no career tables, no asset rows.
+            written = match_rows(doc)
+            for table in ("players", "matches", *written):
+                for row in written.pop(table, []):
+                    connection.exec_driver_sql(
+                        f"INSERT OR IGNORE INTO {table} ({', '.join(row)})"
+                        f" VALUES ({', '.join('?' for _ in row)})",
+                        tuple(row.values()),
+                    )
             store.save_raw(connection, raw)
         connection.exec_driver_sql(
             "UPDATE players SET gamertag = 'Old Tag' WHERE player_id = ?", (player,)
@@ -315,8 +322,13 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
     assert rows(
         db, f"SELECT gamertag, gamertag_updated_at FROM players WHERE player_id = '{player}'"
     ) == [("Old Tag", None)]
-    for table in (*ENRICHMENT, "pending_enrichment"):
+    for table in ("match_skill", "seasons", "pending_enrichment"):
         assert rows(db, f"SELECT count(*) FROM {table}") == [(0,)]
+    # Each reference got its row (0007), none looked up yet.
+    assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NOT NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) > 0 FROM assets") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM medals WHERE name IS NOT NULL") == [(0,)]
+    assert rows(db, "PRAGMA foreign_key_check") == []
 
     # The next sync fetches no match again but looks up everything the old ones refer to.
     report = sync(db, sim, player)

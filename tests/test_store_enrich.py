@@ -94,8 +94,15 @@ def test_assets_are_saved_once_and_release_their_pending_row(archived):
     doc = load_json(FIXTURES / "asset_map_mode_pair.json")
     run(archived, db.save_asset, raw(db.ASSET, key, doc), doc, *PAIR)
     assert PAIR not in run(archived, db.missing_assets)
-    assert table(archived, "SELECT asset_kind, public_name, fetched_at FROM assets") == [
-        ("map_mode_pair", "Fixture:CTF on Fixture Map", WHEN)
+    # The match's other references keep their rows, waiting for their lookups.
+    assert table(
+        archived,
+        "SELECT asset_kind, public_name, fetched_at FROM assets WHERE fetched_at IS NOT NULL",
+    ) == [("map_mode_pair", "Fixture:CTF on Fixture Map", WHEN)]
+    assert sorted(table(archived, "SELECT asset_kind FROM assets WHERE fetched_at IS NULL")) == [
+        ("game_variant",),
+        ("map",),
+        ("playlist",),
     ]
     assert table(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
     assert table(archived, "SELECT map_mode_pair FROM matches_named") == [
