@@ -134,7 +134,7 @@ def _group(groups: Groups, table: str, rows: list[dict[str, Any]]) -> list[tuple
     return drift
 
 
-def _references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Return the ``assets`` and ``medals`` rows a match refers to, for the foreign keys.
 
     Inserted only where missing: a row with no ``fetched_at`` (an asset) or no
@@ -153,8 +153,8 @@ def _references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict
 
 def _group_match(groups: Groups, rows: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
     """Group one match's rows, parents first: references, players, the match, then the rest."""
-    for table, references in _references(rows).items():
-        _group(groups, table, references)
+    for table, referred in references(rows).items():
+        _group(groups, table, referred)
     drift = _group(groups, "players", rows.get("players", []))
     drift += _group(groups, "matches", rows["matches"][:1])
     for table, table_rows in rows.items():
