@@ -248,7 +248,8 @@ class Match(SQLModel, table=True):
     map_mode_pair_version_id: str | None = None
     clearance_id: str | None = None
     playlist_experience: int | None = None
-    season_id: str | None = None
+    # A season not looked up yet still has a `seasons` row (no name).
+    season_id: str | None = Field(default=None, foreign_key="seasons.season_id")
     playable_duration_seconds: float | None = None
     teams_enabled: bool | None = None
     team_scoring_enabled: bool | None = None
@@ -562,11 +563,11 @@ class ApiDrift(SQLModel, table=True):
 
 # --- enrichment: names and skill from the services around halostats ----------
 #
-# `assets` and `medals` are the targets of foreign keys from the match tables.
-# A match is stored before its assets and medals are looked up (and a lookup
+# `assets`, `medals` and `seasons` are the targets of foreign keys from the
+# match tables. A match is stored before its names are looked up (and a lookup
 # may fail or find nothing), so the store gives every reference a row first:
-# an asset with no `fetched_at`, a medal with no `name`. The lookup fills it.
-# `seasons` has no such key (a season id is looked up from calendars, not by id).
+# an asset with no `fetched_at`, a medal or season with no `name`. The lookup
+# fills it in.
 
 
 class Asset(SQLModel, table=True):
@@ -744,7 +745,7 @@ class ServiceRecordSnapshot(ServiceRecordKey, ServiceRecordCoreFields, table=Tru
     __tablename__ = "service_record_snapshots"
 
     lifecycle: str  # matchmade, custom or local
-    season_id: str | None = None
+    season_id: str | None = Field(default=None, foreign_key="seasons.season_id")
     playlist_asset_id: str | None = None
     is_ranked: bool | None = None
     game_variant_category: int | None = None

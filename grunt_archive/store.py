@@ -135,10 +135,10 @@ def _group(groups: Groups, table: str, rows: list[dict[str, Any]]) -> list[tuple
 
 
 def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Return the ``assets`` and ``medals`` rows a match refers to, for the foreign keys.
+    """Return the ``assets``, ``medals`` and ``seasons`` rows a match refers to (foreign keys).
 
     Inserted only where missing: a row with no ``fetched_at`` (an asset) or no
-    ``name`` (a medal) is a reference enrichment has not looked up yet.
+    ``name`` (a medal, a season) is a reference enrichment has not looked up yet.
     """
     match = rows["matches"][0]
     assets = [
@@ -148,7 +148,12 @@ def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[
         if match.get(f"{kind}_asset_id") is not None and match.get(f"{kind}_version_id") is not None
     ]  # fmt: skip
     medal_ids = sorted({award["medal_id"] for award in rows.get("medal_awards", [])})
-    return {"assets": assets, "medals": [{"medal_id": medal_id} for medal_id in medal_ids]}
+    season_id = match.get("season_id")
+    return {
+        "assets": assets,
+        "medals": [{"medal_id": medal_id} for medal_id in medal_ids],
+        "seasons": [{"season_id": season_id}] if season_id is not None else [],
+    }
 
 
 def _group_match(groups: Groups, rows: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
@@ -173,8 +178,8 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
     """Return the INSERT for ``columns`` of ``table``.
 
     Players are upserted without touching the gamertags enrichment fills in;
-    a match replaces its earlier copy's columns; the assets and medals a match
-    refers to are inserted only when the archive has no row for them.
+    a match replaces its earlier copy's columns; the assets, medals and season
+    a match refers to are inserted only when the archive has no row for them.
     """
     key = (table, columns)
     sql = _insert_sql.get(key)
@@ -182,7 +187,7 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
         conflict = ""
         if table == "players":
             conflict = " ON CONFLICT (player_id) DO UPDATE SET is_bot = excluded.is_bot"
-        elif table in ("assets", "medals"):
+        elif table in ("assets", "medals", "seasons"):
             conflict = " ON CONFLICT DO NOTHING"
         elif table == "matches":
             conflict = " " + _upsert_conflict(table, ("match_id",), columns)
@@ -305,12 +310,13 @@ def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
     return match_id
 
 
-def refer_to_medals(connection: Connection, medal_ids: Iterable[int]) -> None:
-    """Give ``medals`` a row (no name yet) for each id about to be referred to."""
-    ids = [(medal_id,) for medal_id in sorted(set(medal_ids))]
-    if ids:
+def refer_to(connection: Connection, table: str, ids: Iterable[int | str | None]) -> None:
+    """Give ``medals`` or ``seasons`` a row (no name yet) for each id about to be referred to."""
+    key = {"medals": "medal_id", "seasons": "season_id"}[table]
+    values = [(value,) for value in sorted({v for v in ids if v is not None}, key=str)]
+    if values:
         connection.exec_driver_sql(
-            "INSERT INTO medals (medal_id) VALUES (?) ON CONFLICT DO NOTHING", ids
+            f"INSERT INTO {table} ({key}) VALUES (?) ON CONFLICT DO NOTHING", values
         )
 
 

@@ -345,12 +345,10 @@ def missing_medal_ids(connection: Connection) -> list[int]:
 
 
 def missing_season_ids(connection: Connection) -> list[str]:
-    """Return season ids of matches and service record snapshots that ``seasons`` does not name."""
+    """Return season ids of matches and service record snapshots with no name yet."""
     rows = connection.exec_driver_sql(
-        "SELECT DISTINCT season_id FROM (SELECT season_id FROM matches UNION"
-        " SELECT season_id FROM service_record_snapshots) WHERE season_id IS NOT NULL AND season_id"
-        f" NOT IN (SELECT season_id FROM seasons) AND season_id NOT IN ({_GIVEN_UP})"
-        " ORDER BY season_id",
+        "SELECT season_id FROM seasons WHERE name IS NULL"
+        f" AND season_id NOT IN ({_GIVEN_UP}) ORDER BY season_id",
         (SEASON, MAX_ATTEMPTS),
     )
     return [row[0] for row in rows]

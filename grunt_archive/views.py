@@ -1,8 +1,8 @@
 """SQL views, declared as data: the archive's ids joined to their names.
 
-Datasette labels a column only through a single-column foreign key: the
-asset references of ``matches`` are keyed on two columns (id and version)
-and ``season_id`` has no key, so these views do the joining. The migration
+Datasette labels a column only through a single-column foreign key, and the
+asset references of ``matches`` are keyed on two columns (id and version),
+so these views do the joining. The migration
 that creates a view keeps its own copy of the SQL; a test checks that the
 archive's views equal ``VIEWS``.
 """

@@ -322,9 +322,10 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
     assert rows(
         db, f"SELECT gamertag, gamertag_updated_at FROM players WHERE player_id = '{player}'"
     ) == [("Old Tag", None)]
-    for table in ("match_skill", "seasons", "pending_enrichment"):
+    for table in ("match_skill", "pending_enrichment"):
         assert rows(db, f"SELECT count(*) FROM {table}") == [(0,)]
-    # Each reference got its row (0007), none looked up yet.
+    # Each reference got its row (0007, 0008), none looked up yet.
+    assert rows(db, "SELECT count(*) FROM seasons WHERE name IS NOT NULL") == [(0,)]
     assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NOT NULL") == [(0,)]
     assert rows(db, "SELECT count(*) > 0 FROM assets") == [(1,)]
     assert rows(db, "SELECT count(*) FROM medals WHERE name IS NOT NULL") == [(0,)]

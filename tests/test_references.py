@@ -40,6 +40,8 @@ def test_asset_references_and_medal_ids_are_foreign_keys(tmp_path):
         ) in (matches)
     for table in ("medal_awards", "service_record_medals", "player_medal_totals"):
         assert (("medal_id",), "medals", ("medal_id",)) in keys(db, table)
+    for table in ("matches", "service_record_snapshots"):
+        assert (("season_id",), "seasons", ("season_id",)) in keys(db, table)
 
 
 def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
@@ -52,6 +54,7 @@ def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
             store.save_match(connection, raw, sim.stats_document(match_id))
         waiting = enrich.missing_assets(connection)
         medal_ids = enrich.missing_medal_ids(connection)
+        season_ids = enrich.missing_season_ids(connection)
     # Every reference has its row, none looked up yet: the lookups know what to ask.
     assert rows(db, "PRAGMA foreign_key_check") == []
     assert sorted(waiting) == sorted(
@@ -62,9 +65,15 @@ def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
         r[0] for r in rows(db, "SELECT DISTINCT medal_id FROM medal_awards ORDER BY 1")
     ]
 
+    assert season_ids == [
+        r[0] for r in rows(db, "SELECT DISTINCT season_id FROM matches WHERE season_id IS NOT NULL")
+    ]
+    assert season_ids
+
     sync(db, sim, player, matches_only=True)
     assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NULL") == [(0,)]
     assert rows(db, "SELECT count(*) FROM medals WHERE name IS NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM seasons WHERE name IS NULL") == [(0,)]
     assert rows(db, "PRAGMA foreign_key_check") == []
     # Datasette shows a medal's name where medal_awards names its id.
     ds = datasette_for(db)
@@ -72,6 +81,9 @@ def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
     assert response.status_code == 200
     labelled = response.json()
     assert labelled and all(row["medal_id"]["label"] for row in labelled)
+    response = asyncio.run(ds.client.get("/halo/matches.json?_labels=on&_size=5&_shape=array"))
+    labelled = [row for row in response.json() if row["season_id"] is not None]
+    assert labelled and all(row["season_id"]["label"] for row in labelled)
 
 
 def test_an_archive_at_0006_gets_its_keys_and_keeps_every_row(tmp_path):
@@ -83,7 +95,12 @@ def test_an_archive_at_0006_gets_its_keys_and_keeps_every_row(tmp_path):
     with sqlite3.connect(db) as connection:
         # As 0006 had it: a reference not looked up yet had no row.
         connection.execute("DELETE FROM assets WHERE asset_kind = 'map_mode_pair'")
-        connection.execute("DELETE FROM medals WHERE medal_id = (SELECT min(medal_id) FROM medals)")
+        connection.execute(
+            "DELETE FROM medals WHERE medal_id = (SELECT min(medal_id) FROM medal_awards)"
+        )
+        connection.execute(
+            "DELETE FROM seasons WHERE season_id = (SELECT min(season_id) FROM matches)"
+        )
     counted = {
         t: rows(db, f"SELECT count(*) FROM {t}")[0][0]
         for t in ("matches", "medal_awards", "service_record_medals", "player_medal_totals")
@@ -96,6 +113,7 @@ def test_an_archive_at_0006_gets_its_keys_and_keeps_every_row(tmp_path):
     assert rows(db, "PRAGMA foreign_key_check") == []
     assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NULL")[0][0] > 0
     assert rows(db, "SELECT count(*) FROM medals WHERE name IS NULL") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM seasons WHERE name IS NULL") == [(1,)]
     assert rows(db, "SELECT count(*) FROM assets_fts WHERE assets_fts MATCH 'a*'") == search
     assert {r[0] for r in rows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")} >= {
         "assets_fts_ai",
@@ -105,6 +123,7 @@ def test_an_archive_at_0006_gets_its_keys_and_keeps_every_row(tmp_path):
     # The next sync looks the new rows up.
     sync(db, sim, player, matches_only=True)
     assert rows(db, "SELECT count(*) FROM assets WHERE fetched_at IS NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM seasons WHERE name IS NULL") == [(0,)]
 
 
 def test_an_upgrade_that_would_break_a_key_changes_nothing(tmp_path):

@@ -285,18 +285,27 @@ def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
 
 
 def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
+    import json
+
+    from grunt_archive import store_snapshots
     from grunt_archive.db import open_archive
+    from grunt_archive.normalize.service_record import service_record_rows
     from grunt_archive.store_enrich import missing_season_ids
 
     _, db = world
     copy = snapshot_copy(db, tmp_path)
-    with sqlite3.connect(copy) as connection:
-        connection.execute(
-            f"UPDATE {SR} SET season_id = 'Seasons/Season-Unknown.json' WHERE scope LIKE '%?%'"
-        )
     engine = open_archive(copy)
     with engine.connect() as connection, connection.begin():
+        key, fetched_at, body = connection.exec_driver_sql(
+            "SELECT key, fetched_at, body FROM raw_responses WHERE kind = ? AND key LIKE '%?%'",
+            (store_snapshots.SERVICE_RECORD,),
+        ).first()
+        player_id, scope = store_snapshots.parse_service_record_key(key)
+        snapshot = service_record_rows(json.loads(body), player_id, scope)
+        snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
+        assert store_snapshots.write_service_record(connection, snapshot, fetched_at + "1")
         assert missing_season_ids(connection) == ["Seasons/Season-Unknown.json"]
+        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     engine.dispose()
     named = rows(
         db,
