@@ -248,6 +248,9 @@ def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
     with archive(path):  # applies the migrations newer than the cached archive (indexes)
         pass
     with closing(sqlite3.connect(path)) as connection:
+        # A migration just applied leaves its pages in the write-ahead log, where every
+        # read of the first run would look for them: fold them into the file first.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         player_id, gamertag = connection.execute(
             "SELECT t.player_id, p.gamertag FROM tracked_players AS t"
             " JOIN players AS p USING (player_id)"
