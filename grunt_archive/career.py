@@ -322,13 +322,16 @@ def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -
 
 
 def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
-    """Give ``player_matches`` the names of seasons just looked up."""
-    _execute(
-        connection,
-        "UPDATE player_matches SET season = (SELECT name FROM seasons AS s"
-        " WHERE s.season_id = player_matches.season_id) WHERE season_id = ?",
-        [(season_id,) for season_id in season_ids],
-    )
+    """Give ``player_matches`` the names of seasons just looked up, in one pass."""
+    ids = list(season_ids)
+    if ids:
+        _execute(
+            connection,
+            "UPDATE player_matches SET season = (SELECT name FROM seasons AS s"
+            " WHERE s.season_id = player_matches.season_id)"
+            f" WHERE season_id IN ({', '.join('?' for _ in ids)})",
+            tuple(ids),
+        )
 
 
 def rename_medals(connection: Connection) -> None:

@@ -48,8 +48,8 @@ def reparse(engine: Engine, on_match: Callable[[], None] | None = None) -> tuple
     broken: list[str] = []
     with engine.connect() as connection, _page_cache(connection), connection.begin():
         connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-        # Children before parents: the assets and medals rows the matches refer to go
-        # too, and come back as the matches are written (and named as their lookups are).
+        # Children before parents: the assets, medals and seasons rows the matches refer
+        # to go too, and come back as the matches are written (named as their lookups are).
         for table in (
             *career.TABLES,
             *store.MATCH_CHILD_TABLES,

@@ -134,26 +134,47 @@ def _group(groups: Groups, table: str, rows: list[dict[str, Any]]) -> list[tuple
     return drift
 
 
-def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Return the ``assets``, ``medals`` and ``seasons`` rows a match refers to (foreign keys).
+# Where the archive's rows name a medal or a season (the foreign keys into `medals`
+# and `seasons`); a match's asset references are the `<kind>_asset_id` pairs of `matches`.
+_MEDAL_TABLES = ("medal_awards", "service_record_medals")
+_SEASON_TABLES = ("matches", "service_record_snapshots")
 
-    Inserted only where missing: a row with no ``fetched_at`` (an asset) or no
-    ``name`` (a medal, a season) is a reference enrichment has not looked up yet.
+
+def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Return the ``assets``, ``medals`` and ``seasons`` rows that ``rows`` refer to.
+
+    Written only where missing (`write_references`): a row with no
+    ``fetched_at`` (an asset) or no ``name`` (a medal, a season) is a reference
+    enrichment has not looked up yet.
     """
-    match = rows["matches"][0]
     assets = [
-        {"asset_id": match[f"{kind}_asset_id"], "version_id": match[f"{kind}_version_id"],
+        {"asset_id": row[f"{kind}_asset_id"], "version_id": row[f"{kind}_version_id"],
          "asset_kind": kind}
+        for row in rows.get("matches", [])
         for kind in ASSET_KINDS
-        if match.get(f"{kind}_asset_id") is not None and match.get(f"{kind}_version_id") is not None
+        if row.get(f"{kind}_asset_id") is not None and row.get(f"{kind}_version_id") is not None
     ]  # fmt: skip
-    medal_ids = sorted({award["medal_id"] for award in rows.get("medal_awards", [])})
-    season_id = match.get("season_id")
+    medal_ids = {row["medal_id"] for table in _MEDAL_TABLES for row in rows.get(table, [])}
+    season_ids = {
+        row["season_id"]
+        for table in _SEASON_TABLES
+        for row in rows.get(table, [])
+        if row.get("season_id") is not None
+    }
     return {
         "assets": assets,
-        "medals": [{"medal_id": medal_id} for medal_id in medal_ids],
-        "seasons": [{"season_id": season_id}] if season_id is not None else [],
+        "medals": [{"medal_id": medal_id} for medal_id in sorted(medal_ids)],
+        "seasons": [{"season_id": season_id} for season_id in sorted(season_ids)],
     }
+
+
+def write_references(connection: Connection, rows: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Give every asset, medal and season ``rows`` refer to a row, before ``rows`` are written."""
+    groups: Groups = {}
+    for table, referred in references(rows).items():
+        _group(groups, table, referred)
+    with _sqlalchemy_errors():
+        _insert(_cursor(connection), groups)
 
 
 def _group_match(groups: Groups, rows: Mapping[str, list[dict[str, Any]]]) -> list[tuple[str, str]]:
@@ -308,16 +329,6 @@ def save_match(connection: Connection, raw: RawDocument, document: Any) -> str:
             _insert_raw(cursor, raw)
             cursor.execute("DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
     return match_id
-
-
-def refer_to(connection: Connection, table: str, ids: Iterable[int | str | None]) -> None:
-    """Give ``medals`` or ``seasons`` a row (no name yet) for each id about to be referred to."""
-    key = {"medals": "medal_id", "seasons": "season_id"}[table]
-    values = [(value,) for value in sorted({v for v in ids if v is not None}, key=str)]
-    if values:
-        connection.exec_driver_sql(
-            f"INSERT INTO {table} ({key}) VALUES (?) ON CONFLICT DO NOTHING", values
-        )
 
 
 def save_raw(connection: Connection, raw: RawDocument) -> None:

@@ -25,7 +25,7 @@ from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.asset_stats import asset_stats_rows
 from grunt_archive.normalize.csr import csr_rows
 from grunt_archive.normalize.service_record import service_record_rows
-from grunt_archive.store import COLUMNS, RawDocument, record_drift, refer_to, save_raw
+from grunt_archive.store import COLUMNS, RawDocument, record_drift, save_raw, write_references
 
 # raw_responses and snapshot_checks kinds.
 SERVICE_RECORD = "service_record"
@@ -108,8 +108,7 @@ def _write_snapshot(
     if _latest_hash(connection, main, key) == digest:
         return False
     drift: list[tuple[str, str]] = []
-    refer_to(connection, "medals", (r["medal_id"] for r in rows.get("service_record_medals", [])))
-    refer_to(connection, "seasons", (r.get("season_id") for r in rows.get(main, [])))
+    write_references(connection, rows)
     for table, table_rows in rows.items():
         stamped = [{**row, "taken_at": taken_at} for row in table_rows]
         if table == main:
