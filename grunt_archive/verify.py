@@ -152,6 +152,8 @@ async def _find_missing(
 ) -> list[str]:
     """Walk a player's history of one lifecycle and mark every unarchived match pending."""
     missing: list[str] = []
+    with connection.begin():
+        pending = {match_id for match_id, _, _ in store.pending_matches(connection)}
     start = 0
     while True:
         page = history_entries(
@@ -159,7 +161,6 @@ async def _find_missing(
         )
         with connection.begin():
             held = store.archived_match_ids(connection, [e.match_id for e in page])
-            pending = {match_id for match_id, _, _ in store.pending_matches(connection)}
             for entry in page:
                 if entry.match_id not in held and entry.match_id not in pending:
                     store.mark_pending(
@@ -170,6 +171,7 @@ async def _find_missing(
                         "missing (found by verify)",
                     )
                     missing.append(entry.match_id)
+        pending.update(missing)
         if len(page) < PAGE_SIZE:
             return missing
         start += PAGE_SIZE
