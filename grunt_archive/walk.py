@@ -116,13 +116,24 @@ class HistoryWalks:
         next_page: asyncio.Task[_Page] | None = self._fetch_page(player_id, start)
         uncommitted: deque[tuple[Awaitable[None], _Page]] = deque()
         complete = True
+
+        async def commit_oldest() -> None:
+            gathering, done_page = uncommitted.popleft()
+            await gathering
+            with self.connection.begin():
+                commit(done_page)
+
         try:
             while next_page is not None:
                 page = await next_page
                 next_page = None
                 tasks, covered = self._select(player_id, page)
                 if not covered:
+                    # `--limit` fell inside this page: the pages before it are whole, so
+                    # they are finished and committed; this one is not committed.
                     complete = False
+                    while uncommitted:
+                        await commit_oldest()
                     await self._gather(tasks)
                     break
                 if not (page.ended or stop_after(page) or self._limit_reached()):
@@ -131,10 +142,7 @@ class HistoryWalks:
                     complete = False
                 uncommitted.append((self._gather(tasks), page))
                 while uncommitted and (len(uncommitted) > LOOKAHEAD_PAGES or next_page is None):
-                    gathering, done_page = uncommitted.popleft()
-                    await gathering
-                    with self.connection.begin():
-                        commit(done_page)
+                    await commit_oldest()
         finally:
             if next_page is not None:
                 next_page.cancel()

@@ -125,6 +125,17 @@ def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, t
     assert rows(interrupted, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
+def test_a_limit_reached_mid_page_finishes_and_commits_the_pages_before_it(sim, db_path):
+    player = sim.player_ids[0]
+    # Pages of 25: the limit falls inside the third page, with the first two still storing.
+    report = sync(db_path, sim, player, limit=60)
+    assert report.matches_added == 60 == len(archived_ids(db_path))
+    assert archived_ids(db_path) == set(sim.history(player)[:60])
+    assert rows(db_path, "SELECT backfill_offset, history_complete FROM tracked_players") == [
+        (50, 0)
+    ]
+
+
 def test_backfill_resumes_after_new_matches_arrive_between_runs(sim, db_path):
     player = sim.player_ids[0]
     sync(db_path, sim, player, limit=40)
