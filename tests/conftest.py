@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,10 @@ def engine(db_path: Path):
     engine = open_archive(db_path)
     yield engine
     engine.dispose()
+
+
+def copy_archive(db: Path, copy: Path) -> Path:
+    """Copy the archive ``db`` (a consistent snapshot, WAL included) to ``copy``; return it."""
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy

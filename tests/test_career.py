@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from grunt_archive import career, store
 from grunt_archive import store_enrich as enrich
 from grunt_archive.db import archive
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync
 
 
@@ -21,9 +21,7 @@ def career_rows(db: Path) -> dict[str, list[tuple]]:
 
 def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
     """Return the career tables as `career.rebuild` computes them, on a copy of ``db``."""
-    copied = tmp_path / f"rebuilt-{db.name}"
-    with sqlite3.connect(db) as source, sqlite3.connect(copied) as target:
-        source.backup(target)
+    copied = copy_archive(db, tmp_path / f"rebuilt-{db.name}")
     with archive(copied) as engine, engine.connect() as connection, connection.begin():
         career.rebuild(connection)
     return career_rows(copied)

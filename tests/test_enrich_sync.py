@@ -20,6 +20,7 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store_enrich import MAX_ATTEMPTS
 from grunt_archive.sync import SyncOptions
 from grunt_archive.views import VIEWS
+from tests.conftest import copy_archive
 from tests.test_sync import FAST
 
 ENRICHMENT = ("assets", "medals", "match_skill", "seasons")
@@ -166,9 +167,7 @@ def test_views_name_matches_and_medals(synced):
 
 def test_a_no_op_resync_makes_no_enrichment_request(synced, tmp_path):
     sim, db, _ = synced
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    copy = copy_archive(db, tmp_path / "copy.db")
     before = dump(copy)
     sim.reset_counts()
     report = sync(copy, sim, matches_only=True)
@@ -275,9 +274,7 @@ def test_pending_lookups_are_given_up_after_max_attempts(tmp_path):
 
 def test_reparse_reproduces_every_table_including_enrichment(synced, tmp_path):
     _, db, _ = synced
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    copy = copy_archive(db, tmp_path / "copy.db")
     before = dump(copy)
     rebuilt, broken = run_reparse(copy)
     assert broken == [] and rebuilt == len(before["matches"])

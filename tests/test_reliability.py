@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 
 import grunt_archive.db
-from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.api import Tokens
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.lock import writer_lock
 from grunt_archive.normalize import match_rows
@@ -26,10 +26,7 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 from tests.e2e import TOKEN, cli, simulator_process
-
-FAST = RetryPolicy(
-    attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
-)
+from tests.test_sync import FAST
 
 
 def query(db: Path, sql: str) -> list[tuple]:

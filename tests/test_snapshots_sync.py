@@ -22,6 +22,7 @@ from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.career_routes import service_record
 from grunt_archive.store_snapshots import REBUILT_TABLES
+from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync
 
 SR = "service_record_snapshots"
@@ -71,10 +72,7 @@ def world(tmp_path_factory):
 
 
 def snapshot_copy(db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    return copy
+    return copy_archive(db, tmp_path / "copy.db")
 
 
 def test_first_sync_snapshots_every_scope_and_the_numbers_equal_the_documents(world):

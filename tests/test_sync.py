@@ -155,6 +155,15 @@ def test_offsets_drifting_mid_walk_lose_nothing(db_path):
     assert archived_ids(db_path) >= sim_after - set(sim.history(player)[:2])
 
 
+@pytest.fixture(scope="module")
+def clean_dump(tmp_path_factory) -> dict[str, list[tuple]]:
+    """The archive of `test_transient_faults_lose_nothing`'s world synced without faults."""
+    clean = Simulator(SimulatorConfig(seed=9, players=2, matches=60))
+    db = tmp_path_factory.mktemp("clean") / "clean.db"
+    sync(db, clean, *clean.player_ids)
+    return dump(db)
+
+
 @pytest.mark.parametrize(
     "faults",
     [
@@ -166,15 +175,12 @@ def test_offsets_drifting_mid_walk_lose_nothing(db_path):
     ],
     ids=["429-retry-after", "429-bare", "5xx", "429+5xx", "stats-404-then-ok"],
 )
-def test_transient_faults_lose_nothing(faults, db_path):
+def test_transient_faults_lose_nothing(faults, db_path, clean_dump):
     sim = Simulator(SimulatorConfig(seed=9, players=2, matches=60, **faults))
     report = sync(db_path, sim, *sim.player_ids)
     assert report.outcome == "ok"
     assert archived_ids(db_path) == all_history(sim)
-    clean = Simulator(SimulatorConfig(seed=9, players=2, matches=60))
-    other = db_path.with_name("clean.db")
-    sync(other, clean, *clean.player_ids)
-    assert dump(db_path) == dump(other)
+    assert dump(db_path) == clean_dump
 
 
 def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(db_path):

@@ -17,6 +17,7 @@ from grunt_archive.cli import cli
 from grunt_archive.fts import FTS_INDEXES, FTS_SCHEMA
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync
 
 QUERIES = load_metadata()["databases"]["halo"]["queries"]
@@ -182,9 +183,7 @@ def test_the_medals_chart_counts_the_same_from_totals_and_from_awards(archive):
 
 def test_a_sync_running_alongside_shows_up_on_refresh(archive, tmp_path):
     sim, db, _ = archive
-    copy = tmp_path / "career.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
+    copy = copy_archive(db, tmp_path / "career.db")
     ds = datasette_for(copy)
     count = "/career.json?sql=select+count(*)+as+n+from+matches&_shape=array"
     before = rows_of(ds, count)[0]["n"]
