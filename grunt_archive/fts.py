@@ -6,11 +6,11 @@ Datasette finds it by itself and shows a search box on ``players`` and
 ``ON CONFLICT … DO UPDATE`` fires the update trigger) or deletes rows, so a
 gamertag looked up by the next sync is searchable at once.
 
-An external-content index refers to its table's ``rowid``; a ``VACUUM`` may
-renumber the rowids of a table without an integer key, so ``rebuild_sql``
-gives the statements that rebuild an index from its table (the migration runs
-them once). The migration that creates the indexes keeps its own copy of the
-SQL; a test checks that the archive's schema equals ``FTS_SCHEMA``.
+An external-content index refers to its table's ``rowid``: a migration that
+rebuilds ``players`` or ``assets`` rebuilds the index too (``INSERT INTO
+assets_fts(assets_fts) VALUES ('rebuild')``, as 0007 does). The migration that
+creates the indexes keeps its own copy of the SQL; a test checks that the
+archive's schema equals ``FTS_SCHEMA``.
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ FTS_SCHEMA: dict[str, str] = {
     for index, (table, columns) in FTS_INDEXES.items()
     for name, sql in _schema(index, table, columns).items()
 }
-
-
-def rebuild_sql() -> list[str]:
-    """Return the statements that rebuild every index from its table."""
-    return [f"INSERT INTO {index}({index}) VALUES ('rebuild')" for index in FTS_INDEXES]
 
 
 def is_fts_table(name: str) -> bool:

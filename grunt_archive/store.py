@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RootTransaction, Transaction
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from grunt_archive import career
@@ -80,6 +80,11 @@ def _sqlalchemy_errors() -> Iterator[None]:
         yield
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+
+
+def transaction(connection: Connection) -> AbstractContextManager[Transaction | RootTransaction]:
+    """Begin a transaction, or a savepoint inside the caller's: all or nothing either way."""
+    return connection.begin_nested() if connection.in_transaction() else connection.begin()
 
 
 @contextmanager
@@ -211,7 +216,7 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
         elif table in ("assets", "medals", "seasons"):
             conflict = " ON CONFLICT DO NOTHING"
         elif table == "matches":
-            conflict = " " + _upsert_conflict(table, ("match_id",), columns)
+            conflict = " " + upsert_conflict(("match_id",), columns)
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}"
@@ -219,7 +224,8 @@ def _sql(table: str, columns: tuple[str, ...]) -> str:
     return sql
 
 
-def _upsert_conflict(table: str, key: tuple[str, ...], columns: Iterable[str]) -> str:
+def upsert_conflict(key: tuple[str, ...], columns: Iterable[str]) -> str:
+    """Return the ``ON CONFLICT`` clause that replaces every column of ``columns`` but the key."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
     return (
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
@@ -240,7 +246,7 @@ def write_match_rows(connection: Connection, rows: Mapping[str, list[dict[str, A
 
     """
     match_id = rows["matches"][0]["match_id"]
-    with _schema_errors():
+    with schema_errors():
         cursor = _cursor(connection)
         existed = cursor.execute("SELECT 1 FROM matches WHERE match_id = ?", (match_id,))
         replaced = None
@@ -273,7 +279,7 @@ def write_new_matches(
     """
     groups: Groups = {}
     drifts = [(_group_match(groups, rows), rows["matches"][0]["match_id"]) for rows in batch]
-    with _schema_errors():
+    with schema_errors():
         _insert(_cursor(connection), groups)
     for drift, match_id in drifts:
         if drift:
@@ -281,16 +287,14 @@ def write_new_matches(
 
 
 @contextmanager
-def _schema_errors() -> Iterator[None]:
-    """Raise a document that breaks the schema as `MalformedResponseError`."""
+def schema_errors(what: str = "match document") -> Iterator[None]:
+    """Raise a document that breaks the schema (``what`` names it) as `MalformedResponseError`."""
     try:
         with _sqlalchemy_errors():
             yield
     except (IntegrityError, OverflowError) as error:
         reason = getattr(error, "orig", error)
-        raise MalformedResponseError(
-            f"match document breaks the archive's schema: {reason}"
-        ) from None
+        raise MalformedResponseError(f"{what} breaks the archive's schema: {reason}") from None
 
 
 def record_drift(connection: Connection, drift: list[tuple[str, str]], match_id: str) -> None:

@@ -11,10 +11,9 @@ leaving out what has been given up on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, Transaction
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from grunt_archive import career
@@ -28,7 +27,7 @@ from grunt_archive.normalize import (
 )
 from grunt_archive.normalize.assets import ASSET_KINDS, asset_key
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import COLUMNS, RawDocument, save_raw
+from grunt_archive.store import COLUMNS, RawDocument, save_raw, transaction, upsert_conflict
 
 # raw_responses kinds.
 ASSET = "asset"
@@ -45,20 +44,17 @@ MAX_ATTEMPTS = 5
 Rows = Mapping[str, list[dict[str, Any]]]
 
 
-def _transaction(connection: Connection) -> AbstractContextManager[Transaction | RootTransaction]:
-    return connection.begin_nested() if connection.in_transaction() else connection.begin()
-
-
-def _upsert(connection: Connection, table: str, rows: Iterable[dict[str, Any]], key: str) -> None:
+def _upsert(
+    connection: Connection, table: str, rows: Iterable[dict[str, Any]], key: tuple[str, ...]
+) -> None:
     """Insert or replace rows whole: every column, absent fields as NULL."""
     columns = sorted(COLUMNS[table])
     values = [tuple(row.get(c) for c in columns) for row in rows]
     if not values:
         return
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key.split(", "))
     connection.exec_driver_sql(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        f" ON CONFLICT ({key}) DO UPDATE SET {updates}",
+        f" {upsert_conflict(key, columns)}",
         values,
     )
 
@@ -80,7 +76,7 @@ def write_asset_rows(connection: Connection, rows: Rows, fetched_at: str) -> Non
         connection,
         "assets",
         ({**row, "fetched_at": fetched_at} for row in rows.get("assets", [])),
-        "asset_id, version_id",
+        ("asset_id", "version_id"),
     )
 
 
@@ -94,7 +90,7 @@ def save_asset(
 
     """
     rows = asset_rows(doc, kind, asset_id, version_id)
-    with _transaction(connection):
+    with transaction(connection):
         write_asset_rows(connection, rows, raw.fetched_at)
         career.rename_assets(connection, rows.get("assets", []))
         _replace_raw(connection, raw)
@@ -107,12 +103,8 @@ def save_asset(
 def write_medal_rows(connection: Connection, rows: Rows) -> None:
     """Upsert ``medals`` rows (a medal the metadata no longer lists keeps its name)."""
     medals = rows.get("medals", [])
-    _upsert(connection, "medals", medals, "medal_id")
-    if medals:
-        connection.exec_driver_sql(
-            "DELETE FROM pending_enrichment WHERE kind = ? AND key = ?",
-            [(MEDAL, str(row["medal_id"])) for row in medals],
-        )
+    _upsert(connection, "medals", medals, ("medal_id",))
+    clear_pending(connection, MEDAL, *(str(row["medal_id"]) for row in medals))
 
 
 def save_medals(connection: Connection, raw: RawDocument, doc: Any) -> None:
@@ -123,7 +115,7 @@ def save_medals(connection: Connection, raw: RawDocument, doc: Any) -> None:
 
     """
     rows = medal_rows(doc)
-    with _transaction(connection):
+    with transaction(connection):
         write_medal_rows(connection, rows)
         career.rename_medals(connection)
         save_raw(connection, raw)
@@ -142,7 +134,7 @@ def write_skill_rows(connection: Connection, match_id: str, rows: Rows) -> None:
     """
     connection.exec_driver_sql("DELETE FROM match_skill WHERE match_id = ?", (match_id,))
     try:
-        _upsert(connection, "match_skill", rows.get("match_skill", []), "match_id, player_id")
+        _upsert(connection, "match_skill", rows.get("match_skill", []), ("match_id", "player_id"))
     except IntegrityError as error:
         raise MalformedResponseError(
             f"skill of match {match_id} names a player the match lacks: {error.orig}"
@@ -157,7 +149,7 @@ def save_match_skill(connection: Connection, raw: RawDocument, doc: Any, match_i
 
     """
     rows = skill_rows(doc, match_id)
-    with _transaction(connection):
+    with transaction(connection):
         write_skill_rows(connection, match_id, rows)
         career.refresh_match(connection, match_id)
         _replace_raw(connection, raw)
@@ -180,12 +172,8 @@ def skill_players(connection: Connection, match_id: str) -> list[str]:
 def write_season_rows(connection: Connection, rows: Rows) -> None:
     """Upsert ``seasons`` rows and release the ids they name from ``pending_enrichment``."""
     seasons = rows.get("seasons", [])
-    _upsert(connection, "seasons", seasons, "season_id")
-    if seasons:
-        connection.exec_driver_sql(
-            "DELETE FROM pending_enrichment WHERE kind = ? AND key = ?",
-            [(SEASON, row["season_id"]) for row in seasons],
-        )
+    _upsert(connection, "seasons", seasons, ("season_id",))
+    clear_pending(connection, SEASON, *(row["season_id"] for row in seasons))
 
 
 def save_seasons(connection: Connection, raw: RawDocument, doc: Any) -> None:
@@ -196,7 +184,7 @@ def save_seasons(connection: Connection, raw: RawDocument, doc: Any) -> None:
 
     """
     rows = season_rows(doc)
-    with _transaction(connection):
+    with transaction(connection):
         write_season_rows(connection, rows)
         career.rename_seasons(connection, [row["season_id"] for row in rows.get("seasons", [])])
         save_raw(connection, raw)
@@ -226,7 +214,7 @@ def save_gamertags(
     """
     rows = profile_rows(doc) if raw is not None else {"players": []}
     now = raw.fetched_at if raw is not None else now_utc()
-    with _transaction(connection):
+    with transaction(connection):
         if asked:
             connection.exec_driver_sql(
                 "UPDATE players SET gamertag_updated_at = ? WHERE player_id = ?",
@@ -390,11 +378,13 @@ def mark_pending(
     )
 
 
-def clear_pending(connection: Connection, kind: str, key: str) -> None:
-    """Release an item from ``pending_enrichment`` once its lookup succeeded."""
-    connection.exec_driver_sql(
-        "DELETE FROM pending_enrichment WHERE kind = ? AND key = ?", (kind, key)
-    )
+def clear_pending(connection: Connection, kind: str, *keys: str) -> None:
+    """Release items from ``pending_enrichment`` once their lookup succeeded."""
+    if keys:
+        connection.exec_driver_sql(
+            "DELETE FROM pending_enrichment WHERE kind = ? AND key = ?",
+            [(kind, key) for key in keys],
+        )
 
 
 def given_up(connection: Connection, kind: str, key: str) -> bool:

@@ -15,17 +15,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, RootTransaction, Transaction
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
-from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.asset_stats import asset_stats_rows
 from grunt_archive.normalize.csr import csr_rows
 from grunt_archive.normalize.service_record import service_record_rows
-from grunt_archive.store import COLUMNS, RawDocument, record_drift, save_raw, write_references
+from grunt_archive.store import (
+    COLUMNS,
+    RawDocument,
+    record_drift,
+    save_raw,
+    schema_errors,
+    transaction,
+    write_references,
+)
 
 # raw_responses and snapshot_checks kinds.
 SERVICE_RECORD = "service_record"
@@ -69,10 +74,6 @@ def content_hash(rows: Rows) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def _transaction(connection: Connection) -> AbstractContextManager[Transaction | RootTransaction]:
-    return connection.begin_nested() if connection.in_transaction() else connection.begin()
-
-
 def _latest_hash(connection: Connection, table: str, where: Mapping[str, Any]) -> str | None:
     condition = " AND ".join(f"{column} = ?" for column in where)
     row = connection.exec_driver_sql(
@@ -103,29 +104,26 @@ def _insert(
 def _write_snapshot(
     connection: Connection, rows: Rows, main: str, key: Mapping[str, Any], taken_at: str
 ) -> bool:
-    """Write one snapshot (its main row and any side tables) unless it equals the latest."""
+    """Write one snapshot (its main row and any side tables) unless it equals the latest.
+
+    Raises:
+        MalformedResponseError: the rows break the schema.
+
+    """
     digest = content_hash(rows)
     if _latest_hash(connection, main, key) == digest:
         return False
     drift: list[tuple[str, str]] = []
-    write_references(connection, rows)
-    for table, table_rows in rows.items():
-        stamped = [{**row, "taken_at": taken_at} for row in table_rows]
-        if table == main:
-            stamped = [{**row, "content_hash": digest} for row in stamped]
-        drift += _insert(connection, table, stamped)
+    with schema_errors("snapshot"):
+        write_references(connection, rows)
+        for table, table_rows in rows.items():
+            stamped = [{**row, "taken_at": taken_at} for row in table_rows]
+            if table == main:
+                stamped = [{**row, "content_hash": digest} for row in stamped]
+            drift += _insert(connection, table, stamped)
     if drift:
         record_drift(connection, drift, " ".join(str(v) for v in key.values()))
     return True
-
-
-def _guarded(write: Any) -> Any:
-    """Turn a schema failure while writing into `MalformedResponseError`."""
-    try:
-        return write()
-    except (IntegrityError, OverflowError) as error:
-        reason = getattr(error, "orig", error)
-        raise MalformedResponseError(f"snapshot breaks the archive's schema: {reason}") from None
 
 
 # --- service records ---------------------------------------------------------------
@@ -140,9 +138,7 @@ def write_service_record(connection: Connection, rows: Rows, taken_at: str) -> b
     """
     main = rows["service_record_snapshots"][0]
     key = {"player_id": main["player_id"], "scope": main["scope"]}
-    return _guarded(
-        lambda: _write_snapshot(connection, rows, "service_record_snapshots", key, taken_at)
-    )
+    return _write_snapshot(connection, rows, "service_record_snapshots", key, taken_at)
 
 
 def save_service_record(
@@ -158,7 +154,7 @@ def save_service_record(
 
     """
     rows = service_record_rows(doc, player_id, scope)
-    with _transaction(connection):
+    with transaction(connection):
         changed = write_service_record(connection, rows, raw.fetched_at)
         if changed:
             save_raw(connection, raw)
@@ -180,11 +176,7 @@ def write_csr(connection: Connection, rows: Rows, taken_at: str) -> bool:
     for row in rows.get("csr_snapshots", []):
         key = {"player_id": row["player_id"], "playlist_asset_id": row["playlist_asset_id"]}
         one = {"csr_snapshots": [row]}
-        written |= _guarded(
-            lambda one=one, key=key: _write_snapshot(
-                connection, one, "csr_snapshots", key, taken_at
-            )
-        )
+        written |= _write_snapshot(connection, one, "csr_snapshots", key, taken_at)
     return written
 
 
@@ -196,7 +188,7 @@ def save_csr(connection: Connection, raw: RawDocument, doc: Any, playlist_asset_
 
     """
     rows = csr_rows(doc, playlist_asset_id)
-    with _transaction(connection):
+    with transaction(connection):
         changed = write_csr(connection, rows, raw.fetched_at)
         if changed:
             save_raw(connection, raw)
@@ -211,9 +203,7 @@ def write_asset_stats(connection: Connection, rows: Rows, taken_at: str) -> bool
     """Write an asset's figures unless they equal its latest snapshot."""
     row = rows["asset_stats_snapshots"][0]
     key = {"asset_id": row["asset_id"]}
-    return _guarded(
-        lambda: _write_snapshot(connection, rows, "asset_stats_snapshots", key, taken_at)
-    )
+    return _write_snapshot(connection, rows, "asset_stats_snapshots", key, taken_at)
 
 
 def save_asset_stats(connection: Connection, raw: RawDocument, doc: Any, kind: str) -> bool:
@@ -226,7 +216,7 @@ def save_asset_stats(connection: Connection, raw: RawDocument, doc: Any, kind: s
 
     """
     rows = asset_stats_rows(doc, kind, raw.key.partition(":")[2])
-    with _transaction(connection):
+    with transaction(connection):
         changed = write_asset_stats(connection, rows, raw.fetched_at)
         if changed:
             save_raw(connection, raw)

@@ -93,7 +93,7 @@ def match_rows(doc: Mapping[str, Any]) -> Rows:
 def _rows(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Rows:
     rows: Rows = {"matches": [_match_row(match_id, doc, info)], "match_teams": [], "players": []}
     for team in _list(doc.get("Teams"), "Teams"):
-        key = {"match_id": match_id, "team_id": _key_int(team["TeamId"], "TeamId")}
+        key = {"match_id": match_id, "team_id": key_int(team["TeamId"], "TeamId")}
         stats = team.get("Stats") or {}
         team_row = {**key, "outcome": team.get("Outcome"), "rank": team.get("Rank")}
         team_row.update(_scalars(stats.get("CoreStats") or {}, skip=AWARD_LISTS))
@@ -152,14 +152,14 @@ def _add_player(rows: Rows, match_id: str, player: Mapping[str, Any]) -> None:
     team_stats = _list(player.get("PlayerTeamStats"), "PlayerTeamStats")
     if not team_stats:
         # A player listed with no stats still played: keep them on their last team.
-        team_id = _key_int(player.get("LastTeamId"), "LastTeamId")
+        team_id = key_int(player.get("LastTeamId"), "LastTeamId")
         rows.setdefault("match_players", []).append({**base, "team_id": team_id})
         return
     for entry in team_stats:
         key = {
             "match_id": match_id,
             "player_id": player_id,
-            "team_id": _key_int(entry["TeamId"], "TeamId"),
+            "team_id": key_int(entry["TeamId"], "TeamId"),
         }
         stats = entry.get("Stats") or {}
         core = stats.get("CoreStats") or {}
@@ -174,7 +174,7 @@ def _add_player(rows: Rows, match_id: str, player: Mapping[str, Any]) -> None:
 def _add_awards(out: list[Row], key: Row, id_column: str, awards: Any) -> None:
     merged: dict[int, Row] = {}
     for award in _list(awards, "awards"):
-        name_id = _key_int(award["NameId"], "NameId")
+        name_id = key_int(award["NameId"], "NameId")
         row = merged.get(name_id)
         if row is None:
             merged[name_id] = {
@@ -233,7 +233,7 @@ def _extra(source: Mapping[str, Any], row: Row, known: set[str]) -> None:
             _put(row, name, value)
 
 
-def _key_int(value: Any, what: str) -> int:
+def key_int(value: Any, what: str) -> int:
     """Return a key field that must be a whole number (a team or medal id)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{what} is not an integer: {value!r}")

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from grunt_archive.errors import MalformedResponseError
-from grunt_archive.normalize.match import DURATION_FIELDS
+from grunt_archive.normalize.match import DURATION_FIELDS, key_int
 from grunt_archive.normalize.values import duration_seconds, is_duration, snake_case
 
 Row = dict[str, Any]
@@ -121,9 +121,7 @@ def _rows(doc: Mapping[str, Any], key: Row) -> Rows:
             _put(row, name, value)
     medals: dict[int, Row] = {}
     for medal in core.get("Medals") or []:
-        name_id = medal["NameId"]
-        if isinstance(name_id, bool) or not isinstance(name_id, int):
-            raise ValueError(f"medal NameId is not an integer: {name_id!r}")
+        name_id = key_int(medal["NameId"], "medal NameId")
         total = medals.setdefault(
             name_id, {**key, "medal_id": name_id, "count": 0, "total_personal_score_awarded": 0}
         )
