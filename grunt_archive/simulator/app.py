@@ -227,7 +227,7 @@ class SimulatorApp:
         stats = sim.stats_document(match_id)
         humans = {p["PlayerId"] for p in stats["Players"] if p["PlayerType"] == 1}
         info = stats["MatchInfo"]
-        ranked = (info["Playlist"] or {}).get("AssetId") == catalog.PLAYLISTS["ranked"].asset_id
+        ranked = (info["Playlist"] or {}).get("AssetId") == catalog.RANKED_PLAYLIST_ID
         values = [
             extras.skill_result(stats, p, ranked) if p in humans else extras.skill_not_found(p)
             for p in wanted

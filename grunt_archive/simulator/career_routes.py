@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from grunt_archive.simulator import catalog, extras
 from grunt_archive.simulator.formats import iso_duration
 from grunt_archive.simulator.playerstats import MAXIMUM_FIELDS
+from grunt_archive.simulator.totals import merge_awards
 from grunt_archive.simulator.world import CUSTOM, LOCAL, MATCHMADE
 
 if TYPE_CHECKING:
@@ -94,19 +95,9 @@ def _finish(total: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _merge_awards(out: dict[int, dict], awards: list[dict]) -> None:
-    for award in awards:
-        row = out.setdefault(
-            award["NameId"],
-            {"NameId": award["NameId"], "Count": 0, "TotalPersonalScoreAwarded": 0},
-        )
-        row["Count"] += award["Count"]
-        row["TotalPersonalScoreAwarded"] += award["TotalPersonalScoreAwarded"]
-
-
 def _keeps(info: dict, filters: dict[str, str]) -> bool:
     playlist = (info.get("Playlist") or {}).get("AssetId") or ""
-    ranked = playlist == catalog.PLAYLISTS["ranked"].asset_id
+    ranked = playlist == catalog.RANKED_PLAYLIST_ID
     wanted = {
         "seasonid": str(info.get("SeasonId") or "").lower(),
         "playlistassetid": playlist.lower(),
@@ -151,8 +142,8 @@ class _Totals:
             stats = team["Stats"]
             cores = {k: v for k, v in stats["CoreStats"].items() if k not in _CORE_SKIP}
             _add(self.core, cores, {})
-            _merge_awards(self.medals, stats["CoreStats"].get("Medals") or [])
-            _merge_awards(self.scores, stats["CoreStats"].get("PersonalScores") or [])
+            merge_awards(self.medals, stats["CoreStats"].get("Medals") or [])
+            merge_awards(self.scores, stats["CoreStats"].get("PersonalScores") or [])
             for name, block in stats.items():
                 if name != "CoreStats" and block is not None:
                     _add(self.blocks.setdefault(name, {}), block, _RENAMES.get(name, {}))
@@ -160,7 +151,7 @@ class _Totals:
             playlist = (info.get("Playlist") or {}).get("AssetId")
             self.subqueries["SeasonIds"].add(info.get("SeasonId"))
             self.subqueries["GameVariantCategories"].add(info.get("GameVariantCategory"))
-            self.subqueries["IsRanked"].add(playlist == catalog.PLAYLISTS["ranked"].asset_id)
+            self.subqueries["IsRanked"].add(playlist == catalog.RANKED_PLAYLIST_ID)
             self.subqueries["PlaylistAssetIds"].add(playlist)
 
     def document(self) -> dict:
@@ -213,7 +204,7 @@ def _ranked_csrs(sim: Simulator, player: int) -> list[tuple[str | None, int]]:
             stats = sim.stats_document(meta.match_id)
             info = stats["MatchInfo"]
             playlist = (info.get("Playlist") or {}).get("AssetId")
-            if playlist == catalog.PLAYLISTS["ranked"].asset_id:
+            if playlist == catalog.RANKED_PLAYLIST_ID:
                 result = extras.skill_result(stats, player_id, True)["Result"]
                 csrs.append((info.get("SeasonId"), result["RankRecap"]["PostMatchCsr"]["Value"]))
         _CACHE[sim]["csr", player] = (len(metas), csrs)
@@ -226,7 +217,7 @@ def playlist_csr(sim: Simulator, player: int, playlist: str, season: str | None)
     Only Ranked Arena has a CSR; any other playlist answers -1 (unranked) throughout.
     """
     season = season or catalog.CSR_SEASONS[-1][1]
-    ranked = playlist.lower() == catalog.PLAYLISTS["ranked"].asset_id
+    ranked = playlist.lower() == catalog.RANKED_PLAYLIST_ID
     csrs = _ranked_csrs(sim, player) if ranked else []
     in_season = [csr for season_id, csr in csrs if _season_matches(season, season_id)]
     records = {

@@ -125,6 +125,8 @@ PLAYLISTS: dict[str, Asset] = {
     "infection": _playlist("Infection", "Survive the Infected, or join them.", 5),
     "rotational": _playlist("Team Objective", "A rotation of objective modes, 4v4.", 5),
 }
+# Matches of this playlist are ranked: CSR, skill rewards, the IsRanked filter.
+RANKED_PLAYLIST_ID = PLAYLISTS["ranked"].asset_id
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,6 @@ _MODE_TABLE = (
     ("firefight", 42, "EliminationStats", ("firefight",), _PVE, (12, 25), 4, False, 4, 5),
 )
 MODES: tuple[Mode, ...] = tuple(Mode(*row) for row in _MODE_TABLE)
-MODE_BY_KEY: dict[str, Mode] = {mode.key: mode for mode in MODES}
 
 
 def map_mode_pair(variant: Asset, map_name: str) -> Asset:

@@ -20,77 +20,86 @@ COUNT = click.IntRange(min=0)
     help="Port to listen on; 0 picks a free one.",
 )  # fmt: skip
 @click.option(
-    "--seed", type=int, default=1, show_default=True, help="Seed of the world and faults."
+    "--seed",
+    type=int,
+    default=SimulatorConfig.seed,
+    show_default=True,
+    help="Seed of the world and faults.",
 )
 @click.option(
-    "--players", type=click.IntRange(min=1), default=3, show_default=True,
+    "--players", type=click.IntRange(min=1), default=SimulatorConfig.players, show_default=True,
     help="Number of tracked players.",
 )  # fmt: skip
 @click.option(
-    "--matches", type=COUNT, default=120, show_default=True,
+    "--matches", type=COUNT, default=SimulatorConfig.matches, show_default=True,
     help="Length of each tracked player's match history.",
 )  # fmt: skip
 @click.option(
-    "--latency-ms", type=click.FloatRange(min=0), default=0, metavar="MS",
+    "--latency-ms", type=click.FloatRange(min=0), default=SimulatorConfig.latency_ms, metavar="MS",
     help="Delay added to every request.",
 )  # fmt: skip
 @click.option(
-    "--fail-429", type=RATE, default=0, metavar="RATE",
+    "--fail-429", type=RATE, default=SimulatorConfig.fail_429, metavar="RATE",
     help="Fraction of requests answered 429 Too Many Requests.",
 )  # fmt: skip
 @click.option(
-    "--retry-after", type=click.FloatRange(min=0), default=1.0, metavar="SECONDS",
+    "--retry-after", type=click.FloatRange(min=0),
+    default=SimulatorConfig.retry_after, metavar="SECONDS",
     show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
 )  # fmt: skip
 @click.option("--no-retry-after", is_flag=True, help="Send no Retry-After header.")
 @click.option(
-    "--fail-5xx", type=RATE, default=0, metavar="RATE",
+    "--fail-5xx", type=RATE, default=SimulatorConfig.fail_5xx, metavar="RATE",
     help="Fraction of requests answered 500, 502, 503 or 504.",
 )  # fmt: skip
 @click.option(
-    "--stats-404", type=COUNT, default=0, metavar="K",
+    "--stats-404", type=COUNT, default=SimulatorConfig.stats_404, metavar="K",
     help="The first K stats requests of each match answer 404 (stats appear late).",
 )  # fmt: skip
 @click.option(
-    "--skill-404", type=COUNT, default=0, metavar="K",
+    "--skill-404", type=COUNT, default=SimulatorConfig.skill_404, metavar="K",
     help="The first K skill requests of each match answer 404 (skill appears late).",
 )  # fmt: skip
 @click.option(
-    "--token-requests", type=click.IntRange(min=0), default=None, metavar="N",
+    "--token-requests", type=click.IntRange(min=0),
+    default=SimulatorConfig.token_requests, metavar="N",
     help="After N authorized requests every Spartan token is rejected with 401.",
 )  # fmt: skip
 @click.option(
-    "--malformed-matches", type=COUNT, default=0, metavar="N",
+    "--malformed-matches", type=COUNT, default=SimulatorConfig.malformed_matches, metavar="N",
     help="This many matches always answer their stats with truncated JSON.",
 )  # fmt: skip
 @click.option(
-    "--arrivals", type=COUNT, default=0, metavar="N",
+    "--arrivals", type=COUNT, default=SimulatorConfig.arrivals, metavar="N",
     help="Every N-th history request past the first page adds a new match on top.",
 )  # fmt: skip
 @click.option(
-    "--token-lifetime", type=click.FloatRange(min=0, min_open=True), default=14400.0,
+    "--token-lifetime", type=click.FloatRange(min=0, min_open=True),
+    default=SimulatorConfig.token_lifetime,
     metavar="SECONDS", show_default=True,
     help="Lifetime of the Spartan tokens the sign-in chain issues; then they answer 401.",
 )  # fmt: skip
 @click.option(
-    "--refresh-lifetime", type=click.FloatRange(min=0, min_open=True), default=90 * 86400.0,
+    "--refresh-lifetime", type=click.FloatRange(min=0, min_open=True),
+    default=SimulatorConfig.refresh_lifetime,
     metavar="SECONDS", show_default=True,
     help="Lifetime of the refresh tokens the sign-in chain issues.",
 )  # fmt: skip
 @click.option(
-    "--timeouts", type=RATE, default=0, metavar="RATE",
+    "--timeouts", type=RATE, default=SimulatorConfig.timeouts, metavar="RATE",
     help="Fraction of requests that hang for --hang-seconds (client timeouts).",
 )  # fmt: skip
 @click.option(
-    "--hang-seconds", type=click.FloatRange(min=0), default=5.0, metavar="SECONDS",
+    "--hang-seconds", type=click.FloatRange(min=0),
+    default=SimulatorConfig.hang_seconds, metavar="SECONDS",
     show_default=True, help="How long a hung request hangs.",
 )  # fmt: skip
 @click.option(
-    "--drops", type=RATE, default=0, metavar="RATE",
+    "--drops", type=RATE, default=SimulatorConfig.drops, metavar="RATE",
     help="Fraction of requests whose connection drops halfway through the body.",
 )  # fmt: skip
 @click.option(
-    "--drift-matches", type=COUNT, default=0, metavar="N",
+    "--drift-matches", type=COUNT, default=SimulatorConfig.drift_matches, metavar="N",
     help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
 def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from grunt_archive.simulator.catalog import Mode
 from grunt_archive.simulator.playerstats import Play, split
+from grunt_archive.simulator.world import MATCHMADE
 
-MATCHMADE = 3
 WIN, LOSS, TIE, LEFT = 2, 3, 1, 4  # Outcome values
 
 

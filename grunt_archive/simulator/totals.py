@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from grunt_archive.simulator.catalog import MODES, Mode
 from grunt_archive.simulator.formats import accuracy, iso_duration, kda
@@ -28,14 +29,21 @@ def _block_fields() -> dict[str, tuple[str, ...]]:
 BLOCK_FIELDS = _block_fields()
 
 
-def _merge_awards(lists: list[list[dict]]) -> list[dict]:
+def merge_awards(out: dict[int, dict], awards: list[dict]) -> None:
+    """Add medal or personal-score awards into ``out``, summed by ``NameId``."""
+    for award in awards:
+        row = out.setdefault(
+            award["NameId"],
+            {"NameId": award["NameId"], "Count": 0, "TotalPersonalScoreAwarded": 0},
+        )
+        row["Count"] += award["Count"]
+        row["TotalPersonalScoreAwarded"] += award["TotalPersonalScoreAwarded"]
+
+
+def _summed_awards(lists: Iterable[list[dict]]) -> list[dict]:
     merged: dict[int, dict] = {}
     for awards in lists:
-        for award in awards:
-            total = merged.setdefault(award["NameId"], dict.fromkeys(award, 0))
-            total["NameId"] = award["NameId"]
-            total["Count"] += award["Count"]
-            total["TotalPersonalScoreAwarded"] += award["TotalPersonalScoreAwarded"]
+        merge_awards(merged, awards)
     return list(merged.values())
 
 
@@ -69,8 +77,8 @@ def team_stats(mode: Mode, members: list[dict], rounds: tuple[int, int, int]) ->
         "AverageLifeDuration": lived // spawns if spawns else 0,
         "Accuracy": accuracy(core["ShotsHit"], core["ShotsFired"]),
         "MaxKillingSpree": max((c["MaxKillingSpree"] for c in cores), default=0),
-        "Medals": _merge_awards([c["Medals"] for c in cores]),
-        "PersonalScores": _merge_awards([c["PersonalScores"] for c in cores]),
+        "Medals": _summed_awards(c["Medals"] for c in cores),
+        "PersonalScores": _summed_awards(c["PersonalScores"] for c in cores),
     }
     # Keep the services' key order: that of a player's CoreStats.
     order = BLOCK_FIELDS["CoreStats"]

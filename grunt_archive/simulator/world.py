@@ -266,10 +266,6 @@ class World:
             return matches
         return [meta for meta in matches if meta.lifecycle in lifecycles]
 
-    def history_length(self, player: int) -> int:
-        """Return how many matches a tracked player has played."""
-        return len(self._histories[player])
-
     def play(self, player: int, count: int = 1) -> list[MatchMeta]:
         """Let a tracked player play `count` new matches, with friends now and then.
 
