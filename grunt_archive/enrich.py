@@ -153,7 +153,7 @@ class Enricher:
             if kind in CLEARANCE_AWARE:
                 await self.clearance.ensure()
             document = await self.discovery.asset(kind, asset_id, version_id)
-            raw = RawDocument(db.ASSET, key, document.path, document.fetched_at, document.body)
+            raw = RawDocument.of(db.ASSET, key, document)
             with self.connection.begin():
                 db.save_asset(self.connection, raw, document.data, kind, asset_id, version_id)
 
@@ -171,9 +171,7 @@ class Enricher:
                     return
             await self.clearance.ensure()
             document = await self.skill.match_skill(match_id, players)
-            raw = RawDocument(
-                db.MATCH_SKILL, match_id, document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.MATCH_SKILL, match_id, document)
             with self.connection.begin():
                 db.save_match_skill(self.connection, raw, document.data, match_id)
 
@@ -247,9 +245,7 @@ class Enricher:
 
         async def fetch() -> None:
             document = await self.gamecms.medal_metadata()
-            raw = RawDocument(
-                db.MEDAL_METADATA, MEDAL_METADATA, document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.MEDAL_METADATA, MEDAL_METADATA, document)
             with self.connection.begin():
                 db.save_medals(self.connection, raw, document.data)
                 for medal_id in db.missing_medal_ids(self.connection):
@@ -279,9 +275,7 @@ class Enricher:
                 (CSR_SEASON_CALENDAR, self.gamecms.csr_season_calendar),
             ):
                 document = await method()
-                raw = RawDocument(
-                    db.SEASON_CALENDAR, path, document.path, document.fetched_at, document.body
-                )
+                raw = RawDocument.of(db.SEASON_CALENDAR, path, document)
                 with self.connection.begin():
                     db.save_seasons(self.connection, raw, document.data)
             with self.connection.begin():
@@ -313,9 +307,7 @@ class Enricher:
                 with self.connection.begin():
                     db.save_gamertags(self.connection, None, None, players)
                 return
-            raw = RawDocument(
-                db.PROFILE_USERS, ",".join(xuids), document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.PROFILE_USERS, ",".join(xuids), document)
             with self.connection.begin():
                 db.save_gamertags(self.connection, raw, document.data, players)
 

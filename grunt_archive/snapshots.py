@@ -135,9 +135,7 @@ class Snapshots:
 
         async def fetch() -> None:
             document = await self.stats.service_record(player_id, lifecycle, filters)
-            raw = RawDocument(
-                db.SERVICE_RECORD, key, document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.SERVICE_RECORD, key, document)
             with self.connection.begin():
                 db.save_service_record(self.connection, raw, document.data, player_id, scope)
 
@@ -149,9 +147,7 @@ class Snapshots:
         async def fetch() -> None:
             await self.clearance.ensure()
             document = await self.skill.playlist_csr(playlist, [player_id])
-            raw = RawDocument(
-                db.PLAYLIST_CSR, key, document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.PLAYLIST_CSR, key, document)
             with self.connection.begin():
                 db.save_csr(self.connection, raw, document.data, playlist)
 
@@ -169,9 +165,7 @@ class Snapshots:
                 with self.connection.begin():
                     db.mark_checked(self.connection, db.ASSET_STATS, key, now_utc())
                 return
-            raw = RawDocument(
-                db.ASSET_STATS, key, document.path, document.fetched_at, document.body
-            )
+            raw = RawDocument.of(db.ASSET_STATS, key, document)
             with self.connection.begin():
                 db.save_asset_stats(self.connection, raw, document.data, kind)
 

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, RootTransaction, Transaction
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -39,6 +39,19 @@ class RawDocument:
 
     kind: str
     key: str
+    path: str
+    fetched_at: str
+    body: str
+
+    @classmethod
+    def of(cls, kind: str, key: str, fetched: Fetched) -> RawDocument:
+        """Return the record of a fetched document (the API client's ``Document``)."""
+        return cls(kind, key, fetched.path, fetched.fetched_at, fetched.body)
+
+
+class Fetched(Protocol):
+    """A response as the API client hands it over: where from, when, and the body."""
+
     path: str
     fetched_at: str
     body: str

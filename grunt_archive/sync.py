@@ -193,9 +193,7 @@ class _Run(HistoryWalks):
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
-            raw = store.RawDocument(
-                store.MATCH_STATS, entry.match_id, document.path, document.fetched_at, document.body
-            )
+            raw = store.RawDocument.of(store.MATCH_STATS, entry.match_id, document)
             with self.connection.begin():
                 store.save_match(self.connection, raw, document.data)
             self.added += 1

@@ -71,13 +71,7 @@ class HistoryWalks:
         with self.connection.begin():
             store.save_raw(
                 self.connection,
-                store.RawDocument(
-                    store.MATCH_HISTORY,
-                    f"{player_id}?start={start}",
-                    document.path,
-                    document.fetched_at,
-                    document.body,
-                ),
+                store.RawDocument.of(store.MATCH_HISTORY, f"{player_id}?start={start}", document),
             )
         return _Page(start, entries)
 
