@@ -112,6 +112,14 @@ class RetryPolicy:
     not_found_wait: float = 2.0
     give_up_after: float = 600.0
 
+    def backoff(self, attempt: int) -> float:
+        """Return the pause after failed attempt ``attempt`` (1-based) when the service named none.
+
+        Exponential backoff with jitter keeps many clients from retrying in step.
+        """
+        ceiling = min(self.max_wait, self.base_wait * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
     @classmethod
     def from_env(cls) -> RetryPolicy:
         """Return the default policy, its waits scaled by ``$GRUNT_ARCHIVE_RETRY_SCALE``.
@@ -302,9 +310,7 @@ class HaloClient:
             return self.retry.not_found_wait
         if isinstance(error, _Transient) and error.retry_after is not None:
             return min(error.retry_after, self.retry.max_retry_after)
-        # Exponential backoff with full jitter keeps many clients from retrying in step.
-        ceiling = min(self.retry.max_wait, self.retry.base_wait * 2 ** (state.attempt_number - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return self.retry.backoff(state.attempt_number)
 
     async def _get_once(
         self,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,8 +170,7 @@ class SignInHttp:
                 wait = parse_retry_after(response.headers.get("Retry-After"))
             if attempt == attempts:
                 raise ServiceUnavailableError(f"{step}: {service} kept failing ({reason})")
-            ceiling = min(self.retry.max_wait, self.retry.base_wait * 2 ** (attempt - 1))
-            pause = random.uniform(ceiling / 2, ceiling) if wait is None else wait
+            pause = self.retry.backoff(attempt) if wait is None else wait
             await asyncio.sleep(min(pause, self.retry.max_retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
 
