@@ -130,9 +130,10 @@ class HistoryWalks:
                         await commit_oldest()
                     await self._gather(tasks)
                     break
-                if not (page.ended or stop_after(page) or self._limit_reached()):
+                last = page.ended or stop_after(page)
+                if not (last or self._limit_reached()):
                     next_page = self._fetch_page(player_id, page.start + PAGE_SIZE)
-                elif self._limit_reached() and not (page.ended or stop_after(page)):
+                elif not last:  # the limit stops the walk after this page
                     complete = False
                 uncommitted.append((self._gather(tasks), page))
                 while uncommitted and (len(uncommitted) > LOOKAHEAD_PAGES or next_page is None):
