@@ -38,9 +38,16 @@ def world() -> Simulator:
     return Simulator(SimulatorConfig(seed=5, players=2, matches=40))
 
 
-def test_a_sync_keeps_every_career_table_equal_to_a_rebuild(world, tmp_path):
-    db = tmp_path / "halo.db"
+@pytest.fixture(scope="module")
+def synced(world, tmp_path_factory) -> Path:
+    """Both players of ``world`` synced (matches only); tests change copies of it."""
+    db = tmp_path_factory.mktemp("career") / "synced.db"
     assert sync(db, world, *world.player_ids, matches_only=True).outcome == "ok"
+    return db
+
+
+def test_a_sync_keeps_every_career_table_equal_to_a_rebuild(world, synced, tmp_path):
+    db = copy_archive(synced, tmp_path / "halo.db")
     kept = assert_current(db, tmp_path)
     first, second = world.player_ids
     # The tables hold real careers: every match of both players, named, with teammates met.
@@ -77,10 +84,9 @@ def test_a_player_tracked_later_gets_the_matches_already_archived(world, tmp_pat
     )
 
 
-def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, tmp_path):
-    db = tmp_path / "halo.db"
+def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, synced, tmp_path):
+    db = copy_archive(synced, tmp_path / "halo.db")
     first, _ = world.player_ids
-    sync(db, world, *world.player_ids, matches_only=True)
     match_id = world.history(first)[0]
     document = copy.deepcopy(world.stats_document(match_id))
     # The new copy: every player's kills change, a person nobody met before replaces
@@ -121,10 +127,9 @@ def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, tmp_path):
     )
 
 
-def test_names_looked_up_later_reach_every_career_table(world, tmp_path):
-    db = tmp_path / "halo.db"
+def test_names_looked_up_later_reach_every_career_table(world, synced, tmp_path):
+    db = copy_archive(synced, tmp_path / "halo.db")
     second = world.player_ids[1]
-    sync(db, world, *world.player_ids, matches_only=True)
     with archive(db) as engine, engine.connect() as connection:
         raw = store.RawDocument(enrich.PROFILE_USERS, "", "/users", "2025-01-01T00:00:00Z", "[]")
         doc = [{"xuid": second[5:-1], "gamertag": "Renamed Spartan"}]
@@ -150,11 +155,10 @@ def test_names_looked_up_later_reach_every_career_table(world, tmp_path):
     assert kept["player_medal_totals"]
 
 
-def test_reparse_rebuilds_the_career_tables(world, tmp_path):
+def test_reparse_rebuilds_the_career_tables(world, synced, tmp_path):
     from grunt_archive.runner import run_reparse
 
-    db = tmp_path / "halo.db"
-    sync(db, world, *world.player_ids, matches_only=True)
+    db = copy_archive(synced, tmp_path / "halo.db")
     before = career_rows(db)
     run_reparse(db)
     assert career_rows(db) == before
