@@ -38,11 +38,13 @@ def cell_link(
     ``value`` is the raw value, or Datasette's ``{"value", "label"}`` of a
     foreign key it labelled; ``path`` prefixes Datasette's ``base_url``.
     """
-    if isinstance(value, dict) and column in PLAYER_ID_COLUMNS:
-        player_id, label = str(value.get("value")), value.get("label")
-        if _PLAYER_ID.match(player_id):
-            extra = f" <em>{escape(player_id)}</em>" if label and label != player_id else ""
-            return _link(path(player_path(player_id)), label or player_id, extra)
+    if isinstance(value, dict):  # a foreign key Datasette expanded
+        key, label = str(value.get("value")), value.get("label")
+        if column in PLAYER_ID_COLUMNS and _PLAYER_ID.match(key):
+            extra = f" <em>{escape(key)}</em>" if label and label != key else ""
+            return _link(path(player_path(key)), label or key, extra)
+        if column in MATCH_ID_COLUMNS and _MATCH_ID.match(key):
+            return _link(path(match_path(key)), key)
         return None
     if not isinstance(value, str) or not value:
         return None
