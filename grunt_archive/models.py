@@ -12,7 +12,7 @@ checks that they agree.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint, Index, MetaData, PrimaryKeyConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, MetaData, PrimaryKeyConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Constraint names are part of the schema that migrations manage, so they must
@@ -213,6 +213,13 @@ class VipStatsFields(SQLModel):
 
 # --- matches -----------------------------------------------------------------
 
+# A PvE match: the service says so (GameplayInteraction 2), or, in 2022-era documents
+# that lack that field, it is Firefight (GameVariantCategory 42) or a PvE playlist
+# (PlaylistExperience 6). The index ix_matches_pve and the view pve_matches share it.
+PVE_MATCH_WHERE = (
+    "gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6"
+)
+
 
 class Match(SQLModel, table=True):
     """One match, from ``MatchInfo``."""
@@ -220,6 +227,9 @@ class Match(SQLModel, table=True):
     __tablename__ = "matches"
     __table_args__ = (
         Index("ix_matches_start_time", "start_time"),
+        # The PvE matches (view pve_matches): the viewer tells matchmade PvP from PvE by
+        # looking a player's matches up in this small index, not in every match row.
+        Index("ix_matches_pve", "match_id", sqlite_where=text(PVE_MATCH_WHERE)),
         # Each asset reference names a version in `assets`: a row with no name and no
         # fetched_at until the lookup comes back (store.py writes it with the match).
         *(

@@ -9,6 +9,8 @@ archive's views equal ``VIEWS``.
 
 from __future__ import annotations
 
+from grunt_archive.models import PVE_MATCH_WHERE
+
 VIEWS: dict[str, str] = {
     "matches_named": """
 CREATE VIEW matches_named AS
@@ -114,3 +116,11 @@ GROUP BY player_id, map, mode
 """,
     }
 )
+
+# What "matchmade PvP" leaves out (issue 14): the PvE matches, read through the partial
+# index ix_matches_pve. Matchmade PvP is lifecycle_mode 3 and not one of these.
+VIEWS["pve_matches"] = f"""
+CREATE VIEW pve_matches AS
+SELECT match_id FROM matches
+WHERE {PVE_MATCH_WHERE}
+"""

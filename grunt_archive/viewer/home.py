@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 from grunt_archive.viewer.player import current_csr
-from grunt_archive.viewer.reading import SCOPE_SQL, kd, rate, rows
+from grunt_archive.viewer.reading import kd, rate, rows, scope_of
 
 _CARDS = """
 SELECT t.player_id, p.gamertag,
@@ -19,8 +19,8 @@ _PVP = f"""
 SELECT count(DISTINCT pm.match_id) AS matches,
     count(DISTINCT CASE WHEN pm.outcome = 'win' THEN pm.match_id END) AS wins,
     sum(pm.kills) AS kills, sum(pm.deaths) AS deaths, sum(pm.assists) AS assists
-FROM player_matches AS pm JOIN matches AS m ON m.match_id = pm.match_id
-WHERE pm.player_id = ? AND {SCOPE_SQL} = 'matchmade_pvp'
+FROM player_matches AS pm
+WHERE pm.player_id = ? AND {scope_of('pm')} = 'matchmade_pvp'
 """
 
 

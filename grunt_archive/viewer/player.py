@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from grunt_archive.viewer.charts import csr_series
-from grunt_archive.viewer.reading import SCOPE_SQL, SCOPES, kd, rate, rows
+from grunt_archive.viewer.reading import SCOPES, kd, rate, rows, scope_of
 
 RECENT = 25
 TOP = 10
@@ -25,8 +25,8 @@ SELECT pm.match_id AS match_id, pm.start_time AS start_time, pm.playlist AS play
     pm.map AS map, pm.mode AS mode, pm.outcome AS outcome, pm.kills AS kills,
     pm.deaths AS deaths, pm.assists AS assists, pm.pre_match_csr AS pre_match_csr,
     pm.post_match_csr AS post_match_csr, pm.post_match_tier AS post_match_tier,
-    pm.playlist_asset_id AS playlist_asset_id, {SCOPE_SQL} AS scope
-FROM player_matches AS pm JOIN matches AS m ON m.match_id = pm.match_id
+    pm.playlist_asset_id AS playlist_asset_id, {scope_of('pm')} AS scope
+FROM player_matches AS pm
 WHERE pm.player_id = :player
 """
 _OTHER_LINES = f"""
@@ -36,7 +36,7 @@ SELECT mp.match_id AS match_id, m.start_time AS start_time, playlist.public_name
     END AS outcome, mp.kills AS kills, mp.deaths AS deaths, mp.assists AS assists,
     nullif(sk.pre_match_csr, -1) AS pre_match_csr, nullif(sk.post_match_csr, -1) AS post_match_csr,
     nullif(sk.post_match_tier, '') AS post_match_tier, m.playlist_asset_id AS playlist_asset_id,
-    {SCOPE_SQL} AS scope
+    {scope_of('m')} AS scope
 FROM match_players AS mp JOIN matches AS m ON m.match_id = mp.match_id
 LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
 LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id

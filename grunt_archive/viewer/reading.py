@@ -20,15 +20,23 @@ SCOPE_TITLES: dict[str, str] = {
     "all": "All matches",
 }
 
-# A match is PvE when the service says so (GameplayInteraction 2), or, in 2022-era
-# documents that lack that field, when it is Firefight (GameVariantCategory 42) or
-# a PvE playlist (PlaylistExperience 6). LifecycleMode 3 is matchmade; 1 (custom)
-# and 7 (local, LAN) are both custom games. `m` is the matches row.
-IS_PVE = "(m.gameplay_interaction = 2 OR m.game_variant_category = 42 OR m.playlist_experience = 6)"
+# A match's scope, from a row (alias ``t``) with its ``match_id`` and ``lifecycle_mode``:
+# LifecycleMode 3 is matchmade, 1 (custom) and 7 (local, LAN) are custom games, and a
+# matchmade match is PvE when the view pve_matches lists it (Firefight and the like;
+# the view says how it knows). The view reads a partial index of the PvE matches, so
+# a player's matches are told apart without reading each match's row.
 SCOPE_SQL = (
-    "CASE WHEN m.lifecycle_mode IS NOT 3 THEN 'custom'"
-    f" WHEN {IS_PVE} THEN 'matchmade_pve' ELSE 'matchmade_pvp' END"
+    "CASE WHEN {t}.lifecycle_mode IS NOT 3 THEN 'custom'"
+    " WHEN {t}.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'"
+    " ELSE 'matchmade_pvp' END"
 )
+
+
+def scope_of(alias: str) -> str:
+    """Return the SQL of the scope of the row ``alias`` (see ``SCOPE_SQL``)."""
+    return SCOPE_SQL.format(t=alias)
+
+
 LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}
 
 _XUID = re.compile(r"^(?:xuid\()?(\d{1,20})\)?$", re.IGNORECASE)
