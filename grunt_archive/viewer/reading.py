@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from grunt_archive.views import SCOPE_SQL
+
 # The four scopes a player page shows, never mixed: the headline is the first.
 SCOPES: tuple[str, ...] = ("matchmade_pvp", "matchmade_pve", "custom", "all")
 SCOPE_TITLES: dict[str, str] = {
@@ -20,20 +22,12 @@ SCOPE_TITLES: dict[str, str] = {
     "all": "All matches",
 }
 
-# A match's scope, from a row (alias ``t``) with its ``match_id`` and ``lifecycle_mode``:
-# LifecycleMode 3 is matchmade, 1 (custom) and 7 (local, LAN) are custom games, and a
-# matchmade match is PvE when the view pve_matches lists it (Firefight and the like;
-# the view says how it knows). The view reads a partial index of the PvE matches, so
-# a player's matches are told apart without reading each match's row.
-SCOPE_SQL = (
-    "CASE WHEN {t}.lifecycle_mode IS NOT 3 THEN 'custom'"
-    " WHEN {t}.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'"
-    " ELSE 'matchmade_pvp' END"
-)
-
-
 def scope_of(alias: str) -> str:
-    """Return the SQL of the scope of the row ``alias`` (see ``SCOPE_SQL``)."""
+    """Return the SQL of the scope of the row ``alias`` (`grunt_archive.views.SCOPE_SQL`).
+
+    The view ``pve_matches`` reads a partial index of the PvE matches, so a
+    player's matches are told apart without reading each match's row.
+    """
     return SCOPE_SQL.format(t=alias)
 
 
