@@ -69,9 +69,9 @@ class ArchiveGroup(click.Group):
         for name in names:
             command = self.commands.get(name)
             if command is None:
-                short = click.utils.make_default_short_help(LAZY_COMMANDS[name][1], limit)
-                rows.append((name, short))
-            elif not command.hidden:
+                # A stand-in that shortens the kept help exactly as the command itself would.
+                command = click.Command(name, help=LAZY_COMMANDS[name][1])
+            if not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
