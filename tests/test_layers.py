@@ -51,8 +51,8 @@ def loaded_after(*statements: str) -> list[str]:
 
 
 def found(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
-    """Return the modules that are one of ``forbidden`` or inside one of them."""
-    return [m for m in modules if m.split(".")[0] in forbidden]
+    """Return which of the ``forbidden`` packages were loaded (any module of theirs)."""
+    return sorted({m.split(".")[0] for m in modules} & set(forbidden))
 
 
 def every_module_of(package: ModuleType) -> list[str]:
