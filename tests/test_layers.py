@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 import os
 import pkgutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import OperationalError
 
 import grunt_archive
-from grunt_archive import api, normalize
+from grunt_archive import api, normalize, runner
 from grunt_archive.cli import LAZY_COMMANDS, cli
 from tests.conftest import ROOT
 
@@ -174,3 +177,23 @@ def test_the_kept_short_help_is_the_command_s_own(name: str) -> None:
     for limit in (30, 45, 60, 200):
         kept = click.Command(name, help=short).get_short_help_str(limit)
         assert kept == command.get_short_help_str(limit)
+
+
+def test_sqlite_refusing_a_statement_is_still_one_line_and_exit_6(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The CLI no longer imports SQLAlchemy to catch its OperationalError; it must still catch it.
+    def locked(path: object) -> None:
+        raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(runner, "run_reparse", locked)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(tmp_path / "halo.db")])
+    assert result.exit_code == 6
+    assert result.output == "Error: the archive cannot be used: database is locked\n"
+
+    def broken(path: object) -> None:
+        raise ValueError("not ours")
+
+    monkeypatch.setattr(runner, "run_reparse", broken)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(tmp_path / "halo.db")])
+    assert isinstance(result.exception, ValueError)  # anything else is not swallowed
