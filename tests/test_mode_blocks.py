@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Float, Integer
 
+from grunt_archive import models
 from grunt_archive.models import MODE_TABLES, metadata
 from grunt_archive.normalize import mode_blocks
 from grunt_archive.normalize.match import match_rows
@@ -134,3 +135,13 @@ def test_the_declaration_imports_no_sql():
             imported.add(node.module or "")
     outside = {name for name in imported if not name.startswith("grunt_archive.normalize.")}
     assert outside <= {"__future__", "dataclasses", "enum"}
+
+
+def test_every_table_has_a_model_importable_from_the_package():
+    exported = [getattr(models, name) for name in models.__all__]
+    tables = {model.__table__.name for model in exported if hasattr(model, "__table__")}
+    assert {name: model.__table__.name for name, model in MODE_TABLES.items()} == {
+        name: name for name in MODE_TABLES
+    }
+    assert tables | set(MODE_TABLES) == set(metadata.tables)
+    assert len(models.__all__) == len(set(models.__all__))

@@ -38,13 +38,79 @@ metadata: MetaData = SQLModel.metadata
 # The order of these imports is the order tables are declared in (and created
 # by `create_all`), which is kept as it was when the models were one module.
 # isort: off
-from grunt_archive.models.matches import MATCH_MODE_TABLES  # noqa: E402
-from grunt_archive.models import archive, enrichment  # noqa: E402, F401
-from grunt_archive.models.snapshots import SERVICE_RECORD_MODE_TABLES  # noqa: E402
-from grunt_archive.models import viewer  # noqa: E402, F401
+from grunt_archive.models.matches import (  # noqa: E402
+    MATCH_MODE_TABLES,
+    CoreStatsFields,
+    Match,
+    MatchPlayer,
+    MatchTeam,
+    MedalAward,
+    PersonalScoreAward,
+    Player,
+    PlayerKey,
+    TeamKey,
+)
+from grunt_archive.models.archive import (  # noqa: E402
+    ApiDrift,
+    PendingMatch,
+    RawResponse,
+    SyncRun,
+    TrackedPlayer,
+)
+from grunt_archive.models.enrichment import (  # noqa: E402
+    Asset,
+    MatchSkill,
+    Medal,
+    PendingEnrichment,
+    Season,
+)
+from grunt_archive.models.snapshots import (  # noqa: E402
+    SERVICE_RECORD_MODE_TABLES,
+    AssetStatsSnapshot,
+    CsrSnapshot,
+    ServiceRecordCoreFields,
+    ServiceRecordKey,
+    ServiceRecordMedal,
+    ServiceRecordSnapshot,
+    SnapshotCheck,
+)
+from grunt_archive.models.viewer import PlayerEncounter, PlayerMatch, PlayerMedalTotal  # noqa: E402
 # isort: on
 
-# Every generated mode-block table model, by table name.
+# Every generated mode-block table model, by table name (``team_oddball_stats``: its
+# class is ``TeamOddballStats``).
 MODE_TABLES: dict[str, type[SQLModel]] = {**MATCH_MODE_TABLES, **SERVICE_RECORD_MODE_TABLES}
 
-__all__ = ["MODE_TABLES", "metadata"]
+__all__ = [
+    "MODE_TABLES",
+    "ApiDrift",
+    "Asset",
+    "AssetStatsSnapshot",
+    "CoreStatsFields",
+    "CsrSnapshot",
+    "Match",
+    "MatchPlayer",
+    "MatchSkill",
+    "MatchTeam",
+    "Medal",
+    "MedalAward",
+    "PendingEnrichment",
+    "PendingMatch",
+    "PersonalScoreAward",
+    "Player",
+    "PlayerEncounter",
+    "PlayerKey",
+    "PlayerMatch",
+    "PlayerMedalTotal",
+    "RawResponse",
+    "Season",
+    "ServiceRecordCoreFields",
+    "ServiceRecordKey",
+    "ServiceRecordMedal",
+    "ServiceRecordSnapshot",
+    "SnapshotCheck",
+    "SyncRun",
+    "TeamKey",
+    "TrackedPlayer",
+    "metadata",
+]
