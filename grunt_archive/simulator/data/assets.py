@@ -1,129 +1,23 @@
-"""Documents of the services around halostats: profile, skill, discovery, gamecms.
+"""Discovery documents: every map, game variant, playlist and map-mode pair a match names.
 
-Each is consistent with the world: skill figures repeat the kills and deaths
-of the stats document, and discovery knows every asset a match refers to.
+Discovery knows every asset a match refers to, at its current and its 2022
+version; a document's ``AssetStats`` count, on top of their seeded figures,
+every match played since the world was made (`Simulator.play`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
+from typing import TYPE_CHECKING
 
-from grunt_archive.simulator import catalog
-from grunt_archive.simulator.medals import MEDAL_DIFFICULTIES, MEDAL_TYPES, MEDALS
+from grunt_archive.simulator.data import catalog
 
-_PIC = "https://images-eds-ssl.xboxlive.com/image?url={token}&format=png"
-_TIERS = ("Bronze", "Silver", "Gold", "Platinum", "Diamond", "Onyx")
+if TYPE_CHECKING:
+    from grunt_archive.simulator.core import Simulator
+
 # Discovery path segment -> asset kind.
 ASSET_PATHS = {"maps": "map", "ugcGameVariants": "ugcGameVariant", "playlists": "playlist"}
 ASSET_PATHS["mapModePairs"] = "mapModePair"
-
-
-def profile(xuid: str, gamertag: str) -> dict:
-    """Build a profile (``GET /users/…``) in the services' camelCase shape."""
-    token = hashlib.sha256(xuid.encode()).hexdigest()[:48]
-    pic = _PIC.format(token=token)
-    return {
-        "xuid": xuid,
-        "gamertag": gamertag,
-        "gamerpic": {
-            "small": f"{pic}&w=64&h=64",
-            "medium": f"{pic}&w=208&h=208",
-            "large": f"{pic}&w=424&h=424",
-            "xlarge": pic,
-        },
-    }
-
-
-def _csr(value: int) -> dict:
-    if value < 0:
-        tier, start, sub, next_tier, next_start, next_sub = "", 0, 0, "", 0, 0
-    elif value >= 1500:
-        tier, start, sub, next_tier, next_start, next_sub = "Onyx", 1500, 0, "Onyx", 1500, 0
-    else:
-        tier_index, within = divmod(value, 300)
-        sub = within // 50
-        tier, start = _TIERS[tier_index], tier_index * 300 + sub * 50
-        step = tier_index * 6 + sub + 1
-        next_tier, next_sub = _TIERS[min(step // 6, 5)], step % 6 if step < 30 else 0
-        next_start = min(step * 50, 1500)
-    return {
-        "Value": value,
-        "MeasurementMatchesRemaining": 0,
-        "Tier": tier,
-        "TierStart": start,
-        "SubTier": sub,
-        "NextTier": next_tier,
-        "NextTierStart": next_start,
-        "NextSubTier": next_sub,
-        "InitialMeasurementMatches": 10,
-    }
-
-
-def _mmr(rng: random.Random, special: str | None) -> float | str:
-    return special or rng.uniform(700, 1700)
-
-
-def skill_result(stats: dict, player_id: str, ranked: bool) -> dict:
-    """Build one ``Value`` entry of a skill document from the stats document.
-
-    Args:
-        stats: The match's stats document.
-        player_id: A human ``xuid(…)`` who played the match.
-        ranked: Whether the match counted for CSR (Ranked Arena).
-
-    Returns:
-        ``{"Id", "ResultCode": 0, "Result": {…}}``; StatPerformances repeat the
-        kills and deaths of the stats document.
-
-    """
-    rng = random.Random(f"{stats['MatchId']}:{player_id}")
-    match_rng = random.Random(stats["MatchId"])
-    roll = match_rng.random()
-    special = "NaN" if roll < 0.04 else "Infinity" if roll < 0.06 else None
-    mmrs = {str(t["TeamId"]): _mmr(match_rng, special if t["TeamId"] == 0 else None)
-            for t in stats["Teams"]} or {"0": _mmr(match_rng, special)}  # fmt: skip
-    player = next(p for p in stats["Players"] if p["PlayerId"] == player_id)
-    cores = [entry["Stats"]["CoreStats"] for entry in player["PlayerTeamStats"]]
-    kills, deaths = sum(c["Kills"] for c in cores), sum(c["Deaths"] for c in cores)
-    expected_kills, expected_deaths = rng.uniform(5, 22), rng.uniform(6, 18)
-    before = rng.randint(300, 1650) if ranked else -1
-    change = rng.randint(4, 16) * (1 if player["Outcome"] == 2 else -1)
-    tiers = {}
-    for index, tier in enumerate(_TIERS):
-        tiers[tier] = {"Kills": expected_kills * (0.3 + index * 0.16),
-                       "Deaths": expected_deaths * (1.35 - index * 0.07)}  # fmt: skip
-    return {
-        "Id": player_id,
-        "ResultCode": 0,
-        "Result": {
-            "TeamMmr": mmrs.get(str(player["LastTeamId"]), mmrs["0"]),
-            "RankRecap": {
-                "PreMatchCsr": _csr(before),
-                "PostMatchCsr": _csr(max(before + change, 0) if ranked else -1),
-            },
-            "StatPerformances": {
-                "Kills": {"Count": kills, "Expected": expected_kills, "StdDev": rng.uniform(4, 6)},
-                "Deaths": {
-                    "Count": deaths,
-                    "Expected": expected_deaths,
-                    "StdDev": rng.uniform(4, 6),
-                },
-            },
-            "TeamId": player["LastTeamId"],
-            "TeamMmrs": mmrs,
-            "RankedRewards": None,
-            "Counterfactuals": {
-                "SelfCounterfactuals": {"Kills": expected_kills, "Deaths": expected_deaths},
-                "TierCounterfactuals": tiers,
-            },
-        },
-    }
-
-
-def skill_not_found(player_id: str) -> dict:
-    """Return the ``Value`` entry of an id the skill service does not know."""
-    return {"Id": player_id, "ResultCode": 1, "Result": None}
 
 
 def _asset_index() -> dict[tuple[str, str], tuple[catalog.Asset, tuple]]:
@@ -255,30 +149,18 @@ def asset_document(path_kind: str, asset_id: str, version_id: str | None) -> dic
     return head | _body(asset, version)
 
 
-def medal_metadata() -> dict:
-    """Build the gamecms medal metadata (``/hi/Waypoint/file/medals/metadata.json``)."""
-    medals = []
-    for name_id, (name, description, difficulty, kind, score, sprite, weight) in MEDALS.items():
-        medals.append(
-            {
-                "name": {"value": name, "translations": {}},
-                "description": {"value": description, "translations": {}},
-                "spriteIndex": sprite,
-                "sortingWeight": weight,
-                "difficultyIndex": difficulty,
-                "typeIndex": kind,
-                "personalScore": score,
-                "nameId": name_id,
-            }
-        )
-    sheet = "medals/images/medal_sheet_{}.png"
-    return {
-        "difficulties": list(MEDAL_DIFFICULTIES),
-        "types": list(MEDAL_TYPES),
-        "sprites": {
-            "small": {"path": sheet.format("sm"), "columns": 16, "size": 72},
-            "medium": {"path": sheet.format("med"), "columns": 16, "size": 128},
-            "extra-large": {"path": sheet.format("xl"), "columns": 16, "size": 256},
-        },
-        "medals": medals,
-    }
+def grow_asset_stats(sim: Simulator, document: dict) -> dict:
+    """Add to a discovery document's ``AssetStats`` the matches played since the world began."""
+    asset_id = str(document.get("AssetId", "")).lower()
+    with sim.lock:
+        new = list(sim.world.matches.values())[sim.world.seeded_matches :]
+    plays = 0
+    for meta in new:
+        info = sim.stats_document(meta.match_id)["MatchInfo"]
+        refs = ("MapVariant", "UgcGameVariant", "Playlist", "PlaylistMapModePair")
+        plays += any((info.get(ref) or {}).get("AssetId") == asset_id for ref in refs)
+    if plays and isinstance(document.get("AssetStats"), dict):
+        stats = document["AssetStats"]
+        stats["PlaysRecent"] += plays
+        stats["PlaysAllTime"] += plays
+    return document

@@ -11,9 +11,9 @@ import math
 import random
 from dataclasses import dataclass
 
-from grunt_archive.simulator.catalog import Mode
-from grunt_archive.simulator.formats import accuracy, kda
-from grunt_archive.simulator.medals import MODE_MEDALS, SCORES
+from grunt_archive.simulator.data.catalog import Mode
+from grunt_archive.simulator.data.formats import accuracy, kda
+from grunt_archive.simulator.data.medals import MODE_MEDALS, SCORES
 
 # Every block key a 2022-era Stats object carries, in the services' order.
 LEGACY_BLOCKS = (
