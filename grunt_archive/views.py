@@ -9,8 +9,6 @@ archive's views equal ``VIEWS``.
 
 from __future__ import annotations
 
-from grunt_archive.models import PVE_MATCH_WHERE
-
 VIEWS: dict[str, str] = {
     "matches_named": """
 CREATE VIEW matches_named AS
@@ -115,6 +113,14 @@ FROM player_matches
 GROUP BY player_id, map, mode
 """,
     }
+)
+
+# A PvE match: the service says so (GameplayInteraction 2), or, in 2022-era documents
+# that lack that field, it is Firefight (GameVariantCategory 42) or a PvE playlist
+# (PlaylistExperience 6). The partial index ix_matches_pve (models) and the view
+# pve_matches share it.
+PVE_MATCH_WHERE = (
+    "gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6"
 )
 
 # What "matchmade PvP" leaves out (issue 14): the PvE matches, read through the partial
