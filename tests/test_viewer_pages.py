@@ -302,3 +302,13 @@ def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
     )
     assert monthly["bucket"] == "month"
     assert [p["csr"] for p in monthly["points"]] == [900, 950, None, 1200]
+
+
+def test_the_viewer_reads_sql_and_imports_nothing_of_the_api_or_the_store():
+    import grunt_archive.viewer
+    from tests.test_layers import every_module_of, loaded_after
+
+    modules = loaded_after(*every_module_of(grunt_archive.viewer))
+    assert "grunt_archive.viewer.plugin" in modules
+    ours = [m for m in modules if m.startswith("grunt_archive.")]
+    assert [m for m in ours if m.startswith(("grunt_archive.api", "grunt_archive.store"))] == []
