@@ -312,3 +312,22 @@ def test_the_viewer_reads_sql_and_imports_nothing_of_the_api_or_the_store():
     assert "grunt_archive.viewer.plugin" in modules
     ours = [m for m in modules if m.startswith("grunt_archive.")]
     assert [m for m in ours if m.startswith(("grunt_archive.api", "grunt_archive.store"))] == []
+
+
+def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):
+    switcher, doc = "xuid(2533274800000002)", DOCS[CTF]
+    engine = open_archive(tmp_path / "switch.db")
+    with engine.connect() as connection, connection.begin():
+        store.track_player(connection, switcher, "Switcher")
+        store.save_match(connection, raw(store.MATCH_STATS, doc["MatchId"], "/stats", doc), doc)
+    engine.dispose()
+    player = next(p for p in doc["Players"] if p["PlayerId"] == switcher)
+    kills = sum(e["Stats"]["CoreStats"]["Kills"] for e in player["PlayerTeamStats"])
+    assert len(player["PlayerTeamStats"]) == 2
+    page = get_json(tmp_path / "switch.db", "/player/switcher.json")
+    summary = page["summary"]["matchmade_pvp"]
+    assert (summary["matches"], summary["wins"], summary["kills"]) == (1, 1, kills)
+    assert page["summary"]["all"] == summary
+    assert [(m["match_id"], m["kills"]) for m in page["recent_matches"]] == [
+        (doc["MatchId"], kills)
+    ]

@@ -27,8 +27,9 @@ BUCKET_TITLES = {
 
 
 def parse_time(text: str) -> datetime:
-    """Return the archive's ISO-8601 UTC text as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Return the archive's ISO-8601 UTC text (or a bare date) as an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a bare date is UTC too
 
 
 def iso(moment: datetime) -> str:
@@ -67,25 +68,36 @@ def _is_gap(before: datetime, after: datetime, bucket: str) -> bool:
     return after > _next_bucket(before, bucket)
 
 
-def csr_series(points: list[dict[str, Any]]) -> dict[str, Any]:
+# How SQLite writes the start of a point's bucket from ``start_time`` (a week starts on Monday).
+PERIOD_SQL = {
+    "match": "start_time",
+    "week": "date(start_time, '-6 days', 'weekday 1')",
+    "month": "strftime('%Y-%m-01', start_time)",
+}
+
+
+def csr_series(points: list[dict[str, Any]], bucket: str | None = None) -> dict[str, Any]:
     """Return CSR points per ranked playlist, bucketed for their span, with gap breaks.
 
     ``points`` are ``{"start_time", "playlist", "csr", "tier", "match_id"}``,
-    oldest first. Returns ``{"bucket", "x_title", "y_title", "points"}``; in a
-    week or month series a point is the CSR after the bucket's last match,
-    with ``matches`` played in it; a gap point has ``csr`` None.
+    oldest first, or points already bucketed in SQL (``bucket`` given, each
+    with its ``matches``; see ``PERIOD_SQL``). Returns ``{"bucket", "x_title",
+    "y_title", "points"}``; in a week or month series a point is the CSR after
+    the bucket's last match, with ``matches`` played in it; a gap point has
+    ``csr`` None.
     """
     if not points:
         return {"bucket": "match", "x_title": "Match", "y_title": "CSR", "points": []}
     times = [parse_time(point["start_time"]) for point in points]
-    bucket = bucket_for(times[-1] - times[0])
+    bucket = bucket or bucket_for(times[-1] - times[0])
     by_playlist: dict[str, list[dict[str, Any]]] = {}
     for point, moment in zip(points, times, strict=True):
         series = by_playlist.setdefault(point["playlist"] or "", [])
         at = moment if bucket == "match" else _bucket_start(moment, bucket)
+        matches = point.get("matches", 1)
         if series and bucket != "match" and series[-1]["_at"] == at:
             series[-1].update(csr=point["csr"], tier=point["tier"], match_id=point["match_id"])
-            series[-1]["matches"] += 1
+            series[-1]["matches"] += matches
             continue
         series.append(
             {
@@ -94,7 +106,7 @@ def csr_series(points: list[dict[str, Any]]) -> dict[str, Any]:
                 "csr": point["csr"],
                 "tier": point["tier"],
                 "match_id": point["match_id"],
-                "matches": 1,
+                "matches": matches,
             }
         )
     drawn: list[dict[str, Any]] = []

@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
-from grunt_archive.viewer.charts import csr_series
+from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
 from grunt_archive.viewer.reading import SCOPES, kd, rate, rows, scope_of
 
 RECENT = 25
@@ -25,7 +25,7 @@ SELECT pm.match_id AS match_id, pm.start_time AS start_time, pm.playlist AS play
     pm.map AS map, pm.mode AS mode, pm.outcome AS outcome, pm.kills AS kills,
     pm.deaths AS deaths, pm.assists AS assists, pm.pre_match_csr AS pre_match_csr,
     pm.post_match_csr AS post_match_csr, pm.post_match_tier AS post_match_tier,
-    pm.playlist_asset_id AS playlist_asset_id, {scope_of('pm')} AS scope
+    pm.playlist_asset_id AS playlist_asset_id, {scope_of("pm")} AS scope
 FROM player_matches AS pm
 WHERE pm.player_id = :player
 """
@@ -36,7 +36,7 @@ SELECT mp.match_id AS match_id, m.start_time AS start_time, playlist.public_name
     END AS outcome, mp.kills AS kills, mp.deaths AS deaths, mp.assists AS assists,
     nullif(sk.pre_match_csr, -1) AS pre_match_csr, nullif(sk.post_match_csr, -1) AS post_match_csr,
     nullif(sk.post_match_tier, '') AS post_match_tier, m.playlist_asset_id AS playlist_asset_id,
-    {scope_of('m')} AS scope
+    {scope_of("m")} AS scope
 FROM match_players AS mp JOIN matches AS m ON m.match_id = mp.match_id
 LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
 LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id
@@ -45,6 +45,65 @@ LEFT JOIN assets AS playlist ON playlist.asset_id = m.playlist_asset_id
     AND playlist.version_id = m.playlist_version_id
 LEFT JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
 WHERE mp.player_id = :player
+"""
+
+
+# A tracked player's totals per map, mode and lifecycle, in the order of the covering
+# index ix_player_matches_totals (no sort, no row read): lines, not yet matches.
+_TRACKED_TOTALS = """
+SELECT map, mode, lifecycle_mode, count(*) AS matches, sum(outcome = 'win') AS wins,
+    sum(outcome = 'loss') AS losses, sum(outcome = 'tie') AS ties, sum(outcome = 'left') AS "left",
+    sum(kills) AS kills, sum(deaths) AS deaths, sum(assists) AS assists,
+    max(start_time) AS last_played
+FROM player_matches INDEXED BY ix_player_matches_totals
+WHERE player_id = :player
+GROUP BY map, mode, lifecycle_mode
+"""
+# Their matchmade PvE lines (few): looked up by match id in pve_matches.
+_TRACKED_PVE = """
+SELECT map, mode, match_id, outcome, kills, deaths, assists, start_time
+FROM player_matches
+WHERE match_id IN (SELECT match_id FROM pve_matches) AND +player_id = :player
+    AND lifecycle_mode = 3
+"""
+# A tracked player's match ids, from the same index: a match listed twice is a team switch.
+_TRACKED_MATCH_IDS = """
+SELECT match_id FROM player_matches INDEXED BY ix_player_matches_totals WHERE player_id = ?
+"""
+
+
+def _switches(connection: sqlite3.Connection, player_id: str) -> list[dict[str, Any]]:
+    """Return the player's matches with more than one line (team switches), and the surplus."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for (match_id,) in connection.execute(_TRACKED_MATCH_IDS, (player_id,)):
+        (twice if match_id in seen else seen).add(match_id)
+    if not twice:
+        return []
+    marks = ", ".join("?" for _ in twice)
+    return rows(
+        connection,
+        "SELECT map, mode, lifecycle_mode, match_id, count(*) - 1 AS extra,"
+        f" max(outcome) AS outcome FROM player_matches WHERE match_id IN ({marks})"
+        " AND +player_id = ? GROUP BY match_id",
+        (*sorted(twice), player_id),
+    )
+
+
+# ... and their CSR the partial index of ranked lines: its span, then its points per
+# match, week or month (the CSR after the period's last match).
+_TRACKED_CSR_SPAN = """
+SELECT min(start_time), max(start_time) FROM player_matches INDEXED BY ix_player_matches_csr
+WHERE player_id = ? AND post_match_csr IS NOT NULL
+"""
+_TRACKED_CSR = """
+SELECT {period} AS period, max(start_time) AS start_time,
+    coalesce(playlist, playlist_asset_id) AS playlist, post_match_csr AS csr,
+    post_match_tier AS tier, match_id, count(*) AS matches
+FROM player_matches INDEXED BY ix_player_matches_csr
+WHERE player_id = :player AND post_match_csr IS NOT NULL
+GROUP BY coalesce(playlist, playlist_asset_id), period
+ORDER BY period
 """
 
 
@@ -57,19 +116,73 @@ def _totals(groups: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the summary of some groups of lines (each already counted per match)."""
     total = defaultdict(int)
     for group in groups:
-        for key in ("matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists"):
+        for key in _COUNTS:
             total[key] += group[key] or 0
-    summary = {
-        key: total[key]
-        for key in ("matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists")
-    }
+    summary = {key: total[key] for key in _COUNTS}
     summary["kd"] = kd(summary["kills"], summary["deaths"])
     summary["win_rate"] = rate(summary["wins"], summary["matches"])
     return summary
 
 
+def _scope(lifecycle_mode: int | None, pve: bool) -> str:
+    """Return the scope of a line (as `grunt_archive.views.SCOPE_SQL` says)."""
+    if lifecycle_mode != 3:
+        return "custom"
+    return "matchmade_pve" if pve else "matchmade_pvp"
+
+
+_COUNTS = ("matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists")
+_OUTCOME_COUNTS = {"win": "wins", "loss": "losses", "tie": "ties", "left": "left"}
+
+
+def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[str, Any]]:
+    """Return a tracked player's totals per scope, map and mode, each match counted once.
+
+    Three reads of indexes: the totals per map, mode and lifecycle, then the few
+    PvE lines (moved from matchmade PvP to PvE) and team switches (counted once).
+    """
+    parameters = {"player": player_id}
+    groups: dict[tuple, dict[str, Any]] = {}
+
+    def group(scope: str, line: dict[str, Any]) -> dict[str, Any]:
+        key = (scope, line["map"], line["mode"])
+        if key not in groups:
+            groups[key] = dict.fromkeys(_COUNTS, 0) | {
+                "scope": scope,
+                "map": line["map"],
+                "mode": line["mode"],
+                "last_played": None,
+            }
+        return groups[key]
+
+    for line in rows(connection, _TRACKED_TOTALS, parameters):
+        found = group(_scope(line["lifecycle_mode"], False), line)
+        for key in _COUNTS:
+            found[key] += line[key] or 0
+        found["last_played"] = max(found["last_played"] or "", line["last_played"] or "") or None
+    pve = set()
+    for line in rows(connection, _TRACKED_PVE, parameters):
+        pve.add(line["match_id"])
+        moved = {key: line[key] or 0 for key in ("kills", "deaths", "assists")} | {"matches": 1}
+        if line["outcome"] in _OUTCOME_COUNTS:
+            moved[_OUTCOME_COUNTS[line["outcome"]]] = 1
+        pvp, target = group("matchmade_pvp", line), group("matchmade_pve", line)
+        for key, value in moved.items():
+            pvp[key] -= value
+            target[key] += value
+        target["last_played"] = max(target["last_played"] or "", line["start_time"]) or None
+    for line in _switches(connection, player_id):
+        found = group(_scope(line["lifecycle_mode"], line["match_id"] in pve), line)
+        found["matches"] -= line["extra"]
+        if line["outcome"] in _OUTCOME_COUNTS:
+            found[_OUTCOME_COUNTS[line["outcome"]]] -= line["extra"]
+    return [found for found in groups.values() if found["matches"] > 0]
+
+
 def _groups(connection: sqlite3.Connection, player_id: str, tracked: bool) -> list[dict[str, Any]]:
-    """Return the player's totals per scope, map and mode: one scan of their lines."""
+    """Return the player's totals per scope, map and mode."""
+    if tracked:
+        return tracked_groups(connection, player_id)
     return rows(
         connection,
         f"""
@@ -80,7 +193,7 @@ def _groups(connection: sqlite3.Connection, player_id: str, tracked: bool) -> li
             count(DISTINCT CASE WHEN outcome = 'left' THEN match_id END) AS "left",
             sum(kills) AS kills, sum(deaths) AS deaths, sum(assists) AS assists,
             max(start_time) AS last_played
-        FROM ({_lines(tracked)})
+        FROM ({_OTHER_LINES})
         GROUP BY scope, map, mode
         """,
         {"player": player_id},
@@ -147,17 +260,31 @@ def recent_matches(
     return recent
 
 
-def _csr_points(
-    connection: sqlite3.Connection, player_id: str, tracked: bool
-) -> list[dict[str, Any]]:
-    """Return every ranked line with a CSR after it, oldest first."""
-    return rows(
-        connection,
-        f"SELECT start_time, coalesce(playlist, playlist_asset_id) AS playlist,"
-        f" post_match_csr AS csr, post_match_tier AS tier, match_id FROM ({_lines(tracked)})"
-        " WHERE post_match_csr IS NOT NULL ORDER BY start_time",
-        {"player": player_id},
-    )
+def _csr_history(connection: sqlite3.Connection, player_id: str, tracked: bool) -> dict:
+    """Return the player's CSR over time (`charts.csr_series`), bucketed for its span.
+
+    A tracked player's points are bucketed by SQLite from the partial index of
+    ranked lines, so a career of thousands of ranked matches sends the page
+    a few hundred points.
+    """
+    if not tracked:
+        return csr_series(
+            rows(
+                connection,
+                "SELECT start_time, coalesce(playlist, playlist_asset_id) AS playlist,"
+                " post_match_csr AS csr, post_match_tier AS tier, match_id"
+                f" FROM ({_OTHER_LINES}) WHERE post_match_csr IS NOT NULL ORDER BY start_time",
+                {"player": player_id},
+            )
+        )
+    first, last = connection.execute(_TRACKED_CSR_SPAN, (player_id,)).fetchone()
+    if first is None:
+        return csr_series([])
+    bucket = bucket_for(parse_time(last) - parse_time(first))
+    points = rows(connection, _TRACKED_CSR.format(period=PERIOD_SQL[bucket]), {"player": player_id})
+    for point in points:
+        point["start_time"] = point.pop("period") if bucket != "match" else point["start_time"]
+    return csr_series(points, bucket)
 
 
 def medals(connection: sqlite3.Connection, player_id: str, tracked: bool) -> list[dict[str, Any]]:
@@ -204,11 +331,46 @@ def tracked_players_met(connection: sqlite3.Connection, player_id: str) -> list[
     )
 
 
-def current_csr(connection: sqlite3.Connection, player_id: str) -> list[dict[str, Any]]:
+# The newest ranked lines a current CSR is looked for in, when no snapshot was taken.
+_CSR_LOOKBACK = 500
+_LATEST_RANKED = {
+    # A tracked player: their newest lines (the career table's index), then their skill.
+    True: """
+        SELECT pm.playlist_asset_id, coalesce(pm.playlist, pm.playlist_asset_id) AS playlist,
+            pm.post_match_csr AS csr, pm.post_match_tier AS tier,
+            sk.post_match_sub_tier AS sub_tier,
+            sk.post_match_measurement_matches_remaining AS placement, max(pm.start_time) AS as_of
+        FROM (SELECT * FROM player_matches WHERE player_id = :player
+              ORDER BY start_time DESC LIMIT :lookback) AS pm
+        JOIN match_skill AS sk ON sk.match_id = pm.match_id AND sk.player_id = pm.player_id
+        WHERE pm.post_match_csr IS NOT NULL GROUP BY pm.playlist_asset_id
+    """,
+    # Anyone else: the few matches they shared with a tracked player.
+    False: """
+        SELECT m.playlist_asset_id,
+            coalesce((SELECT max(a.public_name) FROM assets AS a
+                WHERE a.asset_id = m.playlist_asset_id), m.playlist_asset_id) AS playlist,
+            nullif(sk.post_match_csr, -1) AS csr, nullif(sk.post_match_tier, '') AS tier,
+            sk.post_match_sub_tier AS sub_tier,
+            sk.post_match_measurement_matches_remaining AS placement, max(m.start_time) AS as_of
+        FROM match_players AS mp
+        JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
+        JOIN matches AS m ON m.match_id = mp.match_id
+        WHERE mp.player_id = :player
+            AND (sk.post_match_csr >= 0 OR sk.post_match_measurement_matches_remaining > 0)
+        GROUP BY m.playlist_asset_id
+    """,
+}
+
+
+def current_csr(
+    connection: sqlite3.Connection, player_id: str, tracked: bool = True
+) -> list[dict[str, Any]]:
     """Return the player's current CSR per ranked playlist, with its tier.
 
     The newest CSR snapshot of each playlist when the sync took one, else the
-    CSR after the newest ranked match of that playlist.
+    CSR after the newest ranked match of that playlist (among the player's
+    newest 500 matches, so a long career costs no more than a short one).
     """
     found = rows(
         connection,
@@ -225,24 +387,10 @@ def current_csr(connection: sqlite3.Connection, player_id: str) -> list[dict[str
     )
     seen = {row["playlist_asset_id"] for row in found}
     latest = rows(
-        connection,
-        """
-        SELECT sk.match_id, m.playlist_asset_id,
-            coalesce((SELECT max(a.public_name) FROM assets AS a
-                WHERE a.asset_id = m.playlist_asset_id), m.playlist_asset_id) AS playlist,
-            nullif(sk.post_match_csr, -1) AS csr, nullif(sk.post_match_tier, '') AS tier,
-            sk.post_match_sub_tier AS sub_tier,
-            sk.post_match_measurement_matches_remaining AS placement, max(m.start_time) AS as_of
-        FROM match_skill AS sk JOIN matches AS m ON m.match_id = sk.match_id
-        WHERE sk.player_id = :player
-            AND (sk.post_match_csr >= 0 OR sk.post_match_measurement_matches_remaining > 0)
-        GROUP BY m.playlist_asset_id
-        """,
-        {"player": player_id},
+        connection, _LATEST_RANKED[tracked], {"player": player_id, "lookback": _CSR_LOOKBACK}
     )
     found += [row for row in latest if row["playlist_asset_id"] not in seen]
     for row in found:
-        row.pop("match_id", None)
         if row["csr"] is not None and row["csr"] < 0:
             row["csr"] = None
         row["tier_name"] = tier_name(row["tier"], row["sub_tier"], row["csr"])
@@ -278,8 +426,8 @@ def player_page(
         "recent_matches": recent_matches(connection, player_id, tracked, scope),
         "by_map": _breakdown(groups, scope, "map"),
         "by_mode": _breakdown(groups, scope, "mode"),
-        "current_csr": [] if player["is_bot"] else current_csr(connection, player_id),
-        "csr_history": csr_series(_csr_points(connection, player_id, tracked)),
+        "current_csr": [] if player["is_bot"] else current_csr(connection, player_id, tracked),
+        "csr_history": _csr_history(connection, player_id, tracked),
         "medals": medals(connection, player_id, tracked),
     }
     if tracked:

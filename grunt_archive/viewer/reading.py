@@ -22,6 +22,7 @@ SCOPE_TITLES: dict[str, str] = {
     "all": "All matches",
 }
 
+
 def scope_of(alias: str) -> str:
     """Return the SQL of the scope of the row ``alias`` (`grunt_archive.views.SCOPE_SQL`).
 

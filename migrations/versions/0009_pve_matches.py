@@ -24,7 +24,7 @@ down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A frozen copy of grunt_archive.models.PVE_MATCH_WHERE and of the views it creates.
+# A frozen copy of grunt_archive.views.PVE_MATCH_WHERE and of the views it creates.
 PVE_MATCH_WHERE = (
     "gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6"
 )
@@ -52,6 +52,7 @@ def upgrade() -> None:
         )
     for sql in VIEWS.values():
         op.execute(sql)
+
 
 
 def downgrade() -> None:
