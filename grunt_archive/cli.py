@@ -20,6 +20,7 @@ from grunt_archive.api import Tokens
 from grunt_archive.auth_command import auth
 from grunt_archive.db import default_db_path
 from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
+from grunt_archive.film_command import film
 from grunt_archive.runner import ClientSettings
 from grunt_archive.simulator.command import simulate
 from grunt_archive.sync import SyncOptions
@@ -350,3 +351,4 @@ def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> N
 
 cli.add_command(simulate)
 cli.add_command(auth)
+cli.add_command(film)
