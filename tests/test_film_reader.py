@@ -169,7 +169,7 @@ def test_a_layout_added_to_the_table_reads_a_version_it_did_not_know():
 
 
 PURE_IMPORTS = {
-    "__future__", "collections", "dataclasses", "functools", "itertools", "typing", "zlib",
+    "__future__", "collections", "dataclasses", "functools", "heapq", "itertools", "typing", "zlib",
     "grunt_archive.errors", "grunt_archive.film.reader", "grunt_archive.film.medals",
 }  # fmt: skip
 

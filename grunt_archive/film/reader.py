@@ -21,6 +21,7 @@ real chunk of that version. A version with no layout raises
 from __future__ import annotations
 
 import functools
+import heapq
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ TYPE_HINTS: dict[int, EventType] = {10: "mode", 20: "death", 50: "kill"}
 MIN_XUID, MAX_XUID = 2 * 10**15, 3 * 10**15
 # A highlight chunk inflates to 2 MB at most in the samples; refuse a zlib bomb.
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
+_MASK80 = (1 << 80) - 1
 
 
 TAIL_BYTES = 60
 """The bytes before a record's end marker, where the fields this reader takes sit."""
+_MASK_TAIL = (1 << TAIL_BYTES * 8) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,42 +200,50 @@ def _header_count(data: bytes) -> int:
 
 
 def _record_starts(data: bytes, layout: Layout, tail: int) -> Iterator[int]:
-    """Yield the bit offset of every record: an xuid in range, `tail`, then the end marker."""
-    size = len(data) * 8
-    for start in _xuid_candidates(data, tail):
-        # The header's length already vouches for the whole stream: a candidate whose
-        # marker would lie past the end is a chance match, not a cut record.
-        marker = start + layout.marker
-        if marker + 32 <= size and _bits(data, marker, 32) == END_MARKER:
-            yield start
+    """Yield, in order, the bit offset of every record whose xuid is followed by `tail`.
 
-
-def _xuid_candidates(data: bytes, tail: int) -> Iterator[int]:
-    """Yield bit offsets where an xuid in range is followed by `tail` and ``0xC0``.
-
-    The stream is not byte-aligned, so each of the eight bit shifts is searched
-    for (see `_needles`) and every hit checked bit for bit.
+    The stream is not byte-aligned, so the pattern after an xuid (``00``,
+    `tail`, ``C0``) is searched at each of the eight bit shifts at once (see
+    `_needles`), hits taken in stream order. A hit is a record when the xuid
+    before it is in range and the end marker sits where `layout` puts it; the
+    search then resumes past that record, whose inside needs no searching.
     """
-    # The xuid's top byte is zero (xuids < 2**56), so the pattern is 24 bits.
     pattern = tail << 8 | 0xC0
-    size = len(data)
-    for shift, needle, offset in _needles(pattern):
-        window = (pattern << (8 - shift)).to_bytes(4, "big")
-        first, second = window[1], window[2]
-        index = data.find(needle, offset)
-        while index != -1:
-            byte = index - offset
-            # Bytes 1 and 2 of the window are wholly the pattern's: a cheap first test.
-            if byte + 4 <= size and data[byte + 1] == first and data[byte + 2] == second:
-                pattern_bit = byte * 8 + shift
-                start = pattern_bit - 56
-                if (
-                    start >= HEADER_BYTES * 8
-                    and _bits(data, pattern_bit, 24) == pattern
-                    and MIN_XUID < _xuid(data, start) < MAX_XUID
-                ):
-                    yield start
-            index = data.find(needle, index + 1)
+    size, bits = len(data), len(data) * 8
+    plan = _needles(pattern)
+    heap = [(data.find(needle, offset), n) for n, (_, needle, offset, _, _) in enumerate(plan)]
+    heap = [entry for entry in heap if entry[0] != -1]
+    heapq.heapify(heap)
+    resume = 0  # the first byte a record may start in
+    while heap:
+        index, n = heapq.heappop(heap)
+        shift, needle, offset, first, second = plan[n]
+        byte = index - offset
+        # Bytes 1 and 2 of the window are wholly the pattern's: a cheap first test.
+        if (
+            byte >= resume
+            and byte >= 7 + HEADER_BYTES
+            and byte + 4 <= size
+            and data[byte + 1] == first
+            and data[byte + 2] == second
+        ):
+            # The xuid's 64 bits end with the pattern's first byte: read the 80 bits at once.
+            field = int.from_bytes(data[byte - 7 : byte + 4], "big") >> (8 - shift) & _MASK80
+            start = (byte - 7) * 8 + shift
+            xuid = int.from_bytes((field >> 16).to_bytes(8, "big"), "little")
+            if (
+                field & 0xFFFFFF == pattern
+                and MIN_XUID < xuid < MAX_XUID
+                # The header's length vouches for the whole stream: a marker that would lie
+                # past its end belongs to a chance match, not to a cut record.
+                and start + layout.marker + 32 <= bits
+                and _bits(data, start + layout.marker, 32) == END_MARKER
+            ):
+                yield start
+                resume = (start + layout.marker + 32) // 8
+        following = data.find(needle, max(index + 1, resume + offset))
+        if following != -1:
+            heapq.heappush(heap, (following, n))
 
 
 # Bytes that fill most of a highlight chunk. CPython's bytes.find skips ahead on a
@@ -242,31 +253,39 @@ _COMMON = frozenset({0x00, 0xFF})
 
 
 @functools.cache
-def _needles(pattern: int) -> list[tuple[int, bytes, int]]:
-    """Plan the search of a 24-bit pattern at each bit shift: ``(shift, needle, offset)``.
+def _needles(pattern: int) -> list[tuple[int, bytes, int, int, int]]:
+    """Plan the search of a 24-bit pattern at each bit shift.
 
     At shift ``s`` the pattern covers 4 data bytes (``pattern << (8 - s)``);
     bytes 1 and 2 always lie wholly inside it. The needle is those two bytes,
     or the one of them that is not a common byte (a ``memchr``) when the pair
-    would be slow to find; ``offset`` is where the needle sits in the 4 bytes.
+    would be slow to find.
+
+    Returns:
+        ``(shift, needle, offset, byte1, byte2)`` per shift: ``offset`` is where the
+        needle sits in the 4 bytes, ``byte1`` and ``byte2`` the bytes always covered.
+
     """
     plan = []
     common_bits = {c & 63 for c in _COMMON}
     for shift in range(8):
         window = (pattern << (8 - shift)).to_bytes(4, "big")
-        pair = window[1:3]
-        if not any(c & 63 in common_bits for c in pair):
-            plan.append((shift, pair, 1))
+        if not any(c & 63 in common_bits for c in window[1:3]):
+            needle, offset = window[1:3], 1
         else:
             offset = 1 if window[1] & 63 not in common_bits else 2
-            plan.append((shift, window[offset : offset + 1], offset))
+            needle = window[offset : offset + 1]
+        plan.append((shift, needle, offset, window[1], window[2]))
     return plan
 
 
 def _event(data: bytes, start: int, layout: Layout, names: Mapping[int, str]) -> FilmEvent:
     """Read the record at bit `start` with `layout`."""
     tail_start = start + layout.marker - TAIL_BYTES * 8
-    tail = _bits(data, tail_start, TAIL_BYTES * 8).to_bytes(TAIL_BYTES, "big")
+    # The tail's bytes, realigned: 61 bytes hold it, shifted by the record's bit alignment.
+    first, shift = tail_start >> 3, tail_start & 7
+    wide = int.from_bytes(data[first : first + TAIL_BYTES + 1], "big") >> (8 - shift)
+    tail = (wide & _MASK_TAIL).to_bytes(TAIL_BYTES, "big")
     hint, flag, code = tail[layout.hint], tail[layout.medal_flag], tail[layout.medal_code]
     event_type: EventType | None = "medal" if flag == 1 else TYPE_HINTS.get(hint)
     if flag not in (0, 1) or event_type is None:
