@@ -40,11 +40,9 @@ TYPE_HINTS: dict[int, EventType] = {10: "mode", 20: "death", 50: "kill"}
 MIN_XUID, MAX_XUID = 2 * 10**15, 3 * 10**15
 # A highlight chunk inflates to 2 MB at most in the samples; refuse a zlib bomb.
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
-_MASK80 = (1 << 80) - 1
-
-
 TAIL_BYTES = 60
 """The bytes before a record's end marker, where the fields this reader takes sit."""
+_MASK80 = (1 << 80) - 1
 _MASK_TAIL = (1 << TAIL_BYTES * 8) - 1
 
 
@@ -214,7 +212,7 @@ def _record_starts(data: bytes, layout: Layout, tail: int) -> Iterator[int]:
     heap = [(data.find(needle, offset), n) for n, (_, needle, offset, _, _) in enumerate(plan)]
     heap = [entry for entry in heap if entry[0] != -1]
     heapq.heapify(heap)
-    resume = 0  # the first byte a record may start in
+    resume = 0  # the end of the last record found: no pattern of another lies before it
     while heap:
         index, n = heapq.heappop(heap)
         shift, needle, offset, first, second = plan[n]
