@@ -18,7 +18,7 @@ from pathlib import Path
 from harness import ROOT, Figure, Scale, best_of, note
 
 from grunt_archive.film.reader import FilmEvent, read_events
-from grunt_archive.simulator.film import ENCODED_VERSION, encode_highlight_chunk
+from grunt_archive.simulator.data.film import ENCODED_VERSION, encode_highlight_chunk
 
 TARGET_MS = 20.0
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from grunt_archive.cli import cli
 from grunt_archive.film.reader import FilmEvent, read_events
-from grunt_archive.simulator.film import encode_highlight_chunk
+from grunt_archive.simulator.data.film import encode_highlight_chunk
 from tests.film_samples import FILM, SMALL_V37, expected_rows, sample_file
 
 EVENTS = [

@@ -20,7 +20,7 @@ from grunt_archive.errors import (
 from grunt_archive.film import reader
 from grunt_archive.film.medals import FILM_MEDAL_NAMES, film_medal_ids, medal_names_from_metadata
 from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events
-from grunt_archive.simulator.film import encode_highlight_chunk
+from grunt_archive.simulator.data.film import encode_highlight_chunk
 from tests.conftest import ROOT
 from tests.film_samples import FILM, SAMPLES, SMALL_V37, expected_rows, sample_file
 

@@ -12,7 +12,7 @@ from grunt_archive.errors import UnknownFilmVersionError
 from grunt_archive.film import reader
 from grunt_archive.film.feed import pair_kills
 from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events
-from grunt_archive.simulator.film import ENCODED_VERSION, encode_highlight_chunk
+from grunt_archive.simulator.data.film import ENCODED_VERSION, encode_highlight_chunk
 from tests.film_samples import expected_rows, sample_file
 
 A, B, C, D = 2533274800000001, 2535445291321133, 2712212454167317, 2533274964913144
