@@ -59,8 +59,9 @@ def pair_kills(events: Iterable[FilmEvent], window_ms: int = PAIR_WINDOW_MS) -> 
         One `Kill` per kill event, by time (file order among equal times).
 
     Example:
-        >>> [k.victim_gamertag for k in pair_kills(read_events(chunk, 41))][:1]
-        ['Anemy500']
+        >>> kill, death = FilmEvent(A, "Alpha", "kill", 900), FilmEvent(B, "Bravo", "death", 903)
+        >>> pair_kills([kill, death])[0].victim_gamertag
+        'Bravo'
 
     """
     kills = sorted((e for e in events if e.type == "kill"), key=lambda e: e.time_ms)
