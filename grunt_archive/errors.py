@@ -19,7 +19,9 @@ The tree::
                 └── MalformedFilmError             a truncated chunk, or not a highlight chunk
 
 The CLI catches only `GruntArchiveError`, prints its message on one line and
-exits with its `exit_code`. Messages never contain tokens.
+exits with its `exit_code`. Messages never contain tokens. A file given to
+`film read` that cannot be read is the user's input, not the service's answer:
+that command reports a `FilmReadError` as a `UsageError` (exit 2).
 """
 
 from __future__ import annotations
