@@ -22,7 +22,7 @@ from grunt_archive.auth import (
     save_session,
     sign_in,
 )
-from grunt_archive.auth.store import to_document
+from grunt_archive.auth.token_file import to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.signin_app import signin_state
