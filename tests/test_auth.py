@@ -329,7 +329,7 @@ def signed_in(tmp_path):
 
     async def login():
         async with SignInHttp("http://sim", transport=transport, retry=FAST) as http:
-            return await sign_in(http, APP, code)
+            return await sign_in(http, APP, code, clock=clock)
 
     path = tmp_path / "auth.json"
     save_session(path, asyncio.run(login()))

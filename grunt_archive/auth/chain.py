@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -118,7 +119,7 @@ def code_from_input(text: str) -> str:
 
 
 async def _clearance(
-    http: SignInHttp, spartan: str, ends: datetime, previous: str | None = None
+    http: SignInHttp, spartan: str, ends: datetime, now: datetime, previous: str | None = None
 ) -> tuple[str | None, datetime, str | None]:
     """Look the clearance up; return it, when to look again, and why it failed (or None).
 
@@ -131,7 +132,6 @@ async def _clearance(
             clearance to fall back on (its message names the usual cause).
 
     """
-    now = _now()
     try:
         found = await settings_host.clearance(http, spartan)
     except AuthError as error:
@@ -146,7 +146,7 @@ async def _clearance(
 
 async def _halo_tokens(
     http: SignInHttp, access_token: str, *, identify: bool
-) -> tuple[settings_host.SpartanToken, xbox.XboxToken | None, datetime]:
+) -> tuple[settings_host.SpartanToken, xbox.XboxToken | None]:
     """Run access token → user token → XSTS (→ XSTS for xboxlive.com) → Spartan token."""
     user = await xbox.user_token(http, access_token)
     halo = await xbox.xsts_token(http, user, xbox.HALO_RELYING_PARTY)
@@ -154,11 +154,15 @@ async def _halo_tokens(
     if identify and identity is None:
         identity = await xbox.xsts_token(http, user, xbox.XBOX_RELYING_PARTY)
     spartan = await settings_host.spartan_token(http, halo.token)
-    return spartan, identity, _now()
+    return spartan, identity
 
 
-async def sign_in(http: SignInHttp, app: AppRegistration, code: str) -> Session:
+async def sign_in(
+    http: SignInHttp, app: AppRegistration, code: str, *, clock: Callable[[], datetime] = _now
+) -> Session:
     """Run the whole chain from an authorization code and return the new session.
+
+    ``clock`` stamps when the Spartan token arrived (tests move it).
 
     Raises:
         AuthError: a service refused a step (a wrong or used code, an account
@@ -166,9 +170,11 @@ async def sign_in(http: SignInHttp, app: AppRegistration, code: str) -> Session:
 
     """
     oauth = await live.exchange_code(http, app, code)
-    spartan, identity, issued = await _halo_tokens(http, oauth.access_token, identify=True)
-    lifetime = spartan.lifetime
-    clearance, clearance_expires, outage = await _clearance(http, spartan.token, issued + lifetime)
+    spartan, identity = await _halo_tokens(http, oauth.access_token, identify=True)
+    issued, lifetime = clock(), spartan.lifetime
+    clearance, clearance_expires, outage = await _clearance(
+        http, spartan.token, issued + lifetime, clock()
+    )
     return Session(
         app=app,
         refresh_token=oauth.refresh_token,
@@ -186,7 +192,9 @@ async def sign_in(http: SignInHttp, app: AppRegistration, code: str) -> Session:
     )
 
 
-async def renew(http: SignInHttp, session: Session) -> Session:
+async def renew(
+    http: SignInHttp, session: Session, *, clock: Callable[[], datetime] = _now
+) -> Session:
     """Run the chain from the stored refresh token; return the session with every token new.
 
     Raises:
@@ -195,10 +203,10 @@ async def renew(http: SignInHttp, session: Session) -> Session:
 
     """
     oauth = await live.refresh(http, session.app, session.refresh_token)
-    spartan, _, issued = await _halo_tokens(http, oauth.access_token, identify=False)
-    lifetime = spartan.lifetime
+    spartan, _ = await _halo_tokens(http, oauth.access_token, identify=False)
+    issued, lifetime = clock(), spartan.lifetime
     clearance, clearance_expires, outage = await _clearance(
-        http, spartan.token, issued + lifetime, session.clearance
+        http, spartan.token, issued + lifetime, clock(), session.clearance
     )
     return dataclasses.replace(
         session,
@@ -214,7 +222,9 @@ async def renew(http: SignInHttp, session: Session) -> Session:
     )
 
 
-async def refresh_clearance(http: SignInHttp, session: Session) -> Session:
+async def refresh_clearance(
+    http: SignInHttp, session: Session, *, clock: Callable[[], datetime] = _now
+) -> Session:
     """Look the clearance up again with the current Spartan token, keeping the old one on failure.
 
     Raises:
@@ -222,7 +232,7 @@ async def refresh_clearance(http: SignInHttp, session: Session) -> Session:
 
     """
     clearance, expires, outage = await _clearance(
-        http, session.spartan_token, session.spartan_ends, session.clearance
+        http, session.spartan_token, session.spartan_ends, clock(), session.clearance
     )
     return dataclasses.replace(
         session, clearance=clearance, clearance_expires=expires, clearance_outage=outage

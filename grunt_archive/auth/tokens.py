@@ -236,7 +236,7 @@ class StoredTokens:
             base = stored or self.session
             try:
                 async with self._http() as http:
-                    session = await chain.renew(http, base)
+                    session = await chain.renew(http, base, clock=self.clock)
             except AuthError:
                 raise
             except ApiError:
@@ -254,7 +254,7 @@ class StoredTokens:
         """Look the clearance up again; a refused Spartan token (401) means a full renewal."""
         try:
             async with self._http() as http:
-                session = await chain.refresh_clearance(http, self.session)
+                session = await chain.refresh_clearance(http, self.session, clock=self.clock)
         except AuthError as error:
             if error.status == 403:
                 raise
