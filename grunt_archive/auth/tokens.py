@@ -48,7 +48,7 @@ from grunt_archive.errors import ApiError, AuthError
 
 RENEW_MARGIN = timedelta(minutes=5)
 RETRY_PAUSE = timedelta(minutes=1)
-RENEWALS_PER_MINUTE = 6
+RENEWALS_PER_MINUTE = 10  # a Spartan token lives about four hours: ten a minute is a fault
 
 
 def _now() -> datetime:
@@ -63,7 +63,7 @@ class RenewalBudget:
     """At most ``limit`` renewals in any ``window`` seconds; past it, `spend` waits.
 
     Args:
-        limit: renewals allowed per window.
+        limit: renewals allowed per window (default `RENEWALS_PER_MINUTE`).
         window: seconds.
         monotonic: the clock (tests pass a fake one).
         sleep: how to wait (tests pass one that moves the fake clock).
@@ -72,13 +72,14 @@ class RenewalBudget:
 
     def __init__(
         self,
-        limit: int = RENEWALS_PER_MINUTE,
+        limit: int | None = None,
         window: float = 60.0,
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.limit, self.window = max(1, limit), window
+        self.limit = max(1, RENEWALS_PER_MINUTE if limit is None else limit)
+        self.window = window
         self.monotonic, self.sleep = monotonic, sleep
         self.spent: deque[float] = deque()
         self.waited = 0.0

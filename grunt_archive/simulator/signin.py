@@ -160,7 +160,7 @@ class SignInState:
     def refuses(self, spartan: str) -> bool:
         """Say whether a Spartan token is one this simulator issued that is no longer good.
 
-        Every request it is accepted for counts as a use (`spartan_uses`).
+        Every request it is accepted for counts as a use (`spartan_uses`); a refused one does not.
         """
         with self.lock:
             grant = self.grants.get(spartan)
@@ -168,8 +168,10 @@ class SignInState:
                 return False
             if self._valid(spartan, "spartan") is None:
                 return True
+            if 0 < self.spartan_uses <= grant.uses:
+                return True
             grant.uses += 1
-            return 0 < self.spartan_uses < grant.uses
+            return False
 
     def issued(self) -> dict[str, list[str]]:
         """Return every code and token issued so far, by kind (for leak checks in tests)."""
