@@ -51,9 +51,13 @@ class Clock:
 class World:
     """A simulator, its transport, a sign-in file, and the warnings said to the user."""
 
-    def __init__(self, tmp_path, *, lifetime: float = 14400.0, matches: int = 5) -> None:
+    def __init__(
+        self, tmp_path, *, lifetime: float = 14400.0, matches: int = 5, latency_ms: float = 0
+    ) -> None:
         self.sim = Simulator(
-            SimulatorConfig(seed=5, players=1, matches=matches, token_lifetime=lifetime)
+            SimulatorConfig(
+                seed=5, players=1, matches=matches, token_lifetime=lifetime, latency_ms=latency_ms
+            )
         )
         self.clock = Clock()
         self.state = signin_state(self.sim)
@@ -124,7 +128,8 @@ def world(tmp_path) -> World:
 def test_tokens_that_expire_every_few_requests_at_concurrency_8(tmp_path, monkeypatch):
     """The issue's run: renewed tokens meet their expiry while eight requests are in flight."""
     monkeypatch.setattr(tokens_module, "RENEWALS_PER_MINUTE", 1000)
-    world = World(tmp_path, matches=30)
+    # A little latency, so that answers come back while other requests are on their way.
+    world = World(tmp_path, matches=30, latency_ms=2)
     world.login()
     # Each Spartan token is refused after three requests (the clearance lookup is one of them).
     world.admin("/_simulator/signin/faults", spartan_uses=3)
