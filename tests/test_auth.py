@@ -26,7 +26,7 @@ from grunt_archive.auth.token_file import to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.normalize.values import duration_seconds
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.signin_app import signin_state
+from grunt_archive.simulator.hosts.signin import signin_state
 from tests.conftest import load_json, sample_paths
 
 FAST = RetryPolicy(attempts=3, base_wait=0.001, max_wait=0.002)

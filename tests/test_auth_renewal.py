@@ -24,7 +24,7 @@ from grunt_archive.auth.tokens import RenewalBudget
 from grunt_archive.errors import AuthError
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.signin_app import signin_state
+from grunt_archive.simulator.hosts.signin import signin_state
 from grunt_archive.sync import SyncOptions
 
 FAST = RetryPolicy(attempts=3, base_wait=0.001, max_wait=0.002)

@@ -1,6 +1,6 @@
 """`SignInApp`: the simulator's sign-in routes in front of its services' app.
 
-It answers the paths of `signin` (login.live.com, the Xbox Live auth hosts,
+It answers the paths of `token_chain` (login.live.com, the Xbox Live auth hosts,
 the settings host's spartan-token) and its admin routes, refuses with 401 a
 Spartan token the chain issued once it has expired, was revoked or has
 served its `spartan_uses`, answers the clearance route with the fault status
@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from grunt_archive.simulator.signin import (
+from grunt_archive.simulator.hosts import settings as settings_host
+from grunt_archive.simulator.token_chain import (
     DEMO_CODE,
     SPARTAN_HEADER,
     Answer,
@@ -29,9 +30,9 @@ from grunt_archive.simulator.signin import (
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
 
+# The settings host's clearance route, which the clearance fault answers in its stead.
 _CLEARANCE_PATH = re.compile(
-    r"/oban/flight-configurations/titles/hi/audiences/[^/]+(?:/players/[^/]+)?/active/?",
-    re.IGNORECASE,
+    next(f"{r.pattern}/?" for r in settings_host.ROUTES if r.kind == "clearance"), re.IGNORECASE
 )
 
 
@@ -90,11 +91,6 @@ class SignInApp:
             ("POST", "/_simulator/revoke"): ("", self._revoke),
         }
         self.paths = {path for _, path in self.routes}
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
     async def __call__(
         self,
