@@ -210,30 +210,29 @@ class StoredTokens:
         except AuthError:
             return None
 
-    def _usable(self, stored: Session | None, refused: str | None) -> bool:
-        """Say whether the file holds a token another process renewed that we can take."""
-        return (
-            stored is not None
-            and stored.spartan_token not in (self.session.spartan_token, refused)
-            and self.clock() < stored.renew_at(self.margin)
-        )
+    def _take_newer(self, stored: Session | None, refused: str | None) -> bool:
+        """Take a token another process renewed and saved meanwhile; say whether there was one."""
+        if (
+            stored is None
+            or stored.spartan_token in (self.session.spartan_token, refused)
+            or self.clock() >= stored.renew_at(self.margin)
+        ):
+            return False
+        self.session, self._not_before = stored, None
+        self.adopted += 1
+        return True
 
     async def _renew(self, *, ahead: bool, refused: str | None = None) -> None:
         """Take another process's renewal, or run the chain and save. Hold ``_lock``."""
         async with locked(self.path):
-            stored = self._stored()
-            if self._usable(stored, refused):
-                self.session, self._not_before = stored, None  # type: ignore[assignment]
-                self.adopted += 1
+            if self._take_newer(self._stored(), refused):
                 return
-        await self.budget.spend()
+        await self.budget.spend()  # outside the file's lock: the other process need not wait
         async with locked(self.path):
-            # Start from the newest refresh token: another process may have rotated it.
             stored = self._stored()
-            if self._usable(stored, refused):
-                self.session, self._not_before = stored, None  # type: ignore[assignment]
-                self.adopted += 1
+            if self._take_newer(stored, refused):
                 return
+            # Start from the newest refresh token: another process may have rotated it.
             base = stored or self.session
             try:
                 async with self._http() as http:
