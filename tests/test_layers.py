@@ -4,8 +4,8 @@
 no SQL, the package ``grunt_archive`` loads nothing until a name is used, and
 the CLI loads a command's machinery only when that command runs. A fresh
 interpreter is the only honest place to look: in the test process everything
-is already imported. These start a bare Python, not a simulator, so they are
-not marked ``slow``.
+is already imported. A fresh interpreter is a process, so those tests are
+marked ``slow`` (tests/conftest.py fails a test that starts one without it).
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ SQL = ("sqlalchemy", "sqlmodel", "alembic", "sqlite3")
 HTTP = ("httpx", "httpcore")
 SERVING = ("datasette", "uvicorn", "starlette")
 # Modules that define click commands: every command they define must be reachable.
-CLI_MODULES = ("grunt_archive.cli", "grunt_archive.auth_command", "grunt_archive.simulator.command")
+CLI_MODULES = (
+    "grunt_archive.cli",
+    "grunt_archive.auth_command",
+    "grunt_archive.film_command",
+    "grunt_archive.simulator.command",
+)
 
 # Prints the names of every module loaded after running the given statements.
 PROBE = """
@@ -65,6 +70,7 @@ def every_module_of(package: ModuleType) -> list[str]:
     return [f"import {name}" for name in names]
 
 
+@pytest.mark.slow
 def test_the_probe_sees_a_layer_that_loads_sql() -> None:
     # The boundary tests below pass on an empty list; this one shows the probe can fill it.
     modules = loaded_after("import grunt_archive.db")
@@ -72,24 +78,28 @@ def test_the_probe_sees_a_layer_that_loads_sql() -> None:
     assert "grunt_archive.db" in modules
 
 
+@pytest.mark.slow
 def test_normalize_loads_no_http_no_sql_and_no_datasette() -> None:
     modules = loaded_after(*every_module_of(normalize))
     assert "grunt_archive.normalize.match" in modules
     assert found(modules, (*HTTP, *SQL, *SERVING)) == []
 
 
+@pytest.mark.slow
 def test_api_loads_no_sql_and_no_datasette() -> None:
     modules = loaded_after(*every_module_of(api))
     assert "grunt_archive.api.signin" in modules and "httpx" in modules
     assert found(modules, (*SQL, *SERVING)) == []
 
 
+@pytest.mark.slow
 def test_the_package_alone_loads_none_of_its_modules() -> None:
     modules = loaded_after("import grunt_archive")
     assert [m for m in modules if m.startswith("grunt_archive.")] == []
     assert found(modules, (*HTTP, *SQL, *SERVING, "click", "tenacity", "platformdirs")) == []
 
 
+@pytest.mark.slow
 def test_every_public_name_of_the_package_resolves_on_first_use() -> None:
     assert grunt_archive.__all__ == sorted(grunt_archive.__all__)
     names = ", ".join(grunt_archive.__all__)
@@ -101,6 +111,7 @@ def test_every_public_name_of_the_package_resolves_on_first_use() -> None:
         grunt_archive.nothing_here  # noqa: B018
 
 
+@pytest.mark.slow
 def test_the_cli_loads_no_sql_http_or_server_at_import() -> None:
     modules = loaded_after("import grunt_archive.cli")
     assert found(modules, (*HTTP, *SQL, *SERVING)) == []
@@ -117,6 +128,7 @@ def help_of(*args: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_help_imports_no_command_machinery() -> None:
     modules = loaded_after(help_of())
     ours = [m for m in modules if m.startswith("grunt_archive.")]
@@ -124,6 +136,7 @@ def test_help_imports_no_command_machinery() -> None:
     assert found(modules, (*HTTP, *SQL, *SERVING)) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args", [("sync",), ("verify",), ("reparse",), ("query",), ("serve",), ("demo",),
              ("db", "upgrade"), ("auth",), ("auth", "login")], ids=" ".join,
@@ -154,6 +167,7 @@ def listed_commands(help_text: str) -> list[str]:
     return [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
 
 
+@pytest.mark.slow
 def test_help_lists_every_command_the_cli_defines() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "grunt_archive", "--help"],
