@@ -304,16 +304,6 @@ def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
     assert [p["csr"] for p in monthly["points"]] == [900, 950, None, 1200]
 
 
-def test_the_viewer_reads_sql_and_imports_nothing_of_the_api_or_the_store():
-    import grunt_archive.viewer
-    from tests.test_layers import every_module_of, loaded_after
-
-    modules = loaded_after(*every_module_of(grunt_archive.viewer))
-    assert "grunt_archive.viewer.plugin" in modules
-    ours = [m for m in modules if m.startswith("grunt_archive.")]
-    assert [m for m in ours if m.startswith(("grunt_archive.api", "grunt_archive.store"))] == []
-
-
 def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):
     switcher, doc = "xuid(2533274800000002)", DOCS[CTF]
     engine = open_archive(tmp_path / "switch.db")

@@ -54,7 +54,7 @@ _TRACKED_TOTALS = """
 SELECT map, mode, lifecycle_mode, count(*) AS matches, sum(outcome = 'win') AS wins,
     sum(outcome = 'loss') AS losses, sum(outcome = 'tie') AS ties, sum(outcome = 'left') AS "left",
     sum(kills) AS kills, sum(deaths) AS deaths, sum(assists) AS assists,
-    max(start_time) AS last_played
+    max(start_time) AS last_played, count(DISTINCT match_id) AS distinct_matches
 FROM player_matches INDEXED BY ix_player_matches_totals
 WHERE player_id = :player
 GROUP BY map, mode, lifecycle_mode
@@ -66,28 +66,13 @@ FROM player_matches
 WHERE match_id IN (SELECT match_id FROM pve_matches) AND +player_id = :player
     AND lifecycle_mode = 3
 """
-# A tracked player's match ids, from the same index: a match listed twice is a team switch.
-_TRACKED_MATCH_IDS = """
-SELECT match_id FROM player_matches INDEXED BY ix_player_matches_totals WHERE player_id = ?
+# The matches of a group with more lines than matches: team switches, one line too many.
+_TRACKED_SWITCHES = """
+SELECT map, mode, lifecycle_mode, match_id, count(*) - 1 AS extra, max(outcome) AS outcome
+FROM player_matches INDEXED BY ix_player_matches_totals
+WHERE player_id = :player AND map IS :map AND mode IS :mode AND lifecycle_mode IS :lifecycle
+GROUP BY match_id HAVING count(*) > 1
 """
-
-
-def _switches(connection: sqlite3.Connection, player_id: str) -> list[dict[str, Any]]:
-    """Return the player's matches with more than one line (team switches), and the surplus."""
-    seen: set[str] = set()
-    twice: set[str] = set()
-    for (match_id,) in connection.execute(_TRACKED_MATCH_IDS, (player_id,)):
-        (twice if match_id in seen else seen).add(match_id)
-    if not twice:
-        return []
-    marks = ", ".join("?" for _ in twice)
-    return rows(
-        connection,
-        "SELECT map, mode, lifecycle_mode, match_id, count(*) - 1 AS extra,"
-        f" max(outcome) AS outcome FROM player_matches WHERE match_id IN ({marks})"
-        " AND +player_id = ? GROUP BY match_id",
-        (*sorted(twice), player_id),
-    )
 
 
 # ... and their CSR the partial index of ranked lines: its span, then its points per
@@ -138,8 +123,10 @@ _OUTCOME_COUNTS = {"win": "wins", "loss": "losses", "tie": "ties", "left": "left
 def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[str, Any]]:
     """Return a tracked player's totals per scope, map and mode, each match counted once.
 
-    Three reads of indexes: the totals per map, mode and lifecycle, then the few
-    PvE lines (moved from matchmade PvP to PvE) and team switches (counted once).
+    One read of an index for the totals per map, mode and lifecycle (lines, and
+    distinct matches), then small reads: the PvE lines (moved from matchmade PvP
+    to PvE) and, in a group with more lines than matches, the team switches
+    (each match counted once).
     """
     parameters = {"player": player_id}
     groups: dict[tuple, dict[str, Any]] = {}
@@ -155,7 +142,10 @@ def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[
             }
         return groups[key]
 
+    switched = []
     for line in rows(connection, _TRACKED_TOTALS, parameters):
+        if line["matches"] > line["distinct_matches"]:
+            switched.append(line)
         found = group(_scope(line["lifecycle_mode"], False), line)
         for key in _COUNTS:
             found[key] += line[key] or 0
@@ -171,7 +161,17 @@ def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[
             pvp[key] -= value
             target[key] += value
         target["last_played"] = max(target["last_played"] or "", line["start_time"]) or None
-    for line in _switches(connection, player_id):
+    switches = [
+        switch
+        for line in switched
+        for switch in rows(
+            connection,
+            _TRACKED_SWITCHES,
+            {**parameters, "map": line["map"], "mode": line["mode"],
+             "lifecycle": line["lifecycle_mode"]},
+        )
+    ]  # fmt: skip
+    for line in switches:
         found = group(_scope(line["lifecycle_mode"], line["match_id"] in pve), line)
         found["matches"] -= line["extra"]
         if line["outcome"] in _OUTCOME_COUNTS:
