@@ -85,15 +85,25 @@ def _finish(total: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def gameplay_interaction(info: dict) -> int:
+    """Return a match's GameplayInteraction: 1 PvP, 2 PvE (Firefight).
+
+    2022-era documents do not carry the field; the service still knows every
+    match of theirs was PvP (Firefight came later), and filters them so.
+    """
+    found = info.get("GameplayInteraction")
+    return found if found is not None else 2 if info.get("GameVariantCategory") == 42 else 1
+
+
 def _keeps(info: dict, filters: dict[str, str]) -> bool:
     playlist = (info.get("Playlist") or {}).get("AssetId") or ""
-    ranked = playlist == catalog.RANKED_PLAYLIST_ID
+    ranked = playlist in catalog.RANKED_PLAYLIST_IDS
     wanted = {
         "seasonid": str(info.get("SeasonId") or "").lower(),
         "playlistassetid": playlist.lower(),
         "isranked": str(ranked).lower(),
         "gamevariantcategory": str(info.get("GameVariantCategory")),
-        "gameplayinteraction": str(info.get("GameplayInteraction")),
+        "gameplayinteraction": str(gameplay_interaction(info)),
     }
     return all(wanted[key] == value.strip().lower() for key, value in filters.items())
 
@@ -141,7 +151,7 @@ class _Totals:
             playlist = (info.get("Playlist") or {}).get("AssetId")
             self.subqueries["SeasonIds"].add(info.get("SeasonId"))
             self.subqueries["GameVariantCategories"].add(info.get("GameVariantCategory"))
-            self.subqueries["IsRanked"].add(playlist == catalog.RANKED_PLAYLIST_ID)
+            self.subqueries["IsRanked"].add(playlist in catalog.RANKED_PLAYLIST_IDS)
             self.subqueries["PlaylistAssetIds"].add(playlist)
 
     def document(self) -> dict:
