@@ -24,6 +24,7 @@ __all__ = ["LEFT", "LOSS", "TIE", "WIN", "Seat", "decide_plays", "seat_players"]
 _BOT_SKILL = {1: 0.75, 2: 0.9, 3: 1.05, 4: 0.55, 5: None}
 _BOT_DIFFICULTIES = (4, 4, 1, 2, 2, 3, 3, 5)
 _SLAYER_CAP = {2: 25, 4: 50}  # kills to win; bigger teams play to 100
+_MOST_KILLS = 30  # a great game; beyond it, real PvP matches all but never go
 
 
 @dataclass
@@ -167,21 +168,19 @@ def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool)
 
 def _team_kills(rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry],
                 seconds: float) -> list[int]:
-    """Return both teams' kills: the winner's a little more, Slayer's up to its cap."""
-    heads = [sum(e.share for e in entries if e.team == t) for t in (0, 1)]
+    """Return both teams' kills, by headcount: the winner's more, Slayer's up to its cap."""
     size = team_size(meta.mode, meta.playlist)
     per_player = mode.kill_rate * (0.6 if size > 4 else 1.0)  # big maps: more travel
-    rate = per_player * sum(heads) / 2 * seconds / 60 * rng.uniform(0.85, 1.15)
-    if mode.win_score is None:
-        cap = _SLAYER_CAP.get(size, 100)
-        top = min(cap, round(rate * rng.uniform(1.0, 1.25)))
-        low = round(top * rng.uniform(0.6, 0.95))
-        tied = min(cap, round(rate))
-    else:
-        top, low = round(rate * rng.uniform(0.95, 1.15)), round(rate * rng.uniform(0.8, 1.05))
-        tied = round(rate)
+    minutes = seconds / 60 * rng.uniform(0.85, 1.15)
+    base = [per_player * minutes * sum(e.share for e in entries if e.team == t) for t in (0, 1)]
     if meta.winner < 0:
+        tied = round(sum(base) / 2)
         return [tied, tied]
+    won, lost = base[meta.winner], base[1 - meta.winner]
+    top, low = round(won * rng.uniform(1.0, 1.2)), round(lost * rng.uniform(0.8, 1.0))
+    if mode.win_score is None:  # Slayer: the winner got there first, and only so far
+        top = min(_SLAYER_CAP.get(size, 100), max(top, 1))
+        low = min(low, round(top * rng.uniform(0.6, 0.97)))
     return [top, low] if meta.winner == 0 else [low, top]
 
 
@@ -201,14 +200,25 @@ def _split_versus(rng: random.Random, entries: list[_Entry], kills: list[int]) -
         mine = [e for e in entries if e.team == team]
         if not mine:
             continue
-        noise = [rng.uniform(0.6, 1.4) for _ in mine]
+        noise = [rng.uniform(0.75, 1.25) for _ in mine]
         weights = [e.share * e.seat.skill * n for e, n in zip(mine, noise, strict=True)]
         for entry, part in zip(mine, split(rng, kills[team], weights), strict=True):
             entry.kills = part
+        _spread_excess(mine)
         weights = [e.share / math.sqrt(e.seat.skill) * (2 - n) for e, n in zip(mine, noise,
                                                                               strict=True)]
         for entry, part in zip(mine, split(rng, kills[1 - team], weights), strict=True):
             entry.deaths = part
+
+
+def _spread_excess(mine: list[_Entry]) -> None:
+    """Hand kills beyond the most anyone makes in a match to the team's quietest players."""
+    for entry in mine:
+        while entry.kills > _MOST_KILLS:
+            quietest = min(mine, key=lambda e: e.kills)
+            if quietest.kills >= _MOST_KILLS:
+                return
+            entry.kills, quietest.kills = entry.kills - 1, quietest.kills + 1
 
 
 def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None:
