@@ -40,6 +40,15 @@ _RENAMES = {
     "PvpStats": {"KDA": None},
     "PveStats": {"KDA": None},
 }
+# CoreStats of a service record, in the services' order; an empty record has them all, at 0
+# (spnkr__get_service_record_empty.json).
+_CORE_ORDER = (
+    "Score", "PersonalScore", "RoundsWon", "RoundsLost", "RoundsTied", "Kills", "Deaths",
+    "Assists", "AverageKDA", "Suicides", "Betrayals", "GrenadeKills", "HeadshotKills",
+    "MeleeKills", "PowerWeaponKills", "ShotsFired", "ShotsHit", "Accuracy", "DamageDealt",
+    "DamageTaken", "CalloutAssists", "VehicleDestroys", "DriverAssists", "Hijacks", "EmpAssists",
+    "MaxKillingSpree", "Medals", "PersonalScores", "Spawns", "ObjectivesCompleted",
+)  # fmt: skip
 _CORE_SKIP = {"KDA", "AverageLifeDuration", "DeprecatedDamageDealt", "DeprecatedDamageTaken"}
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?$"
@@ -163,6 +172,7 @@ class _Totals:
         core["Accuracy"] = hit * 100 / fired if fired else 0.0
         core["Medals"] = [dict(m) for m in self.medals.values()]
         core["PersonalScores"] = [dict(s) for s in self.scores.values()]
+        core = {key: core.get(key, 0) for key in _CORE_ORDER} | core
         subqueries: dict[str, list | None] = {
             name: sorted(values - {None}) or None for name, values in self.subqueries.items()
         }

@@ -193,10 +193,12 @@ def _settle(rng: random.Random, tracked: tuple[int, ...], kind: Kind,
         sides.append(home if together or sides.count(1 - home) >= size else 1 - home)
     if rng.random() < (0.02 if spec.win_score is None else 0.03):
         return tuple(sides), -1
-    # A better team wins more often; matchmaking keeps it close.
-    edge = sum(math.log(skills[p]) * (1 if s == 0 else -1) for p, s in zip(tracked, sides, strict=True))
+    # A better party wins more often; matchmaking finds it opponents nearly as good.
+    logs = [[math.log(skills[p]) for p, s in zip(tracked, sides, strict=True) if s == t]
+            for t in (0, 1)]  # fmt: skip
+    edge = sum(logs[0]) / max(len(logs[0]), 1) - sum(logs[1]) / max(len(logs[1]), 1)
     edge += 0.35 * (home == 0 and bots) - 0.35 * (home == 1 and bots)
-    chance = 0.5 + 0.5 * math.tanh(edge * 1.6 / math.sqrt(size))
+    chance = 0.5 + 0.5 * math.tanh(edge * 0.8 / math.sqrt(size))
     return tuple(sides), 0 if rng.random() < chance else 1
 
 
