@@ -3,6 +3,7 @@ a population's spread of K/D and wins, and service records equal to the matches 
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 
@@ -118,7 +119,7 @@ def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
         for playlist, chain in chains.items():
             first = chain[0][1]["PreMatchCsr"]
             assert (first["Value"], first["MeasurementMatchesRemaining"]) == (-1, 5)
-            for (_, before), (_, after) in zip(chain, chain[1:], strict=False):
+            for (_, before), (_, after) in itertools.pairwise(chain):
                 assert after["PreMatchCsr"] == before["PostMatchCsr"]
             placed = 0
             for outcome, recap in chain:

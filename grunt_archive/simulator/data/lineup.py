@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from grunt_archive.simulator.data import catalog
@@ -64,8 +64,9 @@ class Seat:
         return sum(play.score for play in self.plays)
 
 
-def _people(rng: random.Random, meta: MatchMeta, tracked: list[str], strangers: Sequence[str],
-            wanted: int):  # noqa: ANN202 - a generator of seats' (id, skill)
+def _people(
+    rng: random.Random, meta: MatchMeta, tracked: list[str], strangers: Sequence[str], wanted: int
+) -> Iterator[tuple[str, float]]:
     """Yield strangers to seat, each with this match's skill."""
     logs = [math.log(player_skill(p)) for p in tracked]
     centre = 0.6 * sum(logs) / len(logs)  # matchmaking finds players like the party
@@ -124,8 +125,10 @@ def seat_players(
             if meta.bots and (team != home or not matchmade):
                 continue
             missing = sizes[team] - sum(s.teams[0] == team for s in seats)
-            seats += [Seat(p, None, [team], [1.0], s) for p, s in (next(pool) for _ in
-                                                                   range(max(missing, 0)))]
+            seats += [
+                Seat(p, None, [team], [1.0], s)
+                for p, s in (next(pool) for _ in range(max(missing, 0)))
+            ]
     if meta.quit:
         leaver = seats[0]
         leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
@@ -166,8 +169,9 @@ def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool)
     return [WIN, LOSS] if survivors_won else [LOSS, WIN]
 
 
-def _team_kills(rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry],
-                seconds: float) -> list[int]:
+def _team_kills(
+    rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry], seconds: float
+) -> list[int]:
     """Return both teams' kills, by headcount: the winner's more, Slayer's up to its cap."""
     size = team_size(meta.mode, meta.playlist)
     per_player = mode.kill_rate * (0.6 if size > 4 else 1.0)  # big maps: more travel
@@ -205,8 +209,9 @@ def _split_versus(rng: random.Random, entries: list[_Entry], kills: list[int]) -
         for entry, part in zip(mine, split(rng, kills[team], weights), strict=True):
             entry.kills = part
         _spread_excess(mine)
-        weights = [e.share / math.sqrt(e.seat.skill) * (2 - n) for e, n in zip(mine, noise,
-                                                                              strict=True)]
+        weights = [
+            e.share / math.sqrt(e.seat.skill) * (2 - n) for e, n in zip(mine, noise, strict=True)
+        ]
         for entry, part in zip(mine, split(rng, kills[1 - team], weights), strict=True):
             entry.deaths = part
 

@@ -64,7 +64,7 @@ def _mmr(rng: random.Random, special: str | None) -> float | str:
 
 
 def _stranger_step(rng: random.Random, player_id: str, outcome: int) -> CsrStep:
-    """A CSR step for someone the world does not follow: near their skill, moved by the result."""
+    """Make up a CSR step for someone the world does not follow: near their skill."""
     before = max(0, target_csr(player_skill(player_id)) + round(rng.gauss(0, 90)))
     change = rng.randint(7, 14) * (1 if outcome == WIN else -1)
     return CsrStep(before, max(0, before + change), 0, 0)
@@ -190,7 +190,5 @@ def playlist_csr(sim: Simulator, player: int, playlist: str, season: str | None)
         "SeasonMax": max((step.post for step in in_season), default=-1),
         "AllTimeMax": max((step.post for _, step in steps), default=-1),
     }
-    result = {
-        name: csr_record(value, left if value < 0 else 0) for name, value in records.items()
-    }
+    result = {name: csr_record(value, left if value < 0 else 0) for name, value in records.items()}
     return {"Id": sim.world.player_ids[player], "ResultCode": 0, "Result": result}

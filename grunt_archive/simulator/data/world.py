@@ -178,8 +178,9 @@ def team_size(meta_mode: int, playlist: str | None) -> int:
     return _SPECS[playlist].team_size if playlist else catalog.MODES[meta_mode].team_size
 
 
-def _settle(rng: random.Random, tracked: tuple[int, ...], kind: Kind,
-            skills: list[float]) -> tuple[tuple[int, ...], int]:
+def _settle(
+    rng: random.Random, tracked: tuple[int, ...], kind: Kind, skills: list[float]
+) -> tuple[tuple[int, ...], int]:
     """Put the tracked players on teams and decide who wins: (sides, winner)."""
     mode, _, playlist, bots, _, _ = kind
     spec = catalog.MODES[mode]
@@ -237,7 +238,10 @@ def _draft_era(rng: random.Random, players: int, per_player: int, legacy: bool) 
 
 
 def _timeline(
-    rng: random.Random, drafts: list[list], era: tuple[int, int, bool], seeds: Iterable[int],
+    rng: random.Random,
+    drafts: list[list],
+    era: tuple[int, int, bool],
+    seeds: Iterable[int],
     skills: list[float],
 ) -> list[MatchMeta]:
     """Give drafted matches ids, results and strictly decreasing start times within an era."""
@@ -380,7 +384,9 @@ class World:
         rng, new = self._play_rng, []
         share = min(0.3, 1.2 / max(len(self.player_ids) - 1, 1))
         for _ in range(count):
-            others = [p for p in range(len(self.player_ids)) if p != player and rng.random() < share]
+            others = [
+                p for p in range(len(self.player_ids)) if p != player and rng.random() < share
+            ]
             tracked = (player, *others[:3])
             kind = random_kind(rng, legacy=False)
             mode, lifecycle, playlist, bots, quit_, switch = kind
