@@ -11,6 +11,7 @@ import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.ranks import PLACEMENTS
 from tests.simulator_fixtures import SimClient
 
 AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}
@@ -118,7 +119,7 @@ def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
         assert len(chains) >= 2 and max(len(c) for c in chains.values()) > 8, player
         for playlist, chain in chains.items():
             first = chain[0][1]["PreMatchCsr"]
-            assert (first["Value"], first["MeasurementMatchesRemaining"]) == (-1, 5)
+            assert (first["Value"], first["MeasurementMatchesRemaining"]) == (-1, PLACEMENTS)
             for (_, before), (_, after) in itertools.pairwise(chain):
                 assert after["PreMatchCsr"] == before["PostMatchCsr"]
             placed = 0
@@ -129,7 +130,7 @@ def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
                 placed += 1
                 assert 0 < abs(post - pre) <= 30 or (outcome == 1 and abs(post - pre) <= 6)
                 assert post > pre if outcome == 2 else post < pre if outcome in (3, 4) else True
-            assert placed >= len(chain) - 5
+            assert placed >= len(chain) - PLACEMENTS
             # The playlist CSR repeats the chain: best ever, and no CSR before placement ends.
             csr = client.get(f"/hi/playlist/{playlist}/csrs", players=player).json()
             result = csr["Value"][0]["Result"]
