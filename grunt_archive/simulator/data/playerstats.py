@@ -283,8 +283,9 @@ def _medals(rng: random.Random, mode: Mode, core: dict, won: bool) -> list[tuple
         (865763896, int(won and k >= 15 and core["Deaths"] == 0 and not mode.pve)),
     ]  # fmt: skip
     awards += [(medal, _chance(rng, 0.2)) for medal in MODE_MEDALS.get(mode.key, ())]
-    rng.shuffle(awards)
-    return [(medal, count) for medal, count in awards if count]
+    earned = [(medal, count) for medal, count in awards if count]
+    rng.shuffle(earned)  # only what was earned: a shuffle draws once per item
+    return earned
 
 
 def player_stats(

@@ -7,6 +7,7 @@ of thousands of matches starts in a fraction of a second and stays small.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import uuid
@@ -117,13 +118,25 @@ _PLAYLISTS = {
              if (spec.legacy or not legacy) and _eligible(spec, legacy)]
     for legacy in (False, True)
 }  # fmt: skip
-_PLAYLIST_WEIGHTS = {legacy: [_SPECS[k].weight for k, _ in v] for legacy, v in _PLAYLISTS.items()}
+_PLAYLIST_WEIGHTS = {
+    legacy: list(itertools.accumulate(_SPECS[k].weight for k, _ in v))
+    for legacy, v in _PLAYLISTS.items()
+}
+# Slayer is what most rotations serve most often.
+_MODE_WEIGHTS = {
+    modes: list(itertools.accumulate(2 if m == _MODE["slayer"] else 1 for m in modes))
+    for entries in _PLAYLISTS.values()
+    for _, modes in entries
+}
 _CUSTOM_MODES = {
     legacy: tuple(i for i, m in enumerate(catalog.MODES)
                   if m.custom_weight and (m.legacy or not legacy))
     for legacy in (False, True)
 }  # fmt: skip
-_CUSTOM_WEIGHTS = {k: [catalog.MODES[i].custom_weight for i in v] for k, v in _CUSTOM_MODES.items()}
+_CUSTOM_WEIGHTS = {
+    k: list(itertools.accumulate(catalog.MODES[i].custom_weight for i in v))
+    for k, v in _CUSTOM_MODES.items()
+}
 # A kind of match: (mode, lifecycle, playlist, bots, quit, switch).
 Kind = tuple[int, int, "str | None", bool, bool, bool]
 
@@ -160,12 +173,11 @@ def random_kind(rng: random.Random, legacy: bool) -> Kind:
     lifecycle = MATCHMADE if roll < 0.84 else CUSTOM if roll < 0.98 else LOCAL
     playlist = None
     if lifecycle == MATCHMADE:
-        playlist, modes = rng.choices(_PLAYLISTS[legacy], _PLAYLIST_WEIGHTS[legacy])[0]
-        # Slayer is what most rotations serve most often.
-        mode = rng.choices(modes, [2 if m == _MODE["slayer"] else 1 for m in modes])[0]
+        playlist, modes = rng.choices(_PLAYLISTS[legacy], cum_weights=_PLAYLIST_WEIGHTS[legacy])[0]
+        mode = rng.choices(modes, cum_weights=_MODE_WEIGHTS[modes])[0]
         bots = _SPECS[playlist].bots
     else:
-        mode = rng.choices(_CUSTOM_MODES[legacy], _CUSTOM_WEIGHTS[legacy])[0]
+        mode = rng.choices(_CUSTOM_MODES[legacy], cum_weights=_CUSTOM_WEIGHTS[legacy])[0]
         bots = rng.random() < 0.35
     spec = catalog.MODES[mode]
     quit_ = rng.random() < 0.03
