@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 from harness import CACHE, Figure, Scale, fresh_db, note
+from pages import page_figures
 
 from grunt_archive import store
 from grunt_archive import store_enrich as enrich
@@ -34,8 +35,8 @@ from grunt_archive.sync import SyncOptions
 SEED = 7
 BUILD = 1  # bump when build_archive changes: the cached archives are built again
 LIMIT_MS = 100.0
-# Parameters a user may leave empty (every tracked player, all playlists, all dates).
-OPTIONAL_PARAMS = frozenset({"gamertag", "playlist", "date_from", "date_to"})
+# Parameters a user may leave empty (every tracked player, matchmade PvP, all playlists, all dates).
+OPTIONAL_PARAMS = frozenset({"gamertag", "scope", "playlist", "date_from", "date_to"})
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 _OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 
@@ -240,7 +241,7 @@ async def _time_queries(
 
 
 def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
-    """Time every query on a cached archive of ``scale.query_matches`` matches."""
+    """Time every query, and the viewer's pages, on a cached archive of ``scale.query_matches``."""
     count = scale.query_matches
     path = build_archive(CACHE / f"queries-{count}-{SEED}-v{BUILD}", count)
     with archive(path):  # applies the migrations newer than the cached archive (indexes)
@@ -257,7 +258,8 @@ def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
     queries = metadata_queries(path.stem)
     note(f"queries: {len(queries)} queries on {count:,} matches")
     results = asyncio.run(_time_queries(path, queries, values, scale.repeats))
-    return [
+    pages = page_figures(path, count, scale.repeats)
+    return pages + [
         Figure(
             f"query ({count:,} matches): {query.name} [{scenario}]",
             f"{ours * 1000:.1f} ms" if ours != float("inf") else "timed out (5 s limit)",

@@ -44,10 +44,13 @@ def datasette_for(db_path: Path) -> Datasette:
     """Return a Datasette instance over the archive (opened read-only by Datasette).
 
     The archive is opened (and migrated) first, so Datasette always sees the
-    current schema.
+    current schema. The viewer's pages (`grunt_archive.viewer`) come with it.
     """
+    from grunt_archive.viewer.plugin import register
+
     with archive(db_path):
         pass
+    register()
     return Datasette(
         [str(db_path)],
         metadata=load_metadata(Path(db_path).stem),
