@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +82,8 @@ def login(
 
     Example: grunt-archive auth login --client-id "$GRUNT_ARCHIVE_CLIENT_ID" --code M.C5_BAY.2.U…
     """
+    import asyncio
+
     from grunt_archive.api.live import authorize_url
     from grunt_archive.api.signin import AppRegistration, SignInHttp
     from grunt_archive.auth import code_from_input, default_auth_path, save_session, sign_in
@@ -109,7 +110,7 @@ def login(
     save_session(path, session)
     click.echo(
         f"Signed in as {session.player}. The Spartan token is good until "
-        f"{_when(session.spartan_expires)}; sync renews it by itself. Saved to {path}."
+        f"{_when(session.spartan_ends)}; sync renews it by itself. Saved to {path}."
     )
 
 
@@ -128,11 +129,11 @@ def status(auth_file: Path | None) -> None:
     if session is None:
         raise AuthError(f"not signed in (no {path}): run `grunt-archive auth login`")
     mode = stat.S_IMODE(path.stat().st_mode)
-    expired = session.spartan_expires <= datetime.now(UTC)
+    expired = session.spartan_ends <= datetime.now(UTC)
     click.echo(f"Signed in as {session.player} since {_when(session.signed_in_at)}.")
     click.echo(f"App: {session.app.client_id}, redirect URI {session.app.redirect_uri}.")
     click.echo(
-        f"Spartan token {'expired' if expired else 'good until'} {_when(session.spartan_expires)}"
+        f"Spartan token {'expired' if expired else 'good until'} {_when(session.spartan_ends)}"
         f"; last renewed {_when(session.renewed_at)}. sync renews it from the refresh token."
     )
     if session.clearance_expires is not None:

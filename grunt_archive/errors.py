@@ -45,9 +45,18 @@ class PartialSyncError(GruntArchiveError):
 
 
 class AuthError(GruntArchiveError):
-    """There is no usable Spartan token, or the service rejected it."""
+    """There is no usable Spartan token, or the service rejected it.
+
+    Attributes:
+        status: the HTTP status of the refusal (401, 403, …), when there was one.
+
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class AlreadyRunningError(GruntArchiveError):

@@ -12,11 +12,7 @@ from grunt_archive import store_enrich as enrich
 from grunt_archive.db import archive
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import copy_archive
-from tests.test_enrich_sync import rows, sync
-
-
-def career_rows(db: Path) -> dict[str, list[tuple]]:
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in career.TABLES}
+from tests.helpers import dump, rows, sync
 
 
 def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
@@ -24,11 +20,11 @@ def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
     copied = copy_archive(db, tmp_path / f"rebuilt-{db.name}")
     with archive(copied) as engine, engine.connect() as connection, connection.begin():
         career.rebuild(connection)
-    return career_rows(copied)
+    return dump(copied, career.TABLES)
 
 
 def assert_current(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
-    kept = career_rows(db)
+    kept = dump(db, career.TABLES)
     assert kept == rebuilt_rows(db, tmp_path)
     return kept
 
@@ -103,7 +99,7 @@ def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, synced, tm
         if p["PlayerId"] not in world.player_ids and p["PlayerId"].startswith("xuid(")
     )
     stranger["PlayerId"] = "xuid(2535400000000001)"
-    before = career_rows(db)
+    before = dump(db, career.TABLES)
     with archive(db) as engine, engine.connect() as connection:
         raw = store.RawDocument(store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00Z", "{}")
         store.save_match(connection, raw, document)
@@ -159,6 +155,6 @@ def test_reparse_rebuilds_the_career_tables(world, synced, tmp_path):
     from grunt_archive.runner import run_reparse
 
     db = copy_archive(synced, tmp_path / "halo.db")
-    before = career_rows(db)
+    before = dump(db, career.TABLES)
     run_reparse(db)
-    assert career_rows(db) == before
+    assert dump(db, career.TABLES) == before

@@ -15,7 +15,7 @@ from grunt_archive.errors import ArchiveError
 from grunt_archive.normalize import match_rows
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from tests.test_enrich_sync import rows, sync
+from tests.helpers import rows, sync
 
 
 def keys(db: Path, table: str) -> set[tuple[tuple[str, ...], str, tuple[str, ...]]]:

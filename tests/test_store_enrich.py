@@ -12,30 +12,13 @@ from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import asset_key
 from grunt_archive.reparse import reparse
 from tests.conftest import FIXTURES, load_json, sample_paths
+from tests.helpers import ENRICHED_TABLES, MATCH, MATCH_DOC, P1, P2, WHEN, dump, raw, rows, run
 
-MATCH_DOC = "match_2024_ctf_team_switch.json"
-MATCH = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
-P1, P2 = "xuid(2533274800000001)", "xuid(2533274800000002)"
 PAIR = (
     "map_mode_pair",
     "a0000000-0000-4000-8000-000000000007",
     "b0000000-0000-4000-8000-000000000007",
 )
-WHEN = "2026-01-01T00:00:00.000Z"
-
-
-def raw(kind: str, key: str, doc, fetched_at: str = WHEN) -> store.RawDocument:
-    return store.RawDocument(kind, key, f"/{kind}/{key}", fetched_at, json.dumps(doc))
-
-
-def table(engine, sql: str, *params) -> list[tuple]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
-
-
-def run(engine, function, *args, **kwargs):
-    with engine.connect() as connection, connection.begin():
-        return function(connection, *args, **kwargs)
 
 
 @pytest.fixture
@@ -55,34 +38,30 @@ def test_skill_with_nan_and_infinity_is_stored(archived):
     assert run(archived, db.missing_skill) == [MATCH]
     assert run(archived, db.skill_players, MATCH) == [P1, P2]  # never the bot
     run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, skill_doc()), skill_doc(), MATCH)
-    rows = table(
+    found = rows(
         archived,
         "SELECT player_id, result_code, team_mmr, typeof(team_mmr), non_finite, post_match_csr"
         " FROM match_skill ORDER BY player_id",
     )
-    assert rows[0][:4] == (P1, 0, None, "null")
-    assert json.loads(rows[0][4])["team_mmr"] == "NaN" and rows[0][5] == 1199
-    assert rows[1] == (P2, 2, 1202.5, "real", None, -1)
+    assert found[0][:4] == (P1, 0, None, "null")
+    assert json.loads(found[0][4])["team_mmr"] == "NaN" and found[0][5] == 1199
+    assert found[1] == (P2, 2, 1202.5, "real", None, -1)
     assert run(archived, db.missing_skill) == []
     assert not run(archived, db.needs_skill, MATCH)
     # Saving again replaces, and so does re-saving the match: skill is its own document.
     run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, skill_doc()), skill_doc(), MATCH)
     doc = load_json(FIXTURES / MATCH_DOC)
     run(archived, store.save_match, raw(store.MATCH_STATS, MATCH, doc), doc)
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(2,)]
-    assert table(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [
-        (1,)
-    ]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(2,)]
+    assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(1,)]
 
 
 def test_skill_naming_a_player_the_match_lacks_writes_nothing(archived):
     doc = load_json(FIXTURES / "skill_nan_infinity_result_codes.json")  # lists xuid(…0003)
     with pytest.raises(MalformedResponseError, match="names a player"):
         run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, doc), doc, MATCH)
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(0,)]
-    assert table(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [
-        (0,)
-    ]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]
+    assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(0,)]
 
 
 def test_assets_are_saved_once_and_release_their_pending_row(archived):
@@ -95,17 +74,17 @@ def test_assets_are_saved_once_and_release_their_pending_row(archived):
     run(archived, db.save_asset, raw(db.ASSET, key, doc), doc, *PAIR)
     assert PAIR not in run(archived, db.missing_assets)
     # The match's other references keep their rows, waiting for their lookups.
-    assert table(
+    assert rows(
         archived,
         "SELECT asset_kind, public_name, fetched_at FROM assets WHERE fetched_at IS NOT NULL",
     ) == [("map_mode_pair", "Fixture:CTF on Fixture Map", WHEN)]
-    assert sorted(table(archived, "SELECT asset_kind FROM assets WHERE fetched_at IS NULL")) == [
+    assert sorted(rows(archived, "SELECT asset_kind FROM assets WHERE fetched_at IS NULL")) == [
         ("game_variant",),
         ("map",),
         ("playlist",),
     ]
-    assert table(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
-    assert table(archived, "SELECT map_mode_pair FROM matches_named") == [
+    assert rows(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
+    assert rows(archived, "SELECT map_mode_pair FROM matches_named") == [
         ("Fixture:CTF on Fixture Map",)
     ]
 
@@ -122,8 +101,8 @@ def test_medals_seasons_and_what_stays_missing(archived):
     assert run(archived, db.pending_items) == []
     full = load_json(FIXTURES / "medal_metadata_small.json")
     run(archived, db.save_medals, raw(db.MEDAL_METADATA, "m", full), full)
-    assert table(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
-    assert table(
+    assert rows(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
+    assert rows(
         archived, "SELECT DISTINCT medal, difficulty FROM medal_awards_named ORDER BY 1"
     ) == [("Perfect", "heroic"), ("Reversal", "normal")]
 
@@ -131,14 +110,14 @@ def test_medals_seasons_and_what_stays_missing(archived):
     csr = load_json(FIXTURES / "csr_season_calendar_small.json")
     run(archived, db.save_seasons, raw(db.SEASON_CALENDAR, "csr", csr), csr)
     assert run(archived, db.missing_season_ids) == []
-    assert table(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
+    assert rows(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
 
 
 def test_gamertags_and_bots(archived):
     assert run(archived, db.stale_gamertags, WHEN) == [P1, P2]
     users = load_json(FIXTURES / "profile_users.json")[:1]
     run(archived, db.save_gamertags, raw(db.PROFILE_USERS, "1,2", users), users, [P1, P2])
-    assert table(
+    assert rows(
         archived, "SELECT player_id, gamertag, gamertag_updated_at FROM players ORDER BY 1"
     ) == [
         ("bid(58.0)", None, None),
@@ -149,13 +128,13 @@ def test_gamertags_and_bots(archived):
     assert run(archived, db.stale_gamertags, "2026-02-01T00:00:00.000Z") == [P1, P2]
     assert run(archived, db.unnamed_bots) == ["bid(58.0)"]
     run(archived, db.name_bots, {"bid(58.0)": "343 Forge Lord"})
-    assert table(
-        archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'"
-    ) == [("343 Forge Lord", 1)]
+    assert rows(archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'") == [
+        ("343 Forge Lord", 1)
+    ]
     # A re-saved match keeps every name.
     doc = load_json(FIXTURES / MATCH_DOC)
     run(archived, store.save_match, raw(store.MATCH_STATS, MATCH, doc), doc)
-    assert table(archived, "SELECT count(gamertag) FROM players") == [(2,)]
+    assert rows(archived, "SELECT count(gamertag) FROM players") == [(2,)]
 
 
 def test_pending_attempts_and_giving_up(archived):
@@ -165,17 +144,11 @@ def test_pending_attempts_and_giving_up(archived):
     assert run(archived, db.pending_items) == [f"match_skill:{MATCH}"]
     assert run(archived, db.missing_skill) == [MATCH]
     run(archived, db.mark_pending, db.MATCH_SKILL, MATCH, "HTTP 404")
-    assert table(archived, "SELECT attempts, reason FROM pending_enrichment") == [
+    assert rows(archived, "SELECT attempts, reason FROM pending_enrichment") == [
         (db.MAX_ATTEMPTS, "HTTP 404")
     ]
     assert run(archived, db.given_up, db.MATCH_SKILL, MATCH)
     assert run(archived, db.missing_skill) == [] and run(archived, db.pending_items) == []
-
-
-def enriched_dump(engine) -> dict[str, list[tuple]]:
-    tables = [*store.MATCH_CHILD_TABLES, "matches", "players", "assets", "medals", "match_skill"]
-    tables.append("seasons")
-    return {t: sorted(table(engine, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
 def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
@@ -195,10 +168,10 @@ def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
         kind = db.MEDAL_METADATA if "medal" in path.name else db.SEASON_CALENDAR
         save = db.save_medals if kind == db.MEDAL_METADATA else db.save_seasons
         run(archived, save, raw(kind, path.name, doc, "2026-01-02T00:00:00.000Z"), doc)
-    before = enriched_dump(archived)
+    before = dump(archived, ENRICHED_TABLES)
     assert all(before[t] for t in ("assets", "medals", "match_skill", "seasons"))
     assert reparse(archived) == (1, [])
-    assert enriched_dump(archived) == before
+    assert dump(archived, ENRICHED_TABLES) == before
 
 
 def test_reparse_reports_a_broken_enrichment_document(archived):
@@ -206,4 +179,4 @@ def test_reparse_reports_a_broken_enrichment_document(archived):
         store.save_raw(connection, raw(db.MATCH_SKILL, MATCH, {"Value": "broken"}))
         store.save_raw(connection, raw(db.ASSET, "film:x:y", {}))
     assert reparse(archived) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"])
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(0,)]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]

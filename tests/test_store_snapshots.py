@@ -10,7 +10,7 @@ from grunt_archive import store_enrich as enrich
 from grunt_archive import store_snapshots as db
 from grunt_archive.reparse import reparse
 from tests.conftest import FIXTURES, load_json
-from tests.test_store_enrich import MATCH, MATCH_DOC, P1, P2, raw, run, table
+from tests.helpers import MATCH, MATCH_DOC, P1, P2, raw, rows, run
 
 RECORD = load_json(FIXTURES / "service_record_custom_small.json")
 CSR = load_json(FIXTURES / "playlist_csr_two_players.json")
@@ -34,23 +34,23 @@ def test_an_unchanged_service_record_is_stored_once_and_a_change_again(engine):
     changed["Wins"] += 1
     assert save_record(engine, changed, 3) is True
     assert save_record(engine, changed, 4) is False
-    assert table(engine, "SELECT taken_at, wins FROM service_record_snapshots") == [
+    assert rows(engine, "SELECT taken_at, wins FROM service_record_snapshots") == [
         (at(1), 7),
         (at(3), 8),
     ]
-    assert table(engine, "SELECT count(*) FROM service_record_medals") == [(4,)]
-    assert table(engine, "SELECT count(*) FROM raw_responses WHERE kind = 'service_record'") == [
+    assert rows(engine, "SELECT count(*) FROM service_record_medals") == [(4,)]
+    assert rows(engine, "SELECT count(*) FROM raw_responses WHERE kind = 'service_record'") == [
         (2,)
     ]
-    assert table(engine, "SELECT checked_at FROM snapshot_checks") == [(at(4),)]
+    assert rows(engine, "SELECT checked_at FROM snapshot_checks") == [(at(4),)]
     # Fields and blocks the schema lacks are drift, not failures.
-    drift = table(engine, "SELECT table_name, field FROM api_drift ORDER BY 1, 2")
+    drift = rows(engine, "SELECT table_name, field FROM api_drift ORDER BY 1, 2")
     assert ("service_record_snapshots", "future_counter") in drift
     assert ("service_record_future_mode_stats", "*") in drift
     # Reparse replays the kept documents into exactly the same rows.
-    before = {t: table(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES}
+    before = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES}
     reparse(engine)
-    assert {t: table(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES} == (
+    assert {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES} == (
         before
     )
 
@@ -64,7 +64,7 @@ def test_csr_rows_are_compared_per_player(engine):
     changed = copy.deepcopy(CSR)
     changed["Value"][0]["Result"]["Current"]["Value"] = 1240
     assert run(engine, db.save_csr, raw(db.PLAYLIST_CSR, key, changed, at(3)), changed, "p")
-    assert table(
+    assert rows(
         engine, "SELECT player_id, taken_at, current_csr FROM csr_snapshots ORDER BY 1, 2"
     ) == [(P1, at(1), 1234), (P1, at(3), 1240), (P2, at(1), None)]
 
@@ -73,7 +73,7 @@ def test_ranked_playlists_are_those_whose_skill_named_a_tier(engine):
     doc = load_json(FIXTURES / MATCH_DOC)
     document = store.RawDocument(store.MATCH_STATS, MATCH, "/stats", at(0), json.dumps(doc))
     run(engine, store.save_match, document, doc)
-    playlist = table(engine, "SELECT playlist_asset_id FROM matches")[0][0]
+    playlist = rows(engine, "SELECT playlist_asset_id FROM matches")[0][0]
     assert playlist
     unranked = {"Value": -1, "Tier": "", "MeasurementMatchesRemaining": 0}
     ranked = {"Value": 1200, "Tier": "Diamond", "MeasurementMatchesRemaining": 0}
