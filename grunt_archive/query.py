@@ -70,7 +70,10 @@ def _failure(error: sqlite3.Error, db_path: Path) -> ArchiveError | UsageError:
     if code in _FILE_CODES:
         return ArchiveError(f"cannot read {db_path}: {_one_line(error)}")
     if code == sqlite3.SQLITE_AUTH:
-        return UsageError(f"query is read-only: {_one_line(error)}")
+        return UsageError(
+            f"bad SQL: {_one_line(error)}: query only reads "
+            "(no writes, ATTACH, VACUUM INTO or writing PRAGMA)"
+        )
     return UsageError(f"bad SQL: {_one_line(error)}")
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.cli import cli as command
 from grunt_archive.errors import ServiceUnavailableError, UsageError
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -90,9 +92,10 @@ def test_non_finite_numbers_are_stored_as_null_and_query_prints_valid_json(db_pa
     assert nulls[0][0] >= 1
     # Even a float SQLite does hold as infinite prints as null.
     for fmt in ("--json", "--nl"):
-        result = cli("query", "select 1e999 as inf, -1e999 as neg, 0.5 as half", fmt, db=db_path)
-        assert result.returncode == 0, result.stderr
-        lines = [result.stdout] if fmt == "--json" else result.stdout.splitlines()
+        sql = "select 1e999 as inf, -1e999 as neg, 0.5 as half"
+        result = CliRunner().invoke(command, ["query", "--db", str(db_path), sql, fmt])
+        assert result.exit_code == 0, result.output
+        lines = [result.output] if fmt == "--json" else result.output.splitlines()
         for line in lines:
             parsed = json.loads(line, parse_constant=lambda name: pytest.fail(name))
             assert parsed in (
