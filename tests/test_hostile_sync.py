@@ -46,14 +46,6 @@ def hostile_sim(kind: str, matches: int = 30) -> Simulator:
     )
 
 
-def hostile_ids(sim: Simulator) -> set[str]:
-    """The matches a simulator's hostile faults spoil (its `HostileBodies` middleware holds them)."""
-    app = sim.app
-    while not hasattr(app, "match_ids"):
-        app = app.app
-    return set(app.match_ids)
-
-
 def sync(db: Path, sim: Simulator, timeout: float = 30.0):
     settings = ClientSettings(
         tokens=Tokens("v4=test-token", "clearance-id"),
@@ -70,7 +62,7 @@ def sync(db: Path, sim: Simulator, timeout: float = 30.0):
 @pytest.mark.parametrize("kind", sorted(PENDING_KINDS))
 def test_a_spoilt_match_is_pending_with_one_line_and_the_rest_archived(kind, db_path):
     sim = hostile_sim(kind)
-    (bad,) = hostile_ids(sim)
+    (bad,) = sim.hostile_match_ids
     history = set(sim.history(sim.player_ids[0]))
     report = sync(db_path, sim)
     assert report.outcome == "partial"
@@ -83,7 +75,7 @@ def test_a_spoilt_match_is_pending_with_one_line_and_the_rest_archived(kind, db_
 
 def test_non_finite_numbers_are_stored_as_null_and_query_prints_valid_json(db_path):
     sim = hostile_sim("nonfinite", matches=10)
-    (odd,) = hostile_ids(sim)
+    (odd,) = sim.hostile_match_ids
     report = sync(db_path, sim)
     assert report.outcome == "ok" and report.pending == []
     nulls = rows(
@@ -106,7 +98,7 @@ def test_non_finite_numbers_are_stored_as_null_and_query_prints_valid_json(db_pa
 
 def test_a_body_dripped_a_byte_at_a_time_is_cut_off_by_the_timeout(db_path):
     sim = hostile_sim("drip", matches=10)
-    (slow,) = hostile_ids(sim)
+    (slow,) = sim.hostile_match_ids
     with pytest.raises(ServiceUnavailableError, match="Timeout"):
         sync(db_path, sim, timeout=0.3)
     assert rows(db_path, "SELECT match_id FROM pending_matches") == [(slow,)]

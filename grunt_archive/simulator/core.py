@@ -58,7 +58,9 @@ class Simulator:
         self._summaries: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._paged_requests = 0
         # The sign-in hosts in front of the services, the network's faults in front of all.
-        self.app = NetworkFaults(HostileBodies(SignInApp(SimulatorApp(self), self), self), self)
+        hostile = HostileBodies(SignInApp(SimulatorApp(self), self), self)
+        self.hostile_match_ids: set[str] = hostile.match_ids
+        self.app = NetworkFaults(hostile, self)
 
     @property
     def player_ids(self) -> list[str]:

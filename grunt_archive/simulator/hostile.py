@@ -35,7 +35,7 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     if kind == "gzip":
         return gzip.compress(body)[:10] + b"\xff\xff\xff\xff", [(b"content-encoding", b"gzip")]
     if kind == "charset":
-        return body.replace(b'"SeasonId":"', b'"SeasonId":"\xff\xfe', 1), []
+        return body.replace(b'"StartTime":"', b'"StartTime":"\xff\xfe', 1), []
     if kind == "nested":
         return body[:-1] + b',"Deep":' + b"[" * 5000 + b"]" * 5000 + b"}", []
     if kind == "bigint":
