@@ -177,7 +177,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=0.1),
             default=30.0,
             show_default=True,
-            help="Seconds to wait for a response before retrying.",
+            help="Seconds a whole response may take, body included, before it is retried.",
         ),
         click.option(
             "--api-base",
