@@ -315,3 +315,29 @@ def test_loads_is_strict_json_otherwise():
     assert not any(isinstance(v, float) and not math.isfinite(v) for v in loads("[1e999]") if v)
     with pytest.raises(MalformedResponseError):
         loads("{")
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (lambda: body(b'{"Token": 1e5, "n": 123456789012345678901234567890}'), "64 bits"),
+        (lambda: body(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff", **{"content-encoding": "gzip"}), "corrupt gzip"),
+        (lambda: httpx.Response(200, stream=Counting()), "larger than"),
+    ],
+)  # fmt: skip
+def test_the_sign_in_hosts_read_answers_the_same_way(answer, reason, monkeypatch):
+    from grunt_archive.api import responses
+    from grunt_archive.api.signin import SignInHttp
+
+    monkeypatch.setattr(responses, "MAX_BODY", 1_000_000)
+
+    async def go():
+        transport = httpx.MockTransport(lambda request: answer())
+        async with SignInHttp(transport=transport, retry=FAST, timeout=5) as http:
+            await http.call(
+                "The Xbox user token", "GET", "https://user.auth.xboxlive.com", "/x", hint=""
+            )
+
+    with pytest.raises(MalformedResponseError) as caught:
+        asyncio.run(go())
+    assert reason in str(caught.value) and str(caught.value).startswith("The Xbox user token")

@@ -424,7 +424,9 @@ class HaloClient:
             self.uses.sent(tokens.spartan)
             accepted = False
             try:
-                response = await responses.receive(self._http, request, self.timeout, self.max_body)
+                response = await responses.receive(
+                    self._http, request, self.timeout, self.max_body, service
+                )
                 accepted = response.status_code < 400 or response.status_code == 404
                 return response, tokens
             except httpx.TransportError as error:

@@ -112,7 +112,11 @@ def check_url(url: str, what: str) -> None:
 
 
 async def receive(
-    http: httpx.AsyncClient, request: httpx.Request, timeout: float, max_body: int = MAX_BODY
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    timeout: float,
+    max_body: int | None = None,
+    service: str = "the service",
 ) -> httpx.Response:
     """Send ``request`` and read the whole answer within ``timeout`` seconds and ``max_body`` bytes.
 
@@ -127,11 +131,12 @@ async def receive(
 
     """
     shown = shown_path(request)
+    max_body = MAX_BODY if max_body is None else max_body
     try:
         async with asyncio.timeout(timeout):
             response = await http.send(request, stream=True)
             try:
-                body = await _read_capped(response, max_body, shown)
+                body = await _read_capped(response, max_body, f"{service} sent", shown)
             finally:
                 await response.aclose()
     except TimeoutError:
@@ -139,16 +144,20 @@ async def receive(
     except httpx.DecodingError:
         encoding = response.headers.get("content-encoding", "?")
         raise MalformedResponseError(
-            f"a corrupt {encoding} body for {shown}", status=response.status_code, path=shown
+            f"{service} sent a corrupt {encoding[:20]} body for {shown}",
+            status=response.status_code,
+            path=shown,
         ) from None
     headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
     return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 
 
-async def _read_capped(response: httpx.Response, max_body: int, shown: str) -> bytes:
+async def _read_capped(response: httpx.Response, max_body: int, sender: str, shown: str) -> bytes:
     declared = response.headers.get("content-length", "")
     too_big = MalformedResponseError(
-        f"a body larger than {max_body} bytes for {shown}", status=response.status_code, path=shown
+        f"{sender} a body larger than {max_body} bytes for {shown}",
+        status=response.status_code,
+        path=shown,
     )
     if declared.isdigit() and int(declared) > max_body:
         raise too_big
