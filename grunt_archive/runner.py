@@ -20,9 +20,9 @@ from grunt_archive.db import (
     head_revision,
     upgrade_archive,
 )
-from grunt_archive.errors import AuthError, UsageError
+from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
 from grunt_archive.files import file_uri, lock_path
-from grunt_archive.lock import writer_lock
+from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.reparse import reparse
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
@@ -101,7 +101,13 @@ def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
 
     The file is checked first, so a foreign file never gets a lock file beside it.
     """
-    check_archive(db_path, create=create)
+    try:
+        check_archive(db_path, create=create)
+    except ArchiveError:
+        # The file may be unreadable only because the writer holding it is creating it.
+        if writer_busy(db_path):
+            raise AlreadyRunningError(f"another sync is already writing to {db_path}") from None
+        raise
     with writer_lock(db_path):
         yield
 

@@ -227,3 +227,16 @@ def test_a_sync_refused_by_the_service_leaves_no_archive(tmp_path):
         result = cli("sync", db=path, api_base=sim.url)
     assert result.returncode == 4, result.stderr
     assert files(tmp_path) == set()
+
+
+def test_a_second_writer_meeting_a_file_locked_by_the_first_gets_exit_5(tmp_path):
+    path = tmp_path / "halo.db"
+    with sqlite3.connect(path) as first:
+        first.execute("CREATE TABLE alembic_version (version_num TEXT)")
+    first = sqlite3.connect(path, isolation_level=None)
+    with writer_lock(path):  # the first writer, in the middle of creating the archive
+        first.execute("BEGIN EXCLUSIVE")
+        code, output = run("db", "upgrade", "--db", str(path))
+        first.execute("ROLLBACK")
+    first.close()
+    assert code == 5, output
