@@ -224,7 +224,7 @@ def test_query_prints_csv_json_and_json_lines(archive):
     [
         ("selec * from matches", "syntax error"),
         ("select * from no_such_table", "no such table"),
-        ("delete from matches", "readonly"),
+        ("delete from matches", "only reads"),
     ],
 )
 def test_bad_or_writing_sql_is_a_one_line_usage_error(archive, sql, message):
