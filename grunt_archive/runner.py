@@ -14,6 +14,7 @@ from grunt_archive.db import archive, current_revision, head_revision, upgrade_a
 from grunt_archive.errors import AuthError
 from grunt_archive.lock import writer_lock
 from grunt_archive.reparse import reparse
+from grunt_archive.store import open_store
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -81,9 +82,9 @@ def run_sync(
 
     async def go() -> SyncReport:
         async with settings.client() as client:
-            return await sync(engine, client, options, progress)
+            return await sync(store, client, options, progress)
 
-    with writer_lock(db_path), archive(db_path) as engine:
+    with writer_lock(db_path), archive(db_path) as engine, open_store(engine) as store:
         return asyncio.run(go())
 
 
@@ -94,16 +95,24 @@ def run_verify(
 
     async def go() -> list[PlayerCheck]:
         async with settings.client() as client:
-            return await verify(engine, client, players)
+            return await verify(store, client, players)
 
-    with writer_lock(db_path), archive(db_path, create=False) as engine:
+    with (
+        writer_lock(db_path),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
         return asyncio.run(go())
 
 
 def run_reparse(db_path: Path) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
-    with writer_lock(db_path), archive(db_path, create=False) as engine:
-        return reparse(engine)
+    with (
+        writer_lock(db_path),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
+        return reparse(store)
 
 
 def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:

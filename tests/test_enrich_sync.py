@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from grunt_archive.store_enrich import MAX_ATTEMPTS
 
 from grunt_archive import store
 from grunt_archive.api import Tokens
@@ -17,7 +18,6 @@ from grunt_archive.enrich import SERVICE_SLOTS
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import ClientSettings, run_reparse, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store_enrich import MAX_ATTEMPTS
 from grunt_archive.sync import SyncOptions
 from grunt_archive.views import VIEWS
 from tests.conftest import copy_archive

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from datasette_dashboards import replace_opts_in_query
+from grunt_archive.store_snapshots import REBUILT_TABLES
 
 from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.career_routes import service_record
-from grunt_archive.store_snapshots import REBUILT_TABLES
 from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync
 
@@ -285,10 +285,11 @@ def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
 def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
     import json
 
+    from grunt_archive.store_enrich import missing_season_ids
+
     from grunt_archive import store_snapshots
     from grunt_archive.db import open_archive
     from grunt_archive.normalize.service_record import service_record_rows
-    from grunt_archive.store_enrich import missing_season_ids
 
     _, db = world
     copy = snapshot_copy(db, tmp_path)
