@@ -6,7 +6,6 @@ import copy
 import json
 
 import pytest
-from grunt_archive.store_snapshots import content_hash
 
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.asset_stats import asset_stats_rows
@@ -17,6 +16,7 @@ from grunt_archive.normalize.service_record import (
     scope_key,
     service_record_rows,
 )
+from grunt_archive.store.career_snapshots import content_hash
 from tests.conftest import FIXTURES, load_json, sample_paths
 
 PLAYER = "xuid(2533274800000001)"

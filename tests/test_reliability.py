@@ -23,7 +23,7 @@ from grunt_archive.lock import writer_lock
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import MATCH_CHILD_TABLES
+from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 from tests.e2e import TOKEN, cli, simulator_process
 from tests.test_sync import FAST

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from datasette_dashboards import replace_opts_in_query
-from grunt_archive.store_snapshots import REBUILT_TABLES
 
+from grunt_archive.documents import SNAPSHOTS_STAGE, kinds_writing
 from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.career_routes import service_record
+from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync
 
@@ -29,8 +30,13 @@ SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
 
 
+SNAPSHOT_TABLES = [
+    t for t in cleared_tables() if any(k.stage == SNAPSHOTS_STAGE for k in kinds_writing(t))
+]
+
+
 def dump(db: Path) -> dict[str, list[tuple]]:
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in REBUILT_TABLES}
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in SNAPSHOT_TABLES}
 
 
 def count(db: Path, table: str) -> int:
@@ -285,26 +291,28 @@ def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
 def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
     import json
 
-    from grunt_archive.store_enrich import missing_season_ids
-
-    from grunt_archive import store_snapshots
     from grunt_archive.db import open_archive
-    from grunt_archive.normalize.service_record import service_record_rows
+    from grunt_archive.documents import SERVICE_RECORD, RawDocument
+    from grunt_archive.store import open_store
+    from grunt_archive.store.career_snapshots import write_service_record
+    from grunt_archive.store.lookups import missing_season_ids
 
     _, db = world
     copy = snapshot_copy(db, tmp_path)
     engine = open_archive(copy)
-    with engine.connect() as connection, connection.begin():
-        key, fetched_at, body = connection.exec_driver_sql(
-            "SELECT key, fetched_at, body FROM raw_responses WHERE kind = ? AND key LIKE '%?%'",
-            (store_snapshots.SERVICE_RECORD,),
-        ).first()
-        player_id, scope = store_snapshots.parse_service_record_key(key)
-        snapshot = service_record_rows(json.loads(body), player_id, scope)
-        snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
-        assert store_snapshots.write_service_record(connection, snapshot, fetched_at + "1")
-        assert missing_season_ids(connection) == ["Seasons/Season-Unknown.json"]
-        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    with open_store(engine) as store:
+        with store.unit() as connection:
+            kind, key, path, fetched_at, body = connection.exec_driver_sql(
+                "SELECT kind, key, path, fetched_at, body FROM raw_responses"
+                " WHERE kind = ? AND key LIKE '%?%'",
+                (SERVICE_RECORD.name,),
+            ).first()
+            snapshot = SERVICE_RECORD.rows(json.loads(body), key)
+            snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
+            later = RawDocument(kind, key, path, fetched_at + "1", body)
+            assert write_service_record(connection, snapshot, later)
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert missing_season_ids(store) == ["Seasons/Season-Unknown.json"]
     engine.dispose()
     named = rows(
         db,

@@ -13,7 +13,7 @@ from grunt_archive.errors import AuthError
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import ClientSettings, run_reparse, run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import MATCH_CHILD_TABLES
+from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 
 FAST = RetryPolicy(
