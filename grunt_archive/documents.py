@@ -28,7 +28,7 @@ from grunt_archive.normalize import (
     skill_rows,
 )
 from grunt_archive.normalize.asset_stats import asset_stats_rows
-from grunt_archive.normalize.assets import asset_key, parse_asset_key
+from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.normalize.csr import csr_rows
 from grunt_archive.normalize.service_record import service_record_rows
 
@@ -106,6 +106,17 @@ def _player_and(player_id: str, what: str) -> str:
 def _parse_player_and(key: str) -> tuple[str, str]:
     player_id, _, what = key.partition(" ")
     return player_id, what
+
+
+def _asset_key(kind: str, asset_id: str, version_id: str) -> str:
+    return f"{kind}:{asset_id}:{version_id}"
+
+
+def _parse_asset_key(key: str) -> tuple[str, str, str]:
+    kind, asset_id, version_id = key.split(":")
+    if kind not in ASSET_KINDS:
+        raise ValueError(f"not an asset kind: {kind!r}")
+    return kind, asset_id, version_id
 
 
 def _asset_stats_key(kind: str, asset_id: str) -> str:
@@ -200,8 +211,8 @@ MATCH_SKILL = DocumentKind(
 )  # fmt: skip
 ASSET = DocumentKind(
     "asset",
-    KeyFormat(asset_key, parse_asset_key),
-    lambda document, key: asset_rows(document, *parse_asset_key(key)),
+    KeyFormat(_asset_key, _parse_asset_key),
+    lambda document, key: asset_rows(document, *_parse_asset_key(key)),
     ("assets",),
     Keep.LATEST,
     LOOKUPS_STAGE,
