@@ -26,7 +26,8 @@ from grunt_archive.db import archive
 from grunt_archive.documents import MATCH_SKILL, MATCH_STATS, RawDocument
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.serve import datasette_for, load_metadata
-from grunt_archive.simulator import Simulator, SimulatorConfig, catalog, extras
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.data import catalog, skill
 from grunt_archive.store import lookups, open_store
 from grunt_archive.store.matches import save_match
 from grunt_archive.store.state import TrackedState, save_tracked, track_player
@@ -75,7 +76,7 @@ def _skill_document(doc: dict) -> dict:
         "ranked"
     ].asset_id
     humans = [p["PlayerId"] for p in doc["Players"] if p["PlayerType"] == 1]
-    return {"Value": [extras.skill_result(doc, player, ranked) for player in humans]}
+    return {"Value": [skill.skill_result(doc, player, ranked) for player in humans]}
 
 
 def build_archive(directory: Path, count: int) -> Path:

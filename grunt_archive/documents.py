@@ -30,6 +30,7 @@ from grunt_archive.normalize import (
 from grunt_archive.normalize.asset_stats import asset_stats_rows
 from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.normalize.csr import csr_rows
+from grunt_archive.normalize.mode_blocks import MODE_BLOCKS, Form, forms
 from grunt_archive.normalize.service_record import service_record_rows
 
 Rows = Mapping[str, list[dict[str, Any]]]
@@ -131,14 +132,14 @@ def _parse_asset_stats_key(key: str) -> tuple[str, str]:
 WHOLE = KeyFormat(_identity, _whole)  # the key is the id itself (a match id, a path)
 
 
-def is_match_mode_table(table: str) -> bool:
-    """Say whether ``table`` is a player or team form of a match's mode block."""
-    return table.endswith("_stats") and not table.startswith("service_record_")
-
-
-def is_service_record_mode_table(table: str) -> bool:
-    """Say whether ``table`` is the service-record form of a mode block."""
-    return table.startswith("service_record_") and table.endswith("_stats")
+def mode_tables(*wanted: Form) -> tuple[str, ...]:
+    """Return the tables of every mode block in the ``wanted`` forms (player, team, record)."""
+    return tuple(
+        form.table_name(block.name)
+        for block in MODE_BLOCKS
+        for form in forms(block)
+        if form in wanted
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,6 @@ class DocumentKind:
         normalize: the pure function from (document, key) to rows; None when
             its documents write no table (history pages).
         tables: the tables its rows land in.
-        table_rule: tables it writes besides ``tables``, by name (mode blocks).
         keep: what becomes of its raw copies.
         stage: when ``reparse`` replays it (kinds of one stage in fetch order,
             stages in increasing order); None when it is never replayed.
@@ -165,7 +165,6 @@ class DocumentKind:
     tables: tuple[str, ...]
     keep: Keep
     stage: int | None
-    table_rule: Callable[[str], bool] | None = None
     binary: bool = False
 
     def key_of(self, *parts: Any) -> str:
@@ -186,7 +185,7 @@ class DocumentKind:
 
     def writes(self, table: str) -> bool:
         """Say whether this kind's rows land in ``table``."""
-        return table in self.tables or (self.table_rule is not None and self.table_rule(table))
+        return table in self.tables
 
 
 # Stages of `reparse`: the matches, then what they refer to, then the snapshots.
@@ -200,10 +199,9 @@ MATCH_STATS = DocumentKind(
     WHOLE,
     lambda document, key: match_rows(document),
     ("matches", "players", "match_teams", "match_players", "medal_awards",
-     "personal_score_awards"),
+     "personal_score_awards", *mode_tables(Form.PLAYER, Form.TEAM)),
     Keep.LATEST,
     MATCHES_STAGE,
-    table_rule=is_match_mode_table,
 )  # fmt: skip
 MATCH_SKILL = DocumentKind(
     "match_skill", WHOLE, lambda document, key: skill_rows(document, key), ("match_skill",),
@@ -240,10 +238,9 @@ SERVICE_RECORD = DocumentKind(
     "service_record",
     KeyFormat(_player_and, _parse_player_and),
     lambda document, key: service_record_rows(document, *_parse_player_and(key)),
-    ("service_record_snapshots", "service_record_medals"),
+    ("service_record_snapshots", "service_record_medals", *mode_tables(Form.SERVICE_RECORD)),
     Keep.CHANGES,
     SNAPSHOTS_STAGE,
-    table_rule=is_service_record_mode_table,
 )
 PLAYLIST_CSR = DocumentKind(
     "playlist_csr",

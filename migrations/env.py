@@ -21,7 +21,7 @@ target_metadata = SQLModel.metadata
 
 
 def include_name(name, type_, _parent_names) -> bool:
-    # The FTS5 search indexes and their shadow tables are declared in fts.py, not models.py.
+    # The FTS5 search indexes and their shadow tables are declared in fts.py, not in the models.
     return not (type_ == "table" and name is not None and is_fts_table(name))
 
 

@@ -25,7 +25,7 @@ from grunt_archive.auth import (
 from grunt_archive.auth.store import to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.signin_app import signin_state
+from grunt_archive.simulator.hosts.signin import signin_state
 from tests.conftest import load_json, sample_paths
 
 FAST = RetryPolicy(attempts=3, base_wait=0.001, max_wait=0.002)

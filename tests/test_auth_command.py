@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from grunt_archive.cli import cli as grunt_archive
 from grunt_archive.simulator import SimulatorConfig, running_simulator
-from grunt_archive.simulator.signin_app import signin_state
+from grunt_archive.simulator.hosts.signin import signin_state
 from tests.e2e import cli, simulator_process
 
 pytestmark = pytest.mark.slow

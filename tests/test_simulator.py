@@ -11,7 +11,7 @@ import pytest
 
 import grunt_archive.simulator as simulator_package
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.playerstats import ADDITIVE_CORE, LEGACY_BLOCKS
+from grunt_archive.simulator.data.playerstats import ADDITIVE_CORE, LEGACY_BLOCKS
 from tests.conftest import sample_paths
 from tests.simulator_fixtures import SimClient, history_ids
 

@@ -6,7 +6,8 @@ import pytest
 
 from grunt_archive.normalize import match_rows
 from grunt_archive.normalize.service_record import service_record_rows
-from grunt_archive.simulator import Simulator, SimulatorConfig, catalog
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.data import catalog
 from tests.simulator_fixtures import SimClient
 
 AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.signin import DEMO_CODE
-from grunt_archive.simulator.signin_app import signin_state
+from grunt_archive.simulator.hosts.signin import signin_state
+from grunt_archive.simulator.token_chain import DEMO_CODE
 
 CLIENT = "sim-test-client"
 REDIRECT = "https://localhost"

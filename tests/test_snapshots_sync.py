@@ -21,7 +21,7 @@ from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.career_routes import service_record
+from grunt_archive.simulator.data.service_record import service_record
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
 from tests.test_enrich_sync import rows, sync

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.normalize.mode_blocks import DURATION_SOURCES, Form
 from grunt_archive.normalize.values import (
     duration_seconds,
     is_duration,
@@ -19,25 +20,11 @@ Rows = dict[str, list[Row]]
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-# Fields whose values are ISO-8601 durations even when a document has them null.
-DURATION_FIELDS = frozenset(
-    {
-        "AverageLifeDuration",
-        "Duration",
-        "LongestTimeAsSkullCarrier",
-        "LongestTimeAsVip",
-        "PlayableDuration",
-        "StrongholdOccupationTime",
-        "TimeAsBombCarrier",
-        "TimeAsFlagCarrier",
-        "TimeAsLastSpartanStanding",
-        "TimeAsPowerSeedCarrier",
-        "TimeAsPowerSeedDriver",
-        "TimeAsSkullCarrier",
-        "TimeAsVip",
-        "TimePlayed",
-        "TotalZoneOccupationTime",
-    }
+# Fields whose values are ISO-8601 durations even when a document has them null:
+# those of MatchInfo, CoreStats and ParticipationInfo, and the mode blocks' own.
+DURATION_FIELDS = (
+    frozenset({"AverageLifeDuration", "Duration", "PlayableDuration", "TimePlayed"})
+    | DURATION_SOURCES
 )
 TIMESTAMP_FIELDS = frozenset({"StartTime", "EndTime", "FirstJoinedTime", "LastLeaveTime"})
 _CONVERTED = DURATION_FIELDS | TIMESTAMP_FIELDS
@@ -99,7 +86,7 @@ def _rows(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row
         team_row.update(_scalars(stats.get("CoreStats") or {}, skip=AWARD_LISTS))
         _extra(team, team_row, known={"TeamId", "Outcome", "Rank", "Stats"})
         rows["match_teams"].append(team_row)
-        _add_blocks(rows, "team_", key, stats)
+        _add_blocks(rows, Form.TEAM, key, stats)
     for player in _list(doc.get("Players"), "Players"):
         _add_player(rows, match_id, player)
     return rows
@@ -168,7 +155,7 @@ def _add_player(rows: Rows, match_id: str, player: Mapping[str, Any]) -> None:
         )
         for list_name, (table, id_column) in AWARD_LISTS.items():
             _add_awards(rows.setdefault(table, []), key, id_column, core.get(list_name))
-        _add_blocks(rows, "", key, stats)
+        _add_blocks(rows, Form.PLAYER, key, stats)
 
 
 def _add_awards(out: list[Row], key: Row, id_column: str, awards: Any) -> None:
@@ -192,13 +179,13 @@ def _add_awards(out: list[Row], key: Row, id_column: str, awards: Any) -> None:
     out.extend(merged.values())
 
 
-def _add_blocks(rows: Rows, prefix: str, key: Row, stats: Mapping[str, Any]) -> None:
+def _add_blocks(rows: Rows, form: Form, key: Row, stats: Mapping[str, Any]) -> None:
     for name, block in stats.items():
         if name == "CoreStats" or block is None:
             continue
         if not isinstance(block, Mapping):
             raise ValueError(f"mode block {name} is not an object")
-        rows.setdefault(prefix + snake_case(name), []).append({**key, **_scalars(block)})
+        rows.setdefault(form.table_name(name), []).append({**key, **_scalars(block)})
 
 
 def _scalars(block: Mapping[str, Any], skip: Mapping[str, Any] | frozenset = frozenset()) -> Row:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.match import DURATION_FIELDS, key_int
+from grunt_archive.normalize.mode_blocks import Form
 from grunt_archive.normalize.values import duration_seconds, is_duration, snake_case
 
 Row = dict[str, Any]
@@ -135,7 +136,7 @@ def _rows(doc: Mapping[str, Any], key: Row) -> Rows:
             block: Row = dict(key)
             for field, item in value.items():
                 _put(block, field, item)
-            rows.setdefault("service_record_" + snake_case(name), []).append(block)
+            rows.setdefault(Form.SERVICE_RECORD.table_name(name), []).append(block)
         elif value is not None or name in _TOP:
             _put(row, name, value)
     return rows

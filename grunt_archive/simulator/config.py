@@ -32,7 +32,7 @@ class SimulatorConfig:
         arrivals: Every `arrivals`-th history request with ``start > 0`` first
             adds a new match at the top of that player's history (0: never).
         token_lifetime: Seconds a Spartan token issued by the sign-in chain
-            lives (`signin`); then the services answer it 401.
+            lives (`hosts.signin`); then the services answer it 401.
         refresh_lifetime: Seconds a refresh token issued by the chain lives.
         timeouts: Fraction of service requests that hang for `hang_seconds`
             before answering (the client's timeout should fire first).

@@ -7,14 +7,17 @@ import random
 import threading
 from collections import Counter, OrderedDict
 
-from grunt_archive.simulator import documents
+from grunt_archive.simulator.app import SimulatorApp
 from grunt_archive.simulator.config import SimulatorConfig
+from grunt_archive.simulator.data import documents
+from grunt_archive.simulator.data.world import MatchMeta, World
 from grunt_archive.simulator.faults import Faults
+from grunt_archive.simulator.hosts.signin import SignInApp
 from grunt_archive.simulator.network import NetworkFaults, drift_body
-from grunt_archive.simulator.world import MatchMeta, World
 
-# Stats bodies kept, most recently used first: a whole long history, so that the
-# service records and CSR (career_routes), which read every match, do not rebuild them.
+# Stats bodies kept, most recently used first: a whole long history, so that the service
+# records and CSR (`data.service_record`, `data.skill`), which read every match, do not
+# rebuild them.
 _DOCUMENT_CACHE = 20_000
 _SUMMARY_CACHE = 8192  # history entries of tracked players, by match
 
@@ -36,9 +39,6 @@ class Simulator:
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         """Build the world of `config` (the defaults when None)."""
-        from grunt_archive.simulator.app import SimulatorApp  # the app needs this module
-        from grunt_archive.simulator.signin_app import SignInApp
-
         self.config = config or SimulatorConfig()
         self.world = World(self.config.seed, self.config.players, self.config.matches)
         self.faults = Faults(self.config)
@@ -56,9 +56,8 @@ class Simulator:
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._summaries: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._paged_requests = 0
-        self.app = NetworkFaults(
-            SignInApp(SimulatorApp(self), self), self
-        )  # sign-in hosts in front (signin_app)
+        # The sign-in hosts in front of the services, the network's faults in front of all.
+        self.app = NetworkFaults(SignInApp(SimulatorApp(self), self), self)
 
     @property
     def player_ids(self) -> list[str]:
@@ -102,6 +101,11 @@ class Simulator:
         """Count one request under each of `keys`."""
         with self.lock:
             self.counts.update(keys)
+
+    def player_index(self, player: str) -> int | None:
+        """Return the index of a tracked player named by ``xuid(…)`` or gamertag, or None."""
+        with self.lock:
+            return self.world.player_index(player)
 
     def _index(self, player_id: str) -> int:
         index = self.world.player_index(player_id)

@@ -34,10 +34,6 @@ class NetworkFaults:
         self.sim = simulator
         self._rng = random.Random(f"grunt-archive-network:{simulator.config.seed}")
 
-    def __getattr__(self, name: str) -> Any:
-        # Everything but the faults is the wrapped app's (its routes, its sign-in state).
-        return getattr(self.app, name)
-
     def _decide(self, path: str) -> str | None:
         config = self.sim.config
         if not (config.timeouts or config.drops) or path.startswith("/_simulator/"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from grunt_archive.simulator.catalog import MODES, Mode
-from grunt_archive.simulator.formats import accuracy, iso_duration, kda
-from grunt_archive.simulator.playerstats import (
+from grunt_archive.simulator.data.catalog import MODES, Mode
+from grunt_archive.simulator.data.formats import accuracy, iso_duration, kda
+from grunt_archive.simulator.data.playerstats import (
     ADDITIVE_CORE,
     DURATIONS,
     LEGACY_BLOCKS,

@@ -7,9 +7,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from grunt_archive.simulator.catalog import Mode
-from grunt_archive.simulator.playerstats import Play, split
-from grunt_archive.simulator.world import MATCHMADE
+from grunt_archive.simulator.data.catalog import Mode
+from grunt_archive.simulator.data.playerstats import Play, split
+from grunt_archive.simulator.data.world import MATCHMADE
 
 WIN, LOSS, TIE, LEFT = 2, 3, 1, 4  # Outcome values
 

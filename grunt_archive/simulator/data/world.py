@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from grunt_archive.simulator import catalog
-from grunt_archive.simulator.formats import TICKS_PER_SECOND, epoch_ms
+from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.formats import TICKS_PER_SECOND, epoch_ms
 
 CUSTOM, MATCHMADE, LOCAL = 1, 3, 7
 LEGACY_SHARE = 0.15  # the oldest part of every history is in the 2022 format

@@ -1,38 +1,27 @@
-"""Simulated career documents: service records, playlist CSR, growing asset popularity.
+"""Service records, added up from the world's matches so that an archive can check them.
 
-Each is computed from the world's matches, so an archive can check it:
-
-* a service record (``/hi/players/{p}/{matchmade|custom|local}/servicerecord``,
-  filter keys ``seasonid``, ``playlistassetid``, ``isranked``,
-  ``gamevariantcategory``, ``gameplayinteraction`` in any case) adds up the
-  player's stats documents of that lifecycle and filters, in the service
-  record's own names (``ZoneCaptures``, ``AverageKDA``; halo-api.md §3.4);
-* playlist CSR (``/hi/playlist/{id}/csrs?players=…[&season=]``) repeats the
-  post-match CSR of the player's skill documents: the newest ranked match of
-  the season, the season's best, the best ever;
-* discovery documents' ``AssetStats`` count, on top of their seeded figures,
-  every match played since the world was made (`Simulator.play`).
-
-So all of them change as matches are played, and only then.
+A service record (``/hi/players/{p}/{matchmade|custom|local}/servicerecord``,
+filter keys ``seasonid``, ``playlistassetid``, ``isranked``,
+``gamevariantcategory``, ``gameplayinteraction`` in any case) adds up the
+player's stats documents of that lifecycle and filters, in the service
+record's own names (``ZoneCaptures``, ``AverageKDA``; halo-api.md §3.4). So it
+changes as matches are played, and only then.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from grunt_archive.simulator import catalog, extras
-from grunt_archive.simulator.formats import iso_duration
-from grunt_archive.simulator.playerstats import MAXIMUM_FIELDS
-from grunt_archive.simulator.totals import merge_awards
-from grunt_archive.simulator.world import CUSTOM, LOCAL, MATCHMADE
+from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.formats import iso_duration
+from grunt_archive.simulator.data.playerstats import MAXIMUM_FIELDS
+from grunt_archive.simulator.data.totals import merge_awards
+from grunt_archive.simulator.data.world import CUSTOM, LOCAL, MATCHMADE
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
-
-Handler = Callable[[re.Match[str], dict[str, list[str]], dict[str, str]], Any]
 
 LIFECYCLES = {"matchmade": MATCHMADE, "custom": CUSTOM, "local": LOCAL}
 FILTERS = ("seasonid", "playlistassetid", "isranked", "gamevariantcategory", "gameplayinteraction")
@@ -55,7 +44,8 @@ _CORE_SKIP = {"KDA", "AverageLifeDuration", "DeprecatedDamageDealt", "Deprecated
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?$"
 )
-_CACHE: weakref.WeakKeyDictionary[Simulator, dict[tuple, Any]] = weakref.WeakKeyDictionary()
+# Per simulator: the running totals of each (player, lifecycle, filters) asked for.
+_TOTALS: weakref.WeakKeyDictionary[Simulator, dict[tuple, _Totals]] = weakref.WeakKeyDictionary()
 
 
 def _ticks(text: str) -> int:
@@ -179,119 +169,11 @@ def service_record(sim: Simulator, player: int, lifecycle: str, filters: dict[st
     """Build a player's service record from their matches of a lifecycle and filters."""
     with sim.lock:
         metas = sim.world.history(player, frozenset({LIFECYCLES[lifecycle]}))[::-1]
-        key = ("record", player, lifecycle, tuple(sorted(filters.items())))
-        totals = _CACHE.setdefault(sim, {}).get(key)
+        key = (player, lifecycle, tuple(sorted(filters.items())))
+        totals = _TOTALS.setdefault(sim, {}).get(key)
         if totals is None:
-            totals = _CACHE[sim][key] = _Totals(sim.world.player_ids[player], lifecycle, filters)
+            totals = _TOTALS[sim][key] = _Totals(sim.world.player_ids[player], lifecycle, filters)
         for meta in metas[totals.seen :]:
             totals.add(sim.stats_document(meta.match_id))
         totals.seen = len(metas)
         return totals.document()
-
-
-def _season_matches(season: str, season_id: str | None) -> bool:
-    stem = (season_id or "").rsplit("/", 1)[-1].removesuffix(".json").lower()
-    return season.lower() in (stem, (season_id or "").lower())
-
-
-def _ranked_csrs(sim: Simulator, player: int) -> list[tuple[str | None, int]]:
-    """Return (season id, post-match CSR) of a player's ranked matches, oldest first (cached)."""
-    player_id = sim.world.player_ids[player]
-    with sim.lock:
-        metas = sim.world.history(player, frozenset({MATCHMADE}))[::-1]
-        seen, csrs = _CACHE.setdefault(sim, {}).get(("csr", player), (0, []))
-        for meta in metas[seen:]:
-            stats = sim.stats_document(meta.match_id)
-            info = stats["MatchInfo"]
-            playlist = (info.get("Playlist") or {}).get("AssetId")
-            if playlist == catalog.RANKED_PLAYLIST_ID:
-                result = extras.skill_result(stats, player_id, True)["Result"]
-                csrs.append((info.get("SeasonId"), result["RankRecap"]["PostMatchCsr"]["Value"]))
-        _CACHE[sim]["csr", player] = (len(metas), csrs)
-        return list(csrs)
-
-
-def playlist_csr(sim: Simulator, player: int, playlist: str, season: str | None) -> dict:
-    """Build one ``Value`` entry of a playlist CSR document from the skill documents.
-
-    Only Ranked Arena has a CSR; any other playlist answers -1 (unranked) throughout.
-    """
-    season = season or catalog.CSR_SEASONS[-1][1]
-    ranked = playlist.lower() == catalog.RANKED_PLAYLIST_ID
-    csrs = _ranked_csrs(sim, player) if ranked else []
-    in_season = [csr for season_id, csr in csrs if _season_matches(season, season_id)]
-    records = {
-        "Current": in_season[-1] if in_season else -1,  # the season's newest ranked match
-        "SeasonMax": max(in_season, default=-1),
-        "AllTimeMax": max((csr for _, csr in csrs), default=-1),
-    }
-    result = {}
-    for name, value in records.items():
-        record = extras._csr(value)
-        if value < 0:
-            record["MeasurementMatchesRemaining"] = record["InitialMeasurementMatches"]
-        result[name] = record
-    return {"Id": sim.world.player_ids[player], "ResultCode": 0, "Result": result}
-
-
-def grow_asset_stats(sim: Simulator, document: dict) -> dict:
-    """Add to a discovery document's ``AssetStats`` the matches played since the world began."""
-    asset_id = str(document.get("AssetId", "")).lower()
-    with sim.lock:
-        new = list(sim.world.matches.values())[sim.world.seeded_matches :]
-    plays = 0
-    for meta in new:
-        info = sim.stats_document(meta.match_id)["MatchInfo"]
-        refs = ("MapVariant", "UgcGameVariant", "Playlist", "PlaylistMapModePair")
-        plays += any((info.get(ref) or {}).get("AssetId") == asset_id for ref in refs)
-    if plays and isinstance(document.get("AssetStats"), dict):
-        stats = document["AssetStats"]
-        stats["PlaysRecent"] += plays
-        stats["PlaysAllTime"] += plays
-    return document
-
-
-def routes(sim: Simulator, reply: Callable[..., Any]) -> list[tuple[str, str, Handler]]:
-    """Return the career routes for `app.SimulatorApp`'s table.
-
-    Args:
-        sim: the simulator whose world they read.
-        reply: turns a JSON-ready value (and a status) into the app's reply.
-
-    """
-
-    def record(found: re.Match[str], query: dict[str, list[str]], headers: dict[str, str]) -> Any:
-        with sim.lock:
-            player = sim.world.player_index(found["player"])
-        if player is None:
-            return reply({"message": "no such player"}, 404)
-        lowered = {key.lower(): values[-1] for key, values in query.items() if values}
-        filters = {key: value for key, value in lowered.items() if key in FILTERS and value}
-        lifecycle = found["lifecycle"].lower()
-        return reply(service_record(sim, player, lifecycle, filters))
-
-    def csrs(found: re.Match[str], query: dict[str, list[str]], headers: dict[str, str]) -> Any:
-        if not headers.get("343-clearance", "").strip():
-            return reply({"message": "the 343-clearance header is required"}, 403)
-        lowered = {key.lower(): values for key, values in query.items()}
-        wanted = [p.strip() for v in lowered.get("players", []) for p in v.split(",") if p.strip()]
-        season = (lowered.get("season") or [""])[-1].strip() or None
-        values, missing = [], False
-        for player_id in wanted:
-            with sim.lock:
-                player = sim.world.player_index(player_id)
-            if player is None or not player_id.lower().startswith("xuid("):
-                values.append(extras.skill_not_found(player_id))
-                missing = True
-            else:
-                values.append(playlist_csr(sim, player, found["playlist"], season))
-        return reply({"Value": values}, 404 if missing or not wanted else 200)
-
-    return [
-        (
-            r"/hi/players/(?P<player>[^/]+)/(?P<lifecycle>matchmade|custom|local)/servicerecord",
-            "service_record",
-            record,
-        ),
-        (r"/hi/playlist/(?P<playlist>[0-9a-fA-F-]{36})/csrs", "csr", csrs),
-    ]

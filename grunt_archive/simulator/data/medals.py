@@ -122,3 +122,32 @@ SCORES: dict[str, tuple[int, int]] = {
     "seed_stolen": (3996338664, 50),
     "seed_carrier_killed": (4128329646, 10),
 }
+
+
+def medal_metadata() -> dict:
+    """Build the gamecms medal metadata (``/hi/Waypoint/file/medals/metadata.json``)."""
+    medals = []
+    for name_id, (name, description, difficulty, kind, score, sprite, weight) in MEDALS.items():
+        medals.append(
+            {
+                "name": {"value": name, "translations": {}},
+                "description": {"value": description, "translations": {}},
+                "spriteIndex": sprite,
+                "sortingWeight": weight,
+                "difficultyIndex": difficulty,
+                "typeIndex": kind,
+                "personalScore": score,
+                "nameId": name_id,
+            }
+        )
+    sheet = "medals/images/medal_sheet_{}.png"
+    return {
+        "difficulties": list(MEDAL_DIFFICULTIES),
+        "types": list(MEDAL_TYPES),
+        "sprites": {
+            "small": {"path": sheet.format("sm"), "columns": 16, "size": 72},
+            "medium": {"path": sheet.format("med"), "columns": 16, "size": 128},
+            "extra-large": {"path": sheet.format("xl"), "columns": 16, "size": 256},
+        },
+        "medals": medals,
+    }

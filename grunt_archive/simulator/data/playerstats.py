@@ -11,9 +11,9 @@ import math
 import random
 from dataclasses import dataclass
 
-from grunt_archive.simulator.catalog import Mode
-from grunt_archive.simulator.formats import accuracy, kda
-from grunt_archive.simulator.medals import MODE_MEDALS, SCORES
+from grunt_archive.simulator.data.catalog import Mode
+from grunt_archive.simulator.data.formats import accuracy, kda
+from grunt_archive.simulator.data.medals import MODE_MEDALS, SCORES
 
 # Every block key a 2022-era Stats object carries, in the services' order.
 LEGACY_BLOCKS = (
@@ -84,91 +84,136 @@ def _chance(rng: random.Random, p: float) -> int:
     return 1 if rng.random() < p else 0
 
 
+def _ctf(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s = play.kills, play.score
+    grabs = s + _upto(rng, 5)
+    carriers = _upto(rng, min(3, k))
+    return {
+        "FlagCaptureAssists": _upto(rng, 1), "FlagCaptures": s, "FlagCarriersKilled": carriers,
+        "FlagGrabs": grabs, "FlagReturnersKilled": _upto(rng, min(2, k - carriers)),
+        "FlagReturns": _upto(rng, 3), "FlagSecures": _upto(rng, grabs),
+        "FlagSteals": _upto(rng, grabs), "KillsAsFlagCarrier": _upto(rng, min(1, k)),
+        "KillsAsFlagReturner": 0, "TimeAsFlagCarrier": grabs * rng.randint(30, 250),
+    }  # fmt: skip
+
+
+def _oddball(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s = play.kills, play.score
+    held = s * 10 + (rng.randint(5, 200) if s else 0)
+    return {
+        "KillsAsSkullCarrier": _upto(rng, min(2, k)),
+        "LongestTimeAsSkullCarrier": rng.randint(held // 3, held) if held else 0,
+        "SkullCarriersKilled": _upto(rng, min(5, k)), "SkullGrabs": (s > 0) + _upto(rng, 6),
+        "TimeAsSkullCarrier": held, "SkullScoringTicks": s,
+    }  # fmt: skip
+
+
+def _zones(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s, t = play.kills, play.score, int(play.seconds * 10)
+    defensive = _upto(rng, k // 2)
+    return {
+        "StrongholdCaptures": _upto(rng, 8), "StrongholdDefensiveKills": defensive,
+        "StrongholdOffensiveKills": _upto(rng, k - defensive),
+        "StrongholdSecures": _upto(rng, 4),
+        "StrongholdOccupationTime": _upto(rng, t // 3), "StrongholdScoringTicks": s,
+    }  # fmt: skip
+
+
+def _elimination(rng: random.Random, play: Play, pve: bool = False) -> dict[str, int | None]:
+    k = play.kills
+    return {
+        "AlliesRevived": _upto(rng, 4), "EliminationAssists": 0 if pve else _upto(rng, 3),
+        "Eliminations": 0 if pve else rng.randint(k // 2, k), "EnemyRevivesDenied": 0,
+        "Executions": 0 if pve else _chance(rng, 0.2),
+        "KillsAsLastPlayerStanding": 0 if pve else _upto(rng, min(2, k)),
+        "LastPlayersStandingKilled": 0 if pve else _upto(rng, min(2, k)),
+        "RoundsSurvived": 0 if pve else _upto(rng, sum(play.rounds)),
+        "TimesRevivedByAlly": _upto(rng, 3), "LivesRemaining": None, "EliminationOrder": 0,
+    }  # fmt: skip
+
+
+def _firefight(rng: random.Random, play: Play) -> dict[str, int | None]:
+    return _elimination(rng, play, pve=True)
+
+
+def _extraction(rng: random.Random, play: Play) -> dict[str, int | None]:
+    s = play.score
+    return {
+        "SuccessfulExtractions": s, "ExtractionConversionsDenied": _upto(rng, 2),
+        "ExtractionConversionsCompleted": _upto(rng, 2),
+        "ExtractionInitiationsDenied": _upto(rng, 1),
+        "ExtractionInitiationsCompleted": s + _upto(rng, 2),
+    }  # fmt: skip
+
+
+def _infection(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k = play.kills
+    infected = rng.randint(k // 2, k)
+    return {
+        "AlphasKilled": _upto(rng, 1), "SpartansInfected": infected,
+        "SpartansInfectedAsAlpha": _upto(rng, infected // 2),
+        "KillsAsLastSpartanStanding": 0, "LastSpartansStandingInfected": _upto(rng, 1),
+        "RoundsAsAlpha": _chance(rng, 0.2), "RoundsAsLastSpartanStanding": 0,
+        "RoundsFinishedAsInfected": int(not play.won), "RoundsSurvivedAsSpartan": int(play.won),
+        "RoundsSurvivedAsLastSpartanStanding": 0, "TimeAsLastSpartanStanding": 0,
+        "InfectedKilled": k - infected,
+    }  # fmt: skip
+
+
+def _stockpile(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s = play.kills, play.score
+    return {
+        "KillsAsPowerSeedCarrier": _upto(rng, min(2, k)), "PowerSeedsDeposited": s,
+        "PowerSeedsStolen": _upto(rng, 3), "PowerSeedCarriersKilled": _upto(rng, min(4, k)),
+        "TimeAsPowerSeedCarrier": (s + _upto(rng, 3)) * rng.randint(50, 300),
+        "TimeAsPowerSeedDriver": 0,
+    }  # fmt: skip
+
+
+def _vip(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s = play.kills, play.score
+    chosen = _upto(rng, 2)
+    as_vip = chosen * rng.randint(200, 900)
+    kills_as = _upto(rng, min(k, chosen * 3))
+    return {
+        "KillsAsVip": kills_as, "LongestTimeAsVip": as_vip // max(chosen, 1),
+        "MaxKillingSpreeAsVip": _upto(rng, kills_as), "TimeAsVip": as_vip,
+        "TimesSelectedAsVip": chosen, "VipAssists": _upto(rng, 3), "VipKills": s,
+    }  # fmt: skip
+
+
+def _bomb(rng: random.Random, play: Play) -> dict[str, int | None]:
+    k, s = play.kills, play.score
+    plants = s + _upto(rng, 2)
+    return {
+        "BombCarriersKilled": _upto(rng, min(3, k)), "BombDefusals": _upto(rng, 1),
+        "BombDefusersKilled": _upto(rng, min(1, k)), "BombDetonations": s,
+        "BombPickUps": plants + _upto(rng, 3), "BombPlants": plants,
+        "BombReturns": _upto(rng, 1), "KillsAsBombCarrier": _upto(rng, min(1, k)),
+        "TimeAsBombCarrier": plants * rng.randint(80, 400),
+    }  # fmt: skip
+
+
+# Mode key -> how its block is drawn; modes without a block (slayer, …) have none.
+_MODE_BLOCKS = {
+    "ctf": _ctf,
+    "oddball": _oddball,
+    "strongholds": _zones,
+    "koth": _zones,
+    "elimination": _elimination,
+    "firefight": _firefight,
+    "extraction": _extraction,
+    "infection": _infection,
+    "stockpile": _stockpile,
+    "vip": _vip,
+    "bomb": _bomb,
+}
+
+
 def mode_block(rng: random.Random, mode: Mode, play: Play) -> dict[str, int | None]:
     """Draw the mode block of a player (durations in tenths of a second)."""
-    k, s, t = play.kills, play.score, int(play.seconds * 10)
-    key = mode.key
-    if key == "ctf":
-        grabs = s + _upto(rng, 5)
-        carriers = _upto(rng, min(3, k))
-        return {
-            "FlagCaptureAssists": _upto(rng, 1), "FlagCaptures": s, "FlagCarriersKilled": carriers,
-            "FlagGrabs": grabs, "FlagReturnersKilled": _upto(rng, min(2, k - carriers)),
-            "FlagReturns": _upto(rng, 3), "FlagSecures": _upto(rng, grabs),
-            "FlagSteals": _upto(rng, grabs), "KillsAsFlagCarrier": _upto(rng, min(1, k)),
-            "KillsAsFlagReturner": 0, "TimeAsFlagCarrier": grabs * rng.randint(30, 250),
-        }  # fmt: skip
-    if key == "oddball":
-        held = s * 10 + (rng.randint(5, 200) if s else 0)
-        return {
-            "KillsAsSkullCarrier": _upto(rng, min(2, k)),
-            "LongestTimeAsSkullCarrier": rng.randint(held // 3, held) if held else 0,
-            "SkullCarriersKilled": _upto(rng, min(5, k)), "SkullGrabs": (s > 0) + _upto(rng, 6),
-            "TimeAsSkullCarrier": held, "SkullScoringTicks": s,
-        }  # fmt: skip
-    if key in ("strongholds", "koth"):
-        defensive = _upto(rng, k // 2)
-        return {
-            "StrongholdCaptures": _upto(rng, 8), "StrongholdDefensiveKills": defensive,
-            "StrongholdOffensiveKills": _upto(rng, k - defensive),
-            "StrongholdSecures": _upto(rng, 4),
-            "StrongholdOccupationTime": _upto(rng, t // 3), "StrongholdScoringTicks": s,
-        }  # fmt: skip
-    if key in ("elimination", "firefight"):
-        pve = key == "firefight"
-        return {
-            "AlliesRevived": _upto(rng, 4), "EliminationAssists": 0 if pve else _upto(rng, 3),
-            "Eliminations": 0 if pve else rng.randint(k // 2, k), "EnemyRevivesDenied": 0,
-            "Executions": 0 if pve else _chance(rng, 0.2),
-            "KillsAsLastPlayerStanding": 0 if pve else _upto(rng, min(2, k)),
-            "LastPlayersStandingKilled": 0 if pve else _upto(rng, min(2, k)),
-            "RoundsSurvived": 0 if pve else _upto(rng, sum(play.rounds)),
-            "TimesRevivedByAlly": _upto(rng, 3), "LivesRemaining": None, "EliminationOrder": 0,
-        }  # fmt: skip
-    if key == "extraction":
-        return {
-            "SuccessfulExtractions": s, "ExtractionConversionsDenied": _upto(rng, 2),
-            "ExtractionConversionsCompleted": _upto(rng, 2),
-            "ExtractionInitiationsDenied": _upto(rng, 1),
-            "ExtractionInitiationsCompleted": s + _upto(rng, 2),
-        }  # fmt: skip
-    if key == "infection":
-        infected = rng.randint(k // 2, k)
-        return {
-            "AlphasKilled": _upto(rng, 1), "SpartansInfected": infected,
-            "SpartansInfectedAsAlpha": _upto(rng, infected // 2),
-            "KillsAsLastSpartanStanding": 0, "LastSpartansStandingInfected": _upto(rng, 1),
-            "RoundsAsAlpha": _chance(rng, 0.2), "RoundsAsLastSpartanStanding": 0,
-            "RoundsFinishedAsInfected": int(not play.won), "RoundsSurvivedAsSpartan": int(play.won),
-            "RoundsSurvivedAsLastSpartanStanding": 0, "TimeAsLastSpartanStanding": 0,
-            "InfectedKilled": k - infected,
-        }  # fmt: skip
-    if key == "stockpile":
-        return {
-            "KillsAsPowerSeedCarrier": _upto(rng, min(2, k)), "PowerSeedsDeposited": s,
-            "PowerSeedsStolen": _upto(rng, 3), "PowerSeedCarriersKilled": _upto(rng, min(4, k)),
-            "TimeAsPowerSeedCarrier": (s + _upto(rng, 3)) * rng.randint(50, 300),
-            "TimeAsPowerSeedDriver": 0,
-        }  # fmt: skip
-    if key == "vip":
-        chosen = _upto(rng, 2)
-        as_vip = chosen * rng.randint(200, 900)
-        kills_as = _upto(rng, min(k, chosen * 3))
-        return {
-            "KillsAsVip": kills_as, "LongestTimeAsVip": as_vip // max(chosen, 1),
-            "MaxKillingSpreeAsVip": _upto(rng, kills_as), "TimeAsVip": as_vip,
-            "TimesSelectedAsVip": chosen, "VipAssists": _upto(rng, 3), "VipKills": s,
-        }  # fmt: skip
-    if key == "bomb":
-        plants = s + _upto(rng, 2)
-        return {
-            "BombCarriersKilled": _upto(rng, min(3, k)), "BombDefusals": _upto(rng, 1),
-            "BombDefusersKilled": _upto(rng, min(1, k)), "BombDetonations": s,
-            "BombPickUps": plants + _upto(rng, 3), "BombPlants": plants,
-            "BombReturns": _upto(rng, 1), "KillsAsBombCarrier": _upto(rng, min(1, k)),
-            "TimeAsBombCarrier": plants * rng.randint(80, 400),
-        }  # fmt: skip
-    return {}
+    draw = _MODE_BLOCKS.get(mode.key)
+    return draw(rng, play) if draw else {}
 
 
 def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:

@@ -1,6 +1,6 @@
 """`SignInApp`: the simulator's sign-in routes in front of its services' app.
 
-It answers the paths of `signin` (login.live.com, the Xbox Live auth hosts,
+It answers the paths of `token_chain` (login.live.com, the Xbox Live auth hosts,
 the settings host's spartan-token) and its admin routes, refuses with 401 a
 Spartan token the chain issued once it has expired or was revoked, and passes
 every other request on to the services' app untouched (a bring-your-own
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from grunt_archive.simulator.signin import (
+from grunt_archive.simulator.token_chain import (
     DEMO_CODE,
     SPARTAN_HEADER,
     Answer,
@@ -81,11 +81,6 @@ class SignInApp:
             ("POST", "/_simulator/revoke"): ("", self._revoke),
         }
         self.paths = {path for _, path in self.routes}
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
     async def __call__(
         self,

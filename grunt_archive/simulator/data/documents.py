@@ -10,12 +10,20 @@ import bisect
 import random
 from collections.abc import Sequence
 
-from grunt_archive.simulator import catalog
-from grunt_archive.simulator.formats import epoch_ms, iso_duration, iso_time
-from grunt_archive.simulator.lineup import LEFT, LOSS, TIE, WIN, Seat, decide_plays, seat_players
-from grunt_archive.simulator.playerstats import player_stats
-from grunt_archive.simulator.totals import finish_stats, team_stats
-from grunt_archive.simulator.world import CUSTOM, LOCAL, MATCHMADE, MatchMeta
+from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.formats import epoch_ms, iso_duration, iso_time
+from grunt_archive.simulator.data.lineup import (
+    LEFT,
+    LOSS,
+    TIE,
+    WIN,
+    Seat,
+    decide_plays,
+    seat_players,
+)
+from grunt_archive.simulator.data.playerstats import player_stats
+from grunt_archive.simulator.data.totals import finish_stats, team_stats
+from grunt_archive.simulator.data.world import CUSTOM, LOCAL, MATCHMADE, MatchMeta
 
 _SEASON_STARTS = [epoch_ms(day) for day, _ in catalog.CSR_SEASONS]
 

@@ -1,12 +1,12 @@
 """The sign-in hosts of the simulator: login.live.com, Xbox Live auth, the Spartan token.
 
 `SignInState` holds the state and the answers of the token chain of
-halo-api.md §6; `signin_app.SignInApp` serves them at the real paths
+halo-api.md §6; `hosts.signin.SignInApp` serves them at the real paths
 (``/oauth20_authorize.srf``, ``/oauth20_token.srf``, ``/user/authenticate``,
 ``/xsts/authorize``, ``/spartan-token``) with fake tokens that expire on the
 simulator's clock, and refuses with 401 any Spartan token it issued that has expired or was
 revoked. A Spartan token it did not issue (bring-your-own) goes on to the
-services untouched. The clearance route stays in `app`.
+services untouched. The clearance route is in `hosts.settings`.
 
 Admin routes (never faulted): ``GET /_simulator/signin`` (every token issued,
 the clock), ``POST /_simulator/signin/code?client_id=&redirect_uri=`` (a code,

@@ -8,16 +8,10 @@ calendar. The shapes are the real ones (``spnkr__get_season_calendar.json``,
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
-from grunt_archive.simulator import catalog
+from grunt_archive.simulator.data import catalog
 
-Handler = Callable[[re.Match[str], dict[str, list[str]], dict[str, str]], Any]
-
-SEASON_CALENDAR_PATH = r"/hi/progression/file/calendars/seasons/seasoncalendar\.json"
-CSR_SEASON_CALENDAR_PATH = r"/hi/progression/file/csr/calendars/csrseasoncalendar\.json"
 # The game seasons before the CSR seasons the catalog lists (real dates and ids).
 _EARLY_SEASONS = (
     ("Seasons/Season1.json", "Csr/Seasons/CsrSeason1-2.json", "2021-06-20", "2022-05-03"),
@@ -77,20 +71,3 @@ def csr_season_calendar() -> dict[str, Any]:
             for csr, start, end in [*early, *_csr_spans()]
         ]
     }
-
-
-def routes(reply: Callable[[Any], Any]) -> list[tuple[str, str, Handler]]:
-    """Return the calendar routes for `app.SimulatorApp`'s table, answering through ``reply``.
-
-    Args:
-        reply: turns a JSON-ready value into the app's reply (``app._json``).
-
-    """
-    return [
-        (SEASON_CALENDAR_PATH, "gamecms", lambda found, query, headers: reply(season_calendar())),
-        (
-            CSR_SEASON_CALENDAR_PATH,
-            "gamecms",
-            lambda found, query, headers: reply(csr_season_calendar()),
-        ),
-    ]

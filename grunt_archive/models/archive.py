@@ -1,0 +1,84 @@
+"""Archive state: what is tracked, pending, fetched and run (bookkeeping, never rebuilt)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class TrackedPlayer(SQLModel, table=True):
+    """A player whose history is archived, and how far the archive reaches.
+
+    Every match with ``oldest_start_time <= start_time <= newest_start_time``
+    is archived or pending. ``backfill_offset`` is the history offset where an
+    unfinished backfill resumes; ``history_complete`` says the walk has reached
+    the player's first match.
+    """
+
+    __tablename__ = "tracked_players"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    added_at: str
+    history_complete: bool = False
+    newest_start_time: str | None = None
+    oldest_start_time: str | None = None
+    backfill_offset: int = 0
+    last_synced_at: str | None = None
+
+
+class PendingMatch(SQLModel, table=True):
+    """A match seen in a history whose stats could not be archived yet."""
+
+    __tablename__ = "pending_matches"
+
+    match_id: str = Field(primary_key=True)
+    player_id: str | None = None
+    start_time: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    first_seen_at: str
+    last_attempt_at: str | None = None
+
+
+class RawResponse(SQLModel, table=True):
+    """A document exactly as the service sent it, so tables can be rebuilt offline."""
+
+    __tablename__ = "raw_responses"
+    __table_args__ = (Index("ix_raw_responses_kind_key", "kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    key: str
+    path: str
+    fetched_at: str
+    body: str
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of ``grunt-archive sync``: what it did and how it ended."""
+
+    __tablename__ = "sync_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: str
+    finished_at: str | None = None
+    outcome: str = "running"
+    players: str | None = None
+    requests: int = 0
+    matches_added: int = 0
+    pending: int = 0
+    failures: str | None = None
+    error: str | None = None
+
+
+class ApiDrift(SQLModel, table=True):
+    """A field or mode block the API sent that this version of the code does not know."""
+
+    __tablename__ = "api_drift"
+
+    table_name: str = Field(primary_key=True)
+    field: str = Field(primary_key=True)
+    first_seen_at: str
+    last_seen_at: str
+    example_match_id: str | None = None
+    occurrences: int = 0

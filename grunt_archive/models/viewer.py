@@ -1,0 +1,102 @@
+"""The viewer's derived tables (kept current by ``grunt_archive.store.player_tables``).
+
+Derived rows: every value here can be computed again from the other tables
+(`grunt-archive reparse` does). They exist so that the canned queries and the
+Career dashboard read one narrow row per match instead of joining seven
+tables over a whole career (issue 7).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, PrimaryKeyConstraint
+from sqlmodel import Field, SQLModel
+
+
+class PlayerMatch(SQLModel, table=True):
+    """A tracked player's line of one match, every name joined (per team, if they switched)."""
+
+    __tablename__ = "player_matches"
+    __table_args__ = (
+        # Columns keep the order of the view this table replaced; the key leads with the match.
+        PrimaryKeyConstraint("match_id", "player_id", "team_id"),
+        Index("ix_player_matches_player_id", "player_id", "start_time"),
+    )
+
+    start_time: str
+    day: str | None = None
+    gamertag: str | None = None
+    playlist: str | None = None
+    map: str | None = None
+    mode: str | None = None
+    outcome: str | None = None  # win, loss, tie or left
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    kd: float | None = None
+    kda: float | None = None
+    accuracy: float | None = None
+    damage_dealt: int | None = None
+    damage_taken: int | None = None
+    personal_score: int | None = None
+    headshot_kills: int | None = None
+    pre_match_csr: int | None = None
+    post_match_csr: int | None = None
+    csr_change: int | None = None
+    post_match_tier: str | None = None
+    expected_kills: float | None = None
+    expected_deaths: float | None = None
+    season: str | None = None
+    time_played_seconds: float | None = None
+    duration_seconds: float | None = None
+    lifecycle_mode: int | None = None
+    team_id: int
+    match_id: str = Field(foreign_key="matches.match_id")
+    player_id: str = Field(foreign_key="players.player_id")
+    # The ids the names above come from, so a name looked up later finds its rows.
+    playlist_asset_id: str | None = None
+    playlist_version_id: str | None = None
+    map_asset_id: str | None = None
+    map_version_id: str | None = None
+    game_variant_asset_id: str | None = None
+    game_variant_version_id: str | None = None
+    season_id: str | None = None
+
+
+class PlayerEncounter(SQLModel, table=True):
+    """A human a tracked player has met, as teammate or opponent, and how those matches went."""
+
+    __tablename__ = "player_encounters"
+    __table_args__ = (
+        PrimaryKeyConstraint("player_id", "other_player_id", "relation"),
+        # Teammates and opponents, most met first, without sorting every encounter.
+        Index("ix_player_encounters_relation", "relation", "matches", "win_rate"),
+        Index("ix_player_encounters_other_player_id", "other_player_id"),
+    )
+
+    gamertag: str | None = None
+    other_gamertag: str | None = None
+    relation: str  # teammate or opponent
+    matches: int
+    wins: int | None = None
+    win_rate: float | None = None
+    their_kills: int | None = None
+    their_deaths: int | None = None
+    last_played: str | None = None
+    player_id: str = Field(foreign_key="players.player_id")
+    other_player_id: str = Field(foreign_key="players.player_id")
+
+
+class PlayerMedalTotal(SQLModel, table=True):
+    """How often a tracked player has earned a medal across the archive."""
+
+    __tablename__ = "player_medal_totals"
+
+    gamertag: str | None = None
+    medal: str | None = None
+    difficulty: str | None = None
+    type: str | None = None
+    total: int | None = None
+    matches_awarded: int
+    personal_score: int | None = None
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    medal_id: int = Field(primary_key=True, foreign_key="medals.medal_id")

@@ -1,0 +1,166 @@
+"""Discovery documents: every map, game variant, playlist and map-mode pair a match names.
+
+Discovery knows every asset a match refers to, at its current and its 2022
+version; a document's ``AssetStats`` count, on top of their seeded figures,
+every match played since the world was made (`Simulator.play`).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+from grunt_archive.simulator.data import catalog
+
+if TYPE_CHECKING:
+    from grunt_archive.simulator.core import Simulator
+
+# Discovery path segment -> asset kind.
+ASSET_PATHS = {"maps": "map", "ugcGameVariants": "ugcGameVariant", "playlists": "playlist"}
+ASSET_PATHS["mapModePairs"] = "mapModePair"
+
+
+def _asset_index() -> dict[tuple[str, str], tuple[catalog.Asset, tuple]]:
+    """Index every asset by (kind, asset id), with what it links to."""
+    index: dict[tuple[str, str], tuple[catalog.Asset, tuple]] = {}
+    by_playlist: dict[str, list[catalog.Asset]] = {}
+    for mode in catalog.MODES:
+        for key in (*mode.playlists, *(("bootcamp",) if mode.key == "slayer" else ())):
+            ranked = key == "ranked" and mode.ranked_variant
+            variant = mode.ranked_variant if ranked else mode.variant
+            index["ugcGameVariant", variant.asset_id] = (variant, ())
+            for map_name in mode.maps:
+                pair = catalog.map_mode_pair(variant, map_name)
+                index[pair.kind, pair.asset_id] = (pair, (catalog.MAPS[map_name], variant))
+                by_playlist.setdefault(key, []).append(pair)
+        index["ugcGameVariant", mode.variant.asset_id] = (mode.variant, ())
+        for map_name in mode.maps:  # customs play the plain variant on any of the maps
+            pair = catalog.map_mode_pair(mode.variant, map_name)
+            index.setdefault(
+                (pair.kind, pair.asset_id), (pair, (catalog.MAPS[map_name], mode.variant))
+            )
+    for asset in catalog.MAPS.values():
+        index[asset.kind, asset.asset_id] = (asset, ())
+    for key, asset in catalog.PLAYLISTS.items():
+        index[asset.kind, asset.asset_id] = (asset, tuple(by_playlist.get(key, ())))
+    return index
+
+
+ASSETS = _asset_index()
+
+
+def _files(kind: str, asset_id: str, version_id: str, paths: list[str]) -> dict:
+    path = f"/ugcstorage/{kind.lower()}/{asset_id}/{version_id}/"
+    return {
+        "Prefix": f"https://blobs-infiniteugc.svc.halowaypoint.com{path}",
+        "FileRelativePaths": paths,
+        "PrefixEndpoint": {
+            "AuthorityId": "iUgcFiles",
+            "Path": path,
+            "QueryString": None,
+            "RetryPolicyId": "linearretry",
+            "TopicName": "",
+            "AcknowledgementTypeId": 0,
+            "AuthenticationLifetimeExtensionSupported": False,
+            "ClearanceAware": False,
+        },
+    }
+
+
+def _body(asset: catalog.Asset, version_id: str) -> dict:
+    """Return the keys every UGC asset (and every embedded link) carries."""
+    rng = random.Random(f"{asset.asset_id}:{version_id}")
+    paths = (
+        []
+        if asset.kind in ("mapModePair", "playlist")
+        else ["images/hero.png", "images/thumbnail.png"]
+    )
+    ratings = rng.randint(0, 30_000)
+    return {
+        "AssetId": asset.asset_id,
+        "VersionId": version_id,
+        "PublicName": asset.name,
+        "Description": asset.description,
+        "Files": _files(asset.kind, asset.asset_id, version_id, paths),
+        "Contributors": [],
+        "AssetHome": 1,
+        "AssetStats": {
+            "PlaysRecent": rng.randint(0, 200_000),
+            "PlaysAllTime": rng.randint(200_000, 30_000_000),
+            "Favorites": rng.randint(0, 30_000),
+            "Likes": 0,
+            "Bookmarks": 0,
+            "ParentAssetCount": rng.randint(0, 100),
+            "AverageRating": rng.uniform(2.5, 4.5) if ratings else 0.0,
+            "NumberOfRatings": ratings,
+        },
+        "InspectionResult": 50 if asset.kind == "map" else 0,
+        "CloneBehavior": 0,
+        "Order": 0,
+    }
+
+
+def asset_document(path_kind: str, asset_id: str, version_id: str | None) -> dict | None:
+    """Build a discovery document (``GET /hi/{kind}/{assetId}[/versions/{versionId}]``).
+
+    Args:
+        path_kind: ``maps``, ``ugcGameVariants``, ``playlists`` or ``mapModePairs``.
+        asset_id: The asset's GUID.
+        version_id: One of its versions, or None for the current one.
+
+    Returns:
+        The document, or None when the asset or version is unknown.
+
+    """
+    found = ASSETS.get((ASSET_PATHS.get(path_kind, ""), asset_id.lower()))
+    if found is None:
+        return None
+    asset, links = found
+    version = (version_id or asset.version_id).lower()
+    if version not in (asset.version_id, asset.legacy_version_id):
+        return None
+    legacy = version == asset.legacy_version_id
+    head: dict = {"CustomData": {}, "Tags": ["343i"]}
+    if asset.kind == "map":
+        head["CustomData"] = {"NumOfObjectsOnMap": 64 + len(asset.name) * 7,
+                              "TagLevelId": -(int(asset.asset_id[:7], 16)),
+                              "IsBaked": True, "HasNodeGraph": False}  # fmt: skip
+        head["PrefabLinks"] = []
+    elif asset.kind == "ugcGameVariant":
+        head["CustomData"] = {"KeyValues": {}}
+        engine = catalog.Asset("engineGameVariant", asset.name.split(":")[-1], "")
+        head["EngineGameVariantLink"] = _body(engine, engine.version(legacy))
+    elif asset.kind == "mapModePair":
+        map_asset, variant = links
+        head["MapLink"] = _body(map_asset, map_asset.version(legacy))
+        head["UgcGameVariantLink"] = _body(variant, variant.version(legacy))
+    else:
+        entries = [p.asset_id for p in links]
+        head["CustomData"] = {
+            "PlaylistEntries": [
+                {"MapModePairAssetId": e, "Metadata": {"Weight": 100.0}} for e in entries
+            ],
+            "MinTeamSize": 4,
+            "MaxTeamSize": 4,
+        }
+        head["RotationEntries"] = [
+            {"Metadata": {"Weight": 100.0}} | _body(p, p.version(legacy)) for p in links
+        ]
+    return head | _body(asset, version)
+
+
+def grow_asset_stats(sim: Simulator, document: dict) -> dict:
+    """Add to a discovery document's ``AssetStats`` the matches played since the world began."""
+    asset_id = str(document.get("AssetId", "")).lower()
+    with sim.lock:
+        new = list(sim.world.matches.values())[sim.world.seeded_matches :]
+    plays = 0
+    for meta in new:
+        info = sim.stats_document(meta.match_id)["MatchInfo"]
+        refs = ("MapVariant", "UgcGameVariant", "Playlist", "PlaylistMapModePair")
+        plays += any((info.get(ref) or {}).get("AssetId") == asset_id for ref in refs)
+    if plays and isinstance(document.get("AssetStats"), dict):
+        stats = document["AssetStats"]
+        stats["PlaysRecent"] += plays
+        stats["PlaysAllTime"] += plays
+    return document

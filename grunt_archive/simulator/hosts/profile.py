@@ -1,0 +1,46 @@
+"""profile: who is signed in, and gamertag ↔ xuid lookups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from grunt_archive.simulator.data.profiles import profile
+from grunt_archive.simulator.replies import Reply, Request, Route, json_reply, listed_param
+
+if TYPE_CHECKING:
+    from grunt_archive.simulator.core import Simulator
+
+HOST = "https://profile.svc.halowaypoint.com"
+
+
+def _profile(sim: Simulator, xuid: str | None) -> Reply:
+    if xuid is None:
+        return Reply(404)
+    return json_reply(profile(xuid, sim.world.people[xuid]))
+
+
+def _me(sim: Simulator, request: Request) -> Reply:
+    return _profile(sim, sim.world.player_ids[0][5:-1])
+
+
+def _by_gamertag(sim: Simulator, request: Request) -> Reply:
+    return _profile(sim, sim.world.xuid_of(request["gamertag"]))
+
+
+def _by_xuid(sim: Simulator, request: Request) -> Reply:
+    xuid = request["xuid"]
+    return _profile(sim, xuid if xuid in sim.world.people else None)
+
+
+def _users(sim: Simulator, request: Request) -> Reply:
+    people = sim.world.people
+    xuids = [x for x in listed_param(request.query, "xuids") if x in people]
+    return json_reply([profile(x, people[x]) for x in dict.fromkeys(xuids)])
+
+
+ROUTES = (
+    Route(r"/users/me", "profile", _me),
+    Route(r"/users/gt\((?P<gamertag>.+)\)", "profile", _by_gamertag),
+    Route(r"/users/xuid\((?P<xuid>\d+)\)", "profile", _by_xuid),
+    Route(r"/users", "profile", _users),
+)
