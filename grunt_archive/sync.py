@@ -209,8 +209,8 @@ class _Run:
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
-            save_match(self.store, RawDocument.of(MATCH_STATS, entry.match_id, document),
-                       document.data)  # fmt: skip
+            raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
+            save_match(self.store, raw, document.data)
             self.added += 1
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)

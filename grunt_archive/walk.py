@@ -138,8 +138,8 @@ class HistoryWalk:
     async def _page(self, player_id: str, start: int) -> _Page:
         document = await self.source.match_history(player_id, start)
         entries = history_entries(document.data)
-        save_raw(self.store, RawDocument.of(HISTORY_PAGE, HISTORY_PAGE.key_of(player_id, start),
-                                            document))  # fmt: skip
+        key = HISTORY_PAGE.key_of(player_id, start)
+        save_raw(self.store, RawDocument.of(HISTORY_PAGE, key, document))
         return _Page(start, entries)
 
     def _fetch_page(self, player_id: str, start: int) -> asyncio.Task[_Page]:
