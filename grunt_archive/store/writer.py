@@ -130,12 +130,15 @@ def _group(
     for row in rows:
         source = next(sources)
         columns = tuple(row)
-        if not known.issuperset(columns):
+        if known.issuperset(columns):
+            values = tuple(row.values())
+        else:
             drift.extend((table, field, source) for field in columns if field not in known)
             columns = tuple(field for field in columns if field in known)
+            values = tuple(row[field] for field in columns)
         if everything is not None:
             columns = everything
-        values = tuple(row.get(field) for field in columns)
+            values = tuple(row.get(field) for field in columns)
         # The set test is the fast way for plain JSON values; the loop decides the rest.
         if not _SCALAR_TYPES.issuperset(map(type, values)):
             for value in values:
