@@ -8,8 +8,8 @@ are driven by this registry; nothing else spells a key or a table list.
 
 This module holds data and pure functions only: it imports no SQL or HTTP
 library. Adding a kind is one `DocumentKind` here, its normalizer in
-``normalize/``, its tables in ``models.py`` (and a migration), and the one
-function that writes its rows in the store (``store.documents.writes``).
+``normalize/``, its tables in ``models/`` (and a migration), and the one
+function that writes its rows in the store (registered with ``store.raw.writes``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -106,3 +107,34 @@ def test_no_module_but_the_registry_spells_a_kind_or_a_key():
         if SPELT_KEYS.search(text):
             offenders.append(f"{path.name}: a raw key spelt by hand")
     assert offenders == []
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_registry_imports_no_sql_or_http_library_even_indirectly():
+    seen: set[str] = set()
+    todo = ["grunt_archive.documents"]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        todo += [m for m in _imports_of(module) if m.startswith("grunt_archive.")]
+    assert "grunt_archive.normalize" in seen  # the walk follows the package's own imports
+    libraries = {m.split(".")[0] for m in set().union(*(_imports_of(m) for m in seen))}
+    assert not libraries & {"sqlalchemy", "sqlmodel", "sqlite3", "alembic", "httpx", "datasette"}
+
+
+def _imports_of(module: str) -> set[str]:
+    relative = Path(*module.split(".")[1:])
+    path = PACKAGE / relative.with_suffix(".py")
+    return _imports(path if path.exists() else PACKAGE / relative / "__init__.py")
