@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
 from queries import query_figures
+from startup import help_figure
 from storage import reparse_figure, store_figure
 
-SECTIONS = ("sync", "store", "reparse", "memory", "queries")
+SECTIONS = ("startup", "sync", "store", "reparse", "memory", "queries")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="grunt-archive-bench-") as directory:
         workdir = Path(directory)
+        if "startup" in sections:
+            figures.append(help_figure(scale))
         if "sync" in sections:
             figures += sync_figures(scale, workdir)
         if "store" in sections:

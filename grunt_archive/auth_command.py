@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +82,8 @@ def login(
 
     Example: grunt-archive auth login --client-id "$GRUNT_ARCHIVE_CLIENT_ID" --code M.C5_BAY.2.U…
     """
+    import asyncio
+
     from grunt_archive.api.live import authorize_url
     from grunt_archive.api.signin import AppRegistration, SignInHttp
     from grunt_archive.auth import code_from_input, default_auth_path, save_session, sign_in

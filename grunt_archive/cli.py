@@ -7,26 +7,74 @@ unusable, 7 Halo service failure, 130 interrupted.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
-from grunt_archive.api import Tokens
-from grunt_archive.auth_command import auth
-from grunt_archive.db import default_db_path
 from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
-from grunt_archive.runner import ClientSettings
-from grunt_archive.simulator.command import simulate
-from grunt_archive.sync import SyncOptions
+
+if TYPE_CHECKING:
+    from grunt_archive.runner import ClientSettings
+
+# Commands that live in other modules: name → ("module:attribute", the first paragraph of
+# its help). The help is kept here so that `grunt-archive --help` lists them without
+# importing them; tests/test_layers.py checks it matches the command's own.
+LAZY_COMMANDS = {
+    "auth": (
+        "grunt_archive.auth_command:auth",
+        "Sign in with Microsoft, and keep the tokens fresh for unattended syncs.",
+    ),
+    "simulate": (
+        "grunt_archive.simulator.command:simulate",
+        "Serve a local stand-in for the Halo Waypoint services at their real paths.",
+    ),
+}
+
+
+def _sqlite_refusal(error: Exception) -> str | None:
+    """Return SQLite's reason when ``error`` is SQLAlchemy's OperationalError, else None."""
+    # Only a command that has imported SQLAlchemy can raise its errors, so the CLI need
+    # not import it: it stays light for the commands that never open an archive.
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is not None and isinstance(error, exc.OperationalError):
+        return str(error.orig)
+    return None
 
 
 class ArchiveGroup(click.Group):
-    """A click group that turns our errors into one line and a documented exit code."""
+    """The top-level group: our errors as one line and an exit code; commands loaded lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command name, the lazy ones included, sorted."""
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command, importing its module first if it is a lazy one."""
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, attribute = LAZY_COMMANDS[cmd_name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their one-line help, importing none of the lazy ones."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is None:
+                # A stand-in that shortens the kept help exactly as the command itself would.
+                command = click.Command(name, help=LAZY_COMMANDS[name][1])
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, reporting `GruntArchiveError` without a traceback."""
@@ -35,13 +83,16 @@ class ArchiveGroup(click.Group):
         except GruntArchiveError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
-        except OperationalError as error:
-            # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
-            click.echo(f"Error: the archive cannot be used: {error.orig}", err=True)
-            ctx.exit(ArchiveError.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except Exception as error:
+            reason = _sqlite_refusal(error)
+            if reason is None:
+                raise
+            # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
+            click.echo(f"Error: the archive cannot be used: {reason}", err=True)
+            ctx.exit(ArchiveError.exit_code)
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,6 +110,8 @@ def resolve_db(db_path: Path | None) -> Path:
     """Return the archive path, creating the default data directory when it is used."""
     if db_path is not None:
         return db_path
+    from grunt_archive.db import default_db_path
+
     path = default_db_path()
     if "GRUNT_ARCHIVE_DB" not in os.environ:
         # Only the platform's own data directory is ours to create.
@@ -133,6 +186,9 @@ def client_settings(
     api_base: str | None,
 ) -> ClientSettings:
     """Turn the `api_options` values into the library's client settings."""
+    from grunt_archive.api import Tokens
+    from grunt_archive.runner import ClientSettings
+
     tokens = Tokens(spartan_token, clearance) if spartan_token else None
     return ClientSettings(
         tokens=tokens, api_base=api_base, rps=rps, concurrency=concurrency, timeout=timeout
@@ -179,6 +235,7 @@ def sync(
     """
     from grunt_archive.progress import TerminalProgress
     from grunt_archive.runner import run_sync
+    from grunt_archive.sync import SyncOptions
 
     progress = None if (quiet or as_json) else TerminalProgress()
     options = SyncOptions(players, full, limit, matches_only)
@@ -346,7 +403,3 @@ def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> N
 
     path = db_path or resolve_db(None).with_name("demo.db")
     run_demo(path, port=port, matches=matches, open_browser=open_browser)
-
-
-cli.add_command(simulate)
-cli.add_command(auth)

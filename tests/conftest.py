@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import _posixsubprocess
 import json
+import os
 import sqlite3
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,3 +46,64 @@ def copy_archive(db: Path, copy: Path) -> Path:
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     return copy
+
+
+# Every way Python starts a process goes through one of these: subprocess (and asyncio's, and
+# what is built on them) through Popen._execute_child, multiprocessing through fork or
+# fork_exec, os.system and os.spawn* through fork.
+PROCESS_STARTERS: list[tuple[object, str]] = [
+    (subprocess.Popen, "_execute_child"),
+    (_posixsubprocess, "fork_exec"),
+    (os, "fork"),
+    (os, "forkpty"),
+    (os, "posix_spawn"),
+    (os, "posix_spawnp"),
+    (os, "system"),
+]
+
+
+@contextmanager
+def processes_need_slow(item: pytest.Item) -> Iterator[None]:
+    """Fail ``item`` when it starts a process without carrying the ``slow`` mark.
+
+    A process costs seconds and a second core, so the quick run (``-m "not slow"``) must
+    not start any; this makes forgetting the mark a failure instead of a slow quick run.
+    """
+    if item.get_closest_marker("slow") is not None:
+        yield
+        return
+
+    def refuse(name: str) -> Callable[..., object]:
+        def refused(*args: object, **kwargs: object) -> object:
+            started = next((a for a in args if isinstance(a, str | bytes | list | tuple)), "")
+            pytest.fail(
+                f"{item.nodeid} starts a process ({name} {started!r}) but is not marked"
+                " @pytest.mark.slow",
+                pytrace=False,
+            )
+
+        return refused
+
+    with pytest.MonkeyPatch.context() as patch:
+        for owner, name in PROCESS_STARTERS:
+            if hasattr(owner, name):
+                patch.setattr(owner, name, refuse(name))
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with processes_need_slow(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with processes_need_slow(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    with processes_need_slow(item):
+        return (yield)

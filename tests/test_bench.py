@@ -35,6 +35,7 @@ def test_the_smallest_bench_prints_every_figure_with_its_bound(tmp_path: Path) -
     assert header == ["figure", "measured", "bound", "ratio", "target", "result"]
     names = [line.split("|")[1].strip() for line in lines[2:]]
     for expected in (
+        "startup: grunt-archive --help",
         "backfill:",
         "no-op sync: requests",
         "no-op sync: time",

@@ -27,8 +27,7 @@ import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import ROOT
-from tests.test_demo import free_port
-from tests.test_enrich_sync import sync
+from tests.helpers import free_port, sync
 
 pytestmark = pytest.mark.slow
 

@@ -13,11 +13,7 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import lookups, open_store, player_tables
 from grunt_archive.store.matches import save_match
 from tests.conftest import copy_archive
-from tests.test_enrich_sync import rows, sync
-
-
-def career_rows(db: Path) -> dict[str, list[tuple]]:
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in player_tables.TABLES}
+from tests.helpers import dump, rows, sync
 
 
 def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
@@ -25,11 +21,11 @@ def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
     copied = copy_archive(db, tmp_path / f"rebuilt-{db.name}")
     with archive(copied) as engine, open_store(engine) as store, store.unit() as connection:
         player_tables.rebuild(connection)
-    return career_rows(copied)
+    return dump(copied, player_tables.TABLES)
 
 
 def assert_current(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
-    kept = career_rows(db)
+    kept = dump(db, player_tables.TABLES)
     assert kept == rebuilt_rows(db, tmp_path)
     return kept
 
@@ -104,7 +100,7 @@ def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, synced, tm
         if p["PlayerId"] not in world.player_ids and p["PlayerId"].startswith("xuid(")
     )
     stranger["PlayerId"] = "xuid(2535400000000001)"
-    before = career_rows(db)
+    before = dump(db, player_tables.TABLES)
     with archive(db) as engine, open_store(engine) as store:
         raw = RawDocument(MATCH_STATS.name, match_id, "/stats", "2025-01-01T00:00:00Z", "{}")
         save_match(store, raw, document)
@@ -160,6 +156,6 @@ def test_reparse_rebuilds_the_career_tables(world, synced, tmp_path):
     from grunt_archive.runner import run_reparse
 
     db = copy_archive(synced, tmp_path / "halo.db")
-    before = career_rows(db)
+    before = dump(db, player_tables.TABLES)
     run_reparse(db)
-    assert career_rows(db) == before
+    assert dump(db, player_tables.TABLES) == before

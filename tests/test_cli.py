@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from grunt_archive.db import head_revision
 from tests.e2e import TOKEN, cli, simulator_process
+from tests.helpers import value
 
 pytestmark = pytest.mark.slow
-
-
-def count(db: Path, sql: str) -> int:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchone()[0]
 
 
 def distinct_matches(sim) -> int:
@@ -37,7 +32,7 @@ def test_backfill_then_no_op_resync(db_path):
         summary = json.loads(result.stdout)
         assert summary["outcome"] == "ok"
         assert summary["matches_added"] == distinct_matches(sim)
-        assert count(db_path, "SELECT count(*) FROM matches") == distinct_matches(sim)
+        assert value(db_path, "SELECT count(*) FROM matches") == distinct_matches(sim)
         # Shared matches were fetched once.
         assert sim.counts()["stats"] == distinct_matches(sim)
 
@@ -64,8 +59,8 @@ def test_interrupted_backfill_resumes(db_path):
         assert json.loads(first.stdout)["matches_added"] == 30
         rest = cli("sync", "--json", db=db_path, api_base=sim.url)
         assert json.loads(rest.stdout)["matches_added"] == 40
-        assert count(db_path, "SELECT count(*) FROM matches") == 70
-        assert count(db_path, "SELECT history_complete FROM tracked_players") == 1
+        assert value(db_path, "SELECT count(*) FROM matches") == 70
+        assert value(db_path, "SELECT history_complete FROM tracked_players") == 1
 
 
 @pytest.mark.parametrize(
@@ -82,7 +77,7 @@ def test_transient_faults_archive_everything(db_path, faults):
     with simulator_process("--seed", "13", "--players", "1", "--matches", "40", *faults) as sim:
         result = cli("sync", "--json", db=db_path, api_base=sim.url)
         assert result.returncode == 0, result.stderr
-        assert count(db_path, "SELECT count(*) FROM matches") == 40
+        assert value(db_path, "SELECT count(*) FROM matches") == 40
 
 
 def test_malformed_body_leaves_one_match_pending_exit_3(db_path):
@@ -95,7 +90,7 @@ def test_malformed_body_leaves_one_match_pending_exit_3(db_path):
         assert summary["outcome"] == "partial" and len(summary["pending"]) == 1
         assert summary["pending"][0] in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
-        assert count(db_path, "SELECT count(*) FROM matches") == 29
+        assert value(db_path, "SELECT count(*) FROM matches") == 29
 
 
 def test_lasting_404_is_pending_and_fetched_first_next_run(db_path):
@@ -104,10 +99,10 @@ def test_lasting_404_is_pending_and_fetched_first_next_run(db_path):
     ) as sim:
         result = cli("sync", db=db_path, api_base=sim.url)
         assert result.returncode == 3, result.stderr
-        assert count(db_path, "SELECT count(*) FROM pending_matches") == 10
+        assert value(db_path, "SELECT count(*) FROM pending_matches") == 10
         result = cli("sync", db=db_path, api_base=sim.url)
         assert result.returncode == 0, result.stderr
-        assert count(db_path, "SELECT count(*) FROM matches") == 10
+        assert value(db_path, "SELECT count(*) FROM matches") == 10
 
 
 def test_expired_token_exit_4_and_nothing_leaks(db_path):

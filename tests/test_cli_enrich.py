@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from tests.e2e import cli, simulator_process
+from tests.helpers import value
 
 pytestmark = pytest.mark.slow
-
-
-def one(db: Path, sql: str):
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchone()[0]
 
 
 def test_sync_names_everything_skill_comes_late_and_a_no_op_costs_nothing(db_path):
@@ -26,20 +20,20 @@ def test_sync_names_everything_skill_comes_late_and_a_no_op_costs_nothing(db_pat
         first = cli("sync", "--json", db=db_path, api_base=sim.url)  # no clearance given
         assert first.returncode == 0, first.stderr
         summary = json.loads(first.stdout)
-        matchmade = one(db_path, "SELECT count(*) FROM matches WHERE lifecycle_mode = 3")
+        matchmade = value(db_path, "SELECT count(*) FROM matches WHERE lifecycle_mode = 3")
         assert summary["outcome"] == "ok" and summary["pending"] == []
         assert len(summary["enrichment_pending"]) == matchmade > 0
-        assert one(db_path, "SELECT count(*) FROM match_skill") == 0
-        assert one(db_path, "SELECT count(*) FROM players WHERE gamertag IS NULL") == 0
-        assert one(db_path, "SELECT count(*) FROM matches_named WHERE map IS NULL") == 0
-        assert one(db_path, "SELECT count(*) FROM medal_awards_named WHERE medal IS NULL") == 0
+        assert value(db_path, "SELECT count(*) FROM match_skill") == 0
+        assert value(db_path, "SELECT count(*) FROM players WHERE gamertag IS NULL") == 0
+        assert value(db_path, "SELECT count(*) FROM matches_named WHERE map IS NULL") == 0
+        assert value(db_path, "SELECT count(*) FROM medal_awards_named WHERE medal IS NULL") == 0
         assert sim.counts()["clearance"] == 1
 
         second = cli("sync", "--json", db=db_path, api_base=sim.url)
         assert second.returncode == 0, second.stderr
         assert json.loads(second.stdout)["enrichment_pending"] == []
         assert (
-            one(
+            value(
                 db_path,
                 "SELECT count(DISTINCT match_id) FROM match_skill WHERE player_id LIKE 'xuid(%'",
             )
@@ -60,4 +54,4 @@ def test_sync_names_everything_skill_comes_late_and_a_no_op_costs_nothing(db_pat
 
     rebuilt = cli("reparse", db=db_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert one(db_path, "SELECT count(DISTINCT match_id) FROM match_skill") == matchmade
+    assert value(db_path, "SELECT count(DISTINCT match_id) FROM match_skill") == matchmade

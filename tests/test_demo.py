@@ -12,13 +12,9 @@ import urllib.request
 
 import pytest
 
+from tests.helpers import free_port
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_demo_archives_serves_and_stops_cleanly_on_ctrl_c(tmp_path):

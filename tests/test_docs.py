@@ -18,7 +18,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    # list_commands/get_command, not .commands: the lazy commands are loaded here.
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         found.append((prefix + name, command))
         if isinstance(command, click.Group):
             found += commands(command, f"{prefix}{name} ")

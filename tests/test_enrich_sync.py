@@ -3,58 +3,26 @@
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
 from pathlib import Path
 
-import httpx
 import pytest
 
-from grunt_archive.api import Tokens
 from grunt_archive.db import head_revision, open_archive, upgrade_archive
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import SERVICE_SLOTS
 from grunt_archive.normalize import match_rows
-from grunt_archive.runner import ClientSettings, run_reparse, run_sync
+from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.lookups import MAX_ATTEMPTS
-from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.store.raw import keep_raw
-from grunt_archive.sync import SyncOptions
 from grunt_archive.views import VIEWS
 from tests.conftest import copy_archive
-from tests.test_sync import FAST
+from tests.helpers import ENRICHED_TABLES, FAST, dump, failing, rows, sync
 
-ENRICHMENT = ("assets", "medals", "match_skill", "seasons")
 ASSET_REFS = " UNION ".join(
     f"SELECT {k}_asset_id, {k}_version_id FROM matches WHERE {k}_asset_id IS NOT NULL"
     for k in ("map", "game_variant", "playlist", "map_mode_pair")
 )
-
-
-def settings(app, clearance: str | None = None) -> ClientSettings:
-    return ClientSettings(
-        tokens=Tokens("v4=test-token", clearance),
-        api_base="http://simulator",
-        rps=None,
-        concurrency=8,
-        retry=FAST,
-        transport=httpx.ASGITransport(app=app),
-    )
-
-
-def sync(db: Path, sim: Simulator, *players: str, app=None, clearance=None, **options):
-    return run_sync(db, settings(app or sim.app, clearance), SyncOptions(tuple(players), **options))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
-
-
-def dump(db: Path) -> dict[str, list[tuple]]:
-    tables = [*MATCH_CHILD_TABLES, "matches", "players", *ENRICHMENT]
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
 def requests(sim: Simulator) -> int:
@@ -170,12 +138,12 @@ def test_views_name_matches_and_medals(synced):
 def test_a_no_op_resync_makes_no_enrichment_request(synced, tmp_path):
     sim, db, _ = synced
     copy = copy_archive(db, tmp_path / "copy.db")
-    before = dump(copy)
+    before = dump(copy, ENRICHED_TABLES)
     sim.reset_counts()
     report = sync(copy, sim, matches_only=True)
     assert report.matches_added == 0 and report.enrichment_pending == []
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
-    assert dump(copy) == before
+    assert dump(copy, ENRICHED_TABLES) == before
 
 
 def test_new_matches_bring_only_their_own_lookups(tmp_path):
@@ -227,19 +195,6 @@ def test_a_lasting_skill_404_leaves_skill_pending_and_the_next_run_fills_it(tmp_
     assert_enriched(db)
 
 
-def failing(app, pattern: str):
-    """Wrap an ASGI app so that paths matching ``pattern`` always answer 503."""
-
-    async def wrapped(scope, receive, send):
-        if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
-            await send({"type": "http.response.start", "status": 503, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await app(scope, receive, send)
-
-    return wrapped
-
-
 def test_a_failing_service_loses_no_match_and_is_not_hammered(tmp_path):
     sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30))
     db = tmp_path / "halo.db"
@@ -277,10 +232,10 @@ def test_pending_lookups_are_given_up_after_max_attempts(tmp_path):
 def test_reparse_reproduces_every_table_including_enrichment(synced, tmp_path):
     _, db, _ = synced
     copy = copy_archive(db, tmp_path / "copy.db")
-    before = dump(copy)
+    before = dump(copy, ENRICHED_TABLES)
     rebuilt, broken = run_reparse(copy)
     assert broken == [] and rebuilt == len(before["matches"])
-    assert dump(copy) == before
+    assert dump(copy, ENRICHED_TABLES) == before
 
 
 def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tmp_path):

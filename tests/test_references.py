@@ -16,7 +16,7 @@ from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import lookups, open_store
 from grunt_archive.store.matches import save_match
-from tests.test_enrich_sync import rows, sync
+from tests.helpers import rows, sync
 
 
 def keys(db: Path, table: str) -> set[tuple[tuple[str, ...], str, tuple[str, ...]]]:

@@ -12,49 +12,35 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import event
 
 import grunt_archive.db
-from grunt_archive.api import Tokens
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.lock import writer_lock
 from grunt_archive.normalize import match_rows
-from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions
 from tests.e2e import TOKEN, cli, simulator_process
-from tests.test_sync import FAST
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
-
-
-def dump(db: Path) -> dict[str, list[tuple]]:
-    return {
-        t: sorted(query(db, f"SELECT * FROM {t}"), key=repr)
-        for t in [*MATCH_CHILD_TABLES, "matches"]
-    }
+from tests.helpers import MATCH_TABLES, dump, rows, settings
 
 
 def assert_whole(db: Path) -> None:
     """The file is sound and every stored match is stored completely, exactly as its document says."""
-    assert query(db, "PRAGMA integrity_check") == [("ok",)]
-    assert query(db, "PRAGMA foreign_key_check") == []
-    bodies = dict(query(db, "SELECT key, body FROM raw_responses WHERE kind = 'match_stats'"))
-    stored = {row[0] for row in query(db, "SELECT match_id FROM matches")}
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "PRAGMA foreign_key_check") == []
+    bodies = dict(rows(db, "SELECT key, body FROM raw_responses WHERE kind = 'match_stats'"))
+    stored = {row[0] for row in rows(db, "SELECT match_id FROM matches")}
     assert stored == set(bodies)
     for match_id in stored:
-        rows = match_rows(json.loads(bodies[match_id]))
+        expected = match_rows(json.loads(bodies[match_id]))
         for table in ("match_players", "match_teams", "medal_awards"):
-            count = query(db, f"SELECT count(*) FROM {table} WHERE match_id = '{match_id}'")[0][0]
-            assert count == len(rows.get(table, [])), (match_id, table)
+            count = rows(db, f"SELECT count(*) FROM {table} WHERE match_id = '{match_id}'")[0][0]
+            assert count == len(expected.get(table, [])), (match_id, table)
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_a_second_writer_is_refused_at_once(db_path):
     with writer_lock(db_path):
         started = time.monotonic()
@@ -108,7 +94,7 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
             while process.poll() is None and time.monotonic() < deadline:
                 if db.exists():
                     try:
-                        if query(db, "SELECT count(*) FROM matches")[0][0] >= target:
+                        if rows(db, "SELECT count(*) FROM matches")[0][0] >= target:
                             break
                     except sqlite3.OperationalError:
                         pass  # not created yet, or mid-migration
@@ -120,7 +106,7 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
             process.wait()
             if (
                 db.exists()
-                and query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]
+                and rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]
             ):
                 assert_whole(db)
         assert killed_while_running >= 8, "the kills must land while the sync is running"
@@ -128,20 +114,9 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
         assert finished.returncode == 0, finished.stderr
         assert cli("sync", *chosen, db=reference, api_base=sim.url).returncode == 0
     assert_whole(db)
-    assert dump(db) == dump(reference)
-    outcomes = [row[0] for row in query(db, "SELECT outcome FROM sync_runs ORDER BY id")]
+    assert dump(db, MATCH_TABLES) == dump(reference, MATCH_TABLES)
+    outcomes = [row[0] for row in rows(db, "SELECT outcome FROM sync_runs ORDER BY id")]
     assert outcomes[-1] == "ok" and "interrupted" in outcomes
-
-
-def settings(sim: Simulator) -> ClientSettings:
-    return ClientSettings(
-        tokens=Tokens("v4=t"),
-        api_base="http://simulator",
-        rps=None,
-        concurrency=4,
-        retry=FAST,
-        transport=httpx.ASGITransport(app=sim.app),
-    )
 
 
 @pytest.mark.parametrize(
@@ -152,8 +127,10 @@ def settings(sim: Simulator) -> ClientSettings:
 def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragma, message):
     sim = Simulator(SimulatorConfig(seed=22, players=1, matches=60))
     player = sim.player_ids[0]
-    run_sync(db_path, settings(sim), SyncOptions((player,), limit=10))
-    pages = query(db_path, "PRAGMA page_count")[0][0] + 8
+    run_sync(
+        db_path, settings(sim.app, token="v4=t", concurrency=4), SyncOptions((player,), limit=10)
+    )
+    pages = rows(db_path, "PRAGMA page_count")[0][0] + 8
     real_make_engine = grunt_archive.db.make_engine
 
     def constrained(path):
@@ -166,16 +143,16 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
         return engine
 
     monkeypatch.setattr(grunt_archive.db, "make_engine", constrained)
-    before = len(query(db_path, "SELECT match_id FROM matches"))
+    before = len(rows(db_path, "SELECT match_id FROM matches"))
     with pytest.raises(ArchiveError, match=message):
-        run_sync(db_path, settings(sim), SyncOptions((player,)))
+        run_sync(db_path, settings(sim.app, token="v4=t", concurrency=4), SyncOptions((player,)))
     assert_whole(db_path)
-    after = len(query(db_path, "SELECT match_id FROM matches"))
+    after = len(rows(db_path, "SELECT match_id FROM matches"))
     assert after >= before
     monkeypatch.undo()
     # With room again the next run completes the archive.
-    run_sync(db_path, settings(sim), SyncOptions((player,)))
-    assert len(query(db_path, "SELECT match_id FROM matches")) == 60
+    run_sync(db_path, settings(sim.app, token="v4=t", concurrency=4), SyncOptions((player,)))
+    assert len(rows(db_path, "SELECT match_id FROM matches")) == 60
     assert_whole(db_path)
 
 
@@ -194,7 +171,7 @@ def test_network_faults_lose_nothing(db_path, faults, extra):
         assert result.returncode == 0, result.stderr
         counts = sim.counts()
         assert counts.get("fault_timeout", 0) + counts.get("fault_drop", 0) > 0
-    assert query(db_path, "SELECT count(*) FROM matches") == [(40,)]
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(40,)]
     assert_whole(db_path)
 
 
@@ -205,10 +182,10 @@ def test_api_drift_is_stored_and_recorded(db_path):
     ) as sim:
         result = cli("sync", "--json", db=db_path, api_base=sim.url)
         assert result.returncode == 0, result.stderr
-    assert query(db_path, "SELECT count(*) FROM matches") == [(30,)]
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(30,)]
     drift = {
         (t, f): n
-        for t, f, n in query(db_path, "SELECT table_name, field, occurrences FROM api_drift")
+        for t, f, n in rows(db_path, "SELECT table_name, field, occurrences FROM api_drift")
     }
     assert drift[("matches", "spectator_count")] == 3
     assert ("grapple_stats", "*") in drift and ("grapple_stats", "grapple_kills") in drift
@@ -216,12 +193,13 @@ def test_api_drift_is_stored_and_recorded(db_path):
     # The raw documents keep the new fields for a future version's reparse.
     bodies = [
         json.loads(b)
-        for (b,) in query(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")
+        for (b,) in rows(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")
     ]
     assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
     assert_whole(db_path)
 
 
+@pytest.mark.slow
 def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(db_path):
     assert cli("db", "upgrade", db=db_path).returncode == 0
     with sqlite3.connect(db_path) as connection:
@@ -253,6 +231,7 @@ def test_the_progress_bar_draws_only_on_a_terminal():
     assert "4/4 matches" in terminal.getvalue() and "#" * 30 in terminal.getvalue()
 
 
+@pytest.mark.slow
 def test_quiet_and_json_print_no_progress(db_path):
     with simulator_process("--seed", "25", "--players", "1", "--matches", "5") as sim:
         quiet = cli("sync", "--quiet", db=db_path, api_base=sim.url)

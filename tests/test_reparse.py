@@ -18,7 +18,7 @@ from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
-from tests.test_enrich_sync import rows, sync
+from tests.helpers import rows, sync
 
 DOCUMENT_TABLES = sorted(set(metadata.tables) - ARCHIVE_STATE)
 

@@ -173,6 +173,7 @@ def test_data_modules_import_no_route_or_app():
         assert all(target.startswith(f"{PREFIX}.data") for target in graph[name]), name
 
 
+@pytest.mark.slow
 def test_every_simulator_module_imports_first_in_a_fresh_interpreter():
     """Each module imported before any other simulator module: no order-dependent import."""
     script = (

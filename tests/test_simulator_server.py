@@ -33,6 +33,7 @@ def _first_line(process: subprocess.Popen, timeout: float = 15) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_started_process_prints_its_url_serves_and_stops_cleanly_on_ctrl_c():
     process = subprocess.Popen(
         [sys.executable, "-m", "grunt_archive.simulator", "--port", "0", "--matches", "30"],

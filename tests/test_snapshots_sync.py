@@ -24,23 +24,13 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data.service_record import service_record
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
-from tests.test_enrich_sync import rows, sync
+from tests.helpers import count, dump, failing, rows, sync
 
 SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
-
-
 SNAPSHOT_TABLES = [
     t for t in cleared_tables() if any(k.stage == SNAPSHOTS_STAGE for k in kinds_writing(t))
 ]
-
-
-def dump(db: Path) -> dict[str, list[tuple]]:
-    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in SNAPSHOT_TABLES}
-
-
-def count(db: Path, table: str) -> int:
-    return rows(db, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def latest_records(db: Path) -> dict[tuple[str, str], dict]:
@@ -145,13 +135,13 @@ def test_asset_popularity_covers_every_asset(world):
 def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):
     sim, db = world
     copy = snapshot_copy(db, tmp_path)
-    before = dump(copy)
+    before = dump(copy, SNAPSHOT_TABLES)
     sim.reset_counts()
     report = sync(copy, sim, clearance="given")
     assert report.matches_added == 0 and report.enrichment_pending == []
     # Careers move only with play, and popularity was taken less than a day ago.
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
-    assert dump(copy) == before
+    assert dump(copy, SNAPSHOT_TABLES) == before
 
 
 def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
@@ -176,11 +166,11 @@ def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
 def test_matches_only_asks_for_no_snapshot(world, tmp_path):
     sim, db = world
     copy = snapshot_copy(db, tmp_path)
-    before = dump(copy)
+    before = dump(copy, SNAPSHOT_TABLES)
     sim.reset_counts()
     sync(copy, sim, clearance="given", matches_only=True)
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
-    assert dump(copy) == before
+    assert dump(copy, SNAPSHOT_TABLES) == before
 
 
 def test_play_between_syncs_adds_one_row_per_real_change(tmp_path):
@@ -248,16 +238,14 @@ def test_reparse_rebuilds_the_snapshot_tables_exactly(tmp_path):
     sync(db, sim, *sim.player_ids, clearance="given")
     sim.play(sim.player_ids[0], 5)
     sync(db, sim, clearance="given")
-    before = dump(db)
+    before = dump(db, SNAPSHOT_TABLES)
     assert count(db, SR) > 8
     _, broken = run_reparse(db)
     assert broken == []
-    assert dump(db) == before
+    assert dump(db, SNAPSHOT_TABLES) == before
 
 
 def test_a_failing_service_record_costs_no_match_and_is_asked_again(tmp_path):
-    from tests.test_enrich_sync import failing
-
     sim = Simulator(SimulatorConfig(seed=15, players=1, matches=20))
     db = tmp_path / "halo.db"
     app = failing(sim.app, r"/hi/players/[^/]+/[a-z]+/servicerecord")

@@ -10,9 +10,12 @@ from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.reparse import reparse
 from grunt_archive.store import open_store
-from grunt_archive.store.matches import MATCH_CHILD_TABLES, save_match
+from grunt_archive.store.matches import save_match
 from grunt_archive.store.state import mark_pending, track_player
 from tests.conftest import FIXTURES, load_json, sample_paths
+from tests.helpers import MATCH_TABLES, dump, rows
+
+TABLES = (*MATCH_TABLES, "players")
 
 
 def raw_for(doc: dict) -> RawDocument:
@@ -30,45 +33,35 @@ def save(engine, doc: dict) -> str:
         return save_match(store, raw_for(doc), doc)
 
 
-def table(engine, sql: str) -> list[tuple]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(sql)]
-
-
-def dump(engine) -> dict[str, list[tuple]]:
-    tables = [t for t in MATCH_CHILD_TABLES] + ["matches", "players"]
-    return {t: sorted(table(engine, f"SELECT * FROM {t}"), key=repr) for t in tables}
-
-
 def test_save_match_writes_every_table(engine):
     doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
     match_id = save(engine, doc)
-    assert table(engine, "SELECT match_id, start_time, duration_seconds FROM matches") == [
+    assert rows(engine, "SELECT match_id, start_time, duration_seconds FROM matches") == [
         (match_id, "2024-10-02T19:04:11.520Z", 749.1843621)
     ]
-    assert table(engine, "SELECT count(*) FROM match_players") == [(4,)]
-    assert table(engine, "SELECT player_id, is_bot FROM players ORDER BY player_id") == [
+    assert rows(engine, "SELECT count(*) FROM match_players") == [(4,)]
+    assert rows(engine, "SELECT player_id, is_bot FROM players ORDER BY player_id") == [
         ("bid(58.0)", 1),
         ("xuid(2533274800000001)", 0),
         ("xuid(2533274800000002)", 0),
     ]
-    assert table(engine, "SELECT count(*) FROM capture_the_flag_stats") == [(4,)]
-    assert table(engine, "SELECT count(*) FROM team_capture_the_flag_stats") == [(2,)]
-    assert table(engine, "SELECT kind, key FROM raw_responses") == [("match_stats", match_id)]
-    assert json.loads(table(engine, "SELECT body FROM raw_responses")[0][0]) == doc
+    assert rows(engine, "SELECT count(*) FROM capture_the_flag_stats") == [(4,)]
+    assert rows(engine, "SELECT count(*) FROM team_capture_the_flag_stats") == [(2,)]
+    assert rows(engine, "SELECT kind, key FROM raw_responses") == [("match_stats", match_id)]
+    assert json.loads(rows(engine, "SELECT body FROM raw_responses")[0][0]) == doc
 
 
 def test_saving_again_replaces_rather_than_duplicates(engine):
     doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
     save(engine, doc)
-    first = dump(engine)
+    first = dump(engine, TABLES)
     save(engine, doc)
-    assert dump(engine) == first
+    assert dump(engine, TABLES) == first
     # A corrected document replaces stale rows: a medal that vanished is gone.
     doc["Players"][0]["PlayerTeamStats"][0]["Stats"]["CoreStats"]["Medals"] = []
     save(engine, doc)
-    assert table(engine, "SELECT count(*) FROM medal_awards") == [(1,)]
-    assert table(engine, "SELECT count(*) FROM raw_responses") == [(1,)]
+    assert rows(engine, "SELECT count(*) FROM medal_awards") == [(1,)]
+    assert rows(engine, "SELECT count(*) FROM raw_responses") == [(1,)]
 
 
 def test_gamertags_survive_a_resave(engine):
@@ -76,7 +69,7 @@ def test_gamertags_survive_a_resave(engine):
     with open_store(engine) as store:
         track_player(store, "xuid(2533274800000001)", "Chief")
     save(engine, doc)
-    assert table(
+    assert rows(
         engine, "SELECT gamertag FROM players WHERE player_id = 'xuid(2533274800000001)'"
     ) == [("Chief",)]
 
@@ -86,9 +79,9 @@ def test_malformed_document_writes_nothing(engine):
     doc["Players"][1]["PlayerTeamStats"][0]["Stats"]["CoreStats"]["Kills"] = {"oops": 1}
     with pytest.raises(MalformedResponseError):
         save(engine, doc)
-    assert table(engine, "SELECT count(*) FROM matches") == [(0,)]
-    assert table(engine, "SELECT count(*) FROM match_players") == [(0,)]
-    assert table(engine, "SELECT count(*) FROM raw_responses") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM matches") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM match_players") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM raw_responses") == [(0,)]
 
 
 def test_unknown_fields_and_blocks_are_recorded_as_drift(engine):
@@ -96,7 +89,7 @@ def test_unknown_fields_and_blocks_are_recorded_as_drift(engine):
     doc["MatchInfo"]["NewShinyField"] = 3
     doc["Players"][0]["PlayerTeamStats"][0]["Stats"]["GrappleStats"] = {"GrappleKills": 2}
     match_id = save(engine, doc)
-    assert table(
+    assert rows(
         engine, "SELECT table_name, field, example_match_id FROM api_drift ORDER BY 1, 2"
     ) == [
         ("grapple_stats", "*", match_id),
@@ -107,7 +100,7 @@ def test_unknown_fields_and_blocks_are_recorded_as_drift(engine):
         ("matches", "new_shiny_field", match_id),
     ]
     # The known part is stored all the same.
-    assert table(engine, "SELECT count(*) FROM match_players") == [(4,)]
+    assert rows(engine, "SELECT count(*) FROM match_players") == [(4,)]
 
 
 def test_pending_is_released_when_the_match_arrives(engine):
@@ -115,9 +108,9 @@ def test_pending_is_released_when_the_match_arrives(engine):
     with open_store(engine) as store:
         mark_pending(store, doc["MatchId"], None, None, "404")
         mark_pending(store, doc["MatchId"], None, None, "404 again")
-    assert table(engine, "SELECT attempts, reason FROM pending_matches") == [(2, "404 again")]
+    assert rows(engine, "SELECT attempts, reason FROM pending_matches") == [(2, "404 again")]
     save(engine, doc)
-    assert table(engine, "SELECT count(*) FROM pending_matches") == [(0,)]
+    assert rows(engine, "SELECT count(*) FROM pending_matches") == [(0,)]
 
 
 def test_reparse_reproduces_the_tables_exactly(engine):
@@ -128,8 +121,8 @@ def test_reparse_reproduces_the_tables_exactly(engine):
     docs += [load_json(path) for path in sample_paths("*match_stats*.json")]
     for doc in docs:
         save(engine, doc)
-    before = dump(engine)
+    before = dump(engine, TABLES)
     with open_store(engine) as store:
         rebuilt, broken = reparse(store)
     assert (rebuilt, broken) == (len(docs), [])
-    assert dump(engine) == before
+    assert dump(engine, TABLES) == before

@@ -13,39 +13,20 @@ from grunt_archive.documents import (
     MEDAL_METADATA,
     PROFILE_USERS,
     SEASON_CALENDAR,
-    DocumentKind,
-    RawDocument,
 )
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.reparse import reparse
-from grunt_archive.store import lookups, open_store
-from grunt_archive.store.matches import MATCH_CHILD_TABLES, save_match
+from grunt_archive.store import lookups
+from grunt_archive.store.matches import save_match
 from grunt_archive.store.raw import save_raw
 from tests.conftest import FIXTURES, load_json, sample_paths
+from tests.helpers import ENRICHED_TABLES, MATCH, MATCH_DOC, P1, P2, WHEN, dump, raw, rows, run
 
-MATCH_DOC = "match_2024_ctf_team_switch.json"
-MATCH = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
-P1, P2 = "xuid(2533274800000001)", "xuid(2533274800000002)"
 PAIR = (
     "map_mode_pair",
     "a0000000-0000-4000-8000-000000000007",
     "b0000000-0000-4000-8000-000000000007",
 )
-WHEN = "2026-01-01T00:00:00.000Z"
-
-
-def raw(kind: DocumentKind, key: str, doc, fetched_at: str = WHEN) -> RawDocument:
-    return RawDocument(kind.name, key, f"/{kind.name}/{key}", fetched_at, json.dumps(doc))
-
-
-def table(engine, sql: str, *params) -> list[tuple]:
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
-
-
-def run(engine, function, *args, **kwargs):
-    with open_store(engine) as store:
-        return function(store, *args, **kwargs)
 
 
 @pytest.fixture
@@ -65,34 +46,30 @@ def test_skill_with_nan_and_infinity_is_stored(archived):
     assert run(archived, lookups.missing_skill) == [MATCH]
     assert run(archived, lookups.skill_players, MATCH) == [P1, P2]  # never the bot
     run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill_doc()), skill_doc())
-    rows = table(
+    found = rows(
         archived,
         "SELECT player_id, result_code, team_mmr, typeof(team_mmr), non_finite, post_match_csr"
         " FROM match_skill ORDER BY player_id",
     )
-    assert rows[0][:4] == (P1, 0, None, "null")
-    assert json.loads(rows[0][4])["team_mmr"] == "NaN" and rows[0][5] == 1199
-    assert rows[1] == (P2, 2, 1202.5, "real", None, -1)
+    assert found[0][:4] == (P1, 0, None, "null")
+    assert json.loads(found[0][4])["team_mmr"] == "NaN" and found[0][5] == 1199
+    assert found[1] == (P2, 2, 1202.5, "real", None, -1)
     assert run(archived, lookups.missing_skill) == []
     assert not run(archived, lookups.needs_skill, MATCH)
     # Saving again replaces, and so does re-saving the match: skill is its own document.
     run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill_doc()), skill_doc())
     doc = load_json(FIXTURES / MATCH_DOC)
     run(archived, save_match, raw(MATCH_STATS, MATCH, doc), doc)
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(2,)]
-    assert table(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [
-        (1,)
-    ]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(2,)]
+    assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(1,)]
 
 
 def test_skill_naming_a_player_the_match_lacks_writes_nothing(archived):
     doc = load_json(FIXTURES / "skill_nan_infinity_result_codes.json")  # lists xuid(…0003)
     with pytest.raises(MalformedResponseError, match="names a player"):
         run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, doc), doc)
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(0,)]
-    assert table(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [
-        (0,)
-    ]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]
+    assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(0,)]
 
 
 def test_assets_are_saved_once_and_release_their_pending_row(archived):
@@ -105,17 +82,17 @@ def test_assets_are_saved_once_and_release_their_pending_row(archived):
     run(archived, lookups.save_asset, raw(ASSET, key, doc), doc)
     assert PAIR not in run(archived, lookups.missing_assets)
     # The match's other references keep their rows, waiting for their lookups.
-    assert table(
+    assert rows(
         archived,
         "SELECT asset_kind, public_name, fetched_at FROM assets WHERE fetched_at IS NOT NULL",
     ) == [("map_mode_pair", "Fixture:CTF on Fixture Map", WHEN)]
-    assert sorted(table(archived, "SELECT asset_kind FROM assets WHERE fetched_at IS NULL")) == [
+    assert sorted(rows(archived, "SELECT asset_kind FROM assets WHERE fetched_at IS NULL")) == [
         ("game_variant",),
         ("map",),
         ("playlist",),
     ]
-    assert table(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
-    assert table(archived, "SELECT map_mode_pair FROM matches_named") == [
+    assert rows(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
+    assert rows(archived, "SELECT map_mode_pair FROM matches_named") == [
         ("Fixture:CTF on Fixture Map",)
     ]
 
@@ -139,8 +116,8 @@ def test_medals_seasons_and_what_stays_missing(archived):
     assert run(archived, lookups.pending_items) == []
     full = load_json(FIXTURES / "medal_metadata_small.json")
     run(archived, lookups.save_medals, raw(MEDAL_METADATA, "m", full), full)
-    assert table(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
-    assert table(
+    assert rows(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
+    assert rows(
         archived, "SELECT DISTINCT medal, difficulty FROM medal_awards_named ORDER BY 1"
     ) == [("Perfect", "heroic"), ("Reversal", "normal")]
 
@@ -148,14 +125,14 @@ def test_medals_seasons_and_what_stays_missing(archived):
     csr = load_json(FIXTURES / "csr_season_calendar_small.json")
     run(archived, lookups.save_seasons, raw(SEASON_CALENDAR, "csr", csr), csr)
     assert run(archived, lookups.missing_season_ids) == []
-    assert table(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
+    assert rows(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
 
 
 def test_gamertags_and_bots(archived):
     assert run(archived, lookups.stale_gamertags, WHEN) == [P1, P2]
     users = load_json(FIXTURES / "profile_users.json")[:1]
     run(archived, lookups.save_gamertags, raw(PROFILE_USERS, "1,2", users), users, [P1, P2])
-    assert table(
+    assert rows(
         archived, "SELECT player_id, gamertag, gamertag_updated_at FROM players ORDER BY 1"
     ) == [
         ("bid(58.0)", None, None),
@@ -166,13 +143,13 @@ def test_gamertags_and_bots(archived):
     assert run(archived, lookups.stale_gamertags, "2026-02-01T00:00:00.000Z") == [P1, P2]
     assert run(archived, lookups.unnamed_bots) == ["bid(58.0)"]
     run(archived, lookups.name_bots, {"bid(58.0)": "343 Forge Lord"})
-    assert table(
-        archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'"
-    ) == [("343 Forge Lord", 1)]
+    assert rows(archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'") == [
+        ("343 Forge Lord", 1)
+    ]
     # A re-saved match keeps every name.
     doc = load_json(FIXTURES / MATCH_DOC)
     run(archived, save_match, raw(MATCH_STATS, MATCH, doc), doc)
-    assert table(archived, "SELECT count(gamertag) FROM players") == [(2,)]
+    assert rows(archived, "SELECT count(gamertag) FROM players") == [(2,)]
 
 
 def test_pending_attempts_and_giving_up(archived):
@@ -182,17 +159,11 @@ def test_pending_attempts_and_giving_up(archived):
     assert run(archived, lookups.pending_items) == [f"match_skill:{MATCH}"]
     assert run(archived, lookups.missing_skill) == [MATCH]
     run(archived, lookups.mark_pending, MATCH_SKILL.name, MATCH, "HTTP 404")
-    assert table(archived, "SELECT attempts, reason FROM pending_enrichment") == [
+    assert rows(archived, "SELECT attempts, reason FROM pending_enrichment") == [
         (lookups.MAX_ATTEMPTS, "HTTP 404")
     ]
     assert run(archived, lookups.given_up, MATCH_SKILL.name, MATCH)
     assert run(archived, lookups.missing_skill) == [] and run(archived, lookups.pending_items) == []
-
-
-def enriched_dump(engine) -> dict[str, list[tuple]]:
-    tables = [*MATCH_CHILD_TABLES, "matches", "players", "assets", "medals", "match_skill"]
-    tables.append("seasons")
-    return {t: sorted(table(engine, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
 def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
@@ -212,14 +183,14 @@ def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
         kind = MEDAL_METADATA if "medal" in path.name else SEASON_CALENDAR
         save = lookups.save_medals if kind == MEDAL_METADATA else lookups.save_seasons
         run(archived, save, raw(kind, path.name, doc, "2026-01-02T00:00:00.000Z"), doc)
-    before = enriched_dump(archived)
+    before = dump(archived, ENRICHED_TABLES)
     assert all(before[t] for t in ("assets", "medals", "match_skill", "seasons"))
     assert run(archived, reparse) == (1, [])
-    assert enriched_dump(archived) == before
+    assert dump(archived, ENRICHED_TABLES) == before
 
 
 def test_reparse_reports_a_broken_enrichment_document(archived):
     run(archived, save_raw, raw(MATCH_SKILL, MATCH, {"Value": "broken"}))
     run(archived, save_raw, raw(ASSET, "film:x:y", {}))
     assert run(archived, reparse) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"])
-    assert table(archived, "SELECT count(*) FROM match_skill") == [(0,)]
+    assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]

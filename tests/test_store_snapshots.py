@@ -18,7 +18,7 @@ from grunt_archive.store.matches import save_match
 from grunt_archive.store.rebuild import cleared_tables
 from grunt_archive.store.state import track_player
 from tests.conftest import FIXTURES, load_json
-from tests.test_store_enrich import MATCH, MATCH_DOC, P1, P2, raw, run, table
+from tests.helpers import MATCH, MATCH_DOC, P1, P2, raw, rows, run
 
 RECORD = load_json(FIXTURES / "service_record_custom_small.json")
 CSR = load_json(FIXTURES / "playlist_csr_two_players.json")
@@ -42,24 +42,24 @@ def test_an_unchanged_service_record_is_stored_once_and_a_change_again(engine):
     changed["Wins"] += 1
     assert save_record(engine, changed, 3) is True
     assert save_record(engine, changed, 4) is False
-    assert table(engine, "SELECT taken_at, wins FROM service_record_snapshots") == [
+    assert rows(engine, "SELECT taken_at, wins FROM service_record_snapshots") == [
         (at(1), 7),
         (at(3), 8),
     ]
-    assert table(engine, "SELECT count(*) FROM service_record_medals") == [(4,)]
-    assert table(engine, "SELECT count(*) FROM raw_responses WHERE kind = 'service_record'") == [
+    assert rows(engine, "SELECT count(*) FROM service_record_medals") == [(4,)]
+    assert rows(engine, "SELECT count(*) FROM raw_responses WHERE kind = 'service_record'") == [
         (2,)
     ]
-    assert table(engine, "SELECT checked_at FROM snapshot_checks") == [(at(4),)]
+    assert rows(engine, "SELECT checked_at FROM snapshot_checks") == [(at(4),)]
     # Fields and blocks the schema lacks are drift, not failures.
-    drift = table(engine, "SELECT table_name, field FROM api_drift ORDER BY 1, 2")
+    drift = rows(engine, "SELECT table_name, field FROM api_drift ORDER BY 1, 2")
     assert ("service_record_snapshots", "future_counter") in drift
     assert ("service_record_future_mode_stats", "*") in drift
     # Reparse replays the kept documents into exactly the same rows.
     snapshot_tables = [t for t in cleared_tables() if SERVICE_RECORD.writes(t)]
-    before = {t: table(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
+    before = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
     run(engine, reparse)
-    after = {t: table(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
+    after = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
     assert after == before and before["service_record_snapshots"]
 
 
@@ -73,7 +73,7 @@ def test_csr_rows_are_compared_per_player(engine):
     changed = copy.deepcopy(CSR)
     changed["Value"][0]["Result"]["Current"]["Value"] = 1240
     assert run(engine, save, raw(PLAYLIST_CSR, key, changed, at(3)), changed)
-    assert table(
+    assert rows(
         engine, "SELECT player_id, taken_at, current_csr FROM csr_snapshots ORDER BY 1, 2"
     ) == [(P1, at(1), 1234), (P1, at(3), 1240), (P2, at(1), None)]
 
@@ -82,7 +82,7 @@ def test_ranked_playlists_are_those_whose_skill_named_a_tier(engine):
     doc = load_json(FIXTURES / MATCH_DOC)
     document = RawDocument(MATCH_STATS.name, MATCH, "/stats", at(0), json.dumps(doc))
     run(engine, save_match, document, doc)
-    playlist = table(engine, "SELECT playlist_asset_id FROM matches")[0][0]
+    playlist = rows(engine, "SELECT playlist_asset_id FROM matches")[0][0]
     assert playlist
     unranked = {"Value": -1, "Tier": "", "MeasurementMatchesRemaining": 0}
     ranked = {"Value": 1200, "Tier": "Diamond", "MeasurementMatchesRemaining": 0}

@@ -2,54 +2,28 @@
 
 from __future__ import annotations
 
-import sqlite3
+from functools import partial
 from pathlib import Path
 
-import httpx
 import pytest
 
-from grunt_archive.api import RetryPolicy, Tokens
 from grunt_archive.errors import AuthError
 from grunt_archive.normalize import match_rows
-from grunt_archive.runner import ClientSettings, run_reparse, run_sync
+from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store.matches import MATCH_CHILD_TABLES
-from grunt_archive.sync import SyncOptions
+from grunt_archive.sync import SyncReport
+from tests import helpers
+from tests.conftest import copy_archive
+from tests.helpers import MATCH_TABLES, dump, rows
 
-FAST = RetryPolicy(
-    attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
-)
-
-
-def settings(sim: Simulator, token: str = "v4=test-token") -> ClientSettings:
-    return ClientSettings(
-        tokens=Tokens(token, "clearance-id"),
-        api_base="http://simulator",
-        rps=None,
-        concurrency=8,
-        retry=FAST,
-        transport=httpx.ASGITransport(app=sim.app),
-    )
-
-
-def sync(db: Path, sim: Simulator, *players: str, **options):
-    return run_sync(db, settings(sim), SyncOptions(tuple(players), **options))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
+sync = partial(helpers.sync, clearance="clearance-id")
+TABLES = (*MATCH_TABLES, "players")
+# When a gamertag was looked up is a clock reading, not something two archives share.
+WITHOUT_CLOCK = {"players": "player_id, gamertag, is_bot"}
 
 
 def archived_ids(db: Path) -> set[str]:
     return {r[0] for r in rows(db, "SELECT match_id FROM matches")}
-
-
-def dump(db: Path) -> dict[str, list[tuple]]:
-    tables = [*MATCH_CHILD_TABLES, "matches", "players"]
-    # When a gamertag was looked up is a clock reading, not something two archives share.
-    columns = {"players": "player_id, gamertag, is_bot"}
-    return {t: sorted(rows(db, f"SELECT {columns.get(t, '*')} FROM {t}"), key=repr) for t in tables}
 
 
 def all_history(sim: Simulator, players=None) -> set[str]:
@@ -61,14 +35,26 @@ def sim() -> Simulator:
     return Simulator(SimulatorConfig(seed=3, players=3, matches=80))
 
 
-def test_full_backfill_archives_every_match_with_the_documents_values(sim, db_path):
-    report = sync(db_path, sim, *sim.player_ids)
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory) -> tuple[Simulator, Path, SyncReport, dict[str, int]]:
+    """One full sync of `sim`'s world, with the simulator's request counts right after it.
+
+    Tests that change the archive change a copy of it.
+    """
+    world = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    db = tmp_path_factory.mktemp("synced") / "halo.db"
+    report = sync(db, world, *world.player_ids)
+    return world, db, report, dict(world.counts)
+
+
+def test_full_backfill_archives_every_match_with_the_documents_values(synced):
+    sim, db_path, report, counts = synced
     assert report.outcome == "ok"
     expected = all_history(sim)
     assert archived_ids(db_path) == expected
     assert report.matches_added == len(expected)
     # Shared matches are fetched once: one stats request per distinct match.
-    assert sim.counts["stats"] == len(expected)
+    assert counts["stats"] == len(expected)
     # Every value stored equals the document the service sent.
     for match_id in sorted(expected)[:40]:
         want = match_rows(sim.stats_document(match_id))
@@ -86,16 +72,17 @@ def test_full_backfill_archives_every_match_with_the_documents_values(sim, db_pa
     assert all(complete == 1 for complete, _ in tracked)
 
 
-def test_no_op_resync_costs_one_history_request_per_player(sim, db_path):
-    sync(db_path, sim, *sim.player_ids)
-    before = dump(db_path)
+def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path):
+    sim, db, _, _ = synced
+    db_path = copy_archive(db, tmp_path / "copy.db")
+    before = dump(db_path, TABLES, WITHOUT_CLOCK)
     sim.reset_counts()
     report = sync(db_path, sim, matches_only=True)  # snapshots: tests/test_snapshots_sync.py
     assert report.matches_added == 0
     assert sim.counts["history"] == len(sim.player_ids)
     assert sim.counts["stats"] == 0
     assert sum(v for k, v in sim.counts.items() if not k.startswith("fault")) == len(sim.player_ids)
-    assert dump(db_path) == before
+    assert dump(db_path, TABLES, WITHOUT_CLOCK) == before
 
 
 def test_new_matches_are_fetched_and_nothing_else(sim, db_path):
@@ -121,7 +108,7 @@ def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, t
         if report.matches_added == 0:
             break
     assert archived_ids(interrupted) == set(sim.history(player))
-    assert dump(interrupted) == dump(reference)
+    assert dump(interrupted, TABLES, WITHOUT_CLOCK) == dump(reference, TABLES, WITHOUT_CLOCK)
     assert rows(interrupted, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
@@ -161,7 +148,7 @@ def clean_dump(tmp_path_factory) -> dict[str, list[tuple]]:
     clean = Simulator(SimulatorConfig(seed=9, players=2, matches=60))
     db = tmp_path_factory.mktemp("clean") / "clean.db"
     sync(db, clean, *clean.player_ids)
-    return dump(db)
+    return dump(db, TABLES, WITHOUT_CLOCK)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +167,7 @@ def test_transient_faults_lose_nothing(faults, db_path, clean_dump):
     report = sync(db_path, sim, *sim.player_ids)
     assert report.outcome == "ok"
     assert archived_ids(db_path) == all_history(sim)
-    assert dump(db_path) == clean_dump
+    assert dump(db_path, TABLES, WITHOUT_CLOCK) == clean_dump
 
 
 def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(db_path):
@@ -234,9 +221,10 @@ def test_a_gamertag_is_resolved_to_its_xuid(sim, db_path):
     ]
 
 
-def test_reparse_equals_what_sync_wrote(sim, db_path):
-    sync(db_path, sim, *sim.player_ids)
-    before = dump(db_path)
+def test_reparse_equals_what_sync_wrote(synced, tmp_path):
+    sim, db, _, _ = synced
+    db_path = copy_archive(db, tmp_path / "copy.db")
+    before = dump(db_path, TABLES, WITHOUT_CLOCK)
     rebuilt, broken = run_reparse(db_path)
     assert rebuilt == len(all_history(sim)) and broken == []
-    assert dump(db_path) == before
+    assert dump(db_path, TABLES, WITHOUT_CLOCK) == before

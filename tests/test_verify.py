@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from tests.e2e import cli, simulator_process
+from tests.helpers import rows
 
-
-def execute(db, sql):
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
+pytestmark = pytest.mark.slow
 
 
 def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
@@ -26,7 +26,7 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         # Lose three matches (one custom game among them if there is one).
         lost = [
             r[0]
-            for r in execute(
+            for r in rows(
                 db_path, "SELECT match_id FROM matches ORDER BY lifecycle_mode, start_time LIMIT 3"
             )
         ]
@@ -48,13 +48,13 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         assert sorted(check["missing_match_ids"]) == sorted(lost)
         assert sum(c["missing"] for c in check["lifecycles"]) == 3
         assert sorted(
-            r[0] for r in execute(db_path, "SELECT match_id FROM pending_matches")
+            r[0] for r in rows(db_path, "SELECT match_id FROM pending_matches")
         ) == sorted(lost)
 
         sim.post("/_simulator/reset-counts")
         assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
         assert sim.counts()["stats"] == 3
-        assert execute(db_path, "SELECT count(*) FROM matches") == [(45,)]
+        assert rows(db_path, "SELECT count(*) FROM matches") == [(45,)]
         assert cli("verify", db=db_path, api_base=sim.url).returncode == 0
 
 

@@ -18,7 +18,7 @@ from grunt_archive.fts import FTS_INDEXES, FTS_SCHEMA
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import copy_archive
-from tests.test_enrich_sync import rows, sync
+from tests.helpers import rows, sync
 
 QUERIES = load_metadata()["databases"]["halo"]["queries"]
 CAREER = load_metadata()["plugins"]["datasette-dashboards"]["career"]

@@ -6,8 +6,6 @@ import click
 
 from grunt_archive.errors import GruntArchiveError
 from grunt_archive.simulator.config import SimulatorConfig
-from grunt_archive.simulator.core import Simulator
-from grunt_archive.simulator.server import serve
 
 RATE = click.FloatRange(0, 1)
 COUNT = click.IntRange(min=0)
@@ -109,6 +107,9 @@ def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> N
 
     Example: grunt-archive simulate --port 8002 --fail-429 0.05 --stats-404 2
     """
+    from grunt_archive.simulator.core import Simulator
+    from grunt_archive.simulator.server import serve
+
     if no_retry_after:
         settings["retry_after"] = None
     try:

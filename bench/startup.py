@@ -1,0 +1,45 @@
+"""Startup figure: the wall time of ``grunt-archive --help`` against a bare interpreter.
+
+Listing the commands must not import any command's machinery (SQLAlchemy,
+httpx, Datasette, the simulator), so it costs little more than Python and
+click starting. Each time is a fresh process; the median of several runs
+keeps one slow start on a shared machine from deciding the figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+from harness import ROOT, Figure, Scale, note
+
+HELP_LIMIT = 0.3  # seconds: issue 12's bound on `grunt-archive --help`
+
+
+def _wall(command: list[str]) -> float:
+    """Return the wall time of one fresh run of ``command``, in seconds."""
+    began = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+    return time.perf_counter() - began
+
+
+def help_figure(scale: Scale) -> Figure:
+    """``python -m grunt_archive --help`` against ``python -c pass``, medians of fresh runs."""
+    runs = 5 if scale.name == "smoke" else 15
+    note(f"startup: grunt-archive --help, {runs} runs")
+    floors, times = [], []
+    for _ in range(runs):
+        # Alternating, both medians see the same load on the machine.
+        floors.append(_wall([sys.executable, "-c", "pass"]))
+        times.append(_wall([sys.executable, "-m", "grunt_archive", "--help"]))
+    floor, seconds = statistics.median(floors), statistics.median(times)
+    return Figure(
+        "startup: grunt-archive --help, wall time of a fresh process",
+        f"{seconds:.3f} s (median of {runs})",
+        f"{floor:.3f} s (python -c pass)",
+        floor / seconds,
+        f"≤ {HELP_LIMIT:.1f} s",
+        seconds <= HELP_LIMIT,
+    )

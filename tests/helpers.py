@@ -1,0 +1,132 @@
+"""Helpers shared by test modules: reading an archive, syncing against an in-process simulator.
+
+Test modules import from here (or from conftest.py, e2e.py, simulator_fixtures.py), never
+from one another: tests/test_suite_rules.py enforces it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sqlite3
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.documents import DocumentKind, RawDocument
+from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.simulator import Simulator
+from grunt_archive.store import open_store
+from grunt_archive.store.matches import MATCH_CHILD_TABLES
+from grunt_archive.sync import SyncOptions, SyncReport
+
+Archive = Path | Engine  # an archive file, or an open engine on one
+
+FAST = RetryPolicy(
+    attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
+)
+MATCH_TABLES = (*MATCH_CHILD_TABLES, "matches")
+ENRICHED_TABLES = (*MATCH_TABLES, "players", "assets", "medals", "match_skill", "seasons")
+
+
+def rows(db: Archive, sql: str, *params: Any) -> list[tuple]:
+    """Return every row ``sql`` selects from the archive ``db``, as tuples."""
+    if isinstance(db, Engine):
+        with db.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
+    with closing(sqlite3.connect(db)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def value(db: Archive, sql: str, *params: Any) -> Any:
+    """Return the first column of the first row ``sql`` selects (a count, a flag…)."""
+    return rows(db, sql, *params)[0][0]
+
+
+def count(db: Archive, table: str) -> int:
+    """Return how many rows ``table`` holds."""
+    return value(db, f"SELECT count(*) FROM {table}")
+
+
+def dump(
+    db: Archive, tables: Iterable[str], columns: Mapping[str, str] | None = None
+) -> dict[str, list[tuple]]:
+    """Return each table's rows in a stable order, to compare two archives or two moments.
+
+    Args:
+        db: The archive.
+        tables: The tables to read.
+        columns: Per table, the columns to read when not all of them (``*``).
+    """
+    columns = columns or {}
+    return {t: sorted(rows(db, f"SELECT {columns.get(t, '*')} FROM {t}"), key=repr) for t in tables}
+
+
+def settings(
+    app: Any, clearance: str | None = None, token: str = "v4=test-token", concurrency: int = 8
+) -> ClientSettings:
+    """Client settings that reach the ASGI ``app`` in process, with fast retries."""
+    return ClientSettings(
+        tokens=Tokens(token, clearance),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=concurrency,
+        retry=FAST,
+        transport=httpx.ASGITransport(app=app),
+    )
+
+
+def sync(
+    db: Path,
+    sim: Simulator,
+    *players: str,
+    app: Any = None,
+    clearance: str | None = None,
+    **options: Any,
+) -> SyncReport:
+    """Run one sync of ``players`` into ``db`` against ``sim`` (or ``app`` in front of it)."""
+    return run_sync(db, settings(app or sim.app, clearance), SyncOptions(tuple(players), **options))
+
+
+def failing(app: Any, pattern: str) -> Any:
+    """Wrap an ASGI app so that paths matching ``pattern`` always answer 503."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def free_port() -> int:
+    """Return a local TCP port that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Documents written into an archive in process, without a sync.
+MATCH_DOC = "match_2024_ctf_team_switch.json"  # in tests/fixtures
+MATCH = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"  # its MatchId
+P1, P2 = "xuid(2533274800000001)", "xuid(2533274800000002)"  # two of its humans
+WHEN = "2026-01-01T00:00:00.000Z"
+
+
+def raw(kind: DocumentKind, key: str, doc: Any, fetched_at: str = WHEN) -> RawDocument:
+    """Return ``doc`` as the raw record a fetch of kind ``kind`` and key ``key`` keeps."""
+    return RawDocument(kind.name, key, f"/{kind.name}/{key}", fetched_at, json.dumps(doc))
+
+
+def run(engine: Engine, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the store function ``function(store, *args, **kwargs)`` on the archive."""
+    with open_store(engine) as store:
+        return function(store, *args, **kwargs)
