@@ -110,7 +110,7 @@ def login(
     save_session(path, session)
     click.echo(
         f"Signed in as {session.player}. The Spartan token is good until "
-        f"{_when(session.spartan_expires)}; sync renews it by itself. Saved to {path}."
+        f"{_when(session.spartan_ends)}; sync renews it by itself. Saved to {path}."
     )
 
 
@@ -129,11 +129,11 @@ def status(auth_file: Path | None) -> None:
     if session is None:
         raise AuthError(f"not signed in (no {path}): run `grunt-archive auth login`")
     mode = stat.S_IMODE(path.stat().st_mode)
-    expired = session.spartan_expires <= datetime.now(UTC)
+    expired = session.spartan_ends <= datetime.now(UTC)
     click.echo(f"Signed in as {session.player} since {_when(session.signed_in_at)}.")
     click.echo(f"App: {session.app.client_id}, redirect URI {session.app.redirect_uri}.")
     click.echo(
-        f"Spartan token {'expired' if expired else 'good until'} {_when(session.spartan_expires)}"
+        f"Spartan token {'expired' if expired else 'good until'} {_when(session.spartan_ends)}"
         f"; last renewed {_when(session.renewed_at)}. sync renews it from the refresh token."
     )
     if session.clearance_expires is not None:

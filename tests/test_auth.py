@@ -22,8 +22,9 @@ from grunt_archive.auth import (
     save_session,
     sign_in,
 )
-from grunt_archive.auth.store import to_document
+from grunt_archive.auth.token_file import to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
+from grunt_archive.normalize.values import duration_seconds
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.hosts.signin import signin_state
 from tests.conftest import load_json, sample_paths
@@ -52,7 +53,11 @@ XSTS = sample(
 )
 SPARTAN = sample(
     "spnkr__spartan.json",
-    {"SpartanToken": "abcdef", "ExpiresUtc": {"ISO8601Date": SPARTAN_EXPIRES}},
+    {
+        "SpartanToken": "abcdef",
+        "ExpiresUtc": {"ISO8601Date": SPARTAN_EXPIRES},
+        "TokenDuration": "PT3H59M49.4904271S",
+    },
 )
 CLEARANCE = sample("grunt2022__clearance.json", {"FlightConfigurationId": "46f08f2d"})
 
@@ -149,6 +154,18 @@ def test_the_chain_sends_exactly_the_requests_of_halo_api_section_6(monkeypatch)
     assert session.spartan_expires == datetime.fromisoformat(SPARTAN["ExpiresUtc"]["ISO8601Date"])
     assert (session.xuid, session.gamertag) == ("2669321029139235", "e")
     assert session.clearance == CLEARANCE["FlightConfigurationId"]
+    # The lifetime granted, not ExpiresUtc against our clock (the sample expires in 2999).
+    granted = duration_seconds(SPARTAN["TokenDuration"])
+    assert session.lifetime.total_seconds() == pytest.approx(granted, abs=1e-6)
+    assert session.spartan_ends == session.spartan_issued + session.lifetime
+
+
+def test_without_token_duration_the_lifetime_is_expires_less_the_services_date():
+    date = "Mon, 26 Jan 2999 05:03:47 GMT"  # an hour before ExpiresUtc, on the service's clock
+    spartan = {"SpartanToken": "v4=t", "ExpiresUtc": {"ISO8601Date": "2999-01-26T06:03:47Z"}}
+    answer = httpx.Response(200, json=spartan, headers={"Date": date})
+    session = run_sign_in(recording_handler([], {"/spartan-token": answer}))
+    assert session.lifetime == timedelta(hours=1)
 
 
 def test_api_base_reaches_every_sign_in_host_and_a_public_client_sends_no_secret():
@@ -267,6 +284,23 @@ def test_the_file_is_0600_atomic_and_round_trips(tmp_path):
     assert loaded.spartan_token == "v4=second" and loaded.app == APP
 
 
+def test_the_granted_lifetime_round_trips_and_an_older_file_still_reads(tmp_path):
+    path = tmp_path / "auth.json"
+    session = signed_in_session(minutes=240)
+    session.spartan_lifetime = timedelta(seconds=14389.49)
+    save_session(path, session)
+    assert json.loads(path.read_text())["spartan"]["lifetime"] == 14389.49
+    assert load_session(path).lifetime == timedelta(seconds=14389.49)
+    document = json.loads(path.read_text())
+    del document["spartan"]["lifetime"]  # written before the lifetime was kept
+    path.write_text(json.dumps(document))
+    assert load_session(path).lifetime == timedelta(minutes=240)
+    document["spartan"]["lifetime"] = "four hours"
+    path.write_text(json.dumps(document))
+    with pytest.raises(AuthError, match="damaged"):
+        load_session(path)
+
+
 def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "auth.json"
     save_session(path, signed_in_session("v4=first"))
@@ -329,7 +363,7 @@ def signed_in(tmp_path):
 
     async def login():
         async with SignInHttp("http://sim", transport=transport, retry=FAST) as http:
-            return await sign_in(http, APP, code)
+            return await sign_in(http, APP, code, clock=clock)
 
     path = tmp_path / "auth.json"
     save_session(path, asyncio.run(login()))

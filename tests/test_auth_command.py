@@ -7,12 +7,15 @@ import sqlite3
 import stat
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
 
+from grunt_archive.auth import load_session, save_session
 from grunt_archive.cli import cli as grunt_archive
 from grunt_archive.simulator import SimulatorConfig, running_simulator
 from grunt_archive.simulator.hosts.signin import signin_state
@@ -174,3 +177,51 @@ def test_login_prints_the_authorize_url_and_takes_the_pasted_redirect(tmp_path, 
         assert "code=" not in result.output.split("Paste", 1)[1]  # the pasted URL is not echoed
         assert urlsplit(redirect).query not in result.output
         assert "Signed in as" in result.output and auth_file.exists()
+
+
+def make_due(auth_file: Path) -> None:
+    """Age the stored Spartan token past its lifetime, on our clock."""
+    session = load_session(auth_file)
+    session.spartan_issued -= session.lifetime + timedelta(seconds=1)
+    save_session(auth_file, session)
+
+
+def test_two_processes_renewing_the_same_sign_in_at_once(tmp_path):
+    """Two syncs of different archives share one sign-in file, each due for renewal at start.
+
+    A refresh token works once here (as when Microsoft rotates it strictly), so a
+    process renewing with a refresh token the other already spent would stop with
+    exit 4: both go on only if they take turns and start from the newest one.
+    """
+    auth_file = tmp_path / "config" / "auth.json"
+    env = signed_in_env(auth_file)
+    with simulator_process(
+        "--seed", "26", "--players", "1", "--matches", "20", "--token-lifetime", "8"
+    ) as sim:  # fmt: skip
+        assert login(sim, auth_file).returncode == 0
+        sim.post("/_simulator/signin/faults?single_use_refresh=1")
+        first = json.loads(auth_file.read_text())["refresh_token"]
+        make_due(auth_file)
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(
+                lambda db: cli("sync", "--json", db=db, api_base=sim.url, token=None, env=env),
+                [tmp_path / "one.db", tmp_path / "two.db"],
+            ))  # fmt: skip
+        for run in runs:
+            assert run.returncode == 0, run.stderr
+            assert json.loads(run.stdout)["matches_added"] == 20
+        issued = signin_admin(sim.url)["issued"]
+        saved = json.loads(auth_file.read_text())["refresh_token"]
+        assert saved != first and saved == issued["refresh"][-1]  # the newest one was kept
+        assert stat.S_IMODE(auth_file.stat().st_mode) == 0o600
+        # Replaced atomically: no temporary file left beside it, only the lock.
+        assert sorted(p.name for p in auth_file.parent.iterdir()) == [
+            ".auth.json.lock",
+            "auth.json",
+        ]
+        # And the saved refresh token still renews: a third run, due again, goes on.
+        make_due(auth_file)
+        third = cli("sync", db=tmp_path / "one.db", api_base=sim.url, token=None, env=env)
+        assert third.returncode == 0, third.stderr
+        tokens = every_issued_token(sim.url)
+    assert_nothing_leaked(tokens, [*runs, third])

@@ -200,8 +200,9 @@ def test_a_401_mid_run_renews_the_token_once_and_carries_on():
         async def current(self):
             return Tokens("v4=old")
 
-        async def renew(self):
+        async def renew(self, refused, *, served):
             self.renewals += 1
+            assert refused.spartan == "v4=old" and not served
             return Tokens("v4=new")
 
     def handler(request):
@@ -217,3 +218,43 @@ def test_a_401_mid_run_renews_the_token_once_and_carries_on():
 
     assert asyncio.run(go()).data == {"MatchId": "x"}
     assert source.renewals == 1
+
+
+def test_a_401_waits_for_the_other_answers_to_its_token_before_saying_whether_it_served():
+    """A 401 can come back before a 200 sent earlier with the same token."""
+    calls: list[tuple[str, bool]] = []
+
+    class Source:
+        token = Tokens("v4=a")
+
+        async def current(self):
+            return self.token
+
+        async def renew(self, refused, *, served):
+            calls.append((refused.spartan, served))
+            self.token = Tokens("v4=b")
+            return self.token
+
+    async def go():
+        accepted_later = asyncio.Event()
+        first = True
+
+        async def handler(request):
+            nonlocal first
+            token = request.headers["x-343-authorization-spartan"]
+            if token == "v4=a" and first:
+                first = False
+                await accepted_later.wait()  # answered 200 only after the 401 came back
+                return ok()
+            if token == "v4=a":
+                accepted_later.set()
+                return httpx.Response(401)
+            return ok()
+
+        client = HaloClient(Source(), rps=None, retry=FAST, transport=httpx.MockTransport(handler))
+        async with client:
+            stats = StatsService(client)
+            return await asyncio.gather(stats.match_stats(MATCH), stats.match_stats(MATCH))
+
+    assert [d.data for d in asyncio.run(go())] == [{"MatchId": "x"}] * 2
+    assert calls == [("v4=a", True)]

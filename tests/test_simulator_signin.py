@@ -10,7 +10,7 @@ import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.hosts.signin import signin_state
-from grunt_archive.simulator.token_chain import DEMO_CODE
+from grunt_archive.simulator.token_chain import DEMO_CODE, instant
 
 CLIENT = "sim-test-client"
 REDIRECT = "https://localhost"
@@ -208,3 +208,44 @@ def test_lifetimes_must_be_positive():
 
     with pytest.raises(UsageError):
         SimulatorConfig(token_lifetime=0)
+
+
+def test_fault_knobs_and_a_clock_set_either_way(chain):
+    issued = chain.sign_in()
+    spartan, refresh = issued["spartan"]["SpartanToken"], issued["oauth"]["refresh_token"]
+    faults = chain.request("POST", "/_simulator/signin/faults", params={"spartan_uses": "2"})
+    assert faults.json() == {
+        "spartan_uses": 2, "clearance_status": 0, "single_use_refresh": False,
+    }  # fmt: skip
+    assert [chain.me(spartan) for _ in range(3)] == [200, 200, 401]  # refused after two uses
+    assert chain.me("v4=bring-your-own") == 200  # never counted
+
+    clearance = "/oban/flight-configurations/titles/hi/audiences/RETAIL/active"
+    headers = {"x-343-authorization-spartan": "v4=bring-your-own"}
+    assert chain.request("GET", clearance, headers=headers).status_code == 200
+    for status in (500, 403):
+        chain.request("POST", "/_simulator/signin/faults", params={"clearance_status": status})
+        assert chain.request("GET", clearance, headers=headers).status_code == status
+    assert chain.sim.counts["clearance_403"] == 1 and chain.sim.counts["clearance"] == 3
+    bad = chain.request("POST", "/_simulator/signin/faults", params={"clearance_status": "200"})
+    assert bad.status_code == 400
+
+    chain.request("POST", "/_simulator/signin/faults", params={"single_use_refresh": "1"})
+    renewed = chain.token(grant_type="refresh_token", refresh_token=refresh)
+    assert renewed.status_code == 200
+    spent = chain.token(grant_type="refresh_token", refresh_token=refresh)
+    assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
+    state = chain.request("GET", "/_simulator/signin").json()
+    assert state["faults"] == {
+        "spartan_uses": 2, "clearance_status": 403, "single_use_refresh": True,
+    }  # fmt: skip
+
+    behind = chain.request("POST", "/_simulator/signin/clock", params={"offset": "-7200"})
+    assert behind.json()["now"] == instant(chain.now - 7200)
+    token = chain.spartan(chain.sign_in()["xsts"]["Token"]).json()
+    expires = datetime.fromisoformat(token["ExpiresUtc"]["ISO8601Date"]).timestamp()
+    assert expires == pytest.approx(chain.now - 7200 + 100, abs=0.01)
+    assert token["TokenDuration"].startswith("PT0H1M40")  # the lifetime does not move
+    assert (
+        chain.request("POST", "/_simulator/signin/clock", params={"offset": "x"}).status_code == 400
+    )

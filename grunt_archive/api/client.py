@@ -77,8 +77,14 @@ class TokenSource(Protocol):
         """Return tokens to send now (a source may renew them shortly before expiry)."""
         ...
 
-    async def renew(self) -> Tokens | None:
-        """Return fresh tokens after the service refused the current ones, or None if it cannot."""
+    async def renew(self, refused: Tokens, *, served: bool) -> Tokens | None:
+        """Return tokens to retry with after the service refused ``refused`` (a 401).
+
+        ``served`` says whether ``refused`` had a request accepted before. A
+        source returns its current tokens when they are newer than ``refused``,
+        renews when ``refused`` is its current token, or returns None if it
+        cannot renew.
+        """
         ...
 
 
@@ -92,9 +98,57 @@ class StaticTokens:
         """Return the given tokens."""
         return self.tokens
 
-    async def renew(self) -> Tokens | None:
+    async def renew(self, refused: Tokens, *, served: bool) -> Tokens | None:
         """Return None: pasted tokens cannot be renewed."""
         return None
+
+
+@dataclass(slots=True)
+class _Use:
+    in_flight: int = 0
+    served: bool = False
+    changed: asyncio.Event | None = None
+
+
+class TokenUses:
+    """What became of the requests sent with each Spartan token: in flight, accepted.
+
+    A 401 on a token that no request was accepted with means something else
+    than a 401 after it served requests; but responses can come back in any
+    order, so the refused request waits for the others sent with the same
+    token before it says which.
+    """
+
+    KEEP = 8  # tokens remembered; a run sees a new one every few hours
+
+    def __init__(self) -> None:
+        self._uses: dict[str, _Use] = {}
+
+    def sent(self, token: str) -> None:
+        """Note a request sent with ``token``."""
+        use = self._uses.setdefault(token, _Use())
+        use.in_flight += 1
+        if len(self._uses) > self.KEEP:
+            for old in [t for t, u in self._uses.items() if t != token and not u.in_flight]:
+                del self._uses[old]
+
+    def done(self, token: str, *, accepted: bool) -> None:
+        """Note that a request sent with ``token`` came back (or failed to)."""
+        use = self._uses.setdefault(token, _Use())
+        use.in_flight = max(0, use.in_flight - 1)
+        use.served = use.served or accepted
+        if use.changed is not None:
+            use.changed.set()
+            use.changed = None
+
+    async def served(self, token: str) -> bool:
+        """Return whether a request sent with ``token`` was accepted, once that is known."""
+        use = self._uses.setdefault(token, _Use())
+        while not use.served and use.in_flight:
+            if use.changed is None:
+                use.changed = asyncio.Event()
+            await use.changed.wait()
+        return use.served
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +281,7 @@ class HaloClient:
         self.concurrency = max(1, concurrency)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
+        self.uses = TokenUses()
         # A clearance fetched during the run (api.settings.LazyClearance), sent
         # when the tokens carry none of their own.
         self.clearance: str | None = None
@@ -321,13 +376,16 @@ class HaloClient:
         clearance: bool,
     ) -> Document:
         response, sent = await self._send(service, host, path, params, clearance)
-        if response.status_code == 401:
-            # A token can expire mid-run: renew once, then try the request again.
-            renewed = await self.tokens.renew()
-            if renewed is not None:
-                response, _ = await self._send(
-                    service, host, path, params, clearance, (sent, renewed)
-                )
+        while response.status_code == 401:
+            # A token can expire mid-run. The source decides: retry with its newer
+            # token, renew (once for every request in flight), or give up.
+            served = await self.uses.served(sent.spartan)
+            renewed = await self.tokens.renew(sent, served=served)
+            if renewed is None or renewed.spartan == sent.spartan:
+                break
+            response, sent = await self._send(
+                service, host, path, params, clearance, (sent, renewed)
+            )
         return self._document(service, response)
 
     async def _send(
@@ -358,10 +416,16 @@ class HaloClient:
                 "GET", self.url(host, path), params=params, headers=headers
             )
             self.requests[service] += 1
+            self.uses.sent(tokens.spartan)
+            accepted = False
             try:
-                return await self._http.send(request), tokens
+                response = await self._http.send(request)
+                accepted = response.status_code < 400 or response.status_code == 404
+                return response, tokens
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
+            finally:
+                self.uses.done(tokens.spartan, accepted=accepted)
 
     def _document(self, service: str, response: httpx.Response) -> Document:
         shown = response.request.url.raw_path.decode("ascii", "replace")
@@ -372,7 +436,8 @@ class HaloClient:
         if status in (401, 403):
             raise AuthError(
                 f"{service} refused the Spartan token (HTTP {status}); it has probably expired: "
-                "set a fresh GRUNT_ARCHIVE_SPARTAN_TOKEN or run `grunt-archive auth login`"
+                "set a fresh GRUNT_ARCHIVE_SPARTAN_TOKEN or run `grunt-archive auth login`",
+                status,
             )
         if status == 404:
             raise NotFoundError(f"{service} has no {shown} (HTTP 404)", status=404, path=shown)

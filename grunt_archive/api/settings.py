@@ -12,17 +12,22 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
 
 from grunt_archive.api.client import Document, HaloClient
 from grunt_archive.api.signin import SignInHttp, field_of
-from grunt_archive.errors import MalformedResponseError
+from grunt_archive.errors import AuthError, MalformedResponseError
+from grunt_archive.normalize.values import duration_seconds
 
 HOST = "https://settings.svc.halowaypoint.com"
 CLEARANCE_PATH = "/oban/flight-configurations/titles/hi/audiences/RETAIL/active"
+CLEARANCE_REFUSED = (
+    "the clearance lookup was refused (HTTP 403): the account has most likely not launched "
+    "the current build of Halo Infinite; start the game once with it, then run again"
+)
 
 
 class ClearanceService:
@@ -34,8 +39,18 @@ class ClearanceService:
         self.client = client
 
     async def clearance(self) -> Document:
-        """Return ``{"FlightConfigurationId": GUID}`` (SPNKr's request: spartan token, no query)."""
-        return await self.client.get(self.name, HOST, CLEARANCE_PATH)
+        """Return ``{"FlightConfigurationId": GUID}`` (SPNKr's request: spartan token, no query).
+
+        Raises:
+            AuthError: the token was refused; a 403 names its usual cause.
+
+        """
+        try:
+            return await self.client.get(self.name, HOST, CLEARANCE_PATH)
+        except AuthError as error:
+            if error.status == 403:
+                raise AuthError(CLEARANCE_REFUSED, status=403) from None
+            raise
 
 
 class LazyClearance:
@@ -89,10 +104,19 @@ _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 @dataclass(frozen=True, slots=True)
 class SpartanToken:
-    """A Spartan token (``x-343-authorization-spartan``) and when it expires (aware UTC)."""
+    """A Spartan token (``x-343-authorization-spartan``), when it expires, and for how long.
+
+    Attributes:
+        token: the token.
+        expires: ``ExpiresUtc`` (aware UTC, on the service's clock).
+        lifetime: the lifetime the service granted, from ``TokenDuration``, else
+            ``ExpiresUtc`` less the response's ``Date``: both clocks are the service's.
+
+    """
 
     token: str = field(repr=False)
     expires: datetime
+    lifetime: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +160,7 @@ async def spartan_token(http: SignInHttp, halo_xsts_token: str) -> SpartanToken:
         "MinVersion": "4",
         "Proof": [{"Token": halo_xsts_token, "TokenType": "Xbox_XSTSv3"}],
     }
-    data, _ = await http.call(
+    data, headers = await http.call(
         step,
         "POST",
         HOST,
@@ -150,34 +174,58 @@ async def spartan_token(http: SignInHttp, halo_xsts_token: str) -> SpartanToken:
         expires = parse_instant(field_of(data, step, "ExpiresUtc", "ISO8601Date"))
     except ValueError:
         raise MalformedResponseError(f"{step}: ExpiresUtc is not a timestamp") from None
-    return SpartanToken(token=token, expires=expires)
+    return SpartanToken(token=token, expires=expires, lifetime=_granted(data, headers, expires))
 
 
-def _max_age(headers: httpx.Headers, now: datetime) -> float | None:
+def _granted(data: dict[str, object], headers: httpx.Headers, expires: datetime) -> timedelta:
+    """Return the lifetime the service granted, measured on its own clock only."""
+    try:
+        seconds = duration_seconds(data.get("TokenDuration"))  # type: ignore[arg-type]
+    except ValueError:
+        seconds = None
+    if seconds is None:
+        sent = _http_date(headers.get("Date")) or datetime.now(UTC)
+        seconds = (expires - sent).total_seconds()
+    return timedelta(seconds=max(seconds, 0.0))
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value or "")
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _max_age(headers: httpx.Headers) -> float | None:
     found = _MAX_AGE.search(headers.get("Cache-Control", ""))
     if found:
         return float(found[1])
-    try:
-        expires = parsedate_to_datetime(headers.get("Expires", ""))
-    except (TypeError, ValueError):
+    expires = _http_date(headers.get("Expires"))
+    if expires is None:
         return None
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    return max(0.0, (expires - now).total_seconds())
+    # Expires against the service's own Date: a local clock that is off does not matter.
+    sent = _http_date(headers.get("Date")) or datetime.now(UTC)
+    return max(0.0, (expires - sent).total_seconds())
 
 
 async def clearance(http: SignInHttp, spartan: str) -> Clearance:
     """Return the active clearance id (halo-api.md §2(g), SPNKr's variant).
 
     Raises:
-        AuthError: the Spartan token was refused.
+        AuthError: the Spartan token was refused (``status`` says 401 or 403).
         MalformedResponseError: no ``FlightConfigurationId``.
 
     """
     step = "The clearance lookup"
-    data, headers = await http.call(
-        step, "GET", HOST, CLEARANCE_PATH, headers={"x-343-authorization-spartan": spartan},
-        hint=RELOGIN,
-    )  # fmt: skip
+    try:
+        data, headers = await http.call(
+            step, "GET", HOST, CLEARANCE_PATH, headers={"x-343-authorization-spartan": spartan},
+            hint=RELOGIN,
+        )  # fmt: skip
+    except AuthError as error:
+        if error.status == 403:
+            raise AuthError(CLEARANCE_REFUSED, status=403) from None
+        raise
     flight = field_of(data, step, "FlightConfigurationId")
-    return Clearance(str(flight), _max_age(headers, datetime.now(UTC)))
+    return Clearance(str(flight), _max_age(headers))

@@ -182,7 +182,8 @@ class SignInHttp:
         if status in (400, 401, 403):
             raise AuthError(
                 f"{step} failed: {service} refused it (HTTP {status}{_refusal_detail(response)}); "
-                + hint
+                + hint,
+                status,
             )
         if status >= 400:
             raise ServiceUnavailableError(f"{step}: {service} answered HTTP {status}", status)

@@ -3,25 +3,37 @@
 Renewal policy:
 
 * **Before expiry.** `current` renews the Spartan token five minutes before
-  its ``ExpiresUtc`` (or after ¾ of its lifetime, for short-lived tokens),
-  running refresh token → Xbox user token → XSTS → Spartan token → clearance,
-  and saves the rotated refresh token.
-* **After a 401.** `renew` runs the same chain once; requests that were
-  refused with the same token share that one renewal (an `asyncio.Lock`, and
-  a note of which token each task was handed).
+  it expires (or after ¾ of its lifetime, for short-lived tokens), running
+  refresh token → Xbox user token → XSTS → Spartan token → clearance, and
+  saves the rotated refresh token. "Expires" is issued-at plus the lifetime
+  the service granted, both on this machine's clock: the service's absolute
+  ``ExpiresUtc`` is never compared with a local clock that may be off.
+* **After a 401.** A request refused with an older token than the current
+  one is retried with the current one, without a renewal. A 401 on the
+  current token renews once for every request in flight (an `asyncio.Lock`).
+  The run gives up (`AuthError`, exit 4) only when a token this process has
+  just renewed is refused before it served any request, or when Microsoft
+  refuses the refresh token: never because two expiries fell close together.
+* **A bound.** At most `RENEWALS_PER_MINUTE` renewals in any minute; past
+  it a renewal waits, so a service that refuses every token cannot make the
+  run hammer the sign-in hosts.
 * **Clearance** is looked up again when its cache time runs out (the
-  service's ``max-age``, else an hour), with the current Spartan token.
-* **Refused** renewals raise `AuthError` (exit 4) telling the user to run
-  ``grunt-archive auth login``. A renewal ahead of time that fails because
-  the services cannot be reached keeps the still-valid token and tries again
-  a minute later.
+  service's ``max-age``, else an hour). When the lookup fails (5xx, a
+  timeout, or a 403 once one has worked) the last clearance that worked is
+  kept, the run says so once, and looks again five minutes later.
+* **Other processes.** Renewals read, renew and write the sign-in file under
+  its lock (`token_file.locked`), starting from the newest refresh token in
+  the file, and take a token another process renewed meanwhile instead of
+  renewing again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from contextvars import ContextVar
+import sys
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,17 +43,59 @@ from grunt_archive.api.client import RetryPolicy, Tokens
 from grunt_archive.api.signin import SignInHttp
 from grunt_archive.auth import chain
 from grunt_archive.auth.chain import Session
-from grunt_archive.auth.store import RELOGIN, load_session, save_session
+from grunt_archive.auth.token_file import RELOGIN, load_session, locked, save_session
 from grunt_archive.errors import ApiError, AuthError
 
 RENEW_MARGIN = timedelta(minutes=5)
 RETRY_PAUSE = timedelta(minutes=1)
-# The Spartan token each task was last handed: a 401 for an older one was already renewed.
-_HANDED: ContextVar[str | None] = ContextVar("grunt_archive_handed_spartan", default=None)
+RENEWALS_PER_MINUTE = 10  # a Spartan token lives about four hours: ten a minute is a fault
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _warn(message: str) -> None:
+    print(f"Warning: {message}", file=sys.stderr, flush=True)
+
+
+class RenewalBudget:
+    """At most ``limit`` renewals in any ``window`` seconds; past it, `spend` waits.
+
+    Args:
+        limit: renewals allowed per window (default `RENEWALS_PER_MINUTE`).
+        window: seconds.
+        monotonic: the clock (tests pass a fake one).
+        sleep: how to wait (tests pass one that moves the fake clock).
+
+    """
+
+    def __init__(
+        self,
+        limit: int | None = None,
+        window: float = 60.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limit = max(1, RENEWALS_PER_MINUTE if limit is None else limit)
+        self.window = window
+        self.monotonic, self.sleep = monotonic, sleep
+        self.spent: deque[float] = deque()
+        self.waited = 0.0
+
+    async def spend(self) -> None:
+        """Return once one more renewal fits in the window, and count it."""
+        while True:
+            now = self.monotonic()
+            while self.spent and now - self.spent[0] >= self.window:
+                self.spent.popleft()
+            if len(self.spent) < self.limit:
+                self.spent.append(now)
+                return
+            pause = self.spent[0] + self.window - now
+            self.waited += pause
+            await self.sleep(pause)
 
 
 class StoredTokens:
@@ -55,6 +109,8 @@ class StoredTokens:
         retry: retry policy of the chain's requests.
         clock: returns the current time (tests move it).
         margin: how long before expiry to renew.
+        budget: the bound on renewals (default: `RENEWALS_PER_MINUTE` a minute).
+        warn: says something once to the user (default: a line on stderr).
 
     Raises:
         AuthError: there is no sign-in file, or it is damaged.
@@ -71,6 +127,8 @@ class StoredTokens:
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _now,
         margin: timedelta = RENEW_MARGIN,
+        budget: RenewalBudget | None = None,
+        warn: Callable[[str], None] = _warn,
     ) -> None:
         loaded = session or load_session(path)
         if loaded is None:
@@ -82,7 +140,12 @@ class StoredTokens:
         self.retry = retry
         self.clock = clock
         self.margin = margin
+        self.budget = budget or RenewalBudget()
+        self.warn = warn
         self.renewals = 0
+        self.adopted = 0
+        self._minted: str | None = None  # the Spartan token this process last renewed
+        self._outage_told = False
         self._not_before: datetime | None = None
         self._lock = asyncio.Lock()
 
@@ -99,28 +162,37 @@ class StoredTokens:
             async with self._lock:
                 if self._clearance_stale():
                     await self._refresh_clearance()
-        return self._hand_out()
+        return self._tokens()
 
-    async def renew(self) -> Tokens:
-        """Renew after the service refused the token this task was handed, once for all tasks.
+    async def renew(self, refused: Tokens, *, served: bool) -> Tokens:
+        """Return the tokens to retry with after the service refused ``refused`` (a 401).
+
+        An older token than the current one is answered with the current one;
+        the current one is renewed, once for every request refused with it.
 
         Raises:
-            AuthError: Microsoft or Xbox Live refused the renewal.
+            AuthError: Microsoft or Xbox Live refused the renewal, or the
+                service refused a token just renewed before it served a request.
 
         """
-        refused = _HANDED.get()
         async with self._lock:
-            if refused is None or refused == self.session.spartan_token:
-                await self._renew(ahead=False)
-        return self._hand_out()
+            if refused.spartan != self.session.spartan_token:
+                return self._tokens()
+            if not served and refused.spartan == self._minted:
+                raise AuthError(
+                    "the Halo services refused a Spartan token renewed moments ago, before it "
+                    f"served any request (HTTP 401): the sign-in no longer works; {RELOGIN}",
+                    401,
+                )
+            await self._renew(ahead=False, refused=refused.spartan)
+        return self._tokens()
 
-    def _hand_out(self) -> Tokens:
-        _HANDED.set(self.session.spartan_token)
+    def _tokens(self) -> Tokens:
         return Tokens(self.session.spartan_token, self.session.clearance)
 
     def _due(self) -> bool:
         now = self.clock()
-        if now >= self.session.spartan_expires:
+        if now >= self.session.spartan_ends:
             return True
         waiting = self._not_before is not None and now < self._not_before
         return not waiting and now >= self.session.renew_at(self.margin)
@@ -132,45 +204,82 @@ class StoredTokens:
     def _http(self) -> SignInHttp:
         return SignInHttp(self.api_base, transport=self.transport, retry=self.retry)
 
-    def _adopt_newer(self) -> bool:
-        """Take a renewal another process saved meanwhile; return whether there was one."""
+    def _stored(self) -> Session | None:
         try:
-            stored = load_session(self.path)
+            return load_session(self.path)
         except AuthError:
-            return False
+            return None
+
+    def _take_newer(self, stored: Session | None, refused: str | None) -> bool:
+        """Take a token another process renewed and saved meanwhile; say whether there was one."""
         if (
             stored is None
-            or stored.spartan_token == self.session.spartan_token
+            or stored.spartan_token in (self.session.spartan_token, refused)
             or self.clock() >= stored.renew_at(self.margin)
         ):
             return False
-        self.session = stored
+        self.session, self._not_before = stored, None
+        self.adopted += 1
         return True
 
-    async def _renew(self, *, ahead: bool) -> None:
-        """Run the chain from the refresh token and save the result. Hold the lock."""
-        if self._adopt_newer():
-            return
-        try:
-            async with self._http() as http:
-                session = await chain.renew(http, self.session)
-        except AuthError:
-            raise
-        except ApiError:
-            if ahead and self.clock() < self.session.spartan_expires:
-                self._not_before = self.clock() + RETRY_PAUSE
+    async def _renew(self, *, ahead: bool, refused: str | None = None) -> None:
+        """Take another process's renewal, or run the chain and save. Hold ``_lock``."""
+        async with locked(self.path):
+            if self._take_newer(self._stored(), refused):
                 return
-            raise
+        await self.budget.spend()  # outside the file's lock: the other process need not wait
+        async with locked(self.path):
+            stored = self._stored()
+            if self._take_newer(stored, refused):
+                return
+            # Start from the newest refresh token: another process may have rotated it.
+            base = stored or self.session
+            try:
+                async with self._http() as http:
+                    session = await chain.renew(http, base, clock=self.clock)
+            except AuthError:
+                raise
+            except ApiError:
+                if ahead and self.clock() < self.session.spartan_ends:
+                    self._not_before = self.clock() + RETRY_PAUSE
+                    return
+                raise
+            save_session(self.path, session)
         self.session, self._not_before = session, None
+        self._minted = session.spartan_token
         self.renewals += 1
-        save_session(self.path, session)
+        self._tell_clearance()
 
     async def _refresh_clearance(self) -> None:
-        """Look the clearance up again; a refused Spartan token means a full renewal."""
+        """Look the clearance up again; a refused Spartan token (401) means a full renewal."""
         try:
             async with self._http() as http:
-                self.session = await chain.refresh_clearance(http, self.session)
-        except AuthError:
-            await self._renew(ahead=False)
+                session = await chain.refresh_clearance(http, self.session, clock=self.clock)
+        except AuthError as error:
+            if error.status == 403:
+                raise
+            await self._renew(ahead=False, refused=self.session.spartan_token)
             return
-        save_session(self.path, self.session)
+        self.session = session
+        self._tell_clearance()
+        async with locked(self.path):
+            stored = self._stored()
+            # Only over our own sign-in: never over a refresh token another process rotated.
+            if stored is not None and stored.refresh_token == session.refresh_token:
+                save_session(self.path, session)
+
+    def _tell_clearance(self) -> None:
+        """Say once that the clearance lookup is failing; again only after it worked."""
+        outage = self.session.clearance_outage
+        if outage is None:
+            self._outage_told = False
+            return
+        if self._outage_told:
+            return
+        self._outage_told = True
+        kept = (
+            "keeping the last clearance that worked"
+            if self.session.clearance
+            else "skill and playlist requests go without one"
+        )
+        self.warn(f"{outage}; {kept}, and looking again in a few minutes")

@@ -13,8 +13,13 @@ the clock), ``POST /_simulator/signin/code?client_id=&redirect_uri=`` (a code,
 as if the user had consented), ``POST /_simulator/advance?seconds=N`` (move
 the sign-in clock), ``POST /_simulator/revoke[?refresh_token=]`` (revoke one
 sign-in, or all: its refresh tokens and every token issued from them), and
-``POST /_simulator/signin/xerr?code=N`` (XSTS refuses with that XErr; 0 stops).
-`DEMO_CODE` is always accepted by the code exchange.
+``POST /_simulator/signin/xerr?code=N`` (XSTS refuses with that XErr; 0 stops),
+``POST /_simulator/signin/clock?offset=S`` (set the sign-in clock S seconds off the
+real one, either way: a skewed service clock), and
+``POST /_simulator/signin/faults?spartan_uses=N&clearance_status=S&single_use_refresh=0|1``
+(a chain-issued Spartan token is refused after serving N requests; the clearance
+route answers status S; a refresh token works once; 0 turns each off; parameters
+left out keep their value). `DEMO_CODE` is always accepted by the code exchange.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class Grant:
     redirect_uri: str | None = None
     relying_party: str | None = None
     used: bool = False
+    uses: int = 0
 
 
 def instant(moment: float, digits: int = 3) -> str:
@@ -101,6 +107,9 @@ class SignInState:
         self.grants: dict[str, Grant] = {}
         self.revoked: set[int] = set()
         self.xerr = 0
+        self.spartan_uses = 0  # refuse a Spartan token after this many requests (0: never)
+        self.clearance_status = 0  # the clearance route answers this status (0: normally)
+        self.single_use_refresh = False  # a refresh token is spent by its first use
         self.lock = threading.Lock()
         self._families = 0
 
@@ -112,6 +121,11 @@ class SignInState:
         """Move the sign-in clock forward, so that tokens expire without waiting."""
         with self.lock:
             self.offset += seconds
+
+    def set_offset(self, seconds: float) -> None:
+        """Set the sign-in clock ``seconds`` off the real one (negative: behind it)."""
+        with self.lock:
+            self.offset = seconds
 
     def _issue(self, kind: str, prefix: str, family: int, lifetime: float, **details: Any) -> str:
         token = prefix + secrets.token_urlsafe(32)
@@ -144,10 +158,20 @@ class SignInState:
             return len(families)
 
     def refuses(self, spartan: str) -> bool:
-        """Say whether a Spartan token is one this simulator issued that is no longer good."""
+        """Say whether a Spartan token is one this simulator issued that is no longer good.
+
+        Every request it is accepted for counts as a use (`spartan_uses`); a refused one does not.
+        """
         with self.lock:
             grant = self.grants.get(spartan)
-            return grant is not None and self._valid(spartan, "spartan") is None
+            if grant is None:
+                return False
+            if self._valid(spartan, "spartan") is None:
+                return True
+            if 0 < self.spartan_uses <= grant.uses:
+                return True
+            grant.uses += 1
+            return False
 
     def issued(self) -> dict[str, list[str]]:
         """Return every code and token issued so far, by kind (for leak checks in tests)."""
@@ -181,10 +205,14 @@ class SignInState:
                 family = self._families
             elif grant_type == "refresh_token":
                 grant = self._valid(form.get("refresh_token"), "refresh")
-                if grant is None or grant.client_id != client_id:
+                if (
+                    grant is None or grant.client_id != client_id
+                    or (self.single_use_refresh and grant.used)
+                ):  # fmt: skip
                     return grant_error(
                         "The user could not be authenticated or the grant is expired."
                     )
+                grant.used = True
                 family = grant.family
             else:
                 return grant_error("The grant type is not supported.", "unsupported_grant_type")

@@ -2,19 +2,22 @@
 
 It answers the paths of `token_chain` (login.live.com, the Xbox Live auth hosts,
 the settings host's spartan-token) and its admin routes, refuses with 401 a
-Spartan token the chain issued once it has expired or was revoked, and passes
-every other request on to the services' app untouched (a bring-your-own
-token is never refused here).
+Spartan token the chain issued once it has expired, was revoked or has
+served its `spartan_uses`, answers the clearance route with the fault status
+when one is set, and passes every other request on to the services' app
+untouched (a bring-your-own token is never refused here).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
+from grunt_archive.simulator.hosts import settings as settings_host
 from grunt_archive.simulator.token_chain import (
     DEMO_CODE,
     SPARTAN_HEADER,
@@ -26,6 +29,11 @@ from grunt_archive.simulator.token_chain import (
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
+
+# The settings host's clearance route, which the clearance fault answers in its stead.
+_CLEARANCE_PATH = re.compile(
+    next(f"{r.pattern}/?" for r in settings_host.ROUTES if r.kind == "clearance"), re.IGNORECASE
+)
 
 
 async def _read_body(receive: Callable[[], Awaitable[dict[str, Any]]]) -> bytes:
@@ -77,6 +85,8 @@ class SignInApp:
             ("GET", "/_simulator/signin"): ("", self._state),
             ("POST", "/_simulator/signin/code"): ("", self._code),
             ("POST", "/_simulator/signin/xerr"): ("", self._set_xerr),
+            ("POST", "/_simulator/signin/clock"): ("", self._set_clock),
+            ("POST", "/_simulator/signin/faults"): ("", self._set_faults),
             ("POST", "/_simulator/advance"): ("", self._advance),
             ("POST", "/_simulator/revoke"): ("", self._revoke),
         }
@@ -114,6 +124,10 @@ class SignInApp:
             ):
                 self.sim.count("faults", "expired_token_401")
                 return await _respond(send, (401, None, []))
+        if self.signin.clearance_status and _CLEARANCE_PATH.fullmatch(path):
+            self.sim.count("clearance")
+            self.sim.count("faults", f"clearance_{self.signin.clearance_status}")
+            return await _respond(send, (self.signin.clearance_status, None, []))
         return await self.inner(scope, receive, send)
 
     def _authorize(self, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
@@ -156,6 +170,7 @@ class SignInApp:
             "now": instant(state.now()), "token_lifetime": state.token_lifetime,
             "refresh_lifetime": state.refresh_lifetime, "demo_code": DEMO_CODE,
             "revoked": len(state.revoked), "issued": state.issued(),
+            "clock_offset": state.offset, "faults": self._faults(),
         }, []  # fmt: skip
 
     def _code(self, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
@@ -169,6 +184,44 @@ class SignInApp:
             return 400, {"message": "code must be a non-negative integer"}, []
         self.signin.xerr = int(text)
         return 200, {"xerr": self.signin.xerr}, []
+
+    def _faults(self) -> dict[str, Any]:
+        state = self.signin
+        return {
+            "spartan_uses": state.spartan_uses, "clearance_status": state.clearance_status,
+            "single_use_refresh": state.single_use_refresh,
+        }  # fmt: skip
+
+    def _set_faults(self, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
+        values = {
+            name: query[name]
+            for name in ("spartan_uses", "clearance_status", "single_use_refresh")
+            if name in query
+        }
+        if not all(v.isdigit() for v in values.values()):
+            return 400, {"message": "every value must be a non-negative integer"}, []
+        status = int(values.get("clearance_status", "0"))
+        if status and not 400 <= status <= 599:
+            return 400, {"message": "clearance_status must be 0 or an error status"}, []
+        state = self.signin
+        with state.lock:
+            if "spartan_uses" in values:
+                state.spartan_uses = int(values["spartan_uses"])
+            if "clearance_status" in values:
+                state.clearance_status = status
+            if "single_use_refresh" in values:
+                state.single_use_refresh = values["single_use_refresh"] != "0"
+        return 200, self._faults(), []
+
+    def _set_clock(self, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
+        try:
+            offset = float(query.get("offset", ""))
+        except ValueError:
+            offset = float("nan")
+        if not abs(offset) < 10**9:
+            return 400, {"message": "offset must be a number of seconds"}, []
+        self.signin.set_offset(offset)
+        return 200, {"now": instant(self.signin.now()), "clock_offset": offset}, []
 
     def _advance(self, query: dict[str, str], headers: dict[str, str], body: bytes) -> Answer:
         try:

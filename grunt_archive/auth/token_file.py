@@ -7,20 +7,27 @@ Format (``"format": 1``)::
      "account": {"xuid", "gamertag"},
      "signed_in_at", "renewed_at",             ISO-8601 UTC
      "refresh_token",
-     "spartan": {"token", "expires", "issued"},
+     "spartan": {"token", "expires", "issued", "lifetime"},   lifetime in seconds
      "clearance": {"id", "expires"}}
 
 The client secret is kept with the refresh token because Microsoft wants
 both for every renewal, and an unattended run has nobody to ask.
+
+Processes that share the file (two syncs of different archives) read, renew
+and write it inside `locked`: an exclusive ``flock`` on a sidecar file
+``.auth.json.lock``, so that the refresh token saved last is the newest one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import secrets
-from datetime import UTC, datetime
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +37,15 @@ from grunt_archive.api.signin import AppRegistration
 from grunt_archive.auth.chain import Session
 from grunt_archive.errors import AuthError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process per sign-in file
+    fcntl = None  # type: ignore[assignment]
+
 FORMAT = 1
 RELOGIN = "run `grunt-archive auth login`"
+LOCK_TIMEOUT = 120.0  # seconds; a renewal takes a few, so a holder this slow is stuck
+LOCK_POLL = 0.05
 
 
 def default_auth_path() -> Path:
@@ -48,6 +62,14 @@ def _instant(value: datetime | None) -> str | None:
 
 def _parse(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _seconds(value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise TypeError("lifetime is not a number of seconds")
+    return timedelta(seconds=value)
 
 
 def to_document(session: Session) -> dict[str, Any]:
@@ -67,6 +89,11 @@ def to_document(session: Session) -> dict[str, Any]:
             "token": session.spartan_token,
             "expires": _instant(session.spartan_expires),
             "issued": _instant(session.spartan_issued),
+            "lifetime": (
+                None
+                if session.spartan_lifetime is None
+                else session.spartan_lifetime.total_seconds()
+            ),
         },
         "clearance": {"id": session.clearance, "expires": _instant(session.clearance_expires)},
     }
@@ -96,6 +123,7 @@ def from_document(document: Any) -> Session:
             renewed_at=_parse(document["renewed_at"]),  # type: ignore[arg-type]
             clearance=clearance.get("id"),
             clearance_expires=_parse(clearance.get("expires")),
+            spartan_lifetime=_seconds(spartan.get("lifetime")),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError("missing or mistyped field") from error
@@ -161,6 +189,40 @@ def _sync_directory(directory: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+@contextlib.asynccontextmanager
+async def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[None]:
+    """Hold the sign-in file's lock: an exclusive ``flock`` on ``.<name>.lock`` beside it.
+
+    It is polled rather than waited for in a thread, so the event loop keeps
+    serving the requests in flight while another process renews.
+
+    Raises:
+        AuthError: another process held the lock for ``timeout`` seconds.
+
+    """
+    lock_path = path.with_name(f".{path.name}.lock")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise AuthError(f"cannot lock the sign-in file {path}: {error.strerror}") from None
+    try:
+        deadline = time.monotonic() + timeout
+        while fcntl is not None:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AuthError(
+                        f"another process has held the sign-in file {path} for {timeout:.0f} s"
+                    ) from None
+                await asyncio.sleep(LOCK_POLL)
+        yield
+    finally:
+        os.close(descriptor)  # closing the descriptor releases the lock
 
 
 def delete_session(path: Path) -> bool:
