@@ -24,6 +24,7 @@ from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, U
 from grunt_archive.files import file_uri, lock_path
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.reparse import reparse
+from grunt_archive.store import open_store
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -144,12 +145,12 @@ def run_sync(
 
     async def go() -> SyncReport:
         async with settings.client(tokens) as client:
-            return await sync(engine, client, options, progress)
+            return await sync(store, client, options, progress)
 
     with _writing(db_path):
         created = not Path(db_path).exists()
         try:
-            with archive(db_path) as engine:
+            with archive(db_path) as engine, open_store(engine) as store:
                 return asyncio.run(go())
         except (AuthError, UsageError):
             if created:
@@ -165,16 +166,24 @@ def run_verify(
 
     async def go() -> list[PlayerCheck]:
         async with settings.client(tokens) as client:
-            return await verify(engine, client, players)
+            return await verify(store, client, players)
 
-    with _writing(db_path, create=False), archive(db_path, create=False) as engine:
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
         return asyncio.run(go())
 
 
 def run_reparse(db_path: Path) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
-    with _writing(db_path, create=False), archive(db_path, create=False) as engine:
-        return reparse(engine)
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
+        return reparse(store)
 
 
 def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:

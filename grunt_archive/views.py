@@ -61,9 +61,9 @@ LEFT JOIN players AS p ON p.player_id = a.player_id
 }
 
 # The viewer's views (migration 0004): what the canned queries and the Career
-# dashboard read, so their SQL stays short. They read `player_matches`, a view
-# in 0004 and a table kept by grunt_archive.career since 0006. Outcomes are spelt out
-# (1 tie, 2 win, 3 loss, 4 left), accuracy is in percent, times are UTC.
+# dashboard read, so their SQL stays short. They read `player_matches`, a view in
+# 0004 and a table kept by grunt_archive.store.player_tables since 0006. Outcomes are
+# spelt out (1 tie, 2 win, 3 loss, 4 left), accuracy is in percent, times are UTC.
 VIEWS.update(
     {
         "player_careers": """

@@ -59,7 +59,7 @@ class Match(SQLModel, table=True):
         # looking a player's matches up in this small index, not in every match row.
         Index("ix_matches_pve", "match_id", sqlite_where=text(PVE_MATCH_WHERE)),
         # Each asset reference names a version in `assets`: a row with no name and no
-        # fetched_at until the lookup comes back (store.py writes it with the match).
+        # fetched_at until the lookup comes back (store.matches writes it with the match).
         *(
             ForeignKeyConstraint(
                 [f"{kind}_asset_id", f"{kind}_version_id"],

@@ -1,4 +1,4 @@
-"""The viewer's derived tables (kept current by ``grunt_archive.career``).
+"""The viewer's derived tables (kept current by ``grunt_archive.store.player_tables``).
 
 Derived rows: every value here can be computed again from the other tables
 (`grunt-archive reparse` does). They exist so that the canned queries and the
