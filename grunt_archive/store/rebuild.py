@@ -9,7 +9,6 @@ state (``documents.ARCHIVE_STATE``) is left alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
@@ -26,6 +25,7 @@ from grunt_archive.documents import (
     replayed_kinds,
 )
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
 from grunt_archive.store import career_snapshots, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
@@ -109,7 +109,7 @@ def _documents(connection: Connection, kinds: list[DocumentKind]) -> Iterator[Ra
 
 
 def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
-    document = raw.body if kind.binary else json.loads(raw.body)
+    document = raw.body if kind.binary else loads(raw.body)
     return kind.rows(document, raw.key)
 
 
