@@ -209,6 +209,7 @@ class _Run:
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
+            _check_match_id(entry.match_id, document.data)
             raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
             save_match(self.store, raw, document.data)
             self.added += 1
@@ -247,6 +248,21 @@ class _Run:
     def limit_reached(self) -> bool:
         """Say whether ``--limit`` matches were launched this run."""
         return self.walk.limit_reached()
+
+
+def _check_match_id(match_id: str, document: Any) -> None:
+    """Refuse a stats document about another match: storing it would lose ``match_id``.
+
+    Raises:
+        MalformedResponseError: the document's ``MatchId`` is not ``match_id``.
+
+    """
+    served = document.get("MatchId") if isinstance(document, dict) else None
+    if not isinstance(served, str) or served.lower() != match_id.lower():
+        shown = repr(served)[:60]
+        raise MalformedResponseError(
+            f"match {match_id}: the service sent the stats of another match ({shown})"
+        )
 
 
 async def sync(

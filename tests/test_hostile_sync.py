@@ -32,6 +32,7 @@ PENDING_KINDS = {
     "nested": "nested deeper",
     "bigint": "64 bits",
     "huge": "larger than",
+    "swapped": "the stats of another match",
 }
 
 
@@ -113,7 +114,7 @@ def test_hostile_settings_are_checked():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint"])
+@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped"])
 def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     db = tmp_path / "halo.db"
     with simulator_process(
