@@ -267,11 +267,21 @@ def sync(
             f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
         )
     if report.outcome == "partial":
-        raise PartialSyncError(
+        raise PartialSyncError(_partial_summary(report), pending=report.pending)
+
+
+def _partial_summary(report: Any) -> str:
+    """Say in one line what a partial sync left for the next run."""
+    parts = []
+    if report.pending:
+        parts.append(
             f"{len(report.pending)} match(es) left pending for the next run: "
-            + ", ".join(report.pending[:5]),
-            pending=report.pending,
+            + ", ".join(report.pending[:5])
         )
+    for failure in report.failures:
+        if "player_id" in failure:
+            parts.append(f"{failure['player_id']} not synced: {failure['error']}")
+    return "; ".join(parts).replace("\n", " ")
 
 
 @cli.command()

@@ -13,6 +13,7 @@ import asyncio
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from grunt_archive.api import HaloClient, ProfileService, StatsService
@@ -27,10 +28,11 @@ from grunt_archive.errors import (
     UsageError,
 )
 from grunt_archive.normalize.history import HistoryEntry
+from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
-from grunt_archive.store.matches import save_match
+from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
     mark_pending,
@@ -106,6 +108,8 @@ class SyncReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
     enrichment_pending: list[str] = field(default_factory=list)
+    # Players whose history could not be walked (or who could not be resolved): a partial run.
+    failed_players: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -119,6 +123,7 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
+            "failed_players": self.failed_players,
         }
 
 
@@ -141,6 +146,7 @@ class _Run:
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
+        self.failed_players: list[str] = []
         self.enricher = Enricher(store, client)
         self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
@@ -177,7 +183,7 @@ class _Run:
     async def retry_pending(self) -> None:
         """Try every pending match again before walking any history."""
         tasks = [
-            self.launch(HistoryEntry(mid, start or "", None), pid)
+            self.launch(HistoryEntry(mid, start, None), pid)
             for mid, pid, start in pending_matches(self.store)
         ]
         if tasks:
@@ -190,6 +196,11 @@ class _Run:
     def running(self, match_id: str) -> bool:
         """Say whether the match is being archived right now."""
         return match_id in self.in_flight
+
+    def archived_times(self, match_ids: list[str]) -> dict[str, str]:
+        """Return the archived start times of ``match_ids``, none ahead of the clock."""
+        latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return archived_start_times(self.store, match_ids, latest)
 
     def launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
         """Start archiving a match, or return the task already doing it."""
@@ -217,7 +228,7 @@ class _Run:
             await self.enricher.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(
-                self.store, entry.match_id, player_id, entry.start_time or None, str(error)
+                self.store, entry.match_id, player_id, entry.start_time, str(error)
             )
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
             if isinstance(error, ServiceUnavailableError):
@@ -248,6 +259,29 @@ class _Run:
     def limit_reached(self) -> bool:
         """Say whether ``--limit`` matches were launched this run."""
         return self.walk.limit_reached()
+
+    async def sync_player(self, player_id: str) -> None:
+        """Walk one player's history and take their snapshots when due.
+
+        A history the service answers unusably (a page that is not one, a
+        service ignoring ``start``) ends this player's walk with a failure
+        naming them; the run goes on with the other players.
+        """
+        newest_before = self.walk.newest_match(player_id)
+        try:
+            await self.walk.sync_player(player_id, full=self.options.full)
+        except (NotFoundError, MalformedResponseError) as error:
+            self.fail_player(player_id, str(error))
+            return
+        if not self.options.matches_only and self.snapshots.due(
+            player_id, self.walk.newest_match(player_id) != newest_before
+        ):
+            await self.snapshots.player(player_id)
+
+    def fail_player(self, player_id: str, error: str) -> None:
+        """Record that a player could not be synced this run (the run ends partial)."""
+        self.failures.append({"player_id": player_id, "error": error})
+        self.failed_players.append(player_id)
 
 
 def _check_match_id(match_id: str, document: Any) -> None:
@@ -293,12 +327,7 @@ async def sync(
         for player_id in report.players:
             if run.limit_reached():
                 break
-            newest_before = run.walk.newest_match(player_id)
-            await run.walk.sync_player(player_id, full=options.full)
-            if not options.matches_only and run.snapshots.due(
-                player_id, run.walk.newest_match(player_id) != newest_before
-            ):
-                await run.snapshots.player(player_id)
+            await run.sync_player(player_id)
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
             await run.snapshots.assets()
@@ -326,7 +355,8 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.failures = run.failures
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
-    if outcome == "ok" and report.pending:
+    report.failed_players = run.failed_players
+    if outcome == "ok" and (report.pending or report.failed_players):
         outcome = "partial"
     report.outcome = outcome
     finish_run(

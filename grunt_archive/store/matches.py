@@ -211,6 +211,21 @@ def archived_match_ids(store: Store, match_ids: Iterable[str]) -> set[str]:
         return archived_in(connection, ids)
 
 
+def archived_start_times(store: Store, match_ids: Sequence[str], latest: str) -> dict[str, str]:
+    """Return the start time of each of ``match_ids`` the archive holds, if not after ``latest``."""
+    if not match_ids:
+        return {}
+    marks = ", ".join("?" for _ in match_ids)
+    with store.unit() as connection:
+        found = query(
+            connection,
+            f"SELECT match_id, start_time FROM matches WHERE match_id IN ({marks})"
+            " AND start_time IS NOT NULL AND start_time <= ?",
+            [*match_ids, latest],
+        )
+    return {row[0]: row[1] for row in found}
+
+
 def archived_in(connection: Connection, match_ids: Sequence[str]) -> set[str]:
     """Return which of ``match_ids`` the archive holds, inside a unit of work."""
     marks = ", ".join("?" for _ in match_ids)
