@@ -329,6 +329,27 @@ def verify(db_path: Path | None, players: tuple[str, ...], as_json: bool, **api:
 
 @cli.command()
 @db_option
+@click.option(
+    "--player",
+    required=True,
+    metavar="ID",
+    help="xuid(…), a bare 16-digit xuid, or the gamertag of a tracked player.",
+)
+def untrack(db_path: Path | None, player: str) -> None:
+    """Stop tracking a player: later syncs skip them; their archived matches stay.
+
+    Exits 2 when the archive tracks no such player.
+
+    Example: grunt-archive untrack --player "xuid(2533274800000001)"
+    """
+    from grunt_archive.runner import run_untrack
+
+    player_id = run_untrack(resolve_db(db_path), player)
+    click.echo(f"Stopped tracking {player_id}; their archived matches stay.")
+
+
+@cli.command()
+@db_option
 def reparse(db_path: Path | None) -> None:
     """Rebuild every normalized table from the stored raw responses, with no network.
 

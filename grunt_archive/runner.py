@@ -23,8 +23,10 @@ from grunt_archive.db import (
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
 from grunt_archive.files import file_uri, lock_path
 from grunt_archive.lock import writer_busy, writer_lock
+from grunt_archive.players import parse_player
 from grunt_archive.reparse import reparse
 from grunt_archive.store import open_store
+from grunt_archive.store.state import player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -174,6 +176,25 @@ def run_verify(
         open_store(engine) as store,
     ):
         return asyncio.run(go())
+
+
+def run_untrack(db_path: Path, player: str) -> str:
+    """Stop tracking a player (an xuid, or an archived gamertag); return their id.
+
+    Raises:
+        UsageError: the text names no player the archive tracks.
+
+    """
+    ref = parse_player(player)
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
+        player_id = ref.player_id or player_by_gamertag(store, ref.gamertag or "")
+        if player_id is None or not untrack_player(store, player_id):
+            raise UsageError(f"{player!r} is not a tracked player of this archive")
+        return player_id
 
 
 def run_reparse(db_path: Path) -> tuple[int, list[str]]:

@@ -29,7 +29,7 @@ from grunt_archive.errors import (
 )
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.values import FUTURE_MARGIN
-from grunt_archive.players import parse_player
+from grunt_archive.players import parse_player, xuid_of
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_start_times, save_match
@@ -154,14 +154,28 @@ class _Run:
     # --- players ---------------------------------------------------------
 
     async def resolve_players(self) -> list[str]:
-        """Return the player ids to sync, tracking any that are new."""
+        """Return the player ids to sync, tracking any that are new.
+
+        A player the profile service answers unusably for (no xuid) is named
+        in the run's failures and the others are synced; when none is left,
+        the run stops with that one-line error and nothing is tracked.
+        """
         if self.options.players:
-            ids = [await self._resolve(text) for text in self.options.players]
+            ids: list[str] = []
+            errors: list[MalformedResponseError] = []
+            for text in self.options.players:
+                try:
+                    ids.append(await self._resolve(text))
+                except MalformedResponseError as error:
+                    self.fail_player(text, str(error))
+                    errors.append(error)
+            if errors and not ids:
+                raise errors[0]
         else:
             ids = tracked_player_ids(self.store)
             if not ids:
-                me = (await self.profile.me()).data
-                ids = [self._track(f"xuid({me['xuid']})", me.get("gamertag"))]
+                me = _user(await self.profile.me(), "/users/me")
+                ids = [self._track(*me)]
         return list(dict.fromkeys(ids))
 
     async def _resolve(self, text: str) -> str:
@@ -169,10 +183,10 @@ class _Run:
         if ref.player_id:
             return self._track(ref.player_id, None)
         try:
-            user = (await self.profile.user_by_gamertag(ref.gamertag or "")).data
+            answer = await self.profile.user_by_gamertag(ref.gamertag or "")
         except NotFoundError:
             raise UsageError(f"no Halo player has the gamertag {ref.gamertag!r}") from None
-        return self._track(f"xuid({user['xuid']})", user.get("gamertag"))
+        return self._track(*_user(answer, f"the profile of {ref.gamertag!r}"))
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
         track_player(self.store, player_id, gamertag)
@@ -282,6 +296,22 @@ class _Run:
         """Record that a player could not be synced this run (the run ends partial)."""
         self.failures.append({"player_id": player_id, "error": error})
         self.failed_players.append(player_id)
+
+
+def _user(answer: Any, what: str) -> tuple[str, str | None]:
+    """Return ``(player_id, gamertag)`` of a profile answer, checking its xuid.
+
+    Raises:
+        MalformedResponseError: the profile has no 16-digit xuid; no one is tracked.
+
+    """
+    user = answer.data if isinstance(answer.data, dict) else {}
+    xuid = user.get("xuid")
+    player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
+    if xuid_of(player_id) is None:
+        raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
+    gamertag = user.get("gamertag")
+    return player_id, gamertag if isinstance(gamertag, str) else None
 
 
 def _check_match_id(match_id: str, document: Any) -> None:

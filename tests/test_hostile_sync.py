@@ -187,3 +187,30 @@ def test_a_service_ignoring_start_ends_sync_and_verify_in_one_line(db_path):
     assert rows(db_path, "SELECT count(*) FROM matches") == [(25,)]
     with pytest.raises(MalformedResponseError, match="ignores start"):
         run_verify(db_path, _settings(sim), (player,))
+
+
+def test_a_profile_without_an_xuid_tracks_no_one_and_the_next_run_works(db_path):
+    hostile = Simulator(SimulatorConfig(seed=5, players=1, matches=5, hostile="no_xuid"))
+    with pytest.raises(MalformedResponseError, match="no usable xuid") as raised:
+        run_sync(db_path, _settings(hostile), SyncOptions(matches_only=True))
+    assert "\n" not in str(raised.value)
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == []
+    assert rows(db_path, "SELECT count(*) FROM players WHERE player_id LIKE '%None%'") == [(0,)]
+    # A gamertag lookup answering no xuid is refused the same way.
+    gamertag = hostile.gamertag(hostile.player_ids[0])
+    with pytest.raises(MalformedResponseError, match="no usable xuid"):
+        run_sync(db_path, _settings(hostile), SyncOptions((gamertag,), matches_only=True))
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == []
+    sound = Simulator(SimulatorConfig(seed=5, players=1, matches=5))
+    report = run_sync(db_path, _settings(sound), SyncOptions(matches_only=True))
+    assert report.outcome == "ok" and report.players == sound.player_ids[:1]
+
+
+def test_a_tracked_player_the_service_does_not_know_is_named_and_the_others_synced(db_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=5))
+    ghost = "xuid(2533274899999999)"
+    player = sim.player_ids[0]
+    report = run_sync(db_path, _settings(sim), SyncOptions((ghost, player), matches_only=True))
+    assert report.outcome == "partial" and report.failed_players == [ghost]
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(5,)]
+    assert [f["player_id"] for f in report.failures if "player_id" in f] == [ghost]

@@ -19,6 +19,7 @@ HOSTILE_KINDS = (
     "future",
     "short_pages",
     "ignore_start",
+    "no_xuid",
 )
 
 

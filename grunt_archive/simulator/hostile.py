@@ -17,6 +17,10 @@ Two kinds spoil every history page rather than chosen matches (`history_request`
 
 - ``short_pages``: pages hold at most `SHORT_PAGE` matches, whatever ``count`` asks.
 - ``ignore_start``: every page is the first one, whatever ``start`` asks.
+
+And one spoils the profile service (`hosts.profile`):
+
+- ``no_xuid``: ``/users/me`` and gamertag lookups answer ``"xuid": null``.
 """
 
 from __future__ import annotations

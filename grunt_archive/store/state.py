@@ -49,6 +49,17 @@ def track_player(store: Store, player_id: str, gamertag: str | None = None) -> N
             player_tables.rename_players(connection, [player_id])
 
 
+def untrack_player(store: Store, player_id: str) -> bool:
+    """Stop tracking ``player_id``, keeping every match archived; False when not tracked."""
+    with store.unit() as connection:
+        tracked = query(
+            connection, "SELECT 1 FROM tracked_players WHERE player_id = ?", (player_id,)
+        )
+        if tracked:
+            execute(connection, "DELETE FROM tracked_players WHERE player_id = ?", (player_id,))
+    return bool(tracked)
+
+
 def tracked_player_ids(store: Store) -> list[str]:
     """Return every tracked player, in the order they were added."""
     with store.unit() as connection:
