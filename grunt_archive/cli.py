@@ -87,8 +87,10 @@ class ArchiveGroup(click.Group):
         except GruntArchiveError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+        except KeyboardInterrupt as interrupt:
+            # A sync adds what it saved as a note (`sync.sync`).
+            saved = "; ".join(getattr(interrupt, "__notes__", []))
+            click.echo(f"Interrupted: {saved}." if saved else "Interrupted.", err=True)
             ctx.exit(130)
         except Exception as error:
             reason = _sqlite_refusal(error)

@@ -25,8 +25,8 @@ from grunt_archive.files import file_uri, lock_path
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.reparse import reparse
-from grunt_archive.store import open_store
-from grunt_archive.store.state import player_by_gamertag, untrack_player
+from grunt_archive.store import Store, open_store
+from grunt_archive.store.state import last_run, player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -153,11 +153,22 @@ def run_sync(
         created = not Path(db_path).exists()
         try:
             with archive(db_path) as engine, open_store(engine) as store:
-                return asyncio.run(go())
+                try:
+                    return asyncio.run(go())
+                except KeyboardInterrupt as interrupt:
+                    _note_saved(store, interrupt)
+                    raise
         except (AuthError, UsageError):
             if created:
                 _discard_if_unused(Path(db_path))
             raise
+
+
+def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:
+    """Add to a Ctrl-C what the interrupted run saved, as its ``sync_runs`` row says."""
+    last = last_run(store)
+    if last is not None and last[0] == "interrupted" and last[1]:
+        interrupt.add_note(last[1].removeprefix("interrupted: "))
 
 
 def run_verify(

@@ -37,6 +37,7 @@ from grunt_archive.store.state import (
     finish_run,
     mark_pending,
     pending_matches,
+    player_label,
     start_run,
     track_player,
     tracked_player_ids,
@@ -62,6 +63,9 @@ class Progress(Protocol):
     def finish(self) -> None:
         """End the player's walk."""
 
+    def note(self, text: str) -> None:
+        """Say what the run does once no walk is moving (lookups, snapshots)."""
+
 
 class _NoProgress:
     def start(self, player_id: str, total: int | None) -> None:
@@ -72,6 +76,29 @@ class _NoProgress:
 
     def finish(self) -> None:
         pass
+
+    def note(self, text: str) -> None:
+        pass
+
+
+class _Named:
+    """Hands a display players by name (``Gamertag (xuid(…))``), not by bare id."""
+
+    def __init__(self, progress: Progress, store: Store) -> None:
+        self.progress = progress
+        self.store = store
+
+    def start(self, player_id: str, total: int | None) -> None:
+        self.progress.start(player_label(self.store, player_id), total)
+
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(count)
+
+    def finish(self) -> None:
+        self.progress.finish()
+
+    def note(self, text: str) -> None:
+        self.progress.note(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +375,7 @@ async def sync(
     """
     options = options or SyncOptions()
     began = time.monotonic()
-    run = _Run(store, client, options, progress or _NoProgress())
+    run = _Run(store, client, options, _Named(progress or _NoProgress(), store))
     report = SyncReport(start_run(store, list(options.players)))
     try:
         report.players = await run.resolve_players()
@@ -358,25 +385,34 @@ async def sync(
             if run.limit_reached():
                 break
             await run.sync_player(player_id)
+        run.progress.note("Looking up the names and skill of the new matches…")
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
+            run.progress.note("Taking the career snapshots…")
             await run.snapshots.assets()
             report.enrichment_pending += run.snapshots.failed
     except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
         # A write refused (a full disk, a read-only file, a lock) rolled back the match
         # being written: stop cleanly with what is stored.
         await run.stop()
-        reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
-        _finish_failed(run, report, began, reason or type(error).__name__)
+        if isinstance(error, GruntArchiveError):
+            reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
+            _finish_failed(run, report, began, reason or type(error).__name__)
+        else:  # Ctrl-C, or the task cancelled: nothing failed, the run was stopped
+            saved = f"{run.added} new match(es) saved; the next sync resumes"
+            _finish_failed(run, report, began, f"interrupted: {saved}", "interrupted")
+            error.add_note(saved)
         raise
     _finish(run, report, began, "ok", None)
     return report
 
 
-def _finish_failed(run: _Run, report: SyncReport, began: float, error: str) -> None:
+def _finish_failed(
+    run: _Run, report: SyncReport, began: float, error: str, outcome: str = "failed"
+) -> None:
     """Record a failed run if the archive still takes writes; never mask the first error."""
     with suppress(ArchiveWriteError):
-        _finish(run, report, began, "failed", error)
+        _finish(run, report, began, outcome, error)
 
 
 def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:

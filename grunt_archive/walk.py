@@ -45,7 +45,7 @@ from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.raw import save_raw
-from grunt_archive.store.state import TrackedState, load_tracked, save_tracked
+from grunt_archive.store.state import TrackedState, archived_counts, load_tracked, save_tracked
 
 # Pages whose matches may be fetched while older pages are still being stored.
 LOOKAHEAD_PAGES = 2
@@ -279,15 +279,20 @@ class HistoryWalk:
             self.progress.finish()
 
     async def _expected_total(self, player_id: str, state: TrackedState) -> int | None:
-        # Only a first backfill is long enough to deserve a count request.
-        if state.newest_start_time is not None or self.limit is not None:
+        # Only a backfill (a first one, or one resumed) is long enough to deserve a count
+        # request; it expects what the archive lacks (matches stored for another tracked
+        # player or by a run cut short included), not the whole history.
+        if state.history_complete or self.limit is not None:
             return None
         try:
             counts = (await self.source.match_count(player_id)).data
         except (NotFoundError, MalformedResponseError):
             return None
         total = counts.get("MatchesPlayedCount") if isinstance(counts, dict) else None
-        return total if isinstance(total, int) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            return None
+        archived, _ = archived_counts(self.store, player_id)
+        return max(total - sum(archived.values()), 0)
 
     def _archived_times(self, page: _Page) -> list[str]:
         """Return the archived start times of the page's matches (see `Launcher.archived_times`)."""
