@@ -250,7 +250,8 @@ def sync(
 
     The first run walks each player's whole history; later runs stop at the
     first page of matches already archived. An interrupted run resumes where
-    it stopped. Exits 3 when some matches stay pending for the next run.
+    it stopped. Exits 3 when some matches stay pending for the next run, or a
+    player's history cannot be walked (named; the others are synced).
 
     Example: grunt-archive sync --player "xuid(2533274800000001)" --json
     """
