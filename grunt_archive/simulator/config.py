@@ -40,6 +40,12 @@ class SimulatorConfig:
         drops: Fraction of service requests whose connection drops mid-body.
         drift_matches: This many matches carry fields and a mode block that no
             grunt-archive knows (API drift).
+        film_max_age_days: Films of matches that ended longer ago than this, on
+            the world's clock (the end of its latest match), are gone: their
+            manifest and chunks answer 404.
+        film_unknown_version: Fraction of films (chosen by the seed) written in a
+            film major version the reader does not know.
+        film_unknown_matches: Match ids whose films are in that unknown version.
 
     """
 
@@ -61,6 +67,9 @@ class SimulatorConfig:
     hang_seconds: float = 5.0
     drops: float = 0
     drift_matches: int = 0
+    film_max_age_days: float = 30.0
+    film_unknown_version: float = 0
+    film_unknown_matches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -70,7 +79,7 @@ class SimulatorConfig:
                 failure rates add up to more than 1.
 
         """
-        for name in ("fail_429", "fail_5xx", "timeouts", "drops"):
+        for name in ("fail_429", "fail_5xx", "timeouts", "drops", "film_unknown_version"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
         if self.fail_429 + self.fail_5xx > 1:
@@ -86,6 +95,7 @@ class SimulatorConfig:
             "arrivals",
             "hang_seconds",
             "drift_matches",
+            "film_max_age_days",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")

@@ -1,0 +1,270 @@
+"""The highlight events of a simulated match, consistent with its stats document.
+
+`film_events` reads a match's stats document and writes, for each human
+player (bots are not in films), as many kill and death events as its
+``CoreStats`` count, one medal event per medal it earned, and a few mode
+events in objective modes. Kills are paired with deaths of other players
+(opponents first) at the same moment, within the ±5 ms a film reader pairs
+by; a few pairs of kills are planted so close together that two deaths fit
+each of them (ambiguous, as about 4 % of real kills are). A kill no human
+death can pair with (a bot's, in a match with bots) stands alone, and so does
+a death no human kill caused (a bot's kill, a fall, a suicide).
+
+Medal codes: a medal whose name the film code table (`film.medals`) knows is
+written with that code. A medal the table does not name is still written, as
+a real film would carry it, with a code the table leaves free (from 255
+down); the reader reads it as a medal with no name, and `film.feed.reconcile`
+counts it, so every player's medal count agrees with the stats.
+
+Pure: the document, the people's gamertags and a seed in, events out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from grunt_archive.film.medals import FILM_MEDAL_NAMES
+from grunt_archive.film.reader import EventType, FilmEvent
+from grunt_archive.simulator.data.medals import MEDALS
+
+SLOT_MS = 20
+"""Moments of the film are this far apart (at least): no window of ±5 ms spans two."""
+AMBIGUOUS_SHARE = 0.05
+"""About this share of kill pairs get a second pair planted within the window."""
+_MAX_MODE_EVENTS = 12  # per player: a mode block's counters, capped
+_FIRST_MS = 1_000  # nothing happens in the first second of play
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedFilm:
+    """A simulated film's events, and where ambiguity was planted.
+
+    Attributes:
+        events: In time order (kill before death at equal times), as a chunk holds them.
+        ambiguous_kill_times: Times of the kills planted with two candidate deaths.
+
+    """
+
+    events: list[FilmEvent]
+    ambiguous_kill_times: frozenset[int]
+
+
+@dataclass(slots=True)
+class _Player:
+    xuid: int
+    gamertag: str
+    team: object
+    kills: int = 0
+    deaths: int = 0
+    mode: int = 0
+    medals: Counter[int] | None = None
+
+
+def medal_codes(name_ids: Sequence[int]) -> dict[int, int]:
+    """Give each medal `NameId` its film code: the table's by name, else a free code.
+
+    Args:
+        name_ids: The medals to code (the simulator's `MEDALS` keys, names from there).
+
+    Returns:
+        ``{name_id: code}``; the ids with no code in the table get the free codes
+        from 255 down, in `NameId` order, so the mapping is the same every run.
+
+    """
+    by_name = {name.casefold(): code for code, name in FILM_MEDAL_NAMES.items()}
+    free = [code for code in range(255, -1, -1) if code not in FILM_MEDAL_NAMES]
+    codes: dict[int, int] = {}
+    for name_id in sorted(name_ids):
+        name = MEDALS[name_id][0] if name_id in MEDALS else ""
+        code = by_name.get(name.casefold())
+        codes[name_id] = code if code is not None else free.pop(0)
+    return codes
+
+
+MEDAL_CODES = medal_codes(list(MEDALS))
+"""Film code of every medal the simulated world awards."""
+MEDAL_WEIGHTS = {MEDAL_CODES[name_id]: row[6] for name_id, row in MEDALS.items()}
+"""Film code -> the medal's sorting weight, which a film writes as its type hint."""
+
+
+def film_events(
+    document: Mapping[str, Any],
+    gamertags: Mapping[str, str],
+    seed: str,
+    duration_ms: int,
+    mode_block: str | None = None,
+) -> SimulatedFilm:
+    """Write the highlight events of a match from its stats document.
+
+    Args:
+        document: The match's stats document, as the stats route serves it.
+        gamertags: Bare xuid -> gamertag of everyone in the world.
+        seed: Seed of every choice (times, pairs, where ambiguity goes).
+        duration_ms: The match's length: every event falls within it.
+        mode_block: The mode's stats block (``"CaptureTheFlagStats"``…): its
+            counters become mode events; None for modes without objectives.
+
+    Returns:
+        The events and the times of the planted ambiguous kills.
+
+    """
+    rng = random.Random(seed)
+    players = _players(document, gamertags, mode_block)
+    pairs, lone_kills, lone_deaths = _pair(players, rng)
+    moments = len(pairs) + len(lone_kills) + len(lone_deaths)
+    spacing = SLOT_MS if moments * SLOT_MS < duration_ms - _FIRST_MS else 1
+    first = min(_FIRST_MS, duration_ms // 2)
+    slots = (duration_ms - first - SLOT_MS) // spacing
+    times = sorted(
+        first + spacing * s + rng.randrange(spacing // 2 or 1)
+        for s in rng.sample(range(max(slots, moments)), moments)
+    )
+    rng.shuffle(times)
+    events: list[FilmEvent] = []
+    kill_times: dict[int, list[int]] = {}
+    planted = _plant(pairs, rng)
+    ambiguous: set[int] = set()
+    pair_times = times[: len(pairs)]
+    for n, (killer, victim) in enumerate(pairs):
+        if n in planted:  # sits 2 ms after the pair it was planted on, in that pair's slot
+            at = pair_times[planted[n]] + 2
+            ambiguous.update({at, pair_times[planted[n]]})
+            death_at = at + 1
+        else:
+            at = pair_times[n]
+            death_at = at + (1 if planted and n in planted.values() else rng.randrange(4))
+        events += [_event(killer, "kill", at), _event(victim, "death", death_at)]
+        kill_times.setdefault(killer.xuid, []).append(at)
+    rest = times[len(pairs) :]
+    for player, at in zip(lone_kills, rest, strict=False):
+        events.append(_event(player, "kill", at))
+        kill_times.setdefault(player.xuid, []).append(at)
+    for player, at in zip(lone_deaths, rest[len(lone_kills) :], strict=True):
+        events.append(_event(player, "death", at))
+    for player in players:
+        events += _extras(player, kill_times.get(player.xuid, []), rng, first, duration_ms)
+    order = {"kill": 0, "death": 1, "medal": 2, "mode": 3}
+    events.sort(key=lambda event: (event.time_ms, order[event.type]))
+    return SimulatedFilm(events, frozenset(ambiguous))
+
+
+def _players(
+    document: Mapping[str, Any], gamertags: Mapping[str, str], mode_block: str | None
+) -> list[_Player]:
+    """Read each human player's counts, summed over the teams it played for."""
+    players: list[_Player] = []
+    for entry in document.get("Players") or []:
+        player_id = entry.get("PlayerId", "")
+        if entry.get("PlayerType") != 1 or not player_id.startswith("xuid("):
+            continue  # bots are not in films
+        bare = player_id[5:-1]
+        player = _Player(int(bare), _fit(gamertags.get(bare, "")), entry.get("LastTeamId"))
+        player.medals = Counter()
+        for team in entry.get("PlayerTeamStats") or []:
+            stats = team.get("Stats") or {}
+            core = stats.get("CoreStats") or {}
+            player.kills += core.get("Kills") or 0
+            player.deaths += core.get("Deaths") or 0
+            for medal in core.get("Medals") or []:
+                player.medals[medal["NameId"]] += medal.get("Count", 0)
+            block = stats.get(mode_block) if mode_block else None
+            if isinstance(block, dict):
+                player.mode += sum(v for v in block.values() if isinstance(v, int) and 0 < v < 100)
+        player.mode = min(player.mode, _MAX_MODE_EVENTS)
+        players.append(player)
+    return players
+
+
+def _fit(gamertag: str) -> str:
+    """Cut a gamertag to the 16 UTF-16 units a film record holds."""
+    return gamertag.encode("utf-16-le")[:32].decode("utf-16-le", errors="ignore")
+
+
+def _pair(
+    players: list[_Player], rng: random.Random
+) -> tuple[list[tuple[_Player, _Player]], list[_Player], list[_Player]]:
+    """Pair kills with other players' deaths, as many as possible, opponents first.
+
+    Returns:
+        The (killer, victim) pairs, the kills left without a victim and the
+        deaths left without a killer (one entry per event).
+
+    """
+    kills = {id(p): p.kills for p in players}
+    deaths = {id(p): p.deaths for p in players}
+    pairs: list[tuple[_Player, _Player]] = []
+    while True:
+        # The player with the most kills left kills the opponent with the most deaths left.
+        killers = sorted(
+            (p for p in players if kills[id(p)]), key=lambda p: (-kills[id(p)], rng.random())
+        )
+        for killer in killers:
+            victims = [p for p in players if p is not killer and deaths[id(p)]]
+            if victims:
+                break
+        else:
+            break
+        victim = max(victims, key=lambda p: (p.team != killer.team, deaths[id(p)], rng.random()))
+        kills[id(killer)] -= 1
+        deaths[id(victim)] -= 1
+        pairs.append((killer, victim))
+    lone_kills = [p for p in players for _ in range(kills[id(p)])]
+    lone_deaths = [p for p in players for _ in range(deaths[id(p)])]
+    return pairs, lone_kills, lone_deaths
+
+
+def _plant(pairs: Sequence[tuple[_Player, _Player]], rng: random.Random) -> dict[int, int]:
+    """Choose pairs to move next to another pair so that both kills have two deaths in reach.
+
+    Two pairs are ambiguous when four different players take part: each death
+    could then be either kill's. Returns ``{moved pair: the pair it joins}``.
+    """
+    wanted = max(1, round(len(pairs) * AMBIGUOUS_SHARE)) if len(pairs) >= 2 else 0
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    used: set[int] = set()
+    planted: dict[int, int] = {}
+    for a in order:
+        if len(planted) >= wanted:
+            break
+        if a in used:
+            continue
+        for b in order:
+            if b == a or b in used:
+                continue
+            people = {id(pairs[a][0]), id(pairs[a][1]), id(pairs[b][0]), id(pairs[b][1])}
+            if len(people) == 4:
+                planted[b] = a
+                used.update({a, b})
+                break
+    return planted
+
+
+def _extras(
+    player: _Player, kill_times: list[int], rng: random.Random, first: int, duration_ms: int
+) -> list[FilmEvent]:
+    """Return a player's medal events (at one of its kills, when it made any) and mode events."""
+    events = []
+    for name_id, count in sorted((player.medals or {}).items()):
+        code = MEDAL_CODES.get(name_id)
+        if code is None:  # a medal the world does not know: a free code of its own
+            code = medal_codes([*MEDALS, name_id])[name_id]
+        for _ in range(count):
+            at = rng.choice(kill_times) if kill_times else rng.randrange(first, duration_ms)
+            events.append(
+                FilmEvent(
+                    player.xuid, player.gamertag, "medal", at, code, FILM_MEDAL_NAMES.get(code)
+                )
+            )
+    events += [
+        _event(player, "mode", rng.randrange(first, duration_ms)) for _ in range(player.mode)
+    ]
+    return events
+
+
+def _event(player: _Player, kind: EventType, at: int) -> FilmEvent:
+    return FilmEvent(player.xuid, player.gamertag, kind, at)
