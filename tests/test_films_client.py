@@ -9,8 +9,15 @@ import zlib
 import httpx
 import pytest
 
-from grunt_archive.api import BlobService, FilmService, HaloClient, RetryPolicy, Tokens
-from grunt_archive.api import blobs, films
+from grunt_archive.api import (
+    BlobService,
+    FilmService,
+    HaloClient,
+    RetryPolicy,
+    Tokens,
+    blobs,
+    films,
+)
 from grunt_archive.errors import AuthError, MalformedResponseError, NotFoundError
 from grunt_archive.film.feed import reconcile
 from grunt_archive.film.reader import read_events
@@ -42,7 +49,10 @@ def manifest(prefix: str = PREFIX, relative: str = "/filmChunk2") -> dict:
     }
 
 
-def run(handler, call, tokens=Tokens("v4=secret", "clear-1"), **kwargs):
+TOKENS = Tokens("v4=secret", "clear-1")
+
+
+def run(handler, call, tokens=TOKENS, **kwargs):
     """Run ``call(FilmService)`` against ``handler``; return its result and the requests."""
     seen: list[httpx.Request] = []
 
@@ -78,7 +88,9 @@ def test_a_match_id_is_percent_escaped():
 
 def test_the_highlight_chunk_comes_back_as_received(monkeypatch):
     monkeypatch.delenv("GRUNT_ARCHIVE_API_BASE", raising=False)
-    document, seen = run(lambda r: httpx.Response(200, content=CHUNK), lambda s: s.chunk(manifest()))
+    document, seen = run(
+        lambda r: httpx.Response(200, content=CHUNK), lambda s: s.chunk(manifest())
+    )
     (request,) = seen
     assert str(request.url) == PREFIX + "filmChunk2"  # the prefix's "/" and the path's, once
     assert request.headers["x-343-authorization-spartan"] == "v4=secret"
