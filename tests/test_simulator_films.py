@@ -14,6 +14,7 @@ from grunt_archive.film.reader import LAYOUTS, read_events
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator import films as sim_films
 from grunt_archive.simulator.command import simulate
+from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data import film_events as events_module
 from grunt_archive.simulator.data.film import ENCODED_VERSION
 from grunt_archive.simulator.films import BLOB_HOST, UNKNOWN_LAYOUT, UNKNOWN_VERSION
@@ -129,16 +130,28 @@ def test_medal_events_name_the_medals_of_the_stats(world):
 def test_kills_pair_with_deaths_of_opponents_as_far_as_the_counts_allow(world):
     sim, films = world
     opponents = resolved = 0
+    seen = Counter()
     for match_id, (_, chunk) in films.items():
+        meta = sim.world.matches[match_id]
         document = sim.stats_document(match_id)
         teams = {p["PlayerId"]: p["LastTeamId"] for p in document["Players"]}
         feed = pair_kills(read_events(chunk, 41))
         paired = [kill for kill in feed if kill.victim_xuid is not None]
-        assert len(paired) == _most_pairs(document), match_id
-        for kill in paired:
-            resolved += 1
-            killer, victim = f"xuid({kill.killer_xuid})", f"xuid({kill.victim_xuid})"
-            opponents += teams[killer] != teams[victim]
+        crossed = [
+            teams[f"xuid({kill.killer_xuid})"] != teams[f"xuid({kill.victim_xuid})"]
+            for kill in paired
+        ]
+        if catalog.MODES[meta.mode].pve:  # players kill the AI and die to it
+            assert not paired and any(kill.victim_xuid is None for kill in feed), match_id
+            seen["pve"] += 1
+        elif meta.bots:  # a kill with no opponent's death to pair with was a bot's
+            assert all(crossed), match_id
+            seen["bots"] += 1
+        else:
+            assert len(paired) == _most_pairs(document), match_id
+            resolved += len(paired)
+            opponents += sum(crossed)
+    assert seen["pve"] and seen["bots"]
     assert resolved > 500 and opponents / resolved > 0.9
 
 

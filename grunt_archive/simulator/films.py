@@ -167,7 +167,9 @@ class SimulatedFilms:
         seed = f"grunt-archive-film:{self.sim.config.seed}:{meta.match_id}"
         document = self.sim.stats_document(meta.match_id)
         mode = catalog.MODES[meta.mode]
-        events = film_events(document, self.sim.world.people, seed, meta.duration_ms, mode.block)
+        events = film_events(
+            document, self.sim.world.people, seed, meta.duration_ms, mode.block, mode.pve
+        )
         version = self.version(meta.match_id)
         layouts = {**LAYOUTS, UNKNOWN_VERSION: UNKNOWN_LAYOUT}
         highlight = encode_highlight_chunk(

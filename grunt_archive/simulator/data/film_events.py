@@ -7,8 +7,10 @@ events in objective modes. Kills are paired with deaths of other players
 (opponents first) at the same moment, within the ±5 ms a film reader pairs
 by; a few pairs of kills are planted so close together that two deaths fit
 each of them (ambiguous, as about 4 % of real kills are). A kill no human
-death can pair with (a bot's, in a match with bots) stands alone, and so does
-a death no human kill caused (a bot's kill, a fall, a suicide).
+death can pair with stands alone, and so does a death no human kill caused.
+In a match with bots a kill pairs only with an opponent's death (the rest
+were kills of bots, and deaths to them); in Firefight no kill pairs (players
+kill the AI and die to it).
 
 Medal codes: a medal whose name the film code table (`film.medals`) knows is
 written with that code. A medal the table does not name is still written, as
@@ -97,6 +99,7 @@ def film_events(
     seed: str,
     duration_ms: int,
     mode_block: str | None = None,
+    pve: bool = False,
 ) -> SimulatedFilm:
     """Write the highlight events of a match from its stats document.
 
@@ -107,6 +110,7 @@ def film_events(
         duration_ms: The match's length: every event falls within it.
         mode_block: The mode's stats block (``"CaptureTheFlagStats"``…): its
             counters become mode events; None for modes without objectives.
+        pve: Whether the players fight the AI (Firefight): then no kill has a victim.
 
     Returns:
         The events and the times of the planted ambiguous kills.
@@ -114,7 +118,8 @@ def film_events(
     """
     rng = random.Random(seed)
     players = _players(document, gamertags, mode_block)
-    pairs, lone_kills, lone_deaths = _pair(players, rng)
+    bots = any(p.get("PlayerType") != 1 for p in document.get("Players") or [])
+    pairs, lone_kills, lone_deaths = _pair(players, rng, None if pve else not bots)
     moments = len(pairs) + len(lone_kills) + len(lone_deaths)
     spacing = SLOT_MS if moments * SLOT_MS < duration_ms - _FIRST_MS else 1
     first = min(_FIRST_MS, duration_ms // 2)
@@ -185,9 +190,12 @@ def _fit(gamertag: str) -> str:
 
 
 def _pair(
-    players: list[_Player], rng: random.Random
+    players: list[_Player], rng: random.Random, teammates: bool | None
 ) -> tuple[list[tuple[_Player, _Player]], list[_Player], list[_Player]]:
     """Pair kills with other players' deaths, as many as possible, opponents first.
+
+    ``teammates`` says whether a kill may pair with a teammate's death when no
+    opponent's is left; None pairs nothing.
 
     Returns:
         The (killer, victim) pairs, the kills left without a victim and the
@@ -197,13 +205,17 @@ def _pair(
     kills = {id(p): p.kills for p in players}
     deaths = {id(p): p.deaths for p in players}
     pairs: list[tuple[_Player, _Player]] = []
-    while True:
+    while teammates is not None:
         # The player with the most kills left kills the opponent with the most deaths left.
         killers = sorted(
             (p for p in players if kills[id(p)]), key=lambda p: (-kills[id(p)], rng.random())
         )
         for killer in killers:
-            victims = [p for p in players if p is not killer and deaths[id(p)]]
+            victims = [
+                p
+                for p in players
+                if p is not killer and deaths[id(p)] and (teammates or p.team != killer.team)
+            ]
             if victims:
                 break
         else:
