@@ -4,6 +4,7 @@ they say agrees with each simulated match's stats."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -110,6 +111,34 @@ def test_each_films_counts_agree_with_its_match_stats(world):
         with_medals += any(event.type == "medal" for event in events)
         with_mode += any(event.type == "mode" for event in events)
     assert with_bots and with_medals and with_mode  # the world has each case
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def test_a_player_who_joined_late_or_left_early_has_events_only_while_present(world):
+    sim, films = world
+    checked = 0
+    for match_id, (_, chunk) in films.items():
+        players = sim.stats_document(match_id)["Players"]
+        origin = min(
+            _ms(p["ParticipationInfo"]["FirstJoinedTime"])
+            for p in players
+            if p["ParticipationInfo"]["PresentAtBeginning"]
+        )
+        events = read_events(chunk, 41)
+        for player in players:
+            presence = player["ParticipationInfo"]
+            if not (presence["JoinedInProgress"] or presence["LeftInProgress"]):
+                continue
+            times = [e.time_ms for e in events if e.player_id == player["PlayerId"]]
+            if presence["JoinedInProgress"]:
+                assert min(times, default=10**9) >= _ms(presence["FirstJoinedTime"]) - origin
+            if presence["LeftInProgress"]:
+                assert max(times, default=0) <= _ms(presence["LastLeaveTime"]) - origin
+            checked += bool(times)
+    assert checked  # the world has such players, with events
 
 
 def test_medal_events_name_the_medals_of_the_stats(world):

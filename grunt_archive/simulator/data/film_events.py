@@ -10,7 +10,9 @@ each of them (ambiguous, as about 4 % of real kills are). A kill no human
 death can pair with stands alone, and so does a death no human kill caused.
 In a match with bots a kill pairs only with an opponent's death (the rest
 were kills of bots, and deaths to them); in Firefight no kill pairs (players
-kill the AI and die to it).
+kill the AI and die to it). A player who joined late or left early has
+events only while present (``ParticipationInfo``; film time 0 is when the
+players present at the beginning joined).
 
 Medal codes: a medal whose name the film code table (`film.medals`) knows is
 written with that code. A medal the table does not name is still written, as
@@ -27,6 +29,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from grunt_archive.film.medals import FILM_MEDAL_NAMES
@@ -64,6 +67,10 @@ class _Player:
     deaths: int = 0
     mode: int = 0
     medals: Counter[int] | None = None
+    joined: str | None = None  # ParticipationInfo, when not present all along
+    left: str | None = None
+    lo: int = 0  # present from, to (film ms)
+    hi: int = 0
 
 
 def medal_codes(name_ids: Sequence[int]) -> dict[int, int]:
@@ -117,23 +124,21 @@ def film_events(
 
     """
     rng = random.Random(seed)
+    first = min(_FIRST_MS, duration_ms // 2)
     players = _players(document, gamertags, mode_block)
+    _presence(document, players, first, duration_ms)
     bots = any(p.get("PlayerType") != 1 for p in document.get("Players") or [])
     pairs, lone_kills, lone_deaths = _pair(players, rng, None if pve else not bots)
     moments = len(pairs) + len(lone_kills) + len(lone_deaths)
-    spacing = SLOT_MS if moments * SLOT_MS < duration_ms - _FIRST_MS else 1
-    first = min(_FIRST_MS, duration_ms // 2)
-    slots = (duration_ms - first - SLOT_MS) // spacing
-    times = sorted(
-        first + spacing * s + rng.randrange(spacing // 2 or 1)
-        for s in rng.sample(range(max(slots, moments)), moments)
-    )
-    rng.shuffle(times)
+    slots = _Slots(rng, first, duration_ms, moments)
     events: list[FilmEvent] = []
     kill_times: dict[int, list[int]] = {}
-    planted = _plant(pairs, rng)
+    planted = _plant(pairs, rng, first, duration_ms)
     ambiguous: set[int] = set()
-    pair_times = times[: len(pairs)]
+    pair_times = [
+        slots.take(max(k.lo, v.lo), min(k.hi, v.hi)) if n not in planted else 0
+        for n, (k, v) in enumerate(pairs)
+    ]
     for n, (killer, victim) in enumerate(pairs):
         if n in planted:  # sits 2 ms after the pair it was planted on, in that pair's slot
             at = pair_times[planted[n]] + 2
@@ -141,17 +146,17 @@ def film_events(
             death_at = at + 1
         else:
             at = pair_times[n]
-            death_at = at + (1 if planted and n in planted.values() else rng.randrange(4))
+            death_at = at + (1 if n in planted.values() else rng.randrange(4))
         events += [_event(killer, "kill", at), _event(victim, "death", death_at)]
         kill_times.setdefault(killer.xuid, []).append(at)
-    rest = times[len(pairs) :]
-    for player, at in zip(lone_kills, rest, strict=False):
+    for player in lone_kills:
+        at = slots.take(player.lo, player.hi)
         events.append(_event(player, "kill", at))
         kill_times.setdefault(player.xuid, []).append(at)
-    for player, at in zip(lone_deaths, rest[len(lone_kills) :], strict=True):
-        events.append(_event(player, "death", at))
+    for player in lone_deaths:
+        events.append(_event(player, "death", slots.take(player.lo, player.hi)))
     for player in players:
-        events += _extras(player, kill_times.get(player.xuid, []), rng, first, duration_ms)
+        events += _extras(player, kill_times.get(player.xuid, []), rng)
     order = {"kill": 0, "death": 1, "medal": 2, "mode": 3}
     events.sort(key=lambda event: (event.time_ms, order[event.type]))
     return SimulatedFilm(events, frozenset(ambiguous))
@@ -169,6 +174,11 @@ def _players(
         bare = player_id[5:-1]
         player = _Player(int(bare), _fit(gamertags.get(bare, "")), entry.get("LastTeamId"))
         player.medals = Counter()
+        presence = entry.get("ParticipationInfo") or {}
+        if presence.get("JoinedInProgress"):
+            player.joined = presence.get("FirstJoinedTime")
+        if presence.get("LeftInProgress"):
+            player.left = presence.get("LastLeaveTime")
         for team in entry.get("PlayerTeamStats") or []:
             stats = team.get("Stats") or {}
             core = stats.get("CoreStats") or {}
@@ -182,6 +192,61 @@ def _players(
         player.mode = min(player.mode, _MAX_MODE_EVENTS)
         players.append(player)
     return players
+
+
+def _presence(
+    document: Mapping[str, Any], players: list[_Player], first: int, duration_ms: int
+) -> None:
+    """Set when each player was present, in film time, from its ``ParticipationInfo``."""
+    starts = [
+        _instant((p.get("ParticipationInfo") or {}).get("FirstJoinedTime"))
+        for p in document.get("Players") or []
+        if (p.get("ParticipationInfo") or {}).get("PresentAtBeginning")
+    ]
+    known = [start for start in starts if start is not None]
+    origin = min(known) if known else None
+    for player in players:
+        player.lo, player.hi = first, duration_ms
+        joined, left = _instant(player.joined), _instant(player.left)
+        if origin is not None and joined is not None:
+            player.lo = min(max(first, joined - origin), duration_ms - SLOT_MS)
+        if origin is not None and left is not None:
+            player.hi = max(min(duration_ms, left - origin), player.lo + SLOT_MS)
+
+
+def _instant(text: object) -> int | None:
+    """Return an ISO 8601 instant in epoch ms, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+class _Slots:
+    """Moments of the film, `SLOT_MS` apart, each given out once."""
+
+    def __init__(self, rng: random.Random, first: int, duration_ms: int, moments: int) -> None:
+        self.rng, self.first = rng, first
+        room = duration_ms - first - SLOT_MS
+        self.spacing = SLOT_MS if moments * SLOT_MS < room else 1
+        self.count = max(1, room // self.spacing)
+        self.used: set[int] = set()
+
+    def take(self, lo: int, hi: int) -> int:
+        """Return the time of a free moment between `lo` and `hi` (ms), jittered."""
+        low = min(max(0, -(-(lo - self.first) // self.spacing)), self.count - 1)
+        high = max(low + 1, min(self.count, (hi - self.first - SLOT_MS) // self.spacing))
+        slot = self.rng.randrange(low, high)
+        for _ in range(64):  # a random free one; in a crowded window, the first free one
+            if slot not in self.used:
+                break
+            slot = self.rng.randrange(low, high)
+        else:
+            slot = next((s for s in range(low, high) if s not in self.used), slot)
+        self.used.add(slot)
+        return self.first + self.spacing * slot + self.rng.randrange(self.spacing // 2 or 1)
 
 
 def _fit(gamertag: str) -> str:
@@ -214,7 +279,10 @@ def _pair(
             victims = [
                 p
                 for p in players
-                if p is not killer and deaths[id(p)] and (teammates or p.team != killer.team)
+                if p is not killer
+                and deaths[id(p)]
+                and (teammates or p.team != killer.team)
+                and min(p.hi, killer.hi) - max(p.lo, killer.lo) >= 2 * SLOT_MS
             ]
             if victims:
                 break
@@ -229,14 +297,22 @@ def _pair(
     return pairs, lone_kills, lone_deaths
 
 
-def _plant(pairs: Sequence[tuple[_Player, _Player]], rng: random.Random) -> dict[int, int]:
+def _plant(
+    pairs: Sequence[tuple[_Player, _Player]], rng: random.Random, first: int, duration_ms: int
+) -> dict[int, int]:
     """Choose pairs to move next to another pair so that both kills have two deaths in reach.
 
     Two pairs are ambiguous when four different players take part: each death
-    could then be either kill's. Returns ``{moved pair: the pair it joins}``.
+    could then be either kill's. Only players present all along take part.
+    Returns ``{moved pair: the pair it joins}``.
     """
     wanted = max(1, round(len(pairs) * AMBIGUOUS_SHARE)) if len(pairs) >= 2 else 0
-    order = list(range(len(pairs)))
+    whole = [
+        n
+        for n, pair in enumerate(pairs)
+        if all(p.lo == first and p.hi == duration_ms for p in pair)
+    ]
+    order = list(whole)
     rng.shuffle(order)
     used: set[int] = set()
     planted: dict[int, int] = {}
@@ -256,9 +332,7 @@ def _plant(pairs: Sequence[tuple[_Player, _Player]], rng: random.Random) -> dict
     return planted
 
 
-def _extras(
-    player: _Player, kill_times: list[int], rng: random.Random, first: int, duration_ms: int
-) -> list[FilmEvent]:
+def _extras(player: _Player, kill_times: list[int], rng: random.Random) -> list[FilmEvent]:
     """Return a player's medal events (at one of its kills, when it made any) and mode events."""
     events = []
     for name_id, count in sorted((player.medals or {}).items()):
@@ -266,14 +340,14 @@ def _extras(
         if code is None:  # a medal the world does not know: a free code of its own
             code = medal_codes([*MEDALS, name_id])[name_id]
         for _ in range(count):
-            at = rng.choice(kill_times) if kill_times else rng.randrange(first, duration_ms)
+            at = rng.choice(kill_times) if kill_times else rng.randrange(player.lo, player.hi)
             events.append(
                 FilmEvent(
                     player.xuid, player.gamertag, "medal", at, code, FILM_MEDAL_NAMES.get(code)
                 )
             )
     events += [
-        _event(player, "mode", rng.randrange(first, duration_ms)) for _ in range(player.mode)
+        _event(player, "mode", rng.randrange(player.lo, player.hi)) for _ in range(player.mode)
     ]
     return events
 
