@@ -28,7 +28,7 @@ from grunt_archive.db import archive
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.data import catalog, skill
+from grunt_archive.simulator.data import skill
 from grunt_archive.sync import SyncOptions
 
 SEED = 7
@@ -68,13 +68,10 @@ class Query:
     canned: str | None = None  # the canned query's name, else arbitrary SQL
 
 
-def _skill_document(doc: dict) -> dict:
+def _skill_document(sim: Simulator, doc: dict) -> dict:
     """Return what the simulator's skill service answers for a matchmade match's humans."""
-    ranked = (doc["MatchInfo"]["Playlist"] or {}).get("AssetId") == catalog.PLAYLISTS[
-        "ranked"
-    ].asset_id
     humans = [p["PlayerId"] for p in doc["Players"] if p["PlayerType"] == 1]
-    return {"Value": [skill.skill_result(doc, player, ranked) for player in humans]}
+    return {"Value": skill.match_skill(sim, doc, humans)}
 
 
 def build_archive(directory: Path, count: int) -> Path:
@@ -104,7 +101,7 @@ def build_archive(directory: Path, count: int) -> Path:
                                     body)  # fmt: skip
             store.save_match(connection, raw, doc)
             if doc["MatchInfo"]["LifecycleMode"] == 3:
-                skill = _skill_document(doc)
+                skill = _skill_document(sim, doc)
                 raw = store.RawDocument(enrich.MATCH_SKILL, match_id, f"{path_[:-5]}skill",
                                         raw.fetched_at, json.dumps(skill))  # fmt: skip
                 enrich.save_match_skill(connection, raw, skill, match_id)

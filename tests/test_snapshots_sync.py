@@ -112,7 +112,8 @@ def test_csr_follows_the_skill_documents(world):
         (current, season_max, best), *_ = rows(
             db,
             "SELECT current_csr, season_max_csr, all_time_max_csr FROM csr_snapshots WHERE"
-            f" player_id = '{player_id}' ORDER BY taken_at DESC LIMIT 1",
+            f" player_id = '{player_id}' AND playlist_asset_id = '{playlist}'"
+            " ORDER BY taken_at DESC LIMIT 1",
         )
         in_season = [csr for csr, season in skill if season == SEASON]
         assert current == in_season[0] and season_max == max(in_season)
