@@ -180,8 +180,24 @@ def test_kills_pair_with_deaths_of_opponents_as_far_as_the_counts_allow(world):
             assert len(paired) == _most_pairs(document), match_id
             resolved += len(paired)
             opponents += sum(crossed)
-    assert seen["pve"] and seen["bots"]
+    assert seen["bots"]
     assert resolved > 500 and opponents / resolved > 0.9
+
+
+def test_in_firefight_no_kill_pairs(world):
+    sim, films = world
+    match_id = next(iter(films))
+    meta = sim.world.matches[match_id]
+    document = sim.stats_document(match_id)
+    film = events_module.film_events(document, sim.world.people, "s", meta.duration_ms)
+    against_ai = events_module.film_events(
+        document, sim.world.people, "s", meta.duration_ms, pve=True
+    )
+    kills = [e for e in against_ai.events if e.type == "kill"]
+    assert kills and reconcile(against_ai.events, document) == []
+    assert not against_ai.ambiguous_kill_times
+    assert all(kill.victim_xuid is None for kill in pair_kills(against_ai.events))
+    assert any(kill.victim_xuid for kill in pair_kills(film.events))
 
 
 def test_ambiguous_kills_are_where_they_were_planted(world):
