@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from grunt_archive.errors import UsageError
 
+# How `hostile.HostileBodies` spoils the answers about `hostile_matches` matches.
+HOSTILE_KINDS = ("gzip", "charset", "nested", "bigint", "nonfinite", "huge", "drip")
+
 
 @dataclass
 class SimulatorConfig:
@@ -46,6 +49,8 @@ class SimulatorConfig:
         film_unknown_version: Fraction of films (chosen by the seed) written in a
             film major version the reader does not know.
         film_unknown_matches: Match ids whose films are in that unknown version.
+        hostile_matches: This many matches get a hostile answer of kind `hostile`.
+        hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
 
     """
 
@@ -70,6 +75,8 @@ class SimulatorConfig:
     film_max_age_days: float = 30.0
     film_unknown_version: float = 0
     film_unknown_matches: tuple[str, ...] = ()
+    hostile_matches: int = 0
+    hostile: str = "gzip"
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -96,9 +103,12 @@ class SimulatorConfig:
             "hang_seconds",
             "drift_matches",
             "film_max_age_days",
+            "hostile_matches",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")
+        if self.hostile not in HOSTILE_KINDS:
+            raise UsageError(f"hostile must be one of {', '.join(HOSTILE_KINDS)}")
         if self.retry_after is not None and self.retry_after < 0:
             raise UsageError("retry_after must not be negative")
         if self.token_requests is not None and self.token_requests < 0:
