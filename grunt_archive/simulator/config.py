@@ -43,6 +43,12 @@ class SimulatorConfig:
         drops: Fraction of service requests whose connection drops mid-body.
         drift_matches: This many matches carry fields and a mode block that no
             grunt-archive knows (API drift).
+        film_max_age_days: Films of matches that ended longer ago than this, on
+            the world's clock (the end of its latest match), are gone: their
+            manifest and chunks answer 404.
+        film_unknown_version: Fraction of films (chosen by the seed) written in a
+            film major version the reader does not know.
+        film_unknown_matches: Match ids whose films are in that unknown version.
         hostile_matches: This many matches get a hostile answer of kind `hostile`.
         hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
 
@@ -66,6 +72,9 @@ class SimulatorConfig:
     hang_seconds: float = 5.0
     drops: float = 0
     drift_matches: int = 0
+    film_max_age_days: float = 30.0
+    film_unknown_version: float = 0
+    film_unknown_matches: tuple[str, ...] = ()
     hostile_matches: int = 0
     hostile: str = "gzip"
 
@@ -77,7 +86,7 @@ class SimulatorConfig:
                 failure rates add up to more than 1.
 
         """
-        for name in ("fail_429", "fail_5xx", "timeouts", "drops"):
+        for name in ("fail_429", "fail_5xx", "timeouts", "drops", "film_unknown_version"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
         if self.fail_429 + self.fail_5xx > 1:
@@ -93,6 +102,7 @@ class SimulatorConfig:
             "arrivals",
             "hang_seconds",
             "drift_matches",
+            "film_max_age_days",
             "hostile_matches",
         ):
             if getattr(self, name) < 0:
