@@ -41,6 +41,11 @@ COUNT = click.IntRange(min=0)
     help="Fraction of requests answered 429 Too Many Requests.",
 )  # fmt: skip
 @click.option(
+    "--fail-429-host", "fail_429_hosts", multiple=True, metavar="HOST",
+    help="Only this host answers 429s (halostats, skill, profile, discovery-infiniteugc, "
+    "gamecms-hacs, settings). Repeatable. Default: every host.",
+)  # fmt: skip
+@click.option(
     "--retry-after", type=click.FloatRange(min=0),
     default=SimulatorConfig.retry_after, metavar="SECONDS",
     show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
@@ -100,7 +105,9 @@ COUNT = click.IntRange(min=0)
     "--drift-matches", type=COUNT, default=SimulatorConfig.drift_matches, metavar="N",
     help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
-def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
+def simulate(
+    host: str, port: int, no_retry_after: bool, **settings: float | tuple[str, ...] | None
+) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.
 
     Point grunt-archive at it with GRUNT_ARCHIVE_API_BASE and any token.
