@@ -19,10 +19,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
+from grunt_archive.files import file_uri
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -64,7 +65,9 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
 
 def make_engine(path: Path) -> Engine:
     """Return an engine for the SQLite file at ``path`` with the archive's pragmas."""
-    engine = create_engine(f"sqlite:///{path}")
+    # A URI, not `sqlite:///{path}`: SQLAlchemy would read a `?` in the name as its query.
+    url = URL.create("sqlite+pysqlite", database=file_uri(path), query={"uri": "true"})
+    engine = create_engine(url)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
@@ -97,7 +100,7 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     if not path.exists() or path.stat().st_size == 0:
         return set(), None
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(file_uri(path, "ro"), uri=True)
         try:
             listing = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {row[0] for row in listing}
@@ -110,6 +113,16 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     except sqlite3.DatabaseError as error:
         raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error})") from None
     return tables, current
+
+
+def stored_revision(path: Path) -> str | None:
+    """Return the alembic revision stored in the file at ``path`` (read-only; None if none).
+
+    Raises:
+        NotAnArchiveError: the file is not a usable SQLite database.
+
+    """
+    return _stored_revision(Path(path))[1]
 
 
 def _check_revision(path: Path) -> None:
@@ -132,6 +145,20 @@ def _check_revision(path: Path) -> None:
         ) from None
 
 
+def check_archive(path: Path, *, create: bool = True) -> None:
+    """Refuse, without writing a byte, a file that cannot be our archive.
+
+    Raises:
+        ArchiveError: the directory is missing, the file unreadable, or
+            missing when not ``create``.
+        NotAnArchiveError: the file is not SQLite, or not made by grunt-archive.
+        ArchiveTooNewError: a newer grunt-archive has upgraded it.
+
+    """
+    _check_file(Path(path), create)
+    _check_revision(Path(path))
+
+
 def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Engine:
     """Open the archive at ``path``, applying pending migrations when ``upgrade``.
 
@@ -142,8 +169,7 @@ def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> En
 
     """
     path = Path(path)
-    _check_file(path, create)
-    _check_revision(path)
+    check_archive(path, create=create)
     engine = make_engine(path)
     try:
         if upgrade:

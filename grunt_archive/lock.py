@@ -9,20 +9,41 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
+from grunt_archive.files import lock_path as lock_file
+
+
+def writer_busy(db_path: Path) -> bool:
+    """Return whether a writer holds the archive's lock right now (never creating the lock file).
+
+    Probing takes a shared lock for an instant, so call it only while waiting
+    for a writer, never in a loop that could starve one.
+    """
+    try:
+        descriptor = os.open(lock_file(db_path), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing drops the shared lock, if taken
+    return False
 
 
 @contextmanager
 def writer_lock(db_path: Path) -> Iterator[None]:
     """Hold ``<archive>.lock`` for the duration of the block.
 
-    The kernel drops the lock when the process dies, so a killed sync never
-    leaves a stale lock behind.
+    The lock goes beside the real file, symlinks followed, so two names of
+    one archive share one lock. The kernel drops the lock when the process
+    dies, so a killed sync never leaves a stale lock behind.
 
     Raises:
         AlreadyRunningError: another process holds the lock.
 
     """
-    lock_path = Path(f"{db_path}.lock")
+    lock_path = lock_file(db_path)
     try:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:
