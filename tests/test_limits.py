@@ -14,7 +14,6 @@ from itertools import count
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
 from grunt_archive.api import (
     HaloClient,
@@ -27,6 +26,7 @@ from grunt_archive.api import (
 from grunt_archive.api.limits import Backoff, host_name
 from grunt_archive.db import archive
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import Store, open_store
 from grunt_archive.sync import SyncOptions, sync
 from tests.e2e import cli, simulator_process
 from tests.helpers import FAST, value
@@ -307,7 +307,7 @@ def test_a_host_answering_429_is_slowed_alone_and_the_summary_reports_its_rate(t
     )
     sim = Simulator(config)
 
-    async def run(engine: Engine) -> dict:
+    async def run(store: Store) -> dict:
         client = HaloClient(
             Tokens("v4=test-token"),
             api_base="http://simulator",
@@ -319,11 +319,11 @@ def test_a_host_answering_429_is_slowed_alone_and_the_summary_reports_its_rate(t
         # Recovery waits for an hour of quiet here, so no quiet spell ends within the test.
         client.limits = HostLimits(1000, backoff=Backoff(quiet=3600.0))
         async with client:
-            report = await sync(engine, client, SyncOptions(tuple(sim.player_ids)))
+            report = await sync(store, client, SyncOptions(tuple(sim.player_ids)))
         return report.to_json()
 
-    with archive(tmp_path / "a.db") as engine:
-        summary = asyncio.run(run(engine))
+    with archive(tmp_path / "a.db") as engine, open_store(engine) as store:
+        summary = asyncio.run(run(store))
     assert summary["outcome"] == "ok"
     assert value(tmp_path / "a.db", "SELECT count(*) FROM matches") == 30
     assert sim.counts["fault_429"] > 0
