@@ -37,7 +37,7 @@ class ClientSettings:
     Attributes:
         tokens: bring-your-own tokens; None when none were given.
         api_base: send every request to this base URL (the simulator).
-        rps: requests per second across all services.
+        rps: requests per second to each host (a 429 slows that host below it).
         concurrency: requests in flight at most.
         retry: retry policy; None for the defaults.
         transport: an httpx transport, for tests running the simulator in-process.

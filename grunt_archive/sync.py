@@ -137,6 +137,8 @@ class SyncReport:
     enrichment_pending: list[str] = field(default_factory=list)
     # Players whose history could not be walked (or who could not be resolved): a partial run.
     failed_players: list[str] = field(default_factory=list)
+    # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
+    rates: dict[str, float | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -151,6 +153,7 @@ class SyncReport:
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
             "failed_players": self.failed_players,
+            "rates": self.rates,
         }
 
 
@@ -418,6 +421,7 @@ def _finish_failed(
 def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:
     report.matches_added = run.added
     report.requests = run.client.request_count
+    report.rates = run.client.limits.rates()
     report.failures = run.failures
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
