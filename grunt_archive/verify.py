@@ -82,7 +82,7 @@ class PlayerCheck:
                 for c in self.lifecycles
             ],
             "missing_match_ids": self.missing_match_ids,
-            "service_record": self.service_record.to_json() if self.service_record else None,
+            "service_record_check": self.service_record.to_json() if self.service_record else None,
         }
 
 
