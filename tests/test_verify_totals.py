@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from grunt_archive import agreement
 from grunt_archive.runner import run_verify
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.service_record_checks import FIELDS
+from grunt_archive.viewer import agreement as shown
 from tests.conftest import copy_archive
 from tests.helpers import rows, settings, sync, value
 
@@ -238,3 +240,9 @@ def test_a_player_without_a_service_record_is_said_so_and_nothing_is_kept(world,
     )
     assert value(db, "SELECT count(*) FROM service_record_checks WHERE player_id = ?", me) == 0
     assert "Not yet checked against Halo Waypoint" in page(db, f"/player/{me}").text
+
+
+def test_the_page_words_a_difference_as_verify_does():
+    found = {"service": 812, "archive": 800}
+    assert shown.describe("kills", found) == agreement.describe("kills", found)
+    assert agreement.describe("kills", found) == "kills 800 archived, 812 by the service (-12)"

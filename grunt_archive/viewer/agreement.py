@@ -11,7 +11,15 @@ import json
 import sqlite3
 from typing import Any
 
-from grunt_archive.agreement import describe
+
+def describe(name: str, found: dict[str, int]) -> str:
+    """Return one difference as "kills 800 archived, 812 by the service (-12)".
+
+    The words of ``verify``'s line (`grunt_archive.agreement.describe`), said
+    again here because the viewer loads nothing of the store.
+    """
+    gap = found["archive"] - found["service"]
+    return f"{name} {found['archive']} archived, {found['service']} by the service ({gap:+d})"
 
 
 def service_record_check(connection: sqlite3.Connection, player_id: str) -> dict[str, Any] | None:
