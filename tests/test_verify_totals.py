@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from grunt_archive import agreement
+from grunt_archive import agreement, documents
+from grunt_archive.db import open_archive
 from grunt_archive.runner import run_verify
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store.service_record_checks import FIELDS
+from grunt_archive.store import matches, open_store, state
+from grunt_archive.store.service_record_checks import FIELDS, matchmade_comparison
 from grunt_archive.viewer import agreement as shown
-from tests.conftest import copy_archive
-from tests.helpers import rows, settings, sync, value
+from tests.conftest import FIXTURES, copy_archive, load_json
+from tests.helpers import MATCH, MATCH_DOC, P2, raw, rows, settings, sync, value
 
 # A newest-first matchmade match of the player, and its figures as the service counts them.
 MATCH_FIGURES = """
@@ -246,3 +248,37 @@ def test_the_page_words_a_difference_as_verify_does():
     found = {"service": 812, "archive": 800}
     assert shown.describe("kills", found) == agreement.describe("kills", found)
     assert agreement.describe("kills", found) == "kills 800 archived, 812 by the service (-12)"
+
+
+def test_a_tracked_player_who_switched_teams_counts_once_with_both_teams_kills(tmp_path):
+    # The simulator never moves a tracked player between teams; a recorded match does.
+    doc = load_json(FIXTURES / MATCH_DOC)
+    entry = next(p for p in doc["Players"] if p["PlayerId"] == P2)
+    assert len(entry["PlayerTeamStats"]) == 2 and doc["MatchInfo"]["LifecycleMode"] == 3
+    cores = [team["Stats"]["CoreStats"] for team in entry["PlayerTeamStats"]]
+    outcome = entry["Outcome"]
+    expected = {
+        "matches": int(entry["ParticipationInfo"]["PresentAtCompletion"]),
+        "wins": int(outcome == 2),
+        "losses": int(outcome == 3),
+        "ties": int(outcome == 1),
+        **{name.lower(): sum(c[name] for c in cores) for name in ("Kills", "Deaths", "Assists")},
+    }
+    engine = open_archive(tmp_path / "switch.db")
+    with open_store(engine) as store:
+        state.track_player(store, P2, "Switcher")
+        matches.save_match(store, raw(documents.MATCH_STATS, MATCH, doc), doc)
+    with sqlite3.connect(tmp_path / "switch.db") as connection:
+        connection.execute(
+            "INSERT INTO service_record_snapshots (player_id, scope, taken_at, lifecycle,"
+            " content_hash, matches_completed, wins, losses, ties, kills, deaths, assists)"
+            " VALUES (?, 'matchmade', '2099-01-01T00:00:00.000Z', 'matchmade', 'x',"
+            " ?, ?, ?, ?, ?, ?, ?)",
+            (P2, *expected.values()),
+        )
+    with open_store(engine) as store:
+        comparison = matchmade_comparison(store, P2, "matchmade")
+    engine.dispose()
+    assert expected["matches"] == 1 and expected["kills"] > cores[0]["Kills"]
+    assert comparison is not None and comparison.service == expected
+    assert comparison.archive == expected and comparison.later == 0
