@@ -37,7 +37,7 @@ FROM (
         sum(p.kills) AS kills, sum(p.deaths) AS deaths, sum(p.assists) AS assists,
         julianday(coalesce(m.end_time, m.start_time)) AS ended
     FROM match_players AS p JOIN matches AS m USING (match_id)
-    WHERE p.player_id = ? AND m.lifecycle_mode = 3
+    WHERE p.player_id = ? AND m.lifecycle_mode = 3{bound}
     GROUP BY p.match_id
 )
 """
@@ -79,10 +79,9 @@ def _archive_sums(connection: Connection, player_id: str, until: str) -> tuple[d
     Two passes of one query: the whole career, then only the matches ended by
     ``until`` (the sums subtract nothing, so no match is counted twice).
     """
-    bounded = _SUMS.replace("GROUP BY", "AND julianday(coalesce(m.end_time, m.start_time))"
-                            " <= julianday(?) GROUP BY")  # fmt: skip
-    every = query(connection, _SUMS, (until, player_id))[0]
-    within = query(connection, bounded, (until, player_id, until))[0]
+    bound = " AND julianday(coalesce(m.end_time, m.start_time)) <= julianday(?)"
+    every = query(connection, _SUMS.format(bound=""), (until, player_id))[0]
+    within = query(connection, _SUMS.format(bound=bound), (until, player_id, until))[0]
     return dict(zip(FIELDS, within[:7], strict=True)), every[7]
 
 
