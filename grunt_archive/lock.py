@@ -1,4 +1,8 @@
-"""One writer per archive: an advisory lock beside the database file."""
+"""One writer per archive: an advisory lock beside the database file.
+
+A PostgreSQL archive (a URL) has no file beside it: the lock file is for
+SQLite archives only.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
+from grunt_archive.location import is_server
 
 
 @contextmanager
-def writer_lock(db_path: Path) -> Iterator[None]:
-    """Hold ``<archive>.lock`` for the duration of the block.
+def writer_lock(db_path: Path | str) -> Iterator[None]:
+    """Hold ``<archive>.lock`` for the duration of the block (a no-op for a PostgreSQL URL).
 
     The kernel drops the lock when the process dies, so a killed sync never
     leaves a stale lock behind.
@@ -22,6 +27,9 @@ def writer_lock(db_path: Path) -> Iterator[None]:
         AlreadyRunningError: another process holds the lock.
 
     """
+    if is_server(db_path):
+        yield
+        return
     lock_path = Path(f"{db_path}.lock")
     try:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -11,7 +11,8 @@ import httpx
 from grunt_archive.api import HaloClient, RetryPolicy, Tokens
 from grunt_archive.api.client import TokenSource
 from grunt_archive.db import archive, current_revision, head_revision, upgrade_archive
-from grunt_archive.errors import AuthError
+from grunt_archive.errors import AuthError, UsageError
+from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_lock
 from grunt_archive.reparse import reparse
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
@@ -71,8 +72,17 @@ class ClientSettings:
         )
 
 
+def _writes_sqlite_only(location: Location, command: str) -> None:
+    """Refuse, in one line, a command whose writes speak only SQLite's SQL so far."""
+    if is_server(location):
+        raise UsageError(
+            f"{command} does not write to PostgreSQL archives yet; on {archive_name(location)}"
+            " use `db upgrade`, `db current` or `query`"
+        )
+
+
 def run_sync(
-    db_path: Path,
+    db_path: Location,
     settings: ClientSettings,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
@@ -83,12 +93,13 @@ def run_sync(
         async with settings.client() as client:
             return await sync(engine, client, options, progress)
 
+    _writes_sqlite_only(db_path, "sync")
     with writer_lock(db_path), archive(db_path) as engine:
         return asyncio.run(go())
 
 
 def run_verify(
-    db_path: Path, settings: ClientSettings, players: tuple[str, ...] = ()
+    db_path: Location, settings: ClientSettings, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Compare the archive with the service's match counts; mark what is missing pending."""
 
@@ -96,17 +107,19 @@ def run_verify(
         async with settings.client() as client:
             return await verify(engine, client, players)
 
+    _writes_sqlite_only(db_path, "verify")
     with writer_lock(db_path), archive(db_path, create=False) as engine:
         return asyncio.run(go())
 
 
-def run_reparse(db_path: Path) -> tuple[int, list[str]]:
+def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
+    _writes_sqlite_only(db_path, "reparse")
     with writer_lock(db_path), archive(db_path, create=False) as engine:
         return reparse(engine)
 
 
-def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
+def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:
     """Apply pending migrations; return the revisions before and after."""
     with writer_lock(db_path), archive(db_path, upgrade=False) as engine:
         before = current_revision(engine)
@@ -114,7 +127,7 @@ def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
         return before, current_revision(engine)
 
 
-def archive_revision(db_path: Path) -> tuple[str | None, str | None]:
+def archive_revision(db_path: Location) -> tuple[str | None, str | None]:
     """Return the archive's revision and the newest one this program knows."""
     with archive(db_path, upgrade=False, create=False) as engine:
         return current_revision(engine), head_revision()
