@@ -7,6 +7,7 @@ are slow; the rest need no server (a refused connection needs none).
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from grunt_archive.cli import cli
-from grunt_archive.db import default_db_path, open_archive
+from grunt_archive.db import current_revision, default_db_path, head_revision, open_archive
 from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.location import archive_name, as_location, is_server, redact, server_url
 from grunt_archive.lock import writer_lock
@@ -208,3 +209,16 @@ def test_someone_elses_postgresql_database_is_refused_and_untouched(postgres_url
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
         ).fetchall()
     assert tables == [("recipes",)]
+
+
+@pytest.mark.slow
+def test_workers_starting_at_once_upgrade_one_after_the_other(postgres_url):
+    # Each waits for the advisory lock, then finds the archive at head or upgrades it.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        engines = list(pool.map(lambda _: open_archive(postgres_url), range(4)))
+    try:
+        for engine in engines:
+            assert current_revision(engine) == head_revision()
+    finally:
+        for engine in engines:
+            engine.dispose()
