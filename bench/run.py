@@ -22,13 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from film import film_figures
 from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
 from queries import query_figures
 from startup import help_figure
 from storage import reparse_figure, store_figure
 
-SECTIONS = ("startup", "sync", "store", "reparse", "memory", "queries")
+SECTIONS = ("startup", "sync", "store", "reparse", "memory", "queries", "film")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += memory_figures(scale, workdir)
         if "queries" in sections:
             figures += query_figures(scale, workdir)
+        if "film" in sections:
+            figures += film_figures(scale)
     print(table(figures))
     failed = [f.name for f in figures if not f.passed]
     note(

@@ -34,6 +34,10 @@ LAZY_COMMANDS = {
         "grunt_archive.simulator.command:simulate",
         "Serve a local stand-in for the Halo Waypoint services at their real paths.",
     ),
+    "film": (
+        "grunt_archive.film_command:film",
+        "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
+    ),
 }
 
 

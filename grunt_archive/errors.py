@@ -14,9 +14,14 @@ The tree::
         ├── ServiceUnavailableError            retries ran out (429, 5xx, network)
         ├── NotFoundError                      404 that outlasted its retries
         └── MalformedResponseError             a body that is not the JSON we expect
+            └── FilmReadError                      a film chunk we cannot read
+                ├── UnknownFilmVersionError        a film version whose layout we do not know
+                └── MalformedFilmError             a truncated chunk, or not a highlight chunk
 
 The CLI catches only `GruntArchiveError`, prints its message on one line and
-exits with its `exit_code`. Messages never contain tokens.
+exits with its `exit_code`. Messages never contain tokens. A file given to
+`film read` that cannot be read is the user's input, not the service's answer:
+that command reports a `FilmReadError` as a `UsageError` (exit 2).
 """
 
 from __future__ import annotations
@@ -100,3 +105,23 @@ class NotFoundError(ApiError):
 
 class MalformedResponseError(ApiError):
     """The body was not JSON, or not the shape the endpoint promises."""
+
+
+class FilmReadError(MalformedResponseError):
+    """A film's highlight chunk could not be read into events."""
+
+
+class UnknownFilmVersionError(FilmReadError):
+    """The film's major version has no layout in this grunt-archive (a newer one may read it)."""
+
+    def __init__(self, version: int, known: list[int]) -> None:
+        listed = ", ".join(str(v) for v in known)
+        super().__init__(
+            f"film version {version} has a layout this grunt-archive does not know "
+            f"(it reads versions {listed})"
+        )
+        self.version = version
+
+
+class MalformedFilmError(FilmReadError):
+    """The chunk is truncated, is not zlib data, or is not a highlight-events chunk."""

@@ -33,7 +33,12 @@ SQL = ("sqlalchemy", "sqlmodel", "alembic", "sqlite3")
 HTTP = ("httpx", "httpcore")
 SERVING = ("datasette", "uvicorn", "starlette")
 # Modules that define click commands: every command they define must be reachable.
-CLI_MODULES = ("grunt_archive.cli", "grunt_archive.auth_command", "grunt_archive.simulator.command")
+CLI_MODULES = (
+    "grunt_archive.cli",
+    "grunt_archive.auth_command",
+    "grunt_archive.film_command",
+    "grunt_archive.simulator.command",
+)
 
 # Prints the names of every module loaded after running the given statements.
 PROBE = """

@@ -1,0 +1,95 @@
+"""The ``grunt-archive film`` commands: look inside theater-film chunks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from grunt_archive.errors import FilmReadError, UsageError
+
+if TYPE_CHECKING:
+    from grunt_archive.film.reader import FilmEvent
+
+# SPNKr's and our own copies of a chunk are named ``{FilmMajorVersion}_{MatchId}…``.
+_VERSION_PREFIX = re.compile(r"^(\d+)_")
+
+
+@click.group()
+def film() -> None:
+    """Read the highlight events (kills, deaths, medals, mode events) of theater films.
+
+    Example: grunt-archive film read 41_e4309281-7d3c-420c-a9a4-ca2798e56692.gzip --json
+    """
+
+
+@film.command("read")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--film-version", type=click.IntRange(min=0), metavar="N",
+    help="The film's major version (FilmMajorVersion); default: the file name's leading NN_.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the events.")
+def read(file: Path, film_version: int | None, as_json: bool) -> None:
+    """Print the events of a highlight chunk (type 3), as the blob host serves it.
+
+    A truncated or foreign file, or a version whose layout is not known, is an
+    error (exit 2).
+
+    Example: grunt-archive film read 41_e4309281-7d3c-420c-a9a4-ca2798e56692.gzip
+    """
+    from grunt_archive.film.reader import read_events
+
+    version = film_version if film_version is not None else version_from_name(file.name)
+    try:
+        events = read_events(file.read_bytes(), version)
+    except FilmReadError as error:
+        raise UsageError(f"{file.name}: {error}") from error
+    click.echo(json.dumps(events_json(events)) if as_json else events_table(events))
+
+
+def version_from_name(name: str) -> int:
+    """Return the film version a chunk's file name starts with (``41_…`` → 41).
+
+    Raises:
+        UsageError: The name has no leading ``NN_``.
+
+    """
+    match = _VERSION_PREFIX.match(name)
+    if match is None:
+        raise UsageError(f"{name}: no film version in the name (NN_…); give --film-version")
+    return int(match.group(1))
+
+
+def events_json(events: list[FilmEvent]) -> list[dict[str, object]]:
+    """Return the events as ``film read --json`` prints them, in file order."""
+    return [
+        {
+            "xuid": event.xuid,
+            "gamertag": event.gamertag,
+            "type": event.type,
+            "time_ms": event.time_ms,
+            "medal_name": event.medal_name,
+        }
+        for event in events
+    ]
+
+
+def events_table(events: list[FilmEvent]) -> str:
+    """Return the events as a table for people: time (mm:ss.mmm), gamertag, type, medal."""
+    rows = [("time", "gamertag", "type", "medal")]
+    for event in events:
+        minutes, ms = divmod(event.time_ms, 60_000)
+        clock = f"{minutes:02d}:{ms // 1000:02d}.{ms % 1000:03d}"
+        # A medal code the name table does not know still shows, as its number.
+        unnamed = f"#{event.medal_code}" if event.medal_code is not None else ""
+        rows.append((clock, event.gamertag, event.type, event.medal_name or unnamed))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join([*lines, f"{len(events)} events"])

@@ -1,0 +1,121 @@
+"""`grunt-archive film read`: the events of a chunk file as a table or JSON; bad files exit 2."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli
+from grunt_archive.film.reader import FilmEvent, read_events
+from grunt_archive.simulator.data.film import encode_highlight_chunk
+from tests.film_samples import FILM, SMALL_V37, expected_rows, sample_file
+
+EVENTS = [
+    FilmEvent(2533274800000001, "Alpha", "kill", 61_250),
+    FilmEvent(2533274800000002, "Bravo", "death", 61_252),
+    FilmEvent(2533274800000001, "Alpha", "medal", 61_250, medal_code=107),
+    FilmEvent(2533274800000001, "Alpha", "medal", 62_000, medal_code=250),
+    FilmEvent(2533274800000002, "Bravo", "mode", 3_599_999),
+]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["film", "read", *args])
+
+
+@pytest.fixture
+def chunk_file(tmp_path: Path) -> Path:
+    path = tmp_path / "41_00000000-0000-0000-0000-000000000001.gzip"
+    path.write_bytes(encode_highlight_chunk(EVENTS, 41))
+    return path
+
+
+def test_json_is_an_array_of_the_events_in_file_order(chunk_file):
+    result = run(str(chunk_file), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "kill", "time_ms": 61250, "medal_name": None},
+        {"xuid": 2533274800000002, "gamertag": "Bravo", "type": "death", "time_ms": 61252, "medal_name": None},
+        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "medal", "time_ms": 61250, "medal_name": "Nade Shot"},
+        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "medal", "time_ms": 62000, "medal_name": None},
+        {"xuid": 2533274800000002, "gamertag": "Bravo", "type": "mode", "time_ms": 3599999, "medal_name": None},
+    ]
+
+
+def test_the_table_shows_time_gamertag_type_and_medal(chunk_file):
+    result = run(str(chunk_file))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["time", "gamertag", "type", "medal"]
+    assert lines[1].split() == ["01:01.250", "Alpha", "kill"]
+    assert lines[3].split() == ["01:01.250", "Alpha", "medal", "Nade", "Shot"]
+    assert lines[4].split() == ["01:02.000", "Alpha", "medal", "#250"]  # a code with no name
+    assert lines[5].split() == ["59:59.999", "Bravo", "mode"]
+    assert lines[-1] == "5 events"
+
+
+def test_the_version_flag_wins_over_the_file_name(tmp_path):
+    path = tmp_path / "41_match.gzip"
+    path.write_bytes(encode_highlight_chunk(EVENTS, 37))
+    assert run(str(path)).exit_code == 2
+    result = run(str(path), "--film-version", "37", "--json")
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == len(EVENTS)
+
+
+@pytest.mark.parametrize("row", expected_rows()[-2:], ids=lambda row: f"v{row.version}")
+def test_a_real_sample_is_read_with_the_version_its_name_carries(row):
+    path = sample_file(row.file_prefix)
+    result = run(str(path), "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert len(printed) == sum(row.counts.values())
+    assert printed[0]["xuid"] == row.xuid and printed[0]["time_ms"] == row.time_ms
+    assert [e["type"] for e in printed] == [e.type for e in read_events(path.read_bytes(), row.version)]
+
+
+def test_the_small_sample_needs_its_version_given():
+    if FILM is None:
+        pytest.skip("no shared/halo-samples/film to read")
+    result = run(str(FILM / SMALL_V37))
+    assert result.exit_code == 2
+    assert "--film-version" in result.stderr
+    assert "Nade Shot" in run(str(FILM / SMALL_V37), "--film-version", "37").stdout
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
+    good = encode_highlight_chunk(EVENTS, 41)
+    files = {
+        "garbage": (b"\x00\x01garbage", []),
+        "truncated": (good[: len(good) // 2], []),
+        "foreign zlib": (zlib.compress(b'{"FilmStatusBond": 1}'), []),
+        "unknown version": (good, ["--film-version", "40"]),
+        "wrong version": (good, ["--film-version", "39"]),
+    }
+    paths = {}
+    for name, (data, flags) in files.items():
+        path = tmp_path / f"41_{name.replace(' ', '-')}.gzip"
+        path.write_bytes(data)
+        paths[name] = (path, flags)
+    return paths
+
+
+@pytest.mark.parametrize(
+    "name", ["garbage", "truncated", "foreign zlib", "unknown version", "wrong version"]
+)
+def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path, name):
+    path, flags = _bad_files(tmp_path)[name]
+    result = run(str(path), *flags)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"Error: {path.name}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_file_is_a_usage_error():
+    result = run("/nonexistent/41_x.gzip")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
