@@ -59,7 +59,6 @@ FTS_SCHEMA: dict[str, str] = {
 }
 
 
-
 def _tsvector(columns: tuple[str, ...]) -> str:
     text = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
     return f"to_tsvector('simple', {text})"

@@ -19,6 +19,7 @@ from grunt_archive.db import current_revision, default_db_path, head_revision, o
 from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.location import archive_name, as_location, is_server, redact, server_url
 from grunt_archive.lock import writer_lock
+from tests import postgres
 
 SECRET = "s3cret-p@ss:word/x"
 ENCODED = "s3cret-p%40ss%3Aword%2Fx"  # as a URL must carry it
@@ -62,7 +63,9 @@ def test_the_url_gets_psycopg_as_its_driver_and_keeps_its_password():
 
 def test_the_archive_is_named_without_its_password():
     assert archive_name(URL) == "postgresql://grunt:***@127.0.0.1:1/halo"
-    assert archive_name("postgresql://grunt@db.example/halo") == "postgresql://grunt@db.example/halo"
+    assert (
+        archive_name("postgresql://grunt@db.example/halo") == "postgresql://grunt@db.example/halo"
+    )
     assert archive_name(Path("/srv/halo.db")) == "/srv/halo.db"
 
 
@@ -222,3 +225,28 @@ def test_workers_starting_at_once_upgrade_one_after_the_other(postgres_url):
     finally:
         for engine in engines:
             engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_postgresql_the_tests_skip_except_under_ci(ci, outcome, tmp_path, monkeypatch):
+    absent = tmp_path / "pg-cluster"
+    absent.write_text("#!/bin/sh\necho 'no PostgreSQL binaries (initdb, pg_ctl)' >&2\nexit 3\n")
+    absent.chmod(0o755)
+    monkeypatch.setattr(postgres, "PG_CLUSTER", absent)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="no PostgreSQL binaries"):
+        postgres.start_cluster()
+
+
+@pytest.mark.slow
+def test_a_cluster_that_fails_to_start_fails_even_outside_ci(tmp_path, monkeypatch):
+    broken = tmp_path / "pg-cluster"
+    broken.write_text("#!/bin/sh\necho 'initdb: error: could not create directory' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(postgres, "PG_CLUSTER", broken)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.fail.Exception, match="did not start: initdb: error"):
+        postgres.start_cluster()
