@@ -3,7 +3,10 @@ PostgreSQL; foreign files are refused."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from alembic import command
@@ -11,11 +14,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from grunt_archive.db import alembic_config, head_revision, open_archive, upgrade_archive
+from grunt_archive.db import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_archive,
+    upgrade_archive,
+)
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.fts import FTS_INDEXES, POSTGRESQL_SEARCH_INDEXES, is_fts_table
 from grunt_archive.models import metadata
 from grunt_archive.views import VIEWS, views_for
+from tests.conftest import ROOT
 
 
 def schema_differences(connection) -> list:
@@ -141,3 +151,21 @@ def test_an_archive_from_a_newer_program_is_refused(db_path):
 def test_a_missing_directory_is_an_archive_error(tmp_path):
     with pytest.raises(ArchiveError, match="does not exist"):
         open_archive(tmp_path / "nowhere" / "halo.db")
+
+
+@pytest.mark.slow
+def test_the_alembic_command_reads_a_path_or_a_url_from_the_environment(archive_location):
+    # What CI runs (.ci/run): `alembic upgrade head` then `alembic check`, on both dialects.
+    environment = {**os.environ, "GRUNT_ARCHIVE_DB": str(archive_location)}
+    for args in (["upgrade", "head"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "alembic", *args],
+            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "No new upgrade operations detected" in result.stdout + result.stderr
+    engine = open_archive(archive_location, upgrade=False)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
