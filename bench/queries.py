@@ -20,22 +20,25 @@ from pathlib import Path
 
 import httpx
 from harness import CACHE, Figure, Scale, fresh_db, note
+from pages import page_figures
 
-from grunt_archive import store
-from grunt_archive import store_enrich as enrich
 from grunt_archive.api import Tokens
 from grunt_archive.db import archive
+from grunt_archive.documents import MATCH_SKILL, MATCH_STATS, RawDocument
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.data import catalog, skill
+from grunt_archive.simulator.data import skill
+from grunt_archive.store import lookups, open_store
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.state import TrackedState, save_tracked, track_player
 from grunt_archive.sync import SyncOptions
 
 SEED = 7
 BUILD = 1  # bump when build_archive changes: the cached archives are built again
 LIMIT_MS = 100.0
-# Parameters a user may leave empty (every tracked player, all playlists, all dates).
-OPTIONAL_PARAMS = frozenset({"gamertag", "playlist", "date_from", "date_to"})
+# Parameters a user may leave empty (every tracked player, matchmade PvP, all playlists, all dates).
+OPTIONAL_PARAMS = frozenset({"gamertag", "scope", "playlist", "date_from", "date_to"})
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 _OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 
@@ -68,20 +71,17 @@ class Query:
     canned: str | None = None  # the canned query's name, else arbitrary SQL
 
 
-def _skill_document(doc: dict) -> dict:
+def _skill_document(sim: Simulator, doc: dict) -> dict:
     """Return what the simulator's skill service answers for a matchmade match's humans."""
-    ranked = (doc["MatchInfo"]["Playlist"] or {}).get("AssetId") == catalog.PLAYLISTS[
-        "ranked"
-    ].asset_id
     humans = [p["PlayerId"] for p in doc["Players"] if p["PlayerType"] == 1]
-    return {"Value": [skill.skill_result(doc, player, ranked) for player in humans]}
+    return {"Value": skill.match_skill(sim, doc, humans)}
 
 
 def build_archive(directory: Path, count: int) -> Path:
     """Return a cached archive of ``count`` matches of one player, with names and skill.
 
     The match and skill documents are the simulator's, stored straight through
-    ``store.save_match`` and ``store_enrich.save_match_skill`` (no HTTP); then a
+    ``store.matches.save_match`` and ``store.lookups.save_match_skill`` (no HTTP); then a
     real sync against the simulator in process looks up what the matches name
     (maps, modes, medals, seasons, gamertags), as a user's archive would have.
     """
@@ -94,29 +94,24 @@ def build_archive(directory: Path, count: int) -> Path:
     sim = Simulator(SimulatorConfig(seed=SEED, players=1, matches=count))
     player_id = sim.player_ids[0]
     history = sim.history(player_id)
-    with archive(building) as engine, engine.connect() as connection:
-        transaction = connection.begin()
+    with archive(building) as engine, open_store(engine) as store:
         for done, match_id in enumerate(history, 1):
             body = sim.stats_body(match_id).decode()
             doc = json.loads(body)
             path_ = f"/hi/matches/{match_id}/stats"
-            raw = store.RawDocument(store.MATCH_STATS, match_id, path_, "2025-01-29T05:00:00.000Z",
-                                    body)  # fmt: skip
-            store.save_match(connection, raw, doc)
+            raw = RawDocument(MATCH_STATS.name, match_id, path_, "2025-01-29T05:00:00.000Z", body)
+            save_match(store, raw, doc)
             if doc["MatchInfo"]["LifecycleMode"] == 3:
-                skill = _skill_document(doc)
-                raw = store.RawDocument(enrich.MATCH_SKILL, match_id, f"{path_[:-5]}skill",
-                                        raw.fetched_at, json.dumps(skill))  # fmt: skip
-                enrich.save_match_skill(connection, raw, skill, match_id)
+                skill = _skill_document(sim, doc)
+                raw = RawDocument(MATCH_SKILL.name, match_id, f"{path_[:-5]}skill",
+                                  raw.fetched_at, json.dumps(skill))  # fmt: skip
+                lookups.save_match_skill(store, raw, skill)
             if done % 1000 == 0:
-                transaction.commit()
                 note(f"queries: {done:,} of {count:,} matches stored")
-                transaction = connection.begin()
-        starts = [r[0] for r in connection.exec_driver_sql("SELECT start_time FROM matches")]
-        store.track_player(connection, player_id, sim.gamertag(player_id))
-        state = store.TrackedState(player_id, True, max(starts), min(starts), count)
-        store.save_tracked(connection, state)
-        transaction.commit()
+        with closing(sqlite3.connect(building)) as connection:
+            starts = [r[0] for r in connection.execute("SELECT start_time FROM matches")]
+        track_player(store, player_id, sim.gamertag(player_id))
+        save_tracked(store, TrackedState(player_id, True, max(starts), min(starts), count))
     # Names, medals, seasons, gamertags and snapshots: the real sync, in process.
     settings = ClientSettings(
         tokens=Tokens("v4=bench"),
@@ -243,7 +238,7 @@ async def _time_queries(
 
 
 def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
-    """Time every query on a cached archive of ``scale.query_matches`` matches."""
+    """Time every query, and the viewer's pages, on a cached archive of ``scale.query_matches``."""
     count = scale.query_matches
     path = build_archive(CACHE / f"queries-{count}-{SEED}-v{BUILD}", count)
     with archive(path):  # applies the migrations newer than the cached archive (indexes)
@@ -260,7 +255,8 @@ def query_figures(scale: Scale, workdir: Path) -> list[Figure]:
     queries = metadata_queries(path.stem)
     note(f"queries: {len(queries)} queries on {count:,} matches")
     results = asyncio.run(_time_queries(path, queries, values, scale.repeats))
-    return [
+    pages = page_figures(path, count, scale.repeats)
+    return pages + [
         Figure(
             f"query ({count:,} matches): {query.name} [{scenario}]",
             f"{ours * 1000:.1f} ms" if ours != float("inf") else "timed out (5 s limit)",

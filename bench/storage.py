@@ -2,9 +2,9 @@
 
 The documents are the simulator's, generated in process (no HTTP), all of one
 player, who is tracked as a sync would have it. The bound writes exactly the
-rows ``store.save_match`` writes for the same documents (the asset and medal
-rows its references need, the normalized rows, the raw document, and what each
-match adds to the career tables) into a fresh
+rows ``store.matches.save_match`` writes for the same documents (the asset and
+medal rows its references need, the normalized rows, the raw document, and what
+each match adds to the per-player tables) into a fresh
 archive of the same schema, with plain ``sqlite3`` and nothing else: no
 normalizing, no upsert, no totals, no checks.
 """
@@ -16,18 +16,23 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 from harness import CACHE, Figure, Scale, fresh_db, note
 
-from grunt_archive import career, store
 from grunt_archive.db import archive
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.normalize import match_rows
 from grunt_archive.reparse import reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import open_store, player_tables
+from grunt_archive.store.matches import references, save_match
+from grunt_archive.store.state import track_player
+from grunt_archive.store.writer import COLUMNS
 
 SEED = 11
-BUILD = 2  # bump when reparse_archive changes: the cached archives are built again
+BUILD = 3  # bump when reparse_archive changes: the cached archives are built again
 FETCHED_AT = "2025-01-29T04:40:00.000Z"
 CHUNK = 50  # matches per alternation between the bound and the measured run
 
@@ -45,9 +50,9 @@ def documents(count: int, seed: int = SEED) -> Iterator[tuple[str, dict]]:
         yield body, json.loads(body)
 
 
-def raw_document(body: str, doc: dict) -> store.RawDocument:
+def raw_document(body: str, doc: dict) -> RawDocument:
     match_id = doc["MatchId"]
-    return store.RawDocument(store.MATCH_STATS, match_id, f"/hi/matches/{match_id}/stats",
+    return RawDocument(MATCH_STATS.name, match_id, f"/hi/matches/{match_id}/stats",
                              FETCHED_AT, body)  # fmt: skip
 
 
@@ -55,7 +60,7 @@ def bare_statements(rows: dict[str, list[dict]]) -> list[tuple[str, list[tuple]]
     """Return ``(INSERT, values)`` per table and column set, for the columns the schema has."""
     groups: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
     for table, table_rows in rows.items():
-        known = store.COLUMNS[table]
+        known = COLUMNS[table]
         for row in table_rows:
             columns = tuple(c for c in row if c in known)
             groups.setdefault((table, columns), []).append(tuple(row[c] for c in columns))
@@ -91,7 +96,7 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
     prepared = []
     for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
         normalized = match_rows(doc)
-        rows = {**store.references(normalized), **normalized, **career_rows, "raw_responses": [
+        rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
             {"kind": raw.kind, "key": raw.key, "path": raw.path,
              "fetched_at": raw.fetched_at, "body": raw.body}
         ]}  # fmt: skip
@@ -101,9 +106,8 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
     bare.execute("INSERT INTO players (player_id, is_bot) VALUES (?, 0)", (tracked,))
     ours_path = fresh_db(workdir, "store-ours")
     bare_seconds = ours_seconds = 0.0
-    with archive(ours_path) as engine, engine.connect() as connection:
-        with connection.begin():
-            store.track_player(connection, tracked)
+    with archive(ours_path) as engine, open_store(engine) as store:
+        track_player(store, tracked)
         # Alternate chunks so that a busy moment of the machine hits both sides alike.
         for start in range(0, count, CHUNK):
             began = time.perf_counter()
@@ -116,8 +120,7 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
             began = time.perf_counter()
             for (_, doc), raw in zip(docs[start : start + CHUNK], raws[start : start + CHUNK],
                                      strict=True):  # fmt: skip
-                with connection.begin():
-                    store.save_match(connection, raw, doc)
+                save_match(store, raw, doc)
             ours_seconds += time.perf_counter() - began
     bare.close()
     ours, bound = count / ours_seconds, count / bare_seconds
@@ -132,17 +135,16 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
 
 
 def career_contributions(
-    docs: list[tuple[str, dict]], raws: list[store.RawDocument], tracked: str, workdir: Path
+    docs: list[tuple[str, dict]], raws: list[RawDocument], tracked: str, workdir: Path
 ) -> list[dict[str, list[dict]]]:
-    """Return the career rows each match adds, by storing them once in a scratch archive."""
+    """Return the per-player rows each match adds, by storing them once in a scratch archive."""
     added = []
-    with archive(fresh_db(workdir, "store-career")) as engine, engine.connect() as connection:
-        with connection.begin():
-            store.track_player(connection, tracked)
+    with archive(fresh_db(workdir, "store-career")) as engine, open_store(engine) as store:
+        track_player(store, tracked)
         for (_, doc), raw in zip(docs, raws, strict=True):
-            with connection.begin():
-                store.save_match(connection, raw, doc)
-                added.append(career.contributions(connection, doc["MatchId"]))
+            save_match(store, raw, doc)
+            with store.unit() as connection:
+                added.append(player_tables.contributions(connection, doc["MatchId"]))
     return added
 
 
@@ -154,16 +156,12 @@ def reparse_archive(count: int) -> Path:
         return path
     note(f"reparse: building a {count}-match archive once (cached in {path.parent})")
     building = fresh_db(CACHE, "reparse-building")
-    with archive(building) as engine, engine.connect() as connection:
-        transaction = connection.begin()
-        store.track_player(connection, player(count))  # as a sync would have it
-        for done, (body, doc) in enumerate(documents(count), 1):
-            store.save_match(connection, raw_document(body, doc), doc)
-            if done % 500 == 0:
-                transaction.commit()
-                transaction = connection.begin()
-        transaction.commit()
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    with archive(building) as engine, open_store(engine) as store:
+        track_player(store, player(count))  # as a sync would have it
+        for body, doc in documents(count):
+            save_match(store, raw_document(body, doc), doc)
+    with closing(sqlite3.connect(building)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     building.rename(path)
     Path(f"{building}.lock").unlink(missing_ok=True)
     return path
@@ -176,9 +174,9 @@ def reparse_figure(scale: Scale, workdir: Path) -> Figure:
     path = fresh_db(workdir, "reparse")
     shutil.copyfile(cached, path)
     note(f"reparse: {count} matches")
-    with archive(path) as engine:
+    with archive(path) as engine, open_store(engine) as store:
         began = time.perf_counter()
-        rebuilt, broken = reparse(engine)
+        rebuilt, broken = reparse(store)
         ours_seconds = time.perf_counter() - began
     if rebuilt != count or broken:
         raise RuntimeError(f"reparse rebuilt {rebuilt} of {count}; broken: {broken[:5]}")
@@ -189,21 +187,21 @@ def reparse_figure(scale: Scale, workdir: Path) -> Figure:
     bare_seconds = 0.0
     bare.execute("BEGIN")
     bodies = reader.execute(
-        "SELECT body FROM raw_responses WHERE kind = ? ORDER BY id", (store.MATCH_STATS,)
+        "SELECT body FROM raw_responses WHERE kind = ? ORDER BY id", (MATCH_STATS.name,)
     )
     while chunk := bodies.fetchmany(500):
         merged: dict[str, list[dict]] = {}
         for (body,) in chunk:
             normalized = match_rows(json.loads(body))
-            for table, rows in {**store.references(normalized), **normalized}.items():
+            for table, rows in {**references(normalized), **normalized}.items():
                 merged.setdefault(table, []).extend(rows)
         statements = bare_statements(merged)
         began = time.perf_counter()
         for sql, values in statements:
             bare.executemany(sql, values)
         bare_seconds += time.perf_counter() - began
-    # The career tables, as reparse computed them, written row for row.
-    for table in career.TABLES:
+    # The per-player tables, as reparse computed them, written row for row.
+    for table in player_tables.TABLES:
         cursor = reader.execute(f"SELECT * FROM {table}")
         columns = ", ".join(d[0] for d in cursor.description)
         values = cursor.fetchall()

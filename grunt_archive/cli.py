@@ -156,6 +156,20 @@ def sqlite_only(location: Path | str, command: str) -> Path:
     )
 
 
+def checked_players(players: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the ``--player`` values once each parses, before any token or archive is looked at.
+
+    Raises:
+        UsageError: a value is not an xuid or a gamertag.
+
+    """
+    from grunt_archive.players import parse_player
+
+    for text in players:
+        parse_player(text)
+    return players
+
+
 @click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grunt-archive")
 def cli() -> None:
@@ -200,7 +214,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=0.1),
             default=30.0,
             show_default=True,
-            help="Seconds to wait for a response before retrying.",
+            help="Seconds a whole response may take, body included, before it is retried.",
         ),
         click.option(
             "--api-base",
@@ -239,6 +253,7 @@ def client_settings(
     "players",
     multiple=True,
     metavar="ID",
+    callback=lambda _ctx, _param, value: checked_players(value),
     help="xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
     "Default: every tracked player, else the signed-in player.",
 )
@@ -299,6 +314,7 @@ def sync(
     "players",
     multiple=True,
     metavar="ID",
+    callback=lambda _ctx, _param, value: checked_players(value),
     help="xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -393,9 +409,11 @@ def serve(db_path: Path | str | None, host: str, port: int, open_browser: bool) 
 
     Example: grunt-archive serve --port 8001 --open
     """
+    from grunt_archive.db import default_db_path
     from grunt_archive.serve import serve as serve_archive
 
-    serve_archive(sqlite_only(resolve_db(db_path), "serve"), host, port, open_browser)
+    # Not `resolve_db`: serve never makes an archive, nor the directory of one.
+    serve_archive(sqlite_only(db_path or default_db_path(), "serve"), host, port, open_browser)
 
 
 @cli.command()
@@ -419,7 +437,14 @@ def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
 
 
 @cli.command()
-@db_option
+@click.option(
+    "--db",
+    "db_path",
+    type=ArchiveLocation(),
+    default=None,
+    help="Demo archive (a SQLite file). Default: demo.db beside the default archive "
+    "(the directory of $GRUNT_ARCHIVE_DB, else the user data directory).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @click.option(
     "--matches",
@@ -432,7 +457,9 @@ def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
 def demo(db_path: Path | str | None, port: int, matches: int, open_browser: bool) -> None:
     """Simulate the Halo services, archive a demo player, and serve the result.
 
-    The demo archive defaults to demo.db in the user data directory.
+    The demo archive defaults to demo.db beside the default archive: in the
+    directory of $GRUNT_ARCHIVE_DB when it is set, else in the user data
+    directory. The port is checked before anything is simulated.
 
     Example: grunt-archive demo --open
     """

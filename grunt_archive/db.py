@@ -20,10 +20,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
+from grunt_archive.files import file_uri
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -75,7 +76,9 @@ def make_engine(path: Location) -> Engine:
     """Return an engine for the archive: a SQLite file with its pragmas, or a PostgreSQL URL."""
     if is_server(path):
         return create_engine(server_url(str(path)))
-    engine = create_engine(f"sqlite:///{path}")
+    # A URI, not `sqlite:///{path}`: SQLAlchemy would read a `?` in the name as its query.
+    url = URL.create("sqlite+pysqlite", database=file_uri(Path(path)), query={"uri": "true"})
+    engine = create_engine(url)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
@@ -108,7 +111,7 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     if not path.exists() or path.stat().st_size == 0:
         return set(), None
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(file_uri(path, "ro"), uri=True)
         try:
             listing = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {row[0] for row in listing}
@@ -123,6 +126,16 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     return tables, current
 
 
+def stored_revision(path: Path) -> str | None:
+    """Return the alembic revision stored in the file at ``path`` (read-only; None if none).
+
+    Raises:
+        NotAnArchiveError: the file is not a usable SQLite database.
+
+    """
+    return _stored_revision(Path(path))[1]
+
+
 def _check_revision(path: Path) -> None:
     """Refuse a database that is not ours, or that a newer grunt-archive upgraded."""
     tables, current = _stored_revision(path)
@@ -133,14 +146,25 @@ def _check_revision(path: Path) -> None:
                 "refusing to touch it"
             )
         return
-    script = ScriptDirectory.from_config(alembic_config())
-    try:
-        script.get_revision(current)
-    except Exception:  # alembic raises several kinds for an unknown revision
-        raise ArchiveTooNewError(
-            f"{path} was written by a newer grunt-archive (revision {current}); "
-            "upgrade grunt-archive"
-        ) from None
+    _refuse_unknown(str(path), current)
+
+
+def check_archive(path: Location, *, create: bool = True) -> None:
+    """Refuse, without writing a byte, a file that cannot be our archive.
+
+    A PostgreSQL archive (a URL) is checked when it is opened (``open_archive``).
+
+    Raises:
+        ArchiveError: the directory is missing, the file unreadable, or
+            missing when not ``create``.
+        NotAnArchiveError: the file is not SQLite, or not made by grunt-archive.
+        ArchiveTooNewError: a newer grunt-archive has upgraded it.
+
+    """
+    if is_server(path):
+        return
+    _check_file(Path(path), create)
+    _check_revision(Path(path))
 
 
 def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Engine:
@@ -155,8 +179,7 @@ def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -
     if is_server(path):
         return _open_server(str(path), upgrade=upgrade, create=create)
     path = Path(path)
-    _check_file(path, create)
-    _check_revision(path)
+    check_archive(path, create=create)
     engine = make_engine(path)
     try:
         if upgrade:

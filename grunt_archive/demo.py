@@ -7,9 +7,18 @@ from pathlib import Path
 from grunt_archive.api import Tokens
 from grunt_archive.progress import TerminalProgress
 from grunt_archive.runner import ClientSettings, run_sync
-from grunt_archive.serve import serve
+from grunt_archive.serve import listen, serve
 from grunt_archive.simulator import SimulatorConfig, running_simulator
 from grunt_archive.sync import SyncOptions
+
+HOST = "127.0.0.1"
+
+
+def _links(base: str, database: str) -> str:
+    return (
+        f"Career dashboard: {base}/-/dashboards/career\n"
+        f"Canned queries (career summary, CSR history, teammates…): {base}/{database}"
+    )
 
 
 def run_demo(
@@ -17,25 +26,31 @@ def run_demo(
 ) -> None:
     """Start a simulator, archive its first player's history into ``db_path``, serve it.
 
-    Everything runs in this process (the simulator on a background thread),
-    so Ctrl-C ends all of it.
+    The port is bound first, so a busy one fails before a minute of simulating.
+    Everything runs in this process (the simulator on a background thread), so
+    Ctrl-C ends all of it. The simulator's address is never printed: it stops
+    once the archive is built.
+
+    Raises:
+        UsageError: the port is busy or forbidden.
+
     """
-    config = SimulatorConfig(seed=7, players=3, matches=matches)
-    with running_simulator(config) as (base_url, _simulator):
-        print(f"Simulated Halo services at {base_url}", flush=True)
-        settings = ClientSettings(
-            tokens=Tokens("v4=demo-token"), api_base=base_url, rps=None, concurrency=8
-        )
-        report = run_sync(db_path, settings, SyncOptions(), TerminalProgress())
+    sock = listen(HOST, port)
+    try:
+        config = SimulatorConfig(seed=7, players=3, matches=matches)
+        with running_simulator(config) as (base_url, _simulator):
+            print("Archiving a simulated player's matches…", flush=True)
+            settings = ClientSettings(
+                tokens=Tokens("v4=demo-token"), api_base=base_url, rps=None, concurrency=8
+            )
+            report = run_sync(db_path, settings, SyncOptions(), TerminalProgress())
         print(
             f"Archived {report.matches_added} matches of "
             f"{', '.join(report.players)} into {db_path}",
             flush=True,
         )
-    base = f"http://127.0.0.1:{port}"
-    print(
-        f"Career dashboard: {base}/-/dashboards/career\n"
-        f"Canned queries (career summary, CSR history, teammates…): {base}/{db_path.stem}",
-        flush=True,
-    )
-    serve(db_path, port=port, open_browser=open_browser)
+    except BaseException:
+        sock.close()
+        raise
+    # The links are printed once the server accepts connections, never for one that failed.
+    serve(db_path, HOST, port, open_browser, sock=sock, banner=_links)

@@ -9,14 +9,14 @@ they should name turned up, and looks up gamertags in batches.
 `Enricher.catch_up`, called before the walk, retries what failed before and
 fills in matches archived before enrichment existed.
 
-What is missing is read from the archive itself (``store_enrich.missing_*``),
+What is missing is read from the archive itself (``store.lookups.missing_*``),
 so a run that was killed, an archive upgraded from revision 0001, and a
 lookup that failed last time are all caught up the same way; and when
 nothing new arrived nothing is missing, so a no-op sync makes no request.
 
 Failures never lose a match: a lookup that fails goes to
 ``pending_enrichment`` and is retried by the next run (up to
-``store_enrich.MAX_ATTEMPTS`` times). They do not make the run ``partial``
+``store.lookups.MAX_ATTEMPTS`` times). They do not make the run ``partial``
 either: that outcome (exit 3) means matches are missing, and the skill
 service in particular lags behind the match (halo-api.md §7.4). A service
 that keeps failing is not asked again in the same run. Only a refused token
@@ -29,9 +29,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection
-
-from grunt_archive import store_enrich as db
 from grunt_archive.api import (
     DiscoveryService,
     GameCmsService,
@@ -42,11 +39,14 @@ from grunt_archive.api import (
 )
 from grunt_archive.api.discovery import CLEARANCE_AWARE
 from grunt_archive.api.gamecms import CSR_SEASON_CALENDAR, MEDAL_METADATA, SEASON_CALENDAR
-from grunt_archive.errors import ApiError, NotFoundError, ServiceUnavailableError
+from grunt_archive.documents import ASSET, MATCH_SKILL, PROFILE_USERS, RawDocument
+from grunt_archive.documents import MEDAL_METADATA as MEDALS
+from grunt_archive.documents import SEASON_CALENDAR as CALENDAR
+from grunt_archive.errors import NotFoundError
+from grunt_archive.guard import Guard
 from grunt_archive.normalize import bot_name
-from grunt_archive.normalize.assets import asset_key
 from grunt_archive.players import xuid_of
-from grunt_archive.store import RawDocument
+from grunt_archive.store import Store, lookups
 
 # A gamertag looked up longer ago than this is looked up again.
 GAMERTAG_MAX_AGE = timedelta(days=30)
@@ -61,8 +61,7 @@ class Enricher:
     """Looks up and stores what one sync run's matches refer to.
 
     Args:
-        connection: the run's connection; every read and write here is a
-            transaction of its own, never held across an ``await``.
+        store: the run's archive; every store call is a unit of work of its own.
         client: the run's client.
         gamertag_max_age: how old a gamertag lookup may be before it is repeated.
         profile_batch: users per profile request.
@@ -71,13 +70,13 @@ class Enricher:
 
     def __init__(
         self,
-        connection: Connection,
+        store: Store,
         client: HaloClient,
         *,
         gamertag_max_age: timedelta = GAMERTAG_MAX_AGE,
         profile_batch: int = PROFILE_BATCH,
     ) -> None:
-        self.connection = connection
+        self.store = store
         self.skill = SkillService(client)
         self.discovery = DiscoveryService(client)
         self.gamecms = GameCmsService(client)
@@ -89,17 +88,14 @@ class Enricher:
         self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         # Lookups tried this run, whatever came of them: never tried twice in a run.
         self.tried: set[tuple[str, str]] = set()
-        # Services that kept failing this run, with the reason.
-        self.broken: dict[str, str] = {}
-        self.slots: dict[str, asyncio.Semaphore] = {}
+        self.guard = Guard(self._pending, SERVICE_SLOTS, per_service=True)
 
     # --- the three calls the sync makes ------------------------------------------
 
     async def catch_up(self) -> None:
         """Retry failed lookups and fill in matches stored without enrichment."""
-        with self.connection.begin():
-            assets = db.missing_assets(self.connection)
-            skill = db.missing_skill(self.connection)
+        assets = lookups.missing_assets(self.store)
+        skill = lookups.missing_skill(self.store)
         await self._gather(
             [self._asset(*ref) for ref in assets] + [self._skill(match_id) for match_id in skill]
         )
@@ -113,11 +109,8 @@ class Enricher:
             AuthError: the token was refused.
 
         """
-        with self.connection.begin():
-            assets = db.missing_assets(self.connection, match_id)
-            skill = db.needs_skill(self.connection, match_id)
-        tasks = [self._asset(*ref) for ref in assets]
-        if skill:
+        tasks = [self._asset(*ref) for ref in lookups.missing_assets(self.store, match_id)]
+        if lookups.needs_skill(self.store, match_id):
             tasks.append(self._skill(match_id))
         await self._gather(tasks)
 
@@ -129,12 +122,12 @@ class Enricher:
 
         """
         await self._gather(list(self.in_flight.values()))
-        self._name_bots()
+        bots = lookups.unnamed_bots(self.store)
+        lookups.name_bots(self.store, {bot: bot_name(bot) or bot for bot in bots})
         await self._medals()
         await self._seasons()
         await self._gamertags()
-        with self.connection.begin():
-            return db.pending_items(self.connection)
+        return lookups.pending_items(self.store)
 
     async def stop(self) -> None:
         """Cancel every lookup in flight after the run failed, and collect their errors."""
@@ -147,35 +140,31 @@ class Enricher:
     # --- per-match lookups ---------------------------------------------------------
 
     def _asset(self, kind: str, asset_id: str, version_id: str) -> Awaitable[None]:
-        key = asset_key(kind, asset_id, version_id)
+        key = ASSET.key_of(kind, asset_id, version_id)
 
         async def fetch() -> None:
             if kind in CLEARANCE_AWARE:
                 await self.clearance.ensure()
             document = await self.discovery.asset(kind, asset_id, version_id)
-            raw = RawDocument.of(db.ASSET, key, document)
-            with self.connection.begin():
-                db.save_asset(self.connection, raw, document.data, kind, asset_id, version_id)
+            lookups.save_asset(self.store, RawDocument.of(ASSET, key, document), document.data)
 
-        return self._launch(db.ASSET, key, self.discovery.name, fetch)
+        return self._launch(ASSET.name, key, self.discovery.name, fetch)
 
     def _skill(self, match_id: str) -> Awaitable[None]:
         async def fetch() -> None:
-            with self.connection.begin():
-                # Bots (`bid(…)`) make the service refuse the whole request; ask for humans only.
-                players = [p for p in db.skill_players(self.connection, match_id) if xuid_of(p)]
-                if not players:
-                    db.mark_pending(
-                        self.connection, db.MATCH_SKILL, match_id, "no human players", give_up=True
-                    )
-                    return
+            # Bots (`bid(…)`) make the service refuse the whole request; ask for humans only.
+            players = [p for p in lookups.skill_players(self.store, match_id) if xuid_of(p)]
+            if not players:
+                lookups.mark_pending(
+                    self.store, MATCH_SKILL.name, match_id, "no human players", give_up=True
+                )
+                return
             await self.clearance.ensure()
             document = await self.skill.match_skill(match_id, players)
-            raw = RawDocument.of(db.MATCH_SKILL, match_id, document)
-            with self.connection.begin():
-                db.save_match_skill(self.connection, raw, document.data, match_id)
+            raw = RawDocument.of(MATCH_SKILL, MATCH_SKILL.key_of(match_id), document)
+            lookups.save_match_skill(self.store, raw, document.data)
 
-        return self._launch(db.MATCH_SKILL, match_id, self.skill.name, fetch)
+        return self._launch(MATCH_SKILL.name, match_id, self.skill.name, fetch)
 
     def _launch(
         self,
@@ -196,32 +185,13 @@ class Enricher:
             return asyncio.sleep(0)
         self.tried.add((kind, key))
         pending = key if pending_key is None else pending_key
-        task = asyncio.ensure_future(self._guarded(kind, pending, service, fetch))
+        task = asyncio.ensure_future(self.guard.run(kind, pending, service, fetch))
         self.in_flight[kind, key] = task
         task.add_done_callback(lambda _: self.in_flight.pop((kind, key), None))
         return task
 
-    async def _guarded(
-        self, kind: str, key: str, service: str, fetch: Callable[[], Awaitable[None]]
-    ) -> None:
-        """Run a lookup; record a failure in ``pending_enrichment`` instead of raising it."""
-        async with self.slots.setdefault(service, asyncio.Semaphore(SERVICE_SLOTS)):
-            if service in self.broken:
-                self._pending(kind, key, f"not tried: {self.broken[service]}", tried=False)
-                return
-            try:
-                await fetch()
-            except ServiceUnavailableError as error:
-                self.broken[service] = str(error)
-                self._pending(kind, key, str(error))
-            except ApiError as error:  # 404, a malformed body, a document that breaks the schema
-                self._pending(kind, key, str(error))
-
-    def _pending(self, kind: str, key: str, reason: str, *, tried: bool = True) -> None:
-        if self.connection.in_transaction():
-            self.connection.rollback()
-        with self.connection.begin():
-            db.mark_pending(self.connection, kind, key, reason, tried=tried)
+    def _pending(self, kind: str, key: str, reason: str, tried: bool) -> None:
+        lookups.mark_pending(self.store, kind, key, reason, tried=tried)
 
     async def _gather(self, tasks: list[Awaitable[None]]) -> None:
         if tasks:
@@ -229,43 +199,26 @@ class Enricher:
 
     # --- once a run ----------------------------------------------------------------
 
-    def _name_bots(self) -> None:
-        with self.connection.begin():
-            bots = db.unnamed_bots(self.connection)
-            db.name_bots(self.connection, {bot: bot_name(bot) or bot for bot in bots})
-
     async def _medals(self) -> None:
         """Fetch the medal metadata when awarded medals lack a name (empty table, new medal)."""
-        with self.connection.begin():
-            wanted = db.missing_medal_ids(self.connection) and not db.given_up(
-                self.connection, db.MEDAL_METADATA, ""
-            )
-        if not wanted:
+        if not lookups.missing_medal_ids(self.store) or lookups.given_up(
+            self.store, MEDALS.name, ""
+        ):
             return
 
         async def fetch() -> None:
             document = await self.gamecms.medal_metadata()
-            raw = RawDocument.of(db.MEDAL_METADATA, MEDAL_METADATA, document)
-            with self.connection.begin():
-                db.save_medals(self.connection, raw, document.data)
-                for medal_id in db.missing_medal_ids(self.connection):
-                    db.mark_pending(
-                        self.connection,
-                        db.MEDAL,
-                        str(medal_id),
-                        "not in the medal metadata",
-                        give_up=True,
-                    )
+            raw = RawDocument.of(MEDALS, MEDALS.key_of(MEDAL_METADATA), document)
+            lookups.save_medals(self.store, raw, document.data)
+            lookups.give_up_missing(self.store, lookups.MEDAL, "not in the medal metadata")
 
-        await self._launch(db.MEDAL_METADATA, "", self.gamecms.name, fetch)
+        await self._launch(MEDALS.name, "", self.gamecms.name, fetch)
 
     async def _seasons(self) -> None:
         """Fetch both season calendars when matches name a season the archive lacks."""
-        with self.connection.begin():
-            wanted = db.missing_season_ids(self.connection) and not db.given_up(
-                self.connection, db.SEASON_CALENDAR, ""
-            )
-        if not wanted:
+        if not lookups.missing_season_ids(self.store) or lookups.given_up(
+            self.store, CALENDAR.name, ""
+        ):
             return
 
         async def fetch() -> None:
@@ -275,22 +228,16 @@ class Enricher:
                 (CSR_SEASON_CALENDAR, self.gamecms.csr_season_calendar),
             ):
                 document = await method()
-                raw = RawDocument.of(db.SEASON_CALENDAR, path, document)
-                with self.connection.begin():
-                    db.save_seasons(self.connection, raw, document.data)
-            with self.connection.begin():
-                for season_id in db.missing_season_ids(self.connection):
-                    db.mark_pending(
-                        self.connection, db.SEASON, season_id, "not in the calendars", give_up=True
-                    )
+                raw = RawDocument.of(CALENDAR, CALENDAR.key_of(path), document)
+                lookups.save_seasons(self.store, raw, document.data)
+            lookups.give_up_missing(self.store, lookups.SEASON, "not in the calendars")
 
-        await self._launch(db.SEASON_CALENDAR, "", self.gamecms.name, fetch)
+        await self._launch(CALENDAR.name, "", self.gamecms.name, fetch)
 
     async def _gamertags(self) -> None:
         """Look up gamertags never looked up, or looked up too long ago, in batches."""
         cutoff = datetime.now(UTC) - self.gamertag_max_age
-        with self.connection.begin():
-            stale = db.stale_gamertags(self.connection, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        stale = lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
         batches = [
             stale[start : start + self.profile_batch]
             for start in range(0, len(stale), self.profile_batch)
@@ -304,12 +251,10 @@ class Enricher:
             try:
                 document = await self.profile.users(xuids)
             except NotFoundError:  # none of them is known: they are looked up all the same
-                with self.connection.begin():
-                    db.save_gamertags(self.connection, None, None, players)
+                lookups.save_gamertags(self.store, None, None, players)
                 return
-            raw = RawDocument.of(db.PROFILE_USERS, ",".join(xuids), document)
-            with self.connection.begin():
-                db.save_gamertags(self.connection, raw, document.data, players)
+            raw = RawDocument.of(PROFILE_USERS, PROFILE_USERS.key_of(xuids), document)
+            lookups.save_gamertags(self.store, raw, document.data, players)
 
         # One pending row stands for every batch: the players' lookup times say which remain.
-        return self._launch(db.PROFILE_USERS, players[0], self.profile.name, fetch, "")
+        return self._launch(PROFILE_USERS.name, players[0], self.profile.name, fetch, "")

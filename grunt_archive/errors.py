@@ -9,7 +9,8 @@ The tree::
     ├── AlreadyRunningError           exit 5   another sync holds this archive
     ├── ArchiveError                  exit 6   the database file cannot be used
     │   ├── NotAnArchiveError                  a SQLite file some other program made
-    │   └── ArchiveTooNewError                 written by a newer grunt-archive
+    │   ├── ArchiveTooNewError                 written by a newer grunt-archive
+    │   └── ArchiveWriteError                  a write refused: full disk, read-only, locked
     └── ApiError                      exit 7   the Halo services failed us
         ├── ServiceUnavailableError            retries ran out (429, 5xx, network)
         ├── NotFoundError                      404 that outlasted its retries
@@ -82,6 +83,14 @@ class NotAnArchiveError(ArchiveError):
 
 class ArchiveTooNewError(ArchiveError):
     """The archive was upgraded by a newer grunt-archive than this one."""
+
+
+class ArchiveWriteError(ArchiveError):
+    """The database refused a write or a read: the disk is full, the file read-only or locked."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot write to the archive: {reason}")
+        self.reason = reason
 
 
 class ApiError(GruntArchiveError):

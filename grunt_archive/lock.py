@@ -13,15 +13,38 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
+from grunt_archive.files import lock_path as lock_file
 from grunt_archive.location import is_server
+
+
+def writer_busy(db_path: Path | str) -> bool:
+    """Return whether a writer holds the archive's lock right now (never creating the lock file).
+
+    Probing takes a shared lock for an instant, so call it only while waiting
+    for a writer, never in a loop that could starve one. Never, for a PostgreSQL URL.
+    """
+    if is_server(db_path):
+        return False
+    try:
+        descriptor = os.open(lock_file(Path(db_path)), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing drops the shared lock, if taken
+    return False
 
 
 @contextmanager
 def writer_lock(db_path: Path | str) -> Iterator[None]:
     """Hold ``<archive>.lock`` for the duration of the block (a no-op for a PostgreSQL URL).
 
-    The kernel drops the lock when the process dies, so a killed sync never
-    leaves a stale lock behind.
+    The lock goes beside the real file, symlinks followed, so two names of
+    one archive share one lock. The kernel drops the lock when the process
+    dies, so a killed sync never leaves a stale lock behind.
 
     Raises:
         AlreadyRunningError: another process holds the lock.
@@ -30,7 +53,7 @@ def writer_lock(db_path: Path | str) -> Iterator[None]:
     if is_server(db_path):
         yield
         return
-    lock_path = Path(f"{db_path}.lock")
+    lock_path = lock_file(Path(db_path))
     try:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:

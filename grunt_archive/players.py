@@ -9,9 +9,10 @@ from grunt_archive.errors import UsageError
 
 XUID = re.compile(r"^xuid\((\d{16})\)$", re.IGNORECASE)
 BARE_XUID = re.compile(r"^\d{16}$")
-# Classic gamertags: 1-15 letters, digits and spaces, starting with a letter;
-# modern ones may add a `#1234` suffix.
-GAMERTAG = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,14}(#\d{1,4})?$")
+# Gamertags: 1-15 letters (of any script: `Zoë`, `ゲーマー`), digits and spaces, starting
+# with a letter; modern ones may add a `#1234` suffix.
+GAMERTAG = re.compile(r"^[^\W\d_][^\W_]*(?: [^\W_]+)*(#[0-9]{1,4})?$")
+GAMERTAG_LENGTH = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,8 @@ def parse_player(text: str) -> PlayerRef:
         return PlayerRef(xuid=text)
     if text.lower().startswith("xuid(") or text.isdigit():
         raise UsageError(f"malformed player id {text!r}: an xuid has 16 digits, as xuid(2533274…)")
-    if GAMERTAG.match(text) and "  " not in text:
+    name = text.split("#", 1)[0]
+    if GAMERTAG.match(text) and len(name) <= GAMERTAG_LENGTH:
         return PlayerRef(gamertag=text)
     raise UsageError(f"malformed player id {text!r}: expected xuid(…), 16 digits, or a gamertag")
 

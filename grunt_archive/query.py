@@ -1,7 +1,9 @@
 """`grunt-archive query`: ad hoc SQL against the archive, printed as CSV, JSON or JSON lines.
 
-The archive is opened read-only (``mode=ro``), so a query can never change it,
-and a sync may write at the same time (the archive is in WAL mode). Rows are
+The archive is opened read-only (``mode=ro``) behind an authorizer that lets
+only reads through (no ``ATTACH``, ``VACUUM INTO`` or writing pragma), so a
+query can never change it or write another file, and a sync may write at the
+same time (the archive is in WAL mode). Rows are
 streamed: a query over a whole career never sits in memory at once.
 
 A PostgreSQL archive (a URL) is read in a read-only transaction, and its rows
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,18 +23,65 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grunt_archive.errors import ArchiveError, UsageError
+from grunt_archive.files import file_uri
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
 
 FORMATS = ("csv", "json", "nl")
 
 
 def _plain(value: Any) -> Any:
-    """Return ``value`` as JSON can hold it (a BLOB becomes base64 text)."""
+    """Return ``value`` as JSON can hold it (a BLOB becomes base64 text, ±inf null)."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Decimal):  # PostgreSQL's NUMERIC (what its `round` returns)
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
+
+
+# Pragmas that read, though they take an argument; any other pragma given a value writes.
+_READING_PRAGMAS = frozenset(
+    {
+        "foreign_key_check", "foreign_key_list", "index_info", "index_list", "index_xinfo",
+        "integrity_check", "quick_check", "table_info", "table_list", "table_xinfo",
+    }
+)  # fmt: skip
+# Pragmas that act even without a value.
+_ACTING_PRAGMAS = frozenset({"incremental_vacuum", "optimize", "shrink_memory", "wal_checkpoint"})
+_READING = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+# SQLite result codes (the low byte) that mean the file, not the SQL, is at fault.
+_FILE_CODES = frozenset({3, 10, 11, 14, 26})  # PERM, IOERR, CORRUPT, CANTOPEN, NOTADB
+
+
+def _read_only(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    """Authorize reads only: no ATTACH (nor VACUUM INTO, which attaches), no writing pragma."""
+    if action in _READING:
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = (arg1 or "").lower()
+        if name in _READING_PRAGMAS or (arg2 is None and name not in _ACTING_PRAGMAS):
+            return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())  # one line, whatever SQLite said
+
+
+def _failure(error: sqlite3.Error, db_path: Path) -> ArchiveError | UsageError:
+    """Return the error to raise: the archive's fault (exit 6) or the SQL's (exit 2)."""
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in _FILE_CODES:
+        return ArchiveError(f"cannot read {db_path}: {_one_line(error)}")
+    if code == sqlite3.SQLITE_AUTH:
+        return UsageError(
+            f"bad SQL: {_one_line(error)}: query only reads "
+            "(no writes, ATTACH, VACUUM INTO or writing PRAGMA)"
+        )
+    return UsageError(f"bad SQL: {_one_line(error)}")
 
 
 def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
@@ -46,11 +96,17 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
         raise ArchiveError(f"cannot open {archive_name(url)}: {reason}") from None
     connection.read_only = True
     try:
-        cursor = connection.execute(sql)
+        cursor = connection.execute(sql)  # any text, as sqlite3 takes it
     except psycopg.Error as error:
         connection.close()
-        raise UsageError(f"bad SQL: {' '.join(str(error).split())}") from None
-    columns = [d.name for d in cursor.description or ()]
+        suffix = (
+            ": query only reads" if isinstance(error, psycopg.errors.ReadOnlySqlTransaction) else ""
+        )
+        raise UsageError(f"bad SQL: {_one_line(error)}{suffix}") from None
+    if cursor.description is None:
+        connection.close()
+        raise UsageError("the SQL is empty or returns no rows: query runs one SELECT")
+    columns = [d.name for d in cursor.description]
 
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
@@ -63,28 +119,37 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
 
 def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """Run ``sql`` on a read-only connection; return its column names and a row iterator."""
+    if not sql.strip():
+        raise UsageError("the SQL is empty")
     if is_server(db_path):
         return _server_rows(str(db_path), sql)
     db_path = Path(db_path)
     if not db_path.is_file():
         raise ArchiveError(f"no archive at {db_path} (run `grunt-archive sync` first)")
     try:
-        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(file_uri(db_path, "ro"), uri=True)
+        # A file that is not a database, or a corrupt one, fails here rather than as bad SQL.
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:
-        raise ArchiveError(f"cannot open {db_path}: {error}") from None
+        raise ArchiveError(f"cannot read {db_path}: {_one_line(error)}") from None
+    connection.set_authorizer(_read_only)
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:
         connection.close()
-        message = " ".join(str(error).split())  # one line, whatever SQLite said
-        raise UsageError(f"bad SQL: {message}") from None
-    columns = [d[0] for d in cursor.description or ()]
+        if isinstance(error, sqlite3.Warning):
+            raise UsageError(f"bad SQL: {_one_line(error)}") from None
+        raise _failure(error, db_path) from None
+    if cursor.description is None:
+        connection.close()
+        raise UsageError("the SQL is empty or returns no rows: query runs one SELECT")
+    columns = [d[0] for d in cursor.description]
 
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
             yield from cursor
         except sqlite3.Error as error:  # e.g. a runtime error halfway through the rows
-            raise UsageError(f"bad SQL: {' '.join(str(error).split())}") from None
+            raise _failure(error, db_path) from None
         finally:
             connection.close()
 
@@ -105,8 +170,9 @@ def run_query(db_path: Location, sql: str, output: TextIO, fmt: str = "csv") -> 
         The number of rows written.
 
     Raises:
-        UsageError: The SQL is not valid, or tries to write (exit 2).
-        ArchiveError: There is no archive at ``db_path`` (exit 6).
+        UsageError: The SQL is empty, not valid, or tries to write (exit 2).
+        ArchiveError: There is no archive at ``db_path``, or it cannot be
+            read: not a database, corrupt, unreadable (exit 6).
 
     """
     if fmt not in FORMATS:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,11 +13,19 @@ import httpx
 
 from grunt_archive.api import HaloClient, RetryPolicy, Tokens
 from grunt_archive.api.client import TokenSource
-from grunt_archive.db import archive, current_revision, head_revision, upgrade_archive
-from grunt_archive.errors import AuthError, UsageError
+from grunt_archive.db import (
+    archive,
+    check_archive,
+    current_revision,
+    head_revision,
+    upgrade_archive,
+)
+from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
+from grunt_archive.files import file_uri, lock_path
 from grunt_archive.location import Location, archive_name, is_server
-from grunt_archive.lock import writer_lock
+from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.reparse import reparse
+from grunt_archive.store import open_store
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -44,8 +55,30 @@ class ClientSettings:
     timeout: float = 30.0
     auth_file: Path | None = None
 
-    def client(self) -> HaloClient:
-        """Return a client with the given tokens, else the stored sign-in, or say how to get one."""
+    def client(self, tokens: Tokens | TokenSource | None = None) -> HaloClient:
+        """Return a client with ``tokens``, else the given tokens, else the stored sign-in.
+
+        Raises:
+            AuthError: there is no token and no stored sign-in.
+
+        """
+        return HaloClient(
+            tokens or self.token_source(),
+            api_base=self.api_base,
+            rps=self.rps,
+            concurrency=self.concurrency,
+            retry=self.retry,
+            transport=self.transport,
+            timeout=self.timeout,
+        )
+
+    def token_source(self) -> Tokens | TokenSource:
+        """Return the given tokens, else the stored sign-in, or say how to get one.
+
+        Raises:
+            AuthError: there is no token and no stored sign-in.
+
+        """
         tokens: Tokens | TokenSource | None = self.tokens
         if tokens is None:
             from grunt_archive.auth import StoredTokens, default_auth_path, load_session
@@ -61,15 +94,40 @@ class ClientSettings:
                 "no Spartan token: set GRUNT_ARCHIVE_SPARTAN_TOKEN (or --spartan-token), "
                 "or sign in with `grunt-archive auth login`"
             )
-        return HaloClient(
-            tokens,
-            api_base=self.api_base,
-            rps=self.rps,
-            concurrency=self.concurrency,
-            retry=self.retry,
-            transport=self.transport,
-            timeout=self.timeout,
-        )
+        return tokens
+
+
+@contextmanager
+def _writing(db_path: Location, *, create: bool = True) -> Iterator[None]:
+    """Hold the archive's writer lock, once the file is known to be ours (or new).
+
+    The file is checked first, so a foreign file never gets a lock file beside it.
+    """
+    try:
+        check_archive(db_path, create=create)
+    except ArchiveError:
+        # The file may be unreadable only because the writer holding it is creating it.
+        if writer_busy(db_path):
+            raise AlreadyRunningError(f"another sync is already writing to {db_path}") from None
+        raise
+    with writer_lock(db_path):
+        yield
+
+
+def _discard_if_unused(db_path: Path) -> None:
+    """Remove an archive this run created if it holds no document (the run did nothing)."""
+    try:
+        with sqlite3.connect(file_uri(db_path, "ro"), uri=True) as connection:
+            used = connection.execute("SELECT EXISTS (SELECT 1 FROM raw_responses)").fetchone()[0]
+        connection.close()
+    except sqlite3.Error:
+        return
+    if not used:
+        for name in (db_path.name, f"{db_path.name}-wal", f"{db_path.name}-shm"):
+            with suppress(FileNotFoundError):
+                (db_path.parent / name).unlink()
+        with suppress(FileNotFoundError):
+            lock_path(db_path).unlink()  # ours: we hold it, and the archive it guarded is gone
 
 
 def _writes_sqlite_only(location: Location, command: str) -> None:
@@ -87,41 +145,63 @@ def run_sync(
     options: SyncOptions | None = None,
     progress: Progress | None = None,
 ) -> SyncReport:
-    """Sync the archive at ``db_path`` (created and migrated as needed)."""
+    """Sync the archive at ``db_path`` (created and migrated as needed).
+
+    Tokens are found before the archive is touched; an archive this run
+    created is removed again when the run fails on usage or sign-in before
+    storing anything.
+    """
+    _writes_sqlite_only(db_path, "sync")
+    tokens = settings.token_source()
 
     async def go() -> SyncReport:
-        async with settings.client() as client:
-            return await sync(engine, client, options, progress)
+        async with settings.client(tokens) as client:
+            return await sync(store, client, options, progress)
 
-    _writes_sqlite_only(db_path, "sync")
-    with writer_lock(db_path), archive(db_path) as engine:
-        return asyncio.run(go())
+    with _writing(db_path):
+        created = not Path(db_path).exists()
+        try:
+            with archive(db_path) as engine, open_store(engine) as store:
+                return asyncio.run(go())
+        except (AuthError, UsageError):
+            if created:
+                _discard_if_unused(Path(db_path))
+            raise
 
 
 def run_verify(
     db_path: Location, settings: ClientSettings, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Compare the archive with the service's match counts; mark what is missing pending."""
+    _writes_sqlite_only(db_path, "verify")
+    tokens = settings.token_source()
 
     async def go() -> list[PlayerCheck]:
-        async with settings.client() as client:
-            return await verify(engine, client, players)
+        async with settings.client(tokens) as client:
+            return await verify(store, client, players)
 
-    _writes_sqlite_only(db_path, "verify")
-    with writer_lock(db_path), archive(db_path, create=False) as engine:
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
         return asyncio.run(go())
 
 
 def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
     _writes_sqlite_only(db_path, "reparse")
-    with writer_lock(db_path), archive(db_path, create=False) as engine:
-        return reparse(engine)
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
+        return reparse(store)
 
 
 def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:
     """Apply pending migrations; return the revisions before and after."""
-    with writer_lock(db_path), archive(db_path, upgrade=False) as engine:
+    with _writing(db_path), archive(db_path, upgrade=False) as engine:
         before = current_revision(engine)
         upgrade_archive(engine)
         return before, current_revision(engine)

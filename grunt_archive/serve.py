@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import socket
+import tempfile
+import time
 import webbrowser
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from datasette.app import Datasette
 
-from grunt_archive.db import PACKAGE_DIR, archive
+from grunt_archive.db import PACKAGE_DIR, check_archive, head_revision, stored_revision
+from grunt_archive.errors import ArchiveError, UsageError
+from grunt_archive.files import real_path
+from grunt_archive.lock import writer_busy
+
+# Seconds `serve` waits for a sync that is migrating the archive to finish.
+MIGRATION_WAIT = 60.0
 
 
 def metadata_path() -> Path:
@@ -40,14 +50,57 @@ def load_metadata(database: str = "halo") -> dict[str, Any]:
     return metadata
 
 
-def datasette_for(db_path: Path) -> Datasette:
-    """Return a Datasette instance over the archive (opened read-only by Datasette).
+def wait_for_current(db_path: Path, timeout: float | None = None) -> None:
+    """Return once the archive is at this program's revision, never writing to it.
 
-    The archive is opened (and migrated) first, so Datasette always sees the
-    current schema.
+    A sync that is migrating the archive holds its writer lock; then this waits
+    (up to ``timeout`` seconds, `MIGRATION_WAIT` by default) for the migration
+    to commit instead of failing or migrating it a second time.
+
+    Raises:
+        ArchiveError: no archive there, not ours, too new, or older than this
+            program with no migration under way (run ``db upgrade``).
+
     """
-    with archive(db_path):
-        pass
+    check_archive(db_path, create=False)
+    head = head_revision()
+    deadline = time.monotonic() + (MIGRATION_WAIT if timeout is None else timeout)
+    while (current := stored_revision(db_path)) != head:
+        if not writer_busy(db_path) or time.monotonic() > deadline:
+            raise ArchiveError(
+                f"{db_path} is at revision {current or 'none'}, older than this grunt-archive "
+                f"({head}): run `grunt-archive db upgrade` first"
+            )
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def _plain_name(db_path: Path) -> Iterator[Path]:
+    """Yield a path Datasette can open: the file itself, or a symlink with a plain name.
+
+    Datasette opens ``file:{path}?mode=ro`` without escaping the path, so a
+    ``?``, ``#`` or ``%`` in it would open another file, read-write.
+    """
+    real = real_path(db_path)
+    if not any(c in str(real) for c in "?#%"):
+        yield real
+        return
+    with tempfile.TemporaryDirectory(prefix="grunt-archive-serve-") as directory:
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in real.stem) or "halo"
+        link = Path(directory) / f"{stem}.db"
+        link.symlink_to(real)  # SQLite follows it: the -wal and -shm it reads are the real ones
+        yield link
+
+
+def datasette_for(db_path: Path) -> Datasette:
+    """Return a Datasette instance over the archive at ``db_path`` (a plain name), read-only.
+
+    Datasette opens the file with ``mode=ro``; nothing here creates or migrates it.
+    The viewer's pages (`grunt_archive.viewer`) come with it.
+    """
+    from grunt_archive.viewer.plugin import register
+
+    register()
     return Datasette(
         [str(db_path)],
         metadata=load_metadata(Path(db_path).stem),
@@ -60,11 +113,52 @@ def datasette_for(db_path: Path) -> Datasette:
     )
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the server's socket now, so a busy or forbidden port is one line (exit 2).
+
+    Raises:
+        UsageError: the port is taken, or not ours to listen on.
+
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
 def serve(
-    db_path: Path, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False
+    db_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    open_browser: bool = False,
+    *,
+    sock: socket.socket | None = None,
+    banner: Callable[[str, str], str] | None = None,
 ) -> None:
-    """Serve the archive until interrupted."""
+    """Serve an existing archive, read-only, until interrupted.
+
+    Args:
+        db_path: the archive; it must exist and be current (see `wait_for_current`).
+        host: interface to listen on.
+        port: port to listen on (0: any free one).
+        open_browser: open the archive in a browser once serving.
+        sock: a socket already bound by `listen` (then ``host`` and ``port`` only name it).
+        banner: more to print once serving, from the base URL and the database name.
+
+    Raises:
+        ArchiveError: no usable archive at ``db_path``.
+        UsageError: the port is busy or forbidden.
+
+    """
     import uvicorn
+
+    wait_for_current(db_path)
+    sock = sock or listen(host, port)
 
     class AnnouncingServer(uvicorn.Server):
         """Says where it serves only once it accepts connections."""
@@ -72,12 +166,16 @@ def serve(
         async def startup(self, sockets: list | None = None) -> None:
             await super().startup(sockets)
             if self.started:
-                url = f"http://{host}:{port}/"
+                url = f"http://{host}:{sock.getsockname()[1]}/"
                 print(f"Serving {db_path} at {url}  (Ctrl-C to stop)", flush=True)
+                if banner is not None:
+                    print(banner(url.rstrip("/"), name), flush=True)
                 if open_browser:
                     webbrowser.open(url)
 
-    app = datasette_for(db_path).app()
-    server = AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops a server
-        server.run()
+    with sock, _plain_name(db_path) as plain:
+        name = plain.stem
+        app = datasette_for(plain).app()
+        server = AnnouncingServer(uvicorn.Config(app, log_level="warning"))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a person stops a server
+            server.run(sockets=[sock])

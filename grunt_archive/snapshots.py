@@ -16,7 +16,7 @@ asset in ``assets``, at most once a day (`ASSET_STATS_MAX_AGE`): a few hundred
 requests on the first run of the day for a long career, none on the others.
 
 What comes back is written only when it differs from the latest snapshot of
-the same key (`store_snapshots`). A failed request is never fatal: it is
+the same key (`store.career_snapshots`). A failed request is never fatal: it is
 listed among the run's ``enrichment_pending`` and the next sync simply asks
 again. Only a refused token (`AuthError`) stops the run.
 """
@@ -27,9 +27,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection
-
-from grunt_archive import store_snapshots as db
 from grunt_archive.api import (
     DiscoveryService,
     HaloClient,
@@ -38,10 +35,12 @@ from grunt_archive.api import (
     StatsService,
 )
 from grunt_archive.api.discovery import CLEARANCE_AWARE
-from grunt_archive.errors import ApiError, NotFoundError, ServiceUnavailableError
+from grunt_archive.documents import ASSET_STATS, PLAYLIST_CSR, SERVICE_RECORD, RawDocument
+from grunt_archive.errors import NotFoundError
+from grunt_archive.guard import Guard
 from grunt_archive.normalize.service_record import parse_scope, scope_key
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import RawDocument
+from grunt_archive.store import Store, career_snapshots
 
 # Asset figures looked at more recently than this are not asked for again.
 ASSET_STATS_MAX_AGE = timedelta(days=1)
@@ -53,7 +52,7 @@ class Snapshots:
     """Takes one sync run's career snapshots.
 
     Args:
-        connection: the run's connection; each write is a transaction of its own.
+        store: the run's archive; each store call is a unit of work of its own.
         client: the run's client.
         clearance: the run's lazily fetched clearance (shared with enrichment).
         asset_stats_max_age: how old an asset's last look may be before another.
@@ -62,28 +61,25 @@ class Snapshots:
 
     def __init__(
         self,
-        connection: Connection,
+        store: Store,
         client: HaloClient,
         clearance: LazyClearance,
         *,
         asset_stats_max_age: timedelta = ASSET_STATS_MAX_AGE,
     ) -> None:
-        self.connection = connection
+        self.store = store
         self.stats = StatsService(client)
         self.skill = SkillService(client)
         self.discovery = DiscoveryService(client)
         self.clearance = clearance
         self.asset_stats_max_age = asset_stats_max_age
-        self.slots = asyncio.Semaphore(SLOTS)
         # Snapshots that failed this run (``kind:key``), for the run's report.
         self.failed: list[str] = []
-        # Services that kept failing this run: not asked again.
-        self.broken: set[str] = set()
+        self.guard = Guard(self._failed, SLOTS)
 
     def scopes(self, player_id: str) -> list[str]:
         """Return the service record scopes asked about for a player."""
-        with self.connection.begin():
-            season = db.current_season(self.connection, player_id)
+        season = career_snapshots.current_season(self.store, player_id)
         scopes = [scope_key("matchmade")]
         if season:
             scopes.append(scope_key("matchmade", {"seasonid": season}))
@@ -96,10 +92,7 @@ class Snapshots:
         which their history did not grow asks again only if nothing is stored
         yet: a no-op sync stays one history request per player.
         """
-        if history_grew:
-            return True
-        with self.connection.begin():
-            return not db.has_service_record(self.connection, player_id)
+        return history_grew or not career_snapshots.has_service_record(self.store, player_id)
 
     async def player(self, player_id: str) -> None:
         """Take a player's service record and CSR snapshots.
@@ -108,8 +101,7 @@ class Snapshots:
             AuthError: the token was refused.
 
         """
-        with self.connection.begin():
-            playlists = db.ranked_playlists(self.connection, player_id)
+        playlists = career_snapshots.ranked_playlists(self.store, player_id)
         tasks = [self._service_record(player_id, scope) for scope in self.scopes(player_id)]
         tasks += [self._csr(player_id, playlist) for playlist in playlists]
         await asyncio.gather(*tasks)
@@ -122,39 +114,37 @@ class Snapshots:
 
         """
         cutoff = (now or datetime.now(UTC)) - self.asset_stats_max_age
-        with self.connection.begin():
-            due = db.assets_to_refresh(self.connection, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        due = career_snapshots.assets_to_refresh(
+            self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        )
         await asyncio.gather(*(self._asset(kind, asset_id) for kind, asset_id in due))
 
     # --- one request each ---------------------------------------------------------
 
     def _service_record(self, player_id: str, scope: str) -> Awaitable[None]:
         lifecycle, filters = parse_scope(scope)
-
-        key = db.service_record_key(player_id, scope)
+        key = SERVICE_RECORD.key_of(player_id, scope)
 
         async def fetch() -> None:
             document = await self.stats.service_record(player_id, lifecycle, filters)
-            raw = RawDocument.of(db.SERVICE_RECORD, key, document)
-            with self.connection.begin():
-                db.save_service_record(self.connection, raw, document.data, player_id, scope)
+            raw = RawDocument.of(SERVICE_RECORD, key, document)
+            career_snapshots.save_snapshot(self.store, raw, document.data)
 
-        return self._guarded(db.SERVICE_RECORD, key, self.stats.name, fetch)
+        return self._guarded(SERVICE_RECORD.name, key, self.stats.name, fetch)
 
     def _csr(self, player_id: str, playlist: str) -> Awaitable[None]:
-        key = db.csr_key(player_id, playlist)
+        key = PLAYLIST_CSR.key_of(player_id, playlist)
 
         async def fetch() -> None:
             await self.clearance.ensure()
             document = await self.skill.playlist_csr(playlist, [player_id])
-            raw = RawDocument.of(db.PLAYLIST_CSR, key, document)
-            with self.connection.begin():
-                db.save_csr(self.connection, raw, document.data, playlist)
+            raw = RawDocument.of(PLAYLIST_CSR, key, document)
+            career_snapshots.save_snapshot(self.store, raw, document.data)
 
-        return self._guarded(db.PLAYLIST_CSR, key, self.skill.name, fetch)
+        return self._guarded(PLAYLIST_CSR.name, key, self.skill.name, fetch)
 
     def _asset(self, kind: str, asset_id: str) -> Awaitable[None]:
-        key = f"{kind}:{asset_id}"
+        key = ASSET_STATS.key_of(kind, asset_id)
 
         async def fetch() -> None:
             if kind in CLEARANCE_AWARE:
@@ -162,32 +152,17 @@ class Snapshots:
             try:
                 document = await self.discovery.latest(kind, asset_id)
             except NotFoundError:  # gone from discovery: looked at all the same
-                with self.connection.begin():
-                    db.mark_checked(self.connection, db.ASSET_STATS, key, now_utc())
+                career_snapshots.mark_checked(self.store, key, now_utc())
                 return
-            raw = RawDocument.of(db.ASSET_STATS, key, document)
-            with self.connection.begin():
-                db.save_asset_stats(self.connection, raw, document.data, kind)
+            raw = RawDocument.of(ASSET_STATS, key, document)
+            career_snapshots.save_snapshot(self.store, raw, document.data)
 
-        return self._guarded(db.ASSET_STATS, key, self.discovery.name, fetch)
+        return self._guarded(ASSET_STATS.name, key, self.discovery.name, fetch)
 
-    async def _guarded(
+    def _guarded(
         self, kind: str, key: str, service: str, fetch: Callable[[], Awaitable[None]]
-    ) -> None:
-        """Run one snapshot request; note a failure instead of raising it."""
-        async with self.slots:
-            if service in self.broken:
-                self.failed.append(f"{kind}:{key}")
-                return
-            try:
-                await fetch()
-            except ServiceUnavailableError:
-                self.broken.add(service)
-                self._failed(kind, key)
-            except ApiError:  # 404, a malformed body, a document that breaks the schema
-                self._failed(kind, key)
+    ) -> Awaitable[None]:
+        return self.guard.run(kind, key, service, fetch)
 
-    def _failed(self, kind: str, key: str) -> None:
-        if self.connection.in_transaction():
-            self.connection.rollback()
+    def _failed(self, kind: str, key: str, reason: str, tried: bool) -> None:
         self.failed.append(f"{kind}:{key}")

@@ -1,7 +1,7 @@
 """The sync run: which players, which matches, what happened.
 
-`sync()` opens a run over one connection: it resolves the players, retries
-pending matches first, walks each player's history (`walk.HistoryWalks`),
+`sync()` runs over one open `Store`: it resolves the players, retries
+pending matches first, walks each player's history (`walk.HistoryWalk`),
 stores every missing match in its own transaction, enriches it, takes career
 snapshots for players whose history grew, and writes a `sync_runs` row saying
 how it ended.
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
-
-from grunt_archive import store
 from grunt_archive.api import HaloClient, ProfileService, StatsService
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
-    ArchiveError,
+    ArchiveWriteError,
     GruntArchiveError,
     MalformedResponseError,
     NotFoundError,
@@ -31,7 +29,17 @@ from grunt_archive.errors import (
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.players import parse_player
 from grunt_archive.snapshots import Snapshots
-from grunt_archive.walk import HistoryWalks
+from grunt_archive.store import Store
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.state import (
+    finish_run,
+    mark_pending,
+    pending_matches,
+    start_run,
+    track_player,
+    tracked_player_ids,
+)
+from grunt_archive.walk import HistoryWalk
 
 # Matches fetched, stored and looked up at once, per request slot of the client: enough
 # to keep every slot busy, and few enough that a stored match's lookups (names, skill)
@@ -114,13 +122,13 @@ class SyncReport:
         }
 
 
-class _Run(HistoryWalks):
-    """One sync run over one open connection (SQLite has one writer anyway)."""
+class _Run:
+    """One sync run over one open store; the history walk's `walk.Launcher`."""
 
     def __init__(
-        self, connection: Connection, client: HaloClient, options: SyncOptions, progress: Progress
+        self, store: Store, client: HaloClient, options: SyncOptions, progress: Progress
     ) -> None:
-        self.connection = connection
+        self.store = store
         self.client = client
         self.stats = StatsService(client)
         self.profile = ProfileService(client)
@@ -133,8 +141,9 @@ class _Run(HistoryWalks):
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
-        self.enricher = Enricher(connection, client)
-        self.snapshots = Snapshots(connection, client, self.enricher.clearance)
+        self.enricher = Enricher(store, client)
+        self.snapshots = Snapshots(store, client, self.enricher.clearance)
+        self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
     # --- players ---------------------------------------------------------
 
@@ -143,8 +152,7 @@ class _Run(HistoryWalks):
         if self.options.players:
             ids = [await self._resolve(text) for text in self.options.players]
         else:
-            with self.connection.begin():
-                ids = store.tracked_player_ids(self.connection)
+            ids = tracked_player_ids(self.store)
             if not ids:
                 me = (await self.profile.me()).data
                 ids = [self._track(f"xuid({me['xuid']})", me.get("gamertag"))]
@@ -161,22 +169,30 @@ class _Run(HistoryWalks):
         return self._track(f"xuid({user['xuid']})", user.get("gamertag"))
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
-        with self.connection.begin():
-            store.track_player(self.connection, player_id, gamertag)
+        track_player(self.store, player_id, gamertag)
         return player_id
 
-    # --- matches ---------------------------------------------------------
+    # --- matches (the walk's launcher) ------------------------------------
 
     async def retry_pending(self) -> None:
         """Try every pending match again before walking any history."""
-        with self.connection.begin():
-            pending = store.pending_matches(self.connection)
         tasks = [
-            self._launch(HistoryEntry(mid, start or "", None), pid) for mid, pid, start in pending
+            self.launch(HistoryEntry(mid, start or "", None), pid)
+            for mid, pid, start in pending_matches(self.store)
         ]
-        await self._gather(tasks)
+        if tasks:
+            await asyncio.gather(*tasks)
 
-    def _launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
+    def done(self, match_id: str) -> bool:
+        """Say whether the match was handled this run, stored or not."""
+        return match_id in self.handled
+
+    def running(self, match_id: str) -> bool:
+        """Say whether the match is being archived right now."""
+        return match_id in self.in_flight
+
+    def launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
+        """Start archiving a match, or return the task already doing it."""
         task = self.in_flight.get(entry.match_id)
         if task is None:
             self.launched += 1
@@ -193,17 +209,15 @@ class _Run(HistoryWalks):
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
-            raw = store.RawDocument.of(store.MATCH_STATS, entry.match_id, document)
-            with self.connection.begin():
-                store.save_match(self.connection, raw, document.data)
+            raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
+            save_match(self.store, raw, document.data)
             self.added += 1
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
-            with self.connection.begin():
-                store.mark_pending(
-                    self.connection, entry.match_id, player_id, entry.start_time or None, str(error)
-                )
+            mark_pending(
+                self.store, entry.match_id, player_id, entry.start_time or None, str(error)
+            )
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
             if isinstance(error, ServiceUnavailableError):
                 raise
@@ -230,16 +244,13 @@ class _Run(HistoryWalks):
         await asyncio.gather(*running, return_exceptions=True)
         await self.enricher.stop()
 
-    async def _gather(self, tasks: list[asyncio.Task[None]]) -> None:
-        if tasks:
-            await asyncio.gather(*tasks)
-
-    def _limit_reached(self) -> bool:
-        return self.options.limit is not None and self.launched >= self.options.limit
+    def limit_reached(self) -> bool:
+        """Say whether ``--limit`` matches were launched this run."""
+        return self.walk.limit_reached()
 
 
 async def sync(
-    engine: Engine,
+    store: Store,
     client: HaloClient,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
@@ -257,83 +268,58 @@ async def sync(
     """
     options = options or SyncOptions()
     began = time.monotonic()
-    with engine.connect() as connection:
-        run = _Run(connection, client, options, progress or _NoProgress())
-        try:
-            with connection.begin():
-                run_id = store.start_run(connection, list(options.players))
-        except OperationalError as error:
-            raise ArchiveError(f"cannot write to the archive: {error.orig}") from None
-        report = SyncReport(run_id)
-        try:
-            report.players = await run.resolve_players()
-            await run.retry_pending()
-            await run.enricher.catch_up()
-            for player_id in report.players:
-                if run._limit_reached():
-                    break
-                newest_before = run.newest_match(player_id)
-                await run.sync_player(player_id)
-                if not options.matches_only and run.snapshots.due(
-                    player_id, run.newest_match(player_id) != newest_before
-                ):
-                    await run.snapshots.player(player_id)
-            report.enrichment_pending = await run.enricher.finish()
-            if not options.matches_only:
-                await run.snapshots.assets()
-                report.enrichment_pending += run.snapshots.failed
-        except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
-            await run.stop()
-            _finish_failed(connection, run, report, began, str(error) or type(error).__name__)
-            raise
-        except OperationalError as error:
-            # The disk filled up, the file turned read-only, or another program locked it:
-            # the match being written rolled back; stop cleanly with what is stored.
-            await run.stop()
-            reason = str(error.orig)
-            _finish_failed(connection, run, report, began, reason)
-            raise ArchiveError(f"cannot write to the archive: {reason}") from None
-        _finish(connection, run, report, began, "ok", None)
+    run = _Run(store, client, options, progress or _NoProgress())
+    report = SyncReport(start_run(store, list(options.players)))
+    try:
+        report.players = await run.resolve_players()
+        await run.retry_pending()
+        await run.enricher.catch_up()
+        for player_id in report.players:
+            if run.limit_reached():
+                break
+            newest_before = run.walk.newest_match(player_id)
+            await run.walk.sync_player(player_id, full=options.full)
+            if not options.matches_only and run.snapshots.due(
+                player_id, run.walk.newest_match(player_id) != newest_before
+            ):
+                await run.snapshots.player(player_id)
+        report.enrichment_pending = await run.enricher.finish()
+        if not options.matches_only:
+            await run.snapshots.assets()
+            report.enrichment_pending += run.snapshots.failed
+    except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
+        # A write refused (a full disk, a read-only file, a lock) rolled back the match
+        # being written: stop cleanly with what is stored.
+        await run.stop()
+        reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
+        _finish_failed(run, report, began, reason or type(error).__name__)
+        raise
+    _finish(run, report, began, "ok", None)
     return report
 
 
-def _finish_failed(
-    connection: Connection, run: _Run, report: SyncReport, began: float, error: str
-) -> None:
+def _finish_failed(run: _Run, report: SyncReport, began: float, error: str) -> None:
     """Record a failed run if the archive still takes writes; never mask the first error."""
-    try:
-        _finish(connection, run, report, began, "failed", error)
-    except OperationalError:
-        if connection.in_transaction():
-            connection.rollback()
+    with suppress(ArchiveWriteError):
+        _finish(run, report, began, "failed", error)
 
 
-def _finish(
-    connection: Connection,
-    run: _Run,
-    report: SyncReport,
-    began: float,
-    outcome: str,
-    error: str | None,
-) -> None:
+def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:
     report.matches_added = run.added
     report.requests = run.client.request_count
     report.failures = run.failures
     report.seconds = time.monotonic() - began
-    if connection.in_transaction():
-        connection.rollback()
-    with connection.begin():
-        report.pending = [match_id for match_id, _, _ in store.pending_matches(connection)]
-        if outcome == "ok" and report.pending:
-            outcome = "partial"
-        report.outcome = outcome
-        store.finish_run(
-            connection,
-            report.run_id,
-            outcome=outcome,
-            requests=report.requests,
-            matches_added=report.matches_added,
-            pending=len(report.pending),
-            failures=report.failures,
-            error=error,
-        )
+    report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
+    if outcome == "ok" and report.pending:
+        outcome = "partial"
+    report.outcome = outcome
+    finish_run(
+        run.store,
+        report.run_id,
+        outcome=outcome,
+        requests=report.requests,
+        matches_added=report.matches_added,
+        pending=len(report.pending),
+        failures=report.failures,
+        error=error,
+    )

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine
-
-from grunt_archive import store
 from grunt_archive.api import HaloClient, StatsService
 from grunt_archive.api.stats import PAGE_SIZE
 from grunt_archive.errors import MalformedResponseError, UsageError
 from grunt_archive.normalize import history_entries
 from grunt_archive.players import parse_player
+from grunt_archive.store import Store
+from grunt_archive.store.matches import archived_match_ids
+from grunt_archive.store.state import (
+    archived_counts,
+    mark_pending,
+    pending_matches,
+    player_by_gamertag,
+    tracked_player_ids,
+)
 
 # Lifecycle name → (LifecycleMode, the count document's field, the history `type`).
 LIFECYCLES = {
@@ -75,41 +81,24 @@ class PlayerCheck:
         }
 
 
-def _player_ids(connection: Connection, texts: tuple[str, ...]) -> list[str]:
+def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
     if not texts:
-        return store.tracked_player_ids(connection)
+        return tracked_player_ids(store)
     ids = []
     for text in texts:
         ref = parse_player(text)
         if ref.player_id:
             ids.append(ref.player_id)
             continue
-        row = connection.exec_driver_sql(
-            "SELECT player_id FROM players WHERE gamertag = ? COLLATE NOCASE", (ref.gamertag,)
-        ).first()
-        if row is None:
+        player_id = player_by_gamertag(store, ref.gamertag or "")
+        if player_id is None:
             raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
-        ids.append(row[0])
+        ids.append(player_id)
     return ids
 
 
-def _archived_counts(connection: Connection, player_id: str) -> dict[int, tuple[int, int]]:
-    """Return ``{lifecycle_mode: (archived, pending)}`` for a player."""
-    archived = connection.exec_driver_sql(
-        "SELECT m.lifecycle_mode, count(DISTINCT m.match_id) FROM matches m"
-        " JOIN match_players p ON p.match_id = m.match_id WHERE p.player_id = ?"
-        " GROUP BY m.lifecycle_mode",
-        (player_id,),
-    )
-    counts = {mode: (count, 0) for mode, count in archived}
-    pending = connection.exec_driver_sql(
-        "SELECT count(*) FROM pending_matches WHERE player_id = ?", (player_id,)
-    ).scalar()
-    return {**counts, -1: (0, pending or 0)}
-
-
 async def verify(
-    engine: Engine, client: HaloClient, players: tuple[str, ...] = ()
+    store: Store, client: HaloClient, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Check each player's archive against the service's counts, naming what is missing.
 
@@ -117,60 +106,50 @@ async def verify(
     """
     stats = StatsService(client)
     checks = []
-    with engine.connect() as connection:
-        with connection.begin():
-            player_ids = _player_ids(connection, players)
-        if not player_ids:
-            raise UsageError("no tracked players yet: run `grunt-archive sync` first")
-        for player_id in player_ids:
-            counts = (await stats.match_count(player_id)).data
-            if not isinstance(counts, dict):
-                raise MalformedResponseError(f"match count of {player_id} is not a JSON object")
-            with connection.begin():
-                archived = _archived_counts(connection, player_id)
-            pending_total = archived[-1][1]
-            check = PlayerCheck(player_id)
-            for name, (mode, field_name, _) in LIFECYCLES.items():
-                service = counts.get(field_name)
-                service = service if isinstance(service, int) else 0
-                held = archived.get(mode, (0, 0))[0]
-                # Pending matches are not split by lifecycle; count them against the first gap.
-                share = min(pending_total, max(0, service - held))
-                pending_total -= share
-                check.lifecycles.append(LifecycleCheck(name, service, held, share))
-            for lifecycle in check.lifecycles:
-                if lifecycle.missing:
-                    check.missing_match_ids += await _find_missing(
-                        connection, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
-                    )
-            checks.append(check)
+    player_ids = _player_ids(store, players)
+    if not player_ids:
+        raise UsageError("no tracked players yet: run `grunt-archive sync` first")
+    for player_id in player_ids:
+        counts = (await stats.match_count(player_id)).data
+        if not isinstance(counts, dict):
+            raise MalformedResponseError(f"match count of {player_id} is not a JSON object")
+        archived, pending_total = archived_counts(store, player_id)
+        check = PlayerCheck(player_id)
+        for name, (mode, field_name, _) in LIFECYCLES.items():
+            service = counts.get(field_name)
+            service = service if isinstance(service, int) else 0
+            held = archived.get(mode, 0)
+            # Pending matches are not split by lifecycle; count them against the first gap.
+            share = min(pending_total, max(0, service - held))
+            pending_total -= share
+            check.lifecycles.append(LifecycleCheck(name, service, held, share))
+        for lifecycle in check.lifecycles:
+            if lifecycle.missing:
+                check.missing_match_ids += await _find_missing(
+                    store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
+                )
+        checks.append(check)
     return checks
 
 
 async def _find_missing(
-    connection: Connection, stats: StatsService, player_id: str, match_type: str
+    store: Store, stats: StatsService, player_id: str, match_type: str
 ) -> list[str]:
     """Walk a player's history of one lifecycle and mark every unarchived match pending."""
     missing: list[str] = []
-    with connection.begin():
-        pending = {match_id for match_id, _, _ in store.pending_matches(connection)}
+    pending = {match_id for match_id, _, _ in pending_matches(store)}
     start = 0
     while True:
         page = history_entries(
             (await stats.match_history(player_id, start, PAGE_SIZE, match_type)).data
         )
-        with connection.begin():
-            held = store.archived_match_ids(connection, [e.match_id for e in page])
-            for entry in page:
-                if entry.match_id not in held and entry.match_id not in pending:
-                    store.mark_pending(
-                        connection,
-                        entry.match_id,
-                        player_id,
-                        entry.start_time,
-                        "missing (found by verify)",
-                    )
-                    missing.append(entry.match_id)
+        held = archived_match_ids(store, [e.match_id for e in page])
+        for entry in page:
+            if entry.match_id not in held and entry.match_id not in pending:
+                mark_pending(
+                    store, entry.match_id, player_id, entry.start_time, "missing (found by verify)"
+                )
+                missing.append(entry.match_id)
         pending.update(missing)
         if len(page) < PAGE_SIZE:
             return missing

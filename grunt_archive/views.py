@@ -67,9 +67,9 @@ LEFT JOIN players AS p ON p.player_id = a.player_id
 }
 
 # The viewer's views (migration 0004): what the canned queries and the Career
-# dashboard read, so their SQL stays short. They read `player_matches`, a view
-# in 0004 and a table kept by grunt_archive.career since 0006. Outcomes are spelt out
-# (1 tie, 2 win, 3 loss, 4 left), accuracy is in percent, times are UTC.
+# dashboard read, so their SQL stays short. They read `player_matches`, a view in
+# 0004 and a table kept by grunt_archive.store.player_tables since 0006. Outcomes are
+# spelt out (1 tie, 2 win, 3 loss, 4 left), accuracy is in percent, times are UTC.
 VIEWS.update(
     {
         "player_careers": """
@@ -120,6 +120,35 @@ GROUP BY player_id, map, mode
 """,
     }
 )
+
+# A PvE match: the service says so (GameplayInteraction 2), or, in 2022-era documents
+# that lack that field, it is Firefight (GameVariantCategory 42) or a PvE playlist
+# (PlaylistExperience 6). The partial index ix_matches_pve (models) and the view
+# pve_matches share it.
+PVE_MATCH_WHERE = (
+    "gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6"
+)
+
+# What "matchmade PvP" leaves out (issue 14): the PvE matches, read through the partial
+# index ix_matches_pve. A match's scope, from a row ``{t}`` with its match_id and
+# lifecycle_mode: LifecycleMode 3 is matchmade, 1 (custom) and 7 (local, LAN) are custom
+# games, and a matchmade match in pve_matches is PvE. The viewer's pages use the same SQL.
+SCOPE_SQL = (
+    "CASE WHEN {t}.lifecycle_mode IS NOT 3 THEN 'custom'\n"
+    "    WHEN {t}.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'\n"
+    "    ELSE 'matchmade_pvp' END"
+)
+VIEWS["pve_matches"] = f"""
+CREATE VIEW pve_matches AS
+SELECT match_id FROM matches
+WHERE {PVE_MATCH_WHERE}
+"""
+# player_matches with each row's scope: what the canned queries and dashboards filter on.
+VIEWS["player_matches_scoped"] = f"""
+CREATE VIEW player_matches_scoped AS
+SELECT pm.*, {SCOPE_SQL.format(t="pm")} AS scope
+FROM player_matches AS pm
+"""
 
 # The viewer's views as PostgreSQL runs them: `greatest` for SQLite's two-value `max`, a
 # CASE for a summed comparison, NUMERIC for `round`. A tracked player has one gamertag in
@@ -172,7 +201,12 @@ SELECT
 FROM player_matches
 GROUP BY player_id, map, mode
 """,
+    "player_matches_scoped": VIEWS["player_matches_scoped"],
 }
+# PostgreSQL's IS NOT takes only NULL, TRUE or FALSE; IS DISTINCT FROM is the same test.
+POSTGRESQL_VIEWS["player_matches_scoped"] = POSTGRESQL_VIEWS["player_matches_scoped"].replace(
+    "lifecycle_mode IS NOT 3", "lifecycle_mode IS DISTINCT FROM 3"
+)
 
 
 def views_for(dialect: str) -> dict[str, str]:

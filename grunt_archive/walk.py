@@ -22,16 +22,69 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from grunt_archive import store
 from grunt_archive.api.stats import PAGE_SIZE
+from grunt_archive.documents import HISTORY_PAGE, RawDocument
 from grunt_archive.errors import MalformedResponseError, NotFoundError
 from grunt_archive.normalize import history_entries
 from grunt_archive.normalize.history import HistoryEntry
+from grunt_archive.store import Store
+from grunt_archive.store.matches import archived_match_ids
+from grunt_archive.store.raw import save_raw
+from grunt_archive.store.state import TrackedState, load_tracked, save_tracked
 
 # Pages whose matches may be fetched while older pages are still being stored.
 LOOKAHEAD_PAGES = 2
+
+
+class Page(Protocol):
+    """A fetched page (the API client's ``Document``): its raw record and its parsed JSON."""
+
+    path: str
+    fetched_at: str
+    body: str
+    data: Any
+
+
+class HistorySource(Protocol):
+    """Where the walk reads histories from: the stats service, or a fake in tests."""
+
+    async def match_history(self, player: str, start: int = 0) -> Page:
+        """Return the page of ``player``'s matches starting at ``start``, newest first."""
+        ...
+
+    async def match_count(self, player: str) -> Page:
+        """Return how many matches ``player`` has (``MatchesPlayedCount``)."""
+        ...
+
+
+class Launcher(Protocol):
+    """Archives the matches the walk finds missing, each at most once a run."""
+
+    launched: int  # matches launched this run, retries of pending ones included
+
+    def launch(self, entry: HistoryEntry, player_id: str) -> Awaitable[None]:
+        """Start archiving a match (or return the task already doing it)."""
+        ...
+
+    def done(self, match_id: str) -> bool:
+        """Say whether the match was handled this run, stored or not."""
+        ...
+
+    def running(self, match_id: str) -> bool:
+        """Say whether the match is being archived right now."""
+        ...
+
+
+class Progress(Protocol):
+    """What the walk tells a progress display (the run advances it per match)."""
+
+    def start(self, player_id: str, total: int | None) -> None:
+        """Begin a player's walk, expecting ``total`` matches when known."""
+
+    def finish(self) -> None:
+        """End the player's walk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,52 +99,64 @@ class _Page:
         return len(self.entries) < PAGE_SIZE
 
 
-class HistoryWalks:
-    """The walks of a sync run, mixed into the run that owns the connection and tasks.
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # marks it retrieved: whoever awaits it reports it
 
-    The run provides ``connection``, ``stats``, ``options``, ``progress``,
-    ``handled``, ``in_flight``, ``_launch``, ``_keep``, ``_gather`` and
-    ``_limit_reached``.
+
+class HistoryWalk:
+    """Walks players' histories page by page, archiving what the archive lacks.
+
+    Args:
+        source: the history pages (the stats service).
+        store: the archive; the walk commits a player's reach only once the
+            matches it covers are stored.
+        launcher: archives a match (the run).
+        progress: told when a player's walk starts and ends.
+        limit: stop once this many matches were launched this run (None: no limit).
+
     """
 
-    connection: Any
-    stats: Any
-    options: Any
-    progress: Any
-    handled: set[str]
-    in_flight: dict[str, asyncio.Task[None]]
-    _launch: Callable[[HistoryEntry, str | None], asyncio.Task[None]]
-    _keep: Callable[[asyncio.Task[Any]], None]
-    _gather: Callable[[list[asyncio.Task[None]]], Awaitable[None]]
-    _limit_reached: Callable[[], bool]
+    def __init__(
+        self,
+        source: HistorySource,
+        store: Store,
+        launcher: Launcher,
+        progress: Progress,
+        limit: int | None = None,
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.launcher = launcher
+        self.progress = progress
+        self.limit = limit
+
+    def limit_reached(self) -> bool:
+        """Say whether ``limit`` matches were launched this run."""
+        return self.limit is not None and self.launcher.launched >= self.limit
 
     async def _page(self, player_id: str, start: int) -> _Page:
-        document = await self.stats.match_history(player_id, start)
+        document = await self.source.match_history(player_id, start)
         entries = history_entries(document.data)
-        with self.connection.begin():
-            store.save_raw(
-                self.connection,
-                store.RawDocument.of(store.MATCH_HISTORY, f"{player_id}?start={start}", document),
-            )
+        key = HISTORY_PAGE.key_of(player_id, start)
+        save_raw(self.store, RawDocument.of(HISTORY_PAGE, key, document))
         return _Page(start, entries)
 
     def _fetch_page(self, player_id: str, start: int) -> asyncio.Task[_Page]:
         task = asyncio.create_task(self._page(player_id, start))
-        self._keep(task)
+        task.add_done_callback(_retrieve)
         return task
 
-    def _select(self, player_id: str, page: _Page) -> tuple[list[asyncio.Task[None]], bool]:
+    def _select(self, player_id: str, page: _Page) -> tuple[list[Awaitable[None]], bool]:
         """Launch fetches for the page's unarchived matches; say whether the page is covered."""
-        ids = [entry.match_id for entry in page.entries]
-        with self.connection.begin():
-            archived = store.archived_match_ids(self.connection, ids)
+        archived = archived_match_ids(self.store, [entry.match_id for entry in page.entries])
         tasks = []
         for entry in page.entries:
-            if entry.match_id in archived or entry.match_id in self.handled:
+            if entry.match_id in archived or self.launcher.done(entry.match_id):
                 continue
-            if entry.match_id not in self.in_flight and self._limit_reached():
+            if not self.launcher.running(entry.match_id) and self.limit_reached():
                 return tasks, False
-            tasks.append(self._launch(entry, player_id))
+            tasks.append(self.launcher.launch(entry, player_id))
         return tasks, True
 
     async def walk(
@@ -103,8 +168,11 @@ class HistoryWalks:
     ) -> bool:
         """Walk pages from ``start``, archiving what is missing, committing pages in order.
 
+        ``commit`` is called for each page once its matches are stored, oldest
+        page first; it never runs for a page whose matches are not all stored.
+
         Returns:
-            True when the walk reached its end; False when ``--limit`` cut it short.
+            True when the walk reached its end; False when the limit cut it short.
 
         """
         next_page: asyncio.Task[_Page] | None = self._fetch_page(player_id, start)
@@ -114,8 +182,7 @@ class HistoryWalks:
         async def commit_oldest() -> None:
             gathering, done_page = uncommitted.popleft()
             await gathering
-            with self.connection.begin():
-                commit(done_page)
+            commit(done_page)
 
         try:
             while next_page is not None:
@@ -123,19 +190,19 @@ class HistoryWalks:
                 next_page = None
                 tasks, covered = self._select(player_id, page)
                 if not covered:
-                    # `--limit` fell inside this page: the pages before it are whole, so
+                    # The limit fell inside this page: the pages before it are whole, so
                     # they are finished and committed; this one is not committed.
                     complete = False
                     while uncommitted:
                         await commit_oldest()
-                    await self._gather(tasks)
+                    await _gather(tasks)
                     break
                 last = page.ended or stop_after(page)
-                if not (last or self._limit_reached()):
+                if not (last or self.limit_reached()):
                     next_page = self._fetch_page(player_id, page.start + PAGE_SIZE)
                 elif not last:  # the limit stops the walk after this page
                     complete = False
-                uncommitted.append((self._gather(tasks), page))
+                uncommitted.append((_gather(tasks), page))
                 while uncommitted and (len(uncommitted) > LOOKAHEAD_PAGES or next_page is None):
                     await commit_oldest()
         finally:
@@ -144,23 +211,21 @@ class HistoryWalks:
             for gathering, _ in uncommitted:
                 if isinstance(gathering, asyncio.Future):
                     gathering.cancel()
-                else:
+                elif asyncio.iscoroutine(gathering):
                     gathering.close()  # an un-awaited coroutine
         return complete
 
     def newest_match(self, player_id: str) -> str | None:
         """Return the start time of the newest match the archive covers for a player."""
-        with self.connection.begin():
-            return store.load_tracked(self.connection, player_id).newest_start_time
+        return load_tracked(self.store, player_id).newest_start_time
 
-    async def sync_player(self, player_id: str) -> None:
-        """Bring one player's archive up to date."""
-        with self.connection.begin():
-            state = store.load_tracked(self.connection, player_id)
+    async def sync_player(self, player_id: str, *, full: bool = False) -> None:
+        """Bring one player's archive up to date (``full``: walk the whole history again)."""
+        state = load_tracked(self.store, player_id)
         total = await self._expected_total(player_id, state)
         self.progress.start(player_id, total)
         try:
-            if self.options.full:
+            if full:
                 await self._full_walk(player_id, state)
                 return
             if state.newest_start_time is not None:
@@ -172,18 +237,18 @@ class HistoryWalks:
         finally:
             self.progress.finish()
 
-    async def _expected_total(self, player_id: str, state: store.TrackedState) -> int | None:
+    async def _expected_total(self, player_id: str, state: TrackedState) -> int | None:
         # Only a first backfill is long enough to deserve a count request.
-        if state.newest_start_time is not None or self.options.limit is not None:
+        if state.newest_start_time is not None or self.limit is not None:
             return None
         try:
-            counts = (await self.stats.match_count(player_id)).data
+            counts = (await self.source.match_count(player_id)).data
         except (NotFoundError, MalformedResponseError):
             return None
         total = counts.get("MatchesPlayedCount") if isinstance(counts, dict) else None
         return total if isinstance(total, int) else None
 
-    async def _head_walk(self, player_id: str, state: store.TrackedState) -> bool:
+    async def _head_walk(self, player_id: str, state: TrackedState) -> bool:
         bound = state.newest_start_time or ""
         newest: list[str] = []
 
@@ -197,11 +262,10 @@ class HistoryWalks:
         if complete:
             if newest and newest[0] > bound:
                 state.newest_start_time = newest[0]
-            with self.connection.begin():
-                store.save_tracked(self.connection, state)
+            save_tracked(self.store, state)
         return complete
 
-    async def _backfill(self, player_id: str, state: store.TrackedState) -> None:
+    async def _backfill(self, player_id: str, state: TrackedState) -> None:
         start = await self._backfill_start(player_id, state)
 
         def commit(page: _Page) -> None:
@@ -214,11 +278,11 @@ class HistoryWalks:
                     state.newest_start_time = max(times)
             state.backfill_offset = page.start + len(page.entries)
             state.history_complete = page.ended
-            store.save_tracked(self.connection, state)
+            save_tracked(self.store, state)
 
         await self.walk(player_id, start, lambda page: False, commit)
 
-    async def _backfill_start(self, player_id: str, state: store.TrackedState) -> int:
+    async def _backfill_start(self, player_id: str, state: TrackedState) -> int:
         """Return where to resume, stepping back if matches vanished above the cursor."""
         start = state.backfill_offset
         oldest = state.oldest_start_time
@@ -230,7 +294,7 @@ class HistoryWalks:
             start = max(0, start - PAGE_SIZE)
         return start
 
-    async def _full_walk(self, player_id: str, state: store.TrackedState) -> None:
+    async def _full_walk(self, player_id: str, state: TrackedState) -> None:
         times: list[str] = []
         last: list[_Page] = []
 
@@ -244,5 +308,9 @@ class HistoryWalks:
                 state.oldest_start_time = min(times)
             state.history_complete = True
             state.backfill_offset = last[0].start + len(last[0].entries) if last else 0
-            with self.connection.begin():
-                store.save_tracked(self.connection, state)
+            save_tracked(self.store, state)
+
+
+async def _gather(tasks: list[Awaitable[None]]) -> None:
+    if tasks:
+        await asyncio.gather(*tasks)

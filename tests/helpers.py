@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from grunt_archive import store
 from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.documents import DocumentKind, RawDocument
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.simulator import Simulator
+from grunt_archive.store import open_store
+from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions, SyncReport
 
 Archive = Path | Engine  # an archive file, or an open engine on one
@@ -29,7 +31,7 @@ Archive = Path | Engine  # an archive file, or an open engine on one
 FAST = RetryPolicy(
     attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
 )
-MATCH_TABLES = (*store.MATCH_CHILD_TABLES, "matches")
+MATCH_TABLES = (*MATCH_CHILD_TABLES, "matches")
 ENRICHED_TABLES = (*MATCH_TABLES, "players", "assets", "medals", "match_skill", "seasons")
 
 
@@ -119,12 +121,12 @@ P1, P2 = "xuid(2533274800000001)", "xuid(2533274800000002)"  # two of its humans
 WHEN = "2026-01-01T00:00:00.000Z"
 
 
-def raw(kind: str, key: str, doc: Any, fetched_at: str = WHEN) -> store.RawDocument:
+def raw(kind: DocumentKind, key: str, doc: Any, fetched_at: str = WHEN) -> RawDocument:
     """Return ``doc`` as the raw record a fetch of kind ``kind`` and key ``key`` keeps."""
-    return store.RawDocument(kind, key, f"/{kind}/{key}", fetched_at, json.dumps(doc))
+    return RawDocument(kind.name, key, f"/{kind.name}/{key}", fetched_at, json.dumps(doc))
 
 
 def run(engine: Engine, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``function(connection, *args, **kwargs)`` in one committed transaction."""
-    with engine.connect() as connection, connection.begin():
-        return function(connection, *args, **kwargs)
+    """Call the store function ``function(store, *args, **kwargs)`` on the archive."""
+    with open_store(engine) as store:
+        return function(store, *args, **kwargs)

@@ -1,8 +1,10 @@
 """The viewer in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 `grunt-archive serve` runs as a process over a demo-like archive; the browser
-opens the matches, a canned query and the Career dashboard, and the tests
-assert names instead of ids, drawn charts, no JavaScript error, and that every
+opens the front page, a player's page, a match's scoreboard, the matches, a
+canned query and the Career dashboard, and the tests assert names instead of
+ids, drawn charts, the scoreboard's numbers against the stored document, no
+JavaScript error, and that every
 request stays on 127.0.0.1 (the dashboards plugin bundles Vega, so the page
 works with no internet). Screenshots go to ``test-artifacts/`` for a person
 to look at.
@@ -13,14 +15,17 @@ developer's machine and fail when ``CI=true``: CI installs Chromium (.ci/run).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -92,7 +97,7 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, chromium) -> Iterator[tuple[str, str]]:
+def served(tmp_path_factory, chromium) -> Iterator[tuple[str, str, Path]]:
     """A demo-like archive (a few hundred matches) served by `grunt-archive serve`."""
     sim = Simulator(SimulatorConfig(seed=7, players=2, matches=150))
     db = tmp_path_factory.mktemp("browser") / "demo.db"
@@ -109,7 +114,7 @@ def served(tmp_path_factory, chromium) -> Iterator[tuple[str, str]]:
     try:
         line = process.stdout.readline()
         assert line.startswith("Serving"), (line, process.stderr.read())
-        yield f"http://127.0.0.1:{port}", sim.gamertag(sim.player_ids[0])
+        yield f"http://127.0.0.1:{port}", sim.gamertag(sim.player_ids[0]), db
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -120,7 +125,7 @@ def browser(served, chromium) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    base, _ = served
+    base, _, _ = served
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
@@ -145,7 +150,7 @@ def assert_clean(browser: Browser) -> None:
 
 
 def test_matches_show_names_not_ids(browser, served):
-    _, gamertag = served
+    _, gamertag, _ = served
     browser.visit("/demo/player_matches")
     browser.screenshot("player_matches")
     for column in ("gamertag", "map", "mode", "playlist"):
@@ -162,7 +167,7 @@ def test_matches_show_names_not_ids(browser, served):
 
 
 def test_a_canned_query_renders_with_rows(browser, served):
-    _, gamertag = served
+    _, gamertag, _ = served
     browser.visit(f"/demo/by_map?gamertag={quote(gamertag)}")
     browser.screenshot("canned_query_by_map")
     assert browser.page.locator("table.rows-and-columns tbody tr").count() > 3
@@ -171,7 +176,7 @@ def test_a_canned_query_renders_with_rows(browser, served):
 
 
 def test_the_career_dashboard_draws_every_chart_offline(browser, served):
-    _, gamertag = served
+    _, gamertag, _ = served
     browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}")
     charts = ["csr", "rolling_kd", "win_rate_by_map", "matches_per_day", "medals"]
     for chart in charts:
@@ -183,4 +188,72 @@ def test_the_career_dashboard_draws_every_chart_offline(browser, served):
     browser.screenshot("career_dashboard", full_page=True)
     scripts = [u for u in browser.requests if u.endswith(".js") or ".js?" in u]
     assert any("vega.min.js" in u for u in scripts) and any("vega-lite" in u for u in scripts)
+    assert_clean(browser)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("%", "").strip())
+
+
+def test_home_shows_a_card_per_tracked_player(browser, served):
+    _, gamertag, _ = served
+    browser.visit("/")
+    browser.screenshot("home", full_page=True)
+    cards = browser.page.locator(".card")
+    assert cards.count() == 2
+    assert gamertag in cards.first.inner_text() or gamertag in cards.nth(1).inner_text()
+    for card in cards.all():
+        assert re.search(r"\d+\.\d{3}", card.locator(".stat").nth(2).inner_text()), (
+            "K/D to 3 decimals"
+        )
+    assert browser.page.locator("a[href='/demo/player_matches']").count() == 1
+    assert_clean(browser)
+
+
+def test_a_player_page_shows_the_pvp_headline_and_draws_csr(browser, served):
+    _, gamertag, _ = served
+    browser.visit(f"/player/{quote(gamertag.lower())}")
+    browser.page.locator("#csr-chart svg, #csr-chart canvas").first.wait_for(state="visible")
+    browser.page.wait_for_timeout(300)  # let Vega finish painting before the screenshot
+    browser.screenshot("player", full_page=True)
+    assert browser.page.locator("h1").inner_text().startswith(gamertag)
+    assert browser.page.locator(".tabs strong").inner_text() == "Matchmade PvP"
+    assert browser.page.locator("#recent tbody tr").count() == 25
+    assert browser.page.locator("#by-map tbody tr").count() > 3
+    assert_clean(browser)
+
+
+def test_a_match_page_shows_the_stored_documents_numbers(browser, served):
+    _, gamertag, db = served
+    browser.visit(f"/player/{quote(gamertag)}")
+    href = browser.page.locator("#recent tbody tr a").first.get_attribute("href")
+    match_id = href.rsplit("/", 1)[1]
+    browser.visit(href)
+    browser.screenshot("match", full_page=True)
+    with sqlite3.connect(db) as connection:
+        (body,) = connection.execute(
+            "SELECT body FROM raw_responses WHERE kind = 'match_stats' AND key = ?", (match_id,)
+        ).fetchone()
+    doc = json.loads(body)
+    rows = 0
+    for player in doc["Players"]:
+        for entry in player["PlayerTeamStats"]:
+            core = entry["Stats"]["CoreStats"]
+            row = browser.page.locator(
+                f".team[data-team-id='{entry['TeamId']}'] tr[data-player-id='{player['PlayerId']}']"
+            )
+            assert row.count() == 1, player["PlayerId"]
+            shown = {cell: row.locator(f"td.{cell}").inner_text() for cell in
+                     ("kills", "deaths", "assists", "personal-score", "accuracy", "damage")}  # fmt: skip
+            assert int(shown["kills"]) == core["Kills"]
+            assert int(shown["deaths"]) == core["Deaths"]
+            assert int(shown["assists"]) == core["Assists"]
+            assert number(shown["personal-score"]) == core["PersonalScore"]
+            assert number(shown["damage"]) == core["DamageDealt"]
+            assert number(shown["accuracy"]) == pytest.approx(float(core["Accuracy"]), abs=0.05)
+            rows += 1
+    assert browser.page.locator("tr.player").count() == rows
+    for team in doc["Teams"]:
+        score = browser.page.locator(f".team[data-team-id='{team['TeamId']}'] .team-score")
+        assert number(score.inner_text()) == team["Stats"]["CoreStats"]["Score"]
     assert_clean(browser)

@@ -1,4 +1,4 @@
-"""The career tables (grunt_archive.career): kept step by step, equal to a rebuild from scratch."""
+"""The viewer's per-player tables (store.player_tables): kept step by step, equal to a rebuild."""
 
 from __future__ import annotations
 
@@ -7,24 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from grunt_archive import career, store
-from grunt_archive import store_enrich as enrich
 from grunt_archive.db import archive
+from grunt_archive.documents import MATCH_STATS, PROFILE_USERS, RawDocument
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import lookups, open_store, player_tables
+from grunt_archive.store.matches import save_match
 from tests.conftest import copy_archive
 from tests.helpers import dump, rows, sync
 
 
 def rebuilt_rows(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
-    """Return the career tables as `career.rebuild` computes them, on a copy of ``db``."""
+    """Return the per-player tables as `player_tables.rebuild` computes them, on a copy of ``db``."""
     copied = copy_archive(db, tmp_path / f"rebuilt-{db.name}")
-    with archive(copied) as engine, engine.connect() as connection, connection.begin():
-        career.rebuild(connection)
-    return dump(copied, career.TABLES)
+    with archive(copied) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.rebuild(connection)
+    return dump(copied, player_tables.TABLES)
 
 
 def assert_current(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
-    kept = dump(db, career.TABLES)
+    kept = dump(db, player_tables.TABLES)
     assert kept == rebuilt_rows(db, tmp_path)
     return kept
 
@@ -99,10 +100,10 @@ def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, synced, tm
         if p["PlayerId"] not in world.player_ids and p["PlayerId"].startswith("xuid(")
     )
     stranger["PlayerId"] = "xuid(2535400000000001)"
-    before = dump(db, career.TABLES)
-    with archive(db) as engine, engine.connect() as connection:
-        raw = store.RawDocument(store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00Z", "{}")
-        store.save_match(connection, raw, document)
+    before = dump(db, player_tables.TABLES)
+    with archive(db) as engine, open_store(engine) as store:
+        raw = RawDocument(MATCH_STATS.name, match_id, "/stats", "2025-01-01T00:00:00Z", "{}")
+        save_match(store, raw, document)
     after = assert_current(db, tmp_path)
     assert after != before
     assert rows(
@@ -126,18 +127,18 @@ def test_a_replaced_match_is_counted_once_with_its_new_numbers(world, synced, tm
 def test_names_looked_up_later_reach_every_career_table(world, synced, tmp_path):
     db = copy_archive(synced, tmp_path / "halo.db")
     second = world.player_ids[1]
-    with archive(db) as engine, engine.connect() as connection:
-        raw = store.RawDocument(enrich.PROFILE_USERS, "", "/users", "2025-01-01T00:00:00Z", "[]")
+    with archive(db) as engine, open_store(engine) as store:
+        raw = RawDocument(PROFILE_USERS.name, "", "/users", "2025-01-01T00:00:00Z", "[]")
         doc = [{"xuid": second[5:-1], "gamertag": "Renamed Spartan"}]
-        enrich.save_gamertags(connection, raw, doc, [second])
-        with connection.begin():
+        lookups.save_gamertags(store, raw, doc, [second])
+        with store.unit() as connection:
             connection.exec_driver_sql(
                 "UPDATE assets SET public_name = 'Old Name' WHERE asset_kind = 'map'"
             )
             for asset in connection.exec_driver_sql(
                 "SELECT asset_kind, asset_id, version_id, public_name FROM assets"
             ).mappings():
-                career.rename_assets(connection, [dict(asset)])
+                player_tables.rename_assets(connection, [dict(asset)])
     kept = assert_current(db, tmp_path)
     assert rows(db, "SELECT DISTINCT map FROM player_matches") == [("Old Name",)]
     assert rows(
@@ -155,6 +156,6 @@ def test_reparse_rebuilds_the_career_tables(world, synced, tmp_path):
     from grunt_archive.runner import run_reparse
 
     db = copy_archive(synced, tmp_path / "halo.db")
-    before = dump(db, career.TABLES)
+    before = dump(db, player_tables.TABLES)
     run_reparse(db)
-    assert dump(db, career.TABLES) == before
+    assert dump(db, player_tables.TABLES) == before

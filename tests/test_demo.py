@@ -48,6 +48,11 @@ def test_demo_archives_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert any("Archived 60 matches" in line for line in lines), lines
         url = f"http://127.0.0.1:{port}/"
         assert url in lines[-1]
+        # Only the server that is up is named: never the simulator, stopped by now.
+        assert not any("http://" in line for line in lines[:-1]), lines
+        links = [process.stdout.readline(), process.stdout.readline()]
+        assert links[0].startswith(f"Career dashboard: {url}-/dashboards/career"), links
+        assert f"{url}demo" in links[1], links
         with urllib.request.urlopen(
             f"{url}demo/matches.json?_shape=array&_size=100", timeout=30
         ) as response:

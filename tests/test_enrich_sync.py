@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from grunt_archive import store
 from grunt_archive.db import head_revision, open_archive, upgrade_archive
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import SERVICE_SLOTS
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store_enrich import MAX_ATTEMPTS
+from grunt_archive.store.lookups import MAX_ATTEMPTS
+from grunt_archive.store.raw import keep_raw
 from grunt_archive.views import VIEWS
 from tests.conftest import copy_archive
 from tests.helpers import ENRICHED_TABLES, FAST, dump, failing, rows, sync
@@ -246,8 +247,8 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
     with engine.connect() as connection, connection.begin():
         for match_id in sim.history(player):
             doc = sim.stats_document(match_id)
-            raw = store.RawDocument(
-                store.MATCH_STATS, match_id, "/stats", "2025-01-01T00:00:00.000Z", "{}"
+            raw = RawDocument(
+                MATCH_STATS.name, match_id, "/stats", "2025-01-01T00:00:00.000Z", "{}"
             )
             # Rows as a 0001 grunt-archive wrote them: no career tables, no asset rows.
             written = match_rows(doc)
@@ -258,7 +259,7 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
                         f" VALUES ({', '.join('?' for _ in row)})",
                         tuple(row.values()),
                     )
-            store.save_raw(connection, raw)
+            keep_raw(connection, raw)
         connection.exec_driver_sql(
             "UPDATE players SET gamertag = 'Old Tag' WHERE player_id = ?", (player,)
         )

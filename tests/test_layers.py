@@ -219,3 +219,13 @@ def test_sqlite_refusing_a_statement_is_still_one_line_and_exit_6(
     monkeypatch.setattr(runner, "run_reparse", broken)
     result = CliRunner().invoke(cli, ["reparse", "--db", str(tmp_path / "halo.db")])
     assert isinstance(result.exception, ValueError)  # anything else is not swallowed
+
+
+@pytest.mark.slow
+def test_the_viewer_reads_sql_and_imports_nothing_of_the_api_or_the_store() -> None:
+    import grunt_archive.viewer
+
+    modules = loaded_after(*every_module_of(grunt_archive.viewer))
+    assert "grunt_archive.viewer.plugin" in modules
+    ours = [m for m in modules if m.startswith("grunt_archive.")]
+    assert [m for m in ours if m.startswith(("grunt_archive.api", "grunt_archive.store"))] == []

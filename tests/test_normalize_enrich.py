@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from grunt_archive.documents import ASSET
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize import (
     asset_rows,
@@ -16,7 +17,6 @@ from grunt_archive.normalize import (
     season_rows,
     skill_rows,
 )
-from grunt_archive.normalize.assets import asset_key, parse_asset_key
 from grunt_archive.normalize.seasons import season_name
 from tests.conftest import FIXTURES, load_json, sample_paths
 
@@ -173,9 +173,9 @@ def test_asset_row_is_keyed_by_the_reference_the_match_made():
 
 
 def test_asset_keys_round_trip_and_bad_documents_raise():
-    assert parse_asset_key(asset_key("playlist", "a", "b")) == ("playlist", "a", "b")
+    assert ASSET.key.parse(ASSET.key_of("playlist", "a", "b")) == ("playlist", "a", "b")
     with pytest.raises(ValueError):
-        parse_asset_key("film:a:b")
+        ASSET.key.parse("film:a:b")
     with pytest.raises(MalformedResponseError):
         asset_rows([], "map", "a", "b")
     with pytest.raises(MalformedResponseError):

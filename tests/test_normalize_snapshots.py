@@ -16,7 +16,7 @@ from grunt_archive.normalize.service_record import (
     scope_key,
     service_record_rows,
 )
-from grunt_archive.store_snapshots import content_hash
+from grunt_archive.store.career_snapshots import content_hash
 from tests.conftest import FIXTURES, load_json, sample_paths
 
 PLAYER = "xuid(2533274800000001)"

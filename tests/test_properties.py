@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grunt_archive import store
 from grunt_archive.db import open_archive
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize import match_rows
+from grunt_archive.store.matches import write_match_rows
 from tests.conftest import FIXTURES, load_json, sample_paths
 
 DOCUMENTS = [load_json(p) for p in sorted(FIXTURES.glob("match_*.json"))]
@@ -85,7 +85,7 @@ def test_a_mutated_document_is_stored_or_reported(connection, doc):
     transaction = connection.begin()
     try:
         rows = match_rows(doc)
-        store.write_match_rows(connection, rows)
+        write_match_rows(connection, rows)
     except MalformedResponseError:
         pass
     finally:
@@ -130,6 +130,6 @@ def test_documents_that_break_keys_are_reported(connection, mutate):
     transaction = connection.begin()
     try:
         with pytest.raises(MalformedResponseError):
-            store.write_match_rows(connection, match_rows(doc))
+            write_match_rows(connection, match_rows(doc))
     finally:
         transaction.rollback()

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from grunt_archive import store
-from grunt_archive import store_enrich as enrich
 from grunt_archive.db import archive, head_revision, open_archive, upgrade_archive
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.errors import ArchiveError
 from grunt_archive.normalize import match_rows
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import lookups, open_store
+from grunt_archive.store.matches import save_match
 from tests.helpers import rows, sync
 
 
@@ -48,13 +49,13 @@ def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
     sim = Simulator(SimulatorConfig(seed=9, players=1, matches=6))
     player = sim.player_ids[0]
     db = tmp_path / "halo.db"
-    with archive(db) as engine, engine.connect() as connection, connection.begin():
+    with archive(db) as engine, open_store(engine) as store:
         for match_id in sim.history(player):
-            raw = store.RawDocument(store.MATCH_STATS, match_id, "/stats", "2025-01-01Z", "{}")
-            store.save_match(connection, raw, sim.stats_document(match_id))
-        waiting = enrich.missing_assets(connection)
-        medal_ids = enrich.missing_medal_ids(connection)
-        season_ids = enrich.missing_season_ids(connection)
+            raw = RawDocument(MATCH_STATS.name, match_id, "/stats", "2025-01-01Z", "{}")
+            save_match(store, raw, sim.stats_document(match_id))
+        waiting = lookups.missing_assets(store)
+        medal_ids = lookups.missing_medal_ids(store)
+        season_ids = lookups.missing_season_ids(store)
     # Every reference has its row, none looked up yet: the lookups know what to ask.
     assert rows(db, "PRAGMA foreign_key_check") == []
     assert sorted(waiting) == sorted(

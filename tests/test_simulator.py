@@ -22,6 +22,13 @@ NOT_SUMMED = {
 }  # fmt: skip
 BLOCKS_2024 = {  # GameVariantCategory -> Stats keys (halo-api.md §3.2)
     6: ("CoreStats", "PvpStats"),
+    7: ("CoreStats", "EliminationStats", "PvpStats"),
+    9: ("CoreStats", "PvpStats"),
+    10: ("CoreStats", "PvpStats"),
+    20: ("CoreStats", "PvpStats"),
+    14: ("CoreStats", "ZonesStats", "PvpStats"),
+    39: ("CoreStats", "ZonesStats", "PvpStats"),
+    25: ("CoreStats", "BombStats", "PvpStats"),
     15: ("CoreStats", "CaptureTheFlagStats", "PvpStats"),
     18: ("CoreStats", "OddballStats", "PvpStats"),
     11: ("CoreStats", "ZonesStats", "PvpStats"),

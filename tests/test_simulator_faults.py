@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import time
+import zlib
 from collections import Counter
 
 import pytest
 
 from grunt_archive.errors import UsageError
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.hostile import DRIP_SECONDS
 from tests.simulator_fixtures import SimClient, history_ids
 
 
@@ -135,3 +139,73 @@ def test_latency_delays_service_routes_only():
 def test_impossible_settings_are_usage_errors(settings):
     with pytest.raises(UsageError):
         SimulatorConfig(**settings)
+
+
+def asgi_get(sim: Simulator, path: str, stop_after: int | None = None) -> list[dict]:
+    """Send one GET straight to the simulator's ASGI app; return the messages it sent.
+
+    With ``stop_after``, the request is abandoned after that many messages.
+    """
+    messages: list[dict] = []
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"",
+             "headers": [(b"x-343-authorization-spartan", b"t")]}  # fmt: skip
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict) -> None:
+        messages.append(message)
+        if stop_after is not None and len(messages) >= stop_after:
+            raise asyncio.CancelledError
+
+    async def go() -> None:
+        try:
+            await sim.app(scope, receive, send)
+        except asyncio.CancelledError:
+            assert stop_after is not None
+
+    asyncio.run(go())
+    return messages
+
+
+@pytest.mark.parametrize("kind", ["gzip", "charset", "nested", "bigint", "nonfinite", "huge"])
+def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
+    config = SimulatorConfig(seed=6, players=1, matches=20, hostile=kind, hostile_matches=2)
+    sim = Simulator(config)
+    assert len(sim.hostile_match_ids) == 2
+    assert sim.hostile_match_ids == Simulator(config).hostile_match_ids
+    for match_id in sim.history(sim.player_ids[0]):
+        start, *parts = asgi_get(sim, f"/hi/matches/{match_id}/stats")
+        body = b"".join(part["body"] for part in parts)
+        headers = dict(start["headers"])
+        assert start["status"] == 200 and int(headers[b"content-length"]) == len(body)
+        if match_id not in sim.hostile_match_ids:
+            assert json.loads(body)["MatchId"] == match_id
+        elif kind == "gzip":
+            assert headers[b"content-encoding"] == b"gzip"
+            with pytest.raises(zlib.error):
+                gzip.decompress(body)
+        elif kind == "charset":
+            with pytest.raises(UnicodeDecodeError):
+                body.decode("utf-8")
+        elif kind == "nested":
+            assert b"[" * 5000 in body
+        elif kind == "bigint":
+            assert json.loads(body)["Teams"][0]["Stats"]["CoreStats"]["Kills"] >= 2**64
+        elif kind == "nonfinite":
+            assert b'"KDA":NaN' in body and b'"Accuracy":Infinity' in body
+        elif kind == "huge":
+            assert len(body) > 32 * 1024 * 1024
+    assert sim.counts[f"fault_{kind}"] == 2
+
+
+def test_a_dripped_body_comes_a_byte_at_a_time():
+    sim = Simulator(
+        SimulatorConfig(seed=6, players=1, matches=5, hostile="drip", hostile_matches=1)
+    )
+    (match_id,) = sim.hostile_match_ids
+    started = time.monotonic()
+    messages = asgi_get(sim, f"/hi/matches/{match_id}/stats", stop_after=5)
+    assert messages[0]["type"] == "http.response.start"
+    assert [len(m["body"]) for m in messages[1:]] == [1, 1, 1, 1]
+    assert time.monotonic() - started >= 4 * DRIP_SECONDS

@@ -16,17 +16,21 @@ from pathlib import Path
 import pytest
 from datasette_dashboards import replace_opts_in_query
 
+from grunt_archive.documents import SNAPSHOTS_STAGE, kinds_writing
 from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data.service_record import service_record
-from grunt_archive.store_snapshots import REBUILT_TABLES
+from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
 from tests.helpers import count, dump, failing, rows, sync
 
 SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
+SNAPSHOT_TABLES = [
+    t for t in cleared_tables() if any(k.stage == SNAPSHOTS_STAGE for k in kinds_writing(t))
+]
 
 
 def latest_records(db: Path) -> dict[tuple[str, str], dict]:
@@ -112,7 +116,8 @@ def test_csr_follows_the_skill_documents(world):
         (current, season_max, best), *_ = rows(
             db,
             "SELECT current_csr, season_max_csr, all_time_max_csr FROM csr_snapshots WHERE"
-            f" player_id = '{player_id}' ORDER BY taken_at DESC LIMIT 1",
+            f" player_id = '{player_id}' AND playlist_asset_id = '{playlist}'"
+            " ORDER BY taken_at DESC LIMIT 1",
         )
         in_season = [csr for csr, season in skill if season == SEASON]
         assert current == in_season[0] and season_max == max(in_season)
@@ -131,13 +136,13 @@ def test_asset_popularity_covers_every_asset(world):
 def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):
     sim, db = world
     copy = snapshot_copy(db, tmp_path)
-    before = dump(copy, REBUILT_TABLES)
+    before = dump(copy, SNAPSHOT_TABLES)
     sim.reset_counts()
     report = sync(copy, sim, clearance="given")
     assert report.matches_added == 0 and report.enrichment_pending == []
     # Careers move only with play, and popularity was taken less than a day ago.
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
-    assert dump(copy, REBUILT_TABLES) == before
+    assert dump(copy, SNAPSHOT_TABLES) == before
 
 
 def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
@@ -162,11 +167,11 @@ def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
 def test_matches_only_asks_for_no_snapshot(world, tmp_path):
     sim, db = world
     copy = snapshot_copy(db, tmp_path)
-    before = dump(copy, REBUILT_TABLES)
+    before = dump(copy, SNAPSHOT_TABLES)
     sim.reset_counts()
     sync(copy, sim, clearance="given", matches_only=True)
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
-    assert dump(copy, REBUILT_TABLES) == before
+    assert dump(copy, SNAPSHOT_TABLES) == before
 
 
 def test_play_between_syncs_adds_one_row_per_real_change(tmp_path):
@@ -234,11 +239,11 @@ def test_reparse_rebuilds_the_snapshot_tables_exactly(tmp_path):
     sync(db, sim, *sim.player_ids, clearance="given")
     sim.play(sim.player_ids[0], 5)
     sync(db, sim, clearance="given")
-    before = dump(db, REBUILT_TABLES)
+    before = dump(db, SNAPSHOT_TABLES)
     assert count(db, SR) > 8
     _, broken = run_reparse(db)
     assert broken == []
-    assert dump(db, REBUILT_TABLES) == before
+    assert dump(db, SNAPSHOT_TABLES) == before
 
 
 def test_a_failing_service_record_costs_no_match_and_is_asked_again(tmp_path):
@@ -275,25 +280,28 @@ def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
 def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
     import json
 
-    from grunt_archive import store_snapshots
     from grunt_archive.db import open_archive
-    from grunt_archive.normalize.service_record import service_record_rows
-    from grunt_archive.store_enrich import missing_season_ids
+    from grunt_archive.documents import SERVICE_RECORD, RawDocument
+    from grunt_archive.store import open_store
+    from grunt_archive.store.career_snapshots import write_service_record
+    from grunt_archive.store.lookups import missing_season_ids
 
     _, db = world
     copy = snapshot_copy(db, tmp_path)
     engine = open_archive(copy)
-    with engine.connect() as connection, connection.begin():
-        key, fetched_at, body = connection.exec_driver_sql(
-            "SELECT key, fetched_at, body FROM raw_responses WHERE kind = ? AND key LIKE '%?%'",
-            (store_snapshots.SERVICE_RECORD,),
-        ).first()
-        player_id, scope = store_snapshots.parse_service_record_key(key)
-        snapshot = service_record_rows(json.loads(body), player_id, scope)
-        snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
-        assert store_snapshots.write_service_record(connection, snapshot, fetched_at + "1")
-        assert missing_season_ids(connection) == ["Seasons/Season-Unknown.json"]
-        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    with open_store(engine) as store:
+        with store.unit() as connection:
+            kind, key, path, fetched_at, body = connection.exec_driver_sql(
+                "SELECT kind, key, path, fetched_at, body FROM raw_responses"
+                " WHERE kind = ? AND key LIKE '%?%'",
+                (SERVICE_RECORD.name,),
+            ).first()
+            snapshot = SERVICE_RECORD.rows(json.loads(body), key)
+            snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
+            later = RawDocument(kind, key, path, fetched_at + "1", body)
+            assert write_service_record(connection, snapshot, later)
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert missing_season_ids(store) == ["Seasons/Season-Unknown.json"]
     engine.dispose()
     named = rows(
         db,

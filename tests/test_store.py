@@ -6,18 +6,21 @@ import json
 
 import pytest
 
-from grunt_archive import store
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.reparse import reparse
+from grunt_archive.store import open_store
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.state import mark_pending, track_player
 from tests.conftest import FIXTURES, load_json, sample_paths
 from tests.helpers import MATCH_TABLES, dump, rows
 
 TABLES = (*MATCH_TABLES, "players")
 
 
-def raw_for(doc: dict) -> store.RawDocument:
-    return store.RawDocument(
-        store.MATCH_STATS,
+def raw_for(doc: dict) -> RawDocument:
+    return RawDocument(
+        MATCH_STATS.name,
         doc["MatchId"],
         f"/hi/matches/{doc['MatchId']}/stats",
         "2026-01-01T00:00:00.000Z",
@@ -26,8 +29,8 @@ def raw_for(doc: dict) -> store.RawDocument:
 
 
 def save(engine, doc: dict) -> str:
-    with engine.connect() as connection, connection.begin():
-        return store.save_match(connection, raw_for(doc), doc)
+    with open_store(engine) as store:
+        return save_match(store, raw_for(doc), doc)
 
 
 def test_save_match_writes_every_table(engine):
@@ -63,8 +66,8 @@ def test_saving_again_replaces_rather_than_duplicates(engine):
 
 def test_gamertags_survive_a_resave(engine):
     doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
-    with engine.connect() as connection, connection.begin():
-        store.track_player(connection, "xuid(2533274800000001)", "Chief")
+    with open_store(engine) as store:
+        track_player(store, "xuid(2533274800000001)", "Chief")
     save(engine, doc)
     assert rows(
         engine, "SELECT gamertag FROM players WHERE player_id = 'xuid(2533274800000001)'"
@@ -102,9 +105,9 @@ def test_unknown_fields_and_blocks_are_recorded_as_drift(engine):
 
 def test_pending_is_released_when_the_match_arrives(engine):
     doc = load_json(FIXTURES / "match_2022_oddball.json")
-    with engine.connect() as connection, connection.begin():
-        store.mark_pending(connection, doc["MatchId"], None, None, "404")
-        store.mark_pending(connection, doc["MatchId"], None, None, "404 again")
+    with open_store(engine) as store:
+        mark_pending(store, doc["MatchId"], None, None, "404")
+        mark_pending(store, doc["MatchId"], None, None, "404 again")
     assert rows(engine, "SELECT attempts, reason FROM pending_matches") == [(2, "404 again")]
     save(engine, doc)
     assert rows(engine, "SELECT count(*) FROM pending_matches") == [(0,)]
@@ -119,6 +122,7 @@ def test_reparse_reproduces_the_tables_exactly(engine):
     for doc in docs:
         save(engine, doc)
     before = dump(engine, TABLES)
-    rebuilt, broken = reparse(engine)
+    with open_store(engine) as store:
+        rebuilt, broken = reparse(store)
     assert (rebuilt, broken) == (len(docs), [])
     assert dump(engine, TABLES) == before

@@ -1,4 +1,4 @@
-"""store_enrich: enrichment documents into a real migrated archive, and reparse of them."""
+"""store.lookups: enrichment documents into a real migrated archive, and reparse of them."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ import json
 
 import pytest
 
-from grunt_archive import store
-from grunt_archive import store_enrich as db
+from grunt_archive.documents import (
+    ASSET,
+    MATCH_SKILL,
+    MATCH_STATS,
+    MEDAL_METADATA,
+    PROFILE_USERS,
+    SEASON_CALENDAR,
+)
 from grunt_archive.errors import MalformedResponseError
-from grunt_archive.normalize.assets import asset_key
 from grunt_archive.reparse import reparse
+from grunt_archive.store import lookups
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.raw import save_raw
 from tests.conftest import FIXTURES, load_json, sample_paths
 from tests.helpers import ENRICHED_TABLES, MATCH, MATCH_DOC, P1, P2, WHEN, dump, raw, rows, run
 
@@ -24,7 +32,7 @@ PAIR = (
 @pytest.fixture
 def archived(engine):
     doc = load_json(FIXTURES / MATCH_DOC)
-    run(engine, store.save_match, raw(store.MATCH_STATS, MATCH, doc), doc)
+    run(engine, save_match, raw(MATCH_STATS, MATCH, doc), doc)
     return engine
 
 
@@ -35,9 +43,9 @@ def skill_doc() -> dict:
 
 
 def test_skill_with_nan_and_infinity_is_stored(archived):
-    assert run(archived, db.missing_skill) == [MATCH]
-    assert run(archived, db.skill_players, MATCH) == [P1, P2]  # never the bot
-    run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, skill_doc()), skill_doc(), MATCH)
+    assert run(archived, lookups.missing_skill) == [MATCH]
+    assert run(archived, lookups.skill_players, MATCH) == [P1, P2]  # never the bot
+    run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill_doc()), skill_doc())
     found = rows(
         archived,
         "SELECT player_id, result_code, team_mmr, typeof(team_mmr), non_finite, post_match_csr"
@@ -46,12 +54,12 @@ def test_skill_with_nan_and_infinity_is_stored(archived):
     assert found[0][:4] == (P1, 0, None, "null")
     assert json.loads(found[0][4])["team_mmr"] == "NaN" and found[0][5] == 1199
     assert found[1] == (P2, 2, 1202.5, "real", None, -1)
-    assert run(archived, db.missing_skill) == []
-    assert not run(archived, db.needs_skill, MATCH)
+    assert run(archived, lookups.missing_skill) == []
+    assert not run(archived, lookups.needs_skill, MATCH)
     # Saving again replaces, and so does re-saving the match: skill is its own document.
-    run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, skill_doc()), skill_doc(), MATCH)
+    run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill_doc()), skill_doc())
     doc = load_json(FIXTURES / MATCH_DOC)
-    run(archived, store.save_match, raw(store.MATCH_STATS, MATCH, doc), doc)
+    run(archived, save_match, raw(MATCH_STATS, MATCH, doc), doc)
     assert rows(archived, "SELECT count(*) FROM match_skill") == [(2,)]
     assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(1,)]
 
@@ -59,20 +67,20 @@ def test_skill_with_nan_and_infinity_is_stored(archived):
 def test_skill_naming_a_player_the_match_lacks_writes_nothing(archived):
     doc = load_json(FIXTURES / "skill_nan_infinity_result_codes.json")  # lists xuid(…0003)
     with pytest.raises(MalformedResponseError, match="names a player"):
-        run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, doc), doc, MATCH)
+        run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, doc), doc)
     assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]
     assert rows(archived, "SELECT count(*) FROM raw_responses WHERE kind = 'match_skill'") == [(0,)]
 
 
 def test_assets_are_saved_once_and_release_their_pending_row(archived):
-    refs = run(archived, db.missing_assets)
+    refs = run(archived, lookups.missing_assets)
     assert len(refs) == 4 and PAIR in refs
-    assert run(archived, db.missing_assets, MATCH) == refs
-    key = asset_key(*PAIR)
-    run(archived, db.mark_pending, db.ASSET, key, "HTTP 404")
+    assert run(archived, lookups.missing_assets, MATCH) == refs
+    key = ASSET.key_of(*PAIR)
+    run(archived, lookups.mark_pending, ASSET.name, key, "HTTP 404")
     doc = load_json(FIXTURES / "asset_map_mode_pair.json")
-    run(archived, db.save_asset, raw(db.ASSET, key, doc), doc, *PAIR)
-    assert PAIR not in run(archived, db.missing_assets)
+    run(archived, lookups.save_asset, raw(ASSET, key, doc), doc)
+    assert PAIR not in run(archived, lookups.missing_assets)
     # The match's other references keep their rows, waiting for their lookups.
     assert rows(
         archived,
@@ -90,33 +98,40 @@ def test_assets_are_saved_once_and_release_their_pending_row(archived):
 
 
 def test_medals_seasons_and_what_stays_missing(archived):
-    assert run(archived, db.missing_medal_ids) == [1512363953, 2123530881]
+    assert run(archived, lookups.missing_medal_ids) == [1512363953, 2123530881]
     doc = load_json(FIXTURES / "medal_metadata_small.json")
     doc["medals"] = doc["medals"][:1]  # Reversal only
-    run(archived, db.save_medals, raw(db.MEDAL_METADATA, "m", doc), doc)
-    assert run(archived, db.missing_medal_ids) == [1512363953]
+    run(archived, lookups.save_medals, raw(MEDAL_METADATA, "m", doc), doc)
+    assert run(archived, lookups.missing_medal_ids) == [1512363953]
     # An id the metadata lacks is given up on until a later metadata names it.
-    run(archived, db.mark_pending, db.MEDAL, "1512363953", "not in the metadata", give_up=True)
-    assert run(archived, db.missing_medal_ids) == []
-    assert run(archived, db.pending_items) == []
+    run(
+        archived,
+        lookups.mark_pending,
+        lookups.MEDAL,
+        "1512363953",
+        "not in the metadata",
+        give_up=True,
+    )
+    assert run(archived, lookups.missing_medal_ids) == []
+    assert run(archived, lookups.pending_items) == []
     full = load_json(FIXTURES / "medal_metadata_small.json")
-    run(archived, db.save_medals, raw(db.MEDAL_METADATA, "m", full), full)
+    run(archived, lookups.save_medals, raw(MEDAL_METADATA, "m", full), full)
     assert rows(archived, "SELECT count(*) FROM pending_enrichment") == [(0,)]
     assert rows(
         archived, "SELECT DISTINCT medal, difficulty FROM medal_awards_named ORDER BY 1"
     ) == [("Perfect", "heroic"), ("Reversal", "normal")]
 
-    assert run(archived, db.missing_season_ids) == ["Csr/Seasons/CsrSeason9-1.json"]
+    assert run(archived, lookups.missing_season_ids) == ["Csr/Seasons/CsrSeason9-1.json"]
     csr = load_json(FIXTURES / "csr_season_calendar_small.json")
-    run(archived, db.save_seasons, raw(db.SEASON_CALENDAR, "csr", csr), csr)
-    assert run(archived, db.missing_season_ids) == []
+    run(archived, lookups.save_seasons, raw(SEASON_CALENDAR, "csr", csr), csr)
+    assert run(archived, lookups.missing_season_ids) == []
     assert rows(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
 
 
 def test_gamertags_and_bots(archived):
-    assert run(archived, db.stale_gamertags, WHEN) == [P1, P2]
+    assert run(archived, lookups.stale_gamertags, WHEN) == [P1, P2]
     users = load_json(FIXTURES / "profile_users.json")[:1]
-    run(archived, db.save_gamertags, raw(db.PROFILE_USERS, "1,2", users), users, [P1, P2])
+    run(archived, lookups.save_gamertags, raw(PROFILE_USERS, "1,2", users), users, [P1, P2])
     assert rows(
         archived, "SELECT player_id, gamertag, gamertag_updated_at FROM players ORDER BY 1"
     ) == [
@@ -124,59 +139,58 @@ def test_gamertags_and_bots(archived):
         (P1, "Fixture Chief", WHEN),
         (P2, None, WHEN),  # asked and unknown: not asked again until stale
     ]
-    assert run(archived, db.stale_gamertags, WHEN) == []
-    assert run(archived, db.stale_gamertags, "2026-02-01T00:00:00.000Z") == [P1, P2]
-    assert run(archived, db.unnamed_bots) == ["bid(58.0)"]
-    run(archived, db.name_bots, {"bid(58.0)": "343 Forge Lord"})
+    assert run(archived, lookups.stale_gamertags, WHEN) == []
+    assert run(archived, lookups.stale_gamertags, "2026-02-01T00:00:00.000Z") == [P1, P2]
+    assert run(archived, lookups.unnamed_bots) == ["bid(58.0)"]
+    run(archived, lookups.name_bots, {"bid(58.0)": "343 Forge Lord"})
     assert rows(archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'") == [
         ("343 Forge Lord", 1)
     ]
     # A re-saved match keeps every name.
     doc = load_json(FIXTURES / MATCH_DOC)
-    run(archived, store.save_match, raw(store.MATCH_STATS, MATCH, doc), doc)
+    run(archived, save_match, raw(MATCH_STATS, MATCH, doc), doc)
     assert rows(archived, "SELECT count(gamertag) FROM players") == [(2,)]
 
 
 def test_pending_attempts_and_giving_up(archived):
-    for _ in range(db.MAX_ATTEMPTS - 1):
-        run(archived, db.mark_pending, db.MATCH_SKILL, MATCH, "HTTP 404")
-    run(archived, db.mark_pending, db.MATCH_SKILL, MATCH, "not tried", tried=False)
-    assert run(archived, db.pending_items) == [f"match_skill:{MATCH}"]
-    assert run(archived, db.missing_skill) == [MATCH]
-    run(archived, db.mark_pending, db.MATCH_SKILL, MATCH, "HTTP 404")
+    for _ in range(lookups.MAX_ATTEMPTS - 1):
+        run(archived, lookups.mark_pending, MATCH_SKILL.name, MATCH, "HTTP 404")
+    run(archived, lookups.mark_pending, MATCH_SKILL.name, MATCH, "not tried", tried=False)
+    assert run(archived, lookups.pending_items) == [f"match_skill:{MATCH}"]
+    assert run(archived, lookups.missing_skill) == [MATCH]
+    run(archived, lookups.mark_pending, MATCH_SKILL.name, MATCH, "HTTP 404")
     assert rows(archived, "SELECT attempts, reason FROM pending_enrichment") == [
-        (db.MAX_ATTEMPTS, "HTTP 404")
+        (lookups.MAX_ATTEMPTS, "HTTP 404")
     ]
-    assert run(archived, db.given_up, db.MATCH_SKILL, MATCH)
-    assert run(archived, db.missing_skill) == [] and run(archived, db.pending_items) == []
+    assert run(archived, lookups.given_up, MATCH_SKILL.name, MATCH)
+    assert run(archived, lookups.missing_skill) == [] and run(archived, lookups.pending_items) == []
 
 
 def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
     skill = skill_doc()
-    run(archived, db.save_match_skill, raw(db.MATCH_SKILL, MATCH, skill), skill, MATCH)
+    run(archived, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill), skill)
     pair = load_json(FIXTURES / "asset_map_mode_pair.json")
-    run(archived, db.save_asset, raw(db.ASSET, asset_key(*PAIR), pair), pair, *PAIR)
+    run(archived, lookups.save_asset, raw(ASSET, ASSET.key_of(*PAIR), pair), pair)
     small = load_json(FIXTURES / "medal_metadata_small.json")
-    run(archived, db.save_medals, raw(db.MEDAL_METADATA, "m", small), small)
+    run(archived, lookups.save_medals, raw(MEDAL_METADATA, "m", small), small)
     for name in ("season_calendar_small.json", "csr_season_calendar_small.json"):
         calendar = load_json(FIXTURES / name)
-        run(archived, db.save_seasons, raw(db.SEASON_CALENDAR, name, calendar), calendar)
+        run(archived, lookups.save_seasons, raw(SEASON_CALENDAR, name, calendar), calendar)
     for path in sample_paths("spnkr__get_medal_metadata.json") + sample_paths(
         "spnkr__get_*season_calendar.json"
     ):
         doc = load_json(path)
-        kind = db.MEDAL_METADATA if "medal" in path.name else db.SEASON_CALENDAR
-        save = db.save_medals if kind == db.MEDAL_METADATA else db.save_seasons
+        kind = MEDAL_METADATA if "medal" in path.name else SEASON_CALENDAR
+        save = lookups.save_medals if kind == MEDAL_METADATA else lookups.save_seasons
         run(archived, save, raw(kind, path.name, doc, "2026-01-02T00:00:00.000Z"), doc)
     before = dump(archived, ENRICHED_TABLES)
     assert all(before[t] for t in ("assets", "medals", "match_skill", "seasons"))
-    assert reparse(archived) == (1, [])
+    assert run(archived, reparse) == (1, [])
     assert dump(archived, ENRICHED_TABLES) == before
 
 
 def test_reparse_reports_a_broken_enrichment_document(archived):
-    with archived.connect() as connection, connection.begin():
-        store.save_raw(connection, raw(db.MATCH_SKILL, MATCH, {"Value": "broken"}))
-        store.save_raw(connection, raw(db.ASSET, "film:x:y", {}))
-    assert reparse(archived) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"])
+    run(archived, save_raw, raw(MATCH_SKILL, MATCH, {"Value": "broken"}))
+    run(archived, save_raw, raw(ASSET, "film:x:y", {}))
+    assert run(archived, reparse) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"])
     assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]

@@ -1,14 +1,22 @@
-"""store_snapshots: the no-duplicate rule, drift, and what the snapshot step asks about."""
+"""store.career_snapshots: the no-duplicate rule, drift, and what the snapshot step asks about."""
 
 from __future__ import annotations
 
 import copy
 import json
 
-from grunt_archive import store
-from grunt_archive import store_enrich as enrich
-from grunt_archive import store_snapshots as db
+from grunt_archive.documents import (
+    MATCH_SKILL,
+    MATCH_STATS,
+    PLAYLIST_CSR,
+    SERVICE_RECORD,
+    RawDocument,
+)
 from grunt_archive.reparse import reparse
+from grunt_archive.store import career_snapshots, lookups
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.rebuild import cleared_tables
+from grunt_archive.store.state import track_player
 from tests.conftest import FIXTURES, load_json
 from tests.helpers import MATCH, MATCH_DOC, P1, P2, raw, rows, run
 
@@ -21,13 +29,13 @@ def at(minute: int) -> str:
 
 
 def save_record(engine, doc, minute: int) -> bool:
-    key = db.service_record_key(P1, "custom")
-    document = raw(db.SERVICE_RECORD, key, doc, at(minute))
-    return run(engine, db.save_service_record, document, doc, P1, "custom")
+    key = SERVICE_RECORD.key_of(P1, "custom")
+    document = raw(SERVICE_RECORD, key, doc, at(minute))
+    return run(engine, career_snapshots.save_snapshot, document, doc)
 
 
 def test_an_unchanged_service_record_is_stored_once_and_a_change_again(engine):
-    run(engine, store.track_player, P1)
+    run(engine, track_player, P1)
     assert save_record(engine, RECORD, 1) is True
     assert save_record(engine, copy.deepcopy(RECORD), 2) is False
     changed = copy.deepcopy(RECORD)
@@ -48,22 +56,23 @@ def test_an_unchanged_service_record_is_stored_once_and_a_change_again(engine):
     assert ("service_record_snapshots", "future_counter") in drift
     assert ("service_record_future_mode_stats", "*") in drift
     # Reparse replays the kept documents into exactly the same rows.
-    before = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES}
-    reparse(engine)
-    assert {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in db.REBUILT_TABLES} == (
-        before
-    )
+    snapshot_tables = [t for t in cleared_tables() if SERVICE_RECORD.writes(t)]
+    before = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
+    run(engine, reparse)
+    after = {t: rows(engine, f"SELECT * FROM {t} ORDER BY 1, 2, 3") for t in snapshot_tables}
+    assert after == before and before["service_record_snapshots"]
 
 
 def test_csr_rows_are_compared_per_player(engine):
     for player in (P1, P2):
-        run(engine, store.track_player, player)
-    key = db.csr_key(P1, "p")
-    assert run(engine, db.save_csr, raw(db.PLAYLIST_CSR, key, CSR, at(1)), CSR, "p") is True
-    assert run(engine, db.save_csr, raw(db.PLAYLIST_CSR, key, CSR, at(2)), CSR, "p") is False
+        run(engine, track_player, player)
+    key = PLAYLIST_CSR.key_of(P1, "p")
+    save = career_snapshots.save_snapshot
+    assert run(engine, save, raw(PLAYLIST_CSR, key, CSR, at(1)), CSR) is True
+    assert run(engine, save, raw(PLAYLIST_CSR, key, CSR, at(2)), CSR) is False
     changed = copy.deepcopy(CSR)
     changed["Value"][0]["Result"]["Current"]["Value"] = 1240
-    assert run(engine, db.save_csr, raw(db.PLAYLIST_CSR, key, changed, at(3)), changed, "p")
+    assert run(engine, save, raw(PLAYLIST_CSR, key, changed, at(3)), changed)
     assert rows(
         engine, "SELECT player_id, taken_at, current_csr FROM csr_snapshots ORDER BY 1, 2"
     ) == [(P1, at(1), 1234), (P1, at(3), 1240), (P2, at(1), None)]
@@ -71,8 +80,8 @@ def test_csr_rows_are_compared_per_player(engine):
 
 def test_ranked_playlists_are_those_whose_skill_named_a_tier(engine):
     doc = load_json(FIXTURES / MATCH_DOC)
-    document = store.RawDocument(store.MATCH_STATS, MATCH, "/stats", at(0), json.dumps(doc))
-    run(engine, store.save_match, document, doc)
+    document = RawDocument(MATCH_STATS.name, MATCH, "/stats", at(0), json.dumps(doc))
+    run(engine, save_match, document, doc)
     playlist = rows(engine, "SELECT playlist_asset_id FROM matches")[0][0]
     assert playlist
     unranked = {"Value": -1, "Tier": "", "MeasurementMatchesRemaining": 0}
@@ -81,10 +90,10 @@ def test_ranked_playlists_are_those_whose_skill_named_a_tier(engine):
     for player, csr in ((P1, unranked), (P2, {"Value": 0, "Tier": ""})):
         skill = {"Value": [{"Id": player, "ResultCode": 0, "Result": {
             "RankRecap": {"PreMatchCsr": csr, "PostMatchCsr": csr}}}]}  # fmt: skip
-        run(engine, enrich.save_match_skill, raw("match_skill", MATCH, skill), skill, MATCH)
-        assert run(engine, db.ranked_playlists, player) == []
+        run(engine, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill), skill)
+        assert run(engine, career_snapshots.ranked_playlists, player) == []
     for csr in (ranked, placement):
         skill = {"Value": [{"Id": P1, "ResultCode": 0, "Result": {
             "RankRecap": {"PreMatchCsr": unranked, "PostMatchCsr": csr}}}]}  # fmt: skip
-        run(engine, enrich.save_match_skill, raw("match_skill", MATCH, skill), skill, MATCH)
-        assert run(engine, db.ranked_playlists, P1) == [playlist]
+        run(engine, lookups.save_match_skill, raw(MATCH_SKILL, MATCH, skill), skill)
+        assert run(engine, career_snapshots.ranked_playlists, P1) == [playlist]

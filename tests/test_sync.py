@@ -61,6 +61,10 @@ def test_full_backfill_archives_every_match_with_the_documents_values(synced):
         for table, want_rows in want.items():
             if table == "players":
                 continue
+            if not want_rows:  # e.g. an Infection match has no teams: none stored either
+                where = f"WHERE match_id = '{match_id}'"
+                assert rows(db_path, f"SELECT count(*) FROM {table} {where}") == [(0,)], table
+                continue
             columns = list(want_rows[0])
             got = rows(
                 db_path, f"SELECT {', '.join(columns)} FROM {table} WHERE match_id = '{match_id}'"

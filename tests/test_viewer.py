@@ -156,9 +156,14 @@ def test_csv_export_of_a_table_a_view_and_a_canned_query(archive):
 def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, chart):
     _, db, gamertag = archive
     ds = datasette_for(db)
-    assert get(ds, "/-/dashboards/career").status_code == 200
+    # With no filter picked, the dashboard opens on its default scope, matchmade PvP.
+    opened = get(ds, "/-/dashboards/career")
+    assert opened.status_code == 302
+    assert opened.headers["location"].endswith("/-/dashboards/career?scope=matchmade_pvp")
+    assert get(ds, "/-/dashboards/career?scope=matchmade_pvp").status_code == 200
     sql = CAREER["charts"][chart]["query"]
-    for options in ({}, {"gamertag": gamertag, "date_from": "2020-01-01", "date_to": "2030-01-01"}):
+    picked = {"gamertag": gamertag.upper(), "date_from": "2020-01-01", "date_to": "2030-01-01"}
+    for options in ({}, picked, {**picked, "scope": "all"}):
         query = urllib.parse.urlencode({"sql": replace_opts_in_query(sql, options), **options})
         found = rows_of(ds, f"/career.json?{query}&_shape=array")
         assert found and all(v is not None for v in found[0].values()), (chart, options)
@@ -219,7 +224,7 @@ def test_query_prints_csv_json_and_json_lines(archive):
     [
         ("selec * from matches", "syntax error"),
         ("select * from no_such_table", "no such table"),
-        ("delete from matches", "readonly"),
+        ("delete from matches", "only reads"),
     ],
 )
 def test_bad_or_writing_sql_is_a_one_line_usage_error(archive, sql, message):

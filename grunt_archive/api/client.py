@@ -9,7 +9,6 @@ and the tokens. It returns documents, never rows: nothing here knows SQL.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import time
@@ -27,9 +26,9 @@ from tenacity import (
     stop_after_delay,
 )
 
+from grunt_archive.api import responses
 from grunt_archive.errors import (
     AuthError,
-    MalformedResponseError,
     NotFoundError,
     ServiceUnavailableError,
     UsageError,
@@ -259,7 +258,8 @@ class HaloClient:
         concurrency: requests in flight at most.
         retry: the retry policy.
         transport: an httpx transport (tests pass the simulator's ASGI app).
-        timeout: seconds for connect, read and write.
+        timeout: seconds a whole response may take, body included.
+        max_body: bytes a body may have at most (decoded).
 
     """
 
@@ -273,6 +273,7 @@ class HaloClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        max_body: int = responses.MAX_BODY,
     ) -> None:
         self.tokens: TokenSource = StaticTokens(tokens) if isinstance(tokens, Tokens) else tokens
         self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
@@ -281,6 +282,8 @@ class HaloClient:
         self.concurrency = max(1, concurrency)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
+        self.timeout = timeout
+        self.max_body = max_body
         self.uses = TokenUses()
         # A clearance fetched during the run (api.settings.LazyClearance), sent
         # when the tokens carry none of their own.
@@ -327,7 +330,8 @@ class HaloClient:
             AuthError: the token was refused (401/403).
             NotFoundError: 404 (after retries when ``retry_not_found``).
             ServiceUnavailableError: retries ran out.
-            MalformedResponseError: the body is not JSON.
+            MalformedResponseError: the body is not JSON, or not one the archive can
+                hold (see `responses`); an id makes the URL too long.
 
         """
         not_found_left = self.retry.not_found_attempts - 1 if retry_not_found else 0
@@ -415,11 +419,14 @@ class HaloClient:
             request = self._http.build_request(
                 "GET", self.url(host, path), params=params, headers=headers
             )
+            responses.check_url(str(request.url), service)
             self.requests[service] += 1
             self.uses.sent(tokens.spartan)
             accepted = False
             try:
-                response = await self._http.send(request)
+                response = await responses.receive(
+                    self._http, request, self.timeout, self.max_body, service
+                )
                 accepted = response.status_code < 400 or response.status_code == 404
                 return response, tokens
             except httpx.TransportError as error:
@@ -428,7 +435,7 @@ class HaloClient:
                 self.uses.done(tokens.spartan, accepted=accepted)
 
     def _document(self, service: str, response: httpx.Response) -> Document:
-        shown = response.request.url.raw_path.decode("ascii", "replace")
+        shown = responses.shown_path(response.request)
         status = response.status_code
         if status in TRANSIENT_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -445,11 +452,5 @@ class HaloClient:
             raise ServiceUnavailableError(
                 f"{service} answered HTTP {status} to {shown}", status, shown
             )
-        body = response.text
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise MalformedResponseError(
-                f"{service} sent a body that is not JSON for {shown}", status=status, path=shown
-            ) from None
+        body, data = responses.parse(response, service)
         return Document(path=shown, body=body, data=data, fetched_at=now_utc())

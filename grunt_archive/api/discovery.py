@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grunt_archive.api.client import Document, HaloClient
+from grunt_archive.api.ids import segment
 
 HOST = "https://discovery-infiniteugc.svc.halowaypoint.com"
 # Asset kind (as the matches columns name it) -> discovery path segment.
@@ -29,7 +30,8 @@ class DiscoveryService:
         return await self.client.get(
             self.name,
             HOST,
-            f"/hi/{PATHS[kind]}/{asset_id}/versions/{version_id}",
+            f"/hi/{PATHS[kind]}/{segment(asset_id, 'an asset id')}"
+            f"/versions/{segment(version_id, 'a version id')}",
             clearance=kind in CLEARANCE_AWARE,
         )
 
@@ -38,7 +40,7 @@ class DiscoveryService:
         return await self.client.get(
             self.name,
             HOST,
-            f"/hi/{PATHS[kind]}/{asset_id}",
+            f"/hi/{PATHS[kind]}/{segment(asset_id, 'an asset id')}",
             clearance=kind in CLEARANCE_AWARE,
         )
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from grunt_archive.api.client import Document, HaloClient
+from grunt_archive.api.ids import listed, segment
 
 HOST = "https://profile.svc.halowaypoint.com"
 
@@ -23,8 +22,12 @@ class ProfileService:
 
     async def user_by_gamertag(self, gamertag: str) -> Document:
         """Return the user with this gamertag."""
-        return await self.client.get(self.name, HOST, f"/users/gt({quote(gamertag, safe='')})")
+        return await self.client.get(
+            self.name, HOST, f"/users/gt({segment(gamertag, 'a gamertag', safe='')})"
+        )
 
     async def users(self, xuids: list[str]) -> Document:
         """Return users by bare 16-digit xuids, as a JSON array."""
-        return await self.client.get(self.name, HOST, "/users", [("xuids", ",".join(xuids))])
+        return await self.client.get(
+            self.name, HOST, "/users", [("xuids", listed(xuids, "an xuid"))]
+        )

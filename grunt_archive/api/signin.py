@@ -12,7 +12,6 @@ error code but never a token, a secret or a code.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from grunt_archive.api import responses
 from grunt_archive.api.client import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
 from grunt_archive.errors import AuthError, MalformedResponseError, ServiceUnavailableError
 
@@ -160,7 +160,11 @@ class SignInHttp:
             )
             self.requests += 1
             try:
-                response = await self._http.send(request)
+                response = await responses.receive(
+                    self._http, request, self.timeout, service=service
+                )
+            except MalformedResponseError as error:
+                raise MalformedResponseError(f"{step}: {error}") from None
             except httpx.TransportError as error:
                 reason, wait = f"{type(error).__name__} talking to {service}", None
             else:
@@ -188,9 +192,9 @@ class SignInHttp:
         if status >= 400:
             raise ServiceUnavailableError(f"{step}: {service} answered HTTP {status}", status)
         try:
-            data = json.loads(response.text)
-        except ValueError:
-            data = None
+            _, data = responses.parse(response, service)
+        except MalformedResponseError as error:
+            raise MalformedResponseError(f"{step}: {error}") from None
         if not isinstance(data, dict):
             raise MalformedResponseError(f"{step}: {service} sent a body that is not a JSON object")
         return data, response.headers

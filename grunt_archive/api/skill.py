@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grunt_archive.api.client import Document, HaloClient
+from grunt_archive.api.ids import checked, listed, segment
 
 HOST = "https://skill.svc.halowaypoint.com"
 
@@ -26,8 +27,8 @@ class SkillService:
         return await self.client.get(
             self.name,
             HOST,
-            f"/hi/matches/{match_id}/skill",
-            [("players", ",".join(players))],
+            f"/hi/matches/{segment(match_id, 'a match id')}/skill",
+            [("players", listed(players))],
             clearance=True,
             retry_not_found=True,
         )
@@ -40,9 +41,8 @@ class SkillService:
         ``season`` is a CSR season id (``CsrSeason9-1``); without it, the current
         season. Clearance is required (API-dir ``Skill_GetPlaylistCsr``).
         """
-        params = [("players", ",".join(players))]
+        params = [("players", listed(players))]
         if season:
-            params.append(("season", season))
-        return await self.client.get(
-            self.name, HOST, f"/hi/playlist/{playlist_asset_id}/csrs", params, clearance=True
-        )
+            params.append(("season", checked(season, "a season id")))
+        path = f"/hi/playlist/{segment(playlist_asset_id, 'a playlist id')}/csrs"
+        return await self.client.get(self.name, HOST, path, params, clearance=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import quote
 
 from grunt_archive.api.client import Document, HaloClient
+from grunt_archive.api.ids import segment
 
 HOST = "https://halostats.svc.halowaypoint.com"
 PAGE_SIZE = 25
@@ -15,7 +15,7 @@ LIFECYCLES = ("matchmade", "custom", "local")
 
 def player_segment(player: str) -> str:
     """Return a player id or gamertag as a path segment (gamertags may hold spaces)."""
-    return quote(player, safe="()")
+    return segment(player, "a player id")
 
 
 class StatsService:
@@ -40,7 +40,10 @@ class StatsService:
     async def match_stats(self, match_id: str) -> Document:
         """Return a match's stats; a 404 is retried because stats appear late after a match."""
         return await self.client.get(
-            self.name, HOST, f"/hi/matches/{match_id}/stats", retry_not_found=True
+            self.name,
+            HOST,
+            f"/hi/matches/{segment(match_id, 'a match id')}/stats",
+            retry_not_found=True,
         )
 
     async def match_count(self, player: str) -> Document:
@@ -65,6 +68,6 @@ class StatsService:
         return await self.client.get(
             self.name,
             HOST,
-            f"/hi/players/{player_segment(player)}/{lifecycle}/servicerecord",
+            f"/hi/players/{player_segment(player)}/{segment(lifecycle)}/servicerecord",
             sorted((filters or {}).items()) or None,
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint, Index
+from sqlalchemy import ForeignKeyConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from grunt_archive.models.mode_tables import mode_tables
 from grunt_archive.normalize.mode_blocks import Form
+from grunt_archive.views import PVE_MATCH_WHERE
 
 
 class CoreStatsFields(SQLModel):
@@ -54,8 +55,16 @@ class Match(SQLModel, table=True):
     __tablename__ = "matches"
     __table_args__ = (
         Index("ix_matches_start_time", "start_time"),
+        # The PvE matches (view pve_matches): the viewer tells matchmade PvP from PvE by
+        # looking a player's matches up in this small index, not in every match row.
+        Index(
+            "ix_matches_pve",
+            "match_id",
+            sqlite_where=text(PVE_MATCH_WHERE),
+            postgresql_where=text(PVE_MATCH_WHERE),
+        ),
         # Each asset reference names a version in `assets`: a row with no name and no
-        # fetched_at until the lookup comes back (store.py writes it with the match).
+        # fetched_at until the lookup comes back (store.matches writes it with the match).
         *(
             ForeignKeyConstraint(
                 [f"{kind}_asset_id", f"{kind}_version_id"],

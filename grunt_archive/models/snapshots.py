@@ -4,7 +4,7 @@ Each table is a log of changes: a row is written only when a document differs
 from the latest row of the same key (``content_hash`` is what is compared), so
 a sync that finds nothing new writes nothing. Rows are keyed by what was asked
 about and ``taken_at``, the time the document arrived; ``reparse`` rebuilds
-them from the raw documents (``store_snapshots``).
+them from the raw documents (``store.career_snapshots``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The viewer's derived tables (kept current by ``grunt_archive.career``).
+"""The viewer's derived tables (kept current by ``grunt_archive.store.player_tables``).
 
 Derived rows: every value here can be computed again from the other tables
 (`grunt-archive reparse` does). They exist so that the canned queries and the
@@ -8,8 +8,14 @@ tables over a whole career (issue 7).
 
 from __future__ import annotations
 
-from sqlalchemy import Index, PrimaryKeyConstraint
+from sqlalchemy import Index, PrimaryKeyConstraint, text
 from sqlmodel import Field, SQLModel
+
+# What the covering indexes of player_matches hold, in order.
+SUMMARY_COLUMNS = ("player_id", "map", "mode", "lifecycle_mode", "match_id", "outcome", "kills",
+                   "deaths", "assists", "start_time")  # fmt: skip
+CSR_COLUMNS = ("player_id", "start_time", "playlist_asset_id", "playlist", "post_match_csr",
+               "post_match_tier", "match_id")  # fmt: skip
 
 
 class PlayerMatch(SQLModel, table=True):
@@ -20,6 +26,17 @@ class PlayerMatch(SQLModel, table=True):
         # Columns keep the order of the view this table replaced; the key leads with the match.
         PrimaryKeyConstraint("match_id", "player_id", "team_id"),
         Index("ix_player_matches_player_id", "player_id", "start_time"),
+        # The viewer's player page and home cards read a whole career's totals per map and
+        # mode from this index alone, in its order: a long career's rows, reached through
+        # the index above, lie all over the table (issue 14).
+        Index("ix_player_matches_totals", *SUMMARY_COLUMNS),
+        # ... and its CSR over time from this one, which holds the ranked lines only.
+        Index(
+            "ix_player_matches_csr",
+            *CSR_COLUMNS,
+            sqlite_where=text("post_match_csr IS NOT NULL"),
+            postgresql_where=text("post_match_csr IS NOT NULL"),
+        ),
     )
 
     start_time: str

@@ -20,24 +20,6 @@ _LINKS = {
 }
 
 
-def asset_key(kind: str, asset_id: str, version_id: str) -> str:
-    """Return the key of an asset version in ``raw_responses`` and ``pending_enrichment``."""
-    return f"{kind}:{asset_id}:{version_id}"
-
-
-def parse_asset_key(key: str) -> tuple[str, str, str]:
-    """Split ``asset_key``'s result into (kind, asset id, version id).
-
-    Raises:
-        ValueError: ``key`` is not an asset key.
-
-    """
-    kind, asset_id, version_id = key.split(":")
-    if kind not in ASSET_KINDS:
-        raise ValueError(f"not an asset kind: {kind!r}")
-    return kind, asset_id, version_id
-
-
 def asset_rows(doc: Mapping[str, Any], kind: str, asset_id: str, version_id: str) -> Rows:
     """Turn one asset version's discovery document into its ``assets`` row.
 

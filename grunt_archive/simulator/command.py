@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from grunt_archive.errors import GruntArchiveError
-from grunt_archive.simulator.config import SimulatorConfig
+from grunt_archive.simulator.config import HOSTILE_KINDS, SimulatorConfig
 
 RATE = click.FloatRange(0, 1)
 COUNT = click.IntRange(min=0)
@@ -99,6 +99,14 @@ COUNT = click.IntRange(min=0)
 @click.option(
     "--drift-matches", type=COUNT, default=SimulatorConfig.drift_matches, metavar="N",
     help="This many matches carry fields and a mode block no grunt-archive knows.",
+)  # fmt: skip
+@click.option(
+    "--hostile-matches", type=COUNT, default=SimulatorConfig.hostile_matches, metavar="N",
+    help="This many matches get a hostile answer of the --hostile kind.",
+)  # fmt: skip
+@click.option(
+    "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
+    show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
 def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from grunt_archive.errors import UsageError
 
+# How `hostile.HostileBodies` spoils the answers about `hostile_matches` matches.
+HOSTILE_KINDS = ("gzip", "charset", "nested", "bigint", "nonfinite", "huge", "drip")
+
 
 @dataclass
 class SimulatorConfig:
@@ -40,6 +43,8 @@ class SimulatorConfig:
         drops: Fraction of service requests whose connection drops mid-body.
         drift_matches: This many matches carry fields and a mode block that no
             grunt-archive knows (API drift).
+        hostile_matches: This many matches get a hostile answer of kind `hostile`.
+        hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
 
     """
 
@@ -61,6 +66,8 @@ class SimulatorConfig:
     hang_seconds: float = 5.0
     drops: float = 0
     drift_matches: int = 0
+    hostile_matches: int = 0
+    hostile: str = "gzip"
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -86,9 +93,12 @@ class SimulatorConfig:
             "arrivals",
             "hang_seconds",
             "drift_matches",
+            "hostile_matches",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")
+        if self.hostile not in HOSTILE_KINDS:
+            raise UsageError(f"hostile must be one of {', '.join(HOSTILE_KINDS)}")
         if self.retry_after is not None and self.retry_after < 0:
             raise UsageError("retry_after must not be negative")
         if self.token_requests is not None and self.token_requests < 0:

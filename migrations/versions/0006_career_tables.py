@@ -2,7 +2,7 @@
 
 The views `player_matches`, `player_encounters` and `player_medal_totals`
 (0004) become tables with the same columns (plus, on `player_matches`, the
-ids its names come from), kept current by grunt_archive.career in the
+ids its names come from), kept current by grunt_archive.store.player_tables in the
 transaction that writes what they derive from. At 50,000 matches each view
 read the whole career through seven joins (200 ms to 5 s a query, issue 7).
 `player_medal_totals` now covers tracked players only. The tables are filled
@@ -30,7 +30,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # How the tables are filled, as this revision computes them (a frozen copy of
-# grunt_archive.career's SELECTs).
+# grunt_archive.store.player_tables's SELECTs).
 FILL = [
     """
 INSERT INTO player_matches (

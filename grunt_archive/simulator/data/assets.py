@@ -24,21 +24,20 @@ def _asset_index() -> dict[tuple[str, str], tuple[catalog.Asset, tuple]]:
     """Index every asset by (kind, asset id), with what it links to."""
     index: dict[tuple[str, str], tuple[catalog.Asset, tuple]] = {}
     by_playlist: dict[str, list[catalog.Asset]] = {}
-    for mode in catalog.MODES:
-        for key in (*mode.playlists, *(("bootcamp",) if mode.key == "slayer" else ())):
-            ranked = key == "ranked" and mode.ranked_variant
-            variant = mode.ranked_variant if ranked else mode.variant
+    for key, spec in catalog.PLAYLIST_SPECS.items():
+        for mode in (catalog.MODES[catalog.MODE_INDEX[m]] for m in spec.modes):
+            variant = catalog.variant_of(mode, spec)
             index["ugcGameVariant", variant.asset_id] = (variant, ())
-            for map_name in mode.maps:
+            for map_name in catalog.playlist_maps(spec, mode, False):
                 pair = catalog.map_mode_pair(variant, map_name)
                 index[pair.kind, pair.asset_id] = (pair, (catalog.MAPS[map_name], variant))
                 by_playlist.setdefault(key, []).append(pair)
-        index["ugcGameVariant", mode.variant.asset_id] = (mode.variant, ())
-        for map_name in mode.maps:  # customs play the plain variant on any of the maps
-            pair = catalog.map_mode_pair(mode.variant, map_name)
-            index.setdefault(
-                (pair.kind, pair.asset_id), (pair, (catalog.MAPS[map_name], mode.variant))
-            )
+    for mode in catalog.MODES:  # customs play the plain variant on any of the mode's maps
+        variant = catalog.variant_of(mode, None)
+        index["ugcGameVariant", variant.asset_id] = (variant, ())
+        for map_name in mode.maps:
+            pair = catalog.map_mode_pair(variant, map_name)
+            index.setdefault((pair.kind, pair.asset_id), (pair, (catalog.MAPS[map_name], variant)))
     for asset in catalog.MAPS.values():
         index[asset.kind, asset.asset_id] = (asset, ())
     for key, asset in catalog.PLAYLISTS.items():

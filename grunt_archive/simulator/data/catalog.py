@@ -61,72 +61,44 @@ def _map(name: str, description: str, asset_id: str = "", version_id: str = "") 
     return Asset("map", name, description, asset_id, version_id)
 
 
-MAPS: dict[str, Asset] = {
-    a.name: a
-    for a in (
-        _map(
-            "Recharge",
-            "Power still courses through the walls of this neglected Axys facility.",
-            "8420410b-044d-44d7-80b6-98a766c8c39f",
-            "068c0974-f748-41ba-b457-b8fed603576e",
-        ),
-        _map(
-            "Catalyst",
-            "Spent shells rain like water in this ancient sanctuary.",
-            "e859cf75-9b8a-429a-91be-2376681c8537",
-            "d13e5fc9-6af1-4c9d-a583-2264bee98fe6",
-        ),
-        _map(
-            "Live Fire",
-            "Instructors at the Avery J. Johnson Academy train Spartans in live-fire drills.",
-            "b6aca0c7-8ba7-4066-bf91-693571374c3c",
-        ),
-        _map(
-            "Streets",
-            "The tranquility of this Mombasa back alley is pierced by the sound of gunfire.",
-            "f0a1760f-0d4a-4bcc-ac7a-e8f9aee331dc",
-        ),
-        _map("Aquarius", "A luxury resort hotel, built to enjoy the view of a gas giant."),
-        _map("Bazaar", "A marketplace in a quiet corner of a bustling city."),
-        _map("Behemoth", "Sunlight glints off the flanks of a Forerunner ruin."),
-        _map("Launch Site", "A UNSC spaceport, abandoned in a hurry."),
-        _map("Argyle", "A drifting research vessel with an uninvited guest."),
-        _map("Empyrean", "A deep space station where Forerunner relics are studied."),
-        _map("Forbidden", "An ancient Forerunner archive, long sealed."),
-        _map("Solitude", "A lone outpost above a frozen sea."),
-    )
-}
+_MAP_ROWS = (
+    ("Recharge", "Power still courses through the walls of this neglected Axys facility.",
+     "8420410b-044d-44d7-80b6-98a766c8c39f", "068c0974-f748-41ba-b457-b8fed603576e"),
+    ("Catalyst", "Spent shells rain like water in this ancient sanctuary.",
+     "e859cf75-9b8a-429a-91be-2376681c8537", "d13e5fc9-6af1-4c9d-a583-2264bee98fe6"),
+    ("Live Fire",
+     "Instructors at the Avery J. Johnson Academy train Spartans in live-fire drills.",
+     "b6aca0c7-8ba7-4066-bf91-693571374c3c", ""),
+    ("Streets", "The tranquility of this Mombasa back alley is pierced by the sound of gunfire.",
+     "f0a1760f-0d4a-4bcc-ac7a-e8f9aee331dc", ""),
+    ("Aquarius", "A luxury resort hotel, built to enjoy the view of a gas giant.", "", ""),
+    ("Bazaar", "A marketplace in a quiet corner of a bustling city.", "", ""),
+    ("Behemoth", "Sunlight glints off the flanks of a Forerunner ruin.", "", ""),
+    ("Launch Site", "A UNSC spaceport, abandoned in a hurry.", "", ""),
+    ("Argyle", "A drifting research vessel with an uninvited guest.", "", ""),
+    ("Empyrean", "A deep space station where Forerunner relics are studied.", "", ""),
+    ("Forbidden", "An ancient Forerunner archive, long sealed.", "", ""),
+    ("Solitude", "A lone outpost above a frozen sea.", "", ""),
+    ("Cliffhanger", "A Banished stronghold carved into a mountainside.", "", ""),
+    ("Detachment", "A ONI black site hidden in an Alpine valley.", "", ""),
+    ("Prism", "A Forerunner research lab refracting hard light.", "", ""),
+    ("Fragmentation", "Fight across a shattered fragment of Zeta Halo.", "", ""),
+    ("Highpower", "A Banished dig site around a towering energy conduit.", "", ""),
+    ("Deadlock", "A UNSC wind farm in the snowy Alpine hills.", "", ""),
+    ("Breaker", "A salvage yard where the Banished strip UNSC wrecks.", "", ""),
+    ("Command", "A Banished forward base on the Halo's surface.", "", ""),
+    ("Grifball Court", "A walled court and one bomb: score it or smash it.", "", ""),
+)  # fmt: skip
+MAPS: dict[str, Asset] = {row[0]: _map(*row) for row in _MAP_ROWS}
+# The maps of the 2022-era documents (before Season 3 brought the rest).
+LEGACY_MAPS = frozenset(
+    ("Recharge", "Catalyst", "Live Fire", "Streets", "Aquarius", "Bazaar", "Behemoth",
+     "Launch Site", "Fragmentation", "Highpower", "Deadlock", "Breaker")
+)  # fmt: skip
 
 
 def _variant(name: str, description: str, asset_id: str = "", version_id: str = "") -> Asset:
     return Asset("ugcGameVariant", name, description, asset_id, version_id)
-
-
-def _playlist(name: str, description: str, experience: int, asset_id: str = "") -> Asset:
-    return Asset("playlist", name, description, asset_id, experience=experience)
-
-
-PLAYLISTS: dict[str, Asset] = {
-    "quickplay": _playlist(
-        "Quick Play",
-        "Standard Halo Infinite settings. Work as a team to defeat your rivals in 4v4 combat.",
-        2,
-        "bdceefb3-1c52-4848-a6b7-d49acd13109d",
-    ),
-    "ranked": _playlist(
-        "Ranked Arena",
-        "Competitive settings: Battle Rifle starts, no radar. Earn or progress your rank.",
-        2,
-        "edfef3ac-9cbe-4fa2-b949-8f29deafd483",
-    ),
-    "bootcamp": _playlist("Bot Bootcamp", "Learn the ropes against AI Spartans.", 4),
-    "firefight": _playlist("Firefight", "Team up against waves of Banished forces.", 5),
-    "husky": _playlist("Husky Raid", "Random loadouts and CTF on tight maps.", 5),
-    "infection": _playlist("Infection", "Survive the Infected, or join them.", 5),
-    "rotational": _playlist("Team Objective", "A rotation of objective modes, 4v4.", 5),
-}
-# Matches of this playlist are ranked: CSR, skill rewards, the IsRanked filter.
-RANKED_PLAYLIST_ID = PLAYLISTS["ranked"].asset_id
 
 
 @dataclass(frozen=True)
@@ -135,38 +107,30 @@ class Mode:
 
     Attributes:
         key: Short name used in code and tests ("slayer", "ctf", ...).
-        category: The `GameVariantCategory` number.
-        block: The mode block key in `Stats` (None for Slayer).
-        playlists: Matchmaking playlists (keys of `PLAYLISTS`) that serve it.
-        maps: Map names the mode is played on.
-        minutes: Range of match lengths.
-        team_size: Players per team (all players for team-less Infection).
+        title: The mode's name in game variant names ("King of the Hill").
+        category: The `GameVariantCategory` number (halo-api.md §4).
+        block: The mode block key in `Stats` (None: CoreStats and PvpStats only).
+        maps: Arena maps the mode is played on (customs, Quick Play, Ranked).
+        minutes: Range of match lengths on an arena map.
+        team_size: Players per team in customs (all players for team-less Infection).
         legacy: Whether the mode existed in the 2022-era documents.
-        weight: Relative frequency among random matches.
-        win_score: Team score of a winner (None: emergent, Score = Kills).
+        win_score: Team score of a winner (None: Slayer-like, Score = Kills up to a cap).
+        kill_rate: Kills per player per minute, on average.
+        custom_weight: Relative frequency among custom games (0: never custom).
 
     """
 
     key: str
+    title: str
     category: int
     block: str | None
-    playlists: tuple[str, ...]
     maps: tuple[str, ...]
     minutes: tuple[int, int]
     team_size: int
     legacy: bool
-    weight: int
     win_score: int | None
-
-    @property
-    def variant(self) -> Asset:
-        """The game variant asset of this mode outside Ranked Arena."""
-        return VARIANTS[self.key]
-
-    @property
-    def ranked_variant(self) -> Asset | None:
-        """The game variant asset used in Ranked Arena, if the mode is ranked."""
-        return VARIANTS.get(f"ranked_{self.key}")
+    kill_rate: float
+    custom_weight: int
 
     @property
     def teams_enabled(self) -> bool:
@@ -178,75 +142,177 @@ class Mode:
         """Whether this is Firefight (players against the AI)."""
         return self.key == "firefight"
 
+    @property
+    def variant(self) -> Asset:
+        """The game variant a custom game of this mode plays."""
+        return variant_of(self, None)
 
-_V = _variant
-VARIANTS: dict[str, Asset] = {
-    "slayer": _V("Arena:Slayer", "Slay the enemy team.", "1e8cd10b-1496-423b-8699-f98f6f5db67e"),
-    "ranked_slayer": _V(
-        "Ranked:Slayer",
-        "BR loadouts, Friendly-Fire enabled, Motion Tracker disabled. Slay the enemy team.",
-        "c2d20d44-8606-4669-b894-afae15b3524f",
-        "0091d411-f90d-44a7-aac3-ccc7ff2b131f",
-    ),
-    "ctf": _V("Arena:CTF", "Capture the enemy flag and return it to your base."),
-    "ranked_ctf": _V("Ranked:CTF", "Competitive settings. Capture the enemy flag."),
-    "oddball": _V("Arena:Oddball", "Hold the skull to earn points."),
-    "ranked_oddball": _V(
-        "Ranked:Oddball",
-        "Competitive settings. Hold the skull to earn points.",
-        "751bcc9d-aace-45a1-8d71-358f0bc89f7e",
-    ),
-    "strongholds": _V("Arena:Strongholds", "Capture and hold two of three zones to score."),
-    "ranked_strongholds": _V(
-        "Ranked:Strongholds",
-        "Competitive settings. Capture and hold zones.",
-        "22b8a0eb-0d02-4eb3-8f56-5f63fc254f83",
-    ),
-    "koth": _V("Arena:King of the Hill", "Control the hill to score."),
-    "elimination": _V(
-        "Arena:Elimination",
-        "No respawns. Eliminate the enemy team to win the round.",
-        "ec11de80-191f-4077-a5ae-232524acd861",
-    ),
-    "extraction": _V(
-        "Arena:Extraction",
-        "Plant extraction devices and hold them until they finish.",
-        "32ed13b7-ca55-4095-bd5f-12ff91b42987",
-    ),
-    "infection": _V("Infection", "Survivors must outlast the Infected."),
-    "stockpile": _V("Arena:Stockpile", "Collect Power Seeds and stockpile them in your base."),
-    "vip": _V("Arena:VIP", "Protect your VIP and hunt theirs."),
-    "bomb": _V("Arena:Neutral Bomb", "Carry the bomb into the enemy base and detonate it."),
-    "firefight": _V(
-        "Firefight:King of the Hill",
-        "Capture hills and defeat boss waves to claim victory.",
-        "ff451042-bcf2-4173-bd87-0ba8c463c3e0",
-    ),
-}
 
-_ARENA = ("Recharge", "Catalyst", "Live Fire", "Streets", "Aquarius", "Bazaar", "Behemoth")
-_FLAGS = ("Catalyst", "Bazaar", "Behemoth", "Aquarius")
-_ZONES = ("Live Fire", "Recharge", "Streets", "Catalyst")
-_BIG = ("Empyrean", "Forbidden", "Solitude")
-_PVE = ("Launch Site", "Argyle")
-_QR = ("quickplay", "ranked")
-_ROT = ("rotational",)
-# key, GameVariantCategory, block, playlists, maps, minutes, team size, in 2022, weight, win score
+_ARENA = ("Recharge", "Catalyst", "Live Fire", "Streets", "Aquarius", "Bazaar", "Behemoth",
+          "Launch Site", "Argyle", "Cliffhanger", "Detachment", "Empyrean", "Forbidden", "Prism",
+          "Solitude")  # fmt: skip
+_FLAGS = ("Aquarius", "Bazaar", "Behemoth", "Catalyst", "Argyle", "Empyrean", "Forbidden")
+_ZONES = ("Live Fire", "Recharge", "Streets", "Catalyst", "Detachment", "Solitude", "Prism")
+_BIG = ("Fragmentation", "Highpower", "Deadlock", "Breaker", "Command")
+_SMALL = ("Live Fire", "Streets", "Bazaar", "Cliffhanger", "Prism", "Launch Site")
+Z, E, B = "ZonesStats", "EliminationStats", "BombStats"
+# key, title, category, block, maps, minutes, custom team size, in 2022, win score,
+# kills per player-minute, custom weight
 _MODE_TABLE = (
-    ("slayer", 6, None, _QR, _ARENA, (7, 13), 4, True, 30, None),
-    ("ctf", 15, "CaptureTheFlagStats", (*_QR, "husky"), _FLAGS, (9, 15), 4, True, 10, 3),
-    ("oddball", 18, "OddballStats", _QR, _ZONES, (8, 19), 4, True, 8, 200),
-    ("strongholds", 11, "ZonesStats", _QR, _ZONES[:3], (9, 14), 4, True, 8, 250),
-    ("koth", 13, "ZonesStats", _QR, _ZONES, (8, 13), 4, True, 6, 4),
-    ("elimination", 8, "EliminationStats", _ROT, _ARENA[2:5], (5, 12), 4, True, 4, 3),
-    ("extraction", 17, "ExtractionStats", _ROT, _FLAGS[:2], (6, 12), 4, True, 4, 3),
-    ("infection", 22, "InfectionStats", ("infection",), _PVE, (10, 15), 10, False, 4, None),
-    ("stockpile", 19, "StockpileStats", _ROT, _BIG[:2], (8, 15), 4, True, 3, 5),
-    ("vip", 23, "VipStats", _ROT, _ARENA[4:], (7, 12), 4, False, 3, 10),
-    ("bomb", 16, "BombStats", _ROT, _BIG[1:], (7, 13), 4, False, 3, 3),
-    ("firefight", 42, "EliminationStats", ("firefight",), _PVE, (12, 25), 4, False, 4, 5),
-)
+    ("slayer", "Slayer", 6, None, _ARENA, (8, 12), 4, True, None, 1.05, 30),
+    ("attrition", "Attrition", 7, E, _ZONES, (6, 10), 4, True, 3, 0.8, 3),
+    ("fiesta", "Fiesta", 9, None, _ARENA, (6, 10), 4, True, None, 1.6, 6),
+    ("swat", "SWAT", 10, None, _SMALL, (5, 9), 4, True, None, 1.7, 5),
+    ("juggernaut", "Juggernaut", 20, None, _SMALL, (7, 11), 4, False, 25, 0.9, 3),
+    ("koth", "King of the Hill", 13, Z, _ZONES, (8, 12), 4, True, 4, 0.95, 5),
+    ("land_grab", "Land Grab", 39, Z, _ZONES, (8, 12), 4, True, 3, 0.85, 3),
+    ("total_control", "Total Control", 14, Z, _ZONES, (9, 13), 4, True, 3, 0.85, 2),
+    ("ctf", "CTF", 15, "CaptureTheFlagStats", _FLAGS, (10, 15), 4, True, 3, 0.85, 8),
+    ("oddball", "Oddball", 18, "OddballStats", _ZONES, (8, 13), 4, True, 200, 1.0, 6),
+    ("strongholds", "Strongholds", 11, Z, _ZONES, (9, 13), 4, True, 250, 1.0, 6),
+    ("stockpile", "Stockpile", 19, "StockpileStats", _FLAGS, (10, 15), 4, True, 5, 0.7, 2),
+    ("extraction", "Extraction", 17, "ExtractionStats", _FLAGS, (8, 12), 4, True, 3, 0.8, 2),
+    ("elimination", "Elimination", 8, E, _SMALL, (6, 12), 4, True, 3, 0.6, 4),
+    ("vip", "VIP", 23, "VipStats", _ARENA, (8, 12), 4, False, 10, 0.8, 2),
+    ("bomb", "Neutral Bomb", 16, B, _FLAGS, (8, 13), 4, False, 3, 0.75, 2),
+    ("grifball", "Grifball", 25, B, ("Grifball Court",), (5, 9), 4, False, 3, 1.3, 3),
+    ("infection", "Infection", 22, "InfectionStats", ("Argyle", "Behemoth", "Catalyst",
+     "Launch Site", "Streets"), (8, 14), 8, False, None, 0.6, 5),
+    ("firefight", "King of the Hill", 42, E, ("Behemoth", "Fragmentation", "Highpower",
+     "Breaker", "Argyle"), (15, 25), 4, False, 5, 7.0, 0),
+)  # fmt: skip
 MODES: tuple[Mode, ...] = tuple(Mode(*row) for row in _MODE_TABLE)
+MODE_INDEX: dict[str, int] = {mode.key: i for i, mode in enumerate(MODES)}
+
+
+@dataclass(frozen=True)
+class Playlist:
+    """A matchmaking playlist: what it serves, to how many, and how often it is played.
+
+    Attributes:
+        key: Short name used in code and tests.
+        asset: The playlist's UGC asset.
+        family: Prefix of its game variants' names ("Arena", "Ranked", "Big Team", ...).
+        modes: Keys of the modes it serves.
+        team_size: Players per team (Infection: per match; Firefight: the fireteam).
+        ranked: Whether its matches count for CSR.
+        weight: Relative frequency among matchmade matches.
+        legacy: Whether it existed in the 2022 era.
+        maps: Its own maps, instead of each mode's arena maps.
+        length: Factor on each mode's match length (big maps last longer).
+        bots: Whether its matches pit the players against bots (Bot Bootcamp).
+
+    """
+
+    key: str
+    asset: Asset
+    family: str
+    modes: tuple[str, ...]
+    team_size: int
+    ranked: bool
+    weight: float
+    legacy: bool
+    maps: tuple[str, ...] | None = None
+    length: float = 1.0
+    bots: bool = False
+
+
+_ARENA_MODES = ("slayer", "ctf", "oddball", "strongholds", "koth")
+_RANKED_MAPS = ("Aquarius", "Live Fire", "Recharge", "Streets", "Solitude", "Empyrean",
+                "Catalyst", "Forbidden")  # fmt: skip
+_LIST = (
+    ("quickplay", "Quick Play",
+     "Standard Halo Infinite settings. Work as a team to defeat your rivals in 4v4 combat.",
+     2, "bdceefb3-1c52-4848-a6b7-d49acd13109d", "Arena", _ARENA_MODES, 4, False, 24, True,
+     None, 1.0, False),
+    ("ranked", "Ranked Arena",
+     "Competitive settings: Battle Rifle starts, no radar. Earn or progress your rank.",
+     2, "edfef3ac-9cbe-4fa2-b949-8f29deafd483", "Ranked", _ARENA_MODES, 4, True, 15, True,
+     _RANKED_MAPS, 1.0, False),
+    ("ranked_slayer", "Ranked Slayer", "Competitive Slayer only. Earn or progress your rank.",
+     2, "", "Ranked", ("slayer",), 4, True, 4, False, _RANKED_MAPS, 1.0, False),
+    ("ranked_doubles", "Ranked Doubles", "2v2 competitive Slayer. Bring a partner.",
+     2, "", "Ranked Doubles", ("slayer",), 2, True, 3, True, ("Live Fire", "Streets",
+     "Prism", "Cliffhanger"), 0.9, False),
+    ("ranked_tactical", "Ranked Tactical", "Headshots only, no shields. Earn your rank.",
+     2, "", "Ranked", ("swat",), 4, True, 2, False, None, 1.0, False),
+    ("btb", "Big Team Battle", "12v12 warfare on large maps, vehicles and all.",
+     3, "", "Big Team", ("slayer", "ctf", "stockpile", "total_control"), 12, False, 10, True,
+     _BIG, 1.3, False),
+    ("fiesta", "Fiesta", "Random weapons, random chaos, 4v4.",
+     5, "", "Fiesta", ("fiesta",), 4, False, 6, True, None, 1.0, False),
+    ("swat", "Team SWAT", "No shields, no radar, headshots count. 4v4.",
+     5, "", "Tactical", ("swat",), 4, False, 5, True, None, 1.0, False),
+    ("husky", "Husky Raid", "Random loadouts and CTF on tight maps.",
+     5, "", "Husky Raid", ("ctf",), 4, False, 2, False, _SMALL, 0.8, False),
+    ("objective", "Team Objective", "A rotation of objective modes, 4v4.",
+     5, "", "Arena", ("attrition", "land_grab", "extraction", "vip", "bomb", "elimination"),
+     4, False, 6, True, None, 1.0, False),
+    ("juggernaut", "Team Juggernaut", "One Juggernaut per team, and everyone is after them.",
+     5, "", "Arena", ("juggernaut",), 4, False, 1.5, False, None, 1.0, False),
+    ("grifball", "Grifball", "Hammers, swords and one bomb.",
+     5, "", "Grifball", ("grifball",), 4, False, 1.5, False, None, 1.0, False),
+    ("infection", "Infection", "Survive the Infected, or join them.",
+     5, "", "Infection", ("infection",), 10, False, 3, False, None, 1.0, False),
+    ("firefight", "Firefight: King of the Hill", "Team up against waves of Banished forces.",
+     6, "", "Firefight", ("firefight",), 4, False, 4, False, None, 1.0, False),
+    ("bootcamp", "Bot Bootcamp", "Learn the ropes against AI Spartans.",
+     4, "", "Arena", ("slayer",), 4, False, 1.5, True, ("Live Fire", "Recharge", "Streets",
+     "Aquarius"), 1.0, True),
+)  # fmt: skip
+PLAYLIST_SPECS: dict[str, Playlist] = {
+    row[0]: Playlist(row[0], Asset("playlist", row[1], row[2], row[4], experience=row[3]),
+                     *row[5:])
+    for row in _LIST
+}  # fmt: skip
+PLAYLISTS: dict[str, Asset] = {key: spec.asset for key, spec in PLAYLIST_SPECS.items()}
+PLAYLIST_BY_ID: dict[str, Playlist] = {s.asset.asset_id: s for s in PLAYLIST_SPECS.values()}
+# Ranked Arena, the playlist every era had; `RANKED_PLAYLIST_IDS` are all the ranked ones.
+RANKED_PLAYLIST_ID = PLAYLISTS["ranked"].asset_id
+RANKED_PLAYLIST_IDS = frozenset(s.asset.asset_id for s in PLAYLIST_SPECS.values() if s.ranked)
+
+# Game variants whose ids are real, by name; the others are derived from their names.
+_REAL_VARIANTS = {
+    "Arena:Slayer": ("1e8cd10b-1496-423b-8699-f98f6f5db67e", ""),
+    "Ranked:Slayer": ("c2d20d44-8606-4669-b894-afae15b3524f",
+                      "0091d411-f90d-44a7-aac3-ccc7ff2b131f"),
+    "Ranked:Oddball": ("751bcc9d-aace-45a1-8d71-358f0bc89f7e", ""),
+    "Ranked:Strongholds": ("22b8a0eb-0d02-4eb3-8f56-5f63fc254f83", ""),
+    "Arena:Elimination": ("ec11de80-191f-4077-a5ae-232524acd861", ""),
+    "Arena:Extraction": ("32ed13b7-ca55-4095-bd5f-12ff91b42987", ""),
+    "Firefight:King of the Hill": ("ff451042-bcf2-4173-bd87-0ba8c463c3e0", ""),
+}  # fmt: skip
+_VARIANTS: dict[str, Asset] = {}
+VARIANTS = _VARIANTS  # every game variant made so far, by name
+
+
+def variant_of(mode: Mode, playlist: Playlist | None) -> Asset:
+    """Return the game variant a mode plays in a playlist (None: a custom game)."""
+    family = playlist.family if playlist else "Arena"
+    title = {"fiesta": "Slayer", "swat": "Slayer"}.get(mode.key, mode.title)
+    if mode.key == "swat" and family == "Ranked":
+        title = "Tactical Slayer"
+    elif mode.key == "swat" and family == "Arena":
+        family = "Tactical"
+    elif mode.key == "fiesta":
+        family = "Fiesta"
+    name = mode.title if mode.key in ("grifball", "infection") else f"{family}:{title}"
+    found = _VARIANTS.get(name)
+    if found is None:
+        asset_id, version_id = _REAL_VARIANTS.get(name, ("", ""))
+        found = _VARIANTS[name] = _variant(name, f"{mode.title}.", asset_id, version_id)
+    return found
+
+
+def playlist_maps(playlist: Playlist | None, mode: Mode, legacy: bool) -> tuple[str, ...]:
+    """Return the maps a mode is played on in a playlist (None: customs), in an era."""
+    maps = mode.maps
+    if playlist is not None and playlist.maps is not None:
+        maps = tuple(m for m in playlist.maps if playlist.key != "ranked" or m in mode.maps)
+        maps = maps or playlist.maps
+    if legacy:
+        maps = tuple(m for m in maps if m in LEGACY_MAPS) or maps
+    return maps
 
 
 def map_mode_pair(variant: Asset, map_name: str) -> Asset:

@@ -45,17 +45,13 @@ def _ref(kind: int, asset: catalog.Asset, legacy: bool) -> dict:
 def match_assets(
     rng: random.Random, meta: MatchMeta
 ) -> tuple[catalog.Asset, catalog.Asset, catalog.Asset | None, catalog.Asset | None]:
-    """Draw the map, game variant, playlist and map-mode pair of a match."""
+    """Draw the map, and name the game variant, playlist and map-mode pair of a match."""
     mode = catalog.MODES[meta.mode]
-    map_name = rng.choice(mode.maps)
-    playlist = None
-    if meta.lifecycle == MATCHMADE:
-        key = "bootcamp" if meta.bots else rng.choice(mode.playlists)
-        playlist = catalog.PLAYLISTS[key]
-    ranked = playlist is catalog.PLAYLISTS["ranked"] and mode.ranked_variant
-    variant = mode.ranked_variant if ranked else mode.variant
-    pair = catalog.map_mode_pair(variant, map_name) if playlist else None
-    return catalog.MAPS[map_name], variant, playlist, pair
+    spec = catalog.PLAYLIST_SPECS[meta.playlist] if meta.playlist else None
+    map_name = rng.choice(catalog.playlist_maps(spec, mode, meta.legacy))
+    variant = catalog.variant_of(mode, spec)
+    pair = catalog.map_mode_pair(variant, map_name) if spec else None
+    return catalog.MAPS[map_name], variant, spec.asset if spec else None, pair
 
 
 def match_info(rng: random.Random, meta: MatchMeta) -> tuple[dict, int, int]:
@@ -137,9 +133,8 @@ def stats_document(meta: MatchMeta, tracked: Sequence[str], strangers: Sequence[
     rng = random.Random(meta.seed)
     mode = catalog.MODES[meta.mode]
     info, joined, playable = match_info(rng, meta)
-    flags = (meta.lifecycle, meta.bots, meta.quit, meta.switch)
-    seats = seat_players(rng, mode, flags, [tracked[i] for i in meta.tracked], strangers)
-    outcomes = decide_plays(rng, mode, seats, playable / 1000)
+    seats = seat_players(rng, meta, [tracked[i] for i in meta.tracked], strangers)
+    outcomes = decide_plays(rng, meta, seats, playable / 1000)
     ranks = _ranks(seats, outcomes)
     raw = [[player_stats(rng, mode, play) for play in seat.plays] for seat in seats]
     players = []

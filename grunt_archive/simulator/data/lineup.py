@@ -1,17 +1,30 @@
-"""Who plays a match, on which team, for how long, and how each team fares."""
+"""Who plays a match, on which team, for how long, and how each team fares.
+
+The world has already decided each tracked player's team and which team wins
+(`world.MatchMeta`); here the other seats are filled and the numbers drawn top
+down: a team's kills first, then split among its players by their skill, so
+that every team total adds up and better players have the better K/D.
+"""
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data.catalog import Mode
 from grunt_archive.simulator.data.playerstats import Play, split
-from grunt_archive.simulator.data.world import MATCHMADE
+from grunt_archive.simulator.data.ranks import LEFT, LOSS, TIE, WIN
+from grunt_archive.simulator.data.world import MATCHMADE, MatchMeta, player_skill, team_size
 
-WIN, LOSS, TIE, LEFT = 2, 3, 1, 4  # Outcome values
+__all__ = ["LEFT", "LOSS", "TIE", "WIN", "Seat", "decide_plays", "seat_players"]
+# Bot difficulty (1 Marine, 2 ODST, 3 Spartan, 4 Recruit, 5 Adaptive) -> skill; Adaptive: None.
+_BOT_SKILL = {1: 0.75, 2: 0.9, 3: 1.05, 4: 0.55, 5: None}
+_BOT_DIFFICULTIES = (4, 4, 1, 2, 2, 3, 3, 5)
+_SLAYER_CAP = {2: 25, 4: 50}  # kills to win; bigger teams play to 100
+_MOST_KILLS = 30  # a great game; beyond it, real PvP matches all but never go
 
 
 @dataclass
@@ -23,7 +36,7 @@ class Seat:
         difficulty: Bot difficulty, None for humans.
         teams: Teams played for, in order; the last is ``LastTeamId``.
         shares: Fraction of the match played on each of `teams`.
-        skill: How well the player plays (1.0 is average).
+        skill: How well the player plays this match (1.0 is the median).
         quit: Left before the end (Outcome 4).
         late: Joined in progress.
         plays: What the player did on each of `teams`, filled by `decide_plays`.
@@ -37,6 +50,7 @@ class Seat:
     skill: float
     quit: bool = False
     late: bool = False
+    tracked: bool = False
     plays: list[Play] = field(default_factory=list)
 
     @property
@@ -50,82 +64,86 @@ class Seat:
         return sum(play.score for play in self.plays)
 
 
-def _human(player_id: str, team: int, rng: random.Random) -> Seat:
-    return Seat(player_id, None, [team], [1.0], rng.uniform(0.6, 1.5))
+def _people(
+    rng: random.Random, meta: MatchMeta, tracked: list[str], strangers: Sequence[str], wanted: int
+) -> Iterator[tuple[str, float]]:
+    """Yield strangers to seat, each with this match's skill."""
+    logs = [math.log(player_skill(p)) for p in tracked]
+    centre = 0.6 * sum(logs) / len(logs)  # matchmaking finds players like the party
+    for xuid in rng.sample(strangers, min(wanted, len(strangers))):
+        player_id = f"xuid({xuid})"
+        if meta.lifecycle == MATCHMADE:
+            yield player_id, math.exp(centre + rng.gauss(0, 0.18))
+        else:
+            yield player_id, player_skill(player_id)
+
+
+def _bots(rng: random.Random, count: int, team: int, fallback: float) -> list[Seat]:
+    seats = []
+    for number in rng.sample(range(60), count):
+        difficulty = rng.choice(_BOT_DIFFICULTIES)
+        skill = _BOT_SKILL[difficulty] or fallback
+        seats.append(Seat(f"bid({number}.0)", difficulty, [team], [1.0], skill))
+    return seats
 
 
 def seat_players(
-    rng: random.Random,
-    mode: Mode,
-    meta_flags: tuple[int, bool, bool, bool],
-    tracked: list[str],
-    strangers: Sequence[str],
+    rng: random.Random, meta: MatchMeta, tracked: list[str], strangers: Sequence[str]
 ) -> list[Seat]:
     """Choose the players of a match and put them on teams.
 
     Args:
         rng: The match's random generator.
-        mode: The game mode.
-        meta_flags: (lifecycle, bots, quit, switch) of the match.
-        tracked: ``xuid(…)`` ids of the tracked players who played; the first
-            is the one the match was made for.
+        meta: The match; its `sides` place the tracked players.
+        tracked: ``xuid(…)`` ids of the tracked players who played, as `meta.tracked`.
         strangers: Bare xuids of everyone else in the world.
 
     Returns:
         The seats, in the order the document lists its players.
 
     """
-    lifecycle, bots, quits, switch = meta_flags
-    matchmade = lifecycle == MATCHMADE
-    # One draw of distinct people, so nobody is seated twice.
-    wanted = 2 * max(len(tracked), mode.team_size) + 2
-    pool = iter(f"xuid({x})" for x in rng.sample(strangers, min(wanted, len(strangers))))
+    mode = catalog.MODES[meta.mode]
+    matchmade = meta.lifecycle == MATCHMADE
+    size = team_size(meta.mode, meta.playlist)
+    pool = _people(rng, meta, tracked, strangers, 2 * size + 4)
+    seats = [Seat(p, None, [side], [1.0], player_skill(p), tracked=True)
+             for p, side in zip(tracked, meta.sides, strict=True)]  # fmt: skip
+    average = math.exp(sum(math.log(s.skill) for s in seats) / len(seats))
     if not mode.teams_enabled or mode.pve:  # Infection and Firefight: one side of humans
-        size = max(len(tracked), mode.team_size if matchmade else len(tracked))
-        ids = tracked + [next(pool) for _ in range(size - len(tracked))]
-        seats = [_human(player_id, 0, rng) for player_id in ids]
+        room = size - len(seats) if matchmade else rng.randint(0, 3) * (not meta.bots)
+        seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(room))]
+        if meta.bots:
+            seats += _bots(rng, rng.randint(2, 6), 0, average)
     else:
-        size = max(math.ceil(len(tracked) / 2), mode.team_size if matchmade else rng.randint(2, 4))
-        home = rng.randrange(2)
-        seats = [_human(tracked[0], home, rng)]
-        for player_id in tracked[1:]:
-            together = (bots or rng.random() < 0.7) and sum(
-                s.teams[0] == home for s in seats
-            ) < size
-            seats.append(_human(player_id, home if together else 1 - home, rng))
-        if bots:
-            size = rng.randint(1, 4) if not matchmade else size
-            for number in rng.sample(range(60), size):
-                difficulty = rng.choice((4, 4, 4, 1, 2, 3, 5))
-                seats.append(
-                    Seat(f"bid({number}.0)", difficulty, [1 - home], [1.0], 0.3 + difficulty / 6)
-                )
-        if matchmade or not bots:
-            for team in (0, 1):
-                if bots and team != home:
-                    continue
-                missing = size - sum(s.teams[0] == team for s in seats)
-                seats += [_human(next(pool), team, rng) for _ in range(missing)]
-    if quits:
+        home = meta.sides[0]
+        if meta.bots:
+            count = size if matchmade else rng.randint(1, 4)
+            seats += _bots(rng, count, 1 - home, average)
+        sizes = {team: size if matchmade else max(rng.randint(2, 4), meta.sides.count(team))
+                 for team in (0, 1)}  # fmt: skip
+        for team in (0, 1):
+            if meta.bots and (team != home or not matchmade):
+                continue
+            missing = sizes[team] - sum(s.teams[0] == team for s in seats)
+            seats += [
+                Seat(p, None, [team], [1.0], s)
+                for p, s in (next(pool) for _ in range(max(missing, 0)))
+            ]
+    if meta.quit:
         leaver = seats[0]
         leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
         if matchmade:  # matchmaking fills the empty slot
-            seats.append(_human(next(pool), leaver.teams[0], rng))
-            seats[-1].late, seats[-1].shares = True, [1 - leaver.shares[0]]
-    if switch and mode.teams_enabled and not mode.pve:
-        movers = [s for s in seats[1:] if s.human and not s.late] or seats[:1]
-        mover = rng.choice(movers)
-        first = rng.uniform(0.2, 0.8)
-        mover.teams, mover.shares = [mover.teams[0], 1 - mover.teams[0]], [first, 1 - first]
+            player_id, skill = next(pool)
+            seats.append(Seat(player_id, None, [leaver.teams[0]], [1 - leaver.shares[0]], skill))
+            seats[-1].late = True
+    if meta.switch and mode.teams_enabled and not mode.pve:
+        movers = [s for s in seats if s.human and not s.late and not s.tracked]
+        if movers:  # a stranger changes sides, so tracked results stay the world's
+            mover = rng.choice(movers)
+            first = rng.uniform(0.2, 0.8)
+            mover.teams, mover.shares = [mover.teams[0], 1 - mover.teams[0]], [first, 1 - first]
     rng.shuffle(seats)
     return seats
-
-
-def _kills(rng: random.Random, mode: Mode, seat: Seat, minutes: float) -> int:
-    if mode.pve:
-        return max(0, round(rng.uniform(5, 9) * seat.skill * minutes))
-    rate = {"elimination": 0.8, "infection": 0.6}.get(mode.key, 1.1)
-    return min(30, max(0, round(rng.gauss(rate, 0.25) * seat.skill * minutes)))
 
 
 @dataclass
@@ -136,13 +154,12 @@ class _Entry:
     team: int
     share: float
     kills: int = 0
-    deaths: int | None = None
+    deaths: int = 0
     score: int = 0
 
 
-def _infection_teams(rng: random.Random, seats: list[Seat]) -> list[int]:
+def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool) -> list[int]:
     """Infect players (team 1) and return the Outcome of survivors and infected."""
-    survivors_won = rng.random() < 0.4
     alphas = set(rng.sample(range(len(seats)), k=min(2, len(seats))))
     for index, seat in enumerate(seats):
         infected = index in alphas or not survivors_won or rng.random() < 0.6
@@ -152,25 +169,76 @@ def _infection_teams(rng: random.Random, seats: list[Seat]) -> list[int]:
     return [WIN, LOSS] if survivors_won else [LOSS, WIN]
 
 
-def _team_scores(rng: random.Random, mode: Mode, entries: list[_Entry]) -> list[int]:
-    """Return both teams' Score; in PvP, also give every entry its deaths."""
-    team_kills = [sum(e.kills for e in entries if e.team == t) for t in (0, 1)]
-    for team in (0, 1):
-        mine = [e for e in entries if e.team == team]
-        weights = [e.share / e.seat.skill * rng.uniform(0.7, 1.3) for e in mine]
-        for entry, part in zip(mine, split(rng, team_kills[1 - team], weights), strict=True):
-            entry.deaths = part  # each death is a kill of the other team
+def _team_kills(
+    rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry], seconds: float
+) -> list[int]:
+    """Return both teams' kills, by headcount: the winner's more, Slayer's up to its cap."""
+    size = team_size(meta.mode, meta.playlist)
+    per_player = mode.kill_rate * (0.6 if size > 4 else 1.0)  # big maps: more travel
+    minutes = seconds / 60 * rng.uniform(0.85, 1.15)
+    base = [per_player * minutes * sum(e.share for e in entries if e.team == t) for t in (0, 1)]
+    if meta.winner < 0:
+        tied = round(sum(base) / 2)
+        return [tied, tied]
+    won, lost = base[meta.winner], base[1 - meta.winner]
+    top, low = round(won * rng.uniform(1.0, 1.2)), round(lost * rng.uniform(0.8, 1.0))
+    if mode.win_score is None:  # Slayer: the winner got there first, and only so far
+        top = min(_SLAYER_CAP.get(size, 100), max(top, 1))
+        low = min(low, round(top * rng.uniform(0.6, 0.97)))
+    return [top, low] if meta.winner == 0 else [low, top]
+
+
+def _team_scores(rng: random.Random, mode: Mode, meta: MatchMeta, kills: list[int]) -> list[int]:
     if mode.win_score is None:  # Slayer: the score is the kills
-        return team_kills
+        return kills
     win = mode.win_score
     loser = rng.randint(win // 3 if win > 10 else 0, win - 1)
-    if rng.random() < 0.04:
+    if meta.winner < 0:
         return [loser, loser]
-    winner = rng.randrange(2)
-    return [win if team == winner else loser for team in (0, 1)]
+    return [win if team == meta.winner else loser for team in (0, 1)]
 
 
-def decide_plays(rng: random.Random, mode: Mode, seats: list[Seat], seconds: float) -> list[int]:
+def _split_versus(rng: random.Random, entries: list[_Entry], kills: list[int]) -> None:
+    """Split each team's kills among its players by skill, and the other team's as deaths."""
+    for team in (0, 1):
+        mine = [e for e in entries if e.team == team]
+        if not mine:
+            continue
+        noise = [rng.uniform(0.75, 1.25) for _ in mine]
+        weights = [e.share * e.seat.skill * n for e, n in zip(mine, noise, strict=True)]
+        for entry, part in zip(mine, split(rng, kills[team], weights), strict=True):
+            entry.kills = part
+        _spread_excess(mine)
+        weights = [
+            e.share / math.sqrt(e.seat.skill) * (2 - n) for e, n in zip(mine, noise, strict=True)
+        ]
+        for entry, part in zip(mine, split(rng, kills[1 - team], weights), strict=True):
+            entry.deaths = part
+
+
+def _spread_excess(mine: list[_Entry]) -> None:
+    """Hand kills beyond the most anyone makes in a match to the team's quietest players."""
+    for entry in mine:
+        while entry.kills > _MOST_KILLS:
+            quietest = min(mine, key=lambda e: e.kills)
+            if quietest.kills >= _MOST_KILLS:
+                return
+            entry.kills, quietest.kills = entry.kills - 1, quietest.kills + 1
+
+
+def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None:
+    """Draw the kills and deaths of one player of Infection or Firefight."""
+    minutes = seconds / 60 * entry.share
+    if mode.pve:
+        entry.kills = max(0, round(rng.uniform(5, 9) * entry.seat.skill * minutes))
+        entry.deaths = rng.randint(0, 6)
+    else:
+        entry.kills = max(0, round(rng.gauss(mode.kill_rate, 0.2) * entry.seat.skill * minutes))
+        entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
+
+
+def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds: float
+                 ) -> list[int]:  # fmt: skip
     """Decide kills, deaths, scores and outcomes; fill every seat's `plays`.
 
     Team totals add up by construction: a team's Score is split among the
@@ -178,7 +246,7 @@ def decide_plays(rng: random.Random, mode: Mode, seats: list[Seat], seconds: flo
 
     Args:
         rng: The match's random generator.
-        mode: The game mode.
+        meta: The match (its mode, and its winner as the world decided it).
         seats: The players, from `seat_players`.
         seconds: Playable seconds of the match.
 
@@ -186,39 +254,40 @@ def decide_plays(rng: random.Random, mode: Mode, seats: list[Seat], seconds: flo
         The Outcome of team 0 and team 1 (Infection: of survivors and infected).
 
     """
+    mode = catalog.MODES[meta.mode]
     if mode.key == "infection":
-        outcomes = _infection_teams(rng, seats)
+        outcomes = _infection_teams(rng, seats, meta.winner == 0)
     entries = [_Entry(s, team, s.shares[i]) for s in seats for i, team in enumerate(s.teams)]
-    for entry in entries:
-        entry.kills = _kills(rng, mode, entry.seat, seconds / 60 * entry.share)
-    if mode.key == "infection":
+    if mode.key == "infection" or mode.pve:
+        for entry in entries:
+            _solo(rng, mode, entry, seconds)
         team_scores = [0, 0]
-    elif mode.pve:
-        won = rng.random() < 0.75
-        outcomes = [WIN if won else LOSS, LEFT]
-        team_scores = [mode.win_score if won else rng.randint(1, mode.win_score - 1), 0]
+        if mode.pve:
+            won = meta.winner == 0
+            outcomes = [WIN if won else LOSS, LEFT]
+            team_scores = [mode.win_score if won else rng.randint(1, mode.win_score - 1), 0]
     else:
-        team_scores = _team_scores(rng, mode, entries)
-        a, b = team_scores
-        outcomes = [TIE, TIE] if a == b else [WIN, LOSS] if a > b else [LOSS, WIN]
+        kills = _team_kills(rng, mode, meta, entries, seconds)
+        _split_versus(rng, entries, kills)
+        team_scores = _team_scores(rng, mode, meta, kills)
+        outcomes = [TIE, TIE] if meta.winner < 0 else [WIN, LOSS] if meta.winner == 0 else [
+            LOSS, WIN]  # fmt: skip
+    rounds_mode = mode.key in ("elimination", "attrition")
     for team in (0, 1):
         mine = [e for e in entries if e.team == team]
         if mode.win_score is None:
             for entry in mine:
                 entry.score = entry.kills
         else:
-            parts = split(rng, team_scores[team], [e.share * rng.uniform(0.2, 1.8) for e in mine])
-            for entry, part in zip(mine, parts, strict=True):
+            weights = [e.share * math.sqrt(e.seat.skill) * rng.uniform(0.2, 1.8) for e in mine]
+            for entry, part in zip(mine, split(rng, team_scores[team], weights), strict=True):
                 entry.score = part
     for entry in entries:
         outcome = outcomes[entry.team]
-        if mode.key == "elimination":
+        if rounds_mode:
             rounds = (team_scores[entry.team], team_scores[1 - entry.team], 0)
         else:
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
-        if entry.deaths is None:
-            low = rng.randint(0, 6) if mode.pve else round(rng.gauss(entry.kills * 0.8 + 2, 2))
-            entry.deaths = max(0, low)
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
                     outcome == WIN)  # fmt: skip
         entry.seat.plays.append(play)

@@ -54,6 +54,10 @@ _PVE_KINDS = (
 _PVE_WEIGHTS = (0.0, 0.3, 0.35, 0.1, 0.12, 0.02, 0.1, 0.0, 0.01)
 
 
+# Share of kills that are headshots: SWAT is all precision, Firefight all rifles at grunts.
+_HEADSHOTS = {"swat": (0.75, 0.95), "firefight": (0.2, 0.2), "grifball": (0.0, 0.1)}
+
+
 @dataclass
 class Play:
     """What one player did on one team, decided before the details are drawn.
@@ -77,7 +81,8 @@ class Play:
 
 
 def _upto(rng: random.Random, limit: int) -> int:
-    return rng.randint(0, max(limit, 0))
+    # random() is the cheapest draw; documents draw thousands of these per match.
+    return int(rng.random() * (limit + 1)) if limit > 0 else 0
 
 
 def _chance(rng: random.Random, p: float) -> int:
@@ -200,7 +205,11 @@ _MODE_BLOCKS = {
     "oddball": _oddball,
     "strongholds": _zones,
     "koth": _zones,
+    "land_grab": _zones,
+    "total_control": _zones,
     "elimination": _elimination,
+    "attrition": _elimination,
+    "grifball": _bomb,
     "firefight": _firefight,
     "extraction": _extraction,
     "infection": _infection,
@@ -231,6 +240,12 @@ def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:
         "strongholds": [("zone_captured", get("StrongholdCaptures")),
                         ("zone_secured", get("StrongholdSecures"))],
         "koth": [("hill_scored", core["Score"]), ("hill_control", get("StrongholdSecures"))],
+        "land_grab": [("zone_captured", get("StrongholdCaptures"))],
+        "total_control": [("zone_captured", get("StrongholdCaptures")),
+                          ("zone_secured", get("StrongholdSecures"))],
+        "attrition": [("eliminated", get("Eliminations")), ("revived", get("AlliesRevived"))],
+        "juggernaut": [("custom", core["Score"])],
+        "grifball": [("custom", get("BombDetonations"))],
         "elimination": [("eliminated", get("Eliminations")), ("revived", get("AlliesRevived"))],
         "extraction": [("extraction_initiated", get("ExtractionInitiationsCompleted")),
                        ("extraction_converted", get("ExtractionConversionsCompleted")),
@@ -268,8 +283,9 @@ def _medals(rng: random.Random, mode: Mode, core: dict, won: bool) -> list[tuple
         (865763896, int(won and k >= 15 and core["Deaths"] == 0 and not mode.pve)),
     ]  # fmt: skip
     awards += [(medal, _chance(rng, 0.2)) for medal in MODE_MEDALS.get(mode.key, ())]
-    rng.shuffle(awards)
-    return [(medal, count) for medal, count in awards if count]
+    earned = [(medal, count) for medal, count in awards if count]
+    rng.shuffle(earned)  # only what was earned: a shuffle draws once per item
+    return earned
 
 
 def player_stats(
@@ -290,7 +306,7 @@ def player_stats(
     k, d, seconds = play.kills, play.deaths, play.seconds
     assists = max(0, round(rng.gauss(k * assists_rate + 1, 1.5)))
     callouts = _upto(rng, min(assists, 7)) if not mode.pve else 0
-    headshots = round(k * rng.uniform(0.3, 0.85)) if not mode.pve else round(k * 0.2)
+    headshots = round(k * rng.uniform(*_HEADSHOTS.get(mode.key, (0.3, 0.85))))
     melee = _upto(rng, min(k - headshots, 1 + k // 5))
     grenade = _upto(rng, min(k - headshots - melee, 1 + k // 8))
     fired = max(10, round(seconds / 60 * rng.uniform(25, 55) * (3 if mode.pve else 1)))

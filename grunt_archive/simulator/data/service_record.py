@@ -40,6 +40,15 @@ _RENAMES = {
     "PvpStats": {"KDA": None},
     "PveStats": {"KDA": None},
 }
+# CoreStats of a service record, in the services' order; an empty record has them all, at 0
+# (spnkr__get_service_record_empty.json).
+_CORE_ORDER = (
+    "Score", "PersonalScore", "RoundsWon", "RoundsLost", "RoundsTied", "Kills", "Deaths",
+    "Assists", "AverageKDA", "Suicides", "Betrayals", "GrenadeKills", "HeadshotKills",
+    "MeleeKills", "PowerWeaponKills", "ShotsFired", "ShotsHit", "Accuracy", "DamageDealt",
+    "DamageTaken", "CalloutAssists", "VehicleDestroys", "DriverAssists", "Hijacks", "EmpAssists",
+    "MaxKillingSpree", "Medals", "PersonalScores", "Spawns", "ObjectivesCompleted",
+)  # fmt: skip
 _CORE_SKIP = {"KDA", "AverageLifeDuration", "DeprecatedDamageDealt", "DeprecatedDamageTaken"}
 _DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?$"
@@ -85,15 +94,25 @@ def _finish(total: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def gameplay_interaction(info: dict) -> int:
+    """Return a match's GameplayInteraction: 1 PvP, 2 PvE (Firefight).
+
+    2022-era documents do not carry the field; the service still knows every
+    match of theirs was PvP (Firefight came later), and filters them so.
+    """
+    found = info.get("GameplayInteraction")
+    return found if found is not None else 2 if info.get("GameVariantCategory") == 42 else 1
+
+
 def _keeps(info: dict, filters: dict[str, str]) -> bool:
     playlist = (info.get("Playlist") or {}).get("AssetId") or ""
-    ranked = playlist == catalog.RANKED_PLAYLIST_ID
+    ranked = playlist in catalog.RANKED_PLAYLIST_IDS
     wanted = {
         "seasonid": str(info.get("SeasonId") or "").lower(),
         "playlistassetid": playlist.lower(),
         "isranked": str(ranked).lower(),
         "gamevariantcategory": str(info.get("GameVariantCategory")),
-        "gameplayinteraction": str(info.get("GameplayInteraction")),
+        "gameplayinteraction": str(gameplay_interaction(info)),
     }
     return all(wanted[key] == value.strip().lower() for key, value in filters.items())
 
@@ -141,7 +160,7 @@ class _Totals:
             playlist = (info.get("Playlist") or {}).get("AssetId")
             self.subqueries["SeasonIds"].add(info.get("SeasonId"))
             self.subqueries["GameVariantCategories"].add(info.get("GameVariantCategory"))
-            self.subqueries["IsRanked"].add(playlist == catalog.RANKED_PLAYLIST_ID)
+            self.subqueries["IsRanked"].add(playlist in catalog.RANKED_PLAYLIST_IDS)
             self.subqueries["PlaylistAssetIds"].add(playlist)
 
     def document(self) -> dict:
@@ -153,6 +172,7 @@ class _Totals:
         core["Accuracy"] = hit * 100 / fired if fired else 0.0
         core["Medals"] = [dict(m) for m in self.medals.values()]
         core["PersonalScores"] = [dict(s) for s in self.scores.values()]
+        core = {key: core.get(key, 0) for key in _CORE_ORDER} | core
         subqueries: dict[str, list | None] = {
             name: sorted(values - {None}) or None for name, values in self.subqueries.items()
         }

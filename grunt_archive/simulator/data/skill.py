@@ -1,32 +1,40 @@
 """Skill documents: a match's CSR, MMR and expected performance; a playlist's CSR.
 
-Skill figures repeat the kills and deaths of the stats document, and a
-playlist's CSR repeats the post-match CSR of the player's ranked skill
-documents: the newest ranked match of the season, the season's best, the best
-ever. So the playlist CSR changes as matches are played, and only then.
+Skill figures repeat the kills and deaths of the stats document. A tracked
+player's CSR is the world's (`ranks`): each ranked match of a playlist starts
+where their previous one in it ended, and the playlist CSR repeats those
+post-match values (the season's newest, the season's best, the best ever), so
+it changes as matches are played, and only then.
 """
 
 from __future__ import annotations
 
 import random
-import weakref
 from typing import TYPE_CHECKING
 
 from grunt_archive.simulator.data import catalog
-from grunt_archive.simulator.data.world import MATCHMADE
+from grunt_archive.simulator.data.documents import season_id
+from grunt_archive.simulator.data.ranks import PLACEMENTS, WIN, CsrStep, target_csr
+from grunt_archive.simulator.data.world import MATCHMADE, player_skill
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
 
 _TIERS = ("Bronze", "Silver", "Gold", "Platinum", "Diamond", "Onyx")
-# Per simulator: (matchmade matches looked at, [(season id, post-match CSR)]) by player.
-_RANKED: weakref.WeakKeyDictionary[Simulator, dict[int, tuple[int, list]]] = (
-    weakref.WeakKeyDictionary()
-)
+_UNRANKED = CsrStep(-1, -1, 0, 0)
 
 
-def csr_record(value: int) -> dict:
-    """Return the CSR block of a value: its tier, sub-tier and the next; -1 is unranked."""
+def csr_record(value: int, remaining: int = 0) -> dict:
+    """Return the CSR block of a value: its tier, sub-tier and the next; -1 is unranked.
+
+    Args:
+        value: The CSR, or -1.
+        remaining: MeasurementMatchesRemaining (placement matches still to play).
+
+    Returns:
+        The ``Csr`` object of a skill or playlist CSR document.
+
+    """
     if value < 0:
         tier, start, sub, next_tier, next_start, next_sub = "", 0, 0, "", 0, 0
     elif value >= 1500:
@@ -40,14 +48,14 @@ def csr_record(value: int) -> dict:
         next_start = min(step * 50, 1500)
     return {
         "Value": value,
-        "MeasurementMatchesRemaining": 0,
+        "MeasurementMatchesRemaining": remaining,
         "Tier": tier,
         "TierStart": start,
         "SubTier": sub,
         "NextTier": next_tier,
         "NextTierStart": next_start,
         "NextSubTier": next_sub,
-        "InitialMeasurementMatches": 10,
+        "InitialMeasurementMatches": PLACEMENTS,
     }
 
 
@@ -55,13 +63,20 @@ def _mmr(rng: random.Random, special: str | None) -> float | str:
     return special or rng.uniform(700, 1700)
 
 
-def skill_result(stats: dict, player_id: str, ranked: bool) -> dict:
+def _stranger_step(rng: random.Random, player_id: str, outcome: int) -> CsrStep:
+    """Make up a CSR step for someone the world does not follow: near their skill."""
+    before = max(0, target_csr(player_skill(player_id)) + round(rng.gauss(0, 90)))
+    change = rng.randint(7, 14) * (1 if outcome == WIN else -1)
+    return CsrStep(before, max(0, before + change), 0, 0)
+
+
+def skill_result(stats: dict, player_id: str, step: CsrStep | None) -> dict:
     """Build one ``Value`` entry of a skill document from the stats document.
 
     Args:
         stats: The match's stats document.
         player_id: A human ``xuid(…)`` who played the match.
-        ranked: Whether the match counted for CSR (Ranked Arena).
+        step: Their CSR before and after the match; None when it is not ranked.
 
     Returns:
         ``{"Id", "ResultCode": 0, "Result": {…}}``; StatPerformances repeat the
@@ -77,9 +92,10 @@ def skill_result(stats: dict, player_id: str, ranked: bool) -> dict:
     player = next(p for p in stats["Players"] if p["PlayerId"] == player_id)
     cores = [entry["Stats"]["CoreStats"] for entry in player["PlayerTeamStats"]]
     kills, deaths = sum(c["Kills"] for c in cores), sum(c["Deaths"] for c in cores)
-    expected_kills, expected_deaths = rng.uniform(5, 22), rng.uniform(6, 18)
-    before = rng.randint(300, 1650) if ranked else -1
-    change = rng.randint(4, 16) * (1 if player["Outcome"] == 2 else -1)
+    # What a player of this skill was expected to do: near what they did, give or take.
+    expected_kills = max(0.5, kills * rng.uniform(0.7, 1.3) + rng.uniform(-2, 2))
+    expected_deaths = max(0.5, deaths * rng.uniform(0.7, 1.3) + rng.uniform(-2, 2))
+    step = step or _UNRANKED
     tiers = {}
     for index, tier in enumerate(_TIERS):
         tiers[tier] = {"Kills": expected_kills * (0.3 + index * 0.16),
@@ -90,8 +106,8 @@ def skill_result(stats: dict, player_id: str, ranked: bool) -> dict:
         "Result": {
             "TeamMmr": mmrs.get(str(player["LastTeamId"]), mmrs["0"]),
             "RankRecap": {
-                "PreMatchCsr": csr_record(before),
-                "PostMatchCsr": csr_record(max(before + change, 0) if ranked else -1),
+                "PreMatchCsr": csr_record(step.pre, step.pre_left),
+                "PostMatchCsr": csr_record(step.post, step.post_left),
             },
             "StatPerformances": {
                 "Kills": {"Count": kills, "Expected": expected_kills, "StdDev": rng.uniform(4, 6)},
@@ -117,46 +133,62 @@ def skill_not_found(player_id: str) -> dict:
     return {"Id": player_id, "ResultCode": 1, "Result": None}
 
 
-def _season_matches(season: str, season_id: str | None) -> bool:
-    stem = (season_id or "").rsplit("/", 1)[-1].removesuffix(".json").lower()
-    return season.lower() in (stem, (season_id or "").lower())
+def match_skill(sim: Simulator, stats: dict, wanted: list[str]) -> list[dict]:
+    """Return the ``Value`` entries of a matchmade match's skill document for `wanted`.
+
+    Tracked players carry the world's CSR steps; other people in a ranked match a
+    step of their own; bots and strangers to the match are not found.
+    """
+    meta = sim.world.matches[stats["MatchId"]]
+    spec = catalog.PLAYLIST_SPECS.get(meta.playlist or "")
+    ranked = spec is not None and spec.ranked
+    humans = {p["PlayerId"]: p for p in stats["Players"] if p["PlayerType"] == 1}
+    values = []
+    for player_id in wanted:
+        if player_id not in humans:
+            values.append(skill_not_found(player_id))
+            continue
+        step = None
+        if ranked:
+            index = sim.world.player_index(player_id)
+            step = sim.world.csr.get((meta.match_id, index)) if index is not None else None
+            if step is None:
+                rng = random.Random(f"{meta.match_id}:{player_id}:csr")
+                step = _stranger_step(rng, player_id, humans[player_id]["Outcome"])
+        values.append(skill_result(stats, player_id, step))
+    return values
 
 
-def _ranked_csrs(sim: Simulator, player: int) -> list[tuple[str | None, int]]:
-    """Return (season id, post-match CSR) of a player's ranked matches, oldest first (cached)."""
-    player_id = sim.world.player_ids[player]
+def _season_matches(season: str, season_id_: str | None) -> bool:
+    stem = (season_id_ or "").rsplit("/", 1)[-1].removesuffix(".json").lower()
+    return season.lower() in (stem, (season_id_ or "").lower())
+
+
+def ranked_steps(sim: Simulator, player: int, playlist: str) -> list[tuple[str | None, CsrStep]]:
+    """Return (SeasonId, CSR step) of a player's matches in a ranked playlist, oldest first."""
     with sim.lock:
         metas = sim.world.history(player, frozenset({MATCHMADE}))[::-1]
-        seen, csrs = _RANKED.setdefault(sim, {}).get(player, (0, []))
-        for meta in metas[seen:]:
-            stats = sim.stats_document(meta.match_id)
-            info = stats["MatchInfo"]
-            playlist = (info.get("Playlist") or {}).get("AssetId")
-            if playlist == catalog.RANKED_PLAYLIST_ID:
-                result = skill_result(stats, player_id, True)["Result"]
-                csrs.append((info.get("SeasonId"), result["RankRecap"]["PostMatchCsr"]["Value"]))
-        _RANKED[sim][player] = (len(metas), csrs)
-        return list(csrs)
+        return [
+            (season_id(meta), sim.world.csr[meta.match_id, player])
+            for meta in metas
+            if meta.playlist == playlist and (meta.match_id, player) in sim.world.csr
+        ]
 
 
 def playlist_csr(sim: Simulator, player: int, playlist: str, season: str | None) -> dict:
-    """Build one ``Value`` entry of a playlist CSR document from the skill documents.
+    """Build one ``Value`` entry of a playlist CSR document from the player's ranked matches.
 
-    Only Ranked Arena has a CSR; any other playlist answers -1 (unranked) throughout.
+    A playlist that is not ranked answers -1 (unranked) throughout.
     """
     season = season or catalog.CSR_SEASONS[-1][1]
-    ranked = playlist.lower() == catalog.RANKED_PLAYLIST_ID
-    csrs = _ranked_csrs(sim, player) if ranked else []
-    in_season = [csr for season_id, csr in csrs if _season_matches(season, season_id)]
+    spec = catalog.PLAYLIST_BY_ID.get(playlist.lower())
+    steps = ranked_steps(sim, player, spec.key) if spec is not None and spec.ranked else []
+    in_season = [step for season_id_, step in steps if _season_matches(season, season_id_)]
+    left = steps[-1][1].post_left if steps else PLACEMENTS
     records = {
-        "Current": in_season[-1] if in_season else -1,  # the season's newest ranked match
-        "SeasonMax": max(in_season, default=-1),
-        "AllTimeMax": max((csr for _, csr in csrs), default=-1),
+        "Current": in_season[-1].post if in_season else -1,  # the season's newest ranked match
+        "SeasonMax": max((step.post for step in in_season), default=-1),
+        "AllTimeMax": max((step.post for _, step in steps), default=-1),
     }
-    result = {}
-    for name, value in records.items():
-        record = csr_record(value)
-        if value < 0:
-            record["MeasurementMatchesRemaining"] = record["InitialMeasurementMatches"]
-        result[name] = record
+    result = {name: csr_record(value, left if value < 0 else 0) for name, value in records.items()}
     return {"Id": sim.world.player_ids[player], "ResultCode": 0, "Result": result}

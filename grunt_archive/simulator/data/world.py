@@ -7,12 +7,14 @@ of thousands of matches starts in a fraction of a second and stays small.
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data import catalog, ranks
 from grunt_archive.simulator.data.formats import TICKS_PER_SECOND, epoch_ms
 
 CUSTOM, MATCHMADE, LOCAL = 1, 3, 7
@@ -41,7 +43,11 @@ class MatchMeta:
             one the match was made for.
         bots: Whether bots play (customs against bots, or Bot Bootcamp).
         quit: Whether the first tracked player left before the end.
-        switch: Whether a player changes teams during the match.
+        switch: Whether a player (never a tracked one) changes teams during the match.
+        playlist: Key of `catalog.PLAYLIST_SPECS` (None: not matchmade).
+        sides: The team of each of `tracked` (all 0 in Infection and Firefight).
+        winner: The winning team, -1 for a tie (Firefight: 0 the players won, 1 they
+            lost; Infection: 0 the survivors won, 1 the infected).
 
     """
 
@@ -56,6 +62,9 @@ class MatchMeta:
     bots: bool = False
     quit: bool = False
     switch: bool = False
+    playlist: str | None = None
+    sides: tuple[int, ...] = ()
+    winner: int = 0
 
     @property
     def duration_ms(self) -> int:
@@ -82,48 +91,134 @@ def _gamertag(rng: random.Random) -> str:
     return f"x{word}{tail}x{rng.randrange(1, 10)}"
 
 
-MODERN_MODES = tuple(range(len(catalog.MODES)))
-LEGACY_MODES = tuple(i for i, mode in enumerate(catalog.MODES) if mode.legacy)
-_MODE = {mode.key: i for i, mode in enumerate(catalog.MODES)}
-# Features every era shows at least once when it has room: (mode, lifecycle, bots, quit, switch).
-_MODERN_FEATURES = (
-    *((i, MATCHMADE, False, False, False) for i in MODERN_MODES),
-    (_MODE["oddball"], CUSTOM, True, False, False),
-    (_MODE["slayer"], MATCHMADE, True, False, False),
-    (_MODE["slayer"], MATCHMADE, False, True, False),
-    (_MODE["stockpile"], MATCHMADE, False, False, True),
-    (_MODE["slayer"], LOCAL, False, False, False),
-    (_MODE["elimination"], CUSTOM, False, False, False),
-)
-_LEGACY_FEATURES = (
-    *((i, MATCHMADE, False, False, False) for i in LEGACY_MODES),
-    (_MODE["slayer"], CUSTOM, False, False, False),
-    (_MODE["ctf"], MATCHMADE, False, True, False),
-)
+_MODE = catalog.MODE_INDEX
+_SPECS = catalog.PLAYLIST_SPECS
+_SKILLS: dict[str, float] = {}
 
 
-def random_kind(rng: random.Random, legacy: bool) -> tuple[int, int, bool, bool, bool]:
-    """Draw what a new match is: (mode, lifecycle, bots, quit, switch)."""
+def player_skill(player_id: str) -> float:
+    """Return how well a person plays, 1.0 being the median (a bot's is its own).
+
+    A pure function of the id, so the world and the documents agree on it. The log
+    of it is normal: most players are near 1.0, with a tail either way.
+    """
+    found = _SKILLS.get(player_id)
+    if found is None:
+        draw = random.Random(f"grunt-archive-skill:{player_id}").gauss(0.0, 0.2)
+        found = _SKILLS[player_id] = math.exp(max(-0.6, min(0.6, draw)))
+    return found
+
+
+def _eligible(playlist: catalog.Playlist, legacy: bool) -> tuple[int, ...]:
+    return tuple(_MODE[k] for k in playlist.modes if not legacy or catalog.MODES[_MODE[k]].legacy)
+
+
+_PLAYLISTS = {
+    legacy: [(key, _eligible(spec, legacy)) for key, spec in _SPECS.items()
+             if (spec.legacy or not legacy) and _eligible(spec, legacy)]
+    for legacy in (False, True)
+}  # fmt: skip
+_PLAYLIST_WEIGHTS = {
+    legacy: list(itertools.accumulate(_SPECS[k].weight for k, _ in v))
+    for legacy, v in _PLAYLISTS.items()
+}
+# Slayer is what most rotations serve most often.
+_MODE_WEIGHTS = {
+    modes: list(itertools.accumulate(2 if m == _MODE["slayer"] else 1 for m in modes))
+    for entries in _PLAYLISTS.values()
+    for _, modes in entries
+}
+_CUSTOM_MODES = {
+    legacy: tuple(i for i, m in enumerate(catalog.MODES)
+                  if m.custom_weight and (m.legacy or not legacy))
+    for legacy in (False, True)
+}  # fmt: skip
+_CUSTOM_WEIGHTS = {
+    k: list(itertools.accumulate(catalog.MODES[i].custom_weight for i in v))
+    for k, v in _CUSTOM_MODES.items()
+}
+# A kind of match: (mode, lifecycle, playlist, bots, quit, switch).
+Kind = tuple[int, int, "str | None", bool, bool, bool]
+
+
+def _features(legacy: bool) -> list[Kind]:
+    """Kinds every era shows at least once when it has room, the most telling first."""
+    slayer, custom_bots = _MODE["slayer"], []
+    out: list[Kind] = [
+        (slayer, CUSTOM, None, False, False, False),
+        (_MODE["ctf"], MATCHMADE, "quickplay", False, True, False),
+        (slayer, LOCAL, None, False, False, False),
+        (_MODE["oddball"], CUSTOM, None, True, False, False),
+        (_MODE["stockpile"], MATCHMADE, "btb", False, False, True),
+    ]
+    covered = set()
+    for key, modes in _PLAYLISTS[legacy]:  # every playlist, and through them every mode
+        mode = next((m for m in modes if m not in covered), modes[0])
+        covered.add(mode)
+        out.append((mode, MATCHMADE, key, _SPECS[key].bots, False, False))
+    for key, modes in _PLAYLISTS[legacy]:
+        out += [(m, MATCHMADE, key, False, False, False) for m in modes if m not in covered]
+        covered.update(modes)
+    for mode in _CUSTOM_MODES[legacy]:
+        custom_bots.append((mode, CUSTOM, None, True, False, False))
+    return out + custom_bots
+
+
+_FEATURES = {legacy: _features(legacy) for legacy in (False, True)}
+
+
+def random_kind(rng: random.Random, legacy: bool) -> Kind:
+    """Draw what a new match is: (mode, lifecycle, playlist, bots, quit, switch)."""
     roll = rng.random()
     lifecycle = MATCHMADE if roll < 0.84 else CUSTOM if roll < 0.98 else LOCAL
-    choices = LEGACY_MODES if legacy else MODERN_MODES
-    if lifecycle != MATCHMADE:  # Firefight is a matchmaking playlist only
-        choices = tuple(i for i in choices if not catalog.MODES[i].pve)
-    mode = rng.choices(choices, weights=[catalog.MODES[i].weight for i in choices])[0]
-    spec = catalog.MODES[mode]
-    team_pvp = spec.teams_enabled and not spec.pve
+    playlist = None
     if lifecycle == MATCHMADE:
-        bots = spec.key == "slayer" and rng.random() < 0.04  # Bot Bootcamp
+        playlist, modes = rng.choices(_PLAYLISTS[legacy], cum_weights=_PLAYLIST_WEIGHTS[legacy])[0]
+        mode = rng.choices(modes, cum_weights=_MODE_WEIGHTS[modes])[0]
+        bots = _SPECS[playlist].bots
     else:
-        bots = team_pvp and rng.random() < 0.35
+        mode = rng.choices(_CUSTOM_MODES[legacy], cum_weights=_CUSTOM_WEIGHTS[legacy])[0]
+        bots = rng.random() < 0.35
+    spec = catalog.MODES[mode]
     quit_ = rng.random() < 0.03
-    switch = team_pvp and not bots and rng.random() < 0.02
-    return mode, lifecycle, bots, quit_, switch
+    switch = spec.teams_enabled and not spec.pve and not bots and rng.random() < 0.02
+    return mode, lifecycle, playlist, bots, quit_, switch
 
 
-def _duration_ticks(rng: random.Random, mode: int) -> int:
+def team_size(meta_mode: int, playlist: str | None) -> int:
+    """Players per team of a mode in a playlist (None: the mode's custom size)."""
+    return _SPECS[playlist].team_size if playlist else catalog.MODES[meta_mode].team_size
+
+
+def _settle(
+    rng: random.Random, tracked: tuple[int, ...], kind: Kind, skills: list[float]
+) -> tuple[tuple[int, ...], int]:
+    """Put the tracked players on teams and decide who wins: (sides, winner)."""
+    mode, _, playlist, bots, _, _ = kind
+    spec = catalog.MODES[mode]
+    if not spec.teams_enabled or spec.pve:
+        chance = 0.75 if spec.pve else 0.4  # the players hold out; the survivors do
+        return (0,) * len(tracked), 0 if rng.random() < chance else 1
+    size, home = team_size(mode, playlist), rng.randrange(2)
+    sides = [home]
+    for _ in tracked[1:]:
+        together = (bots or rng.random() < 0.7) and sides.count(home) < size
+        sides.append(home if together or sides.count(1 - home) >= size else 1 - home)
+    if rng.random() < (0.02 if spec.win_score is None else 0.03):
+        return tuple(sides), -1
+    # A better party wins more often; matchmaking finds it opponents nearly as good.
+    logs = [[math.log(skills[p]) for p, s in zip(tracked, sides, strict=True) if s == t]
+            for t in (0, 1)]  # fmt: skip
+    edge = sum(logs[0]) / max(len(logs[0]), 1) - sum(logs[1]) / max(len(logs[1]), 1)
+    edge += 0.35 * (home == 0 and bots) - 0.35 * (home == 1 and bots)
+    chance = 0.5 + 0.5 * math.tanh(edge * 0.8 / math.sqrt(size))
+    return tuple(sides), 0 if rng.random() < chance else 1
+
+
+def _duration_ticks(rng: random.Random, mode: int, playlist: str | None = None) -> int:
     low, high = catalog.MODES[mode].minutes
-    ticks = int(rng.uniform(low, high) * 60 * TICKS_PER_SECOND)
+    length = _SPECS[playlist].length if playlist else 1.0
+    ticks = int(rng.uniform(low, high) * length * 60 * TICKS_PER_SECOND)
     if rng.random() < 0.2:  # some durations carry fewer than 7 fractional digits
         ticks -= ticks % 100
     return ticks
@@ -132,31 +227,38 @@ def _duration_ticks(rng: random.Random, mode: int) -> int:
 def _draft_era(rng: random.Random, players: int, per_player: int, legacy: bool) -> list[list]:
     """Decide who played each match of an era, newest first, and what it was.
 
-    Every player gets exactly `per_player` matches; most matches are shared by
-    several tracked players, as friends in a party or opponents.
+    Every player gets exactly `per_player` matches; many matches are shared by
+    several tracked players (a party of up to four), as friends or opponents.
+    Each draft is ``[tracked, mode, lifecycle, playlist, bots, quit, switch]``.
     """
     remaining = [per_player] * players
+    share = min(0.45, 1.6 / max(players - 1, 1))
     drafts: list[list] = []
     while any(remaining):
         first = rng.choices(range(players), weights=remaining)[0]
-        others = [p for p in range(players) if p != first and remaining[p] and rng.random() < 0.45]
-        tracked = (first, *others)
+        others = [p for p in range(players) if p != first and remaining[p] and rng.random() < share]
+        tracked = (first, *others[:3])
         for p in tracked:
             remaining[p] -= 1
         drafts.append([tracked, *random_kind(rng, legacy)])
-    features = _LEGACY_FEATURES if legacy else _MODERN_FEATURES
-    spots = rng.sample(range(len(drafts)), k=min(len(features), len(drafts)))
+    features = _FEATURES[legacy]
+    room = min(len(features), len(drafts), max(6, len(drafts) // 6))
+    spots = rng.sample(range(len(drafts)), k=room)
     for spot, feature in zip(spots, features, strict=False):
         drafts[spot][1:] = feature
     return drafts
 
 
 def _timeline(
-    rng: random.Random, drafts: list[list], era: tuple[int, int, bool], seeds: Iterable[int]
+    rng: random.Random,
+    drafts: list[list],
+    era: tuple[int, int, bool],
+    seeds: Iterable[int],
+    skills: list[float],
 ) -> list[MatchMeta]:
-    """Give drafted matches ids and strictly decreasing start times within an era."""
+    """Give drafted matches ids, results and strictly decreasing start times within an era."""
     newest, oldest, legacy = era
-    durations = [_duration_ticks(rng, draft[1]) for draft in drafts]
+    durations = [_duration_ticks(rng, draft[1], draft[3]) for draft in drafts]
     # Sessions of a few matches, separated by gaps that fill the era's calendar.
     slots = [d // 10_000 + PAD_MS + rng.randrange(30_000, 150_000) for d in durations]
     breaks = [rng.random() < 1 / 6 for _ in drafts]
@@ -170,25 +272,25 @@ def _timeline(
     ):
         start = cursor - slot
         start -= start % 1000 == 0  # every timestamp carries a fraction
-        tracked, mode, lifecycle, bots, quit_, switch = draft
+        tracked, *kind = draft
+        sides, winner = _settle(rng, tracked, tuple(kind), skills)
+        mode, lifecycle, playlist, bots, quit_, switch = kind
         match_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         metas.append(
-            MatchMeta(
-                match_id,
-                seed,
-                start,
-                ticks,
-                mode,
-                lifecycle,
-                legacy,
-                tracked,
-                bots,
-                quit_,
-                switch,
-            )
-        )
+            MatchMeta(match_id, seed, start, ticks, mode, lifecycle, legacy, tracked, bots,
+                      quit_, switch, playlist, sides, winner)
+        )  # fmt: skip
         cursor = start - int(free * weight / total_weight)
     return metas
+
+
+def outcome_of(meta: MatchMeta, index: int) -> int:
+    """Return the Outcome of the `index`-th tracked player of a match (see `MatchMeta`)."""
+    if meta.quit and index == 0:
+        return ranks.LEFT
+    if meta.winner < 0:
+        return ranks.TIE
+    return ranks.WIN if meta.sides[index] == meta.winner else ranks.LOSS
 
 
 class World:
@@ -224,6 +326,7 @@ class World:
                 self.gamertags.append(tag)
             else:
                 self.strangers.append(xuid)
+        self.skills = [player_skill(player_id) for player_id in self.player_ids]
         legacy_n = round(matches * LEGACY_SHARE)
         metas: list[MatchMeta] = []
         newest = MODERN_NEWEST - rng.randrange(3_600_000)
@@ -234,16 +337,29 @@ class World:
             oldest = LEGACY_OLDEST if legacy else MODERN_OLDEST
             drafts = _draft_era(rng, players, per_player, legacy)
             seeds = [rng.getrandbits(64) for _ in drafts]
-            metas += _timeline(rng, drafts, (newest, oldest, legacy), seeds)
+            metas += _timeline(rng, drafts, (newest, oldest, legacy), seeds, self.skills)
         self.matches: dict[str, MatchMeta] = {meta.match_id: meta for meta in metas}
         self.seeded_matches = len(self.matches)  # later ones were added by `play`
         # Histories are kept oldest first, so that new matches are appended.
         self._histories: list[list[MatchMeta]] = [[] for _ in range(players)]
+        # Each tracked player's CSR step of each ranked match, and the last one by playlist.
+        self.csr: dict[tuple[str, int], ranks.CsrStep] = {}
+        self._last_csr: dict[tuple[int, str], ranks.CsrStep] = {}
         for meta in reversed(metas):
-            for p in meta.tracked:
-                self._histories[p].append(meta)
+            self._append(meta)
         self._latest_end = max((m.start_ms + m.span_ms for m in metas), default=MODERN_NEWEST)
         self._play_rng = random.Random(f"grunt-archive-play:{seed}")
+
+    def _append(self, meta: MatchMeta) -> None:
+        """Add a match to its players' histories; carry their CSR on in a ranked playlist."""
+        ranked = meta.playlist is not None and _SPECS[meta.playlist].ranked
+        for index, p in enumerate(meta.tracked):
+            self._histories[p].append(meta)
+            if ranked:
+                key = (p, meta.playlist)
+                step = ranks.advance(self._last_csr.get(key), outcome_of(meta, index),
+                                     self.skills[p], f"{meta.match_id}:{p}")  # fmt: skip
+                self.csr[meta.match_id, p] = self._last_csr[key] = step
 
     def player_index(self, token: str) -> int | None:
         """Return the index of a tracked player named by ``xuid(…)`` or gamertag."""
@@ -278,28 +394,25 @@ class World:
 
         """
         rng, new = self._play_rng, []
+        share = min(0.3, 1.2 / max(len(self.player_ids) - 1, 1))
         for _ in range(count):
-            others = [p for p in range(len(self.player_ids)) if p != player and rng.random() < 0.3]
-            mode, lifecycle, bots, quit_, switch = random_kind(rng, legacy=False)
-            ticks = _duration_ticks(rng, mode)
+            others = [
+                p for p in range(len(self.player_ids)) if p != player and rng.random() < share
+            ]
+            tracked = (player, *others[:3])
+            kind = random_kind(rng, legacy=False)
+            mode, lifecycle, playlist, bots, quit_, switch = kind
+            sides, winner = _settle(rng, tracked, kind, self.skills)
+            ticks = _duration_ticks(rng, mode, playlist)
             start = self._latest_end + rng.randrange(30_000, 300_000)
             start -= start % 1000 == 0
             meta = MatchMeta(
-                str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                rng.getrandbits(64),
-                start,
-                ticks,
-                mode,
-                lifecycle,
-                False,
-                (player, *others),
-                bots,
-                quit_,
-                switch,
-            )
+                str(uuid.UUID(int=rng.getrandbits(128), version=4)), rng.getrandbits(64), start,
+                ticks, mode, lifecycle, False, tracked, bots, quit_, switch, playlist, sides,
+                winner,
+            )  # fmt: skip
             self._latest_end = start + meta.span_ms
             self.matches[meta.match_id] = meta
-            for p in meta.tracked:
-                self._histories[p].append(meta)
+            self._append(meta)
             new.append(meta)
         return new[::-1]

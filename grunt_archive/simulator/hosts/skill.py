@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from grunt_archive.simulator.data import catalog
-from grunt_archive.simulator.data.skill import playlist_csr, skill_not_found, skill_result
+from grunt_archive.simulator.data.skill import match_skill, playlist_csr, skill_not_found
 from grunt_archive.simulator.replies import (
     Reply,
     Request,
@@ -40,9 +39,7 @@ def _match_skill(sim: Simulator, request: Request) -> Reply:
         return json_reply({"Value": [skill_not_found(p) for p in wanted]}, 404)
     stats = sim.stats_document(match_id)
     humans = {p["PlayerId"] for p in stats["Players"] if p["PlayerType"] == 1}
-    info = stats["MatchInfo"]
-    ranked = (info["Playlist"] or {}).get("AssetId") == catalog.RANKED_PLAYLIST_ID
-    values = [skill_result(stats, p, ranked) if p in humans else skill_not_found(p) for p in wanted]
+    values = match_skill(sim, stats, wanted)
     return json_reply({"Value": values}, 200 if set(wanted) <= humans else 404)
 
 

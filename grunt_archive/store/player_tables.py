@@ -1,4 +1,4 @@
-"""The career tables: what the viewer reads, kept current by the store.
+"""The viewer's per-player tables: derived from the match tables, kept current by the store.
 
 ``player_matches`` (a tracked player's line of each match, every name
 joined), ``player_encounters`` (every human a tracked player has met) and
@@ -16,20 +16,23 @@ the same transaction as what they derive from, so they never disagree with it:
 
 Every function here computes rows with the same SELECTs, restricted by a WHERE
 clause, so a row maintained step by step equals a row rebuilt (a test checks it).
-This module knows SQL and nothing of HTTP.
+This module knows SQL and nothing of HTTP. (Named for its tables, all
+``player_*``: "career" in this code means the service record and CSR
+snapshots, ``store.career_snapshots``.)
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 
-TABLES = ("player_matches", "player_encounters", "player_medal_totals")
+from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.store.writer import execute
+
+TABLES = DERIVED_TABLES
 
 # --- the SELECTs that define the tables -------------------------------------------
 
@@ -181,26 +184,6 @@ _INSERT_MEDAL_TOTALS = f"INSERT INTO player_medal_totals ({_MEDAL_TOTAL_COLUMNS}
 _ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
 
 
-def _execute(connection: Connection, sql: str, parameters: Any = ()) -> None:
-    """Run ``sql`` once (a tuple of parameters) or once per tuple (a list, maybe empty).
-
-    On the driver's cursor, as the store writes a match (SQLAlchemy's bookkeeping
-    costs more than these statements); errors are raised as SQLAlchemy's.
-    """
-    if isinstance(parameters, list) and not parameters:
-        return
-    cursor = connection.connection.cursor()
-    try:
-        if isinstance(parameters, list):
-            cursor.executemany(sql, parameters)
-        else:
-            cursor.execute(sql, parameters)
-    except sqlite3.Error as error:
-        raise DBAPIError.instance(sql, parameters, error, sqlite3.Error) from error
-    finally:
-        cursor.close()
-
-
 # --- matches -----------------------------------------------------------------------
 
 
@@ -237,7 +220,7 @@ def touched(connection: Connection, match_id: str) -> Touched:
 
 
 def add_match(connection: Connection, match_id: str, replaced: Touched | None = None) -> None:
-    """Add a match just written to the career tables of the tracked players in it.
+    """Add a match just written to the per-player tables of the tracked players in it.
 
     The caller owns the transaction. When the match replaced an earlier copy,
     ``replaced`` is what `touched` said of that copy before its rows were
@@ -246,25 +229,25 @@ def add_match(connection: Connection, match_id: str, replaced: Touched | None = 
     all matches instead of added to.
     """
     if replaced is None:
-        _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
-        _execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
-        _execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
+        execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
+        execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
+        execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
         return
     refresh_match(connection, match_id)
     keys = replaced | touched(connection, match_id)
     encounters, medals = sorted(keys.encounters), sorted(keys.medals)
     where = "player_id = ? AND other_player_id = ?"
-    _execute(connection, f"DELETE FROM player_encounters WHERE {where}", encounters)
-    _execute(connection, "DELETE FROM player_medal_totals WHERE player_id = ? AND medal_id = ?",
+    execute(connection, f"DELETE FROM player_encounters WHERE {where}", encounters)
+    execute(connection, "DELETE FROM player_medal_totals WHERE player_id = ? AND medal_id = ?",
              medals)  # fmt: skip
     where = "mine.player_id = ? AND theirs.player_id = ?"
-    _execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
-    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
+    execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
+    execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
              medals)  # fmt: skip
 
 
 def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Return, per career table, the rows one archived match adds (totals of that match alone)."""
+    """Return, per derived table, the rows one archived match adds (its totals alone)."""
     found = {}
     for table, columns, select in (
         ("player_matches", _PLAYER_MATCH_COLUMNS, _PLAYER_MATCHES.format(where="mp.match_id = ?")),
@@ -279,8 +262,8 @@ def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[
 
 def refresh_match(connection: Connection, match_id: str) -> None:
     """Write a match's ``player_matches`` rows again (its skill, CSR included, has arrived)."""
-    _execute(connection, "DELETE FROM player_matches WHERE match_id = ?", (match_id,))
-    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
+    execute(connection, "DELETE FROM player_matches WHERE match_id = ?", (match_id,))
+    execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
 
 
 # --- players -----------------------------------------------------------------------
@@ -288,18 +271,18 @@ def refresh_match(connection: Connection, match_id: str) -> None:
 
 def add_player(connection: Connection, player_id: str) -> None:
     """Add the matches the archive already holds of a newly tracked player."""
-    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
-    _execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
-    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
+    execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
+    execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
+    execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
 
 
 def rebuild(connection: Connection) -> None:
-    """Compute every career table again from the match tables (``reparse``, migrations)."""
+    """Compute every per-player table again from the match tables (``reparse``, migrations)."""
     for table in TABLES:
-        _execute(connection, f"DELETE FROM {table}")
-    _execute(connection, _INSERT_PLAYER_MATCHES.format(where="true"))
-    _execute(connection, _INSERT_ENCOUNTERS.format(where="true"))
-    _execute(connection, _INSERT_MEDAL_TOTALS.format(where="true"))
+        execute(connection, f"DELETE FROM {table}")
+    execute(connection, _INSERT_PLAYER_MATCHES.format(where="true"))
+    execute(connection, _INSERT_ENCOUNTERS.format(where="true"))
+    execute(connection, _INSERT_MEDAL_TOTALS.format(where="true"))
 
 
 # --- names looked up after the match was stored ---------------------------------------
@@ -312,7 +295,7 @@ def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -
         if column is None:
             continue
         kind = asset["asset_kind"]
-        _execute(
+        execute(
             connection,
             f"UPDATE player_matches SET {column} = ? WHERE {kind}_asset_id = ?"
             f" AND {kind}_version_id = ? AND {column} IS NOT ?",
@@ -325,7 +308,7 @@ def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
     """Give ``player_matches`` the names of seasons just looked up, in one pass."""
     ids = list(season_ids)
     if ids:
-        _execute(
+        execute(
             connection,
             "UPDATE player_matches SET season = (SELECT name FROM seasons AS s"
             " WHERE s.season_id = player_matches.season_id)"
@@ -336,7 +319,7 @@ def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
 
 def rename_medals(connection: Connection) -> None:
     """Give ``player_medal_totals`` the names, difficulties and types of the medal metadata."""
-    _execute(
+    execute(
         connection,
         "UPDATE player_medal_totals SET medal = m.name, difficulty = m.difficulty, type = m.type"
         " FROM medals AS m WHERE m.medal_id = player_medal_totals.medal_id"
@@ -347,7 +330,7 @@ def rename_medals(connection: Connection) -> None:
 
 
 def rename_players(connection: Connection, player_ids: Iterable[str]) -> None:
-    """Copy the gamertags of ``player_ids`` from ``players`` into the career tables."""
+    """Copy the gamertags of ``player_ids`` from ``players`` into the per-player tables."""
     ids = [(player_id,) for player_id in player_ids]
     if not ids:
         return
@@ -358,7 +341,7 @@ def rename_players(connection: Connection, player_ids: Iterable[str]) -> None:
         ("player_encounters", "gamertag", "player_id"),
         ("player_encounters", "other_gamertag", "other_player_id"),
     ):
-        _execute(
+        execute(
             connection,
             f"UPDATE {table} SET {column} = {gamertag} WHERE {key} = ?1"
             f" AND {column} IS NOT {gamertag}",

@@ -1,0 +1,207 @@
+"""Reading an answer as untrusted input: bounded in size and time, decoded strictly, checked.
+
+`receive` sends a request and reads its body within one deadline and a size
+cap, so a body dripped a byte at a time or a 200 MB answer (or a gzip bomb)
+costs at most ``timeout`` seconds and ``max_body`` bytes. `parse` decodes
+the body in its declared charset (UTF-8 by default) and parses it with
+`loads`. Whatever the service sends, the result is a document or a one-line
+`MalformedResponseError`; a timeout is an `httpx.TimeoutException`, which
+the client retries like any network error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import math
+from typing import Any
+
+import httpx
+
+from grunt_archive.errors import MalformedResponseError
+
+MAX_BODY = 32 * 1024 * 1024
+# The deepest real document (a match's stats) nests about 8 levels; SQLite's JSON functions
+# stop at 1000 and Python's parser at its recursion limit, long after anything sound.
+MAX_DEPTH = 64
+MAX_URL = 8000
+SHOWN = 160  # characters of a path a message quotes
+_INT64 = range(-(2**63), 2**63)
+# Headers that describe the bytes on the wire, not the decoded body `receive` returns.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class _Unusable(ValueError):
+    """A body that parses as JSON but holds something the archive cannot store."""
+
+
+def _int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:  # more digits than Python converts
+        raise _Unusable("an integer beyond 64 bits") from None
+    if number not in _INT64:
+        raise _Unusable("an integer beyond 64 bits")
+    return number
+
+
+def _float(text: str) -> float | None:
+    number = float(text)
+    # 1e999 is infinite once parsed: stored as NULL like the literals.
+    return number if math.isfinite(number) else None
+
+
+def _constant(_name: str) -> None:
+    """Return None for ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON; stored as NULL)."""
+    return None
+
+
+def _depth(value: Any) -> int:
+    """Return how deeply ``value`` nests lists and objects, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def loads(text: str) -> Any:
+    """Parse a service's JSON: non-finite numbers become None, nothing SQLite cannot hold.
+
+    Raises:
+        MalformedResponseError: not JSON, nested deeper than `MAX_DEPTH`, or
+            an integer beyond 64 bits (SQLite's INTEGER).
+
+    """
+    try:
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except _Unusable as error:
+        raise MalformedResponseError(f"a body holding {error}") from None
+    except RecursionError:
+        raise MalformedResponseError(f"a body nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:
+        raise MalformedResponseError("a body that is not JSON") from None
+    if _depth(data) > MAX_DEPTH:
+        raise MalformedResponseError(f"a body nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def shown_path(request: httpx.Request) -> str:
+    """Return the request's path and query as it went on the wire, cut short for messages."""
+    path = request.url.raw_path.decode("ascii", "replace")
+    return path if len(path) <= SHOWN else f"{path[:SHOWN]}…"
+
+
+def check_url(url: str, what: str) -> None:
+    """Refuse a URL longer than `MAX_URL` (an id from a document too long to send).
+
+    Raises:
+        MalformedResponseError: the URL is too long.
+
+    """
+    if len(url) > MAX_URL:
+        raise MalformedResponseError(
+            f"refusing to send a URL of {len(url)} characters to {what}: an id in it is too long"
+        )
+
+
+async def receive(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    timeout: float,
+    max_body: int | None = None,
+    service: str = "the service",
+) -> httpx.Response:
+    """Send ``request`` and read the whole answer within ``timeout`` seconds and ``max_body`` bytes.
+
+    Returns:
+        The response with its body read and decoded (gzip and the like undone).
+
+    Raises:
+        httpx.TimeoutException: the answer took longer than ``timeout`` in all.
+        httpx.TransportError: the connection failed.
+        MalformedResponseError: the body is larger than ``max_body``, or its
+            content encoding is corrupt.
+
+    """
+    shown = shown_path(request)
+    max_body = MAX_BODY if max_body is None else max_body
+    try:
+        async with asyncio.timeout(timeout):
+            response = await http.send(request, stream=True)
+            try:
+                body = await _read_capped(response, max_body, f"{service} sent", shown)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise httpx.ReadTimeout(f"timed out after {timeout:g}s", request=request) from None
+    except httpx.DecodingError:
+        encoding = response.headers.get("content-encoding", "?")
+        raise MalformedResponseError(
+            f"{service} sent a corrupt {encoding[:20]} body for {shown}",
+            status=response.status_code,
+            path=shown,
+        ) from None
+    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
+    return httpx.Response(response.status_code, headers=headers, content=body, request=request)
+
+
+async def _read_capped(response: httpx.Response, max_body: int, sender: str, shown: str) -> bytes:
+    declared = response.headers.get("content-length", "")
+    too_big = MalformedResponseError(
+        f"{sender} a body larger than {max_body} bytes for {shown}",
+        status=response.status_code,
+        path=shown,
+    )
+    if declared.isdigit() and int(declared) > max_body:
+        raise too_big
+    chunks, size = [], 0
+    # Decoded bytes are counted, so a small gzip body that inflates past the cap stops too.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_body:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse(response: httpx.Response, service: str) -> tuple[str, Any]:
+    """Return a successful response's body as text and as parsed JSON.
+
+    The body is decoded strictly in its declared charset, UTF-8 when none is
+    declared (RFC 8259): a byte that does not decode is an error, never a
+    replacement character stored in the archive.
+
+    Raises:
+        MalformedResponseError: an unknown charset, bytes that do not decode,
+            or a body `loads` refuses.
+
+    """
+    shown = shown_path(response.request)
+    charset = response.charset_encoding or "utf-8"
+    status = response.status_code
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        raise MalformedResponseError(
+            f"{service} sent an unknown charset {charset[:40]!r} for {shown}", status, shown
+        ) from None
+    try:
+        body = response.content.decode(charset)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedResponseError(
+            f"{service} sent bytes that are not valid in charset {charset[:40]!r} for {shown}",
+            status,
+            shown,
+        ) from None
+    try:
+        data = loads(body.removeprefix("\ufeff"))
+    except MalformedResponseError as error:
+        raise MalformedResponseError(f"{service} sent {error} for {shown}", status, shown) from None
+    return body, data

@@ -1,0 +1,104 @@
+"""A hostile service: answers that look valid to HTTP but no archiver should trust.
+
+`HostileBodies` wraps the simulator's ASGI app. For a seeded choice of
+``hostile_matches`` matches it spoils one kind of answer (``hostile``):
+
+- ``gzip``: the stats body is announced as gzip and is not.
+- ``charset``: the stats body holds bytes that are not UTF-8.
+- ``nested``: the stats body nests arrays 5000 deep.
+- ``bigint``: the stats body holds an integer beyond 64 bits.
+- ``nonfinite``: the stats body says ``NaN`` and ``Infinity`` (not JSON, but seen).
+- ``huge``: the stats body is padded past 32 MiB.
+- ``drip``: the stats body comes a byte every `DRIP_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import random
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grunt_archive.simulator.core import Simulator
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+DRIP_SECONDS = 0.05
+HUGE_BYTES = 33 * 1024 * 1024
+_STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
+
+
+def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """Return a stats body spoilt the ``kind`` way, and headers to send with it."""
+    if kind == "gzip":
+        return gzip.compress(body)[:10] + b"\xff\xff\xff\xff", [(b"content-encoding", b"gzip")]
+    if kind == "charset":
+        return body.replace(b'"StartTime":"', b'"StartTime":"\xff\xfe', 1), []
+    if kind == "nested":
+        return body[:-1] + b',"Deep":' + b"[" * 5000 + b"]" * 5000 + b"}", []
+    if kind == "bigint":
+        return body.replace(b'"Kills":', b'"Kills":123456789012345678901234567890', 1), []
+    if kind == "nonfinite":
+        body = re.sub(rb'"KDA":-?[0-9.]+', b'"KDA":NaN', body, count=1)
+        return re.sub(rb'"Accuracy":[0-9.]+', b'"Accuracy":Infinity', body, count=1), []
+    if kind == "huge":
+        return body[:-1] + b" " * HUGE_BYTES + b"}", []
+    return body, []
+
+
+class HostileBodies:
+    """ASGI middleware spoiling the answers about a seeded choice of matches."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], simulator: Simulator) -> None:
+        """Wrap `app`; the kind, count and seed come from `simulator.config`."""
+        self.app = app
+        self.sim = simulator
+        config = simulator.config
+        ids = sorted(simulator.world.matches)
+        picks = random.Random(f"grunt-archive-hostile:{config.seed}")
+        self.match_ids: set[str] = set(picks.sample(ids, min(config.hostile_matches, len(ids))))
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        """Answer one request, spoiling it when it is about a chosen match."""
+        kind = self.sim.config.hostile
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        stats = _STATS.fullmatch(path)
+        if stats and stats["match"].lower() in self.match_ids:
+            self.sim.count("faults", f"fault_{kind}")
+            send = _spoiling(send, kind)
+        await self.app(scope, receive, send)
+
+
+def _buffered(send: Send, rewrite: Callable[[bytes], tuple[bytes, list]], drip: float) -> Send:
+    """Return a `send` that rewrites the whole body (and its length) before sending it."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def buffered(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body, extra = rewrite(b"".join(chunks))
+        headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+        headers += [(b"content-length", str(len(body)).encode()), *extra]
+        await send({**start, "headers": headers})
+        if not drip:
+            await send({"type": "http.response.body", "body": body})
+            return
+        for index in range(len(body)):
+            await asyncio.sleep(drip)
+            await send(
+                {"type": "http.response.body", "body": body[index : index + 1], "more_body": True}
+            )
+        await send({"type": "http.response.body", "body": b""})
+
+    return buffered
+
+
+def _spoiling(send: Send, kind: str) -> Send:
+    return _buffered(send, lambda body: spoil(kind, body), DRIP_SECONDS if kind == "drip" else 0)

@@ -1,0 +1,18 @@
+"""The store: everything that knows SQL, and the only place a transaction begins.
+
+Orchestrators hold a `Store` (opened with `open_store`) and call the
+functions of the modules here, each of which is one unit of work:
+
+- ``writer``: the row writer (every INSERT and upsert; drift; the SQL dialect);
+- ``raw``: raw copies, and `raw.save_document`, the one way a document is saved;
+- ``matches``: match documents (one unit of work per match);
+- ``lookups``: what enrichment looks up (assets, medals, skill, seasons, gamertags);
+- ``career_snapshots``: service records, playlist CSR, asset popularity;
+- ``player_tables``: the viewer's derived per-player tables;
+- ``state``: tracked players, pending matches, sync runs;
+- ``rebuild``: ``reparse``, from the raw documents.
+"""
+
+from grunt_archive.store.session import NestedUnitError, Store, open_store
+
+__all__ = ["NestedUnitError", "Store", "open_store"]

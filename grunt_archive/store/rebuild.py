@@ -1,0 +1,173 @@
+"""Rebuilding every table a document wrote from the stored raw responses, with no network.
+
+Driven by the registry (`grunt_archive.documents`): the tables of every
+replayed kind are emptied, its raw documents replayed through the same
+writer the sync used, stage by stage and in the order they were fetched,
+and the viewer's per-player tables computed again from all of it. Archive
+state (``documents.ARCHIVE_STATE``) is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import groupby
+
+from sqlalchemy import Connection
+
+from grunt_archive.documents import (
+    DERIVED_TABLES,
+    MATCH_STATS,
+    DocumentKind,
+    RawDocument,
+    Rows,
+    rebuilt_tables,
+    replayed_kinds,
+)
+from grunt_archive.errors import MalformedResponseError
+from grunt_archive.models import metadata
+from grunt_archive.store import career_snapshots, lookups, player_tables
+from grunt_archive.store.matches import write_match_rows, write_new_matches
+from grunt_archive.store.raw import writer_of
+from grunt_archive.store.session import Store
+from grunt_archive.store.writer import execute
+
+# Matches written per statement: enough to share each statement's cost among many,
+# few enough that finding a broken one among them stays cheap.
+BATCH = 200
+REBUILD_CACHE_KIB = 64 * 1024
+# The modules whose import registers the writers replayed here (`raw.writes`).
+WRITER_MODULES = (career_snapshots, lookups)
+
+
+def cleared_tables() -> list[str]:
+    """Return the tables a rebuild empties: what replayed kinds write, and the derived tables."""
+    names = [table.name for table in reversed(metadata.sorted_tables)]
+    return [*rebuilt_tables(names), *(name for name in names if name in DERIVED_TABLES)]
+
+
+def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+    """Empty every table documents wrote and write it again from ``raw_responses``.
+
+    Everything happens in one unit of work: a failure leaves the archive as it was.
+
+    Returns:
+        How many matches were rebuilt, and the raw documents that no longer
+        parse (left out of the tables and reported: a match by its id, any
+        other document as ``kind:key``).
+
+    """
+    broken: list[str] = []
+    rebuilt = 0
+    with store.unit() as connection, _page_cache(connection):
+        execute(connection, "PRAGMA defer_foreign_keys=ON")
+        for table in cleared_tables():
+            execute(connection, f"DELETE FROM {table}")
+        for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
+            kinds_of_stage = list(kinds)
+            if kinds_of_stage == [MATCH_STATS]:
+                rebuilt = _replay_matches(connection, broken, on_match)
+            else:
+                _replay(connection, kinds_of_stage, broken)
+        player_tables.rebuild(connection)
+    return rebuilt, broken
+
+
+@contextmanager
+def _page_cache(connection: Connection) -> Iterator[None]:
+    """Give the connection `REBUILD_CACHE_KIB` of page cache for the block, then its own back.
+
+    A rebuild rewrites every table in one transaction: with SQLite's default
+    2 MiB it keeps spilling pages to the WAL and reading them back.
+    """
+    cursor = connection.connection.cursor()
+    (size,) = cursor.execute("PRAGMA cache_size").fetchone()
+    cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(size)}")
+        cursor.close()
+
+
+def _documents(connection: Connection, kinds: list[DocumentKind]) -> Iterator[RawDocument]:
+    """Yield the raw documents of ``kinds`` in the order they were fetched."""
+    # A second cursor reads the raw rows while the first one writes.
+    reader = connection.connection.cursor()
+    marks = ", ".join("?" for _ in kinds)
+    try:
+        reader.execute(
+            "SELECT kind, key, path, fetched_at, body FROM raw_responses"
+            f" WHERE kind IN ({marks}) ORDER BY id",
+            tuple(kind.name for kind in kinds),
+        )
+        for kind, key, path, fetched_at, body in reader:
+            yield RawDocument(kind, key, path, fetched_at, body)
+    finally:
+        reader.close()
+
+
+def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
+    document = raw.body if kind.binary else json.loads(raw.body)
+    return kind.rows(document, raw.key)
+
+
+def _replay_matches(
+    connection: Connection, broken: list[str], on_match: Callable[[], None] | None
+) -> int:
+    rebuilt = 0
+    batch: list[tuple[str, Rows]] = []
+    for raw in _documents(connection, [MATCH_STATS]):
+        try:
+            batch.append((raw.key, _rows(MATCH_STATS, raw)))
+        except (ValueError, MalformedResponseError):
+            broken.append(raw.key)
+            continue
+        if len(batch) == BATCH:
+            rebuilt += _write_batch(connection, batch, broken, on_match)
+            batch = []
+    return rebuilt + _write_batch(connection, batch, broken, on_match)
+
+
+def _write_batch(
+    connection: Connection,
+    batch: list[tuple[str, Rows]],
+    broken: list[str],
+    on_match: Callable[[], None] | None,
+) -> int:
+    """Write a batch of matches at once; return how many were written."""
+    if not batch:
+        return 0
+    written = batch
+    try:
+        with connection.begin_nested():
+            write_new_matches(connection, [rows for _, rows in batch])
+    except MalformedResponseError:
+        # One of them breaks the schema (or repeats a match): write them one by one.
+        written = []
+        for key, rows in batch:
+            try:
+                with connection.begin_nested():
+                    write_match_rows(connection, rows)
+            except MalformedResponseError:
+                broken.append(key)
+                continue
+            written.append((key, rows))
+    if on_match is not None:
+        for _ in written:
+            on_match()
+    return len(written)
+
+
+def _replay(connection: Connection, kinds: list[DocumentKind], broken: list[str]) -> None:
+    """Replay documents in fetch order, each all or nothing, through its kind's writer."""
+    by_name = {kind.name: kind for kind in kinds}
+    for raw in _documents(connection, kinds):
+        kind = by_name[raw.kind]
+        try:
+            rows = _rows(kind, raw)
+            with connection.begin_nested():
+                writer_of(kind)(connection, rows, raw)
+        except (ValueError, MalformedResponseError):
+            broken.append(f"{raw.kind}:{raw.key}")

@@ -1,0 +1,86 @@
+"""The store's handle on an archive, and its units of work.
+
+Orchestrators (the sync, the history walk, enrichment, snapshots, verify,
+reparse) hold a `Store`, never a connection: every store function they call
+opens its own unit of work (`Store.unit`), does its reads and writes, and
+commits before it returns. The store's functions are synchronous, and a unit
+refuses to start while another is open, so no transaction can be held across
+an ``await`` of the async callers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
+
+
+class NestedUnitError(RuntimeError):
+    """A unit of work was started inside another: a bug, never an archive's fault."""
+
+
+class Store:
+    """An open archive, as the orchestrators see it: store functions take it first.
+
+    Args:
+        connection: the one connection everything goes through (SQLite has one
+            writer anyway); held here so that no orchestrator touches it.
+
+    """
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    @contextmanager
+    def unit(self) -> Iterator[Connection]:
+        """Run the block in one transaction: committed when it ends, rolled back if it raises.
+
+        For the store's own modules only.
+
+        Raises:
+            NestedUnitError: a transaction is open already.
+            ArchiveWriteError: the database refused (a full disk, a read-only
+                file, a lock held too long); nothing of the block is kept.
+            MalformedResponseError: the block's rows break the schema.
+
+        """
+        if self._connection.in_transaction():
+            raise NestedUnitError("a unit of work is already open on this archive")
+        try:
+            with self._connection.begin():
+                yield self._connection
+        except IntegrityError as error:
+            raise MalformedResponseError(
+                f"a document breaks the archive's schema: {error.orig}"
+            ) from None
+        except sqlite3.IntegrityError as error:
+            raise MalformedResponseError(
+                f"a document breaks the archive's schema: {error}"
+            ) from None
+        except DBAPIError as error:
+            raise ArchiveWriteError(str(error.orig)) from None
+        except sqlite3.Error as error:
+            raise ArchiveWriteError(str(error)) from None
+
+
+@contextmanager
+def open_store(engine: Engine) -> Iterator[Store]:
+    """Open a connection to the archive for the block, as a `Store`.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be opened (locked, unreadable).
+
+    """
+    try:
+        connection = engine.connect()
+    except DBAPIError as error:
+        raise ArchiveWriteError(str(error.orig)) from None
+    with connection:
+        yield Store(connection)

@@ -1,0 +1,194 @@
+"""The archive's own bookkeeping: tracked players, pending matches, sync runs.
+
+No document holds these rows (``documents.ARCHIVE_STATE``), so ``reparse``
+leaves them alone. Each function is one unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grunt_archive.normalize.values import now_utc
+from grunt_archive.store import player_tables
+from grunt_archive.store.session import Store
+from grunt_archive.store.writer import IGNORE, execute, merge, query, write_rows
+
+# --- tracked players ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TrackedState:
+    """How far a tracked player's archive reaches (see ``models.TrackedPlayer``)."""
+
+    player_id: str
+    history_complete: bool = False
+    newest_start_time: str | None = None
+    oldest_start_time: str | None = None
+    backfill_offset: int = 0
+
+
+def track_player(store: Store, player_id: str, gamertag: str | None = None) -> None:
+    """Start tracking ``player_id`` (a no-op when already tracked)."""
+    with store.unit() as connection:
+        before = query(connection, "SELECT gamertag FROM players WHERE player_id = ?", (player_id,))
+        named = merge(("player_id",), gamertag="coalesce(excluded.gamertag, players.gamertag)")
+        player = {"player_id": player_id, "gamertag": gamertag, "is_bot": 0}
+        write_rows(connection, "players", [player], named)
+        tracked = query(
+            connection, "SELECT 1 FROM tracked_players WHERE player_id = ?", (player_id,)
+        )
+        if not tracked:
+            row = {"player_id": player_id, "added_at": now_utc(), "history_complete": 0,
+                   "backfill_offset": 0}  # fmt: skip
+            write_rows(connection, "tracked_players", [row], IGNORE)
+            # Matches archived for another tracked player may already include this one.
+            player_tables.add_player(connection, player_id)
+        elif gamertag is not None and gamertag != (before[0][0] if before else None):
+            player_tables.rename_players(connection, [player_id])
+
+
+def tracked_player_ids(store: Store) -> list[str]:
+    """Return every tracked player, in the order they were added."""
+    with store.unit() as connection:
+        rows = query(
+            connection, "SELECT player_id FROM tracked_players ORDER BY added_at, player_id"
+        )
+    return [row[0] for row in rows]
+
+
+def load_tracked(store: Store, player_id: str) -> TrackedState:
+    """Return the archive's reach for a tracked player."""
+    with store.unit() as connection:
+        (row,) = query(
+            connection,
+            "SELECT history_complete, newest_start_time, oldest_start_time, backfill_offset"
+            " FROM tracked_players WHERE player_id = ?",
+            (player_id,),
+        )
+    return TrackedState(player_id, bool(row[0]), row[1], row[2], row[3])
+
+
+def save_tracked(store: Store, state: TrackedState) -> None:
+    """Record a tracked player's reach; call only once the matches it covers are stored."""
+    with store.unit() as connection:
+        execute(
+            connection,
+            "UPDATE tracked_players SET history_complete = ?, newest_start_time = ?,"
+            " oldest_start_time = ?, backfill_offset = ?, last_synced_at = ? WHERE player_id = ?",
+            (
+                state.history_complete,
+                state.newest_start_time,
+                state.oldest_start_time,
+                state.backfill_offset,
+                now_utc(),
+                state.player_id,
+            ),
+        )
+
+
+def player_by_gamertag(store: Store, gamertag: str) -> str | None:
+    """Return the archived player with ``gamertag`` (any case), if any."""
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT player_id FROM players WHERE gamertag = ? COLLATE NOCASE LIMIT 1",
+            (gamertag,),
+        )
+    return rows[0][0] if rows else None
+
+
+def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
+    """Return a player's archived matches by ``lifecycle_mode``, and their pending matches."""
+    with store.unit() as connection:
+        archived = query(
+            connection,
+            "SELECT m.lifecycle_mode, count(DISTINCT m.match_id) FROM matches m"
+            " JOIN match_players p ON p.match_id = m.match_id WHERE p.player_id = ?"
+            " GROUP BY m.lifecycle_mode",
+            (player_id,),
+        )
+        (pending,) = query(
+            connection, "SELECT count(*) FROM pending_matches WHERE player_id = ?", (player_id,)
+        )
+    return {mode: count for mode, count in archived}, pending[0] or 0
+
+
+# --- pending matches and runs ------------------------------------------------
+
+_PENDING = merge(
+    ("match_id",),
+    reason="excluded.reason",
+    attempts="attempts + 1",
+    last_attempt_at="excluded.last_attempt_at",
+)
+
+
+def mark_pending(
+    store: Store,
+    match_id: str,
+    player_id: str | None,
+    start_time: str | None,
+    reason: str,
+) -> None:
+    """Remember a match whose stats could not be archived, to try again next run."""
+    now = now_utc()
+    row = {"match_id": match_id, "player_id": player_id, "start_time": start_time,
+           "reason": reason, "attempts": 1, "first_seen_at": now,
+           "last_attempt_at": now}  # fmt: skip
+    with store.unit() as connection:
+        write_rows(connection, "pending_matches", [row], _PENDING)
+
+
+def pending_matches(store: Store) -> list[tuple[str, str | None, str | None]]:
+    """Return ``(match_id, player_id, start_time)`` of every pending match, newest first."""
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT match_id, player_id, start_time FROM pending_matches ORDER BY start_time DESC",
+        )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def start_run(store: Store, players: list[str]) -> int:
+    """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted."""
+    with store.unit() as connection:
+        execute(
+            connection, "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'"
+        )
+        row = {"started_at": now_utc(), "outcome": "running", "players": json.dumps(players),
+               "requests": 0, "matches_added": 0, "pending": 0}  # fmt: skip
+        run_id = write_rows(connection, "sync_runs", [row])
+    assert run_id is not None
+    return run_id
+
+
+def finish_run(
+    store: Store,
+    run_id: int,
+    *,
+    outcome: str,
+    requests: int,
+    matches_added: int,
+    pending: int,
+    failures: list[dict[str, Any]],
+    error: str | None = None,
+) -> None:
+    """Close a ``sync_runs`` row with what the run did."""
+    with store.unit() as connection:
+        execute(
+            connection,
+            "UPDATE sync_runs SET finished_at = ?, outcome = ?, requests = ?, matches_added = ?,"
+            " pending = ?, failures = ?, error = ? WHERE id = ?",
+            (
+                now_utc(),
+                outcome,
+                requests,
+                matches_added,
+                pending,
+                json.dumps(failures) if failures else None,
+                error,
+                run_id,
+            ),
+        )

@@ -1,0 +1,261 @@
+"""The row writer: every INSERT and upsert of the store, and the one place that spells SQL dialect.
+
+`write_rows` takes a table, its rows and what to do on a conflict. It writes
+the columns the schema has and records the others in ``api_drift`` (a field,
+or a whole table, the API grew), refuses values that are not plain JSON
+scalars, and turns database errors into the project's exceptions. Statements
+go to the driver's cursor with ``executemany`` and SQL cached per column set:
+a match is a dozen small statements, and SQLAlchemy's bookkeeping around each
+costs more than SQLite's own work. `execute` runs the store's other
+statements (deletes, updates, derived-table refreshes) the same way.
+
+This is SQLite's dialect (``?`` parameters, ``ON CONFLICT … DO UPDATE``,
+``excluded``): a second dialect would go here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
+from grunt_archive.models import metadata
+from grunt_archive.normalize.values import now_utc
+
+COLUMNS: Mapping[str, frozenset[str]] = {
+    name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
+}
+PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = {
+    name: tuple(column.name for column in table.primary_key)
+    for name, table in metadata.tables.items()
+}
+_SCALARS = (str, int, float, bool, bytes, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """What an INSERT does when the table holds a row with the same key.
+
+    Attributes:
+        action: ``fail`` (an error), ``ignore`` (keep the row there), ``replace``
+            (set every column given, but the key) or ``merge`` (set ``updates``).
+        key: the conflicting columns; empty for the table's primary key.
+        updates: for ``merge``, (column, SQL expression) pairs, where
+            ``excluded.<column>`` is the value offered.
+        whole: write every column of the table, NULL for a field a row lacks.
+
+    """
+
+    action: str = "fail"
+    key: tuple[str, ...] = ()
+    updates: tuple[tuple[str, str], ...] = ()
+    whole: bool = False
+
+
+INSERT = Conflict()
+IGNORE = Conflict("ignore")
+
+
+def replace(*key: str, whole: bool = False) -> Conflict:
+    """Return the policy that replaces an existing row's columns (keyed on ``key``)."""
+    return Conflict("replace", key, whole=whole)
+
+
+def merge(key: tuple[str, ...], **updates: str) -> Conflict:
+    """Return the policy that sets ``updates`` (column=SQL expression) on an existing row."""
+    return Conflict("merge", key, tuple(updates.items()))
+
+
+_sql_cache: dict[tuple[str, tuple[str, ...], Conflict], str] = {}
+
+
+def _sql(table: str, columns: tuple[str, ...], conflict: Conflict) -> str:
+    cached = _sql_cache.get((table, columns, conflict))
+    if cached is not None:
+        return cached
+    clause = ""
+    key = conflict.key or PRIMARY_KEYS.get(table, ())
+    if conflict.action == "ignore":
+        clause = " ON CONFLICT DO NOTHING"
+    elif conflict.action in ("replace", "merge"):
+        updates = (
+            conflict.updates
+            if conflict.action == "merge"
+            else tuple((c, f"excluded.{c}") for c in columns if c not in key)
+        )
+        sets = ", ".join(f"{column} = {expression}" for column, expression in updates)
+        clause = (
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+            if sets
+            else " ON CONFLICT DO NOTHING"
+        )
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)})"
+        f" VALUES ({', '.join('?' for _ in columns)}){clause}"
+    )
+    _sql_cache[(table, columns, conflict)] = sql
+    return sql
+
+
+@contextmanager
+def _database_errors(what: str) -> Iterator[None]:
+    """Raise SQLite's errors as the project's: bad rows as malformed, the rest as the archive's."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, OverflowError) as error:
+        raise MalformedResponseError(f"{what} breaks the archive's schema: {error}") from None
+    except sqlite3.Error as error:
+        raise ArchiveWriteError(str(error)) from None
+
+
+def _cursor(connection: Connection) -> sqlite3.Cursor:
+    """Return the driver's cursor inside the transaction ``connection`` holds."""
+    return connection.connection.cursor()  # type: ignore[return-value]
+
+
+def _group(
+    table: str, rows: Iterable[Mapping[str, Any]], sources: Iterator[str], conflict: Conflict
+) -> tuple[dict[tuple[str, ...], list[tuple[Any, ...]]], list[tuple[str, str, str]]]:
+    """Return the rows' values by column set, and the unknown (table, field, source) triples."""
+    known = COLUMNS[table]
+    everything = tuple(sorted(known)) if conflict.whole else None
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    drift: list[tuple[str, str, str]] = []
+    for row in rows:
+        source = next(sources)
+        columns = tuple(row)
+        if known.issuperset(columns):
+            values = tuple(row.values())
+        else:
+            drift.extend((table, field, source) for field in columns if field not in known)
+            columns = tuple(field for field in columns if field in known)
+            values = tuple(row[field] for field in columns)
+        if everything is not None:
+            columns = everything
+            values = tuple(row.get(field) for field in columns)
+        # The set test is the fast way for plain JSON values; the loop decides the rest.
+        if not _SCALAR_TYPES.issuperset(map(type, values)):
+            for value in values:
+                if not isinstance(value, _SCALARS):
+                    raise MalformedResponseError(f"{table} got a {type(value).__name__} value")
+        groups.setdefault(columns, []).append(values)
+    return groups, drift
+
+
+def write_rows(
+    connection: Connection,
+    table: str,
+    rows: Iterable[Mapping[str, Any]],
+    conflict: Conflict = INSERT,
+    *,
+    source: str | Sequence[str] = "",
+    what: str | None = None,
+) -> int | None:
+    """Write ``rows`` into ``table``; record what the schema lacks as drift.
+
+    Args:
+        connection: inside the caller's unit of work.
+        table: where the rows go (a table the schema lacks is drift as a whole).
+        rows: one mapping of column to value per row.
+        conflict: what to do with a row whose key is there already.
+        source: what the rows came from, for ``api_drift.example_match_id``:
+            one id for all, or one per row.
+        what: names the document in an error (default: the table's rows).
+
+    Returns:
+        The rowid of the last row inserted, when the driver reports one.
+
+    Raises:
+        MalformedResponseError: a value is not a scalar, or the rows break the
+            schema (a duplicate key, a missing parent, a number too large).
+        ArchiveWriteError: the database refused the write.
+
+    """
+    sources = iter(source) if not isinstance(source, str) else _repeat(source)
+    if table not in COLUMNS:
+        unknown: list[tuple[str, str, str]] = []
+        for row in rows:
+            src = next(sources)
+            unknown += [(table, "*", src), *((table, field, src) for field in sorted(row))]
+        _record_drift(connection, unknown)
+        return None
+    groups, drift = _group(table, rows, sources, conflict)
+    last = None
+    with _database_errors(what or f"{table} rows"):
+        cursor = _cursor(connection)
+        for columns, values in groups.items():
+            if len(values) == 1:
+                cursor.execute(_sql(table, columns, conflict), values[0])
+            else:
+                cursor.executemany(_sql(table, columns, conflict), values)
+            last = cursor.lastrowid
+    if drift:
+        _record_drift(connection, drift)
+    return last
+
+
+def _repeat(value: str) -> Iterator[str]:
+    while True:
+        yield value
+
+
+def _record_drift(connection: Connection, drift: Iterable[tuple[str, str, str]]) -> None:
+    """Count fields and blocks the schema does not know, once per source that had them."""
+    now = now_utc()
+    # Each (table, field, source) once, in the order met: the first source is the example.
+    rows = [
+        {"table_name": table, "field": field, "first_seen_at": now, "last_seen_at": now,
+         "example_match_id": source, "occurrences": 1}
+        for table, field, source in dict.fromkeys(drift)
+    ]  # fmt: skip
+    conflict = merge(
+        ("table_name", "field"),
+        last_seen_at="excluded.last_seen_at",
+        occurrences="occurrences + 1",
+    )
+    write_rows(connection, "api_drift", rows, conflict)
+
+
+def execute(connection: Connection, sql: str, parameters: Sequence[Any] | list[Any] = ()) -> None:
+    """Run one statement that is not a row insert (a delete, an update, a derived refresh).
+
+    ``parameters`` is one tuple of values, or a list of them (one run each,
+    none when the list is empty).
+
+    Raises:
+        MalformedResponseError: the statement breaks the schema.
+        ArchiveWriteError: the database refused it.
+
+    """
+    if isinstance(parameters, list) and not parameters:
+        return
+    with _database_errors("a document"):
+        cursor = _cursor(connection)
+        try:
+            if isinstance(parameters, list):
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+        finally:
+            cursor.close()
+
+
+def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+    """Return the rows of a query, on the driver's cursor (the store's hot paths).
+
+    Raises:
+        ArchiveWriteError: the database refused it.
+
+    """
+    with _database_errors("a query"):
+        cursor = _cursor(connection)
+        try:
+            return cursor.execute(sql, parameters).fetchall()
+        finally:
+            cursor.close()

@@ -1,0 +1,166 @@
+"""Charts readable over any span: points per match, week or month, lines broken over gaps.
+
+A career can span a weekend or four years. Drawn one point per match, four
+years of CSR is a hairline, and a line joining the last match before a year's
+break to the first after it claims a trend nobody played. So a series is
+bucketed by the span it covers, and a gap (no play for longer than a bucket)
+gets a null point that breaks the line there (Vega-Lite draws no segment
+through a null).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+# Spans up to these many days are drawn per match, then per week; longer, per month.
+PER_MATCH_DAYS = 120
+PER_WEEK_DAYS = 3 * 365
+# Matches further apart than this are a gap in a per-match series.
+MATCH_GAP = timedelta(days=14)
+
+BUCKET_TITLES = {
+    "match": ("Match", "CSR after the match"),
+    "week": ("Week", "CSR after the week's last match"),
+    "month": ("Month", "CSR after the month's last match"),
+}
+
+
+def parse_time(text: str) -> datetime:
+    """Return the archive's ISO-8601 UTC text (or a bare date) as an aware datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a bare date is UTC too
+
+
+def iso(moment: datetime) -> str:
+    """Return ``moment`` as the archive writes times (UTC, milliseconds, ``Z``)."""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def bucket_for(span: timedelta) -> str:
+    """Return how to bucket a series covering ``span``: ``match``, ``week`` or ``month``."""
+    if span <= timedelta(days=PER_MATCH_DAYS):
+        return "match"
+    return "week" if span <= timedelta(days=PER_WEEK_DAYS) else "month"
+
+
+def _bucket_start(moment: datetime, bucket: str) -> datetime:
+    """Return the start of the week (Monday) or month ``moment`` falls in."""
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_bucket(start: datetime, bucket: str) -> datetime:
+    """Return the start of the bucket after the one starting at ``start``."""
+    if bucket == "week":
+        return start + timedelta(days=7)
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def _is_gap(before: datetime, after: datetime, bucket: str) -> bool:
+    """Whether nothing was played for longer than a bucket between two points."""
+    if bucket == "match":
+        return after - before > MATCH_GAP
+    return after > _next_bucket(before, bucket)
+
+
+# How SQLite writes the start of a point's bucket from ``start_time`` (a week starts on Monday).
+PERIOD_SQL = {
+    "match": "start_time",
+    "week": "date(start_time, '-6 days', 'weekday 1')",
+    "month": "strftime('%Y-%m-01', start_time)",
+}
+
+
+def csr_series(points: list[dict[str, Any]], bucket: str | None = None) -> dict[str, Any]:
+    """Return CSR points per ranked playlist, bucketed for their span, with gap breaks.
+
+    ``points`` are ``{"start_time", "playlist", "csr", "tier", "match_id"}``,
+    oldest first, or points already bucketed in SQL (``bucket`` given, each
+    with its ``matches``; see ``PERIOD_SQL``). Returns ``{"bucket", "x_title",
+    "y_title", "points"}``; in a week or month series a point is the CSR after
+    the bucket's last match, with ``matches`` played in it; a gap point has
+    ``csr`` None.
+    """
+    if not points:
+        return {"bucket": "match", "x_title": "Match", "y_title": "CSR", "points": []}
+    times = [parse_time(point["start_time"]) for point in points]
+    bucket = bucket or bucket_for(times[-1] - times[0])
+    by_playlist: dict[str, list[dict[str, Any]]] = {}
+    for point, moment in zip(points, times, strict=True):
+        series = by_playlist.setdefault(point["playlist"] or "", [])
+        at = moment if bucket == "match" else _bucket_start(moment, bucket)
+        matches = point.get("matches", 1)
+        if series and bucket != "match" and series[-1]["_at"] == at:
+            series[-1].update(csr=point["csr"], tier=point["tier"], match_id=point["match_id"])
+            series[-1]["matches"] += matches
+            continue
+        series.append(
+            {
+                "_at": at,
+                "playlist": point["playlist"],
+                "csr": point["csr"],
+                "tier": point["tier"],
+                "match_id": point["match_id"],
+                "matches": matches,
+            }
+        )
+    drawn: list[dict[str, Any]] = []
+    for series in by_playlist.values():
+        previous = None
+        for point in series:
+            at = point.pop("_at")
+            if previous is not None and _is_gap(previous, at, bucket):
+                drawn.append(
+                    {
+                        "time": iso(previous + (at - previous) / 2),
+                        "playlist": point["playlist"],
+                        "csr": None,
+                        "tier": None,
+                        "match_id": None,
+                        "matches": 0,
+                    }
+                )
+            drawn.append({"time": iso(at), **point})
+            previous = at
+    x_title, y_title = BUCKET_TITLES[bucket]
+    return {"bucket": bucket, "x_title": x_title, "y_title": y_title, "points": drawn}
+
+
+def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
+    """Return the Vega-Lite spec of a `csr_series` (a line per playlist, points on it)."""
+    time_format = {"match": "%b %d, %Y %H:%M", "week": "week of %b %d, %Y", "month": "%B %Y"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": "container",
+        "height": 260,
+        "data": {"values": series["points"]},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {
+            "x": {"field": "time", "type": "temporal", "title": series["x_title"]},
+            "y": {
+                "field": "csr",
+                "type": "quantitative",
+                "title": series["y_title"],
+                "scale": {"zero": False},
+            },
+            "color": {"field": "playlist", "type": "nominal", "title": "Playlist"},
+            "href": {"field": "href", "type": "nominal"},
+            "tooltip": [
+                {
+                    "field": "time",
+                    "type": "temporal",
+                    "title": series["x_title"],
+                    "format": time_format[series["bucket"]],
+                },
+                {"field": "playlist", "title": "Playlist"},
+                {"field": "csr", "type": "quantitative", "title": "CSR", "format": "d"},
+                {"field": "tier", "title": "Tier"},
+                {"field": "matches", "type": "quantitative", "title": "Ranked matches"},
+            ],
+        },
+    }

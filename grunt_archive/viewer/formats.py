@@ -1,0 +1,128 @@
+"""How the pages write numbers and times: K/D to three decimals, durations as minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grunt_archive.viewer.charts import parse_time
+
+# What a page shows for a number the archive does not have (an en dash).
+MISSING = "\u2013"
+
+# Mode block columns worth a column of their own on a scoreboard, in this order, and
+# their titles; any other non-zero number of a mode block goes in the player's details.
+MODE_COLUMNS: dict[str, str] = {
+    "capture_the_flag_stats.flag_captures": "Captures",
+    "capture_the_flag_stats.flag_returns": "Returns",
+    "capture_the_flag_stats.flag_carriers_killed": "Carriers killed",
+    "capture_the_flag_stats.time_as_flag_carrier_seconds": "Time with flag",
+    "oddball_stats.time_as_skull_carrier_seconds": "Time with skull",
+    "oddball_stats.skull_grabs": "Skull grabs",
+    "oddball_stats.skull_carriers_killed": "Carriers killed",
+    "zones_stats.stronghold_captures": "Zone captures",
+    "zones_stats.stronghold_secures": "Zone secures",
+    "zones_stats.stronghold_occupation_time_seconds": "Time in zones",
+    "zones_stats.stronghold_defensive_kills": "Defensive kills",
+    "zones_stats.stronghold_offensive_kills": "Offensive kills",
+    "elimination_stats.eliminations": "Eliminations",
+    "elimination_stats.allies_revived": "Revives",
+    "elimination_stats.rounds_survived": "Rounds survived",
+    "extraction_stats.successful_extractions": "Extractions",
+    "extraction_stats.extraction_conversions_completed": "Conversions",
+    "infection_stats.spartans_infected": "Spartans infected",
+    "infection_stats.alphas_killed": "Alphas killed",
+    "infection_stats.rounds_survived_as_spartan": "Rounds survived",
+    "stockpile_stats.power_seeds_deposited": "Seeds deposited",
+    "stockpile_stats.power_seeds_stolen": "Seeds stolen",
+    "stockpile_stats.power_seed_carriers_killed": "Carriers killed",
+    "bomb_stats.bomb_plants": "Plants",
+    "bomb_stats.bomb_detonations": "Detonations",
+    "bomb_stats.bomb_defusals": "Defusals",
+    "bomb_stats.bomb_carriers_killed": "Carriers killed",
+    "vip_stats.vip_kills": "VIP kills",
+    "vip_stats.kills_as_vip": "Kills as VIP",
+    "vip_stats.time_as_vip_seconds": "Time as VIP",
+    "pve_stats.kills": "AI kills",
+    "pve_stats.elite_kills": "Elites",
+    "pve_stats.brute_kills": "Brutes",
+    "pve_stats.boss_kills": "Bosses",
+}
+
+
+def kd(value: float | None) -> str:
+    """Return a K/D as the game shows it: 1.173."""
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def pct(value: float | None) -> str:
+    """Return a percentage to one decimal: 52.4 %."""
+    return MISSING if value is None else f"{value:.1f} %"
+
+
+def number(value: float | None) -> str:
+    """Return a count with thousands separators, a fraction to two decimals."""
+    if value is None:
+        return MISSING
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
+
+
+def duration(seconds: float | None) -> str:
+    """Return seconds as ``m:ss`` (``h:mm:ss`` past an hour)."""
+    if seconds is None:
+        return MISSING
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def when(text: str | None) -> str:
+    """Return an archive timestamp as ``2025-01-29 04:20 UTC``."""
+    if not text:
+        return MISSING
+    return parse_time(text).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(text: str | None) -> str:
+    """Return an archive timestamp's date."""
+    return text[:10] if text else MISSING
+
+
+def csr(before: int | None, after: int | None) -> str:
+    """Return CSR before → after, with the change: ``1,512 → 1,530 (+18)``."""
+    if before is None and after is None:
+        return ""
+    if before is None or after is None:
+        return f"→ {after}" if before is None else f"{before} →"
+    return f"{before} → {after} ({after - before:+d})"
+
+
+def mode_value(key: str, value: Any) -> str:
+    """Return a mode block number: times as ``m:ss``, others as numbers."""
+    return duration(value) if key.endswith("_seconds") else number(value)
+
+
+def mode_columns(match: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the mode columns (key, title) a scoreboard shows: those some player has non-zero."""
+    present = {
+        key
+        for team in match["teams"]
+        for player in team["players"]
+        for key, value in player["mode_stats"].items()
+        if value
+    }
+    return [(key, title) for key, title in MODE_COLUMNS.items() if key in present]
+
+
+FILTERS = {
+    "grunt_kd": kd,
+    "grunt_pct": pct,
+    "grunt_number": number,
+    "grunt_duration": duration,
+    "grunt_when": when,
+    "grunt_day": day,
+    "grunt_csr": csr,
+    "grunt_mode_value": mode_value,
+}

@@ -1,0 +1,216 @@
+"""A match's scoreboard as data: teams, players (bots marked), medals, CSR, the mode's numbers."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from grunt_archive.viewer.reading import LIFECYCLES, rows, scope_of
+
+# SPNKr's TEAM_MAP: the names the game gives team ids.
+TEAM_NAMES = (
+    "Eagle",
+    "Cobra",
+    "Hades",
+    "Valkyrie",
+    "Rampart",
+    "Cutlass",
+    "Valor",
+    "Hazard",
+    "Observer",
+)
+OUTCOMES = {1: "tie", 2: "win", 3: "loss", 4: "left", 5: "did not start"}
+BOT_DIFFICULTIES = {1: "Marine", 2: "ODST", 3: "Spartan", 4: "Recruit", 5: "Adaptive"}
+# pvp_stats repeats CoreStats' kills, deaths and assists: not a mode's own numbers.
+_NOT_MODE_BLOCKS = frozenset({"pvp_stats"})
+_KEYS = frozenset({"match_id", "player_id", "team_id"})
+
+_MATCH = f"""
+SELECT m.match_id, m.start_time, m.end_time, m.duration_seconds, m.lifecycle_mode,
+    m.game_variant_category, m.playlist_experience, m.season_id, m.teams_enabled,
+    map.public_name AS map, mode.public_name AS mode, playlist.public_name AS playlist,
+    season.name AS season, {scope_of("m")} AS scope
+FROM matches AS m
+LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
+LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id
+    AND mode.version_id = m.game_variant_version_id
+LEFT JOIN assets AS playlist ON playlist.asset_id = m.playlist_asset_id
+    AND playlist.version_id = m.playlist_version_id
+LEFT JOIN seasons AS season ON season.season_id = m.season_id
+WHERE m.match_id = ?
+"""
+_PLAYERS = """
+SELECT mp.player_id, p.gamertag, coalesce(p.is_bot, mp.player_type = 2) AS is_bot,
+    mp.bot_difficulty, mp.team_id, mp.last_team_id, mp.outcome, mp.rank, mp.kills, mp.deaths,
+    mp.assists, mp.kda, mp.accuracy, mp.damage_dealt, mp.damage_taken, mp.personal_score,
+    mp.score, mp.headshot_kills, mp.max_killing_spree, mp.time_played_seconds,
+    mp.present_at_completion, mp.left_in_progress, mp.joined_in_progress,
+    nullif(sk.pre_match_csr, -1) AS csr_before, nullif(sk.post_match_csr, -1) AS csr_after,
+    nullif(sk.post_match_tier, '') AS tier_after, sk.post_match_sub_tier AS sub_tier_after,
+    sk.expected_kills, sk.expected_deaths,
+    EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = mp.player_id) AS tracked
+FROM match_players AS mp
+LEFT JOIN players AS p ON p.player_id = mp.player_id
+LEFT JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
+WHERE mp.match_id = ?
+ORDER BY mp.team_id, mp.rank, mp.personal_score DESC, mp.player_id
+"""
+_MEDALS = """
+SELECT a.player_id, a.team_id, a.medal_id, coalesce(m.name, 'Medal ' || a.medal_id) AS name,
+    a.count
+FROM medal_awards AS a LEFT JOIN medals AS m ON m.medal_id = a.medal_id
+WHERE a.match_id = ?
+ORDER BY coalesce(m.sorting_weight, 0) DESC, a.count DESC, name
+"""
+
+
+def mode_blocks(connection: sqlite3.Connection) -> list[str]:
+    """Return the archive's per-player mode block tables (flags, zones, oddball, Firefight …).
+
+    Read from the schema, so a block the API adds later shows up with no change here.
+    """
+    names = [
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name LIKE '%\\_stats' ESCAPE '\\'"
+            " AND name NOT LIKE 'team\\_%' ESCAPE '\\'"
+            " AND name NOT LIKE 'service\\_record\\_%' ESCAPE '\\'"
+            " AND name NOT LIKE 'asset\\_%' ESCAPE '\\' ORDER BY name"
+        )
+    ]
+    blocks = []
+    for name in names:
+        columns = {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')}
+        if columns >= _KEYS and name not in _NOT_MODE_BLOCKS:
+            blocks.append(name)
+    return blocks
+
+
+def _mode_stats(
+    connection: sqlite3.Connection, match_id: str, blocks: list[str], team: bool
+) -> dict[tuple, dict[str, Any]]:
+    """Return the mode blocks of a match keyed by (player_id, team_id), or by team_id.
+
+    Keys are ``block.column`` (``oddball_stats.skull_grabs``), so two blocks never collide.
+    """
+    found: dict[tuple, dict[str, Any]] = {}
+    for block in blocks:
+        table = f"team_{block}" if team else block
+        try:
+            lines = rows(connection, f'SELECT * FROM "{table}" WHERE match_id = ?', (match_id,))
+        except sqlite3.OperationalError:  # a team table the archive does not have
+            continue
+        for line in lines:
+            key = (line["team_id"],) if team else (line["player_id"], line["team_id"])
+            stats = found.setdefault(key, {})
+            for column, value in line.items():
+                if column not in _KEYS and value is not None:
+                    stats[f"{block}.{column}"] = value
+    return found
+
+
+def _player(line: dict[str, Any], medals: list[dict[str, Any]], mode_stats: dict[str, Any]):
+    """Return one line of the scoreboard (a player on one team)."""
+    player = {
+        key: line[key]
+        for key in (
+            "player_id",
+            "gamertag",
+            "kills",
+            "deaths",
+            "assists",
+            "accuracy",
+            "damage_dealt",
+            "personal_score",
+            "csr_before",
+            "csr_after",
+            "kda",
+            "damage_taken",
+            "score",
+            "headshot_kills",
+            "max_killing_spree",
+            "rank",
+            "time_played_seconds",
+            "tier_after",
+            "expected_kills",
+            "expected_deaths",
+        )
+    }
+    player["is_bot"] = bool(line["is_bot"])
+    player["tracked"] = bool(line["tracked"])
+    player["bot_difficulty"] = BOT_DIFFICULTIES.get(line["bot_difficulty"])
+    player["outcome"] = OUTCOMES.get(line["outcome"])
+    player["switched_teams"] = False
+    player["present_at_end"] = (
+        None if line["present_at_completion"] is None else bool(line["present_at_completion"])
+    )
+    player["medals"] = [{k: m[k] for k in ("medal_id", "name", "count")} for m in medals]
+    player["mode_stats"] = mode_stats
+    return player
+
+
+def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] | None:
+    """Return the scoreboard of ``match_id`` as its page's ``.json`` returns it, or None.
+
+    A player who switched teams appears under each team, with what they did on it.
+    """
+    found = rows(connection, _MATCH, (match_id.lower(),))
+    if not found:
+        return None
+    match = found[0]
+    match_id = match["match_id"]
+    lines = rows(connection, _PLAYERS, (match_id,))
+    medals: dict[tuple, list[dict[str, Any]]] = {}
+    for medal in rows(connection, _MEDALS, (match_id,)):
+        medals.setdefault((medal["player_id"], medal["team_id"]), []).append(medal)
+    blocks = mode_blocks(connection)
+    player_stats = _mode_stats(connection, match_id, blocks, team=False)
+    team_stats = _mode_stats(connection, match_id, blocks, team=True)
+    teams: dict[int, dict[str, Any]] = {}
+    team_rows = rows(
+        connection,
+        "SELECT team_id, outcome, rank, score, kills, deaths, assists FROM match_teams"
+        " WHERE match_id = ? ORDER BY team_id",
+        (match_id,),
+    )
+    for team in team_rows:
+        teams[team["team_id"]] = {**team, "outcome": OUTCOMES.get(team["outcome"]), "players": []}
+    teams_of = {}
+    for line in lines:
+        teams_of.setdefault(line["player_id"], set()).add(line["team_id"])
+        team = teams.setdefault(
+            line["team_id"],
+            {
+                "team_id": line["team_id"],
+                "outcome": None,
+                "rank": None,
+                "score": None,
+                "kills": None,
+                "deaths": None,
+                "assists": None,
+                "players": [],
+            },
+        )
+        key = (line["player_id"], line["team_id"])
+        team["players"].append(_player(line, medals.get(key, []), player_stats.get(key, {})))
+    for team in teams.values():
+        team_id = team["team_id"]
+        team["name"] = TEAM_NAMES[team_id] if 0 <= team_id < len(TEAM_NAMES) else str(team_id)
+        team["mode_stats"] = team_stats.get((team_id,), {})
+        for player in team["players"]:
+            player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
+    return {
+        "match_id": match_id,
+        "start_time": match["start_time"],
+        "end_time": match["end_time"],
+        "duration_seconds": match["duration_seconds"],
+        "map": match["map"],
+        "mode": match["mode"],
+        "playlist": match["playlist"],
+        "lifecycle": LIFECYCLES.get(match["lifecycle_mode"], str(match["lifecycle_mode"])),
+        "scope": match["scope"],
+        "season": match["season"],
+        "game_variant_category": match["game_variant_category"],
+        "teams": sorted(teams.values(), key=lambda t: (t["rank"] is None, t["rank"], t["team_id"])),
+    }

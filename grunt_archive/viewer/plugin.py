@@ -1,0 +1,178 @@
+"""The Datasette hooks: the player and match pages, the front page's cards, links in every cell.
+
+`register` adds this plugin to Datasette's plugin manager (``serve`` and
+``demo`` call it through `grunt_archive.serve.datasette_for`); the pages read
+the archive with plain SQL on Datasette's own read-only connection.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, unquote
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from grunt_archive.viewer import formats
+from grunt_archive.viewer.charts import csr_chart_spec
+from grunt_archive.viewer.home import home_cards
+from grunt_archive.viewer.links import cell_link, match_path, player_path
+from grunt_archive.viewer.match import match_page
+from grunt_archive.viewer.player import player_page
+from grunt_archive.viewer.reading import (
+    SCOPE_TITLES,
+    SCOPES,
+    find_player,
+    similar_players,
+)
+
+
+def register() -> None:
+    """Add the viewer to Datasette's plugins (once per process; its templates come with it)."""
+    from datasette.plugins import pm
+
+    import grunt_archive.viewer as package
+
+    if not pm.is_registered(package):
+        pm.register(package, name="grunt_archive.viewer")
+
+
+def _database(datasette: Any) -> Any:
+    """Return the archive: the first database Datasette serves."""
+    return datasette.get_database()
+
+
+async def _page(datasette, request, template: str, context: dict, status: int = 200) -> Response:
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, status=status)
+
+
+async def _not_found(datasette, request, what: str, text: str = "") -> Response:
+    """Return the 404 page, with a player search box and gamertags like ``text``."""
+    database = _database(datasette)
+    suggestions = await database.execute_fn(lambda c: similar_players(c, text)) if text else []
+    context = {"what": what, "text": text, "suggestions": suggestions}
+    if request.path.endswith(".json"):
+        return Response.json({"error": what, "suggestions": suggestions}, status=404)
+    return await _page(datasette, request, "grunt_not_found.html", context, status=404)
+
+
+async def player_search(datasette, request) -> Response:
+    """``/player?q=…``: the player's page, or the 404 page with suggestions."""
+    text = (request.args.get("q") or "").strip()
+    if text:
+        found = await _database(datasette).execute_fn(lambda c: find_player(c, text))
+        if found:
+            who = found["gamertag"] or found["player_id"]
+            return Response.redirect(datasette.urls.path(player_path(who)))
+    what = f"No player named “{text}”" if text else "Find a player"
+    return await _not_found(datasette, request, what, text)
+
+
+async def player_view(datasette, request) -> Response:
+    """``/player/{gamertag or xuid}`` and its ``.json``."""
+    who = unquote(request.url_vars["who"])
+    as_json = bool(request.url_vars.get("format"))
+    scope = request.args.get("scope") or SCOPES[0]
+    if scope not in SCOPES:
+        scope = SCOPES[0]
+    database = _database(datasette)
+
+    def read(connection):
+        player = find_player(connection, who)
+        return player and player_page(connection, player, scope)
+
+    page = await database.execute_fn(read)
+    if page is None:
+        return await _not_found(datasette, request, f"No player named “{who}”", who)
+    for point in page["csr_history"]["points"]:
+        if point["match_id"]:
+            point["href"] = datasette.urls.path(match_path(point["match_id"]))
+    if as_json:
+        return Response.json(page)
+    context = {
+        "page": page,
+        "scopes": [(key, SCOPE_TITLES[key]) for key in SCOPES],
+        "scope_title": SCOPE_TITLES[scope],
+        "csr_spec": json.dumps(csr_chart_spec(page["csr_history"])).replace("<", "\\u003c"),
+        "json_url": datasette.urls.path(player_path(who))
+        + ".json"
+        + (f"?scope={scope}" if scope != SCOPES[0] else ""),
+        "database": database.name,
+    }
+    return await _page(datasette, request, "grunt_player.html", context)
+
+
+async def match_view(datasette, request) -> Response:
+    """``/match/{match_id}`` and its ``.json``."""
+    match_id = unquote(request.url_vars["match_id"])
+    database = _database(datasette)
+    page = await database.execute_fn(lambda c: match_page(c, match_id))
+    if page is None:
+        return await _not_found(datasette, request, f"No match with id “{match_id}”")
+    if request.url_vars.get("format"):
+        return Response.json(page)
+    context = {
+        "match": page,
+        "database": database.name,
+        "raw_url": datasette.urls.path(match_path(page["match_id"]) + "/raw"),
+        "json_url": datasette.urls.path(match_path(page["match_id"]) + ".json"),
+        "mode_columns": formats.mode_columns(page),
+    }
+    return await _page(datasette, request, "grunt_match.html", context)
+
+
+async def raw_view(datasette, request) -> Response:
+    """``/match/{match_id}/raw``: the stats document exactly as the service sent it."""
+    match_id = unquote(request.url_vars["match_id"]).lower()
+    found = await _database(datasette).execute(
+        "SELECT body FROM raw_responses WHERE kind = 'match_stats' AND key = ?", (match_id,)
+    )
+    row = found.first()
+    if row is None:
+        return await _not_found(datasette, request, f"No stored document of match “{match_id}”")
+    return Response(row["body"], content_type="application/json; charset=utf-8")
+
+
+async def home_view(datasette, request) -> Response:
+    """``/``: a card per tracked player, then the dashboards, canned queries and tables."""
+    database = _database(datasette)
+    hidden = set(await database.hidden_table_names())
+    dashboards = datasette.plugin_config("datasette-dashboards") or {}
+    queries = await datasette.get_canned_queries(database.name, request.actor)
+    context = {
+        "metadata": datasette.metadata(),
+        "cards": await database.execute_fn(home_cards),
+        "database": database.name,
+        "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
+        "queries": [(name, spec.get("title") or name) for name, spec in queries.items()],
+        "tables": [name for name in await database.table_names() if name not in hidden],
+        "views": await database.view_names(),
+    }
+    return await _page(datasette, request, "grunt_home.html", context)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    """Add the player and match pages to Datasette's routes."""
+    return [
+        (r"^/$", home_view),
+        (r"^/player/?$", player_search),
+        (r"^/player/(?P<who>[^/]+?)(?P<format>\.json)?$", player_view),
+        (r"^/match/(?P<match_id>[^/]+?)/raw$", raw_view),
+        (r"^/match/(?P<match_id>[^/]+?)(?P<format>\.json)?$", match_view),
+    ]
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
+    """Link gamertags to player pages and match ids to match pages, in every table and query."""
+    return cell_link(row, value, column, datasette.urls.path)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """Add the number and time formats the pages use (`formats`)."""
+    env.filters.update(formats.FILTERS)
+    env.filters["grunt_quote"] = lambda text: quote(str(text), safe="()")

@@ -1,0 +1,105 @@
+"""What every page reads: the scopes of a match, a player found by name or id, rows as dicts.
+
+The viewer reads the archive with plain SQL (it imports nothing of the store
+or the API), so the one definition of "matchmade PvP" lives here, as SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from grunt_archive.views import SCOPE_SQL
+
+# The four scopes a player page shows, never mixed: the headline is the first.
+SCOPES: tuple[str, ...] = ("matchmade_pvp", "matchmade_pve", "custom", "all")
+SCOPE_TITLES: dict[str, str] = {
+    "matchmade_pvp": "Matchmade PvP",
+    "matchmade_pve": "Matchmade PvE (Firefight)",
+    "custom": "Custom games",
+    "all": "All matches",
+}
+
+
+def scope_of(alias: str) -> str:
+    """Return the SQL of the scope of the row ``alias`` (`grunt_archive.views.SCOPE_SQL`).
+
+    The view ``pve_matches`` reads a partial index of the PvE matches, so a
+    player's matches are told apart without reading each match's row.
+    """
+    return SCOPE_SQL.format(t=alias)
+
+
+LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}
+
+_XUID = re.compile(r"^(?:xuid\()?(\d{1,20})\)?$", re.IGNORECASE)
+_BOT = re.compile(r"^bid\(\d+(?:\.\d+)?\)$", re.IGNORECASE)
+
+
+def rows(
+    connection: sqlite3.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
+) -> list[dict[str, Any]]:
+    """Return the rows of ``sql`` as dicts keyed by column name."""
+    cursor = connection.execute(sql, parameters)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | None:
+    """Return ``{"player_id", "gamertag", "is_bot", "tracked"}`` of ``who``, or None.
+
+    ``who`` is a gamertag (any case), ``xuid(N)``, a bare xuid or a bot's ``bid(N.0)``.
+    A gamertag two players have held picks the tracked one, then the latest named.
+    """
+    who = who.strip()
+    if not who:
+        return None
+    xuid = _XUID.match(who)
+    if xuid and (who.lower().startswith("xuid(") or who.isdigit()):
+        where, parameter = "p.player_id = ?", f"xuid({xuid.group(1)})"
+    elif _BOT.match(who):
+        where, parameter = "p.player_id = ?", who.lower()
+    else:
+        where, parameter = "p.gamertag = ? COLLATE NOCASE", who
+    found = rows(
+        connection,
+        "SELECT p.player_id, p.gamertag, p.is_bot,"
+        " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id) AS tracked"
+        f" FROM players AS p WHERE {where}"
+        " ORDER BY tracked DESC, p.gamertag_updated_at DESC LIMIT 1",
+        (parameter,),
+    )
+    if not found:
+        return None
+    player = found[0]
+    player["is_bot"] = bool(player["is_bot"])
+    player["tracked"] = bool(player["tracked"])
+    return player
+
+
+def similar_players(connection: sqlite3.Connection, text: str, limit: int = 10) -> list[str]:
+    """Return gamertags with a word starting with ``text`` (the players' full-text index)."""
+    words = " ".join(f'"{word.replace(chr(34), "")}"*' for word in text.split() if word)
+    if not words:
+        return []
+    try:
+        found = connection.execute(
+            "SELECT p.gamertag FROM players_fts JOIN players AS p ON p.rowid = players_fts.rowid"
+            " WHERE players_fts MATCH ? AND p.is_bot = 0 ORDER BY p.gamertag LIMIT ?",
+            (words, limit),
+        ).fetchall()
+    except sqlite3.OperationalError:  # an archive from before the index: no suggestions
+        return []
+    return [gamertag for (gamertag,) in found if gamertag]
+
+
+def kd(kills: int | None, deaths: int | None) -> float:
+    """Return kills ÷ deaths to three decimals (kills when there were no deaths)."""
+    return round((kills or 0) / max(deaths or 0, 1), 3)
+
+
+def rate(part: int | None, whole: int | None) -> float | None:
+    """Return ``part`` ÷ ``whole`` in percent to one decimal, None when ``whole`` is 0."""
+    return round(100.0 * (part or 0) / whole, 1) if whole else None

@@ -1,0 +1,242 @@
+"""The archive file is exactly the one named, opened as the command promises, and nothing is left behind."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli as command
+from grunt_archive.db import archive, head_revision, open_archive
+from grunt_archive.errors import AlreadyRunningError
+from grunt_archive.lock import writer_lock
+from tests.e2e import cli
+
+WEIRD = ["we?ird.db", "per%41cent.db", "hash#tag.db", "with space.db", "notes?x.db"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(command, list(args))
+    return result.exit_code, result.output
+
+
+def files(directory: Path) -> set[str]:
+    return {p.name for p in directory.iterdir()}
+
+
+@pytest.mark.parametrize("name", WEIRD)
+def test_a_weird_name_opens_exactly_that_file(tmp_path, name):
+    path = tmp_path / name
+    with archive(path):
+        pass
+    assert files(tmp_path) <= {name, f"{name}-wal", f"{name}-shm"} and name in files(tmp_path)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            head_revision(),
+        )
+
+
+def test_a_weird_name_never_slips_past_the_foreign_file_check(tmp_path):
+    notes = tmp_path / "notes?x.db"
+    with sqlite3.connect(notes) as connection:
+        connection.execute("CREATE TABLE diary (entry TEXT)")
+    before = notes.read_bytes()
+    code, output = run("db", "upgrade", "--db", str(notes))
+    assert code == 6 and "not a grunt-archive archive" in output
+    assert notes.read_bytes() == before
+    assert files(tmp_path) == {"notes?x.db"}
+
+
+@pytest.mark.parametrize("name", WEIRD)
+def test_query_reads_exactly_the_named_file(tmp_path, name):
+    path = tmp_path / name
+    open_archive(path).dispose()
+    code, output = run("query", "--db", str(path), "select count(*) as n from alembic_version")
+    assert (code, output) == (0, "n\n1\n")
+
+
+def test_the_lock_is_taken_on_the_real_file_behind_a_symlink(tmp_path):
+    real = tmp_path / "halo.db"
+    open_archive(real).dispose()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    with writer_lock(real), pytest.raises(AlreadyRunningError), writer_lock(link):
+        pass
+
+
+@pytest.mark.slow
+def test_a_second_writer_through_a_symlink_gets_exit_5(tmp_path):
+    real = tmp_path / "halo.db"
+    open_archive(real).dispose()
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    with writer_lock(real):
+        for args in (("sync",), ("db", "upgrade"), ("reparse",)):
+            result = cli(*args, db=link, api_base="http://127.0.0.1:9")
+            assert result.returncode == 5, (args, result.stderr)
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def test_serve_never_creates_an_archive(tmp_path):
+    code, output = run("serve", "--db", str(tmp_path / "typo.db"), "--port", "0")
+    assert code == 6 and output.count("\n") == 1 and "no archive" in output
+    assert files(tmp_path) == set()
+
+
+def test_serve_never_migrates_an_older_archive(tmp_path, monkeypatch):
+    import grunt_archive.serve
+
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    before = path.read_bytes()
+    monkeypatch.setattr(grunt_archive.serve, "MIGRATION_WAIT", 0.5)
+    code, output = run("serve", "--db", str(path), "--port", "0")
+    assert code == 6 and "db upgrade" in output and output.count("\n") == 1
+    assert path.read_bytes() == before
+
+
+def test_serve_waits_for_a_migration_in_progress(tmp_path):
+    from grunt_archive.serve import wait_for_current
+
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+
+    def migrate() -> None:
+        time.sleep(0.5)
+        with sqlite3.connect(path) as connection:
+            connection.execute("UPDATE alembic_version SET version_num = ?", (head_revision(),))
+
+    with writer_lock(path):  # a sync holds the archive and is migrating it
+        migration = threading.Thread(target=migrate)
+        migration.start()
+        started = time.monotonic()
+        wait_for_current(path, timeout=20)
+        assert 0.3 < time.monotonic() - started < 20
+        migration.join()
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_serve_on_a_busy_or_forbidden_port_is_one_line_exit_2(tmp_path, busy):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        # 192.0.2.1 (TEST-NET-1) is no address of this machine: nobody may listen there.
+        host = "127.0.0.1" if busy else "192.0.2.1"
+        code, output = run("serve", "--db", str(path), "--host", host, "--port", port)
+    assert code == 2 and output.count("\n") == 1, output
+    assert f"{host}:{port}" in output
+
+
+# --- query ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ATTACH '{dir}/copy.db' AS copy",
+        "VACUUM INTO '{dir}/copy.db'",
+        "PRAGMA user_version = 7",
+        "PRAGMA journal_mode = DELETE",
+        "PRAGMA wal_checkpoint",
+    ],
+)
+def test_query_never_writes_anything(tmp_path, sql):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    code, output = run("query", "--db", str(path), sql.format(dir=tmp_path))
+    assert code == 2 and output.count("\n") == 1, output
+    assert not (tmp_path / "copy.db").exists()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (0,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_query_still_reads_with_pragmas(tmp_path):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    code, output = run("query", "--db", str(path), "PRAGMA table_info(alembic_version)")
+    assert code == 0 and "version_num" in output
+    assert run("query", "--db", str(path), "PRAGMA user_version")[0] == 0
+
+
+@pytest.mark.parametrize("sql", ["", "  ", ";", "/* nothing */"])
+def test_an_empty_statement_is_exit_2(tmp_path, sql):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    code, output = run("query", "--db", str(path), sql)
+    assert code == 2 and "empty" in output
+
+
+def test_a_corrupt_or_unreadable_archive_is_exit_6_not_bad_sql(tmp_path):
+    corrupt = tmp_path / "corrupt.db"
+    open_archive(corrupt).dispose()
+    data = bytearray(corrupt.read_bytes())
+    data[100:4096] = b"\xa5" * (4096 - 100)  # the schema page
+    corrupt.write_bytes(bytes(data))
+    code, output = run("query", "--db", str(corrupt), "select * from matches")
+    assert code == 6 and "bad SQL" not in output, output
+
+    text = tmp_path / "notes.db"
+    text.write_text("just some notes, long enough to be read as a header" * 10)
+    code, output = run("query", "--db", str(text), "select 1")
+    assert code == 6, output
+
+
+# --- nothing left behind -------------------------------------------------------------------
+
+
+def test_a_foreign_file_gets_no_lock_beside_it(tmp_path):
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database")
+    for args in (("sync", "--spartan-token", "t"), ("db", "upgrade"), ("reparse",)):
+        code, _ = run(*args, "--db", str(notes))
+        assert code == 6, args
+    assert files(tmp_path) == {"notes.db"}
+
+
+def test_a_sync_failing_on_usage_or_sign_in_leaves_no_archive(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRUNT_ARCHIVE_AUTH_FILE", str(tmp_path / "nobody" / "auth.json"))
+    monkeypatch.delenv("GRUNT_ARCHIVE_SPARTAN_TOKEN", raising=False)
+    path = tmp_path / "halo.db"
+    assert run("sync", "--db", str(path), "--player", "xuid(12)")[0] == 2
+    assert run("sync", "--db", str(path))[0] == 4
+    assert files(tmp_path) == set()
+
+
+@pytest.mark.slow
+def test_a_sync_refused_by_the_service_leaves_no_archive(tmp_path):
+    from tests.e2e import simulator_process
+
+    path = tmp_path / "halo.db"
+    with simulator_process("--token-requests", "0") as sim:
+        result = cli("sync", db=path, api_base=sim.url)
+    assert result.returncode == 4, result.stderr
+    assert files(tmp_path) == set()
+
+
+def test_a_second_writer_meeting_a_file_locked_by_the_first_gets_exit_5(tmp_path):
+    path = tmp_path / "halo.db"
+    with sqlite3.connect(path) as first:
+        first.execute("CREATE TABLE alembic_version (version_num TEXT)")
+    first = sqlite3.connect(path, isolation_level=None)
+    with writer_lock(path):  # the first writer, in the middle of creating the archive
+        first.execute("BEGIN EXCLUSIVE")
+        code, output = run("db", "upgrade", "--db", str(path))
+        first.execute("ROLLBACK")
+    first.close()
+    assert code == 5, output

@@ -1,0 +1,63 @@
+"""The CLI says the truth: usage before tokens, any script in gamertags, honest demo and serve."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli
+from grunt_archive.errors import UsageError
+from grunt_archive.players import parse_player
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.mark.parametrize("command", ["sync", "verify"])
+@pytest.mark.parametrize("player", ["xuid(123)", "not a valid gamertag!!", "../../x?y="])
+def test_a_malformed_player_is_exit_2_before_any_token_check(tmp_path, command, player):
+    env = {
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": "",
+        "GRUNT_ARCHIVE_AUTH_FILE": str(tmp_path / "nobody" / "auth.json"),
+    }
+    result = run(command, "--db", str(tmp_path / "halo.db"), "--player", player, env=env)
+    assert result.exit_code == 2, result.output
+    assert "malformed player id" in result.output and result.output.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("gamertag", ["Zoë", "ゲーマー", "Łukasz 77", "Zoë#1234", "Ω"])
+def test_gamertags_in_any_script_are_valid(gamertag):
+    assert parse_player(gamertag).gamertag == gamertag
+
+
+@pytest.mark.parametrize("text", ["Zoë_", "ゲ ーマー  x", "a" * 16, "Zoë#12345", "9lives"])
+def test_what_no_gamertag_can_be_is_refused(text):
+    with pytest.raises(UsageError):
+        parse_player(text)
+
+
+def test_demo_help_names_its_real_default_archive(tmp_path):
+    result = run("demo", "--help", env={"GRUNT_ARCHIVE_DB": str(tmp_path / "mine.db")})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "demo.db beside the default archive" in text
+    assert "halo.db in the user data directory" not in text
+
+
+def test_demo_on_a_busy_port_fails_before_simulating(tmp_path):
+    db = tmp_path / "demo.db"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("demo", "--db", str(db), "--port", str(port), "--matches", "5")
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and f":{port}" in result.output
+    assert "http://" not in result.output
+    assert "Archiving" not in result.output  # nothing simulated, nothing synced
+    assert not Path(db).exists()

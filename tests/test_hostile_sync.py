@@ -1,0 +1,139 @@
+"""A hostile service through the whole sync: the spoilt match goes pending, the run goes on.
+
+The simulator's `hostile` faults spoil one match's answer; the sync must
+archive every other match, leave that one pending with a one-line reason,
+end its `sync_runs` row, and exit 3 from the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.api import RetryPolicy, Tokens
+from grunt_archive.cli import cli as command
+from grunt_archive.errors import ServiceUnavailableError, UsageError
+from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.sync import SyncOptions
+from tests.e2e import cli, simulator_process
+
+FAST = RetryPolicy(
+    attempts=3, base_wait=0.001, max_wait=0.01, not_found_attempts=2, not_found_wait=0.001
+)
+PENDING_KINDS = {
+    "gzip": "corrupt gzip",
+    "charset": "charset",
+    "nested": "nested deeper",
+    "bigint": "64 bits",
+    "huge": "larger than",
+}
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def hostile_sim(kind: str, matches: int = 30) -> Simulator:
+    return Simulator(
+        SimulatorConfig(seed=5, players=1, matches=matches, hostile=kind, hostile_matches=1)
+    )
+
+
+def sync(db: Path, sim: Simulator, timeout: float = 30.0):
+    settings = ClientSettings(
+        tokens=Tokens("v4=test-token", "clearance-id"),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=8,
+        retry=FAST,
+        transport=httpx.ASGITransport(app=sim.app),
+        timeout=timeout,
+    )
+    return run_sync(db, settings, SyncOptions((sim.player_ids[0],), matches_only=True))
+
+
+@pytest.mark.parametrize("kind", sorted(PENDING_KINDS))
+def test_a_spoilt_match_is_pending_with_one_line_and_the_rest_archived(kind, db_path):
+    sim = hostile_sim(kind)
+    (bad,) = sim.hostile_match_ids
+    history = set(sim.history(sim.player_ids[0]))
+    report = sync(db_path, sim)
+    assert report.outcome == "partial"
+    assert report.pending == [bad]
+    assert {r[0] for r in rows(db_path, "SELECT match_id FROM matches")} == history - {bad}
+    ((reason,),) = rows(db_path, "SELECT reason FROM pending_matches")
+    assert PENDING_KINDS[kind] in reason and "\n" not in reason and len(reason) < 300
+    assert rows(db_path, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
+
+
+def test_non_finite_numbers_are_stored_as_null_and_query_prints_valid_json(db_path):
+    sim = hostile_sim("nonfinite", matches=10)
+    (odd,) = sim.hostile_match_ids
+    report = sync(db_path, sim)
+    assert report.outcome == "ok" and report.pending == []
+    nulls = rows(
+        db_path, f"SELECT count(*) FROM match_teams WHERE match_id = '{odd}' AND kda IS NULL"
+    )
+    assert nulls[0][0] >= 1
+    # Even a float SQLite does hold as infinite prints as null.
+    for fmt in ("--json", "--nl"):
+        sql = "select 1e999 as inf, -1e999 as neg, 0.5 as half"
+        result = CliRunner().invoke(command, ["query", "--db", str(db_path), sql, fmt])
+        assert result.exit_code == 0, result.output
+        lines = [result.output] if fmt == "--json" else result.output.splitlines()
+        for line in lines:
+            parsed = json.loads(line, parse_constant=lambda name: pytest.fail(name))
+            assert parsed in (
+                [{"inf": None, "neg": None, "half": 0.5}],
+                {"inf": None, "neg": None, "half": 0.5},
+            )
+
+
+def test_a_body_dripped_a_byte_at_a_time_is_cut_off_by_the_timeout(db_path):
+    sim = hostile_sim("drip", matches=10)
+    (slow,) = sim.hostile_match_ids
+    with pytest.raises(ServiceUnavailableError, match="Timeout"):
+        sync(db_path, sim, timeout=0.3)
+    assert rows(db_path, "SELECT match_id FROM pending_matches") == [(slow,)]
+    assert rows(db_path, "SELECT outcome FROM sync_runs") == [("failed",)]
+
+
+def test_hostile_settings_are_checked():
+    with pytest.raises(UsageError):
+        SimulatorConfig(hostile="polite")
+    with pytest.raises(UsageError):
+        SimulatorConfig(hostile_matches=-1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint"])
+def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
+    db = tmp_path / "halo.db"
+    with simulator_process(
+        "--seed",
+        "5",
+        "--players",
+        "1",
+        "--matches",
+        "30",
+        "--hostile",
+        kind,
+        "--hostile-matches",
+        "1",
+    ) as sim:
+        player = sim.players()[0]["player_id"]
+        result = cli("sync", "--player", player, "--matches-only", db=db, api_base=sim.url)
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert rows(db, "SELECT count(*) FROM matches") == [(29,)]
+    ((reason,),) = rows(db, "SELECT reason FROM pending_matches")
+    assert PENDING_KINDS[kind] in reason
+    assert rows(db, "SELECT outcome FROM sync_runs") == [("partial",)]

@@ -1,0 +1,249 @@
+"""The simulated careers look real: every mode, bots in customs, CSR that carries on,
+a population's spread of K/D and wins, and service records equal to the matches served."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.ranks import PLACEMENTS
+from tests.simulator_fixtures import SimClient
+
+AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}
+# Every common matchmade mode of Halo Infinite's history (halo-api.md §4).
+CATEGORIES = {
+    6: "Slayer", 7: "Attrition", 8: "Elimination", 9: "Fiesta", 10: "SWAT", 11: "Strongholds",
+    13: "King of the Hill", 14: "Total Control", 15: "CTF", 16: "Assault", 17: "Extraction",
+    18: "Oddball", 19: "Stockpile", 20: "Juggernaut", 22: "Infection", 23: "VIP",
+    25: "Grifball", 39: "Land Grab", 42: "Firefight",
+}  # fmt: skip
+PLAYLISTS = {
+    "Quick Play", "Ranked Arena", "Ranked Slayer", "Ranked Doubles", "Ranked Tactical",
+    "Big Team Battle", "Fiesta", "Team SWAT", "Husky Raid", "Firefight: King of the Hill",
+    "Infection", "Grifball", "Team Objective", "Team Juggernaut", "Bot Bootcamp",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def big() -> tuple[Simulator, dict[str, dict]]:
+    """A 3 x 300-match world and every stats document in it, as served."""
+    sim = Simulator(SimulatorConfig(seed=5, players=3, matches=300))
+    client = SimClient(sim)
+    ids = sorted({m for p in sim.player_ids for m in sim.history(p)})
+    responses = client.run([("GET", f"/hi/matches/{m}/stats", None) for m in ids])
+    return sim, {m: r.json() for m, r in zip(ids, responses, strict=True)}
+
+
+def _mine(doc: dict, player: str) -> dict:
+    return next(p for p in doc["Players"] if p["PlayerId"] == player)
+
+
+def _totals(doc: dict, player: str) -> tuple[int, int, int]:
+    cores = [e["Stats"]["CoreStats"] for e in _mine(doc, player)["PlayerTeamStats"]]
+    return tuple(sum(c[k] for c in cores) for k in ("Kills", "Deaths", "Assists"))
+
+
+def test_every_mode_and_playlist_is_matchmade_in_a_large_world(big):
+    sim, docs = big
+    client = SimClient(sim)
+    matchmade = [d["MatchInfo"] for d in docs.values() if d["MatchInfo"]["LifecycleMode"] == 3]
+    assert {info["GameVariantCategory"] for info in matchmade} == set(CATEGORIES)
+    names = {}
+    for info in matchmade:
+        for ref, path in (("Playlist", "playlists"), ("MapVariant", "maps")):
+            asset = info[ref]
+            key = (path, asset["AssetId"], asset["VersionId"])
+            if key not in names:
+                doc = client.get(f"/hi/{path}/{asset['AssetId']}/versions/{asset['VersionId']}")
+                names[key] = doc.json()["PublicName"]
+    playlists = {name for (path, _, _), name in names.items() if path == "playlists"}
+    assert playlists == PLAYLISTS
+    maps = {name for (path, _, _), name in names.items() if path == "maps"}
+    assert {"Fragmentation", "Highpower", "Live Fire", "Aquarius", "Recharge"} <= maps
+    # Big Team Battle is 12 against 12, Ranked Doubles 2 against 2.
+    sizes = defaultdict(set)
+    for doc in docs.values():
+        info = doc["MatchInfo"]
+        if info["Playlist"] and not any(p["ParticipationInfo"]["JoinedInProgress"]
+                                        for p in doc["Players"]):  # fmt: skip
+            name = names["playlists", info["Playlist"]["AssetId"], info["Playlist"]["VersionId"]]
+            sizes[name].add(len(doc["Players"]))
+    assert sizes["Big Team Battle"] == {24} and sizes["Ranked Doubles"] == {4}
+    assert sizes["Quick Play"] == {8} and sizes["Firefight: King of the Hill"] == {4}
+
+
+def test_bots_with_a_difficulty_play_customs_of_every_pvp_mode(big):
+    _, docs = big
+    with_bots = set()
+    for doc in docs.values():
+        for player in doc["Players"]:
+            if player["PlayerType"] == 2:
+                assert player["PlayerId"].startswith("bid(")
+                assert player["BotAttributes"]["Difficulty"] in (1, 2, 3, 4, 5)
+                if doc["MatchInfo"]["LifecycleMode"] == 1:
+                    with_bots.add(doc["MatchInfo"]["GameVariantCategory"])
+            else:
+                assert player["BotAttributes"] is None
+    assert with_bots == set(CATEGORIES) - {42}  # Firefight's enemies are the AI, not bots
+
+
+def _csr_chains(sim: Simulator, player: str) -> dict[str, list[tuple[int, dict]]]:
+    """(Outcome, RankRecap) of a player's ranked matches by playlist, oldest first, as served."""
+    client = SimClient(sim, headers=AUTH)
+    chains = defaultdict(list)
+    for match_id in reversed(sim.history(player)):
+        info = sim.stats_document(match_id)["MatchInfo"]
+        playlist = (info["Playlist"] or {}).get("AssetId")
+        response = client.get(f"/hi/matches/{match_id}/skill", players=player)
+        if info["LifecycleMode"] != 3:
+            assert response.status_code == 404
+            continue
+        recap = response.json()["Value"][0]["Result"]["RankRecap"]
+        if playlist not in catalog.RANKED_PLAYLIST_IDS:
+            assert recap["PreMatchCsr"]["Value"] == recap["PostMatchCsr"]["Value"] == -1
+            continue
+        chains[playlist].append((_mine(sim.stats_document(match_id), player)["Outcome"], recap))
+    return chains
+
+
+def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
+    sim = Simulator(SimulatorConfig(seed=12, players=2, matches=220))
+    client = SimClient(sim, headers=AUTH)
+    for player in sim.player_ids:
+        chains = _csr_chains(sim, player)
+        assert len(chains) >= 2 and max(len(c) for c in chains.values()) > 8, player
+        for playlist, chain in chains.items():
+            first = chain[0][1]["PreMatchCsr"]
+            assert (first["Value"], first["MeasurementMatchesRemaining"]) == (-1, PLACEMENTS)
+            for (_, before), (_, after) in itertools.pairwise(chain):
+                assert after["PreMatchCsr"] == before["PostMatchCsr"]
+            placed = 0
+            for outcome, recap in chain:
+                pre, post = recap["PreMatchCsr"]["Value"], recap["PostMatchCsr"]["Value"]
+                if pre < 0:
+                    continue
+                placed += 1
+                assert 0 < abs(post - pre) <= 30 or (outcome == 1 and abs(post - pre) <= 6)
+                assert post > pre if outcome == 2 else post < pre if outcome in (3, 4) else True
+            assert placed >= len(chain) - PLACEMENTS
+            # The playlist CSR repeats the chain: best ever, and no CSR before placement ends.
+            csr = client.get(f"/hi/playlist/{playlist}/csrs", players=player).json()
+            result = csr["Value"][0]["Result"]
+            posts = [recap["PostMatchCsr"]["Value"] for _, recap in chain]
+            assert result["AllTimeMax"]["Value"] == max(posts)
+            current = result["Current"]["Value"]
+            assert current == -1 or current == posts[-1] or current in posts
+
+
+def test_the_same_seed_gives_the_same_csr():
+    one, two = (Simulator(SimulatorConfig(seed=13, players=1, matches=80)) for _ in range(2))
+    player = one.player_ids[0]
+    assert _csr_chains(one, player) == _csr_chains(two, player)
+
+
+def _served_sums(client: SimClient, docs: dict[str, dict], player: str,
+                 keep) -> dict[str, int]:  # fmt: skip
+    """Add up a player's matchmade matches, walked through the history route, that `keep`."""
+    sums = dict.fromkeys(("matches", "wins", "losses", "ties", "kills", "deaths", "assists"), 0)
+    for page in client.walk(player, type="matchmaking"):
+        for result in page["Results"]:
+            doc = docs[result["MatchId"]]
+            if not keep(doc["MatchInfo"]):
+                continue
+            me = _mine(doc, player)
+            sums["matches"] += me["ParticipationInfo"]["PresentAtCompletion"]
+            sums["wins"] += me["Outcome"] == 2
+            sums["losses"] += me["Outcome"] == 3
+            sums["ties"] += me["Outcome"] == 1
+            for key, value in zip(("kills", "deaths", "assists"), _totals(doc, player),
+                                  strict=True):  # fmt: skip
+                sums[key] += value
+    return sums
+
+
+def test_service_records_equal_the_sum_of_the_matchmade_matches_served(big):
+    sim, docs = big
+    client = SimClient(sim)
+    season = catalog.CSR_SEASONS[-1][1]
+    ranked = catalog.PLAYLISTS["ranked"].asset_id
+    pvp = lambda i: i.get("GameplayInteraction", 1) == 1  # noqa: E731 - 2022 documents: PvP
+    scopes = [
+        ({}, lambda i: True),
+        ({"gameplayinteraction": "1"}, pvp),
+        ({"gameplayinteraction": "2"}, lambda i: i["GameVariantCategory"] == 42),
+        ({"isranked": "true"}, lambda i: i["Playlist"]["AssetId"] in catalog.RANKED_PLAYLIST_IDS),
+        ({"gamevariantcategory": "6"}, lambda i: i["GameVariantCategory"] == 6),
+        ({"seasonid": season}, lambda i: i["SeasonId"] == season),
+        ({"seasonid": season, "playlistassetid": ranked},
+         lambda i: i["SeasonId"] == season and i["Playlist"]["AssetId"] == ranked),
+    ]  # fmt: skip
+    for player in sim.player_ids:
+        for filters, keep in scopes:
+            record = client.get(f"/hi/players/{player}/matchmade/servicerecord", **filters).json()
+            sums = _served_sums(client, docs, player, keep)
+            core = record["CoreStats"]
+            served = {
+                "matches": record["MatchesCompleted"], "wins": record["Wins"],
+                "losses": record["Losses"], "ties": record["Ties"], "kills": core["Kills"],
+                "deaths": core["Deaths"], "assists": core["Assists"],
+            }  # fmt: skip
+            assert served == sums, (player, filters)
+            assert sums["matches"] > 0 or len(filters) > 1, filters
+        pve = client.get(f"/hi/players/{player}/matchmade/servicerecord",
+                         gameplayinteraction="2").json()  # fmt: skip
+        assert "PveStats" in pve and "PvpStats" not in pve
+
+
+def test_kd_and_win_rates_spread_like_a_population():
+    sim = Simulator(SimulatorConfig(seed=3, players=16, matches=80))
+    kds, rates = [], []
+    for player in sim.player_ids:
+        kills = deaths = wins = played = 0
+        for match_id in sim.history(player):
+            doc = sim.stats_document(match_id)
+            info = doc["MatchInfo"]
+            if info["LifecycleMode"] != 3 or info["GameVariantCategory"] == 42:
+                continue
+            k, d, _ = _totals(doc, player)
+            kills, deaths = kills + k, deaths + d
+            wins += _mine(doc, player)["Outcome"] == 2
+            played += 1
+        kds.append(kills / deaths)
+        rates.append(wins / played)
+    assert 0.85 <= statistics.median(kds) <= 1.15
+    assert min(kds) < 0.85 and max(kds) > 1.2  # a tail both ways
+    assert max(kds) < 3 and min(kds) > 0.33
+    assert 0.4 <= statistics.median(rates) <= 0.6
+    assert sum(0.4 <= r <= 0.6 for r in rates) >= len(rates) * 0.6
+    assert min(rates) < 0.45 and max(rates) > 0.52
+
+
+def test_numbers_and_lengths_are_plausible_per_mode(big):
+    _, docs = big
+    rate, minutes = defaultdict(list), defaultdict(list)
+    for doc in docs.values():
+        info = doc["MatchInfo"]
+        category = info["GameVariantCategory"]
+        hours, _, rest = info["Duration"][2:].partition("M")
+        minutes[category].append(int(hours) + float(rest.rstrip("S") or 0) / 60)
+        for player in doc["Players"]:
+            core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+            rate[category].append(core["Kills"] / minutes[category][-1])
+    mean = {c: statistics.mean(v) for c, v in rate.items()}
+    length = {c: statistics.mean(v) for c, v in minutes.items()}
+    assert min(mean[9], mean[10]) > mean[6] * 1.3  # Fiesta and SWAT are faster
+    assert mean[6] > max(mean[15], mean[19], mean[8])  # objective modes kill less
+    assert length[42] > length[6] > length[10]  # Firefight is long, SWAT short
+    assert all(3 < m < 30 for v in minutes.values() for m in v)
+    # Objective modes carry their objective: flags captured, zones held, the ball carried.
+    for category, block, key in ((15, "CaptureTheFlagStats", "FlagCaptures"),
+                                 (18, "OddballStats", "SkullScoringTicks"),
+                                 (11, "ZonesStats", "StrongholdScoringTicks")):  # fmt: skip
+        assert any(t["Stats"][block][key] for d in docs.values() if
+                   d["MatchInfo"]["GameVariantCategory"] == category
+                   and "GameplayInteraction" in d["MatchInfo"] for t in d["Teams"])  # fmt: skip

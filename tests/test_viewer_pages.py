@@ -1,0 +1,328 @@
+"""The viewer's pages (issue 14): home, player and match pages and their .json, from recorded documents.
+
+The archive holds four recorded match documents of one tracked player: a
+matchmade CTF match with a team switch and a bot (and the player's skill
+result), a 2022-era matchmade Oddball match, a Firefight match (matchmade
+PvE) and a custom Oddball game against a bot. Expected numbers are read from
+the documents themselves, never typed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from grunt_archive import documents
+from grunt_archive.db import open_archive
+from grunt_archive.serve import datasette_for
+from grunt_archive.store import lookups, matches, open_store, state
+from grunt_archive.viewer.charts import csr_series
+from tests.conftest import FIXTURES, load_json
+
+ME = "xuid(2533274800000001)"
+GAMERTAG = "Chief Mendez"
+CTF = "match_2024_ctf_team_switch.json"
+ODDBALL_2022 = "match_2022_oddball.json"
+FIREFIGHT = "match_2024_firefight.json"
+CUSTOM = "match_2024_custom_oddball_bot.json"
+DOCS = {name: load_json(FIXTURES / name) for name in (CTF, ODDBALL_2022, FIREFIGHT, CUSTOM)}
+SKILL = load_json(FIXTURES / "skill_ctf_team_switch.json")
+SCOPE_OF = {CTF: "matchmade_pvp", ODDBALL_2022: "matchmade_pvp", FIREFIGHT: "matchmade_pve",
+            CUSTOM: "custom"}  # fmt: skip
+SUMMARY_KEYS = {"matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists", "kd",
+                "win_rate"}  # fmt: skip
+RECENT_KEYS = {"match_id", "start_time", "map", "mode", "playlist", "outcome", "kills", "deaths",
+               "assists", "csr_before", "csr_after"}  # fmt: skip
+MATCH_KEYS = {"match_id", "start_time", "duration_seconds", "map", "mode", "playlist", "lifecycle",
+              "teams"}  # fmt: skip
+TEAM_KEYS = {"team_id", "outcome", "score", "players"}
+PLAYER_KEYS = {"player_id", "gamertag", "is_bot", "kills", "deaths", "assists", "accuracy",
+               "damage_dealt", "personal_score", "medals", "csr_before", "csr_after"}  # fmt: skip
+OUTCOMES = {1: "tie", 2: "win", 3: "loss", 4: "left"}
+
+
+def raw(kind: documents.DocumentKind, key: str, path: str, doc: dict) -> documents.RawDocument:
+    return documents.RawDocument(kind.name, key, path, "2026-01-01T00:00:00.000Z", json.dumps(doc))
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("pages") / "pages.db"
+    engine = open_archive(db)
+    with open_store(engine) as store:
+        state.track_player(store, ME, GAMERTAG)
+        for doc in DOCS.values():
+            match_id = doc["MatchId"]
+            matches.save_match(store, raw(documents.MATCH_STATS, match_id, "/stats", doc), doc)
+        match_id = DOCS[CTF]["MatchId"]
+        lookups.save_match_skill(
+            store, raw(documents.MATCH_SKILL, match_id, "/skill", SKILL), SKILL
+        )
+    engine.dispose()
+    # Names the sync would look up: one medal, one map, other players' gamertags.
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE medals SET name = 'Killjoy' WHERE medal_id = (SELECT"
+                           f" min(medal_id) FROM medal_awards WHERE match_id = '{match_id}')")  # fmt: skip
+        connection.execute("UPDATE players SET gamertag = 'Other ' || substr(player_id, 6, 16)"
+                           " WHERE gamertag IS NULL AND is_bot = 0")  # fmt: skip
+    engine.dispose()
+    return db
+
+
+def get(db: Path, path: str):
+    return asyncio.run(datasette_for(db).client.get(path))
+
+
+def get_json(db: Path, path: str) -> dict:
+    response = get(db, path)
+    assert response.status_code == 200, (path, response.text[:300])
+    return response.json()
+
+
+def my_lines(doc: dict) -> list[dict]:
+    """The tracked player's entries of a document: (outcome, core stats) per team."""
+    player = next(p for p in doc["Players"] if p["PlayerId"] == ME)
+    return [
+        {"outcome": player["Outcome"], **e["Stats"]["CoreStats"]} for e in player["PlayerTeamStats"]
+    ]
+
+
+def expected_summary(names: list[str]) -> dict:
+    lines = {name: my_lines(DOCS[name]) for name in names}
+    kills = sum(line["Kills"] for found in lines.values() for line in found)
+    deaths = sum(line["Deaths"] for found in lines.values() for line in found)
+    outcomes = [found[0]["outcome"] for found in lines.values()]
+    return {
+        "matches": len(names),
+        "wins": outcomes.count(2),
+        "losses": outcomes.count(3),
+        "ties": outcomes.count(1),
+        "left": outcomes.count(4),
+        "kills": kills,
+        "deaths": deaths,
+        "assists": sum(line["Assists"] for found in lines.values() for line in found),
+        "kd": round(kills / max(deaths, 1), 3),
+        "win_rate": round(100.0 * outcomes.count(2) / len(names), 1) if names else None,
+    }
+
+
+def test_player_json_has_the_issue_shape_and_every_scope_apart(archive):
+    page = get_json(archive, "/player/Chief%20Mendez.json")
+    assert {"player_id", "gamertag", "summary", "recent_matches"} <= set(page)
+    assert (page["player_id"], page["gamertag"]) == (ME, GAMERTAG)
+    assert set(page["summary"]) == {"matchmade_pvp", "matchmade_pve", "custom", "all"}
+    for scope, summary in page["summary"].items():
+        assert set(summary) == SUMMARY_KEYS, scope
+        names = [name for name, of in SCOPE_OF.items() if scope in ("all", of)]
+        assert summary == expected_summary(names), scope
+    # The Firefight match's 69 kills stay out of the PvP headline.
+    assert page["summary"]["matchmade_pvp"]["matches"] == 2
+    assert page["summary"]["matchmade_pve"]["kills"] == my_lines(DOCS[FIREFIGHT])[0]["Kills"]
+
+
+def test_recent_matches_follow_the_scope_newest_first_with_csr(archive):
+    recent = get_json(archive, "/player/chief%20mendez.json")["recent_matches"]
+    assert [m["match_id"] for m in recent] == [DOCS[CTF]["MatchId"], DOCS[ODDBALL_2022]["MatchId"]]
+    assert all(set(m) >= RECENT_KEYS for m in recent)
+    ctf = recent[0]
+    line = my_lines(DOCS[CTF])[0]
+    recap = SKILL["Value"][0]["Result"]["RankRecap"]
+    assert (ctf["kills"], ctf["deaths"], ctf["assists"]) == (
+        line["Kills"],
+        line["Deaths"],
+        line["Assists"],
+    )
+    assert ctf["outcome"] == OUTCOMES[line["outcome"]]
+    assert (ctf["csr_before"], ctf["csr_after"]) == (
+        recap["PreMatchCsr"]["Value"],
+        recap["PostMatchCsr"]["Value"],
+    )
+    assert ctf["start_time"] < "2024-10-03" and recent[1]["start_time"].startswith("2022-07-20")
+    every = get_json(archive, "/player/chief%20mendez.json?scope=all")["recent_matches"]
+    assert {m["match_id"] for m in every} == {doc["MatchId"] for doc in DOCS.values()}
+    assert sorted(m["scope"] for m in every) == sorted(SCOPE_OF.values())
+    assert [m["start_time"] for m in every] == sorted(
+        (m["start_time"] for m in every), reverse=True
+    )
+    pve = get_json(archive, "/player/chief%20mendez.json?scope=matchmade_pve")["recent_matches"]
+    assert [m["match_id"] for m in pve] == [DOCS[FIREFIGHT]["MatchId"]]
+
+
+@pytest.mark.parametrize(
+    "who", ["CHIEF%20MENDEZ", "chief%20mendez", "xuid(2533274800000001)", "2533274800000001"]
+)
+def test_a_player_is_found_by_gamertag_in_any_case_or_by_xuid(archive, who):
+    assert get_json(archive, f"/player/{who}.json")["player_id"] == ME
+
+
+def test_an_unknown_player_is_a_404_page_with_a_search_box(archive):
+    response = get(archive, "/player/Nobody%20Here")
+    assert response.status_code == 404
+    assert 'name="q"' in response.text and "No player named" in response.text
+    assert get(archive, "/player/Nobody%20Here.json").status_code == 404
+    assert get(archive, "/player?q=chief%20MENDEZ").status_code == 302
+
+
+def test_the_player_page_shows_the_pvp_headline_and_links_its_matches(archive):
+    html = get(archive, "/player/Chief%20Mendez").text
+    summary = expected_summary([CTF, ODDBALL_2022])
+    assert f"<b>{summary['kd']:.3f}</b><span>K/D</span>" in html
+    assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in html
+    assert "?scope=matchmade_pve" in html and "?scope=custom" in html and "?scope=all" in html
+
+
+def test_match_json_has_the_issue_shape_and_the_document_numbers(archive):
+    doc = DOCS[CTF]
+    match = get_json(archive, f"/match/{doc['MatchId']}.json")
+    assert set(match) >= MATCH_KEYS
+    assert (match["match_id"], match["lifecycle"]) == (doc["MatchId"], "matchmade")
+    assert match["start_time"].startswith(doc["MatchInfo"]["StartTime"][:19])
+    teams = {team["team_id"]: team for team in match["teams"]}
+    assert set(teams) == {team["TeamId"] for team in doc["Teams"]}
+    for team in doc["Teams"]:
+        shown = teams[team["TeamId"]]
+        assert set(shown) >= TEAM_KEYS
+        assert (shown["score"], shown["outcome"]) == (
+            team["Stats"]["CoreStats"]["Score"],
+            OUTCOMES[team["Outcome"]],
+        )
+    for player in doc["Players"]:
+        for entry in player["PlayerTeamStats"]:
+            core = entry["Stats"]["CoreStats"]
+            shown = next(
+                p for p in teams[entry["TeamId"]]["players"] if p["player_id"] == player["PlayerId"]
+            )
+            assert set(shown) >= PLAYER_KEYS
+            assert (shown["kills"], shown["deaths"], shown["assists"]) == (
+                core["Kills"],
+                core["Deaths"],
+                core["Assists"],
+            )
+            assert (shown["personal_score"], shown["damage_dealt"]) == (
+                core["PersonalScore"],
+                core["DamageDealt"],
+            )
+            assert shown["accuracy"] == pytest.approx(float(core["Accuracy"]))
+            assert shown["is_bot"] is (player["PlayerType"] == 2)
+            assert {m["medal_id"]: m["count"] for m in shown["medals"]} == {
+                m["NameId"]: m["Count"] for m in core["Medals"]
+            }
+            assert shown["switched_teams"] is (len(player["PlayerTeamStats"]) > 1)
+
+
+def test_a_team_switch_shows_under_both_teams_and_a_bot_is_marked(archive):
+    match = get_json(archive, f"/match/{DOCS[CTF]['MatchId']}.json")
+    switcher = "xuid(2533274800000002)"
+    under = [
+        team["team_id"]
+        for team in match["teams"]
+        for p in team["players"]
+        if p["player_id"] == switcher
+    ]
+    assert sorted(under) == [0, 1]
+    bot = next(
+        p for team in match["teams"] for p in team["players"] if p["player_id"].startswith("bid(")
+    )
+    assert bot["is_bot"] is True and bot["bot_difficulty"] == "Recruit"
+    me = next(p for team in match["teams"] for p in team["players"] if p["player_id"] == ME)
+    recap = SKILL["Value"][0]["Result"]["RankRecap"]
+    assert (me["csr_before"], me["csr_after"]) == (
+        recap["PreMatchCsr"]["Value"],
+        recap["PostMatchCsr"]["Value"],
+    )
+    assert any(
+        m["name"] == "Killjoy"
+        for team in match["teams"]
+        for p in team["players"]
+        for m in p["medals"]
+    )
+    html = get(archive, f"/match/{DOCS[CTF]['MatchId']}").text
+    assert html.count("switched teams</span>") == 2 and 'class="bot"' in html
+    assert f'href="/match/{DOCS[CTF]["MatchId"]}/raw"' in html
+
+
+def test_firefight_and_custom_matches_say_what_they_are(archive):
+    firefight = get_json(archive, f"/match/{DOCS[FIREFIGHT]['MatchId']}.json")
+    assert (firefight["lifecycle"], firefight["scope"]) == ("matchmade", "matchmade_pve")
+    ai = next(team for team in firefight["teams"] if team["team_id"] == 1)
+    assert ai["players"] == [] and ai["outcome"] == "left"
+    me = next(p for team in firefight["teams"] for p in team["players"] if p["player_id"] == ME)
+    assert (
+        me["mode_stats"]["pve_stats.kills"]
+        == DOCS[FIREFIGHT]["Players"][0]["PlayerTeamStats"][0]["Stats"]["PveStats"]["Kills"]
+    )
+    custom = get_json(archive, f"/match/{DOCS[CUSTOM]['MatchId']}.json")
+    assert (custom["lifecycle"], custom["scope"], custom["playlist"]) == ("custom", "custom", None)
+    assert [p["is_bot"] for team in custom["teams"] for p in team["players"]].count(True) == 1
+
+
+def test_the_raw_document_is_served_as_stored(archive):
+    doc = DOCS[FIREFIGHT]
+    assert get_json(archive, f"/match/{doc['MatchId']}/raw") == doc
+    assert get(archive, "/match/00000000-0000-0000-0000-000000000000.json").status_code == 404
+
+
+def test_home_shows_a_card_per_tracked_player_and_the_tables(archive):
+    html = get(archive, "/").text
+    assert 'href="/player/Chief%20Mendez"' in html
+    assert f"<b>{expected_summary([CTF, ODDBALL_2022])['kd']:.3f}</b><span>K/D</span>" in html
+    assert 'href="/pages/player_matches"' in html and "/-/dashboards/career" in html
+
+
+def test_gamertags_and_match_ids_link_to_their_pages_in_tables_and_queries(archive):
+    table = get(archive, "/pages/player_matches").text
+    assert 'href="/player/Chief%20Mendez"' in table
+    assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in table
+    labelled = get(archive, "/pages/match_players?_labels=on").text
+    assert f'href="/player/{ME}">{GAMERTAG}</a>' in labelled
+    query = get(archive, "/pages/recent_form?gamertag=Chief+Mendez").text
+    assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in query
+
+
+def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
+    def point(day: str, csr: int) -> dict:
+        return {"start_time": f"{day}T12:00:00.000Z", "playlist": "Ranked Arena", "csr": csr,
+                "tier": "Gold", "match_id": day}  # fmt: skip
+
+    short = csr_series([point("2024-01-01", 1000), point("2024-01-02", 1010),
+                        point("2024-02-01", 1020)])  # fmt: skip
+    assert short["bucket"] == "match" and short["x_title"] == "Match"
+    assert [p["csr"] for p in short["points"]] == [1000, 1010, None, 1020]  # 30 days: a gap
+    weekly = csr_series([point("2024-01-01", 1000), point("2024-01-03", 1005),
+                         point("2024-01-08", 1010), point("2024-06-03", 1100)])  # fmt: skip
+    assert weekly["bucket"] == "week" and weekly["y_title"] == "CSR after the week's last match"
+    assert [(p["csr"], p["matches"]) for p in weekly["points"]] == [
+        (1005, 2),
+        (1010, 1),
+        (None, 0),
+        (1100, 1),
+    ]
+    monthly = csr_series(
+        [point("2020-01-05", 900), point("2020-02-05", 950), point("2024-01-05", 1200)]
+    )
+    assert monthly["bucket"] == "month"
+    assert [p["csr"] for p in monthly["points"]] == [900, 950, None, 1200]
+
+
+def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):
+    switcher, doc = "xuid(2533274800000002)", DOCS[CTF]
+    engine = open_archive(tmp_path / "switch.db")
+    with open_store(engine) as store:
+        state.track_player(store, switcher, "Switcher")
+        matches.save_match(store, raw(documents.MATCH_STATS, doc["MatchId"], "/stats", doc), doc)
+    engine.dispose()
+    player = next(p for p in doc["Players"] if p["PlayerId"] == switcher)
+    kills = sum(e["Stats"]["CoreStats"]["Kills"] for e in player["PlayerTeamStats"])
+    assert len(player["PlayerTeamStats"]) == 2
+    page = get_json(tmp_path / "switch.db", "/player/switcher.json")
+    summary = page["summary"]["matchmade_pvp"]
+    assert (summary["matches"], summary["wins"], summary["kills"]) == (1, 1, kills)
+    assert page["summary"]["all"] == summary
+    assert [(m["match_id"], m["kills"]) for m in page["recent_matches"]] == [
+        (doc["MatchId"], kills)
+    ]

@@ -1,0 +1,187 @@
+"""The history walk alone: a fake page source, a fake launcher, a real archive for its cursor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from grunt_archive.errors import ApiError, ServiceUnavailableError
+from grunt_archive.guard import Guard
+from grunt_archive.normalize.history import HistoryEntry
+from grunt_archive.store import open_store
+from grunt_archive.store.state import TrackedState, load_tracked, track_player
+from grunt_archive.walk import HistoryWalk
+
+PLAYER = "xuid(2533274800000001)"
+PAGE = 25
+
+
+def match_id(index: int) -> str:
+    return f"00000000-0000-4000-8000-{index:012d}"
+
+
+def start_time(index: int) -> str:
+    # Newest first: index 0 is the latest match.
+    return f"2025-{12 - index // 200:02d}-{28 - (index % 200) // 8:02d}T{23 - index % 8:02d}:00:00.000Z"
+
+
+@dataclass
+class FakePage:
+    path: str
+    body: str
+    data: Any
+    fetched_at: str = "2026-01-01T00:00:00.000Z"
+
+
+@dataclass
+class FakeHistory:
+    """A player with ``count`` matches; counts the page requests."""
+
+    count: int
+    requests: list[int] = field(default_factory=list)
+
+    async def match_history(self, player: str, start: int = 0) -> FakePage:
+        self.requests.append(start)
+        await asyncio.sleep(0)
+        results = [
+            {"MatchId": match_id(i), "MatchInfo": {"StartTime": start_time(i), "LifecycleMode": 3}}
+            for i in range(start, min(start + PAGE, self.count))
+        ]
+        data = {"Results": results}
+        return FakePage(f"/history?start={start}", json.dumps(data), data)
+
+    async def match_count(self, player: str) -> FakePage:
+        data = {"MatchesPlayedCount": self.count}
+        return FakePage("/count", json.dumps(data), data)
+
+
+@dataclass
+class FakeLauncher:
+    """Archives a match after a few turns of the loop, later ones sooner; one can fail."""
+
+    fail: set[str] = field(default_factory=set)
+    launched: int = 0
+    stored: set[str] = field(default_factory=set)
+    handled: set[str] = field(default_factory=set)
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    def launch(self, entry: HistoryEntry, player_id: str) -> asyncio.Task[None]:
+        if entry.match_id not in self.tasks:
+            self.launched += 1
+            self.tasks[entry.match_id] = asyncio.ensure_future(self._archive(entry))
+        return self.tasks[entry.match_id]
+
+    async def _archive(self, entry: HistoryEntry) -> None:
+        for _ in range(int(entry.match_id[-3:]) % 5):
+            await asyncio.sleep(0)
+        self.handled.add(entry.match_id)
+        if entry.match_id in self.fail:
+            raise ServiceUnavailableError("match stats: HTTP 503")
+        self.stored.add(entry.match_id)
+
+    def done(self, match_id: str) -> bool:
+        return match_id in self.handled
+
+    def running(self, match_id: str) -> bool:
+        return match_id in self.tasks and match_id not in self.handled
+
+
+class NoProgress:
+    def start(self, player_id: str, total: int | None) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+def walk(engine, history: FakeHistory, launcher: FakeLauncher, limit=None) -> TrackedState:
+    with open_store(engine) as store:
+        track_player(store, PLAYER)
+        walker = HistoryWalk(history, store, launcher, NoProgress(), limit)
+        try:
+            asyncio.run(walker.sync_player(PLAYER))
+        finally:
+            state = load_tracked(store, PLAYER)
+    return state
+
+
+def test_a_whole_history_is_walked_and_its_end_recorded(engine):
+    launcher = FakeLauncher()
+    state = walk(engine, FakeHistory(60), launcher)
+    assert launcher.stored == {match_id(i) for i in range(60)}
+    assert (state.history_complete, state.backfill_offset) == (True, 60)
+    assert (state.newest_start_time, state.oldest_start_time) == (start_time(0), start_time(59))
+
+
+def test_a_limit_inside_a_page_commits_the_whole_pages_before_it(engine):
+    launcher = FakeLauncher()
+    history = FakeHistory(100)
+    state = walk(engine, history, launcher, limit=30)
+    assert launcher.launched == 30
+    assert launcher.stored == {match_id(i) for i in range(30)}
+    # The first page is whole and committed; the second, cut by the limit, is not.
+    assert (state.history_complete, state.backfill_offset) == (False, PAGE)
+    assert state.oldest_start_time == start_time(PAGE - 1)
+    # The next run resumes at the cursor and finds the rest.
+    rest = FakeLauncher(handled=set(launcher.stored))
+    state = walk(engine, history, rest)
+    assert launcher.stored | rest.stored == {match_id(i) for i in range(100)}
+    assert (state.history_complete, state.backfill_offset) == (True, 100)
+
+
+@pytest.mark.parametrize("failing", [3, 27, 60, 99])
+def test_an_interrupted_walk_never_moves_the_cursor_past_an_unstored_match(engine, failing):
+    launcher = FakeLauncher(fail={match_id(failing)})
+    with pytest.raises(ServiceUnavailableError):
+        walk(engine, FakeHistory(100), launcher)
+    state = walk_state(engine)
+    assert state.backfill_offset <= failing
+    assert state.backfill_offset % PAGE == 0 and not state.history_complete
+    # Every match the cursor has passed is stored.
+    assert {match_id(i) for i in range(state.backfill_offset)} <= launcher.stored
+
+
+def walk_state(engine) -> TrackedState:
+    with open_store(engine) as store:
+        return load_tracked(store, PLAYER)
+
+
+def test_a_head_walk_stops_at_the_newest_match_already_covered(engine):
+    history = FakeHistory(40)
+    walk(engine, history, FakeLauncher())
+    history.requests.clear()
+    # Nothing new: the head walk reads one page and stops at the covered match.
+    state = walk(engine, history, FakeLauncher(handled={match_id(i) for i in range(40)}))
+    assert history.requests == [0]
+    assert (state.history_complete, state.newest_start_time) == (True, start_time(0))
+
+
+def test_the_guard_notes_failures_and_leaves_a_failing_service_alone():
+    noted: list[tuple[str, str, str, bool]] = []
+    guard = Guard(lambda *failure: noted.append(failure), slots=2)
+    calls: list[str] = []
+
+    async def unavailable() -> None:
+        calls.append("a")
+        raise ServiceUnavailableError("HTTP 503")
+
+    async def broken_body() -> None:
+        calls.append("b")
+        raise ApiError("not JSON")
+
+    async def go() -> None:
+        await guard.run("asset", "1", "discovery", unavailable)
+        await guard.run("asset", "2", "discovery", unavailable)  # not asked again
+        await guard.run("match_skill", "m", "skill", broken_body)
+
+    asyncio.run(go())
+    assert calls == ["a", "b"]
+    assert noted == [
+        ("asset", "1", "HTTP 503", True),
+        ("asset", "2", "not tried: HTTP 503", False),
+        ("match_skill", "m", "not JSON", True),
+    ]
