@@ -142,7 +142,7 @@ def test_db_upgrade_and_current_on_postgresql(postgres_url, postgres_cluster):
     assert upgraded.exit_code == 0, upgraded.output
     current = invoke("db", "current", "--db", postgres_url)
     assert current.exit_code == 0, current.output
-    assert current.output.startswith("0008 (head: ")
+    assert current.output == f"{head_revision()} (head: {head_revision()})\n"
     for result in (upgraded, current):
         assert_hidden(result.output, postgres_cluster.password)
 
@@ -192,8 +192,13 @@ def test_query_reads_postgresql_and_never_writes(postgres_url, postgres_cluster)
     assert header.output.startswith("gamertag,matches,wins,")
     write = invoke("query", "--db", postgres_url, "delete from sync_runs")
     assert write.exit_code == 2
-    assert write.output == "Error: bad SQL: cannot execute DELETE in a read-only transaction\n"
+    assert write.output == (
+        "Error: bad SQL: cannot execute DELETE in a read-only transaction: query only reads\n"
+    )
     assert invoke("query", "--db", postgres_url, "selec 1").exit_code == 2
+    empty = invoke("query", "--db", postgres_url, "set search_path = public")
+    assert empty.exit_code == 2
+    assert "query runs one SELECT" in empty.output
 
 
 @pytest.mark.slow
