@@ -21,6 +21,7 @@ from grunt_archive.db import (
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
+from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.reparse import reparse
@@ -98,7 +99,7 @@ class ClientSettings:
 
 
 @contextmanager
-def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
+def _writing(db_path: Location, *, create: bool = True) -> Iterator[None]:
     """Hold the archive's writer lock, once the file is known to be ours (or new).
 
     The file is checked first, so a foreign file never gets a lock file beside it.
@@ -114,8 +115,17 @@ def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
         yield
 
 
+def _writes_sqlite_only(location: Location, command: str) -> None:
+    """Refuse, in one line, a command whose writes speak only SQLite's SQL so far."""
+    if is_server(location):
+        raise UsageError(
+            f"{command} does not write to PostgreSQL archives yet; on {archive_name(location)}"
+            " use `db upgrade`, `db current` or `query`"
+        )
+
+
 def run_sync(
-    db_path: Path,
+    db_path: Location,
     settings: ClientSettings,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
@@ -126,6 +136,7 @@ def run_sync(
     created is removed again when the run fails on usage or sign-in before
     storing anything.
     """
+    _writes_sqlite_only(db_path, "sync")
     tokens = settings.token_source()
 
     async def go() -> SyncReport:
@@ -155,9 +166,10 @@ def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:
 
 
 def run_verify(
-    db_path: Path, settings: ClientSettings, players: tuple[str, ...] = ()
+    db_path: Location, settings: ClientSettings, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Compare the archive with the service's match counts; mark what is missing pending."""
+    _writes_sqlite_only(db_path, "verify")
     tokens = settings.token_source()
 
     async def go() -> list[PlayerCheck]:
@@ -172,7 +184,7 @@ def run_verify(
         return asyncio.run(go())
 
 
-def run_untrack(db_path: Path, player: str) -> str:
+def run_untrack(db_path: Location, player: str) -> str:
     """Stop tracking a player (an xuid, or an archived gamertag); return their id.
 
     Raises:
@@ -180,6 +192,7 @@ def run_untrack(db_path: Path, player: str) -> str:
 
     """
     ref = parse_player(player)
+    _writes_sqlite_only(db_path, "untrack")
     with (
         _writing(db_path, create=False),
         archive(db_path, create=False) as engine,
@@ -191,8 +204,9 @@ def run_untrack(db_path: Path, player: str) -> str:
         return player_id
 
 
-def run_reparse(db_path: Path) -> tuple[int, list[str]]:
+def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
+    _writes_sqlite_only(db_path, "reparse")
     with (
         _writing(db_path, create=False),
         archive(db_path, create=False) as engine,
@@ -201,7 +215,7 @@ def run_reparse(db_path: Path) -> tuple[int, list[str]]:
         return reparse(store)
 
 
-def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
+def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:
     """Apply pending migrations; return the revisions before and after."""
     with _writing(db_path), archive(db_path, upgrade=False) as engine:
         before = current_revision(engine)
@@ -209,7 +223,7 @@ def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
         return before, current_revision(engine)
 
 
-def archive_revision(db_path: Path) -> tuple[str | None, str | None]:
+def archive_revision(db_path: Location) -> tuple[str | None, str | None]:
     """Return the archive's revision and the newest one this program knows."""
     with archive(db_path, upgrade=False, create=False) as engine:
         return current_revision(engine), head_revision()

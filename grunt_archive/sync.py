@@ -140,6 +140,19 @@ class SyncReport:
     # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
     rates: dict[str, float | None] = field(default_factory=dict)
 
+    def partial_summary(self) -> str:
+        """Say in one line what a partial run left for the next one."""
+        parts = []
+        if self.pending:
+            parts.append(
+                f"{len(self.pending)} match(es) left pending for the next run: "
+                + ", ".join(self.pending[:5])
+            )
+        for failure in self.failures:
+            if "player_id" in failure:
+                parts.append(f"{failure['player_id']} not synced: {failure['error']}")
+        return "; ".join(parts).replace("\n", " ")
+
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
         return {
