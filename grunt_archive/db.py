@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
+from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import file_uri
 
@@ -61,6 +62,7 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    rawbody.register(dbapi_connection)
 
 
 def make_engine(path: Path) -> Engine:

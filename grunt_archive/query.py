@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import file_uri
 
@@ -90,6 +91,7 @@ def _rows(db_path: Path, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]
     except sqlite3.Error as error:
         raise ArchiveError(f"cannot read {db_path}: {_one_line(error)}") from None
     connection.set_authorizer(_read_only)
+    rawbody.register(connection)  # `raw_body(body, encoding)`: a raw document as sent
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:

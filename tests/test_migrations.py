@@ -70,3 +70,29 @@ def test_an_archive_from_a_newer_program_is_refused(db_path):
 def test_a_missing_directory_is_an_archive_error(tmp_path):
     with pytest.raises(ArchiveError, match="does not exist"):
         open_archive(tmp_path / "nowhere" / "halo.db")
+
+
+def test_upgrading_deflates_every_raw_text_body_and_leaves_bytes(tmp_path):
+    from grunt_archive.db import make_engine, upgrade_archive
+    from grunt_archive.rawbody import decode
+
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade_archive(engine, "0010")
+    text = '{"MatchId": "m", "Players": [' + ", ".join(['{"Kills": 3}'] * 200) + "]}"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO raw_responses (kind, key, path, fetched_at, body)"
+            " VALUES ('match_stats', 'm', '/p', 't', ?), ('film_chunk', 'c', '/c', 't', ?)",
+            (text, b"\x00\x01binary"),
+        )
+    upgrade_archive(engine)
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql(
+            "SELECT key, body, encoding FROM raw_responses ORDER BY key"
+        ).fetchall()
+    engine.dispose()
+    (_, chunk_body, chunk_encoding), (_, body, encoding) = kept
+    assert (chunk_body, chunk_encoding) == (b"\x00\x01binary", "identity")
+    assert encoding == "zlib" and isinstance(body, bytes) and len(body) < len(text) // 5
+    assert decode(body, encoding) == text
