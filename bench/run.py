@@ -27,9 +27,9 @@ from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
 from queries import query_figures
 from startup import help_figure
-from storage import reparse_figure, store_figure
+from storage import disk_figure, reparse_figure, store_figure
 
-SECTIONS = ("startup", "sync", "store", "reparse", "memory", "queries", "film")
+SECTIONS = ("startup", "sync", "store", "disk", "reparse", "memory", "queries", "film")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += sync_figures(scale, workdir)
         if "store" in sections:
             figures.append(store_figure(scale, workdir))
+        if "disk" in sections:
+            figures.append(disk_figure(scale, workdir))
         if "reparse" in sections:
             figures.append(reparse_figure(scale, workdir))
         if "memory" in sections:

@@ -96,3 +96,13 @@ def test_upgrading_deflates_every_raw_text_body_and_leaves_bytes(tmp_path):
     assert (chunk_body, chunk_encoding) == (b"\x00\x01binary", "identity")
     assert encoding == "zlib" and isinstance(body, bytes) and len(body) < len(text) // 5
     assert decode(body, encoding) == text
+
+
+def test_the_award_tables_keep_each_row_once(engine):
+    with engine.connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'personal_score_awards'"
+        ).scalar()
+        assert sql.rstrip().endswith("WITHOUT ROWID")
+        indexes = connection.exec_driver_sql("PRAGMA index_list('medal_awards')").fetchall()
+        assert {"ix_medal_awards_player_id", "ix_medal_awards_medal_id"} <= {r[1] for r in indexes}

@@ -54,7 +54,6 @@ def upgrade() -> None:
         op.execute(sql)
 
 
-
 def downgrade() -> None:
     """Downgrade schema."""
     for name in reversed(VIEWS):
