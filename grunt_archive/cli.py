@@ -161,7 +161,8 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=0.1),
             default=5.0,
             show_default=True,
-            help="Requests per second across all services.",
+            help="Requests per second to each Halo host; a host that answers 429 "
+            "is slowed below it for a while.",
         ),
         click.option(
             "--spartan-token",

@@ -106,6 +106,8 @@ class SyncReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
     enrichment_pending: list[str] = field(default_factory=list)
+    # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
+    rates: dict[str, float | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -119,6 +121,7 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
+            "rates": self.rates,
         }
 
 
@@ -307,6 +310,7 @@ def _finish_failed(run: _Run, report: SyncReport, began: float, error: str) -> N
 def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:
     report.matches_added = run.added
     report.requests = run.client.request_count
+    report.rates = run.client.limits.rates()
     report.failures = run.failures
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]

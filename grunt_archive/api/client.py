@@ -1,7 +1,7 @@
 """The one HTTP client every Halo service goes through.
 
 It owns what must be shared across services: the ``httpx.AsyncClient`` with
-its timeouts, one rate limiter and one bound on requests in flight, retries
+its timeouts, a rate limiter per host and one bound on requests in flight, retries
 (tenacity) on 408, 429, 5xx and network errors that honour ``Retry-After``,
 and the tokens. It returns documents, never rows: nothing here knows SQL.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from tenacity import (
 )
 
 from grunt_archive.api import responses
+from grunt_archive.api.limits import HostLimits
 from grunt_archive.errors import (
     AuthError,
     NotFoundError,
@@ -42,12 +42,17 @@ TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A successful response: the body as received and its parsed JSON."""
+    """A successful response: the body as received and its parsed JSON.
+
+    A binary body asked for with ``raw=True`` (a film chunk) is in ``content``,
+    exactly as received; its ``body`` is then empty and ``data`` None.
+    """
 
     path: str
     body: str
     data: Any
     fetched_at: str
+    content: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,26 +204,6 @@ class RetryPolicy:
         )
 
 
-class RateLimiter:
-    """Spaces requests evenly at ``rps`` per second across every service (no bursts)."""
-
-    def __init__(self, rps: float | None) -> None:
-        self.interval = 1.0 / rps if rps else 0.0
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next request may start."""
-        if not self.interval:
-            return
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 class _Transient(Exception):
     """A failure worth another try: 408/429/5xx or a network error."""
 
@@ -254,7 +239,7 @@ class HaloClient:
             renews them (``auth login``'s store).
         api_base: when set, every request goes to ``{api_base}{path}`` instead
             of the service's real host (``GRUNT_ARCHIVE_API_BASE``).
-        rps: requests per second across all services; None for no limit.
+        rps: requests per second to each host (`limits.HostLimits`); None for no limit.
         concurrency: requests in flight at most.
         retry: the retry policy.
         transport: an httpx transport (tests pass the simulator's ASGI app).
@@ -278,7 +263,7 @@ class HaloClient:
         self.tokens: TokenSource = StaticTokens(tokens) if isinstance(tokens, Tokens) else tokens
         self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
         self.retry = retry or RetryPolicy.from_env()
-        self.limiter = RateLimiter(rps)
+        self.limits = HostLimits(rps, longest_pause=self.retry.max_retry_after)
         self.concurrency = max(1, concurrency)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
@@ -323,8 +308,11 @@ class HaloClient:
         *,
         clearance: bool = False,
         retry_not_found: bool = False,
+        raw: bool = False,
     ) -> Document:
         """GET ``path`` from ``host`` and return the parsed JSON document.
+
+        With ``raw``, the body is binary: returned in ``content`` as received, not decoded.
 
         Raises:
             AuthError: the token was refused (401/403).
@@ -356,7 +344,7 @@ class HaloClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._get_once(service, host, path, params, clearance)
+                    return await self._get_once(service, host, path, params, clearance, raw)
         except _Transient as error:
             raise ServiceUnavailableError(
                 f"{service} kept failing for {path}: {error.reason}", path=path
@@ -378,6 +366,7 @@ class HaloClient:
         path: str,
         params: list[tuple[str, str]] | None,
         clearance: bool,
+        raw: bool = False,
     ) -> Document:
         response, sent = await self._send(service, host, path, params, clearance)
         while response.status_code == 401:
@@ -390,7 +379,7 @@ class HaloClient:
             response, sent = await self._send(
                 service, host, path, params, clearance, (sent, renewed)
             )
-        return self._document(service, response)
+        return self._content(service, response) if raw else self._document(service, response)
 
     async def _send(
         self,
@@ -406,8 +395,9 @@ class HaloClient:
         ``renewal`` is (refused, renewed) when retrying after a 401: the
         renewed tokens are sent unless the source has newer ones by then.
         """
+        # A host's turn comes before a slot: a slowed host never holds a slot others could use.
+        epoch = await self.limits.wait(host)
         async with self.slots:
-            await self.limiter.wait()
             # Take the tokens only now: a request may wait here longer than a token lives.
             tokens = await self.tokens.current()
             if renewal is not None and tokens.spartan == renewal[0].spartan:
@@ -427,12 +417,33 @@ class HaloClient:
                 response = await responses.receive(
                     self._http, request, self.timeout, self.max_body, service
                 )
+                if response.status_code == 429:
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    self.limits.throttled(host, epoch, retry_after)
                 accepted = response.status_code < 400 or response.status_code == 404
                 return response, tokens
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
             finally:
                 self.uses.done(tokens.spartan, accepted=accepted)
+
+    def _content(self, service: str, response: httpx.Response) -> Document:
+        """Return a binary body as received; every failure status raises as for JSON."""
+        if not 200 <= response.status_code < 300:
+            # The JSON path knows what each failure status means; it raises for all of them.
+            self._document(service, response)
+            raise ServiceUnavailableError(
+                f"{service} answered HTTP {response.status_code} without a body to keep",
+                response.status_code,
+                responses.shown_path(response.request),
+            )
+        return Document(
+            path=responses.shown_path(response.request),
+            body="",
+            data=None,
+            fetched_at=now_utc(),
+            content=response.content,
+        )
 
     def _document(self, service: str, response: httpx.Response) -> Document:
         shown = responses.shown_path(response.request)

@@ -41,6 +41,11 @@ COUNT = click.IntRange(min=0)
     help="Fraction of requests answered 429 Too Many Requests.",
 )  # fmt: skip
 @click.option(
+    "--fail-429-host", "fail_429_hosts", multiple=True, metavar="HOST",
+    help="Only this host answers 429s (halostats, skill, profile, discovery-infiniteugc, "
+    "gamecms-hacs, settings). Repeatable. Default: every host.",
+)  # fmt: skip
+@click.option(
     "--retry-after", type=click.FloatRange(min=0),
     default=SimulatorConfig.retry_after, metavar="SECONDS",
     show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
@@ -101,6 +106,19 @@ COUNT = click.IntRange(min=0)
     help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
 @click.option(
+    "--film-max-age-days", type=click.FloatRange(min=0),
+    default=SimulatorConfig.film_max_age_days, metavar="DAYS", show_default=True,
+    help="Films of matches that ended longer ago (on the world's clock) answer 404.",
+)  # fmt: skip
+@click.option(
+    "--film-unknown-version", type=RATE, default=SimulatorConfig.film_unknown_version,
+    metavar="RATE", help="Fraction of films in a film version the reader does not know.",
+)  # fmt: skip
+@click.option(
+    "--film-unknown-match", "film_unknown_matches", multiple=True, metavar="MATCH_ID",
+    help="This match's film is in a film version the reader does not know (repeatable).",
+)  # fmt: skip
+@click.option(
     "--hostile-matches", type=COUNT, default=SimulatorConfig.hostile_matches, metavar="N",
     help="This many matches get a hostile answer of the --hostile kind.",
 )  # fmt: skip
@@ -108,7 +126,9 @@ COUNT = click.IntRange(min=0)
     "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
     show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
-def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
+def simulate(
+    host: str, port: int, no_retry_after: bool, **settings: float | str | tuple[str, ...] | None
+) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.
 
     Point grunt-archive at it with GRUNT_ARCHIVE_API_BASE and any token.

@@ -23,6 +23,9 @@ class SimulatorConfig:
         matches: Length of each tracked player's match history.
         latency_ms: Delay added to every service request (not admin routes).
         fail_429: Fraction of requests answered 429 Too Many Requests.
+        fail_429_hosts: Only these hosts answer 429 (short names: ``halostats``,
+            ``skill``, ``profile``, ``discovery-infiniteugc``, ``gamecms-hacs``,
+            ``settings``); empty: every host.
         retry_after: Seconds sent in ``Retry-After`` on 429 and 503; None sends no header.
         fail_5xx: Fraction of requests answered 500, 502, 503 or 504.
         stats_404: The first K stats requests of each match answer 404, then 200.
@@ -43,6 +46,12 @@ class SimulatorConfig:
         drops: Fraction of service requests whose connection drops mid-body.
         drift_matches: This many matches carry fields and a mode block that no
             grunt-archive knows (API drift).
+        film_max_age_days: Films of matches that ended longer ago than this, on
+            the world's clock (the end of its latest match), are gone: their
+            manifest and chunks answer 404.
+        film_unknown_version: Fraction of films (chosen by the seed) written in a
+            film major version the reader does not know.
+        film_unknown_matches: Match ids whose films are in that unknown version.
         hostile_matches: This many matches get a hostile answer of kind `hostile`.
         hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
 
@@ -53,6 +62,7 @@ class SimulatorConfig:
     matches: int = 120
     latency_ms: float = 0
     fail_429: float = 0
+    fail_429_hosts: tuple[str, ...] = ()
     retry_after: float | None = 1.0
     fail_5xx: float = 0
     stats_404: int = 0
@@ -66,6 +76,9 @@ class SimulatorConfig:
     hang_seconds: float = 5.0
     drops: float = 0
     drift_matches: int = 0
+    film_max_age_days: float = 30.0
+    film_unknown_version: float = 0
+    film_unknown_matches: tuple[str, ...] = ()
     hostile_matches: int = 0
     hostile: str = "gzip"
 
@@ -73,11 +86,11 @@ class SimulatorConfig:
         """Reject settings no simulator can honour.
 
         Raises:
-            UsageError: A count is negative, a rate is outside 0..1, or the two
-                failure rates add up to more than 1.
+            UsageError: A count is negative, a rate is outside 0..1, the two
+                failure rates add up to more than 1, or a host name is unknown.
 
         """
-        for name in ("fail_429", "fail_5xx", "timeouts", "drops"):
+        for name in ("fail_429", "fail_5xx", "timeouts", "drops", "film_unknown_version"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
         if self.fail_429 + self.fail_5xx > 1:
@@ -93,10 +106,18 @@ class SimulatorConfig:
             "arrivals",
             "hang_seconds",
             "drift_matches",
+            "film_max_age_days",
             "hostile_matches",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")
+        if self.fail_429_hosts:
+            from grunt_archive.simulator.hosts import HOST_OF_KIND
+
+            unknown = sorted(set(self.fail_429_hosts) - set(HOST_OF_KIND.values()))
+            if unknown:
+                known = ", ".join(sorted(set(HOST_OF_KIND.values())))
+                raise UsageError(f"no simulated host is called {unknown[0]!r} (hosts: {known})")
         if self.hostile not in HOSTILE_KINDS:
             raise UsageError(f"hostile must be one of {', '.join(HOSTILE_KINDS)}")
         if self.retry_after is not None and self.retry_after < 0:
