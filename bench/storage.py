@@ -24,6 +24,7 @@ from harness import CACHE, Figure, Scale, fresh_db, note
 from grunt_archive.db import archive
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.normalize import match_rows
+from grunt_archive.rawbody import decode, encode
 from grunt_archive.reparse import reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import open_store, player_tables
@@ -98,7 +99,7 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
         normalized = match_rows(doc)
         rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
             {"kind": raw.kind, "key": raw.key, "path": raw.path,
-             "fetched_at": raw.fetched_at, "body": raw.body}
+             "fetched_at": raw.fetched_at, "body": encode(raw.body)[0], "encoding": "zlib"}
         ]}  # fmt: skip
         prepared.append(bare_statements(rows))
 
@@ -187,12 +188,13 @@ def reparse_figure(scale: Scale, workdir: Path) -> Figure:
     bare_seconds = 0.0
     bare.execute("BEGIN")
     bodies = reader.execute(
-        "SELECT body FROM raw_responses WHERE kind = ? ORDER BY id", (MATCH_STATS.name,)
+        "SELECT body, encoding FROM raw_responses WHERE kind = ? ORDER BY id",
+        (MATCH_STATS.name,),
     )
     while chunk := bodies.fetchmany(500):
         merged: dict[str, list[dict]] = {}
-        for (body,) in chunk:
-            normalized = match_rows(json.loads(body))
+        for body, encoding in chunk:
+            normalized = match_rows(json.loads(decode(body, encoding)))
             for table, rows in {**references(normalized), **normalized}.items():
                 merged.setdefault(table, []).extend(rows)
         statements = bare_statements(merged)
