@@ -324,7 +324,9 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     """Compare the archive with the service's match counts and list what is missing.
 
     Missing matches are marked pending, so the next sync fetches them first.
-    Exits 3 when something is missing.
+    Each player's latest matchmade service record is compared with the
+    archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
+    every difference named. Exits 3 when something is missing or differs.
 
     Example: grunt-archive verify --player "xuid(2533274800000001)"
     """
@@ -342,12 +344,25 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
                 )
             for match_id in check.missing_match_ids:
                 click.echo(f"{check.player_id} missing {match_id}")
+        for check in checks:
+            record = check.service_record
+            click.echo(
+                record.line()
+                if record
+                else f"{check.player_id} has no matchmade service record yet: run sync"
+            )
     missing = [m for check in checks for m in check.missing_match_ids]
     if any(not check.complete for check in checks):
         raise PartialSyncError(
             f"{len(missing)} match(es) missing from the archive, now pending: "
             "the next sync fetches them first",
             pending=missing,
+        )
+    differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
+    if differing:
+        raise PartialSyncError(
+            f"{len(differing)} player(s) differ from the service's matchmade totals: "
+            + ", ".join(differing)
         )
 
 

@@ -285,6 +285,7 @@ ARCHIVE_STATE = frozenset(
         "api_drift",
         "raw_responses",
         "snapshot_checks",
+        "service_record_checks",
     }
 )
 # The viewer's per-player tables: computed from the match tables, not from a document

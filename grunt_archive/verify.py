@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grunt_archive.agreement import RecordCheck, check_service_record
 from grunt_archive.api import HaloClient, StatsService
 from grunt_archive.api.stats import PAGE_SIZE
 from grunt_archive.errors import MalformedResponseError, UsageError
 from grunt_archive.normalize import history_entries
+from grunt_archive.normalize.values import now_utc
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
@@ -56,6 +58,8 @@ class PlayerCheck:
     player_id: str
     lifecycles: list[LifecycleCheck] = field(default_factory=list)
     missing_match_ids: list[str] = field(default_factory=list)
+    # None when no matchmade service record of the player is stored yet.
+    service_record: RecordCheck | None = None
 
     @property
     def complete(self) -> bool:
@@ -78,6 +82,7 @@ class PlayerCheck:
                 for c in self.lifecycles
             ],
             "missing_match_ids": self.missing_match_ids,
+            "service_record_check": self.service_record.to_json() if self.service_record else None,
         }
 
 
@@ -128,6 +133,8 @@ async def verify(
                 check.missing_match_ids += await _find_missing(
                     store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
                 )
+        # After the walk, so that the matches it found count among the pending.
+        check.service_record = check_service_record(store, player_id, now_utc())
         checks.append(check)
     return checks
 

@@ -54,6 +54,7 @@ from grunt_archive.models.archive import (  # noqa: E402
     ApiDrift,
     PendingMatch,
     RawResponse,
+    ServiceRecordCheck,
     SyncRun,
     TrackedPlayer,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "PlayerMedalTotal",
     "RawResponse",
     "Season",
+    "ServiceRecordCheck",
     "ServiceRecordCoreFields",
     "ServiceRecordKey",
     "ServiceRecordMedal",
