@@ -159,7 +159,7 @@ def test_upgrading_deflates_every_raw_text_body_and_leaves_bytes(tmp_path):
 
     path = tmp_path / "old.db"
     engine = make_engine(path)
-    upgrade_archive(engine, "0010")
+    upgrade_archive(engine, "0011")
     text = '{"MatchId": "m", "Players": [' + ", ".join(['{"Kills": 3}'] * 200) + "]}"
     with engine.begin() as connection:
         connection.exec_driver_sql(

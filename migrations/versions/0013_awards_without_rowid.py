@@ -6,8 +6,8 @@ in its primary key's index, a fifth of an archive's bytes. ``WITHOUT ROWID``
 stores each row once, in primary key order. No data changes. (``medal_awards``
 stays a rowid table: its two other indexes would each carry the whole key.)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 07:00:00.000000
 
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

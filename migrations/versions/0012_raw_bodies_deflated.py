@@ -7,8 +7,8 @@ text deflated, ``'zlib-binary'`` bytes deflated. Every text body stored before
 is deflated here, in batches; a binary body stays as it was. The file keeps its
 size until SQLite reuses the freed pages (or ``VACUUM``).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30 06:55:00.000000
 
 """
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
