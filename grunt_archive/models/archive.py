@@ -51,7 +51,9 @@ class RawResponse(SQLModel, table=True):
     key: str
     path: str
     fetched_at: str
+    # Bytes as `encoding` says (`grunt_archive.rawbody`): SQL reads `raw_body(body, encoding)`.
     body: str
+    encoding: str = Field(default="identity", sa_column_kwargs={"server_default": "identity"})
 
 
 class SyncRun(SQLModel, table=True):
