@@ -27,6 +27,7 @@ from grunt_archive.store.state import (
     player_by_gamertag,
     tracked_player_ids,
 )
+from grunt_archive.walk import STALE_PAGES
 
 # Lifecycle name → (LifecycleMode, the count document's field, the history `type`).
 LIFECYCLES = {
@@ -145,11 +146,21 @@ async def _find_missing(
     """Walk a player's history of one lifecycle and mark every unarchived match pending."""
     missing: list[str] = []
     pending = {match_id for match_id, _, _ in pending_matches(store)}
-    start = 0
+    start, seen, stale = 0, set[str](), 0
     while True:
         page = history_entries(
             (await stats.match_history(player_id, start, PAGE_SIZE, match_type)).data
         )
+        # Only an empty page ends a history (a short one may not); a service ignoring
+        # ``start`` repeats a page forever, so pages listing nothing new end the walk too.
+        listed = {entry.match_id for entry in page}
+        stale = stale + 1 if listed and listed <= seen else 0
+        seen |= listed
+        if stale >= STALE_PAGES:
+            raise MalformedResponseError(
+                f"history of {player_id}: {stale} pages in a row from start={start}"
+                " list no new match (the service ignores start); verify stopped"
+            )
         held = archived_match_ids(store, [e.match_id for e in page])
         for entry in page:
             if entry.match_id not in held and entry.match_id not in pending:
@@ -158,6 +169,6 @@ async def _find_missing(
                 )
                 missing.append(entry.match_id)
         pending.update(missing)
-        if len(page) < PAGE_SIZE:
+        if not page:
             return missing
-        start += PAGE_SIZE
+        start += len(page)

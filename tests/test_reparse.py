@@ -65,3 +65,21 @@ def test_every_table_reparse_keeps_is_one_a_kind_never_replayed_writes():
     kept = set(DOCUMENT_TABLES) - set(cleared_tables())
     assert kept == {"players"}
     assert any(kind.stage is None for kind in kinds_writing("players"))
+
+
+def test_reparse_parses_non_finite_numbers_as_the_sync_did(tmp_path):
+    """A stored body saying ``NaN``/``Infinity`` is rebuilt with NULL, as the sync stored it."""
+    sim = Simulator(
+        SimulatorConfig(seed=5, players=1, matches=6, hostile="nonfinite", hostile_matches=1)
+    )
+    db = tmp_path / "halo.db"
+    assert sync(db, sim, *sim.player_ids).outcome == "ok"
+    (odd,) = sim.hostile_match_ids
+    sql = (
+        f"SELECT team_id, kda, accuracy FROM match_teams WHERE match_id = '{odd}' ORDER BY team_id"
+    )
+    before = rows(db, sql)
+    assert None in [row[1] for row in before] and None in [row[2] for row in before]
+    rebuilt, broken = run_reparse(db)
+    assert broken == [] and rebuilt == 6
+    assert rows(db, sql) == before

@@ -9,7 +9,6 @@ state (``documents.ARCHIVE_STATE``) is left alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,6 +26,7 @@ from grunt_archive.documents import (
     replayed_kinds,
 )
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
 from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, lookups, player_tables
@@ -121,7 +121,7 @@ def _decoded(raw: RawDocument, encoding: str) -> RawDocument:
 
 
 def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
-    document = raw.body if kind.binary else json.loads(raw.body)
+    document = raw.body if kind.binary else loads(raw.body)
     return kind.rows(document, raw.key)
 
 
