@@ -38,6 +38,7 @@ CLI_MODULES = (
     "grunt_archive.auth_command",
     "grunt_archive.film_command",
     "grunt_archive.simulator.command",
+    "grunt_archive.untrack_command",
 )
 
 # Prints the names of every module loaded after running the given statements.
