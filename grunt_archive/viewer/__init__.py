@@ -6,9 +6,10 @@ It reads the archive with plain SQL and imports nothing of ``api/`` or the store
 """
 
 from grunt_archive.viewer.plugin import (
+    prepare_connection,
     prepare_jinja2_environment,
     register_routes,
     render_cell,
 )
 
-__all__ = ["prepare_jinja2_environment", "register_routes", "render_cell"]
+__all__ = ["prepare_connection", "prepare_jinja2_environment", "register_routes", "render_cell"]
