@@ -49,6 +49,14 @@ SAMPLES: dict[str, Any] = {
     "relying_party": xbox.HALO_RELYING_PARTY,
     "halo_xsts_token": "xsts",
     "spartan": "v4=spartan",
+    "url": f"{api.blobs.HOST}/ugcstorage/film/{GUID}/{GUID}/filmChunk0",
+    "manifest": {
+        "BlobStoragePathPrefix": f"{api.blobs.HOST}/ugcstorage/film/{GUID}/{GUID}/",
+        "CustomData": {
+            "Chunks": [{"Index": 0, "FileRelativePath": "/filmChunk0", "ChunkType": 3}]
+        },
+    },
+    "index": 0,
 }
 # Parameters whose every value names a different path.
 VARIANTS: dict[str, tuple[Any, ...]] = {
@@ -241,7 +249,7 @@ async def _record_services() -> list[tuple[str, str, str]]:
     """Call every endpoint method of every api service class; return the requests."""
     recorder = Recorder()
     services = [getattr(api, name) for name in api.__all__ if name.endswith("Service")]
-    assert len(services) == 6
+    assert len(services) == 8
     for service in services:
         instance = service(recorder)
         for name, method in inspect.getmembers(instance, inspect.iscoroutinefunction):

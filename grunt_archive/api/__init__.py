@@ -3,8 +3,10 @@
 Everything here speaks HTTP and returns documents; nothing imports SQL.
 """
 
+from grunt_archive.api.blobs import BlobService
 from grunt_archive.api.client import Document, HaloClient, RateLimiter, RetryPolicy, Tokens
 from grunt_archive.api.discovery import DiscoveryService
+from grunt_archive.api.films import FilmService
 from grunt_archive.api.gamecms import GameCmsService
 from grunt_archive.api.profile import ProfileService
 from grunt_archive.api.settings import ClearanceService, LazyClearance
@@ -12,9 +14,11 @@ from grunt_archive.api.skill import SkillService
 from grunt_archive.api.stats import StatsService
 
 __all__ = [
+    "BlobService",
     "ClearanceService",
     "DiscoveryService",
     "Document",
+    "FilmService",
     "GameCmsService",
     "HaloClient",
     "LazyClearance",

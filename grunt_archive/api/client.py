@@ -42,12 +42,17 @@ TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A successful response: the body as received and its parsed JSON."""
+    """A successful response: the body as received and its parsed JSON.
+
+    A binary body asked for with ``raw=True`` (a film chunk) is in ``content``,
+    exactly as received; its ``body`` is then empty and ``data`` None.
+    """
 
     path: str
     body: str
     data: Any
     fetched_at: str
+    content: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +328,11 @@ class HaloClient:
         *,
         clearance: bool = False,
         retry_not_found: bool = False,
+        raw: bool = False,
     ) -> Document:
         """GET ``path`` from ``host`` and return the parsed JSON document.
+
+        With ``raw``, the body is binary: returned in ``content`` as received, not decoded.
 
         Raises:
             AuthError: the token was refused (401/403).
@@ -356,7 +364,7 @@ class HaloClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._get_once(service, host, path, params, clearance)
+                    return await self._get_once(service, host, path, params, clearance, raw)
         except _Transient as error:
             raise ServiceUnavailableError(
                 f"{service} kept failing for {path}: {error.reason}", path=path
@@ -378,6 +386,7 @@ class HaloClient:
         path: str,
         params: list[tuple[str, str]] | None,
         clearance: bool,
+        raw: bool = False,
     ) -> Document:
         response, sent = await self._send(service, host, path, params, clearance)
         while response.status_code == 401:
@@ -390,7 +399,7 @@ class HaloClient:
             response, sent = await self._send(
                 service, host, path, params, clearance, (sent, renewed)
             )
-        return self._document(service, response)
+        return self._content(service, response) if raw else self._document(service, response)
 
     async def _send(
         self,
@@ -433,6 +442,24 @@ class HaloClient:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
             finally:
                 self.uses.done(tokens.spartan, accepted=accepted)
+
+    def _content(self, service: str, response: httpx.Response) -> Document:
+        """Return a binary body as received; every failure status raises as for JSON."""
+        if not 200 <= response.status_code < 300:
+            # The JSON path knows what each failure status means; it raises for all of them.
+            self._document(service, response)
+            raise ServiceUnavailableError(
+                f"{service} answered HTTP {response.status_code} without a body to keep",
+                response.status_code,
+                response.request.url.raw_path.decode("ascii", "replace"),
+            )
+        return Document(
+            path=response.request.url.raw_path.decode("ascii", "replace"),
+            body="",
+            data=None,
+            fetched_at=now_utc(),
+            content=response.content,
+        )
 
     def _document(self, service: str, response: httpx.Response) -> Document:
         shown = responses.shown_path(response.request)

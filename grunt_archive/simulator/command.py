@@ -108,6 +108,19 @@ COUNT = click.IntRange(min=0)
     "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
     show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
+@click.option(
+    "--film-max-age-days", type=click.FloatRange(min=0),
+    default=SimulatorConfig.film_max_age_days, metavar="DAYS", show_default=True,
+    help="Films of matches that ended longer ago (on the world's clock) answer 404.",
+)  # fmt: skip
+@click.option(
+    "--film-unknown-version", type=RATE, default=SimulatorConfig.film_unknown_version,
+    metavar="RATE", help="Fraction of films in a film version the reader does not know.",
+)  # fmt: skip
+@click.option(
+    "--film-unknown-match", "film_unknown_matches", multiple=True, metavar="MATCH_ID",
+    help="This match's film is in a film version the reader does not know (repeatable).",
+)  # fmt: skip
 def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.
 

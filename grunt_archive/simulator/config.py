@@ -45,6 +45,12 @@ class SimulatorConfig:
             grunt-archive knows (API drift).
         hostile_matches: This many matches get a hostile answer of kind `hostile`.
         hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
+        film_max_age_days: Films of matches that ended longer ago than this, on
+            the world's clock (the end of its latest match), are gone: their
+            manifest and chunks answer 404.
+        film_unknown_version: Fraction of films (chosen by the seed) written in a
+            film major version the reader does not know.
+        film_unknown_matches: Match ids whose films are in that unknown version.
 
     """
 
@@ -68,6 +74,9 @@ class SimulatorConfig:
     drift_matches: int = 0
     hostile_matches: int = 0
     hostile: str = "gzip"
+    film_max_age_days: float = 30.0
+    film_unknown_version: float = 0
+    film_unknown_matches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -77,7 +86,7 @@ class SimulatorConfig:
                 failure rates add up to more than 1.
 
         """
-        for name in ("fail_429", "fail_5xx", "timeouts", "drops"):
+        for name in ("fail_429", "fail_5xx", "timeouts", "drops", "film_unknown_version"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UsageError(f"{name} must be between 0 and 1")
         if self.fail_429 + self.fail_5xx > 1:
@@ -94,6 +103,7 @@ class SimulatorConfig:
             "hang_seconds",
             "drift_matches",
             "hostile_matches",
+            "film_max_age_days",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")

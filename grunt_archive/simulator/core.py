@@ -13,6 +13,7 @@ from grunt_archive.simulator.data import documents
 from grunt_archive.simulator.data.world import MatchMeta, World
 from grunt_archive.simulator.faults import Faults
 from grunt_archive.simulator.hostile import HostileBodies
+from grunt_archive.simulator.films import SimulatedFilms
 from grunt_archive.simulator.hosts.signin import SignInApp
 from grunt_archive.simulator.network import NetworkFaults, drift_body
 
@@ -57,6 +58,7 @@ class Simulator:
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._summaries: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._paged_requests = 0
+        self.films = SimulatedFilms(self)
         # The sign-in hosts in front of the services, the network's faults in front of all.
         hostile = HostileBodies(SignInApp(SimulatorApp(self), self), self)
         self.hostile_match_ids: set[str] = hostile.match_ids

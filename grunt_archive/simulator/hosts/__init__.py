@@ -2,7 +2,8 @@
 
 Each services host module has ``HOST`` (the real base URL it stands in for)
 and ``ROUTES`` (its paths, see `replies.Route`): `stats` (halostats), `skill`,
-`discovery` (discovery-infiniteugc), `profile`, `gamecms` (gamecms-hacs) and
+`discovery` (discovery-infiniteugc, film manifests too), `blobs` (the film
+chunks of blobs-infiniteugc), `profile`, `gamecms` (gamecms-hacs) and
 `settings` (the clearance). `signin` serves the sign-in chain's hosts
 (login.live.com, the Xbox Live auth hosts, settings' ``/spartan-token``) as
 ASGI middleware in front of the services.
@@ -10,7 +11,15 @@ ASGI middleware in front of the services.
 
 from __future__ import annotations
 
-from grunt_archive.simulator.hosts import discovery, gamecms, profile, settings, skill, stats
+from grunt_archive.simulator.hosts import (
+    blobs,
+    discovery,
+    gamecms,
+    profile,
+    settings,
+    skill,
+    stats,
+)
 
-SERVICES = (stats, skill, profile, discovery, gamecms, settings)
+SERVICES = (stats, skill, profile, discovery, blobs, gamecms, settings)
 ROUTES = tuple(route for host in SERVICES for route in host.ROUTES)

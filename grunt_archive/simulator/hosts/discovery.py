@@ -1,4 +1,4 @@
-"""discovery-infiniteugc: maps, game variants, playlists and map-mode pairs, by version."""
+"""discovery-infiniteugc: maps, game variants, playlists and map-mode pairs; film manifests."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ def _asset(sim: Simulator, request: Request) -> Reply:
     return json_reply(grow_asset_stats(sim, document))
 
 
+def _film(sim: Simulator, request: Request) -> Reply:
+    manifest = sim.films.manifest(request["match"])
+    return Reply(404) if manifest is None else json_reply(manifest)
+
+
 ROUTES = (
     Route(
         r"/hi/(?P<kind>maps|ugcGameVariants|playlists|mapModePairs)/(?P<asset>[0-9a-fA-F-]{36})"
@@ -28,4 +33,5 @@ ROUTES = (
         "discovery",
         _asset,
     ),
+    Route(r"/hi/films/matches/(?P<match>[0-9a-fA-F-]{36})/spectate", "film", _film),
 )
