@@ -12,8 +12,8 @@ the one declaration of the blocks, ``grunt_archive.normalize.mode_blocks``.
 Modules: ``matches`` (a match, its teams, players, awards and mode blocks),
 ``archive`` (archive state: tracking, pending work, raw documents, runs,
 drift), ``enrichment`` (assets, medals, skill, seasons), ``snapshots``
-(service records, CSR, asset popularity) and ``viewer`` (the derived tables
-the viewer reads).
+(service records, CSR, asset popularity), ``viewer`` (the derived tables
+the viewer reads) and ``films`` (theater films, their events, kills and rivals).
 
 The alembic migrations in ``migrations/`` create exactly this schema; a test
 checks that they agree.
@@ -75,6 +75,7 @@ from grunt_archive.models.snapshots import (  # noqa: E402
     SnapshotCheck,
 )
 from grunt_archive.models.viewer import PlayerEncounter, PlayerMatch, PlayerMedalTotal  # noqa: E402
+from grunt_archive.models.films import Film, FilmEventRow, KillRow, PlayerRival  # noqa: E402
 # isort: on
 
 # Every generated mode-block table model, by table name (``team_oddball_stats``: its
@@ -88,6 +89,9 @@ __all__ = [
     "AssetStatsSnapshot",
     "CoreStatsFields",
     "CsrSnapshot",
+    "Film",
+    "FilmEventRow",
+    "KillRow",
     "Match",
     "MatchPlayer",
     "MatchSkill",
@@ -102,6 +106,7 @@ __all__ = [
     "PlayerKey",
     "PlayerMatch",
     "PlayerMedalTotal",
+    "PlayerRival",
     "RawResponse",
     "Season",
     "ServiceRecordCoreFields",
