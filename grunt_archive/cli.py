@@ -231,6 +231,15 @@ def client_settings(
     is_flag=True,
     help="Archive matches only: no service record, CSR or popularity snapshots.",
 )
+@click.option(
+    "--no-films", is_flag=True, help="Fetch no theater film (manifest or highlight chunk)."
+)
+@click.option(
+    "--films-backfill",
+    is_flag=True,
+    help="Also fetch the films of archived matches that have none, newest first, "
+    "until the first that has expired.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @api_options
@@ -240,6 +249,8 @@ def sync(
     full: bool,
     limit: int | None,
     matches_only: bool,
+    no_films: bool,
+    films_backfill: bool,
     as_json: bool,
     quiet: bool,
     **api: Any,
@@ -257,7 +268,11 @@ def sync(
     from grunt_archive.sync import SyncOptions
 
     progress = None if (quiet or as_json) else TerminalProgress()
-    options = SyncOptions(players, full, limit, matches_only)
+    if no_films and films_backfill:
+        raise click.UsageError("--no-films and --films-backfill contradict each other")
+    options = SyncOptions(
+        players, full, limit, matches_only, films=not no_films, films_backfill=films_backfill
+    )
     report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))

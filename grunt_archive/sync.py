@@ -26,6 +26,7 @@ from grunt_archive.errors import (
     ServiceUnavailableError,
     UsageError,
 )
+from grunt_archive.film_sync import FilmFetcher
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.players import parse_player
 from grunt_archive.snapshots import Snapshots
@@ -83,6 +84,9 @@ class SyncOptions:
         limit: stop after this many new matches (the rest waits for the next run).
         matches_only: archive matches (and what they refer to) only: no service
             record, CSR or popularity snapshots, and no request for them.
+        films: fetch each new match's film (manifest and highlight chunk).
+        films_backfill: also fetch the films of archived matches that have
+            none, newest first, up to the first that has expired.
 
     """
 
@@ -90,6 +94,8 @@ class SyncOptions:
     full: bool = False
     limit: int | None = None
     matches_only: bool = False
+    films: bool = True
+    films_backfill: bool = False
 
 
 @dataclass(slots=True)
@@ -106,6 +112,8 @@ class SyncReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
     enrichment_pending: list[str] = field(default_factory=list)
+    # Films archived, gone (expired) and stored unreadable this run.
+    films: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -119,6 +127,7 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
+            "films": self.films,
         }
 
 
@@ -142,6 +151,7 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.enricher = Enricher(store, client)
+        self.films = FilmFetcher(store, client)
         self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
@@ -214,6 +224,8 @@ class _Run:
             self.added += 1
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
+            if self.options.films:  # a failure goes pending too, a 404 marks the film gone
+                await self.films.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(
                 self.store, entry.match_id, player_id, entry.start_time or None, str(error)
@@ -274,6 +286,8 @@ async def sync(
         report.players = await run.resolve_players()
         await run.retry_pending()
         await run.enricher.catch_up()
+        if options.films:
+            await run.films.catch_up()
         for player_id in report.players:
             if run.limit_reached():
                 break
@@ -283,6 +297,8 @@ async def sync(
                 player_id, run.walk.newest_match(player_id) != newest_before
             ):
                 await run.snapshots.player(player_id)
+        if options.films_backfill and options.films and not run.limit_reached():
+            await run.films.backfill()
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
             await run.snapshots.assets()
@@ -308,6 +324,7 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.matches_added = run.added
     report.requests = run.client.request_count
     report.failures = run.failures
+    report.films = run.films.summary()
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
     if outcome == "ok" and report.pending:

@@ -52,7 +52,6 @@ class FilmEventRow(SQLModel, table=True):
     type: str
     time_ms: int
     medal_code: int | None = None
-    medal_id: int | None = None
     medal_name: str | None = None
 
 

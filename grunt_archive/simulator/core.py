@@ -12,8 +12,8 @@ from grunt_archive.simulator.config import SimulatorConfig
 from grunt_archive.simulator.data import documents
 from grunt_archive.simulator.data.world import MatchMeta, World
 from grunt_archive.simulator.faults import Faults
-from grunt_archive.simulator.hostile import HostileBodies
 from grunt_archive.simulator.films import SimulatedFilms
+from grunt_archive.simulator.hostile import HostileBodies
 from grunt_archive.simulator.hosts.signin import SignInApp
 from grunt_archive.simulator.network import NetworkFaults, drift_body
 

@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.Column("type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("time_ms", sa.Integer(), nullable=False),
         sa.Column("medal_code", sa.Integer(), nullable=True),
-        sa.Column("medal_id", sa.Integer(), nullable=True),
         sa.Column("medal_name", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.ForeignKeyConstraint(
             ["match_id"], ["films.match_id"], name=op.f("fk_film_events_match_id_films")
