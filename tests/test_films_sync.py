@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST
 from grunt_archive.film import reader
@@ -195,3 +196,17 @@ def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known
     assert value(db, "SELECT count(*) FROM film_events") > 0
     assert value(db, "SELECT count(*) FROM kills") > 0
     assert value(db, "SELECT count(*) FROM player_rivals") > 0
+
+
+@pytest.mark.parametrize(
+    "name", ["who_kills_me_most", "first_blood_rate", "kills_per_minute_by_phase"]
+)
+def test_the_film_canned_queries_answer_from_the_film_tables(world, name):
+    _, db, _ = world
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "metadata.yml").read_text("utf-8"))
+    sql = metadata["databases"]["halo"]["queries"][name]["sql"]
+    answer = rows(db, sql.replace(":gamertag", "''"))
+    assert answer and {row[0] for row in answer} <= set(
+        g
+        for (g,) in rows(db, "SELECT gamertag FROM players JOIN tracked_players USING (player_id)")
+    )
