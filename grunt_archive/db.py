@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 import platformdirs
@@ -23,7 +23,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
-from grunt_archive.files import file_uri
+from grunt_archive.files import file_uri, lock_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -239,3 +239,22 @@ def archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Iterato
         yield engine
     finally:
         engine.dispose()
+
+
+def discard_if_unused(db_path: Path) -> None:
+    """Remove an archive a failed run created if it holds no document (the run did nothing).
+
+    The caller holds the writer lock; its lock file goes too, since the archive it
+    guarded is gone.
+    """
+    try:
+        with closing(sqlite3.connect(file_uri(db_path, "ro"), uri=True)) as connection:
+            used = connection.execute("SELECT EXISTS (SELECT 1 FROM raw_responses)").fetchone()[0]
+    except sqlite3.Error:
+        return
+    if not used:
+        for name in (db_path.name, f"{db_path.name}-wal", f"{db_path.name}-shm"):
+            with suppress(FileNotFoundError):
+                (db_path.parent / name).unlink()
+        with suppress(FileNotFoundError):
+            lock_path(db_path).unlink()

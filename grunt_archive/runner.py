@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from grunt_archive.db import (
     archive,
     check_archive,
     current_revision,
+    discard_if_unused,
     head_revision,
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
-from grunt_archive.files import file_uri, lock_path
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.reparse import reparse
 from grunt_archive.store import open_store
@@ -113,22 +112,6 @@ def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
         yield
 
 
-def _discard_if_unused(db_path: Path) -> None:
-    """Remove an archive this run created if it holds no document (the run did nothing)."""
-    try:
-        with sqlite3.connect(file_uri(db_path, "ro"), uri=True) as connection:
-            used = connection.execute("SELECT EXISTS (SELECT 1 FROM raw_responses)").fetchone()[0]
-        connection.close()
-    except sqlite3.Error:
-        return
-    if not used:
-        for name in (db_path.name, f"{db_path.name}-wal", f"{db_path.name}-shm"):
-            with suppress(FileNotFoundError):
-                (db_path.parent / name).unlink()
-        with suppress(FileNotFoundError):
-            lock_path(db_path).unlink()  # ours: we hold it, and the archive it guarded is gone
-
-
 def run_sync(
     db_path: Path,
     settings: ClientSettings,
@@ -154,7 +137,7 @@ def run_sync(
                 return asyncio.run(go())
         except (AuthError, UsageError):
             if created:
-                _discard_if_unused(Path(db_path))
+                discard_if_unused(Path(db_path))
             raise
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from grunt_archive import store
-from grunt_archive import store_enrich as enrich
+from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.serve import datasette_for
+from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_series
 from tests.conftest import FIXTURES, load_json
 
@@ -44,27 +46,30 @@ PLAYER_KEYS = {"player_id", "gamertag", "is_bot", "kills", "deaths", "assists", 
 OUTCOMES = {1: "tie", 2: "win", 3: "loss", 4: "left"}
 
 
-def raw(kind: str, key: str, path: str, doc: dict) -> store.RawDocument:
-    return store.RawDocument(kind, key, path, "2026-01-01T00:00:00.000Z", json.dumps(doc))
+def raw(kind: documents.DocumentKind, key: str, path: str, doc: dict) -> documents.RawDocument:
+    return documents.RawDocument(kind.name, key, path, "2026-01-01T00:00:00.000Z", json.dumps(doc))
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("pages") / "pages.db"
     engine = open_archive(db)
-    with engine.connect() as connection, connection.begin():
-        store.track_player(connection, ME, GAMERTAG)
+    with open_store(engine) as store:
+        state.track_player(store, ME, GAMERTAG)
         for doc in DOCS.values():
             match_id = doc["MatchId"]
-            store.save_match(connection, raw(store.MATCH_STATS, match_id, "/stats", doc), doc)
+            matches.save_match(store, raw(documents.MATCH_STATS, match_id, "/stats", doc), doc)
         match_id = DOCS[CTF]["MatchId"]
-        enrich.save_match_skill(connection, raw(enrich.MATCH_SKILL, match_id, "/skill", SKILL),
-                                SKILL, match_id)  # fmt: skip
-        # Names the sync would look up: one medal, one map, other players' gamertags.
-        connection.exec_driver_sql("UPDATE medals SET name = 'Killjoy' WHERE medal_id = (SELECT"
-                                   f" min(medal_id) FROM medal_awards WHERE match_id = '{match_id}')")  # fmt: skip
-        connection.exec_driver_sql("UPDATE players SET gamertag = 'Other ' || substr(player_id, 6, 16)"
-                                   " WHERE gamertag IS NULL AND is_bot = 0")  # fmt: skip
+        lookups.save_match_skill(
+            store, raw(documents.MATCH_SKILL, match_id, "/skill", SKILL), SKILL
+        )
+    engine.dispose()
+    # Names the sync would look up: one medal, one map, other players' gamertags.
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE medals SET name = 'Killjoy' WHERE medal_id = (SELECT"
+                           f" min(medal_id) FROM medal_awards WHERE match_id = '{match_id}')")  # fmt: skip
+        connection.execute("UPDATE players SET gamertag = 'Other ' || substr(player_id, 6, 16)"
+                           " WHERE gamertag IS NULL AND is_bot = 0")  # fmt: skip
     engine.dispose()
     return db
 
@@ -307,9 +312,9 @@ def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
 def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):
     switcher, doc = "xuid(2533274800000002)", DOCS[CTF]
     engine = open_archive(tmp_path / "switch.db")
-    with engine.connect() as connection, connection.begin():
-        store.track_player(connection, switcher, "Switcher")
-        store.save_match(connection, raw(store.MATCH_STATS, doc["MatchId"], "/stats", doc), doc)
+    with open_store(engine) as store:
+        state.track_player(store, switcher, "Switcher")
+        matches.save_match(store, raw(documents.MATCH_STATS, doc["MatchId"], "/stats", doc), doc)
     engine.dispose()
     player = next(p for p in doc["Players"] if p["PlayerId"] == switcher)
     kills = sum(e["Stats"]["CoreStats"]["Kills"] for e in player["PlayerTeamStats"])

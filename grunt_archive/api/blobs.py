@@ -7,8 +7,9 @@ this host, a plain path, every segment percent-escaped.
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from grunt_archive.api import ids
 from grunt_archive.api.client import Document, HaloClient
 from grunt_archive.errors import MalformedResponseError
 
@@ -53,9 +54,7 @@ def blob_path(url: str) -> str:
             f"a document names a blob outside {HOST}; not fetched: {url[:200]!r}"
         )
     segments = [unquote(segment) for segment in parts.path[1:].split("/")]
-    if any(segment in ("", ".", "..") for segment in segments):
-        raise MalformedResponseError(f"a document names a blob by an odd path: {url[:200]!r}")
-    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+    return "/" + "/".join(ids.segment(s, "a blob path segment", safe="") for s in segments)
 
 
 class BlobService:

@@ -451,10 +451,10 @@ class HaloClient:
             raise ServiceUnavailableError(
                 f"{service} answered HTTP {response.status_code} without a body to keep",
                 response.status_code,
-                response.request.url.raw_path.decode("ascii", "replace"),
+                responses.shown_path(response.request),
             )
         return Document(
-            path=response.request.url.raw_path.decode("ascii", "replace"),
+            path=responses.shown_path(response.request),
             body="",
             data=None,
             fetched_at=now_utc(),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
+from grunt_archive.api import ids
 from grunt_archive.api.blobs import BlobService
 from grunt_archive.api.client import Document, HaloClient
 from grunt_archive.errors import MalformedResponseError
@@ -83,10 +83,10 @@ class FilmService:
             NotFoundError: 404: the match has no film, or it expired.
 
         """
+        match = ids.segment(match_id, "a match id", safe="")
         return await self.client.get(
-            self.name, HOST, f"/hi/films/matches/{quote(match_id, safe='')}/spectate",
-            clearance=True,
-        )  # fmt: skip
+            self.name, HOST, f"/hi/films/matches/{match}/spectate", clearance=True
+        )
 
     async def chunk(self, manifest: Mapping[str, Any], index: int | None = None) -> Document:
         """Return one chunk's bytes as received (``content``): compressed, not decoded.

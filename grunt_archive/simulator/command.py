@@ -101,14 +101,6 @@ COUNT = click.IntRange(min=0)
     help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
 @click.option(
-    "--hostile-matches", type=COUNT, default=SimulatorConfig.hostile_matches, metavar="N",
-    help="This many matches get a hostile answer of the --hostile kind.",
-)  # fmt: skip
-@click.option(
-    "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
-    show_default=True, help="How the hostile matches' answers are spoilt.",
-)  # fmt: skip
-@click.option(
     "--film-max-age-days", type=click.FloatRange(min=0),
     default=SimulatorConfig.film_max_age_days, metavar="DAYS", show_default=True,
     help="Films of matches that ended longer ago (on the world's clock) answer 404.",
@@ -120,6 +112,14 @@ COUNT = click.IntRange(min=0)
 @click.option(
     "--film-unknown-match", "film_unknown_matches", multiple=True, metavar="MATCH_ID",
     help="This match's film is in a film version the reader does not know (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--hostile-matches", type=COUNT, default=SimulatorConfig.hostile_matches, metavar="N",
+    help="This many matches get a hostile answer of the --hostile kind.",
+)  # fmt: skip
+@click.option(
+    "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
+    show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
 def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.

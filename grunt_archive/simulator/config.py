@@ -43,14 +43,14 @@ class SimulatorConfig:
         drops: Fraction of service requests whose connection drops mid-body.
         drift_matches: This many matches carry fields and a mode block that no
             grunt-archive knows (API drift).
-        hostile_matches: This many matches get a hostile answer of kind `hostile`.
-        hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
         film_max_age_days: Films of matches that ended longer ago than this, on
             the world's clock (the end of its latest match), are gone: their
             manifest and chunks answer 404.
         film_unknown_version: Fraction of films (chosen by the seed) written in a
             film major version the reader does not know.
         film_unknown_matches: Match ids whose films are in that unknown version.
+        hostile_matches: This many matches get a hostile answer of kind `hostile`.
+        hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
 
     """
 
@@ -72,11 +72,11 @@ class SimulatorConfig:
     hang_seconds: float = 5.0
     drops: float = 0
     drift_matches: int = 0
-    hostile_matches: int = 0
-    hostile: str = "gzip"
     film_max_age_days: float = 30.0
     film_unknown_version: float = 0
     film_unknown_matches: tuple[str, ...] = ()
+    hostile_matches: int = 0
+    hostile: str = "gzip"
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.
@@ -102,8 +102,8 @@ class SimulatorConfig:
             "arrivals",
             "hang_seconds",
             "drift_matches",
-            "hostile_matches",
             "film_max_age_days",
+            "hostile_matches",
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec
 from grunt_archive.viewer.home import home_cards
@@ -127,7 +128,8 @@ async def raw_view(datasette, request) -> Response:
     """``/match/{match_id}/raw``: the stats document exactly as the service sent it."""
     match_id = unquote(request.url_vars["match_id"]).lower()
     found = await _database(datasette).execute(
-        "SELECT body FROM raw_responses WHERE kind = 'match_stats' AND key = ?", (match_id,)
+        "SELECT body FROM raw_responses WHERE kind = ? AND key = ?",
+        (MATCH_STATS.name, MATCH_STATS.key_of(match_id)),
     )
     row = found.first()
     if row is None:
