@@ -297,6 +297,7 @@ ARCHIVE_STATE = frozenset(
         "api_drift",
         "raw_responses",
         "snapshot_checks",
+        "expired_films",
     }
 )
 # The viewer's per-player tables: computed from the match tables, not from a document

@@ -75,7 +75,13 @@ from grunt_archive.models.snapshots import (  # noqa: E402
     SnapshotCheck,
 )
 from grunt_archive.models.viewer import PlayerEncounter, PlayerMatch, PlayerMedalTotal  # noqa: E402
-from grunt_archive.models.films import Film, FilmEventRow, KillRow, PlayerRival  # noqa: E402
+from grunt_archive.models.films import (  # noqa: E402
+    ExpiredFilm,
+    Film,
+    FilmEventRow,
+    KillRow,
+    PlayerRival,
+)
 # isort: on
 
 # Every generated mode-block table model, by table name (``team_oddball_stats``: its
@@ -89,6 +95,7 @@ __all__ = [
     "AssetStatsSnapshot",
     "CoreStatsFields",
     "CsrSnapshot",
+    "ExpiredFilm",
     "Film",
     "FilmEventRow",
     "KillRow",

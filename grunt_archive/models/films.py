@@ -90,3 +90,15 @@ class PlayerRival(SQLModel, table=True):
     deaths_to: int
     net: int
     matches: int
+
+
+class ExpiredFilm(SQLModel, table=True):
+    """A match whose film answered 404 (films expire): archive state, never asked for again.
+
+    No document holds this, so ``reparse`` writes the ``gone`` rows of ``films`` from here.
+    """
+
+    __tablename__ = "expired_films"
+
+    match_id: str = Field(primary_key=True)
+    seen_at: str

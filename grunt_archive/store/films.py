@@ -8,8 +8,8 @@ reads the manifest (for the film version) and the match's stats document
 a chunk stored unreadable is read again by a reader that knows its version.
 
 A film that answered 404 is gone for good: `mark_gone` writes its ``films``
-row and a ``pending_enrichment`` item given up on (archive state, so never
-asked again), from which `restore_gone` writes the row again after a rebuild.
+row and an ``expired_films`` row (archive state: never asked for again), from
+which `restore_gone` writes the ``films`` row again after a rebuild.
 """
 
 from __future__ import annotations
@@ -22,16 +22,15 @@ from sqlalchemy import Connection
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.films import GONE, film_rows, gone_row
+from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import rivals
 from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending
-from grunt_archive.store.lookups import _mark_pending as mark_pending_in
 from grunt_archive.store.raw import keep_raw, writes
 from grunt_archive.store.session import Store
-from grunt_archive.store.writer import execute, query, replace, write_rows
+from grunt_archive.store.writer import IGNORE, execute, query, replace, write_rows
 
 FILM_TABLES = ("kills", "film_events", "films")
 """Children first: what one film's rows fill."""
-GONE_REASON = "gone: the film answered 404 (films expire)"
 
 
 @writes(FILM_CHUNK)
@@ -84,19 +83,19 @@ def mark_gone(store: Store, match_id: str) -> None:
     """Record that a match's film had expired (404): a ``gone`` row, never asked for again."""
     with store.unit() as connection:
         write_rows(connection, "films", [gone_row(match_id)], replace("match_id"))
-        mark_pending_in(
-            connection, FILM_MANIFEST.name, match_id, GONE_REASON, tried=True, give_up=True
-        )
+        write_rows(connection, "expired_films", [{"match_id": match_id, "seen_at": now_utc()}],
+                   IGNORE)  # fmt: skip
+        clear_pending(connection, FILM_MANIFEST.name, match_id)
 
 
 def restore_gone(connection: Connection) -> None:
     """Write again the ``gone`` rows of the films that expired (after ``reparse``)."""
     execute(
         connection,
-        "INSERT INTO films (match_id, status) SELECT p.key, ? FROM pending_enrichment AS p"
-        " JOIN matches AS m ON m.match_id = p.key"
-        " WHERE p.kind = ? AND p.reason = ? AND p.key NOT IN (SELECT match_id FROM films)",
-        (GONE, FILM_MANIFEST.name, GONE_REASON),
+        "INSERT INTO films (match_id, status) SELECT e.match_id, ? FROM expired_films AS e"
+        " JOIN matches AS m ON m.match_id = e.match_id"
+        " WHERE e.match_id NOT IN (SELECT match_id FROM films)",
+        (GONE,),
     )
 
 
