@@ -99,28 +99,61 @@ class ArchiveGroup(click.Group):
             ctx.exit(ArchiveError.exit_code)
 
 
+class ArchiveLocation(click.ParamType):
+    """``--db``: a SQLite path (a ``Path``) or a ``postgresql://`` URL (kept as text)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return a URL as its text, anything else as a ``Path``; never fails, never echoes."""
+        if isinstance(value, Path):
+            return value
+        from grunt_archive.location import as_location
+
+        return as_location(str(value))
+
+
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--db PATH`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
+    """Add ``--db PATH|URL`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
     return click.option(
         "--db",
         "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=ArchiveLocation(),
         default=None,
-        help="Archive file. Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data directory.",
+        help=(
+            "Archive: a SQLite file, or a postgresql://user:password@host:port/dbname URL."
+            " Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data directory."
+        ),
     )(command)
 
 
-def resolve_db(db_path: Path | None) -> Path:
-    """Return the archive path, creating the default data directory when it is used."""
+def resolve_db(db_path: Path | str | None) -> Path | str:
+    """Return the archive's path or URL, creating the default data directory when it is used."""
     if db_path is not None:
         return db_path
     from grunt_archive.db import default_db_path
 
     path = default_db_path()
-    if "GRUNT_ARCHIVE_DB" not in os.environ:
+    if "GRUNT_ARCHIVE_DB" not in os.environ and isinstance(path, Path):
         # Only the platform's own data directory is ours to create.
         path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def sqlite_only(location: Path | str, command: str) -> Path:
+    """Return ``location`` if it is a SQLite path; refuse a PostgreSQL URL (exit 2).
+
+    Datasette reads SQLite files only, so ``serve`` and ``demo`` do too.
+    """
+    if isinstance(location, Path):
+        return location
+    from grunt_archive.errors import UsageError
+    from grunt_archive.location import archive_name
+
+    raise UsageError(
+        f"{command} needs a SQLite archive, and {archive_name(location)} is PostgreSQL:"
+        " give --db a SQLite file"
+    )
 
 
 def checked_players(players: tuple[str, ...]) -> tuple[str, ...]:
@@ -161,7 +194,8 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=0.1),
             default=5.0,
             show_default=True,
-            help="Requests per second across all services.",
+            help="Requests per second to each Halo host; a host that answers 429 "
+            "is slowed below it for a while.",
         ),
         click.option(
             "--spartan-token",
@@ -244,7 +278,7 @@ def client_settings(
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @api_options
 def sync(
-    db_path: Path | None,
+    db_path: Path | str | None,
     players: tuple[str, ...],
     full: bool,
     limit: int | None,
@@ -301,7 +335,7 @@ def sync(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @api_options
-def verify(db_path: Path | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
+def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
     """Compare the archive with the service's match counts and list what is missing.
 
     Missing matches are marked pending, so the next sync fetches them first.
@@ -334,7 +368,7 @@ def verify(db_path: Path | None, players: tuple[str, ...], as_json: bool, **api:
 
 @cli.command()
 @db_option
-def reparse(db_path: Path | None) -> None:
+def reparse(db_path: Path | str | None) -> None:
     """Rebuild every normalized table from the stored raw responses, with no network.
 
     Example: grunt-archive reparse --db halo.db
@@ -357,7 +391,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @db_option
-def db_upgrade(db_path: Path | None) -> None:
+def db_upgrade(db_path: Path | str | None) -> None:
     """Apply pending migrations (sync does this by itself).
 
     Example: grunt-archive db upgrade
@@ -370,7 +404,7 @@ def db_upgrade(db_path: Path | None) -> None:
 
 @db.command("current")
 @db_option
-def db_current(db_path: Path | None) -> None:
+def db_current(db_path: Path | str | None) -> None:
     """Print the archive's migration revision and the newest one this program knows.
 
     Example: grunt-archive db current
@@ -386,7 +420,7 @@ def db_current(db_path: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
-def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> None:
+def serve(db_path: Path | str | None, host: str, port: int, open_browser: bool) -> None:
     """Browse the archive in Datasette, read-only, on 127.0.0.1 by default.
 
     Example: grunt-archive serve --port 8001 --open
@@ -395,7 +429,7 @@ def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> Non
     from grunt_archive.serve import serve as serve_archive
 
     # Not `resolve_db`: serve never makes an archive, nor the directory of one.
-    serve_archive(db_path or default_db_path(), host, port, open_browser)
+    serve_archive(sqlite_only(db_path or default_db_path(), "serve"), host, port, open_browser)
 
 
 @cli.command()
@@ -404,7 +438,7 @@ def serve(db_path: Path | None, host: str, port: int, open_browser: bool) -> Non
 @click.option("--csv", "fmt", flag_value="csv", default=True, help="CSV with a header (default).")
 @click.option("--json", "fmt", flag_value="json", help="A JSON array of objects.")
 @click.option("--nl", "fmt", flag_value="nl", help="One JSON object per line.")
-def query(db_path: Path | None, sql: str, fmt: str) -> None:
+def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
     """Run SQL against the archive, read-only, and print the rows to stdout.
 
     Bad SQL (or SQL that tries to write) is a one-line error and exit 2.
@@ -422,9 +456,9 @@ def query(db_path: Path | None, sql: str, fmt: str) -> None:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ArchiveLocation(),
     default=None,
-    help="Demo archive. Default: demo.db beside the default archive "
+    help="Demo archive (a SQLite file). Default: demo.db beside the default archive "
     "(the directory of $GRUNT_ARCHIVE_DB, else the user data directory).",
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
@@ -436,7 +470,7 @@ def query(db_path: Path | None, sql: str, fmt: str) -> None:
     help="Matches in the simulated player's history.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
-def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> None:
+def demo(db_path: Path | str | None, port: int, matches: int, open_browser: bool) -> None:
     """Simulate the Halo services, archive a demo player, and serve the result.
 
     The demo archive defaults to demo.db beside the default archive: in the
@@ -447,5 +481,7 @@ def demo(db_path: Path | None, port: int, matches: int, open_browser: bool) -> N
     """
     from grunt_archive.demo import run_demo
 
-    path = db_path or resolve_db(None).with_name("demo.db")
+    path = sqlite_only(db_path or resolve_db(None), "demo")
+    if db_path is None:
+        path = path.with_name("demo.db")
     run_demo(path, port=port, matches=matches, open_browser=open_browser)

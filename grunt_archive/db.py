@@ -1,7 +1,8 @@
 """Opening an archive: the SQLite file, its pragmas, and its alembic migrations.
 
-An archive is a SQLite file whose ``alembic_version`` names a revision of our
-``migrations/``. Anything else (a text file, someone else's database, an
+An archive is a SQLite file, or a PostgreSQL database (a ``postgresql://`` URL,
+see ``grunt_archive.location``), whose ``alembic_version`` names a revision of
+our ``migrations/``. Anything else (a text file, someone else's database, an
 archive from a newer grunt-archive) is refused before a single byte is
 written.
 """
@@ -19,20 +20,28 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import file_uri, lock_path
+from grunt_archive.location import (
+    Location,
+    archive_name,
+    as_location,
+    is_server,
+    redact,
+    server_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def default_db_path() -> Path:
-    """Return ``$GRUNT_ARCHIVE_DB``, else ``halo.db`` in the platform's user data directory."""
+def default_db_path() -> Location:
+    """Return ``$GRUNT_ARCHIVE_DB`` (a path or a URL), else ``halo.db`` in the user data dir."""
     configured = os.environ.get("GRUNT_ARCHIVE_DB")
     if configured:
-        return Path(configured).expanduser()
+        return as_location(configured)
     return Path(platformdirs.user_data_dir("grunt-archive")) / "halo.db"
 
 
@@ -63,10 +72,12 @@ def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(path: Path) -> Engine:
-    """Return an engine for the SQLite file at ``path`` with the archive's pragmas."""
+def make_engine(path: Location) -> Engine:
+    """Return an engine for the archive: a SQLite file with its pragmas, or a PostgreSQL URL."""
+    if is_server(path):
+        return create_engine(server_url(str(path)))
     # A URI, not `sqlite:///{path}`: SQLAlchemy would read a `?` in the name as its query.
-    url = URL.create("sqlite+pysqlite", database=file_uri(path), query={"uri": "true"})
+    url = URL.create("sqlite+pysqlite", database=file_uri(Path(path)), query={"uri": "true"})
     engine = create_engine(url)
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
@@ -135,18 +146,13 @@ def _check_revision(path: Path) -> None:
                 "refusing to touch it"
             )
         return
-    script = ScriptDirectory.from_config(alembic_config())
-    try:
-        script.get_revision(current)
-    except Exception:  # alembic raises several kinds for an unknown revision
-        raise ArchiveTooNewError(
-            f"{path} was written by a newer grunt-archive (revision {current}); "
-            "upgrade grunt-archive"
-        ) from None
+    _refuse_unknown(str(path), current)
 
 
-def check_archive(path: Path, *, create: bool = True) -> None:
+def check_archive(path: Location, *, create: bool = True) -> None:
     """Refuse, without writing a byte, a file that cannot be our archive.
+
+    A PostgreSQL archive (a URL) is checked when it is opened (``open_archive``).
 
     Raises:
         ArchiveError: the directory is missing, the file unreadable, or
@@ -155,11 +161,13 @@ def check_archive(path: Path, *, create: bool = True) -> None:
         ArchiveTooNewError: a newer grunt-archive has upgraded it.
 
     """
+    if is_server(path):
+        return
     _check_file(Path(path), create)
     _check_revision(Path(path))
 
 
-def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Engine:
+def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Engine:
     """Open the archive at ``path``, applying pending migrations when ``upgrade``.
 
     Raises:
@@ -168,6 +176,8 @@ def open_archive(path: Path, *, upgrade: bool = True, create: bool = True) -> En
         ArchiveTooNewError: a newer grunt-archive has upgraded it.
 
     """
+    if is_server(path):
+        return _open_server(str(path), upgrade=upgrade, create=create)
     path = Path(path)
     check_archive(path, create=create)
     engine = make_engine(path)
@@ -197,6 +207,9 @@ def upgrade_archive(engine: Engine, revision: str = "head") -> None:
     """
     config = alembic_config()
     target = head_revision() if revision == "head" else revision
+    if engine.dialect.name != "sqlite":
+        _upgrade_server(engine, config, revision, target)
+        return
     with engine.connect() as connection:
         if MigrationContext.configure(connection).get_current_revision() == target:
             return
@@ -220,6 +233,72 @@ def upgrade_archive(engine: Engine, revision: str = "head") -> None:
             driver.execute("PRAGMA foreign_keys=ON")
 
 
+def _open_server(url: str, *, upgrade: bool, create: bool) -> Engine:
+    """Open a PostgreSQL archive: the same checks as a file's, made through the server."""
+    name = archive_name(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            current = None
+            if "alembic_version" in tables:
+                current = connection.exec_driver_sql(
+                    "SELECT version_num FROM alembic_version"
+                ).scalar()
+        if current is None:
+            if tables - {"alembic_version"}:
+                raise NotAnArchiveError(
+                    f"{name} is a PostgreSQL database, but not a grunt-archive archive;"
+                    " refusing to touch it"
+                )
+            if not create:
+                raise ArchiveError(f"no archive at {name} (run `grunt-archive sync` first)")
+        else:
+            _refuse_unknown(name, current)
+        if upgrade:
+            upgrade_archive(engine)
+    except ArchiveError:
+        engine.dispose()
+        raise
+    except DBAPIError as error:
+        engine.dispose()
+        # The driver's words (one line), never the URL's password.
+        reason = " ".join(redact(str(error.orig), url).split())
+        raise ArchiveError(f"cannot open {name}: {reason}") from None
+    return engine
+
+
+def _refuse_unknown(name: str, current: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script.get_revision(current)
+    except Exception:  # alembic raises several kinds for an unknown revision
+        raise ArchiveTooNewError(
+            f"{name} was written by a newer grunt-archive (revision {current}); "
+            "upgrade grunt-archive"
+        ) from None
+
+
+# Any constant: every grunt-archive upgrading a PostgreSQL archive takes the same lock.
+UPGRADE_LOCK = 0x6772756E74
+
+
+def _upgrade_server(engine: Engine, config: Config, revision: str, target: str | None) -> None:
+    """Apply migrations to a PostgreSQL archive in one transaction, one process at a time.
+
+    PostgreSQL checks a foreign key as it is added and rolls DDL back with the
+    transaction, so nothing like SQLite's dance is needed. Several workers may
+    start at once against one database: the first upgrades, the others wait
+    for it on an advisory lock, then find nothing left to do.
+    """
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
+        if MigrationContext.configure(connection).get_current_revision() == target:
+            return
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
 def current_revision(engine: Engine) -> str | None:
     """Return the archive's alembic revision, or None for an empty file."""
     with engine.connect() as connection:
@@ -232,7 +311,7 @@ def head_revision() -> str | None:
 
 
 @contextmanager
-def archive(path: Path, *, upgrade: bool = True, create: bool = True) -> Iterator[Engine]:
+def archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Iterator[Engine]:
     """Open the archive for the duration of a ``with`` block, then dispose of it."""
     engine = open_archive(path, upgrade=upgrade, create=create)
     try:

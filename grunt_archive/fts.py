@@ -11,6 +11,12 @@ rebuilds ``players`` or ``assets`` rebuilds the index too (``INSERT INTO
 assets_fts(assets_fts) VALUES ('rebuild')``, as 0007 does). The migration that
 creates the indexes keeps its own copy of the SQL; a test checks that the
 archive's schema equals ``FTS_SCHEMA``.
+
+PostgreSQL has no FTS5: there the same columns are searched through a GIN index
+on their ``tsvector`` (``POSTGRESQL_SEARCH_INDEXES``, the ``simple``
+configuration: lower-cased words, no stemming), which PostgreSQL keeps current
+by itself, so no trigger is needed. A search uses the indexed expression, e.g.
+``to_tsvector('simple', coalesce(gamertag, '')) @@ to_tsquery('simple', 'wolf:*')``.
 """
 
 from __future__ import annotations
@@ -51,6 +57,23 @@ FTS_SCHEMA: dict[str, str] = {
     for index, (table, columns) in FTS_INDEXES.items()
     for name, sql in _schema(index, table, columns).items()
 }
+
+
+def _tsvector(columns: tuple[str, ...]) -> str:
+    text = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+    return f"to_tsvector('simple', {text})"
+
+
+# index name → CREATE INDEX, for PostgreSQL archives (the same names as the FTS5 tables).
+POSTGRESQL_SEARCH_INDEXES: dict[str, str] = {
+    index: f"CREATE INDEX {index} ON {table} USING gin ({_tsvector(columns)})"
+    for index, (table, columns) in FTS_INDEXES.items()
+}
+
+
+def search_expression(index: str) -> str:
+    """Return the ``tsvector`` expression a PostgreSQL search index covers (for ``@@``)."""
+    return _tsvector(FTS_INDEXES[index][1])
 
 
 def is_fts_table(name: str) -> bool:

@@ -1,4 +1,8 @@
-"""One writer per archive: an advisory lock beside the database file."""
+"""One writer per archive: an advisory lock beside the database file.
+
+A PostgreSQL archive (a URL) has no file beside it: the lock file is for
+SQLite archives only.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,19 @@ from pathlib import Path
 
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.files import lock_path as lock_file
+from grunt_archive.location import is_server
 
 
-def writer_busy(db_path: Path) -> bool:
+def writer_busy(db_path: Path | str) -> bool:
     """Return whether a writer holds the archive's lock right now (never creating the lock file).
 
     Probing takes a shared lock for an instant, so call it only while waiting
-    for a writer, never in a loop that could starve one.
+    for a writer, never in a loop that could starve one. Never, for a PostgreSQL URL.
     """
+    if is_server(db_path):
+        return False
     try:
-        descriptor = os.open(lock_file(db_path), os.O_RDONLY)
+        descriptor = os.open(lock_file(Path(db_path)), os.O_RDONLY)
     except OSError:
         return False
     try:
@@ -32,8 +39,8 @@ def writer_busy(db_path: Path) -> bool:
 
 
 @contextmanager
-def writer_lock(db_path: Path) -> Iterator[None]:
-    """Hold ``<archive>.lock`` for the duration of the block.
+def writer_lock(db_path: Path | str) -> Iterator[None]:
+    """Hold ``<archive>.lock`` for the duration of the block (a no-op for a PostgreSQL URL).
 
     The lock goes beside the real file, symlinks followed, so two names of
     one archive share one lock. The kernel drops the lock when the process
@@ -43,7 +50,10 @@ def writer_lock(db_path: Path) -> Iterator[None]:
         AlreadyRunningError: another process holds the lock.
 
     """
-    lock_path = lock_file(db_path)
+    if is_server(db_path):
+        yield
+        return
+    lock_path = lock_file(Path(db_path))
     try:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:

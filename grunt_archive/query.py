@@ -5,6 +5,9 @@ only reads through (no ``ATTACH``, ``VACUUM INTO`` or writing pragma), so a
 query can never change it or write another file, and a sync may write at the
 same time (the archive is in WAL mode). Rows are
 streamed: a query over a whole career never sits in memory at once.
+
+A PostgreSQL archive (a URL) is read in a read-only transaction, and its rows
+come in one go (libpq fetches a result whole).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import json
 import math
 import sqlite3
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import file_uri
+from grunt_archive.location import Location, archive_name, is_server, redact, server_url
 
 FORMATS = ("csv", "json", "nl")
 
@@ -28,6 +33,8 @@ def _plain(value: Any) -> Any:
     """Return ``value`` as JSON can hold it (a BLOB becomes base64 text, ±inf null)."""
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Decimal):  # PostgreSQL's NUMERIC (what its `round` returns)
+        value = float(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -77,12 +84,48 @@ def _failure(error: sqlite3.Error, db_path: Path) -> ArchiveError | UsageError:
     return UsageError(f"bad SQL: {_one_line(error)}")
 
 
-def _rows(db_path: Path, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """Run ``sql`` on PostgreSQL in a read-only transaction; return its columns and rows."""
+    import psycopg
+
+    conninfo = server_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        connection = psycopg.connect(conninfo)
+    except psycopg.Error as error:
+        reason = " ".join(redact(str(error), url).split())
+        raise ArchiveError(f"cannot open {archive_name(url)}: {reason}") from None
+    connection.read_only = True
+    try:
+        cursor = connection.execute(sql)  # any text, as sqlite3 takes it
+    except psycopg.Error as error:
+        connection.close()
+        suffix = (
+            ": query only reads" if isinstance(error, psycopg.errors.ReadOnlySqlTransaction) else ""
+        )
+        raise UsageError(f"bad SQL: {_one_line(error)}{suffix}") from None
+    if cursor.description is None:
+        connection.close()
+        raise UsageError("the SQL is empty or returns no rows: query runs one SELECT")
+    columns = [d.name for d in cursor.description]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        try:
+            yield from cursor
+        finally:
+            connection.close()
+
+    return columns, rows()
+
+
+def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """Run ``sql`` on a read-only connection; return its column names and a row iterator."""
-    if not db_path.is_file():
-        raise ArchiveError(f"no archive at {db_path} (run `grunt-archive sync` first)")
     if not sql.strip():
         raise UsageError("the SQL is empty")
+    if is_server(db_path):
+        return _server_rows(str(db_path), sql)
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise ArchiveError(f"no archive at {db_path} (run `grunt-archive sync` first)")
     try:
         connection = sqlite3.connect(file_uri(db_path, "ro"), uri=True)
         # A file that is not a database, or a corrupt one, fails here rather than as bad SQL.
@@ -113,11 +156,11 @@ def _rows(db_path: Path, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]
     return columns, rows()
 
 
-def run_query(db_path: Path, sql: str, output: TextIO, fmt: str = "csv") -> int:
+def run_query(db_path: Location, sql: str, output: TextIO, fmt: str = "csv") -> int:
     """Run ``sql`` against the archive and write the result to ``output``.
 
     Args:
-        db_path: The archive file; it is opened read-only.
+        db_path: The archive file or PostgreSQL URL; it is opened read-only.
         sql: One SQL statement.
         output: Where the result goes (stdout for the CLI).
         fmt: ``csv`` (a header row, then the rows), ``json`` (an array of

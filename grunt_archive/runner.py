@@ -21,6 +21,7 @@ from grunt_archive.db import (
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
+from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.reparse import reparse
 from grunt_archive.store import open_store
@@ -35,7 +36,7 @@ class ClientSettings:
     Attributes:
         tokens: bring-your-own tokens; None when none were given.
         api_base: send every request to this base URL (the simulator).
-        rps: requests per second across all services.
+        rps: requests per second to each host (a 429 slows that host below it).
         concurrency: requests in flight at most.
         retry: retry policy; None for the defaults.
         transport: an httpx transport, for tests running the simulator in-process.
@@ -96,7 +97,7 @@ class ClientSettings:
 
 
 @contextmanager
-def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
+def _writing(db_path: Location, *, create: bool = True) -> Iterator[None]:
     """Hold the archive's writer lock, once the file is known to be ours (or new).
 
     The file is checked first, so a foreign file never gets a lock file beside it.
@@ -112,8 +113,17 @@ def _writing(db_path: Path, *, create: bool = True) -> Iterator[None]:
         yield
 
 
+def _writes_sqlite_only(location: Location, command: str) -> None:
+    """Refuse, in one line, a command whose writes speak only SQLite's SQL so far."""
+    if is_server(location):
+        raise UsageError(
+            f"{command} does not write to PostgreSQL archives yet; on {archive_name(location)}"
+            " use `db upgrade`, `db current` or `query`"
+        )
+
+
 def run_sync(
-    db_path: Path,
+    db_path: Location,
     settings: ClientSettings,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
@@ -124,6 +134,7 @@ def run_sync(
     created is removed again when the run fails on usage or sign-in before
     storing anything.
     """
+    _writes_sqlite_only(db_path, "sync")
     tokens = settings.token_source()
 
     async def go() -> SyncReport:
@@ -142,9 +153,10 @@ def run_sync(
 
 
 def run_verify(
-    db_path: Path, settings: ClientSettings, players: tuple[str, ...] = ()
+    db_path: Location, settings: ClientSettings, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Compare the archive with the service's match counts; mark what is missing pending."""
+    _writes_sqlite_only(db_path, "verify")
     tokens = settings.token_source()
 
     async def go() -> list[PlayerCheck]:
@@ -159,8 +171,9 @@ def run_verify(
         return asyncio.run(go())
 
 
-def run_reparse(db_path: Path) -> tuple[int, list[str]]:
+def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
+    _writes_sqlite_only(db_path, "reparse")
     with (
         _writing(db_path, create=False),
         archive(db_path, create=False) as engine,
@@ -169,7 +182,7 @@ def run_reparse(db_path: Path) -> tuple[int, list[str]]:
         return reparse(store)
 
 
-def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
+def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:
     """Apply pending migrations; return the revisions before and after."""
     with _writing(db_path), archive(db_path, upgrade=False) as engine:
         before = current_revision(engine)
@@ -177,7 +190,7 @@ def run_upgrade(db_path: Path) -> tuple[str | None, str | None]:
         return before, current_revision(engine)
 
 
-def archive_revision(db_path: Path) -> tuple[str | None, str | None]:
+def archive_revision(db_path: Location) -> tuple[str | None, str | None]:
     """Return the archive's revision and the newest one this program knows."""
     with archive(db_path, upgrade=False, create=False) as engine:
         return current_revision(engine), head_revision()

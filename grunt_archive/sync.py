@@ -114,6 +114,8 @@ class SyncReport:
     enrichment_pending: list[str] = field(default_factory=list)
     # Films archived, gone (expired) and stored unreadable this run.
     films: dict[str, int] = field(default_factory=dict)
+    # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
+    rates: dict[str, float | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -128,6 +130,7 @@ class SyncReport:
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
             "films": self.films,
+            "rates": self.rates,
         }
 
 
@@ -323,6 +326,7 @@ def _finish_failed(run: _Run, report: SyncReport, began: float, error: str) -> N
 def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:
     report.matches_added = run.added
     report.requests = run.client.request_count
+    report.rates = run.client.limits.rates()
     report.failures = run.failures
     report.films = run.films.summary()
     report.seconds = time.monotonic() - began

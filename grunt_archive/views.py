@@ -5,6 +5,12 @@ asset references of ``matches`` are keyed on two columns (id and version),
 so these views do the joining. The migration
 that creates a view keeps its own copy of the SQL; a test checks that the
 archive's views equal ``VIEWS``.
+
+``VIEWS`` is the SQLite text. PostgreSQL runs the same SQL where it allows
+(``matches_named``, ``medal_awards_named``); where SQLite's SQL is its own
+(``max(a, b)`` of two values, summing a comparison, ``round`` of a REAL, a
+column neither grouped nor aggregated) ``POSTGRESQL_VIEWS`` holds the same view
+in SQL both accept, with the same columns in the same order.
 """
 
 from __future__ import annotations
@@ -143,3 +149,66 @@ CREATE VIEW player_matches_scoped AS
 SELECT pm.*, {SCOPE_SQL.format(t="pm")} AS scope
 FROM player_matches AS pm
 """
+
+# The viewer's views as PostgreSQL runs them: `greatest` for SQLite's two-value `max`, a
+# CASE for a summed comparison, NUMERIC for `round`. A tracked player has one gamertag in
+# `player_matches`, so `max(gamertag)` is what SQLite's bare `gamertag` picks.
+POSTGRESQL_VIEWS: dict[str, str] = {
+    **VIEWS,
+    "player_careers": """
+CREATE VIEW player_careers AS
+SELECT
+    max(gamertag) AS gamertag,
+    count(*) AS matches,
+    sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS wins,
+    sum(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS losses,
+    sum(CASE WHEN outcome = 'tie' THEN 1 ELSE 0 END) AS ties,
+    sum(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
+    round(100.0 * sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) / count(*), 1) AS win_rate,
+    sum(kills) AS kills,
+    sum(deaths) AS deaths,
+    sum(assists) AS assists,
+    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 2) AS kd,
+    round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
+    round(avg(damage_dealt), 0) AS damage_per_match,
+    max(kills) AS most_kills,
+    (SELECT post_match_csr FROM player_matches AS last
+        WHERE last.player_id = pm.player_id AND last.post_match_csr IS NOT NULL
+        ORDER BY last.start_time DESC LIMIT 1) AS current_csr,
+    max(post_match_csr) AS peak_csr,
+    round(CAST(sum(time_played_seconds) / 3600.0 AS NUMERIC), 1) AS hours_played,
+    min(start_time) AS first_match,
+    max(start_time) AS last_match,
+    player_id
+FROM player_matches AS pm
+GROUP BY player_id
+""",
+    "player_map_mode_stats": """
+CREATE VIEW player_map_mode_stats AS
+SELECT
+    max(gamertag) AS gamertag,
+    map,
+    mode,
+    count(*) AS matches,
+    sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS wins,
+    sum(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS losses,
+    round(100.0 * sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) / count(*), 1) AS win_rate,
+    sum(kills) AS kills,
+    sum(deaths) AS deaths,
+    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 2) AS kd,
+    round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
+    player_id
+FROM player_matches
+GROUP BY player_id, map, mode
+""",
+    "player_matches_scoped": VIEWS["player_matches_scoped"],
+}
+# PostgreSQL's IS NOT takes only NULL, TRUE or FALSE; IS DISTINCT FROM is the same test.
+POSTGRESQL_VIEWS["player_matches_scoped"] = POSTGRESQL_VIEWS["player_matches_scoped"].replace(
+    "lifecycle_mode IS NOT 3", "lifecycle_mode IS DISTINCT FROM 3"
+)
+
+
+def views_for(dialect: str) -> dict[str, str]:
+    """Return the views' CREATE statements for a dialect name (``sqlite``, ``postgresql``)."""
+    return POSTGRESQL_VIEWS if dialect == "postgresql" else VIEWS

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grunt_archive.db import open_archive
+from tests.postgres import BACKENDS, Cluster, start_cluster, stop_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "halo-samples"
@@ -39,6 +40,28 @@ def engine(db_path: Path):
     engine = open_archive(db_path)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """Return the session's private PostgreSQL cluster (tests/postgres.py); tests using it are slow."""
+    cluster = start_cluster()
+    yield cluster
+    stop_cluster(cluster)
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """Return the URL (with its password) of a new, empty database of the cluster."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def archive_location(request: pytest.FixtureRequest, db_path: Path) -> Path | str:
+    """Return where a new archive goes: a SQLite path, then (a slow case) a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return db_path
+    return request.getfixturevalue("postgres_url")
 
 
 def copy_archive(db: Path, copy: Path) -> Path:

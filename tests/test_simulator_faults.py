@@ -40,6 +40,20 @@ def test_429_and_5xx_at_their_rates_with_retry_after():
     assert sim.counts["faults"] == 400 - codes[200]
 
 
+def test_429s_can_be_limited_to_some_hosts():
+    config = SimulatorConfig(seed=3, matches=10, fail_429=1.0, fail_429_hosts=("skill",))
+    sim = Simulator(config)
+    player, match = sim.player_ids[0], sim.history(sim.player_ids[0])[0]
+    calls = [
+        ("GET", f"/hi/players/{player}/matches", None),
+        ("GET", f"/hi/matches/{match}/stats", None),
+        ("GET", f"/hi/matches/{match}/skill", {"players": player}),
+    ] * 10
+    codes = [r.status_code for r in SimClient(sim).run(calls)]
+    assert codes == [200, 200, 429] * 10
+    assert sim.counts["fault_429"] == 10 and sim.counts["skill"] == 10
+
+
 def test_faults_are_deterministic_per_seed():
     config = {"matches": 10, "fail_429": 0.2, "fail_5xx": 0.2}
     one = statuses(Simulator(SimulatorConfig(seed=8, **config)))
@@ -134,7 +148,13 @@ def test_latency_delays_service_routes_only():
 
 @pytest.mark.parametrize(
     "settings",
-    [{"fail_429": 1.5}, {"fail_429": 0.6, "fail_5xx": 0.6}, {"players": 0}, {"stats_404": -1}],
+    [
+        {"fail_429": 1.5},
+        {"fail_429": 0.6, "fail_5xx": 0.6},
+        {"players": 0},
+        {"stats_404": -1},
+        {"fail_429": 0.5, "fail_429_hosts": ("halostats", "economy")},
+    ],
 )
 def test_impossible_settings_are_usage_errors(settings):
     with pytest.raises(UsageError):

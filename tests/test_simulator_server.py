@@ -82,6 +82,7 @@ def test_running_simulator_serves_in_a_thread_and_shuts_down():
         (["--fail-429", "0.7", "--fail-5xx", "0.7"], "add up to more than 1"),
         (["--players", "0"], "--players"),
         (["--port", "70000"], "--port"),
+        (["--fail-429", "0.5", "--fail-429-host", "blobs"], "no simulated host is called 'blobs'"),
     ],
 )
 def test_bad_options_are_one_line_usage_errors(arguments, message):
@@ -95,7 +96,7 @@ def test_help_documents_every_option():
     assert result.exit_code == 0 and "Example:" in result.output
     for option in (
         "--host", "--port", "--seed", "--players", "--matches", "--latency-ms", "--fail-429",
-        "--retry-after", "--no-retry-after", "--fail-5xx", "--stats-404", "--token-requests",
+        "--fail-429-host", "--retry-after", "--no-retry-after", "--fail-5xx", "--stats-404", "--token-requests",
         "--malformed-matches", "--arrivals",
     ):  # fmt: skip
         assert option in result.output

@@ -1,7 +1,7 @@
 """The one HTTP client every Halo service goes through.
 
 It owns what must be shared across services: the ``httpx.AsyncClient`` with
-its timeouts, one rate limiter and one bound on requests in flight, retries
+its timeouts, a rate limiter per host and one bound on requests in flight, retries
 (tenacity) on 408, 429, 5xx and network errors that honour ``Retry-After``,
 and the tokens. It returns documents, never rows: nothing here knows SQL.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from tenacity import (
 )
 
 from grunt_archive.api import responses
+from grunt_archive.api.limits import HostLimits
 from grunt_archive.errors import (
     AuthError,
     NotFoundError,
@@ -204,26 +204,6 @@ class RetryPolicy:
         )
 
 
-class RateLimiter:
-    """Spaces requests evenly at ``rps`` per second across every service (no bursts)."""
-
-    def __init__(self, rps: float | None) -> None:
-        self.interval = 1.0 / rps if rps else 0.0
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the next request may start."""
-        if not self.interval:
-            return
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 class _Transient(Exception):
     """A failure worth another try: 408/429/5xx or a network error."""
 
@@ -259,7 +239,7 @@ class HaloClient:
             renews them (``auth login``'s store).
         api_base: when set, every request goes to ``{api_base}{path}`` instead
             of the service's real host (``GRUNT_ARCHIVE_API_BASE``).
-        rps: requests per second across all services; None for no limit.
+        rps: requests per second to each host (`limits.HostLimits`); None for no limit.
         concurrency: requests in flight at most.
         retry: the retry policy.
         transport: an httpx transport (tests pass the simulator's ASGI app).
@@ -283,7 +263,7 @@ class HaloClient:
         self.tokens: TokenSource = StaticTokens(tokens) if isinstance(tokens, Tokens) else tokens
         self.api_base = (api_base or os.environ.get("GRUNT_ARCHIVE_API_BASE") or "").rstrip("/")
         self.retry = retry or RetryPolicy.from_env()
-        self.limiter = RateLimiter(rps)
+        self.limits = HostLimits(rps, longest_pause=self.retry.max_retry_after)
         self.concurrency = max(1, concurrency)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
@@ -415,8 +395,9 @@ class HaloClient:
         ``renewal`` is (refused, renewed) when retrying after a 401: the
         renewed tokens are sent unless the source has newer ones by then.
         """
+        # A host's turn comes before a slot: a slowed host never holds a slot others could use.
+        epoch = await self.limits.wait(host)
         async with self.slots:
-            await self.limiter.wait()
             # Take the tokens only now: a request may wait here longer than a token lives.
             tokens = await self.tokens.current()
             if renewal is not None and tokens.spartan == renewal[0].spartan:
@@ -436,6 +417,9 @@ class HaloClient:
                 response = await responses.receive(
                     self._http, request, self.timeout, self.max_body, service
                 )
+                if response.status_code == 429:
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    self.limits.throttled(host, epoch, retry_after)
                 accepted = response.status_code < 400 or response.status_code == 404
                 return response, tokens
             except httpx.TransportError as error:

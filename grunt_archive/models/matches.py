@@ -57,7 +57,12 @@ class Match(SQLModel, table=True):
         Index("ix_matches_start_time", "start_time"),
         # The PvE matches (view pve_matches): the viewer tells matchmade PvP from PvE by
         # looking a player's matches up in this small index, not in every match row.
-        Index("ix_matches_pve", "match_id", sqlite_where=text(PVE_MATCH_WHERE)),
+        Index(
+            "ix_matches_pve",
+            "match_id",
+            sqlite_where=text(PVE_MATCH_WHERE),
+            postgresql_where=text(PVE_MATCH_WHERE),
+        ),
         # Each asset reference names a version in `assets`: a row with no name and no
         # fetched_at until the lookup comes back (store.matches writes it with the match).
         *(

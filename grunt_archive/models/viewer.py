@@ -32,7 +32,10 @@ class PlayerMatch(SQLModel, table=True):
         Index("ix_player_matches_totals", *SUMMARY_COLUMNS),
         # ... and its CSR over time from this one, which holds the ranked lines only.
         Index(
-            "ix_player_matches_csr", *CSR_COLUMNS, sqlite_where=text("post_match_csr IS NOT NULL")
+            "ix_player_matches_csr",
+            *CSR_COLUMNS,
+            sqlite_where=text("post_match_csr IS NOT NULL"),
+            postgresql_where=text("post_match_csr IS NOT NULL"),
         ),
     )
 

@@ -85,7 +85,7 @@ class SimulatorApp:
         sim.count(route.kind)
         began = time.monotonic()
         with sim.lock:
-            refused = refusal(sim, route.kind, path, headers)
+            refused = refusal(sim, route.kind, path, headers, hosts.HOST_OF_KIND[route.kind])
         reply = refused or route.handler(sim, Request(found, query, headers))
         if sim.config.latency_ms:
             # A service's latency includes its own work: answer `latency_ms` after the

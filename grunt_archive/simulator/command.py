@@ -41,6 +41,11 @@ COUNT = click.IntRange(min=0)
     help="Fraction of requests answered 429 Too Many Requests.",
 )  # fmt: skip
 @click.option(
+    "--fail-429-host", "fail_429_hosts", multiple=True, metavar="HOST",
+    help="Only this host answers 429s (halostats, skill, profile, discovery-infiniteugc, "
+    "gamecms-hacs, settings). Repeatable. Default: every host.",
+)  # fmt: skip
+@click.option(
     "--retry-after", type=click.FloatRange(min=0),
     default=SimulatorConfig.retry_after, metavar="SECONDS",
     show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
@@ -121,7 +126,9 @@ COUNT = click.IntRange(min=0)
     "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
     show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
-def simulate(host: str, port: int, no_retry_after: bool, **settings: float) -> None:
+def simulate(
+    host: str, port: int, no_retry_after: bool, **settings: float | str | tuple[str, ...] | None
+) -> None:
     """Serve a local stand-in for the Halo Waypoint services at their real paths.
 
     Point grunt-archive at it with GRUNT_ARCHIVE_API_BASE and any token.

@@ -23,6 +23,9 @@ class SimulatorConfig:
         matches: Length of each tracked player's match history.
         latency_ms: Delay added to every service request (not admin routes).
         fail_429: Fraction of requests answered 429 Too Many Requests.
+        fail_429_hosts: Only these hosts answer 429 (short names: ``halostats``,
+            ``skill``, ``profile``, ``discovery-infiniteugc``, ``gamecms-hacs``,
+            ``settings``); empty: every host.
         retry_after: Seconds sent in ``Retry-After`` on 429 and 503; None sends no header.
         fail_5xx: Fraction of requests answered 500, 502, 503 or 504.
         stats_404: The first K stats requests of each match answer 404, then 200.
@@ -59,6 +62,7 @@ class SimulatorConfig:
     matches: int = 120
     latency_ms: float = 0
     fail_429: float = 0
+    fail_429_hosts: tuple[str, ...] = ()
     retry_after: float | None = 1.0
     fail_5xx: float = 0
     stats_404: int = 0
@@ -82,8 +86,8 @@ class SimulatorConfig:
         """Reject settings no simulator can honour.
 
         Raises:
-            UsageError: A count is negative, a rate is outside 0..1, or the two
-                failure rates add up to more than 1.
+            UsageError: A count is negative, a rate is outside 0..1, the two
+                failure rates add up to more than 1, or a host name is unknown.
 
         """
         for name in ("fail_429", "fail_5xx", "timeouts", "drops", "film_unknown_version"):
@@ -107,6 +111,13 @@ class SimulatorConfig:
         ):
             if getattr(self, name) < 0:
                 raise UsageError(f"{name} must not be negative")
+        if self.fail_429_hosts:
+            from grunt_archive.simulator.hosts import HOST_OF_KIND
+
+            unknown = sorted(set(self.fail_429_hosts) - set(HOST_OF_KIND.values()))
+            if unknown:
+                known = ", ".join(sorted(set(HOST_OF_KIND.values())))
+                raise UsageError(f"no simulated host is called {unknown[0]!r} (hosts: {known})")
         if self.hostile not in HOSTILE_KINDS:
             raise UsageError(f"hostile must be one of {', '.join(HOSTILE_KINDS)}")
         if self.retry_after is not None and self.retry_after < 0:

@@ -28,8 +28,12 @@ class Faults:
         self._skill_requests: Counter[str] = Counter()
         self._authorized = 0
 
-    def gateway(self) -> int | None:
+    def gateway(self, host: str | None = None) -> int | None:
         """Decide whether a request is refused before it reaches its route.
+
+        Args:
+            host: the short name of the host the request went to; with
+                ``config.fail_429_hosts`` only those hosts answer 429.
 
         Returns:
             429, one of 500/502/503/504, or None to let it through.
@@ -40,7 +44,9 @@ class Faults:
             return None
         roll = self._rng.random()
         if roll < rate_limited:
-            return 429
+            # Every request rolls, so the 5xx rate is the same on every host either way.
+            limited = self.config.fail_429_hosts
+            return 429 if not limited or host in limited else None
         if roll < rate_limited + failing:
             return self._rng.choice((500, 502, 503, 504))
         return None

@@ -105,17 +105,20 @@ def clearance_refusal(headers: Headers) -> Reply | None:
     return error_reply(403, "the 343-clearance header is required")
 
 
-def refusal(sim: Simulator, kind: str, path: str, headers: Headers) -> Reply | None:
+def refusal(
+    sim: Simulator, kind: str, path: str, headers: Headers, host: str | None = None
+) -> Reply | None:
     """Return the auth failure or gateway fault that answers this request, or None.
 
-    Callers hold the simulator's lock (the fault generators are shared).
+    Callers hold the simulator's lock (the fault generators are shared). ``host``
+    is the short name of the host serving ``kind`` (`hosts.HOST_OF_KIND`).
     """
     if not headers.get("x-343-authorization-spartan", "").strip() or not sim.faults.authorize():
         sim.count("faults", "fault_401")
         return Reply(401)
     if kind == "profile" and path.rstrip("/").lower() == "/users/me":
         return None
-    status = sim.faults.gateway()
+    status = sim.faults.gateway(host)
     if status is None:
         return None
     sim.count("faults", "fault_429" if status == 429 else "fault_5xx")

@@ -6,6 +6,12 @@ joined), `player_careers`, `player_map_mode_stats`, `player_medal_totals` and
 (asset names), with the triggers that keep them current. The indexes are
 filled from the rows already archived.
 
+On PostgreSQL this revision creates the search indexes only, as GIN indexes on
+the columns' `tsvector` (PostgreSQL has no FTS5, and keeps such an index current
+without triggers). The views here read `player_matches`, which 0006 turns into
+a table; PostgreSQL archives start at this version of grunt-archive, so their
+viewer views come with 0006, written in SQL PostgreSQL accepts.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 13:50:00.000000
@@ -212,9 +218,25 @@ BEGIN
 END""",
 }
 
+# The search indexes on PostgreSQL (a frozen copy of grunt_archive.fts.POSTGRESQL_SEARCH_INDEXES).
+POSTGRESQL_SEARCH_INDEXES = {
+    "players_fts": (
+        "CREATE INDEX players_fts ON players USING gin"
+        " (to_tsvector('simple', coalesce(gamertag, '')))"
+    ),
+    "assets_fts": (
+        "CREATE INDEX assets_fts ON assets USING gin"
+        " (to_tsvector('simple', coalesce(public_name, '') || ' ' || coalesce(description, '')))"
+    ),
+}
+
 
 def upgrade() -> None:
     """Upgrade schema."""
+    if op.get_context().dialect.name == "postgresql":
+        for sql in POSTGRESQL_SEARCH_INDEXES.values():
+            op.execute(sql)
+        return
     for sql in VIEWS.values():
         op.execute(sql)
     for sql in FTS_SCHEMA.values():
@@ -225,6 +247,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    if op.get_context().dialect.name == "postgresql":
+        for index in POSTGRESQL_SEARCH_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {index}")
+        return
     for name in FTS_SCHEMA:
         if name not in FTS_INDEXES:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")

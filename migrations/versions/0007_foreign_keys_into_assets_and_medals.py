@@ -61,6 +61,8 @@ MEDAL_TABLES = ("medal_awards", "service_record_medals", "player_medal_totals")
 def _rebuild_assets(nullable: bool) -> None:
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.alter_column("fetched_at", existing_type=sa.VARCHAR(), nullable=nullable)
+    if op.get_context().dialect.name != "sqlite":
+        return  # PostgreSQL alters the table in place: its search index (0004) stays as it was
     for sql in ASSET_TRIGGERS.values():
         op.execute(sql)
     # The copy numbered its rows afresh; the index follows rowids.

@@ -7,6 +7,10 @@ index `ix_matches_pve`, so a 50,000-match career tells its scopes apart by
 looking its match ids up in a small index; view `player_matches_scoped` is
 `player_matches` with each row's scope. No data changes.
 
+On PostgreSQL the index is partial too (`postgresql_where`), and the scope
+says `IS DISTINCT FROM 3` where SQLite says `IS NOT 3` (PostgreSQL's `IS NOT`
+takes only NULL, TRUE or FALSE).
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30 05:40:00.000000
@@ -42,15 +46,30 @@ SELECT pm.*, CASE WHEN pm.lifecycle_mode IS NOT 3 THEN 'custom'
 FROM player_matches AS pm
 """,
 }
+POSTGRESQL_VIEWS = {
+    **VIEWS,
+    "player_matches_scoped": """
+CREATE VIEW player_matches_scoped AS
+SELECT pm.*, CASE WHEN pm.lifecycle_mode IS DISTINCT FROM 3 THEN 'custom'
+    WHEN pm.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'
+    ELSE 'matchmade_pvp' END AS scope
+FROM player_matches AS pm
+""",
+}
 
 
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table("matches", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_matches_pve", ["match_id"], unique=False, sqlite_where=sa.text(PVE_MATCH_WHERE)
+            "ix_matches_pve",
+            ["match_id"],
+            unique=False,
+            sqlite_where=sa.text(PVE_MATCH_WHERE),
+            postgresql_where=sa.text(PVE_MATCH_WHERE),
         )
-    for sql in VIEWS.values():
+    postgresql = op.get_context().dialect.name == "postgresql"
+    for sql in (POSTGRESQL_VIEWS if postgresql else VIEWS).values():
         op.execute(sql)
 
 

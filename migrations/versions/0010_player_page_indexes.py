@@ -41,6 +41,7 @@ def upgrade() -> None:
             list(CSR_COLUMNS),
             unique=False,
             sqlite_where=sa.text("post_match_csr IS NOT NULL"),
+            postgresql_where=sa.text("post_match_csr IS NOT NULL"),
         )
 
 

@@ -11,6 +11,8 @@ ASGI middleware in front of the services.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from grunt_archive.simulator.hosts import (
     blobs,
     discovery,
@@ -23,3 +25,12 @@ from grunt_archive.simulator.hosts import (
 
 SERVICES = (stats, skill, profile, discovery, blobs, gamecms, settings)
 ROUTES = tuple(route for host in SERVICES for route in host.ROUTES)
+
+
+def host_name(host: str) -> str:
+    """Return a host's short name, as the client's limits know it (``halostats``, ``skill``…)."""
+    return (urlsplit(host).hostname or host).split(".", 1)[0]
+
+
+# Request counter (`replies.Route.kind`) → the short name of the host serving it.
+HOST_OF_KIND = {route.kind: host_name(host.HOST) for host in SERVICES for route in host.ROUTES}

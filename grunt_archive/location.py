@@ -1,0 +1,96 @@
+"""Where an archive lives: a SQLite file (a path) or a PostgreSQL database (a URL).
+
+``--db`` and ``$GRUNT_ARCHIVE_DB`` take either. A URL may carry a password
+(``postgresql://user:password@host:port/dbname``); it never appears in output,
+logs, errors or the archive: everything that names an archive names it through
+``archive_name``, and an error a driver raises passes through ``redact``.
+
+This module imports no SQL at import time, so the CLI can tell a URL from a
+path without loading SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grunt_archive.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+# The schemes a PostgreSQL URL may use; psycopg 3 is the driver whichever is given.
+SERVER_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+DRIVER = "postgresql+psycopg"
+HIDDEN = "***"
+
+Location = Path | str  # a SQLite file, or the text of a PostgreSQL URL
+
+
+def is_server(location: Location | os.PathLike[str]) -> bool:
+    """Say whether ``location`` is a PostgreSQL URL rather than a SQLite path."""
+    if isinstance(location, os.PathLike):
+        return False
+    scheme, separator, _ = location.partition("://")
+    return bool(separator) and scheme.lower() in SERVER_SCHEMES
+
+
+def as_location(value: str | os.PathLike[str]) -> Location:
+    """Return a PostgreSQL URL as its text, anything else as a ``Path``."""
+    if isinstance(value, str) and is_server(value):
+        return value
+    return Path(value).expanduser()
+
+
+def server_url(location: str) -> URL:
+    """Return SQLAlchemy's URL for a PostgreSQL URL, with psycopg 3 as the driver.
+
+    Raises:
+        UsageError: the URL cannot be parsed (the message does not repeat it, since it
+            may hold a password).
+
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(location)
+    except (ArgumentError, ValueError):
+        raise UsageError(
+            "the archive URL is malformed: expected postgresql://user:password@host:port/dbname"
+            " (percent-encode @, : and / in the user or password)"
+        ) from None
+    return url.set(drivername=DRIVER)
+
+
+def archive_name(location: Location) -> str:
+    """Return how messages name the archive: its path, or its URL with the password hidden."""
+    if not is_server(location):
+        return str(location)
+    try:
+        url = server_url(str(location))
+    except UsageError:
+        return "the PostgreSQL archive (malformed URL)"
+    name = url.set(drivername="postgresql").render_as_string(hide_password=True)
+    return name
+
+
+def redact(text: str, location: Location) -> str:
+    """Return ``text`` with the password of ``location`` (if it holds one) hidden.
+
+    For messages that come from elsewhere (a driver's error) and might quote it.
+    """
+    if not is_server(location):
+        return text
+    try:
+        password = server_url(str(location)).password
+    except UsageError:
+        return text
+    if not password:
+        return text
+    from urllib.parse import quote
+
+    for form in {password, quote(password, safe=""), quote(password)}:
+        text = text.replace(form, HIDDEN)
+    return text
