@@ -58,12 +58,13 @@ class Scale:
     memory_latency_ms: float
     query_matches: int
     repeats: int
+    versus_matches: int = 100  # the side by side with SPNKr (`versus`)
 
 
 SCALES = {
-    "full": Scale("full", 2000, 50, 4, 1000, 2000, 10_000, (1000, 5000, 10_000), 0, 50_000, 3),
-    "quick": Scale("quick", 500, 50, 4, 1000, 1000, 2000, (250, 500, 1000), 0, 10_000, 3),
-    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1),
+    "full": Scale("full", 2000, 50, 4, 1000, 2000, 10_000, (1000, 5000, 10_000), 0, 50_000, 3, 507),
+    "quick": Scale("quick", 500, 50, 4, 1000, 1000, 2000, (250, 500, 1000), 0, 10_000, 3, 100),
+    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1, 20),
 }
 
 
@@ -160,6 +161,7 @@ class Finished:
     stderr: str
     seconds: float
     max_rss_mb: float
+    cpu_seconds: float = 0.0  # user + system, the whole process (imports included)
 
     def json(self) -> dict:
         return json.loads(self.stdout.strip().splitlines()[-1])
@@ -192,19 +194,20 @@ def grunt_archive(*args: str, db: Path, api_base: str, timeout: float = 1800) ->
         peak_kb = 0
         while True:
             peak_kb = max(peak_kb, _peak_rss_kb(process.pid))
-            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 process.kill()
-                pid, status, _ = os.wait4(process.pid, 0)
+                pid, status, usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.005)
         seconds = time.perf_counter() - began
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Finished(process.returncode, out.read(), err.read(), seconds, peak_kb / 1024)
+        cpu = usage.ru_utime + usage.ru_stime
+        return Finished(process.returncode, out.read(), err.read(), seconds, peak_kb / 1024, cpu)
 
 
 def _peak_rss_kb(pid: int) -> int:

@@ -27,9 +27,10 @@ from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
 from queries import query_figures
 from startup import help_figure
-from storage import reparse_figure, store_figure
+from storage import disk_figure, reparse_figure, store_figure
+from versus import versus_figures
 
-SECTIONS = ("startup", "sync", "store", "reparse", "memory", "queries", "film")
+SECTIONS = ("startup", "sync", "store", "disk", "reparse", "memory", "queries", "film", "versus")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += sync_figures(scale, workdir)
         if "store" in sections:
             figures.append(store_figure(scale, workdir))
+        if "disk" in sections:
+            figures.append(disk_figure(scale, workdir))
         if "reparse" in sections:
             figures.append(reparse_figure(scale, workdir))
         if "memory" in sections:
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += query_figures(scale, workdir)
         if "film" in sections:
             figures += film_figures(scale)
+        if "versus" in sections:
+            figures += versus_figures(scale, workdir)
     print(table(figures))
     failed = [f.name for f in figures if not f.passed]
     note(

@@ -34,6 +34,10 @@ LAZY_COMMANDS = {
         "grunt_archive.simulator.command:simulate",
         "Serve a local stand-in for the Halo Waypoint services at their real paths.",
     ),
+    "untrack": (
+        "grunt_archive.untrack_command:untrack",
+        "Stop tracking a player: later syncs skip them; their archived matches stay.",
+    ),
     "film": (
         "grunt_archive.film_command:film",
         "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
@@ -87,8 +91,10 @@ class ArchiveGroup(click.Group):
         except GruntArchiveError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+        except KeyboardInterrupt as interrupt:
+            # A sync adds what it saved as a note (`sync.sync`).
+            saved = "; ".join(getattr(interrupt, "__notes__", []))
+            click.echo(f"Interrupted: {saved}." if saved else "Interrupted.", err=True)
             ctx.exit(130)
         except Exception as error:
             reason = _sqlite_refusal(error)
@@ -293,7 +299,8 @@ def sync(
 
     The first run walks each player's whole history; later runs stop at the
     first page of matches already archived. An interrupted run resumes where
-    it stopped. Exits 3 when some matches stay pending for the next run.
+    it stopped. Exits 3 when some matches stay pending for the next run, or a
+    player's history cannot be walked (named; the others are synced).
 
     Example: grunt-archive sync --player "xuid(2533274800000001)" --json
     """
@@ -316,11 +323,7 @@ def sync(
             f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
         )
     if report.outcome == "partial":
-        raise PartialSyncError(
-            f"{len(report.pending)} match(es) left pending for the next run: "
-            + ", ".join(report.pending[:5]),
-            pending=report.pending,
-        )
+        raise PartialSyncError(report.partial_summary(), pending=report.pending)
 
 
 @cli.command()
@@ -339,7 +342,9 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     """Compare the archive with the service's match counts and list what is missing.
 
     Missing matches are marked pending, so the next sync fetches them first.
-    Exits 3 when something is missing.
+    Each player's latest matchmade service record is compared with the
+    archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
+    every difference named. Exits 3 when something is missing or differs.
 
     Example: grunt-archive verify --player "xuid(2533274800000001)"
     """
@@ -357,12 +362,25 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
                 )
             for match_id in check.missing_match_ids:
                 click.echo(f"{check.player_id} missing {match_id}")
+        for check in checks:
+            record = check.service_record
+            click.echo(
+                record.line()
+                if record
+                else f"{check.player_id} has no matchmade service record yet: run sync"
+            )
     missing = [m for check in checks for m in check.missing_match_ids]
     if any(not check.complete for check in checks):
         raise PartialSyncError(
             f"{len(missing)} match(es) missing from the archive, now pending: "
             "the next sync fetches them first",
             pending=missing,
+        )
+    differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
+    if differing:
+        raise PartialSyncError(
+            f"{len(differing)} player(s) differ from the service's matchmade totals: "
+            + ", ".join(differing)
         )
 
 

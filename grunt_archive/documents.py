@@ -298,6 +298,7 @@ ARCHIVE_STATE = frozenset(
         "raw_responses",
         "snapshot_checks",
         "expired_films",
+        "service_record_checks",
     }
 )
 # The viewer's per-player tables: computed from the match tables, not from a document

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import file_uri
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
@@ -133,6 +134,7 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     except sqlite3.Error as error:
         raise ArchiveError(f"cannot read {db_path}: {_one_line(error)}") from None
     connection.set_authorizer(_read_only)
+    rawbody.register(connection)  # `raw_body(body, encoding)`: a raw document as sent
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:

@@ -23,8 +23,10 @@ from grunt_archive.db import (
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_busy, writer_lock
+from grunt_archive.players import parse_player
 from grunt_archive.reparse import reparse
-from grunt_archive.store import open_store
+from grunt_archive.store import Store, open_store
+from grunt_archive.store.state import last_run, player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -145,11 +147,22 @@ def run_sync(
         created = not Path(db_path).exists()
         try:
             with archive(db_path) as engine, open_store(engine) as store:
-                return asyncio.run(go())
+                try:
+                    return asyncio.run(go())
+                except KeyboardInterrupt as interrupt:
+                    _note_saved(store, interrupt)
+                    raise
         except (AuthError, UsageError):
             if created:
                 discard_if_unused(Path(db_path))
             raise
+
+
+def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:
+    """Add to a Ctrl-C what the interrupted run saved, as its ``sync_runs`` row says."""
+    last = last_run(store)
+    if last is not None and last[0] == "interrupted" and last[1]:
+        interrupt.add_note(last[1].removeprefix("interrupted: "))
 
 
 def run_verify(
@@ -169,6 +182,26 @@ def run_verify(
         open_store(engine) as store,
     ):
         return asyncio.run(go())
+
+
+def run_untrack(db_path: Location, player: str) -> str:
+    """Stop tracking a player (an xuid, or an archived gamertag); return their id.
+
+    Raises:
+        UsageError: the text names no player the archive tracks.
+
+    """
+    ref = parse_player(player)
+    _writes_sqlite_only(db_path, "untrack")
+    with (
+        _writing(db_path, create=False),
+        archive(db_path, create=False) as engine,
+        open_store(engine) as store,
+    ):
+        player_id = ref.player_id or player_by_gamertag(store, ref.gamertag or "")
+        if player_id is None or not untrack_player(store, player_id):
+            raise UsageError(f"{player!r} is not a tracked player of this archive")
+        return player_id
 
 
 def run_reparse(db_path: Location) -> tuple[int, list[str]]:

@@ -13,6 +13,7 @@ import asyncio
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from grunt_archive.api import HaloClient, ProfileService, StatsService
@@ -28,14 +29,16 @@ from grunt_archive.errors import (
 )
 from grunt_archive.film_sync import FilmFetcher
 from grunt_archive.normalize.history import HistoryEntry
-from grunt_archive.players import parse_player
+from grunt_archive.normalize.values import FUTURE_MARGIN
+from grunt_archive.players import parse_player, xuid_of
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
-from grunt_archive.store.matches import save_match
+from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
     mark_pending,
     pending_matches,
+    player_label,
     start_run,
     track_player,
     tracked_player_ids,
@@ -61,6 +64,9 @@ class Progress(Protocol):
     def finish(self) -> None:
         """End the player's walk."""
 
+    def note(self, text: str) -> None:
+        """Say what the run does once no walk is moving (lookups, snapshots)."""
+
 
 class _NoProgress:
     def start(self, player_id: str, total: int | None) -> None:
@@ -71,6 +77,29 @@ class _NoProgress:
 
     def finish(self) -> None:
         pass
+
+    def note(self, text: str) -> None:
+        pass
+
+
+class _Named:
+    """Hands a display players by name (``Gamertag (xuid(…))``), not by bare id."""
+
+    def __init__(self, progress: Progress, store: Store) -> None:
+        self.progress = progress
+        self.store = store
+
+    def start(self, player_id: str, total: int | None) -> None:
+        self.progress.start(player_label(self.store, player_id), total)
+
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(count)
+
+    def finish(self) -> None:
+        self.progress.finish()
+
+    def note(self, text: str) -> None:
+        self.progress.note(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +143,23 @@ class SyncReport:
     enrichment_pending: list[str] = field(default_factory=list)
     # Films archived, gone (expired) and stored unreadable this run.
     films: dict[str, int] = field(default_factory=dict)
+    # Players whose history could not be walked (or who could not be resolved): a partial run.
+    failed_players: list[str] = field(default_factory=list)
     # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
     rates: dict[str, float | None] = field(default_factory=dict)
+
+    def partial_summary(self) -> str:
+        """Say in one line what a partial run left for the next one."""
+        parts = []
+        if self.pending:
+            parts.append(
+                f"{len(self.pending)} match(es) left pending for the next run: "
+                + ", ".join(self.pending[:5])
+            )
+        for failure in self.failures:
+            if "player_id" in failure:
+                parts.append(f"{failure['player_id']} not synced: {failure['error']}")
+        return "; ".join(parts).replace("\n", " ")
 
     def to_json(self) -> dict[str, object]:
         """Return the summary as a JSON-ready dict."""
@@ -130,6 +174,7 @@ class SyncReport:
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
             "films": self.films,
+            "failed_players": self.failed_players,
             "rates": self.rates,
         }
 
@@ -153,6 +198,7 @@ class _Run:
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
+        self.failed_players: list[str] = []
         self.enricher = Enricher(store, client)
         self.films = FilmFetcher(store, client)
         self.snapshots = Snapshots(store, client, self.enricher.clearance)
@@ -161,14 +207,28 @@ class _Run:
     # --- players ---------------------------------------------------------
 
     async def resolve_players(self) -> list[str]:
-        """Return the player ids to sync, tracking any that are new."""
+        """Return the player ids to sync, tracking any that are new.
+
+        A player the profile service answers unusably for (no xuid) is named
+        in the run's failures and the others are synced; when none is left,
+        the run stops with that one-line error and nothing is tracked.
+        """
         if self.options.players:
-            ids = [await self._resolve(text) for text in self.options.players]
+            ids: list[str] = []
+            errors: list[MalformedResponseError] = []
+            for text in self.options.players:
+                try:
+                    ids.append(await self._resolve(text))
+                except MalformedResponseError as error:
+                    self.fail_player(text, str(error))
+                    errors.append(error)
+            if errors and not ids:
+                raise errors[0]
         else:
             ids = tracked_player_ids(self.store)
             if not ids:
-                me = (await self.profile.me()).data
-                ids = [self._track(f"xuid({me['xuid']})", me.get("gamertag"))]
+                me = _user(await self.profile.me(), "/users/me")
+                ids = [self._track(*me)]
         return list(dict.fromkeys(ids))
 
     async def _resolve(self, text: str) -> str:
@@ -176,10 +236,10 @@ class _Run:
         if ref.player_id:
             return self._track(ref.player_id, None)
         try:
-            user = (await self.profile.user_by_gamertag(ref.gamertag or "")).data
+            answer = await self.profile.user_by_gamertag(ref.gamertag or "")
         except NotFoundError:
             raise UsageError(f"no Halo player has the gamertag {ref.gamertag!r}") from None
-        return self._track(f"xuid({user['xuid']})", user.get("gamertag"))
+        return self._track(*_user(answer, f"the profile of {ref.gamertag!r}"))
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
         track_player(self.store, player_id, gamertag)
@@ -190,7 +250,7 @@ class _Run:
     async def retry_pending(self) -> None:
         """Try every pending match again before walking any history."""
         tasks = [
-            self.launch(HistoryEntry(mid, start or "", None), pid)
+            self.launch(HistoryEntry(mid, start, None), pid)
             for mid, pid, start in pending_matches(self.store)
         ]
         if tasks:
@@ -203,6 +263,11 @@ class _Run:
     def running(self, match_id: str) -> bool:
         """Say whether the match is being archived right now."""
         return match_id in self.in_flight
+
+    def archived_times(self, match_ids: list[str]) -> dict[str, str]:
+        """Return the archived start times of ``match_ids``, none ahead of the clock."""
+        latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return archived_start_times(self.store, match_ids, latest)
 
     def launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
         """Start archiving a match, or return the task already doing it."""
@@ -222,6 +287,7 @@ class _Run:
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
+            _check_match_id(entry.match_id, document.data)
             raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
             save_match(self.store, raw, document.data)
             self.added += 1
@@ -231,7 +297,7 @@ class _Run:
                 await self.films.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(
-                self.store, entry.match_id, player_id, entry.start_time or None, str(error)
+                self.store, entry.match_id, player_id, entry.start_time, str(error)
             )
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
             if isinstance(error, ServiceUnavailableError):
@@ -263,6 +329,60 @@ class _Run:
         """Say whether ``--limit`` matches were launched this run."""
         return self.walk.limit_reached()
 
+    async def sync_player(self, player_id: str) -> None:
+        """Walk one player's history and take their snapshots when due.
+
+        A history the service answers unusably (a page that is not one, a
+        service ignoring ``start``) ends this player's walk with a failure
+        naming them; the run goes on with the other players.
+        """
+        newest_before = self.walk.newest_match(player_id)
+        try:
+            await self.walk.sync_player(player_id, full=self.options.full)
+        except (NotFoundError, MalformedResponseError) as error:
+            self.fail_player(player_id, str(error))
+            return
+        if not self.options.matches_only and self.snapshots.due(
+            player_id, self.walk.newest_match(player_id) != newest_before
+        ):
+            await self.snapshots.player(player_id)
+
+    def fail_player(self, player_id: str, error: str) -> None:
+        """Record that a player could not be synced this run (the run ends partial)."""
+        self.failures.append({"player_id": player_id, "error": error})
+        self.failed_players.append(player_id)
+
+
+def _user(answer: Any, what: str) -> tuple[str, str | None]:
+    """Return ``(player_id, gamertag)`` of a profile answer, checking its xuid.
+
+    Raises:
+        MalformedResponseError: the profile has no 16-digit xuid; no one is tracked.
+
+    """
+    user = answer.data if isinstance(answer.data, dict) else {}
+    xuid = user.get("xuid")
+    player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
+    if xuid_of(player_id) is None:
+        raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
+    gamertag = user.get("gamertag")
+    return player_id, gamertag if isinstance(gamertag, str) else None
+
+
+def _check_match_id(match_id: str, document: Any) -> None:
+    """Refuse a stats document about another match: storing it would lose ``match_id``.
+
+    Raises:
+        MalformedResponseError: the document's ``MatchId`` is not ``match_id``.
+
+    """
+    served = document.get("MatchId") if isinstance(document, dict) else None
+    if not isinstance(served, str) or served.lower() != match_id.lower():
+        shown = repr(served)[:60]
+        raise MalformedResponseError(
+            f"match {match_id}: the service sent the stats of another match ({shown})"
+        )
+
 
 async def sync(
     store: Store,
@@ -283,7 +403,7 @@ async def sync(
     """
     options = options or SyncOptions()
     began = time.monotonic()
-    run = _Run(store, client, options, progress or _NoProgress())
+    run = _Run(store, client, options, _Named(progress or _NoProgress(), store))
     report = SyncReport(start_run(store, list(options.players)))
     try:
         report.players = await run.resolve_players()
@@ -294,33 +414,37 @@ async def sync(
         for player_id in report.players:
             if run.limit_reached():
                 break
-            newest_before = run.walk.newest_match(player_id)
-            await run.walk.sync_player(player_id, full=options.full)
-            if not options.matches_only and run.snapshots.due(
-                player_id, run.walk.newest_match(player_id) != newest_before
-            ):
-                await run.snapshots.player(player_id)
+            await run.sync_player(player_id)
         if options.films_backfill and options.films and not run.limit_reached():
             await run.films.backfill()
+        run.progress.note("Looking up the names and skill of the new matches…")
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
+            run.progress.note("Taking the career snapshots…")
             await run.snapshots.assets()
             report.enrichment_pending += run.snapshots.failed
     except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
         # A write refused (a full disk, a read-only file, a lock) rolled back the match
         # being written: stop cleanly with what is stored.
         await run.stop()
-        reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
-        _finish_failed(run, report, began, reason or type(error).__name__)
+        if isinstance(error, GruntArchiveError):
+            reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
+            _finish_failed(run, report, began, reason or type(error).__name__)
+        else:  # Ctrl-C, or the task cancelled: nothing failed, the run was stopped
+            saved = f"{run.added} new match(es) saved; the next sync resumes"
+            _finish_failed(run, report, began, f"interrupted: {saved}", "interrupted")
+            error.add_note(saved)
         raise
     _finish(run, report, began, "ok", None)
     return report
 
 
-def _finish_failed(run: _Run, report: SyncReport, began: float, error: str) -> None:
+def _finish_failed(
+    run: _Run, report: SyncReport, began: float, error: str, outcome: str = "failed"
+) -> None:
     """Record a failed run if the archive still takes writes; never mask the first error."""
     with suppress(ArchiveWriteError):
-        _finish(run, report, began, "failed", error)
+        _finish(run, report, began, outcome, error)
 
 
 def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: str | None) -> None:
@@ -331,7 +455,8 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.films = run.films.summary()
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
-    if outcome == "ok" and report.pending:
+    report.failed_players = run.failed_players
+    if outcome == "ok" and (report.pending or report.failed_players):
         outcome = "partial"
     report.outcome = outcome
     finish_run(

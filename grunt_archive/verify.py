@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grunt_archive.agreement import RecordCheck, check_service_record
 from grunt_archive.api import HaloClient, StatsService
 from grunt_archive.api.stats import PAGE_SIZE
 from grunt_archive.errors import MalformedResponseError, UsageError
 from grunt_archive.normalize import history_entries
+from grunt_archive.normalize.values import now_utc
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
@@ -25,6 +27,7 @@ from grunt_archive.store.state import (
     player_by_gamertag,
     tracked_player_ids,
 )
+from grunt_archive.walk import STALE_PAGES
 
 # Lifecycle name → (LifecycleMode, the count document's field, the history `type`).
 LIFECYCLES = {
@@ -56,6 +59,8 @@ class PlayerCheck:
     player_id: str
     lifecycles: list[LifecycleCheck] = field(default_factory=list)
     missing_match_ids: list[str] = field(default_factory=list)
+    # None when no matchmade service record of the player is stored yet.
+    service_record: RecordCheck | None = None
 
     @property
     def complete(self) -> bool:
@@ -78,6 +83,7 @@ class PlayerCheck:
                 for c in self.lifecycles
             ],
             "missing_match_ids": self.missing_match_ids,
+            "service_record_check": self.service_record.to_json() if self.service_record else None,
         }
 
 
@@ -128,6 +134,8 @@ async def verify(
                 check.missing_match_ids += await _find_missing(
                     store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
                 )
+        # After the walk, so that the matches it found count among the pending.
+        check.service_record = check_service_record(store, player_id, now_utc())
         checks.append(check)
     return checks
 
@@ -138,11 +146,21 @@ async def _find_missing(
     """Walk a player's history of one lifecycle and mark every unarchived match pending."""
     missing: list[str] = []
     pending = {match_id for match_id, _, _ in pending_matches(store)}
-    start = 0
+    start, seen, stale = 0, set[str](), 0
     while True:
         page = history_entries(
             (await stats.match_history(player_id, start, PAGE_SIZE, match_type)).data
         )
+        # Only an empty page ends a history (a short one may not); a service ignoring
+        # ``start`` repeats a page forever, so pages listing nothing new end the walk too.
+        listed = {entry.match_id for entry in page}
+        stale = stale + 1 if listed and listed <= seen else 0
+        seen |= listed
+        if stale >= STALE_PAGES:
+            raise MalformedResponseError(
+                f"history of {player_id}: {stale} pages in a row from start={start}"
+                " list no new match (the service ignores start); verify stopped"
+            )
         held = archived_match_ids(store, [e.match_id for e in page])
         for entry in page:
             if entry.match_id not in held and entry.match_id not in pending:
@@ -151,6 +169,6 @@ async def _find_missing(
                 )
                 missing.append(entry.match_id)
         pending.update(missing)
-        if len(page) < PAGE_SIZE:
+        if not page:
             return missing
-        start += PAGE_SIZE
+        start += len(page)

@@ -14,6 +14,19 @@ archived or pending. A run
 
 New matches only push older ones to higher offsets, so a resumed backfill may
 re-read a few matches (deduplicated by id) but never skips one.
+
+The server's word is checked, never trusted:
+
+- the reach moves by the start times of the matches really archived (as their
+  stats documents say, and never ahead of the clock), not by the times a
+  history page lists, so one entry dated year 9999 cannot hide the matches
+  played after it;
+- a page shorter than asked does not end the history (some services page
+  less than ``count``): only an empty page does, and the next page starts
+  where this one ended;
+- a walk ends after `STALE_PAGES` pages in a row that list no match it has
+  not seen (a service ignoring ``start`` serves its first page forever),
+  with a `MalformedResponseError` naming the player.
 """
 
 from __future__ import annotations
@@ -32,10 +45,13 @@ from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.raw import save_raw
-from grunt_archive.store.state import TrackedState, load_tracked, save_tracked
+from grunt_archive.store.state import TrackedState, archived_counts, load_tracked, save_tracked
 
 # Pages whose matches may be fetched while older pages are still being stored.
 LOOKAHEAD_PAGES = 2
+# Pages in a row listing nothing new before a walk gives up: two, because matches played
+# during a walk push a whole page's worth down at most once in a while.
+STALE_PAGES = 2
 
 
 class Page(Protocol):
@@ -76,6 +92,13 @@ class Launcher(Protocol):
         """Say whether the match is being archived right now."""
         ...
 
+    def archived_times(self, match_ids: list[str]) -> dict[str, str]:
+        """Return the start times, as archived, of those of ``match_ids`` the archive holds.
+
+        Times ahead of the clock are left out: they move no cursor.
+        """
+        ...
+
 
 class Progress(Protocol):
     """What the walk tells a progress display (the run advances it per match)."""
@@ -96,7 +119,11 @@ class _Page:
 
     @property
     def ended(self) -> bool:
-        return len(self.entries) < PAGE_SIZE
+        return not self.entries
+
+    @property
+    def next_start(self) -> int:
+        return self.start + len(self.entries)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
@@ -176,18 +203,32 @@ class HistoryWalk:
 
         """
         next_page: asyncio.Task[_Page] | None = self._fetch_page(player_id, start)
-        uncommitted: deque[tuple[Awaitable[None], _Page]] = deque()
+        # A page listing no match not seen before moves no cursor: it may be a repeat.
+        uncommitted: deque[tuple[Awaitable[None], _Page, bool]] = deque()
         complete = True
+        seen: set[str] = set()
+        stale = 0
 
         async def commit_oldest() -> None:
-            gathering, done_page = uncommitted.popleft()
+            gathering, done_page, repeated = uncommitted.popleft()
             await gathering
-            commit(done_page)
+            if not repeated:
+                commit(done_page)
 
         try:
             while next_page is not None:
                 page = await next_page
                 next_page = None
+                listed = {entry.match_id for entry in page.entries}
+                stale = stale + 1 if page.entries and listed <= seen else 0
+                seen |= listed
+                if stale >= STALE_PAGES:
+                    while uncommitted:  # what the pages before listed is stored: keep it
+                        await commit_oldest()
+                    raise MalformedResponseError(
+                        f"history of {player_id}: {stale} pages in a row from start={page.start}"
+                        " list no new match (the service ignores start); walk stopped"
+                    )
                 tasks, covered = self._select(player_id, page)
                 if not covered:
                     # The limit fell inside this page: the pages before it are whole, so
@@ -199,16 +240,16 @@ class HistoryWalk:
                     break
                 last = page.ended or stop_after(page)
                 if not (last or self.limit_reached()):
-                    next_page = self._fetch_page(player_id, page.start + PAGE_SIZE)
+                    next_page = self._fetch_page(player_id, page.next_start)
                 elif not last:  # the limit stops the walk after this page
                     complete = False
-                uncommitted.append((_gather(tasks), page))
+                uncommitted.append((_gather(tasks), page, stale > 0))
                 while uncommitted and (len(uncommitted) > LOOKAHEAD_PAGES or next_page is None):
                     await commit_oldest()
         finally:
             if next_page is not None:
                 next_page.cancel()
-            for gathering, _ in uncommitted:
+            for gathering, _, _ in uncommitted:
                 if isinstance(gathering, asyncio.Future):
                     gathering.cancel()
                 elif asyncio.iscoroutine(gathering):
@@ -238,30 +279,40 @@ class HistoryWalk:
             self.progress.finish()
 
     async def _expected_total(self, player_id: str, state: TrackedState) -> int | None:
-        # Only a first backfill is long enough to deserve a count request.
-        if state.newest_start_time is not None or self.limit is not None:
+        # Only a backfill (a first one, or one resumed) is long enough to deserve a count
+        # request; it expects what the archive lacks (matches stored for another tracked
+        # player or by a run cut short included), not the whole history.
+        if state.history_complete or self.limit is not None:
             return None
         try:
             counts = (await self.source.match_count(player_id)).data
         except (NotFoundError, MalformedResponseError):
             return None
         total = counts.get("MatchesPlayedCount") if isinstance(counts, dict) else None
-        return total if isinstance(total, int) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            return None
+        archived, _ = archived_counts(self.store, player_id)
+        return max(total - sum(archived.values()), 0)
+
+    def _archived_times(self, page: _Page) -> list[str]:
+        """Return the archived start times of the page's matches (see `Launcher.archived_times`)."""
+        return list(self.launcher.archived_times([e.match_id for e in page.entries]).values())
 
     async def _head_walk(self, player_id: str, state: TrackedState) -> bool:
         bound = state.newest_start_time or ""
         newest: list[str] = []
 
         def reached_bound(page: _Page) -> bool:
-            return any(entry.start_time <= bound for entry in page.entries)
+            # A match archived before this walk, at or before the reach: what follows is covered.
+            return any(time <= bound for time in self._archived_times(page))
 
         def commit(page: _Page) -> None:
-            newest.extend(entry.start_time for entry in page.entries[:1])
+            newest.extend(self._archived_times(page))
 
         complete = await self.walk(player_id, 0, reached_bound, commit)
         if complete:
-            if newest and newest[0] > bound:
-                state.newest_start_time = newest[0]
+            if newest and max(newest) > bound:
+                state.newest_start_time = max(newest)
             save_tracked(self.store, state)
         return complete
 
@@ -269,14 +320,14 @@ class HistoryWalk:
         start = await self._backfill_start(player_id, state)
 
         def commit(page: _Page) -> None:
-            times = [entry.start_time for entry in page.entries]
+            times = self._archived_times(page)
             if times:
                 oldest = min(times)
                 if state.oldest_start_time is None or oldest < state.oldest_start_time:
                     state.oldest_start_time = oldest
-                if state.newest_start_time is None:
+                if state.newest_start_time is None or max(times) > state.newest_start_time:
                     state.newest_start_time = max(times)
-            state.backfill_offset = page.start + len(page.entries)
+            state.backfill_offset = page.next_start
             state.history_complete = page.ended
             save_tracked(self.store, state)
 
@@ -288,8 +339,8 @@ class HistoryWalk:
         oldest = state.oldest_start_time
         while start > 0 and oldest is not None:
             page = await self._page(player_id, start)
-            first = page.entries[0].start_time if page.entries else None
-            if first is not None and first >= oldest:
+            times = [entry.start_time for entry in page.entries if entry.start_time]
+            if times and times[0] >= oldest:
                 break
             start = max(0, start - PAGE_SIZE)
         return start
@@ -299,7 +350,7 @@ class HistoryWalk:
         last: list[_Page] = []
 
         def commit(page: _Page) -> None:
-            times.extend(entry.start_time for entry in page.entries)
+            times.extend(self._archived_times(page))
             last[:] = [page]
 
         if await self.walk(player_id, 0, lambda page: False, commit):
@@ -307,7 +358,7 @@ class HistoryWalk:
                 state.newest_start_time = max(times)
                 state.oldest_start_time = min(times)
             state.history_complete = True
-            state.backfill_offset = last[0].start + len(last[0].entries) if last else 0
+            state.backfill_offset = last[0].next_start if last else 0
             save_tracked(self.store, state)
 
 

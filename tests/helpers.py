@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
+from grunt_archive import rawbody
 from grunt_archive.api import RetryPolicy, Tokens
 from grunt_archive.documents import DocumentKind, RawDocument
 from grunt_archive.runner import ClientSettings, run_sync
@@ -41,6 +42,7 @@ def rows(db: Archive, sql: str, *params: Any) -> list[tuple]:
         with db.connect() as connection:
             return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
     with closing(sqlite3.connect(db)) as connection:
+        rawbody.register(connection)
         return connection.execute(sql, params).fetchall()
 
 

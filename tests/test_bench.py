@@ -6,6 +6,7 @@ machine, and the real figures come from ``bench/run.py`` itself.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -40,12 +41,16 @@ def test_the_smallest_bench_prints_every_figure_with_its_bound(tmp_path: Path) -
         "no-op sync: requests",
         "no-op sync: time",
         "store:",
+        "disk: archive bytes per match",
         "reparse:",
         "memory: peak RSS",
         "memory: growth",
         "query",
     ):
         assert any(name.startswith(expected) for name in names), (expected, names)
+    # The side by side needs SPNKr, a bench-only extra: present exactly when it is installed.
+    has_spnkr = importlib.util.find_spec("spnkr") is not None
+    assert any(name.startswith("versus SPNKr:") for name in names) == has_spnkr
     for line in lines[2:]:
         cells = [cell.strip() for cell in line.split("|")[1:-1]]
         assert len(cells) == 6 and cells[5] in ("PASS", "FAIL"), line

@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import pytest
 
+from grunt_archive import rawbody
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import ROOT
 from tests.helpers import free_port, sync
@@ -231,8 +232,10 @@ def test_a_match_page_shows_the_stored_documents_numbers(browser, served):
     browser.visit(href)
     browser.screenshot("match", full_page=True)
     with sqlite3.connect(db) as connection:
+        rawbody.register(connection)
         (body,) = connection.execute(
-            "SELECT body FROM raw_responses WHERE kind = 'match_stats' AND key = ?", (match_id,)
+            "SELECT raw_body(body, encoding) FROM raw_responses WHERE kind = 'match_stats' AND key = ?",
+            (match_id,),
         ).fetchone()
     doc = json.loads(body)
     rows = 0

@@ -61,3 +61,24 @@ def test_demo_on_a_busy_port_fails_before_simulating(tmp_path):
     assert "http://" not in result.output
     assert "Archiving" not in result.output  # nothing simulated, nothing synced
     assert not Path(db).exists()
+
+
+def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
+    from grunt_archive.simulator import Simulator, SimulatorConfig
+    from tests.helpers import rows, sync
+
+    sim = Simulator(SimulatorConfig(seed=3, players=2, matches=4))
+    db = tmp_path / "halo.db"
+    first, second = sim.player_ids
+    assert sync(db, sim, first, second, matches_only=True).outcome == "ok"
+    matches = rows(db, "SELECT count(*) FROM matches")
+    result = run("untrack", "--db", str(db), "--player", sim.gamertag(first))
+    assert result.exit_code == 0, result.output
+    assert first in result.output
+    assert rows(db, "SELECT player_id FROM tracked_players") == [(second,)]
+    assert rows(db, "SELECT count(*) FROM matches") == matches
+    for player in (first, "xuid(2533274899999999)", "NoSuchGamertag"):
+        again = run("untrack", "--db", str(db), "--player", player)
+        assert again.exit_code == 2, again.output
+        assert len(again.output.strip().splitlines()) == 1 and "not a tracked player" in again.output
+    assert run("untrack", "--db", str(db), "--player", "xuid(12)").exit_code == 2

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from grunt_archive.api import RetryPolicy, Tokens
 from grunt_archive.cli import cli as command
-from grunt_archive.errors import ServiceUnavailableError, UsageError
-from grunt_archive.runner import ClientSettings, run_sync
+from grunt_archive.errors import MalformedResponseError, ServiceUnavailableError, UsageError
+from grunt_archive.runner import ClientSettings, run_sync, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
 from tests.e2e import cli, simulator_process
@@ -32,6 +32,7 @@ PENDING_KINDS = {
     "nested": "nested deeper",
     "bigint": "64 bits",
     "huge": "larger than",
+    "swapped": "the stats of another match",
 }
 
 
@@ -113,7 +114,7 @@ def test_hostile_settings_are_checked():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint"])
+@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped"])
 def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     db = tmp_path / "halo.db"
     with simulator_process(
@@ -137,3 +138,79 @@ def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     ((reason,),) = rows(db, "SELECT reason FROM pending_matches")
     assert PENDING_KINDS[kind] in reason
     assert rows(db, "SELECT outcome FROM sync_runs") == [("partial",)]
+
+
+def _settings(sim: Simulator) -> ClientSettings:
+    return ClientSettings(
+        tokens=Tokens("v4=test-token", "clearance-id"),
+        api_base="http://simulator",
+        rps=None,
+        concurrency=8,
+        retry=FAST,
+        transport=httpx.ASGITransport(app=sim.app),
+        timeout=30.0,
+    )
+
+
+def test_a_far_future_start_time_in_the_history_hides_no_later_match(db_path):
+    sim = hostile_sim("future")
+    player = sim.player_ids[0]
+    assert sync(db_path, sim).outcome == "ok"
+    ((newest,),) = rows(db_path, "SELECT newest_start_time FROM tracked_players")
+    assert newest < "9999"
+    # More new matches than a page holds: a cursor at year 9999 stops after the first page.
+    sim.play(player, 30)
+    assert sync(db_path, sim).outcome == "ok"
+    archived = {r[0] for r in rows(db_path, "SELECT match_id FROM matches")}
+    assert archived == set(sim.history(player))
+
+
+def test_pages_shorter_than_asked_are_walked_to_the_end(db_path):
+    sim = hostile_sim("short_pages", matches=40)
+    report = sync(db_path, sim)
+    assert report.outcome == "ok"
+    archived = {r[0] for r in rows(db_path, "SELECT match_id FROM matches")}
+    assert archived == set(sim.history(sim.player_ids[0]))
+    # The next run walks nothing it has walked: its history is complete.
+    assert rows(db_path, "SELECT history_complete FROM tracked_players") == [(1,)]
+
+
+def test_a_service_ignoring_start_ends_sync_and_verify_in_one_line(db_path):
+    sim = hostile_sim("ignore_start", matches=60)
+    player = sim.player_ids[0]
+    report = sync(db_path, sim)
+    assert report.outcome == "partial" and report.failed_players == [player]
+    ((failure,),) = [[f for f in report.failures if "player_id" in f]]
+    assert "ignores start" in failure["error"] and "\n" not in failure["error"]
+    assert rows(db_path, "SELECT outcome FROM sync_runs") == [("partial",)]
+    # Every match the one page it serves lists is archived.
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(25,)]
+    with pytest.raises(MalformedResponseError, match="ignores start"):
+        run_verify(db_path, _settings(sim), (player,))
+
+
+def test_a_profile_without_an_xuid_tracks_no_one_and_the_next_run_works(db_path):
+    hostile = Simulator(SimulatorConfig(seed=5, players=1, matches=5, hostile="no_xuid"))
+    with pytest.raises(MalformedResponseError, match="no usable xuid") as raised:
+        run_sync(db_path, _settings(hostile), SyncOptions(matches_only=True))
+    assert "\n" not in str(raised.value)
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == []
+    assert rows(db_path, "SELECT count(*) FROM players WHERE player_id LIKE '%None%'") == [(0,)]
+    # A gamertag lookup answering no xuid is refused the same way.
+    gamertag = hostile.gamertag(hostile.player_ids[0])
+    with pytest.raises(MalformedResponseError, match="no usable xuid"):
+        run_sync(db_path, _settings(hostile), SyncOptions((gamertag,), matches_only=True))
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == []
+    sound = Simulator(SimulatorConfig(seed=5, players=1, matches=5))
+    report = run_sync(db_path, _settings(sound), SyncOptions(matches_only=True))
+    assert report.outcome == "ok" and report.players == sound.player_ids[:1]
+
+
+def test_a_tracked_player_the_service_does_not_know_is_named_and_the_others_synced(db_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=5))
+    ghost = "xuid(2533274899999999)"
+    player = sim.player_ids[0]
+    report = run_sync(db_path, _settings(sim), SyncOptions((ghost, player), matches_only=True))
+    assert report.outcome == "partial" and report.failed_players == [ghost]
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(5,)]
+    assert [f["player_id"] for f in report.failures if "player_id" in f] == [ghost]

@@ -153,6 +153,42 @@ def test_a_missing_directory_is_an_archive_error(tmp_path):
         open_archive(tmp_path / "nowhere" / "halo.db")
 
 
+def test_upgrading_deflates_every_raw_text_body_and_leaves_bytes(tmp_path):
+    from grunt_archive.db import make_engine, upgrade_archive
+    from grunt_archive.rawbody import decode
+
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade_archive(engine, "0011")
+    text = '{"MatchId": "m", "Players": [' + ", ".join(['{"Kills": 3}'] * 200) + "]}"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO raw_responses (kind, key, path, fetched_at, body)"
+            " VALUES ('match_stats', 'm', '/p', 't', ?), ('film_chunk', 'c', '/c', 't', ?)",
+            (text, b"\x00\x01binary"),
+        )
+    upgrade_archive(engine)
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql(
+            "SELECT key, body, encoding FROM raw_responses ORDER BY key"
+        ).fetchall()
+    engine.dispose()
+    (_, chunk_body, chunk_encoding), (_, body, encoding) = kept
+    assert (chunk_body, chunk_encoding) == (b"\x00\x01binary", "identity")
+    assert encoding == "zlib" and isinstance(body, bytes) and len(body) < len(text) // 5
+    assert decode(body, encoding) == text
+
+
+def test_the_award_tables_keep_each_row_once(engine):
+    with engine.connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'personal_score_awards'"
+        ).scalar()
+        assert sql.rstrip().endswith("WITHOUT ROWID")
+        indexes = connection.exec_driver_sql("PRAGMA index_list('medal_awards')").fetchall()
+        assert {"ix_medal_awards_player_id", "ix_medal_awards_medal_id"} <= {r[1] for r in indexes}
+
+
 @pytest.mark.slow
 def test_the_alembic_command_reads_a_path_or_a_url_from_the_environment(archive_location):
     # What CI runs (.ci/run): `alembic upgrade head` then `alembic check`, on both dialects.

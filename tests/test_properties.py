@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from grunt_archive.db import open_archive
@@ -68,6 +68,15 @@ def mutated_documents(draw):
     return doc
 
 
+def _mutated(doc: dict, path: tuple, value: Any) -> dict:
+    doc = copy.deepcopy(doc)
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return doc
+
+
 @pytest.fixture(scope="module")
 def connection(tmp_path_factory):
     engine = open_archive(tmp_path_factory.mktemp("properties") / "halo.db")
@@ -80,6 +89,10 @@ def connection(tmp_path_factory):
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(doc=mutated_documents())
+# Non-scalar ids once raised TypeError (unhashable) while collecting references.
+@example(doc=_mutated(DOCUMENTS[0], ("MatchInfo", "SeasonId"), []))
+@example(doc=_mutated(DOCUMENTS[0], ("MatchInfo", "SeasonId"), {"Id": 1}))
+@example(doc=_mutated(DOCUMENTS[0], ("MatchInfo", "MapVariant", "AssetId"), ["x"]))
 def test_a_mutated_document_is_stored_or_reported(connection, doc):
     before = copy.deepcopy(doc)
     transaction = connection.begin()

@@ -30,7 +30,11 @@ def assert_whole(db: Path) -> None:
     """The file is sound and every stored match is stored completely, exactly as its document says."""
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
     assert rows(db, "PRAGMA foreign_key_check") == []
-    bodies = dict(rows(db, "SELECT key, body FROM raw_responses WHERE kind = 'match_stats'"))
+    bodies = dict(
+        rows(
+            db, "SELECT key, raw_body(body, encoding) FROM raw_responses WHERE kind = 'match_stats'"
+        )
+    )
     stored = {row[0] for row in rows(db, "SELECT match_id FROM matches")}
     assert stored == set(bodies)
     for match_id in stored:
@@ -193,7 +197,9 @@ def test_api_drift_is_stored_and_recorded(db_path):
     # The raw documents keep the new fields for a future version's reparse.
     bodies = [
         json.loads(b)
-        for (b,) in rows(db_path, "SELECT body FROM raw_responses WHERE kind = 'match_stats'")
+        for (b,) in rows(
+            db_path, "SELECT raw_body(body, encoding) FROM raw_responses WHERE kind = 'match_stats'"
+        )
     ]
     assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
     assert_whole(db_path)

@@ -72,3 +72,21 @@ def test_the_synced_world_has_films_of_every_status_reparse_must_bring_back(sync
     statuses = {status for (status,) in rows(synced, "SELECT DISTINCT status FROM films")}
     assert {"archived", "gone"} <= statuses
     assert rows(synced, "SELECT count(*) FROM kills WHERE ambiguous") != [(0,)]
+
+
+def test_reparse_parses_non_finite_numbers_as_the_sync_did(tmp_path):
+    """A stored body saying ``NaN``/``Infinity`` is rebuilt with NULL, as the sync stored it."""
+    sim = Simulator(
+        SimulatorConfig(seed=5, players=1, matches=6, hostile="nonfinite", hostile_matches=1)
+    )
+    db = tmp_path / "halo.db"
+    assert sync(db, sim, *sim.player_ids).outcome == "ok"
+    (odd,) = sim.hostile_match_ids
+    sql = (
+        f"SELECT team_id, kda, accuracy FROM match_teams WHERE match_id = '{odd}' ORDER BY team_id"
+    )
+    before = rows(db, sql)
+    assert None in [row[1] for row in before] and None in [row[2] for row in before]
+    rebuilt, broken = run_reparse(db)
+    assert broken == [] and rebuilt == 6
+    assert rows(db, sql) == before

@@ -292,7 +292,7 @@ def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(worl
     with open_store(engine) as store:
         with store.unit() as connection:
             kind, key, path, fetched_at, body = connection.exec_driver_sql(
-                "SELECT kind, key, path, fetched_at, body FROM raw_responses"
+                "SELECT kind, key, path, fetched_at, raw_body(body, encoding) FROM raw_responses"
                 " WHERE kind = ? AND key LIKE '%?%'",
                 (SERVICE_RECORD.name,),
             ).first()

@@ -48,7 +48,12 @@ def test_save_match_writes_every_table(engine):
     assert rows(engine, "SELECT count(*) FROM capture_the_flag_stats") == [(4,)]
     assert rows(engine, "SELECT count(*) FROM team_capture_the_flag_stats") == [(2,)]
     assert rows(engine, "SELECT kind, key FROM raw_responses") == [("match_stats", match_id)]
-    assert json.loads(rows(engine, "SELECT body FROM raw_responses")[0][0]) == doc
+    body, encoding = rows(engine, "SELECT body, encoding FROM raw_responses")[0]
+    assert encoding == "zlib" and len(body) < len(json.dumps(doc)) // 4  # deflated
+    assert (
+        json.loads(rows(engine, "SELECT raw_body(body, encoding) FROM raw_responses")[0][0]) == doc
+    )
+    assert json.loads(rows(engine, "SELECT raw_body(body) FROM raw_responses")[0][0]) == doc
 
 
 def test_saving_again_replaces_rather_than_duplicates(engine):

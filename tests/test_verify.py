@@ -20,6 +20,8 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         assert clean.returncode == 0, clean.stderr
         (check,) = json.loads(clean.stdout)
         assert check["complete"] and check["missing_match_ids"] == []
+        assert check["service_record_check"]["agrees"]
+        assert check["service_record_check"]["differences"] == {}
         assert sum(c["service"] for c in check["lifecycles"]) == 45
         assert sum(c["archived"] for c in check["lifecycles"]) == 45
 
@@ -30,6 +32,10 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
                 db_path, "SELECT match_id FROM matches ORDER BY lifecycle_mode, start_time LIMIT 3"
             )
         ]
+        lost_matchmade = sum(
+            rows(db_path, "SELECT lifecycle_mode FROM matches WHERE match_id = ?", m)[0][0] == 3
+            for m in lost
+        )
         with sqlite3.connect(db_path) as connection:
             for table in [
                 r[0]
@@ -47,6 +53,9 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         (check,) = json.loads(found.stdout)
         assert sorted(check["missing_match_ids"]) == sorted(lost)
         assert sum(c["missing"] for c in check["lifecycles"]) == 3
+        # The matchmade totals differ exactly when a lost match was matchmade.
+        totals = check["service_record_check"]
+        assert totals["agrees"] == (lost_matchmade == 0) and totals["pending"] == 3
         assert sorted(
             r[0] for r in rows(db_path, "SELECT match_id FROM pending_matches")
         ) == sorted(lost)
@@ -55,7 +64,9 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
         assert sim.counts()["stats"] == 3
         assert rows(db_path, "SELECT count(*) FROM matches") == [(45,)]
-        assert cli("verify", db=db_path, api_base=sim.url).returncode == 0
+        agreed = cli("verify", db=db_path, api_base=sim.url)
+        assert agreed.returncode == 0
+        assert "agrees with the service's matchmade record" in agreed.stdout
 
 
 def test_verify_on_an_archive_with_no_players_is_a_usage_error(db_path):

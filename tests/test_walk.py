@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from grunt_archive.errors import ApiError, ServiceUnavailableError
+from grunt_archive.errors import ApiError, MalformedResponseError, ServiceUnavailableError
 from grunt_archive.guard import Guard
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.store import open_store
 from grunt_archive.store.state import TrackedState, load_tracked, track_player
-from grunt_archive.walk import HistoryWalk
+from grunt_archive.walk import LOOKAHEAD_PAGES, HistoryWalk
 
 PLAYER = "xuid(2533274800000001)"
 PAGE = 25
@@ -39,17 +39,29 @@ class FakePage:
 
 @dataclass
 class FakeHistory:
-    """A player with ``count`` matches; counts the page requests."""
+    """A player with ``count`` matches (from ``first`` on); counts the page requests.
+
+    It can misbehave: serve pages of ``page`` matches whatever ``count`` asks, ignore
+    ``start``, or list some matches with a made-up start time (``times``).
+    """
 
     count: int
     requests: list[int] = field(default_factory=list)
+    first: int = 0
+    page: int = PAGE
+    ignore_start: bool = False
+    times: dict[int, str] = field(default_factory=dict)
 
     async def match_history(self, player: str, start: int = 0) -> FakePage:
         self.requests.append(start)
         await asyncio.sleep(0)
+        begin = self.first + (0 if self.ignore_start else start)
         results = [
-            {"MatchId": match_id(i), "MatchInfo": {"StartTime": start_time(i), "LifecycleMode": 3}}
-            for i in range(start, min(start + PAGE, self.count))
+            {
+                "MatchId": match_id(i),
+                "MatchInfo": {"StartTime": self.times.get(i, start_time(i)), "LifecycleMode": 3},
+            }
+            for i in range(begin, min(begin + self.page, self.count))
         ]
         data = {"Results": results}
         return FakePage(f"/history?start={start}", json.dumps(data), data)
@@ -88,6 +100,10 @@ class FakeLauncher:
 
     def running(self, match_id: str) -> bool:
         return match_id in self.tasks and match_id not in self.handled
+
+    def archived_times(self, match_ids: list[str]) -> dict[str, str]:
+        # As archived: the time the match's stats say, whatever the history page said.
+        return {m: start_time(int(m[-12:])) for m in match_ids if m in self.stored}
 
 
 class NoProgress:
@@ -155,9 +171,63 @@ def test_a_head_walk_stops_at_the_newest_match_already_covered(engine):
     walk(engine, history, FakeLauncher())
     history.requests.clear()
     # Nothing new: the head walk reads one page and stops at the covered match.
-    state = walk(engine, history, FakeLauncher(handled={match_id(i) for i in range(40)}))
+    every = {match_id(i) for i in range(40)}
+    state = walk(engine, history, FakeLauncher(handled=every, stored=set(every)))
     assert history.requests == [0]
     assert (state.history_complete, state.newest_start_time) == (True, start_time(0))
+
+
+def test_a_far_future_start_time_never_hides_the_matches_played_after_it(engine):
+    # Matches 30..69 are played; the history says the newest started in year 9999.
+    history = FakeHistory(70, first=30, times={30: "9999-12-31T23:59:59Z"})
+    first = FakeLauncher()
+    state = walk(engine, history, first)
+    assert first.stored == {match_id(i) for i in range(30, 70)}
+    assert state.newest_start_time == start_time(30)  # as archived, not as the page said
+    # 30 more matches are played: the next run must walk past its first page to find them all.
+    history.first = 0
+    second = FakeLauncher(handled=set(first.stored), stored=set(first.stored))
+    state = walk(engine, history, second)
+    assert {match_id(i) for i in range(30)} <= second.stored
+    assert state.newest_start_time == start_time(0)
+
+
+@pytest.mark.parametrize(
+    "odd", ["9999-12-31T23:59:59Z", "2025-13-45T25:61:61Z", "not a time", "Z", "1970-01-01T00:00Z"]
+)
+def test_an_impossible_start_time_is_archived_by_its_stats_and_moves_no_cursor(engine, odd):
+    launcher = FakeLauncher()
+    state = walk(engine, FakeHistory(30, times={0: odd, 29: odd}), launcher)
+    assert launcher.stored == {match_id(i) for i in range(30)}
+    assert (state.newest_start_time, state.oldest_start_time) == (start_time(0), start_time(29))
+
+
+def test_pages_shorter_than_asked_do_not_end_the_walk(engine):
+    launcher = FakeLauncher()
+    history = FakeHistory(60, page=10)
+    state = walk(engine, history, launcher)
+    assert launcher.stored == {match_id(i) for i in range(60)}
+    assert history.requests == [0, 10, 20, 30, 40, 50, 60]
+    assert (state.history_complete, state.backfill_offset) == (True, 60)
+
+
+def test_a_service_ignoring_start_ends_the_walk_in_a_few_pages(engine):
+    launcher = FakeLauncher()
+    history = FakeHistory(100, ignore_start=True)
+
+    async def bounded() -> None:
+        with open_store(engine) as store:
+            track_player(store, PLAYER)
+            walker = HistoryWalk(history, store, launcher, NoProgress())
+            await asyncio.wait_for(walker.sync_player(PLAYER), timeout=30)
+
+    with pytest.raises(MalformedResponseError, match="ignores start"):
+        asyncio.run(bounded())
+    assert len(history.requests) <= 2 + LOOKAHEAD_PAGES
+    # What the first page listed is archived, and the cursor covers that page only.
+    assert launcher.stored == {match_id(i) for i in range(PAGE)}
+    state = walk_state(engine)
+    assert (state.history_complete, state.backfill_offset) == (False, PAGE)
 
 
 def test_the_guard_notes_failures_and_leaves_a_failing_service_alone():

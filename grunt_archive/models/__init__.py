@@ -54,6 +54,7 @@ from grunt_archive.models.archive import (  # noqa: E402
     ApiDrift,
     PendingMatch,
     RawResponse,
+    ServiceRecordCheck,
     SyncRun,
     TrackedPlayer,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "PlayerRival",
     "RawResponse",
     "Season",
+    "ServiceRecordCheck",
     "ServiceRecordCoreFields",
     "ServiceRecordKey",
     "ServiceRecordMedal",

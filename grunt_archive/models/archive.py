@@ -64,7 +64,9 @@ class RawResponse(SQLModel, table=True):
     key: str
     path: str
     fetched_at: str
+    # Bytes as `encoding` says (`grunt_archive.rawbody`): SQL reads `raw_body(body, encoding)`.
     body: str | bytes = Field(sa_column=Column(Body(), nullable=False))
+    encoding: str = Field(default="identity", sa_column_kwargs={"server_default": "identity"})
 
 
 class SyncRun(SQLModel, table=True):
@@ -95,3 +97,27 @@ class ApiDrift(SQLModel, table=True):
     last_seen_at: str
     example_match_id: str | None = None
     occurrences: int = 0
+
+
+class ServiceRecordCheck(SQLModel, table=True):
+    """One comparison by ``verify`` of a player's service record with the archive's sums.
+
+    ``differences`` is JSON: per differing field, what the service counts and
+    what the archive holds (``{"kills": {"service": 812, "archive": 800}}``);
+    ``{}`` when they agree. The snapshot compared is ``(player_id, scope,
+    snapshot_taken_at)`` of ``service_record_snapshots``; ``counted_until`` is
+    when the service last answered with it, and the archive's sums count the
+    matches that ended by then. ``pending`` counts the player's matches waiting
+    in ``pending_matches`` at the time, which the service may already count.
+    """
+
+    __tablename__ = "service_record_checks"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    checked_at: str = Field(primary_key=True)
+    scope: str
+    snapshot_taken_at: str
+    counted_until: str
+    agrees: bool
+    differences: str
+    pending: int = 0

@@ -182,6 +182,8 @@ class PersonalScoreAward(PlayerKey, table=True):
     """A line of a player's personal score breakdown."""
 
     __tablename__ = "personal_score_awards"
+    # Thirty rows a match, no other index: a rowid table would keep every key twice.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     name_id: int = Field(primary_key=True)
     count: int | None = None

@@ -8,8 +8,9 @@ ISO-8601 UTC text.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
@@ -19,6 +20,10 @@ _DURATION = re.compile(
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$"
 )
+# Halo Infinite's first flights were in 2021: a match said to start earlier did not.
+EARLIEST_MATCH = "2021-01-01T00:00:00.000Z"
+# Clocks drift; a match said to start further ahead of ours than this did not.
+FUTURE_MARGIN = timedelta(days=1)
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -81,6 +86,25 @@ def utc_timestamp(value: str | None) -> str | None:
         return f"{year}-{month}-{day}T{hour}:{minute}:{second}.{millis}Z"
     moment = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}{zone}")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z"
+
+
+def match_start_time(value: Any) -> str | None:
+    """Return a match's start time as archive text, or None when no match can start then.
+
+    None for text that is not an ISO-8601 timestamp, a date out of range
+    (month 13, hour 25), a time before `EARLIEST_MATCH`, or one more than
+    `FUTURE_MARGIN` ahead of the clock: a server's word is not enough to move
+    the archive's reach to year 9999.
+    """
+    try:
+        text = utc_timestamp(value)
+        if text is None:
+            return None
+        datetime.fromisoformat(text.replace("Z", "+00:00"))  # checks every field's range
+    except (TypeError, ValueError, OverflowError):
+        return None
+    latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return text if EARLIEST_MATCH <= text <= latest else None
 
 
 def now_utc() -> str:

@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from grunt_archive.errors import UsageError
 
 # How `hostile.HostileBodies` spoils the answers about `hostile_matches` matches.
-HOSTILE_KINDS = ("gzip", "charset", "nested", "bigint", "nonfinite", "huge", "drip")
+HOSTILE_KINDS = (
+    "gzip",
+    "charset",
+    "nested",
+    "bigint",
+    "nonfinite",
+    "huge",
+    "drip",
+    "swapped",
+    "future",
+    "short_pages",
+    "ignore_start",
+    "no_xuid",
+)
 
 
 @dataclass

@@ -10,6 +10,17 @@
 - ``nonfinite``: the stats body says ``NaN`` and ``Infinity`` (not JSON, but seen).
 - ``huge``: the stats body is padded past 32 MiB.
 - ``drip``: the stats body comes a byte every `DRIP_SECONDS`.
+- ``swapped``: the stats answer is another match's document (its own ``MatchId``).
+- ``future``: the history lists the match with a ``StartTime`` in year 9999.
+
+Two kinds spoil every history page rather than chosen matches (`history_request`):
+
+- ``short_pages``: pages hold at most `SHORT_PAGE` matches, whatever ``count`` asks.
+- ``ignore_start``: every page is the first one, whatever ``start`` asks.
+
+And one spoils the profile service (`hosts.profile`):
+
+- ``no_xuid``: ``/users/me`` and gamertag lookups answer ``"xuid": null``.
 """
 
 from __future__ import annotations
@@ -27,6 +38,12 @@ if TYPE_CHECKING:
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 DRIP_SECONDS = 0.05
 HUGE_BYTES = 33 * 1024 * 1024
+SHORT_PAGE = 7
+FAR_FUTURE = "9999-12-31T23:59:59.999Z"
+# Kinds that spoil the stats answer of a chosen match (the others spoil history pages).
+_BODY_KINDS = frozenset(
+    {"gzip", "charset", "nested", "bigint", "nonfinite", "huge", "drip", "swapped"}
+)
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
 
 
@@ -48,6 +65,28 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     return body, []
 
 
+def history_request(kind: str, start: int, count: int) -> tuple[int, int]:
+    """Return the ``start`` and ``count`` a history page is really served with."""
+    if kind == "ignore_start":
+        return 0, count
+    if kind == "short_pages":
+        return start, min(count, SHORT_PAGE)
+    return start, count
+
+
+def spoil_history(kind: str, page: dict[str, Any], match_ids: set[str]) -> dict[str, Any]:
+    """Return a history page whose chosen matches start in year 9999 (kind ``future``)."""
+    if kind != "future":
+        return page
+    results = []
+    for result in page.get("Results", []):
+        if str(result.get("MatchId", "")).lower() in match_ids:
+            info = {**result.get("MatchInfo", {}), "StartTime": FAR_FUTURE}
+            result = {**result, "MatchInfo": info}
+        results.append(result)
+    return {**page, "Results": results}
+
+
 class HostileBodies:
     """ASGI middleware spoiling the answers about a seeded choice of matches."""
 
@@ -65,10 +104,19 @@ class HostileBodies:
         kind = self.sim.config.hostile
         path = scope.get("path", "") if scope["type"] == "http" else ""
         stats = _STATS.fullmatch(path)
-        if stats and stats["match"].lower() in self.match_ids:
+        if stats and stats["match"].lower() in self.match_ids and kind in _BODY_KINDS:
             self.sim.count("faults", f"fault_{kind}")
-            send = _spoiling(send, kind)
+            if kind == "swapped":
+                other = self._other_match()
+                send = _buffered(send, lambda body: (self.sim.stats_body(other), []), 0)
+            else:
+                send = _spoiling(send, kind)
         await self.app(scope, receive, send)
+
+
+    def _other_match(self) -> str:
+        """Return a match that is not chosen: the one whose stats a ``swapped`` answer sends."""
+        return next(i for i in sorted(self.sim.world.matches) if i not in self.match_ids)
 
 
 def _buffered(send: Send, rewrite: Callable[[bytes], tuple[bytes, list]], drip: float) -> Send:

@@ -23,6 +23,7 @@ from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawD
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.films import GONE, film_rows, gone_row
 from grunt_archive.normalize.values import now_utc
+from grunt_archive.rawbody import decode
 from grunt_archive.store import rivals
 from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending
 from grunt_archive.store.raw import keep_raw, writes
@@ -149,12 +150,13 @@ def _stored(connection: Connection, kind: str, key: str) -> Any:
     """Return the parsed body of the latest raw copy of ``kind``/``key``, or None."""
     rows = query(
         connection,
-        "SELECT body FROM raw_responses WHERE kind = ? AND key = ? ORDER BY id DESC LIMIT 1",
+        "SELECT body, encoding FROM raw_responses WHERE kind = ? AND key = ?"
+        " ORDER BY id DESC LIMIT 1",
         (kind, key),
     )
     if not rows:
         return None
     try:
-        return json.loads(rows[0][0])
-    except ValueError:
+        return json.loads(decode(*rows[0]) or "")
+    except (ValueError, UnicodeDecodeError):
         raise MalformedResponseError(f"the kept {kind} of {key} is not JSON") from None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from grunt_archive.documents import DERIVED_TABLES, MATCH_STATS, RawDocument, Rows
+from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.store import player_tables
 from grunt_archive.store.raw import save_document, writes
@@ -57,15 +58,20 @@ def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[
     enrichment has not looked up yet.
     """
     assets = [
-        {"asset_id": row[f"{kind}_asset_id"], "version_id": row[f"{kind}_version_id"],
+        {"asset_id": _reference_id(row[f"{kind}_asset_id"], f"{kind} asset id"),
+         "version_id": _reference_id(row[f"{kind}_version_id"], f"{kind} version id"),
          "asset_kind": kind}
         for row in rows.get("matches", [])
         for kind in ASSET_KINDS
         if row.get(f"{kind}_asset_id") is not None and row.get(f"{kind}_version_id") is not None
     ]  # fmt: skip
-    medal_ids = {row["medal_id"] for table in _MEDAL_TABLES for row in rows.get(table, [])}
+    medal_ids = {
+        _reference_id(row["medal_id"], "medal id")
+        for table in _MEDAL_TABLES
+        for row in rows.get(table, [])
+    }
     season_ids = {
-        row["season_id"]
+        _reference_id(row["season_id"], "season id")
         for table in _SEASON_TABLES
         for row in rows.get(table, [])
         if row.get("season_id") is not None
@@ -75,6 +81,23 @@ def references(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[
         "medals": [{"medal_id": medal_id} for medal_id in sorted(medal_ids)],
         "seasons": [{"season_id": season_id} for season_id in sorted(season_ids)],
     }
+
+
+def _reference_id(value: Any, what: str) -> str | int:
+    """Return an id another table's key holds; a list or an object there is a malformed answer.
+
+    Raises:
+        MalformedResponseError: ``value`` is not text or a whole number.
+
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise MalformedResponseError(f"the document's {what} is not an id: {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def write_references(connection: Connection, rows: Rows, *, what: str = "document") -> None:
@@ -186,6 +209,21 @@ def archived_match_ids(store: Store, match_ids: Iterable[str]) -> set[str]:
         return set()
     with store.unit() as connection:
         return archived_in(connection, ids)
+
+
+def archived_start_times(store: Store, match_ids: Sequence[str], latest: str) -> dict[str, str]:
+    """Return the start time of each of ``match_ids`` the archive holds, if not after ``latest``."""
+    if not match_ids:
+        return {}
+    marks = ", ".join("?" for _ in match_ids)
+    with store.unit() as connection:
+        found = query(
+            connection,
+            f"SELECT match_id, start_time FROM matches WHERE match_id IN ({marks})"
+            " AND start_time IS NOT NULL AND start_time <= ?",
+            [*match_ids, latest],
+        )
+    return {row[0]: row[1] for row in found}
 
 
 def archived_in(connection: Connection, match_ids: Sequence[str]) -> set[str]:

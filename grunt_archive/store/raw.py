@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from grunt_archive.documents import KINDS, DocumentKind, Keep, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.rawbody import encode
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import execute, write_rows
 
@@ -62,12 +63,14 @@ def keep_raw(connection: Connection, raw: RawDocument, changed: bool = True) -> 
         )
     elif kind.keep is Keep.CHANGES and not changed:
         return
+    body, encoding = encode(raw.body)
     row = {
         "kind": raw.kind,
         "key": raw.key,
         "path": raw.path,
         "fetched_at": raw.fetched_at,
-        "body": raw.body,
+        "body": body,
+        "encoding": encoding,
     }
     write_rows(connection, "raw_responses", [row])
 

@@ -9,9 +9,9 @@ state (``documents.ARCHIVE_STATE``) is left alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import groupby
 
 from sqlalchemy import Connection
@@ -26,7 +26,9 @@ from grunt_archive.documents import (
     replayed_kinds,
 )
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
+from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
@@ -93,25 +95,35 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         cursor.close()
 
 
-def _documents(connection: Connection, kinds: list[DocumentKind]) -> Iterator[RawDocument]:
-    """Yield the raw documents of ``kinds`` in the order they were fetched."""
+def _documents(
+    connection: Connection, kinds: list[DocumentKind]
+) -> Iterator[tuple[RawDocument, str]]:
+    """Yield the raw documents of ``kinds`` in fetch order, each with its body's encoding.
+
+    The body is as kept (`_decoded` reads it), so that one broken stream fails one document.
+    """
     # A second cursor reads the raw rows while the first one writes.
     reader = connection.connection.cursor()
     marks = ", ".join("?" for _ in kinds)
     try:
         reader.execute(
-            "SELECT kind, key, path, fetched_at, body FROM raw_responses"
+            "SELECT kind, key, path, fetched_at, body, encoding FROM raw_responses"
             f" WHERE kind IN ({marks}) ORDER BY id",
             tuple(kind.name for kind in kinds),
         )
-        for kind, key, path, fetched_at, body in reader:
-            yield RawDocument(kind, key, path, fetched_at, body)
+        for kind, key, path, fetched_at, body, encoding in reader:
+            yield RawDocument(kind, key, path, fetched_at, body), encoding
     finally:
         reader.close()
 
 
+def _decoded(raw: RawDocument, encoding: str) -> RawDocument:
+    """Return ``raw`` with its body as sent (`ValueError` for a broken stream)."""
+    return replace(raw, body=decode(raw.body, encoding))
+
+
 def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
-    document = raw.body if kind.binary else json.loads(raw.body)
+    document = raw.body if kind.binary else loads(raw.body)
     return kind.rows(document, raw.key)
 
 
@@ -120,8 +132,10 @@ def _replay_matches(
 ) -> int:
     rebuilt = 0
     batch: list[tuple[str, Rows]] = []
-    for raw in _documents(connection, [MATCH_STATS]):
+    for kept, encoding in _documents(connection, [MATCH_STATS]):
+        raw = kept
         try:
+            raw = _decoded(kept, encoding)
             batch.append((raw.key, _rows(MATCH_STATS, raw)))
         except (ValueError, MalformedResponseError):
             broken.append(raw.key)
@@ -165,9 +179,11 @@ def _write_batch(
 def _replay(connection: Connection, kinds: list[DocumentKind], broken: list[str]) -> None:
     """Replay documents in fetch order, each all or nothing, through its kind's writer."""
     by_name = {kind.name: kind for kind in kinds}
-    for raw in _documents(connection, kinds):
-        kind = by_name[raw.kind]
+    for kept, encoding in _documents(connection, kinds):
+        kind = by_name[kept.kind]
+        raw = kept
         try:
+            raw = _decoded(kept, encoding)
             rows = _rows(kind, raw)
             with connection.begin_nested():
                 writer_of(kind)(connection, rows, raw)

@@ -49,6 +49,17 @@ def track_player(store: Store, player_id: str, gamertag: str | None = None) -> N
             player_tables.rename_players(connection, [player_id])
 
 
+def untrack_player(store: Store, player_id: str) -> bool:
+    """Stop tracking ``player_id``, keeping every match archived; False when not tracked."""
+    with store.unit() as connection:
+        tracked = query(
+            connection, "SELECT 1 FROM tracked_players WHERE player_id = ?", (player_id,)
+        )
+        if tracked:
+            execute(connection, "DELETE FROM tracked_players WHERE player_id = ?", (player_id,))
+    return bool(tracked)
+
+
 def tracked_player_ids(store: Store) -> list[str]:
     """Return every tracked player, in the order they were added."""
     with store.unit() as connection:
@@ -97,6 +108,14 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
             (gamertag,),
         )
     return rows[0][0] if rows else None
+
+
+def player_label(store: Store, player_id: str) -> str:
+    """Return how to name a player to a person: ``Gamertag (xuid(…))``, or the id alone."""
+    with store.unit() as connection:
+        rows = query(connection, "SELECT gamertag FROM players WHERE player_id = ?", (player_id,))
+    gamertag = rows[0][0] if rows else None
+    return f"{gamertag} ({player_id})" if gamertag else player_id
 
 
 def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
@@ -162,6 +181,13 @@ def start_run(store: Store, players: list[str]) -> int:
         run_id = write_rows(connection, "sync_runs", [row])
     assert run_id is not None
     return run_id
+
+
+def last_run(store: Store) -> tuple[str, str | None] | None:
+    """Return ``(outcome, error)`` of the latest ``sync_runs`` row, if any."""
+    with store.unit() as connection:
+        rows = query(connection, "SELECT outcome, error FROM sync_runs ORDER BY id DESC LIMIT 1")
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
 def finish_run(

@@ -13,6 +13,7 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
+from grunt_archive.viewer.agreement import service_record_check
 from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
 from grunt_archive.viewer.reading import SCOPES, kd, rate, rows, scope_of
 
@@ -431,6 +432,7 @@ def player_page(
         "medals": medals(connection, player_id, tracked),
     }
     if tracked:
+        page["service_record_check"] = service_record_check(connection, player_id)
         page["teammates"] = encounters(connection, player_id, "teammate")
         page["opponents"] = encounters(connection, player_id, "opponent")
     else:

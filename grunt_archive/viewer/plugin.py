@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from grunt_archive import rawbody
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec
@@ -128,7 +129,7 @@ async def raw_view(datasette, request) -> Response:
     """``/match/{match_id}/raw``: the stats document exactly as the service sent it."""
     match_id = unquote(request.url_vars["match_id"]).lower()
     found = await _database(datasette).execute(
-        "SELECT body FROM raw_responses WHERE kind = ? AND key = ?",
+        "SELECT raw_body(body, encoding) AS body FROM raw_responses WHERE kind = ? AND key = ?",
         (MATCH_STATS.name, MATCH_STATS.key_of(match_id)),
     )
     row = found.first()
@@ -165,6 +166,12 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/match/(?P<match_id>[^/]+?)/raw$", raw_view),
         (r"^/match/(?P<match_id>[^/]+?)(?P<format>\.json)?$", match_view),
     ]
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    """Add ``raw_body(body, encoding)``: a raw document as the service sent it, in any SQL."""
+    rawbody.register(conn)
 
 
 @hookimpl

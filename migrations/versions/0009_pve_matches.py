@@ -73,7 +73,6 @@ def upgrade() -> None:
         op.execute(sql)
 
 
-
 def downgrade() -> None:
     """Downgrade schema."""
     for name in reversed(VIEWS):

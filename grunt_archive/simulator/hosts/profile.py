@@ -16,7 +16,12 @@ HOST = "https://profile.svc.halowaypoint.com"
 def _profile(sim: Simulator, xuid: str | None) -> Reply:
     if xuid is None:
         return Reply(404)
-    return json_reply(profile(xuid, sim.world.people[xuid]))
+    document = profile(xuid, sim.world.people[xuid])
+    if sim.config.hostile == "no_xuid":
+        # A profile with no usable xuid: the archiver must not track `xuid(None)`.
+        sim.count("faults", "fault_no_xuid")
+        document = {**document, "xuid": None}
+    return json_reply(document)
 
 
 def _me(sim: Simulator, request: Request) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from grunt_archive.simulator.data.service_record import FILTERS, service_record
+from grunt_archive.simulator.hostile import history_request, spoil_history
 from grunt_archive.simulator.replies import (
     Reply,
     Request,
@@ -41,7 +42,12 @@ def _history(sim: Simulator, request: Request) -> Reply:
             400, "start and count must be integers; type all|matchmaking|custom|local"
         )
     count = min(max(count, 1), 25)
-    return json_reply(sim.history_page(player, start, count, _TYPES[kind]))
+    hostile = sim.config.hostile
+    served = history_request(hostile, start, count)
+    if served != (start, count):
+        sim.count("faults", f"fault_{hostile}")
+    page = sim.history_page(player, served[0], served[1], _TYPES[kind])
+    return json_reply(spoil_history(hostile, page, sim.hostile_match_ids))
 
 
 def _match_count(sim: Simulator, request: Request) -> Reply:

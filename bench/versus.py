@@ -1,0 +1,134 @@
+"""grunt-archive side by side with the SPNKr script (``spnkr_dump.py``), same simulator.
+
+Both talk HTTP to one started simulator (one player, ``Scale.versus_matches``
+matches, ``Scale.latency_ms`` a request), each into a fresh file: first at the
+default settings (grunt-archive's own; SPNKr's 5 requests a second per
+service), then at an unlimited rate for the CPU per match (the whole process's
+user + system time, imports included, on both sides). The bytes are the files'
+after a checkpoint: grunt-archive's also hold skill, names, service records.
+SPNKr is a bench-only dependency (``pip install -e '.[bench]'``); without it
+this section says so and reports nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+from harness import Figure, Scale, Simulator, fresh_db, grunt_archive, note, simulator
+
+SCRIPT = Path(__file__).resolve().parent / "spnkr_dump.py"
+UNLIMITED = "100000"
+
+
+def _script(sim: Simulator, player: str, db: Path, rps: str | None) -> dict:
+    """Run the SPNKr script; return its report with wall and requests."""
+    sim.reset_counts()
+    argv = [sys.executable, str(SCRIPT), sim.url, player, str(db)]
+    began = time.perf_counter()
+    argv += ["--rps", rps] if rps else []
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=3600)
+    seconds = time.perf_counter() - began
+    if process.returncode:
+        raise RuntimeError(f"the SPNKr script exited {process.returncode}: {err[-2000:]}")
+    report = json.loads(out.strip().splitlines()[-1])
+    return report | {"wall": seconds, "requests": sum(sim.counts().values())}
+
+
+def _ours(sim: Simulator, db: Path, *extra: str) -> dict:
+    """Run ``grunt-archive sync``; return its report with wall, CPU and requests."""
+    sim.reset_counts()
+    run = grunt_archive("sync", "--json", *extra, db=db, api_base=sim.url)
+    if run.returncode != 0:
+        raise RuntimeError(f"sync exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+    report = run.json()
+    requests = sum(sim.counts().values())
+    return report | {"wall": run.seconds, "cpu": run.cpu_seconds, "requests": requests}
+
+
+def _bytes(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db.stat().st_size
+
+
+def versus_figures(scale: Scale, workdir: Path) -> list[Figure]:
+    """Default-settings wall, CPU per match unlimited, bytes per match, requests."""
+    if importlib.util.find_spec("spnkr") is None:
+        note("versus: SPNKr is not installed (pip install -e '.[bench]'): section skipped")
+        return []
+    n = scale.versus_matches
+    options = ("--players", "1", "--matches", str(n), "--latency-ms", str(scale.latency_ms))
+    with simulator(*options, "--seed", "7") as sim:
+        player = sim.state()["players"][0]["player_id"]
+        note(f"versus: {n} matches, {scale.latency_ms:g} ms, default settings")
+        theirs = _script(sim, player, fresh_db(workdir, "spnkr-default"), None)
+        ours = _ours(sim, fresh_db(workdir, "versus-default"))
+        note(
+            f"versus: unlimited rate, CPU (SPNKr {theirs['wall']:.1f} s, ours {ours['wall']:.1f} s)"
+        )
+        fast_db = fresh_db(workdir, "spnkr-fast")
+        theirs_fast = _timed_script(sim, player, fast_db)
+        ours_db = fresh_db(workdir, "versus-fast")
+        ours_fast = _ours(sim, ours_db, "--rps", UNLIMITED, "--concurrency", "4")
+    cpu_theirs = theirs_fast["cpu"] / theirs_fast["matches"] * 1000
+    cpu_ours = ours_fast["cpu"] / ours_fast["matches_added"] * 1000
+    bytes_theirs, bytes_ours = _bytes(fast_db) / n, _bytes(ours_db) / n
+    return [
+        Figure(
+            f"versus SPNKr: first sync of {n} matches, default settings, {scale.latency_ms:g} ms",
+            f"{ours['wall']:.1f} s ({ours['requests']:,} requests)",
+            f"{theirs['wall']:.1f} s (SPNKr script, 5/s per service, {theirs['requests']:,} req)",
+            theirs["wall"] / ours["wall"],
+            "≥ 0.91 (within 1.1x)",
+            theirs["wall"] / ours["wall"] >= 1 / 1.1,
+        ),
+        Figure(
+            "versus SPNKr: CPU per archived match, unlimited rate (process user + system)",
+            f"{cpu_ours:.1f} ms",
+            f"{cpu_theirs:.1f} ms (SPNKr script)",
+            cpu_theirs / cpu_ours,
+            "≥ 0.77 (within 1.3x)",
+            cpu_ours <= 1.3 * cpu_theirs,
+        ),
+        Figure(
+            "versus SPNKr: archive bytes per match (whole file)",
+            f"{bytes_ours / 1000:.1f} KB",
+            f"{bytes_theirs / 1000:.1f} KB (SPNKr script: match id, stats and skill JSON)",
+            bytes_theirs / bytes_ours,
+            "≥ 1.0",
+            bytes_ours <= bytes_theirs,
+        ),
+        Figure(
+            "versus SPNKr: requests, unlimited run",
+            f"{ours_fast['requests']:,}",
+            f"{theirs_fast['requests']:,} (SPNKr script)",
+            None,
+            "(reported)",
+            True,
+        ),
+    ]
+
+
+def _timed_script(sim: Simulator, player: str, db: Path) -> dict:
+    """Run the SPNKr script at an unlimited rate, measuring its process CPU like ours."""
+    sim.reset_counts()
+    argv = [sys.executable, str(SCRIPT), sim.url, player, str(db), "--rps", UNLIMITED]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = process.stdout.read() if process.stdout else ""
+    err = process.stderr.read() if process.stderr else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"the SPNKr script exited {process.returncode}: {err[-2000:]}")
+    report = json.loads(out.strip().splitlines()[-1])
+    cpu = usage.ru_utime + usage.ru_stime
+    return report | {"cpu": cpu, "requests": sum(sim.counts().values())}
