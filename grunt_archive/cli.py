@@ -38,6 +38,10 @@ LAZY_COMMANDS = {
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",
     ),
+    "db": (
+        "grunt_archive.db_command:db",
+        "Alembic migrations of the archive.",
+    ),
     "film": (
         "grunt_archive.film_command:film",
         "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
@@ -397,40 +401,6 @@ def reparse(db_path: Path | str | None) -> None:
     click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
     for key in broken:
         click.echo(f"Skipped raw document {key}: it no longer parses.", err=True)
-
-
-@cli.group()
-def db() -> None:
-    """Alembic migrations of the archive.
-
-    Example: grunt-archive db upgrade --db halo.db
-    """
-
-
-@db.command("upgrade")
-@db_option
-def db_upgrade(db_path: Path | str | None) -> None:
-    """Apply pending migrations (sync does this by itself).
-
-    Example: grunt-archive db upgrade
-    """
-    from grunt_archive.runner import run_upgrade
-
-    before, after = run_upgrade(resolve_db(db_path))
-    click.echo(f"Archive at revision {after}" + ("" if before == after else f" (was {before})."))
-
-
-@db.command("current")
-@db_option
-def db_current(db_path: Path | str | None) -> None:
-    """Print the archive's migration revision and the newest one this program knows.
-
-    Example: grunt-archive db current
-    """
-    from grunt_archive.runner import archive_revision
-
-    current, head = archive_revision(resolve_db(db_path))
-    click.echo(f"{current or 'empty'} (head: {head})")
 
 
 @cli.command()

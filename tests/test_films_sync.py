@@ -93,7 +93,8 @@ def test_the_events_are_the_simulated_films_and_the_chunk_is_kept_as_served(worl
         (body,) = rows(db, "SELECT body FROM raw_responses WHERE kind = ? AND key = ?",
                        FILM_CHUNK.name, match_id)[0]  # fmt: skip
         assert isinstance(body, bytes) and body == film.chunks[-1]
-        (manifest,) = rows(db, "SELECT body FROM raw_responses WHERE kind = ? AND key = ?",
+        (manifest,) = rows(db, "SELECT raw_body(body, encoding) FROM raw_responses"
+                           " WHERE kind = ? AND key = ?",
                            FILM_MANIFEST.name, match_id)[0]  # fmt: skip
         version = json.loads(manifest)["CustomData"]["FilmMajorVersion"]
         assert len(read_events(body, version)) == value(

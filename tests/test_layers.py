@@ -36,8 +36,10 @@ SERVING = ("datasette", "uvicorn", "starlette")
 CLI_MODULES = (
     "grunt_archive.cli",
     "grunt_archive.auth_command",
+    "grunt_archive.db_command",
     "grunt_archive.film_command",
     "grunt_archive.simulator.command",
+    "grunt_archive.untrack_command",
 )
 
 # Prints the names of every module loaded after running the given statements.
