@@ -14,7 +14,6 @@ from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.lookups import MAX_ATTEMPTS
-from grunt_archive.store.raw import keep_raw
 from grunt_archive.views import VIEWS
 from tests.conftest import copy_archive
 from tests.helpers import ENRICHED_TABLES, FAST, dump, failing, rows, sync
@@ -259,7 +258,12 @@ def test_an_archive_at_0001_upgrades_keeps_its_rows_and_is_enriched_next_sync(tm
                         f" VALUES ({', '.join('?' for _ in row)})",
                         tuple(row.values()),
                     )
-            keep_raw(connection, raw)
+            # As 0001 kept it: the body as text, no `encoding` column yet.
+            connection.exec_driver_sql(
+                "INSERT INTO raw_responses (kind, key, path, fetched_at, body)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (raw.kind, raw.key, raw.path, raw.fetched_at, raw.body),
+            )
         connection.exec_driver_sql(
             "UPDATE players SET gamertag = 'Old Tag' WHERE player_id = ?", (player,)
         )
