@@ -38,6 +38,10 @@ LAZY_COMMANDS = {
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",
     ),
+    "db": (
+        "grunt_archive.db_command:db",
+        "Alembic migrations of the archive.",
+    ),
     "film": (
         "grunt_archive.film_command:film",
         "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
@@ -271,6 +275,15 @@ def client_settings(
     is_flag=True,
     help="Archive matches only: no service record, CSR or popularity snapshots.",
 )
+@click.option(
+    "--no-films", is_flag=True, help="Fetch no theater film (manifest or highlight chunk)."
+)
+@click.option(
+    "--films-backfill",
+    is_flag=True,
+    help="Also fetch the films of archived matches that have none, newest first, "
+    "until the first that has expired.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @api_options
@@ -280,6 +293,8 @@ def sync(
     full: bool,
     limit: int | None,
     matches_only: bool,
+    no_films: bool,
+    films_backfill: bool,
     as_json: bool,
     quiet: bool,
     **api: Any,
@@ -298,7 +313,11 @@ def sync(
     from grunt_archive.sync import SyncOptions
 
     progress = None if (quiet or as_json) else TerminalProgress()
-    options = SyncOptions(players, full, limit, matches_only)
+    if no_films and films_backfill:
+        raise click.UsageError("--no-films and --films-backfill contradict each other")
+    options = SyncOptions(
+        players, full, limit, matches_only, films=not no_films, films_backfill=films_backfill
+    )
     report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
@@ -382,40 +401,6 @@ def reparse(db_path: Path | str | None) -> None:
     click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
     for key in broken:
         click.echo(f"Skipped raw document {key}: it no longer parses.", err=True)
-
-
-@cli.group()
-def db() -> None:
-    """Alembic migrations of the archive.
-
-    Example: grunt-archive db upgrade --db halo.db
-    """
-
-
-@db.command("upgrade")
-@db_option
-def db_upgrade(db_path: Path | str | None) -> None:
-    """Apply pending migrations (sync does this by itself).
-
-    Example: grunt-archive db upgrade
-    """
-    from grunt_archive.runner import run_upgrade
-
-    before, after = run_upgrade(resolve_db(db_path))
-    click.echo(f"Archive at revision {after}" + ("" if before == after else f" (was {before})."))
-
-
-@db.command("current")
-@db_option
-def db_current(db_path: Path | str | None) -> None:
-    """Print the archive's migration revision and the newest one this program knows.
-
-    Example: grunt-archive db current
-    """
-    from grunt_archive.runner import archive_revision
-
-    current, head = archive_revision(resolve_db(db_path))
-    click.echo(f"{current or 'empty'} (head: {head})")
 
 
 @cli.command()

@@ -150,7 +150,9 @@ class DocumentKind:
         name: its ``raw_responses.kind``.
         key: how its ``raw_responses.key`` is built and parsed.
         normalize: the pure function from (document, key) to rows; None when
-            its documents write no table (history pages).
+            its documents write no table (history pages), or when its rows need
+            other documents too (a film chunk needs its manifest and the match's
+            stats: its store writer reads them and calls its normalizer).
         tables: the tables its rows land in.
         keep: what becomes of its raw copies.
         stage: when ``reparse`` replays it (kinds of one stage in fetch order,
@@ -188,8 +190,8 @@ class DocumentKind:
         return table in self.tables
 
 
-# Stages of `reparse`: the matches, then what they refer to, then the snapshots.
-MATCHES_STAGE, LOOKUPS_STAGE, SNAPSHOTS_STAGE = 1, 2, 3
+# Stages of `reparse`: the matches, then what they refer to, then the snapshots, then films.
+MATCHES_STAGE, LOOKUPS_STAGE, SNAPSHOTS_STAGE, FILMS_STAGE = 1, 2, 3, 4
 
 HISTORY_PAGE = DocumentKind(
     "match_history", KeyFormat(_history_key, _parse_history_key), None, (), Keep.LOG, None
@@ -258,6 +260,14 @@ ASSET_STATS = DocumentKind(
     Keep.CHANGES,
     SNAPSHOTS_STAGE,
 )
+# A match's film manifest: never replayed by itself, its film chunk's writer reads it.
+FILM_MANIFEST = DocumentKind("film_manifest", WHOLE, None, (), Keep.LATEST, None)
+# A match's highlight chunk (type 3), kept as served (zlib bytes) so that a newer
+# reader can read it again; its rows need the manifest (the film version) and the stats.
+FILM_CHUNK = DocumentKind(
+    "film_chunk", WHOLE, None, ("films", "film_events", "kills"), Keep.LATEST, FILMS_STAGE,
+    binary=True,
+)  # fmt: skip
 
 KINDS: Mapping[str, DocumentKind] = {
     kind.name: kind
@@ -272,6 +282,8 @@ KINDS: Mapping[str, DocumentKind] = {
         SERVICE_RECORD,
         PLAYLIST_CSR,
         ASSET_STATS,
+        FILM_MANIFEST,
+        FILM_CHUNK,
     )
 }
 
@@ -285,12 +297,14 @@ ARCHIVE_STATE = frozenset(
         "api_drift",
         "raw_responses",
         "snapshot_checks",
+        "expired_films",
         "service_record_checks",
     }
 )
 # The viewer's per-player tables: computed from the match tables, not from a document
 # (``store.player_tables``), and computed again after every replay.
-DERIVED_TABLES = ("player_matches", "player_encounters", "player_medal_totals")
+# ``player_rivals`` is derived from ``kills`` (``store.rivals``).
+DERIVED_TABLES = ("player_matches", "player_encounters", "player_medal_totals", "player_rivals")
 
 
 def kinds_writing(table: str) -> list[DocumentKind]:

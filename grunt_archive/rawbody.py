@@ -2,8 +2,9 @@
 
 A JSON document is kept as a zlib stream of its UTF-8 text (``encoding`` =
 ``'zlib'``): a match's stats shrink to about a sixth. A binary body (a film
-chunk) is deflated only when that saves an eighth (``'zlib-binary'``), else
-kept as sent (``'identity'``), as every body was before the archive deflated.
+chunk, compressed by the service already) is kept exactly as sent
+(``'identity'``), so a later reader gets the very bytes the service served;
+``'zlib-binary'`` (deflated bytes) is read back but no longer written.
 ``raw_body(body, encoding)`` is also a SQL function of ``grunt-archive query``
 and of the viewer, so that a user's SQL reads the documents as the service sent
 them. Pure: no SQL, no I/O.
@@ -25,9 +26,6 @@ def encode(body: str | bytes) -> tuple[str | bytes, str]:
     """Return the body as ``raw_responses`` keeps it, and its ``encoding``."""
     if isinstance(body, str):
         return zlib.compress(body.encode(), LEVEL), ZLIB
-    deflated = zlib.compress(body, LEVEL)
-    if len(deflated) <= len(body) * 7 // 8:
-        return deflated, ZLIB_BINARY
     return body, IDENTITY
 
 

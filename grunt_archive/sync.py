@@ -27,6 +27,7 @@ from grunt_archive.errors import (
     ServiceUnavailableError,
     UsageError,
 )
+from grunt_archive.film_sync import FilmFetcher
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, xuid_of
@@ -112,6 +113,9 @@ class SyncOptions:
         limit: stop after this many new matches (the rest waits for the next run).
         matches_only: archive matches (and what they refer to) only: no service
             record, CSR or popularity snapshots, and no request for them.
+        films: fetch each new match's film (manifest and highlight chunk).
+        films_backfill: also fetch the films of archived matches that have
+            none, newest first, up to the first that has expired.
 
     """
 
@@ -119,6 +123,8 @@ class SyncOptions:
     full: bool = False
     limit: int | None = None
     matches_only: bool = False
+    films: bool = True
+    films_backfill: bool = False
 
 
 @dataclass(slots=True)
@@ -135,6 +141,8 @@ class SyncReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
     enrichment_pending: list[str] = field(default_factory=list)
+    # Films archived, gone (expired) and stored unreadable this run.
+    films: dict[str, int] = field(default_factory=dict)
     # Players whose history could not be walked (or who could not be resolved): a partial run.
     failed_players: list[str] = field(default_factory=list)
     # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
@@ -165,6 +173,7 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
             "enrichment_pending": self.enrichment_pending,
+            "films": self.films,
             "failed_players": self.failed_players,
             "rates": self.rates,
         }
@@ -191,6 +200,7 @@ class _Run:
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
         self.enricher = Enricher(store, client)
+        self.films = FilmFetcher(store, client)
         self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
@@ -283,6 +293,8 @@ class _Run:
             self.added += 1
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
+            if self.options.films:  # a failure goes pending too, a 404 marks the film gone
+                await self.films.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(
                 self.store, entry.match_id, player_id, entry.start_time, str(error)
@@ -397,10 +409,14 @@ async def sync(
         report.players = await run.resolve_players()
         await run.retry_pending()
         await run.enricher.catch_up()
+        if options.films:
+            await run.films.catch_up()
         for player_id in report.players:
             if run.limit_reached():
                 break
             await run.sync_player(player_id)
+        if options.films_backfill and options.films and not run.limit_reached():
+            await run.films.backfill()
         run.progress.note("Looking up the names and skill of the new matches…")
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
@@ -436,6 +452,7 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.requests = run.client.request_count
     report.rates = run.client.limits.rates()
     report.failures = run.failures
+    report.films = run.films.summary()
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
     report.failed_players = run.failed_players

@@ -36,6 +36,8 @@ KEYS = {
     "service_record": (("xuid(1)", "matchmade?seasonid=S"), "xuid(1) matchmade?seasonid=S"),
     "playlist_csr": (("xuid(1)", "p"), "xuid(1) p"),
     "asset_stats": (("map", "a"), "map:a"),
+    "film_manifest": (("m",), "m"),
+    "film_chunk": (("m",), "m"),
 }  # fmt: skip
 
 

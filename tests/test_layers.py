@@ -36,6 +36,7 @@ SERVING = ("datasette", "uvicorn", "starlette")
 CLI_MODULES = (
     "grunt_archive.cli",
     "grunt_archive.auth_command",
+    "grunt_archive.db_command",
     "grunt_archive.film_command",
     "grunt_archive.simulator.command",
     "grunt_archive.untrack_command",

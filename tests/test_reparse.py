@@ -67,6 +67,13 @@ def test_every_table_reparse_keeps_is_one_a_kind_never_replayed_writes():
     assert any(kind.stage is None for kind in kinds_writing("players"))
 
 
+def test_the_synced_world_has_films_of_every_status_reparse_must_bring_back(synced):
+    # Gone films hold no document (archive state brings them back): both kinds are covered.
+    statuses = {status for (status,) in rows(synced, "SELECT DISTINCT status FROM films")}
+    assert {"archived", "gone"} <= statuses
+    assert rows(synced, "SELECT count(*) FROM kills WHERE ambiguous") != [(0,)]
+
+
 def test_reparse_parses_non_finite_numbers_as_the_sync_did(tmp_path):
     """A stored body saying ``NaN``/``Infinity`` is rebuilt with NULL, as the sync stored it."""
     sim = Simulator(

@@ -19,7 +19,7 @@ from grunt_archive.store import NestedUnitError, open_store
 PACKAGE = Path(__file__).resolve().parent.parent / "grunt_archive"
 STORE = PACKAGE / "store"
 ORCHESTRATORS = ("sync.py", "walk.py", "enrich.py", "snapshots.py", "verify.py", "reparse.py",
-                 "guard.py", "runner.py")  # fmt: skip
+                 "guard.py", "runner.py", "film_sync.py")  # fmt: skip
 # Opening and migrating the archive happens before any store exists: alembic runs the
 # upgrade in a transaction of its own (grunt_archive.db).
 OPENER = PACKAGE / "db.py"

@@ -12,8 +12,8 @@ the one declaration of the blocks, ``grunt_archive.normalize.mode_blocks``.
 Modules: ``matches`` (a match, its teams, players, awards and mode blocks),
 ``archive`` (archive state: tracking, pending work, raw documents, runs,
 drift), ``enrichment`` (assets, medals, skill, seasons), ``snapshots``
-(service records, CSR, asset popularity) and ``viewer`` (the derived tables
-the viewer reads).
+(service records, CSR, asset popularity), ``viewer`` (the derived tables
+the viewer reads) and ``films`` (theater films, their events, kills and rivals).
 
 The alembic migrations in ``migrations/`` create exactly this schema; a test
 checks that they agree.
@@ -76,6 +76,13 @@ from grunt_archive.models.snapshots import (  # noqa: E402
     SnapshotCheck,
 )
 from grunt_archive.models.viewer import PlayerEncounter, PlayerMatch, PlayerMedalTotal  # noqa: E402
+from grunt_archive.models.films import (  # noqa: E402
+    ExpiredFilm,
+    Film,
+    FilmEventRow,
+    KillRow,
+    PlayerRival,
+)
 # isort: on
 
 # Every generated mode-block table model, by table name (``team_oddball_stats``: its
@@ -89,6 +96,10 @@ __all__ = [
     "AssetStatsSnapshot",
     "CoreStatsFields",
     "CsrSnapshot",
+    "ExpiredFilm",
+    "Film",
+    "FilmEventRow",
+    "KillRow",
     "Match",
     "MatchPlayer",
     "MatchSkill",
@@ -103,6 +114,7 @@ __all__ = [
     "PlayerKey",
     "PlayerMatch",
     "PlayerMedalTotal",
+    "PlayerRival",
     "RawResponse",
     "Season",
     "ServiceRecordCheck",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Index
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, SQLModel
 
 
 class TrackedPlayer(SQLModel, table=True):
@@ -40,6 +41,18 @@ class PendingMatch(SQLModel, table=True):
     last_attempt_at: str | None = None
 
 
+class Body(TypeDecorator[str | bytes]):
+    """A raw body: JSON documents as TEXT values, binary ones (film chunks) as BLOB values.
+
+    The column is declared TEXT (as revision 0001 made it); SQLite keeps a BLOB
+    value in a TEXT column as it is (only numbers are converted), so
+    ``typeof(body)`` says which a row holds and no migration is needed.
+    """
+
+    impl = AutoString
+    cache_ok = True
+
+
 class RawResponse(SQLModel, table=True):
     """A document exactly as the service sent it, so tables can be rebuilt offline."""
 
@@ -52,7 +65,7 @@ class RawResponse(SQLModel, table=True):
     path: str
     fetched_at: str
     # Bytes as `encoding` says (`grunt_archive.rawbody`): SQL reads `raw_body(body, encoding)`.
-    body: str
+    body: str | bytes = Field(sa_column=Column(Body(), nullable=False))
     encoding: str = Field(default="identity", sa_column_kwargs={"server_default": "identity"})
 
 

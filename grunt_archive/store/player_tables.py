@@ -14,6 +14,9 @@ the same transaction as what they derive from, so they never disagree with it:
 - a player starts being tracked: `add_player`;
 - ``reparse`` rebuilds the tables from scratch: `rebuild`.
 
+``player_rivals``, derived from the films' ``kills``, is kept by ``store.rivals``
+(a film is stored: `rivals.refresh_match`); `add_player` and `rebuild` do it too.
+
 Every function here computes rows with the same SELECTs, restricted by a WHERE
 clause, so a row maintained step by step equals a row rebuilt (a test checks it).
 This module knows SQL and nothing of HTTP. (Named for its tables, all
@@ -30,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.store import rivals
 from grunt_archive.store.writer import execute
 
 TABLES = DERIVED_TABLES
@@ -274,6 +278,7 @@ def add_player(connection: Connection, player_id: str) -> None:
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
     execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
+    rivals.add_player(connection, player_id)
 
 
 def rebuild(connection: Connection) -> None:
@@ -283,6 +288,7 @@ def rebuild(connection: Connection) -> None:
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="true"))
     execute(connection, _INSERT_ENCOUNTERS.format(where="true"))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="true"))
+    rivals.rebuild(connection)
 
 
 # --- names looked up after the match was stored ---------------------------------------

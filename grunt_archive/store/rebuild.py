@@ -29,7 +29,7 @@ from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
 from grunt_archive.rawbody import decode
-from grunt_archive.store import career_snapshots, lookups, player_tables
+from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store
@@ -40,7 +40,7 @@ from grunt_archive.store.writer import execute
 BATCH = 200
 REBUILD_CACHE_KIB = 64 * 1024
 # The modules whose import registers the writers replayed here (`raw.writes`).
-WRITER_MODULES = (career_snapshots, lookups)
+WRITER_MODULES = (career_snapshots, lookups, films)
 
 
 def cleared_tables() -> list[str]:
@@ -72,6 +72,8 @@ def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[i
                 rebuilt = _replay_matches(connection, broken, on_match)
             else:
                 _replay(connection, kinds_of_stage, broken)
+        # Expired films hold no document: their rows come back from archive state.
+        films.restore_gone(connection)
         player_tables.rebuild(connection)
     return rebuilt, broken
 

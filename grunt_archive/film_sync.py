@@ -1,0 +1,111 @@
+"""Fetching films in a sync: each new match's manifest and highlight chunk, before they expire.
+
+`FilmFetcher.after_match` fetches a just-stored match's film manifest and its
+highlight chunk (type 3) and stores both (`store.films.save_film`); a 404 on
+either marks the film ``gone`` (films expire: it is never asked for again),
+and any other failure goes to ``pending_enrichment`` like any lookup
+(`guard.Guard`), to be tried again by `catch_up` in the next run.
+`backfill` (``sync --films-backfill``) fetches the films of archived matches
+that have none, newest first, and stops at the first 404: older films have
+expired too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from grunt_archive.api import FilmService, HaloClient
+from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, RawDocument
+from grunt_archive.errors import NotFoundError
+from grunt_archive.guard import Guard
+from grunt_archive.normalize.films import ARCHIVED
+from grunt_archive.store import Store, lookups
+from grunt_archive.store import films as stored
+
+# Films fetched at once: a manifest then a blob each, beside the match stats requests.
+FILM_SLOTS = 4
+
+
+class FilmFetcher:
+    """Fetches and stores the films of one sync run's matches.
+
+    Args:
+        store: the run's archive.
+        client: the run's client (its limits, retries and tokens; the blob host
+            has its own limiter there).
+
+    """
+
+    def __init__(self, store: Store, client: HaloClient) -> None:
+        self.store = store
+        self.films = FilmService(client)
+        self.guard = Guard(self._pending, FILM_SLOTS)
+        self.archived = 0
+        self.gone = 0
+        self.unreadable = 0
+
+    async def after_match(self, match_id: str) -> None:
+        """Fetch and store a just-archived match's film, unless it has one or was given up.
+
+        Never raises `ApiError`: failures go to ``pending_enrichment``.
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        if stored.needs_film(self.store, match_id):
+            await self.guard.run(
+                FILM_MANIFEST.name, match_id, self.films.name, self._fetcher(match_id)
+            )
+
+    async def catch_up(self) -> None:
+        """Try again the films whose fetch failed in an earlier run."""
+        await asyncio.gather(
+            *(self.after_match(match_id) for match_id in stored.pending_films(self.store))
+        )
+
+    async def backfill(self) -> None:
+        """Fetch the films of archived matches that have none, newest first, up to the first 404.
+
+        Raises:
+            AuthError: the token was refused.
+
+        """
+        matches = stored.matches_without_film(self.store)
+        for start in range(0, len(matches), FILM_SLOTS):
+            gone_before = self.gone
+            await asyncio.gather(
+                *(self.after_match(m) for m in matches[start : start + FILM_SLOTS])
+            )
+            if self.gone > gone_before or self.films.name in self.guard.broken:
+                return
+
+    def _fetcher(self, match_id: str) -> Callable[[], Awaitable[None]]:
+        async def fetch() -> None:
+            try:
+                manifest = await self.films.manifest(match_id)
+                chunk = await self.films.chunk(manifest.data)
+            except NotFoundError:
+                stored.mark_gone(self.store, match_id)
+                self.gone += 1
+                return
+            manifest_raw = RawDocument.of(FILM_MANIFEST, FILM_MANIFEST.key_of(match_id), manifest)
+            chunk_raw = RawDocument(
+                FILM_CHUNK.name, FILM_CHUNK.key_of(match_id), chunk.path, chunk.fetched_at,
+                chunk.content or b"",
+            )  # fmt: skip
+            status = stored.save_film(self.store, manifest_raw, chunk_raw)
+            if status == ARCHIVED:
+                self.archived += 1
+            else:
+                self.unreadable += 1
+
+        return fetch
+
+    def _pending(self, kind: str, key: str, reason: str, tried: bool) -> None:
+        lookups.mark_pending(self.store, kind, key, reason, tried=tried)
+
+    def summary(self) -> dict[str, int]:
+        """Return what this run did with films, for the sync's ``--json`` summary."""
+        return {"archived": self.archived, "gone": self.gone, "unreadable": self.unreadable}

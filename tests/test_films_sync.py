@@ -1,0 +1,213 @@
+"""A sync keeps each new match's film: manifest and chunk as received, events, kills and rivals.
+
+Against the in-process simulator, whose films are built from each match's
+own stats: what the archive reads back must be the simulator's events, the
+kill feed must agree with the stats, an expired film is recorded gone and
+never asked for again, a film in a version the reader does not know is kept
+and read by ``reparse`` once the layout is known, and ``--no-films`` asks
+for nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST
+from grunt_archive.film import reader
+from grunt_archive.film.reader import read_events
+from grunt_archive.runner import run_reparse
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.films import UNKNOWN_LAYOUT, UNKNOWN_VERSION
+from tests.helpers import failing, rows, sync, value
+
+FILM_PATHS = ("/hi/films/", "/ugcstorage/film/")
+
+
+def recording(app: Any, seen: list[str]) -> Any:
+    """Wrap an ASGI app so that every request's path is noted in ``seen``."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(scope["path"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+KILLS_IN_FEED = "SELECT match_id, killer_id, count(*) FROM kills GROUP BY 1, 2 ORDER BY 1, 2"
+KILLS_IN_STATS = (
+    "SELECT mp.match_id, mp.player_id, sum(mp.kills) FROM match_players AS mp"
+    " JOIN films AS f ON f.match_id = mp.match_id AND f.status = 'archived'"
+    " WHERE mp.player_id LIKE 'xuid(%' GROUP BY 1, 2 HAVING sum(mp.kills) > 0 ORDER BY 1, 2"
+)
+
+
+def film_requests(seen: list[str]) -> list[str]:
+    return [path for path in seen if path.startswith(FILM_PATHS)]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> tuple[Simulator, Path, Any]:
+    """Two players' matches synced once; films older than ten days have expired."""
+    sim = Simulator(SimulatorConfig(seed=23, players=2, matches=30, film_max_age_days=10))
+    db = tmp_path_factory.mktemp("films") / "halo.db"
+    report = sync(db, sim, *sim.player_ids)
+    assert report.outcome == "ok"
+    return sim, db, report
+
+
+def test_every_new_match_has_its_film_read_and_agreeing_with_its_stats(world):
+    _, db, report = world
+    statuses = dict(rows(db, "SELECT status, count(*) FROM films GROUP BY status"))
+    matches = value(db, "SELECT count(*) FROM matches")
+    assert statuses["archived"] > 0 and statuses.get("gone", 0) > 0
+    assert sum(statuses.values()) == matches
+    assert report.to_json()["films"] == {
+        "archived": statuses["archived"], "gone": statuses["gone"], "unreadable": 0,
+    }  # fmt: skip
+    assert rows(db, "SELECT DISTINCT agrees_with_stats, disagreements FROM films"
+                    " WHERE status = 'archived'") == [(1, "[]")]  # fmt: skip
+    # Each human's kills in the feed are those of the match's stats.
+    film_counts = rows(db, KILLS_IN_FEED)
+    assert film_counts == rows(db, KILLS_IN_STATS) and film_counts
+
+
+def test_the_events_are_the_simulated_films_and_the_chunk_is_kept_as_served(world):
+    sim, db, _ = world
+    for (match_id,) in rows(db, "SELECT match_id FROM films WHERE status = 'archived'"):
+        film = sim.films.film(match_id)
+        assert film is not None
+        expected = [(e.player_id, e.type, e.time_ms, e.medal_name) for e in film.events.events]
+        stored = rows(db, "SELECT player_id, type, time_ms, medal_name FROM film_events"
+                          " WHERE match_id = ? ORDER BY seq", match_id)  # fmt: skip
+        assert stored == expected
+        paired = "SELECT time_ms FROM kills WHERE match_id = ? AND ambiguous AND victim_id NOTNULL"
+        ambiguous = {t for (t,) in rows(db, paired, match_id)}
+        assert film.events.ambiguous_kill_times <= ambiguous
+        (body,) = rows(db, "SELECT body FROM raw_responses WHERE kind = ? AND key = ?",
+                       FILM_CHUNK.name, match_id)[0]  # fmt: skip
+        assert isinstance(body, bytes) and body == film.chunks[-1]
+        (manifest,) = rows(db, "SELECT raw_body(body, encoding) FROM raw_responses"
+                           " WHERE kind = ? AND key = ?",
+                           FILM_MANIFEST.name, match_id)[0]  # fmt: skip
+        version = json.loads(manifest)["CustomData"]["FilmMajorVersion"]
+        assert len(read_events(body, version)) == value(
+            db, "SELECT events_read FROM films WHERE match_id = ?", match_id
+        )
+
+
+def test_rivals_count_every_paired_kill_of_each_tracked_player(world):
+    sim, db, _ = world
+    kills = rows(db, "SELECT killer_id, victim_id, match_id FROM kills WHERE victim_id IS NOT NULL")
+    for player in sim.player_ids:
+        on = Counter(v for k, v, _ in kills if k == player)
+        to = Counter(k for k, v, _ in kills if v == player)
+        met = {o: {m for k, v, m in kills if {k, v} == {player, o}} for o in set(on) | set(to)}
+        expected = {(o, on[o], to[o], on[o] - to[o], len(met[o])) for o in met}
+        stored = set(rows(db, "SELECT opponent_id, kills_on, deaths_to, net, matches"
+                              " FROM player_rivals WHERE player_id = ?", player))  # fmt: skip
+        assert stored == expected and stored
+
+
+def test_an_expired_film_is_gone_and_never_asked_for_again(world, tmp_path):
+    sim, db, _ = world
+    gone = [m for (m,) in rows(db, "SELECT match_id FROM films WHERE status = 'gone'")]
+    assert gone and all(sim.films.manifest(m) is None for m in gone)
+    seen: list[str] = []
+    report = sync(db, sim, *sim.player_ids, app=recording(sim.app, seen), films_backfill=True)
+    assert report.outcome == "ok"
+    assert not [p for p in film_requests(seen) if any(m in p for m in gone)]
+    assert report.to_json()["films"]["gone"] == 0
+
+
+def test_no_films_makes_no_film_request(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=6, film_max_age_days=1e6))
+    seen: list[str] = []
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, *sim.player_ids, app=recording(sim.app, seen), films=False)
+    assert report.outcome == "ok" and report.matches_added > 0
+    assert film_requests(seen) == [] and [p for p in seen if "/matches/" in p]
+    assert value(db, "SELECT count(*) FROM films") == 0
+
+    # Then a backfill fetches them, newest first.
+    seen.clear()
+    report = sync(db, sim, *sim.player_ids, app=recording(sim.app, seen), films_backfill=True)
+    assert report.to_json()["films"]["archived"] == value(db, "SELECT count(*) FROM matches")
+    assert value(db, "SELECT count(*) FROM films") == value(db, "SELECT count(*) FROM matches")
+    manifests = [p.split("/")[4] for p in film_requests(seen) if p.startswith("/hi/films/")]
+    newest_first = [m for (m,) in rows(db, "SELECT match_id FROM matches"
+                                           " ORDER BY start_time DESC, match_id")]  # fmt: skip
+    assert manifests == newest_first
+
+
+def test_a_backfill_stops_at_the_first_expired_film(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30, film_max_age_days=10))
+    db = tmp_path / "halo.db"
+    sync(db, sim, *sim.player_ids, films=False)
+    seen: list[str] = []
+    report = sync(db, sim, *sim.player_ids, app=recording(sim.app, seen), films_backfill=True)
+    films = report.to_json()["films"]
+    assert films["archived"] > 0 and films["gone"] >= 1
+    unasked = value(db, "SELECT count(*) FROM matches WHERE match_id NOT IN"
+                        " (SELECT match_id FROM films)")  # fmt: skip
+    assert unasked > 0, "the backfill asked for films older than the first that had expired"
+
+
+def test_a_failed_film_fetch_goes_pending_and_the_next_run_fetches_it(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=4, film_max_age_days=1e6))
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, *sim.player_ids, app=failing(sim.app, r"/ugcstorage/film/"))
+    assert report.outcome == "ok"  # a film, like a lookup, never makes the run partial
+    assert [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
+    assert value(db, "SELECT count(*) FROM films") == 0
+    report = sync(db, sim, *sim.player_ids)
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'archived'") == value(
+        db, "SELECT count(*) FROM matches"
+    )
+    assert not [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
+
+
+def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known(
+    tmp_path, monkeypatch
+):
+    sim = Simulator(
+        SimulatorConfig(
+            seed=5, players=1, matches=5, film_unknown_version=1.0, film_max_age_days=1e6
+        )
+    )
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, *sim.player_ids)
+    assert report.to_json()["films"]["unreadable"] == value(db, "SELECT count(*) FROM matches")
+    assert rows(db, "SELECT DISTINCT status, major_version, events_read FROM films") == [
+        ("unreadable", UNKNOWN_VERSION, None)
+    ]
+    assert str(UNKNOWN_VERSION) in value(db, "SELECT error FROM films LIMIT 1")
+    assert value(db, "SELECT count(*) FROM film_events") == 0
+
+    monkeypatch.setitem(reader.LAYOUTS, UNKNOWN_VERSION, UNKNOWN_LAYOUT)
+    _, broken = run_reparse(db)
+    assert broken == []
+    assert rows(db, "SELECT DISTINCT status, agrees_with_stats FROM films") == [("archived", 1)]
+    assert value(db, "SELECT count(*) FROM film_events") > 0
+    assert value(db, "SELECT count(*) FROM kills") > 0
+    assert value(db, "SELECT count(*) FROM player_rivals") > 0
+
+
+@pytest.mark.parametrize(
+    "name", ["who_kills_me_most", "first_blood_rate", "kills_per_minute_by_phase"]
+)
+def test_the_film_canned_queries_answer_from_the_film_tables(world, name):
+    _, db, _ = world
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "metadata.yml").read_text("utf-8"))
+    sql = metadata["databases"]["halo"]["queries"][name]["sql"]
+    answer = rows(db, sql.replace(":gamertag", "''"))
+    assert answer and {row[0] for row in answer} <= set(
+        g
+        for (g,) in rows(db, "SELECT gamertag FROM players JOIN tracked_players USING (player_id)")
+    )
