@@ -43,20 +43,24 @@ class SimulatorProcess:
 @contextmanager
 def simulator_process(*options: str) -> Iterator[SimulatorProcess]:
     """Start `grunt-archive simulate --port 0 OPTIONS…` and stop it afterwards."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grunt_archive", "simulate", "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()  # blocks until the server is listening, or exits
-        if "listening on " not in line:
-            raise RuntimeError(f"simulator did not start: {line!r} {process.stderr.read()}")
-        yield SimulatorProcess(process, line.rsplit(" ", 1)[-1].strip())
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    # stderr goes to a file: a pipe nobody reads fills up and blocks the server.
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grunt_archive", "simulate", "--port", "0", *options],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        try:
+            line = process.stdout.readline()  # blocks until the server is listening, or exits
+            if "listening on " not in line:
+                process.wait(timeout=10)
+                errors.seek(0)
+                raise RuntimeError(f"simulator did not start: {line!r} {errors.read()}")
+            yield SimulatorProcess(process, line.rsplit(" ", 1)[-1].strip())
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def cli(
