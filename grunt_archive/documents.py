@@ -303,8 +303,18 @@ ARCHIVE_STATE = frozenset(
 )
 # The viewer's per-player tables: computed from the match tables, not from a document
 # (``store.player_tables``), and computed again after every replay.
-# ``player_rivals`` is derived from ``kills`` (``store.rivals``).
-DERIVED_TABLES = ("player_matches", "player_encounters", "player_medal_totals", "player_rivals")
+# ``player_rivals`` is derived from ``kills`` (``store.rivals``); the ``*_totals`` of
+# ``player_matches`` that the canned queries add up, from it (``store.player_totals``).
+DERIVED_TABLES = (
+    "player_matches",
+    "player_encounters",
+    "player_medal_totals",
+    "player_rivals",
+    "player_totals",
+    "player_day_totals",
+    "archive_map_totals",
+    "archive_day_totals",
+)
 
 
 def kinds_writing(table: str) -> list[DocumentKind]:

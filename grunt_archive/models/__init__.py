@@ -75,7 +75,15 @@ from grunt_archive.models.snapshots import (  # noqa: E402
     ServiceRecordSnapshot,
     SnapshotCheck,
 )
-from grunt_archive.models.viewer import PlayerEncounter, PlayerMatch, PlayerMedalTotal  # noqa: E402
+from grunt_archive.models.viewer import (  # noqa: E402
+    ArchiveDayTotal,
+    ArchiveMapTotal,
+    PlayerDayTotal,
+    PlayerEncounter,
+    PlayerMatch,
+    PlayerMedalTotal,
+    PlayerTotal,
+)
 from grunt_archive.models.films import (  # noqa: E402
     ExpiredFilm,
     Film,
@@ -92,6 +100,8 @@ MODE_TABLES: dict[str, type[SQLModel]] = {**MATCH_MODE_TABLES, **SERVICE_RECORD_
 __all__ = [
     "MODE_TABLES",
     "ApiDrift",
+    "ArchiveDayTotal",
+    "ArchiveMapTotal",
     "Asset",
     "AssetStatsSnapshot",
     "CoreStatsFields",
@@ -110,11 +120,13 @@ __all__ = [
     "PendingMatch",
     "PersonalScoreAward",
     "Player",
+    "PlayerDayTotal",
     "PlayerEncounter",
     "PlayerKey",
     "PlayerMatch",
     "PlayerMedalTotal",
     "PlayerRival",
+    "PlayerTotal",
     "RawResponse",
     "Season",
     "ServiceRecordCheck",

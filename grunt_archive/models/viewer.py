@@ -8,7 +8,7 @@ tables over a whole career (issue 7).
 
 from __future__ import annotations
 
-from sqlalchemy import Index, PrimaryKeyConstraint, text
+from sqlalchemy import BigInteger, Index, PrimaryKeyConstraint, text
 from sqlmodel import Field, SQLModel
 
 # What the covering indexes of player_matches hold, in order.
@@ -117,3 +117,104 @@ class PlayerMedalTotal(SQLModel, table=True):
     personal_score: int | None = None
     player_id: str = Field(primary_key=True, foreign_key="players.player_id")
     medal_id: int = Field(primary_key=True, foreign_key="medals.medal_id")
+
+
+# --- totals of player_matches (issue 12), kept by grunt_archive.store.player_totals --------
+# A key holds the ids a name comes from, '' where a match has none (a custom game's
+# playlist), so that a name looked up later is an UPDATE and no key column is NULL.
+
+
+class PlayerTotal(SQLModel, table=True):
+    """A tracked player's lines of ``player_matches`` per scope, playlist, map and mode, added up.
+
+    What the canned queries read instead of every line: accuracy in hundredths of a
+    percent and time played in 100 ns ticks, so that sums are exact integers.
+    """
+
+    __tablename__ = "player_totals"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    scope: str = Field(primary_key=True)  # custom, matchmade_pvp or matchmade_pve
+    playlist_asset_id: str = Field(primary_key=True)
+    playlist_version_id: str = Field(primary_key=True)
+    map_asset_id: str = Field(primary_key=True)
+    map_version_id: str = Field(primary_key=True)
+    game_variant_asset_id: str = Field(primary_key=True)
+    game_variant_version_id: str = Field(primary_key=True)
+    gamertag: str | None = None
+    playlist: str | None = None
+    map: str | None = None
+    mode: str | None = None
+    lines: int  # rows of player_matches: a match twice for a player who switched teams
+    matches: int  # counted once each (a player who switched teams has two lines)
+    wins: int
+    losses: int
+    ties: int
+    left_early: int
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    accuracy_lines: int
+    damage_dealt: int | None = Field(default=None, sa_type=BigInteger)
+    damage_lines: int
+    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)
+    peak_csr: int | None = None
+    first_match: str | None = None
+    last_match: str | None = None
+
+
+class PlayerDayTotal(SQLModel, table=True):
+    """A tracked player's matches per scope, playlist and day (the Career dashboard's dates)."""
+
+    __tablename__ = "player_day_totals"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    scope: str = Field(primary_key=True)
+    playlist_asset_id: str = Field(primary_key=True)
+    playlist_version_id: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    gamertag: str | None = None
+    playlist: str | None = None
+    matches: int  # counted once each (a player who switched teams has two lines)
+    wins: int
+    losses: int
+    ties: int
+    left_early: int
+    no_outcome: int  # matches with a line of no known outcome
+    kills: int | None = None
+    deaths: int | None = None
+
+
+class ArchiveMapTotal(SQLModel, table=True):
+    """Every tracked player's matches per scope, playlist and map, a shared match once."""
+
+    __tablename__ = "archive_map_totals"
+
+    scope: str = Field(primary_key=True)
+    playlist_asset_id: str = Field(primary_key=True)
+    playlist_version_id: str = Field(primary_key=True)
+    map_asset_id: str = Field(primary_key=True)
+    map_version_id: str = Field(primary_key=True)
+    playlist: str | None = None
+    map: str | None = None
+    matches: int
+    wins: int
+
+
+class ArchiveDayTotal(SQLModel, table=True):
+    """Every tracked player's matches per scope, playlist and day, a shared match once."""
+
+    __tablename__ = "archive_day_totals"
+
+    scope: str = Field(primary_key=True)
+    playlist_asset_id: str = Field(primary_key=True)
+    playlist_version_id: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    playlist: str | None = None
+    matches: int  # counted once each (a player who switched teams has two lines)
+    wins: int
+    losses: int
+    ties: int
+    left_early: int
+    no_outcome: int

@@ -16,6 +16,9 @@ the same transaction as what they derive from, so they never disagree with it:
 
 ``player_rivals``, derived from the films' ``kills``, is kept by ``store.rivals``
 (a film is stored: `rivals.refresh_match`); `add_player` and `rebuild` do it too.
+The totals of ``player_matches`` the canned queries add up (``player_totals``,
+``player_day_totals``, ``archive_*_totals``) are kept by ``store.player_totals``,
+called from here at each of the steps above.
 
 Every function here computes rows with the same SELECTs, restricted by a WHERE
 clause, so a row maintained step by step equals a row rebuilt (a test checks it).
@@ -33,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from grunt_archive.documents import DERIVED_TABLES
-from grunt_archive.store import rivals
+from grunt_archive.store import player_totals, rivals
 from grunt_archive.store.writer import execute
 
 TABLES = DERIVED_TABLES
@@ -193,13 +196,18 @@ _ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
 
 @dataclass(frozen=True, slots=True)
 class Touched:
-    """The totals one match adds to: (tracked player, other player) and (tracked player, medal)."""
+    """The totals one match adds to: encounters, medals, and ``store.player_totals`` rows."""
 
     encounters: frozenset[tuple[str, str]]
     medals: frozenset[tuple[str, int]]
+    totals: player_totals.Keys = frozenset()
 
     def __or__(self, other: Touched) -> Touched:
-        return Touched(self.encounters | other.encounters, self.medals | other.medals)
+        return Touched(
+            self.encounters | other.encounters,
+            self.medals | other.medals,
+            self.totals | other.totals,
+        )
 
 
 def touched(connection: Connection, match_id: str) -> Touched:
@@ -220,6 +228,7 @@ def touched(connection: Connection, match_id: str) -> Touched:
     return Touched(
         frozenset((mine, theirs) for mine, theirs in encounters),
         frozenset((player, medal) for player, medal in medals),
+        player_totals.keys(connection, match_id),
     )
 
 
@@ -236,8 +245,9 @@ def add_match(connection: Connection, match_id: str, replaced: Touched | None = 
         execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
         execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
         execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
+        player_totals.add_match(connection, match_id)
         return
-    refresh_match(connection, match_id)
+    _write_lines(connection, match_id)
     keys = replaced | touched(connection, match_id)
     encounters, medals = sorted(keys.encounters), sorted(keys.medals)
     where = "player_id = ? AND other_player_id = ?"
@@ -248,6 +258,7 @@ def add_match(connection: Connection, match_id: str, replaced: Touched | None = 
     execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
              medals)  # fmt: skip
+    player_totals.recompute(connection, keys.totals)
 
 
 def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -266,6 +277,13 @@ def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[
 
 def refresh_match(connection: Connection, match_id: str) -> None:
     """Write a match's ``player_matches`` rows again (its skill, CSR included, has arrived)."""
+    before = player_totals.lines_of(connection, match_id)
+    old = player_totals.keys(connection, match_id) if before else frozenset()
+    _write_lines(connection, match_id)
+    player_totals.refresh_match(connection, match_id, before, old)
+
+
+def _write_lines(connection: Connection, match_id: str) -> None:
     execute(connection, "DELETE FROM player_matches WHERE match_id = ?", (match_id,))
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
 
@@ -278,6 +296,7 @@ def add_player(connection: Connection, player_id: str) -> None:
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
     execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
+    player_totals.add_player(connection, player_id)
     rivals.add_player(connection, player_id)
 
 
@@ -288,6 +307,7 @@ def rebuild(connection: Connection) -> None:
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="true"))
     execute(connection, _INSERT_ENCOUNTERS.format(where="true"))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="true"))
+    player_totals.rebuild(connection)
     rivals.rebuild(connection)
 
 
@@ -295,7 +315,8 @@ def rebuild(connection: Connection) -> None:
 
 
 def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -> None:
-    """Give ``player_matches`` the names of map, mode and playlist versions just looked up."""
+    """Give ``player_matches`` and the totals the names of map, mode and playlist versions."""
+    assets = list(assets)
     for asset in assets:
         column = _ASSET_COLUMNS.get(asset.get("asset_kind") or "")
         if column is None:
@@ -308,6 +329,7 @@ def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -
             (asset.get("public_name"), asset["asset_id"], asset["version_id"],
              asset.get("public_name")),
         )  # fmt: skip
+    player_totals.rename_assets(connection, assets)
 
 
 def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
@@ -346,6 +368,7 @@ def rename_players(connection: Connection, player_ids: Iterable[str]) -> None:
         ("player_medal_totals", "gamertag", "player_id"),
         ("player_encounters", "gamertag", "player_id"),
         ("player_encounters", "other_gamertag", "other_player_id"),
+        *((table, "gamertag", "player_id") for table in player_totals.GAMERTAG_TABLES),
     ):
         execute(
             connection,

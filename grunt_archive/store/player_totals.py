@@ -1,0 +1,266 @@
+"""Totals of ``player_matches`` the canned queries and the Career dashboard add up.
+
+At 50,000 matches the canned queries and the dashboard's charts took 150 to
+730 ms (issue 12): each read every line of ``player_matches`` and counted a
+match once with ``count(DISTINCT match_id)`` (a player who switched teams has
+two lines). These tables hold the same counts and sums per key, a few
+hundred to a few thousand rows, so a query adds up rows instead of lines:
+
+- ``player_totals``: a tracked player's lines per scope, playlist, map and mode;
+- ``player_day_totals``: per scope, playlist and day (the dashboard's dates);
+- ``archive_map_totals``, ``archive_day_totals``: every tracked player's lines
+  together, a match counted once however many of them played it (what the
+  dashboard counts when no player is picked).
+
+A row's key holds the ids the names come from (``''`` where a match has none:
+a custom game's playlist), so a name looked up later is an UPDATE. Sums are
+integers (accuracy in hundredths, time in 100 ns ticks): a total added to match
+by match equals the total computed in one pass, whatever the order.
+
+Every row comes from one SELECT over ``player_matches`` (`_SOURCE`), restricted
+by a WHERE clause: a match added (`add_match`), a match whose lines changed
+(`refresh_match`, `recompute`), a newly tracked player (`add_player`), or
+everything (`rebuild`). Plain SQL both SQLite and PostgreSQL accept; the
+migration that made the tables (0018) keeps a frozen copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from grunt_archive.store.writer import execute, query
+
+# A line's scope, as the view player_matches_scoped says it (views.SCOPE_SQL), in plain
+# SQL: matchmade (LifecycleMode 3) PvE or PvP, else custom; PvE as pve_matches says.
+_SCOPE = (
+    "CASE WHEN pm.lifecycle_mode = 3 AND (m.gameplay_interaction = 2"
+    " OR m.game_variant_category = 42 OR m.playlist_experience = 6) THEN 'matchmade_pve'"
+    " WHEN pm.lifecycle_mode = 3 THEN 'matchmade_pvp' ELSE 'custom' END"
+)
+_IDS = ("playlist_asset_id", "playlist_version_id", "map_asset_id", "map_version_id",
+        "game_variant_asset_id", "game_variant_version_id")  # fmt: skip
+
+# Every line of player_matches with its scope and its ids ('' for none).
+_SOURCE = f"""
+SELECT pm.player_id, pm.match_id, pm.day, pm.gamertag, pm.playlist, pm.map, pm.mode,
+    pm.outcome, pm.kills, pm.deaths, pm.assists, pm.accuracy, pm.damage_dealt,
+    pm.time_played_seconds, pm.post_match_csr, pm.start_time, {_SCOPE} AS scope,
+    {", ".join(f"coalesce(pm.{c}, '') AS {c}" for c in _IDS)}
+FROM player_matches AS pm JOIN matches AS m ON m.match_id = pm.match_id
+WHERE {{where}}
+"""
+
+
+def _distinct(outcome: str) -> str:
+    return f"count(DISTINCT CASE WHEN outcome = '{outcome}' THEN match_id END)"
+
+
+# How each column is computed over a key's lines, and how two totals combine on a
+# conflict: added (NULL only if both are, as SUM), the greater, the lesser, the newer name.
+_ADD = "{t}.{c} + excluded.{c}"
+_PLUS = "coalesce({t}.{c} + excluded.{c}, {t}.{c}, excluded.{c})"
+_GREATER = ("CASE WHEN excluded.{c} IS NULL OR {t}.{c} >= excluded.{c}"
+            " THEN coalesce({t}.{c}, excluded.{c}) ELSE excluded.{c} END")  # fmt: skip
+_LESSER = _GREATER.replace(">=", "<=")
+_NAME = "excluded.{c}"
+COLUMNS: Mapping[str, tuple[str, str]] = {
+    "gamertag": ("max(gamertag)", _NAME),
+    "playlist": ("max(playlist)", _NAME),
+    "map": ("max(map)", _NAME),
+    "mode": ("max(mode)", _NAME),
+    "lines": ("count(*)", _ADD),
+    "matches": ("count(DISTINCT match_id)", _ADD),
+    "wins": (_distinct("win"), _ADD),
+    "losses": (_distinct("loss"), _ADD),
+    "ties": (_distinct("tie"), _ADD),
+    "left_early": (_distinct("left"), _ADD),
+    "no_outcome": ("count(DISTINCT CASE WHEN outcome IS NULL THEN match_id END)", _ADD),
+    "kills": ("sum(kills)", _PLUS),
+    "deaths": ("sum(deaths)", _PLUS),
+    "assists": ("sum(assists)", _PLUS),
+    # player_matches.accuracy has two decimals: its hundredths are exact integers.
+    "accuracy_hundredths": ("sum(CAST(round(accuracy * 100) AS BIGINT))", _PLUS),
+    "accuracy_lines": ("count(accuracy)", _ADD),
+    "damage_dealt": ("sum(damage_dealt)", _PLUS),
+    "damage_lines": ("count(damage_dealt)", _ADD),
+    # Durations come from ISO-8601 text with at most 7 decimals (.NET ticks).
+    "time_played_ticks": ("sum(CAST(round(time_played_seconds * 10000000) AS BIGINT))", _PLUS),
+    "peak_csr": ("max(post_match_csr)", _GREATER),
+    "first_match": ("min(start_time)", _LESSER),
+    "last_match": ("max(start_time)", _GREATER),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """One totals table: its key (part of every line) and what it adds up per key."""
+
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+
+    def insert(self, where: str, picked: bool = False) -> str:
+        """INSERT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
+        key = ", ".join(self.key)
+        values = ", ".join(COLUMNS[c][0] for c in self.columns)
+        # A key is picked once the lines have their scope and ids.
+        having = " WHERE " + " AND ".join(f"{c} = ?" for c in self.key) if picked else ""
+        return (
+            f"INSERT INTO {self.table} ({key}, {', '.join(self.columns)})"
+            f" SELECT {key}, {values} FROM ({_SOURCE.format(where=where)}) AS l{having}"
+            f" GROUP BY {key}"
+        )
+
+    def add(self, where: str) -> str:
+        """INSERT the rows the lines ``where`` picks add up to, added to the totals there."""
+        updates = ", ".join(
+            f"{c} = " + COLUMNS[c][1].format(t=self.table, c=c) for c in self.columns
+        )
+        return f"{self.insert(where)} ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {updates}"
+
+
+_PLAYLIST = ("playlist_asset_id", "playlist_version_id")
+_OUTCOMES = ("matches", "wins", "losses", "ties", "left_early")
+PLAYER_TOTALS = Totals(
+    "player_totals",
+    ("player_id", "scope", *_IDS),
+    ("gamertag", "playlist", "map", "mode", "lines", *_OUTCOMES, "kills", "deaths", "assists",
+     "accuracy_hundredths", "accuracy_lines", "damage_dealt", "damage_lines",
+     "time_played_ticks", "peak_csr", "first_match", "last_match"),
+)  # fmt: skip
+PLAYER_DAY_TOTALS = Totals(
+    "player_day_totals",
+    ("player_id", "scope", *_PLAYLIST, "day"),
+    ("gamertag", "playlist", *_OUTCOMES, "no_outcome", "kills", "deaths"),
+)
+ARCHIVE_MAP_TOTALS = Totals(
+    "archive_map_totals",
+    ("scope", *_PLAYLIST, "map_asset_id", "map_version_id"),
+    ("playlist", "map", "matches", "wins"),
+)
+ARCHIVE_DAY_TOTALS = Totals(
+    "archive_day_totals",
+    ("scope", *_PLAYLIST, "day"),
+    ("playlist", *_OUTCOMES, "no_outcome"),
+)
+TOTALS = (PLAYER_TOTALS, PLAYER_DAY_TOTALS, ARCHIVE_MAP_TOTALS, ARCHIVE_DAY_TOTALS)
+TABLES = tuple(totals.table for totals in TOTALS)
+_PER_PLAYER = (PLAYER_TOTALS, PLAYER_DAY_TOTALS)
+_ARCHIVE = (ARCHIVE_MAP_TOTALS, ARCHIVE_DAY_TOTALS)
+# Where each kind of asset's name lands, per table.
+_ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
+
+Keys = frozenset[tuple[str, tuple[Any, ...]]]
+
+
+def add_match(connection: Connection, match_id: str) -> None:
+    """Add a match's lines, just written to ``player_matches``, to every totals table."""
+    for totals in TOTALS:
+        execute(connection, totals.add("pm.match_id = ?"), (match_id,))
+
+
+def keys(connection: Connection, match_id: str) -> Keys:
+    """Return the (table, key) of every totals row the lines of ``match_id`` count in."""
+    found = set()
+    for totals in TOTALS:
+        where = "pm.match_id = ?"
+        select = (
+            f"SELECT DISTINCT {', '.join(totals.key)} FROM ({_SOURCE.format(where=where)}) AS l"
+        )
+        for key in query(connection, select, (match_id,)):
+            found.add((totals.table, tuple(key)))
+    return frozenset(found)
+
+
+def recompute(connection: Connection, touched: Keys) -> None:
+    """Compute the rows of ``touched`` again from every line (a match's lines changed)."""
+    for totals in TOTALS:
+        picked = sorted(key for table, key in touched if table == totals.table)
+        where = " AND ".join(f"{c} = ?" for c in totals.key)
+        execute(connection, f"DELETE FROM {totals.table} WHERE {where}", picked)
+        execute(connection, totals.insert("true", picked=True), picked)
+
+
+def lines_of(connection: Connection, match_id: str) -> dict[str, tuple[int, Any]]:
+    """Return, per player, how many lines of ``match_id`` there are and their best CSR."""
+    rows = query(
+        connection,
+        "SELECT player_id, count(*), max(post_match_csr) FROM player_matches"
+        " WHERE match_id = ? GROUP BY player_id",
+        (match_id,),
+    )
+    return {player: (count, csr) for player, count, csr in rows}
+
+
+def refresh_match(
+    connection: Connection, match_id: str, before: Mapping[str, tuple[int, Any]], old: Keys
+) -> None:
+    """Bring the totals up to date after a match's lines were written again (its skill).
+
+    ``before`` is what `lines_of` said and ``old`` what `keys` said before. Only
+    the CSR can have changed: a peak that rose is raised in place; a peak that
+    may have fallen, or lines that came or went, are computed again.
+    """
+    after = lines_of(connection, match_id)
+    if {p: n for p, (n, _) in before.items()} != {p: n for p, (n, _) in after.items()}:
+        recompute(connection, old | keys(connection, match_id))
+        return
+    where = " AND ".join(f"{c} = ?" for c in PLAYER_TOTALS.key)
+    raise_peak = (
+        f"UPDATE player_totals SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr ELSE ? END"
+        f" WHERE {where}"
+    )
+    mine = [key for table, key in keys(connection, match_id) if table == PLAYER_TOTALS.table]
+    fallen: set[tuple[str, tuple[Any, ...]]] = set()
+    for key in mine:
+        was, now = before[key[0]][1], after[key[0]][1]
+        if was is not None and (now is None or now < was):
+            fallen.add((PLAYER_TOTALS.table, key))
+        elif now is not None:
+            execute(connection, raise_peak, (now, now, *key))
+    if fallen:
+        recompute(connection, frozenset(fallen))
+
+
+def add_player(connection: Connection, player_id: str) -> None:
+    """Count a newly tracked player's lines (their matches may be counted already)."""
+    for totals in _PER_PLAYER:
+        execute(connection, f"DELETE FROM {totals.table} WHERE player_id = ?", (player_id,))
+        execute(connection, totals.insert("pm.player_id = ?"), (player_id,))
+    # A match two tracked players share counts once: the archive's rows start over.
+    for totals in _ARCHIVE:
+        execute(connection, f"DELETE FROM {totals.table}")
+        execute(connection, totals.insert("true"))
+
+
+def rebuild(connection: Connection) -> None:
+    """Compute every totals table again from ``player_matches`` (``reparse``)."""
+    for totals in TOTALS:
+        execute(connection, f"DELETE FROM {totals.table}")
+        execute(connection, totals.insert("true"))
+
+
+def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -> None:
+    """Give the totals the names of map, mode and playlist versions just looked up."""
+    for asset in assets:
+        column = _ASSET_COLUMNS.get(asset.get("asset_kind") or "")
+        if column is None:
+            continue
+        kind = asset["asset_kind"]
+        name = asset.get("public_name")
+        for totals in TOTALS:
+            if column in totals.columns:
+                execute(
+                    connection,
+                    f"UPDATE {totals.table} SET {column} = ? WHERE {kind}_asset_id = ?"
+                    f" AND {kind}_version_id = ? AND {column} IS DISTINCT FROM ?",
+                    (name, asset["asset_id"], asset["version_id"], name),
+                )
+
+
+# The per-player tables that name the player (``player_tables.rename_players``).
+GAMERTAG_TABLES = tuple(t.table for t in _PER_PLAYER)
