@@ -185,41 +185,56 @@ def recompute(connection: Connection, touched: Keys) -> None:
         execute(connection, totals.insert("true", picked=True), picked)
 
 
-def lines_of(connection: Connection, match_id: str) -> dict[str, tuple[int, Any]]:
-    """Return, per player, how many lines of ``match_id`` there are and their best CSR."""
+# What the totals read of a player's lines of one match, but the CSR.
+_READ = (
+    "count(*), count(outcome), min(outcome), max(outcome), sum(kills), sum(deaths),"
+    " sum(assists), sum(accuracy), count(accuracy), sum(damage_dealt), count(damage_dealt),"
+    " sum(time_played_seconds), max(gamertag), max(playlist), max(map), max(mode), max(day),"
+    " max(start_time), max(lifecycle_mode)"
+)
+
+
+def lines_of(connection: Connection, match_id: str) -> dict[str, tuple[Any, tuple[Any, ...]]]:
+    """Return, per player, the best CSR of their lines of ``match_id`` and the rest totals read."""
     rows = query(
         connection,
-        "SELECT player_id, count(*), max(post_match_csr) FROM player_matches"
+        f"SELECT player_id, max(post_match_csr), {_READ} FROM player_matches"
         " WHERE match_id = ? GROUP BY player_id",
         (match_id,),
     )
-    return {player: (count, csr) for player, count, csr in rows}
+    return {row[0]: (row[1], tuple(row[2:])) for row in rows}
 
 
 def refresh_match(
-    connection: Connection, match_id: str, before: Mapping[str, tuple[int, Any]], old: Keys
+    connection: Connection,
+    match_id: str,
+    before: Mapping[str, tuple[Any, tuple[Any, ...]]],
+    old: Keys,
 ) -> None:
     """Bring the totals up to date after a match's lines were written again (its skill).
 
-    ``before`` is what `lines_of` said and ``old`` what `keys` said before. Only
-    the CSR can have changed: a peak that rose is raised in place; a peak that
-    may have fallen, or lines that came or went, are computed again.
+    ``before`` is what `lines_of` said and ``old`` what `keys` said before. When
+    only the CSR changed (skill arriving), a peak that rose is raised in place;
+    a peak that may have fallen, or anything else that changed, is computed again.
     """
-    after = lines_of(connection, match_id)
-    if {p: n for p, (n, _) in before.items()} != {p: n for p, (n, _) in after.items()}:
-        recompute(connection, old | keys(connection, match_id))
+    after, new = lines_of(connection, match_id), keys(connection, match_id)
+    if old != new or {p: r for p, (_, r) in before.items()} != {
+        p: r for p, (_, r) in after.items()
+    }:
+        recompute(connection, old | new)
         return
     where = " AND ".join(f"{c} = ?" for c in PLAYER_TOTALS.key)
     raise_peak = (
-        f"UPDATE player_totals SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr ELSE ? END"
+        "UPDATE player_totals SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr ELSE ? END"
         f" WHERE {where}"
     )
-    mine = [key for table, key in keys(connection, match_id) if table == PLAYER_TOTALS.table]
     fallen: set[tuple[str, tuple[Any, ...]]] = set()
-    for key in mine:
-        was, now = before[key[0]][1], after[key[0]][1]
+    for table, key in new:
+        if table != PLAYER_TOTALS.table:
+            continue
+        was, now = before[key[0]][0], after[key[0]][0]
         if was is not None and (now is None or now < was):
-            fallen.add((PLAYER_TOTALS.table, key))
+            fallen.add((table, key))
         elif now is not None:
             execute(connection, raise_peak, (now, now, *key))
     if fallen:

@@ -1,0 +1,419 @@
+"""The totals tables (store.player_totals) and the queries that read them (issue 12).
+
+Every canned query and dashboard chart of ``metadata.yml`` rewritten to read the
+totals answers exactly what its SQL before the totals answered (kept here,
+verbatim, as the reference), on a synced world of two tracked players who share
+matches, for every player picked or none, every scope, a playlist and dates.
+The totals also stay equal to a rebuild when a match's CSR changes, and the
+migration that made them fills them as the store computes them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grunt_archive.db import archive
+from grunt_archive.serve import load_metadata
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import open_store, player_tables, player_totals
+from tests.conftest import copy_archive
+from tests.helpers import dump, rows, sync, value
+
+MIGRATION = Path(__file__).parents[1] / "migrations" / "versions" / "0018_player_totals.py"
+_PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
+_OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+
+# The SQL of metadata.yml before the totals tables (issue 12), verbatim: the reference.
+CANNED_BEFORE = {
+    "career_summary": """
+select gamertag, coalesce(nullif(:scope, ''), 'matchmade_pvp') as scope,
+  count(distinct match_id) as matches,
+  count(distinct case when outcome = 'win' then match_id end) as wins,
+  count(distinct case when outcome = 'loss' then match_id end) as losses,
+  count(distinct case when outcome = 'tie' then match_id end) as ties,
+  count(distinct case when outcome = 'left' then match_id end) as left_early,
+  round(100.0 * count(distinct case when outcome = 'win' then match_id end)
+    / count(distinct match_id), 1) as win_rate,
+  sum(kills) as kills, sum(deaths) as deaths, sum(assists) as assists,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 2) as accuracy,
+  round(avg(damage_dealt), 0) as damage_per_match, max(post_match_csr) as peak_csr,
+  round(sum(time_played_seconds) / 3600.0, 1) as hours_played,
+  min(start_time) as first_match, max(start_time) as last_match
+from player_matches_scoped
+where (:gamertag = '' or gamertag = :gamertag collate nocase)
+  and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+group by player_id
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null,
+  null, null, null, null, null, null, null, null, null, null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+order by matches desc
+""",
+    "by_map": """
+select gamertag, coalesce(map, '(not looked up yet)') as map, count(distinct match_id) as matches,
+  count(distinct case when outcome = 'win' then match_id end) as wins,
+  round(100.0 * count(distinct case when outcome = 'win' then match_id end)
+    / count(distinct match_id), 1) as win_rate,
+  sum(kills) as kills, sum(deaths) as deaths,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy
+from player_matches_scoped
+where (:gamertag = '' or gamertag = :gamertag collate nocase)
+  and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+group by player_id, map
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+order by matches desc
+""",
+    "by_mode": """
+select gamertag, coalesce(mode, '(not looked up yet)') as mode, count(distinct match_id) as matches,
+  count(distinct case when outcome = 'win' then match_id end) as wins,
+  round(100.0 * count(distinct case when outcome = 'win' then match_id end)
+    / count(distinct match_id), 1) as win_rate,
+  sum(kills) as kills, sum(deaths) as deaths,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy
+from player_matches_scoped
+where (:gamertag = '' or gamertag = :gamertag collate nocase)
+  and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+group by player_id, mode
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+order by matches desc
+""",
+    "by_playlist": """
+select gamertag, coalesce(playlist, '(custom game)') as playlist, count(distinct match_id) as matches,
+  count(distinct case when outcome = 'win' then match_id end) as wins,
+  round(100.0 * count(distinct case when outcome = 'win' then match_id end)
+    / count(distinct match_id), 1) as win_rate,
+  sum(kills) as kills, sum(deaths) as deaths,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy,
+  max(post_match_csr) as peak_csr
+from player_matches_scoped
+where (:gamertag = '' or gamertag = :gamertag collate nocase)
+  and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+group by player_id, playlist
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null,
+  null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+order by matches desc
+""",
+    "medal_leaderboard": """
+select t.gamertag, t.medal, t.difficulty, t.type, t.total, t.matches_awarded,
+  round(t.total * 1.0 / c.matches, 3) as per_match
+from player_medal_totals as t
+join player_careers as c on c.player_id = t.player_id
+where (:gamertag = '' or t.gamertag = :gamertag collate nocase)
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+order by total desc
+""",
+}
+CHARTS_BEFORE = {
+    "matches": """
+select count(distinct match_id) as matches from player_matches_scoped
+where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+[[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+[[ and day >= :date_from ]] [[ and day <= :date_to ]]
+""",
+    "win_rate": """
+select coalesce(printf('%.1f', 100.0 * count(distinct case when outcome = 'win' then match_id end)
+  / count(distinct match_id)), '\u2013') as win_rate
+from player_matches_scoped
+where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+[[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+[[ and day >= :date_from ]] [[ and day <= :date_to ]]
+""",
+    "rolling_kd": """
+with lines as (
+  select player_id, gamertag, day, match_id, kills, deaths from player_matches_scoped
+  where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+  [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+  [[ and day >= :date_from ]] [[ and day <= :date_to ]]
+),
+span as (select julianday(max(day)) - julianday(min(day)) as days from lines),
+periods as (
+  select player_id, gamertag,
+    case when (select days from span) <= 120 then day
+      when (select days from span) <= 1095 then date(day, '-6 days', 'weekday 1')
+      else strftime('%Y-%m-01', day) end as period,
+    count(distinct match_id) as matches, sum(kills) as kills, sum(deaths) as deaths
+  from lines group by player_id, period
+),
+rolled as (
+  select *, round(kills * 1.0 / max(deaths, 1), 3) as kd,
+    round(sum(kills) over last_7 * 1.0 / max(sum(deaths) over last_7, 1), 3) as rolling_kd,
+    lag(period) over (partition by player_id order by period) as previous
+  from periods
+  window last_7 as (partition by player_id order by period rows 6 preceding)
+)
+select period, gamertag, matches, kd, rolling_kd from rolled
+union all
+select date((julianday(previous) + julianday(period)) / 2), gamertag, 0, null, null
+from rolled
+where julianday(period) - julianday(previous) > case when (select days from span) <= 120
+  then 14 when (select days from span) <= 1095 then 7 else 31 end
+order by 1
+""",
+    "win_rate_by_map": """
+select coalesce(map, '(not looked up yet)') as map, count(distinct match_id) as matches,
+  round(100.0 * count(distinct case when outcome = 'win' then match_id end)
+    / count(distinct match_id), 1) as win_rate
+from player_matches_scoped
+where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+[[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+[[ and day >= :date_from ]] [[ and day <= :date_to ]]
+group by 1 order by win_rate desc
+""",
+    "matches_per_day": """
+with lines as (
+  select day, outcome, match_id from player_matches_scoped
+  where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+  [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+  [[ and day >= :date_from ]] [[ and day <= :date_to ]]
+),
+span as (select julianday(max(day)) - julianday(min(day)) as days from lines)
+select case when (select days from span) <= 120 then day
+    when (select days from span) <= 1095 then date(day, '-6 days', 'weekday 1')
+    else strftime('%Y-%m-01', day) end as period,
+  outcome, count(distinct match_id) as matches
+from lines group by period, outcome order by period
+""",
+    "filter gamertag": """
+select gamertag from player_careers where gamertag is not null order by matches desc
+""",
+}
+# Per query, the columns its ORDER BY sorts on: rows tied on them may come in any order.
+ORDER = {
+    "career_summary": (2,),
+    "by_map": (2,),
+    "by_mode": (2,),
+    "by_playlist": (2,),
+    "medal_leaderboard": (4,),
+    "matches": (),
+    "win_rate": (),
+    "rolling_kd": (0,),
+    "win_rate_by_map": (2,),
+    "matches_per_day": (0,),
+    "filter gamertag": None,  # ordered by a count the query does not show: compared whole
+}
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory) -> Path:
+    """Two tracked players synced with names and skill: ranked, PvE and custom matches."""
+    sim = Simulator(SimulatorConfig(seed=23, players=2, matches=60))
+    db = tmp_path_factory.mktemp("totals") / "halo.db"
+    assert sync(db, sim, *sim.player_ids).outcome == "ok"
+    # The simulator plays no team switch and no unknown outcome: a won ranked match gets
+    # a second line for its player, on another team, who left; another line no outcome.
+    # Each match is then written again as the store writes a match it holds.
+    match_id, player_id = rows(
+        db,
+        "SELECT match_id, player_id FROM player_matches WHERE outcome = 'win'"
+        " AND post_match_csr IS NOT NULL ORDER BY match_id LIMIT 1",
+    )[0]
+    (unknown,) = rows(
+        db,
+        "SELECT max(match_id) FROM player_matches WHERE match_id <> ? AND player_id = ?",
+        match_id,
+        player_id,
+    )[0]
+    with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
+        replaced = {m: player_tables.touched(connection, m) for m in (match_id, unknown)}
+        cursor = connection.connection.cursor()
+        cursor.row_factory = sqlite3.Row
+        line = dict(cursor.execute(
+            "SELECT * FROM match_players WHERE match_id = ? AND player_id = ?",
+            (match_id, player_id),
+        ).fetchone())  # fmt: skip
+        line.update(team_id=line["team_id"] + 7, outcome=4, kills=3, deaths=9, accuracy=12.5)
+        cursor.execute(
+            f"INSERT INTO match_players ({', '.join(line)}) VALUES ({', '.join('?' * len(line))})",
+            tuple(line.values()),
+        )
+        cursor.execute(
+            "UPDATE match_players SET outcome = 0 WHERE match_id = ? AND player_id = ?",
+            (unknown, player_id),
+        )
+        for match, touched in replaced.items():
+            player_tables.add_match(connection, match, touched)
+    return db
+
+
+def fill(sql: str, params: dict[str, str]) -> str:
+    """Keep a dashboard's ``[[ … ]]`` clause when its parameter is set (datasette-dashboards)."""
+
+    def keep(match: re.Match[str]) -> str:
+        names = _PARAM.findall(match.group(0))
+        return match.group(0)[2:-2] if names and params.get(names[0]) else ""
+
+    return _OPTIONAL.sub(keep, sql)
+
+
+def answer(db: Path, sql: str, params: dict[str, str]) -> list[tuple]:
+    sql = fill(sql, params)
+    used = {name: params.get(name, "") for name in set(_PARAM.findall(sql))}
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql, used).fetchall()
+
+
+def assert_same(name: str, before: list[tuple], after: list[tuple]) -> None:
+    assert Counter(after) == Counter(before), name
+    order = ORDER[name]
+    if order is None:
+        assert after == before, name
+    else:
+        assert [[r[i] for i in order] for r in after] == [[r[i] for i in order] for r in before]
+
+
+def current() -> tuple[dict[str, str], dict[str, str]]:
+    """Return the canned queries' and the career dashboard's SQL in metadata.yml now."""
+    metadata = load_metadata("halo")
+    canned = metadata["databases"]["halo"]["queries"]
+    career = metadata["plugins"]["datasette-dashboards"]["career"]
+    charts = {
+        name: career["charts"][name]["query"] for name in CHARTS_BEFORE if name != "filter gamertag"
+    }
+    charts["filter gamertag"] = career["filters"]["gamertag"]["query"]
+    return {name: canned[name]["sql"] for name in CANNED_BEFORE}, charts
+
+
+def gamertags(db: Path) -> list[str]:
+    found = rows(db, "SELECT p.gamertag FROM tracked_players JOIN players AS p USING (player_id)")
+    return [gamertag for (gamertag,) in found]
+
+
+SCOPES = ("", "matchmade_pvp", "matchmade_pve", "custom", "all")
+
+
+def test_the_world_has_what_the_totals_must_get_right(synced):
+    # Shared matches (counted once when no player is picked), every scope, ranked
+    # lines, unnamed and named playlists; and the totals are in use.
+    shared = (
+        "SELECT count(*) FROM (SELECT match_id FROM player_matches"
+        " GROUP BY match_id HAVING count(DISTINCT player_id) > 1) AS s"
+    )
+    assert value(synced, shared) > 0
+    switched = "SELECT count(*) - count(DISTINCT match_id || player_id) FROM player_matches"
+    assert value(synced, switched) == 1
+    assert value(synced, "SELECT count(*) FROM player_matches WHERE outcome IS NULL") == 1
+    scopes = {s for (s,) in rows(synced, "SELECT DISTINCT scope FROM player_matches_scoped")}
+    assert scopes == {"matchmade_pvp", "matchmade_pve", "custom"}
+    assert value(synced, "SELECT count(*) FROM player_matches WHERE post_match_csr IS NOT NULL")
+    assert value(synced, "SELECT count(*) FROM player_totals") > 0
+    assert value(synced, "SELECT count(*) FROM player_totals WHERE playlist_asset_id = ''") > 0
+
+
+def test_the_totals_kept_step_by_step_equal_a_rebuild(synced, tmp_path):
+    assert dump(synced, player_totals.TABLES) == rebuilt(synced, tmp_path)
+
+
+def test_each_canned_query_answers_as_before(synced):
+    canned, _ = current()
+    assert canned.keys() == CANNED_BEFORE.keys()
+    picked = [*gamertags(synced), "", "nobody at all"]
+    answered = 0
+    for name, sql in canned.items():
+        for gamertag, scope in itertools.product(picked, SCOPES):
+            params = {"gamertag": gamertag, "scope": scope}
+            before = answer(synced, CANNED_BEFORE[name], params)
+            assert_same(name, before, answer(synced, sql, params))
+            answered += bool(before)
+    assert answered > len(canned) * len(SCOPES)
+
+
+def scenarios(db: Path) -> Iterator[dict[str, str]]:
+    """Every player picked or none, each scope, a playlist or none, dates or none."""
+    playlist = value(db, "SELECT playlist FROM player_matches WHERE playlist IS NOT NULL"
+                         " GROUP BY playlist ORDER BY count(*) DESC LIMIT 1")  # fmt: skip
+    days = [d for (d,) in rows(db, "SELECT DISTINCT day FROM player_matches ORDER BY day")]
+    middle = days[len(days) // 2]
+    for gamertag, scope, list_, (start, end) in itertools.product(
+        [*gamertags(db), ""], SCOPES, [playlist, ""],
+        [("", ""), (middle, ""), ("", middle), (days[1], days[-2]), ("2001-01-01", "2001-01-02")],
+    ):  # fmt: skip
+        yield {"gamertag": gamertag, "scope": scope, "playlist": list_,
+               "date_from": start, "date_to": end}  # fmt: skip
+
+
+def test_each_dashboard_chart_answers_as_before(synced):
+    _, charts = current()
+    answered: Counter[str] = Counter()
+    for params in scenarios(synced):
+        for name, sql in charts.items():
+            before = answer(synced, CHARTS_BEFORE[name], params)
+            assert_same(name, before, answer(synced, sql, params))
+            answered[name] += before not in ([], [(0,)], [("\u2013",)])
+    assert all(answered[name] > 20 for name in charts), answered
+
+
+def test_the_dashboard_counts_a_shared_match_once_when_no_player_is_picked(synced):
+    _, charts = current()
+    params = {"scope": "all"}
+    everyone = answer(synced, charts["matches"], params)[0][0]
+    each = sum(answer(synced, charts["matches"], {**params, "gamertag": g})[0][0]
+               for g in gamertags(synced))  # fmt: skip
+    assert everyone == value(synced, "SELECT count(DISTINCT match_id) FROM player_matches") < each
+
+
+def rebuilt(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
+    copied = copy_archive(db, tmp_path / f"rebuilt-{db.name}")
+    with archive(copied) as engine, open_store(engine) as store, store.unit() as connection:
+        player_totals.rebuild(connection)
+    return dump(copied, player_totals.TABLES)
+
+
+@pytest.mark.parametrize("change", [+40, -40, None])
+def test_a_csr_that_changes_keeps_the_peak_equal_to_a_rebuild(synced, tmp_path, change):
+    db = copy_archive(synced, tmp_path / "halo.db")
+    # The ranked match that holds a player's peak: raised, lowered, or taken away.
+    match_id, player_id = rows(
+        db,
+        "SELECT match_id, player_id FROM player_matches WHERE post_match_csr IS NOT NULL"
+        " ORDER BY post_match_csr DESC, match_id LIMIT 1",
+    )[0]
+    peak = "SELECT max(peak_csr) FROM player_totals WHERE player_id = ?"
+    was = value(db, peak, player_id)
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE match_skill SET post_match_csr = CASE WHEN ? IS NULL THEN -1"
+            " ELSE post_match_csr + ? END WHERE match_id = ? AND player_id = ?",
+            (change, change, match_id, player_id),
+        )
+    with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.refresh_match(connection, match_id)
+    assert dump(db, player_totals.TABLES) == rebuilt(db, tmp_path)
+    assert (value(db, peak, player_id) > was) is (change is not None and change > 0)
+
+
+def test_the_migration_fills_the_tables_as_the_store_computes_them(synced, tmp_path):
+    spec = importlib.util.spec_from_file_location("migration_0018", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    migration: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert set(migration.TABLES) == set(player_totals.TABLES)
+    db = copy_archive(synced, tmp_path / "halo.db")
+    kept = dump(db, player_totals.TABLES)
+    with sqlite3.connect(db) as connection:
+        for table in migration.TABLES:
+            connection.execute(f"DELETE FROM {table}")
+            connection.execute(migration.fill(table))
+    assert dump(db, player_totals.TABLES) == kept
+    assert all(kept.values())
