@@ -140,6 +140,13 @@ where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
 [[ and day >= :date_from ]] [[ and day <= :date_to ]]
 """,
+    "kd": """
+select printf('%.3f', coalesce(sum(kills), 0) * 1.0 / max(coalesce(sum(deaths), 0), 1)) as kd
+from player_matches_scoped
+where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+[[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+[[ and day >= :date_from ]] [[ and day <= :date_to ]]
+""",
     "rolling_kd": """
 with lines as (
   select player_id, gamertag, day, match_id, kills, deaths from player_matches_scoped
@@ -208,6 +215,7 @@ ORDER = {
     "medal_leaderboard": (4,),
     "matches": (),
     "win_rate": (),
+    "kd": (),
     "rolling_kd": (0,),
     "win_rate_by_map": (2,),
     "matches_per_day": (0,),

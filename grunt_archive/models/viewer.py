@@ -16,6 +16,8 @@ SUMMARY_COLUMNS = ("player_id", "map", "mode", "lifecycle_mode", "match_id", "ou
                    "deaths", "assists", "start_time")  # fmt: skip
 CSR_COLUMNS = ("player_id", "start_time", "playlist_asset_id", "playlist", "post_match_csr",
                "post_match_tier", "match_id")  # fmt: skip
+CSR_CHART_COLUMNS = ("gamertag", "playlist", "start_time", "post_match_csr", "post_match_tier",
+                     "match_id", "day")  # fmt: skip
 
 
 class PlayerMatch(SQLModel, table=True):
@@ -34,6 +36,15 @@ class PlayerMatch(SQLModel, table=True):
         Index(
             "ix_player_matches_csr",
             *CSR_COLUMNS,
+            sqlite_where=text("post_match_csr IS NOT NULL"),
+            postgresql_where=text("post_match_csr IS NOT NULL"),
+        ),
+        # The newest lines first (recent form, CSR history) without sorting a career, and
+        # the Career dashboard's CSR chart from an index of the ranked lines alone (issue 12).
+        Index("ix_player_matches_start_time", "start_time"),
+        Index(
+            "ix_player_matches_csr_chart",
+            *CSR_CHART_COLUMNS,
             sqlite_where=text("post_match_csr IS NOT NULL"),
             postgresql_where=text("post_match_csr IS NOT NULL"),
         ),

@@ -159,6 +159,9 @@ Keys = frozenset[tuple[str, tuple[Any, ...]]]
 
 def add_match(connection: Connection, match_id: str) -> None:
     """Add a match's lines, just written to ``player_matches``, to every totals table."""
+    # A match no tracked player played (a bench's, a test's) has no line to add.
+    if not query(connection, "SELECT 1 FROM player_matches WHERE match_id = ?", (match_id,)):
+        return
     for totals in TOTALS:
         execute(connection, totals.add("pm.match_id = ?"), (match_id,))
 

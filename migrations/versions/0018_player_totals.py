@@ -8,7 +8,9 @@ player_day_totals (per scope, playlist and day), archive_map_totals and
 archive_day_totals (every tracked player together, a shared match once). They
 are filled here from the archive's player_matches, with the SELECTs of
 store.player_totals as of this revision (a frozen copy, plain SQL that SQLite
-and PostgreSQL both accept).
+and PostgreSQL both accept). Two indexes of player_matches join them: by
+start_time (the newest lines first: recent form, CSR history) and the ranked
+lines the Career dashboard's CSR chart reads, covered.
 
 Revision ID: 0018
 Revises: 0017
@@ -71,6 +73,8 @@ EXPRESSIONS = {
     "first_match": "min(start_time)",
     "last_match": "max(start_time)",
 }
+CSR_CHART_COLUMNS = ("gamertag", "playlist", "start_time", "post_match_csr", "post_match_tier",
+                     "match_id", "day")  # fmt: skip
 PLAYLIST = ("playlist_asset_id", "playlist_version_id")
 OUTCOMES = ("matches", "wins", "losses", "ties", "left_early")
 TABLES = {
@@ -224,10 +228,22 @@ def upgrade() -> None:
     )
     for table in TABLES:
         op.execute(fill(table))
+    # The newest lines first (recent form, CSR history), and the CSR chart's ranked lines.
+    op.create_index("ix_player_matches_start_time", "player_matches", ["start_time"])
+    ranked = sa.text("post_match_csr IS NOT NULL")
+    op.create_index(
+        "ix_player_matches_csr_chart",
+        "player_matches",
+        list(CSR_CHART_COLUMNS),
+        sqlite_where=ranked,
+        postgresql_where=ranked,
+    )
 
 
 def downgrade() -> None:
-    """Drop the totals tables."""
+    """Drop the totals tables and the indexes."""
+    op.drop_index("ix_player_matches_csr_chart", table_name="player_matches")
+    op.drop_index("ix_player_matches_start_time", table_name="player_matches")
     op.drop_table("player_totals")
     op.drop_table("player_day_totals")
     op.drop_table("archive_map_totals")
