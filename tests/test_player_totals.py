@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Boolean
 
-from grunt_archive.db import archive
+from grunt_archive.db import archive, open_archive
+from grunt_archive.models import metadata
 from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import open_store, player_tables, player_totals
@@ -425,3 +427,46 @@ def test_the_migration_fills_the_tables_as_the_store_computes_them(synced, tmp_p
             connection.execute(migration.fill(table))
     assert dump(db, player_totals.TABLES) == kept
     assert all(kept.values())
+
+
+@pytest.mark.slow
+def test_the_totals_sql_computes_the_same_rows_on_postgresql(synced, postgres_url):
+    # The store's statements, in the plain SQL both accept: the lines of the synced
+    # archive copied into PostgreSQL, the totals rebuilt there, then added match by match.
+    engine = open_archive(postgres_url)
+    sources = ("players", "matches", "player_matches")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("SET session_replication_role = replica")  # no FKs
+            for name in sources:
+                table = metadata.tables[name]
+                flags = {c.name for c in table.columns if isinstance(c.type, Boolean)}
+                with sqlite3.connect(synced) as source:
+                    source.row_factory = sqlite3.Row
+                    found = [dict(r) for r in source.execute(f"SELECT * FROM {name}")]
+                for row in found:
+                    row.update({flag: bool(row[flag]) for flag in flags if row[flag] is not None})
+                connection.execute(table.insert(), found)
+
+            def run(sql: str, params: tuple = ()) -> None:
+                connection.exec_driver_sql(sql.replace("?", "%s"), params)
+
+            def dumped() -> dict[str, list[tuple]]:
+                found = {}
+                for totals in player_totals.TOTALS:
+                    got = connection.exec_driver_sql(f"SELECT * FROM {totals.table}").fetchall()
+                    found[totals.table] = sorted((tuple(r) for r in got), key=repr)
+                return found
+
+            for totals in player_totals.TOTALS:
+                run(totals.insert("true"))
+            assert dumped() == dump(synced, player_totals.TABLES)
+            for totals in player_totals.TOTALS:
+                run(f"DELETE FROM {totals.table}")
+            matches = [m for (m,) in rows(synced, "SELECT DISTINCT match_id FROM player_matches")]
+            for match_id in matches:
+                for totals in player_totals.TOTALS:
+                    run(totals.add("pm.match_id = ?"), (match_id,))
+            assert dumped() == dump(synced, player_totals.TABLES)
+    finally:
+        engine.dispose()
