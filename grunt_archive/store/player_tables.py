@@ -272,6 +272,10 @@ def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[
         names = [name.strip() for name in columns.split(",")]
         rows = connection.exec_driver_sql(select, (match_id,))
         found[table] = [dict(zip(names, row, strict=True)) for row in rows]
+    for totals in player_totals.TOTALS:
+        rows = connection.exec_driver_sql(totals.select("pm.match_id = ?"), (match_id,))
+        names = [*totals.key, *totals.columns]
+        found[totals.table] = [dict(zip(names, row, strict=True)) for row in rows]
     return found
 
 

@@ -103,17 +103,21 @@ class Totals:
     key: tuple[str, ...]
     columns: tuple[str, ...]
 
-    def insert(self, where: str, picked: bool = False) -> str:
-        """INSERT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
+    def select(self, where: str, picked: bool = False) -> str:
+        """SELECT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
         key = ", ".join(self.key)
         values = ", ".join(COLUMNS[c][0] for c in self.columns)
         # A key is picked once the lines have their scope and ids.
         having = " WHERE " + " AND ".join(f"{c} = ?" for c in self.key) if picked else ""
         return (
-            f"INSERT INTO {self.table} ({key}, {', '.join(self.columns)})"
-            f" SELECT {key}, {values} FROM ({_SOURCE.format(where=where)}) AS l{having}"
+            f"SELECT {key}, {values} FROM ({_SOURCE.format(where=where)}) AS l{having}"
             f" GROUP BY {key}"
         )
+
+    def insert(self, where: str, picked: bool = False) -> str:
+        """INSERT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
+        columns = ", ".join(self.key + self.columns)
+        return f"INSERT INTO {self.table} ({columns}) {self.select(where, picked)}"
 
     def add(self, where: str) -> str:
         """INSERT the rows the lines ``where`` picks add up to, added to the totals there."""
