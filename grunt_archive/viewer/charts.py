@@ -166,6 +166,11 @@ def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+TEAM_COLORS = ("#0969da", "#cf222e", "#8250df", "#bf8700", "#1a7f37", "#e16f24", "#57606a",
+               "#bf3989", "#0a3069")  # fmt: skip
+"""A team's colour by team id (Eagle blue, Cobra red, …), as the match page's kill feed shows it."""
+
+
 def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
     """Return the Vega-Lite spec of a match's score timeline (`viewer.films.score_timeline`).
 
@@ -199,6 +204,7 @@ def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
                 "field": "side",
                 "type": "nominal",
                 "title": "Team" if timeline.get("by") == "team" else "Player",
+                **_team_scale(timeline),
             },
             "strokeDash": {"field": "what", "type": "nominal", "title": "Counting"},
             "tooltip": [
@@ -209,3 +215,12 @@ def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _team_scale(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Return the colour scale that gives each team its `TEAM_COLORS` (none for players)."""
+    if timeline.get("by") != "team":
+        return {}
+    series = timeline["series"]
+    colors = [TEAM_COLORS[int(side["key"]) % len(TEAM_COLORS)] for side in series]
+    return {"scale": {"domain": [side["name"] for side in series], "range": colors}}
