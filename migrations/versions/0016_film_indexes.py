@@ -6,8 +6,8 @@ key (player, opponent) every opponent a long career met in a film is read
 and sorted for each page; ``ix_player_rivals_net`` holds them in ``net``
 order, so the page reads the ten at either end. No data changes.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 08:40:00.000000
 
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0016"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
