@@ -260,7 +260,8 @@ def match_film(
             scores[str(team_id)] = team.get("score")
         for line in sorted(humans, key=lambda line: teams_of[line["player_id"]]):
             team_id = teams_of[line["player_id"]]
-            sides[line["player_id"]] = (str(team_id), teams[team_id]["name"])
+            name = teams[team_id]["name"] if team_id in teams else str(team_id)
+            sides[line["player_id"]] = (str(team_id), name)
     else:
         for line in humans:
             name = line.get("gamertag") or line["player_id"]
