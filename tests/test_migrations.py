@@ -116,6 +116,16 @@ def test_downgrading_to_nothing_and_upgrading_again(archive_location):
         engine.dispose()
 
 
+def test_the_revisions_read_from_the_scripts_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from grunt_archive import revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert revisions.head() == script.get_current_head()
+    assert revisions.revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
+
+
 def test_opening_twice_is_harmless(db_path):
     open_archive(db_path).dispose()
     engine = open_archive(db_path)
