@@ -104,7 +104,8 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT player_id FROM players WHERE gamertag = ? COLLATE NOCASE LIMIT 1",
+            "SELECT player_id FROM players WHERE lower(gamertag) = lower(?)"
+            " ORDER BY player_id LIMIT 1",
             (gamertag,),
         )
     return rows[0][0] if rows else None
@@ -139,7 +140,7 @@ def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
 _PENDING = merge(
     ("match_id",),
     reason="excluded.reason",
-    attempts="attempts + 1",
+    attempts="pending_matches.attempts + 1",
     last_attempt_at="excluded.last_attempt_at",
 )
 
