@@ -46,7 +46,9 @@ WRITER_MODULES = (career_snapshots, lookups, films)
 def cleared_tables() -> list[str]:
     """Return the tables a rebuild empties: what replayed kinds write, and the derived tables."""
     names = [table.name for table in reversed(metadata.sorted_tables)]
-    return [*rebuilt_tables(names), *(name for name in names if name in DERIVED_TABLES)]
+    # Children before parents, the derived tables (which name matches) first of all:
+    # PostgreSQL checks each DELETE's foreign keys as it runs.
+    return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]
 
 
 def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
