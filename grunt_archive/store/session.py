@@ -27,7 +27,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 
-
 # Any constant of its own (db.UPGRADE_LOCK is another): the one every unit of work takes.
 UNIT_LOCK = 0x7374_6F72_6521
 
