@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
+from grunt_archive.errors import (
+    AlreadyRunningError,
+    ArchiveError,
+    GruntArchiveError,
+    PartialSyncError,
+)
 
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
@@ -325,6 +330,13 @@ def sync(
         click.echo(
             f"Archived {report.matches_added} new match(es) for {len(report.players)} "
             f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
+        )
+        if report.claimed_elsewhere and report.outcome != "claimed":
+            click.echo("Skipped, another worker syncs them: " + ", ".join(report.claimed_elsewhere))
+    if report.outcome == "claimed":
+        raise AlreadyRunningError(
+            "every player asked for is being synced by another worker: "
+            + ", ".join(report.claimed_elsewhere)
         )
     if report.outcome == "partial":
         raise PartialSyncError(report.partial_summary(), pending=report.pending)
