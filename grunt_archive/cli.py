@@ -39,6 +39,11 @@ LAZY_COMMANDS = {
         "grunt_archive.simulator.command:simulate",
         "Serve a local stand-in for the Halo Waypoint services at their real paths.",
     ),
+    "copy": (
+        "grunt_archive.copy_command:copy",
+        "Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is"
+        " missing.",
+    ),
     "untrack": (
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",

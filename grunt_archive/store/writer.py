@@ -332,3 +332,17 @@ def defer_foreign_keys(connection: Connection) -> None:
         execute(connection, "SET CONSTRAINTS ALL DEFERRED")
     else:
         execute(connection, "PRAGMA defer_foreign_keys=ON")
+
+
+def reset_ids(connection: Connection, table: str) -> None:
+    """Make the next id of ``table`` follow the largest there, after rows came with their ids.
+
+    SQLite takes the largest rowid plus one by itself; a PostgreSQL sequence knows
+    nothing of ids given explicitly.
+    """
+    if is_postgresql(connection):
+        execute(
+            connection,
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" coalesce(max(id), 0) + 1, false) FROM {table}",
+        )
