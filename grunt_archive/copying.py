@@ -177,9 +177,9 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
     if table.name == "raw_responses":
         return f"key IN ({_SLICE_MATCHES})"
     if table.name not in _NAMED_ONLY:
-        if table.name == "pending_matches" or ("match_id" not in columns and "player_id" in columns):
-            return "player_id IN :players"
-        return f"match_id IN ({_SLICE_MATCHES})" if "match_id" in columns else None
+        if "match_id" in columns and table.name != "pending_matches":
+            return f"match_id IN ({_SLICE_MATCHES})"
+        return "player_id IN :players" if "player_id" in columns else None
     named = [f"({', '.join(parent)}) IN (SELECT {', '.join(child)} FROM {child_table}"
              f" WHERE {where})"
              for child_table, child, parent in _references_to(table)
