@@ -172,7 +172,7 @@ def sqlite_only(location: Path | str, command: str) -> Path:
 
     raise UsageError(
         f"{command} needs a SQLite archive, and {archive_name(location)} is PostgreSQL:"
-        " give --db a SQLite file"
+        " copy it into a SQLite file first (grunt-archive copy --to FILE)"
     )
 
 

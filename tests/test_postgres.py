@@ -112,7 +112,8 @@ def test_serve_and_demo_need_a_sqlite_archive(command, how):
     assert result.exit_code == 2, result.output
     assert result.output == (
         f"Error: {command[0]} needs a SQLite archive, and"
-        " postgresql://grunt:***@127.0.0.1:1/halo is PostgreSQL: give --db a SQLite file\n"
+        " postgresql://grunt:***@127.0.0.1:1/halo is PostgreSQL:"
+        " copy it into a SQLite file first (grunt-archive copy --to FILE)\n"
     )
 
 
