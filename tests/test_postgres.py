@@ -118,7 +118,7 @@ def test_serve_and_demo_need_a_sqlite_archive(command, how):
 
 
 @pytest.mark.parametrize(
-    "command", [("sync",), ("verify",), ("reparse",), ("untrack", "xuid(2533274800000001)")]
+    "command", [("sync",), ("verify",), ("reparse",), ("untrack", "--player", "xuid(2533274800000001)")]
 )
 def test_commands_that_write_reach_for_the_server_and_say_why_not_in_one_line(command):
     result = invoke(*command, "--db", URL, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
