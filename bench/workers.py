@@ -37,7 +37,7 @@ from harness import (
 PLAYERS = 20
 WORKERS = 4
 SEED = "23"
-WORKER_RPS = 10  # requests a second to each host, per worker (per token)
+WORKER_RPS = 5  # requests a second to each host, per worker: the CLI's default
 NO_BINARIES = 3  # .ci/pg-cluster's exit status without PostgreSQL
 
 

@@ -13,12 +13,15 @@ The SQL is written once, in what SQLite and PostgreSQL share (``ON CONFLICT …
 DO UPDATE``, ``excluded``, a merge's columns named with their table), with
 SQLite's ``?`` parameters; on PostgreSQL every statement passes through
 `dialect.postgresql` on its way to psycopg, and rows through `dialect.coerce`.
-No other module of the store spells a dialect.
+The other modules of the store write that one SQL text; what only one database
+has (SQLite's pragmas, PostgreSQL's advisory locks of `session` and `claims`)
+is asked for through `is_postgresql`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,8 +115,7 @@ def _driver_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseEx
     """Return the drivers' errors of bad rows, and of the rest (psycopg's once it is loaded)."""
     malformed: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, OverflowError)
     refused: tuple[type[BaseException], ...] = (sqlite3.Error,)
-    import sys
-
+    # Only a PostgreSQL archive has loaded psycopg: a SQLite one never imports it.
     psycopg = sys.modules.get("psycopg")
     if psycopg is not None:
         malformed += (psycopg.IntegrityError, psycopg.DataError)
