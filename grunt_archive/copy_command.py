@@ -38,8 +38,8 @@ def copy(
 
     Example: grunt-archive copy --db postgresql://grunt@db.example/halo --to club.db
     """
-    from grunt_archive.copying import copy_archive
     from grunt_archive.progress import TerminalProgress
+    from grunt_archive.store.copy import copy_archive
 
     progress = None if (quiet or as_json) else TerminalProgress()
     report = copy_archive(resolve_db(db_path), destination, players, progress)

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from grunt_archive.cli import cli
-from grunt_archive.copying import copy_archive
 from grunt_archive.documents import DERIVED_TABLES
 from grunt_archive.errors import ArchiveTooNewError, UsageError
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store.copy import copy_archive
 from grunt_archive.store.rebuild import cleared_tables
 from tests.helpers import MATCH_TABLES, clockless_dump, count, rows, sync
 

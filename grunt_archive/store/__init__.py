@@ -13,6 +13,7 @@ functions of the modules here, each of which is one unit of work:
 - ``player_tables``: the viewer's derived per-player tables;
 - ``state``: tracked players, pending matches, sync runs;
 - ``rebuild``: ``reparse``, from the raw documents.
+- ``copy``: an archive, or one player's slice, into another (``copy``).
 """
 
 from grunt_archive.store.session import NestedUnitError, Store, open_store
