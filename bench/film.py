@@ -1,10 +1,15 @@
-"""The film reader: milliseconds per highlight chunk, next to inflating the chunk alone.
+"""Films: the requests they add to a sync, and the reader's milliseconds per highlight chunk.
 
-The chunks are the real samples of ``shared/halo-samples/film`` when they are
-found (walking up from here, or ``$GRUNT_ARCHIVE_SAMPLES``), else chunks the
-simulator's encoder writes with as many events as the largest real one.
-Inflating is the floor: the reader cannot be faster than zlib giving it the
-bytes.
+Requests: the same simulated history synced twice into fresh archives from one
+simulator, with films and with ``--no-films``; the difference, per match, is
+what films cost (a manifest and the highlight chunk: at most 2), and nothing
+else may change.
+
+The reader: the chunks are the real samples of ``shared/halo-samples/film``
+when they are found (walking up from here, or ``$GRUNT_ARCHIVE_SAMPLES``),
+else chunks the simulator's encoder writes with as many events as the largest
+real one. Inflating is the floor: the reader cannot be faster than zlib giving
+it the bytes.
 """
 
 from __future__ import annotations
@@ -15,12 +20,25 @@ import statistics
 import zlib
 from pathlib import Path
 
-from harness import ROOT, Figure, Scale, best_of, note
+from harness import (
+    ROOT,
+    Figure,
+    Scale,
+    Simulator,
+    best_of,
+    fresh_db,
+    grunt_archive,
+    note,
+    simulator,
+)
 
 from grunt_archive.film.reader import FilmEvent, read_events
 from grunt_archive.simulator.data.film import ENCODED_VERSION, encode_highlight_chunk
 
 TARGET_MS = 20.0
+FILM_KINDS = ("film", "film_chunk")
+"""The simulator's request kinds of a film: the manifest (discovery host) and a chunk (blobs)."""
+MAX_REQUEST_MATCHES = 200
 
 
 def film_chunks() -> list[tuple[str, bytes, int]]:
@@ -82,6 +100,60 @@ def film_figures(scale: Scale) -> list[Figure]:
             read < TARGET_MS,
         ),
     ]
+
+
+def film_request_figures(scale: Scale, workdir: Path) -> list[Figure]:
+    """Requests a sync makes with films and with ``--no-films``, on the same history."""
+    n = min(scale.backfill_matches, MAX_REQUEST_MATCHES)
+    # No film expires here: every match costs what a fresh film costs (a gone one costs 1).
+    options = ("--players", "1", "--matches", str(n), "--latency-ms", "0")
+    with simulator(*options, "--film-max-age-days", "100000", "--seed", "7") as sim:
+        note(f"films: {n} matches synced with --no-films, then with films")
+        without = _requests(sim, fresh_db(workdir, "films-off"), scale, n, "--no-films")
+        with_films = _requests(sim, fresh_db(workdir, "films-on"), scale, n)
+    added = {kind: with_films.get(kind, 0) - without.get(kind, 0) for kind in FILM_KINDS}
+    others_equal = {k: v for k, v in with_films.items() if k not in FILM_KINDS} == without
+    total_with, total_without = sum(with_films.values()), sum(without.values())
+    per_match = (total_with - total_without) / n
+    return [
+        Figure(
+            f"films: requests a sync adds per match (with films vs --no-films, {n} matches)",
+            f"{per_match:.2f} (manifest {added['film'] / n:.2f},"
+            f" highlight chunk {added['film_chunk'] / n:.2f})",
+            "2 (the manifest, plus the blob)",
+            2 / per_match if per_match else None,
+            "≤ 2, no other request",
+            others_equal and added["film"] <= n and added["film_chunk"] <= n and per_match <= 2,
+        ),
+        Figure(
+            f"films: requests of the whole sync, with films ÷ --no-films ({n} matches)",
+            f"{total_with:,} req with films",
+            f"{total_without:,} req with --no-films",
+            total_without / total_with,
+            f"≤ {total_without:,} + 2 x {n}",
+            total_with <= total_without + 2 * n,
+        ),
+    ]
+
+
+def _requests(sim: Simulator, db: Path, scale: Scale, matches: int, *extra: str) -> dict[str, int]:
+    """Run one sync of a fresh archive from a clean request count; return its requests.
+
+    Raises:
+        RuntimeError: the sync failed, or did not archive every match.
+
+    """
+    sim.reset_counts()
+    run = grunt_archive(
+        "sync", "--json", "--rps", str(scale.rps), "--concurrency", str(scale.concurrency),
+        *extra, db=db, api_base=sim.url,
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise RuntimeError(f"sync exited {run.returncode}: {run.stderr.strip()[-2000:]}")
+    added = run.json()["matches_added"]
+    if added != matches:
+        raise RuntimeError(f"the sync archived {added} matches of {matches}")
+    return sim.counts()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from film import film_figures
+from film import film_figures, film_request_figures
 from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
 from queries import query_figures
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in sections:
             figures += query_figures(scale, workdir)
         if "film" in sections:
+            figures += film_request_figures(scale, workdir)
             figures += film_figures(scale)
         if "versus" in sections:
             figures += versus_figures(scale, workdir)

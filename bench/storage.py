@@ -97,9 +97,10 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
     prepared = []
     for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
         normalized = match_rows(doc)
+        body, encoding = encode(raw.body)
         rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
             {"kind": raw.kind, "key": raw.key, "path": raw.path,
-             "fetched_at": raw.fetched_at, "body": encode(raw.body)[0], "encoding": "zlib"}
+             "fetched_at": raw.fetched_at, "body": body, "encoding": encoding}
         ]}  # fmt: skip
         prepared.append(bare_statements(rows))
 

@@ -14,16 +14,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from grunt_archive import rawbody
+from grunt_archive import rawbody, revisions
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import file_uri, lock_path
 from grunt_archive.location import (
@@ -46,14 +46,13 @@ def default_db_path() -> Location:
     return Path(platformdirs.user_data_dir("grunt-archive")) / "halo.db"
 
 
-def migrations_dir() -> Path:
-    """Return the alembic script directory: packaged in a wheel, top-level in a checkout."""
-    packaged = PACKAGE_DIR / "_migrations"
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "migrations"
+migrations_dir = revisions.migrations_dir
 
 
 def alembic_config() -> Config:
     """Return an alembic ``Config`` for our migrations, without an ini file."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     return config
@@ -210,15 +209,17 @@ def upgrade_archive(engine: Engine, revision: str = "head") -> None:
         ArchiveError: the migrated archive would break its foreign keys.
 
     """
-    config = alembic_config()
     target = head_revision() if revision == "head" else revision
     if engine.dialect.name != "sqlite":
-        _upgrade_server(engine, config, revision, target)
+        _upgrade_server(engine, revision, target)
         return
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == target:
+        if _revision_of(connection) == target:
             return
         connection.rollback()
+        from alembic import command
+
+        config = alembic_config()
         driver = connection.connection.driver_connection
         assert driver is not None
         driver.execute("PRAGMA foreign_keys=OFF")
@@ -274,21 +275,18 @@ def _open_server(url: str, *, upgrade: bool, create: bool) -> Engine:
 
 
 def _refuse_unknown(name: str, current: str) -> None:
-    script = ScriptDirectory.from_config(alembic_config())
-    try:
-        script.get_revision(current)
-    except Exception:  # alembic raises several kinds for an unknown revision
+    if not revisions.is_known(current):
         raise ArchiveTooNewError(
             f"{name} was written by a newer grunt-archive (revision {current}); "
             "upgrade grunt-archive"
-        ) from None
+        )
 
 
 # Any constant: every grunt-archive upgrading a PostgreSQL archive takes the same lock.
 UPGRADE_LOCK = 0x6772756E74
 
 
-def _upgrade_server(engine: Engine, config: Config, revision: str, target: str | None) -> None:
+def _upgrade_server(engine: Engine, revision: str, target: str | None) -> None:
     """Apply migrations to a PostgreSQL archive in one transaction, one process at a time.
 
     PostgreSQL checks a foreign key as it is added and rolls DDL back with the
@@ -297,22 +295,34 @@ def _upgrade_server(engine: Engine, config: Config, revision: str, target: str |
     for it on an advisory lock, then find nothing left to do.
     """
     with engine.begin() as connection:
+        if _revision_of(connection) == target:
+            return  # the common case, without the lock
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
-        if MigrationContext.configure(connection).get_current_revision() == target:
+        if _revision_of(connection) == target:
             return
+        from alembic import command
+
+        config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _revision_of(connection: Connection) -> str | None:
+    """Return the revision in ``alembic_version`` (None: no table, or no row)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def current_revision(engine: Engine) -> str | None:
     """Return the archive's alembic revision, or None for an empty file."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision_of(connection)
 
 
 def head_revision() -> str | None:
     """Return the newest revision this version of grunt-archive knows."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return revisions.head()
 
 
 @contextmanager

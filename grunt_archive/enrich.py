@@ -88,6 +88,8 @@ class Enricher:
         self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         # Lookups tried this run, whatever came of them: never tried twice in a run.
         self.tried: set[tuple[str, str]] = set()
+        # What lookups raised past the guard (a refused token, a broken archive).
+        self.failures: list[BaseException] = []
         self.guard = Guard(self._pending, SERVICE_SLOTS, per_service=True)
 
     # --- the three calls the sync makes ------------------------------------------
@@ -101,18 +103,21 @@ class Enricher:
         )
 
     async def after_match(self, match_id: str) -> None:
-        """Look up what a just-stored match refers to.
+        """Start looking up what a just-stored match refers to, and return.
 
-        Never raises `ApiError`: failures go to ``pending_enrichment``.
+        The lookups run on while the sync fetches the next matches: the match's
+        slot is not held for hosts that answer at their own rate. `finish`
+        waits for them. Never raises `ApiError`: failures go to ``pending_enrichment``.
 
         Raises:
-            AuthError: the token was refused.
+            AuthError: the token was refused (by a lookup started before).
 
         """
-        tasks = [self._asset(*ref) for ref in lookups.missing_assets(self.store, match_id)]
+        self._raise_failure()
+        for ref in lookups.missing_assets(self.store, match_id):
+            self._asset(*ref)
         if lookups.needs_skill(self.store, match_id):
-            tasks.append(self._skill(match_id))
-        await self._gather(tasks)
+            self._skill(match_id)
 
     async def finish(self) -> list[str]:
         """Do the run's once-only lookups; return the lookups left pending (``kind:key``).
@@ -121,7 +126,9 @@ class Enricher:
             AuthError: the token was refused.
 
         """
-        await self._gather(list(self.in_flight.values()))
+        while self.in_flight:
+            await self._gather(list(self.in_flight.values()))
+        self._raise_failure()
         bots = lookups.unnamed_bots(self.store)
         lookups.name_bots(self.store, {bot: bot_name(bot) or bot for bot in bots})
         await self._medals()
@@ -182,13 +189,27 @@ class Enricher:
         if task is not None:
             return task
         if (kind, key) in self.tried:
-            return asyncio.sleep(0)
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
         self.tried.add((kind, key))
         pending = key if pending_key is None else pending_key
         task = asyncio.ensure_future(self.guard.run(kind, pending, service, fetch))
         self.in_flight[kind, key] = task
-        task.add_done_callback(lambda _: self.in_flight.pop((kind, key), None))
+
+        def landed(task: asyncio.Task[None]) -> None:
+            self.in_flight.pop((kind, key), None)
+            # Nobody may be awaiting a lookup started by `after_match`: keep what it raised.
+            if not task.cancelled() and task.exception() is not None:
+                self.failures.append(task.exception())
+
+        task.add_done_callback(landed)
         return task
+
+    def _raise_failure(self) -> None:
+        """Raise what a lookup nobody awaited raised (a refused token, a broken archive)."""
+        if self.failures:
+            raise self.failures[0]
 
     def _pending(self, kind: str, key: str, reason: str, tried: bool) -> None:
         lookups.mark_pending(self.store, kind, key, reason, tried=tried)

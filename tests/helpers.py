@@ -115,12 +115,12 @@ def sync(
     return run_sync(db, settings(app or sim.app, clearance), SyncOptions(tuple(players), **options))
 
 
-def failing(app: Any, pattern: str) -> Any:
-    """Wrap an ASGI app so that paths matching ``pattern`` always answer 503."""
+def failing(app: Any, pattern: str, status: int = 503) -> Any:
+    """Wrap an ASGI app so that paths matching ``pattern`` always answer ``status``."""
 
     async def wrapped(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
-            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.start", "status": status, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
         await app(scope, receive, send)

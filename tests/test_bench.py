@@ -46,6 +46,9 @@ def test_the_smallest_bench_prints_every_figure_with_its_bound(tmp_path: Path) -
         "memory: peak RSS",
         "memory: growth",
         "query",
+        "films: requests a sync adds per match",
+        "films: requests of the whole sync",
+        "film reader:",
     ):
         assert any(name.startswith(expected) for name in names), (expected, names)
     # The side by side needs SPNKr, a bench-only extra: present exactly when it is installed.

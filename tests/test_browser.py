@@ -260,3 +260,22 @@ def test_a_match_page_shows_the_stored_documents_numbers(browser, served):
         score = browser.page.locator(f".team[data-team-id='{team['TeamId']}'] .team-score")
         assert number(score.inner_text()) == team["Stats"]["CoreStats"]["Score"]
     assert_clean(browser)
+
+
+def test_a_match_page_draws_the_films_score_and_kill_feed(browser, served):
+    _, _, db = served
+    with sqlite3.connect(db) as connection:
+        match_id, kills, ambiguous = connection.execute(
+            "SELECT match_id, count(*), sum(ambiguous) FROM kills WHERE match_id IN"
+            " (SELECT match_id FROM kills WHERE ambiguous AND victim_id IS NOT NULL)"
+            " GROUP BY match_id ORDER BY match_id LIMIT 1"
+        ).fetchone()
+    browser.visit(f"/match/{match_id}")
+    browser.page.locator("#score-chart svg, #score-chart canvas").first.wait_for(state="visible")
+    browser.page.wait_for_timeout(300)  # let Vega finish painting before the screenshot
+    browser.screenshot("match_film", full_page=True)
+    assert browser.page.locator("#kill-feed tbody tr").count() == kills
+    marked = browser.page.locator("#kill-feed tr[data-ambiguous] .ambiguous")
+    assert marked.count() == ambiguous and marked.first.is_visible()
+    assert "±5 ms" in marked.first.get_attribute("title")
+    assert_clean(browser)

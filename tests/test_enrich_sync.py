@@ -10,6 +10,7 @@ import pytest
 from grunt_archive.db import head_revision, open_archive, upgrade_archive
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import SERVICE_SLOTS
+from grunt_archive.errors import AuthError
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -210,6 +211,20 @@ def test_a_failing_service_loses_no_match_and_is_not_hammered(tmp_path):
     assert rows(db, "SELECT count(*) FROM match_skill")[0][0] > 0  # skill did not wait for it
     report = sync(db, sim)  # the service is back
     assert report.enrichment_pending == []
+    assert_enriched(db)
+
+
+def test_a_token_refused_to_a_lookup_nobody_waits_for_still_ends_the_run(tmp_path):
+    # Asset lookups run on while the sync fetches further matches: their 401 must not be lost.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30))
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, r"/hi/(maps|ugcGameVariants|playlists|mapModePairs)/", status=401)
+    with pytest.raises(AuthError):
+        sync(db, sim, sim.player_ids[0], app=app)
+    assert rows(db, "SELECT outcome FROM sync_runs") == [("failed",)]
+    assert rows(db, "SELECT count(*) FROM matches")[0][0] > 0
+    report = sync(db, sim)  # the token is good again
+    assert report.outcome == "ok" and len(rows(db, "SELECT * FROM matches")) == 30
     assert_enriched(db)
 
 

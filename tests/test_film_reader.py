@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import random
 import subprocess
 import sys
 import zlib
@@ -169,7 +170,7 @@ def test_a_layout_added_to_the_table_reads_a_version_it_did_not_know():
 
 
 PURE_IMPORTS = {
-    "__future__", "collections", "dataclasses", "functools", "heapq", "itertools", "typing", "zlib",
+    "__future__", "collections", "dataclasses", "functools", "codecs", "itertools", "typing", "zlib",
     "grunt_archive.errors", "grunt_archive.film.reader", "grunt_archive.film.medals",
 }  # fmt: skip
 
@@ -206,3 +207,33 @@ def test_importing_the_film_modules_adds_no_http_and_no_sql():
     assert "grunt_archive.film.reader" in added
     forbidden = {"httpx", "httpcore", "sqlalchemy", "sqlmodel", "sqlite3", "alembic", "datasette"}
     assert {name.split(".")[0] for name in added} & forbidden == set()
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"v{row.version}")
+def test_walking_from_record_to_record_finds_what_searching_the_whole_stream_finds(row):
+    data = reader.inflate(sample_file(row.file_prefix).read_bytes())
+    layout = LAYOUTS[row.version]
+    walked = list(reader._walk_records(data, layout))
+    assert walked == list(reader._record_starts(data, layout, 0x2D))
+    assert len(walked) == reader._header_count(data)
+
+
+@needs_samples
+def test_records_the_walk_steps_over_are_found_by_searching_the_whole_stream(monkeypatch):
+    row = ROWS[-1]
+    chunk = sample_file(row.file_prefix).read_bytes()
+    events = read_events(chunk, row.version)
+    walk = reader._walk_records
+    # As if every other record lay in a space the walk had not met.
+    monkeypatch.setattr(reader, "_walk_records", lambda data, layout: list(walk(data, layout))[::2])
+    assert read_events(chunk, row.version) == events
+
+
+def test_a_record_far_past_the_last_is_still_found():
+    # Windows of the search double up to 64 KiB: 200 KB of other data before the first record.
+    events = [FilmEvent(2533274800000001 + n, f"P{n}", "kill", 1000 * n) for n in range(3)]
+    data = zlib.decompress(encode_highlight_chunk(events))
+    noise = random.Random(5).randbytes(200_000)
+    body = data[32:]
+    header = data[:4] + len(noise + body).to_bytes(4, "little") + data[8:32]
+    assert read_events(zlib.compress(header + noise + body), 41) == events

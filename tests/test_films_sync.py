@@ -21,9 +21,10 @@ import yaml
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST
 from grunt_archive.film import reader
 from grunt_archive.film.reader import read_events
-from grunt_archive.runner import run_reparse
+from grunt_archive.runner import run_reparse, run_untrack
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.films import UNKNOWN_LAYOUT, UNKNOWN_VERSION
+from tests.conftest import copy_archive
 from tests.helpers import failing, rows, sync, value
 
 FILM_PATHS = ("/hi/films/", "/ugcstorage/film/")
@@ -113,6 +114,22 @@ def test_rivals_count_every_paired_kill_of_each_tracked_player(world):
         stored = set(rows(db, "SELECT opponent_id, kills_on, deaths_to, net, matches"
                               " FROM player_rivals WHERE player_id = ?", player))  # fmt: skip
         assert stored == expected and stored
+
+
+def test_untrack_deletes_the_players_rivals_and_keeps_the_films(world, tmp_path):
+    sim, db, _ = world
+    first, second = sim.player_ids
+    copy = copy_archive(db, tmp_path / "copy.db")
+    kept = rows(copy, "SELECT * FROM player_rivals WHERE player_id = ? ORDER BY 2", second)
+    films = rows(copy, "SELECT count(*) FROM kills")
+    assert kept and value(copy, "SELECT count(*) FROM player_rivals WHERE player_id = ?", first)
+    assert run_untrack(copy, first) == first
+    assert rows(copy, "SELECT DISTINCT player_id FROM player_rivals") == [(second,)]
+    assert rows(copy, "SELECT * FROM player_rivals ORDER BY 2") == kept
+    assert rows(copy, "SELECT count(*) FROM kills") == films
+    # What untrack leaves is what a rebuild gives.
+    run_reparse(copy)
+    assert rows(copy, "SELECT * FROM player_rivals ORDER BY 2") == kept
 
 
 def test_an_expired_film_is_gone_and_never_asked_for_again(world, tmp_path):

@@ -3,6 +3,7 @@ PostgreSQL; foreign files are refused."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -24,8 +25,10 @@ from grunt_archive.db import (
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.fts import FTS_INDEXES, POSTGRESQL_SEARCH_INDEXES, is_fts_table
 from grunt_archive.models import metadata
+from grunt_archive.store import open_store
 from grunt_archive.views import VIEWS, views_for
 from tests.conftest import ROOT
+from tests.helpers import rows
 
 
 def schema_differences(connection) -> list:
@@ -113,6 +116,16 @@ def test_downgrading_to_nothing_and_upgrading_again(archive_location):
         engine.dispose()
 
 
+def test_the_revisions_read_from_the_scripts_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from grunt_archive import revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert revisions.head() == script.get_current_head()
+    assert revisions.revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
+
+
 def test_opening_twice_is_harmless(db_path):
     open_archive(db_path).dispose()
     engine = open_archive(db_path)
@@ -179,14 +192,40 @@ def test_upgrading_deflates_every_raw_text_body_and_leaves_bytes(tmp_path):
     assert decode(body, encoding) == text
 
 
-def test_the_award_tables_keep_each_row_once(engine):
+PER_MATCH_TABLES = ("match_players", "match_teams", "match_skill", "medal_awards", "pvp_stats",
+                    "team_pvp_stats", "capture_the_flag_stats", "personal_score_awards")  # fmt: skip
+
+
+def test_the_per_match_tables_keep_each_row_once(engine):
     with engine.connect() as connection:
-        sql = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'personal_score_awards'"
-        ).scalar()
-        assert sql.rstrip().endswith("WITHOUT ROWID")
-        indexes = connection.exec_driver_sql("PRAGMA index_list('medal_awards')").fetchall()
-        assert {"ix_medal_awards_player_id", "ix_medal_awards_medal_id"} <= {r[1] for r in indexes}
+        for table in PER_MATCH_TABLES:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (table,)
+            ).scalar()
+            assert sql.rstrip().endswith("WITHOUT ROWID"), table
+        indexes = {r[1] for r in connection.exec_driver_sql("PRAGMA index_list('medal_awards')")}
+        assert "ix_medal_awards_player_id" in indexes
+        assert "ix_medal_awards_medal_id" not in indexes
+
+
+def test_compacting_the_match_tables_keeps_every_row(tmp_path):
+    from grunt_archive.db import make_engine
+    from grunt_archive.documents import MATCH_STATS
+    from grunt_archive.store.matches import save_match
+    from tests.helpers import MATCH, MATCH_DOC, dump, raw
+
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade_archive(engine, "0014")
+    doc = json.loads((ROOT / "tests" / "fixtures" / MATCH_DOC).read_text())
+    with open_store(engine) as store:
+        save_match(store, raw(MATCH_STATS, MATCH, doc), doc)
+    before = dump(path, PER_MATCH_TABLES)
+    assert before["medal_awards"] and before["match_players"]
+    upgrade_archive(engine)
+    engine.dispose()
+    assert dump(path, PER_MATCH_TABLES) == before
+    assert rows(path, "PRAGMA foreign_key_check") == []
 
 
 @pytest.mark.slow

@@ -20,8 +20,8 @@ real chunk of that version. A version with no layout raises
 
 from __future__ import annotations
 
+import codecs
 import functools
-import heapq
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -29,6 +29,8 @@ from typing import Literal
 
 from grunt_archive.errors import MalformedFilmError, UnknownFilmVersionError
 from grunt_archive.film.medals import FILM_MEDAL_NAMES
+
+_decode_utf16le = codecs.utf_16_le_decode
 
 EventType = Literal["kill", "death", "medal", "mode"]
 
@@ -42,6 +44,7 @@ MIN_XUID, MAX_XUID = 2 * 10**15, 3 * 10**15
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 TAIL_BYTES = 60
 """The bytes before a record's end marker, where the fields this reader takes sit."""
+_MASK64 = (1 << 64) - 1
 _MASK80 = (1 << 80) - 1
 _MASK_TAIL = (1 << TAIL_BYTES * 8) - 1
 
@@ -149,12 +152,16 @@ def read_events(
     names = FILM_MEDAL_NAMES if medal_names is None else medal_names
     data = inflate(chunk)
     expected = _header_count(data)
-    starts: set[int] = set()
-    # Every sampled film uses 0x2D; the 0x25 form is searched only when records are missing.
-    for tail in XUID_TAILS:
-        starts.update(_record_starts(data, layout, tail))
-        if len(starts) >= expected:
-            break
+    starts = set(_walk_records(data, layout))
+    # The walk steps over the spaces between records it has seen; when that misses some,
+    # the stream is searched whole. Every sampled film uses 0x2D; the 0x25 form is searched
+    # only when records are still missing.
+    if len(starts) != expected:
+        starts = set()
+        for tail in XUID_TAILS:
+            starts.update(_record_starts(data, layout, tail))
+            if len(starts) >= expected:
+                break
     if len(starts) != expected:
         raise MalformedFilmError(
             f"the chunk announces {expected} events but {len(starts)} fit the layout of "
@@ -197,51 +204,110 @@ def _header_count(data: bytes) -> int:
     return int.from_bytes(data[16:20], "big")
 
 
-def _record_starts(data: bytes, layout: Layout, tail: int) -> Iterator[int]:
+def _walk_records(data: bytes, layout: Layout) -> Iterator[int]:
+    """Yield, in order, the bit offset of each record, stepping from one to the next.
+
+    Records follow one another across a few fixed spaces (other records of the
+    stream: 1,040 or about 12,000 bits in the samples). Past each record the
+    walk tries the spaces it has met so far with the cheap `_is_record` test
+    (records never overlap, so two spaces cannot both fit); when none fits it
+    searches on (`_next_record`) and learns the new space. Searching the whole
+    stream at eight bit shifts is what costs; this searches only where the
+    stream surprises it. A record in a space not met yet, followed by one whose
+    start a longer space met lands on, would be stepped over: the caller counts
+    the records against the header and then searches the whole stream.
+    """
+    spaces: list[int] = []  # most often fitted first
+    fitted: dict[int, int] = {}
+    end = None
+    while True:
+        start = None
+        if end is not None:
+            for n, gap in enumerate(spaces):
+                if _is_record(data, end + gap, layout):
+                    start = end + gap
+                    fitted[gap] += 1
+                    while n and fitted[spaces[n - 1]] < fitted[gap]:
+                        spaces[n - 1], spaces[n] = gap, spaces[n - 1]
+                        n -= 1
+                    break
+        if start is None:
+            start = _next_record(data, layout, XUID_TAILS[0], (end or 0) >> 3)
+            if start is None:
+                return
+            if end is not None and start - end not in fitted:
+                spaces.append(start - end)
+                fitted[start - end] = 1
+        yield start
+        end = start + layout.marker + 32
+
+
+def _is_record(data: bytes, start: int, layout: Layout) -> bool:
+    """Say whether a record starts at bit `start`: its end marker, the xuid's pattern and range."""
+    marker = start + layout.marker
+    # The header's length vouches for the whole stream: a marker that would lie past its
+    # end belongs to a chance match, not to a cut record.
+    if start < HEADER_BYTES * 8 or marker + 32 > len(data) * 8:
+        return False
+    # The marker first: one read of 4 or 5 bytes rules out nearly every place not a record.
+    at, shift = marker >> 3, marker & 7
+    if not shift:
+        if int.from_bytes(data[at : at + 4], "big") != END_MARKER:
+            return False
+    elif int.from_bytes(data[at : at + 5], "big") >> (8 - shift) & 0xFFFFFFFF != END_MARKER:
+        return False
+    # The 80 bits of xuid, tail and 0xC0 at once, from the 11 bytes that hold them.
+    first = start >> 3
+    field = int.from_bytes(data[first : first + 11], "big") >> (8 - (start & 7)) & _MASK80
+    if field & 0xFF != 0xC0 or (field >> 8) & 0xFF not in XUID_TAILS:
+        return False
+    return MIN_XUID < int.from_bytes((field >> 16).to_bytes(8, "big"), "little") < MAX_XUID
+
+
+def _record_starts(data: bytes, layout: Layout, tail: int, resume: int = 0) -> Iterator[int]:
     """Yield, in order, the bit offset of every record whose xuid is followed by `tail`.
 
-    The stream is not byte-aligned, so the pattern after an xuid (``00``,
-    `tail`, ``C0``) is searched at each of the eight bit shifts at once (see
-    `_needles`), hits taken in stream order. A hit is a record when the xuid
-    before it is in range and the end marker sits where `layout` puts it; the
-    search then resumes past that record, whose inside needs no searching.
+    The search starts at byte `resume`, and after each record at its end: the
+    inside of a record needs no searching.
     """
-    pattern = tail << 8 | 0xC0
-    size, bits = len(data), len(data) * 8
-    plan = _needles(pattern)
-    heap = [(data.find(needle, offset), n) for n, (_, needle, offset, _, _) in enumerate(plan)]
-    heap = [entry for entry in heap if entry[0] != -1]
-    heapq.heapify(heap)
-    resume = 0  # the end of the last record found: no pattern of another lies before it
-    while heap:
-        index, n = heapq.heappop(heap)
-        shift, needle, offset, first, second = plan[n]
-        byte = index - offset
-        # Bytes 1 and 2 of the window are wholly the pattern's: a cheap first test.
-        if (
-            byte >= resume
-            and byte >= 7 + HEADER_BYTES
-            and byte + 4 <= size
-            and data[byte + 1] == first
-            and data[byte + 2] == second
-        ):
-            # The xuid's 64 bits end with the pattern's first byte: read the 80 bits at once.
-            field = int.from_bytes(data[byte - 7 : byte + 4], "big") >> (8 - shift) & _MASK80
-            start = (byte - 7) * 8 + shift
-            xuid = int.from_bytes((field >> 16).to_bytes(8, "big"), "little")
-            if (
-                field & 0xFFFFFF == pattern
-                and MIN_XUID < xuid < MAX_XUID
-                # The header's length vouches for the whole stream: a marker that would lie
-                # past its end belongs to a chance match, not to a cut record.
-                and start + layout.marker + 32 <= bits
-                and _bits(data, start + layout.marker, 32) == END_MARKER
-            ):
-                yield start
-                resume = (start + layout.marker + 32) // 8
-        following = data.find(needle, max(index + 1, resume + offset))
-        if following != -1:
-            heapq.heappush(heap, (following, n))
+    while (start := _next_record(data, layout, tail, resume)) is not None:
+        yield start
+        resume = (start + layout.marker + 32) >> 3
+
+
+_FIRST_WINDOW = 2048
+"""Bytes searched at first for the next record: a little more than the widest space met."""
+_LAST_WINDOW = 65536
+
+
+def _next_record(data: bytes, layout: Layout, tail: int, resume: int) -> int | None:
+    """Return the bit offset of the first record at or past byte `resume`, or None.
+
+    The stream is not byte-aligned, so the pattern after an xuid (``00``,
+    `tail`, ``C0``) is searched at each of the eight bit shifts (see
+    `_needles`), a window of bytes at a time (doubling, as the next record is
+    most often a short way on), so a search never reads far past the record
+    it finds. A hit is a record when `_is_record` says so.
+    """
+    plan = _needles(tail << 8 | 0xC0)
+    size = len(data)
+    low, width = max(resume, 7 + HEADER_BYTES), _FIRST_WINDOW
+    while low + 4 <= size:
+        high = min(low + width, size - 3)  # the pattern's window (4 bytes) starts below this
+        hits = []
+        for shift, needle, offset, first, second in plan:
+            index = data.find(needle, low + offset, high + offset + len(needle) - 1)
+            while index != -1:
+                byte = index - offset
+                # Bytes 1 and 2 of the window are wholly the pattern's: a cheap first test.
+                if data[byte + 1] == first and data[byte + 2] == second:
+                    hits.append((byte - 7) * 8 + shift)
+                index = data.find(needle, index + 1, high + offset + len(needle) - 1)
+        for start in sorted(hits):
+            if _is_record(data, start, layout):
+                return start
+        low, width = high, min(width * 2, _LAST_WINDOW)
+    return None
 
 
 # Bytes that fill most of a highlight chunk. CPython's bytes.find skips ahead on a
@@ -293,19 +359,23 @@ def _event(data: bytes, start: int, layout: Layout, names: Mapping[int, str]) ->
         )
     raw_tag = tail[layout.gamertag : layout.gamertag + 32]
     medal = code if event_type == "medal" else None
+    # Positional: this runs for every event, and keywords cost a frozen dataclass more.
     return FilmEvent(
-        xuid=_xuid(data, start),
-        gamertag=raw_tag.decode("utf-16-le", errors="replace").split("\x00", 1)[0],
-        type=event_type,
-        time_ms=int.from_bytes(tail[layout.time : layout.time + 4], "big"),
-        medal_code=medal,
-        medal_name=names.get(medal) if medal is not None else None,
+        _xuid(data, start),
+        # The codec itself: bytes.decode("utf-16-le") looks the codec up on every call.
+        _decode_utf16le(raw_tag, "replace", True)[0].partition("\x00")[0],
+        event_type,
+        int.from_bytes(tail[layout.time : layout.time + 4], "big"),
+        medal,
+        None if medal is None else names.get(medal),
     )
 
 
 def _xuid(data: bytes, start: int) -> int:
-    """Return the 64-bit little-endian xuid at bit `start`."""
-    return int.from_bytes(_bits(data, start, 64).to_bytes(8, "big"), "little")
+    """Return the 64-bit little-endian xuid at bit `start` (of a record found: in the stream)."""
+    first = start >> 3
+    bits = int.from_bytes(data[first : first + 9], "big") >> (8 - (start & 7)) & _MASK64
+    return int.from_bytes(bits.to_bytes(8, "big"), "little")
 
 
 def _bits(data: bytes, start: int, count: int) -> int:

@@ -90,7 +90,7 @@ from grunt_archive.models.films import (  # noqa: E402
 MODE_TABLES: dict[str, type[SQLModel]] = {**MATCH_MODE_TABLES, **SERVICE_RECORD_MODE_TABLES}
 
 # SQLite's INTEGER holds 64 bits, and the archive's numbers need them (medal ids past
-# 2^31, large totals): on PostgreSQL every whole-number column is BIGINT (revision 0015).
+# 2^31, large totals): on PostgreSQL every whole-number column is BIGINT (revision 0017).
 for _table in metadata.tables.values():
     for _column in _table.columns:
         if type(_column.type) is Integer:

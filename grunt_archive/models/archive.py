@@ -49,7 +49,7 @@ class Body(TypeDecorator[str | bytes]):
     On SQLite the column is declared TEXT (as revision 0001 made it); SQLite
     keeps a BLOB value in a TEXT column as it is (only numbers are converted),
     so ``typeof(body)`` says which a row holds. PostgreSQL's text cannot hold
-    bytes: there the column is BYTEA (revision 0015).
+    bytes: there the column is BYTEA (revision 0017).
     """
 
     impl = AutoString

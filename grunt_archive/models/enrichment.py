@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
+from grunt_archive.models.mode_tables import WITHOUT_ROWID
+
 
 class Asset(SQLModel, table=True):
     """A version of a map, game variant, playlist or map-mode pair, from UGC discovery."""
@@ -59,6 +61,7 @@ class MatchSkill(SQLModel, table=True):
     """
 
     __tablename__ = "match_skill"
+    __table_args__ = (WITHOUT_ROWID,)
 
     match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
     player_id: str = Field(primary_key=True, foreign_key="players.player_id")

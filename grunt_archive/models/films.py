@@ -81,7 +81,11 @@ class PlayerRival(SQLModel, table=True):
     """A tracked player's record against one opponent over every archived film."""
 
     __tablename__ = "player_rivals"
-    __table_args__ = (PrimaryKeyConstraint("player_id", "opponent_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("player_id", "opponent_id"),
+        # The player page's nemeses and favourite victims: a player's rows by net, no sort.
+        Index("ix_player_rivals_net", "player_id", "net"),
+    )
 
     player_id: str
     opponent_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKeyConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
-from grunt_archive.models.mode_tables import mode_tables
+from grunt_archive.models.mode_tables import WITHOUT_ROWID, mode_tables
 from grunt_archive.normalize.mode_blocks import Form
 from grunt_archive.views import PVE_MATCH_WHERE
 
@@ -103,6 +103,7 @@ class MatchTeam(CoreStatsFields, table=True):
     """A team in a match, with its total CoreStats."""
 
     __tablename__ = "match_teams"
+    __table_args__ = (WITHOUT_ROWID,)
 
     match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
     team_id: int = Field(primary_key=True)
@@ -127,7 +128,10 @@ class MatchPlayer(CoreStatsFields, table=True):
     """A player's stats for one team they played on in a match (``PlayerTeamStats``)."""
 
     __tablename__ = "match_players"
-    __table_args__ = (Index("ix_match_players_player_id", "player_id", "match_id"),)
+    __table_args__ = (
+        Index("ix_match_players_player_id", "player_id", "match_id"),
+        WITHOUT_ROWID,
+    )
 
     match_id: str = Field(primary_key=True, foreign_key="matches.match_id")
     player_id: str = Field(primary_key=True, foreign_key="players.player_id")
@@ -167,9 +171,9 @@ class MedalAward(PlayerKey, table=True):
 
     __tablename__ = "medal_awards"
     __table_args__ = (
-        Index("ix_medal_awards_medal_id", "medal_id"),
         # A player's medal totals read this index alone, not every award of every match.
         Index("ix_medal_awards_player_id", "player_id", "medal_id", "count"),
+        WITHOUT_ROWID,
     )
 
     # A medal the metadata has not named yet still has a `medals` row (no name).
@@ -183,7 +187,7 @@ class PersonalScoreAward(PlayerKey, table=True):
 
     __tablename__ = "personal_score_awards"
     # Thirty rows a match, no other index: a rowid table would keep every key twice.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (WITHOUT_ROWID,)
 
     name_id: int = Field(primary_key=True)
     count: int | None = None

@@ -16,6 +16,12 @@ from sqlmodel import SQLModel
 
 from grunt_archive.normalize.mode_blocks import MODE_BLOCKS, Form, ModeBlock, forms
 
+# Table options for a table of per-match rows: stored once, in primary key order,
+# not twice (a rowid table and its key's index). Last in ``__table_args__``.
+WITHOUT_ROWID: dict[str, Any] = {"sqlite_with_rowid": False}
+# The forms whose tables hold per-match rows (service-record rows are few).
+_PER_MATCH = (Form.PLAYER, Form.TEAM)
+
 _CLASS_PREFIX = {Form.PLAYER: "", Form.TEAM: "Team", Form.SERVICE_RECORD: "ServiceRecord"}
 _WHOSE = {
     Form.PLAYER: "A player's",
@@ -49,6 +55,8 @@ def table_model(block: ModeBlock, form: Form, key: type[SQLModel]) -> type[SQLMo
         "__doc__": f"{_WHOSE[form]} ``{block.name}`` ({block.summary}).",
         "__tablename__": block.table(form),
     }
+    if form in _PER_MATCH:
+        namespace["__table_args__"] = (WITHOUT_ROWID,)
     bases = (key, fields_model(block, form))
     return _model(f"{_CLASS_PREFIX[form]}{block.name}", bases, namespace, table=True)
 

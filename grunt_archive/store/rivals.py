@@ -59,6 +59,11 @@ def add_player(connection: Connection, player_id: str) -> None:
     refresh_players(connection, [player_id])
 
 
+def remove_player(connection: Connection, player_id: str) -> None:
+    """Delete the rows of a player no longer tracked (``untrack``); the films stay."""
+    execute(connection, "DELETE FROM player_rivals WHERE player_id = ?", (player_id,))
+
+
 def rebuild(connection: Connection) -> None:
     """Compute every row again (``reparse``)."""
     execute(connection, "DELETE FROM player_rivals")

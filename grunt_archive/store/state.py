@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import claims, player_tables
+from grunt_archive.store import claims, player_tables, rivals
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import IGNORE, execute, merge, query, write_rows
 
@@ -50,13 +50,18 @@ def track_player(store: Store, player_id: str, gamertag: str | None = None) -> N
 
 
 def untrack_player(store: Store, player_id: str) -> bool:
-    """Stop tracking ``player_id``, keeping every match archived; False when not tracked."""
+    """Stop tracking ``player_id``, keeping every match and film archived; False when not tracked.
+
+    Their ``player_rivals`` rows go (derived for tracked players only).
+    """
     with store.unit() as connection:
         tracked = query(
             connection, "SELECT 1 FROM tracked_players WHERE player_id = ?", (player_id,)
         )
         if tracked:
             execute(connection, "DELETE FROM tracked_players WHERE player_id = ?", (player_id,))
+            # player_rivals is kept for tracked players only (as reparse rebuilds it).
+            rivals.remove_player(connection, player_id)
     return bool(tracked)
 
 

@@ -164,3 +164,63 @@ def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     }
+
+
+TEAM_COLORS = ("#0969da", "#cf222e", "#8250df", "#bf8700", "#1a7f37", "#e16f24", "#57606a",
+               "#bf3989", "#0a3069")  # fmt: skip
+"""A team's colour by team id (Eagle blue, Cobra red, …), as the match page's kill feed shows it."""
+
+
+def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Return the Vega-Lite spec of a match's score timeline (`viewer.films.score_timeline`).
+
+    A step line per side of its running kills, and, when the film has mode
+    events, a dashed one of those; x in minutes of the film.
+    """
+    with_mode = any(side["mode_events"] for side in timeline["series"])
+    values = [
+        {
+            "side": side["name"],
+            "what": what,
+            "minute": round(point["time_ms"] / 60000, 3),
+            "time": point["time"],
+            "count": point[key],
+        }
+        for side in timeline["series"]
+        for key, what in (("kills", "kills"), ("mode_events", "mode events"))
+        if key == "kills" or with_mode
+        for point in side["points"]
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": "container",
+        "height": 240,
+        "data": {"values": values},
+        "mark": {"type": "line", "interpolate": "step-after", "tooltip": True},
+        "encoding": {
+            "x": {"field": "minute", "type": "quantitative", "title": "Minute of the match"},
+            "y": {"field": "count", "type": "quantitative", "title": "Running count"},
+            "color": {
+                "field": "side",
+                "type": "nominal",
+                "title": "Team" if timeline.get("by") == "team" else "Player",
+                **_team_scale(timeline),
+            },
+            "strokeDash": {"field": "what", "type": "nominal", "title": "Counting"},
+            "tooltip": [
+                {"field": "side", "title": "Side"},
+                {"field": "time", "title": "Time"},
+                {"field": "what", "title": "Counting"},
+                {"field": "count", "type": "quantitative", "title": "So far"},
+            ],
+        },
+    }
+
+
+def _team_scale(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Return the colour scale that gives each team its `TEAM_COLORS` (none for players)."""
+    if timeline.get("by") != "team":
+        return {}
+    series = timeline["series"]
+    colors = [TEAM_COLORS[int(side["key"]) % len(TEAM_COLORS)] for side in series]
+    return {"scale": {"domain": [side["name"] for side in series], "range": colors}}

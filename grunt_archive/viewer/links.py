@@ -9,8 +9,13 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-GAMERTAG_COLUMNS = frozenset({"gamertag", "other_gamertag", "teammate", "opponent"})
-PLAYER_ID_COLUMNS = frozenset({"player_id", "other_player_id"})
+GAMERTAG_COLUMNS = frozenset(
+    {"gamertag", "other_gamertag", "teammate", "opponent", "killer_gamertag", "victim_gamertag",
+     "opponent_gamertag"}
+)  # fmt: skip
+PLAYER_ID_COLUMNS = frozenset(
+    {"player_id", "other_player_id", "killer_id", "victim_id", "opponent_id"}
+)
 MATCH_ID_COLUMNS = frozenset({"match_id", "example_match_id"})
 _MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))$", re.I)

@@ -1,10 +1,14 @@
-"""A match's scoreboard as data: teams, players (bots marked), medals, CSR, the mode's numbers."""
+"""A match's scoreboard as data: teams, players (bots marked), medals, CSR, the mode's numbers.
+
+With its film's kill feed and score timeline (`grunt_archive.viewer.films`).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
+from grunt_archive.viewer.films import match_film
 from grunt_archive.viewer.reading import LIFECYCLES, rows, scope_of
 
 # SPNKr's TEAM_MAP: the names the game gives team ids.
@@ -200,6 +204,14 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         team["mode_stats"] = team_stats.get((team_id,), {})
         for player in team["players"]:
             player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
+    teams_enabled = match["teams_enabled"]
+    film = match_film(
+        connection,
+        match_id,
+        lines,
+        teams,
+        bool(teams_enabled) if teams_enabled is not None else len(teams) > 1,
+    )
     return {
         "match_id": match_id,
         "start_time": match["start_time"],
@@ -213,4 +225,5 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         "season": match["season"],
         "game_variant_category": match["game_variant_category"],
         "teams": sorted(teams.values(), key=lambda t: (t["rank"] is None, t["rank"], t["team_id"])),
+        **film,
     }

@@ -15,6 +15,7 @@ from typing import Any
 
 from grunt_archive.viewer.agreement import service_record_check
 from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
+from grunt_archive.viewer.films import rivals
 from grunt_archive.viewer.reading import SCOPES, kd, rate, rows, scope_of
 
 RECENT = 25
@@ -435,6 +436,8 @@ def player_page(
         page["service_record_check"] = service_record_check(connection, player_id)
         page["teammates"] = encounters(connection, player_id, "teammate")
         page["opponents"] = encounters(connection, player_id, "opponent")
+        # From the films: player_rivals is kept for tracked players only.
+        page["rivals"] = rivals(connection, player_id)
     else:
         page["tracked_players_met"] = tracked_players_met(connection, player_id)
     return page

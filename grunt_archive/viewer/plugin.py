@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response
 from grunt_archive import rawbody
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
-from grunt_archive.viewer.charts import csr_chart_spec
+from grunt_archive.viewer.charts import csr_chart_spec, score_chart_spec
 from grunt_archive.viewer.home import home_cards
 from grunt_archive.viewer.links import cell_link, match_path, player_path
 from grunt_archive.viewer.match import match_page
@@ -43,6 +43,11 @@ def register() -> None:
 def _database(datasette: Any) -> Any:
     """Return the archive: the first database Datasette serves."""
     return datasette.get_database()
+
+
+def _script_json(value: Any) -> str:
+    """Return ``value`` as JSON safe inside a ``<script>`` element (no ``</script>``)."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 async def _page(datasette, request, template: str, context: dict, status: int = 200) -> Response:
@@ -97,7 +102,7 @@ async def player_view(datasette, request) -> Response:
         "page": page,
         "scopes": [(key, SCOPE_TITLES[key]) for key in SCOPES],
         "scope_title": SCOPE_TITLES[scope],
-        "csr_spec": json.dumps(csr_chart_spec(page["csr_history"])).replace("<", "\\u003c"),
+        "csr_spec": _script_json(csr_chart_spec(page["csr_history"])),
         "json_url": datasette.urls.path(player_path(who))
         + ".json"
         + (f"?scope={scope}" if scope != SCOPES[0] else ""),
@@ -121,6 +126,9 @@ async def match_view(datasette, request) -> Response:
         "raw_url": datasette.urls.path(match_path(page["match_id"]) + "/raw"),
         "json_url": datasette.urls.path(match_path(page["match_id"]) + ".json"),
         "mode_columns": formats.mode_columns(page),
+        "score_spec": _script_json(score_chart_spec(page["score_timeline"]))
+        if page["score_timeline"]
+        else None,
     }
     return await _page(datasette, request, "grunt_match.html", context)
 

@@ -13,8 +13,8 @@ SQLite needs nothing here. On PostgreSQL:
   pin the types of the columns they read, so they are dropped and made again
   from their own definitions around the change.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 08:45:00.000000
 
 """
@@ -26,8 +26,8 @@ import sqlmodel
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
