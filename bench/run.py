@@ -29,8 +29,11 @@ from queries import query_figures
 from startup import help_figure
 from storage import disk_figure, reparse_figure, store_figure
 from versus import versus_figures
+from workers import workers_figures
 
-SECTIONS = ("startup", "sync", "store", "disk", "reparse", "memory", "queries", "film", "versus")
+SECTIONS = (
+    "startup", "sync", "store", "disk", "reparse", "memory", "queries", "film", "versus", "workers"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += film_figures(scale)
         if "versus" in sections:
             figures += versus_figures(scale, workdir)
+        if "workers" in sections:
+            figures += workers_figures(scale, workdir)
     print(table(figures))
     failed = [f.name for f in figures if not f.passed]
     note(

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from grunt_archive.errors import ArchiveError, GruntArchiveError, PartialSyncError
+from grunt_archive.errors import (
+    AlreadyRunningError,
+    ArchiveError,
+    GruntArchiveError,
+    PartialSyncError,
+)
 
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
@@ -33,6 +38,11 @@ LAZY_COMMANDS = {
     "simulate": (
         "grunt_archive.simulator.command:simulate",
         "Serve a local stand-in for the Halo Waypoint services at their real paths.",
+    ),
+    "copy": (
+        "grunt_archive.copy_command:copy",
+        "Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is"
+        " missing.",
     ),
     "untrack": (
         "grunt_archive.untrack_command:untrack",
@@ -162,7 +172,7 @@ def sqlite_only(location: Path | str, command: str) -> Path:
 
     raise UsageError(
         f"{command} needs a SQLite archive, and {archive_name(location)} is PostgreSQL:"
-        " give --db a SQLite file"
+        " copy it into a SQLite file first (grunt-archive copy --to FILE)"
     )
 
 
@@ -325,6 +335,13 @@ def sync(
         click.echo(
             f"Archived {report.matches_added} new match(es) for {len(report.players)} "
             f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
+        )
+        if report.claimed_elsewhere and report.outcome != "claimed":
+            click.echo("Skipped, another worker syncs them: " + ", ".join(report.claimed_elsewhere))
+    if report.outcome == "claimed":
+        raise AlreadyRunningError(
+            "every player asked for is being synced by another worker: "
+            + ", ".join(report.claimed_elsewhere)
         )
     if report.outcome == "partial":
         raise PartialSyncError(report.partial_summary(), pending=report.pending)

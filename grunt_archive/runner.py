@@ -21,7 +21,7 @@ from grunt_archive.db import (
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
-from grunt_archive.location import Location, archive_name, is_server
+from grunt_archive.location import Location, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.reparse import reparse
@@ -115,15 +115,6 @@ def _writing(db_path: Location, *, create: bool = True) -> Iterator[None]:
         yield
 
 
-def _writes_sqlite_only(location: Location, command: str) -> None:
-    """Refuse, in one line, a command whose writes speak only SQLite's SQL so far."""
-    if is_server(location):
-        raise UsageError(
-            f"{command} does not write to PostgreSQL archives yet; on {archive_name(location)}"
-            " use `db upgrade`, `db current` or `query`"
-        )
-
-
 def run_sync(
     db_path: Location,
     settings: ClientSettings,
@@ -136,7 +127,6 @@ def run_sync(
     created is removed again when the run fails on usage or sign-in before
     storing anything.
     """
-    _writes_sqlite_only(db_path, "sync")
     tokens = settings.token_source()
 
     async def go() -> SyncReport:
@@ -144,7 +134,8 @@ def run_sync(
             return await sync(store, client, options, progress)
 
     with _writing(db_path):
-        created = not Path(db_path).exists()
+        # A PostgreSQL database is the operator's: never created, never removed here.
+        created = not is_server(db_path) and not Path(db_path).exists()
         try:
             with archive(db_path) as engine, open_store(engine) as store:
                 try:
@@ -169,7 +160,6 @@ def run_verify(
     db_path: Location, settings: ClientSettings, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
     """Compare the archive with the service's match counts; mark what is missing pending."""
-    _writes_sqlite_only(db_path, "verify")
     tokens = settings.token_source()
 
     async def go() -> list[PlayerCheck]:
@@ -192,7 +182,6 @@ def run_untrack(db_path: Location, player: str) -> str:
 
     """
     ref = parse_player(player)
-    _writes_sqlite_only(db_path, "untrack")
     with (
         _writing(db_path, create=False),
         archive(db_path, create=False) as engine,
@@ -206,7 +195,6 @@ def run_untrack(db_path: Location, player: str) -> str:
 
 def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
-    _writes_sqlite_only(db_path, "reparse")
     with (
         _writing(db_path, create=False),
         archive(db_path, create=False) as engine,

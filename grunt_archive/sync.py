@@ -33,6 +33,7 @@ from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, xuid_of
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
+from grunt_archive.store.claims import claim_player, release_player
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
@@ -147,6 +148,8 @@ class SyncReport:
     failed_players: list[str] = field(default_factory=list)
     # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
     rates: dict[str, float | None] = field(default_factory=dict)
+    # Players another worker was syncing (PostgreSQL), as ``Gamertag (xuid(…))``: skipped.
+    claimed_elsewhere: list[str] = field(default_factory=list)
 
     def partial_summary(self) -> str:
         """Say in one line what a partial run left for the next one."""
@@ -176,6 +179,7 @@ class SyncReport:
             "films": self.films,
             "failed_players": self.failed_players,
             "rates": self.rates,
+            "claimed_elsewhere": self.claimed_elsewhere,
         }
 
 
@@ -414,7 +418,7 @@ async def sync(
         for player_id in report.players:
             if run.limit_reached():
                 break
-            await run.sync_player(player_id)
+            await _claimed(run, report, player_id)
         if options.films_backfill and options.films and not run.limit_reached():
             await run.films.backfill()
         run.progress.note("Looking up the names and skill of the new matches…")
@@ -439,6 +443,18 @@ async def sync(
     return report
 
 
+async def _claimed(run: _Run, report: SyncReport, player_id: str) -> None:
+    """Sync a player under this worker's claim, or name them as another worker's."""
+    if not claim_player(run.store, player_id):
+        report.claimed_elsewhere.append(player_label(run.store, player_id))
+        return
+    try:
+        await run.sync_player(player_id)
+    finally:
+        with suppress(GruntArchiveError):  # a lost connection has dropped the claim already
+            release_player(run.store, player_id)
+
+
 def _finish_failed(
     run: _Run, report: SyncReport, began: float, error: str, outcome: str = "failed"
 ) -> None:
@@ -456,7 +472,9 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
     report.failed_players = run.failed_players
-    if outcome == "ok" and (report.pending or report.failed_players):
+    if outcome == "ok" and report.players and len(report.claimed_elsewhere) == len(report.players):
+        outcome = "claimed"  # every player asked for was another worker's: nothing done
+    elif outcome == "ok" and (report.pending or report.failed_players):
         outcome = "partial"
     report.outcome = outcome
     finish_run(

@@ -65,13 +65,50 @@ def simulator_process(*options: str) -> Iterator[SimulatorProcess]:
 
 def cli(
     *args: str,
-    db: Path | None = None,
+    db: Path | str | None = None,
     api_base: str | None = None,
     token: str | None = TOKEN,
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess:
     """Run `python -m grunt_archive ARGS…` and return the finished process."""
+    args, environment = _command(args, db, api_base, token, env)
+    return subprocess.run(
+        [sys.executable, "-m", "grunt_archive", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def cli_process(
+    *args: str,
+    db: Path | str | None = None,
+    api_base: str | None = None,
+    token: str | None = TOKEN,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """Start `python -m grunt_archive ARGS…` (as `cli` runs it) and return the running process."""
+    args, environment = _command(args, db, api_base, token, env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "grunt_archive", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _command(
+    args: tuple[str, ...],
+    db: Path | str | None,
+    api_base: str | None,
+    token: str | None,
+    env: dict[str, str] | None,
+) -> tuple[tuple[str, ...], dict[str, str]]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
     environment["GRUNT_ARCHIVE_RETRY_SCALE"] = "0.01"
     # Never the developer's own sign-in: a test that signs in passes its own file in `env`.
@@ -88,11 +125,4 @@ def cli(
         for flag, value in (("--rps", "1000"), ("--concurrency", "8")):
             if flag not in args:
                 args = (*args, flag, value)
-    return subprocess.run(
-        [sys.executable, "-m", "grunt_archive", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    return args, environment

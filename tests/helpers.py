@@ -27,7 +27,7 @@ from grunt_archive.store import open_store
 from grunt_archive.store.matches import MATCH_CHILD_TABLES
 from grunt_archive.sync import SyncOptions, SyncReport
 
-Archive = Path | Engine  # an archive file, or an open engine on one
+Archive = Path | str | Engine  # an archive file or PostgreSQL URL, or an open engine on one
 
 FAST = RetryPolicy(
     attempts=20, base_wait=0.001, max_wait=0.01, not_found_attempts=3, not_found_wait=0.001
@@ -37,13 +37,32 @@ ENRICHED_TABLES = (*MATCH_TABLES, "players", "assets", "medals", "match_skill", 
 
 
 def rows(db: Archive, sql: str, *params: Any) -> list[tuple]:
-    """Return every row ``sql`` selects from the archive ``db``, as tuples."""
+    """Return every row ``sql`` selects from the archive ``db``, as tuples.
+
+    ``sql`` is SQLite's (``?`` parameters); on PostgreSQL it goes through the store's
+    translation, and a boolean comes back as SQLite's 0 or 1, so that rows of the two
+    backends compare equal.
+    """
+    if isinstance(db, str) or (isinstance(db, Engine) and db.dialect.name == "postgresql"):
+        return _server_rows(db, sql, params)
     if isinstance(db, Engine):
         with db.connect() as connection:
             return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
     with closing(sqlite3.connect(db)) as connection:
         rawbody.register(connection)
         return connection.execute(sql, params).fetchall()
+
+
+def _server_rows(db: str | Engine, sql: str, params: tuple) -> list[tuple]:
+    import psycopg
+
+    from grunt_archive.store.dialect import arguments, postgresql
+
+    url = db if isinstance(db, str) else db.url.render_as_string(hide_password=False)
+    text, order = postgresql(sql)
+    with closing(psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))) as c:
+        found = c.execute(text, arguments(params, order)).fetchall()
+    return [tuple(int(v) if isinstance(v, bool) else v for v in row) for row in found]
 
 
 def value(db: Archive, sql: str, *params: Any) -> Any:
@@ -132,3 +151,27 @@ def run(engine: Engine, function: Any, *args: Any, **kwargs: Any) -> Any:
     """Call the store function ``function(store, *args, **kwargs)`` on the archive."""
     with open_store(engine) as store:
         return function(store, *args, **kwargs)
+
+
+def clockless_dump(db: Archive, tables: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    """Return every table's rows by column name, leaving out clock readings (``*_at``, ``seconds``).
+
+    What two archives of one world share whatever their backend, the moment they were
+    written and the order of concurrent writers: raw documents and runs keep their
+    content (kind, key, body), not their row ids.
+    """
+    from grunt_archive.models import metadata
+
+    chosen = sorted(metadata.tables) if tables is None else list(tables)
+    columns = {
+        name: ", ".join(
+            sorted(
+                column.name
+                for column in metadata.tables[name].columns
+                if not column.name.endswith("_at") and column.name != "id"
+                and not (name == "sync_runs" and column.name in ("requests", "players"))
+            )
+        )
+        for name in chosen
+    }
+    return dump(db, chosen, columns)

@@ -40,6 +40,7 @@ CLI_MODULES = (
     "grunt_archive.film_command",
     "grunt_archive.simulator.command",
     "grunt_archive.untrack_command",
+    "grunt_archive.copy_command",
 )
 
 # Prints the names of every module loaded after running the given statements.

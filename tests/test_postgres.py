@@ -1,4 +1,4 @@
-"""PostgreSQL archives: the URL in --db, its password never shown, and what works today.
+"""PostgreSQL archives: the URL in --db, its password never shown, opening and querying one.
 
 The tests that need a server use the session's private cluster (tests/postgres.py) and
 are slow; the rest need no server (a refused connection needs none).
@@ -112,15 +112,19 @@ def test_serve_and_demo_need_a_sqlite_archive(command, how):
     assert result.exit_code == 2, result.output
     assert result.output == (
         f"Error: {command[0]} needs a SQLite archive, and"
-        " postgresql://grunt:***@127.0.0.1:1/halo is PostgreSQL: give --db a SQLite file\n"
+        " postgresql://grunt:***@127.0.0.1:1/halo is PostgreSQL:"
+        " copy it into a SQLite file first (grunt-archive copy --to FILE)\n"
     )
 
 
-@pytest.mark.parametrize("command", ["sync", "verify", "reparse"])
-def test_commands_that_write_sqlite_sql_say_so_on_postgresql(command):
-    result = invoke(command, "--db", URL, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
-    assert result.exit_code == 2, result.output
-    assert f"{command} does not write to PostgreSQL archives yet" in result.output
+@pytest.mark.parametrize(
+    "command", [("sync",), ("verify",), ("reparse",), ("untrack", "--player", "xuid(2533274800000001)")]
+)
+def test_commands_that_write_reach_for_the_server_and_say_why_not_in_one_line(command):
+    result = invoke(*command, "--db", URL, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
+    assert result.exit_code == 6, result.output
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: cannot open postgresql://grunt:***@127.0.0.1:1/halo:")
     assert_hidden(result.output)
 
 

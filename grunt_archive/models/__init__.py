@@ -21,7 +21,7 @@ checks that they agree.
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import BigInteger, Integer, MetaData
 from sqlmodel import SQLModel
 
 # Constraint names are part of the schema that migrations manage, so they must
@@ -96,6 +96,13 @@ from grunt_archive.models.films import (  # noqa: E402
 # Every generated mode-block table model, by table name (``team_oddball_stats``: its
 # class is ``TeamOddballStats``).
 MODE_TABLES: dict[str, type[SQLModel]] = {**MATCH_MODE_TABLES, **SERVICE_RECORD_MODE_TABLES}
+
+# SQLite's INTEGER holds 64 bits, and the archive's numbers need them (medal ids past
+# 2^31, large totals): on PostgreSQL every whole-number column is BIGINT (revision 0017).
+for _table in metadata.tables.values():
+    for _column in _table.columns:
+        if type(_column.type) is Integer:
+            _column.type = _column.type.with_variant(BigInteger(), "postgresql")
 
 __all__ = [
     "MODE_TABLES",

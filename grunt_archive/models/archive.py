@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index
-from sqlalchemy.types import TypeDecorator
+from typing import Any
+
+from sqlalchemy import Column, Dialect, Index, LargeBinary
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -42,15 +44,22 @@ class PendingMatch(SQLModel, table=True):
 
 
 class Body(TypeDecorator[str | bytes]):
-    """A raw body: JSON documents as TEXT values, binary ones (film chunks) as BLOB values.
+    """A raw body: bytes (``grunt_archive.rawbody``), in SQLite's TEXT column or PostgreSQL's BYTEA.
 
-    The column is declared TEXT (as revision 0001 made it); SQLite keeps a BLOB
-    value in a TEXT column as it is (only numbers are converted), so
-    ``typeof(body)`` says which a row holds and no migration is needed.
+    On SQLite the column is declared TEXT (as revision 0001 made it); SQLite
+    keeps a BLOB value in a TEXT column as it is (only numbers are converted),
+    so ``typeof(body)`` says which a row holds. PostgreSQL's text cannot hold
+    bytes: there the column is BYTEA (revision 0017).
     """
 
     impl = AutoString
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Return BYTEA's type on PostgreSQL, TEXT's elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(LargeBinary())
+        return dialect.type_descriptor(AutoString())
 
 
 class RawResponse(SQLModel, table=True):

@@ -3,7 +3,9 @@
 Orchestrators hold a `Store` (opened with `open_store`) and call the
 functions of the modules here, each of which is one unit of work:
 
-- ``writer``: the row writer (every INSERT and upsert; drift; the SQL dialect);
+- ``writer``: the row writer (every INSERT and upsert; drift; the SQL dialect),
+  with ``dialect`` (the store's SQL as PostgreSQL takes it);
+- ``claims``: which worker syncs which player, and which runs are alive (PostgreSQL);
 - ``raw``: raw copies, and `raw.save_document`, the one way a document is saved;
 - ``matches``: match documents (one unit of work per match);
 - ``lookups``: what enrichment looks up (assets, medals, skill, seasons, gamertags);
@@ -11,6 +13,7 @@ functions of the modules here, each of which is one unit of work:
 - ``player_tables``: the viewer's derived per-player tables;
 - ``state``: tracked players, pending matches, sync runs;
 - ``rebuild``: ``reparse``, from the raw documents.
+- ``copy``: an archive, or one player's slice, into another (``copy``).
 """
 
 from grunt_archive.store.session import NestedUnitError, Store, open_store

@@ -146,7 +146,8 @@ def assets_to_refresh(store: Store, checked_before: str) -> list[tuple[str, str]
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT asset_kind, asset_id FROM assets GROUP BY asset_id"
+            # An asset id is of one kind: min() picks it in either dialect.
+            "SELECT min(asset_kind) AS asset_kind, asset_id FROM assets GROUP BY asset_id"
             " ORDER BY asset_kind, asset_id",
         )
         checked = query(

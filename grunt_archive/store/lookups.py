@@ -233,7 +233,7 @@ def stale_gamertags(store: Store, looked_up_before: str) -> list[str]:
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT player_id FROM players WHERE is_bot = 0 AND player_id LIKE 'xuid(%'"
+            "SELECT player_id FROM players WHERE NOT is_bot AND player_id LIKE 'xuid(%'"
             " AND (gamertag_updated_at IS NULL OR gamertag_updated_at < ?) ORDER BY player_id",
             (looked_up_before,),
         )
@@ -245,7 +245,7 @@ def name_bots(store: Store, names: Mapping[str, str]) -> None:
     with store.unit() as connection:
         execute(
             connection,
-            "UPDATE players SET gamertag = ?, is_bot = 1 WHERE player_id = ?",
+            "UPDATE players SET gamertag = ?, is_bot = TRUE WHERE player_id = ?",
             [(name, player_id) for player_id, name in names.items()],
         )
 
@@ -400,7 +400,8 @@ def _mark_pending(
         ("kind", "key"),
         reason="excluded.reason",
         last_attempt_at="excluded.last_attempt_at",
-        attempts=f"max(attempts + {step}, excluded.attempts)",
+        attempts=f"CASE WHEN pending_enrichment.attempts + {step} > excluded.attempts"
+        f" THEN pending_enrichment.attempts + {step} ELSE excluded.attempts END",
     )
     write_rows(connection, "pending_enrichment", [row], conflict)
 

@@ -37,7 +37,7 @@ from sqlalchemy import Connection
 
 from grunt_archive.documents import DERIVED_TABLES
 from grunt_archive.store import player_totals, rivals
-from grunt_archive.store.writer import execute
+from grunt_archive.store.writer import execute, query
 
 TABLES = DERIVED_TABLES
 
@@ -46,7 +46,7 @@ TABLES = DERIVED_TABLES
 _PLAYER_MATCHES = """
 SELECT
     m.start_time,
-    date(m.start_time),
+    substr(m.start_time, 1, 10),  -- the date: start times are kept as UTC ISO-8601
     p.gamertag,
     playlist.public_name,
     map.public_name,
@@ -55,9 +55,9 @@ SELECT
     mp.kills,
     mp.deaths,
     mp.assists,
-    round(mp.kills * 1.0 / max(coalesce(mp.deaths, 0), 1), 2),
+    round(mp.kills * 1.0 / CASE WHEN mp.deaths > 1 THEN mp.deaths ELSE 1 END, 2),
     mp.kda,
-    round(mp.accuracy, 2),
+    round(CAST(mp.accuracy AS NUMERIC), 2),
     mp.damage_dealt,
     mp.damage_taken,
     mp.personal_score,
@@ -66,8 +66,8 @@ SELECT
     nullif(sk.post_match_csr, -1),
     nullif(sk.post_match_csr, -1) - nullif(sk.pre_match_csr, -1),
     nullif(sk.post_match_tier, ''),
-    round(sk.expected_kills, 1),
-    round(sk.expected_deaths, 1),
+    round(CAST(sk.expected_kills AS NUMERIC), 1),
+    round(CAST(sk.expected_deaths AS NUMERIC), 1),
     season.name,
     mp.time_played_seconds,
     m.duration_seconds,
@@ -112,11 +112,11 @@ SELECT
     mine.player_id,
     theirs.player_id,
     CASE WHEN mine.team_id = theirs.team_id THEN 'teammate' ELSE 'opponent' END AS relation,
-    me.gamertag,
-    other.gamertag,
+    max(me.gamertag),
+    max(other.gamertag),
     count(*),
-    sum(mine.outcome = 2),
-    round(100.0 * sum(mine.outcome = 2) / count(*), 1),
+    sum({wins}),
+    round(100.0 * sum({wins}) / count(*), 1),
     sum(theirs.kills),
     sum(theirs.deaths),
     max(m.start_time)
@@ -129,7 +129,7 @@ LEFT JOIN players AS me ON me.player_id = mine.player_id
 LEFT JOIN players AS other ON other.player_id = theirs.player_id
 WHERE theirs.player_id LIKE 'xuid(%' AND {where}
 GROUP BY mine.player_id, theirs.player_id, relation
-"""
+""".replace("{wins}", "CASE WHEN mine.outcome = 2 THEN 1 WHEN mine.outcome IS NOT NULL THEN 0 END")
 _ENCOUNTER_COLUMNS = (
     "player_id, other_player_id, relation, gamertag, other_gamertag, matches, wins, win_rate,"
     " their_kills, their_deaths, last_played"
@@ -139,10 +139,10 @@ _MEDAL_TOTALS = """
 SELECT
     a.player_id,
     a.medal_id,
-    p.gamertag,
-    medal.name,
-    medal.difficulty,
-    medal.type,
+    max(p.gamertag),
+    max(medal.name),
+    max(medal.difficulty),
+    max(medal.type),
     sum(a.count),
     count(DISTINCT a.match_id),
     sum(a.total_personal_score_awarded)
@@ -158,30 +158,39 @@ _MEDAL_TOTAL_COLUMNS = (
 )
 
 
-def _plus(column: str) -> str:
-    """Return SQL adding ``excluded.column`` to ``column`` as SUM would: NULL only if both are."""
-    return f"coalesce({column} + excluded.{column}, {column}, excluded.{column})"
+def _plus(table: str, column: str) -> str:
+    """Return SQL adding ``excluded.column`` to the row's as SUM would: NULL only if both are."""
+    return f"coalesce({table}.{column} + excluded.{column}, {table}.{column}, excluded.{column})"
+
+
+def _later(table: str, column: str) -> str:
+    """Return SQL for the later of the row's and ``excluded``'s (either, if one is NULL)."""
+    mine, offered = f"coalesce({table}.{column}, excluded.{column})", (
+        f"coalesce(excluded.{column}, {table}.{column})"
+    )
+    return f"CASE WHEN {mine} > {offered} THEN {mine} ELSE {offered} END"
 
 
 # A match's encounters and medals are added to the totals already there.
+_E = "player_encounters"
 _ADD_ENCOUNTERS = (
-    f"INSERT INTO player_encounters ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
+    f"INSERT INTO {_E} ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
     " ON CONFLICT (player_id, other_player_id, relation) DO UPDATE SET"
     " gamertag = excluded.gamertag, other_gamertag = excluded.other_gamertag,"
-    " matches = matches + excluded.matches,"
-    f" wins = {_plus('wins')},"
-    f" win_rate = round(100.0 * {_plus('wins')} / (matches + excluded.matches), 1),"
-    f" their_kills = {_plus('their_kills')}, their_deaths = {_plus('their_deaths')},"
-    " last_played = max(coalesce(last_played, excluded.last_played),"
-    " coalesce(excluded.last_played, last_played))"
+    f" matches = {_E}.matches + excluded.matches,"
+    f" wins = {_plus(_E, 'wins')},"
+    f" win_rate = round(100.0 * {_plus(_E, 'wins')} / ({_E}.matches + excluded.matches), 1),"
+    f" their_kills = {_plus(_E, 'their_kills')}, their_deaths = {_plus(_E, 'their_deaths')},"
+    f" last_played = {_later(_E, 'last_played')}"
 )
+_M = "player_medal_totals"
 _ADD_MEDAL_TOTALS = (
-    f"INSERT INTO player_medal_totals ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
+    f"INSERT INTO {_M} ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
     " ON CONFLICT (player_id, medal_id) DO UPDATE SET"
     " gamertag = excluded.gamertag, medal = excluded.medal, difficulty = excluded.difficulty,"
-    f" type = excluded.type, total = {_plus('total')},"
-    " matches_awarded = matches_awarded + excluded.matches_awarded,"
-    f" personal_score = {_plus('personal_score')}"
+    f" type = excluded.type, total = {_plus(_M, 'total')},"
+    f" matches_awarded = {_M}.matches_awarded + excluded.matches_awarded,"
+    f" personal_score = {_plus(_M, 'personal_score')}"
 )
 _INSERT_PLAYER_MATCHES = f"INSERT INTO player_matches ({_PLAYER_MATCH_COLUMNS}) {_PLAYER_MATCHES}"
 _INSERT_ENCOUNTERS = f"INSERT INTO player_encounters ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
@@ -212,7 +221,8 @@ class Touched:
 
 def touched(connection: Connection, match_id: str) -> Touched:
     """Return the totals the archive's copy of ``match_id`` adds to."""
-    encounters = connection.exec_driver_sql(
+    encounters = query(
+        connection,
         "SELECT DISTINCT mine.player_id, theirs.player_id FROM tracked_players AS t"
         " JOIN match_players AS mine ON mine.player_id = t.player_id"
         " JOIN match_players AS theirs ON theirs.match_id = mine.match_id"
@@ -220,7 +230,8 @@ def touched(connection: Connection, match_id: str) -> Touched:
         " AND theirs.player_id LIKE 'xuid(%'",
         (match_id,),
     )
-    medals = connection.exec_driver_sql(
+    medals = query(
+        connection,
         "SELECT DISTINCT a.player_id, a.medal_id FROM tracked_players AS t"
         " JOIN medal_awards AS a ON a.player_id = t.player_id WHERE a.match_id = ?",
         (match_id,),
@@ -270,7 +281,7 @@ def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[
         ("player_medal_totals", _MEDAL_TOTAL_COLUMNS, _MEDAL_TOTALS.format(where="a.match_id = ?")),
     ):
         names = [name.strip() for name in columns.split(",")]
-        rows = connection.exec_driver_sql(select, (match_id,))
+        rows = query(connection, select, (match_id,))
         found[table] = [dict(zip(names, row, strict=True)) for row in rows]
     for totals in player_totals.TOTALS:
         rows = connection.exec_driver_sql(totals.select("pm.match_id = ?"), (match_id,))

@@ -33,7 +33,7 @@ from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store
-from grunt_archive.store.writer import execute
+from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, stream
 
 # Matches written per statement: enough to share each statement's cost among many,
 # few enough that finding a broken one among them stays cheap.
@@ -46,7 +46,9 @@ WRITER_MODULES = (career_snapshots, lookups, films)
 def cleared_tables() -> list[str]:
     """Return the tables a rebuild empties: what replayed kinds write, and the derived tables."""
     names = [table.name for table in reversed(metadata.sorted_tables)]
-    return [*rebuilt_tables(names), *(name for name in names if name in DERIVED_TABLES)]
+    # Children before parents, the derived tables (which name matches) first of all:
+    # PostgreSQL checks each DELETE's foreign keys as it runs.
+    return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]
 
 
 def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
@@ -63,7 +65,7 @@ def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[i
     broken: list[str] = []
     rebuilt = 0
     with store.unit() as connection, _page_cache(connection):
-        execute(connection, "PRAGMA defer_foreign_keys=ON")
+        defer_foreign_keys(connection)
         for table in cleared_tables():
             execute(connection, f"DELETE FROM {table}")
         for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
@@ -85,6 +87,9 @@ def _page_cache(connection: Connection) -> Iterator[None]:
     A rebuild rewrites every table in one transaction: with SQLite's default
     2 MiB it keeps spilling pages to the WAL and reading them back.
     """
+    if is_postgresql(connection):  # the server's shared buffers are the server's to size
+        yield
+        return
     cursor = connection.connection.cursor()
     (size,) = cursor.execute("PRAGMA cache_size").fetchone()
     cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
@@ -102,19 +107,14 @@ def _documents(
 
     The body is as kept (`_decoded` reads it), so that one broken stream fails one document.
     """
-    # A second cursor reads the raw rows while the first one writes.
-    reader = connection.connection.cursor()
     marks = ", ".join("?" for _ in kinds)
-    try:
-        reader.execute(
-            "SELECT kind, key, path, fetched_at, body, encoding FROM raw_responses"
-            f" WHERE kind IN ({marks}) ORDER BY id",
-            tuple(kind.name for kind in kinds),
-        )
-        for kind, key, path, fetched_at, body, encoding in reader:
-            yield RawDocument(kind, key, path, fetched_at, body), encoding
-    finally:
-        reader.close()
+    for kind, key, path, fetched_at, body, encoding in stream(
+        connection,
+        "SELECT kind, key, path, fetched_at, body, encoding FROM raw_responses"
+        f" WHERE kind IN ({marks}) ORDER BY id",
+        tuple(kind.name for kind in kinds),
+    ):
+        yield RawDocument(kind, key, path, fetched_at, body), encoding
 
 
 def _decoded(raw: RawDocument, encoding: str) -> RawDocument:

@@ -27,19 +27,22 @@ FIELDS = ("matches", "wins", "losses", "ties", "kills", "deaths", "assists")
 # at the end of, Wins/Losses/Ties by Outcome 2/3/1 (a match left early, Outcome
 # 4, is in none), and the kills, deaths and assists of every team they played
 # on (a team switch is two rows of one match, a left match's still count).
+# Times are compared as text: the archive keeps every one as UTC ISO-8601 with
+# milliseconds (`normalize.values`), whose order is the order of the moments.
 _SUMS = """
-SELECT count(CASE WHEN present THEN 1 END), count(CASE WHEN outcome = 2 THEN 1 END),
+SELECT count(CASE WHEN present = 1 THEN 1 END), count(CASE WHEN outcome = 2 THEN 1 END),
     count(CASE WHEN outcome = 3 THEN 1 END), count(CASE WHEN outcome = 1 THEN 1 END),
     coalesce(sum(kills), 0), coalesce(sum(deaths), 0), coalesce(sum(assists), 0),
-    count(CASE WHEN ended > julianday(?) THEN 1 END)
+    count(CASE WHEN ended > ? THEN 1 END)
 FROM (
-    SELECT max(coalesce(p.present_at_completion, 0)) AS present, max(p.outcome) AS outcome,
+    SELECT max(CASE WHEN p.present_at_completion THEN 1 ELSE 0 END) AS present,
+        max(p.outcome) AS outcome,
         sum(p.kills) AS kills, sum(p.deaths) AS deaths, sum(p.assists) AS assists,
-        julianday(coalesce(m.end_time, m.start_time)) AS ended
+        max(coalesce(m.end_time, m.start_time)) AS ended
     FROM match_players AS p JOIN matches AS m USING (match_id)
     WHERE p.player_id = ? AND m.lifecycle_mode = 3{bound}
     GROUP BY p.match_id
-)
+) AS counted
 """
 
 
@@ -79,7 +82,7 @@ def _archive_sums(connection: Connection, player_id: str, until: str) -> tuple[d
     Two passes of one query: the whole career, then only the matches ended by
     ``until`` (the sums subtract nothing, so no match is counted twice).
     """
-    bound = " AND julianday(coalesce(m.end_time, m.start_time)) <= julianday(?)"
+    bound = " AND coalesce(m.end_time, m.start_time) <= ?"
     every = query(connection, _SUMS.format(bound=""), (until, player_id))[0]
     within = query(connection, _SUMS.format(bound=bound), (until, player_id, until))[0]
     return dict(zip(FIELDS, within[:7], strict=True)), every[7]

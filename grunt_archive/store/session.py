@@ -6,6 +6,14 @@ opens its own unit of work (`Store.unit`), does its reads and writes, and
 commits before it returns. The store's functions are synchronous, and a unit
 refuses to start while another is open, so no transaction can be held across
 an ``await`` of the async callers.
+
+On PostgreSQL several workers write one archive at once. Each unit takes one
+transaction-level advisory lock first (`UNIT_LOCK`), so units run one after
+the other as they do on SQLite's single writer: a unit's reads and the writes
+it decides from them (is this match stored? which totals does it add to?)
+see no other worker's half-done unit, and derived tables stay exact. A unit
+lasts milliseconds and holds no request to the service, so the workers still
+wait on the network side by side.
 """
 
 from __future__ import annotations
@@ -18,6 +26,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
+
+# Any constant of its own (db.UPGRADE_LOCK is another): the one every unit of work takes.
+UNIT_LOCK = 0x7374_6F72_6521
 
 
 class NestedUnitError(RuntimeError):
@@ -55,6 +66,8 @@ class Store:
             raise NestedUnitError("a unit of work is already open on this archive")
         try:
             with self._connection.begin():
+                if self._connection.dialect.name == "postgresql":
+                    self._connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UNIT_LOCK})")
                 yield self._connection
         except IntegrityError as error:
             raise MalformedResponseError(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import player_tables, rivals
+from grunt_archive.store import claims, player_tables, rivals
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import IGNORE, execute, merge, query, write_rows
 
@@ -109,7 +109,8 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT player_id FROM players WHERE gamertag = ? COLLATE NOCASE LIMIT 1",
+            "SELECT player_id FROM players WHERE lower(gamertag) = lower(?)"
+            " ORDER BY player_id LIMIT 1",
             (gamertag,),
         )
     return rows[0][0] if rows else None
@@ -144,7 +145,7 @@ def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
 _PENDING = merge(
     ("match_id",),
     reason="excluded.reason",
-    attempts="attempts + 1",
+    attempts="pending_matches.attempts + 1",
     last_attempt_at="excluded.last_attempt_at",
 )
 
@@ -176,15 +177,20 @@ def pending_matches(store: Store) -> list[tuple[str, str | None, str | None]]:
 
 
 def start_run(store: Store, players: list[str]) -> int:
-    """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted."""
+    """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted.
+
+    Other workers' runs still going (PostgreSQL) are left running (`claims.dead_runs`).
+    """
     with store.unit() as connection:
         execute(
-            connection, "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running'"
+            connection,
+            f"UPDATE sync_runs SET outcome = 'interrupted' WHERE {claims.dead_runs(connection)}",
         )
         row = {"started_at": now_utc(), "outcome": "running", "players": json.dumps(players),
                "requests": 0, "matches_added": 0, "pending": 0}  # fmt: skip
         run_id = write_rows(connection, "sync_runs", [row])
-    assert run_id is not None
+        assert run_id is not None
+        claims.hold_run(connection, run_id)
     return run_id
 
 

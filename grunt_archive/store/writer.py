@@ -9,13 +9,19 @@ a match is a dozen small statements, and SQLAlchemy's bookkeeping around each
 costs more than SQLite's own work. `execute` runs the store's other
 statements (deletes, updates, derived-table refreshes) the same way.
 
-This is SQLite's dialect (``?`` parameters, ``ON CONFLICT … DO UPDATE``,
-``excluded``): a second dialect would go here and nowhere else.
+The SQL is written once, in what SQLite and PostgreSQL share (``ON CONFLICT …
+DO UPDATE``, ``excluded``, a merge's columns named with their table), with
+SQLite's ``?`` parameters; on PostgreSQL every statement passes through
+`dialect.postgresql` on its way to psycopg, and rows through `dialect.coerce`.
+The other modules of the store write that one SQL text; what only one database
+has (SQLite's pragmas, PostgreSQL's advisory locks of `session` and `claims`)
+is asked for through `is_postgresql`.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +32,7 @@ from sqlalchemy import Connection
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 from grunt_archive.models import metadata
 from grunt_archive.normalize.values import now_utc
+from grunt_archive.store import dialect
 
 COLUMNS: Mapping[str, frozenset[str]] = {
     name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
@@ -47,7 +54,8 @@ class Conflict:
             (set every column given, but the key) or ``merge`` (set ``updates``).
         key: the conflicting columns; empty for the table's primary key.
         updates: for ``merge``, (column, SQL expression) pairs, where
-            ``excluded.<column>`` is the value offered.
+            ``excluded.<column>`` is the value offered and ``<table>.<column>``
+            the row's (PostgreSQL refuses a bare column there as ambiguous).
         whole: write every column of the table, NULL for a field a row lacks.
 
     """
@@ -103,20 +111,53 @@ def _sql(table: str, columns: tuple[str, ...], conflict: Conflict) -> str:
     return sql
 
 
+def _driver_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """Return the drivers' errors of bad rows, and of the rest (psycopg's once it is loaded)."""
+    malformed: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, OverflowError)
+    refused: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    # Only a PostgreSQL archive has loaded psycopg: a SQLite one never imports it.
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        malformed += (psycopg.IntegrityError, psycopg.DataError)
+        refused += (psycopg.Error,)
+    return malformed, refused
+
+
 @contextmanager
 def _database_errors(what: str) -> Iterator[None]:
-    """Raise SQLite's errors as the project's: bad rows as malformed, the rest as the archive's."""
+    """Raise the driver's errors as the project's: bad rows malformed, the rest the archive's."""
+    malformed, refused = _driver_errors()
     try:
         yield
-    except (sqlite3.IntegrityError, OverflowError) as error:
-        raise MalformedResponseError(f"{what} breaks the archive's schema: {error}") from None
-    except sqlite3.Error as error:
-        raise ArchiveWriteError(str(error)) from None
+    except malformed as error:
+        reason = " ".join(str(error).split())
+        raise MalformedResponseError(f"{what} breaks the archive's schema: {reason}") from None
+    except refused as error:
+        raise ArchiveWriteError(" ".join(str(error).split())) from None
 
 
-def _cursor(connection: Connection) -> sqlite3.Cursor:
+def is_postgresql(connection: Connection) -> bool:
+    """Say whether ``connection`` is to a PostgreSQL archive (else SQLite)."""
+    return connection.dialect.name == "postgresql"
+
+
+def _cursor(connection: Connection) -> Any:
     """Return the driver's cursor inside the transaction ``connection`` holds."""
-    return connection.connection.cursor()  # type: ignore[return-value]
+    return connection.connection.cursor()
+
+
+def _run(connection: Connection, cursor: Any, sql: str, parameters: Any, many: bool) -> None:
+    """Run ``sql`` (SQLite's text and placeholders) on the driver's cursor, in either dialect."""
+    if is_postgresql(connection):
+        sql, order = dialect.postgresql(sql)
+        if many:
+            parameters = [dialect.arguments(values, order) for values in parameters]
+        else:
+            parameters = dialect.arguments(parameters, order)
+    if many:
+        cursor.executemany(sql, parameters)
+    else:
+        cursor.execute(sql, parameters)
 
 
 def _group(
@@ -187,14 +228,21 @@ def write_rows(
         return None
     groups, drift = _group(table, rows, sources, conflict)
     last = None
+    server = is_postgresql(connection)
     with _database_errors(what or f"{table} rows"):
         cursor = _cursor(connection)
         for columns, values in groups.items():
-            if len(values) == 1:
-                cursor.execute(_sql(table, columns, conflict), values[0])
-            else:
-                cursor.executemany(_sql(table, columns, conflict), values)
-            last = cursor.lastrowid
+            sql = _sql(table, columns, conflict)
+            if server:
+                dialect.coerce(table, columns, values)
+                if len(values) == 1 and PRIMARY_KEYS.get(table) == ("id",):
+                    # psycopg has no lastrowid: the id comes back from the INSERT itself.
+                    _run(connection, cursor, f"{sql} RETURNING id", values[0], False)
+                    last = cursor.fetchone()[0]
+                    continue
+            _run(connection, cursor, sql, values if len(values) > 1 else values[0],
+                 len(values) > 1)  # fmt: skip
+            last = None if server else cursor.lastrowid
     if drift:
         _record_drift(connection, drift)
     return last
@@ -217,7 +265,7 @@ def _record_drift(connection: Connection, drift: Iterable[tuple[str, str, str]])
     conflict = merge(
         ("table_name", "field"),
         last_seen_at="excluded.last_seen_at",
-        occurrences="occurrences + 1",
+        occurrences="api_drift.occurrences + 1",
     )
     write_rows(connection, "api_drift", rows, conflict)
 
@@ -238,10 +286,7 @@ def execute(connection: Connection, sql: str, parameters: Sequence[Any] | list[A
     with _database_errors("a document"):
         cursor = _cursor(connection)
         try:
-            if isinstance(parameters, list):
-                cursor.executemany(sql, parameters)
-            else:
-                cursor.execute(sql, parameters)
+            _run(connection, cursor, sql, parameters, isinstance(parameters, list))
         finally:
             cursor.close()
 
@@ -256,6 +301,50 @@ def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> l
     with _database_errors("a query"):
         cursor = _cursor(connection)
         try:
-            return cursor.execute(sql, parameters).fetchall()
+            _run(connection, cursor, sql, parameters, False)
+            return cursor.fetchall()
         finally:
             cursor.close()
+
+
+def stream(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
+    """Yield the rows of a query while the connection goes on writing (``reparse``).
+
+    A second cursor on SQLite; on PostgreSQL a server-side cursor, so that the
+    rows (every raw document) come a batch at a time instead of all at once.
+
+    Raises:
+        ArchiveWriteError: the database refused it.
+
+    """
+    server = is_postgresql(connection)
+    with _database_errors("a query"):
+        # A named cursor is psycopg's server-side one.
+        reader = connection.connection.cursor(name="stream") if server else _cursor(connection)
+        try:
+            _run(connection, reader, sql, parameters, False)
+            yield from reader
+        finally:
+            reader.close()
+
+
+def defer_foreign_keys(connection: Connection) -> None:
+    """Check foreign keys at the commit of the caller's transaction rather than per statement."""
+    if is_postgresql(connection):
+        execute(connection, "SET CONSTRAINTS ALL DEFERRED")
+    else:
+        execute(connection, "PRAGMA defer_foreign_keys=ON")
+
+
+def reset_ids(connection: Connection, table: str) -> None:
+    """Make the next id of ``table`` follow the largest there, after rows came with their ids.
+
+    SQLite takes the largest rowid plus one by itself; a PostgreSQL sequence knows
+    nothing of ids given explicitly.
+    """
+    if is_postgresql(connection):
+        execute(
+            connection,
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" coalesce(max(id), 0) + 1, false) FROM {table}",
+        )

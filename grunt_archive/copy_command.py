@@ -1,0 +1,52 @@
+"""The ``grunt-archive copy`` command: an archive into another, SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from grunt_archive.cli import ArchiveLocation, checked_players, db_option, resolve_db
+
+
+@click.command()
+@db_option
+@click.option(
+    "--to", "destination", type=ArchiveLocation(), required=True, metavar="PATH|URL",
+    help="Where to copy: a SQLite file (created if missing) or a postgresql:// URL.",
+)  # fmt: skip
+@click.option(
+    "--player", "players", multiple=True, metavar="ID",
+    callback=lambda _ctx, _param, value: checked_players(value),
+    help="Copy only this player's slice: their matches and all those refer to. Repeatable.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+def copy(
+    db_path: Path | str | None,
+    destination: Path | str,
+    players: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is missing.
+
+    The destination is created or migrated first; running the copy again adds
+    nothing new. Exits 2 for a gamertag the source lacks, 6 when either archive
+    cannot be opened or the destination is a newer grunt-archive's.
+
+    Example: grunt-archive copy --db postgresql://grunt@db.example/halo --to club.db
+    """
+    from grunt_archive.progress import TerminalProgress
+    from grunt_archive.store.copy import copy_archive
+
+    progress = None if (quiet or as_json) else TerminalProgress()
+    report = copy_archive(resolve_db(db_path), destination, players, progress)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    elif not quiet:
+        click.echo(
+            f"Copied {report.rows_added} new row(s) of {report.rows_read} read into"
+            f" {report.destination} in {report.seconds:.1f}s."
+        )

@@ -1,0 +1,259 @@
+"""Copying an archive into another, SQLite or PostgreSQL in either direction (``copy``).
+
+The destination is migrated to head first (one from a newer grunt-archive is
+refused), then every table is copied parents first, a batch of rows per unit of
+work, each row written only where the destination lacks its key: a second copy
+adds nothing, and a copy cut short is finished by running it again. The
+source is read in one transaction (a consistent snapshot) and never written.
+
+Rows are keyed on their primary keys, but for the two tables numbered by the
+archive (``raw_responses``, ``sync_runs``), whose ids mean nothing elsewhere:
+their rows are matched on what they hold (kind, key, fetch time and path; start
+time and players), keep their ids when the destination's table is empty (a
+fresh copy is the same archive), and are numbered by the destination otherwise.
+The viewer's derived tables are not copied but computed again in the
+destination from everything it then holds, so they stay exact when a copy
+joins archives.
+
+With players, only their slice is copied: the matches they played and every
+row of those matches, the players, assets, medals and seasons those rows name,
+the raw documents of the matches, and the players' own rows (tracked state,
+pending matches, service records, CSR).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Table, bindparam, text
+
+from grunt_archive.db import archive, open_archive
+from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.errors import UsageError
+from grunt_archive.location import Location, archive_name, is_server
+from grunt_archive.models import metadata
+from grunt_archive.store import Store, open_store, player_tables
+from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
+
+BATCH = 1000
+# The tables the archive numbers itself, and the columns that say which row is which.
+NUMBERED = {
+    "raw_responses": ("kind", "key", "fetched_at", "path"),
+    "sync_runs": ("started_at", "players"),
+}
+_SLICE_MATCHES = "SELECT match_id FROM match_players WHERE player_id IN :players"
+# Parents a slice copies because its rows name them (their own rows select none).
+_NAMED_ONLY = ("players", "assets", "medals", "seasons")
+
+
+class Progress(Protocol):
+    """What a copy tells a progress display (`progress.TerminalProgress`)."""
+
+    def start(self, player: str, total: int | None) -> None:
+        """Begin, expecting ``total`` rows."""
+
+    def advance(self, count: int = 1) -> None:
+        """Count ``count`` more rows read."""
+
+    def finish(self) -> None:
+        """End."""
+
+
+@dataclass(slots=True)
+class CopyReport:
+    """What a copy did; ``to_json()`` is the ``--json`` summary."""
+
+    source: str
+    destination: str
+    players: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    added: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows_added(self) -> int:
+        """Return how many rows the destination gained, derived tables left out."""
+        return sum(self.added.values())
+
+    def to_json(self) -> dict[str, object]:
+        """Return the summary as a JSON-ready dict (the archives named without passwords)."""
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "players": self.players,
+            "rows_read": self.rows_read,
+            "rows_added": self.rows_added,
+            "added": {table: n for table, n in self.added.items() if n},
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def copied_tables() -> list[Table]:
+    """Return the tables a copy writes, parents first (the derived tables are computed)."""
+    return [table for table in metadata.sorted_tables if table.name not in DERIVED_TABLES]
+
+
+def copy_archive(
+    source: Location,
+    destination: Location,
+    players: tuple[str, ...] = (),
+    progress: Progress | None = None,
+) -> CopyReport:
+    """Copy the archive at ``source`` (or the slice of ``players``) into ``destination``.
+
+    Raises:
+        UsageError: the two are one archive, or a gamertag in ``players`` names
+            no player of the source.
+        ArchiveError: either cannot be opened; the destination is not an
+            archive, or a newer grunt-archive's.
+
+    """
+    if _same(source, destination):
+        raise UsageError(f"copy: {archive_name(source)} is the archive --db names already")
+    began = time.monotonic()
+    report = CopyReport(archive_name(source), archive_name(destination), list(players))
+    with ExitStack() as stack:
+        source_engine = stack.enter_context(archive(source, create=False))
+        target_engine = open_archive(destination)
+        stack.callback(target_engine.dispose)
+        reader = stack.enter_context(source_engine.connect())
+        if is_server(source):  # one snapshot of the whole source
+            reader = reader.execution_options(isolation_level="REPEATABLE READ")
+        stack.enter_context(reader.begin())
+        players = _player_ids(reader, players)
+        report.players = list(players)
+        store = stack.enter_context(open_store(target_engine))
+        plan = [(table, _condition(table, players)) for table in copied_tables()]
+        plan = [(table, where) for table, where in plan if where is not None]
+        total = sum(_count(reader, table, where, players) for table, where in plan)
+        if progress is not None:
+            progress.start(f"{report.source} → {report.destination}", total)
+        for table, where in plan:
+            report.added[table.name] = _copy_table(reader, store, table, where, players, progress)
+            report.rows_read += _count(reader, table, where, players)
+        if progress is not None:
+            progress.finish()
+        if report.rows_added:
+            with store.unit() as connection:
+                player_tables.rebuild(connection)
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the ids of ``players`` (xuids or gamertags of the source's players)."""
+    from grunt_archive.players import parse_player
+
+    ids = []
+    for text_ in players:
+        ref = parse_player(text_)
+        found = ref.player_id or reader.execute(
+            text("SELECT min(player_id) FROM players WHERE lower(gamertag) = lower(:gamertag)"),
+            {"gamertag": ref.gamertag},
+        ).scalar()
+        if found is None:
+            raise UsageError(f"copy: no player of the source has the gamertag {ref.gamertag!r}")
+        ids.append(found)
+    return tuple(dict.fromkeys(ids))
+
+
+def _same(source: Location, destination: Location) -> bool:
+    if is_server(source) or is_server(destination):
+        return archive_name(source) == archive_name(destination)
+    from pathlib import Path
+
+    return Path(source).resolve() == Path(destination).resolve()
+
+
+def _condition(table: Table, players: tuple[str, ...]) -> str | None:
+    """Return the WHERE condition of the rows of ``table`` a copy takes (None: none of them)."""
+    if not players:
+        return "1 = 1"
+    columns = set(table.columns.keys())
+    if table.name == "raw_responses":
+        return f"key IN ({_SLICE_MATCHES})"
+    if table.name not in _NAMED_ONLY:
+        if "match_id" in columns and table.name != "pending_matches":
+            return f"match_id IN ({_SLICE_MATCHES})"
+        return "player_id IN :players" if "player_id" in columns else None
+    named = [f"({', '.join(parent)}) IN (SELECT {', '.join(child)} FROM {child_table}"
+             f" WHERE {where})"
+             for child_table, child, parent in _references_to(table)
+             for where in [_condition(child_table, players)] if where is not None]  # fmt: skip
+    if table.name == "players":
+        named.append("player_id IN :players")
+    return " OR ".join(named) if named else None
+
+
+def _references_to(parent: Table) -> Iterator[tuple[Table, list[str], list[str]]]:
+    """Yield (child table, its columns, the parent's columns) of each foreign key to ``parent``."""
+    for table in copied_tables():
+        for constraint in table.foreign_key_constraints:
+            if constraint.referred_table is parent:
+                child = [element.parent.name for element in constraint.elements]
+                referred = [element.column.name for element in constraint.elements]
+                yield table, child, referred
+
+
+def _statement(sql: str, players: tuple[str, ...]) -> Any:
+    statement = text(sql)
+    if ":players" in sql:
+        statement = statement.bindparams(bindparam("players", list(players), expanding=True))
+    return statement
+
+
+def _count(reader: Connection, table: Table, where: str, players: tuple[str, ...]) -> int:
+    sql = f"SELECT count(*) FROM {table.name} WHERE {where}"
+    return int(reader.execute(_statement(sql, players)).scalar_one())
+
+
+def _copy_table(
+    reader: Connection,
+    store: Store,
+    table: Table,
+    where: str,
+    players: tuple[str, ...],
+    progress: Progress | None,
+) -> int:
+    """Copy the rows of ``table`` the condition selects; return how many the destination gained."""
+    names = list(table.columns.keys())
+    natural = NUMBERED.get(table.name)
+    with store.unit() as connection:
+        before = query(connection, f"SELECT count(*) FROM {table.name}")[0][0]
+        seen = _natural_keys(connection, table.name, natural) if natural and before else None
+    order = " ORDER BY id" if natural else ""
+    sql = f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}{order}"
+    result = reader.execution_options(stream_results=True, yield_per=BATCH).execute(
+        _statement(sql, players)
+    )
+    for batch in result.partitions(BATCH):
+        rows = [_row(table.name, names, values) for values in batch]
+        if seen is not None:  # rows the destination numbers itself, unless it has them
+            rows = [{k: v for k, v in row.items() if k != "id"} for row in rows
+                    if tuple(row[c] for c in natural or ()) not in seen]  # fmt: skip
+        with store.unit() as connection:
+            write_rows(connection, table.name, rows, IGNORE, what=f"{table.name} rows")
+        if progress is not None:
+            progress.advance(len(batch))
+    with store.unit() as connection:
+        if natural and seen is None:
+            reset_ids(connection, table.name)
+        after = query(connection, f"SELECT count(*) FROM {table.name}")[0][0]
+    return int(after - before)
+
+
+def _natural_keys(connection: Connection, table: str, columns: tuple[str, ...]) -> set[tuple]:
+    found = query(connection, f"SELECT {', '.join(columns)} FROM {table}")
+    return {tuple(row) for row in found}
+
+
+def _row(table: str, names: list[str], values: Any) -> dict[str, Any]:
+    row = dict(zip(names, values, strict=True))
+    if table == "raw_responses" and isinstance(row["body"], str):
+        # A text body SQLite kept as sent (before revision 0012): PostgreSQL's BYTEA takes bytes.
+        row["body"] = row["body"].encode()
+    return row

@@ -1,0 +1,187 @@
+"""``copy``: an archive into another, SQLite and PostgreSQL either way, whole or one player's slice.
+
+A copy must be the same archive: every table equal by column name (clock readings
+left out, `helpers.clockless_dump`), the raw documents with their ids, the derived
+tables exact; a second copy adds nothing; reparse on the copy rebuilds it row for row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli
+from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.errors import ArchiveTooNewError, UsageError
+from grunt_archive.runner import run_reparse
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store.copy import copy_archive
+from grunt_archive.store.rebuild import cleared_tables
+from tests.helpers import MATCH_TABLES, clockless_dump, count, rows, sync
+
+RAW = "SELECT id, kind, key, encoding, body FROM raw_responses ORDER BY id"
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory) -> tuple[Simulator, Path]:
+    """A world synced once into SQLite, with a clearance: every kind of row."""
+    sim = Simulator(SimulatorConfig(seed=8, players=3, matches=15))
+    db = tmp_path_factory.mktemp("copy") / "halo.db"
+    assert sync(db, sim, *sim.player_ids, clearance="given").outcome == "ok"
+    return sim, db
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_copy_is_the_same_archive_and_a_second_copy_adds_nothing(synced, tmp_path):
+    _, db = synced
+    copy = tmp_path / "copy.db"
+    report = copy_archive(db, copy)
+    assert report.rows_added == report.rows_read > 0
+    assert clockless_dump(copy) == clockless_dump(db)
+    assert rows(copy, RAW) == rows(db, RAW)  # ids too: reparse replays in their order
+    again = copy_archive(db, copy)
+    assert again.rows_added == 0 and again.rows_read == report.rows_read
+    assert clockless_dump(copy) == clockless_dump(db)
+
+
+def test_a_copy_cut_short_is_finished_by_copying_again(synced, tmp_path):
+    _, db = synced
+    copy = tmp_path / "copy.db"
+    copy_archive(db, copy)
+    with sqlite3.connect(copy) as connection:  # as if the copy had stopped half way
+        connection.execute("PRAGMA foreign_keys=ON")
+        for table in ("kills", "film_events", "medal_awards"):
+            connection.execute(f"DELETE FROM {table} WHERE rowid % 2 = 0" if table != "medal_awards"
+                               else f"DELETE FROM {table} WHERE count % 2 = 0")  # fmt: skip
+        connection.execute("DELETE FROM raw_responses WHERE id > 40")
+    report = copy_archive(db, copy)
+    assert report.rows_added > 0
+    assert clockless_dump(copy) == clockless_dump(db)
+
+
+def test_reparse_rebuilds_a_copy_row_for_row(synced, tmp_path):
+    _, db = synced
+    copy = tmp_path / "copy.db"
+    copy_archive(db, copy)
+    with sqlite3.connect(copy) as connection:
+        for table in cleared_tables():
+            connection.execute(f"DELETE FROM {table}")
+    rebuilt, broken = run_reparse(copy)
+    assert broken == [] and rebuilt == count(db, "matches")
+    assert clockless_dump(copy) == clockless_dump(db)
+
+
+def test_a_players_slice_holds_their_matches_and_everything_they_name(synced, tmp_path):
+    sim, db = synced
+    player = sim.player_ids[0]
+    piece = tmp_path / "slice.db"
+    report = copy_archive(db, piece, (player,))
+    assert report.players == [player]
+    theirs = {m for (m,) in rows(db, "SELECT match_id FROM match_players WHERE player_id = ?",
+                                 player)}  # fmt: skip
+    assert {m for (m,) in rows(piece, "SELECT match_id FROM matches")} == theirs
+    where = "WHERE match_id IN (SELECT match_id FROM match_players WHERE player_id = ?)"
+    for table in (*MATCH_TABLES, "match_skill", "films", "kills", "film_events"):
+        sql = f"SELECT * FROM {table} {where}"
+        assert sorted(rows(piece, sql, player), key=repr) == sorted(rows(db, sql, player), key=repr)
+    # The player's own rows, and their derived rows computed in the slice as in the source.
+    for table in ("tracked_players", "service_record_snapshots", "csr_snapshots",
+                  "player_matches", "player_medal_totals", "player_rivals"):  # fmt: skip
+        sql = f"SELECT * FROM {table} WHERE player_id = ?"
+        assert rows(piece, sql, player), table
+        assert sorted(rows(piece, sql, player), key=repr) == sorted(rows(db, sql, player), key=repr)
+    assert rows(piece, "SELECT player_id FROM tracked_players") == [(player,)]
+    assert sorted(rows(piece, "SELECT DISTINCT key FROM raw_responses")) == sorted(
+        (m,) for m in theirs
+    )
+    # Foreign keys hold: every player, asset, medal and season named is there.
+    with sqlite3.connect(piece) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_slices_of_every_player_make_the_whole_archive_s_matches(synced, tmp_path):
+    sim, db = synced
+    joined = tmp_path / "joined.db"
+    for player in sim.player_ids:
+        copy_archive(db, joined, (player,))
+    whole, together = clockless_dump(db), clockless_dump(joined)
+    for table in (*MATCH_TABLES, "players", "tracked_players", *DERIVED_TABLES):
+        assert together[table] == whole[table], table
+
+
+def test_the_cli_copies_with_a_json_summary_and_refuses_itself(synced, tmp_path):
+    _, db = synced
+    copy = tmp_path / "copy.db"
+    result = invoke("copy", "--db", str(db), "--to", str(copy), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["rows_added"] == summary["rows_read"] > 0
+    assert summary["destination"] == str(copy)
+    quiet = invoke("copy", "--db", str(db), "--to", str(copy), "--quiet")
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    itself = invoke("copy", "--db", str(db), "--to", str(db))
+    assert itself.exit_code == 2
+    assert itself.output == f"Error: copy: {db} is the archive --db names already\n"
+    with pytest.raises(UsageError, match="no player of the source has the gamertag"):
+        copy_archive(db, tmp_path / "none.db", ("Nobody Here",))
+
+
+def test_a_destination_from_a_newer_grunt_archive_is_refused_untouched(synced, tmp_path):
+    _, db = synced
+    newer = tmp_path / "newer.db"
+    copy_archive(db, newer, ())
+    with sqlite3.connect(newer) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = newer.read_bytes()
+    with pytest.raises(ArchiveTooNewError):
+        copy_archive(db, newer)
+    result = invoke("copy", "--db", str(db), "--to", str(newer))
+    assert result.exit_code == 6
+    assert result.output.count("\n") == 1 and "newer grunt-archive" in result.output
+    assert newer.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_sqlite_to_postgresql_and_back_is_the_same_archive(synced, postgres_cluster, tmp_path):
+    _, db = synced
+    url = postgres_cluster.new_database()
+    report = copy_archive(db, url)
+    assert report.rows_added == report.rows_read > 0
+    assert clockless_dump(url) == clockless_dump(db)
+    assert rows(url, RAW) == rows(db, RAW)
+    assert copy_archive(db, url).rows_added == 0
+    back = tmp_path / "back.db"
+    assert copy_archive(url, back).rows_added == report.rows_added
+    assert clockless_dump(back) == clockless_dump(db)
+    assert rows(back, RAW) == rows(db, RAW)
+    # The PostgreSQL copy keeps numbering its own rows after the copied ids.
+    assert sync(url, Simulator(SimulatorConfig(seed=8, players=3, matches=15)),
+                matches_only=True).outcome == "ok"  # fmt: skip
+    assert rows(url, "SELECT max(id) FROM sync_runs") == [(2,)]
+
+
+@pytest.mark.slow
+def test_reparse_rebuilds_a_postgresql_copy_and_the_cli_hides_its_password(
+    synced, postgres_cluster
+):
+    _, db = synced
+    url = postgres_cluster.new_database()
+    result = invoke("copy", "--db", str(db), "--to", url, "--json")
+    assert result.exit_code == 0, result.output
+    assert postgres_cluster.password not in result.output
+    assert json.loads(result.output)["destination"].count("***") == 1
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        for table in cleared_tables():
+            connection.execute(f"DELETE FROM {table}")
+    rebuilt, broken = run_reparse(url)
+    assert broken == [] and rebuilt == count(db, "matches")
+    assert clockless_dump(url) == clockless_dump(db)

@@ -1,0 +1,139 @@
+"""Several `sync` workers on one PostgreSQL archive: claims, shared matches, a killed worker.
+
+Real processes against one simulator process whose players share matches. The archive
+they leave must equal, row for row (clock readings, raw copies and runs aside), one
+worker's sync of the same world into SQLite. The syncs take no career snapshot
+(``--matches-only``): which playlists a player's CSR snapshot covers depends on which
+skill lookups have landed when it is taken, an order no two runs share, one worker or
+several. All of it starts processes: slow.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store.claims import player_key
+from tests.e2e import cli, cli_process, simulator_process
+from tests.helpers import clockless_dump, count, rows, sync
+
+pytestmark = pytest.mark.slow
+
+SEED, PLAYERS, MATCHES = 11, 5, 24
+# What each run keeps of its own: raw copies (a page or a match fetched twice) and its row.
+OWN = ("raw_responses", "sync_runs")
+
+
+def comparable(db: Path | str) -> dict[str, list[tuple]]:
+    return {t: found for t, found in clockless_dump(db).items() if t not in OWN}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """One worker's sync of the world into SQLite."""
+    sim = Simulator(SimulatorConfig(seed=SEED, players=PLAYERS, matches=MATCHES))
+    db = tmp_path_factory.mktemp("one-worker") / "halo.db"
+    assert sync(db, sim, *sim.player_ids, matches_only=True).outcome == "ok"
+    shared = rows(db, "SELECT count(*) FROM (SELECT match_id FROM match_players"
+                      " WHERE player_id LIKE 'xuid(%' GROUP BY match_id HAVING count(*) > 1) s")  # fmt: skip
+    assert shared[0][0] > 0  # the world's players share matches, or the test proves little
+    return db
+
+
+def worker(url: str, api_base: str, players: list[str], *extra: str):
+    flags = [flag for player in players for flag in ("--player", player)]
+    return cli_process("sync", *flags, "--json", "--concurrency", "4", "--matches-only", *extra,
+                       db=url, api_base=api_base)  # fmt: skip
+
+
+def finish(process) -> tuple[int, dict]:
+    stdout, stderr = process.communicate(timeout=300)
+    assert "Traceback" not in stderr, stderr
+    return process.returncode, json.loads(stdout) if stdout.strip() else {}
+
+
+def test_workers_share_the_players_and_store_each_match_once(reference, postgres_cluster):
+    url = postgres_cluster.new_database()
+    args = ("--seed", str(SEED), "--players", str(PLAYERS), "--matches", str(MATCHES))
+    with simulator_process(*args, "--latency-ms", "5") as sim:
+        players = [player["player_id"] for player in sim.players()]
+        assert cli("db", "upgrade", db=url).returncode == 0
+        workers = [worker(url, sim.url, players) for _ in range(3)]
+        results = [finish(process) for process in workers]
+    for code, summary in results:
+        assert code == 0, summary
+        assert summary["failures"] == []
+    # Each player was synced by some worker; a worker names those it left to the others.
+    skipped = [len(summary["claimed_elsewhere"]) for _, summary in results]
+    assert sum(skipped) > 0
+    assert comparable(url) == comparable(reference)
+    assert count(url, "matches") == count(reference, "matches")
+    assert rows(url, "SELECT DISTINCT outcome FROM sync_runs") == [("ok",)]
+
+
+def test_a_worker_finding_every_player_claimed_exits_5_naming_them(postgres_cluster):
+    import psycopg
+
+    url = postgres_cluster.new_database()
+    with simulator_process("--seed", "5", "--players", "2", "--matches", "3") as sim:
+        players = [player["player_id"] for player in sim.players()]
+        assert cli("db", "upgrade", db=url).returncode == 0
+        with psycopg.connect(url, autocommit=True) as holder:
+            for player in players:  # another worker's claims, held by this connection
+                holder.execute("SELECT pg_advisory_lock(%s)", (player_key(player),))
+            code, summary = finish(worker(url, sim.url, players))
+            assert code == 5
+            assert summary["outcome"] == "claimed"
+            # Named as the archive knows them: ``Gamertag (xuid(…))`` once a gamertag is stored.
+            named = summary["claimed_elsewhere"]
+            assert len(named) == 2 and all(p in n for p, n in zip(players, named, strict=True))
+            holder.execute("SELECT pg_advisory_unlock(%s)", (player_key(players[0]),))
+            partly = worker(url, sim.url, players)
+            code, summary = finish(partly)
+            assert code == 0 and len(summary["claimed_elsewhere"]) == 1
+            assert summary["claimed_elsewhere"][0].endswith(f"({players[1]})")
+            text = cli("sync", "--player", players[1], db=url, api_base=sim.url)
+        assert text.returncode == 5
+        assert text.stderr.startswith(
+            "Error: every player asked for is being synced by another worker: "
+        )
+        assert text.stderr.count("\n") == 1 and text.stderr.endswith(f"({players[1]})\n")
+
+
+def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
+    reference, postgres_cluster
+):
+    url = postgres_cluster.new_database()
+    args = ("--seed", str(SEED), "--players", str(PLAYERS), "--matches", str(MATCHES))
+    with simulator_process(*args, "--latency-ms", "20") as sim:
+        players = [player["player_id"] for player in sim.players()]
+        assert cli("db", "upgrade", db=url).returncode == 0
+        victim = worker(url, sim.url, players)
+        others = [worker(url, sim.url, list(reversed(players))) for _ in range(2)]
+        deadline = time.monotonic() + 120
+        while count(url, "matches") < 5:  # mid-sync: some matches stored, most not
+            assert victim.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        for process in others:
+            code, summary = finish(process)
+            assert code in (0, 5), summary
+        code, summary = finish(worker(url, sim.url, players))
+    assert code == 0, summary
+    assert summary["claimed_elsewhere"] == []  # the killed worker's claim lapsed with it
+    got, want = comparable(url), comparable(reference)
+    # A match the killed worker stored but whose film it had not fetched yet keeps no film:
+    # a plain sync fetches the films of new matches only (`--films-backfill` fetches the
+    # rest), on SQLite as here. Every other table is exact, and every film stored is.
+    films = ("films", "kills", "film_events", "player_rivals")
+    assert {table for table in want if table not in films and got[table] != want[table]} == set()
+    for table in films[:3]:
+        assert set(got[table]) <= set(want[table]), table
+    outcomes = sorted(outcome for (outcome,) in rows(url, "SELECT outcome FROM sync_runs"))
+    assert outcomes.count("interrupted") == 1 and "running" not in outcomes
