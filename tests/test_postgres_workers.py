@@ -105,6 +105,10 @@ def test_a_worker_finding_every_player_claimed_exits_5_naming_them(postgres_clus
         assert text.stderr.count("\n") == 1 and text.stderr.endswith(f"({players[1]})\n")
 
 
+def running(url: str) -> int:
+    return rows(url, "SELECT count(*) FROM sync_runs WHERE outcome = 'running'")[0][0]
+
+
 def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
     reference, postgres_cluster
 ):
@@ -116,7 +120,9 @@ def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
         victim = worker(url, sim.url, players)
         others = [worker(url, sim.url, list(reversed(players))) for _ in range(2)]
         deadline = time.monotonic() + 120
-        while count(url, "matches") < 5:  # mid-sync: some matches stored, most not
+        # Mid-sync: some matches stored, most not, and every worker's run begun (on a busy
+        # machine the others may store five matches before the victim has begun its run).
+        while count(url, "matches") < 5 or running(url) < 3:
             assert victim.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         victim.send_signal(signal.SIGKILL)
