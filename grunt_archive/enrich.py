@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from grunt_archive.api import (
     DiscoveryService,
@@ -47,6 +49,7 @@ from grunt_archive.guard import Guard
 from grunt_archive.normalize import bot_name
 from grunt_archive.players import xuid_of
 from grunt_archive.store import Store, lookups
+from grunt_archive.store.claims import WorkClaims
 
 # A gamertag looked up longer ago than this is looked up again.
 GAMERTAG_MAX_AGE = timedelta(days=30)
@@ -65,6 +68,8 @@ class Enricher:
         client: the run's client.
         gamertag_max_age: how old a gamertag lookup may be before it is repeated.
         profile_batch: users per profile request.
+        work: the run's claims on pending work: a lookup another worker is
+            making, or has made or tried since this run began, is left to it.
 
     """
 
@@ -75,8 +80,10 @@ class Enricher:
         *,
         gamertag_max_age: timedelta = GAMERTAG_MAX_AGE,
         profile_batch: int = PROFILE_BATCH,
+        work: WorkClaims | None = None,
     ) -> None:
         self.store = store
+        self.work = work or WorkClaims(store)
         self.skill = SkillService(client)
         self.discovery = DiscoveryService(client)
         self.gamecms = GameCmsService(client)
@@ -155,7 +162,10 @@ class Enricher:
             document = await self.discovery.asset(kind, asset_id, version_id)
             lookups.save_asset(self.store, RawDocument.of(ASSET, key, document), document.data)
 
-        return self._launch(ASSET.name, key, self.discovery.name, fetch)
+        def needed() -> bool:
+            return not lookups.asset_fetched(self.store, asset_id, version_id)
+
+        return self._launch(ASSET.name, key, self.discovery.name, fetch, needed=needed)
 
     def _skill(self, match_id: str) -> Awaitable[None]:
         async def fetch() -> None:
@@ -171,7 +181,8 @@ class Enricher:
             raw = RawDocument.of(MATCH_SKILL, MATCH_SKILL.key_of(match_id), document)
             lookups.save_match_skill(self.store, raw, document.data)
 
-        return self._launch(MATCH_SKILL.name, match_id, self.skill.name, fetch)
+        needed = partial(lookups.needs_skill, self.store, match_id)
+        return self._launch(MATCH_SKILL.name, match_id, self.skill.name, fetch, needed=needed)
 
     def _launch(
         self,
@@ -180,10 +191,13 @@ class Enricher:
         service: str,
         fetch: Callable[[], Awaitable[None]],
         pending_key: str | None = None,
+        needed: Callable[[], bool] | None = None,
     ) -> Awaitable[None]:
         """Start a lookup unless it is in flight or was tried this run.
 
         A failure is recorded under ``(kind, pending_key)``, by default the lookup's own key.
+        With ``needed`` (whether it is still to be made), the lookup is made under a
+        claim on that item (`WorkClaims.claim`), so that one worker of several makes it.
         """
         task = self.in_flight.get((kind, key))
         if task is not None:
@@ -194,7 +208,13 @@ class Enricher:
             return done
         self.tried.add((kind, key))
         pending = key if pending_key is None else pending_key
-        task = asyncio.ensure_future(self.guard.run(kind, pending, service, fetch))
+
+        def claim() -> AbstractContextManager[bool]:
+            assert needed is not None
+            return self.work.claim(kind, pending, needed)
+
+        claimed = claim if needed is not None else None
+        task = asyncio.ensure_future(self.guard.run(kind, pending, service, fetch, claimed))
         self.in_flight[kind, key] = task
 
         def landed(task: asyncio.Task[None]) -> None:
@@ -233,7 +253,10 @@ class Enricher:
             lookups.save_medals(self.store, raw, document.data)
             lookups.give_up_missing(self.store, lookups.MEDAL, "not in the medal metadata")
 
-        await self._launch(MEDALS.name, "", self.gamecms.name, fetch)
+        def needed() -> bool:
+            return bool(lookups.missing_medal_ids(self.store))
+
+        await self._launch(MEDALS.name, "", self.gamecms.name, fetch, needed=needed)
 
     async def _seasons(self) -> None:
         """Fetch both season calendars when matches name a season the archive lacks."""
@@ -253,7 +276,10 @@ class Enricher:
                 lookups.save_seasons(self.store, raw, document.data)
             lookups.give_up_missing(self.store, lookups.SEASON, "not in the calendars")
 
-        await self._launch(CALENDAR.name, "", self.gamecms.name, fetch)
+        def needed() -> bool:
+            return bool(lookups.missing_season_ids(self.store))
+
+        await self._launch(CALENDAR.name, "", self.gamecms.name, fetch, needed=needed)
 
     async def _gamertags(self) -> None:
         """Look up gamertags never looked up, or looked up too long ago, in batches."""

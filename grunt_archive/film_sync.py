@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from functools import partial
 
 from grunt_archive.api import FilmService, HaloClient
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, RawDocument
@@ -22,6 +24,7 @@ from grunt_archive.guard import Guard
 from grunt_archive.normalize.films import ARCHIVED
 from grunt_archive.store import Store, lookups
 from grunt_archive.store import films as stored
+from grunt_archive.store.claims import WorkClaims
 
 # Films fetched at once: a manifest then a blob each, beside the match stats requests.
 FILM_SLOTS = 4
@@ -34,11 +37,13 @@ class FilmFetcher:
         store: the run's archive.
         client: the run's client (its limits, retries and tokens; the blob host
             has its own limiter there).
+        work: the run's claims on pending work (a film another worker fetches is left to it).
 
     """
 
-    def __init__(self, store: Store, client: HaloClient) -> None:
+    def __init__(self, store: Store, client: HaloClient, work: WorkClaims | None = None) -> None:
         self.store = store
+        self.work = work or WorkClaims(store)
         self.films = FilmService(client)
         self.guard = Guard(self._pending, FILM_SLOTS)
         self.archived = 0
@@ -55,8 +60,13 @@ class FilmFetcher:
 
         """
         if stored.needs_film(self.store, match_id):
+
+            def claim() -> AbstractContextManager[bool]:
+                needed = partial(stored.needs_film, self.store, match_id)
+                return self.work.claim(FILM_MANIFEST.name, match_id, needed)
+
             await self.guard.run(
-                FILM_MANIFEST.name, match_id, self.films.name, self._fetcher(match_id)
+                FILM_MANIFEST.name, match_id, self.films.name, self._fetcher(match_id), claim
             )
 
     async def catch_up(self) -> None:

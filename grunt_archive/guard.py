@@ -5,17 +5,23 @@ where one failing must not stop the run: `Guard.run` limits how many are in
 flight, hands a failure to the caller's ``on_failure`` (enrichment marks it
 pending, snapshots list it), and after a service ran out of retries asks it
 nothing more this run. Only a refused token (`AuthError`) goes through.
+A lookup may come with a claim (`store.claims.WorkClaims.claim`): taken once
+the lookup has its slot, held until its failure is noted, and the lookup is
+left alone when the claim says another worker has it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from grunt_archive.errors import ApiError, ServiceUnavailableError
 
 # Called as on_failure(kind, key, reason, tried): tried is False when no request was made.
 OnFailure = Callable[[str, str, str, bool], None]
+# Opens the claim on a lookup: the block learns whether this worker is to make it.
+Claim = Callable[[], AbstractContextManager[bool]]
 
 
 class Guard:
@@ -41,17 +47,25 @@ class Guard:
         return self._semaphores.setdefault(name, asyncio.Semaphore(self.slots))
 
     async def run(
-        self, kind: str, key: str, service: str, fetch: Callable[[], Awaitable[None]]
+        self,
+        kind: str,
+        key: str,
+        service: str,
+        fetch: Callable[[], Awaitable[None]],
+        claim: Claim | None = None,
     ) -> None:
-        """Run one lookup of ``service``; a failure goes to ``on_failure``."""
+        """Run one lookup of ``service`` under its ``claim``; a failure goes to ``on_failure``."""
         async with self._slot(service):
             if service in self.broken:
                 self.on_failure(kind, key, f"not tried: {self.broken[service]}", False)
                 return
-            try:
-                await fetch()
-            except ServiceUnavailableError as error:
-                self.broken[service] = str(error)
-                self.on_failure(kind, key, str(error), True)
-            except ApiError as error:  # 404, a malformed body, a document that breaks the schema
-                self.on_failure(kind, key, str(error), True)
+            with claim() if claim is not None else nullcontext(True) as mine:
+                if not mine:
+                    return
+                try:
+                    await fetch()
+                except ServiceUnavailableError as error:
+                    self.broken[service] = str(error)
+                    self.on_failure(kind, key, str(error), True)
+                except ApiError as error:  # 404, a malformed body, a document breaking the schema
+                    self.on_failure(kind, key, str(error), True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -33,7 +33,7 @@ from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, xuid_of
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
-from grunt_archive.store.claims import claim_player, release_player
+from grunt_archive.store.claims import WorkClaims, claim_player, release_player
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
@@ -203,8 +203,9 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
-        self.enricher = Enricher(store, client)
-        self.films = FilmFetcher(store, client)
+        self.work = WorkClaims(store)
+        self.enricher = Enricher(store, client, work=self.work)
+        self.films = FilmFetcher(store, client, self.work)
         self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
@@ -252,13 +253,12 @@ class _Run:
     # --- matches (the walk's launcher) ------------------------------------
 
     async def retry_pending(self) -> None:
-        """Try every pending match again before walking any history."""
+        """Try pending matches again before any walk; those other workers have are left to them."""
         tasks = [
-            self.launch(HistoryEntry(mid, start, None), pid)
+            self.launch(HistoryEntry(mid, start, None), pid, retry=True)
             for mid, pid, start in pending_matches(self.store)
         ]
-        if tasks:
-            await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks)
 
     def done(self, match_id: str) -> bool:
         """Say whether the match was handled this run, stored or not."""
@@ -273,20 +273,28 @@ class _Run:
         latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         return archived_start_times(self.store, match_ids, latest)
 
-    def launch(self, entry: HistoryEntry, player_id: str | None) -> asyncio.Task[None]:
-        """Start archiving a match, or return the task already doing it."""
+    def launch(
+        self, entry: HistoryEntry, player_id: str | None, retry: bool = False
+    ) -> asyncio.Task[None]:
+        """Start archiving a match (a pending one if ``retry``), or return the task doing it."""
         task = self.in_flight.get(entry.match_id)
         if task is None:
             self.launched += 1
-            task = asyncio.create_task(self._archive_in_turn(entry, player_id))
+            task = asyncio.create_task(self._archive_in_turn(entry, player_id, retry))
             self.in_flight[entry.match_id] = task
             self._keep(task)
         return task
 
-    async def _archive_in_turn(self, entry: HistoryEntry, player_id: str | None) -> None:
+    async def _archive_in_turn(self, entry: HistoryEntry, player: str | None, retry: bool) -> None:
         """Archive a match once it is among the matches in progress (`MATCHES_PER_SLOT`)."""
+        mid = entry.match_id
         async with self.in_progress:
-            await self._archive_match(entry, player_id)
+            claim = self.work.claim(MATCH_STATS.name, mid, lambda: True)
+            with claim if retry else nullcontext(True) as mine:
+                if mine:
+                    await self._archive_match(entry, player)
+                else:  # another worker has it
+                    self._settle(mid)
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
@@ -307,9 +315,12 @@ class _Run:
             if isinstance(error, ServiceUnavailableError):
                 raise
         finally:
-            self.handled.add(entry.match_id)
-            self.in_flight.pop(entry.match_id, None)
-            self.progress.advance()
+            self._settle(entry.match_id)
+
+    def _settle(self, match_id: str) -> None:
+        self.handled.add(match_id)
+        self.in_flight.pop(match_id, None)
+        self.progress.advance()
 
     def _keep(self, task: asyncio.Task[Any]) -> None:
         """Remember a running task until it ends, so a failed run can cancel it."""

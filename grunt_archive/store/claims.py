@@ -8,6 +8,13 @@ however it ends, so a killed worker's claim lapses at once and no row has to be
 cleaned up. A run holds a lock on its ``sync_runs`` row the same way, so a new
 run marks ``interrupted`` only the runs whose process is gone.
 
+Pending work (a match to fetch again, a lookup) is shared out the same way:
+`WorkClaims.claim` holds an advisory lock on the item while this worker tries
+it, and takes the item only when no other worker has tried it since this run
+began (its ``attempts`` are those this run saw at its start) and it is still
+needed (the caller's check). So each pending item is tried by one worker of
+those running at once, not by every one of them.
+
 On SQLite there is one writer (the lock file beside the archive): every claim
 succeeds and a ``running`` row is always a dead run's.
 """
@@ -15,9 +22,13 @@ succeeds and a ``running`` row is always a dead run's.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection
 
+from grunt_archive.documents import MATCH_STATS
+from grunt_archive.errors import GruntArchiveError
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import is_postgresql, query
 
@@ -25,10 +36,19 @@ from grunt_archive.store.writer import is_postgresql, query
 RUNS = 0x7275_6E73
 
 
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def player_key(player_id: str) -> int:
     """Return the advisory lock key of a player: 64 bits of a hash of their id, signed."""
-    digest = hashlib.blake2b(f"claim:{player_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return _lock_key(f"claim:{player_id}")
+
+
+def work_key(kind: str, key: str) -> int:
+    """Return the advisory lock key of a pending item (``match_stats`` for a pending match)."""
+    return _lock_key(f"work:{kind}\0{key}")
 
 
 def claim_player(store: Store, player_id: str) -> bool:
@@ -60,3 +80,92 @@ def dead_runs(connection: Connection) -> str:
     # A transaction-level try: it takes a dead run's free lock for an instant, never a
     # live worker's, and gives it back at this transaction's end.
     return f"outcome = 'running' AND pg_try_advisory_xact_lock({RUNS}, CAST(id AS INTEGER))"
+
+
+# --- pending work ----------------------------------------------------------------
+
+
+def pending_attempts(store: Store) -> dict[tuple[str, str], int]:
+    """Return the attempts of every pending item: ``(match_stats, match id)`` and lookups."""
+    with store.unit() as connection:
+        matches = query(connection, "SELECT match_id, attempts FROM pending_matches")
+        lookups = query(connection, "SELECT kind, key, attempts FROM pending_enrichment")
+    found = {(MATCH_STATS.name, match_id): attempts for match_id, attempts in matches}
+    found.update({(kind, key): attempts for kind, key, attempts in lookups})
+    return found
+
+
+def _attempts(connection: Connection, kind: str, key: str) -> int | None:
+    if kind == MATCH_STATS.name:
+        rows = query(connection, "SELECT attempts FROM pending_matches WHERE match_id = ?", (key,))
+    else:
+        rows = query(
+            connection,
+            "SELECT attempts FROM pending_enrichment WHERE kind = ? AND key = ?",
+            (kind, key),
+        )
+    return rows[0][0] if rows else None
+
+
+def claim_work(store: Store, kind: str, key: str, attempts: int | None) -> bool:
+    """Claim a pending item until `release_work`; False if another worker holds it or tried it.
+
+    ``attempts`` are the item's attempts this worker saw (None: no pending row): if
+    they changed, another worker has tried the item since, or stored it (its row is
+    gone). Always True on SQLite, the one writer.
+    """
+    lock = work_key(kind, key)
+    with store.unit() as connection:
+        if not is_postgresql(connection):
+            return True
+        (held,) = query(connection, "SELECT pg_try_advisory_lock(?)", (lock,))
+        if not held[0]:
+            return False
+        if _attempts(connection, kind, key) == attempts:
+            return True
+        query(connection, "SELECT pg_advisory_unlock(?)", (lock,))
+    return False
+
+
+def release_work(store: Store, kind: str, key: str) -> None:
+    """Give up the claim on a pending item (a no-op on SQLite)."""
+    with store.unit() as connection:
+        if is_postgresql(connection):
+            query(connection, "SELECT pg_advisory_unlock(?)", (work_key(kind, key),))
+
+
+class WorkClaims:
+    """One run's claims on pending work, against the attempts the archive held at its start.
+
+    Args:
+        store: the run's archive.
+
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.seen = pending_attempts(store)
+        # Items another worker held or had done when this one came to them.
+        self.elsewhere = 0
+
+    @contextmanager
+    def claim(self, kind: str, key: str, needed: Callable[[], bool]) -> Iterator[bool]:
+        """Hold the item for the block; yield whether this worker is to try it.
+
+        Args:
+            kind: ``match_stats`` for a pending match, else the lookup's
+                ``pending_enrichment`` kind.
+            key: the item's key there.
+            needed: says whether the item is still to be done (asked once it is claimed).
+
+        """
+        mine = claim_work(self.store, kind, key, self.seen.get((kind, key)))
+        try:
+            wanted = mine and needed()
+            if not wanted:
+                self.elsewhere += 1
+            yield wanted
+        finally:
+            if mine:
+                with suppress(GruntArchiveError):  # a lost connection dropped the claim already
+                    release_work(self.store, kind, key)

@@ -303,6 +303,17 @@ def missing_assets(store: Store, match_id: str | None = None) -> list[tuple[str,
     ]
 
 
+def asset_fetched(store: Store, asset_id: str, version_id: str) -> bool:
+    """Say whether an asset version's document is archived."""
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT 1 FROM assets WHERE asset_id = ? AND version_id = ? AND fetched_at IS NOT NULL",
+            (asset_id, version_id),
+        )
+    return bool(rows)
+
+
 def missing_skill(store: Store) -> list[str]:
     """Return matchmade matches with no ``match_skill`` row, newest first."""
     with store.unit() as connection:
