@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store.claims import player_key
+from grunt_archive.store.claims import player_key, work_key
 from tests.e2e import cli, cli_process, simulator_process
 from tests.helpers import clockless_dump, count, rows, sync
 
@@ -143,3 +143,64 @@ def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
         assert set(got[table]) <= set(want[table]), table
     outcomes = sorted(outcome for (outcome,) in rows(url, "SELECT outcome FROM sync_runs"))
     assert outcomes.count("interrupted") == 1 and "running" not in outcomes
+
+
+def pending_world(url: str, players: int, matches: int) -> list[str]:
+    """Sync a world into ``url`` while every stats request fails: all its matches go pending."""
+    sim = Simulator(SimulatorConfig(seed=SEED, players=players, matches=matches, stats_404=9))
+    report = sync(url, sim, *sim.player_ids, matches_only=True)
+    assert report.outcome == "partial" and count(url, "matches") == 0
+    assert sorted(report.pending) == sorted({m for p in sim.player_ids for m in sim.history(p)})
+    return sorted(report.pending)
+
+
+def test_a_worker_leaves_the_pending_matches_another_worker_holds(postgres_cluster):
+    import psycopg
+
+    url = postgres_cluster.new_database()
+    pending = pending_world(url, 1, 8)
+    held = pending[:3]
+    attempts = "SELECT match_id, attempts FROM pending_matches ORDER BY match_id"
+    before = rows(url, attempts)
+    with simulator_process("--seed", str(SEED), "--players", "1", "--matches", "8") as sim:
+        with psycopg.connect(url, autocommit=True) as holder:
+            for match_id in held:  # another worker trying these again right now
+                holder.execute("SELECT pg_advisory_lock(%s)", (work_key("match_stats", match_id),))
+            code, summary = finish(worker(url, sim.url, []))
+        # The others were fetched once each; the held ones not at all, nor by the walk.
+        assert sim.counts()["stats"] == len(pending) - len(held)
+    assert code == 3 and sorted(summary["pending"]) == held
+    assert {m for (m,) in rows(url, "SELECT match_id FROM matches")} == set(pending) - set(held)
+    assert rows(url, attempts) == [row for row in before if row[0] in held]  # untouched
+
+
+def test_workers_started_together_retry_each_pending_match_once(postgres_cluster):
+    url = postgres_cluster.new_database()
+    pending = pending_world(url, 2, 30)
+    # Latency, and one request at a time, so that one worker alone would take seconds: the
+    # workers' retries overlap, where each worker used to retry every pending match.
+    args = ("--seed", str(SEED), "--players", "2", "--matches", "30", "--latency-ms", "300")
+    with simulator_process(*args) as sim:
+        workers = [worker(url, sim.url, [], "--concurrency", "1") for _ in range(3)]
+        results = [finish(process) for process in workers]
+        counts = sim.counts()
+    for code, summary in results:  # 5: both players were another worker's by then
+        assert code in (0, 5), summary
+    assert count(url, "matches") == len(pending) and count(url, "pending_matches") == 0
+    # The last worker began while matches were still pending: it saw them, and left them.
+    last_start = rows(url, "SELECT max(started_at) FROM sync_runs WHERE id > 1")[0][0]
+    later = rows(url, "SELECT count(*) FROM raw_responses WHERE kind = 'match_stats'"
+                      " AND fetched_at > ?", last_start)[0][0]  # fmt: skip
+    assert later > 0, "the workers did not run at once: the test would prove nothing"
+    assert counts["stats"] == len(pending)
+    assert sum(summary["matches_added"] for _, summary in results) == len(pending)
+    # What the matches name was looked up once too, by whichever worker came to it first.
+    assert count(url, "pending_enrichment") == 0
+    looked_up = {
+        "discovery": "SELECT count(*) FROM assets WHERE fetched_at IS NOT NULL",
+        "skill": "SELECT count(DISTINCT match_id) FROM match_skill",
+        "film": "SELECT count(*) FROM films",
+    }
+    assert {kind: counts.get(kind, 0) for kind in looked_up} == {
+        kind: rows(url, sql)[0][0] for kind, sql in looked_up.items()
+    }
