@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from grunt_archive.cli import cli
-from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.documents import ARCHIVE_STATE, ASSET, DERIVED_TABLES, KINDS
 from grunt_archive.errors import ArchiveTooNewError, UsageError
+from grunt_archive.models import metadata
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store.copy import copy_archive
+from grunt_archive.store.copy import SLICE_DOCUMENTS, copy_archive
 from grunt_archive.store.rebuild import cleared_tables
-from tests.helpers import MATCH_TABLES, clockless_dump, count, rows, sync
+from tests.helpers import MATCH_TABLES, clockless_dump, count, dump, rows, sync, value
 
 RAW = "SELECT id, kind, key, encoding, body FROM raw_responses ORDER BY id"
+# Every table a document builds (what reparse must bring back), archive state aside.
+DOCUMENT_TABLES = sorted(set(metadata.tables) - ARCHIVE_STATE)
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +102,63 @@ def test_a_players_slice_holds_their_matches_and_everything_they_name(synced, tm
         assert rows(piece, sql, player), table
         assert sorted(rows(piece, sql, player), key=repr) == sorted(rows(db, sql, player), key=repr)
     assert rows(piece, "SELECT player_id FROM tracked_players") == [(player,)]
-    assert sorted(rows(piece, "SELECT DISTINCT key FROM raw_responses")) == sorted(
-        (m,) for m in theirs
-    )
+    by_match = "SELECT DISTINCT key FROM raw_responses WHERE kind IN (?, ?, ?, ?)"
+    kinds = [kind.name for kind in SLICE_DOCUMENTS["match"]]
+    assert sorted(rows(piece, by_match, *kinds)) == sorted((m,) for m in theirs)
+    # The documents of its assets, of its player, and the whole game's medals and seasons.
+    sql = "SELECT kind, key FROM raw_responses WHERE kind NOT IN (?, ?, ?, ?)"
+    others = rows(piece, sql, *kinds)
+    assets = {ASSET.key_of(*row) for row in
+              rows(piece, "SELECT asset_kind, asset_id, version_id FROM assets")}  # fmt: skip
+
+    def in_slice(kind: str, key: str) -> bool:
+        if kind in ("service_record", "playlist_csr"):
+            return key.startswith(f"{player} ")
+        if kind == "asset":
+            return key in assets
+        return kind in ("medal_metadata", "season_calendar")
+
+    assert sorted(others) == sorted(row for row in rows(db, sql, *kinds) if in_slice(*row))
+    assert {kind for kind, _ in others} == {
+        "asset", "medal_metadata", "season_calendar", "service_record", "playlist_csr"
+    }
     # Foreign keys hold: every player, asset, medal and season named is there.
     with sqlite3.connect(piece) as connection:
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_every_kind_of_document_is_in_one_group_of_a_slice():
+    grouped = [kind.name for kinds in SLICE_DOCUMENTS.values() for kind in kinds]
+    assert sorted(grouped) == sorted(KINDS)
+
+
+def clear(archive, tables: list[str]) -> None:
+    """Delete every row of ``tables`` from the archive (a SQLite file or a PostgreSQL URL)."""
+    if isinstance(archive, str):
+        import psycopg
+
+        connect = psycopg.connect
+    else:
+        connect = sqlite3.connect
+    with closing(connect(archive)) as connection, connection:
+        for table in tables:
+            connection.execute(f"DELETE FROM {table}")
+
+
+def test_reparse_rebuilds_a_players_slice_row_for_row(synced, archive_location):
+    """The slice carries every document its rows come from: asset names, medals, records."""
+    sim, db = synced
+    copy_archive(db, archive_location, (sim.player_ids[0],))
+    before = dump(archive_location, DOCUMENT_TABLES)
+    for table in ("assets", "medals", "seasons", "service_record_snapshots", "csr_snapshots",
+                  "match_skill", "films", *DERIVED_TABLES):  # fmt: skip
+        assert before[table], table
+    assert value(archive_location, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
+    clear(archive_location, cleared_tables())
+    rebuilt, broken = run_reparse(archive_location)
+    assert broken == [] and rebuilt == len(before["matches"])
+    after = dump(archive_location, DOCUMENT_TABLES)
+    assert {table for table in DOCUMENT_TABLES if after[table] != before[table]} == set()
 
 
 def test_the_slices_of_every_player_make_the_whole_archive_s_matches(synced, tmp_path):

@@ -17,8 +17,11 @@ joins archives.
 
 With players, only their slice is copied: the matches they played and every
 row of those matches, the players, assets, medals and seasons those rows name,
-the raw documents of the matches, and the players' own rows (tracked state,
-pending matches, service records, CSR).
+the players' own rows (tracked state, pending matches, service records, CSR),
+and every raw document those rows were built from (`SLICE_DOCUMENTS`), so that
+``reparse`` on the slice rebuilds it row for row. The medal metadata and the
+season calendars name every medal and season, so a slice carries them whole,
+with every medal and season they name.
 """
 
 from __future__ import annotations
@@ -32,7 +35,22 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Table, bindparam, text
 
 from grunt_archive.db import archive, open_archive
-from grunt_archive.documents import DERIVED_TABLES
+from grunt_archive.documents import (
+    ASSET,
+    ASSET_STATS,
+    DERIVED_TABLES,
+    FILM_CHUNK,
+    FILM_MANIFEST,
+    HISTORY_PAGE,
+    MATCH_SKILL,
+    MATCH_STATS,
+    MEDAL_METADATA,
+    PLAYLIST_CSR,
+    PROFILE_USERS,
+    SEASON_CALENDAR,
+    SERVICE_RECORD,
+    DocumentKind,
+)
 from grunt_archive.errors import UsageError
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
@@ -48,6 +66,19 @@ NUMBERED = {
 _SLICE_MATCHES = "SELECT match_id FROM match_players WHERE player_id IN :players"
 # Parents a slice copies because its rows name them (their own rows select none).
 _NAMED_ONLY = ("players", "assets", "medals", "seasons")
+# Which raw documents of each kind a slice carries: those of its matches (keyed by the
+# match id), of its assets, of its players (keyed by the player first), all (a document
+# about the whole game), or none (history pages and profile answers build no row reparse
+# rebuilds; popularity snapshots are no player's). Every kind is here (tests/test_copy.py).
+SLICE_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
+    "match": (MATCH_STATS, MATCH_SKILL, FILM_MANIFEST, FILM_CHUNK),
+    "asset": (ASSET,),
+    "player": (SERVICE_RECORD, PLAYLIST_CSR),
+    "all": (MEDAL_METADATA, SEASON_CALENDAR),
+    "none": (HISTORY_PAGE, PROFILE_USERS, ASSET_STATS),
+}
+# The tables those whole-game documents write: a slice holds every row they name.
+_WHOLE_GAME = {"medals", "seasons"}
 
 
 class Progress(Protocol):
@@ -126,15 +157,16 @@ def copy_archive(
         stack.enter_context(reader.begin())
         players = _player_ids(reader, players)
         report.players = list(players)
+        params = _slice_params(reader, players)
         store = stack.enter_context(open_store(target_engine))
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
-        total = sum(_count(reader, table, where, players) for table, where in plan)
+        total = sum(_count(reader, table, where, params) for table, where in plan)
         if progress is not None:
             progress.start(f"{report.source} → {report.destination}", total)
         for table, where in plan:
-            report.added[table.name] = _copy_table(reader, store, table, where, players, progress)
-            report.rows_read += _count(reader, table, where, players)
+            report.added[table.name] = _copy_table(reader, store, table, where, params, progress)
+            report.rows_read += _count(reader, table, where, params)
         if progress is not None:
             progress.finish()
         if report.rows_added:
@@ -175,7 +207,9 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
         return "1 = 1"
     columns = set(table.columns.keys())
     if table.name == "raw_responses":
-        return f"key IN ({_SLICE_MATCHES})"
+        return (f"(kind IN ({_kinds('match')}) AND key IN ({_SLICE_MATCHES}))"
+                f" OR (kind IN ({_kinds('asset', 'player')}) AND key IN :raw_keys)"
+                f" OR kind IN ({_kinds('all')})")  # fmt: skip
     if table.name not in _NAMED_ONLY:
         if "match_id" in columns and table.name != "pending_matches":
             return f"match_id IN ({_SLICE_MATCHES})"
@@ -186,7 +220,32 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
              for where in [_condition(child_table, players)] if where is not None]  # fmt: skip
     if table.name == "players":
         named.append("player_id IN :players")
+    if table.name in _WHOLE_GAME:  # what the slice's medal metadata and calendars name
+        named.append("name IS NOT NULL")
     return " OR ".join(named) if named else None
+
+
+def _kinds(*groups: str) -> str:
+    """Return the ``raw_responses.kind`` names of ``SLICE_DOCUMENTS`` groups, as SQL literals."""
+    return ", ".join(f"'{kind.name}'" for group in groups for kind in SLICE_DOCUMENTS[group])
+
+
+def _slice_params(reader: Connection, players: tuple[str, ...]) -> dict[str, list[str]]:
+    """Return the bound lists of a slice's conditions: its players, and its raw keys.
+
+    The raw keys are those of the documents of its assets and of its players
+    (``SLICE_DOCUMENTS``), built and read by the registry's key formats.
+    """
+    if not players:
+        return {}
+    assets = _condition(metadata.tables["assets"], players)
+    sql = f"SELECT asset_kind, asset_id, version_id FROM assets WHERE {assets}"
+    keys = [ASSET.key_of(*row) for row in reader.execute(_statement(sql, {"players": players}))]
+    for kind in SLICE_DOCUMENTS["player"]:
+        found = reader.execute(text("SELECT key FROM raw_responses WHERE kind = :kind"),
+                               {"kind": kind.name})  # fmt: skip
+        keys += [key for (key,) in found if kind.key.parse(key)[0] in players]
+    return {"players": list(players), "raw_keys": keys}
 
 
 def _references_to(parent: Table) -> Iterator[tuple[Table, list[str], list[str]]]:
@@ -199,16 +258,17 @@ def _references_to(parent: Table) -> Iterator[tuple[Table, list[str], list[str]]
                 yield table, child, referred
 
 
-def _statement(sql: str, players: tuple[str, ...]) -> Any:
+def _statement(sql: str, params: dict[str, Any]) -> Any:
     statement = text(sql)
-    if ":players" in sql:
-        statement = statement.bindparams(bindparam("players", list(players), expanding=True))
+    for name, values in params.items():
+        if f":{name}" in sql:
+            statement = statement.bindparams(bindparam(name, list(values), expanding=True))
     return statement
 
 
-def _count(reader: Connection, table: Table, where: str, players: tuple[str, ...]) -> int:
+def _count(reader: Connection, table: Table, where: str, params: dict[str, Any]) -> int:
     sql = f"SELECT count(*) FROM {table.name} WHERE {where}"
-    return int(reader.execute(_statement(sql, players)).scalar_one())
+    return int(reader.execute(_statement(sql, params)).scalar_one())
 
 
 def _copy_table(
@@ -216,7 +276,7 @@ def _copy_table(
     store: Store,
     table: Table,
     where: str,
-    players: tuple[str, ...],
+    params: dict[str, Any],
     progress: Progress | None,
 ) -> int:
     """Copy the rows of ``table`` the condition selects; return how many the destination gained."""
@@ -228,7 +288,7 @@ def _copy_table(
     order = " ORDER BY id" if natural else ""
     sql = f"SELECT {', '.join(names)} FROM {table.name} WHERE {where}{order}"
     result = reader.execution_options(stream_results=True, yield_per=BATCH).execute(
-        _statement(sql, players)
+        _statement(sql, params)
     )
     for batch in result.partitions(BATCH):
         rows = [_row(table.name, names, values) for values in batch]
