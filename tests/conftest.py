@@ -59,13 +59,34 @@ def postgres_url(postgres_cluster: Cluster) -> str:
 @pytest.fixture(params=BACKENDS)
 def archive_location(request: pytest.FixtureRequest, db_path: Path) -> Path | str:
     """Return where a new archive goes: a SQLite path, then (a slow case) a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return db_path
-    return request.getfixturevalue("postgres_url")
+    return new_location(request, request.param, db_path)
 
 
-def copy_archive(db: Path, copy: Path) -> Path:
-    """Copy the archive ``db`` (a consistent snapshot, WAL included) to ``copy``; return it."""
+def new_location(request: pytest.FixtureRequest, backend: str, path: Path) -> Path | str:
+    """Return where a new archive of ``backend`` goes: ``path``, or a new database of the cluster.
+
+    For fixtures of any scope parametrised with ``BACKENDS`` (``request.param``).
+    """
+    if backend == "sqlite":
+        return path
+    return request.getfixturevalue("postgres_cluster").new_database()
+
+
+def copy_archive(
+    db: Path | str, copy: Path, request: pytest.FixtureRequest | None = None
+) -> Path | str:
+    """Copy the archive ``db`` to ``copy`` and return the copy's location.
+
+    A SQLite file is copied as a consistent snapshot (WAL included); a PostgreSQL
+    archive into a new database of the cluster, by ``copy`` (`store.copy`).
+    """
+    if isinstance(db, str):
+        from grunt_archive.store.copy import copy_archive as copy_into
+
+        assert request is not None, "a PostgreSQL archive is copied into a new database"
+        url = request.getfixturevalue("postgres_cluster").new_database()
+        copy_into(db, url)
+        return url
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     return copy

@@ -65,6 +65,36 @@ def _server_rows(db: str | Engine, sql: str, params: tuple) -> list[tuple]:
     return [tuple(int(v) if isinstance(v, bool) else v for v in row) for row in found]
 
 
+def is_server(db: Archive) -> bool:
+    """Say whether ``db`` is a PostgreSQL archive (a URL, or an engine on one)."""
+    return isinstance(db, str) or (isinstance(db, Engine) and db.dialect.name == "postgresql")
+
+
+def raw_bodies(db: Archive, kind: str) -> dict[str, str | bytes]:
+    """Return the decoded raw bodies of ``kind`` by key (in Python, as both backends store them)."""
+    found = rows(db, "SELECT key, body, encoding FROM raw_responses WHERE kind = ?", kind)
+    return {key: rawbody.decode(body, encoding) for key, body, encoding in found}
+
+
+def execute(db: Path | str, *statements: str) -> None:
+    """Run SQL ``statements`` on the archive (a SQLite file or a PostgreSQL URL), committed."""
+    if isinstance(db, str):
+        import psycopg
+
+        with closing(psycopg.connect(db)) as server, server:
+            for statement in statements:
+                server.execute(statement)  # type: ignore[call-overload]
+        return
+    with closing(sqlite3.connect(db)) as connection, connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def clear(db: Path | str, tables: Iterable[str]) -> None:
+    """Delete every row of ``tables`` from the archive (a SQLite file or a PostgreSQL URL)."""
+    execute(db, *(f"DELETE FROM {table}" for table in tables))
+
+
 def value(db: Archive, sql: str, *params: Any) -> Any:
     """Return the first column of the first row ``sql`` selects (a count, a flag…)."""
     return rows(db, sql, *params)[0][0]

@@ -1,4 +1,10 @@
-"""Timer-grade reliability: one writer, SIGKILL at any moment, a full or read-only disk."""
+"""Timer-grade reliability: one writer, SIGKILL at any moment, a full or read-only disk.
+
+What the sync leaves after kills, faults and drift is checked on SQLite and on
+PostgreSQL (`archive_location`; that case is slow). The one-writer lock file, a
+full or read-only file and the progress output are SQLite's or the terminal's,
+and say so.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import event
 
@@ -23,18 +30,28 @@ from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
 from tests.e2e import TOKEN, cli, simulator_process
-from tests.helpers import MATCH_TABLES, dump, rows, settings
+from tests.helpers import (
+    MATCH_TABLES,
+    clockless_dump,
+    dump,
+    execute,
+    is_server,
+    raw_bodies,
+    rows,
+    settings,
+)
 
 
-def assert_whole(db: Path) -> None:
-    """The file is sound and every stored match is stored completely, exactly as its document says."""
-    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(db, "PRAGMA foreign_key_check") == []
-    bodies = dict(
-        rows(
-            db, "SELECT key, raw_body(body, encoding) FROM raw_responses WHERE kind = 'match_stats'"
-        )
-    )
+def assert_whole(db: Path | str) -> None:
+    """The archive is sound and every stored match is stored completely, as its document says.
+
+    SQLite's own checks of the file run on a file; PostgreSQL checks its pages and
+    foreign keys itself.
+    """
+    if not is_server(db):
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(db, "PRAGMA foreign_key_check") == []
+    bodies = raw_bodies(db, "match_stats")
     stored = {row[0] for row in rows(db, "SELECT match_id FROM matches")}
     assert stored == set(bodies)
     for match_id in stored:
@@ -46,6 +63,7 @@ def assert_whole(db: Path) -> None:
 
 @pytest.mark.slow  # the CLI in a subprocess
 def test_a_second_writer_is_refused_at_once(db_path):
+    """SQLite only: its one writer is a lock file (PostgreSQL has workers, test_postgres_workers)."""
     with writer_lock(db_path):
         started = time.monotonic()
         result = cli("sync", db=db_path, api_base="http://127.0.0.1:9")
@@ -58,10 +76,19 @@ def test_a_second_writer_is_refused_at_once(db_path):
         pass
 
 
+def has_matches(db: Path | str) -> bool:
+    """Say whether the archive exists and has its tables (a kill may land before or mid-migration)."""
+    if is_server(db):
+        sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'matches'"
+        return rows(db, sql)[0][0] == 1
+    sql = "SELECT count(*) FROM sqlite_master WHERE name = 'matches'"
+    return db.exists() and rows(db, sql)[0][0] == 1
+
+
 @pytest.mark.slow
-def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
+def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path, archive_location):
     reference = tmp_path / "reference.db"
-    db = tmp_path / "killed.db"
+    db = archive_location
     rng = random.Random(2026)
     with simulator_process(
         "--seed", "21", "--players", "2", "--matches", "90", "--latency-ms", "3"
@@ -96,11 +123,11 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
             )
             deadline = time.monotonic() + 30
             while process.poll() is None and time.monotonic() < deadline:
-                if db.exists():
+                if is_server(db) or db.exists():
                     try:
                         if rows(db, "SELECT count(*) FROM matches")[0][0] >= target:
                             break
-                    except sqlite3.OperationalError:
+                    except (sqlite3.OperationalError, psycopg.Error):
                         pass  # not created yet, or mid-migration
                 time.sleep(0.002)
             time.sleep(rng.uniform(0, 0.02))  # land between, and inside, transactions
@@ -108,10 +135,7 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
                 killed_while_running += 1
             process.send_signal(signal.SIGKILL)
             process.wait()
-            if (
-                db.exists()
-                and rows(db, "SELECT count(*) FROM sqlite_master WHERE name = 'matches'")[0][0]
-            ):
+            if has_matches(db):
                 assert_whole(db)
         assert killed_while_running >= 8, "the kills must land while the sync is running"
         finished = cli("sync", *chosen, db=db, api_base=sim.url)
@@ -129,6 +153,7 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path):
     ids=["full-disk", "read-only"],
 )
 def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragma, message):
+    """SQLite only: the faults are a file's (PRAGMAs); a server's refusals are its own."""
     sim = Simulator(SimulatorConfig(seed=22, players=1, matches=60))
     player = sim.player_ids[0]
     run_sync(
@@ -169,52 +194,53 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
     ],
     ids=["timeouts", "dropped-connections"],
 )
-def test_network_faults_lose_nothing(db_path, faults, extra):
+def test_network_faults_lose_nothing(archive_location, faults, extra):
+    db = archive_location
     with simulator_process("--seed", "23", "--players", "1", "--matches", "40", *faults) as sim:
-        result = cli("sync", "--json", *extra, db=db_path, api_base=sim.url)
+        result = cli("sync", "--json", *extra, db=db, api_base=sim.url)
         assert result.returncode == 0, result.stderr
         counts = sim.counts()
         assert counts.get("fault_timeout", 0) + counts.get("fault_drop", 0) > 0
-    assert rows(db_path, "SELECT count(*) FROM matches") == [(40,)]
-    assert_whole(db_path)
+    assert rows(db, "SELECT count(*) FROM matches") == [(40,)]
+    assert_whole(db)
 
 
 @pytest.mark.slow
-def test_api_drift_is_stored_and_recorded(db_path):
+def test_api_drift_is_stored_and_recorded(archive_location):
+    db = archive_location
     with simulator_process(
         "--seed", "24", "--players", "1", "--matches", "30", "--drift-matches", "3"
     ) as sim:
-        result = cli("sync", "--json", db=db_path, api_base=sim.url)
+        result = cli("sync", "--json", db=db, api_base=sim.url)
         assert result.returncode == 0, result.stderr
-    assert rows(db_path, "SELECT count(*) FROM matches") == [(30,)]
+    assert rows(db, "SELECT count(*) FROM matches") == [(30,)]
     drift = {
-        (t, f): n
-        for t, f, n in rows(db_path, "SELECT table_name, field, occurrences FROM api_drift")
+        (t, f): n for t, f, n in rows(db, "SELECT table_name, field, occurrences FROM api_drift")
     }
     assert drift[("matches", "spectator_count")] == 3
     assert ("grapple_stats", "*") in drift and ("grapple_stats", "grapple_kills") in drift
     assert ("match_players", "slide_kills") in drift
     # The raw documents keep the new fields for a future version's reparse.
-    bodies = [
-        json.loads(b)
-        for (b,) in rows(
-            db_path, "SELECT raw_body(body, encoding) FROM raw_responses WHERE kind = 'match_stats'"
-        )
-    ]
+    bodies = [json.loads(body) for body in raw_bodies(db, "match_stats").values()]
     assert sum("SpectatorCount" in b["MatchInfo"] for b in bodies) == 3
-    assert_whole(db_path)
+    assert_whole(db)
 
 
 @pytest.mark.slow
-def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(db_path):
-    assert cli("db", "upgrade", db=db_path).returncode == 0
-    with sqlite3.connect(db_path) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = 'ffff'")
-    before = db_path.read_bytes()
-    result = cli("sync", db=db_path, api_base="http://127.0.0.1:9")
+def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(archive_location):
+    db = archive_location
+    assert cli("db", "upgrade", db=db).returncode == 0
+    execute(db, "UPDATE alembic_version SET version_num = 'ffff'")
+
+    def contents() -> object:  # a file's every byte; a server's every row
+        version = rows(db, "SELECT version_num FROM alembic_version")
+        return (version, clockless_dump(db)) if is_server(db) else db.read_bytes()
+
+    before = contents()
+    result = cli("sync", db=db, api_base="http://127.0.0.1:9")
     assert result.returncode == 6
     assert "newer grunt-archive" in result.stderr and len(result.stderr.splitlines()) == 1
-    assert db_path.read_bytes() == before
+    assert contents() == before
 
 
 def test_the_progress_bar_draws_only_on_a_terminal():
@@ -239,6 +265,7 @@ def test_the_progress_bar_draws_only_on_a_terminal():
 
 @pytest.mark.slow
 def test_quiet_and_json_print_no_progress(db_path):
+    """SQLite only: what the terminal shows, the same whatever the archive."""
     with simulator_process("--seed", "25", "--players", "1", "--matches", "5") as sim:
         quiet = cli("sync", "--quiet", db=db_path, api_base=sim.url)
         assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")

@@ -3,11 +3,13 @@
 The tables come from the models and the registry (`documents.ARCHIVE_STATE`),
 not from a list kept here. The copy is emptied first of every row reparse is
 meant to rebuild, so a table reparse forgot would come back empty and fail.
+
+Every archive test runs on SQLite and on PostgreSQL (``BACKENDS``; that case is
+slow), where the copy is made by ``copy`` into a new database of the cluster.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,26 +19,27 @@ from grunt_archive.models import metadata
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.rebuild import cleared_tables
-from tests.conftest import copy_archive
-from tests.helpers import rows, sync
+from tests.conftest import copy_archive, new_location
+from tests.helpers import clear, rows, sync
+from tests.postgres import BACKENDS
 
 DOCUMENT_TABLES = sorted(set(metadata.tables) - ARCHIVE_STATE)
 
 
-def dump(db: Path) -> dict[str, list[tuple]]:
+def dump(db: Path | str) -> dict[str, list[tuple]]:
     return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr) for t in DOCUMENT_TABLES}
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory) -> Path:
+@pytest.fixture(scope="module", params=BACKENDS)
+def synced(request, tmp_path_factory) -> Path | str:
     """A world synced once, with a clearance: matches, lookups, skill, CSR and snapshots."""
     sim = Simulator(SimulatorConfig(seed=17, players=2, matches=40))
-    db = tmp_path_factory.mktemp("reparse") / "halo.db"
+    db = new_location(request, request.param, tmp_path_factory.mktemp("reparse") / "halo.db")
     assert sync(db, sim, *sim.player_ids, clearance="given").outcome == "ok"
     return db
 
 
-def test_reparse_reproduces_every_table_but_archive_state(synced, tmp_path):
+def test_reparse_reproduces_every_table_but_archive_state(synced, tmp_path, request):
     before = dump(synced)
     # Every kind reparse replays left rows behind, and the derived tables too: a table
     # reparse skipped could not come back equal.
@@ -46,12 +49,10 @@ def test_reparse_reproduces_every_table_but_archive_state(synced, tmp_path):
     for table in DERIVED_TABLES:
         assert before[table], table
 
-    copy = copy_archive(synced, tmp_path / "copy.db")
+    copy = copy_archive(synced, tmp_path / "copy.db", request)
     cleared = cleared_tables()
     assert set(cleared) | {"players"} == set(DOCUMENT_TABLES)
-    with sqlite3.connect(copy) as connection:
-        for table in cleared:
-            connection.execute(f"DELETE FROM {table}")
+    clear(copy, cleared)
     assert all(rows(copy, f"SELECT count(*) FROM {t}") == [(0,)] for t in cleared)
 
     rebuilt, broken = run_reparse(copy)
@@ -74,12 +75,12 @@ def test_the_synced_world_has_films_of_every_status_reparse_must_bring_back(sync
     assert rows(synced, "SELECT count(*) FROM kills WHERE ambiguous") != [(0,)]
 
 
-def test_reparse_parses_non_finite_numbers_as_the_sync_did(tmp_path):
+def test_reparse_parses_non_finite_numbers_as_the_sync_did(archive_location):
     """A stored body saying ``NaN``/``Infinity`` is rebuilt with NULL, as the sync stored it."""
     sim = Simulator(
         SimulatorConfig(seed=5, players=1, matches=6, hostile="nonfinite", hostile_matches=1)
     )
-    db = tmp_path / "halo.db"
+    db = archive_location
     assert sync(db, sim, *sim.player_ids).outcome == "ok"
     (odd,) = sim.hostile_match_ids
     sql = (

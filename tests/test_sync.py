@@ -1,4 +1,8 @@
-"""The sync engine against the simulator in-process: the walk, resumes, dedupe, faults."""
+"""The sync engine against the simulator in-process: the walk, resumes, dedupe, faults.
+
+Every test runs on SQLite and on PostgreSQL (``BACKENDS``, `archive_location`; that
+case is slow); a reference archive a test compares with is a SQLite file.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncReport
 from tests import helpers
-from tests.conftest import copy_archive
+from tests.conftest import copy_archive, new_location
 from tests.helpers import MATCH_TABLES, dump, rows
+from tests.postgres import BACKENDS
 
 sync = partial(helpers.sync, clearance="clearance-id")
 TABLES = (*MATCH_TABLES, "players")
@@ -22,7 +27,7 @@ TABLES = (*MATCH_TABLES, "players")
 WITHOUT_CLOCK = {"players": "player_id, gamertag, is_bot"}
 
 
-def archived_ids(db: Path) -> set[str]:
+def archived_ids(db: Path | str) -> set[str]:
     return {r[0] for r in rows(db, "SELECT match_id FROM matches")}
 
 
@@ -35,23 +40,29 @@ def sim() -> Simulator:
     return Simulator(SimulatorConfig(seed=3, players=3, matches=80))
 
 
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory) -> tuple[Simulator, Path, SyncReport, dict[str, int]]:
+@pytest.fixture
+def archive(archive_location) -> Path | str:
+    """A new archive's location, on each backend."""
+    return archive_location
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def synced(request, tmp_path_factory) -> tuple[Simulator, Path | str, SyncReport, dict[str, int]]:
     """One full sync of `sim`'s world, with the simulator's request counts right after it.
 
     Tests that change the archive change a copy of it.
     """
     world = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
-    db = tmp_path_factory.mktemp("synced") / "halo.db"
+    db = new_location(request, request.param, tmp_path_factory.mktemp("synced") / "halo.db")
     report = sync(db, world, *world.player_ids)
     return world, db, report, dict(world.counts)
 
 
 def test_full_backfill_archives_every_match_with_the_documents_values(synced):
-    sim, db_path, report, counts = synced
+    sim, archive, report, counts = synced
     assert report.outcome == "ok"
     expected = all_history(sim)
-    assert archived_ids(db_path) == expected
+    assert archived_ids(archive) == expected
     assert report.matches_added == len(expected)
     # Shared matches are fetched once: one stats request per distinct match.
     assert counts["stats"] == len(expected)
@@ -63,50 +74,50 @@ def test_full_backfill_archives_every_match_with_the_documents_values(synced):
                 continue
             if not want_rows:  # e.g. an Infection match has no teams: none stored either
                 where = f"WHERE match_id = '{match_id}'"
-                assert rows(db_path, f"SELECT count(*) FROM {table} {where}") == [(0,)], table
+                assert rows(archive, f"SELECT count(*) FROM {table} {where}") == [(0,)], table
                 continue
             columns = list(want_rows[0])
             got = rows(
-                db_path, f"SELECT {', '.join(columns)} FROM {table} WHERE match_id = '{match_id}'"
+                archive, f"SELECT {', '.join(columns)} FROM {table} WHERE match_id = '{match_id}'"
             )
             assert sorted(got, key=repr) == sorted(
                 (tuple(r.get(c) for c in columns) for r in want_rows), key=repr
             ), (match_id, table)
-    tracked = rows(db_path, "SELECT history_complete, backfill_offset FROM tracked_players")
+    tracked = rows(archive, "SELECT history_complete, backfill_offset FROM tracked_players")
     assert all(complete == 1 for complete, _ in tracked)
 
 
-def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path):
+def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path, request):
     sim, db, _, _ = synced
-    db_path = copy_archive(db, tmp_path / "copy.db")
-    before = dump(db_path, TABLES, WITHOUT_CLOCK)
+    archive = copy_archive(db, tmp_path / "copy.db", request)
+    before = dump(archive, TABLES, WITHOUT_CLOCK)
     sim.reset_counts()
-    report = sync(db_path, sim, matches_only=True)  # snapshots: tests/test_snapshots_sync.py
+    report = sync(archive, sim, matches_only=True)  # snapshots: tests/test_snapshots_sync.py
     assert report.matches_added == 0
     assert sim.counts["history"] == len(sim.player_ids)
     assert sim.counts["stats"] == 0
     assert sum(v for k, v in sim.counts.items() if not k.startswith("fault")) == len(sim.player_ids)
-    assert dump(db_path, TABLES, WITHOUT_CLOCK) == before
+    assert dump(archive, TABLES, WITHOUT_CLOCK) == before
 
 
-def test_new_matches_are_fetched_and_nothing_else(sim, db_path):
+def test_new_matches_are_fetched_and_nothing_else(sim, archive):
     player = sim.player_ids[0]
-    sync(db_path, sim, player)
+    sync(archive, sim, player)
     new = sim.play(player, 30)
     sim.reset_counts()
-    report = sync(db_path, sim, player)
+    report = sync(archive, sim, player)
     assert report.matches_added == 30
-    assert set(new) <= archived_ids(db_path)
+    assert set(new) <= archived_ids(archive)
     assert sim.counts["stats"] == 30
     assert sim.counts["history"] == 2  # 30 new matches span two pages
 
 
-def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, tmp_path):
+def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, tmp_path, archive):
     player = sim.player_ids[0]
     reference = tmp_path / "reference.db"
     sync(reference, Simulator(SimulatorConfig(seed=3, players=3, matches=80)), player)
 
-    interrupted = tmp_path / "interrupted.db"
+    interrupted = archive
     for _ in range(10):
         report = sync(interrupted, sim, player, limit=17)
         if report.matches_added == 0:
@@ -116,34 +127,34 @@ def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, t
     assert rows(interrupted, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
-def test_a_limit_reached_mid_page_finishes_and_commits_the_pages_before_it(sim, db_path):
+def test_a_limit_reached_mid_page_finishes_and_commits_the_pages_before_it(sim, archive):
     player = sim.player_ids[0]
     # Pages of 25: the limit falls inside the third page, with the first two still storing.
-    report = sync(db_path, sim, player, limit=60)
-    assert report.matches_added == 60 == len(archived_ids(db_path))
-    assert archived_ids(db_path) == set(sim.history(player)[:60])
-    assert rows(db_path, "SELECT backfill_offset, history_complete FROM tracked_players") == [
+    report = sync(archive, sim, player, limit=60)
+    assert report.matches_added == 60 == len(archived_ids(archive))
+    assert archived_ids(archive) == set(sim.history(player)[:60])
+    assert rows(archive, "SELECT backfill_offset, history_complete FROM tracked_players") == [
         (50, 0)
     ]
 
 
-def test_backfill_resumes_after_new_matches_arrive_between_runs(sim, db_path):
+def test_backfill_resumes_after_new_matches_arrive_between_runs(sim, archive):
     player = sim.player_ids[0]
-    sync(db_path, sim, player, limit=40)
+    sync(archive, sim, player, limit=40)
     sim.play(player, 7)
-    sync(db_path, sim, player)
-    assert archived_ids(db_path) == set(sim.history(player))
+    sync(archive, sim, player)
+    assert archived_ids(archive) == set(sim.history(player))
 
 
-def test_offsets_drifting_mid_walk_lose_nothing(db_path):
+def test_offsets_drifting_mid_walk_lose_nothing(archive):
     sim = Simulator(SimulatorConfig(seed=5, players=2, matches=120, arrivals=2))
     player = sim.player_ids[0]
-    sync(db_path, sim, player)
-    sync(db_path, sim, player)  # picks up the matches that arrived during the first walk
-    assert archived_ids(db_path) >= set(sim.history(player)) - set(sim.history(player)[:2])
+    sync(archive, sim, player)
+    sync(archive, sim, player)  # picks up the matches that arrived during the first walk
+    assert archived_ids(archive) >= set(sim.history(player)) - set(sim.history(player)[:2])
     sim_after = set(sim.history(player))
-    sync(db_path, sim, player)
-    assert archived_ids(db_path) >= sim_after - set(sim.history(player)[:2])
+    sync(archive, sim, player)
+    assert archived_ids(archive) >= sim_after - set(sim.history(player)[:2])
 
 
 @pytest.fixture(scope="module")
@@ -166,69 +177,69 @@ def clean_dump(tmp_path_factory) -> dict[str, list[tuple]]:
     ],
     ids=["429-retry-after", "429-bare", "5xx", "429+5xx", "stats-404-then-ok"],
 )
-def test_transient_faults_lose_nothing(faults, db_path, clean_dump):
+def test_transient_faults_lose_nothing(faults, archive, clean_dump):
     sim = Simulator(SimulatorConfig(seed=9, players=2, matches=60, **faults))
-    report = sync(db_path, sim, *sim.player_ids)
+    report = sync(archive, sim, *sim.player_ids)
     assert report.outcome == "ok"
-    assert archived_ids(db_path) == all_history(sim)
-    assert dump(db_path, TABLES, WITHOUT_CLOCK) == clean_dump
+    assert archived_ids(archive) == all_history(sim)
+    assert dump(archive, TABLES, WITHOUT_CLOCK) == clean_dump
 
 
-def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(db_path):
+def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(archive):
     sim = Simulator(SimulatorConfig(seed=4, players=1, matches=30, stats_404=5))
-    report = sync(db_path, sim, sim.player_ids[0])
+    report = sync(archive, sim, sim.player_ids[0])
     assert report.outcome == "partial"
     assert set(report.pending) == set(sim.history(sim.player_ids[0]))
-    assert archived_ids(db_path) == set()
+    assert archived_ids(archive) == set()
     # By the next run every match has had its 404s (stats appeared late): pending go first.
     sim.reset_counts()
-    report = sync(db_path, sim)
+    report = sync(archive, sim)
     assert report.outcome == "ok" and report.pending == []
-    assert archived_ids(db_path) == set(sim.history(sim.player_ids[0]))
-    assert rows(db_path, "SELECT count(*) FROM pending_matches") == [(0,)]
+    assert archived_ids(archive) == set(sim.history(sim.player_ids[0]))
+    assert rows(archive, "SELECT count(*) FROM pending_matches") == [(0,)]
 
 
-def test_a_malformed_match_is_pending_and_the_rest_archived(db_path):
+def test_a_malformed_match_is_pending_and_the_rest_archived(archive):
     sim = Simulator(SimulatorConfig(seed=6, players=1, matches=50, malformed_matches=1))
     (bad,) = sim.malformed_match_ids
-    report = sync(db_path, sim, sim.player_ids[0])
+    report = sync(archive, sim, sim.player_ids[0])
     assert report.outcome == "partial"
     assert report.pending == [bad]
-    assert archived_ids(db_path) == set(sim.history(sim.player_ids[0])) - {bad}
-    assert rows(db_path, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
+    assert archived_ids(archive) == set(sim.history(sim.player_ids[0])) - {bad}
+    assert rows(archive, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
 
 
-def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(db_path):
+def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
     sim = Simulator(SimulatorConfig(seed=8, players=1, matches=90, token_requests=40))
     with pytest.raises(AuthError):
-        sync(db_path, sim, sim.player_ids[0])
-    partial = archived_ids(db_path)
+        sync(archive, sim, sim.player_ids[0])
+    partial = archived_ids(archive)
     assert 0 < len(partial) < 90
-    assert rows(db_path, "SELECT outcome FROM sync_runs") == [("failed",)]
+    assert rows(archive, "SELECT outcome FROM sync_runs") == [("failed",)]
     fresh = Simulator(SimulatorConfig(seed=8, players=1, matches=90))
-    sync(db_path, fresh, fresh.player_ids[0])
-    assert archived_ids(db_path) == set(fresh.history(fresh.player_ids[0]))
+    sync(archive, fresh, fresh.player_ids[0])
+    assert archived_ids(archive) == set(fresh.history(fresh.player_ids[0]))
 
 
-def test_with_no_player_the_signed_in_player_is_tracked(sim, db_path):
-    report = sync(db_path, sim)
+def test_with_no_player_the_signed_in_player_is_tracked(sim, archive):
+    report = sync(archive, sim)
     assert report.players == [sim.player_ids[0]]
-    assert rows(db_path, "SELECT player_id FROM tracked_players") == [(sim.player_ids[0],)]
+    assert rows(archive, "SELECT player_id FROM tracked_players") == [(sim.player_ids[0],)]
 
 
-def test_a_gamertag_is_resolved_to_its_xuid(sim, db_path):
+def test_a_gamertag_is_resolved_to_its_xuid(sim, archive):
     player = sim.player_ids[1]
-    report = sync(db_path, sim, sim.gamertag(player), limit=1)
+    report = sync(archive, sim, sim.gamertag(player), limit=1)
     assert report.players == [player]
-    assert rows(db_path, f"SELECT gamertag FROM players WHERE player_id = '{player}'") == [
+    assert rows(archive, f"SELECT gamertag FROM players WHERE player_id = '{player}'") == [
         (sim.gamertag(player),)
     ]
 
 
-def test_reparse_equals_what_sync_wrote(synced, tmp_path):
+def test_reparse_equals_what_sync_wrote(synced, tmp_path, request):
     sim, db, _, _ = synced
-    db_path = copy_archive(db, tmp_path / "copy.db")
-    before = dump(db_path, TABLES, WITHOUT_CLOCK)
-    rebuilt, broken = run_reparse(db_path)
+    archive = copy_archive(db, tmp_path / "copy.db", request)
+    before = dump(archive, TABLES, WITHOUT_CLOCK)
+    rebuilt, broken = run_reparse(archive)
     assert rebuilt == len(all_history(sim)) and broken == []
-    assert dump(db_path, TABLES, WITHOUT_CLOCK) == before
+    assert dump(archive, TABLES, WITHOUT_CLOCK) == before
