@@ -103,7 +103,7 @@ def test_a_players_slice_holds_their_matches_and_everything_they_name(synced, tm
         assert sorted(rows(piece, sql, player), key=repr) == sorted(rows(db, sql, player), key=repr)
     assert rows(piece, "SELECT player_id FROM tracked_players") == [(player,)]
     by_match = "SELECT DISTINCT key FROM raw_responses WHERE kind IN (?, ?, ?, ?)"
-    kinds = [kind.name for kind in SLICE_DOCUMENTS["match"]]
+    kinds = [kind.name for kind in SLICE_DOCUMENTS["of_match"]]
     assert sorted(rows(piece, by_match, *kinds)) == sorted((m,) for m in theirs)
     # The documents of its assets, of its player, and the whole game's medals and seasons.
     sql = "SELECT kind, key FROM raw_responses WHERE kind NOT IN (?, ?, ?, ?)"

@@ -71,10 +71,10 @@ _NAMED_ONLY = ("players", "assets", "medals", "seasons")
 # about the whole game), or none (history pages and profile answers build no row reparse
 # rebuilds; popularity snapshots are no player's). Every kind is here (tests/test_copy.py).
 SLICE_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
-    "match": (MATCH_STATS, MATCH_SKILL, FILM_MANIFEST, FILM_CHUNK),
-    "asset": (ASSET,),
-    "player": (SERVICE_RECORD, PLAYLIST_CSR),
-    "all": (MEDAL_METADATA, SEASON_CALENDAR),
+    "of_match": (MATCH_STATS, MATCH_SKILL, FILM_MANIFEST, FILM_CHUNK),
+    "of_asset": (ASSET,),
+    "of_player": (SERVICE_RECORD, PLAYLIST_CSR),
+    "whole_game": (MEDAL_METADATA, SEASON_CALENDAR),
     "none": (HISTORY_PAGE, PROFILE_USERS, ASSET_STATS),
 }
 # The tables those whole-game documents write: a slice holds every row they name.
@@ -207,9 +207,9 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
         return "1 = 1"
     columns = set(table.columns.keys())
     if table.name == "raw_responses":
-        return (f"(kind IN ({_kinds('match')}) AND key IN ({_SLICE_MATCHES}))"
-                f" OR (kind IN ({_kinds('asset', 'player')}) AND key IN :raw_keys)"
-                f" OR kind IN ({_kinds('all')})")  # fmt: skip
+        return (f"(kind IN ({_kinds('of_match')}) AND key IN ({_SLICE_MATCHES}))"
+                f" OR (kind IN ({_kinds('of_asset', 'of_player')}) AND key IN :raw_keys)"
+                f" OR kind IN ({_kinds('whole_game')})")  # fmt: skip
     if table.name not in _NAMED_ONLY:
         if "match_id" in columns and table.name != "pending_matches":
             return f"match_id IN ({_SLICE_MATCHES})"
@@ -241,7 +241,7 @@ def _slice_params(reader: Connection, players: tuple[str, ...]) -> dict[str, lis
     assets = _condition(metadata.tables["assets"], players)
     sql = f"SELECT asset_kind, asset_id, version_id FROM assets WHERE {assets}"
     keys = [ASSET.key_of(*row) for row in reader.execute(_statement(sql, {"players": players}))]
-    for kind in SLICE_DOCUMENTS["player"]:
+    for kind in SLICE_DOCUMENTS["of_player"]:
         found = reader.execute(text("SELECT key FROM raw_responses WHERE kind = :kind"),
                                {"kind": kind.name})  # fmt: skip
         keys += [key for (key,) in found if kind.key.parse(key)[0] in players]
