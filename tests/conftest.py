@@ -59,17 +59,29 @@ def postgres_url(postgres_cluster: Cluster) -> str:
 @pytest.fixture(params=BACKENDS)
 def archive_location(request: pytest.FixtureRequest, db_path: Path) -> Path | str:
     """Return where a new archive goes: a SQLite path, then (a slow case) a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return db_path
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_archive(request: pytest.FixtureRequest, db_path: Path) -> Path | str:
+    """Return where a new archive goes: a SQLite path, then a migrated PostgreSQL database.
+
+    For tests of what is done with an archive, not of its migrations (`archive_location`).
+    """
     return new_location(request, request.param, db_path)
 
 
 def new_location(request: pytest.FixtureRequest, backend: str, path: Path) -> Path | str:
-    """Return where a new archive of ``backend`` goes: ``path``, or a new database of the cluster.
+    """Return where a new archive of ``backend`` goes: ``path``, or a new migrated database.
 
-    For fixtures of any scope parametrised with ``BACKENDS`` (``request.param``).
+    For fixtures of any scope parametrised with ``BACKENDS`` (``request.param``). A
+    PostgreSQL archive is migrated already (`Cluster.new_archive`), a SQLite one not.
     """
     if backend == "sqlite":
         return path
-    return request.getfixturevalue("postgres_cluster").new_database()
+    return request.getfixturevalue("postgres_cluster").new_archive()
 
 
 def copy_archive(
@@ -84,7 +96,7 @@ def copy_archive(
         from grunt_archive.store.copy import copy_archive as copy_into
 
         assert request is not None, "a PostgreSQL archive is copied into a new database"
-        url = request.getfixturevalue("postgres_cluster").new_database()
+        url = request.getfixturevalue("postgres_cluster").new_archive()
         copy_into(db, url)
         return url
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:

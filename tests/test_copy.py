@@ -145,19 +145,19 @@ def clear(archive, tables: list[str]) -> None:
             connection.execute(f"DELETE FROM {table}")
 
 
-def test_reparse_rebuilds_a_players_slice_row_for_row(synced, archive_location):
+def test_reparse_rebuilds_a_players_slice_row_for_row(synced, fresh_archive):
     """The slice carries every document its rows come from: asset names, medals, records."""
     sim, db = synced
-    copy_archive(db, archive_location, (sim.player_ids[0],))
-    before = dump(archive_location, DOCUMENT_TABLES)
+    copy_archive(db, fresh_archive, (sim.player_ids[0],))
+    before = dump(fresh_archive, DOCUMENT_TABLES)
     for table in ("assets", "medals", "seasons", "service_record_snapshots", "csr_snapshots",
                   "match_skill", "films", *DERIVED_TABLES):  # fmt: skip
         assert before[table], table
-    assert value(archive_location, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
-    clear(archive_location, cleared_tables())
-    rebuilt, broken = run_reparse(archive_location)
+    assert value(fresh_archive, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
+    clear(fresh_archive, cleared_tables())
+    rebuilt, broken = run_reparse(fresh_archive)
     assert broken == [] and rebuilt == len(before["matches"])
-    after = dump(archive_location, DOCUMENT_TABLES)
+    after = dump(fresh_archive, DOCUMENT_TABLES)
     assert {table for table in DOCUMENT_TABLES if after[table] != before[table]} == set()
 
 

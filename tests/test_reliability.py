@@ -1,7 +1,7 @@
 """Timer-grade reliability: one writer, SIGKILL at any moment, a full or read-only disk.
 
 What the sync leaves after kills, faults and drift is checked on SQLite and on
-PostgreSQL (`archive_location`; that case is slow). The one-writer lock file, a
+PostgreSQL (`fresh_archive`; that case is slow). The one-writer lock file, a
 full or read-only file and the progress output are SQLite's or the terminal's,
 and say so.
 """
@@ -86,9 +86,10 @@ def has_matches(db: Path | str) -> bool:
 
 
 @pytest.mark.slow
-def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path, archive_location):
+def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path, fresh_archive):
+    # A PostgreSQL archive comes migrated: its kills land in the sync (SQLite's, in migrations too).
     reference = tmp_path / "reference.db"
-    db = archive_location
+    db = fresh_archive
     rng = random.Random(2026)
     with simulator_process(
         "--seed", "21", "--players", "2", "--matches", "90", "--latency-ms", "3"
@@ -194,8 +195,8 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
     ],
     ids=["timeouts", "dropped-connections"],
 )
-def test_network_faults_lose_nothing(archive_location, faults, extra):
-    db = archive_location
+def test_network_faults_lose_nothing(fresh_archive, faults, extra):
+    db = fresh_archive
     with simulator_process("--seed", "23", "--players", "1", "--matches", "40", *faults) as sim:
         result = cli("sync", "--json", *extra, db=db, api_base=sim.url)
         assert result.returncode == 0, result.stderr
@@ -206,8 +207,8 @@ def test_network_faults_lose_nothing(archive_location, faults, extra):
 
 
 @pytest.mark.slow
-def test_api_drift_is_stored_and_recorded(archive_location):
-    db = archive_location
+def test_api_drift_is_stored_and_recorded(fresh_archive):
+    db = fresh_archive
     with simulator_process(
         "--seed", "24", "--players", "1", "--matches", "30", "--drift-matches", "3"
     ) as sim:
@@ -227,8 +228,8 @@ def test_api_drift_is_stored_and_recorded(archive_location):
 
 
 @pytest.mark.slow
-def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(archive_location):
-    db = archive_location
+def test_an_archive_from_a_newer_grunt_archive_is_refused_by_the_cli(fresh_archive):
+    db = fresh_archive
     assert cli("db", "upgrade", db=db).returncode == 0
     execute(db, "UPDATE alembic_version SET version_num = 'ffff'")
 

@@ -75,12 +75,12 @@ def test_the_synced_world_has_films_of_every_status_reparse_must_bring_back(sync
     assert rows(synced, "SELECT count(*) FROM kills WHERE ambiguous") != [(0,)]
 
 
-def test_reparse_parses_non_finite_numbers_as_the_sync_did(archive_location):
+def test_reparse_parses_non_finite_numbers_as_the_sync_did(fresh_archive):
     """A stored body saying ``NaN``/``Infinity`` is rebuilt with NULL, as the sync stored it."""
     sim = Simulator(
         SimulatorConfig(seed=5, players=1, matches=6, hostile="nonfinite", hostile_matches=1)
     )
-    db = archive_location
+    db = fresh_archive
     assert sync(db, sim, *sim.player_ids).outcome == "ok"
     (odd,) = sim.hostile_match_ids
     sql = (

@@ -1,6 +1,6 @@
 """The sync engine against the simulator in-process: the walk, resumes, dedupe, faults.
 
-Every test runs on SQLite and on PostgreSQL (``BACKENDS``, `archive_location`; that
+Every test runs on SQLite and on PostgreSQL (``BACKENDS``, `fresh_archive`; that
 case is slow); a reference archive a test compares with is a SQLite file.
 """
 
@@ -41,9 +41,9 @@ def sim() -> Simulator:
 
 
 @pytest.fixture
-def archive(archive_location) -> Path | str:
+def archive(fresh_archive) -> Path | str:
     """A new archive's location, on each backend."""
-    return archive_location
+    return fresh_archive
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
