@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from grunt_archive.api import HaloClient, ProfileService, StatsService
+from grunt_archive.api import HaloClient, LazyClearance, ProfileService, StatsService
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
@@ -34,6 +34,7 @@ from grunt_archive.players import parse_player, xuid_of
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.claims import claim_player, release_player
+from grunt_archive.store.compact import compact, worth_compacting
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
@@ -150,6 +151,8 @@ class SyncReport:
     rates: dict[str, float | None] = field(default_factory=dict)
     # Players another worker was syncing (PostgreSQL), as ``Gamertag (xuid(…))``: skipped.
     claimed_elsewhere: list[str] = field(default_factory=list)
+    # Whether the run compacted the archive (`store.compact`: after a large growth).
+    compacted: bool = False
 
     def partial_summary(self) -> str:
         """Say in one line what a partial run left for the next one."""
@@ -180,6 +183,7 @@ class SyncReport:
             "failed_players": self.failed_players,
             "rates": self.rates,
             "claimed_elsewhere": self.claimed_elsewhere,
+            "compacted": self.compacted,
         }
 
 
@@ -203,9 +207,12 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
-        self.enricher = Enricher(store, client)
+        clearance = LazyClearance(client)
+        self.snapshots = Snapshots(store, client, clearance)
+        # An asset's figures are taken when enrichment first names it (snapshots.py).
+        latest = None if options.matches_only else self.snapshots.asset_if_due
+        self.enricher = Enricher(store, client, clearance=clearance, latest_asset=latest)
         self.films = FilmFetcher(store, client)
-        self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
     # --- players ---------------------------------------------------------
@@ -440,6 +447,9 @@ async def sync(
             error.add_note(saved)
         raise
     _finish(run, report, began, "ok", None)
+    if worth_compacting(store, report.matches_added):
+        run.progress.note("Compacting the archive…")
+        report.compacted = compact(store)
     return report
 
 

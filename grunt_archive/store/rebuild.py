@@ -27,13 +27,13 @@ from grunt_archive.documents import (
 )
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
-from grunt_archive.models import metadata
 from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, stream
+from grunt_archive.tables import DEPENDENCY_ORDER
 
 # Matches written per statement: enough to share each statement's cost among many,
 # few enough that finding a broken one among them stays cheap.
@@ -45,7 +45,7 @@ WRITER_MODULES = (career_snapshots, lookups, films)
 
 def cleared_tables() -> list[str]:
     """Return the tables a rebuild empties: what replayed kinds write, and the derived tables."""
-    names = [table.name for table in reversed(metadata.sorted_tables)]
+    names = list(reversed(DEPENDENCY_ORDER))
     # Children before parents, the derived tables (which name matches) first of all:
     # PostgreSQL checks each DELETE's foreign keys as it runs.
     return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]

@@ -30,17 +30,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
-from grunt_archive.models import metadata
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
+from grunt_archive.tables import COLUMNS, PRIMARY_KEYS
 
-COLUMNS: Mapping[str, frozenset[str]] = {
-    name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
-}
-PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = {
-    name: tuple(column.name for column in table.primary_key)
-    for name, table in metadata.tables.items()
-}
 _SCALARS = (str, int, float, bool, bytes, type(None))
 _SCALAR_TYPES = frozenset(_SCALARS)
 
