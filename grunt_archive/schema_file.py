@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from grunt_archive import revisions
+from grunt_archive.errors import ArchiveError
 
 SCHEMA = Path(__file__).resolve().parent / "schema" / "sqlite.sql"
 _REVISION = re.compile(r"^-- revision: (\S+)$", re.MULTILINE)
@@ -64,11 +65,20 @@ def create(connection: sqlite3.Connection) -> bool:
         Whether it did: not when the file is missing or builds another revision
         than the head (the migrations then build the archive).
 
+    Raises:
+        ArchiveError: SQLite refused (a read-only file, a full disk); nothing is created.
+
     """
     if file_revision() != revisions.head():
         return False
     script = SCHEMA.read_text(encoding="utf-8")
-    connection.executescript(f"BEGIN;\n{script}COMMIT;")
+    try:
+        connection.executescript(f"BEGIN;\n{script}COMMIT;")
+    except sqlite3.Error as error:
+        # executescript stops at the failing statement with the transaction still open.
+        if connection.in_transaction:
+            connection.rollback()
+        raise ArchiveError(f"cannot create the archive's tables: {error}") from None
     return True
 
 

@@ -326,3 +326,16 @@ def test_the_tables_file_describes_the_models():
         "grunt_archive/schema/tables.json is not the models': run `python -m grunt_archive.schema_file`"
     )
     assert PRIMARY_KEYS["matches"] == ("match_id",) and "is_bot" in BOOLEAN_COLUMNS["players"]
+
+
+def test_a_schema_file_that_fails_midway_creates_nothing(tmp_path, monkeypatch):
+    broken = tmp_path / "sqlite.sql"
+    broken.write_text(
+        f"-- revision: {head_revision()}\nCREATE TABLE first (x);\nCREATE TABLE first (x);\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(schema_file, "SCHEMA", broken)
+    path = tmp_path / "halo.db"
+    with pytest.raises(ArchiveError, match="cannot create the archive's tables: table first"):
+        open_archive(path)
+    assert rows(path, "SELECT name FROM sqlite_master") == []
