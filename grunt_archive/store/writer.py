@@ -161,14 +161,21 @@ def _group(
     everything = tuple(sorted(known)) if conflict.whole else None
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     drift: list[tuple[str, str, str]] = []
+    # The rows of one table come in a few shapes: each shape's known columns are found once.
+    kept_of: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for row in rows:
         source = next(sources)
         columns = tuple(row)
-        if known.issuperset(columns):
+        if columns in kept_of:
+            kept = kept_of[columns]
+        else:
+            kept = None if known.issuperset(columns) else tuple(f for f in columns if f in known)
+            kept_of[columns] = kept
+        if kept is None:
             values = tuple(row.values())
         else:
             drift.extend((table, field, source) for field in columns if field not in known)
-            columns = tuple(field for field in columns if field in known)
+            columns = kept
             values = tuple(row[field] for field in columns)
         if everything is not None:
             columns = everything
