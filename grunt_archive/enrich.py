@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from grunt_archive.api import (
@@ -44,7 +45,7 @@ from grunt_archive.api.gamecms import CSR_SEASON_CALENDAR, MEDAL_METADATA, SEASO
 from grunt_archive.documents import ASSET, MATCH_SKILL, PROFILE_USERS, RawDocument
 from grunt_archive.documents import MEDAL_METADATA as MEDALS
 from grunt_archive.documents import SEASON_CALENDAR as CALENDAR
-from grunt_archive.errors import NotFoundError
+from grunt_archive.errors import MalformedResponseError, NotFoundError
 from grunt_archive.guard import Guard
 from grunt_archive.normalize import bot_name
 from grunt_archive.players import xuid_of
@@ -169,7 +170,12 @@ class Enricher:
         async def fetch() -> None:
             if kind in CLEARANCE_AWARE:
                 await self.clearance.ensure()
-            document = await self.latest_asset(kind, asset_id) if self.latest_asset else None
+            document = None
+            if self.latest_asset is not None:
+                # A latest version that does not parse leaves the version's own path to try;
+                # its figures are asked again at the end of the run, and reported there.
+                with suppress(MalformedResponseError):
+                    document = await self.latest_asset(kind, asset_id)
             if document is None or not _is_version(document, version_id):
                 document = await self.discovery.asset(kind, asset_id, version_id)
             lookups.save_asset(self.store, RawDocument.of(ASSET, key, document), document.data)

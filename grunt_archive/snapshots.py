@@ -154,6 +154,9 @@ class Snapshots:
         except NotFoundError:  # gone from discovery: looked at all the same
             career_snapshots.mark_checked(self.store, key, now_utc())
             return None
+        except BaseException:
+            self.assets_asked.discard(key)  # `assets`, at the end of the run, asks again
+            raise
         career_snapshots.save_snapshot(self.store, RawDocument.of(ASSET_STATS, key, document),
                                        document.data)  # fmt: skip
         return document

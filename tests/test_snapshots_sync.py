@@ -26,7 +26,7 @@ from grunt_archive.simulator.data.assets import asset_document
 from grunt_archive.simulator.data.service_record import service_record
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
-from tests.helpers import count, dump, failing, rows, sync
+from tests.helpers import count, dump, failing, rows, sync, value
 
 SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
@@ -154,6 +154,22 @@ def test_a_new_asset_costs_one_request_when_its_latest_version_is_the_one_played
     columns = "asset_id, version_id, asset_kind, public_name, description, tags, map_asset_id"
     named = f"SELECT {columns} FROM assets ORDER BY asset_id, version_id"
     assert rows(db, named) == rows(plain, named)
+
+
+def test_a_latest_version_that_does_not_parse_still_names_the_asset(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=16, players=1, matches=20))
+    db = tmp_path / "halo.db"
+    broken = failing(sim.app, r"/hi/maps/[0-9a-fA-F-]{36}$", status=200)  # an empty body
+    report = sync(db, sim, app=broken, clearance="given")
+    maps = [asset_id for (asset_id,) in rows(db, "SELECT asset_id FROM assets WHERE asset_kind = 'map'")]
+    assert maps and value(db, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
+    # The figures could not be taken: reported, and asked again by the next run.
+    figures = sorted(k for k in report.enrichment_pending if k.startswith("asset_stats:map:"))
+    assert figures == sorted(f"asset_stats:map:{asset_id}" for asset_id in set(maps))
+    report = sync(db, sim, clearance="given")
+    assert report.enrichment_pending == []
+    assert value(db, "SELECT count(DISTINCT asset_id) FROM asset_stats_snapshots"
+                 " WHERE asset_kind = 'map'") == len(set(maps))  # fmt: skip
 
 
 def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):
