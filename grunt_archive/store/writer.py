@@ -176,10 +176,10 @@ def _group(
         else:
             drift.extend((table, field, source) for field in columns if field not in known)
             columns = kept
-            values = tuple(row[field] for field in columns)
+            values = tuple(map(row.__getitem__, columns))
         if everything is not None:
             columns = everything
-            values = tuple(row.get(field) for field in columns)
+            values = tuple(map(row.get, columns))
         # The set test is the fast way for plain JSON values; the loop decides the rest.
         if not _SCALAR_TYPES.issuperset(map(type, values)):
             for value in values:
