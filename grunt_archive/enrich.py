@@ -5,7 +5,8 @@ what that match refers to and the archive lacks: the discovery document of
 each asset version, and, for a matchmade match, the skill results of its
 human players. `Enricher.finish` then does what is best done once a run:
 names bots, fetches the medal metadata and the season calendars when ids
-they should name turned up, and looks up gamertags in batches.
+they should name turned up, and looks up the gamertags left (whole batches
+of gamertags are looked up while the matches arrive).
 `Enricher.catch_up`, called before the walk, retries what failed before and
 fills in matches archived before enrichment existed.
 
@@ -27,12 +28,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from grunt_archive.api import (
     DiscoveryService,
+    Document,
     GameCmsService,
     HaloClient,
     LazyClearance,
@@ -44,7 +46,7 @@ from grunt_archive.api.gamecms import CSR_SEASON_CALENDAR, MEDAL_METADATA, SEASO
 from grunt_archive.documents import ASSET, MATCH_SKILL, PROFILE_USERS, RawDocument
 from grunt_archive.documents import MEDAL_METADATA as MEDALS
 from grunt_archive.documents import SEASON_CALENDAR as CALENDAR
-from grunt_archive.errors import NotFoundError
+from grunt_archive.errors import MalformedResponseError, NotFoundError
 from grunt_archive.guard import Guard
 from grunt_archive.normalize import bot_name
 from grunt_archive.players import xuid_of
@@ -68,6 +70,9 @@ class Enricher:
         client: the run's client.
         gamertag_max_age: how old a gamertag lookup may be before it is repeated.
         profile_batch: users per profile request.
+        clearance: the run's lazily fetched clearance, if shared (a new one otherwise).
+        latest_asset: takes an asset's figures when due and returns its latest
+            version (`Snapshots.asset_if_due`); ``None`` takes no figures.
         work: the run's claims on pending work: a lookup another worker is
             making, or has made or tried since this run began, is left to it.
 
@@ -80,6 +85,8 @@ class Enricher:
         *,
         gamertag_max_age: timedelta = GAMERTAG_MAX_AGE,
         profile_batch: int = PROFILE_BATCH,
+        clearance: LazyClearance | None = None,
+        latest_asset: Callable[[str, str], Awaitable[Document | None]] | None = None,
         work: WorkClaims | None = None,
     ) -> None:
         self.store = store
@@ -88,9 +95,13 @@ class Enricher:
         self.discovery = DiscoveryService(client)
         self.gamecms = GameCmsService(client)
         self.profile = ProfileService(client)
-        self.clearance = LazyClearance(client)
+        self.clearance = clearance or LazyClearance(client)
         self.gamertag_max_age = gamertag_max_age
         self.profile_batch = max(1, profile_batch)
+        self.latest_asset = latest_asset
+        # Players whose gamertag lookup was started this run, and matches stored since the last.
+        self.gamertags_asked: set[str] = set()
+        self.stored_since_gamertags = 0
         # Lookups in flight, so one shared by many matches is made once.
         self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         # Lookups tried this run, whatever came of them: never tried twice in a run.
@@ -125,6 +136,12 @@ class Enricher:
             self._asset(*ref)
         if lookups.needs_skill(self.store, match_id):
             self._skill(match_id)
+        # Whole batches of gamertags go while matches arrive: the profile host would
+        # otherwise work alone at the end of the run.
+        self.stored_since_gamertags += 1
+        if self.stored_since_gamertags >= self.profile_batch:
+            self.stored_since_gamertags = 0
+            self._gamertag_batches(whole_only=True)
 
     async def finish(self) -> list[str]:
         """Do the run's once-only lookups; return the lookups left pending (``kind:key``).
@@ -159,7 +176,14 @@ class Enricher:
         async def fetch() -> None:
             if kind in CLEARANCE_AWARE:
                 await self.clearance.ensure()
-            document = await self.discovery.asset(kind, asset_id, version_id)
+            document = None
+            if self.latest_asset is not None:
+                # A latest version that does not parse leaves the version's own path to try;
+                # its figures are asked again at the end of the run, and reported there.
+                with suppress(MalformedResponseError):
+                    document = await self.latest_asset(kind, asset_id)
+            if document is None or not _is_version(document, version_id):
+                document = await self.discovery.asset(kind, asset_id, version_id)
             lookups.save_asset(self.store, RawDocument.of(ASSET, key, document), document.data)
 
         def needed() -> bool:
@@ -282,16 +306,27 @@ class Enricher:
         await self._launch(CALENDAR.name, "", self.gamecms.name, fetch, needed=needed)
 
     async def _gamertags(self) -> None:
-        """Look up gamertags never looked up, or looked up too long ago, in batches."""
+        """Look up the gamertags left: never looked up, or looked up too long ago."""
+        await self._gather(self._gamertag_batches(whole_only=False))
+
+    def _gamertag_batches(self, *, whole_only: bool) -> list[Awaitable[None]]:
+        """Start a lookup per batch of stale gamertags not asked this run.
+
+        With ``whole_only``, only full batches go: the rest waits for more players.
+        """
         cutoff = datetime.now(UTC) - self.gamertag_max_age
         stale = lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        stale = [player for player in stale if player not in self.gamertags_asked]
         batches = [
             stale[start : start + self.profile_batch]
             for start in range(0, len(stale), self.profile_batch)
         ]
-        await self._gather([self._gamertag_batch(batch) for batch in batches])
+        if whole_only and batches and len(batches[-1]) < self.profile_batch:
+            batches.pop()
+        return [self._gamertag_batch(batch) for batch in batches]
 
     def _gamertag_batch(self, players: list[str]) -> Awaitable[None]:
+        self.gamertags_asked.update(players)
         xuids = [xuid for xuid in map(xuid_of, players) if xuid]
 
         async def fetch() -> None:
@@ -305,3 +340,10 @@ class Enricher:
 
         # One pending row stands for every batch: the players' lookup times say which remain.
         return self._launch(PROFILE_USERS.name, players[0], self.profile.name, fetch, "")
+
+
+def _is_version(document: Document, version_id: str) -> bool:
+    """Say whether an asset's latest version is the version ``version_id``."""
+    data = document.data
+    served = data.get("VersionId") if isinstance(data, dict) else None
+    return isinstance(served, str) and served.lower() == version_id.lower()

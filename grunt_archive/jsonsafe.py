@@ -45,32 +45,39 @@ def _constant(_name: str) -> None:
     return None
 
 
-def _check(value: Any) -> None:
-    """Refuse a document nested deeper than `MAX_DEPTH` or holding an integer beyond 64 bits.
+def _check(value: Any) -> Any:
+    """Return ``value`` with non-finite floats made None; refuse it when too deep or too large.
 
     One pass over the containers, level by level, without recursion: checking the
     integers here rather than in a ``parse_int`` hook keeps the parser on its C path
-    (the hook was a Python call per integer, a third of a sync's parsing time).
+    (the hook was a Python call per integer, a third of a sync's parsing time), and
+    so does turning a float too large to be finite (``1e999``) into None here.
 
     Raises:
         _Unusable: an integer beyond 64 bits.
         MalformedResponseError: nested deeper than `MAX_DEPTH`.
 
     """
-    level, frontier = 0, [[value]]
+    root = [value]
+    level, frontier = 0, [root]
     while frontier:
         if level > MAX_DEPTH:
             raise MalformedResponseError(f"a body nested deeper than {MAX_DEPTH} levels")
         nested = []
         for item in frontier:
-            for child in item.values() if type(item) is dict else item:
+            for key, child in item.items() if type(item) is dict else enumerate(item):
                 kind = type(child)
                 if kind is int:
                     if not _INT64_MIN <= child <= _INT64_MAX:
                         raise _Unusable("an integer beyond 64 bits")
+                elif kind is float:
+                    # x - x is 0.0 for a finite x and NaN (true) for NaN and ±inf: stored as NULL.
+                    if child - child:
+                        item[key] = None
                 elif kind is dict or kind is list:
                     nested.append(child)
         frontier, level = nested, level + 1
+    return root[0]
 
 
 def loads(text: str) -> Any:
@@ -83,12 +90,12 @@ def loads(text: str) -> Any:
     """
     try:
         try:
-            data = json.loads(text, parse_float=_float, parse_constant=_constant)
+            data = json.loads(text, parse_constant=_constant)
         except ValueError:
             # Python refuses to convert an integer of thousands of digits: parse again,
             # slowly, to say so rather than "not JSON".
             data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
-        _check(data)
+        data = _check(data)
     except _Unusable as error:
         raise MalformedResponseError(f"a body holding {error}") from None
     except RecursionError:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from grunt_archive.errors import UsageError
+from grunt_archive.errors import MalformedResponseError, UsageError
 
 XUID = re.compile(r"^xuid\((\d{16})\)$", re.IGNORECASE)
 BARE_XUID = re.compile(r"^\d{16}$")
@@ -52,3 +53,19 @@ def xuid_of(player_id: str) -> str | None:
     """Return the digits of ``xuid(…)``, or None for a bot or anything else."""
     match = XUID.match(player_id)
     return match.group(1) if match else None
+
+
+def profile_user(answer: Any, what: str) -> tuple[str, str | None]:
+    """Return ``(player_id, gamertag)`` of a profile answer, checking its xuid.
+
+    Raises:
+        MalformedResponseError: the profile has no 16-digit xuid; no one is tracked.
+
+    """
+    user = answer.data if isinstance(answer.data, dict) else {}
+    xuid = user.get("xuid")
+    player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
+    if xuid_of(player_id) is None:
+        raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
+    gamertag = user.get("gamertag")
+    return player_id, gamertag if isinstance(gamertag, str) else None

@@ -14,6 +14,10 @@ neither. Per such player that costs:
 Asset popularity costs one discovery request (the asset's latest version) per
 asset in ``assets``, at most once a day (`ASSET_STATS_MAX_AGE`): a few hundred
 requests on the first run of the day for a long career, none on the others.
+An asset first met in the run's matches is looked at as soon as enrichment
+names it (`Snapshots.asset_if_due`): its latest version is often the version
+the match names, which then costs no second request, and the discovery host
+works while the stats host does rather than after it.
 
 What comes back is written only when it differs from the latest snapshot of
 the same key (`store.career_snapshots`). A failed request is never fatal: it is
@@ -29,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from grunt_archive.api import (
     DiscoveryService,
+    Document,
     HaloClient,
     LazyClearance,
     SkillService,
@@ -75,6 +80,8 @@ class Snapshots:
         self.asset_stats_max_age = asset_stats_max_age
         # Snapshots that failed this run (``kind:key``), for the run's report.
         self.failed: list[str] = []
+        # Asset figures asked for this run (by enrichment or `assets`): asked once.
+        self.assets_asked: set[str] = set()
         self.guard = Guard(self._failed, SLOTS)
 
     def scopes(self, player_id: str) -> list[str]:
@@ -117,7 +124,42 @@ class Snapshots:
         due = career_snapshots.assets_to_refresh(
             self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         )
+        due = [(kind, asset_id) for kind, asset_id in due
+               if ASSET_STATS.key_of(kind, asset_id) not in self.assets_asked]  # fmt: skip
         await asyncio.gather(*(self._asset(kind, asset_id) for kind, asset_id in due))
+
+    async def asset_if_due(self, kind: str, asset_id: str) -> Document | None:
+        """Take an asset's figures now if they are due; return its latest version, if taken.
+
+        Enrichment calls this before fetching a version the archive lacks: when
+        the latest version is that version, the one answer serves both. Unlike
+        `assets`, a failure is raised to the caller (whose lookup then fails
+        and is retried); the figures stay due for the end of the run.
+
+        Raises:
+            ApiError: the request failed.
+
+        """
+        key = ASSET_STATS.key_of(kind, asset_id)
+        if key in self.assets_asked:
+            return None
+        cutoff = datetime.now(UTC) - self.asset_stats_max_age
+        if career_snapshots.checked_since(
+            self.store, key, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        ):
+            return None
+        self.assets_asked.add(key)
+        try:
+            document = await self.discovery.latest(kind, asset_id)
+        except NotFoundError:  # gone from discovery: looked at all the same
+            career_snapshots.mark_checked(self.store, key, now_utc())
+            return None
+        except BaseException:
+            self.assets_asked.discard(key)  # `assets`, at the end of the run, asks again
+            raise
+        career_snapshots.save_snapshot(self.store, RawDocument.of(ASSET_STATS, key, document),
+                                       document.data)  # fmt: skip
+        return document
 
     # --- one request each ---------------------------------------------------------
 
@@ -145,6 +187,7 @@ class Snapshots:
 
     def _asset(self, kind: str, asset_id: str) -> Awaitable[None]:
         key = ASSET_STATS.key_of(kind, asset_id)
+        self.assets_asked.add(key)
 
         async def fetch() -> None:
             if kind in CLEARANCE_AWARE:

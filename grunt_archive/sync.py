@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from grunt_archive.api import HaloClient, ProfileService, StatsService
+from grunt_archive.api import HaloClient, LazyClearance, ProfileService, StatsService
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
@@ -30,10 +30,11 @@ from grunt_archive.errors import (
 from grunt_archive.film_sync import FilmFetcher
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.values import FUTURE_MARGIN
-from grunt_archive.players import parse_player, xuid_of
+from grunt_archive.players import parse_player, profile_user
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.claims import WorkClaims, claim_player, release_player
+from grunt_archive.store.compact import compact, worth_compacting
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
     finish_run,
@@ -150,6 +151,8 @@ class SyncReport:
     rates: dict[str, float | None] = field(default_factory=dict)
     # Players another worker was syncing (PostgreSQL), as ``Gamertag (xuid(…))``: skipped.
     claimed_elsewhere: list[str] = field(default_factory=list)
+    # Whether the run compacted the archive (`store.compact`: after a large growth).
+    compacted: bool = False
 
     def partial_summary(self) -> str:
         """Say in one line what a partial run left for the next one."""
@@ -180,6 +183,7 @@ class SyncReport:
             "failed_players": self.failed_players,
             "rates": self.rates,
             "claimed_elsewhere": self.claimed_elsewhere,
+            "compacted": self.compacted,
         }
 
 
@@ -203,10 +207,15 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
+        clearance = LazyClearance(client)
+        self.snapshots = Snapshots(store, client, clearance)
+        # An asset's figures are taken when enrichment first names it (snapshots.py).
+        latest = None if options.matches_only else self.snapshots.asset_if_due
         self.work = WorkClaims(store)
-        self.enricher = Enricher(store, client, work=self.work)
+        self.enricher = Enricher(
+            store, client, clearance=clearance, latest_asset=latest, work=self.work
+        )
         self.films = FilmFetcher(store, client, self.work)
-        self.snapshots = Snapshots(store, client, self.enricher.clearance)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
     # --- players ---------------------------------------------------------
@@ -232,7 +241,7 @@ class _Run:
         else:
             ids = tracked_player_ids(self.store)
             if not ids:
-                me = _user(await self.profile.me(), "/users/me")
+                me = profile_user(await self.profile.me(), "/users/me")
                 ids = [self._track(*me)]
         return list(dict.fromkeys(ids))
 
@@ -244,7 +253,7 @@ class _Run:
             answer = await self.profile.user_by_gamertag(ref.gamertag or "")
         except NotFoundError:
             raise UsageError(f"no Halo player has the gamertag {ref.gamertag!r}") from None
-        return self._track(*_user(answer, f"the profile of {ref.gamertag!r}"))
+        return self._track(*profile_user(answer, f"the profile of {ref.gamertag!r}"))
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
         track_player(self.store, player_id, gamertag)
@@ -289,8 +298,8 @@ class _Run:
         """Archive a match once it is among the matches in progress (`MATCHES_PER_SLOT`)."""
         mid = entry.match_id
         async with self.in_progress:
-            claim = self.work.claim(MATCH_STATS.name, mid, lambda: True)
-            with claim if retry else nullcontext(True) as mine:
+            claim = self.work.claim(MATCH_STATS.name, mid, lambda: True) if retry else None
+            with claim or nullcontext(True) as mine:
                 if mine:
                     await self._archive_match(entry, player)
                 else:  # another worker has it
@@ -368,22 +377,6 @@ class _Run:
         self.failed_players.append(player_id)
 
 
-def _user(answer: Any, what: str) -> tuple[str, str | None]:
-    """Return ``(player_id, gamertag)`` of a profile answer, checking its xuid.
-
-    Raises:
-        MalformedResponseError: the profile has no 16-digit xuid; no one is tracked.
-
-    """
-    user = answer.data if isinstance(answer.data, dict) else {}
-    xuid = user.get("xuid")
-    player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
-    if xuid_of(player_id) is None:
-        raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
-    gamertag = user.get("gamertag")
-    return player_id, gamertag if isinstance(gamertag, str) else None
-
-
 def _check_match_id(match_id: str, document: Any) -> None:
     """Refuse a stats document about another match: storing it would lose ``match_id``.
 
@@ -451,6 +444,9 @@ async def sync(
             error.add_note(saved)
         raise
     _finish(run, report, began, "ok", None)
+    if worth_compacting(store, report.matches_added):
+        run.progress.note("Compacting the archive…")
+        report.compacted = compact(store)
     return report
 
 

@@ -216,15 +216,17 @@ def test_a_failing_service_loses_no_match_and_is_not_hammered(tmp_path):
 
 def test_a_token_refused_to_a_lookup_nobody_waits_for_still_ends_the_run(tmp_path):
     # Asset lookups run on while the sync fetches further matches: their 401 must not be lost.
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30))
+    # More matches than the walk launches ahead of the first page's end (LOOKAHEAD_PAGES).
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=200))
     db = tmp_path / "halo.db"
     app = failing(sim.app, r"/hi/(maps|ugcGameVariants|playlists|mapModePairs)/", status=401)
     with pytest.raises(AuthError):
         sync(db, sim, sim.player_ids[0], app=app)
     assert rows(db, "SELECT outcome FROM sync_runs") == [("failed",)]
-    assert rows(db, "SELECT count(*) FROM matches")[0][0] > 0
+    # Raised at the next match, not only at the end: the run stops short of the history.
+    assert 0 < rows(db, "SELECT count(*) FROM matches")[0][0] < 200
     report = sync(db, sim)  # the token is good again
-    assert report.outcome == "ok" and len(rows(db, "SELECT * FROM matches")) == 30
+    assert report.outcome == "ok" and len(rows(db, "SELECT * FROM matches")) == 200
     assert_enriched(db)
 
 

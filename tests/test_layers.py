@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 import grunt_archive
 from grunt_archive import api, normalize, runner
 from grunt_archive.cli import LAZY_COMMANDS, cli
+from grunt_archive.db import open_archive
 from tests.conftest import ROOT
 
 SQL = ("sqlalchemy", "sqlmodel", "alembic", "sqlite3")
@@ -232,3 +233,18 @@ def test_the_viewer_reads_sql_and_imports_nothing_of_the_api_or_the_store() -> N
     assert "grunt_archive.viewer.plugin" in modules
     ours = [m for m in modules if m.startswith("grunt_archive.")]
     assert [m for m in ours if m.startswith(("grunt_archive.api", "grunt_archive.store"))] == []
+
+
+@pytest.mark.slow
+def test_a_sync_of_a_current_archive_loads_no_models_and_no_migrations(tmp_path) -> None:
+    # The nightly run that finds nothing new: its floor is what it imports.
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    modules = loaded_after(
+        "import grunt_archive.runner, grunt_archive.sync, grunt_archive.store.rebuild",
+        "from grunt_archive.db import open_archive",
+        f"open_archive({str(path)!r}).dispose()",
+    )
+    assert "grunt_archive.sync" in modules and "sqlalchemy" in modules
+    assert found(modules, ("sqlmodel", "alembic")) == []
+    assert "grunt_archive.models" not in modules

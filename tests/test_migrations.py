@@ -15,10 +15,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+from grunt_archive import schema_file
 from grunt_archive.db import (
     alembic_config,
     current_revision,
     head_revision,
+    make_engine,
     open_archive,
     upgrade_archive,
 )
@@ -26,6 +28,7 @@ from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveE
 from grunt_archive.fts import FTS_INDEXES, POSTGRESQL_SEARCH_INDEXES, is_fts_table
 from grunt_archive.models import metadata
 from grunt_archive.store import open_store
+from grunt_archive.tables import BOOLEAN_COLUMNS, PRIMARY_KEYS, TABLES_FILE, describe
 from grunt_archive.views import VIEWS, views_for
 from tests.conftest import ROOT
 from tests.helpers import rows
@@ -267,3 +270,72 @@ def test_the_declared_views_are_what_the_migrations_made(archive_location):
         assert after == before
     finally:
         engine.dispose()
+
+
+def _schema_facts(path) -> dict[str, tuple]:
+    """Every object of an archive's schema, its SQL's lines in order (constraints may swap)."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+        ).fetchall()
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    connection.close()
+    # 0015 rebuilds tables naming their foreign keys in set order: compare lines as a set.
+    lines = {name: (kind, sorted(line.strip(" ,") for line in sql.splitlines()))
+             for kind, name, sql in found}  # fmt: skip
+    return {"revision": revision, **lines}
+
+
+def test_a_new_archive_is_what_the_migrations_build_without_running_them(tmp_path, monkeypatch):
+    migrated = tmp_path / "migrated.db"
+    engine = make_engine(migrated)
+    upgrade_archive(engine, migrate=True)
+    engine.dispose()
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a new archive ran the migrations")
+
+    monkeypatch.setattr(command, "upgrade", refused)
+    new = tmp_path / "new.db"
+    open_archive(new).dispose()
+    assert _schema_facts(new) == _schema_facts(migrated)
+    assert len(_schema_facts(new)) > 100
+
+
+def test_the_schema_file_builds_the_head_revision():
+    assert schema_file.file_revision() == head_revision(), (
+        "grunt_archive/schema/sqlite.sql is behind the migrations:"
+        " run `python -m grunt_archive.schema_file`"
+    )
+
+
+def test_a_schema_file_of_another_revision_is_not_used(tmp_path, monkeypatch):
+    stale = tmp_path / "sqlite.sql"
+    stale.write_text("-- revision: 0001\nCREATE TABLE wrong (x);\n", encoding="utf-8")
+    monkeypatch.setattr(schema_file, "SCHEMA", stale)
+    path = tmp_path / "halo.db"
+    engine = open_archive(path)
+    engine.dispose()
+    assert current_revision(make_engine(path)) == head_revision()
+    assert "wrong" not in _schema_facts(path)
+
+
+def test_the_tables_file_describes_the_models():
+    written = json.loads(TABLES_FILE.read_text(encoding="utf-8"))
+    assert written == describe(metadata), (
+        "grunt_archive/schema/tables.json is not the models': run `python -m grunt_archive.schema_file`"
+    )
+    assert PRIMARY_KEYS["matches"] == ("match_id",) and "is_bot" in BOOLEAN_COLUMNS["players"]
+
+
+def test_a_schema_file_that_fails_midway_creates_nothing(tmp_path, monkeypatch):
+    broken = tmp_path / "sqlite.sql"
+    broken.write_text(
+        f"-- revision: {head_revision()}\nCREATE TABLE first (x);\nCREATE TABLE first (x);\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(schema_file, "SCHEMA", broken)
+    path = tmp_path / "halo.db"
+    with pytest.raises(ArchiveError, match="cannot create the archive's tables: table first"):
+        open_archive(path)
+    assert rows(path, "SELECT name FROM sqlite_master") == []

@@ -16,15 +16,17 @@ from pathlib import Path
 import pytest
 from datasette_dashboards import replace_opts_in_query
 
+from grunt_archive.api.discovery import PATHS
 from grunt_archive.documents import SNAPSHOTS_STAGE, kinds_writing
 from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator.data.assets import asset_document
 from grunt_archive.simulator.data.service_record import service_record
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
-from tests.helpers import count, dump, failing, rows, sync
+from tests.helpers import count, dump, failing, rows, sync, value
 
 SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
@@ -131,6 +133,43 @@ def test_asset_popularity_covers_every_asset(world):
     assert rows(db, "SELECT count(*) FROM asset_stats_snapshots WHERE plays_all_time IS NULL") == [
         (0,)
     ]
+
+
+def test_a_new_asset_costs_one_request_when_its_latest_version_is_the_one_played(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=15, players=1, matches=60))
+    db, plain = tmp_path / "halo.db", tmp_path / "plain.db"
+    sync(db, sim, clearance="given")
+    versions = rows(db, "SELECT asset_kind, asset_id, version_id FROM assets")
+    latest = {
+        asset_id: asset_document(PATHS[kind], asset_id, None)["VersionId"].lower()
+        for kind, asset_id, _ in versions
+    }
+    older = [version for _, asset_id, version in versions if version != latest[asset_id]]
+    assert 0 < len(older) < len(versions)  # both cases occur
+    # One request per asset (its figures), and one more per older version played.
+    assert sim.counts["discovery"] == len(latest) + len(older)
+    assert count(db, "asset_stats_snapshots") == len(latest)
+    # The names read from a latest version equal those read from the version's own path.
+    sync(plain, sim, clearance="given", matches_only=True)
+    columns = "asset_id, version_id, asset_kind, public_name, description, tags, map_asset_id"
+    named = f"SELECT {columns} FROM assets ORDER BY asset_id, version_id"
+    assert rows(db, named) == rows(plain, named)
+
+
+def test_a_latest_version_that_does_not_parse_still_names_the_asset(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=16, players=1, matches=20))
+    db = tmp_path / "halo.db"
+    broken = failing(sim.app, r"/hi/maps/[0-9a-fA-F-]{36}$", status=200)  # an empty body
+    report = sync(db, sim, app=broken, clearance="given")
+    maps = [asset_id for (asset_id,) in rows(db, "SELECT asset_id FROM assets WHERE asset_kind = 'map'")]
+    assert maps and value(db, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
+    # The figures could not be taken: reported, and asked again by the next run.
+    figures = sorted(k for k in report.enrichment_pending if k.startswith("asset_stats:map:"))
+    assert figures == sorted(f"asset_stats:map:{asset_id}" for asset_id in set(maps))
+    report = sync(db, sim, clearance="given")
+    assert report.enrichment_pending == []
+    assert value(db, "SELECT count(DISTINCT asset_id) FROM asset_stats_snapshots"
+                 " WHERE asset_kind = 'map'") == len(set(maps))  # fmt: skip
 
 
 def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):

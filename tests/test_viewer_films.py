@@ -21,6 +21,7 @@ import pytest
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.viewer import films
+from grunt_archive.viewer.charts import score_chart_spec
 from tests.conftest import copy_archive
 from tests.helpers import rows, sync, value
 
@@ -133,6 +134,9 @@ def test_the_score_timeline_counts_each_sides_kills_and_mode_events(archive):
             ]
         else:
             assert {s["key"] for s in series} == set(sides)
+        # The chart's x axis: whole minutes, labelled as a clock.
+        axis = score_chart_spec(timeline)["encoding"]["x"]["axis"]
+        assert axis["tickMinStep"] == 1 and axis["labelExpr"] == "datum.value + ':00'"
 
 
 def test_a_gone_unreadable_or_missing_film_is_said_plainly(archive, tmp_path):

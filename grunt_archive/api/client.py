@@ -406,9 +406,9 @@ class HaloClient:
             clearance_id = tokens.clearance or self.clearance
             if clearance and clearance_id:
                 headers[CLEARANCE_HEADER] = clearance_id
-            request = self._http.build_request(
-                "GET", self.url(host, path), params=params, headers=headers
-            )
+            # Parsed once here: httpx parses a text URL again for the client and the request.
+            url = httpx.URL(self.url(host, path), params=params)
+            request = self._http.build_request("GET", url, headers=headers)
             responses.check_url(str(request.url), service)
             self.requests[service] += 1
             self.uses.sent(tokens.spartan)

@@ -31,7 +31,10 @@ class _Row(dict):
         self.non_finite: dict[str, Any] = {}
 
     def number(self, column: str, value: Any) -> None:
-        if isinstance(value, bool) or value is None:
+        kind = type(value)
+        if (kind is float or kind is int) and math.isfinite(value):  # most values: one test
+            self[column] = value
+        elif isinstance(value, bool) or value is None:
             self[column] = None
         elif isinstance(value, int | float) and math.isfinite(value):
             self[column] = value
@@ -47,8 +50,14 @@ class _Row(dict):
         self[column] = value if isinstance(value, str) else None
 
     def json(self, column: str, value: Any) -> None:
-        # Non-finite floats cannot be written as strict JSON; keep them as the service spells them.
-        self[column] = None if value is None else json.dumps(_strict(value), sort_keys=True)
+        if value is None:
+            self[column] = None
+            return
+        try:
+            self[column] = json.dumps(value, sort_keys=True, allow_nan=False)
+        except ValueError:
+            # Non-finite floats cannot be written as strict JSON: spelt as the service does.
+            self[column] = json.dumps(_strict(value), sort_keys=True)
 
 
 def _strict(value: Any) -> Any:

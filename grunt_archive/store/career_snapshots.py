@@ -179,6 +179,17 @@ def _mark_checked(connection: Connection, kind: str, key: str, checked_at: str) 
     write_rows(connection, "snapshot_checks", [row], _CHECKED)
 
 
+def checked_since(store: Store, raw_key: str, since: str, kind: str = ASSET_STATS.name) -> bool:
+    """Say whether a snapshot key was asked about at or after ``since``."""
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT 1 FROM snapshot_checks WHERE kind = ? AND key = ? AND checked_at >= ?",
+            (kind, raw_key, since),
+        )
+    return bool(rows)
+
+
 def mark_checked(store: Store, raw_key: str, checked_at: str, kind: str = ASSET_STATS.name) -> None:
     """Remember when a snapshot key was last asked about (an asset gone from discovery)."""
     with store.unit() as connection:

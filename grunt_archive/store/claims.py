@@ -145,8 +145,6 @@ class WorkClaims:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.seen = pending_attempts(store)
-        # Items another worker held or had done when this one came to them.
-        self.elsewhere = 0
 
     @contextmanager
     def claim(self, kind: str, key: str, needed: Callable[[], bool]) -> Iterator[bool]:
@@ -161,10 +159,7 @@ class WorkClaims:
         """
         mine = claim_work(self.store, kind, key, self.seen.get((kind, key)))
         try:
-            wanted = mine and needed()
-            if not wanted:
-                self.elsewhere += 1
-            yield wanted
+            yield mine and needed()
         finally:
             if mine:
                 with suppress(GruntArchiveError):  # a lost connection dropped the claim already

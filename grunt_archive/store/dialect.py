@@ -17,12 +17,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Integer
-
-from grunt_archive.models import metadata
+from grunt_archive.tables import BOOLEAN_COLUMNS, INTEGER_COLUMNS
 
 Order = tuple[int, ...] | None  # which parameter each placeholder takes (None: in turn)
 
@@ -74,16 +72,8 @@ def arguments(parameters: Sequence[Any], order: Order) -> Sequence[Any]:
     return tuple(parameters[position] for position in order)
 
 
-def _typed(kind: type) -> Mapping[str, frozenset[str]]:
-    return {
-        name: frozenset(c.name for c in table.columns if isinstance(c.type, kind))
-        for name, table in metadata.tables.items()
-    }
-
-
-_BOOLEAN = _typed(Boolean)
-# Boolean is not an Integer in SQLAlchemy's tree, so the two sets never overlap.
-_INTEGER = _typed(Integer)
+_BOOLEAN = BOOLEAN_COLUMNS
+_INTEGER = INTEGER_COLUMNS
 
 
 def coerce(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

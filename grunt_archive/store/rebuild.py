@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Connection
 
+from grunt_archive import parallel
 from grunt_archive.documents import (
     DERIVED_TABLES,
     MATCH_STATS,
@@ -27,17 +29,20 @@ from grunt_archive.documents import (
 )
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
-from grunt_archive.models import metadata
 from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store
-from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, stream
+from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, query, stream
+from grunt_archive.tables import DEPENDENCY_ORDER
 
 # Matches written per statement: enough to share each statement's cost among many,
 # few enough that finding a broken one among them stays cheap.
 BATCH = 200
+# From this many matches on, a worker process parses them while this one writes.
+PARALLEL_FROM = 2 * BATCH
+_COUNT_MATCHES = "SELECT count(*) FROM raw_responses WHERE kind = ?"
 REBUILD_CACHE_KIB = 64 * 1024
 # The modules whose import registers the writers replayed here (`raw.writes`).
 WRITER_MODULES = (career_snapshots, lookups, films)
@@ -45,7 +50,7 @@ WRITER_MODULES = (career_snapshots, lookups, films)
 
 def cleared_tables() -> list[str]:
     """Return the tables a rebuild empties: what replayed kinds write, and the derived tables."""
-    names = [table.name for table in reversed(metadata.sorted_tables)]
+    names = list(reversed(DEPENDENCY_ORDER))
     # Children before parents, the derived tables (which name matches) first of all:
     # PostgreSQL checks each DELETE's foreign keys as it runs.
     return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]
@@ -130,20 +135,32 @@ def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
 def _replay_matches(
     connection: Connection, broken: list[str], on_match: Callable[[], None] | None
 ) -> int:
+    """Write every match again, a batch at a time, parsed in a worker process when it pays."""
+    (count,) = query(connection, _COUNT_MATCHES, (MATCH_STATS.name,))[0]
+    processes = parallel.workers() if count >= PARALLEL_FROM else 0
+    stored = ((raw.key, raw.body, encoding) for raw, encoding in
+              _documents(connection, [MATCH_STATS]))  # fmt: skip
     rebuilt = 0
-    batch: list[tuple[str, Rows]] = []
-    for kept, encoding in _documents(connection, [MATCH_STATS]):
-        raw = kept
+    for parsed in parallel.in_order(_parse_matches, stored, BATCH, processes):
+        batch = []
+        for key, rows in parsed:
+            if rows is None:
+                broken.append(key)
+            else:
+                batch.append((key, rows))
+        rebuilt += _write_batch(connection, batch, broken, on_match)
+    return rebuilt
+
+
+def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | None]]:
+    """Return each stored match document's rows (None: it no longer parses); pure."""
+    parsed: list[tuple[str, Rows | None]] = []
+    for key, body, encoding in chunk:
         try:
-            raw = _decoded(kept, encoding)
-            batch.append((raw.key, _rows(MATCH_STATS, raw)))
+            parsed.append((key, MATCH_STATS.rows(loads(decode(body, encoding)), key)))
         except (ValueError, MalformedResponseError):
-            broken.append(raw.key)
-            continue
-        if len(batch) == BATCH:
-            rebuilt += _write_batch(connection, batch, broken, on_match)
-            batch = []
-    return rebuilt + _write_batch(connection, batch, broken, on_match)
+            parsed.append((key, None))
+    return parsed
 
 
 def _write_batch(

@@ -49,6 +49,25 @@ class Store:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    @property
+    def dialect(self) -> str:
+        """Return the archive's SQL dialect: ``sqlite`` or ``postgresql``."""
+        return self._connection.dialect.name
+
+    def outside_unit(self, sql: str) -> None:
+        """Run a statement that no transaction may hold (``VACUUM``), for the store's modules.
+
+        Raises:
+            NestedUnitError: a transaction is open.
+            DBAPIError: the database refused it.
+
+        """
+        if self._connection.in_transaction():
+            raise NestedUnitError(f"{sql} cannot run inside a unit of work")
+        driver = self._connection.connection.driver_connection
+        assert driver is not None
+        driver.execute(sql)
+
     @contextmanager
     def unit(self) -> Iterator[Connection]:
         """Run the block in one transaction: committed when it ends, rolled back if it raises.

@@ -30,17 +30,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
-from grunt_archive.models import metadata
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
+from grunt_archive.tables import COLUMNS, PRIMARY_KEYS
 
-COLUMNS: Mapping[str, frozenset[str]] = {
-    name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
-}
-PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = {
-    name: tuple(column.name for column in table.primary_key)
-    for name, table in metadata.tables.items()
-}
 _SCALARS = (str, int, float, bool, bytes, type(None))
 _SCALAR_TYPES = frozenset(_SCALARS)
 
@@ -168,18 +161,25 @@ def _group(
     everything = tuple(sorted(known)) if conflict.whole else None
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     drift: list[tuple[str, str, str]] = []
+    # The rows of one table come in a few shapes: each shape's known columns are found once.
+    kept_of: dict[tuple[str, ...], tuple[str, ...] | None] = {}
     for row in rows:
         source = next(sources)
         columns = tuple(row)
-        if known.issuperset(columns):
+        if columns in kept_of:
+            kept = kept_of[columns]
+        else:
+            kept = None if known.issuperset(columns) else tuple(f for f in columns if f in known)
+            kept_of[columns] = kept
+        if kept is None:
             values = tuple(row.values())
         else:
             drift.extend((table, field, source) for field in columns if field not in known)
-            columns = tuple(field for field in columns if field in known)
-            values = tuple(row[field] for field in columns)
+            columns = kept
+            values = tuple(map(row.__getitem__, columns))
         if everything is not None:
             columns = everything
-            values = tuple(row.get(field) for field in columns)
+            values = tuple(map(row.get, columns))
         # The set test is the fast way for plain JSON values; the loop decides the rest.
         if not _SCALAR_TYPES.issuperset(map(type, values)):
             for value in values:

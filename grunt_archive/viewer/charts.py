@@ -175,7 +175,7 @@ def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
     """Return the Vega-Lite spec of a match's score timeline (`viewer.films.score_timeline`).
 
     A step line per side of its running kills, and, when the film has mode
-    events, a dashed one of those; x in minutes of the film.
+    events, a dashed one of those; x in minutes of the film, ticks on whole minutes.
     """
     with_mode = any(side["mode_events"] for side in timeline["series"])
     values = [
@@ -198,7 +198,13 @@ def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
         "data": {"values": values},
         "mark": {"type": "line", "interpolate": "step-after", "tooltip": True},
         "encoding": {
-            "x": {"field": "minute", "type": "quantitative", "title": "Minute of the match"},
+            "x": {
+                "field": "minute",
+                "type": "quantitative",
+                "title": "Time in the match",
+                # Whole minutes, read as a clock (3:00) rather than decimals (0.2, 0.4).
+                "axis": {"tickMinStep": 1, "labelExpr": "datum.value + ':00'"},
+            },
             "y": {"field": "count", "type": "quantitative", "title": "Running count"},
             "color": {
                 "field": "side",

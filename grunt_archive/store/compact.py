@@ -1,0 +1,48 @@
+"""Compacting a SQLite archive after a run that grew it a lot (a first sync, a backfill).
+
+The per-match tables are keyed by match id, a random GUID, so matches land at
+random places in their B-trees and pages split: after a first sync they are
+about two-thirds full. ``VACUUM`` writes every table out again, packed, which
+makes the file of a new archive about a tenth smaller (below a plain JSON
+dump of the same documents; ``bench/versus.py``). It rewrites the whole file,
+so it is worth it only when the run wrote a large part of the archive: a
+nightly run of a few matches never pays for it. PostgreSQL vacuums itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy.exc import DBAPIError
+
+from grunt_archive.store.session import Store
+from grunt_archive.store.writer import query
+
+# A run compacts the archive when it added at least this many matches ...
+MIN_MATCHES = 100
+# ... and at least this share of the archive's matches (the first sync adds them all).
+MIN_SHARE = 0.25
+
+
+def worth_compacting(store: Store, added: int) -> bool:
+    """Say whether a run that added ``added`` matches should compact a SQLite archive."""
+    if added < MIN_MATCHES or store.dialect != "sqlite":
+        return False
+    with store.unit() as connection:
+        ((total,),) = query(connection, "SELECT count(*) FROM matches")
+    return added >= MIN_SHARE * total
+
+
+def compact(store: Store) -> bool:
+    """``VACUUM`` the archive; return whether it was done.
+
+    Readers (``serve``, a ``query``) do not stop it in WAL mode. When SQLite
+    refuses it (a full disk: it needs room for a copy; another writer), the
+    archive is left as it is, whole (compacting saves space, it never changes
+    content), and the next such run tries again.
+    """
+    try:
+        store.outside_unit("VACUUM")
+    except (DBAPIError, sqlite3.OperationalError):
+        return False
+    return True
