@@ -112,7 +112,8 @@ def claim_work(store: Store, kind: str, key: str, attempts: int | None) -> bool:
 
     ``attempts`` are the item's attempts this worker saw (None: no pending row): if
     they changed, another worker has tried the item since, or stored it (its row is
-    gone). Always True on SQLite, the one writer.
+    gone). A row of no attempts (noted, never asked) counts as none. Always True
+    on SQLite, the one writer.
     """
     lock = work_key(kind, key)
     with store.unit() as connection:
@@ -121,7 +122,7 @@ def claim_work(store: Store, kind: str, key: str, attempts: int | None) -> bool:
         (held,) = query(connection, "SELECT pg_try_advisory_lock(?)", (lock,))
         if not held[0]:
             return False
-        if _attempts(connection, kind, key) == attempts:
+        if (_attempts(connection, kind, key) or 0) == (attempts or 0):
             return True
         query(connection, "SELECT pg_advisory_unlock(?)", (lock,))
     return False
