@@ -16,6 +16,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the models' metadata, only when the file is written
+    from sqlalchemy import MetaData
 
 TABLES_FILE = Path(__file__).resolve().parent / "schema" / "tables.json"
 
@@ -41,11 +45,10 @@ INTEGER_COLUMNS: Mapping[str, frozenset[str]] = {
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(_tables["order"])
 
 
-def describe(metadata: object) -> dict[str, object]:
+def describe(metadata: MetaData) -> dict[str, object]:
     """Return what ``tables.json`` holds for SQLAlchemy ``metadata`` (the models')."""
-    from sqlalchemy import Boolean, Integer, MetaData
+    from sqlalchemy import Boolean, Integer
 
-    assert isinstance(metadata, MetaData)
     return {
         "tables": {
             name: {
