@@ -191,20 +191,30 @@ def _add_blocks(rows: Rows, form: Form, key: Row, stats: Mapping[str, Any]) -> N
 def _scalars(block: Mapping[str, Any], skip: Mapping[str, Any] | frozenset = frozenset()) -> Row:
     row: Row = {}
     for name, value in block.items():
-        if name in skip:
-            continue
-        if not isinstance(value, str) and name not in _CONVERTED:
-            row[snake_case(name)] = value  # `_put`'s first case, inline: it is most fields
-        else:
+        column = _PLAIN_COLUMNS.get(name)
+        # `_put`'s first case, inline: most fields are plain numbers of a name seen before.
+        if column is not None and type(value) is not str and name not in skip:
+            row[column] = value
+        elif name not in skip:
             _put(row, name, value)
     return row
+
+
+# Column names of the plain fields met so far (no conversion by name), by field name.
+_PLAIN_COLUMNS: dict[str, str] = {}
+_MAX_PLAIN_COLUMNS = 4096
 
 
 def _put(row: Row, name: str, value: Any) -> None:
     """Store one API field in ``row`` under its column name, converting by the naming rule."""
     if not isinstance(value, str) and name not in _CONVERTED:
         # Numbers, booleans and nulls of plain fields (most of a document) go as they are.
-        row[snake_case(name)] = value
+        column = _PLAIN_COLUMNS.get(name)
+        if column is None:
+            column = snake_case(name)
+            if len(_PLAIN_COLUMNS) < _MAX_PLAIN_COLUMNS:  # a hostile body's names stay out
+                _PLAIN_COLUMNS[name] = column
+        row[column] = value
     elif name in DURATION_FIELDS or (name not in TIMESTAMP_FIELDS and is_duration(value)):
         row[snake_case(name) + "_seconds"] = duration_seconds(value)
     elif name in TIMESTAMP_FIELDS:
