@@ -48,9 +48,16 @@ def duration_seconds(value: str | None) -> float | None:
         ValueError: ``value`` is not a duration.
 
     """
+    if isinstance(value, str):
+        return _seconds(value)
     if value is None:
         return None
-    match = _DURATION.match(value) if isinstance(value, str) else None
+    raise ValueError(f"not an ISO-8601 duration: {value!r}")
+
+
+@lru_cache(maxsize=4096)  # a match repeats its durations (PT0S, the match's length)
+def _seconds(value: str) -> float:
+    match = _DURATION.match(value)
     if match is None or value in ("P", "PT", "-P", "-PT"):
         raise ValueError(f"not an ISO-8601 duration: {value!r}")
     parts = match.groupdict()
