@@ -52,6 +52,7 @@ from grunt_archive.normalize import bot_name
 from grunt_archive.players import xuid_of
 from grunt_archive.store import Store, lookups
 from grunt_archive.store.claims import WorkClaims
+from grunt_archive.store_thread import StoreThread
 
 # A gamertag looked up longer ago than this is looked up again.
 GAMERTAG_MAX_AGE = timedelta(days=30)
@@ -75,6 +76,8 @@ class Enricher:
             version (`Snapshots.asset_if_due`); ``None`` takes no figures.
         work: the run's claims on pending work: a lookup another worker is
             making, or has made or tried since this run began, is left to it.
+        writes: the run's store thread, which stores skill and assets off the
+            event loop (inline when not given).
 
     """
 
@@ -88,8 +91,10 @@ class Enricher:
         clearance: LazyClearance | None = None,
         latest_asset: Callable[[str, str], Awaitable[Document | None]] | None = None,
         work: WorkClaims | None = None,
+        writes: StoreThread | None = None,
     ) -> None:
         self.store = store
+        self.writes = writes or StoreThread(inline=True)
         self.work = work or WorkClaims(store)
         self.skill = SkillService(client)
         self.discovery = DiscoveryService(client)
@@ -184,7 +189,8 @@ class Enricher:
                     document = await self.latest_asset(kind, asset_id)
             if document is None or not _is_version(document, version_id):
                 document = await self.discovery.asset(kind, asset_id, version_id)
-            lookups.save_asset(self.store, RawDocument.of(ASSET, key, document), document.data)
+            raw = RawDocument.of(ASSET, key, document)
+            await self.writes.run(lookups.save_asset, self.store, raw, document.data)
 
         def needed() -> bool:
             return not lookups.asset_fetched(self.store, asset_id, version_id)
@@ -203,7 +209,7 @@ class Enricher:
             await self.clearance.ensure()
             document = await self.skill.match_skill(match_id, players)
             raw = RawDocument.of(MATCH_SKILL, MATCH_SKILL.key_of(match_id), document)
-            lookups.save_match_skill(self.store, raw, document.data)
+            await self.writes.run(lookups.save_match_skill, self.store, raw, document.data)
 
         needed = partial(lookups.needs_skill, self.store, match_id)
         return self._launch(MATCH_SKILL.name, match_id, self.skill.name, fetch, needed=needed)

@@ -25,6 +25,7 @@ from grunt_archive.normalize.films import ARCHIVED
 from grunt_archive.store import Store, lookups
 from grunt_archive.store import films as stored
 from grunt_archive.store.claims import WorkClaims
+from grunt_archive.store_thread import StoreThread
 
 # Films fetched at once: a manifest then a blob each, beside the match stats requests.
 FILM_SLOTS = 4
@@ -38,11 +39,20 @@ class FilmFetcher:
         client: the run's client (its limits, retries and tokens; the blob host
             has its own limiter there).
         work: the run's claims on pending work (a film another worker fetches is left to it).
+        writes: the run's store thread, which reads and stores films off the
+            event loop (inline when not given).
 
     """
 
-    def __init__(self, store: Store, client: HaloClient, work: WorkClaims | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: HaloClient,
+        work: WorkClaims | None = None,
+        writes: StoreThread | None = None,
+    ) -> None:
         self.store = store
+        self.writes = writes or StoreThread(inline=True)
         self.work = work or WorkClaims(store)
         self.films = FilmService(client)
         self.guard = Guard(self._pending, FILM_SLOTS)
@@ -105,13 +115,16 @@ class FilmFetcher:
                 FILM_CHUNK.name, FILM_CHUNK.key_of(match_id), chunk.path, chunk.fetched_at,
                 chunk.content or b"",
             )  # fmt: skip
-            status = stored.save_film(self.store, manifest_raw, chunk_raw)
-            if status == ARCHIVED:
-                self.archived += 1
-            else:
-                self.unreadable += 1
+            await self.writes.run(self._save, manifest_raw, chunk_raw)
 
         return fetch
+
+    def _save(self, manifest: RawDocument, chunk: RawDocument) -> None:
+        # Counted where it is stored: a run cancelled meanwhile still reports the film.
+        if stored.save_film(self.store, manifest, chunk) == ARCHIVED:
+            self.archived += 1
+        else:
+            self.unreadable += 1
 
     def _pending(self, kind: str, key: str, reason: str, tried: bool) -> None:
         lookups.mark_pending(self.store, kind, key, reason, tried=tried)

@@ -45,6 +45,7 @@ from grunt_archive.store.state import (
     track_player,
     tracked_player_ids,
 )
+from grunt_archive.store_thread import StoreThread
 from grunt_archive.walk import HistoryWalk
 
 # Matches fetched, stored and looked up at once, per request slot of the client: enough
@@ -194,6 +195,8 @@ class _Run:
         self, store: Store, client: HaloClient, options: SyncOptions, progress: Progress
     ) -> None:
         self.store = store
+        # Matches and skill are normalized and written here, off the event loop.
+        self.writes = StoreThread()
         self.client = client
         self.stats = StatsService(client)
         self.profile = ProfileService(client)
@@ -213,9 +216,14 @@ class _Run:
         latest = None if options.matches_only else self.snapshots.asset_if_due
         self.work = WorkClaims(store)
         self.enricher = Enricher(
-            store, client, clearance=clearance, latest_asset=latest, work=self.work
+            store,
+            client,
+            clearance=clearance,
+            latest_asset=latest,
+            work=self.work,
+            writes=self.writes,
         )
-        self.films = FilmFetcher(store, client, self.work)
+        self.films = FilmFetcher(store, client, self.work, self.writes)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
     # --- players ---------------------------------------------------------
@@ -310,21 +318,23 @@ class _Run:
             document = await self.stats.match_stats(entry.match_id)
             _check_match_id(entry.match_id, document.data)
             raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
-            save_match(self.store, raw, document.data)
-            self.added += 1
+            await self.writes.run(self._save, raw, document.data)
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
             if self.options.films:  # a failure goes pending too, a 404 marks the film gone
                 await self.films.after_match(entry.match_id)
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
-            mark_pending(
-                self.store, entry.match_id, player_id, entry.start_time, str(error)
-            )
+            mark_pending(self.store, entry.match_id, player_id, entry.start_time, str(error))
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
             if isinstance(error, ServiceUnavailableError):
                 raise
         finally:
             self._settle(entry.match_id)
+
+    def _save(self, raw: RawDocument, document: Any) -> None:
+        # Counted where it is stored: a run cancelled meanwhile still reports the match.
+        save_match(self.store, raw, document)
+        self.added += 1
 
     def _settle(self, match_id: str) -> None:
         self.handled.add(match_id)
@@ -435,6 +445,7 @@ async def sync(
         # A write refused (a full disk, a read-only file, a lock) rolled back the match
         # being written: stop cleanly with what is stored.
         await run.stop()
+        run.writes.close()
         if isinstance(error, GruntArchiveError):
             reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
             _finish_failed(run, report, began, reason or type(error).__name__)
@@ -443,6 +454,8 @@ async def sync(
             _finish_failed(run, report, began, f"interrupted: {saved}", "interrupted")
             error.add_note(saved)
         raise
+    finally:
+        run.writes.close()  # the store thread has finished its last unit before the run's row
     _finish(run, report, began, "ok", None)
     if worth_compacting(store, report.matches_added):
         run.progress.note("Compacting the archive…")

@@ -258,3 +258,20 @@ def test_a_401_waits_for_the_other_answers_to_its_token_before_saying_whether_it
 
     assert [d.data for d in asyncio.run(go())] == [{"MatchId": "x"}] * 2
     assert calls == [("v4=a", True)]
+
+
+def test_a_cookie_a_host_sets_is_neither_kept_nor_sent_back():
+    # The hosts authenticate by header; a cookie would only cost the loop time to read.
+    cookie = httpx.Response(
+        200, text='{"MatchId": "x"}', headers={"Set-Cookie": "affinity=abc; Path=/"}
+    )
+    handler, seen = scripted(cookie, ok())
+
+    async def twice(service):
+        await service.match_stats(MATCH)
+        return await service.match_stats(MATCH)
+
+    _, client = run(handler, twice)
+    assert len(seen) == 2
+    assert "cookie" not in seen[1][1].headers
+    assert list(client._http.cookies.jar) == []

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar
 from typing import Any, Protocol
 
 import httpx
@@ -231,6 +232,17 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
+class _NoCookies(CookieJar):
+    """A jar that keeps nothing: the Halo hosts authenticate by header, never by cookie.
+
+    Reading the cookies of every response costs the event loop about a tenth of
+    its time in a backfill, for cookies that would never be sent back.
+    """
+
+    def extract_cookies(self, response: object, request: object) -> None:  # type: ignore[override]
+        return None
+
+
 class HaloClient:
     """An async client for the Halo Waypoint services.
 
@@ -278,6 +290,7 @@ class HaloClient:
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max(1, concurrency)),
             headers={"Accept": "application/json", "User-Agent": "grunt-archive"},
+            cookies=_NoCookies(),
         )
 
     async def __aenter__(self) -> HaloClient:

@@ -14,11 +14,16 @@ it decides from them (is this match stored? which totals does it add to?)
 see no other worker's half-done unit, and derived tables stay exact. A unit
 lasts milliseconds and holds no request to the service, so the workers still
 wait on the network side by side.
+
+The sync hands its heaviest units (a match, its skill) to one thread of its own
+(`grunt_archive.store_thread`) so that the event loop keeps answering while they
+run; units from both threads take `Store`'s lock, one after the other.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,10 +49,13 @@ class Store:
 
     """
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_connection", "_lock", "_owner")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        # Units from the event loop and from the store thread share the one connection.
+        self._lock = threading.Lock()
+        self._owner: int | None = None
 
     @property
     def dialect(self) -> str:
@@ -62,11 +70,12 @@ class Store:
             DBAPIError: the database refused it.
 
         """
-        if self._connection.in_transaction():
+        if self._owner == threading.get_ident():
             raise NestedUnitError(f"{sql} cannot run inside a unit of work")
-        driver = self._connection.connection.driver_connection
-        assert driver is not None
-        driver.execute(sql)
+        with self._lock:
+            driver = self._connection.connection.driver_connection
+            assert driver is not None
+            driver.execute(sql)
 
     @contextmanager
     def unit(self) -> Iterator[Connection]:
@@ -81,8 +90,16 @@ class Store:
             MalformedResponseError: the block's rows break the schema.
 
         """
-        if self._connection.in_transaction():
+        if self._owner == threading.get_ident():
             raise NestedUnitError("a unit of work is already open on this archive")
+        with self._lock:
+            self._owner = threading.get_ident()
+            try:
+                yield from self._transaction()
+            finally:
+                self._owner = None
+
+    def _transaction(self) -> Iterator[Connection]:
         try:
             with self._connection.begin():
                 if self._connection.dialect.name == "postgresql":
