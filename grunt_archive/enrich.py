@@ -137,16 +137,17 @@ class Enricher:
 
         """
         self._raise_failure()
-        for ref in lookups.missing_assets(self.store, match_id):
+        assets, skill = await self.writes.run(self._to_look_up, match_id)
+        for ref in assets:
             self._asset(*ref)
-        if lookups.needs_skill(self.store, match_id):
+        if skill:
             self._skill(match_id)
         # Whole batches of gamertags go while matches arrive: the profile host would
         # otherwise work alone at the end of the run.
         self.stored_since_gamertags += 1
         if self.stored_since_gamertags >= self.profile_batch:
             self.stored_since_gamertags = 0
-            self._gamertag_batches(whole_only=True)
+            self._gamertag_batches(await self.writes.run(self._stale), whole_only=True)
 
     async def finish(self) -> list[str]:
         """Do the run's once-only lookups; return the lookups left pending (``kind:key``).
@@ -164,6 +165,12 @@ class Enricher:
         await self._seasons()
         await self._gamertags()
         return lookups.pending_items(self.store)
+
+    def _to_look_up(self, match_id: str) -> tuple[list[tuple[str, str, str]], bool]:
+        """Return the assets a stored match names that are not looked up, and if it needs skill."""
+        return lookups.missing_assets(self.store, match_id), lookups.needs_skill(
+            self.store, match_id
+        )
 
     async def stop(self) -> None:
         """Cancel every lookup in flight after the run failed, and collect their errors."""
@@ -200,7 +207,8 @@ class Enricher:
     def _skill(self, match_id: str) -> Awaitable[None]:
         async def fetch() -> None:
             # Bots (`bid(…)`) make the service refuse the whole request; ask for humans only.
-            players = [p for p in lookups.skill_players(self.store, match_id) if xuid_of(p)]
+            found = await self.writes.run(lookups.skill_players, self.store, match_id)
+            players = [p for p in found if xuid_of(p)]
             if not players:
                 lookups.mark_pending(
                     self.store, MATCH_SKILL.name, match_id, "no human players", give_up=True
@@ -313,16 +321,19 @@ class Enricher:
 
     async def _gamertags(self) -> None:
         """Look up the gamertags left: never looked up, or looked up too long ago."""
-        await self._gather(self._gamertag_batches(whole_only=False))
+        await self._gather(self._gamertag_batches(self._stale(), whole_only=False))
 
-    def _gamertag_batches(self, *, whole_only: bool) -> list[Awaitable[None]]:
-        """Start a lookup per batch of stale gamertags not asked this run.
+    def _stale(self) -> list[str]:
+        """Return the players whose gamertag is stale and was not asked this run."""
+        cutoff = datetime.now(UTC) - self.gamertag_max_age
+        stale = lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        return [player for player in stale if player not in self.gamertags_asked]
+
+    def _gamertag_batches(self, stale: list[str], *, whole_only: bool) -> list[Awaitable[None]]:
+        """Start a lookup per batch of the ``stale`` gamertags.
 
         With ``whole_only``, only full batches go: the rest waits for more players.
         """
-        cutoff = datetime.now(UTC) - self.gamertag_max_age
-        stale = lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
-        stale = [player for player in stale if player not in self.gamertags_asked]
         batches = [
             stale[start : start + self.profile_batch]
             for start in range(0, len(stale), self.profile_batch)
@@ -339,10 +350,10 @@ class Enricher:
             try:
                 document = await self.profile.users(xuids)
             except NotFoundError:  # none of them is known: they are looked up all the same
-                lookups.save_gamertags(self.store, None, None, players)
+                await self.writes.run(lookups.save_gamertags, self.store, None, None, players)
                 return
             raw = RawDocument.of(PROFILE_USERS, PROFILE_USERS.key_of(xuids), document)
-            lookups.save_gamertags(self.store, raw, document.data, players)
+            await self.writes.run(lookups.save_gamertags, self.store, raw, document.data, players)
 
         # One pending row stands for every batch: the players' lookup times say which remain.
         return self._launch(PROFILE_USERS.name, players[0], self.profile.name, fetch, "")

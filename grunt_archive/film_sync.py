@@ -69,7 +69,7 @@ class FilmFetcher:
             AuthError: the token was refused.
 
         """
-        if stored.needs_film(self.store, match_id):
+        if await self.writes.run(stored.needs_film, self.store, match_id):
 
             def claim() -> AbstractContextManager[bool]:
                 needed = partial(stored.needs_film, self.store, match_id)
@@ -107,8 +107,7 @@ class FilmFetcher:
                 manifest = await self.films.manifest(match_id)
                 chunk = await self.films.chunk(manifest.data)
             except NotFoundError:
-                stored.mark_gone(self.store, match_id)
-                self.gone += 1
+                await self.writes.run(self._gone, match_id)
                 return
             manifest_raw = RawDocument.of(FILM_MANIFEST, FILM_MANIFEST.key_of(match_id), manifest)
             chunk_raw = RawDocument(
@@ -118,6 +117,10 @@ class FilmFetcher:
             await self.writes.run(self._save, manifest_raw, chunk_raw)
 
         return fetch
+
+    def _gone(self, match_id: str) -> None:
+        stored.mark_gone(self.store, match_id)
+        self.gone += 1
 
     def _save(self, manifest: RawDocument, chunk: RawDocument) -> None:
         # Counted where it is stored: a run cancelled meanwhile still reports the film.

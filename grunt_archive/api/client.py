@@ -392,6 +392,8 @@ class HaloClient:
             response, sent = await self._send(
                 service, host, path, params, clearance, (sent, renewed)
             )
+        # The request waiting for the slot just freed goes out before this answer is parsed.
+        await asyncio.sleep(0)
         return self._content(service, response) if raw else self._document(service, response)
 
     async def _send(
