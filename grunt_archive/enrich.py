@@ -334,6 +334,8 @@ class Enricher:
 
         With ``whole_only``, only full batches go: the rest waits for more players.
         """
+        # Checked again here: a scan on the store thread may predate batches started since.
+        stale = [player for player in stale if player not in self.gamertags_asked]
         batches = [
             stale[start : start + self.profile_batch]
             for start in range(0, len(stale), self.profile_batch)

@@ -29,6 +29,7 @@ from grunt_archive.errors import (
 )
 from grunt_archive.film_sync import FilmFetcher
 from grunt_archive.normalize.history import HistoryEntry
+from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, profile_user
 from grunt_archive.snapshots import Snapshots
@@ -215,14 +216,8 @@ class _Run:
         # An asset's figures are taken when enrichment first names it (snapshots.py).
         latest = None if options.matches_only else self.snapshots.asset_if_due
         self.work = WorkClaims(store)
-        self.enricher = Enricher(
-            store,
-            client,
-            clearance=clearance,
-            latest_asset=latest,
-            work=self.work,
-            writes=self.writes,
-        )
+        self.enricher = Enricher(store, client, clearance=clearance, latest_asset=latest,
+                                 work=self.work, writes=self.writes)  # fmt: skip
         self.films = FilmFetcher(store, client, self.work, self.writes)
         self.walk = HistoryWalk(self.stats, store, self, progress, options.limit)
 
@@ -316,7 +311,7 @@ class _Run:
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
             document = await self.stats.match_stats(entry.match_id)
-            _check_match_id(entry.match_id, document.data)
+            check_match_id(entry.match_id, document.data)
             raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
             await self.writes.run(self._save, raw, document.data)
             # Names and skill of the match; failures there go pending, never to this except.
@@ -385,21 +380,6 @@ class _Run:
         """Record that a player could not be synced this run (the run ends partial)."""
         self.failures.append({"player_id": player_id, "error": error})
         self.failed_players.append(player_id)
-
-
-def _check_match_id(match_id: str, document: Any) -> None:
-    """Refuse a stats document about another match: storing it would lose ``match_id``.
-
-    Raises:
-        MalformedResponseError: the document's ``MatchId`` is not ``match_id``.
-
-    """
-    served = document.get("MatchId") if isinstance(document, dict) else None
-    if not isinstance(served, str) or served.lower() != match_id.lower():
-        shown = repr(served)[:60]
-        raise MalformedResponseError(
-            f"match {match_id}: the service sent the stats of another match ({shown})"
-        )
 
 
 async def sync(

@@ -243,3 +243,18 @@ def _list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise ValueError(f"{what} is not a list")
     return value
+
+
+def check_match_id(match_id: str, document: Any) -> None:
+    """Refuse a stats document about another match: storing it would lose ``match_id``.
+
+    Raises:
+        MalformedResponseError: the document's ``MatchId`` is not ``match_id``.
+
+    """
+    served = document.get("MatchId") if isinstance(document, dict) else None
+    if not isinstance(served, str) or served.lower() != match_id.lower():
+        shown = repr(served)[:60]
+        raise MalformedResponseError(
+            f"match {match_id}: the service sent the stats of another match ({shown})"
+        )
