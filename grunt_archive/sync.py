@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from grunt_archive.api import HaloClient, LazyClearance, ProfileService, StatsService
+from grunt_archive.api import (
+    Document,
+    HaloClient,
+    LazyClearance,
+    ProfileService,
+    StatsService,
+    responses,
+)
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
@@ -310,10 +317,9 @@ class _Run:
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:
-            document = await self.stats.match_stats(entry.match_id)
-            check_match_id(entry.match_id, document.data)
-            raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(entry.match_id), document)
-            await self.writes.run(self._save, raw, document.data)
+            # Parsed on the store thread with the rest of the match's work.
+            document = await self.stats.match_stats(entry.match_id, parse=False)
+            await self.writes.run(self._save, entry.match_id, document)
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
             if self.options.films:  # a failure goes pending too, a 404 marks the film gone
@@ -326,10 +332,12 @@ class _Run:
         finally:
             self._settle(entry.match_id)
 
-    def _save(self, raw: RawDocument, document: Any) -> None:
-        # Counted where it is stored: a run cancelled meanwhile still reports the match.
-        save_match(self.store, raw, document)
-        self.added += 1
+    def _save(self, match_id: str, document: Document) -> None:
+        data = responses.load(document.body, self.stats.name, document.path)
+        check_match_id(match_id, data)
+        raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(match_id), document)
+        save_match(self.store, raw, data)
+        self.added += 1  # counted where stored: a run cancelled meanwhile still reports it
 
     def _settle(self, match_id: str) -> None:
         self.handled.add(match_id)

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from grunt_archive.api import HaloClient, RateLimiter, RetryPolicy, StatsService, Tokens
+from grunt_archive.api import HaloClient, RateLimiter, RetryPolicy, StatsService, Tokens, responses
 from grunt_archive.api.client import parse_retry_after
 from grunt_archive.errors import (
     AuthError,
@@ -275,3 +275,14 @@ def test_a_cookie_a_host_sets_is_neither_kept_nor_sent_back():
     assert len(seen) == 2
     assert "cookie" not in seen[1][1].headers
     assert list(client._http.cookies.jar) == []
+
+
+def test_unparsed_stats_leave_the_json_to_responses_load_with_the_same_named_error():
+    handler, _ = scripted(ok('{"MatchId": "x"'))
+    document, _ = run(handler, lambda s: s.match_stats(MATCH, parse=False))
+    assert document.data is None and document.body == '{"MatchId": "x"'
+    with pytest.raises(MalformedResponseError, match=r"halostats sent .* for /hi/matches/"):
+        responses.load(document.body, "halostats", document.path)
+    handler, _ = scripted(ok('{"MatchId": "x"}'))
+    document, _ = run(handler, lambda s: s.match_stats(MATCH, parse=False))
+    assert responses.load(document.body, "halostats", document.path) == {"MatchId": "x"}

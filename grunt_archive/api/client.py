@@ -322,10 +322,13 @@ class HaloClient:
         clearance: bool = False,
         retry_not_found: bool = False,
         raw: bool = False,
+        parse: bool = True,
     ) -> Document:
         """GET ``path`` from ``host`` and return the parsed JSON document.
 
         With ``raw``, the body is binary: returned in ``content`` as received, not decoded.
+        Without ``parse``, the body is decoded but not parsed (``data`` is None): the
+        caller parses it with `responses.load` where it has the time, off the event loop.
 
         Raises:
             AuthError: the token was refused (401/403).
@@ -357,7 +360,9 @@ class HaloClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._get_once(service, host, path, params, clearance, raw)
+                    return await self._get_once(
+                        service, host, path, params, clearance, raw, parse
+                    )
         except _Transient as error:
             raise ServiceUnavailableError(
                 f"{service} kept failing for {path}: {error.reason}", path=path
@@ -380,6 +385,7 @@ class HaloClient:
         params: list[tuple[str, str]] | None,
         clearance: bool,
         raw: bool = False,
+        parse: bool = True,
     ) -> Document:
         response, sent = await self._send(service, host, path, params, clearance)
         while response.status_code == 401:
@@ -394,7 +400,9 @@ class HaloClient:
             )
         # The request waiting for the slot just freed goes out before this answer is parsed.
         await asyncio.sleep(0)
-        return self._content(service, response) if raw else self._document(service, response)
+        if raw:
+            return self._content(service, response)
+        return self._document(service, response, parse)
 
     async def _send(
         self,
@@ -460,7 +468,7 @@ class HaloClient:
             content=response.content,
         )
 
-    def _document(self, service: str, response: httpx.Response) -> Document:
+    def _document(self, service: str, response: httpx.Response, parse: bool = True) -> Document:
         shown = responses.shown_path(response.request)
         status = response.status_code
         if status in TRANSIENT_STATUSES:
@@ -478,5 +486,6 @@ class HaloClient:
             raise ServiceUnavailableError(
                 f"{service} answered HTTP {status} to {shown}", status, shown
             )
-        body, data = responses.parse(response, service)
+        body = responses.text(response, service)
+        data = responses.load(body, service, shown, status) if parse else None
         return Document(path=shown, body=body, data=data, fetched_at=now_utc())

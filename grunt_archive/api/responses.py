@@ -108,15 +108,25 @@ async def _read_capped(response: httpx.Response, max_body: int, sender: str, sho
 
 
 def parse(response: httpx.Response, service: str) -> tuple[str, Any]:
-    """Return a successful response's body as text and as parsed JSON.
+    """Return a successful response's body as text and as parsed JSON (`text`, then `load`).
+
+    Raises:
+        MalformedResponseError: see `text` and `load`.
+
+    """
+    body = text(response, service)
+    return body, load(body, service, shown_path(response.request), response.status_code)
+
+
+def text(response: httpx.Response, service: str) -> str:
+    """Return a successful response's body as text.
 
     The body is decoded strictly in its declared charset, UTF-8 when none is
     declared (RFC 8259): a byte that does not decode is an error, never a
     replacement character stored in the archive.
 
     Raises:
-        MalformedResponseError: an unknown charset, bytes that do not decode,
-            or a body `loads` refuses.
+        MalformedResponseError: an unknown charset, or bytes that do not decode.
 
     """
     shown = shown_path(response.request)
@@ -129,15 +139,23 @@ def parse(response: httpx.Response, service: str) -> tuple[str, Any]:
             f"{service} sent an unknown charset {charset[:40]!r} for {shown}", status, shown
         ) from None
     try:
-        body = response.content.decode(charset)
+        return response.content.decode(charset)
     except (UnicodeDecodeError, ValueError):
         raise MalformedResponseError(
             f"{service} sent bytes that are not valid in charset {charset[:40]!r} for {shown}",
             status,
             shown,
         ) from None
+
+
+def load(body: str, service: str, shown: str, status: int = 200) -> Any:
+    """Return the JSON of a body `text` returned (pure: no I/O, safe on any thread).
+
+    Raises:
+        MalformedResponseError: a body `jsonsafe.loads` refuses, naming the service and path.
+
+    """
     try:
-        data = loads(body.removeprefix("\ufeff"))
+        return loads(body.removeprefix("\ufeff"))
     except MalformedResponseError as error:
         raise MalformedResponseError(f"{service} sent {error} for {shown}", status, shown) from None
-    return body, data

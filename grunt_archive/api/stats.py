@@ -37,13 +37,17 @@ class StatsService:
             [("start", str(start)), ("count", str(count)), ("type", match_type)],
         )
 
-    async def match_stats(self, match_id: str) -> Document:
-        """Return a match's stats; a 404 is retried because stats appear late after a match."""
+    async def match_stats(self, match_id: str, *, parse: bool = True) -> Document:
+        """Return a match's stats; a 404 is retried because stats appear late after a match.
+
+        Without ``parse``, ``data`` is None: see `HaloClient.get`.
+        """
         return await self.client.get(
             self.name,
             HOST,
             f"/hi/matches/{segment(match_id, 'a match id')}/stats",
             retry_not_found=True,
+            parse=parse,
         )
 
     async def match_count(self, player: str) -> Document:
