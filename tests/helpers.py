@@ -205,3 +205,20 @@ def clockless_dump(db: Archive, tables: Iterable[str] | None = None) -> dict[str
         for name in chosen
     }
     return dump(db, chosen, columns)
+
+
+# What a run's timing decides, not the world: which players share a gamertag request
+# depends on when their matches were stored (on the sync's store thread), and a career
+# snapshot (CSR, an asset's figures) on which lookups had landed when it was taken. Two
+# syncs of one world may differ there while every match, name and skill row agrees.
+BATCHED_KINDS = ("profile_users", "playlist_csr", "asset_stats")
+TIMED_TABLES = ("csr_snapshots", "snapshot_checks")
+
+
+def without_batches(dumped: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Return a `clockless_dump` without what the run's timing decides (see above)."""
+    kept = {table: found for table, found in dumped.items() if table not in TIMED_TABLES}
+    kept["raw_responses"] = [
+        row for row in dumped["raw_responses"] if not any(v in BATCHED_KINDS for v in row)
+    ]
+    return kept
