@@ -16,6 +16,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,9 @@ from lines group by period, outcome order by period
     "filter gamertag": """
 select gamertag from player_careers where gamertag is not null order by matches desc
 """,
+    "filter playlist": """
+select distinct playlist from player_matches where playlist is not null order by playlist
+""",
 }
 # Per query, the columns its ORDER BY sorts on: rows tied on them may come in any order.
 ORDER = {
@@ -222,6 +226,7 @@ ORDER = {
     "win_rate_by_map": (2,),
     "matches_per_day": (0,),
     "filter gamertag": None,  # ordered by a count the query does not show: compared whole
+    "filter playlist": None,
 }
 
 
@@ -298,10 +303,9 @@ def current() -> tuple[dict[str, str], dict[str, str]]:
     metadata = load_metadata("halo")
     canned = metadata["databases"]["halo"]["queries"]
     career = metadata["plugins"]["datasette-dashboards"]["career"]
-    charts = {
-        name: career["charts"][name]["query"] for name in CHARTS_BEFORE if name != "filter gamertag"
-    }
-    charts["filter gamertag"] = career["filters"]["gamertag"]["query"]
+    filters = {name for name in CHARTS_BEFORE if name.startswith("filter ")}
+    charts = {name: career["charts"][name]["query"] for name in CHARTS_BEFORE.keys() - filters}
+    charts |= {name: career["filters"][name[len("filter ") :]]["query"] for name in filters}
     return {name: canned[name]["sql"] for name in CANNED_BEFORE}, charts
 
 
@@ -381,6 +385,37 @@ def test_the_dashboard_counts_a_shared_match_once_when_no_player_is_picked(synce
     each = sum(answer(synced, charts["matches"], {**params, "gamertag": g})[0][0]
                for g in gamertags(synced))  # fmt: skip
     assert everyone == value(synced, "SELECT count(DISTINCT match_id) FROM player_matches") < each
+
+
+# The README's K/D by map example, its gamertag a parameter (bench/queries.py times it too).
+MAP_KD = """
+select map, count(*) matches, round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) kd
+from player_matches where gamertag = :gamertag group by map order by matches desc
+"""
+
+
+def plan(db: Path, sql: str, params: dict[str, str]) -> list[str]:
+    with closing(sqlite3.connect(db)) as connection:
+        return [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+
+def test_the_queries_that_read_lines_read_them_by_index(synced):
+    # Each reads its lines through its index of player_matches (migration 0019), with a
+    # player picked and without, in every scope: no scan of every line, no sort of them.
+    canned = load_metadata("halo")["databases"]["halo"]["queries"]
+    for gamertag, scope in itertools.product([gamertags(synced)[0], ""], SCOPES):
+        params = {"gamertag": gamertag, "scope": scope}
+        best = plan(synced, canned["best_games"]["sql"], params)
+        assert "SCAN pm USING INDEX ix_player_matches_best" in best, best
+        assert "USE TEMP B-TREE FOR ORDER BY" not in best, best
+        ranked = plan(synced, canned["csr_history"]["sql"], params)
+        assert "SCAN player_matches USING INDEX ix_player_matches_ranked" in ranked, ranked
+    by_map = plan(synced, MAP_KD, {"gamertag": gamertags(synced)[0]})
+    covered = "SEARCH player_matches USING COVERING INDEX ix_player_matches_map_kd (gamertag=?)"
+    assert by_map[0] == covered, by_map
+    assert "USE TEMP B-TREE FOR GROUP BY" not in by_map, by_map
+    _, charts = current()
+    assert plan(synced, charts["filter playlist"], {})[0].startswith("SCAN player_totals")
 
 
 def rebuilt(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
