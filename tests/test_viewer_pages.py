@@ -16,12 +16,14 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.serve import datasette_for
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_series
+from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
 from tests.conftest import FIXTURES, load_json
 
 ME = "xuid(2533274800000001)"
@@ -282,6 +284,28 @@ def test_gamertags_and_match_ids_link_to_their_pages_in_tables_and_queries(archi
     assert f'href="/player/{ME}">{GAMERTAG}</a>' in labelled
     query = get(archive, "/pages/recent_form?gamertag=Chief+Mendez").text
     assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in query
+
+
+def test_a_cell_links_as_markups_own_format_would_escape_it():
+    def formatted(href: str, text: str, after: str = "") -> Markup:
+        return Markup('<a href="{}">{}</a>{}').format(href, text, Markup(after))
+
+    hostile = "A<b>&\"'x"
+    match_id = DOCS[CTF]["MatchId"]
+    cells = [
+        ("gamertag", hostile, formatted("/player/A%3Cb%3E%26%22%27x", hostile)),
+        ("name", "Chief Mendez", formatted("/player/Chief%20Mendez", "Chief Mendez")),
+        ("player_id", ME, formatted(f"/player/{ME}", ME)),
+        ("match_id", match_id, formatted(f"/match/{match_id}", match_id)),
+        ("player_id", {"value": ME, "label": hostile},
+         formatted(f"/player/{ME}", hostile, f" <em>{ME}</em>")),
+    ]  # fmt: skip
+    for column, value, expected in cells:
+        assert column in LINK_COLUMNS
+        got = cell_link({"kind": "player"}, value, column, lambda p: "/base" + p)
+        assert isinstance(got, Markup) and str(got) == str(expected).replace('="/', '="/base/')
+    assert cell_link({"kind": "map"}, "Chief Mendez", "name") is None
+    assert all(cell_link({}, "x", column) is None for column in ("map", "playlist", "kills"))
 
 
 def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():

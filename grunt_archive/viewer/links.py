@@ -17,6 +17,8 @@ PLAYER_ID_COLUMNS = frozenset(
     {"player_id", "other_player_id", "killer_id", "victim_id", "opponent_id"}
 )
 MATCH_ID_COLUMNS = frozenset({"match_id", "example_match_id"})
+# Every column a cell of may become a link (``name``: the search query's players).
+LINK_COLUMNS = GAMERTAG_COLUMNS | PLAYER_ID_COLUMNS | MATCH_ID_COLUMNS | {"name"}
 _MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))$", re.I)
 
@@ -32,7 +34,9 @@ def match_path(match_id: str) -> str:
 
 
 def _link(href: str, text: str, after: str = "") -> Markup:
-    return Markup('<a href="{}">{}</a>{}').format(href, text, Markup(after))
+    # What Markup('<a href="{}">{}</a>{}').format(...) gives, without string.Formatter's
+    # Python-level parsing: a page of 1,000 rows makes thousands of links.
+    return Markup(f'<a href="{escape(href)}">{escape(text)}</a>{after}')
 
 
 def cell_link(
