@@ -14,6 +14,7 @@ import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from markupsafe import Markup
@@ -306,6 +307,15 @@ def test_a_cell_links_as_markups_own_format_would_escape_it():
         assert isinstance(got, Markup) and str(got) == str(expected).replace('="/', '="/base/')
     assert cell_link({"kind": "map"}, "Chief Mendez", "name") is None
     assert all(cell_link({}, "x", column) is None for column in ("map", "playlist", "kills"))
+
+
+def test_text_reads_as_stored_and_bytes_that_are_not_utf8_are_an_error(archive):
+    # The viewer's connections decode text with sqlite3's own UTF-8 decoder (plugin.py).
+    text = "Ünïcødé 🎮 “q”"
+    found = get_json(archive, "/pages.json?_shape=array&sql=" + quote(f"select '{text}' as t"))
+    assert found == [{"t": text}]
+    broken = get(archive, "/pages.json?sql=" + quote("select cast(x'ff' as text) as t"))
+    assert broken.status_code == 400 and "Could not decode to UTF-8 column 't'" in broken.text
 
 
 def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
