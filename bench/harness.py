@@ -27,6 +27,16 @@ TOKEN = "v4=bench-spartan-token"
 NO_SIGN_IN = Path(tempfile.gettempdir()) / "grunt-archive-bench-never-signed-in" / "auth.json"
 
 
+def user_environment() -> dict[str, str]:
+    """Return this environment as a user's runs see it: Python keeps its bytecode caches.
+
+    A development shell may set ``PYTHONDONTWRITEBYTECODE``; an installed
+    grunt-archive has its ``.pyc`` files, and every start-up figure (and the
+    SPNKr script's) is measured as a user starts it. The first run writes them.
+    """
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 @dataclass
 class Figure:
     """One row of the table.
@@ -172,7 +182,9 @@ def grunt_archive(*args: str, db: Path, api_base: str, timeout: float = 1800) ->
 
     The peak RSS is this one process's own, never the simulator's.
     """
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+    environment = {
+        k: v for k, v in user_environment().items() if not k.startswith("GRUNT_ARCHIVE_")
+    }
     environment |= {
         "GRUNT_ARCHIVE_DB": str(db),
         "GRUNT_ARCHIVE_API_BASE": api_base,

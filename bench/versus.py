@@ -23,7 +23,16 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness import Figure, Scale, Simulator, fresh_db, grunt_archive, note, simulator
+from harness import (
+    Figure,
+    Scale,
+    Simulator,
+    fresh_db,
+    grunt_archive,
+    note,
+    simulator,
+    user_environment,
+)
 
 from grunt_archive.simulator.hosts import SERVICES
 
@@ -40,7 +49,9 @@ def _script(sim: Simulator, player: str, db: Path, rps: str | None) -> dict:
     argv = [sys.executable, str(SCRIPT), sim.url, player, str(db)]
     began = time.perf_counter()
     argv += ["--rps", rps] if rps else []
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_environment()
+    )
     out, err = process.communicate(timeout=3600)
     seconds = time.perf_counter() - began
     if process.returncode:
@@ -60,7 +71,10 @@ def _ours(sim: Simulator, db: Path, *extra: str) -> dict:
     counts = sim.counts()
     requests = sum(counts.values())
     return report | {
-        "wall": run.seconds, "cpu": run.cpu_seconds, "requests": requests, "counts": counts
+        "wall": run.seconds,
+        "cpu": run.cpu_seconds,
+        "requests": requests,
+        "counts": counts,
     }
 
 
@@ -153,7 +167,9 @@ def _timed_script(sim: Simulator, player: str, db: Path) -> dict:
     """Run the SPNKr script at an unlimited rate, measuring its process CPU like ours."""
     sim.reset_counts()
     argv = [sys.executable, str(SCRIPT), sim.url, player, str(db), "--rps", UNLIMITED]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_environment()
+    )
     out = process.stdout.read() if process.stdout else ""
     err = process.stderr.read() if process.stderr else ""
     _, status, usage = os.wait4(process.pid, 0)

@@ -14,6 +14,7 @@ from grunt_archive.api import HaloClient, RetryPolicy, Tokens
 from grunt_archive.api.client import TokenSource
 from grunt_archive.db import (
     archive,
+    archive_store,
     check_archive,
     current_revision,
     discard_if_unused,
@@ -24,8 +25,7 @@ from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, U
 from grunt_archive.location import Location, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
-from grunt_archive.reparse import reparse
-from grunt_archive.store import Store, open_store
+from grunt_archive.store import Store
 from grunt_archive.store.state import last_run, player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
@@ -137,7 +137,7 @@ def run_sync(
         # A PostgreSQL database is the operator's: never created, never removed here.
         created = not is_server(db_path) and not Path(db_path).exists()
         try:
-            with archive(db_path) as engine, open_store(engine) as store:
+            with archive_store(db_path) as store:
                 try:
                     return asyncio.run(go())
                 except KeyboardInterrupt as interrupt:
@@ -166,11 +166,7 @@ def run_verify(
         async with settings.client(tokens) as client:
             return await verify(store, client, players)
 
-    with (
-        _writing(db_path, create=False),
-        archive(db_path, create=False) as engine,
-        open_store(engine) as store,
-    ):
+    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
         return asyncio.run(go())
 
 
@@ -182,11 +178,7 @@ def run_untrack(db_path: Location, player: str) -> str:
 
     """
     ref = parse_player(player)
-    with (
-        _writing(db_path, create=False),
-        archive(db_path, create=False) as engine,
-        open_store(engine) as store,
-    ):
+    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
         player_id = ref.player_id or player_by_gamertag(store, ref.gamertag or "")
         if player_id is None or not untrack_player(store, player_id):
             raise UsageError(f"{player!r} is not a tracked player of this archive")
@@ -195,11 +187,9 @@ def run_untrack(db_path: Location, player: str) -> str:
 
 def run_reparse(db_path: Location) -> tuple[int, list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
-    with (
-        _writing(db_path, create=False),
-        archive(db_path, create=False) as engine,
-        open_store(engine) as store,
-    ):
+    from grunt_archive.reparse import reparse
+
+    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
         return reparse(store)
 
 

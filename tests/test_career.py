@@ -12,6 +12,7 @@ from grunt_archive.documents import MATCH_STATS, PROFILE_USERS, RawDocument
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import lookups, open_store, player_tables
 from grunt_archive.store.matches import save_match
+from grunt_archive.store.writer import execute, query
 from tests.conftest import copy_archive
 from tests.helpers import dump, rows, sync
 
@@ -132,13 +133,12 @@ def test_names_looked_up_later_reach_every_career_table(world, synced, tmp_path)
         doc = [{"xuid": second[5:-1], "gamertag": "Renamed Spartan"}]
         lookups.save_gamertags(store, raw, doc, [second])
         with store.unit() as connection:
-            connection.exec_driver_sql(
-                "UPDATE assets SET public_name = 'Old Name' WHERE asset_kind = 'map'"
+            execute(
+                connection, "UPDATE assets SET public_name = 'Old Name' WHERE asset_kind = 'map'"
             )
-            for asset in connection.exec_driver_sql(
-                "SELECT asset_kind, asset_id, version_id, public_name FROM assets"
-            ).mappings():
-                player_tables.rename_assets(connection, [dict(asset)])
+            names = ("asset_kind", "asset_id", "version_id", "public_name")
+            for asset in query(connection, f"SELECT {', '.join(names)} FROM assets"):
+                player_tables.rename_assets(connection, [dict(zip(names, asset, strict=True))])
     kept = assert_current(db, tmp_path)
     assert rows(db, "SELECT DISTINCT map FROM player_matches") == [("Old Name",)]
     assert rows(

@@ -252,7 +252,7 @@ def synced(tmp_path_factory) -> Path:
     )[0]
     with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
         replaced = {m: player_tables.touched(connection, m) for m in (match_id, unknown)}
-        cursor = connection.connection.cursor()
+        cursor = connection.driver.cursor()
         cursor.row_factory = sqlite3.Row
         line = dict(cursor.execute(
             "SELECT * FROM match_players WHERE match_id = ? AND player_id = ?",

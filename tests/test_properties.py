@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from grunt_archive.db import open_archive
+from grunt_archive.db import archive_store
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize import match_rows
 from grunt_archive.store.matches import write_match_rows
@@ -79,10 +79,11 @@ def _mutated(doc: dict, path: tuple, value: Any) -> dict:
 
 @pytest.fixture(scope="module")
 def connection(tmp_path_factory):
-    engine = open_archive(tmp_path_factory.mktemp("properties") / "halo.db")
-    with engine.connect() as connection:
+    # A unit each test opens and always rolls back: the archive stays empty between examples.
+    path = tmp_path_factory.mktemp("properties") / "halo.db"
+    with archive_store(path) as store, store.unit() as connection:
+        connection.driver.rollback()
         yield connection
-    engine.dispose()
 
 
 @settings(
@@ -95,14 +96,14 @@ def connection(tmp_path_factory):
 @example(doc=_mutated(DOCUMENTS[0], ("MatchInfo", "MapVariant", "AssetId"), ["x"]))
 def test_a_mutated_document_is_stored_or_reported(connection, doc):
     before = copy.deepcopy(doc)
-    transaction = connection.begin()
+    connection.driver.execute("BEGIN")
     try:
         rows = match_rows(doc)
         write_match_rows(connection, rows)
     except MalformedResponseError:
         pass
     finally:
-        transaction.rollback()
+        connection.driver.rollback()
     assert doc == before
 
 
@@ -140,9 +141,9 @@ def _set(path, value):
 def test_documents_that_break_keys_are_reported(connection, mutate):
     doc = copy.deepcopy(DOCUMENTS[1])
     mutate(doc)
-    transaction = connection.begin()
+    connection.driver.execute("BEGIN")
     try:
         with pytest.raises(MalformedResponseError):
             write_match_rows(connection, match_rows(doc))
     finally:
-        transaction.rollback()
+        connection.driver.rollback()

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import event
 
 import grunt_archive.db
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
@@ -161,18 +160,14 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
         db_path, settings(sim.app, token="v4=t", concurrency=4), SyncOptions((player,), limit=10)
     )
     pages = rows(db_path, "PRAGMA page_count")[0][0] + 8
-    real_make_engine = grunt_archive.db.make_engine
+    real_set_pragmas = grunt_archive.db._set_pragmas
 
-    def constrained(path):
-        engine = real_make_engine(path)
+    def constrained(dbapi_connection, record):
+        real_set_pragmas(dbapi_connection, record)
+        dbapi_connection.execute(pragma.format(pages=pages))
 
-        @event.listens_for(engine, "connect")
-        def constrain(dbapi_connection, _record):
-            dbapi_connection.execute(pragma.format(pages=pages))
-
-        return engine
-
-    monkeypatch.setattr(grunt_archive.db, "make_engine", constrained)
+    # Every connection to a file gets the archive's pragmas here, with or without SQLAlchemy.
+    monkeypatch.setattr(grunt_archive.db, "_set_pragmas", constrained)
     before = len(rows(db_path, "SELECT match_id FROM matches"))
     with pytest.raises(ArchiveError, match=message):
         run_sync(db_path, settings(sim.app, token="v4=t", concurrency=4), SyncOptions((player,)))

@@ -161,7 +161,9 @@ def test_a_latest_version_that_does_not_parse_still_names_the_asset(tmp_path):
     db = tmp_path / "halo.db"
     broken = failing(sim.app, r"/hi/maps/[0-9a-fA-F-]{36}$", status=200)  # an empty body
     report = sync(db, sim, app=broken, clearance="given")
-    maps = [asset_id for (asset_id,) in rows(db, "SELECT asset_id FROM assets WHERE asset_kind = 'map'")]
+    maps = [
+        asset_id for (asset_id,) in rows(db, "SELECT asset_id FROM assets WHERE asset_kind = 'map'")
+    ]
     assert maps and value(db, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
     # The figures could not be taken: reported, and asked again by the next run.
     figures = sorted(k for k in report.enrichment_pending if k.startswith("asset_stats:map:"))
@@ -324,22 +326,24 @@ def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(worl
     from grunt_archive.store import open_store
     from grunt_archive.store.career_snapshots import write_service_record
     from grunt_archive.store.lookups import missing_season_ids
+    from grunt_archive.store.writer import query
 
     _, db = world
     copy = snapshot_copy(db, tmp_path)
     engine = open_archive(copy)
     with open_store(engine) as store:
         with store.unit() as connection:
-            kind, key, path, fetched_at, body = connection.exec_driver_sql(
+            kind, key, path, fetched_at, body = query(
+                connection,
                 "SELECT kind, key, path, fetched_at, raw_body(body, encoding) FROM raw_responses"
                 " WHERE kind = ? AND key LIKE '%?%'",
                 (SERVICE_RECORD.name,),
-            ).first()
+            )[0]
             snapshot = SERVICE_RECORD.rows(json.loads(body), key)
             snapshot[SR][0]["season_id"] = "Seasons/Season-Unknown.json"
             later = RawDocument(kind, key, path, fetched_at + "1", body)
             assert write_service_record(connection, snapshot, later)
-            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert query(connection, "PRAGMA foreign_key_check") == []
         assert missing_season_ids(store) == ["Seasons/Season-Unknown.json"]
     engine.dispose()
     named = rows(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grunt_archive.store import NestedUnitError, open_store
+from grunt_archive.store.writer import execute, query
 
 PACKAGE = Path(__file__).resolve().parent.parent / "grunt_archive"
 STORE = PACKAGE / "store"
@@ -83,20 +84,16 @@ def test_a_unit_of_work_refuses_to_start_inside_another(engine):
     with open_store(engine) as store, store.unit() as connection:
         with pytest.raises(NestedUnitError), store.unit():
             pass
-        assert connection.in_transaction()
+        assert connection.driver.in_transaction
 
 
 def test_a_unit_of_work_commits_or_rolls_back_whole(engine):
     with open_store(engine) as store:
         with pytest.raises(RuntimeError), store.unit() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', 0)"
-            )
+            execute(connection, "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', 0)")
             raise RuntimeError("stop")
         with store.unit() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM players").scalar() == 0
-            connection.exec_driver_sql(
-                "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', 0)"
-            )
+            assert query(connection, "SELECT count(*) FROM players") == [(0,)]
+            execute(connection, "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', 0)")
         with store.unit() as connection:
-            assert connection.exec_driver_sql("SELECT count(*) FROM players").scalar() == 1
+            assert query(connection, "SELECT count(*) FROM players") == [(1,)]

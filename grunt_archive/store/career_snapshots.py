@@ -17,8 +17,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import (
     ASSET_STATS,
     PLAYLIST_CSR,
@@ -28,7 +26,7 @@ from grunt_archive.documents import (
 )
 from grunt_archive.store.matches import write_references
 from grunt_archive.store.raw import save_document, writes
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import merge, query, replace, write_rows
 
 _CHECKED = merge(("kind", "key"), checked_at="excluded.checked_at")
@@ -43,7 +41,7 @@ def content_hash(rows: Rows) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def _latest_hash(connection: Connection, table: str, where: Mapping[str, Any]) -> str | None:
+def _latest_hash(connection: Unit, table: str, where: Mapping[str, Any]) -> str | None:
     condition = " AND ".join(f"{column} = ?" for column in where)
     rows = query(
         connection,
@@ -54,7 +52,7 @@ def _latest_hash(connection: Connection, table: str, where: Mapping[str, Any]) -
 
 
 def _write_snapshot(
-    connection: Connection, rows: Rows, main: str, key: Mapping[str, Any], taken_at: str
+    connection: Unit, rows: Rows, main: str, key: Mapping[str, Any], taken_at: str
 ) -> bool:
     """Write one snapshot (its main row and any side tables) unless it equals the latest.
 
@@ -79,7 +77,7 @@ def _write_snapshot(
 
 
 @writes(SERVICE_RECORD)
-def write_service_record(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_service_record(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Write a service record snapshot unless it equals the latest of its player and scope.
 
     Returns:
@@ -105,7 +103,7 @@ def save_snapshot(store: Store, raw: RawDocument, document: Any) -> bool:
 
     """
 
-    def checked(connection: Connection, rows: Rows, changed: bool) -> None:
+    def checked(connection: Unit, rows: Rows, changed: bool) -> None:
         _mark_checked(connection, raw.kind, raw.key, raw.fetched_at)
 
     return save_document(store, raw, document, checked)
@@ -115,7 +113,7 @@ def save_snapshot(store: Store, raw: RawDocument, document: Any) -> bool:
 
 
 @writes(PLAYLIST_CSR)
-def write_csr(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_csr(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Write each player's CSR row unless it equals their latest in that playlist.
 
     Returns:
@@ -134,7 +132,7 @@ def write_csr(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
 
 
 @writes(ASSET_STATS)
-def write_asset_stats(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_asset_stats(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Write an asset's figures unless they equal its latest snapshot."""
     row = rows["asset_stats_snapshots"][0]
     key = {"asset_id": row["asset_id"]}
@@ -174,7 +172,7 @@ def has_service_record(store: Store, player_id: str) -> bool:
     return bool(rows)
 
 
-def _mark_checked(connection: Connection, kind: str, key: str, checked_at: str) -> None:
+def _mark_checked(connection: Unit, kind: str, key: str, checked_at: str) -> None:
     row = {"kind": kind, "key": key, "checked_at": checked_at}
     write_rows(connection, "snapshot_checks", [row], _CHECKED)
 

@@ -25,11 +25,9 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.errors import GruntArchiveError
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import is_postgresql, query
 
 # The first key of the two-key advisory locks on sync_runs rows (any constant of its own).
@@ -67,13 +65,13 @@ def release_player(store: Store, player_id: str) -> None:
             query(connection, "SELECT pg_advisory_unlock(?)", (player_key(player_id),))
 
 
-def hold_run(connection: Connection, run_id: int) -> None:
+def hold_run(connection: Unit, run_id: int) -> None:
     """Hold the run's lock for as long as this worker's connection lives (PostgreSQL)."""
     if is_postgresql(connection):
         query(connection, "SELECT pg_advisory_lock(?, ?)", (RUNS, run_id))
 
 
-def dead_runs(connection: Connection) -> str:
+def dead_runs(connection: Unit) -> str:
     """Return the SQL condition true of a ``sync_runs`` row whose run is no longer alive."""
     if not is_postgresql(connection):
         return "outcome = 'running'"
@@ -95,7 +93,7 @@ def pending_attempts(store: Store) -> dict[tuple[str, str], int]:
     return found
 
 
-def _attempts(connection: Connection, kind: str, key: str) -> int | None:
+def _attempts(connection: Unit, kind: str, key: str) -> int | None:
     if kind == MATCH_STATS.name:
         rows = query(connection, "SELECT attempts FROM pending_matches WHERE match_id = ?", (key,))
     else:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy.exc import DBAPIError
-
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import query
 
@@ -43,6 +41,6 @@ def compact(store: Store) -> bool:
     """
     try:
         store.outside_unit("VACUUM")
-    except (DBAPIError, sqlite3.OperationalError):
+    except sqlite3.OperationalError:
         return False
     return True

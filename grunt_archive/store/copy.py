@@ -55,6 +55,7 @@ from grunt_archive.errors import UsageError
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.store import Store, open_store, player_tables
+from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
 
 BATCH = 1000
@@ -183,10 +184,13 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
     ids = []
     for text_ in players:
         ref = parse_player(text_)
-        found = ref.player_id or reader.execute(
-            text("SELECT min(player_id) FROM players WHERE lower(gamertag) = lower(:gamertag)"),
-            {"gamertag": ref.gamertag},
-        ).scalar()
+        found = (
+            ref.player_id
+            or reader.execute(
+                text("SELECT min(player_id) FROM players WHERE lower(gamertag) = lower(:gamertag)"),
+                {"gamertag": ref.gamertag},
+            ).scalar()
+        )
         if found is None:
             raise UsageError(f"copy: no player of the source has the gamertag {ref.gamertag!r}")
         ids.append(found)
@@ -306,7 +310,7 @@ def _copy_table(
     return int(after - before)
 
 
-def _natural_keys(connection: Connection, table: str, columns: tuple[str, ...]) -> set[tuple]:
+def _natural_keys(connection: Unit, table: str, columns: tuple[str, ...]) -> set[tuple]:
     found = query(connection, f"SELECT {', '.join(columns)} FROM {table}")
     return {tuple(row) for row in found}
 

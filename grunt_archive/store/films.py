@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.films import GONE, film_rows, gone_row
@@ -27,7 +25,7 @@ from grunt_archive.rawbody import decode
 from grunt_archive.store import rivals
 from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending
 from grunt_archive.store.raw import keep_raw, writes
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, query, replace, write_rows
 
 FILM_TABLES = ("kills", "film_events", "films")
@@ -35,7 +33,7 @@ FILM_TABLES = ("kills", "film_events", "films")
 
 
 @writes(FILM_CHUNK)
-def write_film_rows(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_film_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Replace a match's film rows with those its chunk gives, and its tracked players' rivals.
 
     ``rows`` is empty (a film chunk's rows need its manifest and the match's stats,
@@ -89,7 +87,7 @@ def mark_gone(store: Store, match_id: str) -> None:
         clear_pending(connection, FILM_MANIFEST.name, match_id)
 
 
-def restore_gone(connection: Connection) -> None:
+def restore_gone(connection: Unit) -> None:
     """Write again the ``gone`` rows of the films that expired (after ``reparse``)."""
     execute(
         connection,
@@ -146,7 +144,7 @@ def matches_without_film(store: Store) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _stored(connection: Connection, kind: str, key: str) -> Any:
+def _stored(connection: Unit, kind: str, key: str) -> Any:
     """Return the parsed body of the latest raw copy of ``kind``/``key``, or None."""
     rows = query(
         connection,

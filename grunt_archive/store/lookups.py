@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import (
     ASSET,
     MATCH_SKILL,
@@ -30,7 +28,7 @@ from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import player_tables
 from grunt_archive.store.matches import archived_in
 from grunt_archive.store.raw import keep_raw, save_document, writes
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import execute, merge, query, replace, write_rows
 
 # pending_enrichment kinds besides the document kinds: an id a fetched document lacked.
@@ -46,7 +44,7 @@ _WHOLE_ASSET = replace("asset_id", "version_id", whole=True)
 
 
 @writes(ASSET)
-def write_asset_rows(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_asset_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Upsert ``assets`` rows, stamped with when their document arrived."""
     assets = [{**row, "fetched_at": raw.fetched_at} for row in rows.get("assets", [])]
     write_rows(connection, "assets", assets, _WHOLE_ASSET)
@@ -61,7 +59,7 @@ def save_asset(store: Store, raw: RawDocument, document: Any) -> None:
 
     """
 
-    def named(connection: Connection, rows: Rows, changed: bool) -> None:
+    def named(connection: Unit, rows: Rows, changed: bool) -> None:
         player_tables.rename_assets(connection, rows.get("assets", []))
         clear_pending(connection, ASSET.name, raw.key)
 
@@ -72,7 +70,7 @@ def save_asset(store: Store, raw: RawDocument, document: Any) -> None:
 
 
 @writes(MEDAL_METADATA)
-def write_medal_rows(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_medal_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Upsert ``medals`` rows (a medal the metadata no longer lists keeps its name)."""
     medals = rows.get("medals", [])
     write_rows(connection, "medals", medals, replace("medal_id", whole=True))
@@ -88,7 +86,7 @@ def save_medals(store: Store, raw: RawDocument, document: Any) -> None:
 
     """
 
-    def named(connection: Connection, rows: Rows, changed: bool) -> None:
+    def named(connection: Unit, rows: Rows, changed: bool) -> None:
         player_tables.rename_medals(connection)
         clear_pending(connection, MEDAL_METADATA.name, "")
 
@@ -99,7 +97,7 @@ def save_medals(store: Store, raw: RawDocument, document: Any) -> None:
 
 
 @writes(MATCH_SKILL)
-def write_skill_rows(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_skill_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Replace a match's ``match_skill`` rows (none for a match the archive lacks).
 
     Raises:
@@ -133,7 +131,7 @@ def save_match_skill(store: Store, raw: RawDocument, document: Any) -> None:
 
     """
 
-    def refreshed(connection: Connection, rows: Rows, changed: bool) -> None:
+    def refreshed(connection: Unit, rows: Rows, changed: bool) -> None:
         player_tables.refresh_match(connection, raw.key)
         clear_pending(connection, MATCH_SKILL.name, raw.key)
 
@@ -156,7 +154,7 @@ def skill_players(store: Store, match_id: str) -> list[str]:
 
 
 @writes(SEASON_CALENDAR)
-def write_season_rows(connection: Connection, rows: Rows, raw: RawDocument) -> bool:
+def write_season_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     """Upsert ``seasons`` rows and release the ids they name from ``pending_enrichment``."""
     seasons = rows.get("seasons", [])
     write_rows(connection, "seasons", seasons, replace("season_id", whole=True))
@@ -172,7 +170,7 @@ def save_seasons(store: Store, raw: RawDocument, document: Any) -> None:
 
     """
 
-    def named(connection: Connection, rows: Rows, changed: bool) -> None:
+    def named(connection: Unit, rows: Rows, changed: bool) -> None:
         season_ids = [row["season_id"] for row in rows.get("seasons", [])]
         player_tables.rename_seasons(connection, season_ids)
         clear_pending(connection, SEASON_CALENDAR.name, "")
@@ -339,7 +337,7 @@ def needs_skill(store: Store, match_id: str) -> bool:
     return bool(rows and rows[0][0])
 
 
-def _missing_medal_ids(connection: Connection) -> list[int]:
+def _missing_medal_ids(connection: Unit) -> list[int]:
     rows = query(
         connection,
         "SELECT medal_id FROM medals WHERE name IS NULL"
@@ -355,7 +353,7 @@ def missing_medal_ids(store: Store) -> list[int]:
         return _missing_medal_ids(connection)
 
 
-def _missing_seasons(connection: Connection) -> list[str]:
+def _missing_seasons(connection: Unit) -> list[str]:
     rows = query(
         connection,
         "SELECT season_id FROM seasons WHERE name IS NULL"
@@ -400,7 +398,7 @@ def mark_pending(
 
 
 def _mark_pending(
-    connection: Connection, kind: str, key: str, reason: str, *, tried: bool, give_up: bool
+    connection: Unit, kind: str, key: str, reason: str, *, tried: bool, give_up: bool
 ) -> None:
     now = now_utc()
     step = int(tried)
@@ -417,7 +415,7 @@ def _mark_pending(
     write_rows(connection, "pending_enrichment", [row], conflict)
 
 
-def clear_pending(connection: Connection, kind: str, *keys: str) -> None:
+def clear_pending(connection: Unit, kind: str, *keys: str) -> None:
     """Release items from ``pending_enrichment`` once their lookup succeeded (in a unit)."""
     execute(
         connection,

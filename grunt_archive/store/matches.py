@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import DERIVED_TABLES, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.store import player_tables
 from grunt_archive.store.raw import save_document, writes
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import (
     COLUMNS,
     IGNORE,
@@ -100,13 +98,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def write_references(connection: Connection, rows: Rows, *, what: str = "document") -> None:
+def write_references(connection: Unit, rows: Rows, *, what: str = "document") -> None:
     """Give every asset, medal and season ``rows`` refer to a row, before ``rows`` are written."""
     for table, referred in references(rows).items():
         write_rows(connection, table, referred, IGNORE, what=what)
 
 
-def _write_matches(connection: Connection, batch: Sequence[Rows]) -> None:
+def _write_matches(connection: Unit, batch: Sequence[Rows]) -> None:
     """Write the rows of matches, a statement per table: parents first, then the rest."""
     ids = [rows["matches"][0]["match_id"] for rows in batch]
     what = "match document"
@@ -140,7 +138,7 @@ def _each(groups: Sequence[list[Any]], ids: Sequence[str]) -> list[str]:
 
 
 @writes(MATCH_STATS)
-def write_match_rows(connection: Connection, rows: Rows, raw: RawDocument | None = None) -> bool:
+def write_match_rows(connection: Unit, rows: Rows, raw: RawDocument | None = None) -> bool:
     """Replace everything the archive holds for one match with ``rows``, per-player tables too.
 
     Runs inside the caller's unit of work. Players are upserted without
@@ -163,7 +161,7 @@ def write_match_rows(connection: Connection, rows: Rows, raw: RawDocument | None
     return True
 
 
-def write_new_matches(connection: Connection, batch: Sequence[Rows]) -> None:
+def write_new_matches(connection: Unit, batch: Sequence[Rows]) -> None:
     """Insert the rows of many matches the archive does not hold, a statement per table.
 
     What `write_match_rows` does for each, without its look for an earlier
@@ -193,7 +191,7 @@ def save_match(store: Store, raw: RawDocument, document: Any) -> str:
     """
     found: list[str] = []
 
-    def release(connection: Connection, rows: Rows, changed: bool) -> None:
+    def release(connection: Unit, rows: Rows, changed: bool) -> None:
         match_id = rows["matches"][0]["match_id"]
         execute(connection, "DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
         found.append(match_id)
@@ -226,7 +224,7 @@ def archived_start_times(store: Store, match_ids: Sequence[str], latest: str) ->
     return {row[0]: row[1] for row in found}
 
 
-def archived_in(connection: Connection, match_ids: Sequence[str]) -> set[str]:
+def archived_in(connection: Unit, match_ids: Sequence[str]) -> set[str]:
     """Return which of ``match_ids`` the archive holds, inside a unit of work."""
     marks = ", ".join("?" for _ in match_ids)
     found = query(

@@ -33,10 +33,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import DERIVED_TABLES
 from grunt_archive.store import player_totals, rivals
+from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
 
 TABLES = DERIVED_TABLES
@@ -165,8 +164,9 @@ def _plus(table: str, column: str) -> str:
 
 def _later(table: str, column: str) -> str:
     """Return SQL for the later of the row's and ``excluded``'s (either, if one is NULL)."""
-    mine, offered = f"coalesce({table}.{column}, excluded.{column})", (
-        f"coalesce(excluded.{column}, {table}.{column})"
+    mine, offered = (
+        f"coalesce({table}.{column}, excluded.{column})",
+        (f"coalesce(excluded.{column}, {table}.{column})"),
     )
     return f"CASE WHEN {mine} > {offered} THEN {mine} ELSE {offered} END"
 
@@ -219,7 +219,7 @@ class Touched:
         )
 
 
-def touched(connection: Connection, match_id: str) -> Touched:
+def touched(connection: Unit, match_id: str) -> Touched:
     """Return the totals the archive's copy of ``match_id`` adds to."""
     encounters = query(
         connection,
@@ -243,7 +243,7 @@ def touched(connection: Connection, match_id: str) -> Touched:
     )
 
 
-def add_match(connection: Connection, match_id: str, replaced: Touched | None = None) -> None:
+def add_match(connection: Unit, match_id: str, replaced: Touched | None = None) -> None:
     """Add a match just written to the per-player tables of the tracked players in it.
 
     The caller owns the transaction. When the match replaced an earlier copy,
@@ -272,7 +272,7 @@ def add_match(connection: Connection, match_id: str, replaced: Touched | None = 
     player_totals.recompute(connection, keys.totals)
 
 
-def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[str, Any]]]:
+def contributions(connection: Unit, match_id: str) -> dict[str, list[dict[str, Any]]]:
     """Return, per derived table, the rows one archived match adds (its totals alone)."""
     found = {}
     for table, columns, select in (
@@ -284,13 +284,13 @@ def contributions(connection: Connection, match_id: str) -> dict[str, list[dict[
         rows = query(connection, select, (match_id,))
         found[table] = [dict(zip(names, row, strict=True)) for row in rows]
     for totals in player_totals.TOTALS:
-        rows = connection.exec_driver_sql(totals.select("pm.match_id = ?"), (match_id,))
+        rows = query(connection, totals.select("pm.match_id = ?"), (match_id,))
         names = [*totals.key, *totals.columns]
         found[totals.table] = [dict(zip(names, row, strict=True)) for row in rows]
     return found
 
 
-def refresh_match(connection: Connection, match_id: str) -> None:
+def refresh_match(connection: Unit, match_id: str) -> None:
     """Write a match's ``player_matches`` rows again (its skill, CSR included, has arrived)."""
     before = player_totals.lines_of(connection, match_id)
     old = player_totals.keys(connection, match_id) if before else frozenset()
@@ -298,7 +298,7 @@ def refresh_match(connection: Connection, match_id: str) -> None:
     player_totals.refresh_match(connection, match_id, before, old)
 
 
-def _write_lines(connection: Connection, match_id: str) -> None:
+def _write_lines(connection: Unit, match_id: str) -> None:
     execute(connection, "DELETE FROM player_matches WHERE match_id = ?", (match_id,))
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
 
@@ -306,7 +306,7 @@ def _write_lines(connection: Connection, match_id: str) -> None:
 # --- players -----------------------------------------------------------------------
 
 
-def add_player(connection: Connection, player_id: str) -> None:
+def add_player(connection: Unit, player_id: str) -> None:
     """Add the matches the archive already holds of a newly tracked player."""
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
     execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
@@ -315,7 +315,7 @@ def add_player(connection: Connection, player_id: str) -> None:
     rivals.add_player(connection, player_id)
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Unit) -> None:
     """Compute every per-player table again from the match tables (``reparse``, migrations)."""
     for table in TABLES:
         execute(connection, f"DELETE FROM {table}")
@@ -329,7 +329,7 @@ def rebuild(connection: Connection) -> None:
 # --- names looked up after the match was stored ---------------------------------------
 
 
-def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -> None:
+def rename_assets(connection: Unit, assets: Iterable[Mapping[str, Any]]) -> None:
     """Give ``player_matches`` and the totals the names of map, mode and playlist versions."""
     assets = list(assets)
     for asset in assets:
@@ -347,7 +347,7 @@ def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -
     player_totals.rename_assets(connection, assets)
 
 
-def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
+def rename_seasons(connection: Unit, season_ids: Iterable[str]) -> None:
     """Give ``player_matches`` the names of seasons just looked up, in one pass."""
     ids = list(season_ids)
     if ids:
@@ -360,7 +360,7 @@ def rename_seasons(connection: Connection, season_ids: Iterable[str]) -> None:
         )
 
 
-def rename_medals(connection: Connection) -> None:
+def rename_medals(connection: Unit) -> None:
     """Give ``player_medal_totals`` the names, difficulties and types of the medal metadata."""
     execute(
         connection,
@@ -372,7 +372,7 @@ def rename_medals(connection: Connection) -> None:
     )
 
 
-def rename_players(connection: Connection, player_ids: Iterable[str]) -> None:
+def rename_players(connection: Unit, player_ids: Iterable[str]) -> None:
     """Copy the gamertags of ``player_ids`` from ``players`` into the per-player tables."""
     ids = [(player_id,) for player_id in player_ids]
     if not ids:

@@ -30,8 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
+from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
 
 # A line's scope, as the view player_matches_scoped says it (views.SCOPE_SQL), in plain
@@ -161,7 +160,7 @@ _ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
 Keys = frozenset[tuple[str, tuple[Any, ...]]]
 
 
-def add_match(connection: Connection, match_id: str) -> None:
+def add_match(connection: Unit, match_id: str) -> None:
     """Add a match's lines, just written to ``player_matches``, to every totals table."""
     # A match no tracked player played (a bench's, a test's) has no line to add.
     if not query(connection, "SELECT 1 FROM player_matches WHERE match_id = ?", (match_id,)):
@@ -170,7 +169,7 @@ def add_match(connection: Connection, match_id: str) -> None:
         execute(connection, totals.add("pm.match_id = ?"), (match_id,))
 
 
-def keys(connection: Connection, match_id: str) -> Keys:
+def keys(connection: Unit, match_id: str) -> Keys:
     """Return the (table, key) of every totals row the lines of ``match_id`` count in."""
     found = set()
     for totals in TOTALS:
@@ -183,7 +182,7 @@ def keys(connection: Connection, match_id: str) -> Keys:
     return frozenset(found)
 
 
-def recompute(connection: Connection, touched: Keys) -> None:
+def recompute(connection: Unit, touched: Keys) -> None:
     """Compute the rows of ``touched`` again from every line (a match's lines changed)."""
     for totals in TOTALS:
         picked = sorted(key for table, key in touched if table == totals.table)
@@ -201,7 +200,7 @@ _READ = (
 )
 
 
-def lines_of(connection: Connection, match_id: str) -> dict[str, tuple[Any, tuple[Any, ...]]]:
+def lines_of(connection: Unit, match_id: str) -> dict[str, tuple[Any, tuple[Any, ...]]]:
     """Return, per player, the best CSR of their lines of ``match_id`` and the rest totals read."""
     rows = query(
         connection,
@@ -213,7 +212,7 @@ def lines_of(connection: Connection, match_id: str) -> dict[str, tuple[Any, tupl
 
 
 def refresh_match(
-    connection: Connection,
+    connection: Unit,
     match_id: str,
     before: Mapping[str, tuple[Any, tuple[Any, ...]]],
     old: Keys,
@@ -248,7 +247,7 @@ def refresh_match(
         recompute(connection, frozenset(fallen))
 
 
-def add_player(connection: Connection, player_id: str) -> None:
+def add_player(connection: Unit, player_id: str) -> None:
     """Count a newly tracked player's lines (their matches may be counted already)."""
     for totals in _PER_PLAYER:
         execute(connection, f"DELETE FROM {totals.table} WHERE player_id = ?", (player_id,))
@@ -259,14 +258,14 @@ def add_player(connection: Connection, player_id: str) -> None:
         execute(connection, totals.insert("true"))
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Unit) -> None:
     """Compute every totals table again from ``player_matches`` (``reparse``)."""
     for totals in TOTALS:
         execute(connection, f"DELETE FROM {totals.table}")
         execute(connection, totals.insert("true"))
 
 
-def rename_assets(connection: Connection, assets: Iterable[Mapping[str, Any]]) -> None:
+def rename_assets(connection: Unit, assets: Iterable[Mapping[str, Any]]) -> None:
     """Give the totals the names of map, mode and playlist versions just looked up."""
     for asset in assets:
         column = _ASSET_COLUMNS.get(asset.get("asset_kind") or "")

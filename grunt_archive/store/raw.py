@@ -12,19 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import KINDS, DocumentKind, Keep, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.rawbody import encode
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import execute, write_rows
 
 # Writes one document's rows inside a unit of work; says whether anything changed
 # (a snapshot equal to the latest writes nothing, and its raw copy is not kept).
-Writer = Callable[[Connection, Rows, RawDocument], bool]
+Writer = Callable[[Unit, Rows, RawDocument], bool]
 # What a save does besides: given the rows and whether they changed anything.
-After = Callable[[Connection, Rows, bool], None]
+After = Callable[[Unit, Rows, bool], None]
 
 _WRITERS: dict[str, Writer] = {}
 
@@ -54,7 +52,7 @@ def writer_of(kind: DocumentKind) -> Writer:
         raise LookupError(f"no store writer for document kind {kind.name!r}") from None
 
 
-def keep_raw(connection: Connection, raw: RawDocument, changed: bool = True) -> None:
+def keep_raw(connection: Unit, raw: RawDocument, changed: bool = True) -> None:
     """Keep a raw copy as its kind says: appended, replacing the older, or only when it changed."""
     kind = KINDS[raw.kind]
     if kind.keep is Keep.LATEST:

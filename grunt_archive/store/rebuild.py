@@ -15,8 +15,6 @@ from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive import parallel
 from grunt_archive.documents import (
     DERIVED_TABLES,
@@ -33,7 +31,7 @@ from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, films, lookups, player_tables
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, query, stream
 from grunt_archive.tables import DEPENDENCY_ORDER
 
@@ -86,7 +84,7 @@ def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[i
 
 
 @contextmanager
-def _page_cache(connection: Connection) -> Iterator[None]:
+def _page_cache(connection: Unit) -> Iterator[None]:
     """Give the connection `REBUILD_CACHE_KIB` of page cache for the block, then its own back.
 
     A rebuild rewrites every table in one transaction: with SQLite's default
@@ -95,7 +93,7 @@ def _page_cache(connection: Connection) -> Iterator[None]:
     if is_postgresql(connection):  # the server's shared buffers are the server's to size
         yield
         return
-    cursor = connection.connection.cursor()
+    cursor = connection.driver.cursor()
     (size,) = cursor.execute("PRAGMA cache_size").fetchone()
     cursor.execute(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")
     try:
@@ -105,9 +103,7 @@ def _page_cache(connection: Connection) -> Iterator[None]:
         cursor.close()
 
 
-def _documents(
-    connection: Connection, kinds: list[DocumentKind]
-) -> Iterator[tuple[RawDocument, str]]:
+def _documents(connection: Unit, kinds: list[DocumentKind]) -> Iterator[tuple[RawDocument, str]]:
     """Yield the raw documents of ``kinds`` in fetch order, each with its body's encoding.
 
     The body is as kept (`_decoded` reads it), so that one broken stream fails one document.
@@ -133,7 +129,7 @@ def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
 
 
 def _replay_matches(
-    connection: Connection, broken: list[str], on_match: Callable[[], None] | None
+    connection: Unit, broken: list[str], on_match: Callable[[], None] | None
 ) -> int:
     """Write every match again, a batch at a time, parsed in a worker process when it pays."""
     (count,) = query(connection, _COUNT_MATCHES, (MATCH_STATS.name,))[0]
@@ -164,7 +160,7 @@ def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | 
 
 
 def _write_batch(
-    connection: Connection,
+    connection: Unit,
     batch: list[tuple[str, Rows]],
     broken: list[str],
     on_match: Callable[[], None] | None,
@@ -174,14 +170,14 @@ def _write_batch(
         return 0
     written = batch
     try:
-        with connection.begin_nested():
+        with connection.savepoint():
             write_new_matches(connection, [rows for _, rows in batch])
     except MalformedResponseError:
         # One of them breaks the schema (or repeats a match): write them one by one.
         written = []
         for key, rows in batch:
             try:
-                with connection.begin_nested():
+                with connection.savepoint():
                     write_match_rows(connection, rows)
             except MalformedResponseError:
                 broken.append(key)
@@ -193,7 +189,7 @@ def _write_batch(
     return len(written)
 
 
-def _replay(connection: Connection, kinds: list[DocumentKind], broken: list[str]) -> None:
+def _replay(connection: Unit, kinds: list[DocumentKind], broken: list[str]) -> None:
     """Replay documents in fetch order, each all or nothing, through its kind's writer."""
     by_name = {kind.name: kind for kind in kinds}
     for kept, encoding in _documents(connection, kinds):
@@ -202,7 +198,7 @@ def _replay(connection: Connection, kinds: list[DocumentKind], broken: list[str]
         try:
             raw = _decoded(kept, encoding)
             rows = _rows(kind, raw)
-            with connection.begin_nested():
+            with connection.savepoint():
                 writer_of(kind)(connection, rows, raw)
         except (ValueError, MalformedResponseError):
             broken.append(f"{raw.kind}:{raw.key}")

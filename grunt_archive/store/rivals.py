@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection
-
+from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
 
 _INSERT_RIVALS = """
@@ -36,14 +35,14 @@ GROUP BY t.player_id, o.opponent_id
 """
 
 
-def refresh_players(connection: Connection, player_ids: Iterable[str]) -> None:
+def refresh_players(connection: Unit, player_ids: Iterable[str]) -> None:
     """Count the rows of ``player_ids`` again from every film (those not tracked get none)."""
     players = [(player_id,) for player_id in sorted(set(player_ids))]
     execute(connection, "DELETE FROM player_rivals WHERE player_id = ?", players)
     execute(connection, _INSERT_RIVALS.format(where="t.player_id = ?"), players)
 
 
-def refresh_match(connection: Connection, match_id: str) -> None:
+def refresh_match(connection: Unit, match_id: str) -> None:
     """Count again the rows of the tracked players in a match whose film was just stored."""
     rows = query(
         connection,
@@ -54,17 +53,17 @@ def refresh_match(connection: Connection, match_id: str) -> None:
     refresh_players(connection, (row[0] for row in rows))
 
 
-def add_player(connection: Connection, player_id: str) -> None:
+def add_player(connection: Unit, player_id: str) -> None:
     """Count the rows of a newly tracked player from the films the archive already holds."""
     refresh_players(connection, [player_id])
 
 
-def remove_player(connection: Connection, player_id: str) -> None:
+def remove_player(connection: Unit, player_id: str) -> None:
     """Delete the rows of a player no longer tracked (``untrack``); the films stay."""
     execute(connection, "DELETE FROM player_rivals WHERE player_id = ?", (player_id,))
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Unit) -> None:
     """Compute every row again (``reparse``)."""
     execute(connection, "DELETE FROM player_rivals")
     execute(connection, _INSERT_RIVALS.format(where="true"))

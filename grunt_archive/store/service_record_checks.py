@@ -12,10 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.documents import SERVICE_RECORD
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import query, replace, write_rows
 
 # The figures compared, by the snapshot's column and by the name verify gives them.
@@ -66,7 +64,7 @@ class Comparison:
     later: int
 
 
-def _counted_until(connection: Connection, player_id: str, scope: str, taken_at: str) -> str:
+def _counted_until(connection: Unit, player_id: str, scope: str, taken_at: str) -> str:
     found = query(
         connection,
         "SELECT checked_at FROM snapshot_checks WHERE kind = ? AND key = ?",
@@ -76,7 +74,7 @@ def _counted_until(connection: Connection, player_id: str, scope: str, taken_at:
     return max(checked, taken_at)
 
 
-def _archive_sums(connection: Connection, player_id: str, until: str) -> tuple[dict[str, int], int]:
+def _archive_sums(connection: Unit, player_id: str, until: str) -> tuple[dict[str, int], int]:
     """Return the archive's sums over the matches that ended by ``until``, and how many ended later.
 
     Two passes of one query: the whole career, then only the matches ended by

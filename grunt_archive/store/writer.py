@@ -20,18 +20,15 @@ is asked for through `is_postgresql`.
 
 from __future__ import annotations
 
-import sqlite3
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
+from grunt_archive.store.session import Unit, driver_errors
 from grunt_archive.tables import COLUMNS, PRIMARY_KEYS
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
@@ -104,22 +101,10 @@ def _sql(table: str, columns: tuple[str, ...], conflict: Conflict) -> str:
     return sql
 
 
-def _driver_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
-    """Return the drivers' errors of bad rows, and of the rest (psycopg's once it is loaded)."""
-    malformed: tuple[type[BaseException], ...] = (sqlite3.IntegrityError, OverflowError)
-    refused: tuple[type[BaseException], ...] = (sqlite3.Error,)
-    # Only a PostgreSQL archive has loaded psycopg: a SQLite one never imports it.
-    psycopg = sys.modules.get("psycopg")
-    if psycopg is not None:
-        malformed += (psycopg.IntegrityError, psycopg.DataError)
-        refused += (psycopg.Error,)
-    return malformed, refused
-
-
 @contextmanager
 def _database_errors(what: str) -> Iterator[None]:
     """Raise the driver's errors as the project's: bad rows malformed, the rest the archive's."""
-    malformed, refused = _driver_errors()
+    malformed, refused = driver_errors()
     try:
         yield
     except malformed as error:
@@ -129,17 +114,17 @@ def _database_errors(what: str) -> Iterator[None]:
         raise ArchiveWriteError(" ".join(str(error).split())) from None
 
 
-def is_postgresql(connection: Connection) -> bool:
+def is_postgresql(connection: Unit) -> bool:
     """Say whether ``connection`` is to a PostgreSQL archive (else SQLite)."""
-    return connection.dialect.name == "postgresql"
+    return connection.dialect == "postgresql"
 
 
-def _cursor(connection: Connection) -> Any:
+def _cursor(connection: Unit) -> Any:
     """Return the driver's cursor inside the transaction ``connection`` holds."""
-    return connection.connection.cursor()
+    return connection.driver.cursor()
 
 
-def _run(connection: Connection, cursor: Any, sql: str, parameters: Any, many: bool) -> None:
+def _run(connection: Unit, cursor: Any, sql: str, parameters: Any, many: bool) -> None:
     """Run ``sql`` (SQLite's text and placeholders) on the driver's cursor, in either dialect."""
     if is_postgresql(connection):
         sql, order = dialect.postgresql(sql)
@@ -190,7 +175,7 @@ def _group(
 
 
 def write_rows(
-    connection: Connection,
+    connection: Unit,
     table: str,
     rows: Iterable[Mapping[str, Any]],
     conflict: Conflict = INSERT,
@@ -253,7 +238,7 @@ def _repeat(value: str) -> Iterator[str]:
         yield value
 
 
-def _record_drift(connection: Connection, drift: Iterable[tuple[str, str, str]]) -> None:
+def _record_drift(connection: Unit, drift: Iterable[tuple[str, str, str]]) -> None:
     """Count fields and blocks the schema does not know, once per source that had them."""
     now = now_utc()
     # Each (table, field, source) once, in the order met: the first source is the example.
@@ -270,7 +255,7 @@ def _record_drift(connection: Connection, drift: Iterable[tuple[str, str, str]])
     write_rows(connection, "api_drift", rows, conflict)
 
 
-def execute(connection: Connection, sql: str, parameters: Sequence[Any] | list[Any] = ()) -> None:
+def execute(connection: Unit, sql: str, parameters: Sequence[Any] | list[Any] = ()) -> None:
     """Run one statement that is not a row insert (a delete, an update, a derived refresh).
 
     ``parameters`` is one tuple of values, or a list of them (one run each,
@@ -291,7 +276,7 @@ def execute(connection: Connection, sql: str, parameters: Sequence[Any] | list[A
             cursor.close()
 
 
-def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+def query(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
     """Return the rows of a query, on the driver's cursor (the store's hot paths).
 
     Raises:
@@ -307,7 +292,7 @@ def query(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> l
             cursor.close()
 
 
-def stream(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
+def stream(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
     """Yield the rows of a query while the connection goes on writing (``reparse``).
 
     A second cursor on SQLite; on PostgreSQL a server-side cursor, so that the
@@ -320,7 +305,7 @@ def stream(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> 
     server = is_postgresql(connection)
     with _database_errors("a query"):
         # A named cursor is psycopg's server-side one.
-        reader = connection.connection.cursor(name="stream") if server else _cursor(connection)
+        reader = connection.driver.cursor(name="stream") if server else _cursor(connection)
         try:
             _run(connection, reader, sql, parameters, False)
             yield from reader
@@ -328,7 +313,7 @@ def stream(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> 
             reader.close()
 
 
-def defer_foreign_keys(connection: Connection) -> None:
+def defer_foreign_keys(connection: Unit) -> None:
     """Check foreign keys at the commit of the caller's transaction rather than per statement."""
     if is_postgresql(connection):
         execute(connection, "SET CONSTRAINTS ALL DEFERRED")
@@ -336,7 +321,7 @@ def defer_foreign_keys(connection: Connection) -> None:
         execute(connection, "PRAGMA defer_foreign_keys=ON")
 
 
-def reset_ids(connection: Connection, table: str) -> None:
+def reset_ids(connection: Unit, table: str) -> None:
     """Make the next id of ``table`` follow the largest there, after rows came with their ids.
 
     SQLite takes the largest rowid plus one by itself; a PostgreSQL sequence knows
