@@ -46,6 +46,7 @@ from grunt_archive.guard import Guard
 from grunt_archive.normalize.service_record import parse_scope, scope_key
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import Store, career_snapshots
+from grunt_archive.store_thread import StoreThread
 
 # Asset figures looked at more recently than this are not asked for again.
 ASSET_STATS_MAX_AGE = timedelta(days=1)
@@ -61,6 +62,8 @@ class Snapshots:
         client: the run's client.
         clearance: the run's lazily fetched clearance (shared with enrichment).
         asset_stats_max_age: how old an asset's last look may be before another.
+        writes: the run's store thread, which writes the snapshots (and reads
+            when an asset was last looked at) off the event loop; inline if none.
 
     """
 
@@ -71,8 +74,10 @@ class Snapshots:
         clearance: LazyClearance,
         *,
         asset_stats_max_age: timedelta = ASSET_STATS_MAX_AGE,
+        writes: StoreThread | None = None,
     ) -> None:
         self.store = store
+        self.writes = writes or StoreThread(inline=True)
         self.stats = StatsService(client)
         self.skill = SkillService(client)
         self.discovery = DiscoveryService(client)
@@ -143,22 +148,21 @@ class Snapshots:
         key = ASSET_STATS.key_of(kind, asset_id)
         if key in self.assets_asked:
             return None
-        cutoff = datetime.now(UTC) - self.asset_stats_max_age
-        if career_snapshots.checked_since(
-            self.store, key, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        ):
-            return None
+        # Taken before the first await, so that a second match naming the asset asks nothing.
         self.assets_asked.add(key)
+        cutoff = (datetime.now(UTC) - self.asset_stats_max_age).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        if await self.writes.run(career_snapshots.checked_since, self.store, key, cutoff):
+            return None  # not due: `assets` does not ask either
         try:
             document = await self.discovery.latest(kind, asset_id)
         except NotFoundError:  # gone from discovery: looked at all the same
-            career_snapshots.mark_checked(self.store, key, now_utc())
+            await self.writes.run(career_snapshots.mark_checked, self.store, key, now_utc())
             return None
         except BaseException:
             self.assets_asked.discard(key)  # `assets`, at the end of the run, asks again
             raise
-        career_snapshots.save_snapshot(self.store, RawDocument.of(ASSET_STATS, key, document),
-                                       document.data)  # fmt: skip
+        raw = RawDocument.of(ASSET_STATS, key, document)
+        await self.writes.run(career_snapshots.save_snapshot, self.store, raw, document.data)
         return document
 
     # --- one request each ---------------------------------------------------------
@@ -170,7 +174,7 @@ class Snapshots:
         async def fetch() -> None:
             document = await self.stats.service_record(player_id, lifecycle, filters)
             raw = RawDocument.of(SERVICE_RECORD, key, document)
-            career_snapshots.save_snapshot(self.store, raw, document.data)
+            await self.writes.run(career_snapshots.save_snapshot, self.store, raw, document.data)
 
         return self._guarded(SERVICE_RECORD.name, key, self.stats.name, fetch)
 
@@ -181,7 +185,7 @@ class Snapshots:
             await self.clearance.ensure()
             document = await self.skill.playlist_csr(playlist, [player_id])
             raw = RawDocument.of(PLAYLIST_CSR, key, document)
-            career_snapshots.save_snapshot(self.store, raw, document.data)
+            await self.writes.run(career_snapshots.save_snapshot, self.store, raw, document.data)
 
         return self._guarded(PLAYLIST_CSR.name, key, self.skill.name, fetch)
 
@@ -195,10 +199,10 @@ class Snapshots:
             try:
                 document = await self.discovery.latest(kind, asset_id)
             except NotFoundError:  # gone from discovery: looked at all the same
-                career_snapshots.mark_checked(self.store, key, now_utc())
+                await self.writes.run(career_snapshots.mark_checked, self.store, key, now_utc())
                 return
             raw = RawDocument.of(ASSET_STATS, key, document)
-            career_snapshots.save_snapshot(self.store, raw, document.data)
+            await self.writes.run(career_snapshots.save_snapshot, self.store, raw, document.data)
 
         return self._guarded(ASSET_STATS.name, key, self.discovery.name, fetch)
 

@@ -219,7 +219,7 @@ class _Run:
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
         clearance = LazyClearance(client)
-        self.snapshots = Snapshots(store, client, clearance)
+        self.snapshots = Snapshots(store, client, clearance, writes=self.writes)
         # An asset's figures are taken when enrichment first names it (snapshots.py).
         latest = None if options.matches_only else self.snapshots.asset_if_due
         self.work = WorkClaims(store)
