@@ -324,17 +324,19 @@ class Enricher:
         await self._gather(self._gamertag_batches(self._stale(), whole_only=False))
 
     def _stale(self) -> list[str]:
-        """Return the players whose gamertag is stale and was not asked this run."""
+        """Return the players whose gamertag is stale (`_gamertag_batches` drops those asked).
+
+        It runs on the store thread: the players asked this run are the loop's to read.
+        """
         cutoff = datetime.now(UTC) - self.gamertag_max_age
-        stale = lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
-        return [player for player in stale if player not in self.gamertags_asked]
+        return lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
 
     def _gamertag_batches(self, stale: list[str], *, whole_only: bool) -> list[Awaitable[None]]:
         """Start a lookup per batch of the ``stale`` gamertags.
 
         With ``whole_only``, only full batches go: the rest waits for more players.
         """
-        # Checked again here: a scan on the store thread may predate batches started since.
+        # Here, on the loop: a scan on the store thread may predate batches started since.
         stale = [player for player in stale if player not in self.gamertags_asked]
         batches = [
             stale[start : start + self.profile_batch]
