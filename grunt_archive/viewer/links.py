@@ -47,6 +47,9 @@ def cell_link(
     ``value`` is the raw value, or Datasette's ``{"value", "label"}`` of a
     foreign key it labelled; ``path`` prefixes Datasette's ``base_url``.
     """
+    # Datasette asks for every cell of a page (15,000 for CSR history): most columns never link.
+    if column not in LINK_COLUMNS:
+        return None
     if isinstance(value, dict):  # a foreign key Datasette expanded
         key, label = str(value.get("value")), value.get("label")
         if column in PLAYER_ID_COLUMNS and _PLAYER_ID.match(key):

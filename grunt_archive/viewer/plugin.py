@@ -19,7 +19,7 @@ from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec, score_chart_spec
 from grunt_archive.viewer.home import home_cards
-from grunt_archive.viewer.links import LINK_COLUMNS, cell_link, match_path, player_path
+from grunt_archive.viewer.links import cell_link, match_path, player_path
 from grunt_archive.viewer.match import match_page
 from grunt_archive.viewer.player import player_page
 from grunt_archive.viewer.reading import (
@@ -193,9 +193,6 @@ def prepare_connection(conn: Any) -> None:
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
     """Link gamertags to player pages and match ids to match pages, in every table and query."""
-    # Datasette asks for every cell of a page (15,000 for CSR history): most columns never link.
-    if column not in LINK_COLUMNS:
-        return None
     return cell_link(row, value, column, datasette.urls.path)
 
 
