@@ -104,6 +104,13 @@ def note(text: str) -> None:
     print(f"[bench] {text}", file=sys.stderr, flush=True)
 
 
+def wall(command: list[str]) -> float:
+    """Return the wall time of one fresh run of ``command``, in seconds, as a user starts it."""
+    began = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, cwd=ROOT, env=user_environment())
+    return time.perf_counter() - began
+
+
 def best_of(repeats: int, run: Callable[[], object]) -> float:
     """Return the shortest of ``repeats`` timings of ``run`` in seconds (noise only adds)."""
     times = []

@@ -9,20 +9,11 @@ keeps one slow start on a shared machine from deciding the figure.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
-import time
 
-from harness import ROOT, Figure, Scale, note, user_environment
+from harness import Figure, Scale, note, wall
 
 HELP_LIMIT = 0.3  # seconds: issue 12's bound on `grunt-archive --help`
-
-
-def _wall(command: list[str]) -> float:
-    """Return the wall time of one fresh run of ``command``, in seconds."""
-    began = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, cwd=ROOT, env=user_environment())
-    return time.perf_counter() - began
 
 
 def help_figure(scale: Scale) -> Figure:
@@ -30,11 +21,11 @@ def help_figure(scale: Scale) -> Figure:
     runs = 5 if scale.name == "smoke" else 15
     note(f"startup: grunt-archive --help, {runs} runs")
     floors, times = [], []
-    _wall([sys.executable, "-m", "grunt_archive", "--help"])  # the bytecode caches, as installed
+    wall([sys.executable, "-m", "grunt_archive", "--help"])  # the bytecode caches, as installed
     for _ in range(runs):
         # Alternating, both medians see the same load on the machine.
-        floors.append(_wall([sys.executable, "-c", "pass"]))
-        times.append(_wall([sys.executable, "-m", "grunt_archive", "--help"]))
+        floors.append(wall([sys.executable, "-c", "pass"]))
+        times.append(wall([sys.executable, "-m", "grunt_archive", "--help"]))
     floor, seconds = statistics.median(floors), statistics.median(times)
     return Figure(
         "startup: grunt-archive --help, wall time of a fresh process",
