@@ -28,6 +28,7 @@ from tenacity import (
 
 from grunt_archive.api import responses
 from grunt_archive.api.limits import HostLimits
+from grunt_archive.api.transport import default_transport
 from grunt_archive.errors import (
     AuthError,
     NotFoundError,
@@ -286,7 +287,7 @@ class HaloClient:
         # when the tokens carry none of their own.
         self.clearance: str | None = None
         self._http = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or default_transport(max_idle=self.concurrency),
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max(1, concurrency)),
             headers={"Accept": "application/json", "User-Agent": "grunt-archive"},
