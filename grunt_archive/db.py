@@ -377,10 +377,16 @@ def archive_store(path: Location, *, upgrade: bool = True, create: bool = True) 
         return
     path = Path(path)
     check_archive(path, create=create)
-    if upgrade and stored_revision(path) != head_revision():
-        open_archive(path).dispose()  # created or migrated, then opened as a current one
+    tables, current = _stored_revision(path)
+    if upgrade and current != head_revision() and not (current is None and not tables):
+        open_archive(path).dispose()  # migrated, then opened as a current one
     driver = _connect(path)
     try:
+        # A new file gets the head's schema (`schema_file`): a first sync loads no SQLAlchemy.
+        if upgrade and current is None and not tables and not schema_file.create(driver):
+            driver.close()
+            open_archive(path).dispose()
+            driver = _connect(path)
         yield Store(driver, "sqlite")
     finally:
         driver.close()
