@@ -27,7 +27,7 @@ from tenacity import (
 
 from grunt_archive.api import responses
 from grunt_archive.api.limits import HostLimits
-from grunt_archive.api.transport import default_transport
+from grunt_archive.api.transport import CookielessClient, default_transport
 from grunt_archive.errors import (
     AuthError,
     NotFoundError,
@@ -232,29 +232,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
-class _NoCookies(httpx.Cookies):
-    """Cookies that stay empty: the Halo hosts authenticate by header, never by cookie.
-
-    Reading the cookies of every response costs the event loop about a tenth of
-    its time in a backfill (httpx wraps each request and response for
-    ``http.cookiejar`` first, even for a jar that keeps nothing).
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-_NO_COOKIES = _NoCookies()
-
-
-class _Http(httpx.AsyncClient):
-    """httpx's client with `_NoCookies`: it copies any jar it is given into a plain one."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:  # type: ignore[override]
-        return _NO_COOKIES
-
-
 class HaloClient:
     """An async client for the Halo Waypoint services.
 
@@ -297,7 +274,7 @@ class HaloClient:
         # A clearance fetched during the run (api.settings.LazyClearance), sent
         # when the tokens carry none of their own.
         self.clearance: str | None = None
-        self._http = _Http(
+        self._http = CookielessClient(
             transport=transport or default_transport(max_idle=self.concurrency),
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=max(1, concurrency)),

@@ -1,5 +1,7 @@
 """HTTP/1.1 for httpx on asyncio's own streams: the Halo hosts' GETs at a fraction of the CPU.
 
+(`CookielessClient`, at the end, is httpx's client as the Halo requests use it.)
+
 httpx's default transport (httpcore over h11 over anyio) spent about 2.6 ms of
 CPU on each request of a sync, more than a whole request costs a SPNKr script
 on aiohttp (``bench/versus.py``). A sync sends thousands of small GETs to a
@@ -380,6 +382,30 @@ class _Body(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         # A body left unread leaves the connection mid-answer: it cannot carry another.
         self._release()
+
+
+class _NoCookies(httpx.Cookies):
+    """Cookies that stay empty: the Halo hosts authenticate by header, never by cookie.
+
+    Reading the cookies of every response costs the event loop about a tenth of
+    its time in a backfill (httpx wraps each request and response for
+    ``http.cookiejar`` first, even for a jar that keeps nothing).
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+_NO_COOKIES = _NoCookies()
+
+
+class CookielessClient(httpx.AsyncClient):
+    """httpx's client with `_NoCookies`: it copies any jar it is given into a plain one."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:  # type: ignore[override]
+        """Return the cookies sent with every request: none, ever."""
+        return _NO_COOKIES
 
 
 def default_transport(max_idle: int) -> httpx.AsyncBaseTransport | None:
