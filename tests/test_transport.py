@@ -12,6 +12,7 @@ import gzip
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -272,3 +273,30 @@ def test_the_client_uses_this_transport_unless_told_to_use_httpcore(
     assert not isinstance(asyncio.run(transport_of_a_client()), Transport)
     monkeypatch.delenv("GRUNT_ARCHIVE_HTTPCORE")
     assert isinstance(asyncio.run(transport_of_a_client()), Transport)
+
+
+@pytest.mark.parametrize("reused", [False, True])
+def test_a_request_cancelled_while_waiting_closes_its_connection(reused: bool) -> None:
+    server = Server([ok(b"first")] * reused + [hang, ok(b"later")])
+    opened = []
+
+    class Counting(Transport):
+        async def _connect(self, *args: Any) -> Any:
+            opened.append(await super()._connect(*args))
+            return opened[-1]
+
+    async def go() -> bytes:
+        async with server, httpx.AsyncClient(transport=Counting(), timeout=5) as client:
+            if reused:
+                assert (await client.get(server.url())).content == b"first"
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.1):  # the client's own deadline, as receive's
+                    await client.get(server.url())
+            # Mid-answer, the connection can carry nothing else: closed, not left open.
+            assert opened[0].writer.is_closing()
+            later = (await client.get(server.url())).content
+            assert not opened[1].writer.is_closing()  # kept for the next request
+            return later
+
+    assert asyncio.run(go()) == b"later"
+    assert server.connections == 2

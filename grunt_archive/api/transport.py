@@ -73,6 +73,10 @@ class Transport(httpx.AsyncBaseTransport):
                 connection.close()
                 if request.method not in _IDEMPOTENT:
                     raise _unanswered(request) from None
+            except BaseException:
+                # Cancelled (the client's deadline) or failed mid-exchange: never reusable.
+                connection.close()
+                raise
         if head is None:
             connection = await self._connect(origin, timeouts, request)
             try:
@@ -80,6 +84,9 @@ class Transport(httpx.AsyncBaseTransport):
             except _StaleConnection:
                 connection.close()
                 raise _unanswered(request) from None
+            except BaseException:
+                connection.close()
+                raise
         status, reason, headers, reusable = head
         try:
             framing = _framing(request.method, status, headers, request)
