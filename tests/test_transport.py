@@ -189,6 +189,11 @@ def test_a_request_the_server_drops_unanswered_on_a_reused_connection_is_sent_ag
             "chunk size",
         ),
         (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
+            httpx.RemoteProtocolError,
+            "chunk size",
+        ),
+        (
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX",
             httpx.RemoteProtocolError,
             "",

@@ -32,6 +32,7 @@ HEAD_LIMIT = 64 * 1024  # bytes of status line and headers at most, as h11's def
 CHUNK = 64 * 1024
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _NO_BODY_STATUSES = frozenset({204, 304})
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 Origin = tuple[str, str, int]
 
 
@@ -350,26 +351,18 @@ class _Body(httpx.AsyncByteStream):
             async with _reading(self._connection, self._timeout, self._request):
                 line = await reader.readuntil(b"\r\n")
                 size_text = line.split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    size = -1
-                if size < 0 or not size_text.isalnum():
+                # Hex digits only: int() would also take "0x10", "+1" or "1_0".
+                if not size_text or size_text.strip(_HEX_DIGITS):
                     raise httpx.RemoteProtocolError(
                         f"a malformed chunk size: {size_text[:20]!r}", request=self._request
                     )
+                size = int(size_text, 16)
                 if size == 0:
                     # Trailers, if any, end with an empty line.
                     while await reader.readuntil(b"\r\n") != b"\r\n":
                         pass
                     return
-            remaining = size
-            while remaining:
-                async with _reading(self._connection, self._timeout, self._request):
-                    chunk = await reader.read(min(remaining, CHUNK))
-                    if not chunk:
-                        raise asyncio.IncompleteReadError(b"", remaining)
-                remaining -= len(chunk)
+            async for chunk in self._counted(reader, size):
                 yield chunk
             async with _reading(self._connection, self._timeout, self._request):
                 if await reader.readexactly(2) != b"\r\n":
