@@ -40,6 +40,14 @@ def test_a_document_reads_back_exactly_and_smaller_than_plain_zlib():
     assert len(body) < 0.8 * len(zlib.compress(TEXT.encode(), 6))
 
 
+def test_each_body_is_its_own_stream_as_a_fresh_compressor_writes_it():
+    # encode copies one primed compressor: no body may carry state into the next.
+    first, _ = encode(TEXT)
+    encode("{}" * 500)
+    fresh = zlib.compressobj(6, zdict=dictionary(ZLIB_DICT1))
+    assert encode(TEXT)[0] == first == fresh.compress(TEXT.encode()) + fresh.flush()
+
+
 def test_bytes_are_kept_as_sent():
     assert encode(b"\x00chunk") == (b"\x00chunk", "identity")
 

@@ -26,6 +26,7 @@ migration that made the tables (0018) keeps a frozen copy.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -102,6 +103,7 @@ class Totals:
     key: tuple[str, ...]
     columns: tuple[str, ...]
 
+    @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def select(self, where: str, picked: bool = False) -> str:
         """SELECT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
         key = ", ".join(self.key)
@@ -113,11 +115,13 @@ class Totals:
             f" GROUP BY {key}"
         )
 
+    @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def insert(self, where: str, picked: bool = False) -> str:
         """INSERT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
         columns = ", ".join(self.key + self.columns)
         return f"INSERT INTO {self.table} ({columns}) {self.select(where, picked)}"
 
+    @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def add(self, where: str) -> str:
         """INSERT the rows the lines ``where`` picks add up to, added to the totals there."""
         updates = ", ".join(

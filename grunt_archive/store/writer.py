@@ -21,7 +21,6 @@ is asked for through `is_postgresql`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,17 +100,33 @@ def _sql(table: str, columns: tuple[str, ...], conflict: Conflict) -> str:
     return sql
 
 
-@contextmanager
-def _database_errors(what: str) -> Iterator[None]:
-    """Raise the driver's errors as the project's: bad rows malformed, the rest the archive's."""
-    malformed, refused = driver_errors()
-    try:
-        yield
-    except malformed as error:
-        reason = " ".join(str(error).split())
-        raise MalformedResponseError(f"{what} breaks the archive's schema: {reason}") from None
-    except refused as error:
-        raise ArchiveWriteError(" ".join(str(error).split())) from None
+class _DatabaseErrors:
+    """Raise the driver's errors as the project's: bad rows malformed, the rest the archive's.
+
+    A class rather than a generator: a match passes through here about forty
+    times, and the errors are looked up only when one is raised.
+    """
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _traceback: object) -> None:  # fmt: skip
+        if error is None:
+            return
+        malformed, refused = driver_errors()
+        if isinstance(error, malformed):
+            reason = " ".join(str(error).split())
+            raise MalformedResponseError(
+                f"{self.what} breaks the archive's schema: {reason}"
+            ) from None
+        if isinstance(error, refused):
+            raise ArchiveWriteError(" ".join(str(error).split())) from None
 
 
 def is_postgresql(connection: Unit) -> bool:
@@ -214,7 +229,7 @@ def write_rows(
     groups, drift = _group(table, rows, sources, conflict)
     last = None
     server = is_postgresql(connection)
-    with _database_errors(what or f"{table} rows"):
+    with _DatabaseErrors(what or f"{table} rows"):
         cursor = _cursor(connection)
         for columns, values in groups.items():
             sql = _sql(table, columns, conflict)
@@ -268,7 +283,7 @@ def execute(connection: Unit, sql: str, parameters: Sequence[Any] | list[Any] = 
     """
     if isinstance(parameters, list) and not parameters:
         return
-    with _database_errors("a document"):
+    with _DatabaseErrors("a document"):
         cursor = _cursor(connection)
         try:
             _run(connection, cursor, sql, parameters, isinstance(parameters, list))
@@ -283,7 +298,7 @@ def query(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> list[An
         ArchiveWriteError: the database refused it.
 
     """
-    with _database_errors("a query"):
+    with _DatabaseErrors("a query"):
         cursor = _cursor(connection)
         try:
             _run(connection, cursor, sql, parameters, False)
@@ -303,7 +318,7 @@ def stream(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> Iterat
 
     """
     server = is_postgresql(connection)
-    with _database_errors("a query"):
+    with _DatabaseErrors("a query"):
         # A named cursor is psycopg's server-side one.
         reader = connection.driver.cursor(name="stream") if server else _cursor(connection)
         try:
