@@ -501,7 +501,7 @@ def test_the_totals_sql_computes_the_same_rows_on_postgresql(synced, postgres_ur
             matches = [m for (m,) in rows(synced, "SELECT DISTINCT match_id FROM player_matches")]
             for match_id in matches:
                 for totals in player_totals.TOTALS:
-                    run(totals.add("pm.match_id = ?"), (match_id,))
+                    run(totals.add_match(), (match_id,))
             assert dumped() == dump(synced, player_totals.TABLES)
     finally:
         engine.dispose()

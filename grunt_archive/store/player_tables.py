@@ -134,7 +134,8 @@ _ENCOUNTER_COLUMNS = (
     " their_kills, their_deaths, last_played"
 )
 
-_MEDAL_TOTALS = """
+# {matches}: how the matches a medal was awarded in are counted.
+_MEDAL_TOTALS_OF = """
 SELECT
     a.player_id,
     a.medal_id,
@@ -143,7 +144,7 @@ SELECT
     max(medal.difficulty),
     max(medal.type),
     sum(a.count),
-    count(DISTINCT a.match_id),
+    {matches},
     sum(a.total_personal_score_awarded)
 FROM tracked_players AS t
 JOIN medal_awards AS a ON a.player_id = t.player_id
@@ -155,6 +156,8 @@ GROUP BY a.player_id, a.medal_id
 _MEDAL_TOTAL_COLUMNS = (
     "player_id, medal_id, gamertag, medal, difficulty, type, total, matches_awarded, personal_score"
 )
+_MEDAL_TOTALS = _MEDAL_TOTALS_OF.replace("{matches}", "count(DISTINCT a.match_id)")
+_MEDAL_TOTALS_ONE_MATCH = _MEDAL_TOTALS_OF.replace("{matches}", "1")
 
 
 def _plus(table: str, column: str) -> str:
@@ -184,8 +187,10 @@ _ADD_ENCOUNTERS = (
     f" last_played = {_later(_E, 'last_played')}"
 )
 _M = "player_medal_totals"
+# A match's own awards are of that match: its count of matches is 1 (see
+# player_totals.ONE_MATCH), with no DISTINCT to sort.
 _ADD_MEDAL_TOTALS = (
-    f"INSERT INTO {_M} ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
+    f"INSERT INTO {_M} ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS_ONE_MATCH}"
     " ON CONFLICT (player_id, medal_id) DO UPDATE SET"
     " gamertag = excluded.gamertag, medal = excluded.medal, difficulty = excluded.difficulty,"
     f" type = excluded.type, total = {_plus(_M, 'total')},"
