@@ -21,6 +21,13 @@ from grunt_archive.normalize.csr import CSR_FIELDS, CSR_TEXT_FIELDS
 Rows = dict[str, list[dict[str, Any]]]
 
 _NON_FINITE = {"nan": "NaN", "infinity": "Infinity", "-infinity": "-Infinity", "inf": "Infinity"}
+# Each CSR block's (field, column, holds text), before and after the match: spelt once.
+_CSR_COLUMNS = tuple(
+    (block, tuple((f, f"{prefix}_{name}", f in CSR_TEXT_FIELDS) for f, name in CSR_FIELDS.items()))
+    for prefix, block in (("pre_match", "PreMatchCsr"), ("post_match", "PostMatchCsr"))
+)
+# json.dumps builds an encoder per call when given options: one serves every row.
+_JSON = json.JSONEncoder(sort_keys=True, allow_nan=False)
 
 
 class _Row(dict):
@@ -54,7 +61,7 @@ class _Row(dict):
             self[column] = None
             return
         try:
-            self[column] = json.dumps(value, sort_keys=True, allow_nan=False)
+            self[column] = _JSON.encode(value)
         except ValueError:
             # Non-finite floats cannot be written as strict JSON: spelt as the service does.
             self[column] = json.dumps(_strict(value), sort_keys=True)
@@ -113,11 +120,10 @@ def _row(match_id: str, player_id: str, entry: Mapping[str, Any]) -> dict[str, A
     row.number("team_mmr", result.get("TeamMmr"))
     row.json("team_mmrs", result.get("TeamMmrs"))
     recap = _object(result.get("RankRecap"))
-    for prefix, block in (("pre_match", "PreMatchCsr"), ("post_match", "PostMatchCsr")):
+    for block, columns in _CSR_COLUMNS:
         csr = _object(recap.get(block))
-        for field, suffix in CSR_FIELDS.items():
-            column = f"{prefix}_{suffix}"
-            if field in CSR_TEXT_FIELDS:
+        for field, column, text in columns:
+            if text:
                 row.text(column, csr.get(field))
             else:
                 row.number(column, csr.get(field))
