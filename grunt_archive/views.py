@@ -70,18 +70,36 @@ LEFT JOIN players AS p ON p.player_id = a.player_id
 # dashboard read, so their SQL stays short. They read `player_matches`, a view in
 # 0004 and a table kept by grunt_archive.store.player_tables since 0006. Outcomes are
 # spelt out (1 tie, 2 win, 3 loss, 4 left), accuracy is in percent, times are UTC.
+# A player who switched teams mid-match has a line per team in player_matches: the
+# careers add up a match's lines first (migration 0020), so such a match counts once,
+# as a win (loss, tie, left) when any of its lines is one, as player_totals counts it.
+# The casts keep PostgreSQL's sums of sums integers, as its sums of the lines were.
+_PER_MATCH = """
+    SELECT player_id, match_id, max(gamertag) AS gamertag,
+        max(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS won,
+        max(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS lost,
+        max(CASE WHEN outcome = 'tie' THEN 1 ELSE 0 END) AS tied,
+        max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
+        max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
+        CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
+        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        max(start_time) AS start_time
+    FROM player_matches
+    GROUP BY player_id, match_id"""
+
 VIEWS.update(
     {
-        "player_careers": """
+        "player_careers": f"""
 CREATE VIEW player_careers AS
 SELECT
-    gamertag,
+    max(gamertag) AS gamertag,
     count(*) AS matches,
-    sum(outcome = 'win') AS wins,
-    sum(outcome = 'loss') AS losses,
-    sum(outcome = 'tie') AS ties,
-    sum(outcome = 'left') AS left_early,
-    round(100.0 * sum(outcome = 'win') / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    sum(tied) AS ties,
+    sum(left_early) AS left_early,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
@@ -97,25 +115,27 @@ SELECT
     min(start_time) AS first_match,
     max(start_time) AS last_match,
     player_id
-FROM player_matches AS pm
+FROM ({_PER_MATCH}
+) AS pm
 GROUP BY player_id
 """,
-        "player_map_mode_stats": """
+        "player_map_mode_stats": f"""
 CREATE VIEW player_map_mode_stats AS
 SELECT
-    gamertag,
+    max(gamertag) AS gamertag,
     map,
     mode,
     count(*) AS matches,
-    sum(outcome = 'win') AS wins,
-    sum(outcome = 'loss') AS losses,
-    round(100.0 * sum(outcome = 'win') / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     player_id
-FROM player_matches
+FROM ({_PER_MATCH}
+) AS pm
 GROUP BY player_id, map, mode
 """,
     }
@@ -155,16 +175,16 @@ FROM player_matches AS pm
 # `player_matches`, so `max(gamertag)` is what SQLite's bare `gamertag` picks.
 POSTGRESQL_VIEWS: dict[str, str] = {
     **VIEWS,
-    "player_careers": """
+    "player_careers": f"""
 CREATE VIEW player_careers AS
 SELECT
     max(gamertag) AS gamertag,
     count(*) AS matches,
-    sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS wins,
-    sum(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS losses,
-    sum(CASE WHEN outcome = 'tie' THEN 1 ELSE 0 END) AS ties,
-    sum(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
-    round(100.0 * sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    sum(tied) AS ties,
+    sum(left_early) AS left_early,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
@@ -180,25 +200,27 @@ SELECT
     min(start_time) AS first_match,
     max(start_time) AS last_match,
     player_id
-FROM player_matches AS pm
+FROM ({_PER_MATCH}
+) AS pm
 GROUP BY player_id
 """,
-    "player_map_mode_stats": """
+    "player_map_mode_stats": f"""
 CREATE VIEW player_map_mode_stats AS
 SELECT
     max(gamertag) AS gamertag,
     map,
     mode,
     count(*) AS matches,
-    sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS wins,
-    sum(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS losses,
-    round(100.0 * sum(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 2) AS kd,
     round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
     player_id
-FROM player_matches
+FROM ({_PER_MATCH}
+) AS pm
 GROUP BY player_id, map, mode
 """,
     "player_matches_scoped": VIEWS["player_matches_scoped"],

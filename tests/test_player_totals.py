@@ -335,6 +335,29 @@ def test_the_world_has_what_the_totals_must_get_right(synced):
     assert value(synced, "SELECT count(*) FROM player_totals WHERE playlist_asset_id = ''") > 0
 
 
+def test_the_career_views_count_a_team_switch_as_one_match(synced):
+    # player_totals counts distinct matches: summed over its keys, a player's whole career.
+    careers = rows(
+        synced,
+        "SELECT player_id, matches, wins, losses, ties, left_early, kills, deaths"
+        " FROM player_careers ORDER BY player_id",
+    )
+    assert careers == rows(
+        synced,
+        "SELECT player_id, sum(matches), sum(wins), sum(losses), sum(ties), sum(left_early),"
+        " sum(kills), sum(deaths) FROM player_totals GROUP BY player_id ORDER BY player_id",
+    )
+    by_map_mode = rows(
+        synced,
+        "SELECT player_id, sum(matches), sum(wins), sum(losses) FROM player_map_mode_stats"
+        " GROUP BY player_id ORDER BY player_id",
+    )
+    assert by_map_mode == [row[:4] for row in careers]
+    # The world's team switch is a tracked player's: their lines outnumber their matches.
+    lines = rows(synced, "SELECT player_id, count(*) FROM player_matches GROUP BY player_id")
+    assert sum(count for _, count in lines) == sum(row[1] for row in careers) + 1
+
+
 def test_the_totals_kept_step_by_step_equal_a_rebuild(synced, tmp_path):
     assert dump(synced, player_totals.TABLES) == rebuilt(synced, tmp_path)
 

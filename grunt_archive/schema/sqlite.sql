@@ -1,4 +1,4 @@
--- revision: 0019
+-- revision: 0020
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -449,9 +449,9 @@ CREATE TABLE "matches" (
 	gameplay_interaction INTEGER, 
 	CONSTRAINT pk_matches PRIMARY KEY (match_id), 
 	CONSTRAINT fk_matches_game_variant_asset_id_assets FOREIGN KEY(game_variant_asset_id, game_variant_version_id) REFERENCES assets (asset_id, version_id), 
+	CONSTRAINT fk_matches_map_asset_id_assets FOREIGN KEY(map_asset_id, map_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_playlist_asset_id_assets FOREIGN KEY(playlist_asset_id, playlist_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_map_mode_pair_asset_id_assets FOREIGN KEY(map_mode_pair_asset_id, map_mode_pair_version_id) REFERENCES assets (asset_id, version_id), 
-	CONSTRAINT fk_matches_map_asset_id_assets FOREIGN KEY(map_asset_id, map_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_season_id_seasons FOREIGN KEY(season_id) REFERENCES seasons (season_id)
 );
 CREATE TABLE "service_record_snapshots" (
@@ -523,8 +523,8 @@ CREATE TABLE "personal_score_awards" (
 	count INTEGER, 
 	total_personal_score_awarded INTEGER, 
 	CONSTRAINT pk_personal_score_awards PRIMARY KEY (match_id, player_id, team_id, name_id), 
-	CONSTRAINT fk_personal_score_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_personal_score_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_personal_score_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_personal_score_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -717,8 +717,8 @@ CREATE TABLE "match_skill" (
 	ranked_rewards VARCHAR, 
 	non_finite VARCHAR, 
 	CONSTRAINT pk_match_skill PRIMARY KEY (match_id, player_id), 
-	CONSTRAINT fk_match_skill_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_match_skill_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_match_skill_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_match_skill_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -732,8 +732,8 @@ CREATE TABLE "medal_awards" (
 	total_personal_score_awarded INTEGER, 
 	CONSTRAINT pk_medal_awards PRIMARY KEY (match_id, player_id, team_id, medal_id), 
 	CONSTRAINT fk_medal_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_medal_awards_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id), 
-	CONSTRAINT fk_medal_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_medal_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_medal_awards_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id)
 )
  WITHOUT ROWID
 
@@ -796,8 +796,8 @@ CREATE TABLE "elimination_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_elimination_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_elimination_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_elimination_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_elimination_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_elimination_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -812,8 +812,8 @@ CREATE TABLE "extraction_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_extraction_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_extraction_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_extraction_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_extraction_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_extraction_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -835,8 +835,8 @@ CREATE TABLE "infection_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_infection_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_infection_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_infection_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_infection_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_infection_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -852,8 +852,8 @@ CREATE TABLE "oddball_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_oddball_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_oddball_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_oddball_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_oddball_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_oddball_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -891,8 +891,8 @@ CREATE TABLE "pvp_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_pvp_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_pvp_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_pvp_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_pvp_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_pvp_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -926,8 +926,8 @@ CREATE TABLE "vip_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_vip_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_vip_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_vip_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_vip_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_vip_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -943,8 +943,8 @@ CREATE TABLE "zones_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_zones_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_zones_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_zones_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+	CONSTRAINT fk_zones_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_zones_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 )
  WITHOUT ROWID
 
@@ -1279,15 +1279,23 @@ SELECT
 FROM medal_awards AS a
 LEFT JOIN medals AS medal ON medal.medal_id = a.medal_id
 LEFT JOIN players AS p ON p.player_id = a.player_id;
+CREATE VIEW pve_matches AS
+SELECT match_id FROM matches
+WHERE gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6;
+CREATE VIEW player_matches_scoped AS
+SELECT pm.*, CASE WHEN pm.lifecycle_mode IS NOT 3 THEN 'custom'
+    WHEN pm.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'
+    ELSE 'matchmade_pvp' END AS scope
+FROM player_matches AS pm;
 CREATE VIEW player_careers AS
 SELECT
-    gamertag,
+    max(gamertag) AS gamertag,
     count(*) AS matches,
-    sum(outcome = 'win') AS wins,
-    sum(outcome = 'loss') AS losses,
-    sum(outcome = 'tie') AS ties,
-    sum(outcome = 'left') AS left_early,
-    round(100.0 * sum(outcome = 'win') / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    sum(tied) AS ties,
+    sum(left_early) AS left_early,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
@@ -1303,32 +1311,50 @@ SELECT
     min(start_time) AS first_match,
     max(start_time) AS last_match,
     player_id
-FROM player_matches AS pm
+FROM (
+    SELECT player_id, match_id, max(gamertag) AS gamertag,
+        max(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS won,
+        max(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS lost,
+        max(CASE WHEN outcome = 'tie' THEN 1 ELSE 0 END) AS tied,
+        max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
+        max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
+        CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
+        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        max(start_time) AS start_time
+    FROM player_matches
+    GROUP BY player_id, match_id
+) AS pm
 GROUP BY player_id;
 CREATE VIEW player_map_mode_stats AS
 SELECT
-    gamertag,
+    max(gamertag) AS gamertag,
     map,
     mode,
     count(*) AS matches,
-    sum(outcome = 'win') AS wins,
-    sum(outcome = 'loss') AS losses,
-    round(100.0 * sum(outcome = 'win') / count(*), 1) AS win_rate,
+    sum(won) AS wins,
+    sum(lost) AS losses,
+    round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     player_id
-FROM player_matches
+FROM (
+    SELECT player_id, match_id, max(gamertag) AS gamertag,
+        max(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS won,
+        max(CASE WHEN outcome = 'loss' THEN 1 ELSE 0 END) AS lost,
+        max(CASE WHEN outcome = 'tie' THEN 1 ELSE 0 END) AS tied,
+        max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
+        max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
+        CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
+        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        max(start_time) AS start_time
+    FROM player_matches
+    GROUP BY player_id, match_id
+) AS pm
 GROUP BY player_id, map, mode;
-CREATE VIEW pve_matches AS
-SELECT match_id FROM matches
-WHERE gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6;
-CREATE VIEW player_matches_scoped AS
-SELECT pm.*, CASE WHEN pm.lifecycle_mode IS NOT 3 THEN 'custom'
-    WHEN pm.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'
-    ELSE 'matchmade_pvp' END AS scope
-FROM player_matches AS pm;
 CREATE TRIGGER players_fts_ai AFTER INSERT ON players
 BEGIN
   INSERT INTO players_fts(rowid, gamertag)
@@ -1365,4 +1391,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0019');
+INSERT INTO alembic_version (version_num) VALUES ('0020');
