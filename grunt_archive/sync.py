@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -307,13 +307,11 @@ class _Run:
     async def _archive_in_turn(self, entry: HistoryEntry, player: str | None, retry: bool) -> None:
         """Archive a match once it is among the matches in progress (`MATCHES_PER_SLOT`)."""
         mid = entry.match_id
-        async with self.in_progress:
-            claim = self.work.claim(MATCH_STATS.name, mid, lambda: True) if retry else None
-            with claim or nullcontext(True) as mine:
-                if mine:
-                    await self._archive_match(entry, player)
-                else:  # another worker has it
-                    self._settle(mid)
+        async with self.in_progress, self.work.match(mid, pending=retry) as mine:
+            if mine:
+                await self._archive_match(entry, player)
+            else:  # another worker has it, or has stored it
+                self._settle(mid)
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
         try:

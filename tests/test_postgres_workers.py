@@ -65,6 +65,7 @@ def test_workers_share_the_players_and_store_each_match_once(reference, postgres
         assert cli("db", "upgrade", db=url).returncode == 0
         workers = [worker(url, sim.url, players) for _ in range(3)]
         results = [finish(process) for process in workers]
+        fetched = sim.counts()["stats"]
     for code, summary in results:
         assert code == 0, summary
         assert summary["failures"] == []
@@ -74,6 +75,9 @@ def test_workers_share_the_players_and_store_each_match_once(reference, postgres
     assert comparable(url) == comparable(reference)
     assert count(url, "matches") == count(reference, "matches")
     assert rows(url, "SELECT DISTINCT outcome FROM sync_runs") == [("ok",)]
+    # A match the players share is fetched by the one worker that holds it; the others
+    # wait for it and find it stored (no fault is injected: one request each).
+    assert fetched == count(url, "matches")
 
 
 def test_a_worker_finding_every_player_claimed_exits_5_naming_them(postgres_cluster):
@@ -172,6 +176,34 @@ def test_a_worker_leaves_the_pending_matches_another_worker_holds(postgres_clust
     assert code == 3 and sorted(summary["pending"]) == held
     assert {m for (m,) in rows(url, "SELECT match_id FROM matches")} == set(pending) - set(held)
     assert rows(url, attempts) == [row for row in before if row[0] in held]  # untouched
+
+
+def test_a_worker_waits_for_a_new_match_another_holds_and_takes_it_when_the_claim_lapses(
+    postgres_cluster,
+):
+    import psycopg
+
+    url = postgres_cluster.new_database()
+    world = ("--seed", str(SEED), "--players", "1", "--matches", "6")
+    sim = Simulator(SimulatorConfig(seed=SEED, players=1, matches=6))
+    held = sorted(sim.history(sim.player_ids[0]))[0]
+    with simulator_process(*world) as process_sim:
+        assert cli("db", "upgrade", db=url).returncode == 0
+        holder = psycopg.connect(url, autocommit=True)  # another worker fetching it right now
+        holder.execute("SELECT pg_advisory_lock(%s)", (work_key("match_stats", held),))
+        process = worker(url, process_sim.url, sim.player_ids)
+        deadline = time.monotonic() + 120
+        while count(url, "matches") < 5:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        # Every other match stored; the held one neither fetched nor skipped: the worker waits.
+        assert process.poll() is None and process_sim.counts()["stats"] == 5
+        assert rows(url, "SELECT count(*) FROM matches WHERE match_id = ?", held) == [(0,)]
+        holder.close()  # the holder is gone, its claim with it: the waiting worker takes over
+        code, summary = finish(process)
+        assert process_sim.counts()["stats"] == 6
+    assert code == 0 and summary["matches_added"] == 6, summary
+    assert rows(url, "SELECT count(*) FROM matches WHERE match_id = ?", held) == [(1,)]
 
 
 def test_workers_started_together_retry_each_pending_match_once(postgres_cluster):

@@ -21,17 +21,22 @@ succeeds and a ``running`` row is always a dead run's.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.errors import GruntArchiveError
+from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import is_postgresql, query
 
 # The first key of the two-key advisory locks on sync_runs rows (any constant of its own).
 RUNS = 0x7275_6E73
+# How often a worker waiting for a new match another worker is fetching looks whether
+# it is free: about one request's round trip, and one cheap query each time.
+WAIT_SECONDS = 0.05
 
 
 def _lock_key(name: str) -> int:
@@ -126,6 +131,15 @@ def claim_work(store: Store, kind: str, key: str, attempts: int | None) -> bool:
     return False
 
 
+def hold_work(store: Store, kind: str, key: str) -> bool:
+    """Claim an item until `release_work`; False if another worker holds it (True on SQLite)."""
+    with store.unit() as connection:
+        if not is_postgresql(connection):
+            return True
+        (held,) = query(connection, "SELECT pg_try_advisory_lock(?)", (work_key(kind, key),))
+    return bool(held[0])
+
+
 def release_work(store: Store, kind: str, key: str) -> None:
     """Give up the claim on a pending item (a no-op on SQLite)."""
     with store.unit() as connection:
@@ -168,3 +182,29 @@ class WorkClaims:
             if mine:
                 with suppress(GruntArchiveError):  # a lost connection dropped the claim already
                     release_work(self.store, kind, key)
+
+    @asynccontextmanager
+    async def match(self, match_id: str, *, pending: bool) -> AsyncIterator[bool]:
+        """Hold a match for the block; yield whether this worker is to fetch it.
+
+        A pending match is tried by one of the workers running at once (`claim`).
+        A new match that other workers' players share is fetched by one of them:
+        the worker holding it fetches and stores it while the others wait (no
+        transaction open), then find it stored. A killed holder's claim lapses
+        with its connection and a waiting worker takes the match over: nothing
+        is skipped on the word of a worker that is gone.
+        """
+        if pending:
+            with self.claim(MATCH_STATS.name, match_id, lambda: True) as mine:
+                yield mine
+            return
+        if not self.shared:
+            yield True
+            return
+        while not hold_work(self.store, MATCH_STATS.name, match_id):
+            await asyncio.sleep(WAIT_SECONDS)
+        try:
+            yield not archived_match_ids(self.store, [match_id])
+        finally:
+            with suppress(GruntArchiveError):  # a lost connection dropped the claim already
+                release_work(self.store, MATCH_STATS.name, match_id)
