@@ -4,7 +4,33 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Protocol, TextIO
+
+
+class Progress(Protocol):
+    """What the sync tells a progress display."""
+
+    def start(self, player_id: str, total: int | None) -> None:
+        """Begin a player's walk, expecting ``total`` matches when known."""
+
+    def advance(self, count: int = 1) -> None:
+        """Count ``count`` more handled matches."""
+
+    def finish(self) -> None:
+        """End the player's walk."""
+
+    def note(self, text: str) -> None:
+        """Say what the run does once no walk is moving (lookups, snapshots)."""
+
+    def name(self, player: str) -> None:
+        """Show the player of the walk in progress as ``player`` from now on."""
+
+
+class NoProgress(Progress):
+    """The display of a run that shows nothing (``--quiet``, ``--json``, a library caller).
+
+    It inherits the protocol's methods, each of which does nothing.
+    """
 
 
 class TerminalProgress:
@@ -43,6 +69,11 @@ class TerminalProgress:
             self._draw(force=True)
             self.stream.write("\n")
             self.stream.flush()
+
+    def name(self, player: str) -> None:
+        """Name the bar's player anew (their gamertag has just been stored)."""
+        self.player = player
+        self._draw(force=True)
 
     def note(self, text: str) -> None:
         """Say on a line of its own what the run does now that no bar is moving."""

@@ -14,7 +14,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from grunt_archive.api import (
     Document,
@@ -39,6 +39,7 @@ from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, profile_user
+from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.claims import WorkClaims, claim_player, release_player
@@ -63,54 +64,40 @@ from grunt_archive.walk import HistoryWalk
 MATCHES_PER_SLOT = 2
 
 
-class Progress(Protocol):
-    """What the sync tells a progress display."""
-
-    def start(self, player_id: str, total: int | None) -> None:
-        """Begin a player's walk, expecting ``total`` matches when known."""
-
-    def advance(self, count: int = 1) -> None:
-        """Count ``count`` more handled matches."""
-
-    def finish(self) -> None:
-        """End the player's walk."""
-
-    def note(self, text: str) -> None:
-        """Say what the run does once no walk is moving (lookups, snapshots)."""
-
-
-class _NoProgress:
-    def start(self, player_id: str, total: int | None) -> None:
-        pass
-
-    def advance(self, count: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
-
-
 class _Named:
-    """Hands a display players by name (``Gamertag (xuid(…))``), not by bare id."""
+    """Hands a display players by name (``Gamertag (xuid(…))``), not by bare id.
+
+    A first sync by xuid starts with no gamertag in the archive: the display is
+    told the name as soon as the gamertag lookups, which run beside the walk,
+    have stored it.
+    """
 
     def __init__(self, progress: Progress, store: Store) -> None:
         self.progress = progress
         self.store = store
+        self.unnamed: str | None = None
 
     def start(self, player_id: str, total: int | None) -> None:
-        self.progress.start(player_label(self.store, player_id), total)
+        label = player_label(self.store, player_id)
+        self.unnamed = player_id if label == player_id else None
+        self.progress.start(label, total)
 
     def advance(self, count: int = 1) -> None:
         self.progress.advance(count)
+        if self.unnamed is not None:
+            label = player_label(self.store, self.unnamed)
+            if label != self.unnamed:
+                self.unnamed = None
+                self.progress.name(label)
 
     def finish(self) -> None:
         self.progress.finish()
 
     def note(self, text: str) -> None:
         self.progress.note(text)
+
+    def name(self, player: str) -> None:
+        self.progress.name(player)
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +394,7 @@ async def sync(
     """
     options = options or SyncOptions()
     began = time.monotonic()
-    run = _Run(store, client, options, _Named(progress or _NoProgress(), store))
+    run = _Run(store, client, options, _Named(progress or NoProgress(), store))
     report = SyncReport(start_run(store, list(options.players)))
     try:
         report.players = await run.resolve_players()

@@ -19,6 +19,7 @@ class Recording:
 
     def __init__(self, cancel_after: int | None = None) -> None:
         self.started: list[tuple[str, int | None]] = []
+        self.named: list[tuple[str, int]] = []  # the new name, and the matches done then
         self.notes: list[str] = []
         self.done = 0
         self.cancel_after = cancel_after
@@ -39,6 +40,9 @@ class Recording:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
+    def name(self, player: str) -> None:
+        self.named.append((player, self.done))
+
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
@@ -56,6 +60,27 @@ def test_the_bar_names_players_by_gamertag_and_a_resumed_run_shows_its_total(tmp
     assert total == 30 and shown.done == 30
     # After the last match the display says what the run still does.
     assert any("names" in note for note in shown.notes)
+
+
+def test_a_first_sync_by_xuid_names_the_player_as_soon_as_their_gamertag_is_stored(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=4, players=1, matches=40))
+    db, player = tmp_path / "halo.db", sim.player_ids[0]
+    shown = Recording()
+    run_sync(db, settings(sim.app), SyncOptions((player,), matches_only=True), shown)
+    # Nothing is known of the player at the start; the walk goes on under their name.
+    ((label, total),) = shown.started
+    assert label == player and total == 40
+    ((name, done),) = shown.named
+    assert name == f"{sim.gamertag(player)} ({player})"
+    assert 0 < done < 40, done
+
+
+def test_the_bar_takes_a_new_name_and_draws_it_at_once():
+    stream = Terminal()
+    bar = TerminalProgress(stream)
+    bar.start("xuid(2533274800000001)", 100)
+    bar.name("Grunt (xuid(2533274800000001))")
+    assert stream.getvalue().rsplit("\r", 1)[-1].startswith("Grunt (xuid(2533274800000001)) [")
 
 
 def test_the_bar_shows_rate_and_time_left():
