@@ -40,6 +40,7 @@ from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
 from grunt_archive.players import parse_player, profile_user
 from grunt_archive.progress import NoProgress, Progress
+from grunt_archive.shared_matches import match_claim
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.claims import WorkClaims, claim_player, release_player
@@ -205,6 +206,7 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
+        self.careers_due: list[str] = []  # players whose snapshots the run's end takes
         clearance = LazyClearance(client)
         self.snapshots = Snapshots(store, client, clearance, writes=self.writes)
         # An asset's figures are taken when enrichment first names it (snapshots.py).
@@ -294,7 +296,7 @@ class _Run:
     async def _archive_in_turn(self, entry: HistoryEntry, player: str | None, retry: bool) -> None:
         """Archive a match once it is among the matches in progress (`MATCHES_PER_SLOT`)."""
         mid = entry.match_id
-        async with self.in_progress, self.work.match(mid, pending=retry) as mine:
+        async with self.in_progress, match_claim(self.work, mid, pending=retry) as mine:
             if mine:
                 await self._archive_match(entry, player)
             else:  # another worker has it, or has stored it
@@ -352,7 +354,7 @@ class _Run:
         return self.walk.limit_reached()
 
     async def sync_player(self, player_id: str) -> None:
-        """Walk one player's history and take their snapshots when due.
+        """Walk one player's history; note whether their snapshots are due.
 
         A history the service answers unusably (a page that is not one, a
         service ignoring ``start``) ends this player's walk with a failure
@@ -367,7 +369,7 @@ class _Run:
         if not self.options.matches_only and self.snapshots.due(
             player_id, self.walk.newest_match(player_id) != newest_before
         ):
-            await self.snapshots.player(player_id)
+            self.careers_due.append(player_id)
 
     def fail_player(self, player_id: str, error: str) -> None:
         """Record that a player could not be synced this run (the run ends partial)."""
@@ -411,7 +413,11 @@ async def sync(
         run.progress.note("Looking up the names and skill of the new matches…")
         report.enrichment_pending = await run.enricher.finish()
         if not options.matches_only:
+            # Once every match and skill result is stored: a player's CSR playlists and
+            # current season come from them, whatever the order the lookups landed in.
             run.progress.note("Taking the career snapshots…")
+            for player_id in run.careers_due:
+                await run.snapshots.player(player_id)
             await run.snapshots.assets()
             report.enrichment_pending += run.snapshots.failed
     except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:

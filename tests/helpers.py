@@ -6,6 +6,7 @@ from one another: tests/test_suite_rules.py enforces it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -158,6 +159,17 @@ def failing(app: Any, pattern: str, status: int = 503) -> Any:
     return wrapped
 
 
+def slowed(app: Any, pattern: str, seconds: float) -> Any:
+    """Wrap an ASGI app so that paths matching ``pattern`` answer ``seconds`` late."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
+            await asyncio.sleep(seconds)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def free_port() -> int:
     """Return a local TCP port that nothing listens on right now."""
     with socket.socket() as probe:
@@ -208,11 +220,12 @@ def clockless_dump(db: Archive, tables: Iterable[str] | None = None) -> dict[str
 
 
 # What a run's timing decides, not the world: which players share a gamertag request
-# depends on when their matches were stored (on the sync's store thread), and a career
-# snapshot (CSR, an asset's figures) on which lookups had landed when it was taken. Two
-# syncs of one world may differ there while every match, name and skill row agrees.
-BATCHED_KINDS = ("profile_users", "playlist_csr", "asset_stats")
-TIMED_TABLES = ("csr_snapshots", "snapshot_checks")
+# depends on when their matches were stored (on the sync's store thread), and an asset's
+# figures on when enrichment first named it. Two syncs of one world may differ there
+# while every match, name, skill and player snapshot row agrees (a player's snapshots
+# are taken at the run's end, once every lookup has landed).
+BATCHED_KINDS = ("profile_users", "asset_stats")
+TIMED_TABLES = ("snapshot_checks",)
 
 
 def without_batches(dumped: dict[str, list[tuple]]) -> dict[str, list[tuple]]:

@@ -79,7 +79,7 @@ def test_raw_bodies_come_back_as_the_bytes_sqlite_keeps(reference, server):
     _, url = server
     sql = (
         "SELECT kind, key, encoding, body FROM raw_responses"
-        " WHERE kind NOT IN ('profile_users', 'playlist_csr', 'asset_stats')"
+        " WHERE kind NOT IN ('profile_users', 'asset_stats')"
         " ORDER BY kind, key, fetched_at"
     )  # what the run's timing decides: see helpers.BATCHED_KINDS
     kept = rows(url, sql)

@@ -3,9 +3,9 @@
 Real processes against one simulator process whose players share matches. The archive
 they leave must equal, row for row (clock readings, raw copies and runs aside), one
 worker's sync of the same world into SQLite. The syncs take no career snapshot
-(``--matches-only``): which playlists a player's CSR snapshot covers depends on which
-skill lookups have landed when it is taken, an order no two runs share, one worker or
-several. All of it starts processes: slow.
+(``--matches-only``): which playlists a player's CSR snapshot covers depends on the
+skill lookups stored when it is taken, and with several workers some of those are
+another worker's, landing when they land. All of it starts processes: slow.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import pytest
 from datasette_dashboards import replace_opts_in_query
 
 from grunt_archive.api.discovery import PATHS
+from grunt_archive.db import archive
 from grunt_archive.documents import SNAPSHOTS_STAGE, kinds_writing
 from grunt_archive.normalize.service_record import parse_scope
 from grunt_archive.runner import run_reparse
@@ -24,9 +25,11 @@ from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data.assets import asset_document
 from grunt_archive.simulator.data.service_record import service_record
+from grunt_archive.store import open_store
+from grunt_archive.store.career_snapshots import ranked_playlists
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
-from tests.helpers import count, dump, failing, rows, sync, value
+from tests.helpers import count, dump, failing, rows, slowed, sync, value
 
 SR = "service_record_snapshots"
 LIFECYCLE_MODES = {"matchmade": 3, "custom": 1, "local": 7}
@@ -124,6 +127,32 @@ def test_csr_follows_the_skill_documents(world):
         in_season = [csr for csr, season in skill if season == SEASON]
         assert current == in_season[0] and season_max == max(in_season)
         assert best == max(csr for csr, _ in skill)
+
+
+def csr_coverage(sim: Simulator, db: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Return the (player, playlist) pairs of the CSR snapshots, and of the stored skill."""
+    taken = rows(db, "SELECT DISTINCT player_id, playlist_asset_id FROM csr_snapshots")
+    with archive(db) as engine, open_store(engine) as store:
+        ranked = {(p, playlist) for p in sim.player_ids for playlist in ranked_playlists(store, p)}
+    return set(taken), ranked
+
+
+def test_csr_snapshots_cover_every_ranked_playlist_of_the_stored_skill(world):
+    taken, ranked = csr_coverage(*world)
+    assert taken == ranked and len(ranked) > 2
+
+
+def test_csr_snapshots_wait_for_the_skill_results_that_land_late(tmp_path):
+    # Each skill answer comes 0.3 s late: most land after the walks have ended. The
+    # snapshots are taken at the run's end, once every lookup has landed, so none is
+    # left out, and two syncs of one world take the same snapshots.
+    sim = Simulator(SimulatorConfig(seed=11, players=2, matches=40))
+    db = tmp_path / "halo.db"
+    app = slowed(sim.app, r"/hi/matches/[^/]+/skill", 0.3)
+    report = sync(db, sim, *sim.player_ids, app=app, clearance="given")
+    assert report.outcome == "ok" and report.enrichment_pending == []
+    taken, ranked = csr_coverage(sim, db)
+    assert taken == ranked and len(ranked) > 2
 
 
 def test_asset_popularity_covers_every_asset(world):

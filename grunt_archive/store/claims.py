@@ -14,6 +14,9 @@ it, and takes the item only when no other worker has tried it since this run
 began (its ``attempts`` are those this run saw at its start) and it is still
 needed (the caller's check). So each pending item is tried by one worker of
 those running at once, not by every one of them.
+A new match that several workers' players share is held the same way
+(`hold_work`) by the worker fetching it; `grunt_archive.shared_matches` has the
+others wait for it, and find it stored, rather than fetch it again.
 
 On SQLite there is one writer (the lock file beside the archive): every claim
 succeeds and a ``running`` row is always a dead run's.
@@ -21,22 +24,17 @@ succeeds and a ``running`` row is always a dead run's.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.errors import GruntArchiveError
-from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import is_postgresql, query
 
 # The first key of the two-key advisory locks on sync_runs rows (any constant of its own).
 RUNS = 0x7275_6E73
-# How often a worker waiting for a new match another worker is fetching looks whether
-# it is free: about one request's round trip, and one cheap query each time.
-WAIT_SECONDS = 0.05
 
 
 def _lock_key(name: str) -> int:
@@ -182,29 +180,3 @@ class WorkClaims:
             if mine:
                 with suppress(GruntArchiveError):  # a lost connection dropped the claim already
                     release_work(self.store, kind, key)
-
-    @asynccontextmanager
-    async def match(self, match_id: str, *, pending: bool) -> AsyncIterator[bool]:
-        """Hold a match for the block; yield whether this worker is to fetch it.
-
-        A pending match is tried by one of the workers running at once (`claim`).
-        A new match that other workers' players share is fetched by one of them:
-        the worker holding it fetches and stores it while the others wait (no
-        transaction open), then find it stored. A killed holder's claim lapses
-        with its connection and a waiting worker takes the match over: nothing
-        is skipped on the word of a worker that is gone.
-        """
-        if pending:
-            with self.claim(MATCH_STATS.name, match_id, lambda: True) as mine:
-                yield mine
-            return
-        if not self.shared:
-            yield True
-            return
-        while not hold_work(self.store, MATCH_STATS.name, match_id):
-            await asyncio.sleep(WAIT_SECONDS)
-        try:
-            yield not archived_match_ids(self.store, [match_id])
-        finally:
-            with suppress(GruntArchiveError):  # a lost connection dropped the claim already
-                release_work(self.store, MATCH_STATS.name, match_id)
