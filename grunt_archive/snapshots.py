@@ -101,10 +101,12 @@ class Snapshots:
         """Say whether a player's career can have moved since their last snapshots.
 
         Service records and CSR change only when the player plays, so a run in
-        which their history did not grow asks again only if nothing is stored
-        yet: a no-op sync stays one history request per player.
+        which their history did not grow asks again only if the stored service
+        records miss one of their archived matches (none stored yet, or a run
+        that stopped before its snapshots): a no-op sync stays one history
+        request per player.
         """
-        return history_grew or not career_snapshots.has_service_record(self.store, player_id)
+        return history_grew or career_snapshots.service_record_behind(self.store, player_id)
 
     async def player(self, player_id: str) -> None:
         """Take a player's service record and CSR snapshots.
@@ -114,9 +116,16 @@ class Snapshots:
 
         """
         playlists = career_snapshots.ranked_playlists(self.store, player_id)
-        tasks = [self._service_record(player_id, scope) for scope in self.scopes(player_id)]
+        scopes = self.scopes(player_id)
+        asked = now_utc()
+        tasks = [self._service_record(player_id, scope) for scope in scopes]
         tasks += [self._csr(player_id, playlist) for playlist in playlists]
         await asyncio.gather(*tasks)
+        keys = {f"{SERVICE_RECORD.name}:{SERVICE_RECORD.key_of(player_id, s)}" for s in scopes}
+        if not keys & set(self.failed):  # every scope answered: the records are current
+            await self.writes.run(
+                career_snapshots.mark_checked, self.store, player_id, asked, SERVICE_RECORD.name
+            )
 
     async def assets(self, now: datetime | None = None) -> None:
         """Take the popularity of every asset not looked at within `asset_stats_max_age`.

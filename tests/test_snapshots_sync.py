@@ -215,6 +215,33 @@ def test_a_no_op_sync_asks_for_no_snapshot_and_stores_nothing(world, tmp_path):
     assert dump(copy, SNAPSHOT_TABLES) == before
 
 
+def test_a_run_catches_up_the_snapshots_an_earlier_run_left_behind(world, tmp_path):
+    # The service records were last asked before the newest archived match began, as
+    # when a run stopped before its snapshots, or ran --matches-only after new play.
+    sim, db = world
+    copy = snapshot_copy(db, tmp_path)
+    player = sim.player_ids[0]
+    long_ago = "2001-01-01T00:00:00.000Z"
+    with sqlite3.connect(copy) as connection:
+        connection.execute(f"UPDATE {SR} SET taken_at = ? WHERE player_id = ?", (long_ago, player))
+        connection.execute(
+            "UPDATE snapshot_checks SET checked_at = ? WHERE kind = 'service_record' AND key = ?",
+            (long_ago, player),
+        )
+    sim.reset_counts()
+    report = sync(copy, sim, clearance="given")
+    assert report.matches_added == 0 and report.enrichment_pending == []
+    # That player's careers are asked again, once per scope; the other's are not.
+    scopes = value(copy, f"SELECT count(DISTINCT scope) FROM {SR} WHERE player_id = ?", player)
+    assert sim.counts["service_record"] == scopes > 0
+    checked = "SELECT checked_at FROM snapshot_checks WHERE kind = 'service_record' AND key = ?"
+    assert value(copy, checked, player) > long_ago
+    # The answers did not change (no new row), yet the next run knows they are current.
+    sim.reset_counts()
+    sync(copy, sim, clearance="given")
+    assert dict(sim.counts) == {"history": len(sim.player_ids)}
+
+
 def test_new_play_asks_once_per_scope_and_playlist(tmp_path):
     sim = Simulator(SimulatorConfig(seed=11, players=2, matches=50))
     copy = tmp_path / "halo.db"

@@ -161,15 +161,25 @@ def assets_to_refresh(store: Store, checked_before: str) -> list[tuple[str, str]
 # --- what to ask about -------------------------------------------------------------
 
 
-def has_service_record(store: Store, player_id: str) -> bool:
-    """Say whether any service record snapshot of the player is stored."""
+def service_record_behind(store: Store, player_id: str) -> bool:
+    """Say whether the player's service records were last asked before a match the archive holds.
+
+    True when none is stored, or when every scope was last answered (the
+    ``service_record`` check in ``snapshot_checks``; in an archive from before
+    that check, the newest row) before the player's newest archived match
+    began: a run that stopped before its snapshots, or ``--matches-only``,
+    leaves them behind.
+    """
     with store.unit() as connection:
-        rows = query(
+        ((taken, asked, newest),) = query(
             connection,
-            "SELECT 1 FROM service_record_snapshots WHERE player_id = ? LIMIT 1",
-            (player_id,),
+            "SELECT (SELECT max(taken_at) FROM service_record_snapshots WHERE player_id = ?),"
+            " (SELECT checked_at FROM snapshot_checks WHERE kind = ? AND key = ?),"
+            " (SELECT newest_start_time FROM tracked_players WHERE player_id = ?)",
+            (player_id, SERVICE_RECORD.name, player_id, player_id),
         )
-    return bool(rows)
+    last = asked or taken
+    return taken is None or (newest is not None and newest > last)
 
 
 def _mark_checked(connection: Unit, kind: str, key: str, checked_at: str) -> None:
