@@ -138,10 +138,10 @@ class Totals:
         )
 
     @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
-    def insert(self, where: str, picked: bool = False) -> str:
+    def insert(self, where: str, picked: bool = False, one_match: bool = False) -> str:
         """INSERT the rows the lines ``where`` picks add up to (``picked``: only keys given)."""
         columns = ", ".join(self.key + self.columns)
-        return f"INSERT INTO {self.table} ({columns}) {self.select(where, picked)}"
+        return f"INSERT INTO {self.table} ({columns}) {self.select(where, picked, one_match)}"
 
     @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def add_match(self) -> str:
@@ -149,10 +149,8 @@ class Totals:
         updates = ", ".join(
             f"{c} = " + COLUMNS[c][1].format(t=self.table, c=c) for c in self.columns
         )
-        columns = ", ".join(self.key + self.columns)
-        select = self.select("pm.match_id = ?", one_match=True)
         return (
-            f"INSERT INTO {self.table} ({columns}) {select}"
+            f"{self.insert('pm.match_id = ?', one_match=True)}"
             f" ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {updates}"
         )
 
