@@ -121,7 +121,7 @@ class Snapshots:
         tasks = [self._service_record(player_id, scope) for scope in scopes]
         tasks += [self._csr(player_id, playlist) for playlist in playlists]
         await asyncio.gather(*tasks)
-        keys = {f"{SERVICE_RECORD.name}:{SERVICE_RECORD.key_of(player_id, s)}" for s in scopes}
+        keys = {_failure(SERVICE_RECORD.name, SERVICE_RECORD.key_of(player_id, s)) for s in scopes}
         if not keys & set(self.failed):  # every scope answered: the records are current
             await self.writes.run(
                 career_snapshots.mark_checked, self.store, player_id, asked, SERVICE_RECORD.name
@@ -221,4 +221,9 @@ class Snapshots:
         return self.guard.run(kind, key, service, fetch)
 
     def _failed(self, kind: str, key: str, reason: str, tried: bool) -> None:
-        self.failed.append(f"{kind}:{key}")
+        self.failed.append(_failure(kind, key))
+
+
+def _failure(kind: str, key: str) -> str:
+    """Return how the run's report names a failed snapshot (``kind:key``)."""
+    return f"{kind}:{key}"

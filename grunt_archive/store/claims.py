@@ -139,7 +139,7 @@ def hold_work(store: Store, kind: str, key: str) -> bool:
 
 
 def release_work(store: Store, kind: str, key: str) -> None:
-    """Give up the claim on a pending item (a no-op on SQLite)."""
+    """Give up the claim on an item, pending or a new match (a no-op on SQLite)."""
     with store.unit() as connection:
         if is_postgresql(connection):
             query(connection, "SELECT pg_advisory_unlock(?)", (work_key(kind, key),))
