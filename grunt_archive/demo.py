@@ -38,17 +38,14 @@ def run_demo(
     sock = listen(HOST, port)
     try:
         config = SimulatorConfig(seed=7, players=3, matches=matches)
-        with running_simulator(config) as (base_url, _simulator):
+        with running_simulator(config) as (base_url, simulator):
             print("Archiving a simulated player's matches…", flush=True)
             settings = ClientSettings(
                 tokens=Tokens("v4=demo-token"), api_base=base_url, rps=None, concurrency=8
             )
             report = run_sync(db_path, settings, SyncOptions(), TerminalProgress())
-        print(
-            f"Archived {report.matches_added} matches of "
-            f"{', '.join(report.players)} into {db_path}",
-            flush=True,
-        )
+            names = ", ".join(simulator.gamertag(player) for player in report.players)
+        print(f"Archived {report.matches_added} matches of {names} into {db_path}", flush=True)
     except BaseException:
         sock.close()
         raise

@@ -45,7 +45,8 @@ def test_demo_archives_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
             lines.append(line)
             if line.startswith("Serving"):
                 break
-        assert any("Archived 60 matches" in line for line in lines), lines
+        (archived,) = [line for line in lines if "Archived 60 matches" in line]
+        assert "xuid(" not in archived, archived  # the player by gamertag, as people read
         url = f"http://127.0.0.1:{port}/"
         assert url in lines[-1]
         # Only the server that is up is named: never the simulator, stopped by now.
