@@ -132,7 +132,7 @@ def save_match_skill(store: Store, raw: RawDocument, document: Any) -> None:
     """
 
     def refreshed(connection: Unit, rows: Rows, changed: bool) -> None:
-        player_tables.refresh_match(connection, raw.key)
+        player_tables.refresh_skill(connection, raw.key)
         clear_pending(connection, MATCH_SKILL.name, raw.key)
 
     save_document(store, raw, document, refreshed)

@@ -8,7 +8,7 @@ canned query read every match through seven joins: 200 ms to 5 s a query
 the same transaction as what they derive from, so they never disagree with it:
 
 - a match is stored: `add_match` (told what an earlier copy `touched`, if any);
-- its skill arrives: `refresh_match`;
+- its skill arrives: `refresh_skill`;
 - a name is looked up later: `rename_assets`, `rename_seasons`, `rename_medals`,
   `rename_players`;
 - a player starts being tracked: `add_player`;
@@ -42,6 +42,16 @@ TABLES = DERIVED_TABLES
 
 # --- the SELECTs that define the tables -------------------------------------------
 
+# The columns of a line that come from its skill (``sk``): the SELECT below and `refresh_skill`.
+_SKILL = {
+    "pre_match_csr": "nullif(sk.pre_match_csr, -1)",
+    "post_match_csr": "nullif(sk.post_match_csr, -1)",
+    "csr_change": "nullif(sk.post_match_csr, -1) - nullif(sk.pre_match_csr, -1)",
+    "post_match_tier": "nullif(sk.post_match_tier, '')",
+    "expected_kills": "round(CAST(sk.expected_kills AS NUMERIC), 1)",
+    "expected_deaths": "round(CAST(sk.expected_deaths AS NUMERIC), 1)",
+}
+
 _PLAYER_MATCHES = """
 SELECT
     m.start_time,
@@ -61,12 +71,7 @@ SELECT
     mp.damage_taken,
     mp.personal_score,
     mp.headshot_kills,
-    nullif(sk.pre_match_csr, -1),
-    nullif(sk.post_match_csr, -1),
-    nullif(sk.post_match_csr, -1) - nullif(sk.pre_match_csr, -1),
-    nullif(sk.post_match_tier, ''),
-    round(CAST(sk.expected_kills AS NUMERIC), 1),
-    round(CAST(sk.expected_deaths AS NUMERIC), 1),
+    {skill},
     season.name,
     mp.time_played_seconds,
     m.duration_seconds,
@@ -95,7 +100,7 @@ LEFT JOIN assets AS playlist
 LEFT JOIN seasons AS season ON season.season_id = m.season_id
 LEFT JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
 WHERE {where}
-"""
+""".replace("{skill}", ",\n    ".join(_SKILL.values()))
 _PLAYER_MATCH_COLUMNS = (
     "start_time, day, gamertag, playlist, map, mode, outcome, kills, deaths, assists, kd, kda,"
     " accuracy, damage_dealt, damage_taken, personal_score, headshot_kills, pre_match_csr,"
@@ -198,6 +203,13 @@ _ADD_MEDAL_TOTALS = (
     f" personal_score = {_plus(_M, 'personal_score')}"
 )
 _INSERT_PLAYER_MATCHES = f"INSERT INTO player_matches ({_PLAYER_MATCH_COLUMNS}) {_PLAYER_MATCHES}"
+# A skill row (none: NULLs, as the SELECT's LEFT JOIN gives) into a match's lines.
+_REFRESH_SKILL = (
+    f"UPDATE player_matches SET ({', '.join(_SKILL)}) = (SELECT {', '.join(_SKILL.values())}"
+    " FROM match_skill AS sk"
+    " WHERE sk.match_id = player_matches.match_id AND sk.player_id = player_matches.player_id)"
+    " WHERE match_id = ?"
+)
 _INSERT_ENCOUNTERS = f"INSERT INTO player_encounters ({_ENCOUNTER_COLUMNS}) {_ENCOUNTERS}"
 _INSERT_MEDAL_TOTALS = f"INSERT INTO player_medal_totals ({_MEDAL_TOTAL_COLUMNS}) {_MEDAL_TOTALS}"
 
@@ -295,12 +307,17 @@ def contributions(connection: Unit, match_id: str) -> dict[str, list[dict[str, A
     return found
 
 
-def refresh_match(connection: Unit, match_id: str) -> None:
-    """Write a match's ``player_matches`` rows again (its skill, CSR included, has arrived)."""
-    before = player_totals.lines_of(connection, match_id)
-    old = player_totals.keys(connection, match_id) if before else frozenset()
-    _write_lines(connection, match_id)
-    player_totals.refresh_match(connection, match_id, before, old)
+def refresh_skill(connection: Unit, match_id: str) -> None:
+    """Give a match's ``player_matches`` lines its skill (CSR included), just stored.
+
+    Only the skill's columns change, so the line is updated in place, and of
+    the totals only a peak CSR can move.
+    """
+    before = player_totals.peaks_of(connection, match_id)
+    if not before:  # no tracked player's line: nothing derived to refresh
+        return
+    execute(connection, _REFRESH_SKILL, (match_id,))
+    player_totals.refresh_peaks(connection, match_id, before)
 
 
 def _write_lines(connection: Unit, match_id: str) -> None:

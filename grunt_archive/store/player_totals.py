@@ -19,7 +19,7 @@ by match equals the total computed in one pass, whatever the order.
 
 Every row comes from one SELECT over ``player_matches`` (`_SOURCE`), restricted
 by a WHERE clause: a match added (`add_match`), a match whose lines changed
-(`refresh_match`, `recompute`), a newly tracked player (`add_player`), or
+(`refresh_peaks`, `recompute`), a newly tracked player (`add_player`), or
 everything (`rebuild`). Plain SQL both SQLite and PostgreSQL accept; the
 migration that made the tables (0018) keeps a frozen copy.
 """
@@ -220,57 +220,47 @@ def recompute(connection: Unit, touched: Keys) -> None:
         execute(connection, totals.insert("true", picked=True), picked)
 
 
-# What the totals read of a player's lines of one match, but the CSR.
-_READ = (
-    "count(*), count(outcome), min(outcome), max(outcome), sum(kills), sum(deaths),"
-    " sum(assists), sum(accuracy), count(accuracy), sum(damage_dealt), count(damage_dealt),"
-    " sum(time_played_seconds), max(gamertag), max(playlist), max(map), max(mode), max(day),"
-    " max(start_time), max(lifecycle_mode)"
-)
-
-
-def lines_of(connection: Unit, match_id: str) -> dict[str, tuple[Any, tuple[Any, ...]]]:
-    """Return, per player, the best CSR of their lines of ``match_id`` and the rest totals read."""
+def peaks_of(connection: Unit, match_id: str) -> dict[str, Any]:
+    """Return, per player with a line in ``match_id``, the best CSR of their lines."""
     rows = query(
         connection,
-        f"SELECT player_id, max(post_match_csr), {_READ} FROM player_matches"
-        " WHERE match_id = ? GROUP BY player_id",
+        "SELECT player_id, max(post_match_csr) FROM player_matches WHERE match_id = ?"
+        " GROUP BY player_id",
         (match_id,),
     )
-    return {row[0]: (row[1], tuple(row[2:])) for row in rows}
+    return {player: peak for player, peak in rows}
 
 
-def refresh_match(
-    connection: Unit,
-    match_id: str,
-    before: Mapping[str, tuple[Any, tuple[Any, ...]]],
-    old: Keys,
-) -> None:
-    """Bring the totals up to date after a match's lines were written again (its skill).
+def refresh_peaks(connection: Unit, match_id: str, before: Mapping[str, Any]) -> None:
+    """Bring ``peak_csr`` up to date after a match's lines got their skill (their CSR).
 
-    ``before`` is what `lines_of` said and ``old`` what `keys` said before. When
-    only the CSR changed (skill arriving), a peak that rose is raised in place;
-    a peak that may have fallen, or anything else that changed, is computed again.
+    ``before`` is what `peaks_of` said before. Only the CSR changed (skill
+    writes nothing else the totals read), so a peak that rose is raised in
+    place; a peak that may have fallen is computed again from every line.
     """
-    after, new = lines_of(connection, match_id), keys(connection, match_id)
-    if old != new or {p: r for p, (_, r) in before.items()} != {
-        p: r for p, (_, r) in after.items()
-    }:
-        recompute(connection, old | new)
+    after = peaks_of(connection, match_id)
+    moved = {player for player, peak in after.items() if peak != before.get(player)}
+    if not moved:
         return
-    where = " AND ".join(f"{c} = ?" for c in PLAYER_TOTALS.key)
+    totals = PLAYER_TOTALS
+    select = (
+        f"SELECT DISTINCT {', '.join(totals.key)}"
+        f" FROM ({_SOURCE.format(where='pm.match_id = ?')}) AS l"
+    )
+    where = " AND ".join(f"{c} = ?" for c in totals.key)
     raise_peak = (
         "UPDATE player_totals SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr ELSE ? END"
         f" WHERE {where}"
     )
     fallen: set[tuple[str, tuple[Any, ...]]] = set()
-    for table, key in new:
-        if table != PLAYER_TOTALS.table:
+    for key in query(connection, select, (match_id,)):
+        player = key[0]
+        if player not in moved:
             continue
-        was, now = before[key[0]][0], after[key[0]][0]
+        was, now = before.get(player), after[player]
         if was is not None and (now is None or now < was):
-            fallen.add((table, key))
-        elif now is not None:
+            fallen.add((totals.table, tuple(key)))
+        else:
             execute(connection, raise_peak, (now, now, *key))
     if fallen:
         recompute(connection, frozenset(fallen))
