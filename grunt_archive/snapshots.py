@@ -124,7 +124,7 @@ class Snapshots:
         keys = {_failure(SERVICE_RECORD.name, SERVICE_RECORD.key_of(player_id, s)) for s in scopes}
         if not keys & set(self.failed):  # every scope answered: the records are current
             await self.writes.run(
-                career_snapshots.mark_checked, self.store, player_id, asked, SERVICE_RECORD.name
+                career_snapshots.mark_careers_checked, self.store, player_id, playlists, asked
             )
 
     async def assets(self, now: datetime | None = None) -> None:

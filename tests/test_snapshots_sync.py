@@ -9,6 +9,7 @@ add up to the archived matches, ``--matches-only`` asks for none of it, and
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -18,15 +19,21 @@ from datasette_dashboards import replace_opts_in_query
 
 from grunt_archive.api.discovery import PATHS
 from grunt_archive.db import archive
-from grunt_archive.documents import SNAPSHOTS_STAGE, kinds_writing
+from grunt_archive.documents import MATCH_SKILL, SNAPSHOTS_STAGE, RawDocument, kinds_writing
 from grunt_archive.normalize.service_record import parse_scope
+from grunt_archive.rawbody import decode
 from grunt_archive.runner import run_reparse
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data.assets import asset_document
 from grunt_archive.simulator.data.service_record import service_record
 from grunt_archive.store import open_store
-from grunt_archive.store.career_snapshots import ranked_playlists
+from grunt_archive.store.career_snapshots import (
+    mark_careers_checked,
+    ranked_playlists,
+    service_record_behind,
+)
+from grunt_archive.store.lookups import save_match_skill
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
 from tests.helpers import count, dump, failing, rows, slowed, sync, value
@@ -240,6 +247,76 @@ def test_a_run_catches_up_the_snapshots_an_earlier_run_left_behind(world, tmp_pa
     sim.reset_counts()
     sync(copy, sim, clearance="given")
     assert dict(sim.counts) == {"history": len(sim.player_ids)}
+
+
+def forget_a_ranked_playlist(db: Path, player: str) -> tuple[str, list[tuple[str, str]]]:
+    """Leave ``db`` as if the skill of one of ``player``'s ranked playlists had landed only
+    after their snapshots were taken: no skill rows of its matches, no CSR snapshot of it.
+
+    Returns the playlist and its matches' stored skill documents (id, body).
+    """
+    playlist = value(db, "SELECT min(playlist_asset_id) FROM csr_snapshots WHERE player_id = ?",
+                     player)  # fmt: skip
+    matches = [mid for (mid,) in rows(
+        db, "SELECT DISTINCT s.match_id FROM match_skill AS s JOIN matches AS m USING (match_id)"
+        " WHERE s.player_id = ? AND m.playlist_asset_id = ?", player, playlist
+    )]  # fmt: skip
+    marks = ", ".join("?" for _ in matches)
+    documents = [(key, decode(body, encoding)) for key, body, encoding in rows(
+        db, f"SELECT key, body, encoding FROM raw_responses WHERE kind = ? AND key IN ({marks})",
+        MATCH_SKILL.name, *matches
+    )]  # fmt: skip
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"DELETE FROM match_skill WHERE match_id IN ({marks})", matches)
+        connection.execute(
+            "DELETE FROM csr_snapshots WHERE player_id = ? AND playlist_asset_id = ?",
+            (player, playlist),
+        )
+    assert playlist and len(documents) == len(matches) > 0
+    return playlist, documents
+
+
+def test_skill_that_lands_after_the_snapshots_has_them_taken_again(world, tmp_path):
+    # Several workers: the worker that stored a shared match looks up its skill, which can
+    # land after another worker took its player's snapshots, showing a playlist ranked
+    # that the CSR snapshots lack. The player's careers are then behind: the next run
+    # (any worker's) takes them again, and that playlist's CSR with them.
+    sim, db = world
+    copy = snapshot_copy(db, tmp_path)
+    player = sim.player_ids[0]
+    playlist, documents = forget_a_ranked_playlist(copy, player)
+    with archive(copy) as engine, open_store(engine) as store:
+        assert not service_record_behind(store, player)
+        for match_id, body in documents:
+            raw = RawDocument(MATCH_SKILL.name, match_id, f"/hi/matches/{match_id}/skill",
+                              "2030-01-01T00:00:00.000Z", body)  # fmt: skip
+            save_match_skill(store, raw, json.loads(body))
+        assert service_record_behind(store, player)
+        assert not service_record_behind(store, sim.player_ids[1])
+    sim.reset_counts()
+    report = sync(copy, sim, clearance="given")
+    assert report.matches_added == 0 and report.enrichment_pending == []
+    assert sim.counts["csr"] >= 1
+    taken = "SELECT count(*) FROM csr_snapshots WHERE player_id = ? AND playlist_asset_id = ?"
+    assert value(copy, taken, player, playlist) == 1
+    sim.reset_counts()
+    sync(copy, sim, clearance="given")
+    assert dict(sim.counts) == {"history": len(sim.player_ids)}
+
+
+def test_skill_that_lands_while_the_snapshots_are_taken_leaves_them_behind(world, tmp_path):
+    # The snapshots asked for the CSR of the ranked playlists read at their start; a
+    # skill result stored before they are marked current shows one more.
+    sim, db = world
+    copy = snapshot_copy(db, tmp_path)
+    player = sim.player_ids[0]
+    asked = "2030-01-01T00:00:00.000Z"
+    with archive(copy) as engine, open_store(engine) as store:
+        playlists = ranked_playlists(store, player)
+        mark_careers_checked(store, player, playlists[1:], asked)
+        assert service_record_behind(store, player)
+        mark_careers_checked(store, player, playlists, asked)
+        assert not service_record_behind(store, player)
 
 
 def test_new_play_asks_once_per_scope_and_playlist(tmp_path):

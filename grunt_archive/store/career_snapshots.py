@@ -7,7 +7,8 @@ time) and writes nothing when they are equal. `save_snapshot` does that, and kee
 the raw document only when a snapshot was written, so ``reparse`` replaying
 the raw documents in order writes exactly the same rows. ``snapshot_checks``
 remembers when each key was last asked about, changed or not (that is what
-the once-a-day rule of asset popularity reads).
+the once-a-day rule of asset popularity reads, and, for a player's service
+records, whether their careers are behind the archive: `service_record_behind`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,20 @@ from grunt_archive.documents import (
 from grunt_archive.store.matches import write_references
 from grunt_archive.store.raw import save_document, writes
 from grunt_archive.store.session import Store, Unit
-from grunt_archive.store.writer import merge, query, replace, write_rows
+from grunt_archive.store.writer import execute, merge, query, replace, write_rows
 
 _CHECKED = merge(("kind", "key"), checked_at="excluded.checked_at")
+# A player's service record check set back to before any match: their careers are
+# asked again (a ranked playlist's skill landed after the snapshots were taken).
+STALE = "1970-01-01T00:00:00.000Z"
+# A skill result (``s``) that shows a CSR: the player's playlist is ranked for them.
+# Unranked matches name no tier and have none remaining, whatever their ``Value`` (-1,
+# or 0 as in ``grunt2022__match_skill.json``).
+_RANKED = (
+    "(coalesce(s.pre_match_tier, '') != '' OR coalesce(s.post_match_tier, '') != ''"
+    " OR coalesce(s.pre_match_measurement_matches_remaining, 0) > 0"
+    " OR coalesce(s.post_match_measurement_matches_remaining, 0) > 0)"
+)
 
 
 def content_hash(rows: Rows) -> str:
@@ -178,8 +190,30 @@ def service_record_behind(store: Store, player_id: str) -> bool:
             " (SELECT newest_start_time FROM tracked_players WHERE player_id = ?)",
             (player_id, SERVICE_RECORD.name, player_id, player_id),
         )
-    last = asked or taken
+    last = asked if asked is not None else taken
     return taken is None or (newest is not None and newest > last)
+
+
+def skill_landed(connection: Unit, match_id: str) -> None:
+    """Set back the service record checks of players a match's skill newly shows ranked.
+
+    Those are the tracked players whose skill result in the match shows a CSR in
+    a playlist their CSR snapshots lack. In one run the snapshots wait for every
+    skill lookup; with several workers, the worker that stored a shared match
+    looks up its skill, which can land after another worker took its player's
+    snapshots. The next run then takes them again.
+    """
+    execute(
+        connection,
+        "UPDATE snapshot_checks SET checked_at = ? WHERE kind = ? AND key IN ("
+        " SELECT s.player_id FROM match_skill AS s"
+        " JOIN tracked_players AS t ON t.player_id = s.player_id"
+        " JOIN matches AS m ON m.match_id = s.match_id"
+        f" WHERE s.match_id = ? AND m.playlist_asset_id IS NOT NULL AND {_RANKED}"
+        " AND NOT EXISTS (SELECT 1 FROM csr_snapshots AS c WHERE c.player_id = s.player_id"
+        " AND c.playlist_asset_id = m.playlist_asset_id))",
+        (STALE, SERVICE_RECORD.name, match_id),
+    )
 
 
 def _mark_checked(connection: Unit, kind: str, key: str, checked_at: str) -> None:
@@ -221,19 +255,30 @@ def ranked_playlists(store: Store, player_id: str) -> list[str]:
     """Return the playlists where the player's skill results show a CSR (ranked playlists).
 
     A playlist counts as ranked for a player once a skill result of theirs in
-    it named a tier or had placement matches remaining. Unranked matches name
-    no tier and have none remaining, whatever their ``Value`` (-1, or 0 as in
-    ``grunt2022__match_skill.json``).
+    it named a tier or had placement matches remaining (`_RANKED`).
     """
     with store.unit() as connection:
-        rows = query(
-            connection,
-            "SELECT DISTINCT m.playlist_asset_id FROM match_skill AS s JOIN matches AS m"
-            " USING (match_id) WHERE s.player_id = ? AND m.playlist_asset_id IS NOT NULL AND"
-            " (coalesce(s.pre_match_tier, '') != '' OR coalesce(s.post_match_tier, '') != ''"
-            " OR coalesce(s.pre_match_measurement_matches_remaining, 0) > 0"
-            " OR coalesce(s.post_match_measurement_matches_remaining, 0) > 0)"
-            " ORDER BY m.playlist_asset_id",
-            (player_id,),
-        )
+        return _ranked_playlists(connection, player_id)
+
+
+def _ranked_playlists(connection: Unit, player_id: str) -> list[str]:
+    rows = query(
+        connection,
+        "SELECT DISTINCT m.playlist_asset_id FROM match_skill AS s JOIN matches AS m"
+        " USING (match_id) WHERE s.player_id = ? AND m.playlist_asset_id IS NOT NULL"
+        f" AND {_RANKED} ORDER BY m.playlist_asset_id",
+        (player_id,),
+    )
     return [row[0] for row in rows]
+
+
+def mark_careers_checked(store: Store, player_id: str, playlists: list[str], asked: str) -> None:
+    """Remember that every service record scope of the player answered, asked at ``asked``.
+
+    ``playlists`` are the ranked playlists whose CSR was asked for. If a skill
+    result stored since shows another (`skill_landed`, on another worker), the
+    check is `STALE` instead, so that the next run asks again.
+    """
+    with store.unit() as connection:
+        current = _ranked_playlists(connection, player_id) == playlists
+        _mark_checked(connection, SERVICE_RECORD.name, player_id, asked if current else STALE)

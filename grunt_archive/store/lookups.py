@@ -25,7 +25,7 @@ from grunt_archive.documents import (
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import player_tables
+from grunt_archive.store import career_snapshots, player_tables
 from grunt_archive.store.matches import archived_in
 from grunt_archive.store.raw import keep_raw, save_document, writes
 from grunt_archive.store.session import Store, Unit
@@ -133,6 +133,7 @@ def save_match_skill(store: Store, raw: RawDocument, document: Any) -> None:
 
     def refreshed(connection: Unit, rows: Rows, changed: bool) -> None:
         player_tables.refresh_skill(connection, raw.key)
+        career_snapshots.skill_landed(connection, raw.key)
         clear_pending(connection, MATCH_SKILL.name, raw.key)
 
     save_document(store, raw, document, refreshed)
