@@ -93,17 +93,7 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
     docs = list(documents(count))
     raws = [raw_document(body, doc) for body, doc in docs]
     tracked = player(count)
-    added = career_contributions(docs, raws, tracked, workdir)
-    prepared = []
-    for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
-        normalized = match_rows(doc)
-        body, encoding = encode(raw.body)
-        rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
-            {"kind": raw.kind, "key": raw.key, "path": raw.path,
-             "fetched_at": raw.fetched_at, "body": body, "encoding": encoding}
-        ]}  # fmt: skip
-        prepared.append(bare_statements(rows))
-
+    prepared = saved_statements(docs, raws, tracked, workdir)
     bare = bare_connection(fresh_db(workdir, "store-bare"))
     bare.execute("INSERT INTO players (player_id, is_bot) VALUES (?, 0)", (tracked,))
     ours_path = fresh_db(workdir, "store-ours")
@@ -134,6 +124,23 @@ def store_figure(scale: Scale, workdir: Path) -> Figure:
         "≥ 0.50",
         ours / bound >= 0.5,
     )
+
+
+def saved_statements(
+    docs: list[tuple[str, dict]], raws: list[RawDocument], tracked: str, workdir: Path
+) -> list[list[tuple[str, list[tuple]]]]:
+    """Return, per match, the bare statements of every row ``save_match`` writes for it."""
+    added = career_contributions(docs, raws, tracked, workdir)
+    prepared = []
+    for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
+        normalized = match_rows(doc)
+        body, encoding = encode(raw.body)
+        rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
+            {"kind": raw.kind, "key": raw.key, "path": raw.path,
+             "fetched_at": raw.fetched_at, "body": body, "encoding": encoding}
+        ]}  # fmt: skip
+        prepared.append(bare_statements(rows))
+    return prepared
 
 
 def career_contributions(

@@ -37,19 +37,10 @@ from harness import (
     simulator,
     user_environment,
 )
-from storage import (
-    bare_connection,
-    bare_statements,
-    career_contributions,
-    documents,
-    player,
-    raw_document,
-)
+from storage import bare_connection, documents, player, raw_document, saved_statements
 
-from grunt_archive.normalize import match_rows
 from grunt_archive.rawbody import encode
 from grunt_archive.simulator.hosts import SERVICES
-from grunt_archive.store.matches import references
 
 FLOOR_SEED = 7  # the simulator's seed below: the floor writes the same matches
 SCRIPT = Path(__file__).resolve().parent / "spnkr_dump.py"
@@ -210,16 +201,7 @@ def _floor_figure(count: int, workdir: Path, budget: float) -> Figure:
     docs = list(documents(count, FLOOR_SEED))
     raws = [raw_document(body, doc) for body, doc in docs]
     tracked = player(count, FLOOR_SEED)
-    added = career_contributions(docs, raws, tracked, workdir)
-    prepared = []
-    for (_, doc), raw, career_rows in zip(docs, raws, added, strict=True):
-        normalized = match_rows(doc)
-        body, encoding = encode(raw.body)
-        rows = {**references(normalized), **normalized, **career_rows, "raw_responses": [
-            {"kind": raw.kind, "key": raw.key, "path": raw.path,
-             "fetched_at": raw.fetched_at, "body": body, "encoding": encoding}
-        ]}  # fmt: skip
-        prepared.append(bare_statements(rows))
+    prepared = saved_statements(docs, raws, tracked, workdir)
     bare = bare_connection(fresh_db(workdir, "versus-floor"))
     bare.execute("INSERT INTO players (player_id, is_bot) VALUES (?, 0)", (tracked,))
     began = time.process_time()
