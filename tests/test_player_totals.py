@@ -448,6 +448,37 @@ def rebuilt(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
     return dump(copied, player_totals.TABLES)
 
 
+def test_best_games_list_lines_that_tie_newest_first(synced, tmp_path):
+    # Lines that tie on KDA and kills came back in the order the index held them (the
+    # order they were written); migration 0021 orders them newest first.
+    db = copy_archive(synced, tmp_path / "halo.db")
+    gamertag = gamertags(db)[0]
+    written = rows(
+        db,
+        "SELECT pm.rowid, pm.start_time FROM player_matches AS pm"
+        " JOIN player_matches_scoped AS s USING (match_id, player_id, team_id)"
+        " WHERE pm.gamertag = ? AND s.scope = 'matchmade_pvp' ORDER BY pm.rowid",
+        gamertag,
+    )
+    # Three written newest first (as a backfill writes them): the index order is oldest first.
+    picked: list[tuple[int, str]] = []
+    for rowid, start_time in written:
+        if not picked or start_time < picked[-1][1]:
+            picked.append((rowid, start_time))
+    picked = picked[:3]
+    assert len(picked) == 3
+    with sqlite3.connect(db) as connection:
+        connection.executemany(
+            "UPDATE player_matches SET kda = 99, kills = 99 WHERE rowid = ?",
+            [(rowid,) for rowid, _ in picked],
+        )
+    canned = load_metadata("halo")["databases"]["halo"]["queries"]
+    with closing(sqlite3.connect(db)) as connection:
+        query = canned["best_games"]["sql"]
+        best = connection.execute(query, {"gamertag": gamertag, "scope": ""}).fetchall()
+    assert [row[0] for row in best[:3]] == [start_time for _, start_time in picked]
+
+
 @pytest.mark.parametrize("change", [+40, -40, None])
 def test_a_csr_that_changes_keeps_the_peak_equal_to_a_rebuild(synced, tmp_path, change):
     db = copy_archive(synced, tmp_path / "halo.db")

@@ -18,7 +18,7 @@ CSR_COLUMNS = ("player_id", "start_time", "playlist_asset_id", "playlist", "post
                "post_match_tier", "match_id")  # fmt: skip
 CSR_CHART_COLUMNS = ("gamertag", "playlist", "start_time", "post_match_csr", "post_match_tier",
                      "match_id", "day")  # fmt: skip
-BEST_COLUMNS = ("kda", "kills")
+BEST_COLUMNS = ("kda", "kills", "start_time")
 MAP_KD_COLUMNS = ("gamertag", "map", "kills", "deaths")
 
 
@@ -51,9 +51,10 @@ class PlayerMatch(SQLModel, table=True):
             postgresql_where=text("post_match_csr IS NOT NULL"),
         ),
         # The canned queries that read lines, not totals, without a scan of every line: the
-        # best games walk the lines in KDA order and stop at the 25th of the player and scope;
-        # K/D by map (the README's example) reads its four columns from the index alone; CSR
-        # history the ranked lines newest first, not every line until 1,000 are ranked.
+        # best games walk the lines in KDA order (ties newest first) and stop at the 25th of
+        # the player and scope; K/D by map (the README's example) reads its four columns from
+        # the index alone; CSR history the ranked lines newest first, not every line until
+        # 1,000 are ranked.
         Index("ix_player_matches_best", *BEST_COLUMNS),
         Index("ix_player_matches_map_kd", *MAP_KD_COLUMNS),
         Index(

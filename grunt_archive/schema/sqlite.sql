@@ -1,4 +1,4 @@
--- revision: 0020
+-- revision: 0021
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1232,7 +1232,7 @@ CREATE INDEX ix_medal_awards_player_id ON medal_awards (player_id, medal_id, cou
 CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_player_matches_start_time ON player_matches (start_time);
 CREATE INDEX ix_player_matches_csr_chart ON player_matches (gamertag, playlist, start_time, post_match_csr, post_match_tier, match_id, day) WHERE post_match_csr IS NOT NULL;
-CREATE INDEX ix_player_matches_best ON player_matches (kda, kills);
+CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
 CREATE INDEX ix_player_matches_map_kd ON player_matches (gamertag, map, kills, deaths);
 CREATE INDEX ix_player_matches_ranked ON player_matches (start_time) WHERE post_match_csr IS NOT NULL;
 CREATE VIEW matches_named AS
@@ -1391,4 +1391,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0020');
+INSERT INTO alembic_version (version_num) VALUES ('0021');
