@@ -198,10 +198,10 @@ def add_match(connection: Unit, match_id: str) -> None:
         execute(connection, totals.add_match(), (match_id,))
 
 
-def keys(connection: Unit, match_id: str) -> Keys:
-    """Return the (table, key) of every totals row the lines of ``match_id`` count in."""
+def keys(connection: Unit, match_id: str, tables: Iterable[Totals] = TOTALS) -> Keys:
+    """Return the (table, key) of every row of ``tables`` the lines of ``match_id`` count in."""
     found = set()
-    for totals in TOTALS:
+    for totals in tables:
         where = "pm.match_id = ?"
         select = (
             f"SELECT DISTINCT {', '.join(totals.key)} FROM ({_SOURCE.format(where=where)}) AS l"
@@ -242,24 +242,19 @@ def refresh_peaks(connection: Unit, match_id: str, before: Mapping[str, Any]) ->
     moved = {player for player, peak in after.items() if peak != before.get(player)}
     if not moved:
         return
-    totals = PLAYER_TOTALS
-    select = (
-        f"SELECT DISTINCT {', '.join(totals.key)}"
-        f" FROM ({_SOURCE.format(where='pm.match_id = ?')}) AS l"
-    )
-    where = " AND ".join(f"{c} = ?" for c in totals.key)
+    where = " AND ".join(f"{c} = ?" for c in PLAYER_TOTALS.key)
     raise_peak = (
         "UPDATE player_totals SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr ELSE ? END"
         f" WHERE {where}"
     )
     fallen: set[tuple[str, tuple[Any, ...]]] = set()
-    for key in query(connection, select, (match_id,)):
+    for table, key in keys(connection, match_id, (PLAYER_TOTALS,)):
         player = key[0]
         if player not in moved:
             continue
         was, now = before.get(player), after[player]
         if was is not None and (now is None or now < was):
-            fallen.add((totals.table, tuple(key)))
+            fallen.add((table, key))
         else:
             execute(connection, raise_peak, (now, now, *key))
     if fallen:
