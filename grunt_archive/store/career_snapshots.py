@@ -232,10 +232,10 @@ def checked_since(store: Store, raw_key: str, since: str, kind: str = ASSET_STAT
     return bool(rows)
 
 
-def mark_checked(store: Store, raw_key: str, checked_at: str, kind: str = ASSET_STATS.name) -> None:
-    """Remember when a snapshot key was last asked about (an asset gone from discovery)."""
+def mark_checked(store: Store, raw_key: str, checked_at: str) -> None:
+    """Remember when an asset's figures were last asked about (an asset gone from discovery)."""
     with store.unit() as connection:
-        _mark_checked(connection, kind, raw_key, checked_at)
+        _mark_checked(connection, ASSET_STATS.name, raw_key, checked_at)
 
 
 def current_season(store: Store, player_id: str) -> str | None:
