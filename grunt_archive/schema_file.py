@@ -18,6 +18,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from grunt_archive import revisions
@@ -45,9 +46,32 @@ def dump(connection: sqlite3.Connection) -> str:
     ]
     (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     lines = [f"-- revision: {revision}", "-- Written by `python -m grunt_archive.schema_file`."]
-    lines += [f"{sql};" for sql in statements]
+    lines += [f"{_sorted_foreign_keys(sql)};" for sql in statements]
     lines.append(f"INSERT INTO alembic_version (version_num) VALUES ('{revision}');")
     return "\n".join(lines) + "\n"
+
+
+def _sorted_foreign_keys(sql: str) -> str:
+    """Return a CREATE TABLE with each run of foreign-key lines in name order.
+
+    Alembic's batch mode rebuilds a table with its foreign keys in the order of
+    a set of constraint objects, which differs from run to run: sorted, the same
+    migrations always write the same file.
+    """
+    lines = sql.split("\n")
+    bodies = [line.removesuffix(", ") for line in lines]
+    start = None
+    for index in range(len(lines) + 1):
+        inside = index < len(lines) and bodies[index].startswith("\tCONSTRAINT fk_")
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            run = sorted(bodies[start:index])
+            for offset, body in enumerate(run):
+                ending = lines[start + offset][len(bodies[start + offset]) :]
+                lines[start + offset] = body + ending
+            start = None
+    return "\n".join(lines)
 
 
 def file_revision() -> str | None:
@@ -98,9 +122,8 @@ def write() -> Path:
             upgrade_archive(engine, migrate=True)
         finally:
             engine.dispose()
-        with sqlite3.connect(path) as connection:
+        with closing(sqlite3.connect(path)) as connection:
             text = dump(connection)
-        connection.close()
     SCHEMA.parent.mkdir(exist_ok=True)
     SCHEMA.write_text(text, encoding="utf-8")
     TABLES_FILE.write_text(json.dumps(describe(metadata), indent=1) + "\n", encoding="utf-8")

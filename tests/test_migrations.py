@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 
 import pytest
 from alembic import command
@@ -306,6 +307,33 @@ def test_the_schema_file_builds_the_head_revision():
     assert schema_file.file_revision() == head_revision(), (
         "grunt_archive/schema/sqlite.sql is behind the migrations:"
         " run `python -m grunt_archive.schema_file`"
+    )
+
+
+def test_the_schema_file_is_exactly_what_the_migrations_build(tmp_path):
+    # Byte for byte: regenerating the file after a migration shows only that migration's lines.
+    migrated = tmp_path / "migrated.db"
+    engine = make_engine(migrated)
+    upgrade_archive(engine, migrate=True)
+    engine.dispose()
+    with closing(sqlite3.connect(migrated)) as connection:
+        built = schema_file.dump(connection)
+    assert built == schema_file.SCHEMA.read_text(encoding="utf-8"), (
+        "grunt_archive/schema/sqlite.sql is not what the migrations build:"
+        " run `python -m grunt_archive.schema_file`"
+    )
+
+
+def test_foreign_keys_are_written_in_name_order():
+    sql = (
+        'CREATE TABLE "t" (\n\ta INTEGER, \n'
+        "\tCONSTRAINT fk_t_b FOREIGN KEY(b) REFERENCES b (id), \n"
+        "\tCONSTRAINT fk_t_a FOREIGN KEY(a) REFERENCES a (id)\n)"
+    )
+    assert schema_file._sorted_foreign_keys(sql) == (
+        'CREATE TABLE "t" (\n\ta INTEGER, \n'
+        "\tCONSTRAINT fk_t_a FOREIGN KEY(a) REFERENCES a (id), \n"
+        "\tCONSTRAINT fk_t_b FOREIGN KEY(b) REFERENCES b (id)\n)"
     )
 
 

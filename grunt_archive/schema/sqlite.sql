@@ -407,8 +407,8 @@ CREATE TABLE "service_record_medals" (
 	count INTEGER, 
 	total_personal_score_awarded INTEGER, 
 	CONSTRAINT pk_service_record_medals PRIMARY KEY (player_id, scope, taken_at, medal_id), 
-	CONSTRAINT fk_service_record_medals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_service_record_medals_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id)
+	CONSTRAINT fk_service_record_medals_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id), 
+	CONSTRAINT fk_service_record_medals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
 CREATE TABLE "player_medal_totals" (
 	gamertag VARCHAR, 
@@ -421,8 +421,8 @@ CREATE TABLE "player_medal_totals" (
 	player_id VARCHAR NOT NULL, 
 	medal_id INTEGER NOT NULL, 
 	CONSTRAINT pk_player_medal_totals PRIMARY KEY (player_id, medal_id), 
-	CONSTRAINT fk_player_medal_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_player_medal_totals_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id)
+	CONSTRAINT fk_player_medal_totals_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id), 
+	CONSTRAINT fk_player_medal_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
 CREATE TABLE "matches" (
 	match_id VARCHAR NOT NULL, 
@@ -450,8 +450,8 @@ CREATE TABLE "matches" (
 	CONSTRAINT pk_matches PRIMARY KEY (match_id), 
 	CONSTRAINT fk_matches_game_variant_asset_id_assets FOREIGN KEY(game_variant_asset_id, game_variant_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_map_asset_id_assets FOREIGN KEY(map_asset_id, map_version_id) REFERENCES assets (asset_id, version_id), 
-	CONSTRAINT fk_matches_playlist_asset_id_assets FOREIGN KEY(playlist_asset_id, playlist_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_map_mode_pair_asset_id_assets FOREIGN KEY(map_mode_pair_asset_id, map_mode_pair_version_id) REFERENCES assets (asset_id, version_id), 
+	CONSTRAINT fk_matches_playlist_asset_id_assets FOREIGN KEY(playlist_asset_id, playlist_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_season_id_seasons FOREIGN KEY(season_id) REFERENCES seasons (season_id)
 );
 CREATE TABLE "service_record_snapshots" (
@@ -523,8 +523,8 @@ CREATE TABLE "personal_score_awards" (
 	count INTEGER, 
 	total_personal_score_awarded INTEGER, 
 	CONSTRAINT pk_personal_score_awards PRIMARY KEY (match_id, player_id, team_id, name_id), 
-	CONSTRAINT fk_personal_score_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_personal_score_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_personal_score_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_personal_score_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -717,8 +717,8 @@ CREATE TABLE "match_skill" (
 	ranked_rewards VARCHAR, 
 	non_finite VARCHAR, 
 	CONSTRAINT pk_match_skill PRIMARY KEY (match_id, player_id), 
-	CONSTRAINT fk_match_skill_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_match_skill_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_match_skill_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_match_skill_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -732,8 +732,8 @@ CREATE TABLE "medal_awards" (
 	total_personal_score_awarded INTEGER, 
 	CONSTRAINT pk_medal_awards PRIMARY KEY (match_id, player_id, team_id, medal_id), 
 	CONSTRAINT fk_medal_awards_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
-	CONSTRAINT fk_medal_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_medal_awards_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id)
+	CONSTRAINT fk_medal_awards_medal_id_medals FOREIGN KEY(medal_id) REFERENCES medals (medal_id), 
+	CONSTRAINT fk_medal_awards_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -796,8 +796,8 @@ CREATE TABLE "elimination_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_elimination_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_elimination_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_elimination_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_elimination_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_elimination_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -812,8 +812,8 @@ CREATE TABLE "extraction_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_extraction_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_extraction_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_extraction_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_extraction_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_extraction_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -835,8 +835,8 @@ CREATE TABLE "infection_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_infection_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_infection_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_infection_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_infection_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_infection_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -943,8 +943,8 @@ CREATE TABLE "zones_stats" (
 	player_id VARCHAR NOT NULL, 
 	team_id INTEGER NOT NULL, 
 	CONSTRAINT pk_zones_stats PRIMARY KEY (match_id, player_id, team_id), 
-	CONSTRAINT fk_zones_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id), 
-	CONSTRAINT fk_zones_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
+	CONSTRAINT fk_zones_stats_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
+	CONSTRAINT fk_zones_stats_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 )
  WITHOUT ROWID
 
@@ -1232,9 +1232,9 @@ CREATE INDEX ix_medal_awards_player_id ON medal_awards (player_id, medal_id, cou
 CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_player_matches_start_time ON player_matches (start_time);
 CREATE INDEX ix_player_matches_csr_chart ON player_matches (gamertag, playlist, start_time, post_match_csr, post_match_tier, match_id, day) WHERE post_match_csr IS NOT NULL;
-CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
 CREATE INDEX ix_player_matches_map_kd ON player_matches (gamertag, map, kills, deaths);
 CREATE INDEX ix_player_matches_ranked ON player_matches (start_time) WHERE post_match_csr IS NOT NULL;
+CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
