@@ -92,6 +92,39 @@ def test_gamertags_survive_a_resave(engine):
     ) == [("Chief",)]
 
 
+def _player_rewrites(engine) -> list[tuple]:
+    """Return a token per players row that changes whenever the row is written."""
+    if engine.dialect.name == "postgresql":
+        return rows(engine, "SELECT player_id, xmin::text FROM players ORDER BY player_id")
+    return rows(engine, "SELECT 'written', count(*) FROM player_writes")
+
+
+def test_a_merge_that_changes_nothing_writes_nothing(engine):
+    # Every match merges its players: the tracked player's row must not be written each time.
+    doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE player_writes (player_id TEXT)")
+            connection.exec_driver_sql(
+                "CREATE TRIGGER player_written AFTER UPDATE ON players"
+                " BEGIN INSERT INTO player_writes VALUES (new.player_id); END"
+            )
+    with open_store(engine) as store:
+        track_player(store, "xuid(2533274800000001)", "Chief")
+    save(engine, doc)
+    before = _player_rewrites(engine)
+    save(engine, doc)
+    with open_store(engine) as store:
+        track_player(store, "xuid(2533274800000001)", None)  # keeps the gamertag
+    assert _player_rewrites(engine) == before
+    with open_store(engine) as store:
+        track_player(store, "xuid(2533274800000001)", "Master Chief")
+    assert _player_rewrites(engine) != before
+    assert rows(
+        engine, "SELECT gamertag FROM players WHERE player_id = 'xuid(2533274800000001)'"
+    ) == [("Master Chief",)]
+
+
 def test_malformed_document_writes_nothing(engine):
     doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
     doc["Players"][1]["PlayerTeamStats"][0]["Stats"]["CoreStats"]["Kills"] = {"oops": 1}

@@ -40,7 +40,8 @@ class Conflict:
 
     Attributes:
         action: ``fail`` (an error), ``ignore`` (keep the row there), ``replace``
-            (set every column given, but the key) or ``merge`` (set ``updates``).
+            (set every column given, but the key) or ``merge`` (set ``updates``, only
+            on a row they change).
         key: the conflicting columns; empty for the table's primary key.
         updates: for ``merge``, (column, SQL expression) pairs, where
             ``excluded.<column>`` is the value offered and ``<table>.<column>``
@@ -92,6 +93,13 @@ def _sql(table: str, columns: tuple[str, ...], conflict: Conflict) -> str:
             if sets
             else " ON CONFLICT DO NOTHING"
         )
+        if sets and conflict.action == "merge":
+            # A row the update would leave as it is is not written again: no page made
+            # dirty in SQLite, no dead tuple in PostgreSQL (a match's players, every match).
+            changes = " OR ".join(
+                f"{table}.{column} IS NOT ({expression})" for column, expression in updates
+            )
+            clause += f" WHERE {changes}"
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)})"
         f" VALUES ({', '.join('?' for _ in columns)}){clause}"
@@ -238,7 +246,8 @@ def write_rows(
                 if len(values) == 1 and PRIMARY_KEYS.get(table) == ("id",):
                     # psycopg has no lastrowid: the id comes back from the INSERT itself.
                     _run(connection, cursor, f"{sql} RETURNING id", values[0], False)
-                    last = cursor.fetchone()[0]
+                    returned = cursor.fetchone()  # none when a merge changed nothing
+                    last = returned[0] if returned else None
                     continue
             _run(connection, cursor, sql, values if len(values) > 1 else values[0],
                  len(values) > 1)  # fmt: skip
