@@ -173,11 +173,35 @@ def test_disagreements_with_the_stats_are_shown(archive, tmp_path):
             "UPDATE films SET agrees_with_stats = 0, disagreements = ? WHERE match_id = ?",
             (f'[{{"player_id": "{player}", "what": "kills", "film": 3, "stats": 4}}]', match_id),
         )
+    gamertag = value(copy, "SELECT gamertag FROM players WHERE player_id = ?", player)
     film = get_json(copy, f"/match/{match_id}.json")["film"]
     assert film["agrees_with_stats"] is False
-    assert film["disagreements"] == [{"player_id": player, "what": "kills", "film": 3, "stats": 4}]
+    assert film["disagreements"] == [
+        {"player_id": player, "gamertag": gamertag, "what": "kills", "film": 3, "stats": 4}
+    ]
     html = get(copy, f"/match/{match_id}").text
     assert 'id="film-disagreements"' in html and "differ from the match stats" in html
+    assert f'{gamertag}</a></td><td class="text">kills' in html  # the name, not the xuid
+
+
+def test_a_failed_fetchs_reason_is_shown_as_it_was_given(archive, tmp_path):
+    # The reason quotes the service (a blob URL): braces in it are text, not a template.
+    _, db = archive
+    copy = copy_archive(db, tmp_path / "copy.db")
+    match_id = match_with(copy, "archived")
+    reason = "blob not fetched: 'https://x.example/{match}/filmChunk3' {0}"
+    with closing(sqlite3.connect(copy)) as connection, connection:
+        for table in ("kills", "film_events", "films"):
+            connection.execute(f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
+        connection.execute(
+            "INSERT INTO pending_enrichment (kind, key, reason, attempts, first_seen_at,"
+            " last_attempt_at) VALUES ('film_manifest', ?, ?, 1, '2026-01-01', '2026-01-01')",
+            (match_id, reason),
+        )
+    film = get_json(copy, f"/match/{match_id}.json")["film"]
+    assert film["status"] is None and film["pending"]["reason"] == reason
+    assert f"could not be fetched yet ({reason})" in film["note"]
+    assert get(copy, f"/match/{match_id}").status_code == 200
 
 
 def test_the_match_page_renders_the_feed_with_ambiguous_kills_marked(archive):

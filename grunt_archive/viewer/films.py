@@ -27,6 +27,7 @@ SELECT status, major_version, film_length_ms, chunk_count, events_read, agrees_w
     disagreements, error, fetched_at
 FROM films WHERE match_id = ?
 """
+_GAMERTAG = "SELECT gamertag FROM players WHERE player_id = ?"
 _PENDING = f"""
 SELECT reason, attempts FROM pending_enrichment WHERE kind = '{FILM_MANIFEST.name}' AND key = ?
 """
@@ -94,6 +95,9 @@ def film_summary(connection: sqlite3.Connection, match_id: str) -> dict[str, Any
     if film["agrees_with_stats"] is not None:
         film["agrees_with_stats"] = bool(film["agrees_with_stats"])
     film["disagreements"] = json.loads(film["disagreements"]) if film["disagreements"] else []
+    for disagreement in film["disagreements"]:
+        named = rows(connection, _GAMERTAG, (disagreement.get("player_id"),))
+        disagreement["gamertag"] = named[0]["gamertag"] if named else None
     film["pending"] = None
     if film["status"] is None:
         pending = rows(connection, _PENDING, (match_id,))
@@ -112,11 +116,13 @@ def _note(film: Mapping[str, Any]) -> str:
     """Say in a sentence what the film gives the page."""
     status = film["status"]
     if status != "archived":
-        note = _STATUS_NOTES.get(status, "This match's film has status {status}.")
         if status is None and film["pending"]:
-            note = (
-                "This match's film could not be fetched yet ({reason}); the next sync tries again."
-            ).format(reason=film["pending"]["reason"] or "a failed request")
+            # The reason quotes the service (a URL, a header): text, never a template.
+            reason = film["pending"]["reason"] or "a failed request"
+            return (
+                f"This match's film could not be fetched yet ({reason}); the next sync tries again."
+            )
+        note = _STATUS_NOTES.get(status, "This match's film has status {status}.")
         return note.format(**{**film, "error": film["error"] or "no reason given"})
     if not film["events_read"]:
         return "The film holds no highlight events (films carry human players only, never bots)."
