@@ -53,6 +53,23 @@ def test_metadata_is_renamed_to_the_archive_for_tables_queries_and_dashboards():
     assert dbs <= {"career"} and "career" in dbs
 
 
+def test_every_layered_chart_draws_one_titled_axis_per_channel():
+    # Layers share their scales: one layer without an axis hid the merged one (rolling_kd).
+    dashboards = load_metadata("career")["plugins"]["datasette-dashboards"]
+    layered = {}
+    for dashboard in dashboards.values():
+        for name, chart in dashboard["charts"].items():
+            if chart.get("library") == "vega-lite" and "layer" in chart["display"]:
+                layered[name] = chart["display"]["layer"]
+    assert "rolling_kd" in layered
+    for name, layers in layered.items():
+        for channel in ("x", "y"):
+            encodings = [layer.get("encoding", {}).get(channel) for layer in layers]
+            encodings = [encoding for encoding in encodings if encoding]
+            assert all(encoding.get("axis", {}) is not None for encoding in encodings), name
+            assert len({encoding.get("title") for encoding in encodings}) <= 1, (name, channel)
+
+
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_canned_query_returns_rows_for_a_real_gamertag(archive, name):
     _, db, gamertag = archive
