@@ -179,6 +179,20 @@ def test_the_player_page_shows_the_pvp_headline_and_links_its_matches(archive):
     assert "?scope=matchmade_pve" in html and "?scope=custom" in html and "?scope=all" in html
 
 
+def test_a_player_pages_table_links_lead_to_their_rows(archive):
+    # The dashboard and player_matches hold tracked players only: another player's page
+    # links to match_players, where their lines are.
+    other = "xuid(2533274800000002)"
+    for who, table, dashboard in ((ME, "player_matches", True), (other, "match_players", False)):
+        html = get(archive, f"/player/{quote(who)}").text
+        link = f'href="/pages/{table}?player_id={quote(who)}"'
+        assert link in html, who
+        assert ("/-/dashboards/career?gamertag=" in html) is dashboard, who
+        listed = get_json(archive, f"/pages/{table}.json?player_id={quote(who)}&_shape=array")
+        assert listed and {row["player_id"] for row in listed} == {who}
+    assert "/pages/player_matches?" not in get(archive, f"/player/{quote(other)}").text
+
+
 def test_match_json_has_the_issue_shape_and_the_document_numbers(archive):
     doc = DOCS[CTF]
     match = get_json(archive, f"/match/{doc['MatchId']}.json")
