@@ -81,6 +81,20 @@ def test_every_canned_query_returns_rows_for_a_real_gamertag(archive, name):
         assert {row["gamertag"] for row in found} == {gamertag}
 
 
+@pytest.mark.parametrize("name", sorted(n for n, q in QUERIES.items() if "gamertag" in q["params"]))
+def test_every_canned_query_says_when_no_player_has_the_gamertag(archive, name):
+    _, db, gamertag = archive
+    said = "no player named “nobody at all”"
+    for asked in ("nobody at all", gamertag):
+        query = urllib.parse.urlencode({"gamertag": asked, "_shape": "array"})
+        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        saying = [row for row in found if said in row.values()]
+        if asked == gamertag:
+            assert found and not saying, name
+        else:
+            assert found == saying and len(saying) == 1, name
+
+
 def test_canned_queries_with_no_gamertag_cover_every_tracked_player(archive):
     sim, db, _ = archive
     careers = rows_of(datasette_for(db), "/career/career_summary.json?gamertag=&_shape=array")
