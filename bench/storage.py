@@ -185,7 +185,7 @@ def reparse_figure(scale: Scale, workdir: Path) -> Figure:
     note(f"reparse: {count} matches")
     with archive(path) as engine, open_store(engine) as store:
         began = time.perf_counter()
-        rebuilt, broken = reparse(store)
+        rebuilt, broken, _ = reparse(store)
         ours_seconds = time.perf_counter() - began
     if rebuilt != count or broken:
         raise RuntimeError(f"reparse rebuilt {rebuilt} of {count}; broken: {broken[:5]}")

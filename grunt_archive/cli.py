@@ -414,10 +414,17 @@ def reparse(db_path: Path | str | None) -> None:
     """
     from grunt_archive.runner import run_reparse
 
-    rebuilt, broken = run_reparse(resolve_db(db_path))
+    rebuilt, broken, lost = run_reparse(resolve_db(db_path))
     click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
     for key in broken:
-        click.echo(f"Skipped raw document {key}: it no longer parses.", err=True)
+        then = "; pending, the next sync fetches it again" if key in lost else ""
+        click.echo(f"Skipped raw document {key}: it no longer parses{then}.", err=True)
+    if broken:
+        raise PartialSyncError(
+            f"{len(broken)} raw document(s) no longer parse, left out of the tables"
+            + (f" ({len(lost)} match(es) now pending for the next sync)" if lost else ""),
+            pending=lost,
+        )
 
 
 @cli.command()

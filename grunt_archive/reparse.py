@@ -13,7 +13,9 @@ from grunt_archive.store import Store
 from grunt_archive.store.rebuild import rebuild
 
 
-def reparse(store: Store, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+def reparse(
+    store: Store, on_match: Callable[[], None] | None = None
+) -> tuple[int, list[str], list[str]]:
     """Drop every row a document wrote and write it again from ``raw_responses``.
 
     The matches come back first, then what they refer to (assets, medals,
@@ -22,9 +24,10 @@ def reparse(store: Store, on_match: Callable[[], None] | None = None) -> tuple[i
     again from all of it. One unit of work: a failure leaves the archive as it was.
 
     Returns:
-        How many matches were rebuilt, and the raw documents that no longer
-        parse (left out of the tables and reported; a match by its id, any
-        other document as ``kind:key``).
+        How many matches the archive holds; the raw documents that no longer
+        parse (left out of the tables; a match by its id, any other document
+        as ``kind:key``); and the matches among them now pending, which the
+        next sync fetches again.
 
     """
     return rebuild(store, on_match)

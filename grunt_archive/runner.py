@@ -185,7 +185,7 @@ def run_untrack(db_path: Location, player: str) -> str:
         return player_id
 
 
-def run_reparse(db_path: Location) -> tuple[int, list[str]]:
+def run_reparse(db_path: Location) -> tuple[int, list[str], list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
     from grunt_archive.reparse import reparse
 

@@ -249,7 +249,7 @@ def test_reparse_reproduces_every_table_including_enrichment(synced, tmp_path):
     _, db, _ = synced
     copy = copy_archive(db, tmp_path / "copy.db")
     before = dump(copy, ENRICHED_TABLES)
-    rebuilt, broken = run_reparse(copy)
+    rebuilt, broken, _ = run_reparse(copy)
     assert broken == [] and rebuilt == len(before["matches"])
     assert dump(copy, ENRICHED_TABLES) == before
 

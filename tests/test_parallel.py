@@ -67,10 +67,10 @@ def test_reparse_in_a_worker_writes_what_reparse_alone_writes(tmp_path, monkeypa
     )
     monkeypatch.setattr(rebuild, "BATCH", 7)
     monkeypatch.setattr(rebuild, "PARALLEL_FROM", 10**6)
-    _, broken_alone = run_reparse(alone)
+    _, broken_alone, _ = run_reparse(alone)
     assert key in broken_alone
     monkeypatch.setattr(rebuild, "PARALLEL_FROM", 1)
     monkeypatch.setattr(parallel, "workers", lambda: 1)
-    rebuilt, broken = run_reparse(pooled)
+    rebuilt, broken, _ = run_reparse(pooled)
     assert broken == broken_alone and rebuilt > 0
     assert clockless_dump(pooled) == clockless_dump(alone)

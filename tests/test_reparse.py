@@ -10,6 +10,9 @@ slow), where the copy is made by ``copy`` into a new database of the cluster.
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive, new_location
+from tests.e2e import cli, simulator_process
 from tests.helpers import clear, rows, sync
 from tests.postgres import BACKENDS
 
@@ -55,7 +59,7 @@ def test_reparse_reproduces_every_table_but_archive_state(synced, tmp_path, requ
     clear(copy, cleared)
     assert all(rows(copy, f"SELECT count(*) FROM {t}") == [(0,)] for t in cleared)
 
-    rebuilt, broken = run_reparse(copy)
+    rebuilt, broken, _ = run_reparse(copy)
     assert broken == [] and rebuilt == len(before["matches"]) > 0
     after = dump(copy)
     assert {t for t in DOCUMENT_TABLES if after[t] != before[t]} == set()
@@ -88,6 +92,50 @@ def test_reparse_parses_non_finite_numbers_as_the_sync_did(fresh_archive):
     )
     before = rows(db, sql)
     assert None in [row[1] for row in before] and None in [row[2] for row in before]
-    rebuilt, broken = run_reparse(db)
+    rebuilt, broken, _ = run_reparse(db)
     assert broken == [] and rebuilt == 6
     assert rows(db, sql) == before
+
+
+@pytest.mark.slow
+def test_a_match_whose_stored_stats_no_longer_parse_goes_pending_never_silently(db_path):
+    """Reparse names what it could not read and exits 3; a match left unreadable is fetched again.
+
+    Three matches' raw copies are damaged: one in its only copy (lost: pending), one in a
+    copy newer than a good one (reported, its older copy written), one in a copy a newer
+    good copy replaced (nothing lost: not reported).
+    """
+    with simulator_process("--seed", "23", "--players", "1", "--matches", "8") as sim:
+        assert cli("sync", "--no-films", db=db_path, api_base=sim.url).returncode == 0
+        keys = [k for (k,) in rows(db_path, "SELECT key FROM raw_responses"
+                                            " WHERE kind = 'match_stats' ORDER BY id")]  # fmt: skip
+        only, newer_broken, replaced = keys[:3]
+        copy = ("INSERT INTO raw_responses (kind, key, path, fetched_at, body, encoding)"
+                " SELECT kind, key, path, fetched_at, {body}, {encoding} FROM raw_responses"
+                " WHERE kind = 'match_stats' AND key = ?")  # fmt: skip
+        with closing(sqlite3.connect(db_path)) as connection, connection:
+            broken = "UPDATE raw_responses SET body = x'789c0000' WHERE kind = 'match_stats' AND key = ?"
+            connection.execute(broken, (only,))
+            connection.execute(copy.format(body="x'789c0000'", encoding="encoding"), (newer_broken,))
+            connection.execute(copy.format(body="body", encoding="encoding"), (replaced,))
+            first = "SELECT min(id) FROM raw_responses WHERE kind = 'match_stats' AND key = ?"
+            connection.execute(
+                "UPDATE raw_responses SET body = x'789c0000' WHERE id = (" + first + ")",
+                (replaced,),
+            )
+        result = cli("reparse", db=db_path)
+        assert result.returncode == 3, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "Rebuilt 7 match(es)" in result.stdout
+        assert f"Skipped raw document {only}: it no longer parses; pending" in result.stderr
+        assert f"Skipped raw document {newer_broken}: it no longer parses." in result.stderr
+        assert replaced not in result.stderr
+        assert rows(db_path, "SELECT match_id FROM pending_matches") == [(only,)]
+        assert rows(db_path, "SELECT count(*) FROM matches WHERE match_id IN (?, ?)",
+                    newer_broken, replaced) == [(2,)]  # fmt: skip
+
+        again = cli("sync", "--no-films", "--json", db=db_path, api_base=sim.url)
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["matches_added"] == 1
+    assert rows(db_path, "SELECT count(*) FROM matches") == [(8,)]
+    assert rows(db_path, "SELECT count(*) FROM pending_matches") == [(0,)]

@@ -28,7 +28,7 @@ from grunt_archive.documents import (
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
 from grunt_archive.rawbody import decode
-from grunt_archive.store import career_snapshots, films, lookups, player_tables
+from grunt_archive.store import career_snapshots, films, lookups, player_tables, state
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store, Unit
@@ -41,6 +41,7 @@ BATCH = 200
 # From this many matches on, a worker process parses them while this one writes.
 PARALLEL_FROM = 2 * BATCH
 _COUNT_MATCHES = "SELECT count(*) FROM raw_responses WHERE kind = ?"
+_HOLDS_MATCH = "SELECT 1 FROM matches WHERE match_id = ?"
 REBUILD_CACHE_KIB = 64 * 1024
 # The modules whose import registers the writers replayed here (`raw.writes`).
 WRITER_MODULES = (career_snapshots, lookups, films)
@@ -54,19 +55,23 @@ def cleared_tables() -> list[str]:
     return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]
 
 
-def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+def rebuild(
+    store: Store, on_match: Callable[[], None] | None = None
+) -> tuple[int, list[str], list[str]]:
     """Empty every table documents wrote and write it again from ``raw_responses``.
 
     Everything happens in one unit of work: a failure leaves the archive as it was.
 
     Returns:
-        How many matches were rebuilt, and the raw documents that no longer
-        parse (left out of the tables and reported: a match by its id, any
-        other document as ``kind:key``).
+        How many matches the archive holds after it; the raw documents that no
+        longer parse and no later copy replaced (left out of the tables: a match
+        by its id, any other document as ``kind:key``); and the matches of those
+        with no earlier copy either, now pending for the next sync.
 
     """
-    broken: list[str] = []
-    rebuilt = 0
+    # Each document's key to whether its latest copy (in fetch order) could be written:
+    # a broken copy a later one replaced loses nothing.
+    written: dict[str, bool] = {}
     with store.unit() as connection, _page_cache(connection):
         defer_foreign_keys(connection)
         for table in cleared_tables():
@@ -74,13 +79,36 @@ def rebuild(store: Store, on_match: Callable[[], None] | None = None) -> tuple[i
         for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
             kinds_of_stage = list(kinds)
             if kinds_of_stage == [MATCH_STATS]:
-                rebuilt = _replay_matches(connection, broken, on_match)
+                _replay_matches(connection, written, on_match)
             else:
-                _replay(connection, kinds_of_stage, broken)
+                _replay(connection, kinds_of_stage, written)
         # Expired films hold no document: their rows come back from archive state.
         films.restore_gone(connection)
         player_tables.rebuild(connection)
-    return rebuilt, broken
+        broken = [key for key, ok in written.items() if not ok]
+        lost = _pend_lost_matches(connection, broken)
+        (rebuilt,) = query(connection, "SELECT count(*) FROM matches")[0]
+    return rebuilt, broken, lost
+
+
+def _pend_lost_matches(connection: Unit, broken: list[str]) -> list[str]:
+    """Make each match whose stats no longer parse pending (the next sync fetches it again).
+
+    Its rows are gone with the rebuild; a pending match is never silently lost.
+    """
+    # A match is reported by its id, other documents as kind:key; an earlier copy of a
+    # match may still have been written.
+    lost = [
+        key
+        for key in broken
+        if ":" not in key and not query(connection, _HOLDS_MATCH, (key,))
+    ]
+    if lost:
+        state.write_pending(
+            connection,
+            [(key, None, None, "its stored stats document no longer parses") for key in lost],
+        )
+    return lost
 
 
 @contextmanager
@@ -129,23 +157,25 @@ def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
 
 
 def _replay_matches(
-    connection: Unit, broken: list[str], on_match: Callable[[], None] | None
-) -> int:
+    connection: Unit, written: dict[str, bool], on_match: Callable[[], None] | None
+) -> None:
     """Write every match again, a batch at a time, parsed in a worker process when it pays."""
     (count,) = query(connection, _COUNT_MATCHES, (MATCH_STATS.name,))[0]
     processes = parallel.workers() if count >= PARALLEL_FROM else 0
     stored = ((raw.key, raw.body, encoding) for raw, encoding in
               _documents(connection, [MATCH_STATS]))  # fmt: skip
-    rebuilt = 0
     for parsed in parallel.in_order(_parse_matches, stored, BATCH, processes):
-        batch = []
+        batch = [(key, rows) for key, rows in parsed if rows is not None]
+        outcomes = iter(_write_batch(connection, batch, on_match))
+        # In fetch order, so that the latest copy of a match decides.
         for key, rows in parsed:
-            if rows is None:
-                broken.append(key)
-            else:
-                batch.append((key, rows))
-        rebuilt += _write_batch(connection, batch, broken, on_match)
-    return rebuilt
+            _settle(written, key, rows is not None and next(outcomes))
+
+
+def _settle(written: dict[str, bool], key: str, ok: bool) -> None:
+    """Record the latest copy of ``key`` as written or not (the dict keeps fetch order)."""
+    written.pop(key, None)
+    written[key] = ok
 
 
 def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | None]]:
@@ -160,36 +190,33 @@ def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | 
 
 
 def _write_batch(
-    connection: Unit,
-    batch: list[tuple[str, Rows]],
-    broken: list[str],
-    on_match: Callable[[], None] | None,
-) -> int:
-    """Write a batch of matches at once; return how many were written."""
+    connection: Unit, batch: list[tuple[str, Rows]], on_match: Callable[[], None] | None
+) -> list[bool]:
+    """Write a batch of matches at once; return whether each was written, in order."""
     if not batch:
-        return 0
-    written = batch
+        return []
     try:
         with connection.savepoint():
             write_new_matches(connection, [rows for _, rows in batch])
+        outcomes = [True] * len(batch)
     except MalformedResponseError:
         # One of them breaks the schema (or repeats a match): write them one by one.
-        written = []
-        for key, rows in batch:
+        outcomes = []
+        for _, rows in batch:
             try:
                 with connection.savepoint():
                     write_match_rows(connection, rows)
             except MalformedResponseError:
-                broken.append(key)
+                outcomes.append(False)
                 continue
-            written.append((key, rows))
+            outcomes.append(True)
     if on_match is not None:
-        for _ in written:
+        for _ in range(sum(outcomes)):
             on_match()
-    return len(written)
+    return outcomes
 
 
-def _replay(connection: Unit, kinds: list[DocumentKind], broken: list[str]) -> None:
+def _replay(connection: Unit, kinds: list[DocumentKind], written: dict[str, bool]) -> None:
     """Replay documents in fetch order, each all or nothing, through its kind's writer."""
     by_name = {kind.name: kind for kind in kinds}
     for kept, encoding in _documents(connection, kinds):
@@ -201,4 +228,6 @@ def _replay(connection: Unit, kinds: list[DocumentKind], broken: list[str]) -> N
             with connection.savepoint():
                 writer_of(kind)(connection, rows, raw)
         except (ValueError, MalformedResponseError):
-            broken.append(f"{raw.kind}:{raw.key}")
+            _settle(written, f"{raw.kind}:{raw.key}", False)
+        else:
+            _settle(written, f"{raw.kind}:{raw.key}", True)

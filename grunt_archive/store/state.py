@@ -12,7 +12,7 @@ from typing import Any
 
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import claims, player_tables, rivals
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, merge, query, write_rows
 
 # --- tracked players ---------------------------------------------------------
@@ -158,12 +158,19 @@ def mark_pending(
     reason: str,
 ) -> None:
     """Remember a match whose stats could not be archived, to try again next run."""
-    now = now_utc()
-    row = {"match_id": match_id, "player_id": player_id, "start_time": start_time,
-           "reason": reason, "attempts": 1, "first_seen_at": now,
-           "last_attempt_at": now}  # fmt: skip
     with store.unit() as connection:
-        write_rows(connection, "pending_matches", [row], _PENDING)
+        write_pending(connection, [(match_id, player_id, start_time, reason)])
+
+
+def write_pending(
+    connection: Unit, matches: list[tuple[str, str | None, str | None, str]]
+) -> None:
+    """Mark ``(match_id, player_id, start_time, reason)`` pending, in the caller's unit."""
+    now = now_utc()
+    rows = [{"match_id": match_id, "player_id": player_id, "start_time": start_time,
+             "reason": reason, "attempts": 1, "first_seen_at": now, "last_attempt_at": now}
+            for match_id, player_id, start_time, reason in matches]  # fmt: skip
+    write_rows(connection, "pending_matches", rows, _PENDING)
 
 
 def pending_matches(store: Store) -> list[tuple[str, str | None, str | None]]:
