@@ -33,16 +33,17 @@ def copy(
     """Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is missing.
 
     The destination is created or migrated first; running the copy again adds
-    nothing new. Exits 2 for a gamertag the source lacks, 6 when either archive
-    cannot be opened or the destination is a newer grunt-archive's.
+    nothing new. Exits 2 for a player the source lacks, 5 while a sync writes to
+    the destination, 6 when either archive cannot be opened or the destination
+    is a newer grunt-archive's.
 
     Example: grunt-archive copy --db postgresql://grunt@db.example/halo --to club.db
     """
     from grunt_archive.progress import TerminalProgress
-    from grunt_archive.store.copy import copy_archive
+    from grunt_archive.runner import run_copy
 
     progress = None if (quiet or as_json) else TerminalProgress()
-    report = copy_archive(resolve_db(db_path), destination, players, progress)
+    report = run_copy(resolve_db(db_path), destination, players, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
     elif not quiet:

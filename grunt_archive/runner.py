@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -29,6 +30,10 @@ from grunt_archive.store import Store
 from grunt_archive.store.state import last_run, player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
+
+if TYPE_CHECKING:  # the copy's modules load only when a copy runs
+    from grunt_archive.store.copy import CopyReport
+    from grunt_archive.store.copy import Progress as CopyProgress
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +196,22 @@ def run_reparse(db_path: Location) -> tuple[int, list[str], list[str]]:
 
     with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
         return reparse(store)
+
+
+def run_copy(
+    source: Location,
+    destination: Location,
+    players: tuple[str, ...] = (),
+    progress: CopyProgress | None = None,
+) -> CopyReport:
+    """Copy ``source`` (or ``players``' slice) into ``destination``, holding its writer lock.
+
+    A sync writing to the destination at the same time would find it locked midway.
+    """
+    from grunt_archive.store.copy import copy_archive
+
+    with _writing(destination):
+        return copy_archive(source, destination, players, progress)
 
 
 def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from grunt_archive.cli import cli
 from grunt_archive.documents import ARCHIVE_STATE, ASSET, DERIVED_TABLES, KINDS
 from grunt_archive.errors import ArchiveTooNewError, UsageError
+from grunt_archive.lock import writer_lock
 from grunt_archive.models import metadata
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -186,6 +187,29 @@ def test_the_cli_copies_with_a_json_summary_and_refuses_itself(synced, tmp_path)
     assert itself.output == f"Error: copy: {db} is the archive --db names already\n"
     with pytest.raises(UsageError, match="no player of the source has the gamertag"):
         copy_archive(db, tmp_path / "none.db", ("Nobody Here",))
+
+
+def test_a_copy_into_an_archive_a_sync_is_writing_exits_5_untouched(synced, tmp_path):
+    # The copy writes through the destination's one-writer lock, as every writer does.
+    _, db = synced
+    busy = tmp_path / "busy.db"
+    copy_archive(db, busy, ())
+    before = dump(busy, ["matches", "raw_responses"])
+    with writer_lock(busy):
+        result = invoke("copy", "--db", str(db), "--to", str(busy))
+    assert result.exit_code == 5, result.output
+    assert result.output.count("\n") == 1 and "already writing" in result.output
+    assert dump(busy, ["matches", "raw_responses"]) == before
+
+
+def test_a_player_the_source_lacks_is_refused_before_any_file_is_made(synced, tmp_path):
+    _, db = synced
+    for who, said in (("xuid(2533274800000009)", "the source has no player xuid(2533274800000009)"),
+                      ("Nobody Here", "no player of the source has the gamertag")):  # fmt: skip
+        target = tmp_path / "slice.db"
+        result = invoke("copy", "--db", str(db), "--to", str(target), "--player", who)
+        assert result.exit_code == 2 and said in result.output, result.output
+        assert not target.exists()
 
 
 def test_a_destination_from_a_newer_grunt_archive_is_refused_untouched(synced, tmp_path):

@@ -138,8 +138,8 @@ def copy_archive(
     """Copy the archive at ``source`` (or the slice of ``players``) into ``destination``.
 
     Raises:
-        UsageError: the two are one archive, or a gamertag in ``players`` names
-            no player of the source.
+        UsageError: the two are one archive, or a player in ``players`` is
+            not one of the source's.
         ArchiveError: either cannot be opened; the destination is not an
             archive, or a newer grunt-archive's.
 
@@ -150,15 +150,16 @@ def copy_archive(
     report = CopyReport(archive_name(source), archive_name(destination), list(players))
     with ExitStack() as stack:
         source_engine = stack.enter_context(archive(source, create=False))
-        target_engine = open_archive(destination)
-        stack.callback(target_engine.dispose)
         reader = stack.enter_context(source_engine.connect())
         if is_server(source):  # one snapshot of the whole source
             reader = reader.execution_options(isolation_level="REPEATABLE READ")
         stack.enter_context(reader.begin())
+        # Before the destination is created: a player the source lacks leaves no file behind.
         players = _player_ids(reader, players)
         report.players = list(players)
         params = _slice_params(reader, players)
+        target_engine = open_archive(destination)
+        stack.callback(target_engine.dispose)
         store = stack.enter_context(open_store(target_engine))
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
@@ -184,15 +185,20 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
     ids = []
     for text_ in players:
         ref = parse_player(text_)
-        found = (
-            ref.player_id
-            or reader.execute(
+        if ref.player_id is not None:
+            found = reader.execute(
+                text("SELECT player_id FROM players WHERE player_id = :player_id"),
+                {"player_id": ref.player_id},
+            ).scalar()
+            missing = f"copy: the source has no player {ref.player_id}"
+        else:
+            found = reader.execute(
                 text("SELECT min(player_id) FROM players WHERE lower(gamertag) = lower(:gamertag)"),
                 {"gamertag": ref.gamertag},
             ).scalar()
-        )
+            missing = f"copy: no player of the source has the gamertag {ref.gamertag!r}"
         if found is None:
-            raise UsageError(f"copy: no player of the source has the gamertag {ref.gamertag!r}")
+            raise UsageError(missing)
         ids.append(found)
     return tuple(dict.fromkeys(ids))
 
