@@ -54,6 +54,7 @@ from grunt_archive.store.state import (
     start_run,
     track_player,
     tracked_player_ids,
+    untrack_player,
 )
 from grunt_archive.store_thread import StoreThread
 from grunt_archive.walk import HistoryWalk
@@ -206,6 +207,7 @@ class _Run:
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
         self.failed_players: list[str] = []
+        self.new_players: set[str] = set()  # tracked by this run
         self.careers_due: list[str] = []  # players whose snapshots the run's end takes
         clearance = LazyClearance(client)
         self.snapshots = Snapshots(store, client, clearance, writes=self.writes)
@@ -255,7 +257,8 @@ class _Run:
         return self._track(*profile_user(answer, f"the profile of {ref.gamertag!r}"))
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
-        track_player(self.store, player_id, gamertag)
+        if track_player(self.store, player_id, gamertag):
+            self.new_players.add(player_id)
         return player_id
 
     # --- matches (the walk's launcher) ------------------------------------
@@ -364,7 +367,12 @@ class _Run:
         try:
             await self.walk.sync_player(player_id, full=self.options.full)
         except (NotFoundError, MalformedResponseError) as error:
-            self.fail_player(player_id, str(error))
+            reason = str(error)
+            if isinstance(error, NotFoundError) and player_id in self.new_players:
+                # An xuid the service does not know (a typo) is not kept for every run after.
+                untrack_player(self.store, player_id)
+                reason += f"; {player_id} is not tracked"
+            self.fail_player(player_id, reason)
             return
         if not self.options.matches_only and self.snapshots.due(
             player_id, self.walk.newest_match(player_id) != newest_before

@@ -214,3 +214,9 @@ def test_a_tracked_player_the_service_does_not_know_is_named_and_the_others_sync
     assert report.outcome == "partial" and report.failed_players == [ghost]
     assert rows(db_path, "SELECT count(*) FROM matches") == [(5,)]
     assert [f["player_id"] for f in report.failures if "player_id" in f] == [ghost]
+    # Asked for the first time (a typo, say), the unknown xuid is not kept tracked: the
+    # nightly run after syncs the others, whole.
+    (failure,) = [f for f in report.failures if f.get("player_id") == ghost]
+    assert failure["error"].endswith(f"; {ghost} is not tracked")
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == [(player,)]
+    assert run_sync(db_path, _settings(sim), SyncOptions(matches_only=True)).outcome == "ok"

@@ -29,8 +29,8 @@ class TrackedState:
     backfill_offset: int = 0
 
 
-def track_player(store: Store, player_id: str, gamertag: str | None = None) -> None:
-    """Start tracking ``player_id`` (a no-op when already tracked)."""
+def track_player(store: Store, player_id: str, gamertag: str | None = None) -> bool:
+    """Start tracking ``player_id``; return whether they were not tracked before."""
     with store.unit() as connection:
         before = query(connection, "SELECT gamertag FROM players WHERE player_id = ?", (player_id,))
         named = merge(("player_id",), gamertag="coalesce(excluded.gamertag, players.gamertag)")
@@ -47,6 +47,7 @@ def track_player(store: Store, player_id: str, gamertag: str | None = None) -> N
             player_tables.add_player(connection, player_id)
         elif gamertag is not None and gamertag != (before[0][0] if before else None):
             player_tables.rename_players(connection, [player_id])
+    return not tracked
 
 
 def untrack_player(store: Store, player_id: str) -> bool:
