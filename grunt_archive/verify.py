@@ -88,17 +88,18 @@ class PlayerCheck:
 
 
 def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
+    tracked = tracked_player_ids(store)
     if not texts:
-        return tracked_player_ids(store)
+        return tracked
     ids = []
     for text in texts:
         ref = parse_player(text)
-        if ref.player_id:
-            ids.append(ref.player_id)
-            continue
-        player_id = player_by_gamertag(store, ref.gamertag or "")
+        player_id = ref.player_id or player_by_gamertag(store, ref.gamertag or "")
         if player_id is None:
             raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
+        # Only a tracked player's whole history is archived: another's count means nothing.
+        if player_id not in tracked:
+            raise UsageError(f"{text!r} is not a tracked player of this archive")
         ids.append(player_id)
     return ids
 

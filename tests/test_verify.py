@@ -73,3 +73,17 @@ def test_verify_on_an_archive_with_no_players_is_a_usage_error(db_path):
     assert cli("db", "upgrade", db=db_path).returncode == 0
     result = cli("verify", db=db_path, api_base="http://127.0.0.1:9")
     assert result.returncode == 2 and "no tracked players" in result.stderr
+
+
+def test_verify_of_a_player_the_archive_does_not_track_is_a_usage_error(db_path):
+    # Refused before any request (the address answers nothing): an untracked player's
+    # archived matches are only those shared with a tracked one.
+    with simulator_process("--seed", "31", "--players", "1", "--matches", "5") as sim:
+        assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
+    other = rows(db_path, "SELECT player_id FROM players WHERE player_id NOT IN"
+                          " (SELECT player_id FROM tracked_players) AND player_id LIKE 'xuid(%'"
+                          " ORDER BY player_id LIMIT 1")[0][0]  # fmt: skip
+    for who in (other, "xuid(2533274899999999)"):
+        result = cli("verify", "--player", who, db=db_path, api_base="http://127.0.0.1:9")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == f"Error: {who!r} is not a tracked player of this archive\n"
