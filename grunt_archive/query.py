@@ -148,9 +148,17 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     columns = [d[0] for d in cursor.description]
 
     def rows() -> Iterator[tuple[Any, ...]]:
+        read = 0
         try:
-            yield from cursor
+            for row in cursor:
+                yield row
+                read += 1
         except sqlite3.Error as error:  # e.g. a runtime error halfway through the rows
+            if "Could not decode" in str(error):  # a value's fault, not the SQL text's
+                raise UsageError(
+                    f"row {read + 1} of the result holds text that is not UTF-8 (select it"
+                    f" as a BLOB to see its bytes); the output stops after {read} row(s)"
+                ) from None
             raise _failure(error, db_path) from None
         finally:
             connection.close()

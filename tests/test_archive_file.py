@@ -166,6 +166,21 @@ def test_query_never_writes_anything(tmp_path, sql):
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_query_says_which_row_holds_text_that_is_not_utf8(tmp_path, fmt):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    sql = ("SELECT x, CASE WHEN x = 3 THEN CAST(x'ff' AS TEXT) ELSE 'ok' END AS t"
+           " FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3)")  # fmt: skip
+    result = CliRunner().invoke(command, ["query", "--db", str(path), f"--{fmt}", sql])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: row 3 of the result holds text that is not UTF-8 (select it as a BLOB to see"
+        " its bytes); the output stops after 2 row(s)\n"
+    )
+    assert result.stdout.count("ok") == 2
+
+
 def test_query_still_reads_with_pragmas(tmp_path):
     path = tmp_path / "halo.db"
     open_archive(path).dispose()
