@@ -61,6 +61,10 @@ def _read_only(action: int, arg1: str | None, arg2: str | None, *_: object) -> i
     """Authorize reads only: no ATTACH (nor VACUUM INTO, which attaches), no writing pragma."""
     if action in _READING:
         return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+        # What a table-valued pragma (pragma_table_info) asks as it reads the schema;
+        # the file is open read-only, and SQLite never lets SQL change that table.
+        return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_PRAGMA:
         name = (arg1 or "").lower()
         if name in _READING_PRAGMAS or (arg2 is None and name not in _ACTING_PRAGMAS):

@@ -153,6 +153,7 @@ def test_serve_on_a_busy_or_forbidden_port_is_one_line_exit_2(tmp_path, busy):
         "PRAGMA user_version = 7",
         "PRAGMA journal_mode = DELETE",
         "PRAGMA wal_checkpoint",
+        "UPDATE sqlite_master SET sql = 'x' WHERE name = 'runs'",
     ],
 )
 def test_query_never_writes_anything(tmp_path, sql):
@@ -187,6 +188,10 @@ def test_query_still_reads_with_pragmas(tmp_path):
     code, output = run("query", "--db", str(path), "PRAGMA table_info(alembic_version)")
     assert code == 0 and "version_num" in output
     assert run("query", "--db", str(path), "PRAGMA user_version")[0] == 0
+    code, output = run(
+        "query", "--db", str(path), "SELECT name FROM pragma_table_info('alembic_version')"
+    )
+    assert (code, output) == (0, "name\nversion_num\n")
 
 
 @pytest.mark.parametrize("sql", ["", "  ", ";", "/* nothing */"])
