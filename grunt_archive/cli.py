@@ -199,6 +199,13 @@ def cli() -> None:
     """
 
 
+def api_base_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """Check ``--api-base`` (``$GRUNT_ARCHIVE_API_BASE``) as it is parsed, before any archive."""
+    from grunt_archive.base_url import checked_api_base
+
+    return checked_api_base(value)
+
+
 def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that say how to reach the Halo services (tokens, base URL, limits)."""
     options = [
@@ -241,6 +248,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--api-base",
             envvar="GRUNT_ARCHIVE_API_BASE",
             metavar="URL",
+            callback=api_base_callback,
             help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
         ),
     ]
