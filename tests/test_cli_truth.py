@@ -84,6 +84,34 @@ def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
     assert run("untrack", "--db", str(db), "--player", "xuid(12)").exit_code == 2
 
 
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("xNobleRunnerx3", "xnoblerunnerx3"), ("xNobleRunnerx3", "XNOBLERUNNERX3"),
+     ("ZOË Ångström", "zoë ångström"), ("Straße", "STRASSE"), ("ゲーマー", "ゲーマー")],
+)  # fmt: skip
+def test_untrack_finds_a_tracked_gamertag_in_any_case_of_any_script(tmp_path, stored, typed):
+    import sqlite3
+
+    from grunt_archive.db import archive_store
+    from grunt_archive.store.state import track_player
+    from tests.helpers import rows
+
+    db = tmp_path / "halo.db"
+    tracked, namesake = "xuid(2533274800000002)", "xuid(2533274800000001)"
+    with archive_store(db) as store:
+        track_player(store, tracked, stored)
+    with sqlite3.connect(db) as connection:  # an opponent of the same name, never tracked
+        connection.execute(
+            "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0)",
+            (namesake, stored.upper()),
+        )
+    result = run("untrack", "--db", str(db), "--player", typed)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Stopped tracking {tracked}; their archived matches stay.\n"
+    assert rows(db, "SELECT player_id FROM tracked_players") == []
+
+
 BAD_API_BASES = {
     "http://127.0.0.1:99999": "the port must be a number from 1 to 65535",
     "http://127.0.0.1:0": "the port must be a number from 1 to 65535",
