@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from grunt_archive.cli import api_base_callback
 from grunt_archive.errors import UsageError
 
 
@@ -63,6 +64,7 @@ def auth() -> None:
 )  # fmt: skip
 @click.option(
     "--api-base", envvar="GRUNT_ARCHIVE_API_BASE", metavar="URL",
+    callback=api_base_callback,
     help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
 )  # fmt: skip
 @_auth_file_option

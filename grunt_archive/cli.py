@@ -44,6 +44,10 @@ LAZY_COMMANDS = {
         "Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is"
         " missing.",
     ),
+    "reparse": (
+        "grunt_archive.reparse_command:reparse",
+        "Rebuild every normalized table from the stored raw responses, with no network.",
+    ),
     "untrack": (
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",
@@ -199,6 +203,13 @@ def cli() -> None:
     """
 
 
+def api_base_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """Check ``--api-base`` (``$GRUNT_ARCHIVE_API_BASE``) as it is parsed, before any archive."""
+    from grunt_archive.base_url import checked_api_base
+
+    return checked_api_base(value)
+
+
 def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options that say how to reach the Halo services (tokens, base URL, limits)."""
     options = [
@@ -241,6 +252,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--api-base",
             envvar="GRUNT_ARCHIVE_API_BASE",
             metavar="URL",
+            callback=api_base_callback,
             help="Send every request here instead of the real hosts [env: GRUNT_ARCHIVE_API_BASE].",
         ),
     ]
@@ -402,28 +414,6 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
         raise PartialSyncError(
             f"{len(differing)} player(s) differ from the service's matchmade totals: "
             + ", ".join(differing)
-        )
-
-
-@cli.command()
-@db_option
-def reparse(db_path: Path | str | None) -> None:
-    """Rebuild every normalized table from the stored raw responses, with no network.
-
-    Example: grunt-archive reparse --db halo.db
-    """
-    from grunt_archive.runner import run_reparse
-
-    rebuilt, broken, lost = run_reparse(resolve_db(db_path))
-    click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
-    for key in broken:
-        then = "; pending, the next sync fetches it again" if key in lost else ""
-        click.echo(f"Skipped raw document {key}: it no longer parses{then}.", err=True)
-    if broken:
-        raise PartialSyncError(
-            f"{len(broken)} raw document(s) no longer parse, left out of the tables"
-            + (f" ({len(lost)} match(es) now pending for the next sync)" if lost else ""),
-            pending=lost,
         )
 
 

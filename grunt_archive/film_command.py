@@ -36,8 +36,8 @@ def film() -> None:
 def read(file: Path, film_version: int | None, as_json: bool) -> None:
     """Print the events of a highlight chunk (type 3), as the blob host serves it.
 
-    A truncated or foreign file, or a version whose layout is not known, is an
-    error (exit 2).
+    A truncated or foreign file, a file past 32 MiB, or a version whose layout
+    is not known, is an error (exit 2).
 
     Example: grunt-archive film read 41_e4309281-7d3c-420c-a9a4-ca2798e56692.gzip
     """
@@ -45,10 +45,34 @@ def read(file: Path, film_version: int | None, as_json: bool) -> None:
 
     version = film_version if film_version is not None else version_from_name(file.name)
     try:
-        events = read_events(file.read_bytes(), version)
+        events = read_events(chunk_bytes(file), version)
     except FilmReadError as error:
         raise UsageError(f"{file.name}: {error}") from error
     click.echo(json.dumps(events_json(events)) if as_json else events_table(events))
+
+
+def chunk_bytes(file: Path) -> bytes:
+    """Return the bytes of a chunk file, reading no more than one past the cap.
+
+    Only so much is read, so a huge file, /dev/zero or a pipe costs no memory.
+
+    Raises:
+        UsageError: The file is larger than any chunk, or cannot be read.
+
+    """
+    from grunt_archive.film.reader import MAX_CHUNK_BYTES
+
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_CHUNK_BYTES + 1)
+    except OSError as error:
+        raise UsageError(f"{file.name}: cannot be read: {error.strerror}") from None
+    if len(data) > MAX_CHUNK_BYTES:
+        raise UsageError(
+            f"{file.name}: larger than {MAX_CHUNK_BYTES // 2**20} MiB, so not a film chunk"
+            " (those are a few MB at most)"
+        )
+    return data
 
 
 def version_from_name(name: str) -> int:

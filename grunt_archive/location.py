@@ -12,6 +12,7 @@ path without loading SQLAlchemy.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,14 @@ HIDDEN = "***"
 
 Location = Path | str  # a SQLite file, or the text of a PostgreSQL URL
 
+# What a mistyped URL looks like: a scheme and ":/" (postgress://, postgresql:/, mysql://),
+# or a PostgreSQL scheme run into "//" or ":" (postgresql//). Taken as a path, such a
+# text would name a directory "postgress:" and put the password in the error saying it
+# does not exist. A drive letter (C:/) is one letter, so never a scheme here.
+_URL_LIKE = re.compile(r"\s*([a-z][a-z0-9+.-]+:/|postgres(ql)?(\+\w+)?(:|//))", re.IGNORECASE)
+# The scheme and slashes before a URL's user info, however mistyped.
+_SCHEME_PART = re.compile(r"\s*[\w+.-]*:?/*")
+
 
 def is_server(location: Location | os.PathLike[str]) -> bool:
     """Say whether ``location`` is a PostgreSQL URL rather than a SQLite path."""
@@ -37,10 +46,44 @@ def is_server(location: Location | os.PathLike[str]) -> bool:
 
 
 def as_location(value: str | os.PathLike[str]) -> Location:
-    """Return a PostgreSQL URL as its text, anything else as a ``Path``."""
+    """Return a PostgreSQL URL as its text, anything else as a ``Path``.
+
+    Raises:
+        UsageError: the text looks like a URL but is not a PostgreSQL one (the message
+            shows it with any password hidden).
+
+    """
     if isinstance(value, str) and is_server(value):
         return value
+    if isinstance(value, str) and _URL_LIKE.match(value):
+        raise _not_a_server_url(value)
     return Path(value).expanduser()
+
+
+def _not_a_server_url(value: str) -> UsageError:
+    """Return the error for a text that looks like a URL but is no PostgreSQL URL."""
+    shown = hide_password(value)
+    if is_server(value.strip()):
+        return UsageError(f"the archive URL {shown!r} has spaces around it")
+    return UsageError(
+        f"the archive location {shown!r} looks like a URL but is not"
+        " postgresql://user:password@host:port/dbname (a SQLite archive is a file path)"
+    )
+
+
+def hide_password(text: str) -> str:
+    """Return a URL-like ``text`` with its password hidden, even when it is malformed.
+
+    Everything between the first ``:`` of the user info and the last ``@`` is hidden,
+    so a password holding an unencoded ``@``, ``:`` or ``/`` is hidden whole.
+    """
+    head, at, rest = text.rpartition("@")
+    if not at:
+        return text
+    scheme = _SCHEME_PART.match(head)
+    start = scheme.end() if scheme else 0
+    user, colon, _ = head[start:].partition(":")
+    return f"{head[:start]}{user}{colon and ':' + HIDDEN}@{rest}"
 
 
 def server_url(location: str) -> URL:

@@ -27,7 +27,7 @@ from grunt_archive.location import Location, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
-from grunt_archive.store.state import last_run, player_by_gamertag, untrack_player
+from grunt_archive.store.state import last_run, tracked_player_by_gamertag, untrack_player
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -176,7 +176,7 @@ def run_verify(
 
 
 def run_untrack(db_path: Location, player: str) -> str:
-    """Stop tracking a player (an xuid, or an archived gamertag); return their id.
+    """Stop tracking a player (an xuid, or a tracked player's gamertag, any case); return the id.
 
     Raises:
         UsageError: the text names no player the archive tracks.
@@ -184,7 +184,7 @@ def run_untrack(db_path: Location, player: str) -> str:
     """
     ref = parse_player(player)
     with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
-        player_id = ref.player_id or player_by_gamertag(store, ref.gamertag or "")
+        player_id = ref.player_id or tracked_player_by_gamertag(store, ref.gamertag or "")
         if player_id is None or not untrack_player(store, player_id):
             raise UsageError(f"{player!r} is not a tracked player of this archive")
         return player_id

@@ -22,7 +22,7 @@ from grunt_archive.auth import (
     save_session,
     sign_in,
 )
-from grunt_archive.auth.token_file import to_document
+from grunt_archive.auth.token_file import RELOGIN, to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.normalize.values import duration_seconds
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -323,6 +323,30 @@ def test_missing_and_damaged_files(tmp_path):
         load_session(damaged)
     with pytest.raises(AuthError, match="not signed in"):
         StoredTokens(tmp_path / "nothing.json")
+
+
+@pytest.mark.parametrize(
+    "data", [os.urandom(300) + b"\xff", b'{"format": 1, "refresh_token": "M.R3_\xe9"}', b"\xff\xfe{"]
+)
+@pytest.mark.parametrize("command", [("auth", "status"), ("sync",)])
+def test_a_sign_in_file_that_is_not_utf8_is_damaged_not_a_traceback(tmp_path, data, command):
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    damaged = tmp_path / "auth.json"
+    damaged.write_bytes(data)
+    with pytest.raises(AuthError, match=r"damaged.*auth login"):
+        load_session(damaged)
+    env = {
+        "GRUNT_ARCHIVE_AUTH_FILE": str(damaged),
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": "",
+        "GRUNT_ARCHIVE_DB": str(tmp_path / "halo.db"),
+    }
+    result = CliRunner().invoke(cli, list(command), env=env)
+    assert result.exit_code == 4, result.output
+    assert result.output == f"Error: the sign-in file {damaged} is damaged: {RELOGIN}\n"
+    assert damaged.read_bytes() == data  # kept as it was, for whoever wants to look
 
 
 def test_no_repr_shows_a_secret(tmp_path):

@@ -82,3 +82,75 @@ def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
         assert again.exit_code == 2, again.output
         assert len(again.output.strip().splitlines()) == 1 and "not a tracked player" in again.output
     assert run("untrack", "--db", str(db), "--player", "xuid(12)").exit_code == 2
+
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("xNobleRunnerx3", "xnoblerunnerx3"), ("xNobleRunnerx3", "XNOBLERUNNERX3"),
+     ("ZOË Ångström", "zoë ångström"), ("Straße", "STRASSE"), ("ゲーマー", "ゲーマー")],
+)  # fmt: skip
+def test_untrack_finds_a_tracked_gamertag_in_any_case_of_any_script(tmp_path, stored, typed):
+    import sqlite3
+
+    from grunt_archive.db import archive_store
+    from grunt_archive.store.state import track_player
+    from tests.helpers import rows
+
+    db = tmp_path / "halo.db"
+    tracked, namesake = "xuid(2533274800000002)", "xuid(2533274800000001)"
+    with archive_store(db) as store:
+        track_player(store, tracked, stored)
+    with sqlite3.connect(db) as connection:  # an opponent of the same name, never tracked
+        connection.execute(
+            "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0)",
+            (namesake, stored.upper()),
+        )
+    result = run("untrack", "--db", str(db), "--player", typed)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Stopped tracking {tracked}; their archived matches stay.\n"
+    assert rows(db, "SELECT player_id FROM tracked_players") == []
+
+
+BAD_API_BASES = {
+    "http://127.0.0.1:99999": "the port must be a number from 1 to 65535",
+    "http://127.0.0.1:0": "the port must be a number from 1 to 65535",
+    "http://[::1": "it is not a URL",
+    "htp://127.0.0.1:8430": "the scheme must be http or https",
+    "not a url": "the scheme must be http or https",
+    "127.0.0.1:8430": "the scheme must be http or https",
+    "http://": "it names no host",
+    "http://host/x?y=1#z": "a base URL takes no query (?) or fragment (#)",
+    "http://ho st:8430": "it holds a space or a control character",
+    "http://halo:SECRETPW@127.0.0.1:99999": "the port must be a number from 1 to 65535",
+}
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+@pytest.mark.parametrize("command", [("sync",), ("verify",), ("auth", "login", "--code", "x")])
+@pytest.mark.parametrize("base", BAD_API_BASES)
+def test_a_bad_api_base_is_exit_2_at_once_naming_the_setting(tmp_path, command, base, how):
+    env = {
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x",
+        "GRUNT_ARCHIVE_CLIENT_ID": "app",
+        "GRUNT_ARCHIVE_AUTH_FILE": str(tmp_path / "auth.json"),
+        "GRUNT_ARCHIVE_DB": str(tmp_path / "halo.db"),
+    }
+    if how == "option":
+        result = run(*command, "--api-base", base, env=env)
+    else:
+        result = run(*command, env={**env, "GRUNT_ARCHIVE_API_BASE": base})
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: GRUNT_ARCHIVE_API_BASE (--api-base) ")
+    assert BAD_API_BASES[base] in result.output
+    assert "SECRETPW" not in result.output
+    assert list(tmp_path.iterdir()) == []  # no archive, no sign-in file
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8430", "https://h/prefix/", "http://[::1]:1"])
+def test_a_good_api_base_passes_as_given(base):
+    from grunt_archive.base_url import checked_api_base
+
+    assert checked_api_base(base) == base
+    assert checked_api_base(None) is None and checked_api_base("") == ""

@@ -116,6 +116,46 @@ def test_a_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path, name):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("source", ["sparse file", "/dev/zero"])
+def test_a_file_larger_than_any_chunk_is_refused_reading_one_byte_past_the_cap(
+    tmp_path, monkeypatch, source
+):
+    from grunt_archive.api.responses import MAX_BODY
+    from grunt_archive.film import reader
+
+    assert reader.MAX_CHUNK_BYTES == MAX_BODY  # the largest chunk the blob client accepts
+    monkeypatch.setattr(reader, "MAX_CHUNK_BYTES", 2**21)  # a smaller cap, the same check
+    if source == "sparse file":
+        path = tmp_path / "41_big.gzip"
+        with path.open("wb") as handle:
+            handle.truncate(2**22)  # no disk used
+    else:
+        path = Path(source)
+    read_sizes = []
+    real_open = Path.open
+
+    def counting_open(self, *args, **kwargs):
+        handle = real_open(self, *args, **kwargs)
+        real_read = handle.read
+        handle.read = lambda size=-1: read_sizes.append(size) or real_read(size)
+        return handle
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    result = run(str(path), "--film-version", "41")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"Error: {path.name}: larger than 2 MiB, so not a film chunk (those are a few MB at most)\n"
+    )
+    assert read_sizes == [2**21 + 1]  # /dev/zero never ends: only the cap keeps this finite
+
+
+def test_a_chunk_at_the_cap_is_read(tmp_path, monkeypatch, chunk_file):
+    from grunt_archive.film import reader
+
+    monkeypatch.setattr(reader, "MAX_CHUNK_BYTES", chunk_file.stat().st_size)
+    assert run(str(chunk_file), "--json").exit_code == 0
+
+
 def test_a_missing_file_is_a_usage_error():
     result = run("/nonexistent/41_x.gzip")
     assert result.exit_code == 2 and "does not exist" in result.stderr

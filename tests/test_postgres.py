@@ -44,14 +44,48 @@ def assert_hidden(text: str, password: str = SECRET) -> None:
         ("POSTGRESQL://h/db", True),
         ("halo.db", False),
         ("/srv/archive/postgresql.db", False),
-        ("sqlite:///x.db", False),  # not a form --db takes: a file named so
-        ("./postgresql://x", False),
+        ("./postgresql://x", False),  # a relative path, said so
+        ("C:/halo.db", False),  # a drive letter is no scheme
     ],
 )
 def test_a_postgresql_url_is_told_from_a_path(value, server):
     assert is_server(value) is server
     assert isinstance(as_location(value), str if server else Path)
     assert is_server(Path(value)) is False
+
+
+MISTYPED = [
+    "postgress://halo:SECRETPW@db.example/halo",
+    "postgresql:/halo:SECRETPW@db.example/halo",
+    "postgresql//halo:SECRETPW@db.example/halo",
+    " postgresql://halo:SECRETPW@db.example/halo",
+    "mysql://halo:SECRETPW@db.example/halo",
+    "sqlite:///halo:SECRETPW@x.db",
+    "postgre://halo:SECRET@PW@db.example/halo",  # an unencoded @ in the password
+]
+
+
+@pytest.mark.parametrize("value", MISTYPED)
+@pytest.mark.parametrize(
+    ("command", "how"),
+    [(("sync",), "option"), (("sync",), "environment"), (("db", "current"), "option"),
+     (("query", "SELECT 1"), "option"), (("copy", "--to", "x.db"), "option")],
+)
+def test_a_location_that_looks_like_a_url_but_not_postgresql_is_refused_unshown(
+    value, command, how, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    env = {"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"}
+    if how == "option":
+        result = invoke(*command, "--db", value, env=env)
+    else:
+        result = invoke(*command, env={**env, "GRUNT_ARCHIVE_DB": value})
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: the archive ")
+    assert "halo:***@" in result.output
+    assert "SECRET" not in result.output and "PW" not in result.output
+    assert list(tmp_path.iterdir()) == []  # no directory named after the text
 
 
 def test_the_url_gets_psycopg_as_its_driver_and_keeps_its_password():

@@ -140,13 +140,15 @@ def load_session(path: Path) -> Session | None:
 
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as error:
         raise AuthError(f"cannot read the sign-in file {path}: {error.strerror}") from None
     try:
-        return from_document(json.loads(text))
+        # Decoded here, not on reading: bytes that are not UTF-8 are a damaged file too
+        # (UnicodeDecodeError is a ValueError), not an unreadable one.
+        return from_document(json.loads(data.decode("utf-8")))
     except ValueError:
         raise AuthError(f"the sign-in file {path} is damaged: {RELOGIN}") from None
 

@@ -42,6 +42,9 @@ TYPE_HINTS: dict[int, EventType] = {10: "mode", 20: "death", 50: "kill"}
 MIN_XUID, MAX_XUID = 2 * 10**15, 3 * 10**15
 # A highlight chunk inflates to 2 MB at most in the samples; refuse a zlib bomb.
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
+# A chunk as served is a few MB at most; a file past the largest body the client accepts
+# from the blob host (api.responses.MAX_BODY, kept equal by a test) was never one.
+MAX_CHUNK_BYTES = 32 * 1024 * 1024
 TAIL_BYTES = 60
 """The bytes before a record's end marker, where the fields this reader takes sit."""
 _MASK64 = (1 << 64) - 1

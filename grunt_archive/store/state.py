@@ -117,6 +117,22 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def tracked_player_by_gamertag(store: Store, gamertag: str) -> str | None:
+    """Return the tracked player with ``gamertag`` in any case, of any script, if any.
+
+    Compared in Python: SQLite's ``lower`` folds ASCII only (``ZOË`` stays ``zoË``),
+    and among tracked players only, so an opponent of the same name never hides them.
+    """
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT t.player_id, p.gamertag FROM tracked_players t"
+            " JOIN players p ON p.player_id = t.player_id ORDER BY t.player_id",
+        )
+    wanted = gamertag.casefold()
+    return next((pid for pid, name in rows if name and name.casefold() == wanted), None)
+
+
 def player_label(store: Store, player_id: str) -> str:
     """Return how to name a player to a person: ``Gamertag (xuid(…))``, or the id alone."""
     with store.unit() as connection:

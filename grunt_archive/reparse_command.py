@@ -1,0 +1,35 @@
+"""The ``grunt-archive reparse`` command: rebuild the tables from the raw responses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grunt_archive.cli import db_option, resolve_db
+from grunt_archive.errors import PartialSyncError
+
+
+@click.command()
+@db_option
+def reparse(db_path: Path | str | None) -> None:
+    """Rebuild every normalized table from the stored raw responses, with no network.
+
+    A stored document that no longer parses is named and left out (exit 3); a
+    match left with no readable copy goes pending for the next sync.
+
+    Example: grunt-archive reparse --db halo.db
+    """
+    from grunt_archive.runner import run_reparse
+
+    rebuilt, broken, lost = run_reparse(resolve_db(db_path))
+    click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
+    for key in broken:
+        then = "; pending, the next sync fetches it again" if key in lost else ""
+        click.echo(f"Skipped raw document {key}: it no longer parses{then}.", err=True)
+    if broken:
+        raise PartialSyncError(
+            f"{len(broken)} raw document(s) no longer parse, left out of the tables"
+            + (f" ({len(lost)} match(es) now pending for the next sync)" if lost else ""),
+            pending=lost,
+        )
