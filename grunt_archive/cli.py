@@ -2,7 +2,7 @@
 
 Exit codes (see `errors.py`): 0 done, 1 unexpected error, 2 bad usage,
 3 partial (some matches pending), 4 sign-in, 5 already running, 6 archive
-unusable, 7 Halo service failure, 130 interrupted.
+unusable, 7 Halo service failure, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -103,24 +103,27 @@ class ArchiveGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command, reporting `GruntArchiveError` without a traceback."""
-        try:
-            return super().invoke(ctx)
-        except GruntArchiveError as error:
-            click.echo(f"Error: {error}", err=True)
-            ctx.exit(error.exit_code)
-        except KeyboardInterrupt as interrupt:
-            # A sync adds what it saved as a note (`sync.sync`).
-            saved = "; ".join(getattr(interrupt, "__notes__", []))
-            click.echo(f"Interrupted: {saved}." if saved else "Interrupted.", err=True)
-            ctx.exit(130)
-        except Exception as error:
-            reason = _sqlite_refusal(error)
-            if reason is None:
-                raise
-            # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
-            click.echo(f"Error: the archive cannot be used: {reason}", err=True)
-            ctx.exit(ArchiveError.exit_code)
+        """Run the command; report `GruntArchiveError`, Ctrl-C and SIGTERM without a traceback."""
+        from grunt_archive.terminate import stop_on_terminate  # not for the group's --help
+
+        with stop_on_terminate() as stop:
+            try:
+                return super().invoke(ctx)
+            except GruntArchiveError as error:
+                click.echo(f"Error: {error}", err=True)
+                ctx.exit(error.exit_code)
+            except KeyboardInterrupt as interrupt:
+                # A sync adds what it saved as a note (`sync.sync`); SIGTERM comes here too.
+                saved = "; ".join(getattr(interrupt, "__notes__", []))
+                click.echo(f"{stop.word}: {saved}." if saved else f"{stop.word}.", err=True)
+                ctx.exit(stop.exit_code)
+            except Exception as error:
+                reason = _sqlite_refusal(error)
+                if reason is None:
+                    raise
+                # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
+                click.echo(f"Error: the archive cannot be used: {reason}", err=True)
+                ctx.exit(ArchiveError.exit_code)
 
 
 class ArchiveLocation(click.ParamType):

@@ -73,5 +73,8 @@ def _pooled(
 
 
 def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the caller stops the work and says so once.
+    # Ctrl-C reaches the whole process group, as SIGTERM does from `timeout` or systemd
+    # (the unit's every process): the caller stops the work and says so once. A forked
+    # worker would otherwise inherit the caller's SIGTERM handler (`terminate`), too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

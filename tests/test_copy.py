@@ -78,7 +78,7 @@ def test_reparse_rebuilds_a_copy_row_for_row(synced, tmp_path):
     with sqlite3.connect(copy) as connection:
         for table in cleared_tables():
             connection.execute(f"DELETE FROM {table}")
-    rebuilt, broken = run_reparse(copy)
+    rebuilt, broken, _ = run_reparse(copy)
     assert broken == [] and rebuilt == count(db, "matches")
     assert clockless_dump(copy) == clockless_dump(db)
 
@@ -156,7 +156,7 @@ def test_reparse_rebuilds_a_players_slice_row_for_row(synced, fresh_archive):
         assert before[table], table
     assert value(fresh_archive, "SELECT count(*) FROM assets WHERE public_name IS NULL") == 0
     clear(fresh_archive, cleared_tables())
-    rebuilt, broken = run_reparse(fresh_archive)
+    rebuilt, broken, _ = run_reparse(fresh_archive)
     assert broken == [] and rebuilt == len(before["matches"])
     after = dump(fresh_archive, DOCUMENT_TABLES)
     assert {table for table in DOCUMENT_TABLES if after[table] != before[table]} == set()
@@ -261,6 +261,6 @@ def test_reparse_rebuilds_a_postgresql_copy_and_the_cli_hides_its_password(
     with psycopg.connect(url) as connection:
         for table in cleared_tables():
             connection.execute(f"DELETE FROM {table}")
-    rebuilt, broken = run_reparse(url)
+    rebuilt, broken, _ = run_reparse(url)
     assert broken == [] and rebuilt == count(db, "matches")
     assert clockless_dump(url) == clockless_dump(db)

@@ -39,7 +39,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name, comma
 
 
 def test_every_exit_code_is_documented():
-    codes = {cls.exit_code for cls in _subclasses(GruntArchiveError)} | {0, 130}
+    codes = {cls.exit_code for cls in _subclasses(GruntArchiveError)} | {0, 130, 143}
     for code in codes:
         assert re.search(rf"^\| {code} \|", README, re.MULTILINE), code
 

@@ -208,7 +208,7 @@ def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known
     assert value(db, "SELECT count(*) FROM film_events") == 0
 
     monkeypatch.setitem(reader.LAYOUTS, UNKNOWN_VERSION, UNKNOWN_LAYOUT)
-    _, broken = run_reparse(db)
+    _, broken, _ = run_reparse(db)
     assert broken == []
     assert rows(db, "SELECT DISTINCT status, agrees_with_stats FROM films") == [("archived", 1)]
     assert value(db, "SELECT count(*) FROM film_events") > 0

@@ -147,6 +147,9 @@ def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
         assert set(got[table]) <= set(want[table]), table
     outcomes = sorted(outcome for (outcome,) in rows(url, "SELECT outcome FROM sync_runs"))
     assert outcomes.count("interrupted") == 1 and "running" not in outcomes
+    # The other workers saved matches while it ran: what the killed one saved is unknown.
+    dead = "SELECT matches_added FROM sync_runs WHERE outcome = 'interrupted'"
+    assert rows(url, dead) == [(None,)]
 
 
 def pending_world(url: str, players: int, matches: int) -> list[str]:

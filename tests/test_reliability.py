@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -28,7 +29,7 @@ from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
-from tests.e2e import TOKEN, cli, simulator_process
+from tests.e2e import TOKEN, cli, cli_process, simulator_process
 from tests.helpers import (
     MATCH_TABLES,
     clockless_dump,
@@ -145,6 +146,80 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(tmp_path, fres
     assert dump(db, MATCH_TABLES) == dump(reference, MATCH_TABLES)
     outcomes = [row[0] for row in rows(db, "SELECT outcome FROM sync_runs ORDER BY id")]
     assert outcomes[-1] == "ok" and "interrupted" in outcomes
+
+
+def _stop_once_saving(process: subprocess.Popen, db: Path, stop: signal.Signals) -> int:
+    """Send ``stop`` to a running sync once it has stored a few matches; return how many."""
+    deadline = time.monotonic() + 60
+    stored = 0
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            stored = rows(db, "SELECT count(*) FROM matches")[0][0] if db.exists() else 0
+        except sqlite3.OperationalError:
+            stored = 0  # not created yet
+        if stored >= 5:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the sync must still be running when it is stopped"
+    assert stored >= 5, "the sync must have stored matches before it is stopped"
+    process.send_signal(stop)
+    return stored
+
+
+@pytest.mark.slow  # the CLI and the simulator in subprocesses
+@pytest.mark.parametrize(
+    "stop,code,word",
+    [
+        (signal.SIGINT, 130, "Interrupted"),
+        (signal.SIGTERM, 143, "Terminated"),
+        (signal.SIGKILL, -9, None),
+    ],
+    ids=["ctrl-c", "sigterm", "sigkill"],
+)
+def test_a_stopped_sync_records_what_it_saved_and_the_next_one_finishes(db_path, stop, code, word):
+    """`systemctl stop` and `timeout` send SIGTERM: it stops a sync as Ctrl-C does.
+
+    A SIGKILL leaves the run's row ``running``; the next run marks it ``interrupted``
+    with the matches it saved, counted from their documents' fetch times.
+    """
+    total = 80
+    with simulator_process(
+        "--seed", "24", "--players", "1", "--matches", str(total), "--latency-ms", "20"
+    ) as sim:
+        process = cli_process("sync", "--concurrency", "2", db=db_path, api_base=sim.url)
+        try:
+            _stop_once_saving(process, db_path, stop)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == code, stderr
+        assert "Traceback" not in stderr, stderr
+        assert_whole(db_path)
+        saved = rows(db_path, "SELECT count(*) FROM matches")[0][0]
+        assert 0 < saved < total
+        if word is not None:
+            # One line, as for Ctrl-C, saying how many matches were saved.
+            assert stderr.splitlines() == [
+                f"{word}: {saved} new match(es) saved; the next sync resumes."
+            ], stderr
+            closed = "SELECT outcome, matches_added, finished_at IS NOT NULL FROM sync_runs"
+            assert rows(db_path, closed) == [("interrupted", saved, 1)]
+        else:
+            assert rows(db_path, "SELECT outcome FROM sync_runs") == [("running",)]
+        finished = cli("sync", db=db_path, api_base=sim.url)
+        assert finished.returncode == 0, finished.stderr
+    runs = "SELECT outcome, matches_added FROM sync_runs ORDER BY id"
+    assert rows(db_path, runs) == [("interrupted", saved), ("ok", total - saved)]
+    # The rest archived, none twice: one row and one document per match.
+    assert rows(db_path, "SELECT count(*), count(DISTINCT match_id) FROM matches") == [
+        (total, total)
+    ]
+    assert raw_bodies(db_path, "match_stats").keys() == {
+        row[0] for row in rows(db_path, "SELECT match_id FROM matches")
+    }
+    assert re.search(r"Archived \d+ new match", finished.stdout), finished.stdout
 
 
 @pytest.mark.parametrize(

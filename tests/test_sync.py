@@ -240,6 +240,6 @@ def test_reparse_equals_what_sync_wrote(synced, tmp_path, request):
     sim, db, _, _ = synced
     archive = copy_archive(db, tmp_path / "copy.db", request)
     before = dump(archive, TABLES, WITHOUT_CLOCK)
-    rebuilt, broken = run_reparse(archive)
+    rebuilt, broken, _ = run_reparse(archive)
     assert rebuilt == len(all_history(sim)) and broken == []
     assert dump(archive, TABLES, WITHOUT_CLOCK) == before

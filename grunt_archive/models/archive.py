@@ -79,7 +79,11 @@ class RawResponse(SQLModel, table=True):
 
 
 class SyncRun(SQLModel, table=True):
-    """One run of ``grunt-archive sync``: what it did and how it ended."""
+    """One run of ``grunt-archive sync``: what it did and how it ended.
+
+    ``matches_added`` is None for a run killed outright whose saves the archive
+    cannot tell from other workers' (`grunt_archive.store.state.start_run`).
+    """
 
     __tablename__ = "sync_runs"
 
@@ -89,7 +93,7 @@ class SyncRun(SQLModel, table=True):
     outcome: str = "running"
     players: str | None = None
     requests: int = 0
-    matches_added: int = 0
+    matches_added: int | None = 0
     pending: int = 0
     failures: str | None = None
     error: str | None = None

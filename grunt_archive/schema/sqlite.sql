@@ -1,4 +1,4 @@
--- revision: 0021
+-- revision: 0022
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -37,19 +37,6 @@ CREATE TABLE raw_responses (
 	fetched_at VARCHAR NOT NULL, 
 	body VARCHAR NOT NULL, encoding VARCHAR DEFAULT 'identity' NOT NULL, 
 	CONSTRAINT pk_raw_responses PRIMARY KEY (id)
-);
-CREATE TABLE sync_runs (
-	id INTEGER NOT NULL, 
-	started_at VARCHAR NOT NULL, 
-	finished_at VARCHAR, 
-	outcome VARCHAR NOT NULL, 
-	players VARCHAR, 
-	requests INTEGER NOT NULL, 
-	matches_added INTEGER NOT NULL, 
-	pending INTEGER NOT NULL, 
-	failures VARCHAR, 
-	error VARCHAR, 
-	CONSTRAINT pk_sync_runs PRIMARY KEY (id)
 );
 CREATE TABLE tracked_players (
 	player_id VARCHAR NOT NULL, 
@@ -1216,6 +1203,19 @@ CREATE TABLE player_totals (
 	CONSTRAINT pk_player_totals PRIMARY KEY (player_id, scope, playlist_asset_id, playlist_version_id, map_asset_id, map_version_id, game_variant_asset_id, game_variant_version_id), 
 	CONSTRAINT fk_player_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
+CREATE TABLE "sync_runs" (
+	id INTEGER NOT NULL, 
+	started_at VARCHAR NOT NULL, 
+	finished_at VARCHAR, 
+	outcome VARCHAR NOT NULL, 
+	players VARCHAR, 
+	requests INTEGER NOT NULL, 
+	matches_added INTEGER, 
+	pending INTEGER NOT NULL, 
+	failures VARCHAR, 
+	error VARCHAR, 
+	CONSTRAINT pk_sync_runs PRIMARY KEY (id)
+);
 CREATE INDEX ix_raw_responses_kind_key ON raw_responses (kind, "key");
 CREATE INDEX ix_player_encounters_other_player_id ON player_encounters (other_player_id);
 CREATE INDEX ix_player_encounters_relation ON player_encounters (relation, matches, win_rate);
@@ -1391,4 +1391,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0021');
+INSERT INTO alembic_version (version_num) VALUES ('0022');

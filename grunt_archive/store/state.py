@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from grunt_archive.documents import MATCH_STATS
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import claims, player_tables, rivals
 from grunt_archive.store.session import Store, Unit
-from grunt_archive.store.writer import IGNORE, execute, merge, query, write_rows
+from grunt_archive.store.writer import IGNORE, execute, is_postgresql, merge, query, write_rows
 
 # --- tracked players ---------------------------------------------------------
 
@@ -204,11 +205,16 @@ def start_run(store: Store, players: list[str]) -> int:
     """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted.
 
     Other workers' runs still going (PostgreSQL) are left running (`claims.dead_runs`).
+    A dead run's ``matches_added`` is what it saved, where the archive can tell
+    (`_saved_by_dead_run`), else NULL: its own count died with it.
     """
     with store.unit() as connection:
+        saved, parameters = _saved_by_dead_run(connection)
         execute(
             connection,
-            f"UPDATE sync_runs SET outcome = 'interrupted' WHERE {claims.dead_runs(connection)}",
+            f"UPDATE sync_runs SET outcome = 'interrupted', matches_added = {saved}"
+            f" WHERE {claims.dead_runs(connection)}",
+            parameters,
         )
         row = {"started_at": now_utc(), "outcome": "running", "players": json.dumps(players),
                "requests": 0, "matches_added": 0, "pending": 0}  # fmt: skip
@@ -216,6 +222,21 @@ def start_run(store: Store, players: list[str]) -> int:
         assert run_id is not None
         claims.hold_run(connection, run_id)
     return run_id
+
+
+def _saved_by_dead_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
+    """Return the SQL value, and its parameters, of the matches a dead run saved."""
+    if is_postgresql(connection):
+        # Other workers may have saved matches in the same hours, and a stored match
+        # says not which run fetched it: unknown.
+        return "NULL", ()
+    # One writer at a time (the lock file), and every run before this one marked the
+    # dead runs it found: a match document fetched since the run began is the run's.
+    return (
+        "(SELECT count(*) FROM raw_responses"
+        " WHERE kind = ? AND raw_responses.fetched_at >= sync_runs.started_at)",
+        (MATCH_STATS.name,),
+    )
 
 
 def last_run(store: Store) -> tuple[str, str | None] | None:
