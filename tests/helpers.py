@@ -235,3 +235,15 @@ def without_batches(dumped: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
         row for row in dumped["raw_responses"] if not any(v in BATCHED_KINDS for v in row)
     ]
     return kept
+
+
+def given_setting(
+    how: str, option: str, variable: str, value: str, env: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Return the extra arguments and the environment that give a setting as ``how`` says.
+
+    ``how`` is ``option`` (``option value`` on the command line) or ``env`` (``variable``).
+    """
+    if how == "option":
+        return [option, value], dict(env)
+    return [], {**env, variable: value}

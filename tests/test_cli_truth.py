@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from grunt_archive.cli import cli
 from grunt_archive.errors import UsageError
 from grunt_archive.players import parse_player
+from tests.helpers import given_setting
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -136,10 +137,8 @@ def test_a_bad_api_base_is_exit_2_at_once_naming_the_setting(tmp_path, command, 
         "GRUNT_ARCHIVE_AUTH_FILE": str(tmp_path / "auth.json"),
         "GRUNT_ARCHIVE_DB": str(tmp_path / "halo.db"),
     }
-    if how == "option":
-        result = run(*command, "--api-base", base, env=env)
-    else:
-        result = run(*command, env={**env, "GRUNT_ARCHIVE_API_BASE": base})
+    extra, env = given_setting(how, "--api-base", "GRUNT_ARCHIVE_API_BASE", base, env)
+    result = run(*command, *extra, env=env)
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1
     assert result.output.startswith("Error: GRUNT_ARCHIVE_API_BASE (--api-base) ")

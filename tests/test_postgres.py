@@ -20,6 +20,7 @@ from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.location import archive_name, as_location, is_server, redact, server_url
 from grunt_archive.lock import writer_lock
 from tests import postgres
+from tests.helpers import given_setting
 
 SECRET = "s3cret-p@ss:word/x"
 ENCODED = "s3cret-p%40ss%3Aword%2Fx"  # as a URL must carry it
@@ -76,10 +77,8 @@ def test_a_location_that_looks_like_a_url_but_not_postgresql_is_refused_unshown(
 ):
     monkeypatch.chdir(tmp_path)
     env = {"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"}
-    if how == "option":
-        result = invoke(*command, "--db", value, env=env)
-    else:
-        result = invoke(*command, env={**env, "GRUNT_ARCHIVE_DB": value})
+    extra, env = given_setting(how, "--db", "GRUNT_ARCHIVE_DB", value, env)
+    result = invoke(*command, *extra, env=env)
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1
     assert result.output.startswith("Error: the archive ")
