@@ -12,6 +12,7 @@ import pytest
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data.ranks import PLACEMENTS
+from grunt_archive.simulator.data.world import time_limit_ticks
 from tests.simulator_fixtures import SimClient
 
 AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}
@@ -247,3 +248,35 @@ def test_numbers_and_lengths_are_plausible_per_mode(big):
         assert any(t["Stats"][block][key] for d in docs.values() if
                    d["MatchInfo"]["GameVariantCategory"] == category
                    and "GameplayInteraction" in d["MatchInfo"] for t in d["Teams"])  # fmt: skip
+
+
+def _seconds(duration: str) -> float:
+    """Seconds of an ISO-8601 duration as the services write them (PT12M3.25S)."""
+    minutes, _, rest = duration.removeprefix("PT").rpartition("M")
+    hours, _, minutes = minutes.rpartition("H")
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(rest.rstrip("S") or 0)
+
+
+def test_slayer_games_end_at_the_kill_limit_or_at_the_time_limit(big):
+    sim, docs = big
+    at_limit = at_time = 0
+    for match_id, doc in docs.items():
+        info = doc["MatchInfo"]
+        if info["GameVariantCategory"] not in (6, 9, 10):  # Slayer, Fiesta, SWAT
+            continue
+        meta = sim.world.matches[match_id]
+        limit = time_limit_ticks(meta.mode, meta.playlist) / 10_000_000
+        top, low = sorted((t["Stats"]["CoreStats"]["Score"] for t in doc["Teams"]), reverse=True)
+        kills = [t["Stats"]["CoreStats"]["Kills"] for t in doc["Teams"]]
+        assert top + low == sum(kills)  # a Slayer score is the kills
+        if top in (25, 50, 100):  # the winners reached the kill limit, and the game ended
+            assert low < top and _seconds(info["Duration"]) < limit
+            at_limit += 1
+        else:  # nobody got there: the clock ran out (the only way to a tie)
+            assert limit <= _seconds(info["Duration"]) < limit + 2
+            at_time += 1
+        for player in doc["Players"]:
+            for entry in player["PlayerTeamStats"]:
+                core = entry["Stats"]["CoreStats"]
+                assert core["Score"] == core["Kills"] <= 30
+    assert at_limit > 2 * at_time > 0

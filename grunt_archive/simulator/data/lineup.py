@@ -17,13 +17,19 @@ from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data.catalog import Mode
 from grunt_archive.simulator.data.playerstats import Play, split
 from grunt_archive.simulator.data.ranks import LEFT, LOSS, TIE, WIN
-from grunt_archive.simulator.data.world import MATCHMADE, MatchMeta, player_skill, team_size
+from grunt_archive.simulator.data.world import (
+    MATCHMADE,
+    MatchMeta,
+    kill_limit,
+    player_skill,
+    team_size,
+    time_limit_ticks,
+)
 
 __all__ = ["LEFT", "LOSS", "TIE", "WIN", "Seat", "decide_plays", "seat_players"]
 # Bot difficulty (1 Marine, 2 ODST, 3 Spartan, 4 Recruit, 5 Adaptive) -> skill; Adaptive: None.
 _BOT_SKILL = {1: 0.75, 2: 0.9, 3: 1.05, 4: 0.55, 5: None}
 _BOT_DIFFICULTIES = (4, 4, 1, 2, 2, 3, 3, 5)
-_SLAYER_CAP = {2: 25, 4: 50}  # kills to win; bigger teams play to 100
 _MOST_KILLS = 30  # a great game; beyond it, real PvP matches all but never go
 
 
@@ -169,10 +175,29 @@ def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool)
     return [WIN, LOSS] if survivors_won else [LOSS, WIN]
 
 
+def _limit_kills(rng: random.Random, meta: MatchMeta, limit: int) -> list[int]:
+    """Return both teams' kills in Slayer: the winner reached the limit, or the time ran out.
+
+    `world` made the match last until the winners got there, or until the time limit
+    (always so for a tie), so only the margin is left to draw.
+    """
+    at_time = meta.winner < 0 or meta.duration_ticks >= time_limit_ticks(meta.mode, meta.playlist)
+    top = min(limit - 1, round(limit * rng.uniform(0.6, 0.97))) if at_time else limit
+    if meta.winner < 0:
+        return [top, top]
+    low = min(top - 1, round(top * rng.uniform(0.5, 0.96)))
+    return [top, low] if meta.winner == 0 else [low, top]
+
+
 def _team_kills(
     rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry], seconds: float
 ) -> list[int]:
-    """Return both teams' kills, by headcount: the winner's more, Slayer's up to its cap."""
+    """Return both teams' kills: by headcount and pace, the winner's more; Slayer's to its limit."""
+    limit = kill_limit(meta.mode, meta.playlist)
+    if limit is not None:
+        smallest = min(sum(e.share for e in entries if e.team == t) for t in (0, 1))
+        # A custom game of one or two a side is set up to the doubles' limit.
+        return _limit_kills(rng, meta, min(limit, 25) if smallest < 2.5 else limit)
     size = team_size(meta.mode, meta.playlist)
     per_player = mode.kill_rate * (0.6 if size > 4 else 1.0)  # big maps: more travel
     minutes = seconds / 60 * rng.uniform(0.85, 1.15)
@@ -182,9 +207,6 @@ def _team_kills(
         return [tied, tied]
     won, lost = base[meta.winner], base[1 - meta.winner]
     top, low = round(won * rng.uniform(1.0, 1.2)), round(lost * rng.uniform(0.8, 1.0))
-    if mode.win_score is None:  # Slayer: the winner got there first, and only so far
-        top = min(_SLAYER_CAP.get(size, 100), max(top, 1))
-        low = min(low, round(top * rng.uniform(0.6, 0.97)))
     return [top, low] if meta.winner == 0 else [low, top]
 
 
