@@ -280,3 +280,32 @@ def test_slayer_games_end_at_the_kill_limit_or_at_the_time_limit(big):
                 core = entry["Stats"]["CoreStats"]
                 assert core["Score"] == core["Kills"] <= 30
     assert at_limit > 2 * at_time > 0
+
+
+def test_oddball_is_the_best_of_three_rounds_to_100(big):
+    _, docs = big
+    played = set()
+    for doc in docs.values():
+        if doc["MatchInfo"]["GameVariantCategory"] != 18:
+            continue
+        teams = {t["TeamId"]: t for t in doc["Teams"]}
+        rounds = {i: (t["Stats"]["CoreStats"]["RoundsWon"], t["Stats"]["CoreStats"]["RoundsLost"],
+                      t["Stats"]["CoreStats"]["RoundsTied"]) for i, t in teams.items()}  # fmt: skip
+        assert rounds[0] == (rounds[1][1], rounds[1][0], rounds[1][2])
+        won, lost, tied = rounds[0]
+        played.add(won + lost + tied)
+        if teams[0]["Outcome"] == 1:  # a round each, and the third ended level
+            assert rounds[0] == (1, 1, 1)
+        else:
+            winner = next(t for t in teams.values() if t["Outcome"] == 2)
+            core = winner["Stats"]["CoreStats"]
+            assert (core["RoundsWon"], core["RoundsTied"]) == (2, 0) and core["RoundsLost"] <= 1
+            # A round is won at 100: the winners have 200 and whatever they had in a lost one.
+            assert core["Score"] == 200 if core["RoundsLost"] == 0 else 200 < core["Score"] < 300
+        for player in doc["Players"]:
+            for entry in player["PlayerTeamStats"]:
+                core = entry["Stats"]["CoreStats"]
+                assert (core["RoundsWon"], core["RoundsLost"], core["RoundsTied"]) == rounds[
+                    entry["TeamId"]
+                ]
+    assert played == {2, 3}

@@ -220,6 +220,36 @@ def _team_scores(rng: random.Random, mode: Mode, meta: MatchMeta, kills: list[in
     return [win if team == meta.winner else loser for team in (0, 1)]
 
 
+def _oddball_rounds(
+    rng: random.Random, mode: Mode, meta: MatchMeta
+) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """Play Oddball's best of three rounds to `mode.win_score`.
+
+    Returns:
+        Each team's score summed over the rounds, and its (RoundsWon, RoundsLost,
+        RoundsTied). A long match went to a third round; a tie is one round each
+        and a third the clock ended level.
+
+    """
+    winner, third = meta.winner, meta.duration_ticks * 2 >= sum(mode.minutes) * 600_000_000
+    if winner < 0:
+        order = [*rng.sample((0, 1), 2), -1]
+    elif third:
+        order = [*rng.sample((winner, 1 - winner), 2), winner]
+    else:
+        order = [winner, winner]
+    scores, won, tied = [0, 0], [0, 0], 0
+    for round_winner in order:
+        if round_winner < 0:
+            level = rng.randint(30, mode.win_score - 1)
+            scores, tied = [score + level for score in scores], tied + 1
+            continue
+        scores[round_winner] += mode.win_score
+        scores[1 - round_winner] += rng.randint(10, mode.win_score - 1)
+        won[round_winner] += 1
+    return scores, [(won[team], won[1 - team], tied) for team in (0, 1)]
+
+
 def _split_versus(rng: random.Random, entries: list[_Entry], kills: list[int]) -> None:
     """Split each team's kills among its players by skill, and the other team's as deaths."""
     for team in (0, 1):
@@ -280,6 +310,7 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
     if mode.key == "infection":
         outcomes = _infection_teams(rng, seats, meta.winner == 0)
     entries = [_Entry(s, team, s.shares[i]) for s in seats for i, team in enumerate(s.teams)]
+    team_rounds: list[tuple[int, int, int]] = []  # (won, lost, tied) of each team, if played
     if mode.key == "infection" or mode.pve:
         for entry in entries:
             _solo(rng, mode, entry, seconds)
@@ -291,10 +322,14 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
     else:
         kills = _team_kills(rng, mode, meta, entries, seconds)
         _split_versus(rng, entries, kills)
-        team_scores = _team_scores(rng, mode, meta, kills)
+        if mode.key == "oddball":
+            team_scores, team_rounds = _oddball_rounds(rng, mode, meta)
+        else:
+            team_scores = _team_scores(rng, mode, meta, kills)
         outcomes = [TIE, TIE] if meta.winner < 0 else [WIN, LOSS] if meta.winner == 0 else [
             LOSS, WIN]  # fmt: skip
-    rounds_mode = mode.key in ("elimination", "attrition")
+    if mode.key in ("elimination", "attrition"):  # the score is the rounds won
+        team_rounds = [(team_scores[team], team_scores[1 - team], 0) for team in (0, 1)]
     for team in (0, 1):
         mine = [e for e in entries if e.team == team]
         if mode.win_score is None:
@@ -306,8 +341,8 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
                 entry.score = part
     for entry in entries:
         outcome = outcomes[entry.team]
-        if rounds_mode:
-            rounds = (team_scores[entry.team], team_scores[1 - entry.team], 0)
+        if team_rounds:
+            rounds = team_rounds[entry.team]
         else:
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
