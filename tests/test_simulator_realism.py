@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
+from datetime import datetime
 
 import pytest
 
@@ -309,3 +310,17 @@ def test_oddball_is_the_best_of_three_rounds_to_100(big):
                     entry["TeamId"]
                 ]
     assert played == {2, 3}
+
+
+def test_end_minus_start_covers_the_duration_in_stats_and_history(big):
+    sim, docs = big
+    client = SimClient(sim)
+    for player in sim.player_ids:
+        for page in client.walk(player, type="all"):
+            for result in page["Results"]:
+                info = result["MatchInfo"]
+                assert info == docs[result["MatchId"]]["MatchInfo"]
+                start, end = (datetime.fromisoformat(info[k]) for k in ("StartTime", "EndTime"))
+                # As every real match: the players' joining comes on top, 0 to 35 s of it.
+                extra = (end - start).total_seconds() - _seconds(info["Duration"])
+                assert 0 <= extra <= 35, (result["MatchId"], extra)

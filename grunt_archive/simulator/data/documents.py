@@ -63,13 +63,15 @@ def match_info(rng: random.Random, meta: MatchMeta) -> tuple[dict, int, int]:
     """
     mode, legacy = catalog.MODES[meta.mode], meta.legacy
     map_asset, variant, playlist, pair = match_assets(rng, meta)
-    joined = meta.start_ms + rng.randint(0, 35_000)
+    joined = meta.start_ms + rng.randint(0, 34_900)
     playable = meta.duration_ms
     if rng.random() < 0.4:  # PlayableDuration is sometimes shorter than Duration
         playable -= rng.randint(1_000, max(1_001, min(30_000, playable // 10)))
     info = {
         "StartTime": iso_time(meta.start_ms),
-        "EndTime": iso_time(joined + playable + rng.randint(0, 30)),
+        # The match ends a full Duration after the players joined: EndTime - StartTime
+        # is Duration plus the joining, never less (the services' 0 to 35 s more).
+        "EndTime": iso_time(joined + meta.duration_ms + rng.randint(1, 30)),
         "Duration": iso_duration(meta.duration_ticks, 7),
         "LifecycleMode": meta.lifecycle,
         "GameVariantCategory": mode.category,
