@@ -118,12 +118,18 @@ def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
     client = SimClient(sim, headers=AUTH)
     for player in sim.player_ids:
         chains = _csr_chains(sim, player)
-        assert len(chains) >= 2 and max(len(c) for c in chains.values()) > 8, player
+        assert len(chains) >= 2 and max(len(c) for c in chains.values()) > 15, player
         for playlist, chain in chains.items():
             first = chain[0][1]["PreMatchCsr"]
             assert (first["Value"], first["MeasurementMatchesRemaining"]) == (-1, PLACEMENTS)
             for (_, before), (_, after) in itertools.pairwise(chain):
                 assert after["PreMatchCsr"] == before["PostMatchCsr"]
+            # Placement lasts ten ranked matches, as on the services; the tenth gives a CSR.
+            for done, (_, recap) in enumerate(chain[:10]):
+                assert recap["PreMatchCsr"]["MeasurementMatchesRemaining"] == 10 - done
+                assert (recap["PostMatchCsr"]["Value"] >= 0) == (done == 9)
+            assert {r[k]["InitialMeasurementMatches"] for _, r in chain
+                    for k in ("PreMatchCsr", "PostMatchCsr")} == {10}  # fmt: skip
             placed = 0
             for outcome, recap in chain:
                 pre, post = recap["PreMatchCsr"]["Value"], recap["PostMatchCsr"]["Value"]
@@ -136,6 +142,7 @@ def test_csr_carries_on_from_one_ranked_match_to_the_next_per_playlist():
             # The playlist CSR repeats the chain: best ever, and no CSR before placement ends.
             csr = client.get(f"/hi/playlist/{playlist}/csrs", players=player).json()
             result = csr["Value"][0]["Result"]
+            assert {record["InitialMeasurementMatches"] for record in result.values()} == {10}
             posts = [recap["PostMatchCsr"]["Value"] for _, recap in chain]
             assert result["AllTimeMax"]["Value"] == max(posts)
             current = result["Current"]["Value"]
