@@ -94,6 +94,12 @@ def test_bots_with_a_difficulty_play_customs_of_every_pvp_mode(big):
     assert with_bots == set(CATEGORIES) - {42}  # Firefight's enemies are the AI, not bots
 
 
+UNRANKED = {
+    "Value": 0, "MeasurementMatchesRemaining": 0, "Tier": "", "TierStart": 0, "SubTier": 0,
+    "NextTier": "", "NextTierStart": 0, "NextSubTier": 0, "InitialMeasurementMatches": 0,
+}  # fmt: skip
+
+
 def _csr_chains(sim: Simulator, player: str) -> dict[str, list[tuple[int, dict]]]:
     """(Outcome, RankRecap) of a player's ranked matches by playlist, oldest first, as served."""
     client = SimClient(sim, headers=AUTH)
@@ -105,10 +111,13 @@ def _csr_chains(sim: Simulator, player: str) -> dict[str, list[tuple[int, dict]]
         if info["LifecycleMode"] != 3:
             assert response.status_code == 404
             continue
-        recap = response.json()["Value"][0]["Result"]["RankRecap"]
-        if playlist not in catalog.RANKED_PLAYLIST_IDS:
-            assert recap["PreMatchCsr"]["Value"] == recap["PostMatchCsr"]["Value"] == -1
+        result = response.json()["Value"][0]["Result"]
+        recap = result["RankRecap"]
+        if playlist not in catalog.RANKED_PLAYLIST_IDS:  # zeroed, as the services' unranked
+            assert recap["PreMatchCsr"] == recap["PostMatchCsr"] == UNRANKED
+            assert result["Counterfactuals"]["TierCounterfactuals"] == {}
             continue
+        assert len(result["Counterfactuals"]["TierCounterfactuals"]) == 6
         chains[playlist].append((_mine(sim.stats_document(match_id), player)["Outcome"], recap))
     return chains
 
