@@ -340,3 +340,22 @@ def test_end_minus_start_covers_the_duration_in_stats_and_history(big):
                 # As every real match: the players' joining comes on top, 0 to 35 s of it.
                 extra = (end - start).total_seconds() - _seconds(info["Duration"])
                 assert 0 <= extra <= 35, (result["MatchId"], extra)
+
+
+def test_accuracy_spreads_like_real_players_and_bots(big):
+    _, docs = big
+    spread = defaultdict(list)  # matchmade people, people against bots, bots
+    for doc in docs.values():
+        against_bots = any(p["PlayerType"] == 2 for p in doc["Players"])
+        for player in doc["Players"]:
+            core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+            assert core["Accuracy"] == int(core["ShotsHit"] * 10_000 / core["ShotsFired"]) / 100
+            kind = "bot" if player["PlayerType"] == 2 else "vs bots" if against_bots else "people"
+            if kind != "people" or doc["MatchInfo"]["LifecycleMode"] == 3:
+                spread[kind].append(core["Accuracy"])
+    people = sorted(spread["people"])
+    # Real matchmade players land 37 to 63 % of their shots; 30 to 60 was too narrow a band.
+    assert people[0] >= 29.5 and people[-1] <= 70.5
+    assert people[len(people) // 50] < 40 and people[-len(people) // 50] > 60
+    assert 45 <= statistics.median(people) <= 55
+    assert statistics.median(spread["vs bots"]) > 65 and max(spread["bot"]) < 20

@@ -289,6 +289,21 @@ def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None
         entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
 
 
+def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
+    """Draw the share of a player's shots that hit in a match.
+
+    Matchmade players land 37 to 63 % of their shots (the better ones more), and a
+    little more against the AI; against bots people hit most shots and bots very few,
+    as the services record them.
+    """
+    if not seat.human:
+        return rng.uniform(0.02, 0.18)
+    if meta.bots:
+        return min(0.92, max(0.45, rng.gauss(0.72, 0.08)))
+    centre = 0.5 + 0.12 * math.log(seat.skill) + 0.05 * pve
+    return min(0.7, max(0.3, rng.gauss(centre, 0.05)))
+
+
 def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds: float
                  ) -> list[int]:  # fmt: skip
     """Decide kills, deaths, scores and outcomes; fill every seat's `plays`.
@@ -346,6 +361,6 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         else:
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
-                    outcome == WIN)  # fmt: skip
+                    outcome == WIN, _aim(rng, entry.seat, meta, mode.pve))  # fmt: skip
         entry.seat.plays.append(play)
     return outcomes

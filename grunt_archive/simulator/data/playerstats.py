@@ -7,7 +7,6 @@ JSON shapes for the 2022 or the 2024 format.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -69,6 +68,7 @@ class Play:
         seconds: Seconds played on this team.
         rounds: (RoundsWon, RoundsLost, RoundsTied) of the team.
         won: Whether the player's team won.
+        aim: Share of the player's shots that hit (their Accuracy / 100).
 
     """
 
@@ -78,6 +78,7 @@ class Play:
     seconds: float
     rounds: tuple[int, int, int]
     won: bool
+    aim: float = 0.5
 
 
 def _upto(rng: random.Random, limit: int) -> int:
@@ -310,7 +311,7 @@ def player_stats(
     melee = _upto(rng, min(k - headshots, 1 + k // 5))
     grenade = _upto(rng, min(k - headshots - melee, 1 + k // 8))
     fired = max(10, round(seconds / 60 * rng.uniform(25, 55) * (3 if mode.pve else 1)))
-    hit = rng.randint(math.ceil(fired * 0.3), fired * 6 // 10)  # accuracy 30 to 60
+    hit = round(fired * play.aim)
     dealt = round(k * rng.uniform(220, 320) + assists * rng.uniform(40, 110)) + _upto(rng, 400)
     taken = round(d * rng.uniform(230, 320)) + _upto(rng, 400)
     spree = 0 if k == 0 else min(k, max(1, round(rng.gauss(k / 3, 1.5))))
