@@ -359,3 +359,43 @@ def test_accuracy_spreads_like_real_players_and_bots(big):
     assert people[len(people) // 50] < 40 and people[-len(people) // 50] > 60
     assert 45 <= statistics.median(people) <= 55
     assert statistics.median(spread["vs bots"]) > 65 and max(spread["bot"]) < 20
+
+
+def test_strongholds_scores_the_team_only(big):
+    _, docs = big
+    seen = 0
+    for doc in docs.values():
+        if doc["MatchInfo"]["GameVariantCategory"] != 11:
+            continue
+        seen += 1
+        for team in doc["Teams"]:
+            stats = team["Stats"]
+            assert stats["ZonesStats"]["StrongholdScoringTicks"] == stats["CoreStats"]["Score"]
+            assert stats["CoreStats"]["Score"] == 250 or team["Outcome"] != 2
+        ranks = defaultdict(set)
+        for player in doc["Players"]:
+            stats = player["PlayerTeamStats"][0]["Stats"]
+            assert stats["CoreStats"]["Score"] == stats["ZonesStats"]["StrongholdScoringTicks"] == 0
+            ranks[player["Outcome"]].add(player["Rank"])
+        assert all(len(shared) == 1 for shared in ranks.values())  # nobody outscores a teammate
+    assert seen
+
+
+def test_firefight_looks_like_firefight(big):
+    _, docs = big
+    pvp_only = {1512363953, 2123530881, 3233952928}  # Perfect, Reversal, Killjoy
+    horde = {2137071619, 1430343434, 3835606176, 710323196, 1720896992, 3546244406}
+    earned, per_kill = set(), []
+    for doc in docs.values():
+        if doc["MatchInfo"]["GameVariantCategory"] != 42:
+            continue
+        assert doc["MatchInfo"]["PlaylistExperience"] == 5
+        for player in doc["Players"]:
+            core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+            assert core["HeadshotKills"] == core["Score"] == 0
+            medals = {medal["NameId"] for medal in core["Medals"]}
+            assert not medals & pvp_only
+            earned |= medals
+            per_kill.append(core["PersonalScore"] / max(core["Kills"], 1))
+    assert horde <= earned  # Killtacular and on, Nightmare, Boogeyman, Kong
+    assert 40 <= statistics.median(per_kill) <= 70  # the real fireteam: 41 to 57 a kill

@@ -256,7 +256,7 @@ _LIST = (
     ("infection", "Infection", "Survive the Infected, or join them.",
      5, "", "Infection", ("infection",), 10, False, 3, False, None, 1.0, False),
     ("firefight", "Firefight: King of the Hill", "Team up against waves of Banished forces.",
-     6, "", "Firefight", ("firefight",), 4, False, 4, False, None, 1.0, False),
+     5, "", "Firefight", ("firefight",), 4, False, 4, False, None, 1.0, False),
     ("bootcamp", "Bot Bootcamp", "Learn the ropes against AI Spartans.",
      4, "", "Arena", ("slayer",), 4, False, 1.5, True, ("Live Fire", "Recharge", "Streets",
      "Aquarius"), 1.0, True),

@@ -289,6 +289,10 @@ def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None
         entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
 
 
+def _chance(rng: random.Random, p: float) -> int:
+    return 1 if rng.random() < p else 0
+
+
 def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
     """Draw the share of a player's shots that hit in a match.
 
@@ -305,7 +309,7 @@ def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
 
 
 def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds: float
-                 ) -> list[int]:  # fmt: skip
+                 ) -> tuple[list[int], list[int]]:  # fmt: skip
     """Decide kills, deaths, scores and outcomes; fill every seat's `plays`.
 
     Team totals add up by construction: a team's Score is split among the
@@ -318,7 +322,8 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         seconds: Playable seconds of the match.
 
     Returns:
-        The Outcome of team 0 and team 1 (Infection: of survivors and infected).
+        The Outcome and the Score of team 0 and team 1 (Infection: of survivors and
+        infected).
 
     """
     mode = catalog.MODES[meta.mode]
@@ -350,6 +355,9 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         if mode.win_score is None:
             for entry in mine:
                 entry.score = entry.kills
+        elif mode.pve:  # each hill the fireteam scores counts for everyone on it then
+            for entry in mine:
+                entry.score = max(0, round(team_scores[team] * entry.share) - _chance(rng, 0.3))
         else:
             weights = [e.share * math.sqrt(e.seat.skill) * rng.uniform(0.2, 1.8) for e in mine]
             for entry, part in zip(mine, split(rng, team_scores[team], weights), strict=True):
@@ -363,4 +371,4 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
                     outcome == WIN, _aim(rng, entry.seat, meta, mode.pve))  # fmt: skip
         entry.seat.plays.append(play)
-    return outcomes
+    return outcomes, team_scores
