@@ -94,8 +94,8 @@ def test_bots_with_a_difficulty_play_customs_of_every_pvp_mode(big):
     assert with_bots == set(CATEGORIES) - {42}  # Firefight's enemies are the AI, not bots
 
 
-UNRANKED = {
-    "Value": 0, "MeasurementMatchesRemaining": 0, "Tier": "", "TierStart": 0, "SubTier": 0,
+UNRANKED = {  # as the services' (grunt2022__match_skill.json) but Value -1: see skill.py
+    "Value": -1, "MeasurementMatchesRemaining": 0, "Tier": "", "TierStart": 0, "SubTier": 0,
     "NextTier": "", "NextTierStart": 0, "NextSubTier": 0, "InitialMeasurementMatches": 0,
 }  # fmt: skip
 
@@ -113,7 +113,7 @@ def _csr_chains(sim: Simulator, player: str) -> dict[str, list[tuple[int, dict]]
             continue
         result = response.json()["Value"][0]["Result"]
         recap = result["RankRecap"]
-        if playlist not in catalog.RANKED_PLAYLIST_IDS:  # zeroed, as the services' unranked
+        if playlist not in catalog.RANKED_PLAYLIST_IDS:  # no tier, no placement, no tiers
             assert recap["PreMatchCsr"] == recap["PostMatchCsr"] == UNRANKED
             assert result["Counterfactuals"]["TierCounterfactuals"] == {}
             continue
