@@ -33,7 +33,7 @@ def assert_current(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def world() -> Simulator:
-    return Simulator(SimulatorConfig(seed=5, players=2, matches=40))
+    return Simulator(SimulatorConfig(seed=27, players=2, matches=40))  # one placed in ranked
 
 
 @pytest.fixture(scope="module")

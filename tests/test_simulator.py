@@ -19,6 +19,7 @@ NOT_SUMMED = {
     "LongestTimeAsSkullCarrier", "LongestTimeAsVip", "MaxKillingSpreeAsVip", "MaxKillingSpree",
     "LivesRemaining", "RoundsWon", "RoundsLost", "RoundsTied",
 }  # fmt: skip
+TEAM_ONLY = {"Score", "StrongholdScoringTicks"}  # where only the team scores (see below)
 BLOCKS_2024 = {  # GameVariantCategory -> Stats keys (halo-api.md §3.2)
     6: ("CoreStats", "PvpStats"),
     7: ("CoreStats", "EliminationStats", "PvpStats"),
@@ -145,16 +146,24 @@ def test_team_totals_add_up_and_outcomes_agree(big):
         for team in doc["Teams"]:
             members, stats = entries(doc, team["TeamId"]), team["Stats"]
             core = stats["CoreStats"]
+            # Strongholds and Firefight score the team only: its players' Score are 0.
+            team_scored = doc["MatchInfo"]["GameVariantCategory"] in (11, 42)
             for key in ADDITIVE_CORE:
-                if key in core:
+                if key in core and not (team_scored and key == "Score"):
                     assert core[key] == sum(m["CoreStats"][key] for m in members), key
+            if team_scored:
+                assert {m["CoreStats"]["Score"] for m in members} <= {0}
+                assert core["Score"] > 0 or team["Outcome"] != 2
+                ticks = (stats.get("ZonesStats") or {}).get("StrongholdScoringTicks")
+                assert ticks in (None, core["Score"])
             medals = Counter()
             for m in members:
                 medals.update({a["NameId"]: a["Count"] for a in m["CoreStats"]["Medals"]})
             assert {a["NameId"]: a["Count"] for a in core["Medals"]} == dict(medals)
             for block, values in stats.items():
                 for key, value in (values or {}).items():
-                    if isinstance(value, int) and key not in NOT_SUMMED:
+                    if (isinstance(value, int) and key not in NOT_SUMMED
+                            and not (team_scored and key in TEAM_ONLY)):  # fmt: skip
                         assert value == sum(m[block][key] for m in members), (block, key)
             pve = doc["MatchInfo"]["GameVariantCategory"] == 42
             rank = 1 if team["Outcome"] in (1, 2) or (pve and team["TeamId"] == 0) else 2

@@ -114,7 +114,8 @@ class Mode:
         minutes: Range of match lengths on an arena map.
         team_size: Players per team in customs (all players for team-less Infection).
         legacy: Whether the mode existed in the 2022-era documents.
-        win_score: Team score of a winner (None: Slayer-like, Score = Kills up to a cap).
+        win_score: Team score of a winner (None: Slayer-like, Score = Kills up to a cap;
+            Oddball: of a round's winner, in a best of three).
         kill_rate: Kills per player per minute, on average.
         custom_weight: Relative frequency among custom games (0: never custom).
 
@@ -168,7 +169,7 @@ _MODE_TABLE = (
     ("land_grab", "Land Grab", 39, Z, _ZONES, (8, 12), 4, True, 3, 0.85, 3),
     ("total_control", "Total Control", 14, Z, _ZONES, (9, 13), 4, True, 3, 0.85, 2),
     ("ctf", "CTF", 15, "CaptureTheFlagStats", _FLAGS, (10, 15), 4, True, 3, 0.85, 8),
-    ("oddball", "Oddball", 18, "OddballStats", _ZONES, (8, 13), 4, True, 200, 1.0, 6),
+    ("oddball", "Oddball", 18, "OddballStats", _ZONES, (8, 20), 4, True, 100, 1.0, 6),
     ("strongholds", "Strongholds", 11, Z, _ZONES, (9, 13), 4, True, 250, 1.0, 6),
     ("stockpile", "Stockpile", 19, "StockpileStats", _FLAGS, (10, 15), 4, True, 5, 0.7, 2),
     ("extraction", "Extraction", 17, "ExtractionStats", _FLAGS, (8, 12), 4, True, 3, 0.8, 2),
@@ -255,7 +256,7 @@ _LIST = (
     ("infection", "Infection", "Survive the Infected, or join them.",
      5, "", "Infection", ("infection",), 10, False, 3, False, None, 1.0, False),
     ("firefight", "Firefight: King of the Hill", "Team up against waves of Banished forces.",
-     6, "", "Firefight", ("firefight",), 4, False, 4, False, None, 1.0, False),
+     5, "", "Firefight", ("firefight",), 4, False, 4, False, None, 1.0, False),
     ("bootcamp", "Bot Bootcamp", "Learn the ropes against AI Spartans.",
      4, "", "Arena", ("slayer",), 4, False, 1.5, True, ("Live Fire", "Recharge", "Streets",
      "Aquarius"), 1.0, True),

@@ -21,7 +21,7 @@ from grunt_archive.simulator.data.lineup import (
     decide_plays,
     seat_players,
 )
-from grunt_archive.simulator.data.playerstats import player_stats
+from grunt_archive.simulator.data.playerstats import TEAM_SCORED, player_stats
 from grunt_archive.simulator.data.totals import finish_stats, team_stats
 from grunt_archive.simulator.data.world import CUSTOM, LOCAL, MATCHMADE, MatchMeta
 
@@ -63,13 +63,15 @@ def match_info(rng: random.Random, meta: MatchMeta) -> tuple[dict, int, int]:
     """
     mode, legacy = catalog.MODES[meta.mode], meta.legacy
     map_asset, variant, playlist, pair = match_assets(rng, meta)
-    joined = meta.start_ms + rng.randint(0, 35_000)
+    joined = meta.start_ms + rng.randint(0, 34_900)
     playable = meta.duration_ms
     if rng.random() < 0.4:  # PlayableDuration is sometimes shorter than Duration
         playable -= rng.randint(1_000, max(1_001, min(30_000, playable // 10)))
     info = {
         "StartTime": iso_time(meta.start_ms),
-        "EndTime": iso_time(joined + playable + rng.randint(0, 30)),
+        # The match ends a full Duration after the players joined: EndTime - StartTime
+        # is Duration plus the joining, never less (the services' 0 to 35 s more).
+        "EndTime": iso_time(joined + meta.duration_ms + rng.randint(1, 30)),
         "Duration": iso_duration(meta.duration_ticks, 7),
         "LifecycleMode": meta.lifecycle,
         "GameVariantCategory": mode.category,
@@ -112,9 +114,13 @@ def _participation(rng: random.Random, seat: Seat, joined: int, playable: int) -
     }
 
 
-def _ranks(seats: list[Seat], outcomes: list[int]) -> dict[int, int]:
-    """Rank players as the services do: winners first, then by Score (ties share)."""
-    keys = {id(s): (1 if outcomes[s.teams[-1]] in (WIN, TIE) else 2, -s.score) for s in seats}
+def _ranks(seats: list[Seat], outcomes: list[int], team_scored: bool) -> dict[int, int]:
+    """Rank players as the services do: winners first, then by Score (ties share).
+
+    Where only the team scores, every player's Score is 0, so a team shares one rank.
+    """
+    keys = {id(s): (1 if outcomes[s.teams[-1]] in (WIN, TIE) else 2, 0 if team_scored else -s.score)
+            for s in seats}  # fmt: skip
     return {id(s): 1 + sum(other < keys[id(s)] for other in keys.values()) for s in seats}
 
 
@@ -134,8 +140,9 @@ def stats_document(meta: MatchMeta, tracked: Sequence[str], strangers: Sequence[
     mode = catalog.MODES[meta.mode]
     info, joined, playable = match_info(rng, meta)
     seats = seat_players(rng, meta, [tracked[i] for i in meta.tracked], strangers)
-    outcomes = decide_plays(rng, meta, seats, playable / 1000)
-    ranks = _ranks(seats, outcomes)
+    outcomes, scores = decide_plays(rng, meta, seats, playable / 1000)
+    team_scored = mode.key in TEAM_SCORED
+    ranks = _ranks(seats, outcomes, team_scored)
     raw = [[player_stats(rng, mode, play) for play in seat.plays] for seat in seats]
     players = []
     for seat, stats in zip(seats, raw, strict=True):
@@ -172,7 +179,11 @@ def stats_document(meta: MatchMeta, tracked: Sequence[str], strangers: Sequence[
                 "Outcome": outcome,
                 # Firefight: the players rank above the AI team, won or lost.
                 "Rank": 2 if outcome == LEFT or (outcome == LOSS and not mode.pve) else 1,
-                "Stats": finish_stats(mode, team_stats(mode, members, rounds), meta.legacy),
+                "Stats": finish_stats(
+                    mode,
+                    team_stats(mode, members, rounds, scores[team] if team_scored else None),
+                    meta.legacy,
+                ),
             }
         )
     return {"MatchId": meta.match_id, "MatchInfo": info, "Teams": teams, "Players": players}

@@ -17,13 +17,19 @@ from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data.catalog import Mode
 from grunt_archive.simulator.data.playerstats import Play, split
 from grunt_archive.simulator.data.ranks import LEFT, LOSS, TIE, WIN
-from grunt_archive.simulator.data.world import MATCHMADE, MatchMeta, player_skill, team_size
+from grunt_archive.simulator.data.world import (
+    MATCHMADE,
+    MatchMeta,
+    kill_limit,
+    player_skill,
+    team_size,
+    time_limit_ticks,
+)
 
 __all__ = ["LEFT", "LOSS", "TIE", "WIN", "Seat", "decide_plays", "seat_players"]
 # Bot difficulty (1 Marine, 2 ODST, 3 Spartan, 4 Recruit, 5 Adaptive) -> skill; Adaptive: None.
 _BOT_SKILL = {1: 0.75, 2: 0.9, 3: 1.05, 4: 0.55, 5: None}
 _BOT_DIFFICULTIES = (4, 4, 1, 2, 2, 3, 3, 5)
-_SLAYER_CAP = {2: 25, 4: 50}  # kills to win; bigger teams play to 100
 _MOST_KILLS = 30  # a great game; beyond it, real PvP matches all but never go
 
 
@@ -169,10 +175,29 @@ def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool)
     return [WIN, LOSS] if survivors_won else [LOSS, WIN]
 
 
+def _limit_kills(rng: random.Random, meta: MatchMeta, limit: int) -> list[int]:
+    """Return both teams' kills in Slayer: the winner reached the limit, or the time ran out.
+
+    `world` made the match last until the winners got there, or until the time limit
+    (always so for a tie), so only the margin is left to draw.
+    """
+    at_time = meta.winner < 0 or meta.duration_ticks >= time_limit_ticks(meta.mode, meta.playlist)
+    top = min(limit - 1, round(limit * rng.uniform(0.6, 0.97))) if at_time else limit
+    if meta.winner < 0:
+        return [top, top]
+    low = min(top - 1, round(top * rng.uniform(0.5, 0.96)))
+    return [top, low] if meta.winner == 0 else [low, top]
+
+
 def _team_kills(
     rng: random.Random, mode: Mode, meta: MatchMeta, entries: list[_Entry], seconds: float
 ) -> list[int]:
-    """Return both teams' kills, by headcount: the winner's more, Slayer's up to its cap."""
+    """Return both teams' kills: by headcount and pace, the winner's more; Slayer's to its limit."""
+    limit = kill_limit(meta.mode, meta.playlist)
+    if limit is not None:
+        smallest = min(sum(e.share for e in entries if e.team == t) for t in (0, 1))
+        # A custom game of one or two a side is set up to the doubles' limit.
+        return _limit_kills(rng, meta, min(limit, 25) if smallest < 2.5 else limit)
     size = team_size(meta.mode, meta.playlist)
     per_player = mode.kill_rate * (0.6 if size > 4 else 1.0)  # big maps: more travel
     minutes = seconds / 60 * rng.uniform(0.85, 1.15)
@@ -182,9 +207,6 @@ def _team_kills(
         return [tied, tied]
     won, lost = base[meta.winner], base[1 - meta.winner]
     top, low = round(won * rng.uniform(1.0, 1.2)), round(lost * rng.uniform(0.8, 1.0))
-    if mode.win_score is None:  # Slayer: the winner got there first, and only so far
-        top = min(_SLAYER_CAP.get(size, 100), max(top, 1))
-        low = min(low, round(top * rng.uniform(0.6, 0.97)))
     return [top, low] if meta.winner == 0 else [low, top]
 
 
@@ -196,6 +218,36 @@ def _team_scores(rng: random.Random, mode: Mode, meta: MatchMeta, kills: list[in
     if meta.winner < 0:
         return [loser, loser]
     return [win if team == meta.winner else loser for team in (0, 1)]
+
+
+def _oddball_rounds(
+    rng: random.Random, mode: Mode, meta: MatchMeta
+) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """Play Oddball's best of three rounds to `mode.win_score`.
+
+    Returns:
+        Each team's score summed over the rounds, and its (RoundsWon, RoundsLost,
+        RoundsTied). A long match went to a third round; a tie is one round each
+        and a third the clock ended level.
+
+    """
+    winner, third = meta.winner, meta.duration_ticks * 2 >= sum(mode.minutes) * 600_000_000
+    if winner < 0:
+        order = [*rng.sample((0, 1), 2), -1]
+    elif third:
+        order = [*rng.sample((winner, 1 - winner), 2), winner]
+    else:
+        order = [winner, winner]
+    scores, won, tied = [0, 0], [0, 0], 0
+    for round_winner in order:
+        if round_winner < 0:
+            level = rng.randint(30, mode.win_score - 1)
+            scores, tied = [score + level for score in scores], tied + 1
+            continue
+        scores[round_winner] += mode.win_score
+        scores[1 - round_winner] += rng.randint(10, mode.win_score - 1)
+        won[round_winner] += 1
+    return scores, [(won[team], won[1 - team], tied) for team in (0, 1)]
 
 
 def _split_versus(rng: random.Random, entries: list[_Entry], kills: list[int]) -> None:
@@ -237,8 +289,27 @@ def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None
         entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
 
 
+def _chance(rng: random.Random, p: float) -> int:
+    return 1 if rng.random() < p else 0
+
+
+def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
+    """Draw the share of a player's shots that hit in a match.
+
+    Matchmade players land 37 to 63 % of their shots (the better ones more), and a
+    little more against the AI; against bots people hit most shots and bots very few,
+    as the services record them.
+    """
+    if not seat.human:
+        return rng.uniform(0.02, 0.18)
+    if meta.bots:
+        return min(0.92, max(0.45, rng.gauss(0.72, 0.08)))
+    centre = 0.5 + 0.12 * math.log(seat.skill) + 0.05 * pve
+    return min(0.7, max(0.3, rng.gauss(centre, 0.05)))
+
+
 def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds: float
-                 ) -> list[int]:  # fmt: skip
+                 ) -> tuple[list[int], list[int]]:  # fmt: skip
     """Decide kills, deaths, scores and outcomes; fill every seat's `plays`.
 
     Team totals add up by construction: a team's Score is split among the
@@ -251,13 +322,15 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         seconds: Playable seconds of the match.
 
     Returns:
-        The Outcome of team 0 and team 1 (Infection: of survivors and infected).
+        The Outcome and the Score of team 0 and team 1 (Infection: of survivors and
+        infected).
 
     """
     mode = catalog.MODES[meta.mode]
     if mode.key == "infection":
         outcomes = _infection_teams(rng, seats, meta.winner == 0)
     entries = [_Entry(s, team, s.shares[i]) for s in seats for i, team in enumerate(s.teams)]
+    team_rounds: list[tuple[int, int, int]] = []  # (won, lost, tied) of each team, if played
     if mode.key == "infection" or mode.pve:
         for entry in entries:
             _solo(rng, mode, entry, seconds)
@@ -269,26 +342,33 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
     else:
         kills = _team_kills(rng, mode, meta, entries, seconds)
         _split_versus(rng, entries, kills)
-        team_scores = _team_scores(rng, mode, meta, kills)
+        if mode.key == "oddball":
+            team_scores, team_rounds = _oddball_rounds(rng, mode, meta)
+        else:
+            team_scores = _team_scores(rng, mode, meta, kills)
         outcomes = [TIE, TIE] if meta.winner < 0 else [WIN, LOSS] if meta.winner == 0 else [
             LOSS, WIN]  # fmt: skip
-    rounds_mode = mode.key in ("elimination", "attrition")
+    if mode.key in ("elimination", "attrition"):  # the score is the rounds won
+        team_rounds = [(team_scores[team], team_scores[1 - team], 0) for team in (0, 1)]
     for team in (0, 1):
         mine = [e for e in entries if e.team == team]
         if mode.win_score is None:
             for entry in mine:
                 entry.score = entry.kills
+        elif mode.pve:  # each hill the fireteam scores counts for everyone on it then
+            for entry in mine:
+                entry.score = max(0, round(team_scores[team] * entry.share) - _chance(rng, 0.3))
         else:
             weights = [e.share * math.sqrt(e.seat.skill) * rng.uniform(0.2, 1.8) for e in mine]
             for entry, part in zip(mine, split(rng, team_scores[team], weights), strict=True):
                 entry.score = part
     for entry in entries:
         outcome = outcomes[entry.team]
-        if rounds_mode:
-            rounds = (team_scores[entry.team], team_scores[1 - entry.team], 0)
+        if team_rounds:
+            rounds = team_rounds[entry.team]
         else:
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
-                    outcome == WIN)  # fmt: skip
+                    outcome == WIN, _aim(rng, entry.seat, meta, mode.pve))  # fmt: skip
         entry.seat.plays.append(play)
-    return outcomes
+    return outcomes, team_scores

@@ -15,6 +15,11 @@ _MEDAL_TABLE = """
 2063152177|Triple Kill|2|2|100|65|150|Kill 3 enemies in quick succession
 835814121|Overkill|3|2|150|66|220|Kill 4 enemies in quick succession
 2137071619|Killtacular|3|2|200|67|225|Kill 5 enemies in quick succession
+1430343434|Killtrocity|3|2|250|68|230|Kill 6 enemies in quick succession
+3835606176|Killamanjaro|3|2|300|69|235|Kill 7 enemies in quick succession
+2242633421|Killtastrophe|3|2|350|70|240|Kill 8 enemies in quick succession
+3352648716|Killpocalypse|3|2|400|71|245|Kill 9 enemies in quick succession
+3233051772|Killionaire|3|2|350|72|250|Kill 10 enemies in quick succession
 2780740615|Killing Spree|1|0|100|1|100|Kill 5 enemies without dying
 4261842076|Killing Frenzy|2|0|200|2|150|Kill 10 enemies without dying
 418532952|Running Riot|3|0|300|3|205|Kill 15 enemies without dying
@@ -31,6 +36,7 @@ _MEDAL_TABLE = """
 1169571763|Shot Caller|1|5|0|148|100|Headshot an enemy moments after Marking them
 3091261182|Last Shot|0|5|5|140|50|Kill an enemy with your magazine's last round
 2625820422|From the Grave|0|5|10|137|50|Kill an enemy after you die
+3546244406|Kong|0|4|0|105|50|Kill an enemy by throwing a Fusion Coil
 1176569867|Yard Sale|1|5|0|150|100|Kill an enemy who had a Power weapon and a full inventory
 2852571933|Rifleman|0|3|0|81|50|Kill 5 enemies with assault rifles in a game
 1284032216|Wingman|0|3|0|76|50|Earn 10 Kill Assists in a game

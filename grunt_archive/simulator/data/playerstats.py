@@ -7,7 +7,6 @@ JSON shapes for the 2022 or the 2024 format.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -54,8 +53,15 @@ _PVE_KINDS = (
 _PVE_WEIGHTS = (0.0, 0.3, 0.35, 0.1, 0.12, 0.02, 0.1, 0.0, 0.01)
 
 
-# Share of kills that are headshots: SWAT is all precision, Firefight all rifles at grunts.
-_HEADSHOTS = {"swat": (0.75, 0.95), "firefight": (0.2, 0.2), "grifball": (0.0, 0.1)}
+# Share of kills that are headshots: SWAT is all precision; Firefight's AI kills count none.
+_HEADSHOTS = {"swat": (0.75, 0.95), "firefight": (0.0, 0.0), "grifball": (0.0, 0.1)}
+# Modes whose services score only the team: a player's Score (and scoring ticks) stays 0.
+TEAM_SCORED = frozenset(("strongholds", "firefight"))
+# Double Kill, Triple Kill, Overkill, then Killtacular to Killionaire (Firefight's hordes).
+_MULTIKILLS = (622331684, 2063152177, 835814121, 2137071619, 1430343434, 3835606176,
+               2242633421, 3352648716, 3233051772)  # fmt: skip
+# Killing Spree, Killing Frenzy, Running Riot, Rampage, Nightmare, Boogeyman: every 5 kills.
+_SPREES = (2780740615, 4261842076, 418532952, 1486797009, 710323196, 1720896992)
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Play:
         seconds: Seconds played on this team.
         rounds: (RoundsWon, RoundsLost, RoundsTied) of the team.
         won: Whether the player's team won.
+        aim: Share of the player's shots that hit (their Accuracy / 100).
 
     """
 
@@ -78,6 +85,7 @@ class Play:
     seconds: float
     rounds: tuple[int, int, int]
     won: bool
+    aim: float = 0.5
 
 
 def _upto(rng: random.Random, limit: int) -> int:
@@ -111,6 +119,11 @@ def _oddball(rng: random.Random, play: Play) -> dict[str, int | None]:
         "SkullCarriersKilled": _upto(rng, min(5, k)), "SkullGrabs": (s > 0) + _upto(rng, 6),
         "TimeAsSkullCarrier": held, "SkullScoringTicks": s,
     }  # fmt: skip
+
+
+def _strongholds(rng: random.Random, play: Play) -> dict[str, int | None]:
+    # The services count a Strongholds team's scoring ticks, never a player's.
+    return _zones(rng, play) | {"StrongholdScoringTicks": 0}
 
 
 def _zones(rng: random.Random, play: Play) -> dict[str, int | None]:
@@ -203,7 +216,7 @@ def _bomb(rng: random.Random, play: Play) -> dict[str, int | None]:
 _MODE_BLOCKS = {
     "ctf": _ctf,
     "oddball": _oddball,
-    "strongholds": _zones,
+    "strongholds": _strongholds,
     "koth": _zones,
     "land_grab": _zones,
     "total_control": _zones,
@@ -225,26 +238,28 @@ def mode_block(rng: random.Random, mode: Mode, play: Play) -> dict[str, int | No
     return draw(rng, play) if draw else {}
 
 
-def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:
+def _score_lines(mode: Mode, core: dict, block: dict, score: int) -> list[tuple[str, int]]:
     lines = [
         ("kill", core["Kills"]), ("assist", core["Assists"]), ("mark", core["CalloutAssists"]),
         ("betrayal", core["Betrayals"]), ("suicide", core["Suicides"]),
     ]  # fmt: skip
+    if mode.pve:  # the AI's kills score by enemy, as "custom" lines, not as kills
+        lines = lines[2:]
     get = block.get
     lines += {
         "ctf": [("flag_captured", get("FlagCaptures")), ("flag_stolen", get("FlagSteals")),
                 ("flag_returned", get("FlagReturns")), ("flag_taken", get("FlagGrabs")),
                 ("runner_stopped", get("FlagCarriersKilled"))],
-        "oddball": [("ball_control", core["Score"] // 10), ("ball_taken", get("SkullGrabs")),
+        "oddball": [("ball_control", score // 10), ("ball_taken", get("SkullGrabs")),
                     ("carrier_stopped", get("SkullCarriersKilled"))],
         "strongholds": [("zone_captured", get("StrongholdCaptures")),
                         ("zone_secured", get("StrongholdSecures"))],
-        "koth": [("hill_scored", core["Score"]), ("hill_control", get("StrongholdSecures"))],
+        "koth": [("hill_scored", score), ("hill_control", get("StrongholdSecures"))],
         "land_grab": [("zone_captured", get("StrongholdCaptures"))],
         "total_control": [("zone_captured", get("StrongholdCaptures")),
                           ("zone_secured", get("StrongholdSecures"))],
         "attrition": [("eliminated", get("Eliminations")), ("revived", get("AlliesRevived"))],
-        "juggernaut": [("custom", core["Score"])],
+        "juggernaut": [("custom", score)],
         "grifball": [("custom", get("BombDetonations"))],
         "elimination": [("eliminated", get("Eliminations")), ("revived", get("AlliesRevived"))],
         "extraction": [("extraction_initiated", get("ExtractionInitiationsCompleted")),
@@ -254,7 +269,8 @@ def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:
         "stockpile": [("seed_secured", get("PowerSeedsDeposited")),
                       ("seed_stolen", get("PowerSeedsStolen")),
                       ("seed_carrier_killed", get("PowerSeedCarriersKilled"))],
-        "firefight": [("custom", core["Kills"] + core["Assists"]), ("hill_scored", core["Score"])],
+        "firefight": [("custom", core["Kills"] + core["Assists"]),
+                      ("hill_control", core["Kills"] * 3 // 5), ("hill_scored", score)],
         "infection": [("custom", core["Kills"])],
         "vip": [("custom", get("VipKills"))],
         "bomb": [("custom", get("BombPlants"))],
@@ -262,26 +278,38 @@ def _score_lines(mode: Mode, core: dict, block: dict) -> list[tuple[str, int]]:
     return [(name, count) for name, count in lines if count]
 
 
+def _multikills(rng: random.Random, kills: int, pve: bool) -> list[int]:
+    """Count Double Kills, Triple Kills and on: each level a share of the one below.
+
+    Against Firefight's hordes kills come in bunches, up to Killionaire.
+    """
+    counts, chance = [sum(rng.random() < (0.12 if pve else 0.15) for _ in range(kills))], 0.2
+    for _ in _MULTIKILLS[1 : len(_MULTIKILLS) if pve else 3]:
+        counts.append(sum(rng.random() < (0.4 if pve else chance) for _ in range(counts[-1])))
+        chance = 0.15
+    return counts
+
+
 def _medals(rng: random.Random, mode: Mode, core: dict, won: bool) -> list[tuple[int, int]]:
-    k, spree = core["Kills"], core["MaxKillingSpree"]
-    doubles = sum(rng.random() < 0.15 for _ in range(k))
-    triples = sum(rng.random() < 0.2 for _ in range(doubles))
+    k, spree, pvp = core["Kills"], core["MaxKillingSpree"], not mode.pve
     melee, grenades, power = core["MeleeKills"], core["GrenadeKills"], core["PowerWeaponKills"]
-    awards = [
-        (622331684, doubles), (2063152177, triples),
-        (835814121, sum(rng.random() < 0.15 for _ in range(triples))),
-        (2780740615, int(spree >= 5)), (4261842076, int(spree >= 10)),
-        (418532952, int(spree >= 15)), (1486797009, int(spree >= 20)),
+    awards = list(zip(_MULTIKILLS, _multikills(rng, k, mode.pve), strict=False))
+    awards += [(medal, int(spree >= 5 * (i + 1))) for i, medal in enumerate(_SPREES)]
+    awards += [
         (1284032216, int(core["Assists"] >= 10)), (269174970, int(melee >= 5)),
         (2648272972, int(grenades >= 5)), (2477555653, int(core["CalloutAssists"] >= 5)),
         (4277328263, int(power >= 5)), (2852571933, int(k >= 5 and rng.random() < 0.4)),
         (2758320809, int(k >= 5 and rng.random() < 0.3)),
         (1512363953, _upto(rng, core["HeadshotKills"] // 3)), (548533137, _upto(rng, melee)),
         (3655682764, _upto(rng, grenades)), (4229934157, _upto(rng, power // 2)),
-        (2123530881, _upto(rng, k // 6)), (3233952928, _upto(rng, k // 8)),
-        (3334154676, _chance(rng, 0.1)), (1169571763, _upto(rng, core["CalloutAssists"] // 3)),
-        (865763896, int(won and k >= 15 and core["Deaths"] == 0 and not mode.pve)),
+        (1169571763, _upto(rng, core["CalloutAssists"] // 3)),
+        (865763896, int(won and k >= 15 and core["Deaths"] == 0 and pvp)),
     ]  # fmt: skip
+    if pvp:  # an enemy who shot first, a spree ended, an ally saved: Spartans' doing
+        awards += [(2123530881, _upto(rng, k // 6)), (3233952928, _upto(rng, k // 8)),
+                   (3334154676, _chance(rng, 0.1))]  # fmt: skip
+    else:  # Firefight's fusion coils lie about for throwing
+        awards.append((3546244406, _upto(rng, 3)))
     awards += [(medal, _chance(rng, 0.2)) for medal in MODE_MEDALS.get(mode.key, ())]
     earned = [(medal, count) for medal, count in awards if count]
     rng.shuffle(earned)  # only what was earned: a shuffle draws once per item
@@ -310,16 +338,16 @@ def player_stats(
     melee = _upto(rng, min(k - headshots, 1 + k // 5))
     grenade = _upto(rng, min(k - headshots - melee, 1 + k // 8))
     fired = max(10, round(seconds / 60 * rng.uniform(25, 55) * (3 if mode.pve else 1)))
-    hit = rng.randint(math.ceil(fired * 0.3), fired * 6 // 10)  # accuracy 30 to 60
+    hit = round(fired * play.aim)
     dealt = round(k * rng.uniform(220, 320) + assists * rng.uniform(40, 110)) + _upto(rng, 400)
     taken = round(d * rng.uniform(230, 320)) + _upto(rng, 400)
     spree = 0 if k == 0 else min(k, max(1, round(rng.gauss(k / 3, 1.5))))
     spawns = d + 1
     core = {
-        "Score": play.score, "PersonalScore": 0, "RoundsWon": play.rounds[0],
-        "RoundsLost": play.rounds[1], "RoundsTied": play.rounds[2], "Kills": k, "Deaths": d,
-        "Assists": assists, "KDA": kda(k, d, assists), "Suicides": _chance(rng, 0.05),
-        "Betrayals": _chance(rng, 0.02),
+        "Score": 0 if mode.key in TEAM_SCORED else play.score, "PersonalScore": 0,
+        "RoundsWon": play.rounds[0], "RoundsLost": play.rounds[1], "RoundsTied": play.rounds[2],
+        "Kills": k, "Deaths": d, "Assists": assists, "KDA": kda(k, d, assists),
+        "Suicides": _chance(rng, 0.05), "Betrayals": _chance(rng, 0.02),
         "AverageLifeDuration": int(seconds * rng.uniform(8.5, 9.5)) // spawns,
         "GrenadeKills": grenade, "HeadshotKills": headshots, "MeleeKills": melee,
         "PowerWeaponKills": _upto(rng, min(k // 3, 4)), "ShotsFired": fired, "ShotsHit": hit,
@@ -333,7 +361,7 @@ def player_stats(
     block = mode_block(rng, mode, play)
     core["Medals"] = [_award(medal, n, 0) for medal, n in _medals(rng, mode, core, play.won)]
     lines = []
-    for name, count in _score_lines(mode, core, block):
+    for name, count in _score_lines(mode, core, block, play.score):
         name_id, points = SCORES[name]
         lines.append(_award(name_id, count, count * points))
     core["PersonalScores"] = lines

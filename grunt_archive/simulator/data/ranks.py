@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 
 WIN, LOSS, TIE, LEFT = 2, 3, 1, 4  # Outcome values (halo-api.md §4)
-PLACEMENTS = 2  # ranked matches a player plays in a playlist before a first CSR
+PLACEMENTS = 10  # ranked matches a player plays in a playlist before a first CSR
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
 
 _TIERS = ("Bronze", "Silver", "Gold", "Platinum", "Diamond", "Onyx")
-_UNRANKED = CsrStep(-1, -1, 0, 0)
 
 
 def csr_record(value: int, remaining: int = 0) -> dict:
@@ -57,6 +56,16 @@ def csr_record(value: int, remaining: int = 0) -> dict:
         "NextSubTier": next_sub,
         "InitialMeasurementMatches": PLACEMENTS,
     }
+
+
+def unranked_record() -> dict:
+    """Return the CSR block of a match outside ranked play: no tier, no placement.
+
+    The services send Value 0 here (grunt2022__match_skill.json); the archive's
+    tables and viewer read -1 as "no CSR" and 0 as a CSR of 0, so this keeps -1
+    until they tell an unranked result by its InitialMeasurementMatches of 0.
+    """
+    return csr_record(-1) | {"InitialMeasurementMatches": 0}
 
 
 def _mmr(rng: random.Random, special: str | None) -> float | str:
@@ -95,20 +104,21 @@ def skill_result(stats: dict, player_id: str, step: CsrStep | None) -> dict:
     # What a player of this skill was expected to do: near what they did, give or take.
     expected_kills = max(0.5, kills * rng.uniform(0.7, 1.3) + rng.uniform(-2, 2))
     expected_deaths = max(0.5, deaths * rng.uniform(0.7, 1.3) + rng.uniform(-2, 2))
-    step = step or _UNRANKED
-    tiers = {}
-    for index, tier in enumerate(_TIERS):
+    tiers = {}  # what a player of each tier would have done; only ranked play says
+    for index, tier in enumerate(_TIERS if step is not None else ()):
         tiers[tier] = {"Kills": expected_kills * (0.3 + index * 0.16),
                        "Deaths": expected_deaths * (1.35 - index * 0.07)}  # fmt: skip
+    if step is not None:
+        recap = {"PreMatchCsr": csr_record(step.pre, step.pre_left),
+                 "PostMatchCsr": csr_record(step.post, step.post_left)}  # fmt: skip
+    else:
+        recap = {"PreMatchCsr": unranked_record(), "PostMatchCsr": unranked_record()}
     return {
         "Id": player_id,
         "ResultCode": 0,
         "Result": {
             "TeamMmr": mmrs.get(str(player["LastTeamId"]), mmrs["0"]),
-            "RankRecap": {
-                "PreMatchCsr": csr_record(step.pre, step.pre_left),
-                "PostMatchCsr": csr_record(step.post, step.post_left),
-            },
+            "RankRecap": recap,
             "StatPerformances": {
                 "Kills": {"Count": kills, "Expected": expected_kills, "StdDev": rng.uniform(4, 6)},
                 "Deaths": {

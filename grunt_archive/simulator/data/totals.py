@@ -47,7 +47,9 @@ def _summed_awards(lists: Iterable[list[dict]]) -> list[dict]:
     return list(merged.values())
 
 
-def team_stats(mode: Mode, members: list[dict], rounds: tuple[int, int, int]) -> dict[str, dict]:
+def team_stats(
+    mode: Mode, members: list[dict], rounds: tuple[int, int, int], score: int | None = None
+) -> dict[str, dict]:
     """Add up the raw Stats of everyone who played for a team.
 
     Counters are sums; KDA and Accuracy are recomputed from the summed
@@ -58,6 +60,8 @@ def team_stats(mode: Mode, members: list[dict], rounds: tuple[int, int, int]) ->
         mode: The game mode.
         members: Raw Stats of each player's time on this team (may be empty).
         rounds: The team's (RoundsWon, RoundsLost, RoundsTied).
+        score: The team's Score where only the team scores (its players' are 0); it
+            is also the team's StrongholdScoringTicks.
 
     Returns:
         Raw team Stats, in the same shape as a player's.
@@ -70,6 +74,7 @@ def team_stats(mode: Mode, members: list[dict], rounds: tuple[int, int, int]) ->
     spawns = core["Spawns"]
     lived = sum(c["AverageLifeDuration"] * c["Spawns"] for c in cores)
     core |= {
+        "Score": core["Score"] if score is None else score,
         "RoundsWon": rounds[0],
         "RoundsLost": rounds[1],
         "RoundsTied": rounds[2],
@@ -88,6 +93,8 @@ def team_stats(mode: Mode, members: list[dict], rounds: tuple[int, int, int]) ->
         for key in BLOCK_FIELDS[name]:
             values = [m[name][key] or 0 for m in members]
             block[key] = max(values, default=0) if key in MAXIMUM_FIELDS else sum(values)
+        if score is not None and "StrongholdScoringTicks" in block:
+            block["StrongholdScoringTicks"] = score
         if "KDA" in block:
             block["KDA"] = kda(block["Kills"], block["Deaths"], block["Assists"])
         stats[name] = block

@@ -215,10 +215,41 @@ def _settle(
     return tuple(sides), 0 if rng.random() < chance else 1
 
 
-def _duration_ticks(rng: random.Random, mode: int, playlist: str | None = None) -> int:
+_KILL_LIMITS = {2: 25, 4: 50}  # kills a Slayer team plays to, by team size; bigger: 100
+
+
+def kill_limit(mode: int, playlist: str | None) -> int | None:
+    """Return the kills a team of a Slayer-like mode plays to (None: scored otherwise)."""
+    spec = catalog.MODES[mode]
+    if spec.win_score is not None or not spec.teams_enabled:
+        return None
+    return _KILL_LIMITS.get(team_size(mode, playlist), 100)
+
+
+def time_limit_ticks(mode: int, playlist: str | None) -> int:
+    """Return a match's time limit: the top of its mode's lengths, stretched by its playlist."""
+    length = _SPECS[playlist].length if playlist else 1.0
+    return int(catalog.MODES[mode].minutes[1] * length * 60 * TICKS_PER_SECOND)
+
+
+def _duration_ticks(rng: random.Random, mode: int, playlist: str | None, tie: bool) -> int:
+    """Draw how long a match lasts: until a team reaches the limit, or the time runs out.
+
+    A Slayer-like match lasts as long as the winners take to reach the kill limit at
+    the pace of the match, unless that is beyond the time limit; a tie can only come
+    at the time limit. Other modes last anything up to their time limit.
+    """
     low, high = catalog.MODES[mode].minutes
     length = _SPECS[playlist].length if playlist else 1.0
-    ticks = int(rng.uniform(low, high) * length * 60 * TICKS_PER_SECOND)
+    limit, kills = time_limit_ticks(mode, playlist), kill_limit(mode, playlist)
+    if kills is not None:
+        size = team_size(mode, playlist)
+        pace = catalog.MODES[mode].kill_rate * (0.6 if size > 4 else 1.0) * size  # a minute
+        ticks = int(kills / (pace * rng.uniform(0.85, 1.4)) * 60 * TICKS_PER_SECOND)
+    else:
+        ticks = int(rng.uniform(low, high) * length * 60 * TICKS_PER_SECOND)
+    if tie or ticks >= limit:  # the clock ran out; the game ends a moment after
+        ticks = limit + rng.randrange(15 * TICKS_PER_SECOND // 10)
     if rng.random() < 0.2:  # some durations carry fewer than 7 fractional digits
         ticks -= ticks % 100
     return ticks
@@ -258,7 +289,9 @@ def _timeline(
 ) -> list[MatchMeta]:
     """Give drafted matches ids, results and strictly decreasing start times within an era."""
     newest, oldest, legacy = era
-    durations = [_duration_ticks(rng, draft[1], draft[3]) for draft in drafts]
+    settled = [_settle(rng, draft[0], tuple(draft[1:]), skills) for draft in drafts]
+    durations = [_duration_ticks(rng, draft[1], draft[3], winner < 0)
+                 for draft, (_, winner) in zip(drafts, settled, strict=True)]  # fmt: skip
     # Sessions of a few matches, separated by gaps that fill the era's calendar.
     slots = [d // 10_000 + PAD_MS + rng.randrange(30_000, 150_000) for d in durations]
     breaks = [rng.random() < 1 / 6 for _ in drafts]
@@ -267,13 +300,12 @@ def _timeline(
     free = max(span - sum(slots), 0)
     total_weight = sum(weights) or 1.0
     metas, cursor = [], newest
-    for draft, ticks, slot, weight, seed in zip(
-        drafts, durations, slots, weights, seeds, strict=False
+    for draft, (sides, winner), ticks, slot, weight, seed in zip(
+        drafts, settled, durations, slots, weights, seeds, strict=False
     ):
         start = cursor - slot
         start -= start % 1000 == 0  # every timestamp carries a fraction
         tracked, *kind = draft
-        sides, winner = _settle(rng, tracked, tuple(kind), skills)
         mode, lifecycle, playlist, bots, quit_, switch = kind
         match_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         metas.append(
@@ -403,7 +435,7 @@ class World:
             kind = random_kind(rng, legacy=False)
             mode, lifecycle, playlist, bots, quit_, switch = kind
             sides, winner = _settle(rng, tracked, kind, self.skills)
-            ticks = _duration_ticks(rng, mode, playlist)
+            ticks = _duration_ticks(rng, mode, playlist, winner < 0)
             start = self._latest_end + rng.randrange(30_000, 300_000)
             start -= start % 1000 == 0
             meta = MatchMeta(
