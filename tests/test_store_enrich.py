@@ -185,12 +185,12 @@ def test_reparse_reproduces_the_enrichment_tables_exactly(archived):
         run(archived, save, raw(kind, path.name, doc, "2026-01-02T00:00:00.000Z"), doc)
     before = dump(archived, ENRICHED_TABLES)
     assert all(before[t] for t in ("assets", "medals", "match_skill", "seasons"))
-    assert run(archived, reparse) == (1, [])
+    assert run(archived, reparse) == (1, [], [])
     assert dump(archived, ENRICHED_TABLES) == before
 
 
 def test_reparse_reports_a_broken_enrichment_document(archived):
     run(archived, save_raw, raw(MATCH_SKILL, MATCH, {"Value": "broken"}))
     run(archived, save_raw, raw(ASSET, "film:x:y", {}))
-    assert run(archived, reparse) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"])
+    assert run(archived, reparse) == (1, [f"match_skill:{MATCH}", "asset:film:x:y"], [])
     assert rows(archived, "SELECT count(*) FROM match_skill") == [(0,)]
