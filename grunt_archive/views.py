@@ -158,6 +158,11 @@ SCOPE_SQL = (
     "    WHEN {t}.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'\n"
     "    ELSE 'matchmade_pvp' END"
 )
+# A match skill row's CSR before or after the match (``{t}``: the row, ``{side}``:
+# pre_match or post_match), NULL where the player had none: -1 in placement, and
+# in an unranked match 0 with no tier (grunt2022__match_skill.json). A ranked CSR
+# always names its tier, Bronze's 0 too.
+CSR_SQL = "CASE WHEN {t}.{side}_tier <> '' THEN nullif({t}.{side}_csr, -1) END"
 VIEWS["pve_matches"] = f"""
 CREATE VIEW pve_matches AS
 SELECT match_id FROM matches

@@ -94,8 +94,8 @@ def test_bots_with_a_difficulty_play_customs_of_every_pvp_mode(big):
     assert with_bots == set(CATEGORIES) - {42}  # Firefight's enemies are the AI, not bots
 
 
-UNRANKED = {  # as the services' (grunt2022__match_skill.json) but Value -1: see skill.py
-    "Value": -1, "MeasurementMatchesRemaining": 0, "Tier": "", "TierStart": 0, "SubTier": 0,
+UNRANKED = {  # as the services' (grunt2022__match_skill.json)
+    "Value": 0, "MeasurementMatchesRemaining": 0, "Tier": "", "TierStart": 0, "SubTier": 0,
     "NextTier": "", "NextTierStart": 0, "NextSubTier": 0, "InitialMeasurementMatches": 0,
 }  # fmt: skip
 

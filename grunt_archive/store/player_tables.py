@@ -37,16 +37,18 @@ from grunt_archive.documents import DERIVED_TABLES
 from grunt_archive.store import player_totals, rivals
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
+from grunt_archive.views import CSR_SQL
 
 TABLES = DERIVED_TABLES
 
 # --- the SELECTs that define the tables -------------------------------------------
 
 # The columns of a line that come from its skill (``sk``): the SELECT below and `refresh_skill`.
+_PRE_CSR, _POST_CSR = (CSR_SQL.format(t="sk", side=side) for side in ("pre_match", "post_match"))
 _SKILL = {
-    "pre_match_csr": "nullif(sk.pre_match_csr, -1)",
-    "post_match_csr": "nullif(sk.post_match_csr, -1)",
-    "csr_change": "nullif(sk.post_match_csr, -1) - nullif(sk.pre_match_csr, -1)",
+    "pre_match_csr": _PRE_CSR,
+    "post_match_csr": _POST_CSR,
+    "csr_change": f"({_POST_CSR}) - ({_PRE_CSR})",
     "post_match_tier": "nullif(sk.post_match_tier, '')",
     "expected_kills": "round(CAST(sk.expected_kills AS NUMERIC), 1)",
     "expected_deaths": "round(CAST(sk.expected_deaths AS NUMERIC), 1)",

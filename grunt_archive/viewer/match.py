@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from grunt_archive.viewer.films import match_film
-from grunt_archive.viewer.reading import LIFECYCLES, rows, scope_of
+from grunt_archive.viewer.reading import LIFECYCLES, csr_of, rows, scope_of
 
 # SPNKr's TEAM_MAP: the names the game gives team ids.
 TEAM_NAMES = (
@@ -43,13 +43,13 @@ LEFT JOIN assets AS playlist ON playlist.asset_id = m.playlist_asset_id
 LEFT JOIN seasons AS season ON season.season_id = m.season_id
 WHERE m.match_id = ?
 """
-_PLAYERS = """
+_PLAYERS = f"""
 SELECT mp.player_id, p.gamertag, coalesce(p.is_bot, mp.player_type = 2) AS is_bot,
     mp.bot_difficulty, mp.team_id, mp.last_team_id, mp.outcome, mp.rank, mp.kills, mp.deaths,
     mp.assists, mp.kda, mp.accuracy, mp.damage_dealt, mp.damage_taken, mp.personal_score,
     mp.score, mp.headshot_kills, mp.max_killing_spree, mp.time_played_seconds,
     mp.present_at_completion, mp.left_in_progress, mp.joined_in_progress,
-    nullif(sk.pre_match_csr, -1) AS csr_before, nullif(sk.post_match_csr, -1) AS csr_after,
+    {csr_of("sk", "pre_match")} AS csr_before, {csr_of("sk", "post_match")} AS csr_after,
     nullif(sk.post_match_tier, '') AS tier_after, sk.post_match_sub_tier AS sub_tier_after,
     sk.expected_kills, sk.expected_deaths,
     EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = mp.player_id) AS tracked

@@ -16,7 +16,7 @@ from typing import Any
 from grunt_archive.viewer.agreement import service_record_check
 from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
 from grunt_archive.viewer.films import rivals
-from grunt_archive.viewer.reading import SCOPES, kd, rate, rows, scope_of
+from grunt_archive.viewer.reading import SCOPES, csr_of, kd, rate, rows, scope_of
 
 RECENT = 25
 TOP = 10
@@ -36,7 +36,7 @@ SELECT mp.match_id AS match_id, m.start_time AS start_time, playlist.public_name
     map.public_name AS map, mode.public_name AS mode,
     CASE mp.outcome WHEN 1 THEN 'tie' WHEN 2 THEN 'win' WHEN 3 THEN 'loss' WHEN 4 THEN 'left'
     END AS outcome, mp.kills AS kills, mp.deaths AS deaths, mp.assists AS assists,
-    nullif(sk.pre_match_csr, -1) AS pre_match_csr, nullif(sk.post_match_csr, -1) AS post_match_csr,
+    {csr_of("sk", "pre_match")} AS pre_match_csr, {csr_of("sk", "post_match")} AS post_match_csr,
     nullif(sk.post_match_tier, '') AS post_match_tier, m.playlist_asset_id AS playlist_asset_id,
     {scope_of("m")} AS scope
 FROM match_players AS mp JOIN matches AS m ON m.match_id = mp.match_id
@@ -348,11 +348,11 @@ _LATEST_RANKED = {
         WHERE pm.post_match_csr IS NOT NULL GROUP BY pm.playlist_asset_id
     """,
     # Anyone else: the few matches they shared with a tracked player.
-    False: """
+    False: f"""
         SELECT m.playlist_asset_id,
             coalesce((SELECT max(a.public_name) FROM assets AS a
                 WHERE a.asset_id = m.playlist_asset_id), m.playlist_asset_id) AS playlist,
-            nullif(sk.post_match_csr, -1) AS csr, nullif(sk.post_match_tier, '') AS tier,
+            {csr_of("sk", "post_match")} AS csr, nullif(sk.post_match_tier, '') AS tier,
             sk.post_match_sub_tier AS sub_tier,
             sk.post_match_measurement_matches_remaining AS placement, max(m.start_time) AS as_of
         FROM match_players AS mp

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grunt_archive.views import SCOPE_SQL
+from grunt_archive.views import CSR_SQL, SCOPE_SQL
 
 # The four scopes a player page shows, never mixed: the headline is the first.
 SCOPES: tuple[str, ...] = ("matchmade_pvp", "matchmade_pve", "custom", "all")
@@ -30,6 +30,14 @@ def scope_of(alias: str) -> str:
     player's matches are told apart without reading each match's row.
     """
     return SCOPE_SQL.format(t=alias)
+
+
+def csr_of(alias: str, side: str) -> str:
+    """Return the SQL of a skill row's CSR on ``side`` (``pre_match``, ``post_match``), or NULL.
+
+    As `grunt_archive.views.CSR_SQL` says: an unranked match's 0 is no CSR.
+    """
+    return CSR_SQL.format(t=alias, side=side)
 
 
 LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}

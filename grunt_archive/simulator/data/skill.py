@@ -59,13 +59,12 @@ def csr_record(value: int, remaining: int = 0) -> dict:
 
 
 def unranked_record() -> dict:
-    """Return the CSR block of a match outside ranked play: no tier, no placement.
+    """Return the CSR block of a match outside ranked play: Value 0, no tier, no placement.
 
-    The services send Value 0 here (grunt2022__match_skill.json); the archive's
-    tables and viewer read -1 as "no CSR" and 0 as a CSR of 0, so this keeps -1
-    until they tell an unranked result by its InitialMeasurementMatches of 0.
+    As the services send it (grunt2022__match_skill.json): the archive tells it from
+    a CSR of 0 by its empty tier (`grunt_archive.views.CSR_SQL`).
     """
-    return csr_record(-1) | {"InitialMeasurementMatches": 0}
+    return csr_record(-1) | {"Value": 0, "InitialMeasurementMatches": 0}
 
 
 def _mmr(rng: random.Random, special: str | None) -> float | str:
