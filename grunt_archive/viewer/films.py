@@ -27,7 +27,6 @@ SELECT status, major_version, film_length_ms, chunk_count, events_read, agrees_w
     disagreements, error, fetched_at
 FROM films WHERE match_id = ?
 """
-_GAMERTAG = "SELECT gamertag FROM players WHERE player_id = ?"
 _PENDING = f"""
 SELECT reason, attempts FROM pending_enrichment WHERE kind = '{FILM_MANIFEST.name}' AND key = ?
 """
@@ -95,9 +94,6 @@ def film_summary(connection: sqlite3.Connection, match_id: str) -> dict[str, Any
     if film["agrees_with_stats"] is not None:
         film["agrees_with_stats"] = bool(film["agrees_with_stats"])
     film["disagreements"] = json.loads(film["disagreements"]) if film["disagreements"] else []
-    for disagreement in film["disagreements"]:
-        named = rows(connection, _GAMERTAG, (disagreement.get("player_id"),))
-        disagreement["gamertag"] = named[0]["gamertag"] if named else None
     film["pending"] = None
     if film["status"] is None:
         pending = rows(connection, _PENDING, (match_id,))
@@ -251,6 +247,10 @@ def match_film(
 
     """
     film = film_summary(connection, match_id)
+    # The scoreboard has every player's gamertag already: the disagreements are named from it.
+    gamertags = {line["player_id"]: line["gamertag"] for line in players}
+    for disagreement in film["disagreements"]:
+        disagreement["gamertag"] = gamertags.get(disagreement.get("player_id"))
     teams_of: dict[str, int] = {}
     for line in players:
         last = line.get("last_team_id")
