@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 
+from grunt_archive.db import open_archive
+from grunt_archive.store import open_store
+from grunt_archive.verify import _player_ids
 from tests.e2e import cli, simulator_process
 from tests.helpers import rows
 
@@ -87,3 +91,14 @@ def test_verify_of_a_player_the_archive_does_not_track_is_a_usage_error(db_path)
         result = cli("verify", "--player", who, db=db_path, api_base="http://127.0.0.1:9")
         assert result.returncode == 2, result.stderr
         assert result.stderr == f"Error: {who!r} is not a tracked player of this archive\n"
+    # An opponent given the tracked player's gamertag (another case, a smaller xuid) does
+    # not hide them, as untrack finds them too.
+    (me, gamertag), = rows(db_path, "SELECT p.player_id, p.gamertag FROM tracked_players"
+                                    " JOIN players AS p USING (player_id)")  # fmt: skip
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.execute("INSERT INTO players (player_id, gamertag, is_bot)"
+                           " VALUES ('xuid(1000000000000001)', ?, 0)", (gamertag.upper(),))  # fmt: skip
+    engine = open_archive(db_path)
+    with open_store(engine) as store:
+        assert _player_ids(store, (gamertag.lower(),)) == [me]
+    engine.dispose()
