@@ -19,6 +19,7 @@ import sqlite3
 import sys
 import tempfile
 from contextlib import closing
+from itertools import groupby
 from pathlib import Path
 
 from grunt_archive import revisions
@@ -28,6 +29,7 @@ SCHEMA = Path(__file__).resolve().parent / "schema" / "sqlite.sql"
 _REVISION = re.compile(r"^-- revision: (\S+)$", re.MULTILINE)
 # Created in this order, so that what a statement names exists before it.
 _ORDER = ("table", "index", "view", "trigger")
+_FOREIGN_KEY = "\tCONSTRAINT fk_"
 
 
 def dump(connection: sqlite3.Connection) -> str:
@@ -58,19 +60,14 @@ def _sorted_foreign_keys(sql: str) -> str:
     a set of constraint objects, which differs from run to run: sorted, the same
     migrations always write the same file.
     """
-    lines = sql.split("\n")
-    bodies = [line.removesuffix(", ") for line in lines]
-    start = None
-    for index in range(len(lines) + 1):
-        inside = index < len(lines) and bodies[index].startswith("\tCONSTRAINT fk_")
-        if inside and start is None:
-            start = index
-        elif not inside and start is not None:
-            run = sorted(bodies[start:index])
-            for offset, body in enumerate(run):
-                ending = lines[start + offset][len(bodies[start + offset]) :]
-                lines[start + offset] = body + ending
-            start = None
+    lines: list[str] = []
+    for is_key, run in groupby(sql.split("\n"), key=lambda line: line.startswith(_FOREIGN_KEY)):
+        block = list(run)
+        if is_key:  # the last line of a run may be the table's last, with no ", "
+            endings = [line[len(line.removesuffix(", ")) :] for line in block]
+            bodies = sorted(line.removesuffix(", ") for line in block)
+            block = [body + ending for body, ending in zip(bodies, endings, strict=True)]
+        lines += block
     return "\n".join(lines)
 
 
