@@ -70,8 +70,9 @@ def rebuild(
 
     """
     # Each document's key to whether its latest copy (in fetch order) could be written:
-    # a broken copy a later one replaced loses nothing.
-    written: dict[str, bool] = {}
+    # a broken copy a later one replaced loses nothing. Matches by id, others by kind:key.
+    matches: dict[str, bool] = {}
+    others: dict[str, bool] = {}
     with store.unit() as connection, _page_cache(connection):
         defer_foreign_keys(connection)
         for table in cleared_tables():
@@ -79,14 +80,14 @@ def rebuild(
         for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
             kinds_of_stage = list(kinds)
             if kinds_of_stage == [MATCH_STATS]:
-                _replay_matches(connection, written, on_match)
+                _replay_matches(connection, matches, on_match)
             else:
-                _replay(connection, kinds_of_stage, written)
+                _replay(connection, kinds_of_stage, others)
         # Expired films hold no document: their rows come back from archive state.
         films.restore_gone(connection)
         player_tables.rebuild(connection)
-        broken = [key for key, ok in written.items() if not ok]
-        lost = _pend_lost_matches(connection, broken)
+        broken = [key for written in (matches, others) for key, ok in written.items() if not ok]
+        lost = _pend_lost_matches(connection, [key for key, ok in matches.items() if not ok])
         (rebuilt,) = query(connection, "SELECT count(*) FROM matches")[0]
     return rebuilt, broken, lost
 
@@ -94,15 +95,10 @@ def rebuild(
 def _pend_lost_matches(connection: Unit, broken: list[str]) -> list[str]:
     """Make each match whose stats no longer parse pending (the next sync fetches it again).
 
-    Its rows are gone with the rebuild; a pending match is never silently lost.
+    Its rows are gone with the rebuild, unless an earlier copy of it was written; a
+    pending match is never silently lost.
     """
-    # A match is reported by its id, other documents as kind:key; an earlier copy of a
-    # match may still have been written.
-    lost = [
-        key
-        for key in broken
-        if ":" not in key and not query(connection, _HOLDS_MATCH, (key,))
-    ]
+    lost = [key for key in broken if not query(connection, _HOLDS_MATCH, (key,))]
     if lost:
         state.write_pending(
             connection,
