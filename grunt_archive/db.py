@@ -20,7 +20,7 @@ import platformdirs
 
 from grunt_archive import rawbody, revisions, schema_file
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
-from grunt_archive.files import file_uri, lock_path
+from grunt_archive.files import file_uri, lock_path, read_uri
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -116,8 +116,9 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     """Read the file's tables and alembic revision without changing a byte of it."""
     if not path.exists() or path.stat().st_size == 0:
         return set(), None
+    uri = read_uri(path)  # on read-only media too: `serve` checks the archive this way
     try:
-        connection = sqlite3.connect(file_uri(path, "ro"), uri=True)
+        connection = sqlite3.connect(uri, uri=True)
         try:
             listing = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {row[0] for row in listing}

@@ -1,4 +1,6 @@
-"""The archive's file, named exactly: its SQLite URI and the real path its lock goes beside.
+"""The archive's file, named exactly: its SQLite URIs and the real path its lock goes beside.
+
+A reader's URI is read-only, or immutable on read-only media (`read_immutable`).
 
 Small and free of heavy imports, so `query` and `lock` can use it without
 loading SQLAlchemy or alembic.
@@ -6,7 +8,11 @@ loading SQLAlchemy or alembic.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+
+from grunt_archive.errors import ArchiveError
 
 
 def file_uri(path: Path, mode: str | None = None) -> str:
@@ -28,3 +34,49 @@ def lock_path(path: Path) -> Path:
     """Return the one-writer lock file of an archive: beside the real file, not a symlink."""
     real = real_path(path)
     return real.with_name(f"{real.name}.lock")
+
+
+def read_immutable(path: Path, access: Callable[[Path, int], bool] = os.access) -> bool:
+    """Return whether a reader must open the archive as immutable, not with ``mode=ro``.
+
+    A WAL-mode archive read with ``mode=ro`` needs its ``-shm`` file, which SQLite
+    creates beside the archive when it is missing: on read-only media (a share,
+    a disc, a backup mounted read-only, or a directory or file this user cannot
+    write) it cannot, and the open fails. There ``immutable=1`` reads the file
+    alone; nothing can be writing to it, so it cannot read stale pages. When a
+    ``-wal`` and a ``-shm`` are both there, a writer may still be at work and
+    ``mode=ro`` reads through them.
+
+    Args:
+        path: the archive file.
+        access: ``os.access``, or a stand-in that says what is writable.
+
+    Raises:
+        ArchiveError: the archive is on read-only media with changes still in a
+            ``-wal`` file that SQLite cannot read there without its ``-shm``.
+
+    """
+    real = real_path(path)
+    if access(real.parent, os.W_OK) and access(real, os.W_OK):
+        return False
+    wal, shm = (real.with_name(f"{real.name}-{suffix}") for suffix in ("wal", "shm"))
+    if wal.exists() and shm.exists():
+        return False
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ArchiveError(
+            f"{path} is read-only and its latest changes are still in {wal.name}, which SQLite"
+            f" cannot read without {shm.name}: copy both files to a writable directory to read them"
+        )
+    return True
+
+
+def read_uri(path: Path, access: Callable[[Path, int], bool] = os.access) -> str:
+    """Return the SQLite URI that reads the archive without writing a byte (see `read_immutable`).
+
+    Raises:
+        ArchiveError: the archive cannot be read where it is (see `read_immutable`).
+
+    """
+    if read_immutable(path, access):
+        return f"{file_uri(path)}?immutable=1"
+    return file_uri(path, "ro")

@@ -1,10 +1,11 @@
 """`grunt-archive query`: ad hoc SQL against the archive, printed as CSV, JSON or JSON lines.
 
-The archive is opened read-only (``mode=ro``) behind an authorizer that lets
-only reads through (no ``ATTACH``, ``VACUUM INTO`` or writing pragma), so a
-query can never change it or write another file, and a sync may write at the
-same time (the archive is in WAL mode). Rows are
-streamed: a query over a whole career never sits in memory at once.
+The archive is opened read-only (``mode=ro``, or immutable on read-only media:
+`grunt_archive.files.read_uri`) behind an authorizer that lets only reads
+through (no ``ATTACH``, ``VACUUM INTO`` or writing pragma), so a query can
+never change it or write another file, and a sync may write at the same time
+(the archive is in WAL mode). Rows are streamed: a query over a whole career
+never sits in memory at once.
 
 A PostgreSQL archive (a URL) is read in a read-only transaction, and its rows
 come in one go (libpq fetches a result whole).
@@ -24,7 +25,7 @@ from typing import Any, TextIO
 
 from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import file_uri
+from grunt_archive.files import read_uri
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
 
 FORMATS = ("csv", "json", "nl")
@@ -131,8 +132,9 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     db_path = Path(db_path)
     if not db_path.is_file():
         raise ArchiveError(f"no archive at {db_path} (run `grunt-archive sync` first)")
+    uri = read_uri(db_path)
     try:
-        connection = sqlite3.connect(file_uri(db_path, "ro"), uri=True)
+        connection = sqlite3.connect(uri, uri=True)
         # A file that is not a database, or a corrupt one, fails here rather than as bad SQL.
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:

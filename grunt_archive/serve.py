@@ -16,7 +16,7 @@ from datasette.app import Datasette
 
 from grunt_archive.db import PACKAGE_DIR, check_archive, head_revision, stored_revision
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import real_path
+from grunt_archive.files import read_immutable, real_path
 from grunt_archive.lock import writer_busy
 
 # Seconds `serve` waits for a sync that is migrating the archive to finish.
@@ -95,20 +95,29 @@ def _plain_name(db_path: Path) -> Iterator[Path]:
 def datasette_for(db_path: Path) -> Datasette:
     """Return a Datasette instance over the archive at ``db_path`` (a plain name), read-only.
 
-    Datasette opens the file with ``mode=ro``; nothing here creates or migrates it.
+    Datasette opens the file with ``mode=ro``, or as immutable on read-only media
+    (`grunt_archive.files.read_immutable`); nothing here creates or migrates it.
     The viewer's pages (`grunt_archive.viewer`) come with it.
+
+    Raises:
+        ArchiveError: the archive cannot be read where it is.
+
     """
     from grunt_archive.viewer.plugin import register
 
     register()
+    immutable = read_immutable(Path(db_path))
     return Datasette(
-        [str(db_path)],
+        [] if immutable else [str(db_path)],
+        immutables=[str(db_path)] if immutable else [],
         metadata=load_metadata(Path(db_path).stem),
         # A career's CSR and K/D charts read one row per match: let them have thousands.
         settings={
             "sql_time_limit_ms": 5000,
             "facet_time_limit_ms": 500,
             "max_returned_rows": 10000,
+            # Datasette offers an immutable file for download; a writable one it never does.
+            "allow_download": False,
         },
     )
 

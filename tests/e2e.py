@@ -70,11 +70,12 @@ def cli(
     token: str | None = TOKEN,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    launcher: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
-    """Run `python -m grunt_archive ARGS…` and return the finished process."""
+    """Run `python -m grunt_archive ARGS…` (behind ``launcher``, if any) and return it finished."""
     args, environment = _command(args, db, api_base, token, env)
     return subprocess.run(
-        [sys.executable, "-m", "grunt_archive", *args],
+        [*launcher, sys.executable, "-m", "grunt_archive", *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -89,11 +90,12 @@ def cli_process(
     api_base: str | None = None,
     token: str | None = TOKEN,
     env: dict[str, str] | None = None,
+    launcher: tuple[str, ...] = (),
 ) -> subprocess.Popen:
     """Start `python -m grunt_archive ARGS…` (as `cli` runs it) and return the running process."""
     args, environment = _command(args, db, api_base, token, env)
     return subprocess.Popen(
-        [sys.executable, "-m", "grunt_archive", *args],
+        [*launcher, sys.executable, "-m", "grunt_archive", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
