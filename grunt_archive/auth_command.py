@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,36 @@ def _when(moment: datetime) -> str:
     span = f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {abs(seconds) % 60:02d}s"
     relative = f"in {span}" if seconds >= 0 else f"{span} ago"
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({relative})"
+
+
+def _pasted_code() -> str:
+    """Return the redirect URL or code the user pastes: unechoed at a terminal, else one line.
+
+    With no terminal (piped in, a script) getpass would warn that the input "may be
+    echoed" before reading it; it is a one-time OAuth code, no password, and nothing
+    echoes it, so it is read as a plain line.
+
+    Raises:
+        UsageError: nothing to read (exit 2).
+
+    """
+    prompt = "Paste that URL (or just the code)"
+    stdin = sys.stdin
+    if stdin is not None and stdin.isatty():
+        try:
+            return click.prompt(prompt, hide_input=True, err=True)
+        except click.Abort:
+            raise UsageError(
+                "no authorization code: pass --code, or paste it at the prompt"
+            ) from None
+    click.echo(f"{prompt}: ", nl=False, err=True)
+    line = stdin.readline() if stdin is not None else ""
+    click.echo(err=True)  # the line the terminal would have ended
+    if not line.strip():
+        raise UsageError(
+            "no authorization code: stdin is not a terminal and held none; pass --code CODE"
+        )
+    return line.strip()
 
 
 @click.group()
@@ -96,12 +127,7 @@ def login(
             "Open this page, sign in, and allow access:\n\n  " + authorize_url(app, api_base)
         )
         click.echo(f"\nYour browser then goes to {redirect_uri}?code=… (the page may not load).")
-        try:
-            code = click.prompt("Paste that URL (or just the code)", hide_input=True, err=True)
-        except click.Abort:
-            raise UsageError(
-                "no authorization code: pass --code, or paste it at the prompt"
-            ) from None
+        code = _pasted_code()
     path = auth_file or default_auth_path()
 
     async def go() -> Any:

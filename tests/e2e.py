@@ -71,8 +71,12 @@ def cli(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     launcher: tuple[str, ...] = (),
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run `python -m grunt_archive ARGS…` (behind ``launcher``, if any) and return it finished."""
+    """Run `python -m grunt_archive ARGS…` (behind ``launcher``, if any) and return it finished.
+
+    ``stdin`` is piped in, in a session of its own: no terminal, as under cron or a script.
+    """
     args, environment = _command(args, db, api_base, token, env)
     return subprocess.run(
         [*launcher, sys.executable, "-m", "grunt_archive", *args],
@@ -80,7 +84,11 @@ def cli(
         text=True,
         env=environment,
         timeout=timeout,
-        stdin=subprocess.DEVNULL,
+        **(
+            {"stdin": subprocess.DEVNULL}
+            if stdin is None
+            else {"input": stdin, "start_new_session": True}
+        ),
     )
 
 

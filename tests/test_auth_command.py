@@ -179,6 +179,23 @@ def test_login_prints_the_authorize_url_and_takes_the_pasted_redirect(tmp_path, 
         assert "Signed in as" in result.output and auth_file.exists()
 
 
+def test_login_reads_a_piped_code_as_a_line_with_no_password_warning(tmp_path):
+    auth_file = tmp_path / "auth.json"
+    with simulator_process() as sim:
+        args = ("auth", "login", "--client-id", CLIENT)
+        env = signed_in_env(auth_file)
+        piped = cli(*args, api_base=sim.url, token=None, env=env, stdin=new_code(sim) + "\n")
+        assert piped.returncode == 0, piped.stderr
+        assert "Signed in as" in piped.stdout and auth_file.exists()
+        empty = cli(*args, api_base=sim.url, token=None, env=env, stdin="")
+    for result in (piped, empty):
+        assert "Warning" not in result.stdout + result.stderr, result.stderr
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    assert empty.stderr.splitlines()[-1] == (
+        "Error: no authorization code: stdin is not a terminal and held none; pass --code CODE"
+    )
+
+
 def make_due(auth_file: Path) -> None:
     """Age the stored Spartan token past its lifetime, on our clock."""
     session = load_session(auth_file)
