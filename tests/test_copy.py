@@ -212,6 +212,29 @@ def test_a_player_the_source_lacks_is_refused_before_any_file_is_made(synced, tm
         assert not target.exists()
 
 
+def test_copy_player_finds_a_gamertag_in_any_case_and_any_script(synced, tmp_path):
+    # SQLite's lower() folds ASCII only: "ÉLAN" and "élan" were two names to it.
+    sim, db = synced
+    source = tmp_path / "source.db"
+    with closing(sqlite3.connect(db)) as original, closing(sqlite3.connect(source)) as target:
+        original.backup(target)
+    tracked = sim.player_ids[0]
+    (opponent,) = rows(source, "SELECT min(player_id) FROM players WHERE player_id NOT IN"
+                               " (SELECT player_id FROM tracked_players)")[0]  # fmt: skip
+    with closing(sqlite3.connect(source)) as connection, connection:
+        for player_id, gamertag in ((tracked, "élan Ñandú"), (opponent, "ÉLAN ñandú")):
+            connection.execute(
+                "UPDATE players SET gamertag = ? WHERE player_id = ?", (gamertag, player_id)
+            )
+    piece = tmp_path / "slice.db"
+    args = ["copy", "--db", str(source), "--to", str(piece), "--json", "--player"]
+    result = invoke(*args, "ÉLAN ÑANDÚ")
+    assert result.exit_code == 0, result.output
+    # The tracked player of that name, as untrack and verify find them, not the opponent.
+    assert json.loads(result.output)["players"] == [tracked]
+    assert rows(piece, "SELECT player_id FROM tracked_players") == [(tracked,)]
+
+
 def test_a_destination_from_a_newer_grunt_archive_is_refused_untouched(synced, tmp_path):
     _, db = synced
     newer = tmp_path / "newer.db"

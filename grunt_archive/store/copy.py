@@ -56,6 +56,7 @@ from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.store import Store, open_store, player_tables
 from grunt_archive.store.session import Unit
+from grunt_archive.store.state import TRACKED_GAMERTAGS, first_named
 from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
 
 BATCH = 1000
@@ -178,8 +179,15 @@ def copy_archive(
     return report
 
 
+_GAMERTAGS = "SELECT player_id, gamertag FROM players WHERE gamertag IS NOT NULL ORDER BY player_id"
+
+
 def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]:
-    """Return the ids of ``players`` (xuids or gamertags of the source's players)."""
+    """Return the ids of ``players`` (xuids or gamertags of the source's players).
+
+    A gamertag is found in any case and script, the tracked player of that name
+    first (as ``untrack`` and ``verify`` find them), then any player of the source.
+    """
     from grunt_archive.players import parse_player
 
     ids = []
@@ -192,10 +200,10 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
             ).scalar()
             missing = f"copy: the source has no player {ref.player_id}"
         else:
-            found = reader.execute(
-                text("SELECT min(player_id) FROM players WHERE lower(gamertag) = lower(:gamertag)"),
-                {"gamertag": ref.gamertag},
-            ).scalar()
+            gamertag = ref.gamertag or ""
+            # Named in Python: SQLite's lower() folds ASCII only.
+            found = first_named(reader.execute(text(TRACKED_GAMERTAGS)), gamertag)
+            found = found or first_named(reader.execute(text(_GAMERTAGS)), gamertag)
             missing = f"copy: no player of the source has the gamertag {ref.gamertag!r}"
         if found is None:
             raise UsageError(missing)

@@ -7,6 +7,7 @@ leaves them alone. Each function is one unit of work.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,13 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+# Tracked players' ids and gamertags, for `first_named`.
+TRACKED_GAMERTAGS = (
+    "SELECT t.player_id, p.gamertag FROM tracked_players t"
+    " JOIN players p ON p.player_id = t.player_id ORDER BY t.player_id"
+)
+
+
 def tracked_player_by_gamertag(store: Store, gamertag: str) -> str | None:
     """Return the tracked player with ``gamertag`` in any case, of any script, if any.
 
@@ -125,11 +133,15 @@ def tracked_player_by_gamertag(store: Store, gamertag: str) -> str | None:
     and among tracked players only, so an opponent of the same name never hides them.
     """
     with store.unit() as connection:
-        rows = query(
-            connection,
-            "SELECT t.player_id, p.gamertag FROM tracked_players t"
-            " JOIN players p ON p.player_id = t.player_id ORDER BY t.player_id",
-        )
+        rows = query(connection, TRACKED_GAMERTAGS)
+    return first_named(rows, gamertag)
+
+
+def first_named(rows: Iterable[Sequence[Any]], gamertag: str) -> str | None:
+    """Return the id of the first ``(player_id, gamertag)`` row named ``gamertag`` in any case.
+
+    Compared with ``casefold``, which folds every script (``ÉLAN`` is ``élan``).
+    """
     wanted = gamertag.casefold()
     return next((pid for pid, name in rows if name and name.casefold() == wanted), None)
 
