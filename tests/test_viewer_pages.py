@@ -179,6 +179,35 @@ def test_the_player_page_shows_the_pvp_headline_and_links_its_matches(archive):
     assert "?scope=matchmade_pve" in html and "?scope=custom" in html and "?scope=all" in html
 
 
+@pytest.mark.parametrize("scope", ["bogus", "matchmade", "<i>pvp</i>"])
+def test_an_unknown_scope_is_named_on_the_page_not_silently_replaced(archive, scope):
+    response = get(archive, f"/player/Chief%20Mendez?scope={quote(scope)}")
+    assert response.status_code == 200
+    html = response.text
+    shown = scope.replace("<", "&lt;").replace(">", "&gt;")
+    assert (
+        f'<p class="note" id="unknown-scope">There is no scope “{shown}”: this is Matchmade PvP.'
+        in html
+    )
+    assert all(f'href="?scope={key}"' in html for key in ("matchmade_pvp", "matchmade_pve", "all"))
+    summary = expected_summary([CTF, ODDBALL_2022])
+    assert f"<b>{summary['kd']:.3f}</b><span>K/D</span>" in html  # the default scope's numbers
+    # A script asking for the .json gets an error naming the scopes, not PvP's numbers.
+    answer = get(archive, f"/player/Chief%20Mendez.json?scope={quote(scope)}")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": f"unknown scope “{scope}”; the scopes are matchmade_pvp, matchmade_pve, custom, all",
+        "scopes": ["matchmade_pvp", "matchmade_pve", "custom", "all"],
+    }
+
+
+def test_a_known_or_empty_scope_has_no_notice(archive):
+    for scope in ("", "matchmade_pvp", "matchmade_pve", "custom", "all"):
+        html = get(archive, f"/player/Chief%20Mendez?scope={scope}").text
+        assert 'id="unknown-scope"' not in html, scope
+        assert get(archive, f"/player/Chief%20Mendez.json?scope={scope}").status_code == 200
+
+
 def test_a_player_pages_table_links_lead_to_their_rows(archive):
     # The dashboard and player_matches hold tracked players only: another player's page
     # links to match_players, where their lines are.
