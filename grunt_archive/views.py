@@ -163,6 +163,11 @@ SCOPE_SQL = (
 # in an unranked match 0 with no tier (grunt2022__match_skill.json). A ranked CSR
 # always names its tier, Bronze's 0 too.
 CSR_SQL = "CASE WHEN {t}.{side}_tier <> '' THEN nullif({t}.{side}_csr, -1) END"
+# A match's K/D, from a match_players row ``{t}``: kills ÷ deaths (kills when there were
+# none) to two decimals, as player_matches.kd keeps it. The match and player pages read
+# a match's K/D with this same SQL, so a player sees one K/D for a match wherever they
+# look (SQLite rounds the half away from zero, where Python's round() may not).
+MATCH_KD_SQL = "round({t}.kills * 1.0 / CASE WHEN {t}.deaths > 1 THEN {t}.deaths ELSE 1 END, 2)"
 VIEWS["pve_matches"] = f"""
 CREATE VIEW pve_matches AS
 SELECT match_id FROM matches

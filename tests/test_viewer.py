@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import sqlite3
@@ -93,6 +94,69 @@ def test_every_canned_query_says_when_no_player_has_the_gamertag(archive, name):
             assert found and not saying, name
         else:
             assert found == saying and len(saying) == 1, name
+
+
+SCOPES = ("matchmade_pvp", "matchmade_pve", "custom", "all")
+SCOPED = sorted(name for name, q in QUERIES.items() if "scope" in q["params"])
+
+
+def unknown_scope(scope: str) -> str:
+    return f"unknown scope “{scope}”: pick matchmade_pvp (the default, when empty), " + (
+        "matchmade_pve, custom or all"
+    )
+
+
+def test_every_query_that_reads_the_scope_takes_it_as_a_parameter():
+    assert {name for name, q in QUERIES.items() if ":scope" in q["sql"]} == set(SCOPED)
+    assert len(SCOPED) >= 6
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_every_canned_query_says_when_the_scope_is_unknown(archive, name):
+    # A typo used to answer no rows at all: "you have no matches".
+    _, db, gamertag = archive
+    for scope, who in itertools.product(("bogus", "matchmade", "PvP", "ALL"), (gamertag, "")):
+        query = urllib.parse.urlencode({"gamertag": who, "scope": scope, "_shape": "array"})
+        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        assert [unknown_scope(scope) in row.values() for row in found] == [True], (name, scope)
+    for scope in ("", *SCOPES):
+        query = urllib.parse.urlencode({"gamertag": gamertag, "scope": scope, "_shape": "array"})
+        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        assert not any("unknown scope" in str(row) for row in found), (name, scope)
+    # An unknown player and an unknown scope: both said.
+    query = urllib.parse.urlencode({"gamertag": "nobody at all", "scope": "bogus"})
+    said = {str(v) for row in rows_of(datasette_for(db), f"/career/{name}.json?{query}&_shape=array")
+            for v in row.values() if v}  # fmt: skip
+    assert {unknown_scope("bogus"), "no player named “nobody at all”"} <= said, name
+
+
+def test_the_message_rows_of_a_canned_query_are_not_links_to_a_player(archive):
+    _, db, _ = archive
+    html = get(datasette_for(db), "/career/by_map?gamertag=nobody&scope=bogus").text
+    assert "unknown scope “bogus”" in html and "no player named “nobody”" in html
+    assert 'href="/player/unknown' not in html and 'href="/player/no%20player' not in html
+
+
+def test_the_dashboard_offers_the_scopes_and_says_when_the_scope_is_unknown(archive):
+    _, db, gamertag = archive
+    ds = datasette_for(db)
+    assert CAREER["filters"]["scope"]["type"] == "select"
+    assert CAREER["filters"]["scope"]["options"] == list(SCOPES)
+    metrics = {"matches": "unknown scope “bogus”", "win_rate": "\u2013", "kd": "\u2013"}
+    for scope, who in itertools.product(("bogus", "<b>bogus</b>"), ({}, {"gamertag": gamertag})):
+        options = {**who, "scope": scope}
+        escaped = scope.replace("<", "&lt;").replace(">", "&gt;")  # the tile is set as HTML
+        for chart, said in metrics.items():
+            sql = replace_opts_in_query(CAREER["charts"][chart]["query"], options)
+            query = urllib.parse.urlencode({"sql": sql, **options})
+            found = rows_of(ds, f"/career.json?{query}&_shape=array")
+            assert found == [{chart: said.replace("bogus", escaped) if chart == "matches"
+                              else said}], (chart, options)  # fmt: skip
+    # A known scope still answers numbers.
+    for scope in ("", *SCOPES):
+        sql = replace_opts_in_query(CAREER["charts"]["matches"]["query"], {"scope": scope})
+        query = urllib.parse.urlencode({"sql": sql, "scope": scope})
+        assert isinstance(rows_of(ds, f"/career.json?{query}&_shape=array")[0]["matches"], int)
 
 
 def test_canned_queries_with_no_gamertag_cover_every_tracked_player(archive):

@@ -13,6 +13,7 @@ import asyncio
 import json
 import sqlite3
 from contextlib import closing
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from grunt_archive.serve import datasette_for
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_series
 from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
+from grunt_archive.viewer.reading import match_kd, match_kd_of
 from tests.conftest import FIXTURES, load_json
 
 ME = "xuid(2533274800000001)"
@@ -177,6 +179,35 @@ def test_the_player_page_shows_the_pvp_headline_and_links_its_matches(archive):
     assert f"<b>{summary['kd']:.3f}</b><span>K/D</span>" in html
     assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in html
     assert "?scope=matchmade_pve" in html and "?scope=custom" in html and "?scope=all" in html
+
+
+@pytest.mark.parametrize("scope", ["bogus", "matchmade", "<i>pvp</i>"])
+def test_an_unknown_scope_is_named_on_the_page_not_silently_replaced(archive, scope):
+    response = get(archive, f"/player/Chief%20Mendez?scope={quote(scope)}")
+    assert response.status_code == 200
+    html = response.text
+    shown = scope.replace("<", "&lt;").replace(">", "&gt;")
+    assert (
+        f'<p class="note" id="unknown-scope">There is no scope “{shown}”: this is Matchmade PvP.'
+        in html
+    )
+    assert all(f'href="?scope={key}"' in html for key in ("matchmade_pvp", "matchmade_pve", "all"))
+    summary = expected_summary([CTF, ODDBALL_2022])
+    assert f"<b>{summary['kd']:.3f}</b><span>K/D</span>" in html  # the default scope's numbers
+    # A script asking for the .json gets an error naming the scopes, not PvP's numbers.
+    answer = get(archive, f"/player/Chief%20Mendez.json?scope={quote(scope)}")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": f"unknown scope “{scope}”; the scopes are matchmade_pvp, matchmade_pve, custom, all",
+        "scopes": ["matchmade_pvp", "matchmade_pve", "custom", "all"],
+    }
+
+
+def test_a_known_or_empty_scope_has_no_notice(archive):
+    for scope in ("", "matchmade_pvp", "matchmade_pve", "custom", "all"):
+        html = get(archive, f"/player/Chief%20Mendez?scope={scope}").text
+        assert 'id="unknown-scope"' not in html, scope
+        assert get(archive, f"/player/Chief%20Mendez.json?scope={scope}").status_code == 200
 
 
 def test_a_player_pages_table_links_lead_to_their_rows(archive):
@@ -374,3 +405,59 @@ def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):
     assert [(m["match_id"], m["kills"]) for m in page["recent_matches"]] == [
         (doc["MatchId"], kills)
     ]
+
+
+def half_up(kills: int, deaths: int) -> float:
+    """Return kills ÷ deaths (kills when there were none) to two decimals, the half up."""
+    exact = Decimal(kills) / Decimal(max(deaths, 1))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _row(html: str, opening: str) -> str:
+    """Return the table row of ``html`` that ``opening`` (a tag or link in it) is in."""
+    at = html.index(opening)
+    return html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
+
+
+@pytest.mark.parametrize("mine,theirs", [((7, 3), (1, 8)), ((5, 8), (3, 40)), ((2, 0), (10, 6))])
+def test_a_matchs_kd_is_the_same_on_every_page_as_in_player_matches(tmp_path, mine, theirs):
+    # 7/3 and 10/6 have long decimals; 1/8, 5/8 and 3/40 end in a 5 that Python's round()
+    # takes down where SQLite (player_matches.kd) takes it up.
+    doc, other = json.loads(json.dumps(DOCS[ODDBALL_2022])), "xuid(2533274800000003)"
+    for player in doc["Players"]:
+        core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+        core["Kills"], core["Deaths"] = mine if player["PlayerId"] == ME else theirs
+    db, match_id = tmp_path / "kd.db", doc["MatchId"]
+    engine = open_archive(db)
+    with open_store(engine) as store:
+        state.track_player(store, ME, GAMERTAG)
+        matches.save_match(store, raw(documents.MATCH_STATS, match_id, "/stats", doc), doc)
+    engine.dispose()
+    with closing(sqlite3.connect(db)) as connection:
+        (stored,) = connection.execute(
+            "SELECT kd FROM player_matches WHERE match_id = ? AND player_id = ?", (match_id, ME)
+        ).fetchone()
+    assert stored == half_up(*mine)
+    kds = {ME: stored, other: half_up(*theirs)}
+    scoreboard = get(db, f"/match/{match_id}").text
+    shown = get_json(db, f"/match/{match_id}.json")["teams"]
+    for who, kd in kds.items():
+        assert f'<td class="kd">{kd:.2f}</td>' in _row(scoreboard, f'data-player-id="{who}"')
+        assert [p["kd"] for team in shown for p in team["players"] if p["player_id"] == who] == [kd]
+        page = get(db, f"/player/{quote(who)}?scope=all").text
+        assert f'<td class="kd">{kd:.2f}</td>' in _row(page, f'href="/match/{match_id}"'), who
+        recent = get_json(db, f"/player/{quote(who)}.json?scope=all")["recent_matches"]
+        assert [m["kd"] for m in recent] == [kd], who
+    form = get_json(db, "/kd/recent_form.json?gamertag=Chief+Mendez&scope=all&_shape=array")
+    assert [row["kd"] for row in form] == [stored]
+
+
+def test_a_team_switchs_kd_is_rounded_as_player_matches_rounds():
+    # A team switch's lines added up have no row of their own: Python rounds them alike.
+    with closing(sqlite3.connect(":memory:")) as connection:
+        for kills, deaths in ((k, d) for k in range(0, 81) for d in range(0, 81)):
+            (expected,) = connection.execute(
+                f"SELECT {match_kd_of('mp')} FROM (SELECT ? AS kills, ? AS deaths) AS mp",
+                (kills, deaths),
+            ).fetchone()
+            assert match_kd(kills, deaths) == expected, (kills, deaths)

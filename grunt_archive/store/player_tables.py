@@ -37,7 +37,7 @@ from grunt_archive.documents import DERIVED_TABLES
 from grunt_archive.store import player_totals, rivals
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
-from grunt_archive.views import CSR_SQL
+from grunt_archive.views import CSR_SQL, MATCH_KD_SQL
 
 TABLES = DERIVED_TABLES
 
@@ -66,7 +66,7 @@ SELECT
     mp.kills,
     mp.deaths,
     mp.assists,
-    round(mp.kills * 1.0 / CASE WHEN mp.deaths > 1 THEN mp.deaths ELSE 1 END, 2),
+    {kd},
     mp.kda,
     round(CAST(mp.accuracy AS NUMERIC), 2),
     mp.damage_dealt,
@@ -102,7 +102,7 @@ LEFT JOIN assets AS playlist
 LEFT JOIN seasons AS season ON season.season_id = m.season_id
 LEFT JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
 WHERE {where}
-""".replace("{skill}", ",\n    ".join(_SKILL.values()))
+""".replace("{skill}", ",\n    ".join(_SKILL.values())).replace("{kd}", MATCH_KD_SQL.format(t="mp"))
 _PLAYER_MATCH_COLUMNS = (
     "start_time, day, gamertag, playlist, map, mode, outcome, kills, deaths, assists, kd, kda,"
     " accuracy, damage_dealt, damage_taken, personal_score, headshot_kills, pre_match_csr,"

@@ -1,4 +1,4 @@
-"""How the pages write numbers and times: K/D to three decimals, durations as minutes."""
+"""How the pages write numbers and times: K/D to three decimals (a match's to two), durations."""
 
 from __future__ import annotations
 
@@ -52,6 +52,11 @@ MODE_COLUMNS: dict[str, str] = {
 def kd(value: float | None) -> str:
     """Return a K/D as the game shows it: 1.173."""
     return MISSING if value is None else f"{value:.3f}"
+
+
+def match_kd(value: float | None) -> str:
+    """Return one match's K/D to two decimals, as player_matches.kd keeps it: 2.33."""
+    return MISSING if value is None else f"{value:.2f}"
 
 
 def pct(value: float | None) -> str:
@@ -118,6 +123,7 @@ def mode_columns(match: dict[str, Any]) -> list[tuple[str, str]]:
 
 FILTERS = {
     "grunt_kd": kd,
+    "grunt_match_kd": match_kd,
     "grunt_pct": pct,
     "grunt_number": number,
     "grunt_duration": duration,

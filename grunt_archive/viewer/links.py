@@ -21,6 +21,9 @@ MATCH_ID_COLUMNS = frozenset({"match_id", "example_match_id"})
 LINK_COLUMNS = GAMERTAG_COLUMNS | PLAYER_ID_COLUMNS | MATCH_ID_COLUMNS | {"name"}
 _MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))$", re.I)
+# What a canned query answers in its gamertag column for a name or scope it does not know:
+# a message, not a player (a gamertag holds no curly quote).
+_MESSAGE = re.compile(r"^(no player named|unknown scope) “")
 
 
 def player_path(who: str) -> str:
@@ -61,7 +64,7 @@ def cell_link(
     if not isinstance(value, str) or not value:
         return None
     if column in GAMERTAG_COLUMNS or (column == "name" and _kind(row) == "player"):
-        return _link(path(player_path(value)), value)
+        return None if _MESSAGE.match(value) else _link(path(player_path(value)), value)
     if column in PLAYER_ID_COLUMNS and _PLAYER_ID.match(value):
         return _link(path(player_path(value)), value)
     if column in MATCH_ID_COLUMNS and _MATCH_ID.match(value):

@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from grunt_archive.viewer.films import match_film
-from grunt_archive.viewer.reading import LIFECYCLES, csr_of, rows, scope_of
+from grunt_archive.viewer.reading import LIFECYCLES, csr_of, match_kd_of, rows, scope_of
 
 # SPNKr's TEAM_MAP: the names the game gives team ids.
 TEAM_NAMES = (
@@ -46,7 +46,8 @@ WHERE m.match_id = ?
 _PLAYERS = f"""
 SELECT mp.player_id, p.gamertag, coalesce(p.is_bot, mp.player_type = 2) AS is_bot,
     mp.bot_difficulty, mp.team_id, mp.last_team_id, mp.outcome, mp.rank, mp.kills, mp.deaths,
-    mp.assists, mp.kda, mp.accuracy, mp.damage_dealt, mp.damage_taken, mp.personal_score,
+    mp.assists, {match_kd_of("mp")} AS kd, mp.kda, mp.accuracy, mp.damage_dealt,
+    mp.damage_taken, mp.personal_score,
     mp.score, mp.headshot_kills, mp.max_killing_spree, mp.time_played_seconds,
     mp.present_at_completion, mp.left_in_progress, mp.joined_in_progress,
     {csr_of("sk", "pre_match")} AS csr_before, {csr_of("sk", "post_match")} AS csr_after,
@@ -124,6 +125,7 @@ def _player(line: dict[str, Any], medals: list[dict[str, Any]], mode_stats: dict
             "kills",
             "deaths",
             "assists",
+            "kd",
             "accuracy",
             "damage_dealt",
             "personal_score",

@@ -16,7 +16,16 @@ from typing import Any
 from grunt_archive.viewer.agreement import service_record_check
 from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
 from grunt_archive.viewer.films import rivals
-from grunt_archive.viewer.reading import SCOPES, csr_of, kd, rate, rows, scope_of
+from grunt_archive.viewer.reading import (
+    SCOPES,
+    csr_of,
+    kd,
+    match_kd,
+    match_kd_of,
+    rate,
+    rows,
+    scope_of,
+)
 
 RECENT = 25
 TOP = 10
@@ -25,7 +34,7 @@ TOP = 10
 _TRACKED_LINES = f"""
 SELECT pm.match_id AS match_id, pm.start_time AS start_time, pm.playlist AS playlist,
     pm.map AS map, pm.mode AS mode, pm.outcome AS outcome, pm.kills AS kills,
-    pm.deaths AS deaths, pm.assists AS assists, pm.pre_match_csr AS pre_match_csr,
+    pm.deaths AS deaths, pm.assists AS assists, pm.kd AS kd, pm.pre_match_csr AS pre_match_csr,
     pm.post_match_csr AS post_match_csr, pm.post_match_tier AS post_match_tier,
     pm.playlist_asset_id AS playlist_asset_id, {scope_of("pm")} AS scope
 FROM player_matches AS pm
@@ -36,6 +45,7 @@ SELECT mp.match_id AS match_id, m.start_time AS start_time, playlist.public_name
     map.public_name AS map, mode.public_name AS mode,
     CASE mp.outcome WHEN 1 THEN 'tie' WHEN 2 THEN 'win' WHEN 3 THEN 'loss' WHEN 4 THEN 'left'
     END AS outcome, mp.kills AS kills, mp.deaths AS deaths, mp.assists AS assists,
+    {match_kd_of("mp")} AS kd,
     {csr_of("sk", "pre_match")} AS pre_match_csr, {csr_of("sk", "post_match")} AS post_match_csr,
     nullif(sk.post_match_tier, '') AS post_match_tier, m.playlist_asset_id AS playlist_asset_id,
     {scope_of("m")} AS scope
@@ -246,6 +256,7 @@ def recent_matches(
                     "kills",
                     "deaths",
                     "assists",
+                    "kd",
                     "scope",
                 )
             } | {
@@ -256,10 +267,8 @@ def recent_matches(
         else:
             for key in ("kills", "deaths", "assists"):
                 match[key] = (match[key] or 0) + (line[key] or 0)
-    recent = list(merged.values())[:RECENT]
-    for match in recent:
-        match["kd"] = kd(match["kills"], match["deaths"])
-    return recent
+            match["kd"] = match_kd(match["kills"], match["deaths"])
+    return list(merged.values())[:RECENT]
 
 
 def _csr_history(connection: sqlite3.Connection, player_id: str, tracked: bool) -> dict:

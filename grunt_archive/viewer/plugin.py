@@ -82,8 +82,12 @@ async def player_view(datasette, request) -> Response:
     who = unquote(request.url_vars["who"])
     as_json = bool(request.url_vars.get("format"))
     scope = request.args.get("scope") or SCOPES[0]
-    if scope not in SCOPES:
-        scope = SCOPES[0]
+    unknown_scope = None if scope in SCOPES else scope
+    if unknown_scope is not None:
+        if as_json:  # a script gets an error, not another scope's numbers
+            error = f"unknown scope “{unknown_scope}”; the scopes are {', '.join(SCOPES)}"
+            return Response.json({"error": error, "scopes": list(SCOPES)}, status=400)
+        scope = SCOPES[0]  # a person gets the page, with a note naming the scope unknown
     database = _database(datasette)
 
     def read(connection):
@@ -102,6 +106,7 @@ async def player_view(datasette, request) -> Response:
         "page": page,
         "scopes": [(key, SCOPE_TITLES[key]) for key in SCOPES],
         "scope_title": SCOPE_TITLES[scope],
+        "unknown_scope": unknown_scope,
         "csr_spec": _script_json(csr_chart_spec(page["csr_history"])),
         "json_url": datasette.urls.path(player_path(who))
         + ".json"

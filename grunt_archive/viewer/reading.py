@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from grunt_archive.views import CSR_SQL, SCOPE_SQL
+from grunt_archive.views import CSR_SQL, MATCH_KD_SQL, SCOPE_SQL
 
 # The four scopes a player page shows, never mixed: the headline is the first.
 SCOPES: tuple[str, ...] = ("matchmade_pvp", "matchmade_pve", "custom", "all")
@@ -38,6 +39,11 @@ def csr_of(alias: str, side: str) -> str:
     As `grunt_archive.views.CSR_SQL` says: an unranked match's 0 is no CSR.
     """
     return CSR_SQL.format(t=alias, side=side)
+
+
+def match_kd_of(alias: str) -> str:
+    """Return the SQL of the K/D of the match_players row ``alias``, as player_matches.kd."""
+    return MATCH_KD_SQL.format(t=alias)
 
 
 LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}
@@ -106,6 +112,15 @@ def similar_players(connection: sqlite3.Connection, text: str, limit: int = 10) 
 def kd(kills: int | None, deaths: int | None) -> float:
     """Return kills ÷ deaths to three decimals (kills when there were no deaths)."""
     return round((kills or 0) / max(deaths or 0, 1), 3)
+
+
+def match_kd(kills: int | None, deaths: int | None) -> float:
+    """Return a match's K/D as `match_kd_of` computes it: two decimals, the half away from 0.
+
+    For a player's lines of one match added up (a team switch), which no row holds.
+    """
+    ratio = Decimal(kills or 0) / Decimal(max(deaths or 0, 1))
+    return float(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def rate(part: int | None, whole: int | None) -> float | None:
