@@ -287,3 +287,42 @@ def test_reparse_rebuilds_a_postgresql_copy_and_the_cli_hides_its_password(
     rebuilt, broken, _ = run_reparse(url)
     assert broken == [] and rebuilt == count(db, "matches")
     assert clockless_dump(url) == clockless_dump(db)
+
+
+def _dead_run(db: Path, started_at: str) -> None:
+    """Leave a ``running`` row behind, as a sync killed outright does."""
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(
+            "INSERT INTO sync_runs (started_at, outcome, players, requests, matches_added, pending)"
+            " VALUES (?, 'running', '[]', 0, 0, 0)",
+            (started_at,),
+        )
+
+
+
+def test_a_copy_is_not_counted_as_saved_by_a_run_that_died_before_it(synced, tmp_path):
+    """A dead run is credited with the match documents fetched since it began, so the copy
+    closes it first: the documents it copies, fetched in the source, are not that run's."""
+    sim, source = synced
+    destination = tmp_path / "destination.db"
+    copy_archive(source, destination, (sim.player_ids[0],))
+    _dead_run(destination, "2000-01-01T00:00:00Z")  # before every document it holds
+    held = value(destination, "SELECT count(*) FROM raw_responses WHERE kind = 'match_stats'")
+    copy_archive(source, destination)
+    assert value(destination, "SELECT count(*) FROM matches") > held
+    assert sync(destination, sim, *sim.player_ids).outcome == "ok"
+    dead = "SELECT outcome, matches_added FROM sync_runs WHERE started_at LIKE '2000%'"
+    assert rows(destination, dead) == [("interrupted", held)]
+
+
+def test_a_run_going_or_dead_in_the_source_is_copied_as_interrupted(synced, tmp_path):
+    """It never finishes in the copy, and the copy cannot know what it saved."""
+    _, db = synced
+    source = tmp_path / "source.db"
+    copy_archive(db, source)
+    _dead_run(source, "2001-01-01T00:00:00Z")
+    destination = tmp_path / "destination.db"
+    copy_archive(source, destination)
+    copied = "SELECT outcome, matches_added FROM sync_runs WHERE started_at LIKE '2001%'"
+    assert rows(destination, copied) == [("interrupted", None)]
+    assert rows(source, copied) == [("running", 0)]  # the source is never written

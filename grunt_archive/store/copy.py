@@ -56,7 +56,7 @@ from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.store import Store, open_store, player_tables
 from grunt_archive.store.session import Unit
-from grunt_archive.store.state import TRACKED_GAMERTAGS, first_named
+from grunt_archive.store.state import TRACKED_GAMERTAGS, close_dead_runs, first_named
 from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
 
 BATCH = 1000
@@ -162,6 +162,8 @@ def copy_archive(
         target_engine = open_archive(destination)
         stack.callback(target_engine.dispose)
         store = stack.enter_context(open_store(target_engine))
+        with store.unit() as connection:  # counted before the copy adds documents
+            close_dead_runs(connection)
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
         total = sum(_count(reader, table, where, params) for table, where in plan)
@@ -334,4 +336,8 @@ def _row(table: str, names: list[str], values: Any) -> dict[str, Any]:
     if table == "raw_responses" and isinstance(row["body"], str):
         # A text body SQLite kept as sent (before revision 0012): PostgreSQL's BYTEA takes bytes.
         row["body"] = row["body"].encode()
+    if table == "sync_runs" and row["outcome"] == "running":
+        # Dead or still going in the source, it never finishes here; what it saved is
+        # not for this archive to count (`state.close_dead_runs` would count the copy).
+        row["outcome"], row["matches_added"] = "interrupted", None
     return row

@@ -221,19 +221,28 @@ def start_run(store: Store, players: list[str]) -> int:
     (`_saved_by_dead_run`), else NULL: its own count died with it.
     """
     with store.unit() as connection:
-        saved, parameters = _saved_by_dead_run(connection)
-        execute(
-            connection,
-            f"UPDATE sync_runs SET outcome = 'interrupted', matches_added = {saved}"
-            f" WHERE {claims.dead_runs(connection)}",
-            parameters,
-        )
+        close_dead_runs(connection)
         row = {"started_at": now_utc(), "outcome": "running", "players": json.dumps(players),
                "requests": 0, "matches_added": 0, "pending": 0}  # fmt: skip
         run_id = write_rows(connection, "sync_runs", [row])
         assert run_id is not None
         claims.hold_run(connection, run_id)
     return run_id
+
+
+def close_dead_runs(connection: Unit) -> None:
+    """Mark the runs a killed process left ``running`` as interrupted, with what they saved.
+
+    Whatever else writes match documents (``copy``) calls this first: a document it
+    adds later would otherwise be counted as saved by a run that died before it.
+    """
+    saved, parameters = _saved_by_dead_run(connection)
+    execute(
+        connection,
+        f"UPDATE sync_runs SET outcome = 'interrupted', matches_added = {saved}"
+        f" WHERE {claims.dead_runs(connection)}",
+        parameters,
+    )
 
 
 def _saved_by_dead_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
