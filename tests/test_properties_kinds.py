@@ -30,7 +30,7 @@ from grunt_archive.errors import MalformedResponseError
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.raw import writer_of
 from tests.helpers import raw_bodies, sync
-from tests.test_properties import json_values, paths
+from tests.mutations import mutations
 
 NORMALIZED = sorted(name for name, kind in KINDS.items() if kind.normalize is not None)
 # Written by a function of their own rather than a registered writer (`save_gamertags`
@@ -66,33 +66,6 @@ def connection(synced):
     with archive_store(synced) as store, store.unit() as connection:
         connection.driver.rollback()
         yield connection
-
-
-@st.composite
-def mutations(draw, document: Any) -> Any:
-    """Return ``document`` with one to four values replaced, deleted, added or copied."""
-    document = copy.deepcopy(document)
-    for _ in range(draw(st.integers(1, 4))):
-        targets = [p for p in paths(document) if p]
-        if not targets:  # everything deleted: the document itself becomes something else
-            return draw(json_values)
-        path = draw(st.sampled_from(targets))
-        parent = document
-        for step in path[:-1]:
-            parent = parent[step]
-        action = draw(st.sampled_from(["replace", "delete", "add", "copy"]))
-        if action == "copy":
-            value = document
-            for step in draw(st.sampled_from(targets)):
-                value = value[step]
-            parent[path[-1]] = copy.deepcopy(value)
-        elif action == "replace":
-            parent[path[-1]] = draw(json_values)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[draw(st.text(min_size=1, max_size=10))] = draw(json_values)
-    return document
 
 
 def _bindable(rows: Any) -> None:
