@@ -20,7 +20,7 @@ import platformdirs
 
 from grunt_archive import rawbody, revisions, schema_file
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
-from grunt_archive.files import file_uri, lock_path, read_uri
+from grunt_archive.files import file_uri, lock_path, read_uri, shm_refused
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -129,6 +129,8 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError) and (why := shm_refused(path)):
+            raise ArchiveError(why) from None
         raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error})") from None
     return tables, current
 

@@ -36,20 +36,27 @@ def lock_path(path: Path) -> Path:
     return real.with_name(f"{real.name}.lock")
 
 
-def read_immutable(path: Path, access: Callable[[Path, int], bool] = os.access) -> bool:
+def mounted_read_only(directory: Path) -> bool:
+    """Say whether ``directory`` is on a filesystem mounted read-only (nothing can write there)."""
+    return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+
+
+def read_immutable(path: Path, read_only: Callable[[Path], bool] = mounted_read_only) -> bool:
     """Return whether a reader must open the archive as immutable, not with ``mode=ro``.
 
     A WAL-mode archive read with ``mode=ro`` needs its ``-shm`` file, which SQLite
-    creates beside the archive when it is missing: on read-only media (a share,
-    a disc, a backup mounted read-only, or a directory or file this user cannot
-    write) it cannot, and the open fails. There ``immutable=1`` reads the file
-    alone; nothing can be writing to it, so it cannot read stale pages. When a
-    ``-wal`` and a ``-shm`` are both there, a writer may still be at work and
-    ``mode=ro`` reads through them.
+    creates beside the archive when it is missing: on read-only media (a disc, a
+    share or a backup mounted read-only) it cannot, and the open fails. There
+    ``immutable=1`` reads the file alone; nothing can be writing to it, so it
+    cannot read stale pages. A directory this user merely may not write is not
+    that: the archive's owner may sync into it while it is read, and an
+    immutable reader would then read stale or torn pages (`shm_refused` says why
+    such an open fails). When a ``-wal`` and a ``-shm`` are both there, ``mode=ro``
+    reads through them.
 
     Args:
         path: the archive file.
-        access: ``os.access``, or a stand-in that says what is writable.
+        read_only: `mounted_read_only`, or a stand-in that says which directories are.
 
     Raises:
         ArchiveError: the archive is on read-only media with changes still in a
@@ -57,7 +64,7 @@ def read_immutable(path: Path, access: Callable[[Path, int], bool] = os.access) 
 
     """
     real = real_path(path)
-    if access(real.parent, os.W_OK) and access(real, os.W_OK):
+    if not read_only(real.parent):
         return False
     wal, shm = (real.with_name(f"{real.name}-{suffix}") for suffix in ("wal", "shm"))
     if wal.exists() and shm.exists():
@@ -70,13 +77,31 @@ def read_immutable(path: Path, access: Callable[[Path, int], bool] = os.access) 
     return True
 
 
-def read_uri(path: Path, access: Callable[[Path, int], bool] = os.access) -> str:
+def shm_refused(path: Path, access: Callable[[Path, int], bool] = os.access) -> str | None:
+    """Say why a read-only open of the archive failed, when this user may not write its directory.
+
+    Returns:
+        One line for the user, or None when that is not the reason.
+
+    """
+    real = real_path(path)
+    shm = real.with_name(f"{real.name}-shm")
+    if shm.exists() or access(real.parent, os.W_OK):
+        return None
+    return (
+        f"cannot read {path}: SQLite must create {shm.name} beside it to read it, and this user"
+        f" may not write to {real.parent}; run this as the user who syncs the archive, or"
+        " let this user write to that directory"
+    )
+
+
+def read_uri(path: Path, read_only: Callable[[Path], bool] = mounted_read_only) -> str:
     """Return the SQLite URI that reads the archive without writing a byte (see `read_immutable`).
 
     Raises:
         ArchiveError: the archive cannot be read where it is (see `read_immutable`).
 
     """
-    if read_immutable(path, access):
+    if read_immutable(path, read_only):
         return f"{file_uri(path)}?immutable=1"
     return file_uri(path, "ro")

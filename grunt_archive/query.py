@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import read_uri
+from grunt_archive.files import read_uri, shm_refused
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
 
 FORMATS = ("csv", "json", "nl")
@@ -138,7 +138,8 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
         # A file that is not a database, or a corrupt one, fails here rather than as bad SQL.
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:
-        raise ArchiveError(f"cannot read {db_path}: {_one_line(error)}") from None
+        why = shm_refused(db_path) if isinstance(error, sqlite3.OperationalError) else None
+        raise ArchiveError(why or f"cannot read {db_path}: {_one_line(error)}") from None
     connection.set_authorizer(_read_only)
     rawbody.register(connection)  # `raw_body(body, encoding)`: a raw document as sent
     try:

@@ -1,9 +1,12 @@
 """An archive on read-only media (a share, a disc, a backup mounted read-only): serve and query read it.
 
 SQLite cannot create a WAL archive's ``-shm`` there, so ``mode=ro`` alone fails
-("unable to open database file"). Permission bits do not stop root, so when they
-do not stop this process the CLI runs in a user and mount namespace of its own
-with the directory bound read-only, which stops root as a real read-only mount does.
+("unable to open database file"). The CLI runs in a user and mount namespace of
+its own with the directory bound read-only, which is a real read-only mount,
+root or not. A directory this user may only not write is another case: the
+archive's owner may be syncing into it, so it is not read as immutable, and the
+refusal names the cause. Permission bits do not stop root, but they do inside
+a user namespace of its own, with no mapping (`unshare --user`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from grunt_archive.errors import ArchiveError
-from grunt_archive.files import read_immutable, read_uri
+from grunt_archive.files import read_immutable, read_uri, shm_refused
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.e2e import cli, cli_process
 from tests.helpers import rows, sync
@@ -57,28 +60,33 @@ def shelf(synced: Path, tmp_path: Path) -> Iterator[Path]:
     shelf.chmod(0o755)  # so that pytest can remove it
 
 
-def read_only(directory: Path) -> tuple[str, ...]:
-    """Make ``directory`` and its files read-only to the CLI; return the launcher it needs.
+def _unshare(*options: str) -> tuple[str, ...]:
+    """Return the launcher of a namespace made with ``options``, or skip when there is none."""
+    launcher = ("unshare", *options)
+    if (
+        shutil.which("unshare") is None
+        or subprocess.run([*launcher, "true"], capture_output=True).returncode
+    ):
+        pytest.skip(f"no user namespace (unshare {' '.join(options)}) to run the CLI in")
+    return launcher
 
-    Skips the test when this process can write despite the permission bits (root)
-    and cannot make a user namespace to mount the directory read-only in.
+
+def read_only(directory: Path) -> tuple[str, ...]:
+    """Make ``directory`` read-only media to the CLI; return the launcher it needs.
+
+    A bind mount with ``ro`` is a filesystem mounted read-only, as a disc or a share is.
     """
+    return (*_unshare("--user", "--map-root-user", "--mount"), "sh", "-c", MOUNT_READ_ONLY,
+            str(directory))  # fmt: skip
+
+
+def not_writable(directory: Path) -> tuple[str, ...]:
+    """Make ``directory`` and its files read-only by permission; return the launcher it needs."""
     for path in directory.iterdir():
         path.chmod(0o444)
     directory.chmod(0o555)
-    if not os.access(directory, os.W_OK):
-        return ()
-    launcher = ("unshare", "--user", "--map-root-user", "--mount")
-    launcher += ("sh", "-c", MOUNT_READ_ONLY, str(directory))
-    usable = shutil.which("unshare") is not None and (
-        subprocess.run([*launcher, "true"], capture_output=True).returncode == 0
-    )
-    if not usable:
-        pytest.skip(
-            "running as root, whom permission bits do not stop, with no user namespace"
-            " (unshare) to mount the directory read-only in"
-        )
-    return launcher
+    # Root passes permission bits, but not in a user namespace without its own mapping.
+    return _unshare("--user") if os.access(directory, os.W_OK) else ()
 
 
 def get(url: str) -> bytes:
@@ -135,24 +143,49 @@ def test_changes_left_in_a_wal_without_its_shm_are_one_line_exit_6(synced, shelf
         assert "read-only" in result.stderr and "halo.db-shm" in result.stderr
 
 
-def test_only_an_archive_nothing_can_write_is_read_as_immutable(tmp_path):
+@pytest.mark.slow
+def test_a_directory_this_user_may_not_write_is_refused_naming_why(shelf):
+    """The archive's owner may sync into it: it is not read as immutable, and the refusal says why."""
+    launcher = not_writable(shelf)
+    for command in (("query", "SELECT 1"), ("serve", "--port", "0")):
+        result = cli(*command, db=shelf / "halo.db", launcher=launcher, timeout=60)
+        assert result.returncode == 6, (command, result.stdout, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "halo.db-shm" in result.stderr and "may not write to" in result.stderr
+    assert sorted(p.name for p in shelf.iterdir()) == ["halo.db"]
+
+
+def test_only_an_archive_on_read_only_media_is_read_as_immutable(tmp_path):
     db = tmp_path / "halo.db"
     db.write_bytes(b"")
     wal, shm = tmp_path / "halo.db-wal", tmp_path / "halo.db-shm"
 
-    def writable(*paths: Path):
-        return lambda path, _mode: path in paths
+    def mounted(read_only: bool):
+        return lambda _directory: read_only
 
-    assert not read_immutable(db, writable(tmp_path, db))
-    assert read_uri(db, writable(tmp_path, db)).endswith("?mode=ro")
-    assert read_immutable(db, writable(db))  # the directory is read-only: no -shm can be made
-    assert read_immutable(db, writable(tmp_path))  # the file is read-only: nobody writes it
-    assert read_uri(db, writable()).endswith("?immutable=1")
+    assert not read_immutable(db, mounted(False))
+    assert read_uri(db, mounted(False)).endswith("?mode=ro")
+    assert read_immutable(db, mounted(True))
+    assert read_uri(db, mounted(True)).endswith("?immutable=1")
     wal.write_bytes(b"")
-    assert read_immutable(db, writable())  # an empty -wal holds nothing to miss
+    assert read_immutable(db, mounted(True))  # an empty -wal holds nothing to miss
     shm.write_bytes(b"\0" * 32768)
-    assert not read_immutable(db, writable())  # a writer may be at work: read through its -shm
+    assert not read_immutable(db, mounted(True))  # read through the -wal and its -shm
     shm.unlink()
     wal.write_bytes(b"\0" * 4096)
     with pytest.raises(ArchiveError, match=r"read-only.*halo\.db-shm"):
-        read_immutable(db, writable())
+        read_immutable(db, mounted(True))
+    assert not read_immutable(db, mounted(False))  # mode=ro reads it, making the -shm
+
+
+def test_the_shm_refusal_is_named_only_when_it_is_the_cause(tmp_path):
+    db = tmp_path / "halo.db"
+    db.write_bytes(b"")
+
+    def writable(*paths: Path):
+        return lambda path, _mode: path in paths
+
+    assert shm_refused(db, writable(tmp_path)) is None
+    assert "may not write to" in (shm_refused(db, writable()) or "")
+    (tmp_path / "halo.db-shm").write_bytes(b"")
+    assert shm_refused(db, writable()) is None  # there already: something else failed
