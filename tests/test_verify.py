@@ -102,3 +102,10 @@ def test_verify_of_a_player_the_archive_does_not_track_is_a_usage_error(db_path)
     with open_store(engine) as store:
         assert _player_ids(store, (gamertag.lower(),)) == [me]
     engine.dispose()
+    # An untracked player is named so in any case of any script, not "no archived player".
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.execute("INSERT INTO players (player_id, gamertag, is_bot)"
+                           " VALUES ('xuid(1000000000000002)', 'Zoë Élan', 0)")  # fmt: skip
+    result = cli("verify", "--player", "ZOË ÉLAN", db=db_path, api_base="http://127.0.0.1:9")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "Error: 'ZOË ÉLAN' is not a tracked player of this archive\n"

@@ -108,15 +108,17 @@ def save_tracked(store: Store, state: TrackedState) -> None:
 
 
 def player_by_gamertag(store: Store, gamertag: str) -> str | None:
-    """Return the archived player with ``gamertag`` (any case), if any."""
+    """Return the archived player with ``gamertag`` in any case, of any script, if any.
+
+    Every named player is read: SQLite's ``lower`` folds ASCII only (`first_named`).
+    """
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT player_id FROM players WHERE lower(gamertag) = lower(?)"
-            " ORDER BY player_id LIMIT 1",
-            (gamertag,),
+            "SELECT player_id, gamertag FROM players WHERE gamertag IS NOT NULL"
+            " ORDER BY player_id",
         )
-    return rows[0][0] if rows else None
+    return first_named(rows, gamertag)
 
 
 # Tracked players' ids and gamertags, for `first_named`.
