@@ -136,8 +136,9 @@ where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 [[ and day >= :date_from ]] [[ and day <= :date_to ]]
 """,
     "win_rate": """
-select coalesce(printf('%.1f', 100.0 * count(distinct case when outcome = 'win' then match_id end)
-  / count(distinct match_id)), '\u2013') as win_rate
+select case when count(distinct match_id) > 0
+  then printf('%.1f', 100.0 * count(distinct case when outcome = 'win' then match_id end)
+  / count(distinct match_id)) else '\u2013' end as win_rate
 from player_matches_scoped
 where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
@@ -399,6 +400,14 @@ def test_each_dashboard_chart_answers_as_before(synced):
             assert_same(name, before, answer(synced, sql, params))
             answered[name] += before not in ([], [(0,)], [("\u2013",)])
     assert all(answered[name] > 20 for name in charts), answered
+
+
+def test_the_win_rate_tile_of_no_match_is_a_dash_not_zero(synced):
+    _, charts = current()
+    nothing = {"gamertag": "", "playlist": "", "scope": "", "date_from": "2999-01-01",
+               "date_to": ""}  # fmt: skip
+    assert answer(synced, charts["matches"], nothing) == [(0,)]
+    assert answer(synced, charts["win_rate"], nothing) == [("\u2013",)]
 
 
 def test_the_dashboard_counts_a_shared_match_once_when_no_player_is_picked(synced):
