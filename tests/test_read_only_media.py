@@ -89,6 +89,15 @@ def not_writable(directory: Path) -> tuple[str, ...]:
     return _unshare("--user") if os.access(directory, os.W_OK) else ()
 
 
+def assert_refused(db: Path, launcher: tuple[str, ...], *words: str) -> None:
+    """Both readers refuse the archive in one line with exit 6, saying ``words``."""
+    for command in (("query", "SELECT 1"), ("serve", "--port", "0")):
+        result = cli(*command, db=db, launcher=launcher, timeout=60)
+        assert result.returncode == 6, (command, result.stdout, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert all(word in result.stderr for word in words), result.stderr
+
+
 def get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.status == 200, url
@@ -136,22 +145,14 @@ def test_changes_left_in_a_wal_without_its_shm_are_one_line_exit_6(synced, shelf
         shutil.copy(live / "halo.db-wal", shelf / "halo.db-wal")
     launcher = read_only(shelf)
 
-    for command in (("query", "SELECT 1"), ("serve", "--port", "0")):
-        result = cli(*command, db=shelf / "halo.db", launcher=launcher, timeout=60)
-        assert result.returncode == 6, (command, result.stdout, result.stderr)
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "read-only" in result.stderr and "halo.db-shm" in result.stderr
+    assert_refused(shelf / "halo.db", launcher, "read-only", "halo.db-shm")
 
 
 @pytest.mark.slow
 def test_a_directory_this_user_may_not_write_is_refused_naming_why(shelf):
     """The archive's owner may sync into it: it is not read as immutable, and the refusal says why."""
     launcher = not_writable(shelf)
-    for command in (("query", "SELECT 1"), ("serve", "--port", "0")):
-        result = cli(*command, db=shelf / "halo.db", launcher=launcher, timeout=60)
-        assert result.returncode == 6, (command, result.stdout, result.stderr)
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "halo.db-shm" in result.stderr and "may not write to" in result.stderr
+    assert_refused(shelf / "halo.db", launcher, "halo.db-shm", "may not write to")
     assert sorted(p.name for p in shelf.iterdir()) == ["halo.db"]
 
 
