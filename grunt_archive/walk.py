@@ -23,7 +23,10 @@ The server's word is checked, never trusted:
   played after it;
 - a page shorter than asked does not end the history (some services page
   less than ``count``): only an empty page does, and the next page starts
-  where this one ended;
+  where this one ended; an empty page before the number of matches the
+  service counts for the player is asked for once more before it is believed
+  (a backend that answers nothing for a moment would otherwise end a backfill
+  with the older matches never fetched);
 - a walk ends after `STALE_PAGES` pages in a row that list no match it has
   not seen (a service ignoring ``start`` serves its first page forever),
   with a `MalformedResponseError` naming the player.
@@ -157,6 +160,8 @@ class HistoryWalk:
         self.launcher = launcher
         self.progress = progress
         self.limit = limit
+        # Matches the service counts for a player (`/matches/count`), asked when a backfill begins.
+        self.counted: dict[str, int] = {}
 
     def limit_reached(self) -> bool:
         """Say whether ``limit`` matches were launched this run."""
@@ -219,6 +224,8 @@ class HistoryWalk:
             while next_page is not None:
                 page = await next_page
                 next_page = None
+                if page.ended and page.start < self.counted.get(player_id, 0):
+                    page = await self._page(player_id, page.start)  # believed the second time
                 listed = {entry.match_id for entry in page.entries}
                 stale = stale + 1 if page.entries and listed <= seen else 0
                 seen |= listed
@@ -291,6 +298,7 @@ class HistoryWalk:
         total = counts.get("MatchesPlayedCount") if isinstance(counts, dict) else None
         if not isinstance(total, int) or isinstance(total, bool):
             return None
+        self.counted[player_id] = total
         archived, _ = archived_counts(self.store, player_id)
         return max(total - sum(archived.values()), 0)
 

@@ -6,8 +6,10 @@ case is slow); a reference archive a test compares with is a SQLite file.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,6 +185,33 @@ def test_transient_faults_lose_nothing(faults, archive, clean_dump):
     assert report.outcome == "ok"
     assert archived_ids(archive) == all_history(sim)
     assert dump(archive, TABLES, WITHOUT_CLOCK) == clean_dump
+
+
+def blanking_once(app: Any, start: int) -> Any:
+    """Wrap an ASGI app so that the first history page asked for at ``start`` is empty."""
+    blanked: list[str] = []
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"").decode()
+        if (scope["type"] == "http" and scope["path"].endswith("/matches")
+                and f"start={start}" in query.split("&") and not blanked):  # fmt: skip
+            blanked.append(scope["path"])
+            body = json.dumps({"Start": start, "Count": 25, "ResultCount": 0, "Results": []})
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body.encode()})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def test_an_empty_history_page_for_a_moment_loses_no_match(archive):
+    """A page answered empty half way through the history is asked for again, not believed."""
+    sim = Simulator(SimulatorConfig(seed=4, players=1, matches=60))
+    report = sync(archive, sim, sim.player_ids[0], app=blanking_once(sim.app, 25))
+    assert report.outcome == "ok"
+    assert archived_ids(archive) == set(sim.history(sim.player_ids[0]))
 
 
 def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(archive):

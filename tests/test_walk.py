@@ -42,7 +42,8 @@ class FakeHistory:
     """A player with ``count`` matches (from ``first`` on); counts the page requests.
 
     It can misbehave: serve pages of ``page`` matches whatever ``count`` asks, ignore
-    ``start``, or list some matches with a made-up start time (``times``).
+    ``start``, list some matches with a made-up start time (``times``), or answer the
+    pages at ``blank`` empty, the first ``blank_times`` times they are asked for.
     """
 
     count: int
@@ -51,10 +52,14 @@ class FakeHistory:
     page: int = PAGE
     ignore_start: bool = False
     times: dict[int, str] = field(default_factory=dict)
+    blank: set[int] = field(default_factory=set)
+    blank_times: int = 1
 
     async def match_history(self, player: str, start: int = 0) -> FakePage:
         self.requests.append(start)
         await asyncio.sleep(0)
+        if start in self.blank and self.requests.count(start) <= self.blank_times:
+            return FakePage(f"/history?start={start}", '{"Results": []}', {"Results": []})
         begin = self.first + (0 if self.ignore_start else start)
         results = [
             {
@@ -209,6 +214,26 @@ def test_pages_shorter_than_asked_do_not_end_the_walk(engine):
     assert launcher.stored == {match_id(i) for i in range(60)}
     assert history.requests == [0, 10, 20, 30, 40, 50, 60]
     assert (state.history_complete, state.backfill_offset) == (True, 60)
+
+
+def test_an_empty_page_before_the_counted_end_is_asked_for_again(engine):
+    """A backend answering nothing for a moment must not end a backfill half way."""
+    launcher = FakeLauncher()
+    history = FakeHistory(60, blank={PAGE})
+    state = walk(engine, history, launcher)
+    assert launcher.stored == {match_id(i) for i in range(60)}
+    assert history.requests == [0, PAGE, PAGE, 2 * PAGE, 60]  # the true end is asked once
+    assert (state.history_complete, state.backfill_offset) == (True, 60)
+
+
+def test_an_empty_page_asked_for_twice_is_believed(engine):
+    # A service that counts matches it never lists (`verify` compares the two).
+    launcher = FakeLauncher()
+    history = FakeHistory(60, blank={PAGE}, blank_times=2)
+    state = walk(engine, history, launcher)
+    assert launcher.stored == {match_id(i) for i in range(PAGE)}
+    assert history.requests == [0, PAGE, PAGE]
+    assert (state.history_complete, state.backfill_offset) == (True, PAGE)
 
 
 def test_a_service_ignoring_start_ends_the_walk_in_a_few_pages(engine):
