@@ -23,6 +23,7 @@ from grunt_archive.db import (
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
+from grunt_archive.files import lock_path
 from grunt_archive.location import Location, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
@@ -207,11 +208,18 @@ def run_copy(
     """Copy ``source`` (or ``players``' slice) into ``destination``, holding its writer lock.
 
     A sync writing to the destination at the same time would find it locked midway.
+    A copy refused before it made the destination (a player the source lacks, a
+    source it cannot read) takes the lock file it made away again: it leaves nothing.
     """
     from grunt_archive.store.copy import copy_archive
 
     with _writing(destination):
-        return copy_archive(source, destination, players, progress)
+        new = not is_server(destination) and not Path(destination).exists()
+        try:
+            return copy_archive(source, destination, players, progress)
+        finally:
+            if new and not Path(destination).exists():
+                lock_path(Path(destination)).unlink(missing_ok=True)
 
 
 def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:

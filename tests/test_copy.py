@@ -210,6 +210,16 @@ def test_a_player_the_source_lacks_is_refused_before_any_file_is_made(synced, tm
         result = invoke("copy", "--db", str(db), "--to", str(target), "--player", who)
         assert result.exit_code == 2 and said in result.output, result.output
         assert not target.exists()
+        assert list(tmp_path.iterdir()) == []  # no lock file either: nothing was made
+
+
+def test_a_source_that_cannot_be_read_leaves_nothing_where_the_copy_was_to_go(tmp_path):
+    (tmp_path / "notes.db").write_text("not an archive\n")
+    for source, said in ((tmp_path / "missing.db", "no archive at"),
+                         (tmp_path / "notes.db", "is not a SQLite database")):  # fmt: skip
+        result = invoke("copy", "--db", str(source), "--to", str(tmp_path / "copy.db"))
+        assert result.exit_code == 6 and said in result.output, result.output
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.db"]
 
 
 def test_copy_player_finds_a_gamertag_in_any_case_and_any_script(synced, tmp_path):
