@@ -343,7 +343,13 @@ def sync(
     options = SyncOptions(
         players, full, limit, matches_only, films=not no_films, films_backfill=films_backfill
     )
-    report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
+    try:
+        report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
+    except GruntArchiveError as error:
+        if as_json:  # a timer reading the summary gets one for a run that stopped, too
+            stopped = {"outcome": "error", "exit_code": error.exit_code, "error": str(error)}
+            click.echo(json.dumps(stopped))
+        raise
     if as_json:
         click.echo(json.dumps(report.to_json()))
     elif not quiet:
