@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import stat
 import sys
 from datetime import UTC, datetime
@@ -27,7 +28,8 @@ def _auth_file_option(command: Any) -> Any:
 
 def _when(moment: datetime) -> str:
     """Return a time for people: ``2025-01-29 04:20 UTC (in 3h 12m)``."""
-    seconds = int((moment - datetime.now(UTC)).total_seconds())
+    # Floored, so that a moment just past is "ago" (int() made -0.5 s "in 0m 00s").
+    seconds = math.floor((moment - datetime.now(UTC)).total_seconds())
     hours, minutes = divmod(abs(seconds) // 60, 60)
     span = f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {abs(seconds) % 60:02d}s"
     relative = f"in {span}" if seconds >= 0 else f"{span} ago"

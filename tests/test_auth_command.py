@@ -8,7 +8,7 @@ import stat
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from grunt_archive.auth import load_session, save_session
+from grunt_archive.auth_command import _when
 from grunt_archive.cli import cli as grunt_archive
 from grunt_archive.simulator import SimulatorConfig, running_simulator
 from grunt_archive.simulator.hosts.signin import signin_state
@@ -242,3 +243,9 @@ def test_two_processes_renewing_the_same_sign_in_at_once(tmp_path):
         assert third.returncode == 0, third.stderr
         tokens = every_issued_token(sim.url)
     assert_nothing_leaked(tokens, [*runs, third])
+
+
+def test_a_moment_just_past_is_ago_and_one_to_come_is_in():
+    now = datetime.now(UTC)
+    assert _when(now - timedelta(milliseconds=300)).endswith("(0m 01s ago)")
+    assert _when(now + timedelta(minutes=90, seconds=30)).endswith("(in 1h 30m)")
