@@ -20,13 +20,19 @@ def reparse(db_path: Path | str | None) -> None:
 
     Example: grunt-archive reparse --db halo.db
     """
+    from grunt_archive.documents import FILM_CHUNK
     from grunt_archive.runner import run_reparse
 
     rebuilt, broken, lost = run_reparse(resolve_db(db_path))
     click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
     for key in broken:
-        then = "; pending, the next sync fetches it again" if key in lost else ""
-        click.echo(f"Skipped raw document {key}: it no longer parses{then}.", err=True)
+        kind, _, match_id = key.partition(":")
+        if kind == FILM_CHUNK.name and match_id in lost:  # the chunk is sound: its match is not
+            why = "its match's stats no longer parse; the next sync fetches both again"
+        else:
+            why = "it no longer parses" + ("; pending, the next sync fetches it again"
+                                           if key in lost else "")  # fmt: skip
+        click.echo(f"Skipped raw document {key}: {why}.", err=True)
     if broken:
         raise PartialSyncError(
             f"{len(broken)} raw document(s) no longer parse, left out of the tables"

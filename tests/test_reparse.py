@@ -138,4 +138,23 @@ def test_a_match_whose_stored_stats_no_longer_parse_goes_pending_never_silently(
         assert again.returncode == 0, again.stderr
         assert json.loads(again.stdout)["matches_added"] == 1
     assert rows(db_path, "SELECT count(*) FROM matches") == [(8,)]
+
+
+@pytest.mark.slow
+def test_a_film_of_a_match_lost_to_reparse_is_named_for_its_match_and_fetched_again(db_path):
+    """Its chunk is sound: it is left out because its match's stats no longer parse."""
+    with simulator_process("--seed", "23", "--players", "1", "--matches", "4") as sim:
+        assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
+        (lost,) = rows(db_path, "SELECT match_id FROM films ORDER BY match_id LIMIT 1")[0]
+        with closing(sqlite3.connect(db_path)) as connection, connection:
+            connection.execute("UPDATE raw_responses SET body = x'789c0000'"
+                               " WHERE kind = 'match_stats' AND key = ?", (lost,))  # fmt: skip
+        result = cli("reparse", db=db_path)
+        assert result.returncode == 3, result.stderr
+        assert (f"Skipped raw document film_chunk:{lost}: its match's stats no longer parse;"
+                " the next sync fetches both again.") in result.stderr  # fmt: skip
+        assert f"Skipped raw document {lost}: it no longer parses; pending" in result.stderr
+        again = cli("sync", db=db_path, api_base=sim.url)
+        assert again.returncode == 0, again.stderr
+    assert rows(db_path, "SELECT count(*) FROM films WHERE match_id = ?", lost) == [(1,)]
     assert rows(db_path, "SELECT count(*) FROM pending_matches") == [(0,)]
