@@ -7,13 +7,18 @@ samples say.
 
 from __future__ import annotations
 
+import itertools
+import re
 import statistics
+from datetime import date
 
 import pytest
 
+from grunt_archive.normalize import season_rows
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
 from tests.conftest import load_json, sample_paths
+from tests.simulator_fixtures import SimClient
 
 # Spree medals (every 5 kills without dying, to Boogeyman).
 SPREES = (2780740615, 4261842076, 418532952, 1486797009, 710323196, 1720896992)
@@ -105,3 +110,69 @@ def test_firefight_spreads_between_matches_and_players(firefight):
             # A spree medal at most once a life, and one for every 5 kills of a life at most.
             assert all(medals.get(m, 0) <= core["Deaths"] + 1 for m in SPREES)
             assert sum(medals.get(m, 0) for m in SPREES) <= core["Kills"] // 5
+
+
+SEASON_CALENDAR = "/hi/progression/file/calendars/seasons/seasoncalendar.json"
+CSR_CALENDAR = "/hi/Progression/file/Csr/Calendars/CsrSeasonCalendar.json"
+
+
+def _served(path: str) -> dict:
+    response = SimClient(Simulator(SimulatorConfig(seed=1, players=1, matches=5))).get(path)
+    assert response.status_code == 200
+    return response.json()
+
+
+def _keys(document: dict) -> dict[str, set]:
+    """Key sets of a calendar at every level: the document, and each list's entries."""
+    keys = {"top": set(document)}
+    for name, value in document.items():
+        if isinstance(value, list):
+            keys[name] = set().union(*(set(entry) for entry in value))
+        elif isinstance(value, dict):
+            keys[name] = set(value)
+    return keys
+
+
+def _day(value: dict) -> date:
+    return date.fromisoformat(value["ISO8601Date"][:10])
+
+
+def test_season_calendars_have_the_real_shape_and_ids():
+    ours, ours_csr = _served(SEASON_CALENDAR), _served(CSR_CALENDAR)
+    real_paths = sample_paths("spnkr__get_*season_calendar.json")
+    if len(real_paths) < 2:
+        pytest.skip("../shared/halo-samples is absent")
+    real_csr, real = (load_json(path) for path in real_paths)  # csr_ sorts first
+    assert _keys(ours) == _keys(real) and _keys(ours_csr) == _keys(real_csr)
+    assert "Events" not in real_csr  # the CSR calendar lists seasons only, as ours
+    assert ours["CareerRank"] == real["CareerRank"]
+    for key in ("SeasonMetadata", "OperationTrackPath", "CsrSeasonFilePath"):
+        theirs = {season[key] for season in real["Seasons"]}
+        assert theirs <= {season[key] for season in ours["Seasons"]}, key
+    csr_ids = {season["CsrSeasonFilePath"] for season in ours_csr["Seasons"]}
+    assert {season["CsrSeasonFilePath"] for season in real_csr["Seasons"]} <= csr_ids
+    # Events are reward tracks of a week or two, written as the real ones (two digits).
+    for events in (real["Events"], ours["Events"]):
+        assert all(e["RewardTrackPath"].startswith("RewardTracks/Events/Rituals/") for e in events)
+        stamps = [e[k]["ISO8601Date"] for e in events for k in ("StartDate", "EndDate")]
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00\.00Z", t) for t in stamps)
+    lengths = [[(_day(e["EndDate"]) - _day(e["StartDate"])).days for e in events]
+               for events in (real["Events"], ours["Events"])]  # fmt: skip
+    assert min(lengths[0]) <= min(lengths[1]) and max(lengths[1]) <= max(lengths[0])
+    assert statistics.median(lengths[1]) in (7, 14) and statistics.median(lengths[0]) in (7, 14)
+
+
+def test_season_calendar_events_fall_within_its_seasons_one_at_a_time():
+    calendar = _served(SEASON_CALENDAR)
+    seasons, events = calendar["Seasons"], calendar["Events"]
+    spans = [(_day(s["StartDate"]), _day(s["EndDate"])) for s in seasons]
+    assert all(end == start for (_, end), (start, _) in itertools.pairwise(spans))  # no gap
+    assert len(events) >= 4 * len({s["CsrSeasonFilePath"] for s in seasons})
+    days = [(_day(e["StartDate"]), _day(e["EndDate"])) for e in events]
+    assert all(spans[0][0] <= start < end <= spans[-1][1] for start, end in days)
+    assert all(end <= after for (_, end), (after, _) in itertools.pairwise(days))  # no overlap
+    names = {e["RewardTrackPath"].rsplit("/", 1)[-1] for e in events}
+    assert {"S09Fracture.json", "S04Narrative1.json", "S04Narrative2.json"} <= names
+    # Both calendars still read as the archive reads them, each season once.
+    rows = season_rows(calendar)["seasons"] + season_rows(_served(CSR_CALENDAR))["seasons"]
+    assert len({row["season_id"] for row in rows}) == len(rows)
