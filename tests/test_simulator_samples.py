@@ -176,3 +176,47 @@ def test_season_calendar_events_fall_within_its_seasons_one_at_a_time():
     # Both calendars still read as the archive reads them, each season once.
     rows = season_rows(calendar)["seasons"] + season_rows(_served(CSR_CALENDAR))["seasons"]
     assert len({row["season_id"] for row in rows}) == len(rows)
+
+
+def _playlist(client: SimClient, asset_id: str) -> dict:
+    response = client.get(f"/hi/playlists/{asset_id}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_playlist_custom_data_has_the_real_keys_and_settings():
+    client = SimClient(Simulator(SimulatorConfig(seed=1, players=1, matches=5)))
+    samples = sample_paths("*playlist.json") + sample_paths("*ugc_playlist_*.json")
+    if not samples:
+        pytest.skip("../shared/halo-samples is absent")
+    for path in samples:  # Ranked Arena and Quick Play, whose asset ids are real
+        real = load_json(path)
+        ours = _playlist(client, real["AssetId"])
+        assert ours["PublicName"] == real["PublicName"]
+        assert list(ours["CustomData"]) == list(real["CustomData"]), path.name
+        settings = {k: v for k, v in real["CustomData"].items() if k != "PlaylistEntries"}
+        assert {k: ours["CustomData"][k] for k in settings} == settings, path.name
+
+
+def test_playlist_settings_seat_the_players_its_matches_have():
+    sim = Simulator(SimulatorConfig(seed=5, players=3, matches=300))
+    client = SimClient(sim)
+    seen: dict[str, set[int]] = {}
+    for meta in sim.world.matches.values():
+        if meta.playlist is not None and not meta.quit and not meta.bots:
+            players = sim.stats_document(meta.match_id)["Players"]
+            seen.setdefault(meta.playlist, set()).add(len(players))
+    assert len(seen) >= 12  # nearly every playlist has a full match to compare with
+    for key, spec in catalog.PLAYLIST_SPECS.items():
+        document = _playlist(client, spec.asset.asset_id)
+        data = document["CustomData"]
+        assert data["MinTeams"] <= data["MaxTeams"] and data["MinTeamSize"] <= data["MaxTeamSize"]
+        assert 1 == data["MinFireteamSize"] <= data["MaxFireteamSize"] <= data["MaxTeamSize"]
+        if key in seen:  # a full lobby: Big Team Battle 24, Firefight's fireteam 4, ...
+            assert seen[key] == {data["MaxTeams"] * data["MaxTeamSize"]}, key
+        # Ranked play lets nobody in after the start; the rest fill seats, bots too in PvP.
+        joins = {data[k] for k in ("AllowFriendJoinInProgress", "AllowMatchmakingJoinInProgress")}
+        assert joins == {not spec.ranked}, key
+        assert data["AllowBotJoinInProgress"] == (data["BotDifficulty"] > 0), key
+        pairs = [entry["MapModePairAssetId"] for entry in data["PlaylistEntries"]]
+        assert pairs and pairs == [entry["AssetId"] for entry in document["RotationEntries"]]
