@@ -220,3 +220,18 @@ def test_playlist_settings_seat_the_players_its_matches_have():
         assert data["AllowBotJoinInProgress"] == (data["BotDifficulty"] > 0), key
         pairs = [entry["MapModePairAssetId"] for entry in data["PlaylistEntries"]]
         assert pairs and pairs == [entry["AssetId"] for entry in document["RotationEntries"]]
+
+
+def test_nobody_joins_a_ranked_match_in_progress_and_others_are_refilled():
+    quits = {True: 0, False: 0}  # matchmade matches a player left, ranked or not
+    for seed in (6, 7):  # worlds with a ranked match someone left
+        sim = Simulator(SimulatorConfig(seed=seed, players=3, matches=300))
+        for meta in sim.world.matches.values():
+            if meta.playlist is None or not meta.quit:
+                continue
+            ranked = catalog.PLAYLIST_SPECS[meta.playlist].ranked
+            late = [p for p in sim.stats_document(meta.match_id)["Players"]
+                    if p["ParticipationInfo"]["JoinedInProgress"]]  # fmt: skip
+            assert len(late) == (not ranked), meta.match_id  # the leaver's seat, outside ranked
+            quits[ranked] += 1
+    assert quits[True] >= 2 and quits[False] >= 10

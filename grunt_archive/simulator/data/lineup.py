@@ -138,7 +138,9 @@ def seat_players(
     if meta.quit:
         leaver = seats[0]
         leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
-        if matchmade:  # matchmaking fills the empty slot
+        # Matchmaking fills the empty slot, but not in ranked play (its playlists let
+        # nobody join in progress: `assets.playlist_settings`).
+        if matchmade and not catalog.PLAYLIST_SPECS[meta.playlist or ""].ranked:
             player_id, skill = next(pool)
             seats.append(Seat(player_id, None, [leaver.teams[0]], [1 - leaver.shares[0]], skill))
             seats[-1].late = True
