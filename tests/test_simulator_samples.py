@@ -235,3 +235,46 @@ def test_nobody_joins_a_ranked_match_in_progress_and_others_are_refilled():
             assert len(late) == (not ranked), meta.match_id  # the leaver's seat, outside ranked
             quits[ranked] += 1
     assert quits[True] >= 2 and quits[False] >= 10
+
+
+AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}
+
+
+def _team_mmr_holds(result: dict) -> bool:
+    """Whether a skill result gives its own team's MMR, and that team is among TeamMmrs."""
+    return result["TeamMmrs"].get(str(result["TeamId"]), object()) == result["TeamMmr"]
+
+
+def test_team_less_matches_have_skill_in_the_real_free_for_all_shape():
+    sim = Simulator(SimulatorConfig(seed=5, players=3, matches=300))
+    client = SimClient(sim, headers=AUTH)
+    team_less = 0
+    for player in sim.player_ids:
+        for match_id in sim.history(player):
+            stats = sim.stats_document(match_id)
+            if stats["MatchInfo"]["LifecycleMode"] != 3:
+                continue
+            humans = [p["PlayerId"] for p in stats["Players"] if p["PlayerType"] == 1]
+            response = client.get(f"/hi/matches/{match_id}/skill", players=",".join(humans))
+            assert response.status_code == 200
+            teams = {str(t["TeamId"]) for t in stats["Teams"]}
+            teams = teams or {str(p["LastTeamId"]) for p in stats["Players"]}
+            for value in response.json()["Value"]:
+                assert _team_mmr_holds(value["Result"]), match_id
+                assert set(value["Result"]["TeamMmrs"]) == teams, match_id
+            team_less += not stats["Teams"]
+    assert team_less  # Infection: every human has a skill result, as in free-for-all
+    real_paths = sample_paths("grunt2022__match_skill.json")
+    if not real_paths:
+        pytest.skip("../shared/halo-samples is absent")
+    (real,) = (value["Result"] for value in load_json(real_paths[0])["Value"])
+    assert len(real["TeamMmrs"]) == 12 and _team_mmr_holds(real)  # one team per player
+    infection = next(m for m in sim.history(sim.player_ids[0])
+                     if not sim.stats_document(m)["Teams"]
+                     and sim.world.matches[m].lifecycle == 3)  # fmt: skip
+    ours = client.get(f"/hi/matches/{infection}/skill", players=sim.player_ids[0]).json()
+    ours = ours["Value"][0]["Result"]
+    assert set(ours) == set(real) and set(ours["StatPerformances"]) == {"Kills", "Deaths"}
+    assert ours["RankRecap"] == real["RankRecap"]  # unranked: the same zeros
+    assert ours["Counterfactuals"]["TierCounterfactuals"] == real["Counterfactuals"][
+        "TierCounterfactuals"] == {}  # fmt: skip
