@@ -99,6 +99,38 @@ def _body(asset: catalog.Asset, version_id: str) -> dict:
     }
 
 
+def playlist_settings(spec: catalog.Playlist) -> dict:
+    """Return the matchmaking settings of a playlist's ``CustomData``, in the real order.
+
+    As the real ones: a ranked playlist (Ranked Arena's) lets nobody join in progress
+    and no bots; the others (Quick Play's) let friends, matchmaking and Spartan bots
+    (difficulty 3) fill a seat. Firefight's fireteam and Infection's lobby are one team.
+    """
+    modes = [catalog.MODES[catalog.MODE_INDEX[key]] for key in spec.modes]
+    teams = 1 if any(m.pve or not m.teams_enabled for m in modes) else 2
+    fill = not spec.ranked
+    bots = fill and teams == 2
+    return {
+        "Strategy": 0,
+        "MinTeams": teams,
+        "MinTeamSize": spec.team_size,
+        "MaxTeams": teams,
+        "MaxTeamSize": spec.team_size,
+        "MaxTeamImbalance": 0,
+        "MaxSplitscreenPlayersAllowed": 4,
+        "AllowFriendJoinInProgress": fill,
+        "AllowMatchmakingJoinInProgress": fill,
+        "AllowBotJoinInProgress": bots,
+        "ExitExperienceDurationSec": 30,
+        "FireteamLeaderKickAllowed": False,
+        "DisableMidgameChat": False,
+        "AllowedDeviceInputs": [1, 2] if fill else [0],
+        "BotDifficulty": 3 if bots else 0,
+        "MinFireteamSize": 1,
+        "MaxFireteamSize": spec.team_size if teams == 2 else 4,
+    }
+
+
 def asset_document(path_kind: str, asset_id: str, version_id: str | None) -> dict | None:
     """Build a discovery document (``GET /hi/{kind}/{assetId}[/versions/{versionId}]``).
 
@@ -138,10 +170,8 @@ def asset_document(path_kind: str, asset_id: str, version_id: str | None) -> dic
         head["CustomData"] = {
             "PlaylistEntries": [
                 {"MapModePairAssetId": e, "Metadata": {"Weight": 100.0}} for e in entries
-            ],
-            "MinTeamSize": 4,
-            "MaxTeamSize": 4,
-        }
+            ]
+        } | playlist_settings(catalog.PLAYLIST_BY_ID[asset.asset_id])
         head["RotationEntries"] = [
             {"Metadata": {"Weight": 100.0}} | _body(p, p.version(legacy)) for p in links
         ]

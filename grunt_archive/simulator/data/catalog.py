@@ -180,7 +180,7 @@ _MODE_TABLE = (
     ("infection", "Infection", 22, "InfectionStats", ("Argyle", "Behemoth", "Catalyst",
      "Launch Site", "Streets"), (8, 14), 8, False, None, 0.6, 5),
     ("firefight", "King of the Hill", 42, E, ("Behemoth", "Fragmentation", "Highpower",
-     "Breaker", "Argyle"), (15, 25), 4, False, 5, 7.0, 0),
+     "Breaker", "Argyle"), (10, 16), 4, False, 5, 7.0, 0),
 )  # fmt: skip
 MODES: tuple[Mode, ...] = tuple(Mode(*row) for row in _MODE_TABLE)
 MODE_INDEX: dict[str, int] = {mode.key: i for i, mode in enumerate(MODES)}

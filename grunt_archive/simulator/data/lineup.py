@@ -138,7 +138,9 @@ def seat_players(
     if meta.quit:
         leaver = seats[0]
         leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
-        if matchmade:  # matchmaking fills the empty slot
+        # Matchmaking fills the empty slot, but not in ranked play (its playlists let
+        # nobody join in progress: `assets.playlist_settings`).
+        if matchmade and not catalog.PLAYLIST_SPECS[meta.playlist or ""].ranked:
             player_id, skill = next(pool)
             seats.append(Seat(player_id, None, [leaver.teams[0]], [1 - leaver.shares[0]], skill))
             seats[-1].late = True
@@ -278,12 +280,19 @@ def _spread_excess(mine: list[_Entry]) -> None:
             entry.kills, quietest.kills = entry.kills - 1, quietest.kills + 1
 
 
-def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float) -> None:
-    """Draw the kills and deaths of one player of Infection or Firefight."""
+def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float, won: bool) -> None:
+    """Draw the kills and deaths of one player of Infection or Firefight.
+
+    A Firefight fireteam kills 5.5 to 8.5 of the AI a minute each, the better players
+    a little more (the real fireteam: 5.4 to 8.5), and seldom dies: a few times, more
+    in a match it lost.
+    """
     minutes = seconds / 60 * entry.share
     if mode.pve:
-        entry.kills = max(0, round(rng.uniform(5, 9) * entry.seat.skill * minutes))
-        entry.deaths = rng.randint(0, 6)
+        pace = rng.uniform(5.5, 8.5) * math.sqrt(entry.seat.skill)
+        entry.kills = max(0, round(pace * minutes))
+        dying = rng.expovariate(1 / (1.8 if won else 4.0)) / entry.seat.skill
+        entry.deaths = min(12, int(dying))
     else:
         entry.kills = max(0, round(rng.gauss(mode.kill_rate, 0.2) * entry.seat.skill * minutes))
         entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
@@ -333,7 +342,7 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
     team_rounds: list[tuple[int, int, int]] = []  # (won, lost, tied) of each team, if played
     if mode.key == "infection" or mode.pve:
         for entry in entries:
-            _solo(rng, mode, entry, seconds)
+            _solo(rng, mode, entry, seconds, meta.winner == 0)
         team_scores = [0, 0]
         if mode.pve:
             won = meta.winner == 0

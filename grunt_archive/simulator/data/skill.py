@@ -78,6 +78,17 @@ def _stranger_step(rng: random.Random, player_id: str, outcome: int) -> CsrStep:
     return CsrStep(before, max(0, before + change), 0, 0)
 
 
+def team_ids(stats: dict) -> list[int]:
+    """Return the teams a skill document gives an MMR: the match's, or its players'.
+
+    A match without teams (Infection) still has them in skill: as in the real
+    free-for-all skill document (``grunt2022__match_skill.json``, one team per
+    player), every team a player is on has its MMR, the player's own among them.
+    """
+    teams = [team["TeamId"] for team in stats["Teams"]]
+    return teams or sorted({player["LastTeamId"] for player in stats["Players"]})
+
+
 def skill_result(stats: dict, player_id: str, step: CsrStep | None) -> dict:
     """Build one ``Value`` entry of a skill document from the stats document.
 
@@ -95,8 +106,8 @@ def skill_result(stats: dict, player_id: str, step: CsrStep | None) -> dict:
     match_rng = random.Random(stats["MatchId"])
     roll = match_rng.random()
     special = "NaN" if roll < 0.04 else "Infinity" if roll < 0.06 else None
-    mmrs = {str(t["TeamId"]): _mmr(match_rng, special if t["TeamId"] == 0 else None)
-            for t in stats["Teams"]} or {"0": _mmr(match_rng, special)}  # fmt: skip
+    mmrs = {str(team): _mmr(match_rng, special if team == 0 else None)
+            for team in team_ids(stats)}  # fmt: skip
     player = next(p for p in stats["Players"] if p["PlayerId"] == player_id)
     cores = [entry["Stats"]["CoreStats"] for entry in player["PlayerTeamStats"]]
     kills, deaths = sum(c["Kills"] for c in cores), sum(c["Deaths"] for c in cores)
@@ -116,7 +127,7 @@ def skill_result(stats: dict, player_id: str, step: CsrStep | None) -> dict:
         "Id": player_id,
         "ResultCode": 0,
         "Result": {
-            "TeamMmr": mmrs.get(str(player["LastTeamId"]), mmrs["0"]),
+            "TeamMmr": mmrs[str(player["LastTeamId"])],
             "RankRecap": recap,
             "StatPerformances": {
                 "Kills": {"Count": kills, "Expected": expected_kills, "StdDev": rng.uniform(4, 6)},
