@@ -27,6 +27,8 @@ from grunt_archive.errors import (
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
 
+# Set in the context's meta by a command whose --json promises a summary of every run.
+JSON_SUMMARY = "grunt_archive.json_summary"
 # Commands that live in other modules: name → ("module:attribute", the first paragraph of
 # its help). The help is kept here so that `grunt-archive --help` lists them without
 # importing them; tests/test_layers.py checks it matches the command's own.
@@ -43,6 +45,10 @@ LAZY_COMMANDS = {
         "grunt_archive.copy_command:copy",
         "Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is"
         " missing.",
+    ),
+    "verify": (
+        "grunt_archive.verify_command:verify",
+        "Compare the archive with the service's match counts and list what is missing.",
     ),
     "reparse": (
         "grunt_archive.reparse_command:reparse",
@@ -110,12 +116,15 @@ class ArchiveGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except GruntArchiveError as error:
+                _stopped(ctx, "error", error.exit_code, str(error))
                 click.echo(f"Error: {error}", err=True)
                 ctx.exit(error.exit_code)
             except KeyboardInterrupt as interrupt:
                 # A sync adds what it saved as a note (`sync.sync`); SIGTERM comes here too.
                 saved = "; ".join(getattr(interrupt, "__notes__", []))
-                click.echo(f"{stop.word}: {saved}." if saved else f"{stop.word}.", err=True)
+                line = f"{stop.word}: {saved}." if saved else f"{stop.word}."
+                _stopped(ctx, stop.word.lower(), stop.exit_code, line)
+                click.echo(line, err=True)
                 ctx.exit(stop.exit_code)
             except Exception as error:
                 reason = _sqlite_refusal(error)
@@ -124,6 +133,12 @@ class ArchiveGroup(click.Group):
                 # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
                 click.echo(f"Error: the archive cannot be used: {reason}", err=True)
                 ctx.exit(ArchiveError.exit_code)
+
+
+def _stopped(ctx: click.Context, outcome: str, exit_code: int, line: str) -> None:
+    """Print the JSON summary of a run stopped by an error or a signal, if it promised one."""
+    if ctx.meta.get(JSON_SUMMARY):  # a timer reading the summary gets one for every run
+        click.echo(json.dumps({"outcome": outcome, "exit_code": exit_code, "error": line}))
 
 
 class ArchiveLocation(click.ParamType):
@@ -343,15 +358,12 @@ def sync(
     options = SyncOptions(
         players, full, limit, matches_only, films=not no_films, films_backfill=films_backfill
     )
-    try:
-        report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
-    except GruntArchiveError as error:
-        if as_json:  # a timer reading the summary gets one for a run that stopped, too
-            stopped = {"outcome": "error", "exit_code": error.exit_code, "error": str(error)}
-            click.echo(json.dumps(stopped))
-        raise
+    meta = click.get_current_context().meta
+    meta[JSON_SUMMARY] = as_json
+    report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
+        meta[JSON_SUMMARY] = False  # the summary is out: a partial run's error needs no other
     elif not quiet:
         click.echo(
             f"Archived {report.matches_added} new match(es) for {len(report.players)} "
@@ -366,64 +378,6 @@ def sync(
         )
     if report.outcome == "partial":
         raise PartialSyncError(report.partial_summary(), pending=report.pending)
-
-
-@cli.command()
-@db_option
-@click.option(
-    "--player",
-    "players",
-    multiple=True,
-    metavar="ID",
-    callback=lambda _ctx, _param, value: checked_players(value),
-    help="xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@api_options
-def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
-    """Compare the archive with the service's match counts and list what is missing.
-
-    Missing matches are marked pending, so the next sync fetches them first.
-    Each player's latest matchmade service record is compared with the
-    archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
-    every difference named. Exits 3 when something is missing or differs.
-
-    Example: grunt-archive verify --player "xuid(2533274800000001)"
-    """
-    from grunt_archive.runner import run_verify
-
-    checks = run_verify(resolve_db(db_path), client_settings(**api), players)
-    if as_json:
-        click.echo(json.dumps([check.to_json() for check in checks]))
-    else:
-        for check in checks:
-            for c in check.lifecycles:
-                click.echo(
-                    f"{check.player_id} {c.lifecycle:9} service {c.service:6}  archived "
-                    f"{c.archived:6}  pending {c.pending:4}  missing {c.missing}"
-                )
-            for match_id in check.missing_match_ids:
-                click.echo(f"{check.player_id} missing {match_id}")
-        for check in checks:
-            record = check.service_record
-            click.echo(
-                record.line()
-                if record
-                else f"{check.player_id} has no matchmade service record yet: run sync"
-            )
-    missing = [m for check in checks for m in check.missing_match_ids]
-    if any(not check.complete for check in checks):
-        raise PartialSyncError(
-            f"{len(missing)} match(es) missing from the archive, now pending: "
-            "the next sync fetches them first",
-            pending=missing,
-        )
-    differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
-    if differing:
-        raise PartialSyncError(
-            f"{len(differing)} player(s) differ from the service's matchmade totals: "
-            + ", ".join(differing)
-        )
 
 
 @cli.command()

@@ -42,6 +42,7 @@ CLI_MODULES = (
     "grunt_archive.simulator.command",
     "grunt_archive.untrack_command",
     "grunt_archive.reparse_command",
+    "grunt_archive.verify_command",
     "grunt_archive.copy_command",
 )
 

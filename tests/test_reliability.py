@@ -167,6 +167,27 @@ def _stop_once_saving(process: subprocess.Popen, db: Path, stop: signal.Signals)
 
 
 @pytest.mark.slow  # the CLI and the simulator in subprocesses
+def test_a_stopped_sync_with_json_prints_its_summary_too(db_path):
+    """A timer's log written with --json gets a summary of the run SIGTERM stopped."""
+    with simulator_process(
+        "--seed", "24", "--players", "1", "--matches", "80", "--latency-ms", "20"
+    ) as sim:
+        process = cli_process("sync", "--json", "--concurrency", "2", db=db_path, api_base=sim.url)
+        try:
+            _stop_once_saving(process, db_path, signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 143, stderr
+    saved = rows(db_path, "SELECT count(*) FROM matches")[0][0]
+    line = f"Terminated: {saved} new match(es) saved; the next sync resumes."
+    assert stderr.splitlines() == [line]
+    assert json.loads(stdout) == {"outcome": "terminated", "exit_code": 143, "error": line}
+
+
+@pytest.mark.slow  # the CLI and the simulator in subprocesses
 @pytest.mark.parametrize(
     "stop,code,word",
     [

@@ -1,0 +1,70 @@
+"""The ``grunt-archive verify`` command: the archive against the service's own counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grunt_archive.cli import api_options, checked_players, client_settings, db_option, resolve_db
+from grunt_archive.errors import PartialSyncError
+
+
+@click.command()
+@db_option
+@click.option(
+    "--player",
+    "players",
+    multiple=True,
+    metavar="ID",
+    callback=lambda _ctx, _param, value: checked_players(value),
+    help="xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@api_options
+def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
+    """Compare the archive with the service's match counts and list what is missing.
+
+    Missing matches are marked pending, so the next sync fetches them first.
+    Each player's latest matchmade service record is compared with the
+    archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
+    every difference named. Exits 3 when something is missing or differs.
+
+    Example: grunt-archive verify --player "xuid(2533274800000001)"
+    """
+    from grunt_archive.runner import run_verify
+
+    checks = run_verify(resolve_db(db_path), client_settings(**api), players)
+    if as_json:
+        click.echo(json.dumps([check.to_json() for check in checks]))
+    else:
+        for check in checks:
+            for c in check.lifecycles:
+                click.echo(
+                    f"{check.player_id} {c.lifecycle:9} service {c.service:6}  archived "
+                    f"{c.archived:6}  pending {c.pending:4}  missing {c.missing}"
+                )
+            for match_id in check.missing_match_ids:
+                click.echo(f"{check.player_id} missing {match_id}")
+        for check in checks:
+            record = check.service_record
+            click.echo(
+                record.line()
+                if record
+                else f"{check.player_id} has no matchmade service record yet: run sync"
+            )
+    missing = [m for check in checks for m in check.missing_match_ids]
+    if any(not check.complete for check in checks):
+        raise PartialSyncError(
+            f"{len(missing)} match(es) missing from the archive, now pending: "
+            "the next sync fetches them first",
+            pending=missing,
+        )
+    differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
+    if differing:
+        raise PartialSyncError(
+            f"{len(differing)} player(s) differ from the service's matchmade totals: "
+            + ", ".join(differing)
+        )
