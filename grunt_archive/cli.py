@@ -198,6 +198,14 @@ def sqlite_only(location: Path | str, command: str) -> Path:
     )
 
 
+def player_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return ``--player ID`` (repeatable, into ``players``), each value checked as it is parsed."""
+    return click.option(
+        "--player", "players", multiple=True, metavar="ID", help=help_text,
+        callback=lambda _ctx, _param, value: checked_players(value),
+    )  # fmt: skip
+
+
 def checked_players(players: tuple[str, ...]) -> tuple[str, ...]:
     """Return the ``--player`` values once each parses, before any token or archive is looked at.
 
@@ -299,14 +307,9 @@ def client_settings(
 
 @cli.command()
 @db_option
-@click.option(
-    "--player",
-    "players",
-    multiple=True,
-    metavar="ID",
-    callback=lambda _ctx, _param, value: checked_players(value),
-    help="xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
-    "Default: every tracked player, else the signed-in player.",
+@player_option(
+    "xuid(…), a bare 16-digit xuid, or a gamertag. Repeatable. "
+    "Default: every tracked player, else the signed-in player."
 )
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from grunt_archive.cli import ArchiveLocation, checked_players, db_option, resolve_db
+from grunt_archive.cli import ArchiveLocation, db_option, player_option, resolve_db
 
 
 @click.command()
@@ -16,11 +16,7 @@ from grunt_archive.cli import ArchiveLocation, checked_players, db_option, resol
     "--to", "destination", type=ArchiveLocation(), required=True, metavar="PATH|URL",
     help="Where to copy: a SQLite file (created if missing) or a postgresql:// URL.",
 )  # fmt: skip
-@click.option(
-    "--player", "players", multiple=True, metavar="ID",
-    callback=lambda _ctx, _param, value: checked_players(value),
-    help="Copy only this player's slice: their matches and all those refer to. Repeatable.",
-)  # fmt: skip
+@player_option("Copy only this player's slice: their matches and all those refer to. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 def copy(

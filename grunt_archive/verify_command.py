@@ -8,20 +8,13 @@ from typing import Any
 
 import click
 
-from grunt_archive.cli import api_options, checked_players, client_settings, db_option, resolve_db
+from grunt_archive.cli import api_options, client_settings, db_option, player_option, resolve_db
 from grunt_archive.errors import PartialSyncError
 
 
 @click.command()
 @db_option
-@click.option(
-    "--player",
-    "players",
-    multiple=True,
-    metavar="ID",
-    callback=lambda _ctx, _param, value: checked_players(value),
-    help="xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.",
-)
+@player_option("xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @api_options
 def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:
