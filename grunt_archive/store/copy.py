@@ -56,7 +56,12 @@ from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.store import Store, open_store, player_tables
 from grunt_archive.store.session import Unit
-from grunt_archive.store.state import TRACKED_GAMERTAGS, close_dead_runs, first_named
+from grunt_archive.store.state import (
+    NAMED_PLAYERS,
+    TRACKED_GAMERTAGS,
+    close_dead_runs,
+    first_named,
+)
 from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
 
 BATCH = 1000
@@ -181,9 +186,6 @@ def copy_archive(
     return report
 
 
-_GAMERTAGS = "SELECT player_id, gamertag FROM players WHERE gamertag IS NOT NULL ORDER BY player_id"
-
-
 def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]:
     """Return the ids of ``players`` (xuids or gamertags of the source's players).
 
@@ -205,7 +207,7 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
             gamertag = ref.gamertag or ""
             # Named in Python: SQLite's lower() folds ASCII only.
             found = first_named(reader.execute(text(TRACKED_GAMERTAGS)), gamertag)
-            found = found or first_named(reader.execute(text(_GAMERTAGS)), gamertag)
+            found = found or first_named(reader.execute(text(NAMED_PLAYERS)), gamertag)
             missing = f"copy: no player of the source has the gamertag {ref.gamertag!r}"
         if found is None:
             raise UsageError(missing)

@@ -113,15 +113,14 @@ def player_by_gamertag(store: Store, gamertag: str) -> str | None:
     Every named player is read: SQLite's ``lower`` folds ASCII only (`first_named`).
     """
     with store.unit() as connection:
-        rows = query(
-            connection,
-            "SELECT player_id, gamertag FROM players WHERE gamertag IS NOT NULL"
-            " ORDER BY player_id",
-        )
+        rows = query(connection, NAMED_PLAYERS)
     return first_named(rows, gamertag)
 
 
-# Tracked players' ids and gamertags, for `first_named`.
+# Every named player's id and gamertag, and the tracked players', for `first_named`.
+NAMED_PLAYERS = (
+    "SELECT player_id, gamertag FROM players WHERE gamertag IS NOT NULL ORDER BY player_id"
+)
 TRACKED_GAMERTAGS = (
     "SELECT t.player_id, p.gamertag FROM tracked_players t"
     " JOIN players p ON p.player_id = t.player_id ORDER BY t.player_id"
