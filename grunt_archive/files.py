@@ -30,10 +30,15 @@ def real_path(path: Path) -> Path:
     return Path(path).expanduser().resolve()
 
 
+def beside(path: Path, suffix: str) -> Path:
+    """Return the file named ``suffix`` after the archive's, beside the real file (-wal, -shm)."""
+    real = real_path(path)
+    return real.with_name(f"{real.name}{suffix}")
+
+
 def lock_path(path: Path) -> Path:
     """Return the one-writer lock file of an archive: beside the real file, not a symlink."""
-    real = real_path(path)
-    return real.with_name(f"{real.name}.lock")
+    return beside(path, ".lock")
 
 
 def mounted_read_only(directory: Path) -> bool:
@@ -63,10 +68,9 @@ def read_immutable(path: Path, read_only: Callable[[Path], bool] = mounted_read_
             ``-wal`` file that SQLite cannot read there without its ``-shm``.
 
     """
-    real = real_path(path)
-    if not read_only(real.parent):
+    if not read_only(real_path(path).parent):
         return False
-    wal, shm = (real.with_name(f"{real.name}-{suffix}") for suffix in ("wal", "shm"))
+    wal, shm = beside(path, "-wal"), beside(path, "-shm")
     if wal.exists() and shm.exists():
         return False
     if wal.exists() and wal.stat().st_size > 0:
@@ -84,13 +88,12 @@ def shm_refused(path: Path, access: Callable[[Path, int], bool] = os.access) -> 
         One line for the user, or None when that is not the reason.
 
     """
-    real = real_path(path)
-    shm = real.with_name(f"{real.name}-shm")
-    if shm.exists() or access(real.parent, os.W_OK):
+    shm = beside(path, "-shm")
+    if shm.exists() or access(shm.parent, os.W_OK):
         return None
     return (
         f"cannot read {path}: SQLite must create {shm.name} beside it to read it, and this user"
-        f" may not write to {real.parent}; run this as the user who syncs the archive, or"
+        f" may not write to {shm.parent}; run this as the user who syncs the archive, or"
         " let this user write to that directory"
     )
 
