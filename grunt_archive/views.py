@@ -103,7 +103,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
-    round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
@@ -131,7 +131,7 @@ SELECT
     round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
-    round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     player_id
 FROM ({_PER_MATCH}
@@ -198,7 +198,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
-    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 3) AS kd,
     round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
@@ -226,7 +226,7 @@ SELECT
     round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
-    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 3) AS kd,
     round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
     player_id
 FROM ({_PER_MATCH}

@@ -367,3 +367,41 @@ def test_a_schema_file_that_fails_midway_creates_nothing(tmp_path, monkeypatch):
     with pytest.raises(ArchiveError, match="cannot create the archive's tables: table first"):
         open_archive(path)
     assert rows(path, "SELECT name FROM sqlite_master") == []
+
+
+def _career_kd(connection) -> list:
+    return connection.exec_driver_sql(
+        "SELECT (SELECT kd FROM player_careers), (SELECT kd FROM player_map_mode_stats)"
+    ).fetchall()
+
+
+def test_0024_rounds_the_career_kd_to_three_decimals_and_back(archive_location):
+    # 7 kills and 6 deaths: 1.1666…, 1.17 to two decimals and 1.167 to three.
+    engine = make_engine(archive_location)
+    try:
+        upgrade_archive(engine, "0023")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO matches (match_id, start_time) VALUES ('m', '2024-01-01T00:00:00Z')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', false)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO player_matches (match_id, player_id, team_id, start_time, kills,"
+                " deaths, map, mode) VALUES ('m', 'xuid(1)', 0, '2024-01-01T00:00:00Z', 7, 6,"
+                " 'Aquarius', 'Slayer')"
+            )
+        with engine.connect() as connection:
+            assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.17, 1.17)]
+        upgrade_archive(engine)
+        with engine.connect() as connection:
+            assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.167, 1.167)]
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0023")
+        with engine.connect() as connection:
+            assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.17, 1.17)]
+    finally:
+        engine.dispose()

@@ -359,6 +359,24 @@ def test_the_career_views_count_a_team_switch_as_one_match(synced):
     assert sum(count for _, count in lines) == sum(row[1] for row in careers) + 1
 
 
+def test_the_career_views_give_the_kd_the_pages_and_queries_give(synced):
+    # Three decimals, as career_summary, the player page and the dashboards round it.
+    careers = rows(synced, "SELECT player_id, kd FROM player_careers ORDER BY player_id")
+    summed = rows(
+        synced,
+        "SELECT player_id, round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) FROM player_totals"
+        " GROUP BY player_id ORDER BY player_id",
+    )
+    assert careers == summed
+    assert any(round(kd, 2) != kd for _, kd in careers)  # a third decimal to lose
+    by_map_mode = rows(
+        synced,
+        "SELECT kd, round(kills * 1.0 / max(deaths, 1), 3) FROM player_map_mode_stats",
+    )
+    assert all(kd == expected for kd, expected in by_map_mode)
+    assert any(round(kd, 2) != kd for kd, _ in by_map_mode)
+
+
 def test_the_totals_kept_step_by_step_equal_a_rebuild(synced, tmp_path):
     assert dump(synced, player_totals.TABLES) == rebuilt(synced, tmp_path)
 

@@ -1,4 +1,4 @@
--- revision: 0023
+-- revision: 0024
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1299,7 +1299,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     sum(assists) AS assists,
-    round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
@@ -1337,7 +1337,7 @@ SELECT
     round(100.0 * sum(won) / count(*), 1) AS win_rate,
     sum(kills) AS kills,
     sum(deaths) AS deaths,
-    round(sum(kills) * 1.0 / max(sum(deaths), 1), 2) AS kd,
+    round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
     round(avg(accuracy), 2) AS accuracy,
     player_id
 FROM (
@@ -1391,4 +1391,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0023');
+INSERT INTO alembic_version (version_num) VALUES ('0024');
