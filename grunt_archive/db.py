@@ -20,7 +20,7 @@ import platformdirs
 
 from grunt_archive import rawbody, revisions, schema_file
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
-from grunt_archive.files import file_uri, lock_path, read_uri, shm_refused
+from grunt_archive.files import beside, file_uri, read_uri, real_path, shm_refused
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -413,7 +413,8 @@ def discard_if_unused(db_path: Path) -> None:
     """Remove an archive a failed run created if it holds no document (the run did nothing).
 
     The caller holds the writer lock; its lock file goes too, since the archive it
-    guarded is gone.
+    guarded is gone. A symlink named as the archive stays: what goes is the file it
+    leads to, and the -wal and -shm beside that file, as SQLite made them.
     """
     try:
         with closing(sqlite3.connect(file_uri(db_path, "ro"), uri=True)) as connection:
@@ -421,8 +422,6 @@ def discard_if_unused(db_path: Path) -> None:
     except sqlite3.Error:
         return
     if not used:
-        for name in (db_path.name, f"{db_path.name}-wal", f"{db_path.name}-shm"):
+        for made in (real_path(db_path), *(beside(db_path, s) for s in ("-wal", "-shm", ".lock"))):
             with suppress(FileNotFoundError):
-                (db_path.parent / name).unlink()
-        with suppress(FileNotFoundError):
-            lock_path(db_path).unlink()
+                made.unlink()

@@ -243,10 +243,18 @@ def test_a_sync_refused_by_the_service_leaves_no_archive(tmp_path):
     from tests.e2e import simulator_process
 
     path = tmp_path / "halo.db"
+    # Through a symlink too: the link names where the archive is to be, and stays.
+    data = tmp_path / "data"
+    data.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(data / "real.db")
     with simulator_process("--token-requests", "0") as sim:
         result = cli("sync", db=path, api_base=sim.url)
+        linked = cli("sync", db=link, api_base=sim.url)
     assert result.returncode == 4, result.stderr
-    assert files(tmp_path) == set()
+    assert linked.returncode == 4, linked.stderr
+    assert files(tmp_path) == {"data", "link.db"} and link.is_symlink()
+    assert files(data) == set()
 
 
 def test_a_second_writer_meeting_a_file_locked_by_the_first_gets_exit_5(tmp_path):
