@@ -190,3 +190,37 @@ def test_the_shm_refusal_is_named_only_when_it_is_the_cause(tmp_path):
     assert "may not write to" in (shm_refused(db, writable()) or "")
     (tmp_path / "halo.db-shm").write_bytes(b"")
     assert shm_refused(db, writable()) is None  # there already: something else failed
+
+
+def test_serving_immutable_media_reads_no_whole_file_before_answering(shelf, monkeypatch):
+    # Datasette counts every table of an immutable file before its first answer and hashes
+    # the whole file for its home page; on a disc that is minutes. Neither may happen.
+    import asyncio
+
+    import datasette.database
+
+    from grunt_archive import serve
+
+    def whole_file(path):
+        raise AssertionError(f"hashed the whole of {path}")
+
+    monkeypatch.setattr(datasette.database, "inspect_hash", whole_file)
+    monkeypatch.setattr(serve, "read_immutable", lambda _path: True)
+    ds = serve.datasette_for(shelf / "halo.db")
+    database = ds.get_database("halo")
+    assert not database.is_mutable
+
+    async def visit() -> tuple[dict, list[int], dict]:
+        await ds.invoke_startup()
+        counted = await database.table_counts(limit=3_600_000)  # what serving starts with
+        pages = [(await ds.client.get(p)).status_code for p in ("/", "/halo", "/halo/players")]
+        players = (await ds.client.get("/halo/players.json?_shape=objects")).json()
+        return counted, pages, players
+
+    counted, pages, players = asyncio.run(visit())
+    assert counted == {}
+    assert pages == [200, 200, 200]
+    # A table page still counts its own rows.
+    (held,) = rows(shelf / "halo.db", "SELECT count(*) FROM players")[0]
+    assert players["filtered_table_rows_count"] == held > 0
+    assert len(database.hash) == 64
