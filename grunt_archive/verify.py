@@ -10,6 +10,7 @@ them first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from grunt_archive.agreement import RecordCheck, check_service_record
 from grunt_archive.api import HaloClient, StatsService
@@ -109,6 +110,29 @@ def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
     return ids
 
 
+def service_counts(player_id: str, document: Any) -> dict[str, int]:
+    """Return the matches the service counts for a player, by lifecycle, from ``/matches/count``.
+
+    A count missing or not a whole number is refused rather than read as 0,
+    which would call an archive complete that lacks every match of it.
+
+    Raises:
+        MalformedResponseError: the document is not an object of the three counts.
+
+    """
+    if not isinstance(document, dict):
+        raise MalformedResponseError(f"match count of {player_id} is not a JSON object")
+    counts = {}
+    for name, (_, field_name, _) in LIFECYCLES.items():
+        value = document.get(field_name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise MalformedResponseError(
+                f"match count of {player_id} has no usable {field_name}: {value!r:.40}"
+            )
+        counts[name] = value
+    return counts
+
+
 async def verify(
     store: Store, client: HaloClient, players: tuple[str, ...] = ()
 ) -> list[PlayerCheck]:
@@ -122,14 +146,11 @@ async def verify(
     if not player_ids:
         raise UsageError("no tracked players yet: run `grunt-archive sync` first")
     for player_id in player_ids:
-        counts = (await stats.match_count(player_id)).data
-        if not isinstance(counts, dict):
-            raise MalformedResponseError(f"match count of {player_id} is not a JSON object")
+        counts = service_counts(player_id, (await stats.match_count(player_id)).data)
         archived, pending_total = archived_counts(store, player_id)
         check = PlayerCheck(player_id)
-        for name, (mode, field_name, _) in LIFECYCLES.items():
-            service = counts.get(field_name)
-            service = service if isinstance(service, int) else 0
+        for name, (mode, _, _) in LIFECYCLES.items():
+            service = counts[name]
             held = archived.get(mode, 0)
             # Pending matches are not split by lifecycle; count them against the first gap.
             share = min(pending_total, max(0, service - held))
