@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from grunt_archive.cli import cli
 from grunt_archive.errors import UsageError
 from grunt_archive.players import parse_player
+from tests.conftest import ROOT
 from tests.helpers import given_setting
 
 
@@ -153,3 +154,26 @@ def test_a_good_api_base_passes_as_given(base):
 
     assert checked_api_base(base) == base
     assert checked_api_base(None) is None and checked_api_base("") == ""
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("grunt-archive ve", ["verify"]),
+        ("grunt-archive film re", ["read"]),
+        ("grunt-archive sync --conc", ["--concurrency"]),
+        ("grunt-archive auth st", ["status"]),
+    ],
+)
+def test_the_readme_shell_completion_completes_commands_and_options(words, expected):
+    # What the README's `eval "$(_GRUNT_ARCHIVE_COMPLETE=bash_source grunt-archive)"` asks.
+    env = {
+        "_GRUNT_ARCHIVE_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - 1),
+    }
+    result = CliRunner().invoke(cli, [], prog_name="grunt-archive", env=env)
+    assert result.exit_code == 0, result.output
+    assert [line.split(",", 1)[1] for line in result.output.splitlines()] == expected
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "_GRUNT_ARCHIVE_COMPLETE=bash_source grunt-archive" in readme
