@@ -29,6 +29,7 @@ from grunt_archive.store.service_record_checks import (
     matchmade_comparison,
     record_check,
 )
+from grunt_archive.wording import counted
 
 SCOPE = scope_key("matchmade")
 
@@ -76,9 +77,9 @@ class RecordCheck:
                 describe(name, found) for name, found in self.differences.items()
             )
             if self.pending:
-                text += f"; {self.pending} match(es) pending, which the next sync fetches"
+                text += f"; {counted(self.pending, 'match')} pending, which the next sync fetches"
         if self.later:
-            text += f" ({self.later} later match(es) not in that record yet)"
+            text += f" ({counted(self.later, 'later match')} not in that record yet)"
         return text
 
 

@@ -354,6 +354,7 @@ def sync(
     from grunt_archive.progress import TerminalProgress
     from grunt_archive.runner import run_sync
     from grunt_archive.sync import SyncOptions
+    from grunt_archive.wording import counted, listed
 
     progress = None if (quiet or as_json) else TerminalProgress()
     if no_films and films_backfill:
@@ -369,8 +370,9 @@ def sync(
         meta[JSON_SUMMARY] = False  # the summary is out: a partial run's error needs no other
     elif not quiet:
         click.echo(
-            f"Archived {report.matches_added} new match(es) for {len(report.players)} "
-            f"player(s) in {report.seconds:.1f}s with {report.requests} request(s)."
+            f"Archived {counted(report.matches_added, 'new match')} for "
+            f"{listed(report.gamertags or report.players, 'player')} in {report.seconds:.1f}s"
+            f" with {counted(report.requests, 'request')}."
         )
         if report.claimed_elsewhere and report.outcome != "claimed":
             click.echo("Skipped, another worker syncs them: " + ", ".join(report.claimed_elsewhere))

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grunt_archive.cli import ArchiveLocation, db_option, player_option, resolve_db
+from grunt_archive.wording import counted
 
 
 @click.command()
@@ -44,6 +45,6 @@ def copy(
         click.echo(json.dumps(report.to_json()))
     elif not quiet:
         click.echo(
-            f"Copied {report.rows_added} new row(s) of {report.rows_read} read into"
+            f"Copied {counted(report.rows_added, 'new row')} of {report.rows_read} read into"
             f" {report.destination} in {report.seconds:.1f}s."
         )

@@ -10,6 +10,7 @@ from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.serve import listen, serve
 from grunt_archive.simulator import SimulatorConfig, running_simulator
 from grunt_archive.sync import SyncOptions
+from grunt_archive.wording import counted
 
 HOST = "127.0.0.1"
 
@@ -45,7 +46,8 @@ def run_demo(
             )
             report = run_sync(db_path, settings, SyncOptions(), TerminalProgress())
             names = ", ".join(simulator.gamertag(player) for player in report.players)
-        print(f"Archived {report.matches_added} matches of {names} into {db_path}", flush=True)
+        archived = counted(report.matches_added, "match")
+        print(f"Archived {archived} of {names} into {db_path}", flush=True)
     except BaseException:
         sock.close()
         raise

@@ -27,6 +27,7 @@ from grunt_archive import rawbody
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import read_uri, shm_refused
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
+from grunt_archive.wording import counted
 
 FORMATS = ("csv", "json", "nl")
 
@@ -164,7 +165,7 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
             if "Could not decode" in str(error):  # a value's fault, not the SQL text's
                 raise UsageError(
                     f"row {read + 1} of the result holds text that is not UTF-8 (select it"
-                    f" as a BLOB to see its bytes); the output stops after {read} row(s)"
+                    f" as a BLOB to see its bytes); the output stops after {counted(read, 'row')}"
                 ) from None
             raise _failure(error, db_path) from None
         finally:

@@ -8,6 +8,7 @@ import click
 
 from grunt_archive.cli import db_option, resolve_db
 from grunt_archive.errors import PartialSyncError
+from grunt_archive.wording import counted
 
 
 @click.command()
@@ -24,7 +25,7 @@ def reparse(db_path: Path | str | None) -> None:
     from grunt_archive.runner import run_reparse
 
     rebuilt, broken, lost = run_reparse(resolve_db(db_path))
-    click.echo(f"Rebuilt {rebuilt} match(es) from raw responses.")
+    click.echo(f"Rebuilt {counted(rebuilt, 'match')} from raw responses.")
     for key in broken:
         kind, _, match_id = key.partition(":")
         if kind == FILM_CHUNK.name and match_id in lost:  # the chunk is sound: its match is not
@@ -35,7 +36,8 @@ def reparse(db_path: Path | str | None) -> None:
         click.echo(f"Skipped raw document {key}: {why}.", err=True)
     if broken:
         raise PartialSyncError(
-            f"{len(broken)} raw document(s) no longer parse, left out of the tables"
-            + (f" ({len(lost)} match(es) now pending for the next sync)" if lost else ""),
+            f"{counted(len(broken), 'raw document')} no longer"
+            f" {'parses' if len(broken) == 1 else 'parse'}, left out of the tables"
+            + (f" ({counted(len(lost), 'match')} now pending for the next sync)" if lost else ""),
             pending=lost,
         )

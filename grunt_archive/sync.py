@@ -51,6 +51,7 @@ from grunt_archive.store.state import (
     mark_pending,
     pending_matches,
     player_label,
+    player_names,
     start_run,
     track_player,
     tracked_player_ids,
@@ -58,6 +59,7 @@ from grunt_archive.store.state import (
 )
 from grunt_archive.store_thread import StoreThread
 from grunt_archive.walk import HistoryWalk
+from grunt_archive.wording import counted
 
 # Matches fetched, stored and looked up at once, per request slot of the client: enough
 # to keep every slot busy, and few enough that a stored match's lookups (names, skill)
@@ -151,13 +153,15 @@ class SyncReport:
     claimed_elsewhere: list[str] = field(default_factory=list)
     # Whether the run compacted the archive (`store.compact`: after a large growth).
     compacted: bool = False
+    # The players' gamertags (an id where none is known yet), in the order of ``players``.
+    gamertags: list[str] = field(default_factory=list)
 
     def partial_summary(self) -> str:
         """Say in one line what a partial run left for the next one."""
         parts = []
         if self.pending:
             parts.append(
-                f"{len(self.pending)} match(es) left pending for the next run: "
+                f"{counted(len(self.pending), 'match')} left pending for the next run: "
                 + ", ".join(self.pending[:5])
             )
         for failure in self.failures:
@@ -437,13 +441,14 @@ async def sync(
             reason = error.reason if isinstance(error, ArchiveWriteError) else str(error)
             _finish_failed(run, report, began, reason or type(error).__name__)
         else:  # Ctrl-C, or the task cancelled: nothing failed, the run was stopped
-            saved = f"{run.added} new match(es) saved; the next sync resumes"
+            saved = f"{counted(run.added, 'new match')} saved; the next sync resumes"
             _finish_failed(run, report, began, f"interrupted: {saved}", "interrupted")
             error.add_note(saved)
         raise
     finally:
         run.writes.close()  # the store thread has finished its last unit before the run's row
     _finish(run, report, began, "ok", None)
+    report.gamertags = player_names(store, report.players)
     if worth_compacting(store, report.matches_added):
         run.progress.note("Compacting the archive…")
         report.compacted = compact(store)

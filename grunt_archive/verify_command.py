@@ -10,6 +10,7 @@ import click
 
 from grunt_archive.cli import api_options, client_settings, db_option, player_option, resolve_db
 from grunt_archive.errors import PartialSyncError
+from grunt_archive.wording import counted
 
 
 @click.command()
@@ -51,13 +52,15 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     missing = [m for check in checks for m in check.missing_match_ids]
     if any(not check.complete for check in checks):
         raise PartialSyncError(
-            f"{len(missing)} match(es) missing from the archive, now pending: "
+            f"{counted(len(missing), 'match')} missing from the archive, now pending: "
             "the next sync fetches them first",
             pending=missing,
         )
     differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
     if differing:
         raise PartialSyncError(
-            f"{len(differing)} player(s) differ from the service's matchmade totals: "
+            f"{counted(len(differing), 'player')}"
+            f" {'differs' if len(differing) == 1 else 'differ'} from the service's matchmade"
+            " totals: "
             + ", ".join(differing)
         )

@@ -177,7 +177,7 @@ def test_query_says_which_row_holds_text_that_is_not_utf8(tmp_path, fmt):
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: row 3 of the result holds text that is not UTF-8 (select it as a BLOB to see"
-        " its bytes); the output stops after 2 row(s)\n"
+        " its bytes); the output stops after 2 rows\n"
     )
     assert result.stdout.count("ok") == 2
 

@@ -185,4 +185,4 @@ def test_db_upgrade_current_and_reparse(db_path):
         assert cli("sync", db=db_path, api_base=sim.url).returncode == 0
     result = cli("reparse", db=db_path)
     assert result.returncode == 0, result.stderr
-    assert "Rebuilt 20 match(es)" in result.stdout
+    assert "Rebuilt 20 matches" in result.stdout

@@ -11,6 +11,7 @@ from grunt_archive.progress import TerminalProgress
 from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
+from grunt_archive.wording import counted
 from tests.helpers import rows, settings
 
 
@@ -102,4 +103,4 @@ def test_an_interrupted_run_is_recorded_as_interrupted_with_what_it_saved(tmp_pa
     ((outcome, error),) = rows(db, "SELECT outcome, error FROM sync_runs")
     saved = rows(db, "SELECT count(*) FROM matches")[0][0]
     assert outcome == "interrupted"
-    assert f"{saved} new match(es) saved" in error and "CancelledError" not in error
+    assert f"{counted(saved, 'new match')} saved" in error and "CancelledError" not in error

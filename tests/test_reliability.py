@@ -29,6 +29,7 @@ from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
+from grunt_archive.wording import counted
 from tests.e2e import TOKEN, cli, cli_process, simulator_process
 from tests.helpers import (
     MATCH_TABLES,
@@ -182,7 +183,7 @@ def test_a_stopped_sync_with_json_prints_its_summary_too(db_path):
                 process.wait()
     assert process.returncode == 143, stderr
     saved = rows(db_path, "SELECT count(*) FROM matches")[0][0]
-    line = f"Terminated: {saved} new match(es) saved; the next sync resumes."
+    line = f"Terminated: {counted(saved, 'new match')} saved; the next sync resumes."
     assert stderr.splitlines() == [line]
     assert json.loads(stdout) == {"outcome": "terminated", "exit_code": 143, "error": line}
 
@@ -223,7 +224,7 @@ def test_a_stopped_sync_records_what_it_saved_and_the_next_one_finishes(db_path,
         if word is not None:
             # One line, as for Ctrl-C, saying how many matches were saved.
             assert stderr.splitlines() == [
-                f"{word}: {saved} new match(es) saved; the next sync resumes."
+                f"{word}: {counted(saved, 'new match')} saved; the next sync resumes."
             ], stderr
             closed = "SELECT outcome, matches_added, finished_at IS NOT NULL FROM sync_runs"
             assert rows(db_path, closed) == [("interrupted", saved, 1)]
@@ -231,6 +232,7 @@ def test_a_stopped_sync_records_what_it_saved_and_the_next_one_finishes(db_path,
             assert rows(db_path, "SELECT outcome FROM sync_runs") == [("running",)]
         finished = cli("sync", db=db_path, api_base=sim.url)
         assert finished.returncode == 0, finished.stderr
+        (player,) = sim.players()
     runs = "SELECT outcome, matches_added FROM sync_runs ORDER BY id"
     assert rows(db_path, runs) == [("interrupted", saved), ("ok", total - saved)]
     # The rest archived, none twice: one row and one document per match.
@@ -240,7 +242,9 @@ def test_a_stopped_sync_records_what_it_saved_and_the_next_one_finishes(db_path,
     assert raw_bodies(db_path, "match_stats").keys() == {
         row[0] for row in rows(db_path, "SELECT match_id FROM matches")
     }
-    assert re.search(r"Archived \d+ new match", finished.stdout), finished.stdout
+    # The summary names the player by gamertag, and counts in words ("1 new match").
+    expected = rf"Archived {counted(total - saved, 'new match')} for {re.escape(player['gamertag'])} in "
+    assert re.fullmatch(expected + r"[\d.]+s with \d+ requests\.\n", finished.stdout), finished.stdout
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,7 @@ def test_a_match_whose_stored_stats_no_longer_parse_goes_pending_never_silently(
         result = cli("reparse", db=db_path)
         assert result.returncode == 3, result.stderr
         assert "Traceback" not in result.stderr
-        assert "Rebuilt 7 match(es)" in result.stdout
+        assert "Rebuilt 7 matches" in result.stdout
         assert f"Skipped raw document {only}: it no longer parses; pending" in result.stderr
         assert f"Skipped raw document {newer_broken}: it no longer parses." in result.stderr
         assert replaced not in result.stderr

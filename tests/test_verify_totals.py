@@ -24,6 +24,7 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import matches, open_store, state
 from grunt_archive.store.service_record_checks import FIELDS, matchmade_comparison
 from grunt_archive.viewer import agreement as shown
+from grunt_archive.wording import counted
 from tests.conftest import FIXTURES, copy_archive, load_json
 from tests.helpers import MATCH, MATCH_DOC, P2, raw, rows, settings, sync, value
 
@@ -144,7 +145,7 @@ def test_a_lost_match_is_named_field_by_field_and_pending(world, tmp_path):
         f"kills {record.differences['kills']['archive']} archived" in line
         and f"({-kills:+d})" in line
     )
-    assert "1 match(es) pending" in line
+    assert "1 match pending" in line
 
     stored = json.loads(
         value(
@@ -224,7 +225,7 @@ def test_matches_that_ended_after_the_record_are_left_out_not_reported(world, tm
     record = verify(sim, db)[me].service_record
     assert record.agrees, record.differences
     assert record.later == later and record.counted_until >= taken
-    assert f"{later} later match(es) not in that record yet" in record.line()
+    assert f"{counted(later, 'later match')} not in that record yet" in record.line()
 
 
 def test_a_player_without_a_service_record_is_said_so_and_nothing_is_kept(world, tmp_path):

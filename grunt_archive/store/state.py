@@ -155,6 +155,21 @@ def player_label(store: Store, player_id: str) -> str:
     return f"{gamertag} ({player_id})" if gamertag else player_id
 
 
+def player_names(store: Store, player_ids: Sequence[str]) -> list[str]:
+    """Return each player's gamertag, or their id where the archive has no gamertag yet."""
+    if not player_ids:
+        return []
+    marks = ", ".join("?" * len(player_ids))
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            f"SELECT player_id, gamertag FROM players WHERE player_id IN ({marks})",
+            tuple(player_ids),
+        )
+    gamertags = dict(rows)
+    return [gamertags.get(player_id) or player_id for player_id in player_ids]
+
+
 def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
     """Return a player's archived matches by ``lifecycle_mode``, and their pending matches."""
     with store.unit() as connection:
