@@ -26,6 +26,7 @@ from grunt_archive.store.state import (
     mark_pending,
     pending_matches,
     player_by_gamertag,
+    player_names,
     tracked_player_by_gamertag,
     tracked_player_ids,
 )
@@ -63,6 +64,13 @@ class PlayerCheck:
     missing_match_ids: list[str] = field(default_factory=list)
     # None when no matchmade service record of the player is stored yet.
     service_record: RecordCheck | None = None
+    # None when the archive has no gamertag of the player yet.
+    gamertag: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Return how a person knows the player: the gamertag, else the id."""
+        return self.gamertag or self.player_id
 
     @property
     def complete(self) -> bool:
@@ -73,6 +81,7 @@ class PlayerCheck:
         """Return the check as a JSON-ready dict."""
         return {
             "player_id": self.player_id,
+            "gamertag": self.gamertag,
             "complete": self.complete,
             "lifecycles": [
                 {
@@ -148,7 +157,8 @@ async def verify(
     for player_id in player_ids:
         counts = service_counts(player_id, (await stats.match_count(player_id)).data)
         archived, pending_total = archived_counts(store, player_id)
-        check = PlayerCheck(player_id)
+        (name,) = player_names(store, [player_id])
+        check = PlayerCheck(player_id, gamertag=None if name == player_id else name)
         for name, (mode, _, _) in LIFECYCLES.items():
             service = counts[name]
             held = archived.get(mode, 0)

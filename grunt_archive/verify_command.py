@@ -34,20 +34,21 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     if as_json:
         click.echo(json.dumps([check.to_json() for check in checks]))
     else:
+        width = max(len(check.label) for check in checks)
         for check in checks:
             for c in check.lifecycles:
                 click.echo(
-                    f"{check.player_id} {c.lifecycle:9} service {c.service:6}  archived "
+                    f"{check.label:{width}} {c.lifecycle:9} service {c.service:6}  archived "
                     f"{c.archived:6}  pending {c.pending:4}  missing {c.missing}"
                 )
             for match_id in check.missing_match_ids:
-                click.echo(f"{check.player_id} missing {match_id}")
+                click.echo(f"{check.label} missing {match_id}")
         for check in checks:
             record = check.service_record
             click.echo(
                 record.line()
                 if record
-                else f"{check.player_id} has no matchmade service record yet: run sync"
+                else f"{check.label} has no matchmade service record yet: run sync"
             )
     missing = [m for check in checks for m in check.missing_match_ids]
     if any(not check.complete for check in checks):
@@ -56,7 +57,7 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
             "the next sync fetches them first",
             pending=missing,
         )
-    differing = [c.player_id for c in checks if c.service_record and not c.service_record.agrees]
+    differing = [c.label for c in checks if c.service_record and not c.service_record.agrees]
     if differing:
         raise PartialSyncError(
             f"{counted(len(differing), 'player')}"

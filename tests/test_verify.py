@@ -23,6 +23,8 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
         clean = cli("verify", "--json", db=db_path, api_base=sim.url)
         assert clean.returncode == 0, clean.stderr
         (check,) = json.loads(clean.stdout)
+        (player,) = sim.players()
+        assert check["gamertag"] == player["gamertag"]
         assert check["complete"] and check["missing_match_ids"] == []
         assert check["service_record_check"]["agrees"]
         assert check["service_record_check"]["differences"] == {}
@@ -52,6 +54,16 @@ def test_verify_finds_lost_matches_and_the_next_sync_fetches_them(db_path):
                     )
             connection.executemany("DELETE FROM matches WHERE match_id = ?", [(m,) for m in lost])
 
+        named = cli("verify", db=db_path, api_base=sim.url)
+        # Each line names the player by gamertag, as people know them.
+        lines = named.stdout.splitlines()
+        assert named.returncode == 3 and len(lines) == 3 + 3 + 1, named.stdout
+        assert all(line.startswith(f"{player['gamertag']} ") for line in lines), named.stdout
+        told = [line.removeprefix(f"{player['gamertag']} missing ") for line in lines]
+        assert sorted(set(told) - set(lines)) == sorted(lost)
+        assert "3 matches missing from the archive" in named.stderr
+        with sqlite3.connect(db_path) as connection:
+            connection.execute("DELETE FROM pending_matches")
         found = cli("verify", "--json", db=db_path, api_base=sim.url)
         assert found.returncode == 3
         (check,) = json.loads(found.stdout)
