@@ -28,7 +28,12 @@ from grunt_archive.location import Location, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
-from grunt_archive.store.state import last_run, tracked_player_by_gamertag, untrack_player
+from grunt_archive.store.state import (
+    last_run,
+    player_label,
+    tracked_player_by_gamertag,
+    untrack_player,
+)
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.verify import PlayerCheck, verify
 
@@ -177,7 +182,10 @@ def run_verify(
 
 
 def run_untrack(db_path: Location, player: str) -> str:
-    """Stop tracking a player (an xuid, or a tracked player's gamertag, any case); return the id.
+    """Stop tracking a player (an xuid, or a tracked player's gamertag, any case).
+
+    Returns:
+        The player as a person knows them: ``Gamertag (xuid(…))``, or the id alone.
 
     Raises:
         UsageError: the text names no player the archive tracks.
@@ -188,7 +196,7 @@ def run_untrack(db_path: Location, player: str) -> str:
         player_id = ref.player_id or tracked_player_by_gamertag(store, ref.gamertag or "")
         if player_id is None or not untrack_player(store, player_id):
             raise UsageError(f"{player!r} is not a tracked player of this archive")
-        return player_id
+        return player_label(store, player_id)
 
 
 def run_reparse(db_path: Location) -> tuple[int, list[str], list[str]]:

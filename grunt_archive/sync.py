@@ -166,7 +166,7 @@ class SyncReport:
             )
         for failure in self.failures:
             if "player_id" in failure:
-                parts.append(f"{failure['player_id']} not synced: {failure['error']}")
+                parts.append(f"{failure['player']} not synced: {failure['error']}")
         return "; ".join(parts).replace("\n", " ")
 
     def to_json(self) -> dict[str, object]:
@@ -385,7 +385,9 @@ class _Run:
 
     def fail_player(self, player_id: str, error: str) -> None:
         """Record that a player could not be synced this run (the run ends partial)."""
-        self.failures.append({"player_id": player_id, "error": error})
+        self.failures.append(
+            {"player_id": player_id, "player": player_label(self.store, player_id), "error": error}
+        )
         self.failed_players.append(player_id)
 
 

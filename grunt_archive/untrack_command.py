@@ -26,5 +26,5 @@ def untrack(db_path: Path | str | None, player: str) -> None:
     """
     from grunt_archive.runner import run_untrack
 
-    player_id = run_untrack(resolve_db(db_path), player)
-    click.echo(f"Stopped tracking {player_id}; their archived matches stay.")
+    named = run_untrack(resolve_db(db_path), player)
+    click.echo(f"Stopped tracking {named}; their archived matches stay.")

@@ -110,7 +110,8 @@ def test_untrack_finds_a_tracked_gamertag_in_any_case_of_any_script(tmp_path, st
         )
     result = run("untrack", "--db", str(db), "--player", typed)
     assert result.exit_code == 0, result.output
-    assert result.output == f"Stopped tracking {tracked}; their archived matches stay.\n"
+    named = f"{stored} ({tracked})"
+    assert result.output == f"Stopped tracking {named}; their archived matches stay.\n"
     assert rows(db, "SELECT player_id FROM tracked_players") == []
 
 

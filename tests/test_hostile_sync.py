@@ -187,6 +187,11 @@ def test_a_service_ignoring_start_ends_sync_and_verify_in_one_line(db_path):
     assert rows(db_path, "SELECT count(*) FROM matches") == [(25,)]
     with pytest.raises(MalformedResponseError, match="ignores start"):
         run_verify(db_path, _settings(sim), (player,))
+    # Its gamertag known by now, the next run's one line names the player by it.
+    again = sync(db_path, sim)
+    named = f"{sim.gamertag(player)} ({player})"
+    assert [f["player"] for f in again.failures if "player_id" in f] == [named]
+    assert f"{named} not synced: " in again.partial_summary()
 
 
 def test_a_profile_without_an_xuid_tracks_no_one_and_the_next_run_works(db_path):
