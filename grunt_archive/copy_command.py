@@ -39,7 +39,7 @@ def copy(
     from grunt_archive.progress import TerminalProgress
     from grunt_archive.runner import run_copy
 
-    progress = None if (quiet or as_json) else TerminalProgress()
+    progress = None if (quiet or as_json) else TerminalProgress(unit="rows")
     report = run_copy(resolve_db(db_path), destination, players, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))

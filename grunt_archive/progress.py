@@ -1,4 +1,4 @@
-"""Progress display for a sync on a terminal: one line on stderr, redrawn in place."""
+"""Progress display on a terminal (sync, reparse, copy): one line on stderr, redrawn in place."""
 
 from __future__ import annotations
 
@@ -42,10 +42,13 @@ class TerminalProgress:
     snapshots) instead of leaving a finished bar on screen.
     """
 
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, width: int = 30, unit: str = "matches"
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
         self.width = width
+        self.unit = unit  # what is counted: a sync's and a rebuild's matches, a copy's rows
         self.player = ""
         self.total: int | None = None
         self.done = 0
@@ -91,8 +94,8 @@ class TerminalProgress:
             bar = "#" * filled + "-" * (self.width - filled)
             left = max(self.total - self.done, 0)
             eta = f", {_duration(left / rate)} left" if rate and left else ""
-            return f"{self.player} [{bar}] {self.done}/{self.total} matches{speed}{eta}"
-        return f"{self.player} {self.done} matches{speed}"
+            return f"{self.player} [{bar}] {self.done}/{self.total} {self.unit}{speed}{eta}"
+        return f"{self.player} {self.done} {self.unit}{speed}"
 
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()

@@ -13,7 +13,8 @@ from grunt_archive.wording import counted
 
 @click.command()
 @db_option
-def reparse(db_path: Path | str | None) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def reparse(db_path: Path | str | None, quiet: bool) -> None:
     """Rebuild every normalized table from the stored raw responses, with no network.
 
     A stored document that no longer parses is named and left out (exit 3); a
@@ -22,10 +23,13 @@ def reparse(db_path: Path | str | None) -> None:
     Example: grunt-archive reparse --db halo.db
     """
     from grunt_archive.documents import FILM_CHUNK
+    from grunt_archive.progress import TerminalProgress
     from grunt_archive.runner import run_reparse
 
-    rebuilt, broken, lost = run_reparse(resolve_db(db_path))
-    click.echo(f"Rebuilt {counted(rebuilt, 'match')} from raw responses.")
+    progress = None if quiet else TerminalProgress()
+    rebuilt, broken, lost = run_reparse(resolve_db(db_path), progress)
+    if not quiet:
+        click.echo(f"Rebuilt {counted(rebuilt, 'match')} from raw responses.")
     for key in broken:
         kind, _, match_id = key.partition(":")
         if kind == FILM_CHUNK.name and match_id in lost:  # the chunk is sound: its match is not

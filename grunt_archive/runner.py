@@ -199,12 +199,14 @@ def run_untrack(db_path: Location, player: str) -> str:
         return player_label(store, player_id)
 
 
-def run_reparse(db_path: Location) -> tuple[int, list[str], list[str]]:
+def run_reparse(
+    db_path: Location, progress: Progress | None = None
+) -> tuple[int, list[str], list[str]]:
     """Rebuild the normalized tables of an existing archive from its raw responses."""
     from grunt_archive.reparse import reparse
 
     with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
-        return reparse(store)
+        return reparse(store, progress)
 
 
 def run_copy(

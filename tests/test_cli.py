@@ -186,3 +186,5 @@ def test_db_upgrade_current_and_reparse(db_path):
     result = cli("reparse", db=db_path)
     assert result.returncode == 0, result.stderr
     assert "Rebuilt 20 matches" in result.stdout
+    quiet = cli("reparse", "--quiet", db=db_path)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")

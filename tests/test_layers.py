@@ -211,7 +211,7 @@ def test_sqlite_refusing_a_statement_is_still_one_line_and_exit_6(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # The CLI no longer imports SQLAlchemy to catch its OperationalError; it must still catch it.
-    def locked(path: object) -> None:
+    def locked(path: object, progress: object = None) -> None:
         raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(runner, "run_reparse", locked)
@@ -219,7 +219,7 @@ def test_sqlite_refusing_a_statement_is_still_one_line_and_exit_6(
     assert result.exit_code == 6
     assert result.output == "Error: the archive cannot be used: database is locked\n"
 
-    def broken(path: object) -> None:
+    def broken(path: object, progress: object = None) -> None:
         raise ValueError("not ours")
 
     monkeypatch.setattr(runner, "run_reparse", broken)

@@ -94,6 +94,23 @@ def test_the_bar_shows_rate_and_time_left():
     assert "2.5/s" in line and "30s left" in line
 
 
+def test_a_bar_counts_what_its_command_counts():
+    # A copy's bar counts rows; a sync's and a rebuild's, matches.
+    stream = Terminal()
+    bar = TerminalProgress(stream, unit="rows")
+    bar.start("halo.db → club.db", 20_000)
+    bar.done = 5_000
+    assert "5000/20000 rows" in bar.line(now=bar._began + 1)
+    assert "halo.db → club.db 7 matches" in _unsized_line()
+
+
+def _unsized_line() -> str:
+    bar = TerminalProgress(Terminal())
+    bar.start("halo.db → club.db", None)
+    bar.done = 7
+    return bar.line(now=bar._began)
+
+
 def test_an_interrupted_run_is_recorded_as_interrupted_with_what_it_saved(tmp_path):
     sim = Simulator(SimulatorConfig(seed=4, players=1, matches=40))
     db, player = tmp_path / "halo.db", sim.player_ids[0]

@@ -66,6 +66,39 @@ def test_reparse_reproduces_every_table_but_archive_state(synced, tmp_path, requ
     assert after == before
 
 
+class Shown:
+    """A progress display that remembers what a rebuild told it."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int | None]] = []
+        self.done = 0
+        self.notes: list[str] = []
+        self.finished = 0
+
+    def start(self, label: str, total: int | None) -> None:
+        self.started.append((label, total))
+
+    def advance(self, count: int = 1) -> None:
+        assert self.started and not self.finished, "counted outside the matches' bar"
+        self.done += count
+
+    def finish(self) -> None:
+        self.finished += 1
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def test_reparse_shows_its_matches_on_a_bar_then_what_follows(synced, tmp_path, request):
+    copy = copy_archive(synced, tmp_path / "copy.db", request)
+    (stored,) = rows(copy, "SELECT count(*) FROM raw_responses WHERE kind = 'match_stats'")[0]
+    shown = Shown()
+    rebuilt, _, _ = run_reparse(copy, shown)
+    assert shown.started == [("Rebuilding", stored)] and shown.finished == 1
+    assert shown.done == stored >= rebuilt > 0
+    assert shown.notes[-1] == "Computing each player's totals…"
+
+
 def test_every_table_reparse_keeps_is_one_a_kind_never_replayed_writes():
     kept = set(DOCUMENT_TABLES) - set(cleared_tables())
     assert kept == {"players"}

@@ -9,7 +9,7 @@ state (``documents.ARCHIVE_STATE``) is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import groupby
@@ -27,6 +27,7 @@ from grunt_archive.documents import (
 )
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
+from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.rawbody import decode
 from grunt_archive.store import career_snapshots, films, lookups, player_tables, state
 from grunt_archive.store.matches import write_match_rows, write_new_matches
@@ -56,11 +57,12 @@ def cleared_tables() -> list[str]:
 
 
 def rebuild(
-    store: Store, on_match: Callable[[], None] | None = None
+    store: Store, progress: Progress | None = None
 ) -> tuple[int, list[str], list[str]]:
     """Empty every table documents wrote and write it again from ``raw_responses``.
 
     Everything happens in one unit of work: a failure leaves the archive as it was.
+    ``progress`` counts the matches written, then says what comes after them.
 
     Returns:
         How many matches the archive holds after it; the raw documents that no
@@ -73,6 +75,7 @@ def rebuild(
     # a broken copy a later one replaced loses nothing. Matches by id, others by kind:key.
     matches: dict[str, bool] = {}
     others: dict[str, bool] = {}
+    progress = progress or NoProgress()
     with store.unit() as connection, _page_cache(connection):
         defer_foreign_keys(connection)
         for table in cleared_tables():
@@ -80,11 +83,13 @@ def rebuild(
         for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
             kinds_of_stage = list(kinds)
             if kinds_of_stage == [MATCH_STATS]:
-                _replay_matches(connection, matches, on_match)
+                _replay_matches(connection, matches, progress)
+                progress.note("Rebuilding names, skill, films and career snapshots…")
             else:
                 _replay(connection, kinds_of_stage, others)
         # Expired films hold no document: their rows come back from archive state.
         films.restore_gone(connection)
+        progress.note("Computing each player's totals…")
         player_tables.rebuild(connection)
         broken = [key for written in (matches, others) for key, ok in written.items() if not ok]
         lost = _pend_lost_matches(connection, [key for key, ok in matches.items() if not ok])
@@ -152,20 +157,21 @@ def _rows(kind: DocumentKind, raw: RawDocument) -> Rows:
     return kind.rows(document, raw.key)
 
 
-def _replay_matches(
-    connection: Unit, written: dict[str, bool], on_match: Callable[[], None] | None
-) -> None:
+def _replay_matches(connection: Unit, written: dict[str, bool], progress: Progress) -> None:
     """Write every match again, a batch at a time, parsed in a worker process when it pays."""
     (count,) = query(connection, _COUNT_MATCHES, (MATCH_STATS.name,))[0]
     processes = parallel.workers() if count >= PARALLEL_FROM else 0
     stored = ((raw.key, raw.body, encoding) for raw, encoding in
               _documents(connection, [MATCH_STATS]))  # fmt: skip
+    progress.start("Rebuilding", count)
     for parsed in parallel.in_order(_parse_matches, stored, BATCH, processes):
         batch = [(key, rows) for key, rows in parsed if rows is not None]
-        outcomes = iter(_write_batch(connection, batch, on_match))
+        outcomes = iter(_write_batch(connection, batch))
         # In fetch order, so that the latest copy of a match decides.
         for key, rows in parsed:
             _settle(written, key, rows is not None and next(outcomes))
+        progress.advance(len(parsed))
+    progress.finish()
 
 
 def _settle(written: dict[str, bool], key: str, ok: bool) -> None:
@@ -185,9 +191,7 @@ def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | 
     return parsed
 
 
-def _write_batch(
-    connection: Unit, batch: list[tuple[str, Rows]], on_match: Callable[[], None] | None
-) -> list[bool]:
+def _write_batch(connection: Unit, batch: list[tuple[str, Rows]]) -> list[bool]:
     """Write a batch of matches at once; return whether each was written, in order."""
     if not batch:
         return []
@@ -206,9 +210,6 @@ def _write_batch(
                 outcomes.append(False)
                 continue
             outcomes.append(True)
-    if on_match is not None:
-        for _ in range(sum(outcomes)):
-            on_match()
     return outcomes
 
 
