@@ -13,7 +13,10 @@ archived or pending. A run
    stored, never before.
 
 New matches only push older ones to higher offsets, so a resumed backfill may
-re-read a few matches (deduplicated by id) but never skips one.
+re-read a few matches (deduplicated by id) but never skips one; the new matches
+themselves are the head walk's. Until a match is archived there is no
+``newest_start_time`` for a head walk to stop at: the backfill then begins at
+the top again, not at its cursor.
 
 The server's word is checked, never trusted:
 
@@ -342,7 +345,14 @@ class HistoryWalk:
         await self.walk(player_id, start, lambda page: False, commit)
 
     async def _backfill_start(self, player_id: str, state: TrackedState) -> int:
-        """Return where to resume, stepping back if matches vanished above the cursor."""
+        """Return where to resume, stepping back if matches vanished above the cursor.
+
+        With no match archived yet (every one the backfill passed went pending), there is
+        no reach for a head walk to stop at, so none ran: the matches played since sit
+        above the cursor, and the backfill begins at the top again.
+        """
+        if state.newest_start_time is None:
+            return 0
         start = state.backfill_offset
         oldest = state.oldest_start_time
         while start > 0 and oldest is not None:

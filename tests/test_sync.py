@@ -228,6 +228,26 @@ def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(a
     assert rows(archive, "SELECT count(*) FROM pending_matches") == [(0,)]
 
 
+def test_matches_played_after_a_backfill_that_archived_nothing_are_walked(archive):
+    """A backfill whose every match went pending leaves no reach for a head walk to stop at.
+
+    Its cursor vouches for nothing above it: matches played since sit above it, and the
+    next backfill begins at the top again rather than at the cursor.
+    """
+    sim = Simulator(SimulatorConfig(seed=4, players=1, matches=30, stats_404=7))
+    player = sim.player_ids[0]
+    sync(archive, sim, player)  # every match pending (stats not ready yet)
+    new = sim.play(player, 5)
+    sync(archive, sim, player)  # still not ready: pending again, none archived
+    assert archived_ids(archive) == set()
+    sim.config.stats_404 = 0
+    for _ in range(2):
+        report = sync(archive, sim, player)
+    assert report.outcome == "ok" and report.pending == []
+    assert set(new) <= archived_ids(archive)
+    assert archived_ids(archive) == set(sim.history(player))
+
+
 def test_a_malformed_match_is_pending_and_the_rest_archived(archive):
     sim = Simulator(SimulatorConfig(seed=6, players=1, matches=50, malformed_matches=1))
     (bad,) = sim.malformed_match_ids
