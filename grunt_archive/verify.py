@@ -168,9 +168,12 @@ async def verify(
             check.lifecycles.append(LifecycleCheck(name, service, held, share))
         for lifecycle in check.lifecycles:
             if lifecycle.missing:
-                check.missing_match_ids += await _find_missing(
+                missing, elsewhere = await _find_missing(
                     store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
                 )
+                check.missing_match_ids += missing
+                # A match shared with another tracked player may be pending under them.
+                lifecycle.pending += min(elsewhere, lifecycle.missing)
         # After the walk, so that the matches it found count among the pending.
         check.service_record = check_service_record(store, player_id, now_utc())
         checks.append(check)
@@ -179,10 +182,18 @@ async def verify(
 
 async def _find_missing(
     store: Store, stats: StatsService, player_id: str, match_type: str
-) -> list[str]:
-    """Walk a player's history of one lifecycle and mark every unarchived match pending."""
+) -> tuple[list[str], int]:
+    """Walk a player's history of one lifecycle and mark every unarchived match pending.
+
+    Returns:
+        The matches newly marked pending, and how many of the history's matches
+        were pending already under another player (a match they share).
+
+    """
     missing: list[str] = []
-    pending = {match_id for match_id, _, _ in pending_matches(store)}
+    owners = {match_id: owner for match_id, owner, _ in pending_matches(store)}
+    pending = set(owners)
+    elsewhere: set[str] = set()
     start, seen, stale = 0, set[str](), 0
     while True:
         page = history_entries(
@@ -200,12 +211,16 @@ async def _find_missing(
             )
         held = archived_match_ids(store, [e.match_id for e in page])
         for entry in page:
-            if entry.match_id not in held and entry.match_id not in pending:
+            if entry.match_id in held:
+                continue
+            if owners.get(entry.match_id, player_id) != player_id:
+                elsewhere.add(entry.match_id)
+            elif entry.match_id not in pending:
                 mark_pending(
                     store, entry.match_id, player_id, entry.start_time, "missing (found by verify)"
                 )
                 missing.append(entry.match_id)
         pending.update(missing)
         if not page:
-            return missing
+            return missing, len(elsewhere)
         start += len(page)

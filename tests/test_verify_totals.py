@@ -283,3 +283,34 @@ def test_a_tracked_player_who_switched_teams_counts_once_with_both_teams_kills(t
     assert expected["matches"] == 1 and expected["kills"] > cores[0]["Kills"]
     assert comparison is not None and comparison.service == expected
     assert comparison.archive == expected and comparison.later == 0
+
+
+def test_a_shared_match_pending_under_the_other_player_is_pending_for_both(world, tmp_path):
+    # Two tracked players share a match whose stats went pending under the one who met it
+    # first: for the other, it is pending too, not missing with nothing to name.
+    sim, db = world
+    db = copy_archive(db, tmp_path / "copy.db")
+    me, friend = sim.player_ids
+    shared = rows(
+        db,
+        "SELECT a.match_id FROM match_players a JOIN match_players b USING (match_id)"
+        " JOIN matches m USING (match_id)"
+        " WHERE a.player_id = ? AND b.player_id = ? AND m.lifecycle_mode = 3"
+        " ORDER BY m.start_time DESC LIMIT 1",
+        me,
+        friend,
+    )[0][0]
+    drop_match(db, shared)
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "INSERT INTO pending_matches (match_id, player_id, reason, attempts, first_seen_at)"
+            " VALUES (?, ?, 'stats 404', 1, '2026-12-01T00:00:00Z')",
+            (shared, friend),
+        )
+    checks = verify(sim, db)
+    for player in (me, friend):
+        check = checks[player]
+        assert check.complete and check.missing_match_ids == [], player
+        (matchmade,) = [c for c in check.lifecycles if c.lifecycle == "matchmade"]
+        assert (matchmade.service - matchmade.archived, matchmade.pending) == (1, 1), player
+    assert rows(db, "SELECT match_id, player_id FROM pending_matches") == [(shared, friend)]
