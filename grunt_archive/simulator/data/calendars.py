@@ -23,18 +23,19 @@ _EARLY_SEASONS = (
      "battlepass-noblesacrifice"),
     (catalog.LEGACY_SEASON, "Csr/Seasons/CsrSeason2-3.json", "2022-05-03", "2022-11-08",
      "battlepass-lonewolves"),
-    ("Seasons/Season-Winter-Break-22.json", "Csr/Seasons/CsrSeason2-3.json", "2022-11-08",
-     "2023-01-01", "battlepass-WinterBreak"),
+    ("Seasons/Season-Winter-Break-22.json", catalog.WINTER_BREAK_CSR_SEASON, "2022-11-08",
+     "2023-03-07", "battlepass-WinterBreak"),
 )  # fmt: skip
 # Events of the early seasons are named after them (later ones: S03, S04, ...).
 _EARLY_EVENT_PREFIXES = ("S01", "S02", "WinterBreak22")
-# CSR seasons before the catalog's (real ids and dates): id, first day, day after the last.
+# CSR seasons before the catalog's (real ids and dates): id, first day, day after the last
+# (with the hour where it was not 17:00).
 _EARLY_CSR = (
-    ("Csr/Seasons/CsrSeason1.json", "2021-06-20", "2022-02-22"),
-    ("Csr/Seasons/CsrSeason1-2.json", "2022-02-22", "2022-05-03"),
+    ("Csr/Seasons/CsrSeason1.json", "2021-06-20", "2022-02-22T22"),
+    ("Csr/Seasons/CsrSeason1-2.json", "2022-02-22T22", "2022-05-03"),
     ("Csr/Seasons/CsrSeason2.json", "2022-05-03", "2022-08-23"),
     ("Csr/Seasons/CsrSeason2-2.json", "2022-08-23", "2022-11-08"),
-    ("Csr/Seasons/CsrSeason2-3.json", "2022-11-08", "2023-01-01"),
+    (catalog.WINTER_BREAK_CSR_SEASON, "2022-11-08", "2023-03-07"),
 )
 # Season 5 came as three operations, each its own SeasonMetadata and reward track (real
 # ids and first days); the last lasts until the season ends.
@@ -51,7 +52,8 @@ _EVENT_KINDS = (("Narrative", 14), ("Fracture", 7), ("Casual", 14), ("Fracture",
 
 
 def _date(day: str) -> dict[str, str]:
-    return {"ISO8601Date": f"{day}T17:00:00.000Z"}
+    hour = day if "T" in day else f"{day}T17"
+    return {"ISO8601Date": f"{hour}:00:00.000Z"}
 
 
 def _event_date(day: date) -> dict[str, str]:

@@ -322,10 +322,13 @@ def map_mode_pair(variant: Asset, map_name: str) -> Asset:
     return Asset("mapModePair", name, "", stable_guid("mapModePair", variant.asset_id, map_name))
 
 
-# Seasons: (first day, SeasonId). 2022-era matches all use the old form.
+# Seasons: (first day, SeasonId), as the real CSR calendar has them
+# (spnkr__get_csr_season_calendar.json). 2022-era matches all use the old form; the
+# first modern ones, before Season 3, count towards the Winter Break's CSR season.
 LEGACY_SEASON = "Seasons/Season2.json"
+WINTER_BREAK_CSR_SEASON = "Csr/Seasons/CsrSeason2-3.json"
 CSR_SEASONS: tuple[tuple[str, str], ...] = (
-    ("2023-01-01", "Csr/Seasons/CsrSeason3-1.json"),
+    ("2023-03-07", "Csr/Seasons/CsrSeason3-1.json"),
     ("2023-06-20", "Csr/Seasons/CsrSeason4-1.json"),
     ("2023-10-17", "Csr/Seasons/CsrSeason5-1.json"),
     ("2024-03-05", "Csr/Seasons/CsrSeason6-1.json"),

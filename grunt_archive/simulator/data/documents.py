@@ -25,7 +25,8 @@ from grunt_archive.simulator.data.playerstats import TEAM_SCORED, player_stats
 from grunt_archive.simulator.data.totals import finish_stats, team_stats
 from grunt_archive.simulator.data.world import CUSTOM, LOCAL, MATCHMADE, MatchMeta
 
-_SEASON_STARTS = [epoch_ms(day) for day, _ in catalog.CSR_SEASONS]
+# A CSR season begins at 17:00 UTC on its first day, as the calendars say.
+_SEASON_STARTS = [epoch_ms(f"{day}T17:00:00") for day, _ in catalog.CSR_SEASONS]
 
 
 def season_id(meta: MatchMeta) -> str | None:
@@ -34,8 +35,8 @@ def season_id(meta: MatchMeta) -> str | None:
         return None
     if meta.legacy:
         return catalog.LEGACY_SEASON
-    index = max(bisect.bisect_right(_SEASON_STARTS, meta.start_ms) - 1, 0)
-    return catalog.CSR_SEASONS[index][1]
+    index = bisect.bisect_right(_SEASON_STARTS, meta.start_ms) - 1
+    return catalog.CSR_SEASONS[index][1] if index >= 0 else catalog.WINTER_BREAK_CSR_SEASON
 
 
 def _ref(kind: int, asset: catalog.Asset, legacy: bool) -> dict:
