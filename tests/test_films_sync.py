@@ -55,8 +55,11 @@ def film_requests(seen: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> tuple[Simulator, Path, Any]:
-    """Two players' matches synced once; films older than ten days have expired."""
-    sim = Simulator(SimulatorConfig(seed=23, players=2, matches=30, film_max_age_days=10))
+    """Two players' matches synced once; films older than a year have expired.
+
+    A history spreads over its era's two years, so about half the modern films are kept.
+    """
+    sim = Simulator(SimulatorConfig(seed=23, players=2, matches=30, film_max_age_days=365))
     db = tmp_path_factory.mktemp("films") / "halo.db"
     report = sync(db, sim, *sim.player_ids)
     assert report.outcome == "ok"

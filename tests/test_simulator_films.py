@@ -26,15 +26,17 @@ from tests.simulator_fixtures import SimClient
 def world():
     """A world with every kind of match, its films served over HTTP, read back.
 
-    The 2022-era matches of a small world lie years before its clock: their films are gone.
+    Films are kept 760 days here: the modern era spans the 750 days before the world's
+    clock, so every modern film is served; the 2022-era matches lie over 800 days before
+    it, and their films are gone.
     """
-    sim = Simulator(SimulatorConfig(seed=5, players=3, matches=30))
+    sim = Simulator(SimulatorConfig(seed=5, players=3, matches=30, film_max_age_days=760))
     client = SimClient(sim)
     films = {}
     for match_id, meta in sim.world.matches.items():
         manifest = client.get(f"/hi/films/matches/{match_id}/spectate")
         age_days = (sim.films.now_ms() - meta.start_ms - meta.span_ms) / 86_400_000
-        assert manifest.status_code == (404 if age_days > 30 else 200), match_id
+        assert manifest.status_code == (404 if age_days > 760 else 200), match_id
         if manifest.status_code == 404:
             assert meta.legacy
             continue

@@ -33,10 +33,10 @@ FEED_KEYS = {"seq", "time_ms", "time", "killer_id", "killer_gamertag", "killer_t
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> tuple[Simulator, Path]:
-    """Two players' matches: films older than ten days gone, a tenth in an unknown version."""
+    """Two players' matches: films older than a year gone, a tenth in an unknown version."""
     sim = Simulator(
         SimulatorConfig(
-            seed=31, players=2, matches=30, film_max_age_days=10, film_unknown_version=0.1
+            seed=31, players=2, matches=30, film_max_age_days=365, film_unknown_version=0.1
         )
     )
     db = tmp_path_factory.mktemp("viewer-films") / "films.db"

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from grunt_archive.simulator.data import catalog, ranks
+from grunt_archive.simulator.data import catalog, ranks, timeline
 from grunt_archive.simulator.data.formats import TICKS_PER_SECOND, epoch_ms
 
 CUSTOM, MATCHMADE, LOCAL = 1, 3, 7
@@ -24,7 +24,6 @@ STRANGERS = 600
 MODERN_NEWEST, MODERN_OLDEST = epoch_ms("2025-01-29T04:40:00"), epoch_ms("2023-01-10")
 LEGACY_NEWEST, LEGACY_OLDEST = epoch_ms("2022-11-07T03:00:00"), epoch_ms("2022-05-04")
 PAD_MS = 40_000  # join delay before play and slack after it; see documents.match_info
-_HOURS_PER_MATCH = 4 * 3_600_000  # how much calendar a history of n matches spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,24 +286,21 @@ def _timeline(
     seeds: Iterable[int],
     skills: list[float],
 ) -> list[MatchMeta]:
-    """Give drafted matches ids, results and strictly decreasing start times within an era."""
+    """Give drafted matches ids, results and start times within an era, newest first.
+
+    The matches are played in sittings spread over the era's calendar (`timeline`).
+    """
     newest, oldest, legacy = era
     settled = [_settle(rng, draft[0], tuple(draft[1:]), skills) for draft in drafts]
     durations = [_duration_ticks(rng, draft[1], draft[3], winner < 0)
                  for draft, (_, winner) in zip(drafts, settled, strict=True)]  # fmt: skip
-    # Sessions of a few matches, separated by gaps that fill the era's calendar.
+    # Back to back in a sitting: the match, the join delay and a wait in matchmaking.
     slots = [d // 10_000 + PAD_MS + rng.randrange(30_000, 150_000) for d in durations]
-    breaks = [rng.random() < 1 / 6 for _ in drafts]
-    span = max(min(newest - oldest, len(drafts) * _HOURS_PER_MATCH), 86_400_000)
-    weights = [rng.expovariate(1) if brk else 0.0 for brk in breaks]
-    free = max(span - sum(slots), 0)
-    total_weight = sum(weights) or 1.0
-    metas, cursor = [], newest
-    for draft, (sides, winner), ticks, slot, weight, seed in zip(
-        drafts, settled, durations, slots, weights, seeds, strict=False
+    starts = timeline.start_times(rng, slots, [draft[0][0] for draft in drafts], (newest, oldest))
+    metas = []
+    for draft, (sides, winner), ticks, start, seed in zip(
+        drafts, settled, durations, starts, seeds, strict=False
     ):
-        start = cursor - slot
-        start -= start % 1000 == 0  # every timestamp carries a fraction
         tracked, *kind = draft
         mode, lifecycle, playlist, bots, quit_, switch = kind
         match_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -312,8 +308,7 @@ def _timeline(
             MatchMeta(match_id, seed, start, ticks, mode, lifecycle, legacy, tracked, bots,
                       quit_, switch, playlist, sides, winner)
         )  # fmt: skip
-        cursor = start - int(free * weight / total_weight)
-    return metas
+    return sorted(metas, key=lambda meta: meta.start_ms, reverse=True)
 
 
 def outcome_of(meta: MatchMeta, index: int) -> int:
