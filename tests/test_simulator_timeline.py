@@ -4,6 +4,7 @@ are the real ones (../shared/halo-samples/spnkr__get_csr_season_calendar.json)."
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -62,7 +63,7 @@ def test_a_history_spreads_over_its_eras_whole_calendar(world):
             # Modern: 2023-Q1 to 2025-Q1, 9 quarters; the 2022 format: Q2 to Q4.
             assert len(played) >= len(quarters) - 1, (legacy, sorted(played))
             # Breaks of weeks, never a season of nothing.
-            longest = max(a - b for a, b in zip(starts, starts[1:], strict=False))
+            longest = max(a - b for a, b in itertools.pairwise(starts))
             assert longest < 90 * DAY_MS, (legacy, longest / DAY_MS)
             # Its ends reach both ends of the era's calendar.
             assert starts[-1] - oldest < 120 * DAY_MS and newest - starts[0] < 60 * DAY_MS
@@ -71,7 +72,7 @@ def test_a_history_spreads_over_its_eras_whole_calendar(world):
 def test_matches_come_in_sittings_of_a_few_on_evenings(world):
     for player in range(3):
         starts = [m.start_ms for m in world.history(player) if not m.legacy]
-        gaps = [a - b for a, b in zip(starts, starts[1:], strict=False)]
+        gaps = [a - b for a, b in itertools.pairwise(starts)]
         assert statistics.median(gaps) < 3_600_000  # mostly one match after another
         days = {_when(ms).date() for ms in starts}
         assert len(starts) / 8 < len(days) < len(starts) / 1.5  # a few matches a day played
@@ -103,7 +104,7 @@ def test_start_times_are_unique_decreasing_with_a_fraction_and_never_overlap(wor
     metas = sorted(world.matches.values(), key=lambda m: m.start_ms)
     assert len({m.start_ms for m in metas}) == len(metas)
     assert all(m.start_ms % 1000 for m in metas)
-    assert all(a.start_ms + a.span_ms < b.start_ms for a, b in zip(metas, metas[1:], strict=False))
+    assert all(a.start_ms + a.span_ms < b.start_ms for a, b in itertools.pairwise(metas))
     for player in range(3):
         starts = [m.start_ms for m in world.history(player)]
         assert starts == sorted(starts, reverse=True)
