@@ -112,6 +112,34 @@ def test_firefight_spreads_between_matches_and_players(firefight):
             assert sum(medals.get(m, 0) for m in SPREES) <= core["Kills"] // 5
 
 
+def _objectives(doc: dict) -> tuple[int, int, list[int]]:
+    """The fireteam's Score and ObjectivesCompleted, and those of who played it whole."""
+    team = doc["Teams"][0]["Stats"]["CoreStats"]
+    return team["Score"], team["ObjectivesCompleted"], [
+        core["ObjectivesCompleted"] for core in _fireteam(doc)]  # fmt: skip
+
+
+def test_firefight_objectives_are_the_hills_the_fireteam_completed(firefight):
+    won = []
+    for doc in firefight:
+        hills, objectives, players = _objectives(doc)
+        assert objectives == hills and set(players) <= {hills}, doc["MatchId"]
+        if doc["Teams"][0]["Outcome"] == 2:
+            won += players
+        ai = doc["Teams"][1]["Stats"]["CoreStats"]
+        assert ai["ObjectivesCompleted"] == 0
+        for player in doc["Players"]:  # who came late or left, the hills while there
+            core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+            assert 0 <= core["ObjectivesCompleted"] <= hills
+    assert won and set(won) == {5}  # every hill of King of the Hill
+    real_paths = sample_paths("spnkr__get_match_stats_pve.json")
+    if not real_paths:
+        pytest.skip("../shared/halo-samples is absent")
+    real = load_json(real_paths[0])
+    hills, objectives, players = _objectives(real)
+    assert real["Teams"][0]["Outcome"] == 2 and hills == objectives == 5 and set(players) == {5}
+
+
 SEASON_CALENDAR = "/hi/progression/file/calendars/seasons/seasoncalendar.json"
 CSR_CALENDAR = "/hi/Progression/file/Csr/Calendars/CsrSeasonCalendar.json"
 

@@ -164,6 +164,7 @@ class _Entry:
     kills: int = 0
     deaths: int = 0
     score: int = 0
+    objectives: int = 0
 
 
 def _infection_teams(rng: random.Random, seats: list[Seat], survivors_won: bool) -> list[int]:
@@ -298,10 +299,6 @@ def _solo(rng: random.Random, mode: Mode, entry: _Entry, seconds: float, won: bo
         entry.deaths = max(0, round(rng.gauss(entry.kills * 0.8 + 2, 2)))
 
 
-def _chance(rng: random.Random, p: float) -> int:
-    return 1 if rng.random() < p else 0
-
-
 def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
     """Draw the share of a player's shots that hit in a match.
 
@@ -364,9 +361,13 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         if mode.win_score is None:
             for entry in mine:
                 entry.score = entry.kills
-        elif mode.pve:  # each hill the fireteam scores counts for everyone on it then
+        elif mode.pve:
+            # Every hill the fireteam completes while a player is there is an objective of
+            # theirs; they score the ones they stood on (the real fireteam: 5 objectives
+            # each, 3 to 5 hills scored).
             for entry in mine:
-                entry.score = max(0, round(team_scores[team] * entry.share) - _chance(rng, 0.3))
+                entry.objectives = round(team_scores[team] * entry.share)
+                entry.score = max(0, entry.objectives - int(rng.random() * 3))
         else:
             weights = [e.share * math.sqrt(e.seat.skill) * rng.uniform(0.2, 1.8) for e in mine]
             for entry, part in zip(mine, split(rng, team_scores[team], weights), strict=True):
@@ -378,6 +379,7 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
         else:
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
-                    outcome == WIN, _aim(rng, entry.seat, meta, mode.pve))  # fmt: skip
+                    outcome == WIN, _aim(rng, entry.seat, meta, mode.pve),
+                    entry.objectives)  # fmt: skip
         entry.seat.plays.append(play)
     return outcomes, team_scores

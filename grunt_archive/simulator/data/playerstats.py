@@ -80,6 +80,8 @@ class Play:
         rounds: (RoundsWon, RoundsLost, RoundsTied) of the team.
         won: Whether the player's team won.
         aim: Share of the player's shots that hit (their Accuracy / 100).
+        objectives: ObjectivesCompleted: the objectives the player's team completed
+            while they played (Firefight's hills; 0 in PvP modes, as the real ones).
 
     """
 
@@ -90,6 +92,7 @@ class Play:
     rounds: tuple[int, int, int]
     won: bool
     aim: float = 0.5
+    objectives: int = 0
 
 
 def _upto(rng: random.Random, limit: int) -> int:
@@ -374,7 +377,7 @@ def player_stats(
         "EmpAssists": _chance(rng, 0.05), "MaxKillingSpree": spree, "Medals": [],
         "PersonalScores": [], "DeprecatedDamageDealt": float(dealt),
         "DeprecatedDamageTaken": float(taken), "Spawns": spawns,
-        "ObjectivesCompleted": _upto(rng, 2) if mode.pve else 0,
+        "ObjectivesCompleted": play.objectives,
     }  # fmt: skip
     block = mode_block(rng, mode, play)
     medals = _medals(rng, mode, core, play.won, runs)

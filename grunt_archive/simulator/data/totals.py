@@ -61,7 +61,8 @@ def team_stats(
         members: Raw Stats of each player's time on this team (may be empty).
         rounds: The team's (RoundsWon, RoundsLost, RoundsTied).
         score: The team's Score where only the team scores (its players' are 0); it
-            is also the team's StrongholdScoringTicks.
+            is also the team's StrongholdScoringTicks, and a Firefight fireteam's
+            ObjectivesCompleted.
 
     Returns:
         Raw team Stats, in the same shape as a player's.
@@ -73,6 +74,8 @@ def team_stats(
     core["DeprecatedDamageTaken"] = float(core["DeprecatedDamageTaken"])
     spawns = core["Spawns"]
     lived = sum(c["AverageLifeDuration"] * c["Spawns"] for c in cores)
+    if mode.pve and score is not None:  # the fireteam's objectives, each player's too
+        core["ObjectivesCompleted"] = score
     core |= {
         "Score": core["Score"] if score is None else score,
         "RoundsWon": rounds[0],
