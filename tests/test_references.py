@@ -67,7 +67,10 @@ def test_a_stored_match_refers_to_rows_its_lookups_fill_in(tmp_path):
     ]
 
     assert season_ids == [
-        r[0] for r in rows(db, "SELECT DISTINCT season_id FROM matches WHERE season_id IS NOT NULL")
+        r[0]
+        for r in rows(
+            db, "SELECT DISTINCT season_id FROM matches WHERE season_id IS NOT NULL ORDER BY 1"
+        )
     ]
     assert season_ids
 
