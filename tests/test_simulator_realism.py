@@ -399,3 +399,44 @@ def test_firefight_looks_like_firefight(big):
             per_kill.append(core["PersonalScore"] / max(core["Kills"], 1))
     assert horde <= earned  # Killtacular and on, Nightmare, Boogeyman, Kong
     assert 40 <= statistics.median(per_kill) <= 70  # the real fireteam: 41 to 57 a kill
+
+
+def _medal(core: dict, name_id: int) -> int:
+    return next((m["Count"] for m in core["Medals"] if m["NameId"] == name_id), 0)
+
+
+def test_repeatable_mode_medals_count_what_the_player_did(big):
+    """Hill Guardian for each 30 s on the hill, Ace for each enemy team wiped, Straight
+    Balling for each minute with the ball: several in a match, never more than was done."""
+    counts: dict[str, list[int]] = defaultdict(list)
+    for doc in big[1].values():
+        category = doc["MatchInfo"]["GameVariantCategory"]
+        for player in doc["Players"]:
+            for entry in player["PlayerTeamStats"]:
+                stats, core = entry["Stats"], entry["Stats"]["CoreStats"]
+                if category == 13:  # King of the Hill
+                    zones = stats.get("ZonesStats") or {}
+                    guardian = _medal(core, 580478179)
+                    held = zones.get("ZoneOccupationTime") or zones.get(
+                        "StrongholdOccupationTime") or "PT0S"  # fmt: skip
+                    assert guardian * 30 <= _seconds(held), doc["MatchId"]
+                    counts["hill"].append(guardian)
+                elif category in (7, 8):  # Attrition, Elimination
+                    ace = _medal(core, 521420212)
+                    assert ace <= core["RoundsWon"], doc["MatchId"]
+                    counts["ace"].append(ace)
+                elif category == 18 and stats.get("OddballStats"):
+                    balling = _medal(core, 781229683)
+                    oddball = stats["OddballStats"]
+                    assert balling * 60 <= _seconds(oddball["TimeAsSkullCarrier"])
+                    assert (balling > 0) == (_seconds(oddball["LongestTimeAsSkullCarrier"]) >= 60)
+                    counts["ball"].append(balling)
+    for what, seen in counts.items():
+        assert max(seen) >= 2, what  # earned again in one match, not once at most
+    assert sum(n >= 2 for n in counts["hill"]) > 0.2 * len(counts["hill"])
+
+
+def _seconds(duration: str) -> float:
+    minutes, _, rest = duration.removeprefix("PT").rpartition("M")
+    hours, _, minutes = minutes.rpartition("H")
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(rest.rstrip("S") or 0)

@@ -140,6 +140,30 @@ def test_firefight_objectives_are_the_hills_the_fireteam_completed(firefight):
     assert real["Teams"][0]["Outcome"] == 2 and hills == objectives == 5 and set(players) == {5}
 
 
+HILL_GUARDIAN = 580478179
+
+
+def _hill_guardians(docs: list[dict]) -> list[int]:
+    """Hill Guardian medals of each Firefight player who played the match whole."""
+    return [
+        next((m["Count"] for m in core["Medals"] if m["NameId"] == HILL_GUARDIAN), 0)
+        for doc in docs
+        for core in _fireteam(doc)
+    ]
+
+
+def test_firefight_hill_guardians_come_again_and_again_as_the_real_ones(firefight):
+    ours = _hill_guardians(firefight)
+    assert sum(n >= 1 for n in ours) > 0.9 * len(ours)  # the hill is what Firefight is about
+    assert sum(n >= 2 for n in ours) > 0.6 * len(ours) and max(ours) >= 8
+    real_paths = sample_paths("spnkr__get_match_stats_pve.json")
+    if not real_paths:
+        pytest.skip("../shared/halo-samples is absent")
+    real = _hill_guardians([load_json(real_paths[0])])  # 2, 2, 10, 2
+    assert min(real) <= statistics.median(ours) <= max(real)
+    assert max(ours) >= max(real)
+
+
 SEASON_CALENDAR = "/hi/progression/file/calendars/seasons/seasoncalendar.json"
 CSR_CALENDAR = "/hi/Progression/file/Csr/Calendars/CsrSeasonCalendar.json"
 

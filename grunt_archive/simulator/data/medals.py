@@ -7,6 +7,8 @@ metadata.json`) lists them; the personal-score ids and points are SPNKr's
 
 from __future__ import annotations
 
+import random
+
 # Medals as the gamecms medal metadata lists them:
 # NameId|name|difficultyIndex|typeIndex|personalScore|spriteIndex|sortingWeight|description
 # (an indented line continues the description above it).
@@ -100,6 +102,60 @@ MODE_MEDALS: dict[str, tuple[int, ...]] = {
     "stockpile": (1376646881, 629165579),
     "firefight": (580478179,),
 }
+
+HILL_GUARDIAN, ACE, STRAIGHT_BALLING = 580478179, 521420212, 781229683
+
+
+def _times(rng: random.Random, chances: int, p: float) -> int:
+    """Count how many of `chances` came off, each with probability `p`."""
+    return sum(rng.random() < p for _ in range(max(chances, 0)))
+
+
+def mode_medals(
+    rng: random.Random, key: str, block: dict, seconds: float, rounds_won: int
+) -> list[tuple[int, int]]:
+    """Draw the mode medals of a player: (NameId, count), 0 for those not earned.
+
+    A medal for something done again and again is counted by what the player did:
+    Hill Guardian once for every 30 seconds held on the hill without leaving it (the
+    real Firefight fireteam: 2, 2, 2 and 10 in one match), Ace for enemy teams wiped,
+    a round at a time (one real Elimination player: 3), Straight Balling for each
+    minute with the ball, Stopped Short and Great Journey by the carriers stopped
+    and the seeds stolen, Culling and Zombie Slayer by the Infected killed. The
+    rest are rare feats, once in a match at most.
+
+    Args:
+        rng: The match's random generator.
+        key: The mode's key.
+        block: The player's mode block (durations in tenths of a second).
+        seconds: Seconds the player played on this team.
+        rounds_won: Rounds the player's team won.
+
+    """
+    get = block.get
+    counts: dict[int, int] = {}
+    if key == "koth":  # the hill's time is the zone occupation
+        counts[HILL_GUARDIAN] = _times(rng, get("StrongholdOccupationTime", 0) // 300, 0.6)
+    elif key == "firefight":  # a few hold the hills most of the match, most now and then
+        on_hill = seconds * 0.6 * rng.uniform(0.35, 1.0) ** 2
+        counts[HILL_GUARDIAN] = _times(rng, int(on_hill // 30), 0.65)
+    elif key in ("elimination", "attrition"):
+        counts[ACE] = _times(rng, rounds_won, 0.3)
+    elif key == "oddball":
+        held, longest = get("TimeAsSkullCarrier", 0), get("LongestTimeAsSkullCarrier", 0)
+        counts[STRAIGHT_BALLING] = (longest >= 600) * (1 + _times(rng, held // 600 - 1, 0.4))
+    elif key == "ctf":
+        counts[3488248720] = _times(rng, get("FlagCarriersKilled", 0), 0.2)  # Stopped Short
+    elif key == "stockpile":
+        counts[1376646881] = _times(rng, get("PowerSeedsStolen", 0), 0.4)  # Great Journey
+    elif key == "infection":
+        infected = get("InfectedKilled", 0)
+        counts[1025827095] = _times(rng, infected // 2, 0.3)  # Culling
+        counts[557309779] = _times(rng, infected // 10, 0.5)  # Zombie Slayer
+    rare = [m for m in MODE_MEDALS.get(key, ()) if m not in counts]
+    counts |= {medal: int(rng.random() < 0.15) for medal in rare}
+    return list(counts.items())
+
 
 # Personal-score lines: name -> (NameId, points per count).
 SCORES: dict[str, tuple[int, int]] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from grunt_archive.simulator.data.catalog import Mode
 from grunt_archive.simulator.data.formats import accuracy, kda
-from grunt_archive.simulator.data.medals import MODE_MEDALS, SCORES
+from grunt_archive.simulator.data.medals import SCORES, mode_medals
 
 # Every block key a 2022-era Stats object carries, in the services' order.
 LEGACY_BLOCKS = (
@@ -298,10 +298,10 @@ def _multikills(rng: random.Random, kills: int, pve: bool) -> list[int]:
 
 
 def _medals(
-    rng: random.Random, mode: Mode, core: dict, won: bool, runs: list[int]
+    rng: random.Random, mode: Mode, core: dict, block: dict, play: Play, runs: list[int]
 ) -> list[tuple[int, int]]:
     """Draw the medals of a player; `runs` are the longest sprees, one a life that counts."""
-    k, pvp = core["Kills"], not mode.pve
+    k, pvp, won = core["Kills"], not mode.pve, play.won
     melee, grenades, power = core["MeleeKills"], core["GrenadeKills"], core["PowerWeaponKills"]
     awards = list(zip(_MULTIKILLS, _multikills(rng, k, mode.pve), strict=False))
     awards += [(medal, sum(run >= 5 * (i + 1) for run in runs)) for i, medal in enumerate(_SPREES)]
@@ -313,14 +313,14 @@ def _medals(
         (1512363953, _upto(rng, core["HeadshotKills"] // 3)), (548533137, _upto(rng, melee)),
         (3655682764, _upto(rng, grenades)), (4229934157, _upto(rng, power // 2)),
         (1169571763, _upto(rng, core["CalloutAssists"] // 3)),
-        (865763896, int(won and k >= 15 and core["Deaths"] == 0 and pvp)),
+        (865763896, int(won and k >= 15 and core["Deaths"] == 0)),  # Firefight's too
     ]  # fmt: skip
     if pvp:  # an enemy who shot first, a spree ended, an ally saved: Spartans' doing
         awards += [(2123530881, _upto(rng, k // 6)), (3233952928, _upto(rng, k // 8)),
                    (3334154676, _chance(rng, 0.1))]  # fmt: skip
     else:  # Firefight's fusion coils lie about for throwing
         awards.append((3546244406, _upto(rng, 3)))
-    awards += [(medal, _chance(rng, 0.2)) for medal in MODE_MEDALS.get(mode.key, ())]
+    awards += mode_medals(rng, mode.key, block, play.seconds, play.rounds[0])
     earned = [(medal, count) for medal, count in awards if count]
     rng.shuffle(earned)  # only what was earned: a shuffle draws once per item
     return earned
@@ -380,7 +380,7 @@ def player_stats(
         "ObjectivesCompleted": play.objectives,
     }  # fmt: skip
     block = mode_block(rng, mode, play)
-    medals = _medals(rng, mode, core, play.won, runs)
+    medals = _medals(rng, mode, core, block, play, runs)
     core["Medals"] = [_award(medal, n, 0) for medal, n in medals]
     lines = []
     for name, count in _score_lines(mode, core, block, play.score):
