@@ -4,6 +4,7 @@ a population's spread of K/D and wins, and service records equal to the matches 
 from __future__ import annotations
 
 import itertools
+import random
 import statistics
 from collections import defaultdict
 from datetime import datetime
@@ -12,8 +13,9 @@ import pytest
 
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data.documents import match_assets
 from grunt_archive.simulator.data.ranks import PLACEMENTS
-from grunt_archive.simulator.data.world import time_limit_ticks
+from grunt_archive.simulator.data.world import World, time_limit_ticks
 from tests.simulator_fixtures import SimClient
 
 AUTH = {"x-343-authorization-spartan": "t", "343-clearance": "c"}
@@ -440,3 +442,27 @@ def _seconds(duration: str) -> float:
     minutes, _, rest = duration.removeprefix("PT").rpartition("M")
     hours, _, minutes = minutes.rpartition("H")
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(rest.rstrip("S") or 0)
+
+
+def test_matchmaking_follows_the_rotation_weights(big):
+    """A map-mode pair weighing twice as much in its playlist's rotation comes twice as often."""
+    sim, docs = big
+    for match_id, doc in docs.items():  # the pair served is the one drawn below
+        meta = sim.world.matches[match_id]
+        if meta.playlist is not None:
+            pair = match_assets(random.Random(meta.seed), meta)[3]
+            assert doc["MatchInfo"]["PlaylistMapModePair"]["AssetId"] == pair.asset_id
+    client, rotations, relative = SimClient(sim), {}, []
+    world = World(5, 1, 3000)  # thousands of matchmade matches
+    for meta in world.matches.values():
+        if meta.lifecycle != 3 or meta.legacy:
+            continue  # matchmade 2022 matches play the maps of their day
+        _, _, playlist, pair = match_assets(random.Random(meta.seed), meta)
+        if playlist.asset_id not in rotations:
+            served = client.get(f"/hi/playlists/{playlist.asset_id}").json()["RotationEntries"]
+            rotations[playlist.asset_id] = {e["AssetId"]: e["Metadata"]["Weight"] for e in served}
+        weights = rotations[playlist.asset_id]
+        relative.append(weights[pair.asset_id] / statistics.mean(weights.values()))
+    # Drawn by weight, a match's pair weighs 1 + CV² times the mean (about 1.06); drawn
+    # evenly, exactly the mean (give or take 0.005 over these matches).
+    assert len(relative) > 2000 and statistics.mean(relative) > 1.03

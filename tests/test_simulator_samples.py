@@ -274,6 +274,31 @@ def test_playlist_settings_seat_the_players_its_matches_have():
         assert pairs and pairs == [entry["AssetId"] for entry in document["RotationEntries"]]
 
 
+def _weights(document: dict) -> list[float]:
+    return [entry["Metadata"]["Weight"] for entry in document["RotationEntries"]]
+
+
+def test_rotation_weights_vary_as_the_real_ones():
+    client = SimClient(Simulator(SimulatorConfig(seed=1, players=1, matches=5)))
+    every = []
+    for spec in catalog.PLAYLIST_SPECS.values():
+        document = _playlist(client, spec.asset.asset_id)
+        weights = _weights(document)
+        entries = [e["Metadata"]["Weight"] for e in document["CustomData"]["PlaylistEntries"]]
+        assert entries == weights  # a pair weighs the same in both lists, as the real
+        assert all(w % 5 == 0 and 60 <= w <= 170 for w in weights), spec.key
+        if len(spec.modes) > 1:  # each mode has its weight, a map now and then another
+            assert len(set(weights)) >= 3, spec.key
+        every += weights
+    assert max(every) / min(every) >= 2.5  # the real Ranked Arena: 160 / 60
+    samples = sample_paths("*playlist.json") + sample_paths("*ugc_playlist_*.json")
+    if not samples:
+        pytest.skip("../shared/halo-samples is absent")
+    real = [w for path in samples for w in _weights(load_json(path))]  # 60 to 320
+    assert min(real) <= min(every) and max(every) <= max(real)
+    assert min(real) <= statistics.median(every) <= statistics.median(real)
+
+
 def test_nobody_joins_a_ranked_match_in_progress_and_others_are_refilled():
     quits = {True: 0, False: 0}  # matchmade matches a player left, ranked or not
     for seed in (6, 7):  # worlds with a ranked match someone left

@@ -20,6 +20,10 @@ ASSET_PATHS = {"maps": "map", "ugcGameVariants": "ugcGameVariant", "playlists": 
 ASSET_PATHS["mapModePairs"] = "mapModePair"
 
 
+# (playlist asset id, map-mode pair asset id) -> the pair's weight in the rotation.
+WEIGHTS: dict[tuple[str, str], float] = {}
+
+
 def _asset_index() -> dict[tuple[str, str], tuple[catalog.Asset, tuple]]:
     """Index every asset by (kind, asset id), with what it links to."""
     index: dict[tuple[str, str], tuple[catalog.Asset, tuple]] = {}
@@ -28,10 +32,11 @@ def _asset_index() -> dict[tuple[str, str], tuple[catalog.Asset, tuple]]:
         for mode in (catalog.MODES[catalog.MODE_INDEX[m]] for m in spec.modes):
             variant = catalog.variant_of(mode, spec)
             index["ugcGameVariant", variant.asset_id] = (variant, ())
-            for map_name in catalog.playlist_maps(spec, mode, False):
+            for map_name, weight in zip(*catalog.rotation(key, mode.key, False), strict=True):
                 pair = catalog.map_mode_pair(variant, map_name)
                 index[pair.kind, pair.asset_id] = (pair, (catalog.MAPS[map_name], variant))
                 by_playlist.setdefault(key, []).append(pair)
+                WEIGHTS[spec.asset.asset_id, pair.asset_id] = weight
     for mode in catalog.MODES:  # customs play the plain variant on any of the mode's maps
         variant = catalog.variant_of(mode, None)
         index["ugcGameVariant", variant.asset_id] = (variant, ())
@@ -166,14 +171,16 @@ def asset_document(path_kind: str, asset_id: str, version_id: str | None) -> dic
         head["MapLink"] = _body(map_asset, map_asset.version(legacy))
         head["UgcGameVariantLink"] = _body(variant, variant.version(legacy))
     else:
-        entries = [p.asset_id for p in links]
+        weights = [WEIGHTS[asset.asset_id, p.asset_id] for p in links]
         head["CustomData"] = {
             "PlaylistEntries": [
-                {"MapModePairAssetId": e, "Metadata": {"Weight": 100.0}} for e in entries
+                {"MapModePairAssetId": p.asset_id, "Metadata": {"Weight": w}}
+                for p, w in zip(links, weights, strict=True)
             ]
         } | playlist_settings(catalog.PLAYLIST_BY_ID[asset.asset_id])
         head["RotationEntries"] = [
-            {"Metadata": {"Weight": 100.0}} | _body(p, p.version(legacy)) for p in links
+            {"Metadata": {"Weight": w}} | _body(p, p.version(legacy))
+            for p, w in zip(links, weights, strict=True)
         ]
     return head | _body(asset, version)
 

@@ -7,6 +7,8 @@ ones the Halo Infinite services use; the remaining asset ids are derived with
 
 from __future__ import annotations
 
+import functools
+import random
 import uuid
 from dataclasses import dataclass
 
@@ -314,6 +316,33 @@ def playlist_maps(playlist: Playlist | None, mode: Mode, legacy: bool) -> tuple[
     if legacy:
         maps = tuple(m for m in maps if m in LEGACY_MAPS) or maps
     return maps
+
+
+@functools.cache
+def pair_weight(playlist_key: str, mode_key: str, map_name: str) -> float:
+    """Return the rotation weight of a mode on a map in a playlist.
+
+    As the real rotations (spnkr__get_playlist.json, Ranked Arena: 60 to 160; the 2022
+    Quick Play: 85 to 320): multiples of 5, one weight for most of a mode's maps in a
+    playlist (Ranked KotH 155 on each map), now and then a map more or less. Derived
+    from the names alone, so every run and every seed serves the same rotation.
+    """
+    mode = random.Random(f"grunt-archive-weight:{playlist_key}:{mode_key}")
+    weight = mode.randrange(12, 33) * 5  # 60 to 160
+    pair = random.Random(f"grunt-archive-weight:{playlist_key}:{mode_key}:{map_name}")
+    if pair.random() < 0.3:
+        weight = min(170, max(60, weight + pair.choice((-45, -40, -5, 5, 20, 45))))
+    return float(weight)
+
+
+@functools.cache
+def rotation(
+    playlist_key: str, mode_key: str, legacy: bool
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Return the maps a mode is played on in a playlist in an era, and their weights."""
+    spec, mode = PLAYLIST_SPECS[playlist_key], MODES[MODE_INDEX[mode_key]]
+    maps = playlist_maps(spec, mode, legacy)
+    return maps, tuple(pair_weight(playlist_key, mode_key, m) for m in maps)
 
 
 def map_mode_pair(variant: Asset, map_name: str) -> Asset:

@@ -46,10 +46,17 @@ def _ref(kind: int, asset: catalog.Asset, legacy: bool) -> dict:
 def match_assets(
     rng: random.Random, meta: MatchMeta
 ) -> tuple[catalog.Asset, catalog.Asset, catalog.Asset | None, catalog.Asset | None]:
-    """Draw the map, and name the game variant, playlist and map-mode pair of a match."""
+    """Draw the map, and name the game variant, playlist and map-mode pair of a match.
+
+    A playlist's map follows its rotation's weights; a custom game's is anyone's choice.
+    """
     mode = catalog.MODES[meta.mode]
     spec = catalog.PLAYLIST_SPECS[meta.playlist] if meta.playlist else None
-    map_name = rng.choice(catalog.playlist_maps(spec, mode, meta.legacy))
+    if spec is None:
+        map_name = rng.choice(catalog.playlist_maps(spec, mode, meta.legacy))
+    else:
+        maps, weights = catalog.rotation(spec.key, mode.key, meta.legacy)
+        map_name = rng.choices(maps, weights=weights)[0]
     variant = catalog.variant_of(mode, spec)
     pair = catalog.map_mode_pair(variant, map_name) if spec else None
     return catalog.MAPS[map_name], variant, spec.asset if spec else None, pair

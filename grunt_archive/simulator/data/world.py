@@ -121,12 +121,13 @@ _PLAYLIST_WEIGHTS = {
     legacy: list(itertools.accumulate(_SPECS[k].weight for k, _ in v))
     for legacy, v in _PLAYLISTS.items()
 }
-# Slayer is what most rotations serve most often.
+# A mode is served as often as its map-mode pairs weigh in the playlist's rotation.
 _MODE_WEIGHTS = {
-    modes: list(itertools.accumulate(2 if m == _MODE["slayer"] else 1 for m in modes))
-    for entries in _PLAYLISTS.values()
-    for _, modes in entries
-}
+    (key, legacy): list(itertools.accumulate(
+        sum(catalog.rotation(key, catalog.MODES[m].key, legacy)[1]) for m in modes))
+    for legacy, entries in _PLAYLISTS.items()
+    for key, modes in entries
+}  # fmt: skip
 _CUSTOM_MODES = {
     legacy: tuple(i for i, m in enumerate(catalog.MODES)
                   if m.custom_weight and (m.legacy or not legacy))
@@ -173,7 +174,7 @@ def random_kind(rng: random.Random, legacy: bool) -> Kind:
     playlist = None
     if lifecycle == MATCHMADE:
         playlist, modes = rng.choices(_PLAYLISTS[legacy], cum_weights=_PLAYLIST_WEIGHTS[legacy])[0]
-        mode = rng.choices(modes, cum_weights=_MODE_WEIGHTS[modes])[0]
+        mode = rng.choices(modes, cum_weights=_MODE_WEIGHTS[playlist, legacy])[0]
         bots = _SPECS[playlist].bots
     else:
         mode = rng.choices(_CUSTOM_MODES[legacy], cum_weights=_CUSTOM_WEIGHTS[legacy])[0]
