@@ -128,7 +128,9 @@ class _DatabaseErrors:
         if error is None:
             return
         malformed, refused = driver_errors()
-        if isinstance(error, malformed):
+        # SQLite's integer arithmetic overflowing (a document's absurd count added to a
+        # player's totals) is the document's doing, as PostgreSQL's DataError is.
+        if isinstance(error, malformed) or str(error) == "integer overflow":
             reason = " ".join(str(error).split())
             raise MalformedResponseError(
                 f"{self.what} breaks the archive's schema: {reason}"
