@@ -138,12 +138,13 @@ def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
     assert code == 0, summary
     assert summary["claimed_elsewhere"] == []  # the killed worker's claim lapsed with it
     got, want = comparable(url), comparable(reference)
-    # A match the killed worker stored but whose film it had not fetched yet keeps no film:
-    # a plain sync fetches the films of new matches only (`--films-backfill` fetches the
-    # rest), on SQLite as here. Every other table is exact, and every film stored is.
-    films = ("films", "kills", "film_events", "player_rivals")
+    # A match the killed worker stored but whose film it had not fetched yet keeps no film,
+    # nor a note that its film had expired: a plain sync asks for the films of new matches
+    # only (`--films-backfill` asks for the rest), on SQLite as here. Every other table is
+    # exact, and every film (or expiry) stored is.
+    films = ("films", "kills", "film_events", "expired_films", "player_rivals")
     assert {table for table in want if table not in films and got[table] != want[table]} == set()
-    for table in films[:3]:
+    for table in films[:4]:
         assert set(got[table]) <= set(want[table]), table
     outcomes = sorted(outcome for (outcome,) in rows(url, "SELECT outcome FROM sync_runs"))
     assert outcomes.count("interrupted") == 1 and "running" not in outcomes
