@@ -35,6 +35,7 @@ from grunt_archive.errors import (
     UsageError,
 )
 from grunt_archive.film_sync import FilmFetcher
+from grunt_archive.named_progress import NamedProgress
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
@@ -66,42 +67,6 @@ from grunt_archive.wording import counted
 # never queue behind the stats requests of whole pages, which would leave them all to
 # the end of the run with half the slots idle.
 MATCHES_PER_SLOT = 2
-
-
-class _Named:
-    """Hands a display players by name (``Gamertag (xuid(…))``), not by bare id.
-
-    A first sync by xuid starts with no gamertag in the archive: the display is
-    told the name as soon as the gamertag lookups, which run beside the walk,
-    have stored it.
-    """
-
-    def __init__(self, progress: Progress, store: Store) -> None:
-        self.progress = progress
-        self.store = store
-        self.unnamed: str | None = None
-
-    def start(self, player_id: str, total: int | None) -> None:
-        label = player_label(self.store, player_id)
-        self.unnamed = player_id if label == player_id else None
-        self.progress.start(label, total)
-
-    def advance(self, count: int = 1) -> None:
-        self.progress.advance(count)
-        if self.unnamed is not None:
-            label = player_label(self.store, self.unnamed)
-            if label != self.unnamed:
-                self.unnamed = None
-                self.progress.name(label)
-
-    def finish(self) -> None:
-        self.progress.finish()
-
-    def note(self, text: str) -> None:
-        self.progress.note(text)
-
-    def name(self, player: str) -> None:
-        self.progress.name(player)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,9 +350,8 @@ class _Run:
 
     def fail_player(self, player_id: str, error: str) -> None:
         """Record that a player could not be synced this run (the run ends partial)."""
-        self.failures.append(
-            {"player_id": player_id, "player": player_label(self.store, player_id), "error": error}
-        )
+        label = player_label(self.store, player_id)
+        self.failures.append({"player_id": player_id, "player": label, "error": error})
         self.failed_players.append(player_id)
 
 
@@ -410,7 +374,7 @@ async def sync(
     """
     options = options or SyncOptions()
     began = time.monotonic()
-    run = _Run(store, client, options, _Named(progress or NoProgress(), store))
+    run = _Run(store, client, options, NamedProgress(progress or NoProgress(), store))
     report = SyncReport(start_run(store, list(options.players)))
     try:
         report.players = await run.resolve_players()

@@ -126,7 +126,7 @@ def test_untrack_deletes_the_players_rivals_and_keeps_the_films(world, tmp_path)
     kept = rows(copy, "SELECT * FROM player_rivals WHERE player_id = ? ORDER BY 2", second)
     films = rows(copy, "SELECT count(*) FROM kills")
     assert kept and value(copy, "SELECT count(*) FROM player_rivals WHERE player_id = ?", first)
-    assert run_untrack(copy, first) == first
+    assert run_untrack(copy, first) == f"{sim.gamertag(first)} ({first})"
     assert rows(copy, "SELECT DISTINCT player_id FROM player_rivals") == [(second,)]
     assert rows(copy, "SELECT * FROM player_rivals ORDER BY 2") == kept
     assert rows(copy, "SELECT count(*) FROM kills") == films

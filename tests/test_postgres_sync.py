@@ -133,11 +133,11 @@ def test_untrack_on_postgresql_keeps_the_matches(postgres_cluster):
     assert sync(url, sim, *sim.player_ids, matches_only=True).outcome == "ok"
     matches = count(url, "matches")
     gone, kept = sim.player_ids
-    assert run_untrack(url, gone) == gone
+    assert run_untrack(url, gone) == f"{sim.gamertag(gone)} ({gone})"
     assert rows(url, "SELECT player_id FROM tracked_players") == [(kept,)]
     assert count(url, "matches") == matches
     gamertag = rows(url, "SELECT gamertag FROM players WHERE player_id = ?", kept)[0][0]
-    assert run_untrack(url, gamertag.upper()) == kept  # a gamertag in any case
+    assert run_untrack(url, gamertag.upper()) == f"{gamertag} ({kept})"  # in any case
     assert count(url, "tracked_players") == 0
 
 
