@@ -32,7 +32,16 @@ from versus import versus_figures
 from workers import workers_figures
 
 SECTIONS = (
-    "startup", "sync", "store", "disk", "reparse", "memory", "queries", "film", "versus", "workers"
+    "startup",
+    "sync",
+    "store",
+    "disk",
+    "reparse",
+    "memory",
+    "queries",
+    "film",
+    "versus",
+    "workers",
 )
 
 

@@ -62,6 +62,5 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
         raise PartialSyncError(
             f"{counted(len(differing), 'player')}"
             f" {'differs' if len(differing) == 1 else 'differ'} from the service's matchmade"
-            " totals: "
-            + ", ".join(differing)
+            " totals: " + ", ".join(differing)
         )

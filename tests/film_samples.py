@@ -57,7 +57,12 @@ def expected_rows() -> list[Expected]:
         match = row.match(line.strip())
         if match:
             version, prefix, xuid, tag, time_ms, kill, death, mode, medal = match.groups()
-            counts = {"kill": int(kill), "death": int(death), "mode": int(mode), "medal": int(medal)}
+            counts = {
+                "kill": int(kill),
+                "death": int(death),
+                "mode": int(mode),
+                "medal": int(medal),
+            }
             rows.append(Expected(int(version), prefix, int(xuid), tag, int(time_ms), counts))
     return rows
 

@@ -210,7 +210,8 @@ def clockless_dump(db: Archive, tables: Iterable[str] | None = None) -> dict[str
             sorted(
                 column.name
                 for column in metadata.tables[name].columns
-                if not column.name.endswith("_at") and column.name != "id"
+                if not column.name.endswith("_at")
+                and column.name != "id"
                 and not (name == "sync_runs" and column.name in ("requests", "players"))
             )
         )

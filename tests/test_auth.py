@@ -326,7 +326,8 @@ def test_missing_and_damaged_files(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "data", [os.urandom(300) + b"\xff", b'{"format": 1, "refresh_token": "M.R3_\xe9"}', b"\xff\xfe{"]
+    "data",
+    [os.urandom(300) + b"\xff", b'{"format": 1, "refresh_token": "M.R3_\xe9"}', b"\xff\xfe{"],
 )
 @pytest.mark.parametrize("command", [("auth", "status"), ("sync",)])
 def test_a_sign_in_file_that_is_not_utf8_is_damaged_not_a_traceback(tmp_path, data, command):

@@ -125,7 +125,10 @@ def test_missing_token_is_a_sign_in_error(db_path):
 
 def test_a_run_stopped_by_an_error_still_prints_its_json_summary(db_path):
     """A timer's log written with --json gets a summary of every run, the stopped ones too."""
-    for api_base, token, code in (("http://127.0.0.1:9", None, 4), ("http://127.0.0.1:9", TOKEN, 7)):
+    for api_base, token, code in (
+        ("http://127.0.0.1:9", None, 4),
+        ("http://127.0.0.1:9", TOKEN, 7),
+    ):
         result = cli("sync", "--json", "--player", "xuid(2533274800000001)", db=db_path,
                      api_base=api_base, token=token)  # fmt: skip
         assert result.returncode == code, result.stderr

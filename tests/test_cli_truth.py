@@ -82,9 +82,10 @@ def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
     for player in (first, "xuid(2533274899999999)", "NoSuchGamertag"):
         again = run("untrack", "--db", str(db), "--player", player)
         assert again.exit_code == 2, again.output
-        assert len(again.output.strip().splitlines()) == 1 and "not a tracked player" in again.output
+        assert (
+            len(again.output.strip().splitlines()) == 1 and "not a tracked player" in again.output
+        )
     assert run("untrack", "--db", str(db), "--player", "xuid(12)").exit_code == 2
-
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,11 @@ def test_a_players_slice_holds_their_matches_and_everything_they_name(synced, tm
 
     assert sorted(others) == sorted(row for row in rows(db, sql, *kinds) if in_slice(*row))
     assert {kind for kind, _ in others} == {
-        "asset", "medal_metadata", "season_calendar", "service_record", "playlist_csr"
+        "asset",
+        "medal_metadata",
+        "season_calendar",
+        "service_record",
+        "playlist_csr",
     }
     # Foreign keys hold: every player, asset, medal and season named is there.
     with sqlite3.connect(piece) as connection:
@@ -307,7 +311,6 @@ def _dead_run(db: Path, started_at: str) -> None:
             " VALUES (?, 'running', '[]', 0, 0, 0)",
             (started_at,),
         )
-
 
 
 def test_a_copy_is_not_counted_as_saved_by_a_run_that_died_before_it(synced, tmp_path):

@@ -18,7 +18,9 @@ def test_a_question_mark_in_a_string_is_text():
 
 
 def test_numbered_placeholders_repeat_their_parameters():
-    sql, order = postgresql("UPDATE t SET g = (SELECT g FROM p WHERE id = ?1) WHERE k = ?1 AND x = ?2")
+    sql, order = postgresql(
+        "UPDATE t SET g = (SELECT g FROM p WHERE id = ?1) WHERE k = ?1 AND x = ?2"
+    )
     assert sql == "UPDATE t SET g = (SELECT g FROM p WHERE id = %s) WHERE k = %s AND x = %s"
     assert arguments(("a", "b"), order) == ("a", "a", "b")
 

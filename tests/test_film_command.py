@@ -38,11 +38,41 @@ def test_json_is_an_array_of_the_events_in_file_order(chunk_file):
     result = run(str(chunk_file), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
-        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "kill", "time_ms": 61250, "medal_name": None},
-        {"xuid": 2533274800000002, "gamertag": "Bravo", "type": "death", "time_ms": 61252, "medal_name": None},
-        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "medal", "time_ms": 61250, "medal_name": "Nade Shot"},
-        {"xuid": 2533274800000001, "gamertag": "Alpha", "type": "medal", "time_ms": 62000, "medal_name": None},
-        {"xuid": 2533274800000002, "gamertag": "Bravo", "type": "mode", "time_ms": 3599999, "medal_name": None},
+        {
+            "xuid": 2533274800000001,
+            "gamertag": "Alpha",
+            "type": "kill",
+            "time_ms": 61250,
+            "medal_name": None,
+        },
+        {
+            "xuid": 2533274800000002,
+            "gamertag": "Bravo",
+            "type": "death",
+            "time_ms": 61252,
+            "medal_name": None,
+        },
+        {
+            "xuid": 2533274800000001,
+            "gamertag": "Alpha",
+            "type": "medal",
+            "time_ms": 61250,
+            "medal_name": "Nade Shot",
+        },
+        {
+            "xuid": 2533274800000001,
+            "gamertag": "Alpha",
+            "type": "medal",
+            "time_ms": 62000,
+            "medal_name": None,
+        },
+        {
+            "xuid": 2533274800000002,
+            "gamertag": "Bravo",
+            "type": "mode",
+            "time_ms": 3599999,
+            "medal_name": None,
+        },
     ]
 
 
@@ -74,7 +104,9 @@ def test_a_real_sample_is_read_with_the_version_its_name_carries(row):
     printed = json.loads(result.stdout)
     assert len(printed) == sum(row.counts.values())
     assert printed[0]["xuid"] == row.xuid and printed[0]["time_ms"] == row.time_ms
-    assert [e["type"] for e in printed] == [e.type for e in read_events(path.read_bytes(), row.version)]
+    assert [e["type"] for e in printed] == [
+        e.type for e in read_events(path.read_bytes(), row.version)
+    ]
 
 
 def test_the_small_sample_needs_its_version_given():

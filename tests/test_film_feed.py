@@ -24,11 +24,15 @@ def death(xuid: int, time_ms: int) -> FilmEvent:
 
 
 def feed_of(*events: FilmEvent) -> list[tuple[str, str | None, int, bool]]:
-    return [(k.killer_gamertag, k.victim_gamertag, k.time_ms, k.ambiguous) for k in pair_kills(events)]
+    return [
+        (k.killer_gamertag, k.victim_gamertag, k.time_ms, k.ambiguous) for k in pair_kills(events)
+    ]
 
 
 def test_a_kill_pairs_with_the_death_at_the_same_moment():
-    assert feed_of(kill(A, 1000), death(B, 1003), death(C, 9000)) == [("Alpha", "Bravo", 1000, False)]
+    assert feed_of(kill(A, 1000), death(B, 1003), death(C, 9000)) == [
+        ("Alpha", "Bravo", 1000, False)
+    ]
 
 
 def test_the_window_is_five_ms_either_side():

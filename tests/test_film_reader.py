@@ -143,7 +143,9 @@ def _chunk() -> bytes:
 def test_truncated_or_foreign_bytes_raise_malformed_film_error(name, chunk):
     with pytest.raises(MalformedFilmError) as caught:
         read_events(chunk, 41)
-    assert isinstance(caught.value, FilmReadError) and isinstance(caught.value, MalformedResponseError)
+    assert isinstance(caught.value, FilmReadError) and isinstance(
+        caught.value, MalformedResponseError
+    )
     assert "\n" not in str(caught.value)
 
 

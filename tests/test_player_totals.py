@@ -529,7 +529,9 @@ def test_a_csr_that_changes_keeps_the_peak_equal_to_a_rebuild(synced, tmp_path, 
     assert (value(db, peak, player_id) > was) is (change is not None and change > 0)
     # The lines were updated in place: as the SELECT that defines them would write them.
     line = "SELECT post_match_csr FROM player_matches WHERE match_id = ? AND player_id = ?"
-    skill = "SELECT nullif(post_match_csr, -1) FROM match_skill WHERE match_id = ? AND player_id = ?"
+    skill = (
+        "SELECT nullif(post_match_csr, -1) FROM match_skill WHERE match_id = ? AND player_id = ?"
+    )
     assert value(db, line, match_id, player_id) == value(db, skill, match_id, player_id)
     assert (value(db, line, match_id, player_id) is None) is (change is None)
     copied = copy_archive(db, tmp_path / "lines-rebuilt.db")

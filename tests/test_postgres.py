@@ -69,8 +69,13 @@ MISTYPED = [
 @pytest.mark.parametrize("value", MISTYPED)
 @pytest.mark.parametrize(
     ("command", "how"),
-    [(("sync",), "option"), (("sync",), "environment"), (("db", "current"), "option"),
-     (("query", "SELECT 1"), "option"), (("copy", "--to", "x.db"), "option")],
+    [
+        (("sync",), "option"),
+        (("sync",), "environment"),
+        (("db", "current"), "option"),
+        (("query", "SELECT 1"), "option"),
+        (("copy", "--to", "x.db"), "option"),
+    ],
 )
 def test_a_location_that_looks_like_a_url_but_not_postgresql_is_refused_unshown(
     value, command, how, tmp_path, monkeypatch
@@ -151,7 +156,8 @@ def test_serve_and_demo_need_a_sqlite_archive(command, how):
 
 
 @pytest.mark.parametrize(
-    "command", [("sync",), ("verify",), ("reparse",), ("untrack", "--player", "xuid(2533274800000001)")]
+    "command",
+    [("sync",), ("verify",), ("reparse",), ("untrack", "--player", "xuid(2533274800000001)")],
 )
 def test_commands_that_write_reach_for_the_server_and_say_why_not_in_one_line(command):
     result = invoke(*command, "--db", URL, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})

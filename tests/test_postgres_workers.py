@@ -113,9 +113,7 @@ def running(url: str) -> int:
     return rows(url, "SELECT count(*) FROM sync_runs WHERE outcome = 'running'")[0][0]
 
 
-def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(
-    reference, postgres_cluster
-):
+def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(reference, postgres_cluster):
     url = postgres_cluster.new_database()
     args = ("--seed", str(SEED), "--players", str(PLAYERS), "--matches", str(MATCHES))
     with simulator_process(*args, "--latency-ms", "20") as sim:

@@ -243,8 +243,12 @@ def test_a_stopped_sync_records_what_it_saved_and_the_next_one_finishes(db_path,
         row[0] for row in rows(db_path, "SELECT match_id FROM matches")
     }
     # The summary names the player by gamertag, and counts in words ("1 new match").
-    expected = rf"Archived {counted(total - saved, 'new match')} for {re.escape(player['gamertag'])} in "
-    assert re.fullmatch(expected + r"[\d.]+s with \d+ requests\.\n", finished.stdout), finished.stdout
+    expected = (
+        rf"Archived {counted(total - saved, 'new match')} for {re.escape(player['gamertag'])} in "
+    )
+    assert re.fullmatch(expected + r"[\d.]+s with \d+ requests\.\n", finished.stdout), (
+        finished.stdout
+    )
 
 
 @pytest.mark.parametrize(

@@ -147,9 +147,13 @@ def test_a_match_whose_stored_stats_no_longer_parse_goes_pending_never_silently(
                 " SELECT kind, key, path, fetched_at, {body}, {encoding} FROM raw_responses"
                 " WHERE kind = 'match_stats' AND key = ?")  # fmt: skip
         with closing(sqlite3.connect(db_path)) as connection, connection:
-            broken = "UPDATE raw_responses SET body = x'789c0000' WHERE kind = 'match_stats' AND key = ?"
+            broken = (
+                "UPDATE raw_responses SET body = x'789c0000' WHERE kind = 'match_stats' AND key = ?"
+            )
             connection.execute(broken, (only,))
-            connection.execute(copy.format(body="x'789c0000'", encoding="encoding"), (newer_broken,))
+            connection.execute(
+                copy.format(body="x'789c0000'", encoding="encoding"), (newer_broken,)
+            )
             connection.execute(copy.format(body="body", encoding="encoding"), (replaced,))
             first = "SELECT min(id) FROM raw_responses WHERE kind = 'match_stats' AND key = ?"
             connection.execute(

@@ -52,9 +52,7 @@ SAMPLES: dict[str, Any] = {
     "url": f"{api.blobs.HOST}/ugcstorage/film/{GUID}/{GUID}/filmChunk0",
     "manifest": {
         "BlobStoragePathPrefix": f"{api.blobs.HOST}/ugcstorage/film/{GUID}/{GUID}/",
-        "CustomData": {
-            "Chunks": [{"Index": 0, "FileRelativePath": "/filmChunk0", "ChunkType": 3}]
-        },
+        "CustomData": {"Chunks": [{"Index": 0, "FileRelativePath": "/filmChunk0", "ChunkType": 3}]},
     },
     "index": 0,
 }

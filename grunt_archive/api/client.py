@@ -348,9 +348,7 @@ class HaloClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._get_once(
-                        service, host, path, params, clearance, raw, parse
-                    )
+                    return await self._get_once(service, host, path, params, clearance, raw, parse)
         except _Transient as error:
             raise ServiceUnavailableError(
                 f"{service} kept failing for {path}: {error.reason}", path=path

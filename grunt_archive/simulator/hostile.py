@@ -113,7 +113,6 @@ class HostileBodies:
                 send = _spoiling(send, kind)
         await self.app(scope, receive, send)
 
-
     def _other_match(self) -> str:
         """Return a match that is not chosen: the one whose stats a ``swapped`` answer sends."""
         return next(i for i in sorted(self.sim.world.matches) if i not in self.match_ids)

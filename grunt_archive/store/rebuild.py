@@ -56,9 +56,7 @@ def cleared_tables() -> list[str]:
     return [*(name for name in names if name in DERIVED_TABLES), *rebuilt_tables(names)]
 
 
-def rebuild(
-    store: Store, progress: Progress | None = None
-) -> tuple[int, list[str], list[str]]:
+def rebuild(store: Store, progress: Progress | None = None) -> tuple[int, list[str], list[str]]:
     """Empty every table documents wrote and write it again from ``raw_responses``.
 
     Everything happens in one unit of work: a failure leaves the archive as it was.

@@ -208,9 +208,7 @@ def mark_pending(
         write_pending(connection, [(match_id, player_id, start_time, reason)])
 
 
-def write_pending(
-    connection: Unit, matches: list[tuple[str, str | None, str | None, str]]
-) -> None:
+def write_pending(connection: Unit, matches: list[tuple[str, str | None, str | None, str]]) -> None:
     """Mark ``(match_id, player_id, start_time, reason)`` pending, in the caller's unit."""
     now = now_utc()
     rows = [{"match_id": match_id, "player_id": player_id, "start_time": start_time,
