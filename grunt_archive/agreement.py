@@ -19,7 +19,7 @@ What legitimately differs is kept out of the comparison, or said:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from grunt_archive.normalize.service_record import scope_key
 from grunt_archive.store import Store
@@ -98,8 +98,14 @@ def differences(comparison: Comparison) -> dict[str, dict[str, int]]:
     }
 
 
-def check_service_record(store: Store, player_id: str, checked_at: str) -> RecordCheck | None:
+def check_service_record(
+    store: Store, player_id: str, checked_at: str, shared_pending: int = 0
+) -> RecordCheck | None:
     """Compare a player's latest matchmade service record with the archive; keep the outcome.
+
+    ``shared_pending`` counts the player's matches pending under another player
+    (a match they share, found by `verify`'s walk), which the archive's own count
+    of the player's pending matches cannot see.
 
     Returns:
         None when no matchmade service record of the player is stored yet
@@ -109,6 +115,7 @@ def check_service_record(store: Store, player_id: str, checked_at: str) -> Recor
     comparison = matchmade_comparison(store, player_id, SCOPE)
     if comparison is None:
         return None
+    comparison = replace(comparison, pending=comparison.pending + shared_pending)
     found = differences(comparison)
     record_check(store, comparison, player_id, checked_at, found)
     return RecordCheck(

@@ -166,6 +166,7 @@ async def verify(
             share = min(pending_total, max(0, service - held))
             pending_total -= share
             check.lifecycles.append(LifecycleCheck(name, service, held, share))
+        shared_pending = 0
         for lifecycle in check.lifecycles:
             if lifecycle.missing:
                 missing, elsewhere = await _find_missing(
@@ -174,8 +175,9 @@ async def verify(
                 check.missing_match_ids += missing
                 # A match shared with another tracked player may be pending under them.
                 lifecycle.pending += min(elsewhere, lifecycle.missing)
+                shared_pending += elsewhere
         # After the walk, so that the matches it found count among the pending.
-        check.service_record = check_service_record(store, player_id, now_utc())
+        check.service_record = check_service_record(store, player_id, now_utc(), shared_pending)
         checks.append(check)
     return checks
 

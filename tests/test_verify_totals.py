@@ -291,7 +291,7 @@ def test_a_shared_match_pending_under_the_other_player_is_pending_for_both(tmp_p
     # of its own: the module's world has played on.)
     sim = Simulator(SimulatorConfig(seed=5, players=2, matches=30))
     db = tmp_path / "halo.db"
-    assert sync(db, sim, *sim.player_ids, clearance="given", matches_only=True).outcome == "ok"
+    assert sync(db, sim, *sim.player_ids, clearance="given").outcome == "ok"
     me, friend = sim.player_ids
     shared = rows(
         db,
@@ -315,4 +315,7 @@ def test_a_shared_match_pending_under_the_other_player_is_pending_for_both(tmp_p
         assert check.complete and check.missing_match_ids == [], player
         (matchmade,) = [c for c in check.lifecycles if c.lifecycle == "matchmade"]
         assert (matchmade.service - matchmade.archived, matchmade.pending) == (1, 1), player
+        # The service record's comparison counts it among the player's pending matches too.
+        assert check.service_record is not None and check.service_record.pending == 1, player
+        assert "1 match pending, which the next sync fetches" in check.service_record.line()
     assert rows(db, "SELECT match_id, player_id FROM pending_matches") == [(shared, friend)]
