@@ -18,6 +18,9 @@ joins archives.
 With players, only their slice is copied: the matches they played and every
 row of those matches, the players, assets, medals and seasons those rows name,
 the players' own rows (tracked state, pending matches, service records, CSR),
+the pending matches their stored history pages list (another player's walk, or a
+reparse, may have left them pending under another name or none: the players'
+reach covers them, so a sync of the slice would never walk to them again),
 and every raw document those rows were built from (`SLICE_DOCUMENTS`), so that
 ``reparse`` on the slice rebuilds it row for row. The medal metadata and the
 season calendars name every medal and season, so a slice carries them whole,
@@ -51,9 +54,12 @@ from grunt_archive.documents import (
     SERVICE_RECORD,
     DocumentKind,
 )
-from grunt_archive.errors import UsageError
+from grunt_archive.errors import MalformedResponseError, UsageError
+from grunt_archive.jsonsafe import loads
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
+from grunt_archive.normalize.history import history_entries
+from grunt_archive.rawbody import decode
 from grunt_archive.store import Store, open_store, player_tables
 from grunt_archive.store.session import Unit
 from grunt_archive.store.state import (
@@ -233,7 +239,9 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
                 f" OR (kind IN ({_kinds('of_asset', 'of_player')}) AND key IN :raw_keys)"
                 f" OR kind IN ({_kinds('whole_game')})")  # fmt: skip
     if table.name not in _NAMED_ONLY:
-        if "match_id" in columns and table.name != "pending_matches":
+        if table.name == "pending_matches":
+            return "player_id IN :players OR match_id IN :listed_pending"
+        if "match_id" in columns:
             return f"match_id IN ({_SLICE_MATCHES})"
         return "player_id IN :players" if "player_id" in columns else None
     named = [f"({', '.join(parent)}) IN (SELECT {', '.join(child)} FROM {child_table}"
@@ -253,10 +261,12 @@ def _kinds(*groups: str) -> str:
 
 
 def _slice_params(reader: Connection, players: tuple[str, ...]) -> dict[str, list[str]]:
-    """Return the bound lists of a slice's conditions: its players, and its raw keys.
+    """Return the bound lists of a slice's conditions: its players, raw keys, pending matches.
 
     The raw keys are those of the documents of its assets and of its players
-    (``SLICE_DOCUMENTS``), built and read by the registry's key formats.
+    (``SLICE_DOCUMENTS``), built and read by the registry's key formats; the
+    pending matches those pending under another player or none that the players'
+    stored history pages list.
     """
     if not players:
         return {}
@@ -267,7 +277,31 @@ def _slice_params(reader: Connection, players: tuple[str, ...]) -> dict[str, lis
         found = reader.execute(text("SELECT key FROM raw_responses WHERE kind = :kind"),
                                {"kind": kind.name})  # fmt: skip
         keys += [key for (key,) in found if kind.key.parse(key)[0] in players]
-    return {"players": list(players), "raw_keys": keys}
+    listed = _pending_in_histories(reader, players)
+    return {"players": list(players), "raw_keys": keys, "listed_pending": listed}
+
+
+def _pending_in_histories(reader: Connection, players: tuple[str, ...]) -> list[str]:
+    """Return the matches pending under no player of ``players`` that their history pages list.
+
+    A match two tracked players share is pending under the one whose walk met it
+    first, and one a reparse could not rebuild under nobody.
+    """
+    pending = "SELECT match_id, player_id FROM pending_matches"
+    others = [match for match, player in reader.execute(text(pending)) if player not in players]
+    if not others:
+        return []
+    listed: set[str] = set()
+    pages = "SELECT key, body, encoding FROM raw_responses WHERE kind = :kind"
+    for key, body, encoding in reader.execute(text(pages), {"kind": HISTORY_PAGE.name}):
+        if HISTORY_PAGE.key.parse(key)[0] not in players:
+            continue
+        try:
+            entries = history_entries(loads(decode(body, encoding)))
+        except (MalformedResponseError, ValueError, UnicodeDecodeError, TypeError):
+            continue  # a page that no longer reads lists nothing
+        listed.update(entry.match_id for entry in entries)
+    return [match for match in others if match in listed]
 
 
 def _references_to(parent: Table) -> Iterator[tuple[Table, list[str], list[str]]]:

@@ -1,0 +1,73 @@
+"""``copy`` of messy archives: a slice carries what a sync in the destination needs to finish.
+
+An archive a user really has holds pending matches (stats that went 404), some found
+by another tracked player's walk, films whose fetch failed, shared matches. A slice
+of one player copied out of it, then synced in its destination with the faults gone,
+must end with exactly the player's history (the simulator's), nothing lost or doubled,
+and `verify` calling it complete.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grunt_archive.runner import run_sync, run_verify
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store.copy import copy_archive
+from grunt_archive.sync import SyncOptions
+from tests.helpers import rows, settings
+
+
+class Missing:
+    """The simulator's app, with the stats of chosen matches answering 404 for now."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.missing: set[str] = set()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        found = re.search(r"/hi/matches/([^/]+)/stats", scope.get("path", ""))
+        if scope["type"] == "http" and found and found[1].lower() in self.missing:
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[Simulator, Missing]:
+    return (sim := Simulator(SimulatorConfig(seed=31, players=3, matches=30))), Missing(sim.app)
+
+
+def matches(db: Path) -> set[str]:
+    return {match_id for (match_id,) in rows(db, "SELECT match_id FROM matches")}
+
+
+def test_a_slice_carries_a_shared_match_another_players_walk_left_pending(world, tmp_path):
+    """The pending row names the player whose walk met the match first; the slice of the
+    other player who played it must carry it too, or their reach, which covers it, hides
+    it from every sync of the destination."""
+    sim, app = world
+    first, second = sim.player_ids[:2]
+    history = sim.history(second)
+    shared = [m for m in history if m in sim.history(first)]
+    app.missing = {shared[-1]}  # past the second's first page: no head walk reaches it
+    assert history.index(shared[-1]) >= 25
+    client = settings(app, "clearance-id", concurrency=4)
+    source = tmp_path / "source.db"
+    options = SyncOptions((first, second), matches_only=True, films=False)
+    assert run_sync(source, client, options).pending == [shared[-1]]
+    assert rows(source, "SELECT player_id FROM pending_matches") == [(first,)]
+    piece = tmp_path / "slice.db"
+    copy_archive(source, piece, (second,))
+    assert rows(piece, "SELECT match_id FROM pending_matches") == [(shared[-1],)]
+    assert copy_archive(source, piece, (second,)).rows_added == 0
+    app.missing = set()
+    report = run_sync(piece, client, SyncOptions((second,), matches_only=True, films=False))
+    assert (report.outcome, report.matches_added, report.pending) == ("ok", 1, [])
+    assert matches(piece) == set(history)
+    assert [check.complete for check in run_verify(piece, client)] == [True]
