@@ -19,7 +19,7 @@ from grunt_archive.runner import run_sync, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.copy import copy_archive
 from grunt_archive.sync import SyncOptions
-from tests.helpers import rows, settings
+from tests.helpers import failing, rows, settings
 
 
 class Missing:
@@ -71,3 +71,26 @@ def test_a_slice_carries_a_shared_match_another_players_walk_left_pending(world,
     assert (report.outcome, report.matches_added, report.pending) == ("ok", 1, [])
     assert matches(piece) == set(history)
     assert [check.complete for check in run_verify(piece, client)] == [True]
+
+
+def test_a_slice_carries_the_films_whose_fetch_failed_so_its_next_sync_fetches_them(
+    world, tmp_path
+):
+    """A failed film fetch is retried from ``pending_enrichment`` only (a plain sync fetches
+    no other film of an archived match): left out of a slice, the film was never fetched
+    there, and expired."""
+    sim, _ = world
+    player = sim.player_ids[0]
+    newest = sim.history(player)[0]  # a film not expired yet
+    broken = failing(sim.app, rf"/hi/films/matches/{newest}/", 503)
+    source = tmp_path / "source.db"
+    report = run_sync(source, settings(broken, "clearance-id"), SyncOptions((player,)))
+    assert report.enrichment_pending == [f"film_manifest:{newest}"]
+    piece = tmp_path / "slice.db"
+    copy_archive(source, piece, (player,))
+    assert (
+        run_sync(piece, settings(sim.app, "clearance-id"), SyncOptions((player,))).outcome == "ok"
+    )
+    film = "SELECT status FROM films WHERE match_id = ?"
+    assert rows(piece, film, newest) == [("archived",)]
+    assert rows(piece, "SELECT count(*) FROM pending_enrichment") == [(0,)]

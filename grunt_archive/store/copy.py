@@ -18,6 +18,7 @@ joins archives.
 With players, only their slice is copied: the matches they played and every
 row of those matches, the players, assets, medals and seasons those rows name,
 the players' own rows (tracked state, pending matches, service records, CSR),
+the lookups of their matches left pending (skill, films),
 the pending matches their stored history pages list (another player's walk, or a
 reparse, may have left them pending under another name or none: the players'
 reach covers them, so a sync of the slice would never walk to them again),
@@ -241,6 +242,8 @@ def _condition(table: Table, players: tuple[str, ...]) -> str | None:
     if table.name not in _NAMED_ONLY:
         if table.name == "pending_matches":
             return "player_id IN :players OR match_id IN :listed_pending"
+        if table.name == "pending_enrichment":  # a failed film is retried from here only
+            return f"kind IN ({_kinds('of_match')}) AND key IN ({_SLICE_MATCHES})"
         if "match_id" in columns:
             return f"match_id IN ({_SLICE_MATCHES})"
         return "player_id IN :players" if "player_id" in columns else None
