@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
-from grunt_archive.runner import run_sync, run_verify
+from grunt_archive.documents import ARCHIVE_STATE
+from grunt_archive.models import metadata
+from grunt_archive.runner import run_reparse, run_sync, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store.copy import copy_archive
 from grunt_archive.sync import SyncOptions
-from tests.helpers import failing, rows, settings
+from tests.helpers import dump, failing, rows, settings
 
 
 class Missing:
@@ -73,13 +75,11 @@ def test_a_slice_carries_a_shared_match_another_players_walk_left_pending(world,
     assert [check.complete for check in run_verify(piece, client)] == [True]
 
 
-def test_a_slice_carries_the_films_whose_fetch_failed_so_its_next_sync_fetches_them(
-    world, tmp_path
-):
+def test_a_slice_carries_the_films_whose_fetch_failed_so_its_next_sync_fetches_them(tmp_path):
     """A failed film fetch is retried from ``pending_enrichment`` only (a plain sync fetches
     no other film of an archived match): left out of a slice, the film was never fetched
     there, and expired."""
-    sim, _ = world
+    sim = Simulator(SimulatorConfig(seed=31, players=1, matches=12))
     player = sim.player_ids[0]
     newest = sim.history(player)[0]  # a film not expired yet
     broken = failing(sim.app, rf"/hi/films/matches/{newest}/", 503)
@@ -94,3 +94,37 @@ def test_a_slice_carries_the_films_whose_fetch_failed_so_its_next_sync_fetches_t
     film = "SELECT status FROM films WHERE match_id = ?"
     assert rows(piece, film, newest) == [("archived",)]
     assert rows(piece, "SELECT count(*) FROM pending_enrichment") == [(0,)]
+
+
+def test_an_older_slice_with_other_pending_state_is_brought_up_and_reparse_rebuilds_it(
+    world, tmp_path
+):
+    """The destination holds an older slice, the shared match pending there; the source has
+    archived it since. A copy adds what is new (a second adds nothing), reparse rebuilds the
+    copy row for row, and a sync finishes the player exactly."""
+    sim, app = world
+    first, second = sim.player_ids[:2]
+    history = sim.history(second)
+    late = [m for m in history if m in sim.history(first)][-1]
+    app.missing = {late}
+    client = settings(app, "clearance-id", concurrency=4)
+    source, piece = tmp_path / "source.db", tmp_path / "slice.db"
+    options = SyncOptions((first, second), matches_only=True, films=False)
+    run_sync(source, client, options)
+    copy_archive(source, piece, (second,))
+    app.missing = set()
+    assert run_sync(source, client, options).pending == []
+    assert copy_archive(source, piece, (second,)).rows_added > 0
+    assert copy_archive(source, piece, (second,)).rows_added == 0
+    assert matches(piece) == set(history)
+    assert rows(piece, "SELECT count(*) FROM pending_matches") == [(0,)]  # archived: not pending
+    tables = sorted(set(metadata.tables) - ARCHIVE_STATE)
+    before = dump(piece, tables)
+    rebuilt, broken, lost = run_reparse(piece)
+    assert (rebuilt, broken, lost) == (len(history), [], [])
+    assert dump(piece, tables) == before
+    report = run_sync(piece, client, SyncOptions((second,), matches_only=True, films=False))
+    assert (report.outcome, report.matches_added, report.pending) == ("ok", 0, [])
+    assert matches(piece) == set(history)
+    assert rows(piece, "SELECT count(*) FROM pending_matches") == [(0,)]
+    assert [check.complete for check in run_verify(piece, client)] == [True]

@@ -69,7 +69,7 @@ from grunt_archive.store.state import (
     close_dead_runs,
     first_named,
 )
-from grunt_archive.store.writer import IGNORE, query, reset_ids, write_rows
+from grunt_archive.store.writer import IGNORE, execute, query, reset_ids, write_rows
 
 BATCH = 1000
 # The tables the archive numbers itself, and the columns that say which row is which.
@@ -77,6 +77,7 @@ NUMBERED = {
     "raw_responses": ("kind", "key", "fetched_at", "path"),
     "sync_runs": ("started_at", "players"),
 }
+_RELEASE_ARCHIVED = "DELETE FROM pending_matches WHERE match_id IN (SELECT match_id FROM matches)"
 _SLICE_MATCHES = "SELECT match_id FROM match_players WHERE player_id IN :players"
 # Parents a slice copies because its rows name them (their own rows select none).
 _NAMED_ONLY = ("players", "assets", "medals", "seasons")
@@ -188,6 +189,8 @@ def copy_archive(
             progress.finish()
         if report.rows_added:
             with store.unit() as connection:
+                # A match one archive held pending and the other archived is archived now.
+                execute(connection, _RELEASE_ARCHIVED)
                 player_tables.rebuild(connection)
     report.seconds = time.monotonic() - began
     return report
