@@ -88,6 +88,30 @@ def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
     assert run("untrack", "--db", str(db), "--player", "xuid(12)").exit_code == 2
 
 
+def test_a_player_untracked_then_tracked_again_is_synced_and_counted_afresh(tmp_path):
+    """Their ``player_*`` rows of before start over: no duplicate line fails every run after."""
+    from grunt_archive.db import archive
+    from grunt_archive.documents import DERIVED_TABLES
+    from grunt_archive.simulator import Simulator, SimulatorConfig
+    from grunt_archive.store import open_store, player_tables
+    from tests.conftest import copy_archive
+    from tests.helpers import dump, sync
+
+    sim = Simulator(SimulatorConfig(seed=3, players=2, matches=6))
+    db = tmp_path / "halo.db"
+    first, second = sim.player_ids
+    assert sync(db, sim, first, second, matches_only=True).outcome == "ok"
+    assert run("untrack", "--db", str(db), "--player", first).exit_code == 0
+    sim.play(second, 3)  # matches of theirs archived while they are not tracked
+    assert sync(db, sim, second, matches_only=True).outcome == "ok"
+    again = sync(db, sim, first, second, matches_only=True)
+    assert again.outcome == "ok" and again.failures == [], again.failures
+    rebuilt = copy_archive(db, tmp_path / "rebuilt.db")
+    with archive(rebuilt) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.rebuild(connection)
+    assert dump(db, DERIVED_TABLES) == dump(rebuilt, DERIVED_TABLES)
+
+
 @pytest.mark.parametrize(
     ("stored", "typed"),
     [("xNobleRunnerx3", "xnoblerunnerx3"), ("xNobleRunnerx3", "XNOBLERUNNERX3"),

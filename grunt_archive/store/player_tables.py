@@ -331,7 +331,13 @@ def _write_lines(connection: Unit, match_id: str) -> None:
 
 
 def add_player(connection: Unit, player_id: str) -> None:
-    """Add the matches the archive already holds of a newly tracked player."""
+    """Add the matches the archive already holds of a newly tracked player.
+
+    A player tracked before (and untracked since) still has the rows of then: they
+    start over, as their totals do, and so count the matches archived meanwhile too.
+    """
+    for table in ("player_matches", "player_encounters", "player_medal_totals"):
+        execute(connection, f"DELETE FROM {table} WHERE player_id = ?", (player_id,))
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
     execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
