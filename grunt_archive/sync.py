@@ -48,6 +48,7 @@ from grunt_archive.store.claims import WorkClaims, claim_player, release_player
 from grunt_archive.store.compact import compact, worth_compacting
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.state import (
+    NotTrackedError,
     finish_run,
     mark_pending,
     pending_matches,
@@ -330,11 +331,15 @@ class _Run:
 
         A history the service answers unusably (a page that is not one, a
         service ignoring ``start``) ends this player's walk with a failure
-        naming them; the run goes on with the other players.
+        naming them; the run goes on with the other players. A player another
+        process untracked since the run began is left alone.
         """
-        newest_before = self.walk.newest_match(player_id)
         try:
+            newest_before = self.walk.newest_match(player_id)
             await self.walk.sync_player(player_id, full=self.options.full)
+            newest_after = self.walk.newest_match(player_id)
+        except NotTrackedError:
+            return
         except (NotFoundError, MalformedResponseError) as error:
             reason = str(error)
             if isinstance(error, NotFoundError) and player_id in self.new_players:
@@ -344,7 +349,7 @@ class _Run:
             self.fail_player(player_id, reason)
             return
         if not self.options.matches_only and self.snapshots.due(
-            player_id, self.walk.newest_match(player_id) != newest_before
+            player_id, newest_after != newest_before
         ):
             self.careers_due.append(player_id)
 

@@ -238,3 +238,28 @@ def test_workers_started_together_retry_each_pending_match_once(postgres_cluster
     assert {kind: counts.get(kind, 0) for kind in looked_up} == {
         kind: rows(url, sql)[0][0] for kind, sql in looked_up.items()
     }
+
+
+def test_a_player_untracked_by_another_process_mid_run_is_left_alone(postgres_cluster):
+    """The worker reaching a player `untrack` removed since its run began skips them, no crash."""
+    from grunt_archive.runner import run_sync, run_untrack
+    from grunt_archive.sync import SyncOptions
+    from tests.helpers import settings
+
+    url = postgres_cluster.new_archive()
+    sim = Simulator(SimulatorConfig(seed=SEED, players=2, matches=6))
+    first, second = sim.player_ids
+    asked: list[str] = []
+
+    async def app(scope, receive, send):  # untracks the second player at the first stats request
+        if scope["type"] == "http" and "/stats" in scope["path"] and not asked:
+            asked.append(scope["path"])
+            run_untrack(url, second)  # another process, while this run walks the first
+        await sim.app(scope, receive, send)
+
+    options = SyncOptions((first, second), matches_only=True, films=False)
+    report = run_sync(url, settings(app, "clearance-id"), options)
+    assert asked and report.outcome == "ok" and report.failures == []
+    assert rows(url, "SELECT player_id FROM tracked_players") == [(first,)]
+    assert {m for (m,) in rows(url, "SELECT match_id FROM matches")} == set(sim.history(first))
+    assert rows(url, "SELECT outcome FROM sync_runs") == [("ok",)]

@@ -77,15 +77,28 @@ def tracked_player_ids(store: Store) -> list[str]:
     return [row[0] for row in rows]
 
 
+class NotTrackedError(LookupError):
+    """The player is no longer tracked: another process untracked them during this run."""
+
+
 def load_tracked(store: Store, player_id: str) -> TrackedState:
-    """Return the archive's reach for a tracked player."""
+    """Return the archive's reach for a tracked player.
+
+    Raises:
+        NotTrackedError: the player is not tracked (any more: on PostgreSQL, ``untrack``
+            may run while a worker syncs them).
+
+    """
     with store.unit() as connection:
-        (row,) = query(
+        found = query(
             connection,
             "SELECT history_complete, newest_start_time, oldest_start_time, backfill_offset"
             " FROM tracked_players WHERE player_id = ?",
             (player_id,),
         )
+    if not found:
+        raise NotTrackedError(player_id)
+    row = found[0]
     return TrackedState(player_id, bool(row[0]), row[1], row[2], row[3])
 
 
