@@ -54,6 +54,7 @@ from grunt_archive.store.state import (
     pending_matches,
     player_label,
     player_names,
+    release_archived,
     start_run,
     track_player,
     tracked_player_ids,
@@ -235,6 +236,7 @@ class _Run:
 
     async def retry_pending(self) -> None:
         """Try pending matches again before any walk; those other workers have are left to them."""
+        release_archived(self.store)
         tasks = [
             self.launch(HistoryEntry(mid, start, None), pid, retry=True)
             for mid, pid, start in pending_matches(self.store)

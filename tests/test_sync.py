@@ -228,6 +228,24 @@ def test_a_lasting_stats_404_leaves_the_match_pending_then_next_run_fetches_it(a
     assert rows(archive, "SELECT count(*) FROM pending_matches") == [(0,)]
 
 
+def test_a_match_both_archived_and_pending_is_released_not_fetched_again(archive):
+    # What a `verify` marking a match pending while a worker stores it leaves behind.
+    sim = Simulator(SimulatorConfig(seed=4, players=1, matches=8))
+    assert sync(archive, sim, sim.player_ids[0]).outcome == "ok"
+    stored = sim.history(sim.player_ids[0])[3]
+    helpers.execute(
+        archive,
+        "INSERT INTO pending_matches (match_id, player_id, reason, attempts, first_seen_at)"
+        f" VALUES ('{stored}', '{sim.player_ids[0]}', 'missing (found by verify)', 0,"
+        " '2026-12-01T00:00:00Z')",
+    )
+    sim.reset_counts()
+    report = sync(archive, sim)
+    assert (report.outcome, report.matches_added, report.pending) == ("ok", 0, [])
+    assert sim.counts["stats"] == 0
+    assert rows(archive, "SELECT count(*) FROM pending_matches") == [(0,)]
+
+
 def test_matches_played_after_a_backfill_that_archived_nothing_are_walked(archive):
     """A backfill whose every match went pending leaves no reach for a head walk to stop at.
 

@@ -65,6 +65,7 @@ from grunt_archive.store import Store, open_store, player_tables
 from grunt_archive.store.session import Unit
 from grunt_archive.store.state import (
     NAMED_PLAYERS,
+    RELEASE_ARCHIVED,
     TRACKED_GAMERTAGS,
     close_dead_runs,
     first_named,
@@ -77,7 +78,6 @@ NUMBERED = {
     "raw_responses": ("kind", "key", "fetched_at", "path"),
     "sync_runs": ("started_at", "players"),
 }
-_RELEASE_ARCHIVED = "DELETE FROM pending_matches WHERE match_id IN (SELECT match_id FROM matches)"
 _SLICE_MATCHES = "SELECT match_id FROM match_players WHERE player_id IN :players"
 # Parents a slice copies because its rows name them (their own rows select none).
 _NAMED_ONLY = ("players", "assets", "medals", "seasons")
@@ -190,7 +190,7 @@ def copy_archive(
         if report.rows_added:
             with store.unit() as connection:
                 # A match one archive held pending and the other archived is archived now.
-                execute(connection, _RELEASE_ARCHIVED)
+                execute(connection, RELEASE_ARCHIVED)
                 player_tables.rebuild(connection)
     report.seconds = time.monotonic() - began
     return report

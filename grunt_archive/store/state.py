@@ -230,6 +230,18 @@ def write_pending(connection: Unit, matches: list[tuple[str, str | None, str | N
     write_rows(connection, "pending_matches", rows, _PENDING)
 
 
+# A match archived is not pending. Storing a match releases it, but a `verify` marking it
+# pending while a worker stores it (PostgreSQL), or a copy bringing it archived, can leave
+# both: the next sync would fetch it again and count it as new.
+RELEASE_ARCHIVED = "DELETE FROM pending_matches WHERE match_id IN (SELECT match_id FROM matches)"
+
+
+def release_archived(store: Store) -> None:
+    """Drop the pending rows of matches the archive holds (see `RELEASE_ARCHIVED`)."""
+    with store.unit() as connection:
+        execute(connection, RELEASE_ARCHIVED)
+
+
 def pending_matches(store: Store) -> list[tuple[str, str | None, str | None]]:
     """Return ``(match_id, player_id, start_time)`` of every pending match, newest first."""
     with store.unit() as connection:
