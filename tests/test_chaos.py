@@ -14,21 +14,18 @@ archive to exactly the simulator's matches, each once, none pending, and
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from grunt_archive.errors import AuthError
-from grunt_archive.normalize import match_rows
-from grunt_archive.normalize.values import utc_timestamp
 from grunt_archive.runner import run_sync, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
-from tests.helpers import raw_bodies, rows, settings
+from tests.chaos import assert_sound
+from tests.helpers import rows, settings
 
 
 class Chaos:
@@ -131,34 +128,6 @@ CASES = {
         [Run(kill=(STATS, 100)), Run(played=26, limit=30), Run()],
     ),
 }
-
-
-def start_times(sim: Simulator, match_ids: list[str]) -> dict[str, str]:
-    return {m: utc_timestamp(sim.stats_document(m)["MatchInfo"]["StartTime"]) for m in match_ids}
-
-
-def assert_sound(db: Path, sim: Simulator, label: str) -> None:
-    """No match half-written; nothing a tracked player played is left where no run will look."""
-    bodies = raw_bodies(db, "match_stats")
-    assert {r[0] for r in rows(db, "SELECT match_id FROM matches")} == set(bodies), label
-    for match_id, body in bodies.items():
-        expected = match_rows(json.loads(body))
-        for table in ("match_players", "match_teams"):
-            stored = rows(db, f"SELECT count(*) FROM {table} WHERE match_id = ?", match_id)
-            assert stored == [(len(expected.get(table, [])),)], (label, match_id, table)
-    held = set(bodies) | {r[0] for r in rows(db, "SELECT match_id FROM pending_matches")}
-    reach = "SELECT player_id, history_complete, newest_start_time, oldest_start_time,"
-    for player, complete, newest, oldest, offset in rows(
-        db, f"{reach} backfill_offset FROM tracked_players"
-    ):
-        history = sim.history(player)
-        times = start_times(sim, [m for m in history if m not in held])
-        for position, match_id in enumerate(history):
-            if match_id in held or newest is None:  # no reach: the backfill starts at the top
-                continue
-            when = times[match_id]
-            later = when > newest or (not complete and when < oldest and position >= offset)
-            assert later, (label, player, position, when, (complete, newest, oldest, offset))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -5,7 +5,7 @@ connection and client, on overlapping player lists, against one simulator with
 arrivals and late stats. A worker may be interrupted at its n-th request matching
 a pattern: its task cancelled (Ctrl-C), or its connection terminated first (as a
 SIGKILL leaves it: no ``finally`` reaches the archive). After every step nothing is
-half-written or left where no run will look (`test_chaos.assert_sound`); after
+half-written or left where no run will look (`tests.chaos.assert_sound`); after
 plain follow-up runs, faults off, every match is archived once, nothing pending,
 `verify` complete.
 """
@@ -23,8 +23,8 @@ from grunt_archive.db import archive_store
 from grunt_archive.runner import run_sync, run_untrack, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions, sync
+from tests.chaos import assert_sound
 from tests.helpers import rows, settings
-from tests.test_chaos import assert_sound
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,43 @@
+"""What the chaos tests check after every run: no match half-written, none left behind.
+
+Shared by `test_chaos` (one SQLite archive) and `test_chaos_workers` (several
+PostgreSQL workers).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grunt_archive.normalize import match_rows
+from grunt_archive.normalize.values import utc_timestamp
+from grunt_archive.simulator import Simulator
+from tests.helpers import raw_bodies, rows
+
+
+def start_times(sim: Simulator, match_ids: list[str]) -> dict[str, str]:
+    return {m: utc_timestamp(sim.stats_document(m)["MatchInfo"]["StartTime"]) for m in match_ids}
+
+
+def assert_sound(db: Path, sim: Simulator, label: str) -> None:
+    """No match half-written; nothing a tracked player played is left where no run will look."""
+    bodies = raw_bodies(db, "match_stats")
+    assert {r[0] for r in rows(db, "SELECT match_id FROM matches")} == set(bodies), label
+    for match_id, body in bodies.items():
+        expected = match_rows(json.loads(body))
+        for table in ("match_players", "match_teams"):
+            stored = rows(db, f"SELECT count(*) FROM {table} WHERE match_id = ?", match_id)
+            assert stored == [(len(expected.get(table, [])),)], (label, match_id, table)
+    held = set(bodies) | {r[0] for r in rows(db, "SELECT match_id FROM pending_matches")}
+    reach = "SELECT player_id, history_complete, newest_start_time, oldest_start_time,"
+    for player, complete, newest, oldest, offset in rows(
+        db, f"{reach} backfill_offset FROM tracked_players"
+    ):
+        history = sim.history(player)
+        times = start_times(sim, [m for m in history if m not in held])
+        for position, match_id in enumerate(history):
+            if match_id in held or newest is None:  # no reach: the backfill starts at the top
+                continue
+            when = times[match_id]
+            later = when > newest or (not complete and when < oldest and position >= offset)
+            assert later, (label, player, position, when, (complete, newest, oldest, offset))
