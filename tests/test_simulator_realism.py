@@ -438,12 +438,6 @@ def test_repeatable_mode_medals_count_what_the_player_did(big):
     assert sum(n >= 2 for n in counts["hill"]) > 0.2 * len(counts["hill"])
 
 
-def _seconds(duration: str) -> float:
-    minutes, _, rest = duration.removeprefix("PT").rpartition("M")
-    hours, _, minutes = minutes.rpartition("H")
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(rest.rstrip("S") or 0)
-
-
 def test_matchmaking_follows_the_rotation_weights(big):
     """A map-mode pair weighing twice as much in its playlist's rotation comes twice as often."""
     sim, docs = big
