@@ -135,8 +135,9 @@ def _known_without_reading(db_path: Path) -> dict[str, Any]:
     table page counts its own rows, within the SQL time limit, as it does for
     any archive.
     """
-    facts = real_path(db_path).stat()
-    identity = f"{real_path(db_path)}:{facts.st_ino}:{facts.st_size}:{facts.st_mtime_ns}"
+    real = real_path(db_path)
+    facts = real.stat()
+    identity = f"{real}:{facts.st_ino}:{facts.st_size}:{facts.st_mtime_ns}"
     return {
         db_path.stem: {
             "file": str(db_path),

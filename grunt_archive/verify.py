@@ -23,10 +23,10 @@ from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.state import (
     archived_counts,
+    gamertags,
     mark_pending,
     pending_matches,
     player_by_gamertag,
-    player_names,
     tracked_player_by_gamertag,
     tracked_player_ids,
 )
@@ -157,8 +157,7 @@ async def verify(
     for player_id in player_ids:
         counts = service_counts(player_id, (await stats.match_count(player_id)).data)
         archived, pending_total = archived_counts(store, player_id)
-        (name,) = player_names(store, [player_id])
-        check = PlayerCheck(player_id, gamertag=None if name == player_id else name)
+        check = PlayerCheck(player_id, gamertag=gamertags(store, [player_id]).get(player_id))
         for name, (mode, _, _) in LIFECYCLES.items():
             service = counts[name]
             held = archived.get(mode, 0)

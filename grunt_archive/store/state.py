@@ -160,27 +160,31 @@ def first_named(rows: Iterable[Sequence[Any]], gamertag: str) -> str | None:
     return next((pid for pid, name in rows if name and name.casefold() == wanted), None)
 
 
+def gamertags(store: Store, player_ids: Sequence[str]) -> dict[str, str]:
+    """Return the gamertag of each of ``player_ids`` the archive knows one of."""
+    if not player_ids:
+        return {}
+    marks = ", ".join("?" * len(player_ids))
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            f"SELECT player_id, gamertag FROM players WHERE player_id IN ({marks})"
+            " AND gamertag IS NOT NULL",
+            tuple(player_ids),
+        )
+    return dict(rows)
+
+
 def player_label(store: Store, player_id: str) -> str:
     """Return how to name a player to a person: ``Gamertag (xuid(…))``, or the id alone."""
-    with store.unit() as connection:
-        rows = query(connection, "SELECT gamertag FROM players WHERE player_id = ?", (player_id,))
-    gamertag = rows[0][0] if rows else None
+    gamertag = gamertags(store, [player_id]).get(player_id)
     return f"{gamertag} ({player_id})" if gamertag else player_id
 
 
 def player_names(store: Store, player_ids: Sequence[str]) -> list[str]:
     """Return each player's gamertag, or their id where the archive has no gamertag yet."""
-    if not player_ids:
-        return []
-    marks = ", ".join("?" * len(player_ids))
-    with store.unit() as connection:
-        rows = query(
-            connection,
-            f"SELECT player_id, gamertag FROM players WHERE player_id IN ({marks})",
-            tuple(player_ids),
-        )
-    gamertags = dict(rows)
-    return [gamertags.get(player_id) or player_id for player_id in player_ids]
+    known = gamertags(store, player_ids)
+    return [known.get(player_id) or player_id for player_id in player_ids]
 
 
 def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
