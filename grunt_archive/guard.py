@@ -3,8 +3,9 @@
 Enrichment and the career snapshots both make many independent requests
 where one failing must not stop the run: `Guard.run` limits how many are in
 flight, hands a failure to the caller's ``on_failure`` (enrichment marks it
-pending, snapshots list it), and after a service ran out of retries asks it
-nothing more this run. Only a refused token (`AuthError`) goes through.
+pending, snapshots list it), and once a service ran out of retries on
+`FAILURES_IN_A_ROW` lookups with no answer between, asks it nothing more this
+run. Only a refused token (`AuthError`) goes through.
 A lookup may come with a claim (`store.claims.WorkClaims.claim`): taken once
 the lookup has its slot, held until its failure is noted, and the lookup is
 left alone when the claim says another worker has it.
@@ -15,13 +16,33 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
 from grunt_archive.errors import ApiError, ServiceUnavailableError
+
+# A service is taken for down once this many lookups ran out of retries with no answer between.
+# After a failure, the lookups already in flight go on and then one more at a time until one is
+# answered: a service that is down costs the run one round of retries, as when the first failure
+# was enough, while one document the service keeps failing on (a bad film) no longer costs the
+# run that service's other lookups.
+FAILURES_IN_A_ROW = 2
 
 # Called as on_failure(kind, key, reason, tried): tried is False when no request was made.
 OnFailure = Callable[[str, str, str, bool], None]
 # Opens the claim on a lookup: the block learns whether this worker is to make it.
 Claim = Callable[[], AbstractContextManager[bool]]
+
+
+@dataclass
+class _Health:
+    """What one service's lookups have shown this run."""
+
+    failures: int = 0  # lookups out of retries since the service last answered
+    running: int = 0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def may_start(self) -> bool:
+        return self.failures == 0 or self.running == 0
 
 
 class Guard:
@@ -41,6 +62,7 @@ class Guard:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         # Services that kept failing this run, with the reason: not asked again.
         self.broken: dict[str, str] = {}
+        self._health: dict[str, _Health] = {}
 
     def _slot(self, service: str) -> asyncio.Semaphore:
         name = service if self.per_service else ""
@@ -56,16 +78,41 @@ class Guard:
     ) -> None:
         """Run one lookup of ``service`` under its ``claim``; a failure goes to ``on_failure``."""
         async with self._slot(service):
-            if service in self.broken:
-                self.on_failure(kind, key, f"not tried: {self.broken[service]}", False)
-                return
-            with claim() if claim is not None else nullcontext(True) as mine:
-                if not mine:
+            health = self._health.setdefault(service, _Health())
+            async with health.changed:
+                await health.changed.wait_for(lambda: service in self.broken or health.may_start())
+                if service in self.broken:
+                    self.on_failure(kind, key, f"not tried: {self.broken[service]}", False)
                     return
-                try:
-                    await fetch()
-                except ServiceUnavailableError as error:
-                    self.broken[service] = str(error)
-                    self.on_failure(kind, key, str(error), True)
-                except ApiError as error:  # 404, a malformed body, a document breaking the schema
-                    self.on_failure(kind, key, str(error), True)
+                health.running += 1
+            try:
+                await self._lookup(kind, key, service, fetch, claim, health)
+            finally:
+                async with health.changed:
+                    health.running -= 1
+                    health.changed.notify_all()
+
+    async def _lookup(
+        self,
+        kind: str,
+        key: str,
+        service: str,
+        fetch: Callable[[], Awaitable[None]],
+        claim: Claim | None,
+        health: _Health,
+    ) -> None:
+        with claim() if claim is not None else nullcontext(True) as mine:
+            if not mine:
+                return
+            try:
+                await fetch()
+            except ServiceUnavailableError as error:
+                health.failures += 1
+                if health.failures >= FAILURES_IN_A_ROW:
+                    self.broken.setdefault(service, str(error))
+                self.on_failure(kind, key, str(error), True)
+            except ApiError as error:  # 404, a malformed body, a document breaking the schema
+                health.failures = 0  # the service answered
+                self.on_failure(kind, key, str(error), True)
+            else:
+                health.failures = 0

@@ -193,6 +193,25 @@ def test_a_failed_film_fetch_goes_pending_and_the_next_run_fetches_it(tmp_path):
     assert not [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
 
 
+def test_one_film_the_service_keeps_failing_on_costs_the_others_nothing(tmp_path):
+    # Through the films backfill, which goes on in groups only while the host answers.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    bad = sim.history(player)[0]
+    db = tmp_path / "halo.db"
+    sync(db, sim, player, films=False)
+    app = failing(sim.app, rf"/hi/films/matches/{bad}/")
+    report = sync(db, sim, player, app=app, films_backfill=True)
+    assert report.enrichment_pending == [f"{FILM_MANIFEST.name}:{bad}"]
+    assert rows(db, "SELECT match_id FROM matches WHERE match_id NOT IN"
+                    " (SELECT match_id FROM films WHERE status = 'archived')") == [(bad,)]  # fmt: skip
+    (reason,) = rows(db, "SELECT reason FROM pending_enrichment")[0]
+    assert reason.startswith("films kept failing") and "not tried" not in reason
+    report = sync(db, sim, player)
+    assert report.enrichment_pending == []
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'archived'") == 12
+
+
 def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known(
     tmp_path, monkeypatch
 ):

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from grunt_archive.errors import ApiError, MalformedResponseError, ServiceUnavailableError
-from grunt_archive.guard import Guard
+from grunt_archive.errors import MalformedResponseError, ServiceUnavailableError
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.store import open_store
 from grunt_archive.store.state import TrackedState, load_tracked, track_player
@@ -253,30 +252,3 @@ def test_a_service_ignoring_start_ends_the_walk_in_a_few_pages(engine):
     assert launcher.stored == {match_id(i) for i in range(PAGE)}
     state = walk_state(engine)
     assert (state.history_complete, state.backfill_offset) == (False, PAGE)
-
-
-def test_the_guard_notes_failures_and_leaves_a_failing_service_alone():
-    noted: list[tuple[str, str, str, bool]] = []
-    guard = Guard(lambda *failure: noted.append(failure), slots=2)
-    calls: list[str] = []
-
-    async def unavailable() -> None:
-        calls.append("a")
-        raise ServiceUnavailableError("HTTP 503")
-
-    async def broken_body() -> None:
-        calls.append("b")
-        raise ApiError("not JSON")
-
-    async def go() -> None:
-        await guard.run("asset", "1", "discovery", unavailable)
-        await guard.run("asset", "2", "discovery", unavailable)  # not asked again
-        await guard.run("match_skill", "m", "skill", broken_body)
-
-    asyncio.run(go())
-    assert calls == ["a", "b"]
-    assert noted == [
-        ("asset", "1", "HTTP 503", True),
-        ("asset", "2", "not tried: HTTP 503", False),
-        ("match_skill", "m", "not JSON", True),
-    ]
