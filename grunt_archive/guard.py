@@ -34,14 +34,28 @@ Claim = Callable[[], AbstractContextManager[bool]]
 
 
 @dataclass
-class _Health:
-    """What one service's lookups have shown this run."""
+class ServiceHealth:
+    """Whether a service looks down this run, from its requests that ran out of retries.
 
-    failures: int = 0  # lookups out of retries since the service last answered
-    running: int = 0
+    The sync keeps one for the match stats: a match the service keeps failing
+    on goes pending, and only a service taken for down stops the run.
+    """
+
+    failures: int = 0  # requests out of retries since the service last answered
+    running: int = 0  # the guard's lookups in flight
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
+    def answered(self) -> None:
+        """Note that the service answered (a document, a 404 or an unusable body)."""
+        self.failures = 0
+
+    def failed(self) -> bool:
+        """Note a request out of retries; return whether the service is now taken for down."""
+        self.failures += 1
+        return self.failures >= FAILURES_IN_A_ROW
+
     def may_start(self) -> bool:
+        """Say whether a lookup may start: after a failure, one at a time until an answer."""
         return self.failures == 0 or self.running == 0
 
 
@@ -62,7 +76,7 @@ class Guard:
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         # Services that kept failing this run, with the reason: not asked again.
         self.broken: dict[str, str] = {}
-        self._health: dict[str, _Health] = {}
+        self._health: dict[str, ServiceHealth] = {}
 
     def _slot(self, service: str) -> asyncio.Semaphore:
         name = service if self.per_service else ""
@@ -78,7 +92,7 @@ class Guard:
     ) -> None:
         """Run one lookup of ``service`` under its ``claim``; a failure goes to ``on_failure``."""
         async with self._slot(service):
-            health = self._health.setdefault(service, _Health())
+            health = self._health.setdefault(service, ServiceHealth())
             async with health.changed:
                 await health.changed.wait_for(lambda: service in self.broken or health.may_start())
                 if service in self.broken:
@@ -99,7 +113,7 @@ class Guard:
         service: str,
         fetch: Callable[[], Awaitable[None]],
         claim: Claim | None,
-        health: _Health,
+        health: ServiceHealth,
     ) -> None:
         with claim() if claim is not None else nullcontext(True) as mine:
             if not mine:
@@ -107,12 +121,11 @@ class Guard:
             try:
                 await fetch()
             except ServiceUnavailableError as error:
-                health.failures += 1
-                if health.failures >= FAILURES_IN_A_ROW:
+                if health.failed():
                     self.broken.setdefault(service, str(error))
                 self.on_failure(kind, key, str(error), True)
             except ApiError as error:  # 404, a malformed body, a document breaking the schema
-                health.failures = 0  # the service answered
+                health.answered()
                 self.on_failure(kind, key, str(error), True)
             else:
-                health.failures = 0
+                health.answered()

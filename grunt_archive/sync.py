@@ -35,6 +35,7 @@ from grunt_archive.errors import (
     UsageError,
 )
 from grunt_archive.film_sync import FilmFetcher
+from grunt_archive.guard import ServiceHealth
 from grunt_archive.named_progress import NamedProgress
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
@@ -173,6 +174,7 @@ class _Run:
         self.added = 0
         self.launched = 0
         self.failures: list[dict[str, str]] = []
+        self.stats_health = ServiceHealth()  # one match the service keeps failing on goes pending
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
@@ -281,6 +283,7 @@ class _Run:
         try:
             # Parsed on the store thread with the rest of the match's work.
             document = await self.stats.match_stats(entry.match_id, parse=False)
+            self.stats_health.answered()
             await self.writes.run(self._save, entry.match_id, document)
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
@@ -289,7 +292,9 @@ class _Run:
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(self.store, entry.match_id, player_id, entry.start_time, str(error))
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
-            if isinstance(error, ServiceUnavailableError):
+            if not isinstance(error, ServiceUnavailableError):
+                self.stats_health.answered()  # a 404 or an unusable body: the service is up
+            elif self.stats_health.failed():
                 raise
         finally:
             self._settle(entry.match_id)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from grunt_archive.errors import AuthError
+from grunt_archive.errors import AuthError, ServiceUnavailableError
 from grunt_archive.normalize import match_rows
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -274,6 +274,43 @@ def test_a_malformed_match_is_pending_and_the_rest_archived(archive):
     assert report.pending == [bad]
     assert archived_ids(archive) == set(sim.history(sim.player_ids[0])) - {bad}
     assert rows(archive, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
+
+
+def test_a_match_the_service_keeps_failing_on_is_pending_and_blocks_no_later_run(archive):
+    """A 5xx past every retry on one match, while the service answers the others."""
+    sim = Simulator(SimulatorConfig(seed=6, players=1, matches=50))
+    player = sim.player_ids[0]
+    bad = sim.history(player)[20]
+    app = helpers.failing(sim.app, rf"/hi/matches/{bad}/stats")
+    report = sync(archive, sim, player, app=app)
+    assert (report.outcome, report.pending) == ("partial", [bad])
+    assert "kept failing" in report.failures[0]["error"]
+    assert archived_ids(archive) == set(sim.history(player)) - {bad}
+    new = sim.play(player, 5)
+    report = sync(archive, sim, player, app=app)  # tried first, pending again; the rest goes on
+    assert (report.outcome, report.pending, report.matches_added) == ("partial", [bad], 5)
+    assert set(new) <= archived_ids(archive)
+    assert rows(archive, "SELECT attempts FROM pending_matches") == [(2,)]
+    report = sync(archive, sim, player)
+    assert (report.outcome, report.matches_added) == ("ok", 1)
+    assert archived_ids(archive) == set(sim.history(player))
+
+
+def test_a_stats_service_that_is_down_stops_the_run_after_the_matches_in_flight(archive):
+    sim = Simulator(SimulatorConfig(seed=6, players=1, matches=50))
+    asked: set[str] = set()
+    down = helpers.failing(sim.app, r"/hi/matches/[^/]+/stats")
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/stats"):
+            asked.add(scope["path"])
+        await down(scope, receive, send)
+
+    with pytest.raises(ServiceUnavailableError, match="kept failing"):
+        sync(archive, sim, sim.player_ids[0], app=app)
+    assert archived_ids(archive) == set()
+    assert 2 <= len(asked) < 50
+    assert rows(archive, "SELECT outcome FROM sync_runs") == [("failed",)]
 
 
 def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
