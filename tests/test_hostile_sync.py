@@ -70,7 +70,11 @@ def test_a_spoilt_match_is_pending_with_one_line_and_the_rest_archived(kind, db_
     assert report.pending == [bad]
     assert {r[0] for r in rows(db_path, "SELECT match_id FROM matches")} == history - {bad}
     ((reason,),) = rows(db_path, "SELECT reason FROM pending_matches")
-    assert {**PENDING_KINDS, "drip": "Timeout"}[kind] in reason and "\n" not in reason and len(reason) < 300
+    assert (
+        {**PENDING_KINDS, "drip": "Timeout"}[kind] in reason
+        and "\n" not in reason
+        and len(reason) < 300
+    )
     assert rows(db_path, "SELECT outcome, pending FROM sync_runs") == [("partial", 1)]
 
 
