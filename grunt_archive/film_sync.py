@@ -60,10 +60,12 @@ class FilmFetcher:
         self.gone = 0
         self.unreadable = 0
 
-    async def after_match(self, match_id: str) -> None:
+    async def after_match(self, match_id: str, *, retry: bool = False) -> None:
         """Fetch and store a just-archived match's film, unless it has one or was given up.
 
-        Never raises `ApiError`: failures go to ``pending_enrichment``.
+        Never raises `ApiError`: failures go to ``pending_enrichment``. A ``retry`` (a
+        film whose fetch failed in an earlier run) failing again does not take the host
+        for down: two films the host always fails on would otherwise stop every run's films.
 
         Raises:
             AuthError: the token was refused.
@@ -76,13 +78,17 @@ class FilmFetcher:
                 return self.work.claim(FILM_MANIFEST.name, match_id, needed)
 
             await self.guard.run(
-                FILM_MANIFEST.name, match_id, self.films.name, self._fetcher(match_id), claim
-            )
+                FILM_MANIFEST.name, match_id, self.films.name, self._fetcher(match_id), claim,
+                retry=retry,
+            )  # fmt: skip
 
     async def catch_up(self) -> None:
         """Try again the films whose fetch failed in an earlier run."""
         await asyncio.gather(
-            *(self.after_match(match_id) for match_id in stored.pending_films(self.store))
+            *(
+                self.after_match(match_id, retry=True)
+                for match_id in stored.pending_films(self.store)
+            )
         )
 
     async def backfill(self) -> None:

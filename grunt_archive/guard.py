@@ -89,8 +89,14 @@ class Guard:
         service: str,
         fetch: Callable[[], Awaitable[None]],
         claim: Claim | None = None,
+        *,
+        retry: bool = False,
     ) -> None:
-        """Run one lookup of ``service`` under its ``claim``; a failure goes to ``on_failure``."""
+        """Run one lookup of ``service`` under its ``claim``; a failure goes to ``on_failure``.
+
+        A ``retry`` of a lookup that failed in an earlier run may be one the service always
+        fails on: its failing again does not count towards taking the service for down.
+        """
         async with self._slot(service):
             health = self._health.setdefault(service, ServiceHealth())
             async with health.changed:
@@ -100,7 +106,7 @@ class Guard:
                     return
                 health.running += 1
             try:
-                await self._lookup(kind, key, service, fetch, claim, health)
+                await self._lookup(kind, key, service, fetch, claim, health, retry)
             finally:
                 async with health.changed:
                     health.running -= 1
@@ -114,6 +120,7 @@ class Guard:
         fetch: Callable[[], Awaitable[None]],
         claim: Claim | None,
         health: ServiceHealth,
+        retry: bool,
     ) -> None:
         with claim() if claim is not None else nullcontext(True) as mine:
             if not mine:
@@ -121,7 +128,7 @@ class Guard:
             try:
                 await fetch()
             except ServiceUnavailableError as error:
-                if health.failed():
+                if not retry and health.failed():
                     self.broken.setdefault(service, str(error))
                 self.on_failure(kind, key, str(error), True)
             except ApiError as error:  # 404, a malformed body, a document breaking the schema

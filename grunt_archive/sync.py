@@ -275,11 +275,11 @@ class _Run:
         mid = entry.match_id
         async with self.in_progress, match_claim(self.work, mid, pending=retry) as mine:
             if mine:
-                await self._archive_match(entry, player)
+                await self._archive_match(entry, player, retry)
             else:  # another worker has it, or has stored it
                 self._settle(mid)
 
-    async def _archive_match(self, entry: HistoryEntry, player_id: str | None) -> None:
+    async def _archive_match(self, entry: HistoryEntry, player_id: str | None, retry: bool) -> None:
         try:
             # Parsed on the store thread with the rest of the match's work.
             document = await self.stats.match_stats(entry.match_id, parse=False)
@@ -294,7 +294,9 @@ class _Run:
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
             if not isinstance(error, ServiceUnavailableError):
                 self.stats_health.answered()  # a 404 or an unusable body: the service is up
-            elif self.stats_health.failed():
+            # A pending match failing again may be one the service always fails on: the walk
+            # after the retries, not it, finds out whether the service is down.
+            elif not retry and self.stats_health.failed():
                 raise
         finally:
             self._settle(entry.match_id)

@@ -212,6 +212,22 @@ def test_one_film_the_service_keeps_failing_on_costs_the_others_nothing(tmp_path
     assert value(db, "SELECT count(*) FROM films WHERE status = 'archived'") == 12
 
 
+def test_films_the_service_always_fails_on_stop_no_later_runs_films(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    bad = sim.history(player)[:2]
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, rf"/hi/films/matches/({'|'.join(bad)})/")
+    sync(db, sim, player, app=app)
+    new = sim.play(player, 3)
+    # Both are retried first and fail again: the films of this run are fetched all the same.
+    report = sync(db, sim, player, app=app)
+    assert sorted(report.enrichment_pending) == sorted(f"{FILM_MANIFEST.name}:{m}" for m in bad)
+    archived = "SELECT match_id FROM films WHERE status = 'archived'"
+    assert {m for (m,) in rows(db, archived)} == set(sim.history(player)) - set(bad)
+    assert set(new) <= {m for (m,) in rows(db, archived)}
+
+
 def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known(
     tmp_path, monkeypatch
 ):

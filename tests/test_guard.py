@@ -112,3 +112,20 @@ def test_a_bad_document_among_lookups_in_flight_leaves_the_others_asked():
     noted = run_at_once(lookups)
     assert sorted(calls) == sorted(key for key, _ in lookups)
     assert noted == [("film_manifest", "bad", "HTTP 503", True)]
+
+
+def test_retries_of_lookups_that_failed_before_do_not_take_the_service_for_down():
+    calls: list[str] = []
+    noted: list[Failure] = []
+    guard = Guard(lambda *failure: noted.append(failure), slots=2)
+    down = ServiceUnavailableError("HTTP 503")
+
+    async def go() -> None:
+        for key in ("old1", "old2", "old3"):
+            await guard.run("film_manifest", key, "films", raising(down, calls, key), retry=True)
+        await guard.run("film_manifest", "new", "films", answering(calls, "new"))
+
+    asyncio.run(go())
+    assert calls == ["old1", "old2", "old3", "new"]
+    assert guard.broken == {}
+    assert [key for _, key, _, tried in noted if tried] == ["old1", "old2", "old3"]
