@@ -111,6 +111,8 @@ class Enricher:
         self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         # Lookups tried this run, whatever came of them: never tried twice in a run.
         self.tried: set[tuple[str, str]] = set()
+        # Lookups an earlier run tried and failed: their failing again takes no service down.
+        self.failed_before: set[tuple[str, str]] = set()
         # What lookups raised past the guard (a refused token, a broken archive).
         self.failures: list[BaseException] = []
         self.guard = Guard(self._pending, SERVICE_SLOTS, per_service=True)
@@ -119,6 +121,7 @@ class Enricher:
 
     async def catch_up(self) -> None:
         """Retry failed lookups and fill in matches stored without enrichment."""
+        self.failed_before = lookups.failed_before(self.store)
         assets = lookups.missing_assets(self.store)
         skill = lookups.missing_skill(self.store)
         await self._gather(
@@ -252,7 +255,11 @@ class Enricher:
             return self.work.claim(kind, pending, needed)
 
         claimed = claim if needed is not None else None
-        task = asyncio.ensure_future(self.guard.run(kind, pending, service, fetch, claimed))
+        # A batch's pending row stands for every batch (key ""): none of them is that retry.
+        retry = bool(pending) and (kind, pending) in self.failed_before
+        task = asyncio.ensure_future(
+            self.guard.run(kind, pending, service, fetch, claimed, retry=retry)
+        )
         self.in_flight[kind, key] = task
 
         def landed(task: asyncio.Task[None]) -> None:

@@ -214,6 +214,26 @@ def test_a_failing_service_loses_no_match_and_is_not_hammered(tmp_path):
     assert_enriched(db)
 
 
+def test_lookups_the_service_always_fails_on_stop_no_later_runs_lookups(tmp_path):
+    """Retried first and together, two lookups failing again take no service down."""
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30))
+    player = sim.player_ids[0]
+    matchmade = [
+        m for m in sim.history(player) if sim.stats_document(m)["MatchInfo"]["LifecycleMode"] == 3
+    ]
+    bad = matchmade[:2]
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, rf"/hi/matches/({'|'.join(bad)})/skill")
+    sync(db, sim, player, app=app)
+    new = sim.play(player, 6)
+    report = sync(db, sim, player, app=app)
+    assert sorted(report.enrichment_pending) == sorted(f"match_skill:{m}" for m in bad)
+    with_skill = {m for (m,) in rows(db, "SELECT DISTINCT match_id FROM match_skill")}
+    matchmade = {m for (m,) in rows(db, "SELECT match_id FROM matches WHERE lifecycle_mode = 3")}
+    assert with_skill == matchmade - set(bad)
+    assert matchmade & set(new), "no new matchmade match to look the skill of up"
+
+
 def test_a_token_refused_to_a_lookup_nobody_waits_for_still_ends_the_run(tmp_path):
     # Asset lookups run on while the sync fetches further matches: their 401 must not be lost.
     # More matches than the walk launches ahead of the first page's end (LOOKAHEAD_PAGES).

@@ -436,6 +436,17 @@ def given_up(store: Store, kind: str, key: str) -> bool:
     return bool(rows and rows[0][0])
 
 
+def failed_before(store: Store) -> set[tuple[str, str]]:
+    """Return (kind, key) of the lookups an earlier run tried and that are to be tried again."""
+    with store.unit() as connection:
+        rows = query(
+            connection,
+            "SELECT kind, key FROM pending_enrichment WHERE attempts BETWEEN 1 AND ?",
+            (MAX_ATTEMPTS - 1,),
+        )
+    return {(kind, key) for kind, key in rows}
+
+
 def pending_items(store: Store) -> list[str]:
     """Return ``kind:key`` of every lookup still to be retried."""
     with store.unit() as connection:
