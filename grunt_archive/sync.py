@@ -339,8 +339,9 @@ class _Run:
         """Walk one player's history; note whether their snapshots are due.
 
         A history the service answers unusably (a page that is not one, a
-        service ignoring ``start``) ends this player's walk with a failure
-        naming them; the run goes on with the other players. A player another
+        service ignoring ``start``) or a page it keeps failing on while it
+        answers other requests ends this player's walk with a failure naming
+        them; the run goes on with the other players. A player another
         process untracked since the run began is left alone.
         """
         try:
@@ -348,6 +349,13 @@ class _Run:
             await self.walk.sync_player(player_id, full=self.options.full)
             newest_after = self.walk.newest_match(player_id)
         except NotTrackedError:
+            return
+        except ServiceUnavailableError as error:
+            # A page the service keeps failing on while it answers the rest waits for the
+            # next run; the others go on. A service that answered nothing is down.
+            if not self.client.answers[self.stats.name] or self.stats_health.failed():
+                raise
+            self.fail_player(player_id, str(error))
             return
         except (NotFoundError, MalformedResponseError) as error:
             reason = str(error)

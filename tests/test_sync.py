@@ -314,6 +314,32 @@ def test_a_stats_service_that_is_down_stops_the_run_after_the_matches_in_flight(
     assert rows(archive, "SELECT outcome FROM sync_runs") == [("failed",)]
 
 
+def test_a_history_page_the_service_keeps_failing_on_fails_its_player_only(archive):
+    sim = Simulator(SimulatorConfig(seed=6, players=2, matches=60))
+    stuck, other = sim.player_ids
+    page = f"/hi/players/{stuck}/matches"
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["path"] == page
+            and b"start=50" in scope["query_string"]
+        ):
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await sim.app(scope, receive, send)
+
+    report = sync(archive, sim, stuck, other, app=app)
+    assert (report.outcome, report.failed_players) == ("partial", [stuck])
+    assert "kept failing" in report.failures[0]["error"]
+    assert all_history(sim, [other]) <= archived_ids(archive)
+    assert set(sim.history(stuck)[:50]) <= archived_ids(archive)  # the pages before it
+    report = sync(archive, sim)
+    assert report.outcome == "ok"
+    assert archived_ids(archive) == all_history(sim)
+
+
 def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
     sim = Simulator(SimulatorConfig(seed=8, players=1, matches=90, token_requests=40))
     with pytest.raises(AuthError):

@@ -268,6 +268,8 @@ class HaloClient:
         self.concurrency = max(1, concurrency)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.requests: Counter[str] = Counter()
+        # Requests each service answered (a document or a 404): it was up, whatever came after.
+        self.answers: Counter[str] = Counter()
         self.timeout = timeout
         self.max_body = max_body
         self.uses = TokenUses()
@@ -430,6 +432,8 @@ class HaloClient:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     self.limits.throttled(host, epoch, retry_after)
                 accepted = response.status_code < 400 or response.status_code == 404
+                if accepted:
+                    self.answers[service] += 1
                 return response, tokens
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
