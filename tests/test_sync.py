@@ -10,6 +10,7 @@ import json
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -320,11 +321,9 @@ def test_a_history_page_the_service_keeps_failing_on_fails_its_player_only(archi
     page = f"/hi/players/{stuck}/matches"
 
     async def app(scope: dict, receive: Any, send: Any) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["path"] == page
-            and b"start=50" in scope["query_string"]
-        ):
+        # Every page of the stuck player's history from the 50th match on.
+        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+        if scope["type"] == "http" and scope["path"] == page and int(query["start"]) >= 50:
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -335,6 +334,10 @@ def test_a_history_page_the_service_keeps_failing_on_fails_its_player_only(archi
     assert "kept failing" in report.failures[0]["error"]
     assert all_history(sim, [other]) <= archived_ids(archive)
     assert set(sim.history(stuck)[:50]) <= archived_ids(archive)  # the pages before it
+    new = sim.play(stuck, 4)
+    report = sync(archive, sim, app=app)  # the head walk comes before the backfill
+    assert (report.outcome, report.failed_players) == ("partial", [stuck])
+    assert set(new) <= archived_ids(archive)
     report = sync(archive, sim)
     assert report.outcome == "ok"
     assert archived_ids(archive) == all_history(sim)
