@@ -98,7 +98,9 @@ class Guard:
         fails on: its failing again does not count towards taking the service for down.
         """
         async with self._slot(service):
-            health = self._health.setdefault(service, ServiceHealth())
+            if service not in self._health:
+                self._health[service] = ServiceHealth()
+            health = self._health[service]
             async with health.changed:
                 await health.changed.wait_for(lambda: service in self.broken or health.may_start())
                 if service in self.broken:
