@@ -20,9 +20,11 @@ from grunt_archive.db import open_archive
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import world as sim_world
+from grunt_archive.simulator.data.catalog import PLAYLISTS
 from grunt_archive.simulator.data.skill import match_skill
 from grunt_archive.simulator.data.world import time_limit_ticks
 from grunt_archive.store import lookups, matches, open_store, state
+from grunt_archive.viewer.formats import ordinal
 from tests.e2e import cli, simulator_process
 from tests.helpers import dump, rows
 
@@ -105,9 +107,11 @@ def archived(sim, tmp_path_factory) -> tuple[Path, list[dict]]:
     db = tmp_path_factory.mktemp("ffa") / "ffa.db"
     engine = open_archive(db)
     docs = [sim.stats_document(m) for m in ffa_ids(sim)]
+    team_match = next(m for m in sim.history(sim.player_ids[0])
+                      if sim.world.matches[m].playlist == "quickplay")  # fmt: skip
     with open_store(engine) as store:
         state.track_player(store, sim.player_ids[0], sim.world.gamertags[0])
-        for doc in docs:
+        for doc in [*docs, sim.stats_document(team_match)]:
             body = json.dumps(doc)
             stats = documents.RawDocument(
                 documents.MATCH_STATS.name, doc["MatchId"], "/stats", "2026-01-01T00:00:00Z", body
@@ -148,12 +152,20 @@ def test_the_store_keeps_each_player_of_an_ffa_match_as_their_own_side(sim, arch
                     f" WHERE match_id = '{match_id}' AND player_id = '{me}'") == [
             (mine["LastTeamId"],)]  # fmt: skip
     # Everyone met in FFA is an opponent, nobody a teammate; one win in two.
-    met = rows(db, "SELECT relation, count(*), sum(matches), sum(wins) FROM player_encounters"
-               " GROUP BY relation")  # fmt: skip
+    ids = ", ".join(f"'{d['MatchId']}'" for d in docs)
+    met = rows(db, "SELECT relation, count(*), count(DISTINCT mine.match_id), sum(mine.outcome = 2)"
+               " FROM player_encounters JOIN match_players AS mine USING (player_id)"
+               " JOIN match_players AS theirs ON theirs.match_id = mine.match_id"
+               " AND theirs.player_id = other_player_id"
+               f" WHERE mine.match_id IN ({ids}) GROUP BY relation")  # fmt: skip
     others = {p["PlayerId"] for d in docs for p in d["Players"]} - {me}
-    assert met == [("opponent", len(others), 14, 7)]
+    assert met == [("opponent", len(others), 2, 7)]
+    ffa = PLAYLISTS["ffa"].asset_id
     assert rows(db, "SELECT sum(matches), sum(wins), sum(losses) FROM player_totals"
-                f" WHERE player_id = '{me}' AND scope = 'matchmade_pvp'") == [(2, 1, 1)]  # fmt: skip
+                f" WHERE player_id = '{me}' AND scope = 'matchmade_pvp'"
+                f" AND playlist_asset_id = '{ffa}'") == [(2, 1, 1)]  # fmt: skip
+    assert rows(db, f"SELECT count(*), sum(outcome = 'win') FROM player_matches"
+                f" WHERE player_id = '{me}' AND match_id IN ({ids})") == [(2, 1)]  # fmt: skip
 
 
 def test_the_match_page_of_an_ffa_match_lists_players_by_place(archived):
@@ -204,3 +216,27 @@ def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
     reparsed = cli("reparse", db=db_path)
     assert reparsed.returncode == 0, reparsed.stderr
     assert dump(db_path, ("match_players", "player_matches", "player_encounters")) == before
+
+
+def test_the_player_page_gives_the_place_of_each_ffa_match(sim, archived):
+    db, docs = archived
+    me = sim.player_ids[0]
+    page = asyncio.run(datasette_for(db).client.get(f"/player/{me}.json")).json()
+    places = {
+        m["match_id"]: (m["place"], m["players"], m["outcome"]) for m in page["recent_matches"]
+    }
+    want = {}
+    for doc in docs:
+        mine = next(p for p in doc["Players"] if p["PlayerId"] == me)
+        want[doc["MatchId"]] = (mine["Rank"], 8, "win" if mine["Rank"] == 1 else "loss")
+    assert {m: places[m] for m in want} == want
+    (team,) = set(places) - set(want)  # the Quick Play match: a team's outcome, no place
+    assert places[team][:2] == (None, None)
+    html = asyncio.run(datasette_for(db).client.get(f"/player/{me}")).text
+    assert "· 1st of 8" in html and "· 2nd of 8" in html and html.count("of 8</span>") == 2
+
+
+def test_places_read_as_ordinals():
+    assert [ordinal(n) for n in (1, 2, 3, 4, 8, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "8th", "11th", "12th", "13th", "21st", "22nd", "23rd",
+        "101st", "111th"]  # fmt: skip
