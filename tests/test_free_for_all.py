@@ -188,7 +188,8 @@ def test_the_match_page_of_an_ffa_match_lists_players_by_place(archived):
 
 @pytest.mark.slow
 def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
-    with simulator_process("--seed", str(SEED), "--players", "1", "--matches", str(MATCHES)) as s:
+    world = ("--seed", str(SEED), "--players", "1", "--matches", str(MATCHES))
+    with simulator_process(*world, "--film-max-age-days", "100000") as s:  # films of 2023 too
         synced = cli("sync", "--json", db=db_path, api_base=s.url)
         assert synced.returncode == 0, synced.stderr
         checked = cli("verify", db=db_path, api_base=s.url)
@@ -212,6 +213,14 @@ def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
         f" ({ids}) EXCEPT SELECT player_id FROM match_players WHERE match_id NOT IN ({ids}))",
     )[0][0]
     assert strangers_only_in_ffa and teammates[0][0] <= 14 - strangers_only_in_ffa
+    for (match_id,) in ffa:  # the film's score over the match: a line per player, by place
+        page = asyncio.run(datasette_for(db_path).client.get(f"/match/{match_id}.json")).json()
+        timeline = page["score_timeline"]
+        assert page["film"]["status"] == "archived" and timeline["by"] == "player"
+        assert [side["key"] for side in timeline["series"]] == [
+            t["players"][0]["player_id"] for t in page["teams"]]  # fmt: skip
+        assert [t["rank"] for t in page["teams"]] == list(range(1, 9))
+        assert "teammate" not in timeline["note"]
     before = dump(db_path, ("match_players", "player_matches", "player_encounters"))
     reparsed = cli("reparse", db=db_path)
     assert reparsed.returncode == 0, reparsed.stderr
