@@ -29,7 +29,7 @@ CATEGORIES = {
 PLAYLISTS = {
     "Quick Play", "Ranked Arena", "Ranked Slayer", "Ranked Doubles", "Ranked Tactical",
     "Big Team Battle", "Fiesta", "Team SWAT", "Husky Raid", "Firefight: King of the Hill",
-    "Infection", "Grifball", "Team Objective", "Team Juggernaut", "Bot Bootcamp",
+    "Infection", "Grifball", "Team Objective", "Team Juggernaut", "Bot Bootcamp", "FFA Slayer",
 }  # fmt: skip
 
 
@@ -281,8 +281,8 @@ def test_slayer_games_end_at_the_kill_limit_or_at_the_time_limit(big):
     at_limit = at_time = 0
     for match_id, doc in docs.items():
         info = doc["MatchInfo"]
-        if info["GameVariantCategory"] not in (6, 9, 10):  # Slayer, Fiesta, SWAT
-            continue
+        if info["GameVariantCategory"] not in (6, 9, 10) or not doc["Teams"]:  # team Slayer,
+            continue  # Fiesta, SWAT (FFA Slayer's limits: test_free_for_all)
         meta = sim.world.matches[match_id]
         limit = time_limit_ticks(meta.mode, meta.playlist) / 10_000_000
         top, low = sorted((t["Stats"]["CoreStats"]["Score"] for t in doc["Teams"]), reverse=True)

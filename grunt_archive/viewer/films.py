@@ -268,8 +268,8 @@ def match_film(
             team_id = teams_of[line["player_id"]]
             name = teams[team_id]["name"] if team_id in teams else str(team_id)
             sides[line["player_id"]] = (str(team_id), name)
-    else:
-        for line in humans:
+    else:  # each player a side, by place: the Rank of a free-for-all match is the place
+        for line in sorted(humans, key=lambda line: (line.get("rank") is None, line.get("rank"))):
             name = line.get("gamertag") or line["player_id"]
             sides[line["player_id"]] = (line["player_id"], name)
             scores[line["player_id"]] = line.get("score")
@@ -278,9 +278,9 @@ def match_film(
     timeline["note"] = (
         "A film carries events, not points: each line counts its "
         + ("team's" if teams_enabled else "player's")
-        + " kills (a kill of a teammate counts for no one) and its mode events (flag, ball,"
-        " zone and the like) over the match, human players only; the final score is the"
-        " match stats'."
+        + (" kills (a kill of a teammate counts for no one)" if teams_enabled else " kills")
+        + " and its mode events (flag, ball, zone and the like) over the match, human players"
+        " only; the final score is the match stats'."
     )
     return {"film": film, "kill_feed": feed, "score_timeline": timeline}
 

@@ -104,6 +104,16 @@ def csr(before: int | None, after: int | None) -> str:
     return f"{before} → {after} ({after - before:+d})"
 
 
+def ordinal(place: int | None) -> str:
+    """Return a place as ``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th``, ``12th``, ``21st``."""
+    if place is None:
+        return MISSING
+    suffix = (
+        "th" if place % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    )
+    return f"{place}{suffix}"
+
+
 def mode_value(key: str, value: Any) -> str:
     """Return a mode block number: times as ``m:ss``, others as numbers."""
     return duration(value) if key.endswith("_seconds") else number(value)
@@ -131,4 +141,5 @@ FILTERS = {
     "grunt_day": day,
     "grunt_csr": csr,
     "grunt_mode_value": mode_value,
+    "grunt_ordinal": ordinal,
 }

@@ -156,6 +156,36 @@ def _player(line: dict[str, Any], medals: list[dict[str, Any]], mode_stats: dict
     return player
 
 
+def is_free_for_all(
+    teams_enabled: int | bool | None, team_rows: list[dict[str, Any]], teams_of: dict[str, set]
+) -> bool:
+    """Whether a match is every player for themselves (FFA), each player a side.
+
+    The services say so by ``TeamsEnabled`` false and no ``Teams``, and give every
+    player a team of their own (the free-for-all skill document, one TeamMmr per
+    player). Infection has no ``Teams`` either, but its survivors and infected share
+    team ids: it keeps its two sides.
+    """
+    if teams_enabled is None or teams_enabled or team_rows or len(teams_of) < 2:
+        return False
+    ids = [team for teams in teams_of.values() for team in teams]
+    return len(ids) == len(set(ids))
+
+
+def _sides_of_one(teams: dict[int, dict[str, Any]]) -> None:
+    """Make each one-player team of an FFA match its player's side: their name, place, score.
+
+    The game's team names (Eagle, Cobra …) mean nothing there; the player's Rank is
+    their place and their Outcome the side's.
+    """
+    for team in teams.values():
+        (player,) = team["players"]
+        team["name"] = player["gamertag"] or player["player_id"]
+        team["outcome"], team["rank"] = player["outcome"], player["rank"]
+        team["score"], team["kills"] = player["score"], player["kills"]
+        team["deaths"], team["assists"] = player["deaths"], player["assists"]
+
+
 def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] | None:
     """Return the scoreboard of ``match_id`` as its page's ``.json`` returns it, or None.
 
@@ -207,6 +237,9 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         for player in team["players"]:
             player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
     teams_enabled = match["teams_enabled"]
+    free_for_all = is_free_for_all(teams_enabled, team_rows, teams_of)
+    if free_for_all:
+        _sides_of_one(teams)
     film = match_film(
         connection,
         match_id,
@@ -226,6 +259,7 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         "scope": match["scope"],
         "season": match["season"],
         "game_variant_category": match["game_variant_category"],
+        "free_for_all": free_for_all,
         "teams": sorted(teams.values(), key=lambda t: (t["rank"] is None, t["rank"], t["team_id"])),
         **film,
     }

@@ -268,7 +268,41 @@ def recent_matches(
             for key in ("kills", "deaths", "assists"):
                 match[key] = (match[key] or 0) + (line[key] or 0)
             match["kd"] = match_kd(match["kills"], match["deaths"])
-    return list(merged.values())[:RECENT]
+    recent = list(merged.values())[:RECENT]
+    places = ffa_places(connection, player_id, [match["match_id"] for match in recent])
+    for match in recent:
+        match["place"], match["players"] = places.get(match["match_id"], (None, None))
+    return recent
+
+
+# A free-for-all match: no teams (TeamsEnabled false), every player a team of their own.
+_FFA_PLACES = """
+SELECT mine.match_id, min(mine.rank), (SELECT count(DISTINCT p.player_id)
+    FROM match_players AS p WHERE p.match_id = mine.match_id)
+FROM match_players AS mine JOIN matches AS m ON m.match_id = mine.match_id
+WHERE mine.player_id = ? AND mine.match_id IN ({ids}) AND m.teams_enabled = false
+    AND NOT EXISTS (SELECT 1 FROM match_teams AS t WHERE t.match_id = mine.match_id)
+    AND (SELECT count(DISTINCT p.team_id) = count(*) FROM match_players AS p
+        WHERE p.match_id = mine.match_id)
+GROUP BY mine.match_id
+"""
+
+
+def ffa_places(
+    connection: sqlite3.Connection, player_id: str, match_ids: list[str]
+) -> dict[str, tuple[int | None, int]]:
+    """Return the player's place (their Rank) and the field's size in each FFA match of a few.
+
+    Team matches are left out: there the Rank orders the whole lobby, not sides, and
+    the outcome says what the team did. Infection (no teams either) keeps its
+    survivors and infected on shared team ids, so it is not taken for FFA.
+    """
+    if not match_ids:
+        return {}
+    found = connection.execute(
+        _FFA_PLACES.format(ids=", ".join("?" for _ in match_ids)), (player_id, *match_ids)
+    ).fetchall()
+    return {match_id: (place, players) for match_id, place, players in found}
 
 
 def _csr_history(connection: sqlite3.Connection, player_id: str, tracked: bool) -> dict:

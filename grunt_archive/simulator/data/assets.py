@@ -109,18 +109,22 @@ def playlist_settings(spec: catalog.Playlist) -> dict:
 
     As the real ones: a ranked playlist (Ranked Arena's) lets nobody join in progress
     and no bots; the others (Quick Play's) let friends, matchmaking and Spartan bots
-    (difficulty 3) fill a seat. Firefight's fireteam and Infection's lobby are one team.
+    (difficulty 3) fill a seat. Firefight's fireteam and Infection's lobby are one team;
+    FFA Slayer's eight players are eight teams of one, each queueing alone.
     """
     modes = [catalog.MODES[catalog.MODE_INDEX[key]] for key in spec.modes]
     teams = 1 if any(m.pve or not m.teams_enabled for m in modes) else 2
     fill = not spec.ranked
     bots = fill and teams == 2
+    size = spec.team_size
+    if any(m.free_for_all for m in modes):  # assumed: FFA as eight teams of one, solo queue
+        teams, size, bots = size, 1, False
     return {
         "Strategy": 0,
         "MinTeams": teams,
-        "MinTeamSize": spec.team_size,
+        "MinTeamSize": size,
         "MaxTeams": teams,
-        "MaxTeamSize": spec.team_size,
+        "MaxTeamSize": size,
         "MaxTeamImbalance": 0,
         "MaxSplitscreenPlayersAllowed": 4,
         "AllowFriendJoinInProgress": fill,
@@ -132,7 +136,7 @@ def playlist_settings(spec: catalog.Playlist) -> dict:
         "AllowedDeviceInputs": [1, 2] if fill else [0],
         "BotDifficulty": 3 if bots else 0,
         "MinFireteamSize": 1,
-        "MaxFireteamSize": spec.team_size if teams == 2 else 4,
+        "MaxFireteamSize": size if teams == 2 or size == 1 else 4,
     }
 
 

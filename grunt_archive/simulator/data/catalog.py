@@ -137,8 +137,13 @@ class Mode:
 
     @property
     def teams_enabled(self) -> bool:
-        """Whether documents of this mode carry teams (Infection does not)."""
-        return self.key != "infection"
+        """Whether documents of this mode carry teams (Infection and free-for-all do not)."""
+        return self.key not in ("infection", "ffa")
+
+    @property
+    def free_for_all(self) -> bool:
+        """Whether every player plays for themselves, each their own team (FFA Slayer)."""
+        return self.key == "ffa"
 
     @property
     def pve(self) -> bool:
@@ -156,6 +161,8 @@ _ARENA = ("Recharge", "Catalyst", "Live Fire", "Streets", "Aquarius", "Bazaar", 
           "Solitude")  # fmt: skip
 _FLAGS = ("Aquarius", "Bazaar", "Behemoth", "Catalyst", "Argyle", "Empyrean", "Forbidden")
 _ZONES = ("Live Fire", "Recharge", "Streets", "Catalyst", "Detachment", "Solitude", "Prism")
+# FFA Slayer's rotation: the arena maps eight Spartans fit on.
+_FFA = ("Live Fire", "Recharge", "Streets", "Bazaar", "Aquarius", "Catalyst", "Behemoth")
 _BIG = ("Fragmentation", "Highpower", "Deadlock", "Breaker", "Command")
 _SMALL = ("Live Fire", "Streets", "Bazaar", "Cliffhanger", "Prism", "Launch Site")
 Z, E, B = "ZonesStats", "EliminationStats", "BombStats"
@@ -183,6 +190,8 @@ _MODE_TABLE = (
      "Launch Site", "Streets"), (8, 14), 8, False, None, 0.6, 5),
     ("firefight", "King of the Hill", 42, E, ("Behemoth", "Fragmentation", "Highpower",
      "Breaker", "Argyle"), (10, 16), 4, False, 5, 7.0, 0),
+    # Last, so the indices of the others (and every seed's world) stay as they were.
+    ("ffa", "Slayer", 6, None, _FFA, (8, 12), 8, True, None, 1.0, 0),
 )  # fmt: skip
 MODES: tuple[Mode, ...] = tuple(Mode(*row) for row in _MODE_TABLE)
 MODE_INDEX: dict[str, int] = {mode.key: i for i, mode in enumerate(MODES)}
@@ -197,7 +206,7 @@ class Playlist:
         asset: The playlist's UGC asset.
         family: Prefix of its game variants' names ("Arena", "Ranked", "Big Team", ...).
         modes: Keys of the modes it serves.
-        team_size: Players per team (Infection: per match; Firefight: the fireteam).
+        team_size: Players per team (Infection, FFA: per match; Firefight: the fireteam).
         ranked: Whether its matches count for CSR.
         weight: Relative frequency among matchmade matches.
         legacy: Whether it existed in the 2022 era.
@@ -262,6 +271,13 @@ _LIST = (
     ("bootcamp", "Bot Bootcamp", "Learn the ropes against AI Spartans.",
      4, "", "Arena", ("slayer",), 4, False, 1.5, True, ("Live Fire", "Recharge", "Streets",
      "Aquarius"), 1.0, True),
+    # Real FFA Slayer: eight players, each for themselves, first to 25 kills; never
+    # ranked (halo-api.md knows no ranked FFA). Experience 2 (arena), as the one real
+    # team-less matchmade match in spnkr__get_match_history.json. Its weight is not in
+    # the world's draw of playlists: `world.free_for_all` turns matches into its own,
+    # so that adding it left every seed's other matches as they were.
+    ("ffa", "FFA Slayer", "Every Spartan for themselves: eight players, first to 25 kills.",
+     2, "", "FFA", ("ffa",), 8, False, 5, True, _FFA, 1.0, False),
 )  # fmt: skip
 PLAYLIST_SPECS: dict[str, Playlist] = {
     row[0]: Playlist(row[0], Asset("playlist", row[1], row[2], row[4], experience=row[3]),

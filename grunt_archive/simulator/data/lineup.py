@@ -115,6 +115,8 @@ def seat_players(
     seats = [Seat(p, None, [side], [1.0], player_skill(p), tracked=True)
              for p, side in zip(tracked, meta.sides, strict=True)]  # fmt: skip
     average = math.exp(sum(math.log(s.skill) for s in seats) / len(seats))
+    if mode.free_for_all:
+        return _seat_free_for_all(rng, meta, seats, pool, size)
     if not mode.teams_enabled or mode.pve:  # Infection and Firefight: one side of humans
         room = size - len(seats) if matchmade else rng.randint(0, 3) * (not meta.bots)
         seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(room))]
@@ -152,6 +154,78 @@ def seat_players(
             mover.teams, mover.shares = [mover.teams[0], 1 - mover.teams[0]], [first, 1 - first]
     rng.shuffle(seats)
     return seats
+
+
+def _seat_free_for_all(
+    rng: random.Random, meta: MatchMeta, seats: list[Seat], pool: Iterator, size: int
+) -> list[Seat]:
+    """Fill an FFA lobby (`size` players) and give every player a team of their own.
+
+    As the real free-for-all skill document (grunt2022__match_skill.json: twelve
+    TeamMmrs, the player's own among them), each player is a team; the ids follow the
+    order the document lists the players. A leaver's seat is filled in progress, by a
+    player who gets a team of their own (FFA Slayer is not ranked).
+    """
+    seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(size - 1))]
+    if meta.quit:
+        leaver = seats[0]
+        leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
+        player_id, skill = next(pool)
+        seats.append(Seat(player_id, None, [0], [1 - leaver.shares[0]], skill, late=True))
+    rng.shuffle(seats)
+    for team, seat in enumerate(seats):
+        seat.teams = [team]
+    return seats
+
+
+def _free_for_all(
+    rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds: float
+) -> tuple[list[int], list[int]]:
+    """Decide an FFA match: places, kills and deaths; Outcome and Score of each player's team.
+
+    The tracked player finishes in the world's place (`MatchMeta.place`), the others
+    by skill, give or take. The winner reached 25 kills, unless the clock ran out
+    first; each place below has fewer kills (Score is kills, as in Slayer), so the
+    places are the ranks. Every kill is someone's death. First place wins (Outcome 2,
+    as the one real team-less match of spnkr__get_match_history.json: Rank 1, Outcome
+    2); every other place loses (Outcome 3): halo-api.md is silent on them, and a
+    win for a podium place would make no sense of Rank.
+    """
+    at_time = meta.duration_ticks > time_limit_ticks(meta.mode, meta.playlist)
+    top = rng.randint(14, 24) if at_time else 25
+    tracked = [s for s in seats if s.tracked]
+    order = sorted((s for s in seats if not s.tracked),
+                   key=lambda s: -s.skill * rng.uniform(0.7, 1.3))  # fmt: skip
+    for seat in tracked:
+        order.insert(min(meta.place or 1, len(order) + 1) - 1, seat)
+    count, kills = len(order), [top]
+    for place in range(1, len(order)):  # strictly fewer each place down, and never below 0
+        drop = round(top * (1 - place * rng.uniform(0.07, 0.13)))
+        kills.append(max(count - 1 - place, min(kills[-1] - 1, drop)))
+    entries = [_Entry(s, s.teams[0], s.shares[0]) for s in order]
+    for entry, made in zip(entries, kills, strict=True):
+        entry.kills = entry.score = round(made * entry.share)
+    weights = [e.share / math.sqrt(e.seat.skill) * rng.uniform(0.75, 1.25) for e in entries]
+    deaths = split(rng, sum(e.kills for e in entries), weights)
+    for entry, died in zip(entries, deaths, strict=True):
+        entry.deaths = died
+    winner = max((e for e in entries if not e.seat.quit), key=lambda e: e.score)
+    outcomes, scores = [LOSS] * len(entries), [0] * len(entries)
+    for entry in entries:
+        won = entry is winner
+        outcomes[entry.team], scores[entry.team] = WIN if won else LOSS, entry.score
+        play = Play(
+            entry.kills,
+            entry.deaths,
+            entry.score,
+            seconds * entry.share,
+            (int(won), int(not won), 0),
+            won,
+            _aim(rng, entry.seat, meta, False),
+            0,
+        )
+        entry.seat.plays.append(play)  # fmt: skip
+    return outcomes, scores
 
 
 @dataclass
@@ -333,6 +407,8 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
 
     """
     mode = catalog.MODES[meta.mode]
+    if mode.free_for_all:
+        return _free_for_all(rng, meta, seats, seconds)
     if mode.key == "infection":
         outcomes = _infection_teams(rng, seats, meta.winner == 0)
     entries = [_Entry(s, team, s.shares[i]) for s in seats for i, team in enumerate(s.teams)]

@@ -321,6 +321,8 @@ def _medals(
     else:  # Firefight's fusion coils lie about for throwing
         awards.append((3546244406, _upto(rng, 3)))
     awards += mode_medals(rng, mode.key, block, play.seconds, play.rounds[0])
+    if mode.free_for_all:  # Guardian Angel saves an ally's life: FFA has none
+        awards = [(medal, count) for medal, count in awards if medal != 3334154676]
     earned = [(medal, count) for medal, count in awards if count]
     rng.shuffle(earned)  # only what was earned: a shuffle draws once per item
     return earned
@@ -379,6 +381,8 @@ def player_stats(
         "DeprecatedDamageTaken": float(taken), "Spawns": spawns,
         "ObjectivesCompleted": play.objectives,
     }  # fmt: skip
+    if mode.free_for_all:  # no team: nobody to betray, and no ally to mark a foe for
+        core["Betrayals"] = core["CalloutAssists"] = 0
     block = mode_block(rng, mode, play)
     medals = _medals(rng, mode, core, block, play, runs)
     core["Medals"] = [_award(medal, n, 0) for medal, n in medals]

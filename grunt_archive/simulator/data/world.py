@@ -7,6 +7,7 @@ of thousands of matches starts in a fraction of a second and stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -46,7 +47,9 @@ class MatchMeta:
         playlist: Key of `catalog.PLAYLIST_SPECS` (None: not matchmade).
         sides: The team of each of `tracked` (all 0 in Infection and Firefight).
         winner: The winning team, -1 for a tie (Firefight: 0 the players won, 1 they
-            lost; Infection: 0 the survivors won, 1 the infected).
+            lost; Infection: 0 the survivors won, 1 the infected; free-for-all: 0 the
+            tracked player placed first, 1 they did not).
+        place: Free-for-all only: the tracked player's place, 1 to 8 (else 0).
 
     """
 
@@ -64,6 +67,7 @@ class MatchMeta:
     playlist: str | None = None
     sides: tuple[int, ...] = ()
     winner: int = 0
+    place: int = 0
 
     @property
     def duration_ms(self) -> int:
@@ -91,6 +95,8 @@ def _gamertag(rng: random.Random) -> str:
 
 
 _MODE = catalog.MODE_INDEX
+FFA = "ffa"  # the free-for-all playlist's key, and its mode's
+FFA_SHARE = 0.12  # of the solo matches of 4v4 unranked playlists that were FFA instead
 _SPECS = catalog.PLAYLIST_SPECS
 _SKILLS: dict[str, float] = {}
 
@@ -112,9 +118,11 @@ def _eligible(playlist: catalog.Playlist, legacy: bool) -> tuple[int, ...]:
     return tuple(_MODE[k] for k in playlist.modes if not legacy or catalog.MODES[_MODE[k]].legacy)
 
 
+# FFA Slayer is not drawn here but by `free_for_all`, which leaves the draws of every
+# seed's world as they were before it came.
 _PLAYLISTS = {
     legacy: [(key, _eligible(spec, legacy)) for key, spec in _SPECS.items()
-             if (spec.legacy or not legacy) and _eligible(spec, legacy)]
+             if (spec.legacy or not legacy) and _eligible(spec, legacy) and key != FFA]
     for legacy in (False, True)
 }  # fmt: skip
 _PLAYLIST_WEIGHTS = {
@@ -255,12 +263,15 @@ def _duration_ticks(rng: random.Random, mode: int, playlist: str | None, tie: bo
     return ticks
 
 
-def _draft_era(rng: random.Random, players: int, per_player: int, legacy: bool) -> list[list]:
+def _draft_era(
+    rng: random.Random, players: int, per_player: int, legacy: bool
+) -> tuple[list[list], frozenset[int]]:
     """Decide who played each match of an era, newest first, and what it was.
 
     Every player gets exactly `per_player` matches; many matches are shared by
     several tracked players (a party of up to four), as friends or opponents.
-    Each draft is ``[tracked, mode, lifecycle, playlist, bots, quit, switch]``.
+    Each draft is ``[tracked, mode, lifecycle, playlist, bots, quit, switch]``; the
+    indices of the drafts made features come with them.
     """
     remaining = [per_player] * players
     share = min(0.45, 1.6 / max(players - 1, 1))
@@ -277,7 +288,7 @@ def _draft_era(rng: random.Random, players: int, per_player: int, legacy: bool) 
     spots = rng.sample(range(len(drafts)), k=room)
     for spot, feature in zip(spots, features, strict=False):
         drafts[spot][1:] = feature
-    return drafts
+    return drafts, frozenset(spots[: len(features)])
 
 
 def _timeline(
@@ -286,10 +297,12 @@ def _timeline(
     era: tuple[int, int, bool],
     seeds: Iterable[int],
     skills: list[float],
+    featured: frozenset[int] = frozenset(),
 ) -> list[MatchMeta]:
     """Give drafted matches ids, results and start times within an era, newest first.
 
-    The matches are played in sittings spread over the era's calendar (`timeline`).
+    The matches are played in sittings spread over the era's calendar (`timeline`);
+    some are free-for-all instead (`free_for_all`), none of the `featured` drafts.
     """
     newest, oldest, legacy = era
     settled = [_settle(rng, draft[0], tuple(draft[1:]), skills) for draft in drafts]
@@ -299,17 +312,52 @@ def _timeline(
     slots = [d // 10_000 + PAD_MS + rng.randrange(30_000, 150_000) for d in durations]
     starts = timeline.start_times(rng, slots, [draft[0][0] for draft in drafts], (newest, oldest))
     metas = []
-    for draft, (sides, winner), ticks, start, seed in zip(
-        drafts, settled, durations, starts, seeds, strict=False
+    for index, (draft, (sides, winner), ticks, start, seed) in enumerate(
+        zip(drafts, settled, durations, starts, seeds, strict=False)
     ):
         tracked, *kind = draft
         mode, lifecycle, playlist, bots, quit_, switch = kind
         match_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        metas.append(
-            MatchMeta(match_id, seed, start, ticks, mode, lifecycle, legacy, tracked, bots,
-                      quit_, switch, playlist, sides, winner)
-        )  # fmt: skip
+        meta = MatchMeta(match_id, seed, start, ticks, mode, lifecycle, legacy, tracked, bots,
+                         quit_, switch, playlist, sides, winner)  # fmt: skip
+        # A feature stays what it is: each era shows every kind it has room for.
+        metas.append(meta if index in featured else free_for_all(meta, skills[tracked[0]]))
     return sorted(metas, key=lambda meta: meta.start_ms, reverse=True)
+
+
+def free_for_all(meta: MatchMeta, skill: float) -> MatchMeta:
+    """Return the match as FFA Slayer now and then, if it could have been; else unchanged.
+
+    A match of one tracked player alone (FFA has no parties: its fireteams are of
+    one) in an unranked 4v4 playlist without bots is FFA Slayer instead, one time in
+    `1 / FFA_SHARE`. Drawn from the match's id alone, not the world's generator, so
+    the other matches of every seed stay as they were before FFA came. The tracked
+    player's place follows their skill (better players place higher); first place
+    is the win. The match lasts until someone reaches 25 kills, or 12 minutes.
+
+    Args:
+        meta: A match as the world drew it.
+        skill: The skill of its tracked player.
+
+    """
+    spec = _SPECS.get(meta.playlist or "")
+    if (meta.lifecycle != MATCHMADE or spec is None or spec.ranked or spec.bots
+            or spec.team_size != 4 or len(meta.tracked) != 1 or meta.switch):  # fmt: skip
+        return meta
+    rng = random.Random(f"grunt-archive-ffa:{meta.match_id}")
+    if rng.random() >= FFA_SHARE:
+        return meta
+    mode = _MODE[FFA]
+    limit = time_limit_ticks(mode, FFA)
+    ticks = meta.duration_ticks
+    if ticks > limit:  # the clock ran out: FFA's is shorter than some playlists'
+        ticks = limit + rng.randrange(15 * TICKS_PER_SECOND // 10)
+    # A median player places 4th or 5th on average, the best of the world 1st or 2nd.
+    place = min(8, max(1, round(rng.gauss(4.5 - 6 * math.log(skill), 1.8))))
+    return dataclasses.replace(
+        meta, mode=mode, playlist=FFA, duration_ticks=ticks, sides=(0,),
+        winner=0 if place == 1 else 1, place=place,
+    )  # fmt: skip
 
 
 def outcome_of(meta: MatchMeta, index: int) -> int:
@@ -363,9 +411,10 @@ class World:
                 newest = min(LEGACY_NEWEST, min((m.start_ms for m in metas), default=newest))
                 newest -= 3_600_000
             oldest = LEGACY_OLDEST if legacy else MODERN_OLDEST
-            drafts = _draft_era(rng, players, per_player, legacy)
+            drafts, featured = _draft_era(rng, players, per_player, legacy)
             seeds = [rng.getrandbits(64) for _ in drafts]
-            metas += _timeline(rng, drafts, (newest, oldest, legacy), seeds, self.skills)
+            era = (newest, oldest, legacy)
+            metas += _timeline(rng, drafts, era, seeds, self.skills, featured)
         self.matches: dict[str, MatchMeta] = {meta.match_id: meta for meta in metas}
         self.seeded_matches = len(self.matches)  # later ones were added by `play`
         # Histories are kept oldest first, so that new matches are appended.
@@ -439,6 +488,7 @@ class World:
                 ticks, mode, lifecycle, False, tracked, bots, quit_, switch, playlist, sides,
                 winner,
             )  # fmt: skip
+            meta = free_for_all(meta, self.skills[player])
             self._latest_end = start + meta.span_ms
             self.matches[meta.match_id] = meta
             self._append(meta)
