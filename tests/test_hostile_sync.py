@@ -33,6 +33,8 @@ PENDING_KINDS = {
     "bigint": "64 bits",
     "huge": "larger than",
     "swapped": "the stats of another match",
+    "bad_time": "not an ISO-8601 timestamp: '2024-02-30T",
+    "edge_time": "not an ISO-8601 timestamp: '0001-01-01T00:30:00+01:00'",
 }
 
 
@@ -114,7 +116,7 @@ def test_hostile_settings_are_checked():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped"])
+@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped", "edge_time"])
 def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     db = tmp_path / "halo.db"
     with simulator_process(

@@ -16,6 +16,8 @@ HOSTILE_KINDS = (
     "huge",
     "drip",
     "swapped",
+    "bad_time",
+    "edge_time",
     "future",
     "short_pages",
     "ignore_start",
