@@ -35,6 +35,7 @@ PENDING_KINDS = {
     "swapped": "the stats of another match",
     "bad_time": "not an ISO-8601 timestamp: '2024-02-30T",
     "edge_time": "not an ISO-8601 timestamp: '0001-01-01T00:30:00+01:00'",
+    "text_number": "personal_score got the text 'lots' where a number belongs",
 }
 
 

@@ -189,7 +189,18 @@ def asgi_get(sim: Simulator, path: str, stop_after: int | None = None) -> list[d
 
 
 @pytest.mark.parametrize(
-    "kind", ["gzip", "charset", "nested", "bigint", "nonfinite", "huge", "bad_time", "edge_time"]
+    "kind",
+    [
+        "gzip",
+        "charset",
+        "nested",
+        "bigint",
+        "nonfinite",
+        "huge",
+        "bad_time",
+        "edge_time",
+        "text_number",
+    ],
 )
 def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
     config = SimulatorConfig(seed=6, players=1, matches=20, hostile=kind, hostile_matches=2)
@@ -223,6 +234,8 @@ def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
         elif kind == "edge_time":
             joined = json.loads(body)["Players"][0]["ParticipationInfo"]["FirstJoinedTime"]
             assert joined == "0001-01-01T00:30:00+01:00"
+        elif kind == "text_number":
+            assert b'"PersonalScore":"lots"' in body
     assert sim.counts[f"fault_{kind}"] == 2
 
 

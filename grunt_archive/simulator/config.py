@@ -18,6 +18,7 @@ HOSTILE_KINDS = (
     "swapped",
     "bad_time",
     "edge_time",
+    "text_number",
     "future",
     "short_pages",
     "ignore_start",

@@ -14,6 +14,7 @@
 - ``bad_time``: the stats body's ``StartTime`` is 30 February (in the pattern, not the calendar).
 - ``edge_time``: a player's ``FirstJoinedTime`` is in year 1 an hour ahead of UTC (before year 1
   in UTC).
+- ``text_number``: every ``PersonalScore`` of the stats body is the text ``"lots"``.
 - ``future``: the history lists the match with a ``StartTime`` in year 9999.
 
 Two kinds spoil every history page rather than chosen matches (`history_request`):
@@ -56,6 +57,7 @@ _BODY_KINDS = frozenset(
         "swapped",
         "bad_time",
         "edge_time",
+        "text_number",
     }
 )
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
@@ -81,6 +83,8 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     if kind == "edge_time":
         edge = b'"FirstJoinedTime":"0001-01-01T00:30:00+01:00"'
         return re.sub(rb'"FirstJoinedTime":"[^"]*"', edge, body, count=1), []
+    if kind == "text_number":
+        return re.sub(rb'"PersonalScore":-?[0-9.]+', b'"PersonalScore":"lots"', body), []
     if kind == "huge":
         return body[:-1] + b" " * HUGE_BYTES + b"}", []
     return body, []
