@@ -116,6 +116,15 @@ def test_hostile_settings_are_checked():
         SimulatorConfig(hostile_matches=-1)
 
 
+def test_a_gamertag_holding_escapes_is_stored_and_reported_printable(db_path):
+    sim = hostile_sim("gzip")  # one spoilt match beside: the run still names the player
+    xuid = sim.player_ids[0][5:-1]
+    sim.world.people[xuid] = "Ev\x1b]0;owned\x07il"
+    report = sync(db_path, sim)
+    assert report.gamertags == ["Ev\ufffd]0;owned\ufffdil"]  # what the CLI's summary prints
+    assert rows(db_path, "SELECT DISTINCT gamertag FROM player_matches") == [(report.gamertags[0],)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped", "edge_time"])
 def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
