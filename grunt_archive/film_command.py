@@ -104,13 +104,17 @@ def events_json(events: list[FilmEvent]) -> list[dict[str, object]]:
 
 def events_table(events: list[FilmEvent]) -> str:
     """Return the events as a table for people: time (mm:ss.mmm), gamertag, type, medal."""
+    from grunt_archive.players import display_name
+
     rows = [("time", "gamertag", "type", "medal")]
     for event in events:
         minutes, ms = divmod(event.time_ms, 60_000)
         clock = f"{minutes:02d}:{ms // 1000:02d}.{ms % 1000:03d}"
         # A medal code the name table does not know still shows, as its number.
         unnamed = f"#{event.medal_code}" if event.medal_code is not None else ""
-        rows.append((clock, event.gamertag, event.type, event.medal_name or unnamed))
+        # The chunk's bytes name the player: an escape in them must not reach the terminal.
+        name = display_name(event.gamertag) or ""
+        rows.append((clock, name, event.type, event.medal_name or unnamed))
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

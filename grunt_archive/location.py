@@ -1,7 +1,8 @@
 """Where an archive lives: a SQLite file (a path) or a PostgreSQL database (a URL).
 
 ``--db`` and ``$GRUNT_ARCHIVE_DB`` take either. A URL may carry a password
-(``postgresql://user:password@host:port/dbname``); it never appears in output,
+(``postgresql://user:password@host:port/dbname``, or ``?password=…`` in its
+query); it never appears in output,
 logs, errors or the archive: everything that names an archive names it through
 ``archive_name``, and an error a driver raises passes through ``redact``.
 
@@ -35,6 +36,10 @@ Location = Path | str  # a SQLite file, or the text of a PostgreSQL URL
 _URL_LIKE = re.compile(r"\s*([a-z][a-z0-9+.-]+:/|postgres(ql)?(\+\w+)?(:|//))", re.IGNORECASE)
 # The scheme and slashes before a URL's user info, however mistyped.
 _SCHEME_PART = re.compile(r"\s*[\w+.-]*:?/*")
+# libpq takes a password in the query too (``postgresql://user@host/db?password=…``),
+# and the passphrase of the client's SSL key as ``sslpassword``: hidden like the user info's.
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+_SECRET_PARAMETER = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
 
 
 def is_server(location: Location | os.PathLike[str]) -> bool:
@@ -75,8 +80,10 @@ def hide_password(text: str) -> str:
     """Return a URL-like ``text`` with its password hidden, even when it is malformed.
 
     Everything between the first ``:`` of the user info and the last ``@`` is hidden,
-    so a password holding an unencoded ``@``, ``:`` or ``/`` is hidden whole.
+    so a password holding an unencoded ``@``, ``:`` or ``/`` is hidden whole; so is the
+    value of a ``password`` or ``sslpassword`` query parameter.
     """
+    text = _SECRET_PARAMETER.sub(rf"\g<1>{HIDDEN}", text)
     head, at, rest = text.rpartition("@")
     if not at:
         return text
@@ -116,7 +123,7 @@ def archive_name(location: Location) -> str:
     except UsageError:
         return "the PostgreSQL archive (malformed URL)"
     name = url.set(drivername="postgresql").render_as_string(hide_password=True)
-    return name
+    return _SECRET_PARAMETER.sub(rf"\g<1>{HIDDEN}", name)
 
 
 def redact(text: str, location: Location) -> str:
@@ -127,13 +134,23 @@ def redact(text: str, location: Location) -> str:
     if not is_server(location):
         return text
     try:
-        password = server_url(str(location)).password
+        url = server_url(str(location))
     except UsageError:
         return text
-    if not password:
-        return text
-    from urllib.parse import quote
+    secrets = [url.password] if url.password else []
+    for key, values in url.query.items():
+        if key.lower() in SECRET_PARAMETERS:
+            secrets += [values] if isinstance(values, str) else list(values)
+    from urllib.parse import quote, quote_plus
 
-    for form in {password, quote(password, safe=""), quote(password)}:
+    # The longest first: a password that holds another one is hidden whole.
+    forms = {f(str(s)) for s in secrets if s for f in (str, quote, quote_plus, _quote_all)}
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, HIDDEN)
     return text
+
+
+def _quote_all(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")

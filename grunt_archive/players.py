@@ -55,6 +55,20 @@ def xuid_of(player_id: str) -> str | None:
     return match.group(1) if match else None
 
 
+def display_name(value: Any) -> str | None:
+    """Return a name the service sent (a gamertag) as text safe to show, or None if it is none.
+
+    A character that is not printable (an escape, a control or format character, a
+    line break) becomes U+FFFD: written to a terminal as it came, an escape sequence
+    would retitle the window or worse, and a newline would forge a line of output.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    if value.isprintable():
+        return value
+    return "".join(char if char.isprintable() else "\ufffd" for char in value)
+
+
 def profile_user(answer: Any, what: str) -> tuple[str, str | None]:
     """Return ``(player_id, gamertag)`` of a profile answer, checking its xuid.
 
@@ -67,5 +81,4 @@ def profile_user(answer: Any, what: str) -> tuple[str, str | None]:
     player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
     if xuid_of(player_id) is None:
         raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
-    gamertag = user.get("gamertag")
-    return player_id, gamertag if isinstance(gamertag, str) else None
+    return player_id, display_name(user.get("gamertag"))

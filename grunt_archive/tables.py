@@ -41,13 +41,18 @@ BOOLEAN_COLUMNS: Mapping[str, frozenset[str]] = {
 INTEGER_COLUMNS: Mapping[str, frozenset[str]] = {
     name: frozenset(table["integers"]) for name, table in _tables["tables"].items()
 }
+# Every column that holds a number (INTEGER, BOOLEAN, REAL): text there is no number.
+NUMBER_COLUMNS: Mapping[str, frozenset[str]] = {
+    name: frozenset(table["integers"]) | frozenset(table["booleans"]) | frozenset(table["reals"])
+    for name, table in _tables["tables"].items()
+}
 # Parents before the tables that name them (SQLAlchemy's ``sorted_tables``).
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(_tables["order"])
 
 
 def describe(metadata: MetaData) -> dict[str, object]:
     """Return what ``tables.json`` holds for SQLAlchemy ``metadata`` (the models')."""
-    from sqlalchemy import Boolean, Integer
+    from sqlalchemy import Boolean, Float, Integer, Numeric
 
     return {
         "tables": {
@@ -57,6 +62,9 @@ def describe(metadata: MetaData) -> dict[str, object]:
                 "booleans": sorted(c.name for c in table.columns if isinstance(c.type, Boolean)),
                 # Boolean is not an Integer in SQLAlchemy's tree: the two never overlap.
                 "integers": sorted(c.name for c in table.columns if isinstance(c.type, Integer)),
+                "reals": sorted(
+                    c.name for c in table.columns if isinstance(c.type, Float | Numeric)
+                ),
             }
             for name, table in sorted(metadata.tables.items())
         },

@@ -228,6 +228,17 @@ def test_an_account_without_xbox_live_says_why():
         run_sign_in(recording_handler([], {"/xsts/authorize": refused}))
 
 
+@pytest.mark.parametrize(("gtg", "kept"), [("Ev\x1b]0;owned\x07il", "Ev\ufffd]0;owned\ufffdil"),
+                                           # no name: asked of xboxlive.com (its sample's)
+                                           ({"not": "a name"}, "e")])  # fmt: skip
+def test_the_gamertag_xbox_live_claims_is_kept_printable(gtg, kept):
+    # `auth login` and `auth status` print it: "Signed in as …".
+    claims = {"xui": [{"uhs": "u", "xid": "2533274800000001", "gtg": gtg}]}
+    xsts = {**XSTS, "Token": "halo-xsts-token", "DisplayClaims": claims}
+    session = run_sign_in(recording_handler([], {"/xsts/authorize": xsts}))
+    assert session.gamertag == kept
+
+
 def test_transient_failures_are_retried_then_reported():
     seen: list[httpx.Request] = []
     flaky = iter([httpx.Response(503), httpx.Response(200, json=OAUTH)])

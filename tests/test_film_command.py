@@ -88,6 +88,22 @@ def test_the_table_shows_time_gamertag_type_and_medal(chunk_file):
     assert lines[-1] == "5 events"
 
 
+def test_an_escape_in_a_chunks_gamertag_never_reaches_the_terminal(tmp_path):
+    # "\x1b]0;…\x07" retitles a terminal window; a newline would forge a line of output.
+    evil = "Ev\x1b]0;owned\x07\nil"
+    path = tmp_path / "41_00000000-0000-0000-0000-000000000002.gzip"
+    path.write_bytes(encode_highlight_chunk([FilmEvent(2533274800000001, evil, "kill", 1)], 41))
+    result = run(str(path))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.splitlines()[1].split() == [
+        "00:00.001",
+        "Ev\ufffd]0;owned\ufffd\ufffdil",
+        "kill",
+    ]
+    assert json.loads(run(str(path), "--json").stdout)[0]["gamertag"] == evil  # JSON escapes it
+
+
 def test_the_version_flag_wins_over_the_file_name(tmp_path):
     path = tmp_path / "41_match.gzip"
     path.write_bytes(encode_highlight_chunk(EVENTS, 37))

@@ -110,6 +110,14 @@ def test_a_corrupt_gzip_body_is_malformed(content):
     assert "corrupt gzip" in refused(body(content, **{"content-encoding": "gzip"}))
 
 
+def test_a_corrupt_bodys_encoding_is_named_without_the_services_control_characters():
+    # The message reaches the terminal (the pending reason in sync's summary): an escape
+    # sequence the service put in Content-Encoding must not.
+    content = gzip.compress(b"{}", mtime=0)[:10] + b"\xff\xff\xff\xff"
+    message = refused(body(content, **{"content-encoding": "gzip,\x1b]0;owned\x07"}))
+    assert "corrupt gzip," in message and message.isprintable(), message
+
+
 def test_a_sound_gzip_body_is_read():
     document, _ = fetch(body(gzip.compress(b'{"MatchId": "x"}'), **{"content-encoding": "gzip"}))
     assert document.data == {"MatchId": "x"}

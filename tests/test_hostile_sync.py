@@ -33,6 +33,9 @@ PENDING_KINDS = {
     "bigint": "64 bits",
     "huge": "larger than",
     "swapped": "the stats of another match",
+    "bad_time": "not an ISO-8601 timestamp: '2024-02-30T",
+    "edge_time": "not an ISO-8601 timestamp: '0001-01-01T00:30:00+01:00'",
+    "text_number": "personal_score got the text 'lots' where a number belongs",
 }
 
 
@@ -120,8 +123,17 @@ def test_hostile_settings_are_checked():
         SimulatorConfig(hostile_matches=-1)
 
 
+def test_a_gamertag_holding_escapes_is_stored_and_reported_printable(db_path):
+    sim = hostile_sim("gzip")  # one spoilt match beside: the run still names the player
+    xuid = sim.player_ids[0][5:-1]
+    sim.world.people[xuid] = "Ev\x1b]0;owned\x07il"
+    report = sync(db_path, sim)
+    assert report.gamertags == ["Ev\ufffd]0;owned\ufffdil"]  # what the CLI's summary prints
+    assert rows(db_path, "SELECT DISTINCT gamertag FROM player_matches") == [(report.gamertags[0],)]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped", "drip"])
+@pytest.mark.parametrize("kind", ["gzip", "huge", "bigint", "swapped", "edge_time", "drip"])
 def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     db = tmp_path / "halo.db"
     with simulator_process(

@@ -218,3 +218,20 @@ def test_values():
     assert utc_timestamp("2025-01-29T06:20:33.1+02:00") == "2025-01-29T04:20:33.100Z"
     with pytest.raises(ValueError):
         utc_timestamp("yesterday")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-02-30T10:00:00Z",  # no such day: stored, it made the viewer's pages answer 500
+        "2024-13-01T10:00:00Z",
+        "2024-01-01T25:00:00",
+        "0000-01-01T00:00:00Z",
+        "2024-02-30T10:00:00+01:00",
+        "0001-01-01T00:30:00+01:00",  # before year 1 in UTC: an OverflowError escaped
+        "9999-12-31T23:30:00-01:00",
+    ],
+)
+def test_a_timestamp_the_calendar_lacks_is_not_a_timestamp(text):
+    with pytest.raises(ValueError, match="not an ISO-8601 timestamp"):
+        utc_timestamp(text)

@@ -273,6 +273,16 @@ def test_profiles_give_gamertags_for_string_and_number_xuids():
         profile_rows("nobody")
 
 
+def test_a_gamertag_is_kept_printable():
+    # Shown in the terminal (sync's summary, progress bars, verify): an escape or a newline
+    # the service put in a name would act on the terminal or forge a line of output.
+    users = [{"xuid": "2533274800000001", "gamertag": "Ev\x1b]0;owned\x07il\nX\u200b"},
+             {"xuid": "2533274800000002", "gamertag": "Chief 名前 #1234"},
+             {"xuid": "2533274800000003", "gamertag": ""}]  # fmt: skip
+    names = [row["gamertag"] for row in profile_rows(users)["players"]]
+    assert names == ["Ev\ufffd]0;owned\ufffdil\ufffdX\ufffd", "Chief 名前 #1234", None]
+
+
 def test_bots_are_named_from_their_id():
     assert bot_name("bid(0.0)") == "343 Ritzy"
     assert bot_name("bid(58.0)") == "343 Forge Lord"

@@ -132,6 +132,31 @@ def test_an_unreachable_server_is_one_line_without_the_password():
     assert_hidden(result.output)
 
 
+# libpq takes the password (and the SSL key's passphrase) in the query as well.
+QUERY_URLS = [
+    f"postgresql://grunt@127.0.0.1:1/halo?password={ENCODED}",
+    f"postgresql://grunt@127.0.0.1:1/halo?sslmode=disable&sslpassword={ENCODED}",
+    f"postgresql://grunt:{ENCODED}@127.0.0.1:1/halo?PASSWORD={ENCODED}&application_name=g",
+]
+
+
+@pytest.mark.parametrize("url", QUERY_URLS)
+def test_a_password_in_the_query_is_hidden_like_the_user_infos(url):
+    assert_hidden(archive_name(url))
+    assert "=***" in archive_name(url) and archive_name(url).startswith("postgresql://grunt")
+    assert_hidden(redact(f"could not connect with {SECRET} ({url})", url))
+    mistyped = url.replace("postgresql://", "postgress://")
+    assert_hidden(invoke("db", "current", "--db", mistyped).output)
+    for command in (("db", "current"), ("query", "SELECT 1"), ("copy", "--to", "x.db")):
+        result = invoke(*command, "--db", url)
+        assert result.exit_code == 6, result.output
+        assert result.output.startswith("Error: cannot open postgresql://grunt")
+        assert_hidden(result.output)
+    summary = invoke("sync", "--json", "--db", url, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
+    assert summary.exit_code == 6 and json.loads(summary.output.splitlines()[0])["exit_code"] == 6
+    assert_hidden(summary.output)
+
+
 def test_the_environment_variable_takes_a_url_too(monkeypatch):
     monkeypatch.setenv("GRUNT_ARCHIVE_DB", URL)
     assert default_db_path() == URL

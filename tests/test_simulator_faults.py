@@ -188,7 +188,20 @@ def asgi_get(sim: Simulator, path: str, stop_after: int | None = None) -> list[d
     return messages
 
 
-@pytest.mark.parametrize("kind", ["gzip", "charset", "nested", "bigint", "nonfinite", "huge"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "gzip",
+        "charset",
+        "nested",
+        "bigint",
+        "nonfinite",
+        "huge",
+        "bad_time",
+        "edge_time",
+        "text_number",
+    ],
+)
 def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
     config = SimulatorConfig(seed=6, players=1, matches=20, hostile=kind, hostile_matches=2)
     sim = Simulator(config)
@@ -216,6 +229,13 @@ def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
             assert b'"KDA":NaN' in body and b'"Accuracy":Infinity' in body
         elif kind == "huge":
             assert len(body) > 32 * 1024 * 1024
+        elif kind == "bad_time":
+            assert json.loads(body)["MatchInfo"]["StartTime"].startswith("2024-02-30T")
+        elif kind == "edge_time":
+            joined = json.loads(body)["Players"][0]["ParticipationInfo"]["FirstJoinedTime"]
+            assert joined == "0001-01-01T00:30:00+01:00"
+        elif kind == "text_number":
+            assert b'"PersonalScore":"lots"' in body
     assert sim.counts[f"fault_{kind}"] == 2
 
 

@@ -20,6 +20,7 @@ import httpx
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import MAX_DEPTH as MAX_DEPTH  # the limit its callers quote
 from grunt_archive.jsonsafe import loads
+from grunt_archive.players import display_name
 
 MAX_BODY = 32 * 1024 * 1024
 MAX_URL = 8000
@@ -78,9 +79,10 @@ async def receive(
     except TimeoutError:
         raise httpx.ReadTimeout(f"timed out after {timeout:g}s", request=request) from None
     except httpx.DecodingError:
-        encoding = response.headers.get("content-encoding", "?")
+        # The service's words reach the terminal: no escape sequence of theirs with them.
+        encoding = display_name(response.headers.get("content-encoding", "")[:20]) or "?"
         raise MalformedResponseError(
-            f"{service} sent a corrupt {encoding[:20]} body for {shown}",
+            f"{service} sent a corrupt {encoding} body for {shown}",
             status=response.status_code,
             path=shown,
         ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grunt_archive.api.signin import SignInHttp, field_of
+from grunt_archive.players import display_name
 
 USER_HOST = "https://user.auth.xboxlive.com"
 XSTS_HOST = "https://xsts.auth.xboxlive.com"
@@ -42,7 +43,7 @@ def _token(data: dict, step: str) -> XboxToken:
         user_hash=claim.get("uhs"),
         not_after=data.get("NotAfter"),
         xuid=str(claim["xid"]) if claim.get("xid") else None,
-        gamertag=claim.get("gtg") or None,
+        gamertag=display_name(claim.get("gtg")),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.players import display_name
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -112,7 +113,7 @@ def profile_rows(doc: Any) -> Rows:
             rows.append(
                 {
                     "player_id": f"xuid({xuid})",
-                    "gamertag": gamertag if isinstance(gamertag, str) else None,
+                    "gamertag": display_name(gamertag),
                 }
             )
     return {"players": rows}

@@ -90,9 +90,20 @@ def utc_timestamp(value: str | None) -> str | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     millis = (fraction or "0")[:3].ljust(3, "0")
     if zone in (None, "Z", "+00:00", "-00:00"):
+        # The pattern takes any two digits: month 13 or 30 February stored as text
+        # would make every page that reads the time back fail (the viewer's, a 500).
+        try:
+            datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
         return f"{year}-{month}-{day}T{hour}:{minute}:{second}.{millis}Z"
-    moment = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}{zone}")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z"
+    try:
+        moment = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}{zone}")
+        # Year 1 ahead of UTC (or 9999 behind) has no UTC date: OverflowError, not ValueError.
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z"
 
 
 def match_start_time(value: Any) -> str | None:

@@ -11,6 +11,10 @@
 - ``huge``: the stats body is padded past 32 MiB.
 - ``drip``: the stats body comes a byte every `DRIP_SECONDS`.
 - ``swapped``: the stats answer is another match's document (its own ``MatchId``).
+- ``bad_time``: the stats body's ``StartTime`` is 30 February (in the pattern, not the calendar).
+- ``edge_time``: a player's ``FirstJoinedTime`` is in year 1 an hour ahead of UTC (before year 1
+  in UTC).
+- ``text_number``: every ``PersonalScore`` of the stats body is the text ``"lots"``.
 - ``future``: the history lists the match with a ``StartTime`` in year 9999.
 
 Two kinds spoil every history page rather than chosen matches (`history_request`):
@@ -42,7 +46,19 @@ SHORT_PAGE = 7
 FAR_FUTURE = "9999-12-31T23:59:59.999Z"
 # Kinds that spoil the stats answer of a chosen match (the others spoil history pages).
 _BODY_KINDS = frozenset(
-    {"gzip", "charset", "nested", "bigint", "nonfinite", "huge", "drip", "swapped"}
+    {
+        "gzip",
+        "charset",
+        "nested",
+        "bigint",
+        "nonfinite",
+        "huge",
+        "drip",
+        "swapped",
+        "bad_time",
+        "edge_time",
+        "text_number",
+    }
 )
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
 
@@ -60,6 +76,15 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     if kind == "nonfinite":
         body = re.sub(rb'"KDA":-?[0-9.]+', b'"KDA":NaN', body, count=1)
         return re.sub(rb'"Accuracy":[0-9.]+', b'"Accuracy":Infinity', body, count=1), []
+    if kind == "bad_time":
+        return re.sub(
+            rb'"StartTime":"\d{4}-\d{2}-\d{2}', b'"StartTime":"2024-02-30', body, count=1
+        ), []
+    if kind == "edge_time":
+        edge = b'"FirstJoinedTime":"0001-01-01T00:30:00+01:00"'
+        return re.sub(rb'"FirstJoinedTime":"[^"]*"', edge, body, count=1), []
+    if kind == "text_number":
+        return re.sub(rb'"PersonalScore":-?[0-9.]+', b'"PersonalScore":"lots"', body), []
     if kind == "huge":
         return body[:-1] + b" " * HUGE_BYTES + b"}", []
     return body, []

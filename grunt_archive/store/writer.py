@@ -3,8 +3,9 @@
 `write_rows` takes a table, its rows and what to do on a conflict. It writes
 the columns the schema has and records the others in ``api_drift`` (a field,
 or a whole table, the API grew), refuses values that are not plain JSON
-scalars, and turns database errors into the project's exceptions. Statements
-go to the driver's cursor with ``executemany`` and SQL cached per column set:
+scalars or are text where a number belongs, and turns database errors into
+the project's exceptions. Statements go to the driver's cursor with
+``executemany`` and SQL cached per column set:
 a match is a dozen small statements, and SQLAlchemy's bookkeeping around each
 costs more than SQLite's own work. `execute` runs the store's other
 statements (deletes, updates, derived-table refreshes) the same way.
@@ -20,6 +21,7 @@ is asked for through `is_postgresql`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +30,7 @@ from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
 from grunt_archive.store.session import Unit, driver_errors
-from grunt_archive.tables import COLUMNS, PRIMARY_KEYS
+from grunt_archive.tables import COLUMNS, NUMBER_COLUMNS, PRIMARY_KEYS
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
 _SCALAR_TYPES = frozenset(_SCALARS)
@@ -167,12 +169,14 @@ def _group(
     table: str, rows: Iterable[Mapping[str, Any]], sources: Iterator[str], conflict: Conflict
 ) -> tuple[dict[tuple[str, ...], list[tuple[Any, ...]]], list[tuple[str, str, str]]]:
     """Return the rows' values by column set, and the unknown (table, field, source) triples."""
-    known = COLUMNS[table]
+    known, numbers = COLUMNS[table], NUMBER_COLUMNS[table]
     everything = tuple(sorted(known)) if conflict.whole else None
     groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     drift: list[tuple[str, str, str]] = []
     # The rows of one table come in a few shapes: each shape's known columns are found once.
     kept_of: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+    # And the places of its number columns, whose text SQLite would keep as text.
+    numbers_of: dict[tuple[str, ...], tuple[int, ...]] = {}
     for row in rows:
         source = next(sources)
         columns = tuple(row)
@@ -195,8 +199,31 @@ def _group(
             for value in values:
                 if not isinstance(value, _SCALARS):
                     raise MalformedResponseError(f"{table} got a {type(value).__name__} value")
+        places = numbers_of.get(columns)
+        if places is None:
+            places = numbers_of[columns] = tuple(
+                i for i, column in enumerate(columns) if column in numbers
+            )
+        for place in places:
+            if type(values[place]) is str:
+                _not_a_number(table, columns[place], values[place])
         groups.setdefault(columns, []).append(values)
     return groups, drift
+
+
+def _not_a_number(table: str, column: str, text: str) -> None:
+    """Refuse text in a number column unless it is a number (``"7"``), as PostgreSQL does.
+
+    SQLite keeps ``"lots"`` in an INTEGER column as text, where every reader of the
+    column (sums, the viewer's formats, a copy to PostgreSQL) expects a number.
+    """
+    try:
+        if math.isfinite(float(text)):
+            return
+    except ValueError:
+        pass
+    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "…"
+    raise MalformedResponseError(f"{table}.{column} got the text {shown} where a number belongs")
 
 
 def write_rows(
