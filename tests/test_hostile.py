@@ -166,6 +166,15 @@ def test_non_finite_numbers_become_null():
     assert loads("[NaN, 2.5]") == [None, 2.5]
 
 
+def test_nul_in_any_string_becomes_the_replacement_character():
+    text = r'{"ClearanceId": "\u0000abc", "k\u0000": ["x\u0000y", {"n": 1}], "plain": "\\u0000"}'
+    assert loads(text) == {
+        "ClearanceId": "\ufffdabc",
+        "k\ufffd": ["x\ufffdy", {"n": 1}],
+        "plain": "\\u0000",  # an escaped backslash, then text: no NUL
+    }
+
+
 def test_a_body_past_the_cap_is_refused_without_reading_it_all():
     stream = Counting()
     message = refused(httpx.Response(200, stream=stream), max_body=1_000_000)

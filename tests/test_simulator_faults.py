@@ -200,6 +200,7 @@ def asgi_get(sim: Simulator, path: str, stop_after: int | None = None) -> list[d
         "bad_time",
         "edge_time",
         "text_number",
+        "nul",
     ],
 )
 def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
@@ -236,6 +237,8 @@ def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
             assert joined == "0001-01-01T00:30:00+01:00"
         elif kind == "text_number":
             assert b'"PersonalScore":"lots"' in body
+        elif kind == "nul":
+            assert json.loads(body)["MatchInfo"]["ClearanceId"].startswith("\x00")
     assert sim.counts[f"fault_{kind}"] == 2
 
 

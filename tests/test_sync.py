@@ -343,6 +343,17 @@ def test_a_history_page_the_service_keeps_failing_on_fails_its_player_only(archi
     assert archived_ids(archive) == all_history(sim)
 
 
+def test_a_nul_in_a_document_is_archived_alike_in_both_databases(archive):
+    # PostgreSQL's text refuses NUL: the match would stay pending there for ever.
+    sim = Simulator(SimulatorConfig(seed=6, players=1, matches=8, hostile="nul", hostile_matches=1))
+    (odd,) = sim.hostile_match_ids
+    report = sync(archive, sim, sim.player_ids[0])
+    assert (report.outcome, report.pending) == ("ok", [])
+    (clearance,) = rows(archive, f"SELECT clearance_id FROM matches WHERE match_id = '{odd}'")[0]
+    assert clearance.startswith("\ufffd")
+    assert run_reparse(archive)[1:] == ([], [])
+
+
 def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
     sim = Simulator(SimulatorConfig(seed=8, players=1, matches=90, token_requests=40))
     with pytest.raises(AuthError):

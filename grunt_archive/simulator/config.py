@@ -19,6 +19,7 @@ HOSTILE_KINDS = (
     "bad_time",
     "edge_time",
     "text_number",
+    "nul",
     "future",
     "short_pages",
     "ignore_start",

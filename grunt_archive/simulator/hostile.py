@@ -15,6 +15,8 @@
 - ``edge_time``: a player's ``FirstJoinedTime`` is in year 1 an hour ahead of UTC (before year 1
   in UTC).
 - ``text_number``: every ``PersonalScore`` of the stats body is the text ``"lots"``.
+- ``nul``: the stats body's ``ClearanceId`` begins with NUL (U+0000), which PostgreSQL's text
+  cannot hold.
 - ``future``: the history lists the match with a ``StartTime`` in year 9999.
 
 Two kinds spoil every history page rather than chosen matches (`history_request`):
@@ -58,6 +60,7 @@ _BODY_KINDS = frozenset(
         "bad_time",
         "edge_time",
         "text_number",
+        "nul",
     }
 )
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
@@ -85,6 +88,8 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         return re.sub(rb'"FirstJoinedTime":"[^"]*"', edge, body, count=1), []
     if kind == "text_number":
         return re.sub(rb'"PersonalScore":-?[0-9.]+', b'"PersonalScore":"lots"', body), []
+    if kind == "nul":
+        return body.replace(b'"ClearanceId":"', b'"ClearanceId":"\\u0000', 1), []
     if kind == "huge":
         return body[:-1] + b" " * HUGE_BYTES + b"}", []
     return body, []
