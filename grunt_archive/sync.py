@@ -128,9 +128,13 @@ class SyncReport:
         """Say in one line what a partial run left for the next one."""
         parts = []
         if self.pending:
+            named = ", ".join(self.pending[:5])
+            # One match alone (a late or spoilt one, night after night) is named with why.
+            why = [f["error"] for f in self.failures if f.get("match_id") == self.pending[0]]
+            if len(self.pending) == 1 and why:
+                named += f" ({why[-1]})"
             parts.append(
-                f"{counted(len(self.pending), 'match')} left pending for the next run: "
-                + ", ".join(self.pending[:5])
+                f"{counted(len(self.pending), 'match')} left pending for the next run: {named}"
             )
         for failure in self.failures:
             if "player_id" in failure:

@@ -159,6 +159,7 @@ def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
     assert rows(db, "SELECT count(*) FROM matches") == [(29,)]
     ((reason,),) = rows(db, "SELECT reason FROM pending_matches")
     assert {**PENDING_KINDS, "drip": "Timeout"}[kind] in reason
+    assert f"({reason})" in result.stderr  # the one match pending is named with why
     assert rows(db, "SELECT outcome FROM sync_runs") == [("partial",)]
 
 
