@@ -1,0 +1,145 @@
+"""The archive's own environment failing: a full disk, another program's lock, a migration cut short.
+
+A full disk is made portable with the file-size limit (``RLIMIT_FSIZE``): past it a
+write fails as on a full disk, with no root and no filesystem of its own (Python
+ignores the ``SIGXFSZ`` that would otherwise kill the process). The CLI runs under
+it in a process of its own; the lock is held by another connection, as a database
+browser with changes not yet written holds it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from alembic import command as alembic_command
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli as command
+from grunt_archive.db import alembic_config, head_revision, make_engine
+from grunt_archive.errors import ArchiveWriteError
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.e2e import cli
+from tests.helpers import rows, sync
+
+OLD = "0011"  # before the raw bodies were deflated and the match tables rebuilt (0012, 0015)
+MATCHES = 20
+# Run the rest of the command line with writes past N bytes of any file failing.
+LIMITED = "import os, resource, sys; n = int(sys.argv[1]); "
+LIMITED += "resource.setrlimit(resource.RLIMIT_FSIZE, (n, n)); os.execv(sys.argv[2], sys.argv[2:])"
+
+
+def file_size_limit(limit: int) -> tuple[str, ...]:
+    """Return the launcher that runs a command as on a disk with no room past ``limit`` bytes."""
+    return (sys.executable, "-c", LIMITED, str(limit))
+
+
+@pytest.fixture(scope="module")
+def old_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of 20 matches as grunt-archive wrote it at revision 0011, checkpointed."""
+    sim = Simulator(SimulatorConfig(seed=31, players=1, matches=MATCHES))
+    db = tmp_path_factory.mktemp("old") / "halo.db"
+    assert sync(db, sim, *sim.player_ids, matches_only=True).outcome == "ok"
+    engine = make_engine(db)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        with connection.begin():
+            alembic_command.downgrade(config, OLD)
+    engine.dispose()
+    with closing(sqlite3.connect(db)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("-wal", "-shm", ".lock"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    return db
+
+
+def one_line(stderr: str) -> str:
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
+    return stderr
+
+
+@pytest.mark.slow  # the CLI in a process of its own, under its file-size limit
+@pytest.mark.parametrize("limit", [60_000, 100_000, 250_000])
+def test_a_full_disk_mid_migration_is_named_and_changes_nothing(old_archive, tmp_path, limit):
+    db = tmp_path / "halo.db"
+    shutil.copy(old_archive, db)
+    before = db.read_bytes()
+    for args in (("db", "upgrade"), ("sync", "--matches-only")):
+        result = cli(*args, db=db, api_base="http://127.0.0.1:9", launcher=file_size_limit(limit))
+        assert result.returncode == 6, (args, result.stdout, result.stderr)
+        # SQLite rolled the whole migration back: alembic's cleanup of a table it was
+        # rebuilding then said "no such table: _alembic_tmp_…", hiding the disk's error.
+        assert "disk I/O error" in one_line(result.stderr), result.stderr
+        assert "_alembic_tmp" not in result.stderr and "unchanged" in result.stderr
+        assert db.read_bytes() == before
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(db, "SELECT version_num FROM alembic_version") == [(OLD,)]
+    # With room the upgrade goes through and keeps every match.
+    result = cli("db", "upgrade", db=db)
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+    assert rows(db, "SELECT count(*) FROM matches") == [(MATCHES,)]
+
+
+@pytest.mark.slow
+def test_a_disk_with_no_room_for_the_shm_is_not_called_a_damaged_archive(old_archive, tmp_path):
+    db = tmp_path / "halo.db"
+    shutil.copy(old_archive, db)
+    # SQLite's -shm starts at 32 KiB: reading the archive at all fails below that.
+    result = cli("db", "current", db=db, launcher=file_size_limit(20_000))
+    assert result.returncode == 6, result.stderr
+    assert "not a usable SQLite database" not in one_line(result.stderr)
+    assert f"cannot read {db}: disk I/O error" in result.stderr
+
+
+@pytest.fixture
+def archive_path(old_archive: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "halo.db"
+    shutil.copy(old_archive, db)
+    assert CliRunner().invoke(command, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    return db
+
+
+def test_an_archive_another_program_holds_is_not_called_a_damaged_one(archive_path):
+    # A program that took the file for itself (locking_mode=EXCLUSIVE): nothing else may read it.
+    holder = sqlite3.connect(archive_path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        for args in (("sync", "--spartan-token", "t"), ("db", "current")):
+            result = CliRunner().invoke(command, [*args, "--db", str(archive_path)])
+            assert result.exit_code == 6, (args, result.output)
+            assert "not a usable SQLite database" not in result.output
+            assert "locked by another program" in result.output, result.output
+            assert result.output.count("\n") == 1, result.output
+    finally:
+        holder.close()
+    assert rows(archive_path, "SELECT count(*) FROM matches") == [(MATCHES,)]
+
+
+def test_a_write_lock_held_by_another_program_is_named(archive_path):
+    sim = Simulator(SimulatorConfig(seed=31, players=1, matches=MATCHES))  # the archive's world
+    sim.play(sim.player_ids[0], 5)
+    holder = sqlite3.connect(archive_path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # a database browser with changes not yet written
+        with pytest.raises(ArchiveWriteError) as refused:
+            sync(archive_path, sim, *sim.player_ids, matches_only=True)
+    finally:
+        holder.close()
+    assert str(refused.value) == (
+        "cannot write to the archive: database is locked (another program is writing to it)"
+    )
+    # Once it lets go, the next run finishes the archive.
+    report = sync(archive_path, sim, *sim.player_ids, matches_only=True)
+    assert report.outcome == "ok" and report.matches_added == 5
+    assert rows(archive_path, "SELECT count(*), count(DISTINCT match_id) FROM matches") == [
+        (MATCHES + 5, MATCHES + 5)
+    ]
