@@ -9,20 +9,26 @@ browser with changes not yet written holds it.
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from alembic import command as alembic_command
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from grunt_archive.cli import cli as command
 from grunt_archive.db import alembic_config, head_revision, make_engine
 from grunt_archive.errors import ArchiveWriteError
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.chaos import assert_sound
 from tests.e2e import cli
 from tests.helpers import rows, sync
 
@@ -143,3 +149,47 @@ def test_a_write_lock_held_by_another_program_is_named(archive_path):
     assert rows(archive_path, "SELECT count(*), count(DISTINCT match_id) FROM matches") == [
         (MATCHES + 5, MATCHES + 5)
     ]
+
+
+def dropping(app: Any, url: str, after: int) -> Any:
+    """Wrap an ASGI app: at its ``after``-th match stats request, the server ends every
+    connection to the database of ``url`` (as a restart or a DBA would), then answers."""
+    seen = 0
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        nonlocal seen
+        if scope["type"] == "http" and re.fullmatch(r"/hi/matches/[^/]+/stats", scope["path"]):
+            seen += 1
+            if seen == after:
+                name = make_url(url).database
+                with psycopg.connect(make_url(url).set(database="postgres").render_as_string(
+                    hide_password=False), autocommit=True) as admin:  # fmt: skip
+                    ended = admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = %s AND pid <> pg_backend_pid()",
+                        (name,),
+                    ).fetchall()
+                assert ended, "no connection of the sync's to end"
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+@pytest.mark.slow  # the private PostgreSQL cluster
+def test_a_dropped_server_connection_stops_in_one_line_and_loses_nothing(postgres_cluster, caplog):
+    url = postgres_cluster.new_archive()
+    sim = Simulator(SimulatorConfig(seed=32, players=1, matches=MATCHES))
+    with pytest.raises(ArchiveWriteError):
+        sync(url, sim, *sim.player_ids, app=dropping(sim.app, url, after=12), matches_only=True)
+    # SQLAlchemy's pool rolled the dead connection back on its way in, failed, and logged
+    # a traceback to stderr under the one-line error.
+    logged = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert logged == [], [r.getMessage() for r in logged]
+    assert_sound(url, sim, "dropped")
+    assert rows(url, "SELECT count(*) FROM matches")[0][0] < MATCHES
+    # The next run, with the server back, finishes the archive: every match exactly once.
+    assert sync(url, sim, *sim.player_ids, matches_only=True).outcome == "ok"
+    assert rows(url, "SELECT count(*), count(DISTINCT match_id) FROM matches") == [
+        (MATCHES, MATCHES)
+    ]
+    assert_sound(url, sim, "after")

@@ -195,4 +195,9 @@ def open_store(engine: Engine) -> Iterator[Store]:
     try:
         yield Store(pooled.driver_connection, engine.dialect.name)
     finally:
+        if getattr(pooled.driver_connection, "broken", False):
+            # The server dropped the connection (restarted, or a DBA ended it): the pool
+            # would roll it back on the way in, fail, and log a traceback under the one-line
+            # error already on its way. There is nothing left to roll back.
+            pooled.invalidate()
         pooled.close()
