@@ -30,7 +30,7 @@ from grunt_archive.errors import ArchiveWriteError
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.chaos import assert_sound
 from tests.e2e import cli
-from tests.helpers import rows, sync
+from tests.helpers import dump, rows, sync
 
 OLD = "0011"  # before the raw bodies were deflated and the match tables rebuilt (0012, 0015)
 MATCHES = 20
@@ -193,3 +193,19 @@ def test_a_dropped_server_connection_stops_in_one_line_and_loses_nothing(postgre
         (MATCHES, MATCHES)
     ]
     assert_sound(url, sim, "after")
+
+
+@pytest.mark.slow  # the CLI under its file-size limit
+@pytest.mark.parametrize("limit", [100_000, 1_000_000])
+def test_a_full_disk_mid_reparse_is_named_and_changes_nothing(archive_path, limit):
+    tables = ("matches", "match_players", "match_teams", "medal_awards", "player_totals")
+    before = dump(archive_path, tables)
+    result = cli("reparse", "--quiet", db=archive_path, launcher=file_size_limit(limit))
+    assert result.returncode == 6, (result.stdout, result.stderr)
+    # The savepoint of the match being rebuilt went with the transaction SQLite rolled
+    # back: "no such savepoint: unit_part" hid the disk's error.
+    assert "disk I/O error" in one_line(result.stderr) and "savepoint" not in result.stderr
+    assert dump(archive_path, tables) == before
+    assert rows(archive_path, "PRAGMA integrity_check") == [("ok",)]
+    assert cli("reparse", "--quiet", db=archive_path).returncode == 0
+    assert dump(archive_path, tables) == before
