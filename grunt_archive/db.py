@@ -95,6 +95,7 @@ def _begin(connection: Connection) -> None:
 
 
 def _check_file(path: Path, create: bool) -> None:
+    real_path(path)  # a symlink loop exists to nothing, and would be taken for a new file
     if not path.parent.is_dir():
         raise ArchiveError(f"directory {path.parent} does not exist")
     if path.is_dir():

@@ -209,3 +209,16 @@ def test_a_full_disk_mid_reparse_is_named_and_changes_nothing(archive_path, limi
     assert rows(archive_path, "PRAGMA integrity_check") == [("ok",)]
     assert cli("reparse", "--quiet", db=archive_path).returncode == 0
     assert dump(archive_path, tables) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("sync", "--spartan-token", "t"), ("db", "upgrade"), ("db", "current"), ("query", "SELECT 1")],
+)
+def test_a_symlink_loop_is_one_line_not_a_traceback(tmp_path, args):
+    (tmp_path / "halo.db").symlink_to(tmp_path / "other.db")
+    (tmp_path / "other.db").symlink_to(tmp_path / "halo.db")
+    result = CliRunner().invoke(command, [*args, "--db", str(tmp_path / "halo.db")])
+    assert result.exit_code == 6, (result.output, result.exception)
+    assert result.output.count("\n") == 1 and "leads back to itself" in result.output, result.output
+    assert {p.name for p in tmp_path.iterdir()} == {"halo.db", "other.db"}
