@@ -100,6 +100,9 @@ def _check_file(path: Path, create: bool) -> None:
         raise ArchiveError(f"directory {path.parent} does not exist")
     if path.is_dir():
         raise ArchiveError(f"{path} is a directory, not an archive file")
+    if path.exists() and not path.is_file():
+        # Reading a pipe's header would wait forever; SQLite would make /dev/null-journal.
+        raise ArchiveError(f"{path} is not a regular file (a device, a pipe or a socket)")
     if not path.exists():
         if not create:
             raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")

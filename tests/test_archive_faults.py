@@ -10,6 +10,7 @@ browser with changes not yet written holds it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import sqlite3
@@ -222,3 +223,15 @@ def test_a_symlink_loop_is_one_line_not_a_traceback(tmp_path, args):
     assert result.exit_code == 6, (result.output, result.exception)
     assert result.output.count("\n") == 1 and "leads back to itself" in result.output, result.output
     assert {p.name for p in tmp_path.iterdir()} == {"halo.db", "other.db"}
+
+
+@pytest.mark.slow  # the CLI in a process of its own: without the check it waits forever
+@pytest.mark.parametrize("args", [("sync",), ("db", "upgrade")])
+def test_a_pipe_given_as_the_archive_is_refused_without_reading_it(tmp_path, args):
+    pipe = tmp_path / "halo.db"
+    os.mkfifo(pipe)
+    # Opening a pipe to read its header waits for a writer that never comes.
+    result = cli(*args, db=pipe, api_base="http://127.0.0.1:9", timeout=60)
+    assert result.returncode == 6, result.stderr
+    assert "not a regular file" in one_line(result.stderr)
+    assert {p.name for p in tmp_path.iterdir()} == {"halo.db"}
