@@ -75,7 +75,8 @@ def _sqlite_refusal(error: Exception) -> str | None:
     # not import it: it stays light for the commands that never open an archive.
     exc = sys.modules.get("sqlalchemy.exc")
     if exc is not None and isinstance(error, exc.OperationalError):
-        return str(error.orig)
+        # One line: libpq's words for a server that went away span three.
+        return " ".join(str(error.orig).split())
     return None
 
 

@@ -95,10 +95,14 @@ def _begin(connection: Connection) -> None:
 
 
 def _check_file(path: Path, create: bool) -> None:
+    real_path(path)  # a symlink loop exists to nothing, and would be taken for a new file
     if not path.parent.is_dir():
         raise ArchiveError(f"directory {path.parent} does not exist")
     if path.is_dir():
         raise ArchiveError(f"{path} is a directory, not an archive file")
+    if path.exists() and not path.is_file():
+        # Reading a pipe's header would wait forever; SQLite would make /dev/null-journal.
+        raise ArchiveError(f"{path} is not a regular file (a device, a pipe or a socket)")
     if not path.exists():
         if not create:
             raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")
@@ -131,8 +135,31 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
     except sqlite3.DatabaseError as error:
         if isinstance(error, sqlite3.OperationalError) and (why := shm_refused(path)):
             raise ArchiveError(why) from None
-        raise NotAnArchiveError(f"{path} is not a usable SQLite database ({error})") from None
+        raise _read_refusal(path, error) from None
     return tables, current
+
+
+# What SQLite says of the file's bytes: anything else it refuses is the disk's or a lock's.
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_LOCKED = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def _read_refusal(path: Path, error: sqlite3.Error) -> ArchiveError:
+    """Name why SQLite would not read the file: its bytes, another program's lock, or the disk.
+
+    Only damaged bytes make it "not a usable SQLite database": a player told that of
+    an archive another program holds, or of one on a full disk, might delete it.
+    """
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    reason = " ".join(str(error).split())
+    if code in _LOCKED:
+        return ArchiveError(
+            f"{path} is locked by another program ({reason}); close it, or let it finish,"
+            " and run again"
+        )
+    if code in _DAMAGED or not code:
+        return NotAnArchiveError(f"{path} is not a usable SQLite database ({reason})")
+    return ArchiveError(f"cannot read {path}: {reason}")
 
 
 def stored_revision(path: Path) -> str | None:
@@ -236,6 +263,7 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
         if empty and revision == "head" and not migrate and schema_file.create(driver):
             return
         from alembic import command
+        from sqlalchemy.exc import DBAPIError
 
         config = alembic_config()
         driver.execute("PRAGMA foreign_keys=OFF")
@@ -250,9 +278,30 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
                         f"upgrading to {target} would leave {len(broken)} rows naming nothing"
                         f" (first: {table} row {rowid} → {parent}); the archive is unchanged"
                     )
+        except DBAPIError as error:
+            raise ArchiveError(
+                f"upgrading the archive from {current or 'nothing'} to {target} failed:"
+                f" {_first_refusal(error)}; the archive is unchanged"
+            ) from None
         finally:
             driver.execute("PRAGMA legacy_alter_table=OFF")  # migrations/env.py turned it on
             driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _first_refusal(error: BaseException) -> str:
+    """Return SQLite's first refusal among ``error`` and the errors it was raised handling.
+
+    A full disk can make SQLite roll the whole transaction back mid-migration;
+    alembic, undoing a table rebuild, then drops a copy that is no longer there, and
+    "no such table: _alembic_tmp_…" would hide the full disk.
+    """
+    first: BaseException = error
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, sqlite3.Error):
+            first = seen
+        seen = seen.__context__ or seen.__cause__
+    return " ".join(str(getattr(first, "orig", None) or first).split())
 
 
 def _open_server(url: str, *, upgrade: bool, create: bool) -> Engine:

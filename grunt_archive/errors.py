@@ -89,7 +89,10 @@ class ArchiveWriteError(ArchiveError):
     """The database refused a write or a read: the disk is full, the file read-only or locked."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(f"cannot write to the archive: {reason}")
+        # SQLite's words when another program (a database browser with changes not yet
+        # written, say) held its write lock past the wait: say who to look for.
+        hint = " (another program is writing to it)" if reason == "database is locked" else ""
+        super().__init__(f"cannot write to the archive: {reason}{hint}")
         self.reason = reason
 
 

@@ -26,8 +26,16 @@ def file_uri(path: Path, mode: str | None = None) -> str:
 
 
 def real_path(path: Path) -> Path:
-    """Return the file a path names once symlinks are followed (it need not exist yet)."""
-    return Path(path).expanduser().resolve()
+    """Return the file a path names once symlinks are followed (it need not exist yet).
+
+    Raises:
+        ArchiveError: the symlinks lead round in a loop, to no file at all.
+
+    """
+    try:
+        return Path(path).expanduser().resolve()
+    except (RuntimeError, OSError):  # Python 3.11 says RuntimeError, 3.13 OSError (ELOOP)
+        raise ArchiveError(f"{path} is a symlink that leads back to itself") from None
 
 
 def beside(path: Path, suffix: str) -> Path:

@@ -219,6 +219,15 @@ def test_sqlite_refusing_a_statement_is_still_one_line_and_exit_6(
     assert result.exit_code == 6
     assert result.output == "Error: the archive cannot be used: database is locked\n"
 
+    def gone(path: object, progress: object = None) -> None:
+        # libpq's words when the server dies mid-statement (a migration, say): three lines.
+        reason = "server closed the connection unexpectedly\n\tThis probably means the server"
+        raise OperationalError("ALTER …", {}, sqlite3.OperationalError(reason + "\n\tdied.\n"))
+
+    monkeypatch.setattr(runner, "run_reparse", gone)
+    result = CliRunner().invoke(cli, ["reparse", "--db", str(tmp_path / "halo.db")])
+    assert result.exit_code == 6 and result.output.count("\n") == 1, result.output
+
     def broken(path: object, progress: object = None) -> None:
         raise ValueError("not ours")
 

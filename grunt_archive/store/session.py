@@ -72,9 +72,16 @@ class Unit:
         cursor.execute("SAVEPOINT unit_part")
         try:
             yield
-        except BaseException:
-            cursor.execute("ROLLBACK TO SAVEPOINT unit_part")
-            cursor.execute("RELEASE SAVEPOINT unit_part")
+        except BaseException as error:
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT unit_part")
+                cursor.execute("RELEASE SAVEPOINT unit_part")
+            except driver_errors()[1]:
+                # SQLite rolls the whole transaction back on some errors (a full disk), the
+                # savepoint with it: "no such savepoint" would hide the error that did it.
+                # The unit rolls back the rest; a part the caller would skip cannot be.
+                if isinstance(error, MalformedResponseError):
+                    raise
             raise
         cursor.execute("RELEASE SAVEPOINT unit_part")
 
@@ -195,4 +202,9 @@ def open_store(engine: Engine) -> Iterator[Store]:
     try:
         yield Store(pooled.driver_connection, engine.dialect.name)
     finally:
+        if getattr(pooled.driver_connection, "broken", False):
+            # The server dropped the connection (restarted, or a DBA ended it): the pool
+            # would roll it back on the way in, fail, and log a traceback under the one-line
+            # error already on its way. There is nothing left to roll back.
+            pooled.invalidate()
         pooled.close()
