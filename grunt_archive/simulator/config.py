@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from grunt_archive.errors import UsageError
 
-# How `hostile.HostileBodies` spoils the answers about `hostile_matches` matches.
-HOSTILE_KINDS = (
+# How `hostile.HostileBodies` spoils the stats answers about `hostile_matches` matches.
+BODY_KINDS = (
     "gzip",
     "charset",
     "nested",
@@ -20,11 +20,9 @@ HOSTILE_KINDS = (
     "edge_time",
     "text_number",
     "nul",
-    "future",
-    "short_pages",
-    "ignore_start",
-    "no_xuid",
 )
+# And every kind: those spoiling history pages, or the profile service, too.
+HOSTILE_KINDS = (*BODY_KINDS, "future", "short_pages", "ignore_start", "no_xuid")
 
 
 @dataclass

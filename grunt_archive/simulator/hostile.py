@@ -38,6 +38,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from grunt_archive.simulator.config import BODY_KINDS
+
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
 
@@ -46,23 +48,6 @@ DRIP_SECONDS = 0.05
 HUGE_BYTES = 33 * 1024 * 1024
 SHORT_PAGE = 7
 FAR_FUTURE = "9999-12-31T23:59:59.999Z"
-# Kinds that spoil the stats answer of a chosen match (the others spoil history pages).
-_BODY_KINDS = frozenset(
-    {
-        "gzip",
-        "charset",
-        "nested",
-        "bigint",
-        "nonfinite",
-        "huge",
-        "drip",
-        "swapped",
-        "bad_time",
-        "edge_time",
-        "text_number",
-        "nul",
-    }
-)
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
 
 
@@ -134,7 +119,7 @@ class HostileBodies:
         kind = self.sim.config.hostile
         path = scope.get("path", "") if scope["type"] == "http" else ""
         stats = _STATS.fullmatch(path)
-        if stats and stats["match"].lower() in self.match_ids and kind in _BODY_KINDS:
+        if stats and stats["match"].lower() in self.match_ids and kind in BODY_KINDS:
             self.sim.count("faults", f"fault_{kind}")
             if kind == "swapped":
                 other = self._other_match()
