@@ -13,8 +13,7 @@ import pytest
 
 from grunt_archive.errors import UsageError
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.config import BODY_KINDS
-from grunt_archive.simulator.hostile import DRIP_SECONDS
+from grunt_archive.simulator.hostile import BODY_KINDS, DRIP_SECONDS
 from tests.simulator_fixtures import SimClient, history_ids
 
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grunt_archive.errors import UsageError
+from grunt_archive.simulator.hostile import BODY_KINDS
 
-# How `hostile.HostileBodies` spoils the stats answers about `hostile_matches` matches.
-BODY_KINDS = (
-    "gzip",
-    "charset",
-    "nested",
-    "bigint",
-    "nonfinite",
-    "huge",
-    "drip",
-    "swapped",
-    "bad_time",
-    "edge_time",
-    "text_number",
-    "nul",
-)
-# And every kind: those spoiling history pages, or the profile service, too.
+# How `hostile.HostileBodies` spoils answers: the stats of `hostile_matches` matches
+# (`hostile.BODY_KINDS`), history pages, or the profile service.
 HOSTILE_KINDS = (*BODY_KINDS, "future", "short_pages", "ignore_start", "no_xuid")
 
 

@@ -38,8 +38,6 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from grunt_archive.simulator.config import BODY_KINDS
-
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
 
@@ -48,6 +46,21 @@ DRIP_SECONDS = 0.05
 HUGE_BYTES = 33 * 1024 * 1024
 SHORT_PAGE = 7
 FAR_FUTURE = "9999-12-31T23:59:59.999Z"
+# Kinds that spoil the stats answer of a chosen match (`HOSTILE_KINDS` in config adds the others).
+BODY_KINDS = (
+    "gzip",
+    "charset",
+    "nested",
+    "bigint",
+    "nonfinite",
+    "huge",
+    "drip",
+    "swapped",
+    "bad_time",
+    "edge_time",
+    "text_number",
+    "nul",
+)
 _STATS = re.compile(r"/hi/matches/(?P<match>[^/]+)/stats/?", re.IGNORECASE)
 
 
