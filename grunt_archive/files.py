@@ -101,7 +101,7 @@ def shm_refused(path: Path, access: Callable[[Path, int], bool] = os.access) -> 
         return None
     return (
         f"cannot read {path}: SQLite must create {shm.name} beside it to read it, and this user"
-        f" may not write to {shm.parent}; run this as the user who syncs the archive, or"
+        f" may not write to {shm.parent}; run this as the user who owns the archive, or"
         " let this user write to that directory"
     )
 
