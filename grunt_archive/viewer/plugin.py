@@ -8,6 +8,7 @@ the archive with plain SQL on Datasette's own read-only connection.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -28,6 +29,7 @@ from grunt_archive.viewer.reading import (
     find_player,
     similar_players,
 )
+from grunt_archive.viewer.sync_status import sync_status
 
 
 def register() -> None:
@@ -160,6 +162,7 @@ async def home_view(datasette, request) -> Response:
     context = {
         "metadata": datasette.metadata(),
         "cards": await database.execute_fn(home_cards),
+        "sync": await database.execute_fn(lambda c: sync_status(c, datetime.now(UTC))),
         "database": database.name,
         "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
         "queries": [(name, spec.get("title") or name) for name, spec in queries.items()],
