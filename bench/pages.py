@@ -20,7 +20,7 @@ from pathlib import Path
 from harness import Figure, note
 
 from grunt_archive.serve import datasette_for
-from grunt_archive.viewer.home import home_cards
+from grunt_archive.viewer.home import front_page
 from grunt_archive.viewer.match import match_page
 from grunt_archive.viewer.player import player_page
 from grunt_archive.viewer.reading import find_player
@@ -43,7 +43,7 @@ def _pages(connection: sqlite3.Connection) -> list[tuple[str, str, Callable[[], 
         return player_page(connection, find_player(connection, gamertag), scope)
 
     return [
-        ("home /", "/", lambda: home_cards(connection)),
+        ("home /", "/", lambda: front_page(connection)),
         ("player page /player/{gamertag}", f"/player/{player}", player_data),
         ("player page .json", f"/player/{player}.json", player_data),
         ("player page, every scope", f"/player/{player}?scope=all", lambda: player_data("all")),

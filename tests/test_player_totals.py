@@ -28,6 +28,8 @@ from grunt_archive.models import metadata
 from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import open_store, player_tables, player_totals
+from grunt_archive.viewer.home import front_page
+from grunt_archive.viewer.player import summaries, tracked_groups
 from tests.conftest import copy_archive
 from tests.helpers import dump, rows, sync, value
 
@@ -375,6 +377,36 @@ def test_the_career_views_give_the_kd_the_pages_and_queries_give(synced):
     )
     assert all(kd == expected for kd, expected in by_map_mode)
     assert any(round(kd, 2) != kd for kd, _ in by_map_mode)
+
+
+def test_the_front_pages_records_are_the_player_pages(synced, tmp_path):
+    # The front page adds up player_totals (fast for a clan's hundreds of players); the
+    # player page adds up lines: a team switch, PvE and customs must come out the same.
+    # A player's Outcome is one per player (normalize writes it on each of their lines):
+    # the world's switch, a win and a left line, becomes two won lines, as the API says.
+    db = copy_archive(synced, tmp_path / "switch.db")
+    switched = (
+        "SELECT player_id, match_id FROM player_matches GROUP BY player_id, match_id"
+        " HAVING count(*) > 1"
+    )
+    assert len(rows(db, switched)) == 1
+    with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
+        connection.driver.execute(
+            f"UPDATE player_matches SET outcome = 'win' WHERE (player_id, match_id) IN ({switched})"
+        )
+        player_totals.rebuild(connection)
+    with closing(sqlite3.connect(db)) as connection:
+        page = front_page(connection)
+        players = page["cards"] + page["table"]
+        assert len(players) == 2 and all(p["matchmade_pvp"]["matches"] for p in players)
+        for player in players:
+            groups = tracked_groups(connection, player["player_id"])
+            assert player["matchmade_pvp"] == summaries(groups)["matchmade_pvp"]
+            last = connection.execute(
+                "SELECT max(start_time) FROM player_matches WHERE player_id = ?",
+                (player["player_id"],),
+            ).fetchone()[0]
+            assert player["last_played"] == last
 
 
 def test_the_totals_kept_step_by_step_equal_a_rebuild(synced, tmp_path):

@@ -1,27 +1,46 @@
-"""The front page's cards: each tracked player's matchmade PvP record and current CSR."""
+"""The front page: each tracked player's matchmade PvP record, as cards and, past a dozen, a table.
+
+A clan's archive tracks hundreds of players: their records come from the
+``player_totals`` rows in one query (the per-player lines would take seconds
+to add up), and only the dozen most recently active get a card with their CSR.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
-from grunt_archive.viewer.player import current_csr, summaries, tracked_groups
+from grunt_archive.viewer.player import RECORD_COUNTS, current_csr, record
 from grunt_archive.viewer.reading import rows
 
-_CARDS = """
+# The most recently active players get a card (with their CSR); the rest a table row.
+CARDS = 12
+
+# Sums over every key of a scope are the scope's (a match has one key: `player_totals`).
+_PLAYERS = """
 SELECT t.player_id, p.gamertag,
     (SELECT max(pm.start_time) FROM player_matches AS pm WHERE pm.player_id = t.player_id)
-        AS last_played
-FROM tracked_players AS t LEFT JOIN players AS p ON p.player_id = t.player_id
-ORDER BY last_played DESC, p.gamertag
+        AS last_played,
+    {sums}
+FROM tracked_players AS t
+LEFT JOIN players AS p ON p.player_id = t.player_id
+LEFT JOIN player_totals AS pt ON pt.player_id = t.player_id AND pt.scope = 'matchmade_pvp'
+GROUP BY t.player_id, p.gamertag
+ORDER BY last_played DESC, p.gamertag, t.player_id
 """
+_SUMS = {"left": "left_early"}  # the page's names of `player_totals` columns that differ
 
 
-def home_cards(connection: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Return a card per tracked player, the most recently active first."""
-    cards = rows(connection, _CARDS)
-    for card in cards:
-        groups = tracked_groups(connection, card["player_id"])
-        card["matchmade_pvp"] = summaries(groups)["matchmade_pvp"]
+def front_page(connection: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+    """Return ``{"cards": [...], "table": [...]}``: the tracked players, latest active first.
+
+    Each has ``player_id``, ``gamertag``, ``last_played`` and ``matchmade_pvp``
+    (the player page's headline numbers of that scope); a card also ``current_csr``.
+    """
+    sums = ", ".join(f'sum(pt.{_SUMS.get(key, key)}) AS "{key}"' for key in RECORD_COUNTS)
+    players = rows(connection, _PLAYERS.format(sums=sums))
+    for player in players:
+        player["matchmade_pvp"] = record({key: player.pop(key) for key in RECORD_COUNTS})
+    for card in players[:CARDS]:
         card["current_csr"] = current_csr(connection, card["player_id"])
-    return cards
+    return {"cards": players[:CARDS], "table": players[CARDS:]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from grunt_archive.viewer.agreement import service_record_check
@@ -111,11 +112,16 @@ def _lines(tracked: bool) -> str:
 
 def _totals(groups: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the summary of some groups of lines (each already counted per match)."""
-    total = defaultdict(int)
+    total: defaultdict[str, int] = defaultdict(int)
     for group in groups:
-        for key in _COUNTS:
+        for key in RECORD_COUNTS:
             total[key] += group[key] or 0
-    summary = {key: total[key] for key in _COUNTS}
+    return record(total)
+
+
+def record(counts: Mapping[str, int | None]) -> dict[str, Any]:
+    """Return the headline numbers of ``RECORD_COUNTS`` (None is 0): the counts, K/D, win rate."""
+    summary = {key: counts[key] or 0 for key in RECORD_COUNTS}
     summary["kd"] = kd(summary["kills"], summary["deaths"])
     summary["win_rate"] = rate(summary["wins"], summary["matches"])
     return summary
@@ -128,7 +134,7 @@ def _scope(lifecycle_mode: int | None, pve: bool) -> str:
     return "matchmade_pve" if pve else "matchmade_pvp"
 
 
-_COUNTS = ("matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists")
+RECORD_COUNTS = ("matches", "wins", "losses", "ties", "left", "kills", "deaths", "assists")
 _OUTCOME_COUNTS = {"win": "wins", "loss": "losses", "tie": "ties", "left": "left"}
 
 
@@ -146,7 +152,7 @@ def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[
     def group(scope: str, line: dict[str, Any]) -> dict[str, Any]:
         key = (scope, line["map"], line["mode"])
         if key not in groups:
-            groups[key] = dict.fromkeys(_COUNTS, 0) | {
+            groups[key] = dict.fromkeys(RECORD_COUNTS, 0) | {
                 "scope": scope,
                 "map": line["map"],
                 "mode": line["mode"],
@@ -159,7 +165,7 @@ def tracked_groups(connection: sqlite3.Connection, player_id: str) -> list[dict[
         if line["matches"] > line["distinct_matches"]:
             switched.append(line)
         found = group(_scope(line["lifecycle_mode"], False), line)
-        for key in _COUNTS:
+        for key in RECORD_COUNTS:
             found[key] += line[key] or 0
         found["last_played"] = max(found["last_played"] or "", line["last_played"] or "") or None
     pve = set()

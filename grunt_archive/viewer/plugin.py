@@ -19,7 +19,7 @@ from grunt_archive import rawbody
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec, score_chart_spec
-from grunt_archive.viewer.home import home_cards
+from grunt_archive.viewer.home import front_page
 from grunt_archive.viewer.links import cell_link, match_path, player_path
 from grunt_archive.viewer.match import match_page
 from grunt_archive.viewer.player import player_page
@@ -154,14 +154,14 @@ async def raw_view(datasette, request) -> Response:
 
 
 async def home_view(datasette, request) -> Response:
-    """``/``: a card per tracked player, then the dashboards, canned queries and tables."""
+    """``/``: the syncs, the tracked players, then the dashboards, canned queries and tables."""
     database = _database(datasette)
     hidden = set(await database.hidden_table_names())
     dashboards = datasette.plugin_config("datasette-dashboards") or {}
     queries = await datasette.get_canned_queries(database.name, request.actor)
     context = {
         "metadata": datasette.metadata(),
-        "cards": await database.execute_fn(home_cards),
+        **await database.execute_fn(front_page),
         "sync": await database.execute_fn(lambda c: sync_status(c, datetime.now(UTC))),
         "database": database.name,
         "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
