@@ -5,22 +5,25 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import urllib.parse
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from datasette_dashboards import replace_opts_in_query
 
-from grunt_archive.serve import datasette_for
+from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.viewer.home import CARDS, front_page
-from tests.helpers import rows, sync
+from tests.conftest import copy_archive
+from tests.helpers import execute, rows, sync
 
 
 @pytest.fixture(scope="module")
 def clan(tmp_path_factory) -> Path:
-    """Fifteen tracked players, a few matches each."""
-    sim = Simulator(SimulatorConfig(seed=21, players=CARDS + 3, matches=3))
+    """Fifteen tracked players, about a dozen matches each (some shared)."""
+    sim = Simulator(SimulatorConfig(seed=21, players=CARDS + 3, matches=12))
     db = tmp_path_factory.mktemp("clan") / "halo.db"
     assert sync(db, sim, *sim.player_ids).outcome == "ok"
     return db
@@ -73,3 +76,54 @@ def test_a_table_row_says_what_a_card_says(clan):
         assert cells[2] == str(record["matches"])
         dash = "\N{EN DASH}"
         assert cells[5] == dash.join(str(record[key]) for key in ("wins", "losses", "ties"))
+
+
+CAREER = load_metadata()["plugins"]["datasette-dashboards"]["career"]
+
+
+def chart(db: Path, name: str, options: dict[str, str]) -> list[dict]:
+    """Return the rows of a Career dashboard chart as Datasette answers them."""
+    sql = replace_opts_in_query(CAREER["charts"][name]["query"], options)
+    query = urllib.parse.urlencode({"sql": sql, "scope": "", **options})
+    response = asyncio.run(datasette_for(db).client.get(f"/{db.stem}.json?{query}&_shape=array"))
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def most_played(db: Path, sql: str, count: int = 8) -> set[str]:
+    """Return the gamertags of the first ``count`` rows of ``(gamertag, matches, tie-break)``."""
+    found = sorted(rows(db, sql), key=lambda row: (-row[1], row[2]))
+    assert len(found) > count
+    return {gamertag for gamertag, *_ in found[:count]}
+
+
+def test_with_no_player_picked_the_kd_chart_draws_the_eight_who_played_most(clan):
+    # Fifteen lines and their legend are unreadable, and a clan's hundreds slow the page.
+    played = (
+        "SELECT gamertag, count(DISTINCT match_id), player_id FROM player_matches_scoped"
+        " WHERE scope = 'matchmade_pvp' GROUP BY player_id"
+    )
+    drawn = {row["gamertag"] for row in chart(clan, "rolling_kd", {})}
+    assert drawn == most_played(clan, played)
+    # A player picked is drawn, however little they played.
+    (least, *_), *_ = sorted(rows(clan, played), key=lambda row: (row[1], row[2]))
+    assert least not in drawn
+    picked = {row["gamertag"] for row in chart(clan, "rolling_kd", {"gamertag": least})}
+    assert picked == {least}
+
+
+def test_with_no_player_picked_the_csr_chart_draws_the_eight_with_the_most_ranked(clan, tmp_path):
+    db = copy_archive(clan, tmp_path / "ranked.db")
+    # The simulator places few players in 12 matches: give some lines a CSR, more to some.
+    execute(
+        db,
+        "UPDATE player_matches SET post_match_csr = 1000 + rowid % 97, post_match_tier = 'Gold'"
+        " WHERE rowid % (1 + length(player_id) % 5 + rowid % 3) = 0",
+    )
+    drawn = {row["gamertag"] for row in chart(db, "csr", {}) if row["csr"] is not None}
+    assert len(drawn) == 8
+    assert drawn == most_played(
+        db,
+        "SELECT gamertag, count(*), gamertag FROM player_matches WHERE post_match_csr IS NOT NULL"
+        " GROUP BY gamertag",
+    )
