@@ -189,7 +189,7 @@ def test_the_match_page_of_an_ffa_match_lists_players_by_place(archived):
 
 
 @pytest.mark.slow
-def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
+def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(sim, db_path):
     world = ("--seed", str(SEED), "--players", "1", "--matches", str(MATCHES))
     with simulator_process(*world, "--film-max-age-days", "100000") as s:  # films of 2023 too
         synced = cli("sync", "--json", db=db_path, api_base=s.url)
@@ -223,6 +223,13 @@ def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
             t["players"][0]["player_id"] for t in page["teams"]]  # fmt: skip
         assert [t["rank"] for t in page["teams"]] == list(range(1, 9))
         assert "teammate" not in timeline["note"]
+    # The world's FFA custom game, against bots: the same standings, a custom game's page.
+    mode = sim.world.matches[ffa[0][0]].mode
+    (custom,) = [m for m in sim.world.matches.values() if m.mode == mode and m.lifecycle == 1]
+    page = asyncio.run(datasette_for(db_path).client.get(f"/match/{custom.match_id}.json")).json()
+    assert (page["free_for_all"], page["lifecycle"], page["playlist"]) == (True, "custom", None)
+    assert [t["rank"] for t in page["teams"]] == list(range(1, custom.field + 1))
+    assert page["score_timeline"]["by"] == "player"
     before = dump(db_path, ("match_players", "player_matches", "player_encounters"))
     reparsed = cli("reparse", db=db_path)
     assert reparsed.returncode == 0, reparsed.stderr
