@@ -13,8 +13,9 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from datasette_dashboards import replace_opts_in_query
 
-from grunt_archive.serve import datasette_for
+from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog, ffa
 from grunt_archive.simulator.data.match_meta import CUSTOM, MATCHMADE
@@ -140,3 +141,23 @@ def test_the_canned_query_gives_ffa_customs_in_the_custom_scope(sim, synced):
     matchmade = sorted(m.place for m in ffa_matches(sim, MATCHMADE))
     assert matchmade == [1, 2]
     assert found == {"": (2, 1, 1.5), "custom": (1, 0, 2.0), "all": (3, 1, 1.67)}
+
+
+def test_the_dashboard_charts_the_places_of_the_scope(sim, synced):
+    chart = load_metadata()["plugins"]["datasette-dashboards"]["career"]["charts"]["ffa_places"]
+    gamertag = sim.world.gamertags[0]
+    (custom,) = ffa_matches(sim, CUSTOM)
+    ((day,),) = rows(synced, f"SELECT day FROM player_matches WHERE match_id = '{custom.match_id}'")
+    found = {}
+    for options in ({}, {"scope": "custom"}, {"scope": "all", "gamertag": gamertag.lower()},
+                    {"scope": "all", "date_from": day, "date_to": day}):  # fmt: skip
+        sql = replace_opts_in_query(chart["query"], options)
+        query = urllib.parse.urlencode({"sql": sql, **options, "_shape": "array"})
+        places = _json(synced, f"/customs.json?{query}")
+        found[tuple(options.values())] = {row["place"]: row["matches"] for row in places}
+    assert found == {
+        (): {1: 1, 2: 1},  # matchmade PvP: the two FFA Slayer matches
+        ("custom",): {2: 1},
+        ("all", gamertag.lower()): {1: 1, 2: 2},
+        ("all", day, day): {2: 1},
+    }

@@ -135,9 +135,11 @@ def test_the_canned_query_counts_the_matches_the_pages_call_free_for_all(archive
         assert row["average_players"] == round(sum(fields) / len(fields), 1)
 
 
-def test_the_canned_query_decides_free_for_all_with_the_pages_sql():
-    # The canned query cannot import the SQL the pages read: it carries it verbatim.
-    assert " ".join(FREE_FOR_ALL_SQL.format(m="m").split()) in " ".join(QUERY["sql"].split())
+def test_the_canned_query_and_the_chart_decide_free_for_all_with_the_pages_sql():
+    # Neither can import the SQL the pages read: each carries it verbatim.
+    chart = load_metadata()["plugins"]["datasette-dashboards"]["career"]["charts"]["ffa_places"]
+    for sql in (QUERY["sql"], chart["query"]):
+        assert " ".join(FREE_FOR_ALL_SQL.format(m="m").split()) in " ".join(sql.split())
 
 
 def test_the_stored_rows_say_why(archive):
