@@ -168,6 +168,21 @@ CSR_SQL = "CASE WHEN {t}.{side}_tier <> '' THEN nullif({t}.{side}_csr, -1) END"
 # a match's K/D with this same SQL, so a player sees one K/D for a match wherever they
 # look (SQLite rounds the half away from zero, where Python's round() may not).
 MATCH_KD_SQL = "round({t}.kills * 1.0 / CASE WHEN {t}.deaths > 1 THEN {t}.deaths ELSE 1 END, 2)"
+# A free-for-all match (FFA Slayer), from a matches row ``{m}``: the services turned
+# teams off (TeamsEnabled false) and list no Teams, and each of its two or more players
+# (bots too) is a team of their own, as the free-for-all skill document gives one
+# TeamMmr per player. Infection (GameVariantCategory 22) has no Teams either, but its
+# sides are the survivors and the infected, even when two players make them one each.
+# A player alone in a team-less custom game has nobody to place against: not FFA
+# either. The one definition: the match page's standings, the player page's places and
+# the canned query free_for_all all read it. The cheap tests come first, so that a
+# scan of the matches reads match_players only for the few with teams off.
+FREE_FOR_ALL_SQL = (
+    "({m}.teams_enabled = false AND coalesce({m}.game_variant_category, 0) <> 22"
+    " AND NOT EXISTS (SELECT 1 FROM match_teams AS ffa_t WHERE ffa_t.match_id = {m}.match_id)"
+    " AND (SELECT count(DISTINCT ffa_p.player_id) > 1 AND count(DISTINCT ffa_p.team_id) = count(*)"
+    " FROM match_players AS ffa_p WHERE ffa_p.match_id = {m}.match_id))"
+)
 VIEWS["pve_matches"] = f"""
 CREATE VIEW pve_matches AS
 SELECT match_id FROM matches

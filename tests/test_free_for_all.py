@@ -19,10 +19,10 @@ from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.simulator.data import world as sim_world
+from grunt_archive.simulator.data import ffa
 from grunt_archive.simulator.data.catalog import PLAYLISTS
+from grunt_archive.simulator.data.match_meta import time_limit_ticks
 from grunt_archive.simulator.data.skill import match_skill
-from grunt_archive.simulator.data.world import time_limit_ticks
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.formats import ordinal
 from tests.e2e import cli, simulator_process
@@ -93,11 +93,13 @@ def test_ffa_documents_make_each_player_a_side_ranked_by_place(sim):
 
 def test_ffa_leaves_every_other_match_of_a_seed_as_it_was(monkeypatch):
     with_ffa = Simulator(SimulatorConfig(seed=16, players=2, matches=80)).world.matches
-    monkeypatch.setattr(sim_world, "FFA_SHARE", 0.0)
+    monkeypatch.setattr(ffa, "FFA_SHARE", 0.0)
+    monkeypatch.setattr(ffa, "CUSTOM_FFA_SHARE", 0.0)  # customs: test_free_for_all_customs
     without = Simulator(SimulatorConfig(seed=16, players=2, matches=80)).world.matches
     assert with_ffa.keys() == without.keys()
     changed = [m for m in with_ffa if with_ffa[m] != without[m]]
-    assert changed and all(with_ffa[m].playlist == "ffa" for m in changed)
+    matchmade = [m for m in changed if with_ffa[m].playlist == "ffa"]
+    assert matchmade and all(with_ffa[m].mode == with_ffa[matchmade[0]].mode for m in changed)
     assert all(with_ffa[m].start_ms == without[m].start_ms for m in changed)
 
 
@@ -187,7 +189,7 @@ def test_the_match_page_of_an_ffa_match_lists_players_by_place(archived):
 
 
 @pytest.mark.slow
-def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
+def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(sim, db_path):
     world = ("--seed", str(SEED), "--players", "1", "--matches", str(MATCHES))
     with simulator_process(*world, "--film-max-age-days", "100000") as s:  # films of 2023 too
         synced = cli("sync", "--json", db=db_path, api_base=s.url)
@@ -221,6 +223,13 @@ def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(db_path):
             t["players"][0]["player_id"] for t in page["teams"]]  # fmt: skip
         assert [t["rank"] for t in page["teams"]] == list(range(1, 9))
         assert "teammate" not in timeline["note"]
+    # The world's FFA custom game, against bots: the same standings, a custom game's page.
+    mode = sim.world.matches[ffa[0][0]].mode
+    (custom,) = [m for m in sim.world.matches.values() if m.mode == mode and m.lifecycle == 1]
+    page = asyncio.run(datasette_for(db_path).client.get(f"/match/{custom.match_id}.json")).json()
+    assert (page["free_for_all"], page["lifecycle"], page["playlist"]) == (True, "custom", None)
+    assert [t["rank"] for t in page["teams"]] == list(range(1, custom.field + 1))
+    assert page["score_timeline"]["by"] == "player"
     before = dump(db_path, ("match_players", "player_matches", "player_encounters"))
     reparsed = cli("reparse", db=db_path)
     assert reparsed.returncode == 0, reparsed.stderr

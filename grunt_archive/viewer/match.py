@@ -9,7 +9,14 @@ import sqlite3
 from typing import Any
 
 from grunt_archive.viewer.films import match_film
-from grunt_archive.viewer.reading import LIFECYCLES, csr_of, match_kd_of, rows, scope_of
+from grunt_archive.viewer.reading import (
+    LIFECYCLES,
+    csr_of,
+    free_for_all_of,
+    match_kd_of,
+    rows,
+    scope_of,
+)
 
 # SPNKr's TEAM_MAP: the names the game gives team ids.
 TEAM_NAMES = (
@@ -33,7 +40,7 @@ _MATCH = f"""
 SELECT m.match_id, m.start_time, m.end_time, m.duration_seconds, m.lifecycle_mode,
     m.game_variant_category, m.playlist_experience, m.season_id, m.teams_enabled,
     map.public_name AS map, mode.public_name AS mode, playlist.public_name AS playlist,
-    season.name AS season, {scope_of("m")} AS scope
+    season.name AS season, {scope_of("m")} AS scope, {free_for_all_of("m")} AS free_for_all
 FROM matches AS m
 LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
 LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id
@@ -156,22 +163,6 @@ def _player(line: dict[str, Any], medals: list[dict[str, Any]], mode_stats: dict
     return player
 
 
-def is_free_for_all(
-    teams_enabled: int | bool | None, team_rows: list[dict[str, Any]], teams_of: dict[str, set]
-) -> bool:
-    """Whether a match is every player for themselves (FFA), each player a side.
-
-    The services say so by ``TeamsEnabled`` false and no ``Teams``, and give every
-    player a team of their own (the free-for-all skill document, one TeamMmr per
-    player). Infection has no ``Teams`` either, but its survivors and infected share
-    team ids: it keeps its two sides.
-    """
-    if teams_enabled is None or teams_enabled or team_rows or len(teams_of) < 2:
-        return False
-    ids = [team for teams in teams_of.values() for team in teams]
-    return len(ids) == len(set(ids))
-
-
 def _sides_of_one(teams: dict[int, dict[str, Any]]) -> None:
     """Make each one-player team of an FFA match its player's side: their name, place, score.
 
@@ -237,7 +228,8 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         for player in team["players"]:
             player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
     teams_enabled = match["teams_enabled"]
-    free_for_all = is_free_for_all(teams_enabled, team_rows, teams_of)
+    # Decided in SQL (`reading.free_for_all_of`), as the player page and the canned query do.
+    free_for_all = bool(match["free_for_all"])
     if free_for_all:
         _sides_of_one(teams)
     film = match_film(

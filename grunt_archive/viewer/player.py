@@ -20,6 +20,7 @@ from grunt_archive.viewer.films import rivals
 from grunt_archive.viewer.reading import (
     SCOPES,
     csr_of,
+    free_for_all_of,
     kd,
     match_kd,
     match_kd_of,
@@ -281,15 +282,12 @@ def recent_matches(
     return recent
 
 
-# A free-for-all match: no teams (TeamsEnabled false), every player a team of their own.
-_FFA_PLACES = """
+# The player's place in each free-for-all match of a few (`reading.free_for_all_of`).
+_FFA_PLACES = f"""
 SELECT mine.match_id, min(mine.rank), (SELECT count(DISTINCT p.player_id)
     FROM match_players AS p WHERE p.match_id = mine.match_id)
 FROM match_players AS mine JOIN matches AS m ON m.match_id = mine.match_id
-WHERE mine.player_id = ? AND mine.match_id IN ({ids}) AND m.teams_enabled = false
-    AND NOT EXISTS (SELECT 1 FROM match_teams AS t WHERE t.match_id = mine.match_id)
-    AND (SELECT count(DISTINCT p.team_id) = count(*) FROM match_players AS p
-        WHERE p.match_id = mine.match_id)
+WHERE mine.player_id = ? AND mine.match_id IN ({{ids}}) AND {free_for_all_of("m")}
 GROUP BY mine.match_id
 """
 
@@ -299,9 +297,9 @@ def ffa_places(
 ) -> dict[str, tuple[int | None, int]]:
     """Return the player's place (their Rank) and the field's size in each FFA match of a few.
 
-    Team matches are left out: there the Rank orders the whole lobby, not sides, and
-    the outcome says what the team did. Infection (no teams either) keeps its
-    survivors and infected on shared team ids, so it is not taken for FFA.
+    Other matches are left out: in a team match the Rank orders the whole lobby, not
+    sides, and the outcome says what the team did. Which matches are FFA is the match
+    page's decision too (`reading.free_for_all_of`), so the two never disagree.
     """
     if not match_ids:
         return {}

@@ -274,7 +274,7 @@ _LIST = (
     # Real FFA Slayer: eight players, each for themselves, first to 25 kills; never
     # ranked (halo-api.md knows no ranked FFA). Experience 2 (arena), as the one real
     # team-less matchmade match in spnkr__get_match_history.json. Its weight is not in
-    # the world's draw of playlists: `world.free_for_all` turns matches into its own,
+    # the world's draw of playlists: `ffa.free_for_all` turns matches into its own,
     # so that adding it left every seed's other matches as they were.
     ("ffa", "FFA Slayer", "Every Spartan for themselves: eight players, first to 25 kills.",
      2, "", "FFA", ("ffa",), 8, False, 5, True, _FFA, 1.0, False),
@@ -308,6 +308,8 @@ VARIANTS = _VARIANTS  # every game variant made so far, by name
 def variant_of(mode: Mode, playlist: Playlist | None) -> Asset:
     """Return the game variant a mode plays in a playlist (None: a custom game)."""
     family = playlist.family if playlist else "Arena"
+    if mode.free_for_all:  # a custom game without teams plays the FFA variant too
+        family = "FFA"
     title = {"fiesta": "Slayer", "swat": "Slayer"}.get(mode.key, mode.title)
     if mode.key == "swat" and family == "Ranked":
         title = "Tactical Slayer"

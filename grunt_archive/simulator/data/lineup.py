@@ -116,7 +116,7 @@ def seat_players(
              for p, side in zip(tracked, meta.sides, strict=True)]  # fmt: skip
     average = math.exp(sum(math.log(s.skill) for s in seats) / len(seats))
     if mode.free_for_all:
-        return _seat_free_for_all(rng, meta, seats, pool, size)
+        return _seat_free_for_all(rng, meta, seats, pool, average)
     if not mode.teams_enabled or mode.pve:  # Infection and Firefight: one side of humans
         room = size - len(seats) if matchmade else rng.randint(0, 3) * (not meta.bots)
         seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(room))]
@@ -157,21 +157,29 @@ def seat_players(
 
 
 def _seat_free_for_all(
-    rng: random.Random, meta: MatchMeta, seats: list[Seat], pool: Iterator, size: int
+    rng: random.Random, meta: MatchMeta, seats: list[Seat], pool: Iterator, average: float
 ) -> list[Seat]:
-    """Fill an FFA lobby (`size` players) and give every player a team of their own.
+    """Fill an FFA lobby (`MatchMeta.field` players) and give every player a team of their own.
 
     As the real free-for-all skill document (grunt2022__match_skill.json: twelve
     TeamMmrs, the player's own among them), each player is a team; the ids follow the
-    order the document lists the players. A leaver's seat is filled in progress, by a
-    player who gets a team of their own (FFA Slayer is not ranked).
+    order the document lists the players. A custom game against bots is the player
+    and bots, now and then a friend or two besides. Matchmaking fills a leaver's
+    seat in progress, with a player who gets a team of their own (FFA Slayer is not
+    ranked); a custom game plays on one short.
     """
-    seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(size - 1))]
+    others = (meta.field or team_size(meta.mode, meta.playlist)) - len(seats)
+    if meta.bots:
+        people = rng.randint(0, others // 3)
+        seats += _bots(rng, others - people, 0, average)
+        others = people
+    seats += [Seat(p, None, [0], [1.0], s) for p, s in (next(pool) for _ in range(others))]
     if meta.quit:
         leaver = seats[0]
         leaver.quit, leaver.shares = True, [rng.uniform(0.2, 0.8)]
-        player_id, skill = next(pool)
-        seats.append(Seat(player_id, None, [0], [1 - leaver.shares[0]], skill, late=True))
+        if meta.lifecycle == MATCHMADE:
+            player_id, skill = next(pool)
+            seats.append(Seat(player_id, None, [0], [1 - leaver.shares[0]], skill, late=True))
     rng.shuffle(seats)
     for team, seat in enumerate(seats):
         seat.teams = [team]

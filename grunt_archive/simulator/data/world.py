@@ -7,77 +7,29 @@ of thousands of matches starts in a fraction of a second and stays small.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import random
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from grunt_archive.simulator.data import catalog, ranks, timeline
+from grunt_archive.simulator.data.ffa import FFA, free_for_all
 from grunt_archive.simulator.data.formats import TICKS_PER_SECOND, epoch_ms
+from grunt_archive.simulator.data.match_meta import (
+    CUSTOM,
+    LOCAL,
+    MATCHMADE,
+    PAD_MS,
+    MatchMeta,
+    time_limit_ticks,
+)
 
-CUSTOM, MATCHMADE, LOCAL = 1, 3, 7
 LEGACY_SHARE = 0.15  # the oldest part of every history is in the 2022 format
 STRANGERS = 600
 # The latest a match of either era may start, and the earliest.
 MODERN_NEWEST, MODERN_OLDEST = epoch_ms("2025-01-29T04:40:00"), epoch_ms("2023-01-10")
 LEGACY_NEWEST, LEGACY_OLDEST = epoch_ms("2022-11-07T03:00:00"), epoch_ms("2022-05-04")
-PAD_MS = 40_000  # join delay before play and slack after it; see documents.match_info
-
-
-@dataclass(frozen=True, slots=True)
-class MatchMeta:
-    """What the world remembers of one match; `documents` builds the rest from it.
-
-    Attributes:
-        match_id: The lowercase GUID.
-        seed: Seed of everything inside the match's documents.
-        start_ms: StartTime, in epoch milliseconds.
-        duration_ticks: Duration in 100 ns ticks.
-        mode: Index into `catalog.MODES`.
-        lifecycle: LifecycleMode: 1 custom, 3 matchmade, 7 local.
-        legacy: Whether the documents are in the 2022 format.
-        tracked: Indices of the tracked players who played; the first is the
-            one the match was made for.
-        bots: Whether bots play (customs against bots, or Bot Bootcamp).
-        quit: Whether the first tracked player left before the end.
-        switch: Whether a player (never a tracked one) changes teams during the match.
-        playlist: Key of `catalog.PLAYLIST_SPECS` (None: not matchmade).
-        sides: The team of each of `tracked` (all 0 in Infection and Firefight).
-        winner: The winning team, -1 for a tie (Firefight: 0 the players won, 1 they
-            lost; Infection: 0 the survivors won, 1 the infected; free-for-all: 0 the
-            tracked player placed first, 1 they did not).
-        place: Free-for-all only: the tracked player's place, 1 to 8 (else 0).
-
-    """
-
-    match_id: str
-    seed: int
-    start_ms: int
-    duration_ticks: int
-    mode: int
-    lifecycle: int
-    legacy: bool
-    tracked: tuple[int, ...]
-    bots: bool = False
-    quit: bool = False
-    switch: bool = False
-    playlist: str | None = None
-    sides: tuple[int, ...] = ()
-    winner: int = 0
-    place: int = 0
-
-    @property
-    def duration_ms(self) -> int:
-        """Duration in whole milliseconds."""
-        return self.duration_ticks // 10_000
-
-    @property
-    def span_ms(self) -> int:
-        """Milliseconds from StartTime past EndTime (see `PAD_MS`)."""
-        return self.duration_ms + PAD_MS
 
 
 def _xuid(rng: random.Random, prefix: str) -> str:
@@ -95,8 +47,6 @@ def _gamertag(rng: random.Random) -> str:
 
 
 _MODE = catalog.MODE_INDEX
-FFA = "ffa"  # the free-for-all playlist's key, and its mode's
-FFA_SHARE = 0.12  # of the solo matches of 4v4 unranked playlists that were FFA instead
 _SPECS = catalog.PLAYLIST_SPECS
 _SKILLS: dict[str, float] = {}
 
@@ -234,12 +184,6 @@ def kill_limit(mode: int, playlist: str | None) -> int | None:
     return _KILL_LIMITS.get(team_size(mode, playlist), 100)
 
 
-def time_limit_ticks(mode: int, playlist: str | None) -> int:
-    """Return a match's time limit: the top of its mode's lengths, stretched by its playlist."""
-    length = _SPECS[playlist].length if playlist else 1.0
-    return int(catalog.MODES[mode].minutes[1] * length * 60 * TICKS_PER_SECOND)
-
-
 def _duration_ticks(rng: random.Random, mode: int, playlist: str | None, tie: bool) -> int:
     """Draw how long a match lasts: until a team reaches the limit, or the time runs out.
 
@@ -323,41 +267,6 @@ def _timeline(
         # A feature stays what it is: each era shows every kind it has room for.
         metas.append(meta if index in featured else free_for_all(meta, skills[tracked[0]]))
     return sorted(metas, key=lambda meta: meta.start_ms, reverse=True)
-
-
-def free_for_all(meta: MatchMeta, skill: float) -> MatchMeta:
-    """Return the match as FFA Slayer now and then, if it could have been; else unchanged.
-
-    A match of one tracked player alone (FFA has no parties: its fireteams are of
-    one) in an unranked 4v4 playlist without bots is FFA Slayer instead, one time in
-    `1 / FFA_SHARE`. Drawn from the match's id alone, not the world's generator, so
-    the other matches of every seed stay as they were before FFA came. The tracked
-    player's place follows their skill (better players place higher); first place
-    is the win. The match lasts until someone reaches 25 kills, or 12 minutes.
-
-    Args:
-        meta: A match as the world drew it.
-        skill: The skill of its tracked player.
-
-    """
-    spec = _SPECS.get(meta.playlist or "")
-    if (meta.lifecycle != MATCHMADE or spec is None or spec.ranked or spec.bots
-            or spec.team_size != 4 or len(meta.tracked) != 1 or meta.switch):  # fmt: skip
-        return meta
-    rng = random.Random(f"grunt-archive-ffa:{meta.match_id}")
-    if rng.random() >= FFA_SHARE:
-        return meta
-    mode = _MODE[FFA]
-    limit = time_limit_ticks(mode, FFA)
-    ticks = meta.duration_ticks
-    if ticks > limit:  # the clock ran out: FFA's is shorter than some playlists'
-        ticks = limit + rng.randrange(15 * TICKS_PER_SECOND // 10)
-    # A median player places 4th or 5th on average, the best of the world 1st or 2nd.
-    place = min(8, max(1, round(rng.gauss(4.5 - 6 * math.log(skill), 1.8))))
-    return dataclasses.replace(
-        meta, mode=mode, playlist=FFA, duration_ticks=ticks, sides=(0,),
-        winner=0 if place == 1 else 1, place=place,
-    )  # fmt: skip
 
 
 def outcome_of(meta: MatchMeta, index: int) -> int:
