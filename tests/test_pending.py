@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from grunt_archive.agreement import RecordCheck
 from grunt_archive.cli import cli as command
 from grunt_archive.db import open_archive
-from grunt_archive.runner import run_reparse, run_verify
+from grunt_archive.errors import UsageError
+from grunt_archive.runner import run_pending_list, run_pending_mark, run_reparse, run_verify
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import lookups, open_store, pending, state
@@ -146,7 +147,9 @@ def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
     engine = open_archive(archive_location)
     try:
         with open_store(engine) as store:
-            state.mark_pending(store, "m-1", "xuid(1)", "2024-01-02T00:00:00.000Z", "404")
+            state.mark_pending(
+                store, "m-1", "xuid(2533274800000001)", "2024-01-02T00:00:00.000Z", "404"
+            )
             state.mark_pending(store, "m-2", None, "2024-01-01T00:00:00.000Z", "503")
             assert pending.give_up(store, ["m-1", "m-9"], "why") == ["m-9"]
             assert pending.given_up_ids(store) == set()  # all or none
@@ -156,12 +159,16 @@ def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
             everything = state.pending_matches(store, given_up=True)
             assert [m for m, _, _ in everything] == ["m-1", "m-2"]
             # A walk or verify marking it pending again counts the attempt, keeps the give-up.
-            state.mark_pending(store, "m-1", "xuid(1)", "2024-01-02T00:00:00.000Z", "404 again")
+            state.mark_pending(
+                store, "m-1", "xuid(2533274800000001)", "2024-01-02T00:00:00.000Z", "404 again"
+            )
             matches, lookups = pending.listing(store)
             first = matches[0]
             assert (first.match_id, first.reason, first.attempts) == ("m-1", "404 again", 2)
             assert first.given_up_at and first.given_up_reason == "why" and lookups == []
-            assert [m.match_id for m in pending.listing(store, ["xuid(1)"])[0]] == ["m-1"]
+            assert [m.match_id for m in pending.listing(store, ["xuid(2533274800000001)"])[0]] == [
+                "m-1"
+            ]
             # Giving up again keeps the first mark.
             pending.give_up(store, ["m-1"], "other")
             assert pending.listing(store)[0][0].given_up_reason == "why"
@@ -172,6 +179,14 @@ def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
             assert [m for m, _, _ in state.pending_matches(store)] == ["m-1", "m-2"]
     finally:
         engine.dispose()
+    # The commands' entry points, on either backend (a pending id that is no GUID is taken).
+    assert run_pending_mark(archive_location, ("m-2",), "gone", give_up=True) == ["m-2"]
+    matches, _ = run_pending_list(archive_location, ("xuid(2533274800000001)",))
+    assert [(m.match_id, m.given_up_at) for m in matches] == [("m-1", None)]
+    matches, _ = run_pending_list(archive_location)
+    assert [m.given_up_reason for m in matches] == [None, "gone"]
+    with pytest.raises(UsageError, match="is not a match id"):
+        run_pending_mark(archive_location, ("m-3",), None, give_up=False)
 
 
 def test_copy_carries_a_give_up_both_ways_and_reparse_keeps_it(spoilt, archive_location, tmp_path):
@@ -198,7 +213,9 @@ def test_copy_carries_a_give_up_both_ways_and_reparse_keeps_it(spoilt, archive_l
 
 def test_a_difference_only_given_up_matches_can_explain():
     def check(differences: dict, given_up: int) -> RecordCheck:
-        return RecordCheck("xuid(1)", "Tag", "t", "t", "t", differences, 0, 0, given_up=given_up)
+        return RecordCheck(
+            "xuid(2533274800000001)", "Tag", "t", "t", "t", differences, 0, 0, given_up=given_up
+        )
 
     short = {"matches": {"service": 10, "archive": 9}, "kills": {"service": 50, "archive": 40}}
     assert check(short, 1).given_up_explains
@@ -208,7 +225,7 @@ def test_a_difference_only_given_up_matches_can_explain():
     two = {"matches": {"service": 10, "archive": 8}}
     assert not check(two, 1).given_up_explains and check(two, 2).given_up_explains
     assert not check({}, 1).given_up_explains  # agrees: nothing to explain
-    pending = RecordCheck("xuid(1)", "Tag", "t", "t", "t", short, 1, 0, given_up=1)
+    pending = RecordCheck("xuid(2533274800000001)", "Tag", "t", "t", "t", short, 1, 0, given_up=1)
     assert not pending.given_up_explains  # a pending match may be what is missing
 
 
