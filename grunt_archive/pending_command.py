@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from grunt_archive.cli import db_option, player_option, resolve_db
 from grunt_archive.errors import PartialSyncError
 from grunt_archive.wording import counted
+
+if TYPE_CHECKING:  # the store loads only when a subcommand runs
+    from grunt_archive.store.pending import PendingLookup, PendingMatchRow
 
 
 @click.group(invoke_without_command=True)
@@ -60,7 +64,7 @@ def pending(
         )
 
 
-def _print(matches: list, lookups: list) -> None:
+def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None:
     """Print the pending matches, those given up on, and the lookups, one line each."""
     for given_up in (False, True):
         shown = [m for m in matches if bool(m.given_up_at) == given_up]
