@@ -14,7 +14,12 @@ What legitimately differs is kept out of the comparison, or said:
   (``counted_until``) and says how many it left out (``later``);
 * matches still pending are in the service's record but not yet in the
   archive: a difference is reported with them, and the line says a sync may
-  close it.
+  close it;
+* matches the user gave up on (``pending give-up``) are in the service's
+  record and never in the archive: a difference they alone can account for
+  (nothing else pending, the archive short of the service in every field, by
+  no more matches than were given up) is reported with them, and is not a
+  disagreement to exit 3 for.
 """
 
 from __future__ import annotations
@@ -47,11 +52,27 @@ class RecordCheck:
     pending: int = 0
     later: int = 0
     scope: str = SCOPE
+    given_up: int = 0
 
     @property
     def agrees(self) -> bool:
         """True when every compared field is equal."""
         return not self.differences
+
+    @property
+    def given_up_explains(self) -> bool:
+        """True when the matches given up on can account for every difference.
+
+        They hold nothing the archive has, so the archive is short of the
+        service in every differing field (never ahead), and short of no more
+        matches than were given up; with no match still pending, which would
+        make the difference a sync's to close, not theirs alone.
+        """
+        if self.agrees or not self.given_up or self.pending:
+            return False
+        short = all(f["archive"] <= f["service"] for f in self.differences.values())
+        matches = self.differences.get("matches", {"archive": 0, "service": 0})
+        return short and matches["service"] - matches["archive"] <= self.given_up
 
     def to_json(self) -> dict[str, object]:
         """Return the check as a JSON-ready dict."""
@@ -63,6 +84,8 @@ class RecordCheck:
             "counted_until": self.counted_until,
             "differences": self.differences,
             "pending": self.pending,
+            "given_up": self.given_up,
+            "given_up_explains": self.given_up_explains,
             "later": self.later,
         }
 
@@ -78,6 +101,11 @@ class RecordCheck:
             )
             if self.pending:
                 text += f"; {counted(self.pending, 'match')} pending, which the next sync fetches"
+            if self.given_up:
+                text += (
+                    f"; {counted(self.given_up, 'match')} given up on, which no sync fetches"
+                    " (`grunt-archive pending retry` fetches again)"
+                )
         if self.later:
             text += f" ({counted(self.later, 'later match')} not in that record yet)"
         return text
@@ -127,4 +155,5 @@ def check_service_record(
         found,
         comparison.pending,
         comparison.later,
+        given_up=comparison.given_up,
     )

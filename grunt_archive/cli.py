@@ -54,6 +54,10 @@ LAZY_COMMANDS = {
         "grunt_archive.reparse_command:reparse",
         "Rebuild every normalized table from the stored raw responses, with no network.",
     ),
+    "pending": (
+        "grunt_archive.pending_command:pending",
+        "List the matches and lookups left pending; give up on a match, or retry it.",
+    ),
     "untrack": (
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",
@@ -383,7 +387,13 @@ def sync(
             + ", ".join(report.claimed_elsewhere)
         )
     if report.outcome == "partial":
-        raise PartialSyncError(report.partial_summary(), pending=report.pending)
+        # A match the service never serves would say this every night: say how to stop it.
+        hint = (
+            " (`grunt-archive pending give-up MATCH_ID` stops retrying one)"
+            if report.pending
+            else ""
+        )
+        raise PartialSyncError(report.partial_summary() + hint, pending=report.pending)
 
 
 @cli.command()

@@ -30,6 +30,8 @@ from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.state import (
     last_run,
+    pending_matches,
+    player_by_gamertag,
     player_label,
     tracked_player_by_gamertag,
     untrack_player,
@@ -40,6 +42,7 @@ from grunt_archive.verify import PlayerCheck, verify
 if TYPE_CHECKING:  # the copy's modules load only when a copy runs
     from grunt_archive.store.copy import CopyReport
     from grunt_archive.store.copy import Progress as CopyProgress
+    from grunt_archive.store.pending import PendingLookup, PendingMatchRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,3 +247,70 @@ def archive_revision(db_path: Location) -> tuple[str | None, str | None]:
     """Return the archive's revision and the newest one this program knows."""
     with archive(db_path, upgrade=False, create=False) as engine:
         return current_revision(engine), head_revision()
+
+
+def run_pending_list(
+    db_path: Location, players: tuple[str, ...] = ()
+) -> tuple[list[PendingMatchRow], list[PendingLookup]]:
+    """Return the archive's pending matches and lookups (``players``' only, if given), read-only.
+
+    Raises:
+        ArchiveError: no archive there, or one older than this program (run ``db upgrade``).
+        UsageError: a gamertag names no archived player.
+
+    """
+    from grunt_archive.store.pending import listing
+
+    with archive(db_path, upgrade=False, create=False) as engine:
+        current, head = current_revision(engine), head_revision()
+    if current != head:  # listing must not migrate: it writes nothing
+        raise ArchiveError(
+            f"the archive is at revision {current}, older than this program ({head}):"
+            " run `grunt-archive db upgrade` first"
+        )
+    with archive_store(db_path, upgrade=False, create=False) as store:
+        return listing(store, [_archived_player(store, text) for text in players])
+
+
+def _archived_player(store: Store, text: str) -> str:
+    """Return the player ``text`` names: an xuid, or a gamertag (a tracked player's first)."""
+    ref = parse_player(text)
+    gamertag = ref.gamertag or ""
+    found = (ref.player_id or tracked_player_by_gamertag(store, gamertag)
+             or player_by_gamertag(store, gamertag))  # fmt: skip
+    if found is None:
+        raise UsageError(f"no archived player has the gamertag {gamertag!r}")
+    return found
+
+
+def run_pending_mark(db_path: Location, match_ids: tuple[str, ...], reason: str | None,
+                     *, give_up: bool) -> list[str]:  # fmt: skip
+    """Give up on pending matches (``give_up``), or undo it; all of them or none.
+
+    Returns:
+        The pending matches' ids as stored (a GUID given in another case is found).
+
+    Raises:
+        UsageError: an id is not a match id, or names no pending match (nothing changed).
+
+    """
+    from grunt_archive.normalize.match import GUID
+    from grunt_archive.store.pending import give_up as give_up_on
+    from grunt_archive.store.pending import retry
+
+    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
+        pending = {mid for mid, _, _ in pending_matches(store, given_up=True)}
+        by_case = {mid.lower(): mid for mid in pending}  # a GUID typed in capitals
+        ids = []
+        for text in match_ids:
+            found = text if text in pending else by_case.get(text.lower())
+            if found is not None:
+                ids.append(found)
+            elif GUID.match(text):
+                raise UsageError(f"match {text} is not pending in this archive; nothing changed")
+            else:
+                raise UsageError(f"{text[:60]!r} is not a match id (a GUID); nothing changed")
+        unknown = give_up_on(store, ids, reason) if give_up else retry(store, ids)
+        if unknown:  # released meanwhile (a sync of another archive cannot: the lock)
+            raise UsageError(f"match {unknown[0]} is not pending in this archive; nothing changed")
+        return ids

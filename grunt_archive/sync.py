@@ -48,6 +48,7 @@ from grunt_archive.store import Store
 from grunt_archive.store.claims import WorkClaims, claim_player, release_player
 from grunt_archive.store.compact import compact, worth_compacting
 from grunt_archive.store.matches import archived_start_times, save_match
+from grunt_archive.store.pending import given_up_ids
 from grunt_archive.store.state import (
     NotTrackedError,
     finish_run,
@@ -123,6 +124,8 @@ class SyncReport:
     compacted: bool = False
     # The players' gamertags (an id where none is known yet), in the order of ``players``.
     gamertags: list[str] = field(default_factory=list)
+    # Matches the user gave up on (`pending give-up`): never fetched, not a partial run.
+    given_up: list[str] = field(default_factory=list)
 
     def partial_summary(self) -> str:
         """Say in one line what a partial run left for the next one."""
@@ -149,6 +152,7 @@ class SyncReport:
             "players": self.players,
             "matches_added": self.matches_added,
             "pending": self.pending,
+            "given_up": self.given_up,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "failures": self.failures,
@@ -183,6 +187,7 @@ class _Run:
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
         self.handled: set[str] = set()
+        self.given_up: set[str] = set()  # by the user (`pending give-up`): no walk fetches them
         self.failed_players: list[str] = []
         self.new_players: set[str] = set()  # tracked by this run
         self.careers_due: list[str] = []  # players whose snapshots the run's end takes
@@ -243,6 +248,7 @@ class _Run:
     async def retry_pending(self) -> None:
         """Try pending matches again before any walk; those other workers have are left to them."""
         release_archived(self.store)
+        self.given_up = given_up_ids(self.store)
         tasks = [
             self.launch(HistoryEntry(mid, start, None), pid, retry=True)
             for mid, pid, start in pending_matches(self.store)
@@ -250,8 +256,8 @@ class _Run:
         await asyncio.gather(*tasks)
 
     def done(self, match_id: str) -> bool:
-        """Say whether the match was handled this run, stored or not."""
-        return match_id in self.handled
+        """Say whether the match was handled this run, stored or not, or was given up on."""
+        return match_id in self.handled or match_id in self.given_up
 
     def running(self, match_id: str) -> bool:
         """Say whether the match is being archived right now."""
@@ -475,6 +481,7 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.films = run.films.summary()
     report.seconds = time.monotonic() - began
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
+    report.given_up = sorted(run.given_up)
     report.failed_players = run.failed_players
     if outcome == "ok" and report.players and len(report.claimed_elsewhere) == len(report.players):
         outcome = "claimed"  # every player asked for was another worker's: nothing done

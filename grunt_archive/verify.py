@@ -4,7 +4,8 @@ For each player and lifecycle (matchmade, custom, local) the service says how
 many matches the player has (``/hi/players/{p}/matches/count``). Where the
 archive holds fewer, the player's history of that lifecycle is walked to name
 the missing matches, and they are marked pending so the next sync fetches
-them first.
+them first. A match the user gave up on (``pending give-up``) counts as
+pending, never as missing: it is listed apart and stays given up.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from grunt_archive.normalize.values import now_utc
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
+from grunt_archive.store.pending import listing
 from grunt_archive.store.state import (
     archived_counts,
     gamertags,
@@ -48,11 +50,13 @@ class LifecycleCheck:
     service: int
     archived: int
     pending: int
+    # Pending matches the user gave up on (`pending give-up`): not in ``pending``.
+    given_up: int = 0
 
     @property
     def missing(self) -> int:
-        """Matches the service counts that are neither archived nor pending."""
-        return max(0, self.service - self.archived - self.pending)
+        """Matches the service counts that are neither archived, pending nor given up on."""
+        return max(0, self.service - self.archived - self.pending - self.given_up)
 
 
 @dataclass(slots=True)
@@ -66,6 +70,8 @@ class PlayerCheck:
     service_record: RecordCheck | None = None
     # None when the archive has no gamertag of the player yet.
     gamertag: str | None = None
+    # The player's pending matches the user gave up on (no sync fetches them).
+    given_up_match_ids: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -89,11 +95,13 @@ class PlayerCheck:
                     "service": c.service,
                     "archived": c.archived,
                     "pending": c.pending,
+                    "given_up": c.given_up,
                     "missing": c.missing,
                 }
                 for c in self.lifecycles
             ],
             "missing_match_ids": self.missing_match_ids,
+            "given_up_match_ids": self.given_up_match_ids,
             "service_record_check": self.service_record.to_json() if self.service_record else None,
         }
 
@@ -158,13 +166,21 @@ async def verify(
         counts = service_counts(player_id, (await stats.match_count(player_id)).data)
         archived, pending_total = archived_counts(store, player_id)
         check = PlayerCheck(player_id, gamertag=gamertags(store, [player_id]).get(player_id))
+        check.given_up_match_ids = [m.match_id for m in listing(store, [player_id])[0]
+                                    if m.given_up_at]  # fmt: skip
+        given_up_total = len(check.given_up_match_ids)
+        pending_total -= given_up_total  # counted apart
         for name, (mode, _, _) in LIFECYCLES.items():
             service = counts[name]
-            held = archived.get(mode, 0)
+            gap = max(0, service - archived.get(mode, 0))
             # Pending matches are not split by lifecycle; count them against the first gap.
-            share = min(pending_total, max(0, service - held))
+            share = min(pending_total, gap)
+            gave = min(given_up_total, gap - share)
             pending_total -= share
-            check.lifecycles.append(LifecycleCheck(name, service, held, share))
+            given_up_total -= gave
+            check.lifecycles.append(
+                LifecycleCheck(name, service, archived.get(mode, 0), share, gave)
+            )
         shared_pending = 0
         for lifecycle in check.lifecycles:
             if lifecycle.missing:
@@ -192,7 +208,8 @@ async def _find_missing(
 
     """
     missing: list[str] = []
-    owners = {match_id: owner for match_id, owner, _ in pending_matches(store)}
+    # Given-up matches too: they are accounted for, and stay given up.
+    owners = {match_id: owner for match_id, owner, _ in pending_matches(store, given_up=True)}
     pending = set(owners)
     elsewhere: set[str] = set()
     start, seen, stale = 0, set[str](), 0

@@ -24,7 +24,9 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     Missing matches are marked pending, so the next sync fetches them first.
     Each player's latest matchmade service record is compared with the
     archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
-    every difference named. Exits 3 when something is missing or differs.
+    every difference named. A match given up on (`pending give-up`) is
+    listed as given up, neither missing nor pending again. Exits 3 when
+    something is missing or differs (beyond what given-up matches explain).
 
     Example: grunt-archive verify --player "xuid(2533274800000001)"
     """
@@ -37,12 +39,15 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
         width = max(len(check.label) for check in checks)
         for check in checks:
             for c in check.lifecycles:
+                gave = f"  given up {c.given_up}" if c.given_up else ""
                 click.echo(
                     f"{check.label:{width}} {c.lifecycle:9} service {c.service:6}  archived "
-                    f"{c.archived:6}  pending {c.pending:4}  missing {c.missing}"
+                    f"{c.archived:6}  pending {c.pending:4}{gave}  missing {c.missing}"
                 )
             for match_id in check.missing_match_ids:
                 click.echo(f"{check.label} missing {match_id}")
+            for match_id in check.given_up_match_ids:
+                click.echo(f"{check.label} given up {match_id} (`grunt-archive pending retry`)")
         for check in checks:
             record = check.service_record
             click.echo(
@@ -57,7 +62,9 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
             "the next sync fetches them first",
             pending=missing,
         )
-    differing = [c.label for c in checks if c.service_record and not c.service_record.agrees]
+    # A difference the matches given up on account for is said, not an exit 3 each night.
+    differing = [c.label for c in checks if c.service_record and not c.service_record.agrees
+                 and not c.service_record.given_up_explains]  # fmt: skip
     if differing:
         raise PartialSyncError(
             f"{counted(len(differing), 'player')}"

@@ -91,7 +91,7 @@ class Launcher(Protocol):
         ...
 
     def done(self, match_id: str) -> bool:
-        """Say whether the match was handled this run, stored or not."""
+        """Say whether the match was handled this run, stored or not (or is not to be fetched)."""
         ...
 
     def running(self, match_id: str) -> bool:

@@ -30,7 +30,13 @@ class TrackedPlayer(SQLModel, table=True):
 
 
 class PendingMatch(SQLModel, table=True):
-    """A match seen in a history whose stats could not be archived yet."""
+    """A match seen in a history whose stats could not be archived yet.
+
+    ``given_up_at`` is set when the user gave up on it (``grunt-archive pending
+    give-up``, with ``given_up_reason`` if they said why): the row stays, later
+    syncs no longer fetch it and it no longer makes them partial, until
+    ``pending retry`` clears it.
+    """
 
     __tablename__ = "pending_matches"
 
@@ -41,6 +47,8 @@ class PendingMatch(SQLModel, table=True):
     attempts: int = 0
     first_seen_at: str
     last_attempt_at: str | None = None
+    given_up_at: str | None = None
+    given_up_reason: str | None = None
 
 
 class Body(TypeDecorator[str | bytes]):
@@ -121,7 +129,8 @@ class ServiceRecordCheck(SQLModel, table=True):
     snapshot_taken_at)`` of ``service_record_snapshots``; ``counted_until`` is
     when the service last answered with it, and the archive's sums count the
     matches that ended by then. ``pending`` counts the player's matches waiting
-    in ``pending_matches`` at the time, which the service may already count.
+    in ``pending_matches`` at the time, which the service may already count;
+    ``given_up`` those of them the user gave up on (no sync fetches them).
     """
 
     __tablename__ = "service_record_checks"
@@ -134,3 +143,4 @@ class ServiceRecordCheck(SQLModel, table=True):
     agrees: bool
     differences: str
     pending: int = 0
+    given_up: int = 0

@@ -1,4 +1,4 @@
--- revision: 0024
+-- revision: 0025
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -20,7 +20,7 @@ CREATE TABLE pending_matches (
 	reason VARCHAR, 
 	attempts INTEGER NOT NULL, 
 	first_seen_at VARCHAR NOT NULL, 
-	last_attempt_at VARCHAR, 
+	last_attempt_at VARCHAR, given_up_at VARCHAR, given_up_reason VARCHAR, 
 	CONSTRAINT pk_pending_matches PRIMARY KEY (match_id)
 );
 CREATE TABLE players (
@@ -498,7 +498,7 @@ CREATE TABLE service_record_checks (
 	counted_until VARCHAR NOT NULL, 
 	agrees BOOLEAN NOT NULL, 
 	differences VARCHAR NOT NULL, 
-	pending INTEGER NOT NULL, 
+	pending INTEGER NOT NULL, given_up INTEGER DEFAULT '0' NOT NULL, 
 	CONSTRAINT pk_service_record_checks PRIMARY KEY (player_id, checked_at), 
 	CONSTRAINT fk_service_record_checks_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
@@ -1391,4 +1391,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0024');
+INSERT INTO alembic_version (version_num) VALUES ('0025');

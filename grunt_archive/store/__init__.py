@@ -12,6 +12,7 @@ functions of the modules here, each of which is one unit of work:
 - ``career_snapshots``: service records, playlist CSR, asset popularity;
 - ``player_tables``: the viewer's derived per-player tables;
 - ``state``: tracked players, pending matches, sync runs;
+- ``pending``: what ``grunt-archive pending`` lists, and the matches given up on;
 - ``rebuild``: ``reparse``, from the raw documents.
 - ``copy``: an archive, or one player's slice, into another (``copy``).
 """

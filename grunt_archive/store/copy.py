@@ -70,7 +70,7 @@ from grunt_archive.store.state import (
     close_dead_runs,
     first_named,
 )
-from grunt_archive.store.writer import IGNORE, execute, query, reset_ids, write_rows
+from grunt_archive.store.writer import IGNORE, execute, merge, query, reset_ids, write_rows
 
 BATCH = 1000
 # The tables the archive numbers itself, and the columns that say which row is which.
@@ -333,6 +333,21 @@ def _count(reader: Connection, table: Table, where: str, params: dict[str, Any])
     return int(reader.execute(_statement(sql, params)).scalar_one())
 
 
+# A row the destination has already is kept as it is, but for one decision of the user's:
+# a match given up on in the source (`store.pending`) is given up on in the destination
+# too, whichever way the copy goes; a give-up the destination holds stays.
+_KEPT_FIRST = (
+    "CASE WHEN pending_matches.given_up_at IS NULL THEN excluded.{0} ELSE pending_matches.{0} END"
+)
+CONFLICTS = {
+    "pending_matches": merge(
+        ("match_id",),
+        given_up_at=_KEPT_FIRST.format("given_up_at"),
+        given_up_reason=_KEPT_FIRST.format("given_up_reason"),
+    )
+}
+
+
 def _copy_table(
     reader: Connection,
     store: Store,
@@ -358,7 +373,8 @@ def _copy_table(
             rows = [{k: v for k, v in row.items() if k != "id"} for row in rows
                     if tuple(row[c] for c in natural or ()) not in seen]  # fmt: skip
         with store.unit() as connection:
-            write_rows(connection, table.name, rows, IGNORE, what=f"{table.name} rows")
+            conflict = CONFLICTS.get(table.name, IGNORE)
+            write_rows(connection, table.name, rows, conflict, what=f"{table.name} rows")
         if progress is not None:
             progress.advance(len(batch))
     with store.unit() as connection:

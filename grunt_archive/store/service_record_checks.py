@@ -2,8 +2,9 @@
 
 `matchmade_comparison` reads, in one unit of work, a player's latest service
 record snapshot of a scope, the archive's sums over the matches that record
-can count, and the player's pending matches; `record_check` keeps the outcome
-in ``service_record_checks`` (archive state: no document holds it).
+can count, and the player's pending matches (and those given up on);
+`record_check` keeps the outcome in ``service_record_checks`` (archive state:
+no document holds it).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Comparison:
     archive: dict[str, int]
     pending: int
     later: int
+    # The player's matches the user gave up on (``pending give-up``): not in ``pending``.
+    given_up: int = 0
 
 
 def _counted_until(connection: Unit, player_id: str, scope: str, taken_at: str) -> str:
@@ -108,13 +111,18 @@ def matchmade_comparison(store: Store, player_id: str, scope: str) -> Comparison
         taken_at, *figures = snapshot[0]
         until = _counted_until(connection, player_id, scope, taken_at)
         archive, later = _archive_sums(connection, player_id, until)
-        pending = query(
-            connection, "SELECT count(*) FROM pending_matches WHERE player_id = ?", (player_id,)
-        )[0][0]
+        pending, given_up = query(
+            connection,
+            "SELECT count(CASE WHEN given_up_at IS NULL THEN 1 END),"
+            " count(given_up_at) FROM pending_matches WHERE player_id = ?",
+            (player_id,),
+        )[0]
         named = query(connection, "SELECT gamertag FROM players WHERE player_id = ?", (player_id,))
     service = {name: value or 0 for name, value in zip(FIELDS, figures, strict=True)}
     gamertag = named[0][0] if named else None
-    return Comparison(gamertag, scope, taken_at, until, service, archive, pending, later)
+    return Comparison(
+        gamertag, scope, taken_at, until, service, archive, pending or 0, later, given_up or 0
+    )
 
 
 def record_check(
@@ -134,6 +142,7 @@ def record_check(
         "agrees": not differences,
         "differences": json.dumps(differences, sort_keys=True),
         "pending": comparison.pending,
+        "given_up": comparison.given_up,
     }
     with store.unit() as connection:
         write_rows(connection, "service_record_checks", [row], replace())

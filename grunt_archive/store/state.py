@@ -188,7 +188,10 @@ def player_names(store: Store, player_ids: Sequence[str]) -> list[str]:
 
 
 def archived_counts(store: Store, player_id: str) -> tuple[dict[int, int], int]:
-    """Return a player's archived matches by ``lifecycle_mode``, and their pending matches."""
+    """Return a player's archived matches by ``lifecycle_mode``, and their pending matches.
+
+    The pending count includes the matches given up on: neither is missing.
+    """
     with store.unit() as connection:
         archived = query(
             connection,
@@ -226,7 +229,10 @@ def mark_pending(
 
 
 def write_pending(connection: Unit, matches: list[tuple[str, str | None, str | None, str]]) -> None:
-    """Mark ``(match_id, player_id, start_time, reason)`` pending, in the caller's unit."""
+    """Mark ``(match_id, player_id, start_time, reason)`` pending, in the caller's unit.
+
+    A match the user gave up on stays given up (`_PENDING` leaves ``given_up_at``).
+    """
     now = now_utc()
     rows = [{"match_id": match_id, "player_id": player_id, "start_time": start_time,
              "reason": reason, "attempts": 1, "first_seen_at": now, "last_attempt_at": now}
@@ -246,12 +252,20 @@ def release_archived(store: Store) -> None:
         execute(connection, RELEASE_ARCHIVED)
 
 
-def pending_matches(store: Store) -> list[tuple[str, str | None, str | None]]:
-    """Return ``(match_id, player_id, start_time)`` of every pending match, newest first."""
+def pending_matches(
+    store: Store, *, given_up: bool = False
+) -> list[tuple[str, str | None, str | None]]:
+    """Return ``(match_id, player_id, start_time)`` of every pending match, newest first.
+
+    The matches the user gave up on (``pending give-up``) only with ``given_up``:
+    no sync fetches them, but a walk finding them unarchived must not call them missing.
+    """
+    kept = "" if given_up else " WHERE given_up_at IS NULL"
     with store.unit() as connection:
         rows = query(
             connection,
-            "SELECT match_id, player_id, start_time FROM pending_matches ORDER BY start_time DESC",
+            f"SELECT match_id, player_id, start_time FROM pending_matches{kept}"
+            " ORDER BY start_time DESC",
         )
     return [(row[0], row[1], row[2]) for row in rows]
 

@@ -27,14 +27,16 @@ def service_record_check(connection: sqlite3.Connection, player_id: str) -> dict
 
     Returns:
         ``{"agrees", "checked_at", "snapshot_taken_at", "counted_until",
-        "differences", "described", "pending", "last_agreed_at"}``, or None when
+        "differences", "described", "pending", "given_up", "last_agreed_at"}`` (``pending``
+        the matches a sync still fetches, ``given_up`` those the user gave up on), or None when
         ``verify`` never compared them (or the archive predates the table).
 
     """
     try:
         found = connection.execute(
-            "SELECT checked_at, snapshot_taken_at, counted_until, agrees, differences, pending"
-            " FROM service_record_checks WHERE player_id = ? ORDER BY checked_at DESC LIMIT 1",
+            "SELECT checked_at, snapshot_taken_at, counted_until, agrees, differences, pending,"
+            " given_up FROM service_record_checks WHERE player_id = ?"
+            " ORDER BY checked_at DESC LIMIT 1",
             (player_id,),
         ).fetchone()
         agreed = connection.execute(
@@ -45,7 +47,7 @@ def service_record_check(connection: sqlite3.Connection, player_id: str) -> dict
         return None
     if found is None:
         return None
-    checked_at, taken_at, until, agrees, differences, pending = found
+    checked_at, taken_at, until, agrees, differences, pending, given_up = found
     differences = json.loads(differences)
     return {
         "agrees": bool(agrees),
@@ -55,5 +57,6 @@ def service_record_check(connection: sqlite3.Connection, player_id: str) -> dict
         "differences": differences,
         "described": [describe(name, figures) for name, figures in differences.items()],
         "pending": pending,
+        "given_up": given_up,
         "last_agreed_at": agreed[0] if agreed else None,
     }

@@ -1,0 +1,125 @@
+"""The ``grunt-archive pending`` commands: what is pending, and giving up on a match.
+
+A match the service never serves would stay pending for good and make every
+sync exit 3; ``pending give-up`` stops syncs from fetching it (the row stays,
+marked), and ``pending retry`` undoes that.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from grunt_archive.cli import db_option, player_option, resolve_db
+from grunt_archive.errors import PartialSyncError
+from grunt_archive.wording import counted
+
+if TYPE_CHECKING:  # the store loads only when a subcommand runs
+    from grunt_archive.store.pending import PendingLookup, PendingMatchRow
+
+
+@click.group(invoke_without_command=True)
+@db_option
+@player_option("Only this player's pending matches (xuid(…), a bare xuid or a gamertag).")
+@click.option("--json", "as_json", is_flag=True, help="Print the lists as JSON.")
+@click.pass_context
+def pending(
+    ctx: click.Context, db_path: Path | str | None, players: tuple[str, ...], as_json: bool
+) -> None:
+    """List the matches and lookups left pending; give up on a match, or retry it.
+
+    With no subcommand, lists every pending match (player by gamertag, start
+    time, reason, attempts, first seen, last attempt), then the matches given
+    up on, then the lookups (names, skill, films) pending and given up after
+    5 attempts. It changes nothing.
+    Exits 3 when a match is pending (as sync then does), 0 otherwise: matches
+    given up on and lookups never make a run partial.
+
+    Example: grunt-archive pending --player "xuid(2533274800000001)"
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from grunt_archive.runner import run_pending_list
+
+    matches, lookups = run_pending_list(resolve_db(db_path), players)
+    waiting = [m for m in matches if not m.given_up_at]
+    if as_json:
+        click.echo(json.dumps({
+            "pending": [m.to_json() for m in waiting],
+            "given_up": [m.to_json() for m in matches if m.given_up_at],
+            "lookups": [lookup.to_json() for lookup in lookups if not lookup.given_up],
+            "lookups_given_up": [lookup.to_json() for lookup in lookups if lookup.given_up],
+        }))  # fmt: skip
+    else:
+        _print(matches, lookups)
+    if waiting:
+        raise PartialSyncError(
+            f"{counted(len(waiting), 'match')} pending: the next sync fetches"
+            f" {'it' if len(waiting) == 1 else 'them'} first (`grunt-archive pending give-up"
+            " MATCH_ID` stops that)",
+            pending=[m.match_id for m in waiting],
+        )
+
+
+def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None:
+    """Print the pending matches, those given up on, and the lookups, one line each."""
+    for given_up in (False, True):
+        shown = [m for m in matches if bool(m.given_up_at) == given_up]
+        title = "Given up on (no sync fetches them)" if given_up else "Pending matches"
+        click.echo(f"{title}: {len(shown)}")
+        for m in shown:
+            gave = f"; given up {m.given_up_at}" if given_up else ""
+            why = f" ({m.given_up_reason})" if given_up and m.given_up_reason else ""
+            click.echo(
+                f"  {m.match_id}  {m.player}  started {m.start_time or '?'}  {m.reason or '?'}"
+                f"  [attempts {m.attempts}, first seen {m.first_seen_at},"
+                f" last {m.last_attempt_at or '-'}{gave}{why}]"
+            )
+    for given_up in (False, True):
+        shown = [lookup for lookup in lookups if lookup.given_up == given_up]
+        title = "Lookups given up after 5 attempts" if given_up else "Pending lookups"
+        click.echo(f"{title}: {len(shown)}")
+        for lookup in shown:
+            click.echo(
+                f"  {lookup.kind} {lookup.key or '-'}  {lookup.reason or '?'}"
+                f"  [attempts {lookup.attempts}, first seen {lookup.first_seen_at or '-'},"
+                f" last {lookup.last_attempt_at or '-'}]"
+            )
+
+
+@pending.command("give-up")
+@db_option
+@click.argument("match_ids", nargs=-1, required=True, metavar="MATCH_ID...")
+@click.option("--reason", default=None, metavar="TEXT", help="Why, kept with the match.")
+def give_up(db_path: Path | str | None, match_ids: tuple[str, ...], reason: str | None) -> None:
+    """Give up on pending matches: later syncs no longer fetch them nor exit 3 for them.
+
+    Each stays in pending_matches, marked given up (never deleted); verify
+    lists it as given up, not as missing. A match id that is not one, or
+    that is not pending, is exit 2 and nothing changes.
+
+    Example: grunt-archive pending give-up 3e7a5aa7-7dff-490f-a741-2d6bed55d4a9 --reason gone
+    """
+    from grunt_archive.runner import run_pending_mark
+
+    ids = run_pending_mark(resolve_db(db_path), match_ids, reason, give_up=True)
+    click.echo(f"Gave up on {counted(len(ids), 'match')}: {', '.join(ids)}.")
+
+
+@pending.command("retry")
+@db_option
+@click.argument("match_ids", nargs=-1, required=True, metavar="MATCH_ID...")
+def retry(db_path: Path | str | None, match_ids: tuple[str, ...]) -> None:
+    """Undo a give-up: the next sync fetches these pending matches first again.
+
+    A match id that is not one, or that is not pending, is exit 2 and nothing changes.
+
+    Example: grunt-archive pending retry 3e7a5aa7-7dff-490f-a741-2d6bed55d4a9
+    """
+    from grunt_archive.runner import run_pending_mark
+
+    ids = run_pending_mark(resolve_db(db_path), match_ids, None, give_up=False)
+    click.echo(f"The next sync fetches {counted(len(ids), 'match')} first: {', '.join(ids)}.")

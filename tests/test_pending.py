@@ -1,0 +1,310 @@
+"""Giving up on a match the service never serves: `grunt-archive pending`, end to end.
+
+A match whose stats always come back unusable stays pending, and every sync
+exits 3 for it. `pending` lists it (by gamertag, with its reason); `pending
+give-up` makes later syncs (a `--full` one too) leave it alone and end `ok`,
+`verify` count it as given up rather than missing, `copy` and `reparse` keep the
+mark; `pending retry` undoes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive.agreement import RecordCheck
+from grunt_archive.cli import cli as command
+from grunt_archive.db import open_archive
+from grunt_archive.errors import UsageError
+from grunt_archive.runner import run_pending_list, run_pending_mark, run_reparse, run_verify
+from grunt_archive.serve import datasette_for
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import lookups, open_store, pending, state
+from grunt_archive.store.copy import copy_archive as run_copy
+from tests.conftest import copy_archive
+from tests.e2e import cli, simulator_process
+from tests.helpers import rows, settings, sync, value
+
+GIVEN_UP = "SELECT given_up_at, given_up_reason FROM pending_matches WHERE match_id = ?"
+
+
+def recording(app: Any, paths: list[str]) -> Any:
+    """Wrap an ASGI app so that every request's path is noted in ``paths``."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            paths.append(scope["path"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(command, list(args))
+
+
+@pytest.fixture(scope="module")
+def spoilt(tmp_path_factory):
+    """A synced archive whose one matchmade match always answers a body that is not JSON."""
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30, malformed_matches=1))
+    (bad,) = sim.malformed_match_ids
+    assert sim.stats_document(bad)["MatchInfo"]["LifecycleMode"] == 3  # in the service record
+    db = tmp_path_factory.mktemp("pending") / "halo.db"
+    report = sync(db, sim, sim.player_ids[0], clearance="given")
+    assert report.outcome == "partial" and report.pending == [bad], report
+    return sim, db, bad
+
+
+def fetched(db: Path, sim: Simulator, **options: Any) -> tuple[Any, list[str]]:
+    """Sync in process; return the report and the stats paths the sync asked for."""
+    paths: list[str] = []
+    report = sync(db, sim, app=recording(sim.app, paths), clearance="given", **options)
+    return report, [p for p in paths if p.endswith("/stats") and "/matches/" in p]
+
+
+def test_give_up_then_retry_through_sync_verify_and_the_viewer(spoilt, tmp_path):
+    sim, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    me = sim.player_ids[0]
+    gamertag = value(db, "SELECT gamertag FROM players WHERE player_id = ?", me)
+
+    listed = invoke("pending", "--db", str(db))
+    assert listed.exit_code == 3, listed.output
+    line = next(line for line in listed.output.splitlines() if bad in line)
+    assert gamertag in line and me not in line and "not JSON" in line and "attempts 1" in line
+    data = json.loads(invoke("pending", "--db", str(db), "--json").output.splitlines()[0])
+    assert [(m["match_id"], m["gamertag"]) for m in data["pending"]] == [(bad, gamertag)]
+    assert data["given_up"] == []
+    # It lists without writing: nothing about the row changed.
+    assert rows(db, GIVEN_UP, bad) == [(None, None)]
+
+    gave = invoke("pending", "give-up", "--db", str(db), bad, "--reason", "never served")
+    assert gave.exit_code == 0, gave.output
+    (given_at, why), = rows(db, GIVEN_UP, bad)  # fmt: skip
+    assert given_at and why == "never served"
+
+    report, stats = fetched(db, sim)
+    assert report.outcome == "ok" and report.pending == [] and stats == []
+    assert report.to_json()["given_up"] == [bad]
+    full, stats = fetched(db, sim, full=True)
+    assert full.outcome == "ok" and full.given_up == [bad] and stats == []
+    assert rows(db, GIVEN_UP, bad) == [(given_at, "never served")]
+    listed = invoke("pending", "--db", str(db), "--json")
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.output)
+    assert data["pending"] == [] and [m["match_id"] for m in data["given_up"]] == [bad]
+
+    (check,) = run_verify(db, settings(sim.app, "given"))
+    assert check.complete and check.missing_match_ids == [] and check.given_up_match_ids == [bad]
+    (matchmade,) = [c for c in check.lifecycles if c.lifecycle == "matchmade"]
+    assert (matchmade.pending, matchmade.given_up, matchmade.missing) == (0, 1, 0)
+    record = check.service_record
+    assert record is not None and not record.agrees and record.given_up_explains
+    assert record.pending == 0 and record.given_up == 1
+    assert "1 match given up on, which no sync fetches" in record.line()
+    # Verify's walk met it unarchived and left it as it was: given up, not missing.
+    assert rows(db, GIVEN_UP, bad) == [(given_at, "never served")]
+    assert "not JSON" in value(db, "SELECT reason FROM pending_matches WHERE match_id = ?", bad)
+
+    page = asyncio.run(datasette_for(db).client.get(f"/player/{me}.json")).json()
+    assert page["service_record_check"]["given_up"] == 1
+    assert page["service_record_check"]["pending"] == 0
+    html = asyncio.run(datasette_for(db).client.get(f"/player/{me}")).text
+    assert "1 match given up on, which no sync fetches" in html and "pending, which" not in html
+
+    retried = invoke("pending", "retry", "--db", str(db), bad.upper())
+    assert retried.exit_code == 0, retried.output
+    assert rows(db, GIVEN_UP, bad) == [(None, None)]
+    report, stats = fetched(db, sim)
+    assert report.outcome == "partial" and report.pending == [bad] and report.given_up == []
+    assert stats == [f"/hi/matches/{bad}/stats"]
+
+
+def test_a_bad_or_unknown_match_id_is_exit_2_and_changes_nothing(spoilt, tmp_path):
+    _, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for args, words in [
+        (("give-up", bad, unknown), f"match {unknown} is not pending"),
+        (("give-up", "not-a-match\x1b[2J"), "is not a match id"),
+        (("retry", ""), "is not a match id"),
+        (("give-up",), "Missing argument"),
+    ]:
+        result = invoke("pending", *args[:1], "--db", str(db), *args[1:])
+        assert result.exit_code == 2, (args, result.output)
+        assert words in result.output and "Traceback" not in result.output
+        assert "\x1b" not in result.output
+        assert rows(db, GIVEN_UP, bad) == [(None, None)]  # all or none: bad was not given up
+
+
+def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
+    engine = open_archive(archive_location)
+    try:
+        with open_store(engine) as store:
+            state.mark_pending(
+                store, "m-1", "xuid(2533274800000001)", "2024-01-02T00:00:00.000Z", "404"
+            )
+            state.mark_pending(store, "m-2", None, "2024-01-01T00:00:00.000Z", "503")
+            assert pending.give_up(store, ["m-1", "m-9"], "why") == ["m-9"]
+            assert pending.given_up_ids(store) == set()  # all or none
+            assert pending.give_up(store, ["m-1"], "why") == []
+            assert pending.given_up_ids(store) == {"m-1"}
+            assert [m for m, _, _ in state.pending_matches(store)] == ["m-2"]
+            everything = state.pending_matches(store, given_up=True)
+            assert [m for m, _, _ in everything] == ["m-1", "m-2"]
+            # A walk or verify marking it pending again counts the attempt, keeps the give-up.
+            state.mark_pending(
+                store, "m-1", "xuid(2533274800000001)", "2024-01-02T00:00:00.000Z", "404 again"
+            )
+            matches, lookups = pending.listing(store)
+            first = matches[0]
+            assert (first.match_id, first.reason, first.attempts) == ("m-1", "404 again", 2)
+            assert first.given_up_at and first.given_up_reason == "why" and lookups == []
+            assert [m.match_id for m in pending.listing(store, ["xuid(2533274800000001)"])[0]] == [
+                "m-1"
+            ]
+            # Giving up again keeps the first mark.
+            pending.give_up(store, ["m-1"], "other")
+            assert pending.listing(store)[0][0].given_up_reason == "why"
+            assert pending.retry(store, ["m-1", "m-9"]) == ["m-9"]
+            assert pending.given_up_ids(store) == {"m-1"}
+            assert pending.retry(store, ["m-1"]) == []
+            assert pending.given_up_ids(store) == set()
+            assert [m for m, _, _ in state.pending_matches(store)] == ["m-1", "m-2"]
+    finally:
+        engine.dispose()
+    # The commands' entry points, on either backend (a pending id that is no GUID is taken).
+    assert run_pending_mark(archive_location, ("m-2",), "gone", give_up=True) == ["m-2"]
+    matches, _ = run_pending_list(archive_location, ("xuid(2533274800000001)",))
+    assert [(m.match_id, m.given_up_at) for m in matches] == [("m-1", None)]
+    matches, _ = run_pending_list(archive_location)
+    assert [m.given_up_reason for m in matches] == [None, "gone"]
+    with pytest.raises(UsageError, match="is not a match id"):
+        run_pending_mark(archive_location, ("m-3",), None, give_up=False)
+
+
+def test_copy_carries_a_give_up_both_ways_and_reparse_keeps_it(spoilt, archive_location, tmp_path):
+    sim, db, bad = spoilt
+    source = copy_archive(db, tmp_path / "source.db")
+    run_copy(source, archive_location)  # the destination holds it pending
+    assert invoke("pending", "give-up", "--db", str(source), bad, "--reason", "x").exit_code == 0
+    run_copy(source, archive_location)  # a row it has: the give-up still carries
+    (given_at, why), = rows(archive_location, GIVEN_UP, bad)  # fmt: skip
+    assert given_at == rows(source, GIVEN_UP, bad)[0][0] and why == "x"
+    back = tmp_path / "back.db"
+    run_copy(archive_location, back)
+    assert rows(back, GIVEN_UP, bad) == [(given_at, "x")]
+    # A give-up the destination holds stays when the source has the match plain pending.
+    assert invoke("pending", "retry", "--db", str(source), bad).exit_code == 0
+    run_copy(source, back)
+    assert rows(back, GIVEN_UP, bad) == [(given_at, "x")]
+
+    run_reparse(back)
+    assert rows(back, GIVEN_UP, bad) == [(given_at, "x")]
+    report = sync(back, sim, clearance="given")
+    assert report.outcome == "ok" and report.given_up == [bad]
+
+
+def test_a_difference_only_given_up_matches_can_explain():
+    def check(differences: dict, given_up: int) -> RecordCheck:
+        return RecordCheck(
+            "xuid(2533274800000001)", "Tag", "t", "t", "t", differences, 0, 0, given_up=given_up
+        )
+
+    short = {"matches": {"service": 10, "archive": 9}, "kills": {"service": 50, "archive": 40}}
+    assert check(short, 1).given_up_explains
+    assert not check(short, 0).given_up_explains  # nothing given up: a real difference
+    ahead = {**short, "deaths": {"service": 5, "archive": 7}}
+    assert not check(ahead, 1).given_up_explains  # the archive holds more than the service
+    two = {"matches": {"service": 10, "archive": 8}}
+    assert not check(two, 1).given_up_explains and check(two, 2).given_up_explains
+    assert not check({}, 1).given_up_explains  # agrees: nothing to explain
+    pending = RecordCheck("xuid(2533274800000001)", "Tag", "t", "t", "t", short, 1, 0, given_up=1)
+    assert not pending.given_up_explains  # a pending match may be what is missing
+
+
+def test_verify_walking_for_a_lost_match_leaves_the_given_up_one_given_up(spoilt, tmp_path):
+    sim, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    assert invoke("pending", "give-up", "--db", str(db), bad).exit_code == 0
+    lost = value(db, "SELECT match_id FROM matches ORDER BY start_time LIMIT 1")
+    with sqlite3.connect(db) as connection:  # every row of it, as if never archived
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in sorted(tables, key=lambda t: t == "matches"):
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            if "match_id" in columns:
+                connection.execute(f"DELETE FROM {table} WHERE match_id = ?", (lost,))
+    (check,) = run_verify(db, settings(sim.app, "given"))  # walks the history: one is missing
+    assert check.missing_match_ids == [lost] and check.given_up_match_ids == [bad]
+    assert not check.service_record.given_up_explains  # the lost match is more than given up
+    reason, attempts = rows(
+        db, "SELECT reason, attempts FROM pending_matches WHERE match_id = ?", bad
+    )[0]
+    assert "not JSON" in reason and attempts == 1
+    assert rows(db, GIVEN_UP, bad)[0][0] is not None
+
+
+@pytest.mark.slow
+def test_the_nightly_run_stops_exiting_3_once_the_match_is_given_up(db_path):
+    with simulator_process("--seed", "5", "--players", "1", "--matches", "30",
+                           "--malformed-matches", "1") as sim:  # fmt: skip
+        first = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert first.returncode == 3, first.stderr
+        (bad,) = json.loads(first.stdout)["pending"]
+        assert bad in first.stderr and "not JSON" in first.stderr
+        assert "`grunt-archive pending give-up MATCH_ID` stops retrying one" in first.stderr
+
+        listed = cli("pending", db=db_path)
+        assert listed.returncode == 3 and bad in listed.stdout, listed.stderr
+        assert "pending give-up" in listed.stderr  # the error line says how to stop it
+        gave = cli("pending", "give-up", bad, "--reason", "never served", db=db_path)
+        assert gave.returncode == 0, gave.stderr
+
+        again = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert again.returncode == 0, again.stderr
+        summary = json.loads(again.stdout)
+        assert summary["outcome"] == "ok" and summary["pending"] == []
+        assert summary["given_up"] == [bad]
+        checked = cli("verify", db=db_path, api_base=sim.url)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert f"given up {bad}" in checked.stdout and f"missing {bad}" not in checked.stdout
+        assert "pending    0  given up 1  missing 0" in checked.stdout  # matchmade
+
+        assert cli("pending", "retry", bad, db=db_path).returncode == 0
+        retried = cli("sync", "--json", db=db_path, api_base=sim.url)
+        assert retried.returncode == 3 and json.loads(retried.stdout)["pending"] == [bad]
+
+
+def test_lookups_are_listed_pending_or_given_up_and_never_make_it_exit_3(spoilt, tmp_path):
+    _, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    assert invoke("pending", "give-up", "--db", str(db), bad).exit_code == 0
+    engine = open_archive(db)
+    try:
+        with open_store(engine) as store:
+            lookups.mark_pending(store, "match_skill", "m-1", "skill 404")
+            lookups.mark_pending(store, "asset", "map:a:v", "asset gone", give_up=True)
+    finally:
+        engine.dispose()
+    listed = invoke("pending", "--db", str(db), "--json")
+    assert listed.exit_code == 0, listed.output  # a lookup never makes a sync partial
+    data = json.loads(listed.output)
+    assert [(x["kind"], x["key"], x["attempts"]) for x in data["lookups"]] == [
+        ("match_skill", "m-1", 1)
+    ]
+    assert [(x["key"], x["given_up"]) for x in data["lookups_given_up"]] == [("map:a:v", True)]
+    text = invoke("pending", "--db", str(db)).output
+    assert "Pending lookups: 1\n  match_skill m-1  skill 404  [attempts 1" in text
+    assert "Lookups given up after 5 attempts: 1\n  asset map:a:v  asset gone" in text
+    # --player keeps the lookups of that player's matches: m-1 is none of theirs.
+    me = value(db, "SELECT player_id FROM tracked_players")
+    mine = json.loads(invoke("pending", "--db", str(db), "--json", "--player", me).output)
+    assert mine["lookups"] == [] and [m["match_id"] for m in mine["given_up"]] == [bad]
