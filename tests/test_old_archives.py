@@ -14,11 +14,11 @@ import asyncio
 import gzip
 import io
 import shutil
-import sqlite3
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -28,11 +28,14 @@ from grunt_archive.documents import ARCHIVE_STATE, FILM_CHUNK
 from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
 from grunt_archive.query import run_query
-from grunt_archive.runner import run_reparse, run_verify
+from grunt_archive.runner import run_copy, run_reparse, run_verify
 from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests import helpers
 from tests.conftest import FIXTURES
+from tests.postgres import Cluster
+
+Location = Path | str  # an archive file, or a PostgreSQL URL
 
 OLD = FIXTURES / "old_archives"
 # What each fixture held, read with sqlite3 before any upgrade (the fixture's README
@@ -56,9 +59,15 @@ HELD = {
              "players": 47, "films": 6, "film_events": 1264, "kills": 386, "match_skill": 41,
              "service_record_snapshots": 8, "assets": 14, "medals": 49, "seasons": 19,
              "api_drift": 15, "player_matches": 10, "expired_films": 1},
+    "0018-postgresql": {"matches": 6, "match_players": 57, "match_teams": 12,
+             "medal_awards": 216, "raw_responses": 68, "pending_matches": 2,
+             "tracked_players": 2, "sync_runs": 3, "players": 48, "films": 6,
+             "film_events": 1162, "kills": 361, "match_skill": 41, "service_record_snapshots": 8,
+             "assets": 14, "medals": 43, "seasons": 19, "api_drift": 15, "player_matches": 10,
+             "expired_films": 1},
 }  # fmt: skip
 # The fixtures whose release wrote a run's row before make.sh killed it (left `running`).
-KILLED = {"0001", "0022"}
+KILLED = {"0001", "0022", "0018-postgresql"}
 # Rows an upgrade must carry over unchanged, compared on the columns both releases have.
 # (Migrations that mean to change a value, such as 0023's unranked CSR, touch none of these.)
 KEPT = ("matches", "match_teams", "match_players", "medal_awards", "pending_matches",
@@ -70,26 +79,49 @@ WORLD = {"seed": 5, "players": 2, "matches": 8}
 DOCUMENT_TABLES = sorted(set(metadata.tables) - ARCHIVE_STATE)
 
 
-def unpack(release: str, into: Path) -> Path:
-    """Return a fresh copy of the archive ``release`` wrote, as that release left it."""
-    db = into / f"release-{release}.db"
-    with gzip.open(OLD / f"release-{release}.db.gz") as packed, db.open("wb") as out:
+def unpack(name: str, into: Path, cluster: Cluster | None = None) -> Location:
+    """Return a fresh copy of the archive ``name`` (a release), as that release left it.
+
+    A PostgreSQL fixture is a plain ``pg_dump``, loaded into a new database of ``cluster``
+    (without its psql-only lines: psycopg runs the rest as one script).
+    """
+    if name.endswith("-postgresql"):
+        assert cluster is not None
+        with gzip.open(OLD / f"release-{name}.sql.gz", "rt", encoding="utf-8") as packed:
+            script = "".join(line for line in packed if not line.startswith("\\"))
+        url = cluster.new_database()
+        with closing(psycopg.connect(url, autocommit=True)) as server:
+            server.execute(script)  # type: ignore[call-overload]
+        return url
+    db = into / f"release-{name}.db"
+    with gzip.open(OLD / f"release-{name}.db.gz") as packed, db.open("wb") as out:
         shutil.copyfileobj(packed, out)
     return db
 
 
-def tables_of(db: Path) -> dict[str, list[str]]:
-    with closing(sqlite3.connect(db)) as connection:
-        names = [r[0] for r in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]  # fmt: skip
-        return {n: [c[1] for c in connection.execute(f'PRAGMA table_info("{n}")')] for n in names}
+def tables_of(db: Location) -> dict[str, list[str]]:
+    """Each table of the archive with its columns (full-text search tables left out)."""
+    if helpers.is_server(db):
+        found = helpers.rows(db, "SELECT table_name, column_name FROM information_schema.columns"
+                             " WHERE table_schema = 'public' ORDER BY ordinal_position")  # fmt: skip
+        views = {r[0] for r in helpers.rows(db, "SELECT table_name FROM information_schema.views")}
+    else:
+        found = helpers.rows(db, "SELECT m.name, c.name FROM sqlite_master AS m,"
+                             " pragma_table_info(m.name) AS c WHERE m.type = 'table'"
+                             " AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid")  # fmt: skip
+        views = set()
+    tables: dict[str, list[str]] = {}
+    for table, column in found:
+        if table not in views and "fts" not in table:
+            tables.setdefault(table, []).append(column)
+    return tables
 
 
-def counts(db: Path) -> dict[str, int]:
-    return {name: helpers.count(db, name) for name in tables_of(db) if "fts" not in name}
+def counts(db: Location) -> dict[str, int]:
+    return {name: helpers.count(db, name) for name in tables_of(db)}
 
 
-def bodies(db: Path) -> dict[tuple[str, str, str], str | bytes]:
+def bodies(db: Location) -> dict[tuple[str, str, str], str | bytes]:
     """Every raw document as the service sent it, by (kind, key, fetched_at)."""
     columns = tables_of(db)["raw_responses"]
     encoding = "encoding" if "encoding" in columns else "NULL"
@@ -99,27 +131,45 @@ def bodies(db: Path) -> dict[tuple[str, str, str], str | bytes]:
     return kept
 
 
-def upgrade(db: Path, release: str) -> None:
+def upgrade(db: Location, release: str) -> None:
     result = CliRunner().invoke(command, ["db", "upgrade", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert f"(was {release})" in result.output, result.output
+    assert f"(was {release[:4]})" in result.output, result.output
 
 
-@pytest.fixture(scope="module", params=sorted(HELD))
-def upgraded(request, tmp_path_factory) -> tuple[str, Path, Path]:
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=[pytest.mark.slow] if name.endswith("-postgresql") else [])
+        for name in HELD
+    ],
+)
+def upgraded(request, tmp_path_factory) -> tuple[str, Location, Location]:
     """An old release's archive (untouched) and an upgraded copy of it."""
     release = request.param
+    server = request.getfixturevalue("postgres_cluster") if "postgresql" in release else None
     where = tmp_path_factory.mktemp(f"old-{release}")
-    before = unpack(release, where)
+    before = unpack(release, where, server)
     (where / "now").mkdir()
-    after = unpack(release, where / "now")
+    after = unpack(release, where / "now", server)
     upgrade(after, release)
     return release, before, after
 
 
+def working_copy(release: str, after: Location, tmp_path: Path, request) -> Location:
+    """Return a copy of the upgraded archive ``after`` for a test that writes to it."""
+    if helpers.is_server(after):  # the dump loaded and upgraded again: a database of its own
+        copy = unpack(release, tmp_path, request.getfixturevalue("postgres_cluster"))
+        upgrade(copy, release)
+        return copy
+    copy = tmp_path / "copy.db"
+    shutil.copy(after, copy)
+    return copy
+
+
 def test_each_fixture_is_the_release_it_names_and_holds_what_it_held(upgraded):
     release, before, _ = upgraded
-    assert helpers.value(before, "SELECT version_num FROM alembic_version") == release
+    assert helpers.value(before, "SELECT version_num FROM alembic_version") == release[:4]
     held = counts(before)
     assert {table: held[table] for table in HELD[release]} == HELD[release]
     running = helpers.value(before, "SELECT count(*) FROM sync_runs WHERE outcome = 'running'")
@@ -165,10 +215,9 @@ def test_runs_the_old_release_recorded_are_all_still_there(upgraded):
     )
 
 
-def test_reparse_after_the_upgrade_changes_no_row(upgraded, tmp_path):
+def test_reparse_after_the_upgrade_changes_no_row(upgraded, tmp_path, request):
     release, _, after = upgraded
-    copy = tmp_path / "copy.db"
-    shutil.copy(after, copy)
+    copy = working_copy(release, after, tmp_path, request)
     was = helpers.dump(copy, [*DOCUMENT_TABLES, "api_drift"])
     matches = len(was["matches"])
     rebuilt, broken, lost = run_reparse(copy)
@@ -185,8 +234,12 @@ def get(db: Path, path: str):
     return asyncio.run(datasette_for(db).client.get(path))
 
 
-def test_the_viewer_shows_every_player_and_match_of_the_old_archive(upgraded):
-    _, _, after = upgraded
+def test_the_viewer_shows_every_player_and_match_of_the_old_archive(upgraded, tmp_path):
+    _, _, upgraded_archive = upgraded
+    after = upgraded_archive
+    if helpers.is_server(upgraded_archive):  # Datasette reads SQLite: a community copies
+        after = tmp_path / "viewer.db"
+        run_copy(upgraded_archive, after)
     home = get(after, "/")
     assert home.status_code == 200, home.text[:300]
     for (player_id,) in helpers.rows(after, "SELECT player_id FROM tracked_players"):
@@ -213,10 +266,9 @@ def test_query_reads_the_upgraded_archive(upgraded):
     assert out.getvalue().split() == ["n", str(helpers.count(before, "matches"))]
 
 
-def test_a_later_sync_and_verify_carry_on_from_the_old_archive(upgraded, tmp_path):
-    _, before, after = upgraded
-    db = tmp_path / "halo.db"
-    shutil.copy(after, db)
+def test_a_later_sync_and_verify_carry_on_from_the_old_archive(upgraded, tmp_path, request):
+    release, before, after = upgraded
+    db = working_copy(release, after, tmp_path, request)
     sim = Simulator(SimulatorConfig(**WORLD))
     tracked = {r[0] for r in helpers.rows(before, "SELECT player_id FROM tracked_players")}
     assert tracked == set(sim.player_ids)
@@ -231,7 +283,8 @@ def test_a_later_sync_and_verify_carry_on_from_the_old_archive(upgraded, tmp_pat
         assert match_id in now or helpers.value(
             db, "SELECT count(*) FROM pending_matches WHERE match_id = ?", match_id
         ), match_id
-    # The run a kill cut short is settled: interrupted, with the matches it had saved.
+    # The run a kill cut short is settled: interrupted, with the matches it had saved
+    # (unknown on PostgreSQL, where other workers may have saved some meanwhile).
     runs = helpers.rows(db, "SELECT id, outcome, matches_added FROM sync_runs ORDER BY id")
     assert len(runs) == helpers.count(before, "sync_runs") + 1
     assert all(outcome != "running" for _, outcome, _ in runs)
@@ -240,7 +293,7 @@ def test_a_later_sync_and_verify_carry_on_from_the_old_archive(upgraded, tmp_pat
         "SELECT id, (SELECT count(*) FROM raw_responses WHERE kind = 'match_stats'"
         " AND fetched_at >= started_at) FROM sync_runs WHERE outcome = 'running'",
     ):
-        assert (run_id, "interrupted", saved) in runs
+        assert (run_id, "interrupted", None if helpers.is_server(db) else saved) in runs
     checks = run_verify(db, helpers.settings(sim.app, "clearance-id"))
     assert {check.player_id for check in checks} == tracked
     # Every match the service counts is archived or pending: the old rows count with the new.
