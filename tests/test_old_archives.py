@@ -266,6 +266,28 @@ def test_query_reads_the_upgraded_archive(upgraded):
     assert out.getvalue().split() == ["n", str(helpers.count(before, "matches"))]
 
 
+def test_query_on_an_archive_not_yet_upgraded_says_to_upgrade_it(upgraded):
+    release, before, after = upgraded
+    was = counts(before)
+    # The tables every release had read as they are; a newer one is the archive's age.
+    found = CliRunner().invoke(
+        command, ["query", "--db", str(before), "SELECT count(*) AS n FROM matches"]
+    )
+    assert (found.exit_code, found.output.split()) == (0, ["n", str(was["matches"])])
+    newer = CliRunner().invoke(
+        command, ["query", "--db", str(before), "SELECT * FROM player_totals"]
+    )
+    assert newer.exit_code == (0 if "player_totals" in was else 6), newer.output
+    if newer.exit_code:
+        assert f"is at revision {release[:4]}, older than this grunt-archive" in newer.output
+        assert "run `grunt-archive db upgrade` first" in newer.output
+        assert newer.output.count("\n") == 1 and "bad SQL" not in newer.output
+    # Once upgraded, a table no revision has is the SQL's fault again.
+    bad = CliRunner().invoke(command, ["query", "--db", str(after), "SELECT * FROM nosuch"])
+    assert bad.exit_code == 2 and "bad SQL: " in bad.output, bad.output
+    assert counts(before) == was  # query never migrates
+
+
 def test_a_later_sync_and_verify_carry_on_from_the_old_archive(upgraded, tmp_path, request):
     release, before, after = upgraded
     db = working_copy(release, after, tmp_path, request)
