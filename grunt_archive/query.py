@@ -37,7 +37,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Decimal):  # PostgreSQL's NUMERIC (what its `round` returns)
-        value = float(value)
+        # A whole NUMERIC (a sum of BIGINTs: SQLite's sum is an integer) stays whole.
+        whole = value.is_finite() and int(value.as_tuple().exponent) >= 0
+        value = int(value) if whole else float(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
