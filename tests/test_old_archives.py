@@ -3,9 +3,11 @@
 Each fixture in tests/fixtures/old_archives is what an older release's own ``sync``
 wrote against that release's own simulator (its README names the commit and the
 command): matches, raw documents, a pending match, lookups, films, snapshots, runs
-(one of them killed halfway). Each is upgraded here through the CLI, as the first
-``db upgrade`` (or ``sync``, ``serve``, ``reparse``) of a newer release does, and then
-read, reparsed, browsed, verified and synced again with today's code.
+(one of them killed halfway); four SQLite files and one PostgreSQL dump (that case is
+slow). Each is upgraded here through the CLI's ``db upgrade`` and then read, reparsed,
+browsed (a PostgreSQL one through a ``copy`` into SQLite) and queried with today's code;
+a fresh copy is opened by today's ``sync`` itself, as a nightly job's first run after an
+upgrade does, and verified. Before any upgrade, ``query`` says the archive is older.
 """
 
 from __future__ import annotations
