@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from grunt_archive import rawbody
+from grunt_archive import rawbody, revisions
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import read_uri, real_path, shm_refused
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
@@ -37,7 +37,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Decimal):  # PostgreSQL's NUMERIC (what its `round` returns)
-        value = float(value)
+        # A whole NUMERIC (a sum of BIGINTs: SQLite's sum is an integer) stays whole.
+        whole = value.is_finite() and int(value.as_tuple().exponent) >= 0
+        value = int(value) if whole else float(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -91,6 +93,38 @@ def _failure(error: sqlite3.Error, db_path: Path) -> ArchiveError | UsageError:
     return UsageError(f"bad SQL: {_one_line(error)}")
 
 
+# What SQLite and PostgreSQL say of a table, column or function the archive does not have.
+_LACKS = ("no such table", "no such column", "no such function", "does not exist")
+
+
+def _lacks(error: Exception) -> bool:
+    return any(words in str(error) for words in _LACKS)
+
+
+def _behind(execute: Any) -> str | None:
+    """Return the archive's revision when it is older than this program's, else None.
+
+    An archive an older grunt-archive wrote lacks the tables, views and columns of the
+    newer revisions until ``db upgrade`` (query never migrates): SQL naming one is not bad.
+    """
+    try:
+        found = execute("SELECT version_num FROM alembic_version").fetchone()
+    except Exception:  # no revision to tell: the SQL's own error stands
+        return None
+    current, head = (found[0] if found else None), revisions.head()
+    if current is None or current == head or not revisions.is_known(current):
+        return None
+    return current
+
+
+def _older(name: object, revision: str, error: Exception) -> ArchiveError:
+    return ArchiveError(
+        f"{name} is at revision {revision}, older than this grunt-archive"
+        f" ({revisions.head()}), and the SQL reads what it lacks ({_one_line(error)}):"
+        " run `grunt-archive db upgrade` first"
+    )
+
+
 def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """Run ``sql`` on PostgreSQL in a read-only transaction; return its columns and rows."""
     import psycopg
@@ -105,7 +139,13 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
     try:
         cursor = connection.execute(sql)  # any text, as sqlite3 takes it
     except psycopg.Error as error:
+        behind = None
+        if _lacks(error):
+            connection.rollback()  # the failed statement aborted the transaction
+            behind = _behind(connection.execute)
         connection.close()
+        if behind:
+            raise _older(archive_name(url), behind, error) from None
         suffix = (
             ": query only reads" if isinstance(error, psycopg.errors.ReadOnlySqlTransaction) else ""
         )
@@ -147,7 +187,10 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:
+        behind = _behind(connection.execute) if _lacks(error) else None
         connection.close()
+        if behind:
+            raise _older(db_path, behind, error) from None
         if isinstance(error, sqlite3.Warning):
             raise UsageError(f"bad SQL: {_one_line(error)}") from None
         raise _failure(error, db_path) from None

@@ -250,11 +250,13 @@ def test_the_password_may_come_from_pgpassword_or_a_pgpass_file(
 @pytest.mark.slow
 def test_query_reads_postgresql_and_never_writes(postgres_url, postgres_cluster):
     assert invoke("db", "upgrade", "--db", postgres_url).exit_code == 0
-    result = invoke(
-        "query", "--db", postgres_url, "select 1 as one, round(2.345, 2) as x, 'a' as t", "--json"
-    )
+    # A sum of BIGINTs is NUMERIC on PostgreSQL: a whole number still, as SQLite's sum is.
+    sql = ("select 1 as one, round(2.345, 2) as x, 'a' as t, sum(n) as s"
+           " from (values (2::bigint), (3::bigint)) as v(n)")  # fmt: skip
+    result = invoke("query", "--db", postgres_url, sql, "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [{"one": 1, "x": 2.35, "t": "a"}]
+    assert json.loads(result.output) == [{"one": 1, "x": 2.35, "t": "a", "s": 5}]
+    assert invoke("query", "--db", postgres_url, sql).output == "one,x,t,s\n1,2.35,a,5\n"
     header = invoke("query", "--db", postgres_url, "select * from player_careers")
     assert header.exit_code == 0
     assert header.output.startswith("gamertag,matches,wins,")

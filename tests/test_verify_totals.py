@@ -26,7 +26,7 @@ from grunt_archive.store.service_record_checks import FIELDS, matchmade_comparis
 from grunt_archive.viewer import agreement as shown
 from grunt_archive.wording import counted
 from tests.conftest import FIXTURES, copy_archive, load_json
-from tests.helpers import MATCH, MATCH_DOC, P2, raw, rows, settings, sync, value
+from tests.helpers import MATCH, MATCH_DOC, P2, execute, raw, rows, settings, sync, value
 
 # A newest-first matchmade match of the player, and its figures as the service counts them.
 MATCH_FIGURES = """
@@ -319,3 +319,30 @@ def test_a_shared_match_pending_under_the_other_player_is_pending_for_both(tmp_p
         assert check.service_record is not None and check.service_record.pending == 1, player
         assert "1 match pending, which the next sync fetches" in check.service_record.line()
     assert rows(db, "SELECT match_id, player_id FROM pending_matches") == [(shared, friend)]
+
+
+@pytest.mark.slow
+def test_a_difference_on_postgresql_is_kept_in_whole_numbers_as_on_sqlite(postgres_cluster):
+    # PostgreSQL sums BIGINT columns into NUMERIC: a difference must still be recorded.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=20))
+    url = postgres_cluster.new_archive()
+    assert sync(url, sim, *sim.player_ids, clearance="given").outcome == "ok"
+    me = sim.player_ids[0]
+    match_id, team_id = rows(
+        url,
+        "SELECT m.match_id, p.team_id FROM match_players AS p JOIN matches AS m"
+        " USING (match_id) WHERE p.player_id = ? AND m.lifecycle_mode = 3"
+        " ORDER BY m.match_id LIMIT 1",
+        me,
+    )[0]
+    execute(
+        url,
+        f"UPDATE match_players SET kills = kills + 3 WHERE match_id = '{match_id}'"
+        f" AND player_id = '{me}' AND team_id = {team_id}",
+    )
+    record = run_verify(url, settings(sim.app, "given"))[0].service_record
+    service = record.differences["kills"]["service"]
+    assert record.differences == {"kills": {"service": service, "archive": service + 3}}
+    assert type(record.differences["kills"]["archive"]) is int
+    (kept,) = rows(url, "SELECT differences FROM service_record_checks WHERE player_id = ?", me)
+    assert json.loads(kept[0]) == record.differences

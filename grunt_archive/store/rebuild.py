@@ -33,7 +33,14 @@ from grunt_archive.store import career_snapshots, films, lookups, player_tables,
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store, Unit
-from grunt_archive.store.writer import defer_foreign_keys, execute, is_postgresql, query, stream
+from grunt_archive.store.writer import (
+    defer_foreign_keys,
+    execute,
+    is_postgresql,
+    query,
+    stream,
+    write_rows,
+)
 from grunt_archive.tables import DEPENDENCY_ORDER
 
 # Matches written per statement: enough to share each statement's cost among many,
@@ -74,7 +81,7 @@ def rebuild(store: Store, progress: Progress | None = None) -> tuple[int, list[s
     matches: dict[str, bool] = {}
     others: dict[str, bool] = {}
     progress = progress or NoProgress()
-    with store.unit() as connection, _page_cache(connection):
+    with store.unit() as connection, _page_cache(connection), _drift_left_alone(connection):
         defer_foreign_keys(connection)
         for table in cleared_tables():
             execute(connection, f"DELETE FROM {table}")
@@ -108,6 +115,28 @@ def _pend_lost_matches(connection: Unit, broken: list[str]) -> list[str]:
             [(key, None, None, "its stored stats document no longer parses") for key in lost],
         )
     return lost
+
+
+_DRIFT_COLUMNS = (
+    "table_name", "field", "first_seen_at", "last_seen_at", "example_match_id", "occurrences"
+)  # fmt: skip
+
+
+@contextmanager
+def _drift_left_alone(connection: Unit) -> Iterator[None]:
+    """Give ``api_drift`` back as it was before the block, plus only what is new to it.
+
+    Replaying a document records its unknown fields again, through the writer the sync
+    used, and would count each of them once more on every reparse: ``occurrences`` counts
+    the documents the service sent with a field, not how often they were read.
+    """
+    select = f"SELECT {', '.join(_DRIFT_COLUMNS)} FROM api_drift"
+    before = {tuple(row[:2]): row for row in query(connection, select)}
+    yield
+    found = [row for row in query(connection, select) if tuple(row[:2]) not in before]
+    execute(connection, "DELETE FROM api_drift")
+    kept = [dict(zip(_DRIFT_COLUMNS, row, strict=True)) for row in [*before.values(), *found]]
+    write_rows(connection, "api_drift", kept)
 
 
 @contextmanager

@@ -86,7 +86,9 @@ def _archive_sums(connection: Unit, player_id: str, until: str) -> tuple[dict[st
     bound = " AND coalesce(m.end_time, m.start_time) <= ?"
     every = query(connection, _SUMS.format(bound=""), (until, player_id))[0]
     within = query(connection, _SUMS.format(bound=bound), (until, player_id, until))[0]
-    return dict(zip(FIELDS, within[:7], strict=True)), every[7]
+    # PostgreSQL's sum of a BIGINT column is NUMERIC (a Decimal), which neither JSON nor
+    # the service's whole numbers are: the sums are whole numbers on both backends.
+    return dict(zip(FIELDS, (int(v) for v in within[:7]), strict=True)), int(every[7])
 
 
 def matchmade_comparison(store: Store, player_id: str, scope: str) -> Comparison | None:
