@@ -20,18 +20,19 @@ from grunt_archive.db import (
     current_revision,
     discard_if_unused,
     head_revision,
+    require_current,
     upgrade_archive,
 )
 from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
 from grunt_archive.files import lock_path
-from grunt_archive.location import Location, is_server
+from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.state import (
+    archived_player,
     last_run,
     pending_matches,
-    player_by_gamertag,
     player_label,
     tracked_player_by_gamertag,
     untrack_player,
@@ -262,12 +263,7 @@ def run_pending_list(
     from grunt_archive.store.pending import listing
 
     with archive(db_path, upgrade=False, create=False) as engine:
-        current, head = current_revision(engine), head_revision()
-    if current != head:  # listing must not migrate: it writes nothing
-        raise ArchiveError(
-            f"the archive is at revision {current}, older than this program ({head}):"
-            " run `grunt-archive db upgrade` first"
-        )
+        require_current(engine, archive_name(db_path))  # listing must not migrate: it reads
     with archive_store(db_path, upgrade=False, create=False) as store:
         return listing(store, [_archived_player(store, text) for text in players])
 
@@ -275,11 +271,9 @@ def run_pending_list(
 def _archived_player(store: Store, text: str) -> str:
     """Return the player ``text`` names: an xuid, or a gamertag (a tracked player's first)."""
     ref = parse_player(text)
-    gamertag = ref.gamertag or ""
-    found = (ref.player_id or tracked_player_by_gamertag(store, gamertag)
-             or player_by_gamertag(store, gamertag))  # fmt: skip
+    found = archived_player(store, ref)
     if found is None:
-        raise UsageError(f"no archived player has the gamertag {gamertag!r}")
+        raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
     return found
 
 

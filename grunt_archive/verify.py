@@ -25,11 +25,10 @@ from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.pending import listing
 from grunt_archive.store.state import (
     archived_counts,
+    archived_player,
     gamertags,
     mark_pending,
     pending_matches,
-    player_by_gamertag,
-    tracked_player_by_gamertag,
     tracked_player_ids,
 )
 from grunt_archive.walk import STALE_PAGES
@@ -113,11 +112,8 @@ def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
     ids = []
     for text in texts:
         ref = parse_player(text)
-        gamertag = ref.gamertag or ""
-        # The tracked player of that name first, as untrack finds them (an opponent of the
-        # same name must not hide them); any archived player then, to say they are not tracked.
-        player_id = (ref.player_id or tracked_player_by_gamertag(store, gamertag)
-                     or player_by_gamertag(store, gamertag))  # fmt: skip
+        # Any archived player too (`archived_player`), to say they are not tracked.
+        player_id = archived_player(store, ref)
         if player_id is None:
             raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
         # Only a tracked player's whole history is archived: another's count means nothing.

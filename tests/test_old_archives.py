@@ -290,6 +290,24 @@ def test_query_on_an_archive_not_yet_upgraded_says_to_upgrade_it(upgraded):
     assert counts(before) == was  # query never migrates
 
 
+def test_copy_of_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(
+    upgraded, tmp_path
+):
+    # A copy writes nothing to its source: a sync may be writing it, and it is not the
+    # copy's to migrate (it took no writer lock on it).
+    release, before, _ = upgraded
+    was = counts(before)
+    target = tmp_path / "copied.db"
+    found = CliRunner().invoke(command, ["copy", "--db", str(before), "--to", str(target)])
+    assert found.exit_code == 6, found.output
+    assert f"is at revision {release[:4]}, older than this grunt-archive" in found.output
+    assert "run `grunt-archive db upgrade` first" in found.output
+    assert found.output.count("\n") == 1 and "Traceback" not in found.output
+    assert helpers.value(before, "SELECT version_num FROM alembic_version") == release[:4]
+    assert counts(before) == was
+    assert not target.exists()
+
+
 def test_a_sync_opens_the_old_archive_itself_and_verify_carries_on(upgraded, tmp_path, request):
     release, before, _ = upgraded
     # The first newer sync of a nightly job migrates the archive itself: no `db upgrade`.

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, bindparam, text
 
-from grunt_archive.db import archive, open_archive
+from grunt_archive.db import archive, open_archive, require_current
 from grunt_archive.documents import (
     ASSET,
     ASSET_STATS,
@@ -163,7 +163,9 @@ def copy_archive(
     began = time.monotonic()
     report = CopyReport(archive_name(source), archive_name(destination), list(players))
     with ExitStack() as stack:
-        source_engine = stack.enter_context(archive(source, create=False))
+        # Never migrated here: a copy writes nothing to its source (a sync may be writing it).
+        source_engine = stack.enter_context(archive(source, upgrade=False, create=False))
+        require_current(source_engine, report.source)
         reader = stack.enter_context(source_engine.connect())
         if is_server(source):  # one snapshot of the whole source
             reader = reader.execution_options(isolation_level="REPEATABLE READ")

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import claims, player_tables, rivals
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, is_postgresql, merge, query, write_rows
+
+if TYPE_CHECKING:
+    from grunt_archive.players import PlayerRef
 
 # --- tracked players ---------------------------------------------------------
 
@@ -149,6 +152,17 @@ def tracked_player_by_gamertag(store: Store, gamertag: str) -> str | None:
     with store.unit() as connection:
         rows = query(connection, TRACKED_GAMERTAGS)
     return first_named(rows, gamertag)
+
+
+def archived_player(store: Store, ref: PlayerRef) -> str | None:
+    """Return the player ``ref`` names: its xuid, else a tracked player's gamertag, else anyone's.
+
+    The tracked player of that name first (an opponent of the same name must not
+    hide them), as ``untrack``, ``verify`` and ``pending`` find them.
+    """
+    gamertag = ref.gamertag or ""
+    return (ref.player_id or tracked_player_by_gamertag(store, gamertag)
+            or player_by_gamertag(store, gamertag))  # fmt: skip
 
 
 def first_named(rows: Iterable[Sequence[Any]], gamertag: str) -> str | None:
