@@ -159,6 +159,17 @@ def failing(app: Any, pattern: str, status: int = 503) -> Any:
     return wrapped
 
 
+def recording(app: Any, paths: list[str]) -> Any:
+    """Wrap an ASGI app so that every request's path is noted in ``paths``."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            paths.append(scope["path"])
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def slowed(app: Any, pattern: str, seconds: float) -> Any:
     """Wrap an ASGI app so that paths matching ``pattern`` answer ``seconds`` late."""
 

@@ -25,20 +25,9 @@ from grunt_archive.runner import run_reparse, run_untrack
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.films import UNKNOWN_LAYOUT, UNKNOWN_VERSION
 from tests.conftest import copy_archive
-from tests.helpers import failing, rows, sync, value
+from tests.helpers import failing, recording, rows, sync, value
 
 FILM_PATHS = ("/hi/films/", "/ugcstorage/film/")
-
-
-def recording(app: Any, seen: list[str]) -> Any:
-    """Wrap an ASGI app so that every request's path is noted in ``seen``."""
-
-    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            seen.append(scope["path"])
-        await app(scope, receive, send)
-
-    return wrapped
 
 
 KILLS_IN_FEED = "SELECT match_id, killer_id, count(*) FROM kills GROUP BY 1, 2 ORDER BY 1, 2"

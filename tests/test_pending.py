@@ -29,20 +29,9 @@ from grunt_archive.store import lookups, open_store, pending, state
 from grunt_archive.store.copy import copy_archive as run_copy
 from tests.conftest import copy_archive
 from tests.e2e import cli, simulator_process
-from tests.helpers import rows, settings, sync, value
+from tests.helpers import recording, rows, settings, sync, value
 
 GIVEN_UP = "SELECT given_up_at, given_up_reason FROM pending_matches WHERE match_id = ?"
-
-
-def recording(app: Any, paths: list[str]) -> Any:
-    """Wrap an ASGI app so that every request's path is noted in ``paths``."""
-
-    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            paths.append(scope["path"])
-        await app(scope, receive, send)
-
-    return wrapped
 
 
 def invoke(*args: str) -> Any:
