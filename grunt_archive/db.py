@@ -395,28 +395,16 @@ def head_revision() -> str | None:
     return revisions.head()
 
 
-def older_archive(name: object, current: str | None) -> ArchiveError:
-    """Return the error of an archive older than this program, which the command must not migrate.
-
-    Readers (``serve``, ``pending``, ``copy``'s source) never write to an archive:
-    its owner migrates it with ``db upgrade`` (or the next ``sync``).
-    """
-    return ArchiveError(
-        f"{name} is at revision {current or 'none'}, older than this grunt-archive"
-        f" ({head_revision()}): run `grunt-archive db upgrade` first"
-    )
-
-
 def require_current(engine: Engine, name: object) -> None:
     """Refuse the archive ``engine`` opened (with ``upgrade=False``) unless it is at the head.
 
     Raises:
-        ArchiveError: it is older than this program (`older_archive`).
+        ArchiveError: it is older than this program (`revisions.older_archive`).
 
     """
     current = current_revision(engine)
     if current != head_revision():
-        raise older_archive(name, current)
+        raise revisions.older_archive(name, current)
 
 
 @contextmanager

@@ -118,11 +118,8 @@ def _behind(execute: Any) -> str | None:
 
 
 def _older(name: object, revision: str, error: Exception) -> ArchiveError:
-    return ArchiveError(
-        f"{name} is at revision {revision}, older than this grunt-archive"
-        f" ({revisions.head()}), and the SQL reads what it lacks ({_one_line(error)}):"
-        " run `grunt-archive db upgrade` first"
-    )
+    older = revisions.older_archive(name, revision)
+    return ArchiveError(f"{older} (the SQL reads what it lacks: {_one_line(error)})")
 
 
 def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:

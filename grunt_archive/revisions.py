@@ -14,6 +14,8 @@ import functools
 import re
 from pathlib import Path
 
+from grunt_archive.errors import ArchiveError
+
 _REVISION = re.compile(r'^revision: str = "([^"]+)"$', re.MULTILINE)
 _DOWN = re.compile(r'^down_revision: [^=]+= (?:"([^"]+)"|None)$', re.MULTILINE)
 
@@ -45,6 +47,18 @@ def head() -> str | None:
     if len(heads) > 1:
         raise RuntimeError(f"the migrations have several heads: {sorted(heads)}")
     return next(iter(heads), None)
+
+
+def older_archive(name: object, current: str | None) -> ArchiveError:
+    """Return the error of an archive older than this program, which the command must not migrate.
+
+    Readers (``serve``, ``query``, ``pending``, ``copy``'s source) never write to an
+    archive: its owner migrates it with ``db upgrade`` (or the next ``sync``).
+    """
+    return ArchiveError(
+        f"{name} is at revision {current or 'none'}, older than this grunt-archive"
+        f" ({head()}): run `grunt-archive db upgrade` first"
+    )
 
 
 def is_known(revision: str) -> bool:

@@ -15,13 +15,8 @@ from typing import Any
 import yaml
 from datasette.app import Datasette
 
-from grunt_archive.db import (
-    PACKAGE_DIR,
-    check_archive,
-    head_revision,
-    older_archive,
-    stored_revision,
-)
+from grunt_archive import revisions
+from grunt_archive.db import PACKAGE_DIR, check_archive, head_revision, stored_revision
 from grunt_archive.errors import UsageError
 from grunt_archive.files import read_immutable, real_path
 from grunt_archive.lock import writer_busy
@@ -74,7 +69,7 @@ def wait_for_current(db_path: Path, timeout: float | None = None) -> None:
     deadline = time.monotonic() + (MIGRATION_WAIT if timeout is None else timeout)
     while (current := stored_revision(db_path)) != head:
         if not writer_busy(db_path) or time.monotonic() > deadline:
-            raise older_archive(db_path, current)
+            raise revisions.older_archive(db_path, current)
         time.sleep(0.2)
 
 

@@ -15,16 +15,14 @@ listed here as given up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store, Unit
+from grunt_archive.store.state import NOT_GIVEN_UP
 from grunt_archive.store.writer import execute, query
-
-# The condition of a pending match that syncs still fetch.
-NOT_GIVEN_UP = "given_up_at IS NULL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +108,7 @@ def listing(
 def given_up_ids(store: Store) -> set[str]:
     """Return the matches the user gave up on (no sync fetches them)."""
     with store.unit() as connection:
-        rows = query(
-            connection, "SELECT match_id FROM pending_matches WHERE given_up_at IS NOT NULL"
-        )
+        rows = query(connection, f"SELECT match_id FROM pending_matches WHERE NOT ({NOT_GIVEN_UP})")
     return {row[0] for row in rows}
 
 
@@ -122,16 +118,13 @@ def give_up(store: Store, match_ids: Sequence[str], reason: str | None) -> list[
     A match already given up keeps its first mark (and reason). When any of
     ``match_ids`` is not in ``pending_matches``, nothing changes and those are returned.
     """
-    with store.unit() as connection:
-        unknown = _not_pending(connection, match_ids)
-        if not unknown:
-            execute(
-                connection,
-                "UPDATE pending_matches SET given_up_at = ?, given_up_reason = ?"
-                f" WHERE match_id = ? AND {NOT_GIVEN_UP}",
-                [(now_utc(), reason, match_id) for match_id in match_ids],
-            )
-    return unknown
+    now = now_utc()
+    return _mark(
+        store,
+        match_ids,
+        "SET given_up_at = ?, given_up_reason = ? WHERE match_id = ? AND " + NOT_GIVEN_UP,
+        lambda match_id: (now, reason, match_id),
+    )
 
 
 def retry(store: Store, match_ids: Sequence[str]) -> list[str]:
@@ -141,14 +134,33 @@ def retry(store: Store, match_ids: Sequence[str]) -> list[str]:
         The matches that are not pending at all (nothing changed then).
 
     """
+    return _mark(
+        store,
+        match_ids,
+        "SET given_up_at = NULL, given_up_reason = NULL WHERE match_id = ?",
+        lambda match_id: (match_id,),
+    )
+
+
+def _mark(
+    store: Store,
+    match_ids: Sequence[str],
+    change: str,
+    parameters: Callable[[str], tuple[object, ...]],
+) -> list[str]:
+    """UPDATE ``pending_matches`` by ``change`` for each match, all or none.
+
+    Returns:
+        Those of ``match_ids`` that are not pending at all (nothing changed then).
+
+    """
     with store.unit() as connection:
         unknown = _not_pending(connection, match_ids)
         if not unknown:
             execute(
                 connection,
-                "UPDATE pending_matches SET given_up_at = NULL, given_up_reason = NULL"
-                " WHERE match_id = ?",
-                [(match_id,) for match_id in match_ids],
+                f"UPDATE pending_matches {change}",
+                [parameters(match_id) for match_id in match_ids],
             )
     return unknown
 

@@ -266,6 +266,10 @@ def release_archived(store: Store) -> None:
         execute(connection, RELEASE_ARCHIVED)
 
 
+# The condition of a pending match that syncs still fetch (`grunt_archive.store.pending`).
+NOT_GIVEN_UP = "given_up_at IS NULL"
+
+
 def pending_matches(
     store: Store, *, given_up: bool = False
 ) -> list[tuple[str, str | None, str | None]]:
@@ -274,7 +278,7 @@ def pending_matches(
     The matches the user gave up on (``pending give-up``) only with ``given_up``:
     no sync fetches them, but a walk finding them unarchived must not call them missing.
     """
-    kept = "" if given_up else " WHERE given_up_at IS NULL"
+    kept = "" if given_up else f" WHERE {NOT_GIVEN_UP}"
     with store.unit() as connection:
         rows = query(
             connection,
