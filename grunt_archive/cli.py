@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -160,6 +161,21 @@ class ArchiveLocation(click.ParamType):
         return as_location(str(value))
 
 
+class FiniteRange(click.FloatRange):
+    """A ``FloatRange`` that refuses ``nan`` and ``inf``.
+
+    Python's ``float`` reads both, and ``nan`` passes every range check: ``--rps nan``
+    silently switched the rate limit off and ``--timeout nan`` made a request wait forever.
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the number, or fail with click's usage error (exit 2) when it is not finite."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--db PATH|URL`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
     return click.option(
@@ -253,7 +269,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--rps",
-            type=click.FloatRange(min=0.1),
+            type=FiniteRange(min=0.1),
             default=5.0,
             show_default=True,
             help="Requests per second to each Halo host; a host that answers 429 "
@@ -274,7 +290,7 @@ def api_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
+            type=FiniteRange(min=0.1),
             default=30.0,
             show_default=True,
             help="Seconds a whole response may take, body included, before it is retried.",

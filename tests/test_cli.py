@@ -191,3 +191,28 @@ def test_db_upgrade_current_and_reparse(db_path):
     assert "Rebuilt 20 matches" in result.stdout
     quiet = cli("reparse", "--quiet", db=db_path)
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sync", "--rps", "nan"),  # passed the range check and switched the limit off
+        ("sync", "--rps", "inf"),
+        ("sync", "--timeout", "nan"),  # a request then waited forever
+        ("verify", "--rps", "nan"),
+        ("simulate", "--latency-ms", "nan"),
+        ("simulate", "--fail-429", "NaN"),
+        ("simulate", "--hang-seconds", "inf"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_bad_usage(args):
+    import click
+
+    from grunt_archive.cli import cli as grunt_archive
+
+    # Parsed only: a simulator that wrongly accepted its options would serve forever.
+    name, *rest = args
+    command = grunt_archive.get_command(click.Context(grunt_archive), name)
+    with pytest.raises(click.BadParameter, match="is not a finite number") as refused:
+        command.make_context(name, rest)
+    assert refused.value.exit_code == 2

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from grunt_archive.cli import FiniteRange
 from grunt_archive.errors import GruntArchiveError
 from grunt_archive.simulator.config import HOSTILE_KINDS, SimulatorConfig
 
-RATE = click.FloatRange(0, 1)
+RATE = FiniteRange(0, 1)
 COUNT = click.IntRange(min=0)
 
 
@@ -33,7 +34,7 @@ COUNT = click.IntRange(min=0)
     help="Length of each tracked player's match history.",
 )  # fmt: skip
 @click.option(
-    "--latency-ms", type=click.FloatRange(min=0), default=SimulatorConfig.latency_ms, metavar="MS",
+    "--latency-ms", type=FiniteRange(min=0), default=SimulatorConfig.latency_ms, metavar="MS",
     help="Delay added to every request.",
 )  # fmt: skip
 @click.option(
@@ -46,7 +47,7 @@ COUNT = click.IntRange(min=0)
     "gamecms-hacs, settings). Repeatable. Default: every host.",
 )  # fmt: skip
 @click.option(
-    "--retry-after", type=click.FloatRange(min=0),
+    "--retry-after", type=FiniteRange(min=0),
     default=SimulatorConfig.retry_after, metavar="SECONDS",
     show_default=True, help="Seconds sent in Retry-After with 429 and 503.",
 )  # fmt: skip
@@ -77,13 +78,13 @@ COUNT = click.IntRange(min=0)
     help="Every N-th history request past the first page adds a new match on top.",
 )  # fmt: skip
 @click.option(
-    "--token-lifetime", type=click.FloatRange(min=0, min_open=True),
+    "--token-lifetime", type=FiniteRange(min=0, min_open=True),
     default=SimulatorConfig.token_lifetime,
     metavar="SECONDS", show_default=True,
     help="Lifetime of the Spartan tokens the sign-in chain issues; then they answer 401.",
 )  # fmt: skip
 @click.option(
-    "--refresh-lifetime", type=click.FloatRange(min=0, min_open=True),
+    "--refresh-lifetime", type=FiniteRange(min=0, min_open=True),
     default=SimulatorConfig.refresh_lifetime,
     metavar="SECONDS", show_default=True,
     help="Lifetime of the refresh tokens the sign-in chain issues.",
@@ -93,7 +94,7 @@ COUNT = click.IntRange(min=0)
     help="Fraction of requests that hang for --hang-seconds (client timeouts).",
 )  # fmt: skip
 @click.option(
-    "--hang-seconds", type=click.FloatRange(min=0),
+    "--hang-seconds", type=FiniteRange(min=0),
     default=SimulatorConfig.hang_seconds, metavar="SECONDS",
     show_default=True, help="How long a hung request hangs.",
 )  # fmt: skip
@@ -106,7 +107,7 @@ COUNT = click.IntRange(min=0)
     help="This many matches carry fields and a mode block no grunt-archive knows.",
 )  # fmt: skip
 @click.option(
-    "--film-max-age-days", type=click.FloatRange(min=0),
+    "--film-max-age-days", type=FiniteRange(min=0),
     default=SimulatorConfig.film_max_age_days, metavar="DAYS", show_default=True,
     help="Films of matches that ended longer ago (on the world's clock) answer 404.",
 )  # fmt: skip
