@@ -153,9 +153,14 @@ class ArchiveLocation(click.ParamType):
     name = "PATH|URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        """Return a URL as its text, anything else as a ``Path``; never fails, never echoes."""
+        """Return a URL as its text, anything else as a ``Path``; never echoes the value.
+
+        Only an empty value fails: ``Path("")`` is the current directory.
+        """
         if isinstance(value, Path):
             return value
+        if not str(value).strip():
+            self.fail("it is empty: give a SQLite file or a postgresql:// URL.", param, ctx)
         from grunt_archive.location import as_location
 
         return as_location(str(value))

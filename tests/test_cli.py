@@ -216,3 +216,19 @@ def test_a_number_that_is_not_finite_is_bad_usage(args):
     with pytest.raises(click.BadParameter, match="is not a finite number") as refused:
         command.make_context(name, rest)
     assert refused.value.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["sync", "query", "db", "copy"])
+def test_an_empty_db_is_bad_usage(command):
+    import click
+
+    from grunt_archive.cli import cli as grunt_archive
+
+    found = grunt_archive.get_command(click.Context(grunt_archive), command)
+    args = {"query": ["select 1"], "db": ["upgrade"], "copy": ["--to", "other.db"]}
+    if command == "db":  # a group: its subcommand takes --db
+        found = found.get_command(click.Context(found), "upgrade")
+        args = {}
+    with pytest.raises(click.BadParameter, match="it is empty") as refused:
+        found.make_context(command, ["--db", " ", *args.get(command, [])])
+    assert refused.value.exit_code == 2
