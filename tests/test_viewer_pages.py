@@ -291,6 +291,8 @@ def test_a_team_switch_shows_under_both_teams_and_a_bot_is_marked(archive):
     )
     html = get(archive, f"/match/{DOCS[CTF]['MatchId']}").text
     assert html.count("switched teams</span>") == 2 and 'class="bot"' in html
+    assert html.count("<th>CSR</th>") == 2  # a column under both teams, as the player has a CSR
+    assert f'<td class="csr">{recap["PreMatchCsr"]["Value"]}' in html
     assert f'href="/match/{DOCS[CTF]["MatchId"]}/raw"' in html
 
 
@@ -306,6 +308,9 @@ def test_firefight_and_custom_matches_say_what_they_are(archive):
     )
     custom = get_json(archive, f"/match/{DOCS[CUSTOM]['MatchId']}.json")
     assert (custom["lifecycle"], custom["scope"], custom["playlist"]) == ("custom", "custom", None)
+    for doc in (FIREFIGHT, CUSTOM):  # no CSR anywhere: no column of empty cells
+        html = get(archive, f"/match/{DOCS[doc]['MatchId']}").text
+        assert "<th>Medals" in html.replace(' class="text"', "") and "<th>CSR</th>" not in html
     assert [p["is_bot"] for team in custom["teams"] for p in team["players"]].count(True) == 1
 
 

@@ -131,6 +131,18 @@ def mode_columns(match: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, title) for key, title in MODE_COLUMNS.items() if key in present]
 
 
+def shows_csr(match: dict[str, Any]) -> bool:
+    """Return whether a scoreboard has a CSR column: only when some player has a CSR.
+
+    Most matches are unranked, and a column empty on every line says nothing.
+    """
+    return any(
+        player["csr_before"] is not None or player["csr_after"] is not None
+        for team in match["teams"]
+        for player in team["players"]
+    )
+
+
 FILTERS = {
     "grunt_kd": kd,
     "grunt_match_kd": match_kd,

@@ -133,6 +133,7 @@ async def match_view(datasette, request) -> Response:
         "raw_url": datasette.urls.path(match_path(page["match_id"]) + "/raw"),
         "json_url": datasette.urls.path(match_path(page["match_id"]) + ".json"),
         "mode_columns": formats.mode_columns(page),
+        "show_csr": formats.shows_csr(page),
         "score_spec": _script_json(score_chart_spec(page["score_timeline"]))
         if page["score_timeline"]
         else None,
