@@ -400,6 +400,8 @@ def sync(
             f"{listed(report.gamertags or report.players, 'player')} in {report.seconds:.1f}s"
             f" with {counted(report.requests, 'request')}."
         )
+        for note in report.renamed_notes():  # on stderr, with the errors a timer's log keeps
+            click.echo(f"Note: {note}", err=True)
         if report.claimed_elsewhere and report.outcome != "claimed":
             click.echo("Skipped, another worker syncs them: " + ", ".join(report.claimed_elsewhere))
     if report.outcome == "claimed":

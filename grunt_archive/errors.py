@@ -14,6 +14,7 @@ The tree::
     └── ApiError                      exit 7   the Halo services failed us
         ├── ServiceUnavailableError            retries ran out (429, 5xx, network)
         ├── NotFoundError                      404 that outlasted its retries
+        ├── HiddenMatchesError                 403 on one player's matches: their privacy
         └── MalformedResponseError             a body that is not the JSON we expect
             └── FilmReadError                      a film chunk we cannot read
                 ├── UnknownFilmVersionError        a film version whose layout we do not know
@@ -113,6 +114,16 @@ class ServiceUnavailableError(ApiError):
 
 class NotFoundError(ApiError):
     """The service answered 404 (after any retries the endpoint deserves)."""
+
+
+class HiddenMatchesError(ApiError):
+    """The service refused one player's match history or count (403): their privacy settings.
+
+    A refused token is a 401 (halo-api.md §5); a 403 on the matches of one player, while
+    the same token reads everyone else's, is that player's choice, so a sync fails that
+    player alone (exit 3), and only a run whose every request was refused stops as a
+    sign-in failure (`AuthError`, exit 4).
+    """
 
 
 class MalformedResponseError(ApiError):

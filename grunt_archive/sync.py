@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +27,9 @@ from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
     ArchiveWriteError,
+    AuthError,
     GruntArchiveError,
+    HiddenMatchesError,
     MalformedResponseError,
     NotFoundError,
     ServiceUnavailableError,
@@ -40,7 +41,7 @@ from grunt_archive.named_progress import NamedProgress
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
-from grunt_archive.players import parse_player, profile_user
+from grunt_archive.players import display_name, parse_player, profile_user
 from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.shared_matches import match_claim
 from grunt_archive.snapshots import Snapshots
@@ -59,10 +60,12 @@ from grunt_archive.store.state import (
     release_archived,
     start_run,
     track_player,
+    tracked_player_by_gamertag,
     tracked_player_ids,
     untrack_player,
 )
 from grunt_archive.store_thread import StoreThread
+from grunt_archive.sync_report import SyncOptions, SyncReport
 from grunt_archive.walk import HistoryWalk
 from grunt_archive.wording import counted
 
@@ -71,98 +74,12 @@ from grunt_archive.wording import counted
 # never queue behind the stats requests of whole pages, which would leave them all to
 # the end of the run with half the slots idle.
 MATCHES_PER_SLOT = 2
-
-
-@dataclass(frozen=True, slots=True)
-class SyncOptions:
-    """What to sync.
-
-    Attributes:
-        players: player ids or gamertags as typed; empty means every tracked
-            player, or the signed-in player when none is tracked.
-        full: walk every player's whole history again, fetching whatever is missing.
-        limit: stop after this many new matches (the rest waits for the next run).
-        matches_only: archive matches (and what they refer to) only: no service
-            record, CSR or popularity snapshots, and no request for them.
-        films: fetch each new match's film (manifest and highlight chunk).
-        films_backfill: also fetch the films of archived matches that have
-            none, newest first, up to the first that has expired.
-
-    """
-
-    players: tuple[str, ...] = ()
-    full: bool = False
-    limit: int | None = None
-    matches_only: bool = False
-    films: bool = True
-    films_backfill: bool = False
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What a run did; ``to_json()`` is the ``--json`` summary."""
-
-    run_id: int
-    outcome: str = "ok"
-    players: list[str] = field(default_factory=list)
-    matches_added: int = 0
-    pending: list[str] = field(default_factory=list)
-    requests: int = 0
-    seconds: float = 0.0
-    failures: list[dict[str, str]] = field(default_factory=list)
-    # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
-    enrichment_pending: list[str] = field(default_factory=list)
-    # Films archived, gone (expired) and stored unreadable this run.
-    films: dict[str, int] = field(default_factory=dict)
-    # Players whose history could not be walked (or who could not be resolved): a partial run.
-    failed_players: list[str] = field(default_factory=list)
-    # Each host's requests per second at the end (lower than --rps after 429s; None: no limit).
-    rates: dict[str, float | None] = field(default_factory=dict)
-    # Players another worker was syncing (PostgreSQL), as ``Gamertag (xuid(…))``: skipped.
-    claimed_elsewhere: list[str] = field(default_factory=list)
-    # Whether the run compacted the archive (`store.compact`: after a large growth).
-    compacted: bool = False
-    # The players' gamertags (an id where none is known yet), in the order of ``players``.
-    gamertags: list[str] = field(default_factory=list)
-    # Matches the user gave up on (`pending give-up`): never fetched, not a partial run.
-    given_up: list[str] = field(default_factory=list)
-
-    def partial_summary(self) -> str:
-        """Say in one line what a partial run left for the next one."""
-        parts = []
-        if self.pending:
-            named = ", ".join(self.pending[:5])
-            # One match alone (a late or spoilt one, night after night) is named with why.
-            why = [f["error"] for f in self.failures if f.get("match_id") == self.pending[0]]
-            if len(self.pending) == 1 and why:
-                named += f" ({why[-1]})"
-            parts.append(
-                f"{counted(len(self.pending), 'match')} left pending for the next run: {named}"
-            )
-        for failure in self.failures:
-            if "player_id" in failure:
-                parts.append(f"{failure['player']} not synced: {failure['error']}")
-        return "; ".join(parts).replace("\n", " ")
-
-    def to_json(self) -> dict[str, object]:
-        """Return the summary as a JSON-ready dict."""
-        return {
-            "outcome": self.outcome,
-            "run_id": self.run_id,
-            "players": self.players,
-            "matches_added": self.matches_added,
-            "pending": self.pending,
-            "given_up": self.given_up,
-            "requests": self.requests,
-            "seconds": round(self.seconds, 3),
-            "failures": self.failures,
-            "enrichment_pending": self.enrichment_pending,
-            "films": self.films,
-            "failed_players": self.failed_players,
-            "rates": self.rates,
-            "claimed_elsewhere": self.claimed_elsewhere,
-            "compacted": self.compacted,
-        }
+# A 403 on every player's matches and no other answer of halostats: the token, not privacy.
+REFUSED_EVERYTHING = (
+    "halostats refused every player's match history (HTTP 403) and answered nothing else: "
+    "it probably refuses the Spartan token (run `grunt-archive auth login` or set a fresh "
+    "GRUNT_ARCHIVE_SPARTAN_TOKEN)"
+)
 
 
 class _Run:
@@ -189,7 +106,9 @@ class _Run:
         self.handled: set[str] = set()
         self.given_up: set[str] = set()  # by the user (`pending give-up`): no walk fetches them
         self.failed_players: list[str] = []
+        self.hidden = False  # a player's matches were refused (403): `refused_everything`
         self.new_players: set[str] = set()  # tracked by this run
+        self.renamed: list[dict[str, str | None]] = []  # gamertags typed that are no more
         self.careers_due: list[str] = []  # players whose snapshots the run's end takes
         clearance = LazyClearance(client)
         self.snapshots = Snapshots(store, client, clearance, writes=self.writes)
@@ -235,8 +154,31 @@ class _Run:
         try:
             answer = await self.profile.user_by_gamertag(ref.gamertag or "")
         except NotFoundError:
-            raise UsageError(f"no Halo player has the gamertag {ref.gamertag!r}") from None
+            # A tracked player who changed gamertag: their xuid is known, sync them by it.
+            tracked = tracked_player_by_gamertag(self.store, ref.gamertag or "")
+            if tracked is None:
+                raise UsageError(
+                    f"no Halo player has the gamertag {ref.gamertag!r} (one who changed "
+                    "gamertag is named by their new one, or by xuid)"
+                ) from None
+            return await self._renamed(text, tracked)
         return self._track(*profile_user(answer, f"the profile of {ref.gamertag!r}"))
+
+    async def _renamed(self, typed: str, player_id: str) -> str:
+        """Take a tracked player's gamertag the service no longer knows as their xuid.
+
+        Their new gamertag is looked up and stored at once (the archive shows it now, not
+        at the monthly refresh), and the report says so, for the ``--player`` list to change.
+        """
+        try:
+            found = (await self.profile.users([player_id[5:-1]])).data
+        except (NotFoundError, MalformedResponseError, ServiceUnavailableError):
+            found = None  # the monthly refresh will tell; the sync goes on by xuid
+        users = [u for u in found if isinstance(u, dict)] if isinstance(found, list) else []
+        gamertag = display_name(users[0].get("gamertag")) if users else None
+        self._track(player_id, gamertag)
+        self.renamed.append({"player": typed, "player_id": player_id, "gamertag": gamertag})
+        return player_id
 
     def _track(self, player_id: str, gamertag: str | None) -> str:
         if track_player(self.store, player_id, gamertag):
@@ -367,9 +309,11 @@ class _Run:
                 raise
             self.fail_player(player_id, str(error))
             return
-        except (NotFoundError, MalformedResponseError) as error:
+        except (NotFoundError, MalformedResponseError, HiddenMatchesError) as error:
             reason = str(error)
-            if isinstance(error, NotFoundError) and player_id in self.new_players:
+            if isinstance(error, HiddenMatchesError):  # private: the token reads the others
+                self.hidden = True
+            elif isinstance(error, NotFoundError) and player_id in self.new_players:
                 # An xuid the service does not know (a typo) is not kept for every run after.
                 untrack_player(self.store, player_id)
                 reason += f"; {player_id} is not tracked"
@@ -379,6 +323,13 @@ class _Run:
             player_id, newest_after != newest_before
         ):
             self.careers_due.append(player_id)
+
+    def refused_everything(self) -> bool:
+        """Say whether halostats refused players' matches (403) and answered nothing at all.
+
+        One private player is theirs to choose; a token refused on every request is not.
+        """
+        return self.hidden and not self.client.answers[self.stats.name]
 
     def fail_player(self, player_id: str, error: str) -> None:
         """Record that a player could not be synced this run (the run ends partial)."""
@@ -418,6 +369,8 @@ async def sync(
             if run.limit_reached():
                 break
             await _claimed(run, report, player_id)
+        if run.refused_everything():
+            raise AuthError(REFUSED_EVERYTHING, 403)
         if options.films_backfill and options.films and not run.limit_reached():
             await run.films.backfill()
         run.progress.note("Looking up the names and skill of the new matches…")
@@ -483,6 +436,7 @@ def _finish(run: _Run, report: SyncReport, began: float, outcome: str, error: st
     report.pending = [match_id for match_id, _, _ in pending_matches(run.store)]
     report.given_up = sorted(run.given_up)
     report.failed_players = run.failed_players
+    report.renamed = run.renamed
     if outcome == "ok" and report.players and len(report.claimed_elsewhere) == len(report.players):
         outcome = "claimed"  # every player asked for was another worker's: nothing done
     elif outcome == "ok" and (report.pending or report.failed_players):

@@ -241,3 +241,52 @@ def test_a_dripped_body_comes_a_byte_at_a_time():
     assert messages[0]["type"] == "http.response.start"
     assert [len(m["body"]) for m in messages[1:]] == [1, 1, 1, 1]
     assert time.monotonic() - started >= 4 * DRIP_SECONDS
+
+
+def test_a_private_player_is_refused_their_matches_and_a_gone_one_is_forgotten():
+    names = Simulator(SimulatorConfig(seed=9, players=3, matches=2))
+    private, gone, kept = names.player_ids
+    sim = Simulator(
+        SimulatorConfig(
+            seed=9,
+            players=3,
+            matches=2,
+            private_players=(names.gamertag(private),),
+            gone_players=(gone,),
+        )
+    )
+    client = SimClient(sim)
+    for path, status in (
+        (f"/hi/players/{private}/matches", 403),
+        (f"/hi/players/{private}/matches/count", 403),
+        (f"/hi/players/{private}/matchmade/servicerecord", 200),  # the record stays public
+        (f"/hi/players/{gone}/matches", 404),
+        (f"/hi/players/{gone}/matches/count", 404),
+        (f"/hi/players/{gone}/matchmade/servicerecord", 404),
+        (f"/users/{gone}", 404),
+        (f"/users/gt({sim.gamertag(gone)})", 404),
+        (f"/hi/players/{kept}/matches", 200),
+    ):
+        assert client.get(path).status_code == status, path
+    assert client.get("/users", xuids=f"{gone[5:-1]},{kept[5:-1]}").json() == [
+        client.get(f"/users/{kept}").json()
+    ]
+    # Their matches with others stay: the stats of every match still answer.
+    assert client.get(f"/hi/matches/{sim.history(gone)[0]}/stats").status_code == 200
+    with pytest.raises(UsageError, match="no tracked player"):
+        Simulator(SimulatorConfig(private_players=("Nobody Here",)))
+
+
+def test_a_renamed_player_answers_to_the_new_gamertag_only():
+    sim = Simulator(SimulatorConfig(seed=9, players=2, matches=2))
+    client = SimClient(sim)
+    player, other = sim.player_ids
+    old = sim.gamertag(player)
+    answer = client.post("/_simulator/rename", player=old, gamertag="Renamed Spartan")
+    assert answer.json() == {"player_id": player, "gamertag": "Renamed Spartan"}
+    assert client.get(f"/users/gt({old})").status_code == 404
+    assert client.get("/users/gt(renamed spartan)").json()["gamertag"] == "Renamed Spartan"
+    assert client.get(f"/users/{player}").json()["gamertag"] == "Renamed Spartan"
+    assert client.get(f"/hi/players/{old}/matches").status_code == 404
+    taken = client.post("/_simulator/rename", player=player, gamertag=sim.gamertag(other))
+    assert taken.status_code == 404

@@ -1,8 +1,9 @@
 """The services' admin routes (``/_simulator/…``): never faulted, never delayed, no auth.
 
 ``GET /_simulator/state`` (request counts, each tracked player's matches),
-``POST /_simulator/reset-counts`` and ``POST /_simulator/play?player=&matches=N``
-(new matches on top of a history). The sign-in chain's admin routes are in
+``POST /_simulator/reset-counts``, ``POST /_simulator/play?player=&matches=N``
+(new matches on top of a history) and ``POST /_simulator/rename?player=&gamertag=``
+(a tracked player changes gamertag). The sign-in chain's admin routes are in
 `hosts.signin`.
 """
 
@@ -30,7 +31,20 @@ def answer(sim: Simulator, method: str, path: str, query: Query) -> Reply:
         return json_reply({"counts": {}})
     if route == "/_simulator/play":
         return _play(sim, query) if method == "POST" else Reply(405)
+    if route == "/_simulator/rename":
+        return _rename(sim, query) if method == "POST" else Reply(405)
     return Reply(404)
+
+
+def _rename(sim: Simulator, query: Query) -> Reply:
+    player, gamertag = ((query.get(key) or [""])[-1] for key in ("player", "gamertag"))
+    if not gamertag.strip():
+        return error_reply(400, "gamertag must not be empty")
+    try:
+        player_id = sim.rename(player, gamertag.strip())
+    except KeyError:
+        return error_reply(404, f"no tracked player {player!r}, or {gamertag!r} is taken")
+    return json_reply({"player_id": player_id, "gamertag": gamertag.strip()})
 
 
 def _play(sim: Simulator, query: Query) -> Reply:

@@ -127,6 +127,16 @@ COUNT = click.IntRange(min=0)
     "--hostile", type=click.Choice(HOSTILE_KINDS), default=SimulatorConfig.hostile,
     show_default=True, help="How the hostile matches' answers are spoilt.",
 )  # fmt: skip
+@click.option(
+    "--private-player", "private_players", multiple=True, metavar="PLAYER",
+    help="This tracked player (xuid(…) or gamertag) hides their matches: their history and "
+    "match count answer 403 (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--gone-player", "gone_players", multiple=True, metavar="PLAYER",
+    help="This tracked player's account is gone: their history, count, service records "
+    "and profile answer 404 (repeatable).",
+)  # fmt: skip
 def simulate(
     host: str, port: int, no_retry_after: bool, **settings: float | str | tuple[str, ...] | None
 ) -> None:

@@ -56,6 +56,12 @@ class SimulatorConfig:
         film_unknown_matches: Match ids whose films are in that unknown version.
         hostile_matches: This many matches get a hostile answer of kind `hostile`.
         hostile: One of `HOSTILE_KINDS` (see `simulator.hostile`).
+        private_players: Tracked players (``xuid(…)`` or gamertag) whose privacy
+            settings hide their matches: their history and match count answer
+            403 (the archiver's token is fine: every other request works).
+        gone_players: Tracked players whose account is gone: the service knows
+            them no more (404 on their history, count, service records and
+            profile), though their matches with others stay.
 
     """
 
@@ -83,6 +89,8 @@ class SimulatorConfig:
     film_unknown_matches: tuple[str, ...] = ()
     hostile_matches: int = 0
     hostile: str = "gzip"
+    private_players: tuple[str, ...] = ()
+    gone_players: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Reject settings no simulator can honour.

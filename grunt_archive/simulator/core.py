@@ -55,6 +55,9 @@ class Simulator:
         self.drift_match_ids: set[str] = set(
             drift_picks.sample(ids, min(self.config.drift_matches, len(ids)))
         )
+        # Tracked players the service refuses (403) or no longer knows (404), by index.
+        self.private_players = self._indices(self.config.private_players)
+        self.gone_players = self._indices(self.config.gone_players)
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._summaries: OrderedDict[str, dict[str, dict]] = OrderedDict()
         self._paged_requests = 0
@@ -111,6 +114,30 @@ class Simulator:
         """Return the index of a tracked player named by ``xuid(…)`` or gamertag, or None."""
         with self.lock:
             return self.world.player_index(player)
+
+    def rename(self, player: str, gamertag: str) -> str:
+        """Give a tracked player a new gamertag (as Xbox Live lets them); return their id.
+
+        Their old gamertag then names no one, as on the real service.
+
+        Raises:
+            KeyError: `player` is not a tracked player, or `gamertag` is someone else's.
+
+        """
+        with self.lock:
+            index = self._index(player)
+            self.world.rename(index, gamertag)
+            return self.world.player_ids[index]
+
+    def _indices(self, players: tuple[str, ...]) -> frozenset[int]:
+        """Return the indices of tracked players named in a setting (xuid or gamertag)."""
+        from grunt_archive.errors import UsageError
+
+        found = {player: self.world.player_index(player) for player in players}
+        unknown = [player for player, index in found.items() if index is None]
+        if unknown:
+            raise UsageError(f"no tracked player of this world is {unknown[0]!r}")
+        return frozenset(index for index in found.values() if index is not None)
 
     def _index(self, player_id: str) -> int:
         index = self.world.player_index(player_id)

@@ -7,6 +7,7 @@ last run that did and how many failed since.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ WORKED = ("ok", "partial", "claimed")
 STALE_AFTER_HOURS = 48
 
 _LATEST = """
-SELECT id, started_at, finished_at, outcome, matches_added, pending, error
+SELECT id, started_at, finished_at, outcome, matches_added, pending, error, failures
 FROM sync_runs ORDER BY id DESC LIMIT 1
 """
 _LAST_WORKED = f"""
@@ -50,14 +51,34 @@ def sync_status(connection: sqlite3.Connection, now: datetime) -> dict[str, Any]
     when = run["finished_at"] or run["started_at"]
     reference = last_worked["finished_at"] or last_worked["started_at"] if last_worked else None
     stale = reference is None or _hours(reference, now) > STALE_AFTER_HOURS
+    not_synced = players_not_synced(run["failures"])
     return {
         "run": run,
+        "not_synced": not_synced,
         "age": age(when, now),
         "last_worked": last_worked,
         "last_worked_age": age(reference, now) if reference else None,
         "failed_since": failed,
-        "warn": run["outcome"] not in (*WORKED, "running") or stale,
+        # A player left out (an account gone, a private history) stays out night after
+        # night while the run counts as one that worked: it stands out until it is dealt with.
+        "warn": run["outcome"] not in (*WORKED, "running") or stale or bool(not_synced),
     }
+
+
+def players_not_synced(failures: str | None) -> list[str]:
+    """Return the players a run could not sync, each ``Gamertag (xuid(…)): why``.
+
+    ``failures`` is the run's ``sync_runs.failures`` (JSON, as `sync` writes it: a match's
+    failures carry ``match_id``, a player's ``player``); anything else reads as none.
+    """
+    try:
+        found = json.loads(failures) if failures else []
+    except ValueError:
+        return []
+    return [
+        f"{failure['player']}: {failure.get('error', '')}".rstrip(": ")
+        for failure in found if isinstance(failure, dict) and isinstance(failure.get("player"), str)
+    ]  # fmt: skip
 
 
 def age(text: str, now: datetime) -> str:

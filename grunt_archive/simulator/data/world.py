@@ -357,6 +357,21 @@ class World:
             name = f"xuid({xuid})" if xuid else ""
         return self.player_ids.index(name) if name in self.player_ids else None
 
+    def rename(self, player: int, gamertag: str) -> None:
+        """Give a tracked player a new gamertag; the old one then names no one.
+
+        Raises:
+            KeyError: another person of the world has that gamertag.
+
+        """
+        xuid = self.player_ids[player][5:-1]
+        holder = self._by_tag.get(gamertag.lower())
+        if holder not in (None, xuid):
+            raise KeyError(gamertag)
+        del self._by_tag[self.people[xuid].lower()]
+        self._by_tag[gamertag.lower()] = xuid
+        self.people[xuid] = self.gamertags[player] = gamertag
+
     def xuid_of(self, gamertag: str) -> str | None:
         """Return the bare xuid of anyone in the world, by gamertag (any case)."""
         return self._by_tag.get(gamertag.strip().lower())

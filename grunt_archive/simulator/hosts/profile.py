@@ -13,9 +13,18 @@ if TYPE_CHECKING:
 HOST = "https://profile.svc.halowaypoint.com"
 
 
+def _known(sim: Simulator, xuid: str | None) -> bool:
+    """Say whether the profile service knows ``xuid`` (a gone player's account is no more)."""
+    if xuid is None or xuid not in sim.world.people:
+        return False
+    index = sim.player_index(f"xuid({xuid})")
+    return index is None or index not in sim.gone_players
+
+
 def _profile(sim: Simulator, xuid: str | None) -> Reply:
-    if xuid is None:
+    if not _known(sim, xuid):
         return Reply(404)
+    assert xuid is not None
     document = profile(xuid, sim.world.people[xuid])
     if sim.config.hostile == "no_xuid":
         # A profile with no usable xuid: the archiver must not track `xuid(None)`.
@@ -33,13 +42,12 @@ def _by_gamertag(sim: Simulator, request: Request) -> Reply:
 
 
 def _by_xuid(sim: Simulator, request: Request) -> Reply:
-    xuid = request["xuid"]
-    return _profile(sim, xuid if xuid in sim.world.people else None)
+    return _profile(sim, request["xuid"])
 
 
 def _users(sim: Simulator, request: Request) -> Reply:
     people = sim.world.people
-    xuids = [x for x in listed_param(request.query, "xuids") if x in people]
+    xuids = [x for x in listed_param(request.query, "xuids") if _known(sim, x)]
     return json_reply([profile(x, people[x]) for x in dict.fromkeys(xuids)])
 
 

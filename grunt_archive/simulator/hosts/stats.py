@@ -30,10 +30,25 @@ _TYPES = {
 _TYPES |= {str(number): value for number, value in enumerate(_TYPES.values())}
 
 
+def _hidden(sim: Simulator, player: int | None, matches: bool) -> Reply | None:
+    """Refuse a player's route as the service does, or return None.
+
+    404 for no such (or a gone) player; 403 for the ``matches`` of one whose privacy
+    settings hide them. Empty bodies: no client reads an error body (halo-api.md §3.6).
+    """
+    if player is None or player in sim.gone_players:
+        return Reply(404)
+    if matches and player in sim.private_players:
+        sim.count("faults", "fault_private")
+        return Reply(403)
+    return None
+
+
 def _history(sim: Simulator, request: Request) -> Reply:
     player = sim.player_index(request["player"])
-    if player is None:
-        return Reply(404)
+    refused = _hidden(sim, player, matches=True)
+    if refused is not None or player is None:
+        return refused or Reply(404)
     query = lowered(request.query)
     start, count = int_param(query, "start", 0), int_param(query, "count", 25)
     kind = (query.get("type") or ["all"])[-1].strip().lower() or "all"
@@ -52,7 +67,10 @@ def _history(sim: Simulator, request: Request) -> Reply:
 
 def _match_count(sim: Simulator, request: Request) -> Reply:
     player = sim.player_index(request["player"])
-    return Reply(404) if player is None else json_reply(sim.match_count(player))
+    refused = _hidden(sim, player, matches=True)
+    if refused is not None or player is None:
+        return refused or Reply(404)
+    return json_reply(sim.match_count(player))
 
 
 def _stats(sim: Simulator, request: Request) -> Reply:
@@ -72,7 +90,7 @@ def _stats(sim: Simulator, request: Request) -> Reply:
 
 def _service_record(sim: Simulator, request: Request) -> Reply:
     player = sim.player_index(request["player"])
-    if player is None:
+    if player is None or player in sim.gone_players:
         return error_reply(404, "no such player")
     last = {key.lower(): values[-1] for key, values in request.query.items() if values}
     filters = {key: value for key, value in last.items() if key in FILTERS and value}
