@@ -23,6 +23,7 @@ from grunt_archive.api import (
     StatsService,
     responses,
 )
+from grunt_archive.api.stats import REFUSED_EVERYTHING
 from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
@@ -74,12 +75,6 @@ from grunt_archive.wording import counted
 # never queue behind the stats requests of whole pages, which would leave them all to
 # the end of the run with half the slots idle.
 MATCHES_PER_SLOT = 2
-# A 403 on every player's matches and no other answer of halostats: the token, not privacy.
-REFUSED_EVERYTHING = (
-    "halostats refused every player's match history (HTTP 403) and answered nothing else: "
-    "it probably refuses the Spartan token (run `grunt-archive auth login` or set a fresh "
-    "GRUNT_ARCHIVE_SPARTAN_TOKEN)"
-)
 
 
 class _Run:

@@ -15,8 +15,14 @@ from typing import Any
 
 from grunt_archive.agreement import RecordCheck, check_service_record
 from grunt_archive.api import HaloClient, StatsService
-from grunt_archive.api.stats import PAGE_SIZE
-from grunt_archive.errors import MalformedResponseError, UsageError
+from grunt_archive.api.stats import PAGE_SIZE, REFUSED_EVERYTHING
+from grunt_archive.errors import (
+    AuthError,
+    HiddenMatchesError,
+    MalformedResponseError,
+    NotFoundError,
+    UsageError,
+)
 from grunt_archive.normalize import history_entries
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.players import parse_player
@@ -71,6 +77,9 @@ class PlayerCheck:
     gamertag: str | None = None
     # The player's pending matches the user gave up on (no sync fetches them).
     given_up_match_ids: list[str] = field(default_factory=list)
+    # Why the service's counts or history of the player could not be read (an account
+    # gone, a private history); None when the player was checked.
+    error: str | None = None
 
     @property
     def label(self) -> str:
@@ -80,7 +89,11 @@ class PlayerCheck:
     @property
     def complete(self) -> bool:
         """True when every match the service counts is archived or pending."""
-        return not self.missing_match_ids and all(c.missing == 0 for c in self.lifecycles)
+        return (
+            self.error is None
+            and not self.missing_match_ids
+            and all(c.missing == 0 for c in self.lifecycles)
+        )
 
     def to_json(self) -> dict[str, object]:
         """Return the check as a JSON-ready dict."""
@@ -88,6 +101,7 @@ class PlayerCheck:
             "player_id": self.player_id,
             "gamertag": self.gamertag,
             "complete": self.complete,
+            "error": self.error,
             "lifecycles": [
                 {
                     "lifecycle": c.lifecycle,
@@ -158,39 +172,51 @@ async def verify(
     player_ids = _player_ids(store, players)
     if not player_ids:
         raise UsageError("no tracked players yet: run `grunt-archive sync` first")
+    hidden = False
     for player_id in player_ids:
-        counts = service_counts(player_id, (await stats.match_count(player_id)).data)
-        archived, pending_total = archived_counts(store, player_id)
         check = PlayerCheck(player_id, gamertag=gamertags(store, [player_id]).get(player_id))
-        check.given_up_match_ids = [m.match_id for m in listing(store, [player_id])[0]
-                                    if m.given_up_at]  # fmt: skip
-        given_up_total = len(check.given_up_match_ids)
-        pending_total -= given_up_total  # counted apart
-        for name, (mode, _, _) in LIFECYCLES.items():
-            service = counts[name]
-            gap = max(0, service - archived.get(mode, 0))
-            # Pending matches are not split by lifecycle; count them against the first gap.
-            share = min(pending_total, gap)
-            gave = min(given_up_total, gap - share)
-            pending_total -= share
-            given_up_total -= gave
-            check.lifecycles.append(
-                LifecycleCheck(name, service, archived.get(mode, 0), share, gave)
-            )
-        shared_pending = 0
-        for lifecycle in check.lifecycles:
-            if lifecycle.missing:
-                missing, elsewhere = await _find_missing(
-                    store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
-                )
-                check.missing_match_ids += missing
-                # A match shared with another tracked player may be pending under them.
-                lifecycle.pending += min(elsewhere, lifecycle.missing)
-                shared_pending += elsewhere
-        # After the walk, so that the matches it found count among the pending.
-        check.service_record = check_service_record(store, player_id, now_utc(), shared_pending)
+        try:
+            await _check(store, stats, check)
+        except (NotFoundError, HiddenMatchesError) as error:
+            # One player's account gone or history private: the others are still checked.
+            hidden |= isinstance(error, HiddenMatchesError)
+            check.error = str(error)
         checks.append(check)
+    if hidden and not client.answers[stats.name]:
+        raise AuthError(REFUSED_EVERYTHING, 403)
     return checks
+
+
+async def _check(store: Store, stats: StatsService, check: PlayerCheck) -> None:
+    """Fill ``check`` in: the service's counts against the archive's, and what is missing."""
+    player_id = check.player_id
+    counts = service_counts(player_id, (await stats.match_count(player_id)).data)
+    archived, pending_total = archived_counts(store, player_id)
+    check.given_up_match_ids = [m.match_id for m in listing(store, [player_id])[0]
+                                if m.given_up_at]  # fmt: skip
+    given_up_total = len(check.given_up_match_ids)
+    pending_total -= given_up_total  # counted apart
+    for name, (mode, _, _) in LIFECYCLES.items():
+        service = counts[name]
+        gap = max(0, service - archived.get(mode, 0))
+        # Pending matches are not split by lifecycle; count them against the first gap.
+        share = min(pending_total, gap)
+        gave = min(given_up_total, gap - share)
+        pending_total -= share
+        given_up_total -= gave
+        check.lifecycles.append(LifecycleCheck(name, service, archived.get(mode, 0), share, gave))
+    shared_pending = 0
+    for lifecycle in check.lifecycles:
+        if lifecycle.missing:
+            missing, elsewhere = await _find_missing(
+                store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
+            )
+            check.missing_match_ids += missing
+            # A match shared with another tracked player may be pending under them.
+            lifecycle.pending += min(elsewhere, lifecycle.missing)
+            shared_pending += elsewhere
+    # After the walk, so that the matches it found count among the pending.
+    check.service_record = check_service_record(store, player_id, now_utc(), shared_pending)
 
 
 async def _find_missing(

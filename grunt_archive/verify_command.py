@@ -25,8 +25,10 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     Each player's latest matchmade service record is compared with the
     archive's sums (matches, wins, losses, ties, kills, deaths, assists), and
     every difference named. A match given up on (`pending give-up`) is
-    listed as given up, neither missing nor pending again. Exits 3 when
-    something is missing or differs (beyond what given-up matches explain).
+    listed as given up, neither missing nor pending again. A player whose
+    account is gone (404) or whose history is private (403) is named as not
+    verified, and the others are checked. Exits 3 when something is missing,
+    differs (beyond what given-up matches explain) or was not verified.
 
     Example: grunt-archive verify --player "xuid(2533274800000001)"
     """
@@ -38,6 +40,8 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
     else:
         width = max(len(check.label) for check in checks)
         for check in checks:
+            if check.error:
+                click.echo(f"{check.label} not verified: {check.error}")
             for c in check.lifecycles:
                 gave = f"  given up {c.given_up}" if c.given_up else ""
                 click.echo(
@@ -48,7 +52,7 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
                 click.echo(f"{check.label} missing {match_id}")
             for match_id in check.given_up_match_ids:
                 click.echo(f"{check.label} given up {match_id} (`grunt-archive pending retry`)")
-        for check in checks:
+        for check in (check for check in checks if not check.error):
             record = check.service_record
             click.echo(
                 record.line()
@@ -56,12 +60,14 @@ def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, 
                 else f"{check.label} has no matchmade service record yet: run sync"
             )
     missing = [m for check in checks for m in check.missing_match_ids]
-    if any(not check.complete for check in checks):
-        raise PartialSyncError(
-            f"{counted(len(missing), 'match')} missing from the archive, now pending: "
-            "the next sync fetches them first",
-            pending=missing,
-        )
+    unverified = [check.label for check in checks if check.error]
+    short = missing or any(c.missing for check in checks for c in check.lifecycles)
+    said = [f"{counted(len(missing), 'match')} missing from the archive, now pending: "
+            "the next sync fetches them first"] if short else []  # fmt: skip
+    if unverified:
+        said.append(f"not verified: {', '.join(unverified)} (why: on its line; `error` in --json)")
+    if said:
+        raise PartialSyncError("; ".join(said), pending=missing)
     # A difference the matches given up on account for is said, not an exit 3 each night.
     differing = [c.label for c in checks if c.service_record and not c.service_record.agrees
                  and not c.service_record.given_up_explains]  # fmt: skip

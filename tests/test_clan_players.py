@@ -178,3 +178,39 @@ def test_a_tracked_players_old_gamertag_still_syncs_them_and_says_so(tmp_path, c
     result = sync(sim, db, old, *others)
     assert result.exit_code == 2 and f"{old!r}" in one_line(result)
     assert "changed gamertag" in result.stderr
+
+
+def test_verify_names_a_private_and_a_gone_player_and_checks_the_others(tmp_path, clan):
+    sim = Simulator(clan)
+    db = tmp_path / "clan.db"
+    first, private, gone = sim.player_ids
+    assert sync(sim, db, *sim.player_ids).exit_code == 0
+    sim.private_players, sim.gone_players = frozenset({1}), frozenset({2})
+    sim.play(first, 2)  # not synced yet: verify finds them missing
+    result = run(sim, db, "verify", "--json")
+    assert result.exit_code == 3, result.output
+    checks = {check["player_id"]: check for check in summary(result)}
+    assert checks[first]["error"] is None and not checks[first]["complete"]
+    assert len(checks[first]["missing_match_ids"]) == 2
+    assert "HTTP 403" in checks[private]["error"] and "privacy" in checks[private]["error"]
+    assert "account that is gone" in checks[gone]["error"]
+    line = one_line(result)
+    assert "2 matches missing" in line
+    assert f"not verified: {sim.gamertag(private)}, {sim.gamertag(gone)}" in line
+    # Without --json each is named on a line of its own; the missing are pending now.
+    result = run(sim, db, "verify")
+    assert result.exit_code == 3
+    assert f"{sim.gamertag(private)} not verified: halostats refused" in result.stdout
+    assert "missing from the archive" not in result.stderr  # marked pending by the first run
+    assert sync(sim, db, first).exit_code == 0
+
+
+def test_verify_refused_on_every_player_is_a_sign_in_failure(tmp_path, clan):
+    everyone = tuple(Simulator(clan).player_ids)
+    sim = Simulator(clan)
+    db = tmp_path / "clan.db"
+    assert sync(sim, db, *sim.player_ids).exit_code == 0
+    sim.private_players = frozenset(range(len(everyone)))
+    result = run(sim, db, "verify")
+    assert result.exit_code == 4, result.output
+    assert "HTTP 403" in one_line(result) and "auth login" in result.stderr

@@ -11,6 +11,13 @@ from grunt_archive.errors import AuthError, HiddenMatchesError, NotFoundError
 
 HOST = "https://halostats.svc.halowaypoint.com"
 PAGE_SIZE = 25
+# A 403 on every player's matches and no other answer of halostats: the token, not privacy
+# (`sync` and `verify` say so with exit 4).
+REFUSED_EVERYTHING = (
+    "halostats refused every player's match history (HTTP 403) and answered nothing else: "
+    "it probably refuses the Spartan token (run `grunt-archive auth login` or set a fresh "
+    "GRUNT_ARCHIVE_SPARTAN_TOKEN)"
+)
 # Service record lifecycles (the path segment; halo-api.md §2(d)).
 LIFECYCLES = ("matchmade", "custom", "local")
 
