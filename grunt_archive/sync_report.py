@@ -97,6 +97,7 @@ class SyncReport:
             "outcome": self.outcome,
             "run_id": self.run_id,
             "players": self.players,
+            "gamertags": self.gamertags,
             "matches_added": self.matches_added,
             "pending": self.pending,
             "given_up": self.given_up,

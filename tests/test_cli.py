@@ -32,6 +32,8 @@ def test_backfill_then_no_op_resync(db_path):
         summary = json.loads(result.stdout)
         assert summary["outcome"] == "ok"
         assert summary["matches_added"] == distinct_matches(sim)
+        # A log reader knows players by gamertag: named in the order of "players".
+        assert summary["gamertags"] == [p["gamertag"] for p in sim.players()]
         assert value(db_path, "SELECT count(*) FROM matches") == distinct_matches(sim)
         # Shared matches were fetched once.
         assert sim.counts()["stats"] == distinct_matches(sim)
