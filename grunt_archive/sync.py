@@ -24,7 +24,7 @@ from grunt_archive.api import (
     responses,
 )
 from grunt_archive.api.stats import REFUSED_EVERYTHING
-from grunt_archive.documents import MATCH_STATS, RawDocument
+from grunt_archive.documents import MATCH_STATS, PROFILE_USERS, RawDocument
 from grunt_archive.enrich import Enricher
 from grunt_archive.errors import (
     ArchiveWriteError,
@@ -42,18 +42,20 @@ from grunt_archive.named_progress import NamedProgress
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
 from grunt_archive.normalize.values import FUTURE_MARGIN
-from grunt_archive.players import display_name, parse_player, profile_user
+from grunt_archive.players import parse_player, profile_user, xuid_of
 from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.shared_matches import match_claim
 from grunt_archive.snapshots import Snapshots
 from grunt_archive.store import Store
 from grunt_archive.store.claims import WorkClaims, claim_player, release_player
 from grunt_archive.store.compact import compact, worth_compacting
+from grunt_archive.store.lookups import save_gamertags
 from grunt_archive.store.matches import archived_start_times, save_match
 from grunt_archive.store.pending import given_up_ids
 from grunt_archive.store.state import (
     NotTrackedError,
     finish_run,
+    gamertags,
     mark_pending,
     pending_matches,
     player_label,
@@ -162,16 +164,20 @@ class _Run:
     async def _renamed(self, typed: str, player_id: str) -> str:
         """Take a tracked player's gamertag the service no longer knows as their xuid.
 
-        Their new gamertag is looked up and stored at once (the archive shows it now, not
-        at the monthly refresh), and the report says so, for the ``--player`` list to change.
+        Their new gamertag is looked up and stored at once, as the gamertag lookups store
+        it (the answer kept raw), so the archive shows it now, not at the monthly refresh;
+        the report says so, for the ``--player`` list to change.
         """
-        try:
-            found = (await self.profile.users([player_id[5:-1]])).data
-        except (NotFoundError, MalformedResponseError, ServiceUnavailableError):
-            found = None  # the monthly refresh will tell; the sync goes on by xuid
-        users = [u for u in found if isinstance(u, dict)] if isinstance(found, list) else []
-        gamertag = display_name(users[0].get("gamertag")) if users else None
-        self._track(player_id, gamertag)
+        self._track(player_id, None)
+        xuids = [xuid_of(player_id) or ""]
+        gamertag = None
+        with suppress(NotFoundError, MalformedResponseError, ServiceUnavailableError):
+            # If not now, the monthly refresh will tell; the sync goes on by xuid.
+            document = await self.profile.users(xuids)
+            raw = RawDocument.of(PROFILE_USERS, PROFILE_USERS.key_of(xuids), document)
+            save_gamertags(self.store, raw, document.data, [player_id])
+            stored = gamertags(self.store, [player_id]).get(player_id)
+            gamertag = stored if stored and stored.casefold() != typed.casefold() else None
         self.renamed.append({"player": typed, "player_id": player_id, "gamertag": gamertag})
         return player_id
 

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from grunt_archive.cli import cli
+from grunt_archive.documents import PROFILE_USERS
 from grunt_archive.simulator import Simulator, SimulatorConfig, running_simulator
-from tests.helpers import rows
+from tests.helpers import raw_bodies, rows
 
 
 def run(sim: Simulator, db: Path, *args: str) -> Result:
@@ -163,6 +164,8 @@ def test_a_tracked_players_old_gamertag_still_syncs_them_and_says_so(tmp_path, c
     for table in ("players", "player_matches"):
         assert rows(db, named.format(table), renamed) == [("Fresh Name7",)], table
     assert {p for (p,) in rows(db, "SELECT player_id FROM tracked_players")} == set(sim.player_ids)
+    # The answer that named them is kept raw, as every lookup's answer is.
+    assert any("Fresh Name7" in body for body in raw_bodies(db, PROFILE_USERS.name).values())
     # Without --json the note is one line on stderr, for the timer's log.
     sim.rename(renamed, "Third Name")
     result = run(
