@@ -2,10 +2,11 @@
 
 ``bench/run.py --only clan`` tracks 300 players in the bench's 50,000-match archive.
 There, ``csr_history`` for a player with few ranked matches read every ranked line
-of the clan (a gamertag filter on the ranked index), and the Career charts with no
-player picked added up every player's lines or days to find the eight to draw. Each
-is now rewritten; the SQL of before is kept here and both run on an archive of
-several tracked players, with and without each filter, and must give the same rows.
+of the clan (a gamertag filter on the ranked index), the Career charts with no
+player picked added up every player's lines or days to find the eight to draw, and
+the K/D tile every day of every player. Each is now rewritten; the SQL of before is
+kept here, and both run on an archive of several tracked players, with and without
+each filter, and must give the same rows.
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ where julianday(period) - julianday(previous) > case when (select days from span
   then 14 when (select days from span) <= 1095 then 7 else 31 end
 order by 1
 """,
+    "kd": """
+select case when coalesce(nullif(:scope, ''), 'matchmade_pvp') in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
+  then printf('%.3f', coalesce(sum(kills), 0) * 1.0 / max(coalesce(sum(deaths), 0), 1)) else '\u2013' end as kd
+from player_day_totals
+where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+[[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
+[[ and day >= :date_from ]] [[ and day <= :date_to ]]
+""",
 }
 
 
@@ -121,6 +130,7 @@ def now() -> dict[str, str]:
         "csr_history": metadata["databases"]["halo"]["queries"]["csr_history"]["sql"],
         "csr": charts["csr"]["query"],
         "rolling_kd": charts["rolling_kd"]["query"],
+        "kd": charts["kd"]["query"],
     }
 
 
@@ -152,13 +162,18 @@ def scenarios(db: Path) -> list[dict[str, str]]:
     """Nobody picked, each player (in another case too), nobody known; scopes, playlists, dates."""
     tracked = [g for (g,) in rows(db, "SELECT gamertag FROM player_careers ORDER BY gamertag")]
     (playlist,) = rows(db, "SELECT max(playlist) FROM player_matches WHERE post_match_csr > 0")[0]
-    (day,) = rows(db, "SELECT min(day) FROM player_matches WHERE post_match_csr > 0")[0]
+    # A day in the middle: a date filter that leaves lines out on either side.
+    (day,) = rows(
+        db,
+        "SELECT day FROM player_matches WHERE post_match_csr > 0 ORDER BY day"
+        " LIMIT 1 OFFSET (SELECT count(*) / 2 FROM player_matches WHERE post_match_csr > 0)",
+    )[0]
     picked = [{"gamertag": g} for g in tracked] + [{"gamertag": tracked[0].upper()}]
     return [
         {"gamertag": ""},
         *picked,
         {"gamertag": "nobody of that name"},
-        *({"gamertag": "", "scope": scope} for scope in ("all", "custom", "matchmade_pve")),
+        *({"gamertag": "", "scope": s} for s in ("all", "custom", "matchmade_pve", "nonsense")),
         {"gamertag": "", "playlist": playlist},
         {"gamertag": "", "date_from": day},
         {"gamertag": "", "date_to": day},
