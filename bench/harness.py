@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,12 +70,13 @@ class Scale:
     query_matches: int
     repeats: int
     versus_matches: int = 100  # the side by side with SPNKr (`versus`)
+    clan_members: int = 300  # players tracked in the clan's copy of the query archive (`clan`)
 
 
 SCALES = {
     "full": Scale("full", 2000, 50, 4, 1000, 2000, 10_000, (1000, 5000, 10_000), 0, 50_000, 3, 507),
     "quick": Scale("quick", 500, 50, 4, 1000, 1000, 2000, (250, 500, 1000), 0, 10_000, 3, 100),
-    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1, 20),
+    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1, 20, 20),
 }
 
 
@@ -250,4 +252,23 @@ def fresh_db(directory: Path, name: str) -> Path:
     path = directory / f"{name}.db"
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def cached_build(directory: Path, build: Callable[[Path], object]) -> Path:
+    """Return ``directory/halo.db``, built once by ``build(path)`` and kept between runs.
+
+    It is built under another name and renamed when complete, its write-ahead log
+    folded in first, so an interrupted build is never taken for a cached archive.
+    """
+    path = directory / "halo.db"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    building = fresh_db(directory, "building")
+    build(building)
+    with closing(sqlite3.connect(building)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    building.rename(path)
+    Path(f"{building}.lock").unlink(missing_ok=True)
     return path

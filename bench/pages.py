@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import closing
 from pathlib import Path
 
@@ -28,11 +28,18 @@ from grunt_archive.viewer.reading import find_player
 LIMIT_MS = 300.0
 
 
-def _pages(connection: sqlite3.Connection) -> list[tuple[str, str, Callable[[], object]]]:
-    """Return (name, path, the same data read directly) for every page to time."""
+Page = tuple[str, str, Callable[[], object]]
+
+
+def _pages(connection: sqlite3.Connection, gamertag: str | None = None) -> list[Page]:
+    """Return (name, path, the same data read directly) for every page to time.
+
+    The player's pages are ``gamertag``'s, else the first tracked player's.
+    """
     gamertag, player_id = connection.execute(
         "SELECT p.gamertag, t.player_id FROM tracked_players AS t JOIN players AS p"
-        " USING (player_id)"
+        " USING (player_id) WHERE ? IS NULL OR p.gamertag = ? ORDER BY t.added_at, t.player_id",
+        (gamertag, gamertag),
     ).fetchone()
     match_id = connection.execute(
         "SELECT match_id FROM matches ORDER BY start_time DESC LIMIT 1"
@@ -53,13 +60,17 @@ def _pages(connection: sqlite3.Connection) -> list[tuple[str, str, Callable[[], 
     ]
 
 
-async def _time_pages(path: Path, repeats: int) -> list[tuple[str, float, float]]:
+async def _time_pages(
+    path: Path, repeats: int, gamertag: str | None, names: Collection[str] | None
+) -> list[tuple[str, float, float]]:
     """Return (name, Datasette seconds, direct seconds) per page, the best of ``repeats``."""
     datasette = datasette_for(path)
     await datasette.invoke_startup()
     results = []
     with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as direct:
-        for name, url, read in _pages(direct):
+        for name, url, read in _pages(direct, gamertag):
+            if names is not None and name not in names:
+                continue
             response = await datasette.client.get(url)  # warm-up: templates, pages of the file
             if response.status_code != 200:
                 raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:500]}")
@@ -76,17 +87,36 @@ async def _time_pages(path: Path, repeats: int) -> list[tuple[str, float, float]
     return results
 
 
-def page_figures(path: Path, count: int, repeats: int) -> list[Figure]:
-    """Time every viewer page on the archive at ``path`` (``count`` matches)."""
-    note(f"pages: the viewer's pages on {count:,} matches")
+def page_figures(
+    path: Path,
+    count: int,
+    repeats: int,
+    *,
+    gamertag: str | None = None,
+    names: Collection[str] | None = None,
+    title: str | None = None,
+) -> list[Figure]:
+    """Time the viewer's pages on the archive at ``path`` (``count`` matches).
+
+    Args:
+        path: The archive.
+        count: Its matches, for the figures' names.
+        repeats: Timings of each page; the best counts.
+        gamertag: Whose player pages (else the first tracked player's).
+        names: Only these pages (``_pages``'s names), else every one.
+        title: What the figures' names start with, else ``page (N matches)``.
+
+    """
+    title = title or f"page ({count:,} matches)"
+    note(f"pages: the viewer's pages on {count:,} matches ({title})")
     return [
         Figure(
-            f"page ({count:,} matches): {name}",
+            f"{title}: {name}",
             f"{ours * 1000:.1f} ms",
             f"{bound * 1000:.1f} ms (its SQL and Python on sqlite3)",
             bound / ours if ours else None,
             f"< {LIMIT_MS:.0f} ms",
             ours * 1000 < LIMIT_MS,
         )
-        for name, ours, bound in asyncio.run(_time_pages(path, repeats))
+        for name, ours, bound in asyncio.run(_time_pages(path, repeats, gamertag, names))
     ]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from clan import clan_figures
 from film import film_figures, film_request_figures
 from harness import SCALES, Figure, note, table
 from network import memory_figures, sync_figures
@@ -39,6 +40,7 @@ SECTIONS = (
     "reparse",
     "memory",
     "queries",
+    "clan",
     "film",
     "versus",
     "workers",
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             figures += memory_figures(scale, workdir)
         if "queries" in sections:
             figures += query_figures(scale, workdir)
+        if "clan" in sections:
+            figures += clan_figures(scale, workdir)
         if "film" in sections:
             figures += film_request_figures(scale, workdir)
             figures += film_figures(scale)

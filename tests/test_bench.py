@@ -46,6 +46,12 @@ def test_the_smallest_bench_prints_every_figure_with_its_bound(tmp_path: Path) -
         "memory: peak RSS",
         "memory: growth",
         "query",
+        # A clan's copy of the query archive: a member's pages, each query for nobody and one.
+        "clan (20 players, 150 matches): home /",
+        "clan (20 players, 150 matches): player page /player/{gamertag}",
+        "clan (20 players, 150 matches): canned query by_mode [all]",
+        "clan (20 players, 150 matches): canned query csr_history [player]",
+        "clan (20 players, 150 matches): dashboard career: chart rolling_kd [all]",
         "films: requests a sync adds per match",
         "films: requests of the whole sync",
         "film reader:",

@@ -20,6 +20,10 @@ CSR_CHART_COLUMNS = ("gamertag", "playlist", "start_time", "post_match_csr", "po
                      "match_id", "day")  # fmt: skip
 BEST_COLUMNS = ("kda", "kills", "start_time")
 MAP_KD_COLUMNS = ("gamertag", "map", "kills", "deaths")
+# A player's record in a scope, the index alone (no row read): the front page's table of a
+# clan, and who played most (the Career charts with nobody picked, the Player filter).
+RECORD_COLUMNS = ("player_id", "scope", "gamertag", "matches", "wins", "losses", "ties",
+                  "left_early", "kills", "deaths", "assists")  # fmt: skip
 
 
 class PlayerMatch(SQLModel, table=True):
@@ -158,6 +162,7 @@ class PlayerTotal(SQLModel, table=True):
     """
 
     __tablename__ = "player_totals"
+    __table_args__ = (Index("ix_player_totals_record", *RECORD_COLUMNS),)
 
     player_id: str = Field(primary_key=True, foreign_key="players.player_id")
     scope: str = Field(primary_key=True)  # custom, matchmade_pvp or matchmade_pve

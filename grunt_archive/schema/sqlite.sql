@@ -1,4 +1,4 @@
--- revision: 0025
+-- revision: 0026
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1235,6 +1235,7 @@ CREATE INDEX ix_player_matches_csr_chart ON player_matches (gamertag, playlist, 
 CREATE INDEX ix_player_matches_map_kd ON player_matches (gamertag, map, kills, deaths);
 CREATE INDEX ix_player_matches_ranked ON player_matches (start_time) WHERE post_match_csr IS NOT NULL;
 CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
+CREATE INDEX ix_player_totals_record ON player_totals (player_id, scope, gamertag, matches, wins, losses, ties, left_early, kills, deaths, assists);
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
@@ -1391,4 +1392,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0025');
+INSERT INTO alembic_version (version_num) VALUES ('0026');
