@@ -128,10 +128,32 @@ def archive_section() -> str:
     return README.split("\n## The archive\n", 1)[1].split("\n## The viewer\n", 1)[0]
 
 
-def test_every_table_the_readme_lists_is_in_a_new_archive_and_the_reverse(tmp_path):
-    """The tables of *The archive* and *Theater films* are the archive's tables and views."""
+@pytest.fixture
+def new_archive(tmp_path):
     db = tmp_path / "halo.db"
     assert CliRunner().invoke(cli, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    return db
+
+
+def readme_sql() -> list[str]:
+    """Return the README's SQL examples: the ```sql blocks' statements, and `query`'s."""
+    statements = []
+    for block in re.findall(r"```sql\n(.+?)```", README, re.DOTALL):
+        lines = [line for line in block.splitlines() if not line.startswith("--")]
+        statements += [sql.strip() for sql in "\n".join(lines).split(";") if sql.strip()]
+    statements += re.findall(r'grunt-archive query "([^"]+)"', README)
+    return statements
+
+
+@pytest.mark.parametrize("sql", readme_sql())
+def test_every_sql_example_of_the_readme_runs(new_archive, sql):
+    result = CliRunner().invoke(cli, ["query", sql, "--db", str(new_archive)])
+    assert result.exit_code == 0, result.output
+
+
+def test_every_table_the_readme_lists_is_in_a_new_archive_and_the_reverse(new_archive):
+    """The tables of *The archive* and *Theater films* are the archive's tables and views."""
+    db = new_archive
     with sqlite3.connect(db) as connection:
         found = {
             name
