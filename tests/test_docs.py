@@ -7,6 +7,7 @@ import sqlite3
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import grunt_archive
@@ -198,3 +199,15 @@ def test_the_module_table_names_every_module_and_only_modules_that_exist():
             assert f"`{parts[0]}/`" in table, "/".join(parts)
     for named in set(re.findall(r"`([a-z_/]+\.py)`", table)):
         assert any(package.rglob(named)), named
+
+
+def test_the_canned_queries_and_dashboards_of_the_readme_are_the_packaged_ones():
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    queries = set(metadata["databases"]["halo"]["queries"])
+    table = README.split("**Canned queries**", 1)[1].split("\n\n", 2)[1]
+    listed = set()
+    for first in re.findall(r"^\| (`[^|]+) \|", table, re.MULTILINE):
+        listed |= set(re.findall(r"`([a-z_]+)`", first))
+    assert listed == queries
+    dashboards = set(metadata["plugins"]["datasette-dashboards"])
+    assert set(re.findall(r"/-/dashboards/([a-z_]+)", README)) == dashboards
