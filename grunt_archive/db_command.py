@@ -27,7 +27,9 @@ def db_upgrade(db_path: Path | str | None) -> None:
     from grunt_archive.runner import run_upgrade
 
     before, after = run_upgrade(resolve_db(db_path))
-    click.echo(f"Archive at revision {after}" + ("" if before == after else f" (was {before})."))
+    # A new archive had no revision: "empty", as `db current` says, not Python's None.
+    was = "" if before == after else f" (was {before or 'empty'})"
+    click.echo(f"Archive at revision {after}{was}.")
 
 
 @db.command("current")

@@ -183,7 +183,11 @@ def test_foreign_files_exit_6_untouched(tmp_path):
 
 
 def test_db_upgrade_current_and_reparse(db_path):
-    assert cli("db", "upgrade", db=db_path).returncode == 0
+    head = head_revision()
+    created = cli("db", "upgrade", db=db_path)
+    assert (created.returncode, created.stdout) == (0, f"Archive at revision {head} (was empty).\n")
+    again = cli("db", "upgrade", db=db_path)
+    assert (again.returncode, again.stdout) == (0, f"Archive at revision {head}.\n")
     current = cli("db", "current", db=db_path)
     assert current.returncode == 0 and current.stdout.startswith(head_revision() or "")
     with simulator_process("--seed", "17", "--players", "1", "--matches", "20") as sim:
