@@ -17,6 +17,22 @@ from grunt_archive.files import lock_path as lock_file
 from grunt_archive.location import is_server
 
 
+def already_writing(db_path: Path | str) -> AlreadyRunningError:
+    """Return the error for an archive another process writes to, naming that process.
+
+    The writer keeps its process id in the lock file, so the message says which process
+    to look at (a sync, a reparse or a copy: any command that writes).
+    """
+    try:
+        holder = lock_file(Path(db_path)).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        holder = ""
+    who = f" (process {holder})" if holder.isdigit() else ""
+    return AlreadyRunningError(
+        f"another grunt-archive command{who} is already writing to {db_path}"
+    )
+
+
 def writer_busy(db_path: Path | str) -> bool:
     """Return whether a writer holds the archive's lock right now (never creating the lock file).
 
@@ -64,7 +80,9 @@ def writer_lock(db_path: Path | str) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunningError(f"another sync is already writing to {db_path}") from None
+            raise already_writing(db_path) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
     finally:
         os.close(descriptor)

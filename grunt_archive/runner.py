@@ -23,10 +23,10 @@ from grunt_archive.db import (
     require_current,
     upgrade_archive,
 )
-from grunt_archive.errors import AlreadyRunningError, ArchiveError, AuthError, UsageError
+from grunt_archive.errors import ArchiveError, AuthError, UsageError
 from grunt_archive.files import lock_path
 from grunt_archive.location import Location, archive_name, is_server
-from grunt_archive.lock import writer_busy, writer_lock
+from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.state import (
@@ -124,7 +124,7 @@ def _writing(db_path: Location, *, create: bool = True) -> Iterator[None]:
     except ArchiveError:
         # The file may be unreadable only because the writer holding it is creating it.
         if writer_busy(db_path):
-            raise AlreadyRunningError(f"another sync is already writing to {db_path}") from None
+            raise already_writing(db_path) from None
         raise
     with writer_lock(db_path):
         yield
