@@ -306,7 +306,8 @@ def add_player(connection: Unit, player_id: str) -> None:
 
     The archive-wide tables get the player's share alone (`_share`): a match
     another tracked player's lines count is not counted again, and nothing else
-    is read, so tracking the 300th member of a clan costs what the first did.
+    is read: tracking a clan's member costs what their matches hold, not what
+    the whole archive does (it added every tracked player's lines up again).
     """
     for totals in _PER_PLAYER:
         execute(connection, f"DELETE FROM {totals.table} WHERE player_id = ?", (player_id,))
