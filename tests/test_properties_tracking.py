@@ -144,7 +144,7 @@ def test_the_world_shares_some_matches_and_not_others(world, synced):
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ops=st.lists(OPS, min_size=1, max_size=8))
 # Untracked, then tracked again one by one: the second player's matches are partly the
