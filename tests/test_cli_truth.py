@@ -66,8 +66,12 @@ def test_demo_on_a_busy_port_fails_before_simulating(tmp_path):
 
 
 def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
+    from grunt_archive.db import archive
+    from grunt_archive.documents import DERIVED_TABLES
     from grunt_archive.simulator import Simulator, SimulatorConfig
-    from tests.helpers import rows, sync
+    from grunt_archive.store import open_store, player_tables
+    from tests.conftest import copy_archive
+    from tests.helpers import dump, rows, sync
 
     sim = Simulator(SimulatorConfig(seed=3, players=2, matches=4))
     db = tmp_path / "halo.db"
@@ -79,6 +83,14 @@ def test_untrack_stops_tracking_a_player_and_keeps_their_matches(tmp_path):
     assert first in result.output
     assert rows(db, "SELECT player_id FROM tracked_players") == [(second,)]
     assert rows(db, "SELECT count(*) FROM matches") == matches
+    # Their derived rows go (the canned queries and the dashboard no longer count them),
+    # as reparse would have them: the matches only they played leave the totals too.
+    for table in ("player_matches", "player_totals", "player_encounters"):
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE player_id = ?", first) == [(0,)]
+    rebuilt = copy_archive(db, tmp_path / "rebuilt.db")
+    with archive(rebuilt) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.rebuild(connection)
+    assert dump(db, DERIVED_TABLES) == dump(rebuilt, DERIVED_TABLES)
     for player in (first, "xuid(2533274899999999)", "NoSuchGamertag"):
         again = run("untrack", "--db", str(db), "--player", player)
         assert again.exit_code == 2, again.output

@@ -11,7 +11,7 @@ the same transaction as what they derive from, so they never disagree with it:
 - its skill arrives: `refresh_skill`;
 - a name is looked up later: `rename_assets`, `rename_seasons`, `rename_medals`,
   `rename_players`;
-- a player starts being tracked: `add_player`;
+- a player starts being tracked: `add_player`; stops: `remove_player`;
 - ``reparse`` rebuilds the tables from scratch: `rebuild`.
 
 ``player_rivals``, derived from the films' ``kills``, is kept by ``store.rivals``
@@ -333,16 +333,34 @@ def _write_lines(connection: Unit, match_id: str) -> None:
 def add_player(connection: Unit, player_id: str) -> None:
     """Add the matches the archive already holds of a newly tracked player.
 
-    A player tracked before (and untracked since) still has the rows of then: they
-    start over, as their totals do, and so count the matches archived meanwhile too.
+    Read by the player's index: the cost is what they bring, not what the
+    archive holds. Rows of theirs still there (``untrack`` kept them until it
+    called `remove_player`) start over, and so count the matches archived
+    meanwhile too.
     """
-    for table in ("player_matches", "player_encounters", "player_medal_totals"):
-        execute(connection, f"DELETE FROM {table} WHERE player_id = ?", (player_id,))
+    _delete_player(connection, player_id)
     execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.player_id = ?"), (player_id,))
     execute(connection, _INSERT_ENCOUNTERS.format(where="mine.player_id = ?"), (player_id,))
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ?"), (player_id,))
     player_totals.add_player(connection, player_id)
     rivals.add_player(connection, player_id)
+
+
+def remove_player(connection: Unit, player_id: str) -> None:
+    """Delete the rows of a player no longer tracked (``untrack``), as a rebuild would have them.
+
+    The tables hold tracked players only: their lines go, and with them their
+    share of the totals (a match another tracked player played stays counted).
+    """
+    _delete_player(connection, player_id)
+    rivals.remove_player(connection, player_id)
+
+
+def _delete_player(connection: Unit, player_id: str) -> None:
+    # Their share of the totals first: it is computed from their lines.
+    player_totals.remove_player(connection, player_id)
+    for table in ("player_matches", "player_encounters", "player_medal_totals"):
+        execute(connection, f"DELETE FROM {table} WHERE player_id = ?", (player_id,))
 
 
 def rebuild(connection: Unit) -> None:

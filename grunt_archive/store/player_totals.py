@@ -19,7 +19,8 @@ by match equals the total computed in one pass, whatever the order.
 
 Every row comes from one SELECT over ``player_matches`` (`_SOURCE`), restricted
 by a WHERE clause: a match added (`add_match`), a match whose lines changed
-(`refresh_peaks`, `recompute`), a newly tracked player (`add_player`), or
+(`refresh_peaks`, `recompute`), a newly tracked player (`add_player`) or an
+untracked one (`remove_player`): their share of the archive-wide tables, or
 everything (`rebuild`). Plain SQL both SQLite and PostgreSQL accept; the
 migration that made the tables (0018) keeps a frozen copy.
 """
@@ -99,16 +100,21 @@ def _any(condition: str) -> str:
     return f"max(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
+# Which lines make a match count in each count of distinct matches.
+_COUNTED = {
+    "matches": "true",
+    "wins": "outcome = 'win'",
+    "losses": "outcome = 'loss'",
+    "ties": "outcome = 'tie'",
+    "left_early": "outcome = 'left'",
+    "no_outcome": "outcome IS NULL",
+}
 # Over the lines of one match, a count of distinct matches is 0 or 1 (a group has
 # a line): the same number, without the temporary B-tree SQLite builds for each
 # DISTINCT, which made adding a match to the totals six times slower.
 ONE_MATCH: Mapping[str, str] = {
     "matches": "1",
-    "wins": _any("outcome = 'win'"),
-    "losses": _any("outcome = 'loss'"),
-    "ties": _any("outcome = 'tie'"),
-    "left_early": _any("outcome = 'left'"),
-    "no_outcome": _any("outcome IS NULL"),
+    **{column: _any(lines) for column, lines in _COUNTED.items() if column != "matches"},
 }
 
 
@@ -261,15 +267,67 @@ def refresh_peaks(connection: Unit, match_id: str, before: Mapping[str, Any]) ->
         recompute(connection, frozenset(fallen))
 
 
+@functools.cache
+def _share(totals: Totals, sign: str) -> str:
+    """INSERT, ``sign`` ``+`` or ``-``, a player's (``?1``) share of an archive-wide table.
+
+    A shared match counts once, so a player's share of a count is, match by
+    match of theirs, what it counts with every line less what it counts with the
+    others' lines alone: a match another line counts already adds nothing to
+    ``matches``, but adds a win when the win is theirs only. Each match is read
+    once, with its lines (the player's matches found by index): what the player
+    brings, whatever the archive holds besides. Names are every line's alike.
+    """
+    key = ", ".join(totals.key)
+    per_match, shares = [], []
+    for c in totals.columns:
+        if c in _COUNTED:
+            mine = f"{_any(_COUNTED[c])} - {_any(f'{_COUNTED[c]} AND player_id <> ?1')}"
+            per_match.append(f"{mine} AS {c}")
+            shares.append(f"{sign}sum({c})")
+        else:
+            per_match.append(f"max({c}) AS {c}")
+            shares.append(f"max({c})")
+    changed = " + ".join(f"sum({c})" for c in totals.columns if c in _COUNTED)
+    updates = ", ".join(
+        f"{c} = " + COLUMNS[c][1].format(t=totals.table, c=c) for c in totals.columns
+    )
+    theirs = "pm.match_id IN (SELECT match_id FROM player_matches WHERE player_id = ?1)"
+    return (
+        f"INSERT INTO {totals.table} ({', '.join(totals.key + totals.columns)})"
+        f" SELECT {key}, {', '.join(shares)} FROM (SELECT {key}, {', '.join(per_match)}"
+        f" FROM ({_SOURCE.format(where=theirs)}) AS l GROUP BY {key}, match_id) AS per_match"
+        f" GROUP BY {key} HAVING {changed} > 0 ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    )
+
+
 def add_player(connection: Unit, player_id: str) -> None:
-    """Count a newly tracked player's lines (their matches may be counted already)."""
+    """Count a newly tracked player's lines, just written (their matches may be counted already).
+
+    The archive-wide tables get the player's share alone (`_share`): a match
+    another tracked player's lines count is not counted again, and nothing else
+    is read: tracking a clan's member costs what their matches hold, not what
+    the whole archive does (it added every tracked player's lines up again).
+    """
     for totals in _PER_PLAYER:
         execute(connection, f"DELETE FROM {totals.table} WHERE player_id = ?", (player_id,))
         execute(connection, totals.insert("pm.player_id = ?"), (player_id,))
-    # A match two tracked players share counts once: the archive's rows start over.
     for totals in _ARCHIVE:
-        execute(connection, f"DELETE FROM {totals.table}")
-        execute(connection, totals.insert("true"))
+        execute(connection, _share(totals, "+"), (player_id,))
+
+
+def remove_player(connection: Unit, player_id: str) -> None:
+    """Take a player's lines, about to be deleted, out of every totals table (``untrack``).
+
+    What only their lines counted goes (a key left with no match goes too);
+    what others' lines count as well stays.
+    """
+    for totals in _PER_PLAYER:
+        execute(connection, f"DELETE FROM {totals.table} WHERE player_id = ?", (player_id,))
+    for totals in _ARCHIVE:
+        execute(connection, _share(totals, "-"), (player_id,))
+        # A key whose every match was theirs alone: a rebuild has no row for it.
+        execute(connection, f"DELETE FROM {totals.table} WHERE matches = 0")
 
 
 def rebuild(connection: Unit) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import claims, player_tables, rivals
+from grunt_archive.store import claims, player_tables
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, is_postgresql, merge, query, write_rows
 
@@ -58,7 +58,8 @@ def track_player(store: Store, player_id: str, gamertag: str | None = None) -> b
 def untrack_player(store: Store, player_id: str) -> bool:
     """Stop tracking ``player_id``, keeping every match and film archived; False when not tracked.
 
-    Their ``player_rivals`` rows go (derived for tracked players only).
+    Their rows of the derived tables (``player_matches``, ``player_rivals``, the
+    totals…) go: those hold tracked players only, as ``reparse`` rebuilds them.
     """
     with store.unit() as connection:
         tracked = query(
@@ -66,8 +67,8 @@ def untrack_player(store: Store, player_id: str) -> bool:
         )
         if tracked:
             execute(connection, "DELETE FROM tracked_players WHERE player_id = ?", (player_id,))
-            # player_rivals is kept for tracked players only (as reparse rebuilds it).
-            rivals.remove_player(connection, player_id)
+            # The player_* tables and totals hold tracked players only (as reparse rebuilds them).
+            player_tables.remove_player(connection, player_id)
     return bool(tracked)
 
 
