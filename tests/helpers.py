@@ -7,6 +7,7 @@ from one another: tests/test_suite_rules.py enforces it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import socket
@@ -94,6 +95,27 @@ def execute(db: Path | str, *statements: str) -> None:
 def clear(db: Path | str, tables: Iterable[str]) -> None:
     """Delete every row of ``tables`` from the archive (a SQLite file or a PostgreSQL URL)."""
     execute(db, *(f"DELETE FROM {table}" for table in tables))
+
+
+def counts_by_match(db: Archive, table: str) -> dict[str, int]:
+    """Return how many rows of ``table`` each match has (a match with none is absent).
+
+    One query for the whole table: a query a match costs a connection each, and on
+    PostgreSQL a connection costs ~10 ms, so checking every match one by one after
+    every kill of a sync took minutes.
+    """
+    return dict(rows(db, f"SELECT match_id, count(*) FROM {table} GROUP BY match_id"))
+
+
+@functools.lru_cache(maxsize=4096)
+def document_row_counts(body: str) -> dict[str, int]:
+    """Return how many rows of each table the match document ``body`` makes (`match_rows`).
+
+    Cached by body: the checks after every kill of a sync read the same documents again.
+    """
+    from grunt_archive.normalize import match_rows
+
+    return {table: len(found) for table, found in match_rows(json.loads(body)).items()}
 
 
 def value(db: Archive, sql: str, *params: Any) -> Any:
