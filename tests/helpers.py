@@ -203,6 +203,20 @@ def slowed(app: Any, pattern: str, seconds: float) -> Any:
     return wrapped
 
 
+@functools.cache
+def viewer(db: Path) -> Any:
+    """Return the one Datasette (`serve.datasette_for`) over the archive file ``db``.
+
+    A Datasette costs ~0.2 s to make and ~0.02 s a page after: a test that reads many
+    pages reads them from one, as the served viewer does. Datasette reads the file
+    afresh on every request, so changes made to it later are seen; ``db`` must be a
+    file no other archive takes the place of (a test's own tmp_path is).
+    """
+    from grunt_archive.serve import datasette_for
+
+    return datasette_for(db)
+
+
 def free_port() -> int:
     """Return a local TCP port that nothing listens on right now."""
     with socket.socket() as probe:
