@@ -7,6 +7,7 @@ from one another: tests/test_suite_rules.py enforces it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import socket
@@ -96,6 +97,27 @@ def clear(db: Path | str, tables: Iterable[str]) -> None:
     execute(db, *(f"DELETE FROM {table}" for table in tables))
 
 
+def counts_by_match(db: Archive, table: str) -> dict[str, int]:
+    """Return how many rows of ``table`` each match has (a match with none is absent).
+
+    One query for the whole table: a query a match costs a connection each, and on
+    PostgreSQL a connection costs ~10 ms, so checking every match one by one after
+    every kill of a sync took minutes.
+    """
+    return dict(rows(db, f"SELECT match_id, count(*) FROM {table} GROUP BY match_id"))
+
+
+@functools.lru_cache(maxsize=4096)
+def document_row_counts(body: str) -> dict[str, int]:
+    """Return how many rows of each table the match document ``body`` makes (`match_rows`).
+
+    Cached by body: the checks after every kill of a sync read the same documents again.
+    """
+    from grunt_archive.normalize import match_rows
+
+    return {table: len(found) for table, found in match_rows(json.loads(body)).items()}
+
+
 def value(db: Archive, sql: str, *params: Any) -> Any:
     """Return the first column of the first row ``sql`` selects (a count, a flag…)."""
     return rows(db, sql, *params)[0][0]
@@ -179,6 +201,20 @@ def slowed(app: Any, pattern: str, seconds: float) -> Any:
         await app(scope, receive, send)
 
     return wrapped
+
+
+@functools.cache
+def viewer(db: Path) -> Any:
+    """Return the one Datasette (`serve.datasette_for`) over the archive file ``db``.
+
+    A Datasette costs ~0.2 s to make and ~0.02 s a page after: a test that reads many
+    pages reads them from one, as the served viewer does. Datasette reads the file
+    afresh on every request, so changes made to it later are seen; ``db`` must be a
+    file no other archive takes the place of (a test's own tmp_path is).
+    """
+    from grunt_archive.serve import datasette_for
+
+    return datasette_for(db)
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog, ffa
 from grunt_archive.simulator.data.match_meta import CUSTOM, MATCHMADE
-from tests.helpers import rows, sync
+from tests.helpers import rows, sync, viewer
 
 SEED, PLAYERS, MATCHES = 4, 1, 30  # two matchmade FFA matches, one FFA custom against bots
 FFA_MODE = catalog.MODE_INDEX["ffa"]
@@ -97,7 +97,7 @@ def synced(sim, tmp_path_factory) -> Path:
 
 
 def _json(db: Path, path: str) -> dict | list:
-    response = asyncio.run(datasette_for(db).client.get(path))
+    response = asyncio.run(viewer(db).client.get(path))
     assert response.status_code == 200, (path, response.text[:300])
     return response.json()
 

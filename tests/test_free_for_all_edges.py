@@ -21,11 +21,11 @@ import pytest
 
 from grunt_archive import documents
 from grunt_archive.db import open_archive
-from grunt_archive.serve import datasette_for, load_metadata
+from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import matches, open_store, state
 from grunt_archive.views import FREE_FOR_ALL_SQL
-from tests.helpers import rows
+from tests.helpers import rows, viewer
 
 SEED, PLAYERS, MATCHES = 4, 1, 30  # as test_free_for_all: a world with two FFA matches
 QUERY = load_metadata()["databases"]["halo"]["queries"]["free_for_all"]
@@ -93,7 +93,7 @@ def archive(tmp_path_factory) -> tuple[Path, str, str, dict[str, tuple[dict, boo
 
 
 def _page(db: Path, path: str) -> dict:
-    response = asyncio.run(datasette_for(db).client.get(path))
+    response = asyncio.run(viewer(db).client.get(path))
     assert response.status_code == 200, (path, response.text[:300])
     return response.json()
 

@@ -31,10 +31,10 @@ from grunt_archive.jsonsafe import loads
 from grunt_archive.models import metadata
 from grunt_archive.query import run_query
 from grunt_archive.runner import run_copy, run_reparse, run_verify
-from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests import helpers
 from tests.conftest import FIXTURES
+from tests.helpers import viewer
 from tests.postgres import Cluster
 
 Location = Path | str  # an archive file, or a PostgreSQL URL
@@ -233,7 +233,7 @@ def test_reparse_after_the_upgrade_changes_no_row(upgraded, tmp_path, request):
 
 
 def get(db: Path, path: str):
-    return asyncio.run(datasette_for(db).client.get(path))
+    return asyncio.run(viewer(db).client.get(path))  # one Datasette a file: many pages
 
 
 def test_the_viewer_shows_every_player_and_match_of_the_old_archive(upgraded, tmp_path):

@@ -132,8 +132,8 @@ def test_a_bad_or_unknown_match_id_is_exit_2_and_changes_nothing(spoilt, tmp_pat
         assert rows(db, GIVEN_UP, bad) == [(None, None)]  # all or none: bad was not given up
 
 
-def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
-    engine = open_archive(archive_location)
+def test_the_store_marks_keeps_and_clears_a_give_up(fresh_archive):
+    engine = open_archive(fresh_archive)
     try:
         with open_store(engine) as store:
             state.mark_pending(
@@ -169,13 +169,13 @@ def test_the_store_marks_keeps_and_clears_a_give_up(archive_location):
     finally:
         engine.dispose()
     # The commands' entry points, on either backend (a pending id that is no GUID is taken).
-    assert run_pending_mark(archive_location, ("m-2",), "gone", give_up=True) == ["m-2"]
-    matches, _ = run_pending_list(archive_location, ("xuid(2533274800000001)",))
+    assert run_pending_mark(fresh_archive, ("m-2",), "gone", give_up=True) == ["m-2"]
+    matches, _ = run_pending_list(fresh_archive, ("xuid(2533274800000001)",))
     assert [(m.match_id, m.given_up_at) for m in matches] == [("m-1", None)]
-    matches, _ = run_pending_list(archive_location)
+    matches, _ = run_pending_list(fresh_archive)
     assert [m.given_up_reason for m in matches] == [None, "gone"]
     with pytest.raises(UsageError, match="is not a match id"):
-        run_pending_mark(archive_location, ("m-3",), None, give_up=False)
+        run_pending_mark(fresh_archive, ("m-3",), None, give_up=False)
 
 
 def test_copy_carries_a_give_up_both_ways_and_reparse_keeps_it(spoilt, archive_location, tmp_path):

@@ -58,11 +58,10 @@ def finish(process) -> tuple[int, dict]:
 
 
 def test_workers_share_the_players_and_store_each_match_once(reference, postgres_cluster):
-    url = postgres_cluster.new_database()
+    url = postgres_cluster.new_archive()  # migrated: a copy of the session's template
     args = ("--seed", str(SEED), "--players", str(PLAYERS), "--matches", str(MATCHES))
     with simulator_process(*args, "--latency-ms", "5") as sim:
         players = [player["player_id"] for player in sim.players()]
-        assert cli("db", "upgrade", db=url).returncode == 0
         workers = [worker(url, sim.url, players) for _ in range(3)]
         results = [finish(process) for process in workers]
         fetched = sim.counts()["stats"]
@@ -83,10 +82,9 @@ def test_workers_share_the_players_and_store_each_match_once(reference, postgres
 def test_a_worker_finding_every_player_claimed_exits_5_naming_them(postgres_cluster):
     import psycopg
 
-    url = postgres_cluster.new_database()
+    url = postgres_cluster.new_archive()  # migrated: a copy of the session's template
     with simulator_process("--seed", "5", "--players", "2", "--matches", "3") as sim:
         players = [player["player_id"] for player in sim.players()]
-        assert cli("db", "upgrade", db=url).returncode == 0
         with psycopg.connect(url, autocommit=True) as holder:
             for player in players:  # another worker's claims, held by this connection
                 holder.execute("SELECT pg_advisory_lock(%s)", (player_key(player),))
@@ -114,11 +112,10 @@ def running(url: str) -> int:
 
 
 def test_a_killed_workers_claim_lapses_and_another_finishes_its_player(reference, postgres_cluster):
-    url = postgres_cluster.new_database()
+    url = postgres_cluster.new_archive()  # migrated: a copy of the session's template
     args = ("--seed", str(SEED), "--players", str(PLAYERS), "--matches", str(MATCHES))
     with simulator_process(*args, "--latency-ms", "20") as sim:
         players = [player["player_id"] for player in sim.players()]
-        assert cli("db", "upgrade", db=url).returncode == 0
         victim = worker(url, sim.url, players)
         others = [worker(url, sim.url, list(reversed(players))) for _ in range(2)]
         deadline = time.monotonic() + 120
@@ -185,12 +182,11 @@ def test_a_worker_waits_for_a_new_match_another_holds_and_takes_it_when_the_clai
 ):
     import psycopg
 
-    url = postgres_cluster.new_database()
+    url = postgres_cluster.new_archive()  # migrated: a copy of the session's template
     world = ("--seed", str(SEED), "--players", "1", "--matches", "6")
     sim = Simulator(SimulatorConfig(seed=SEED, players=1, matches=6))
     held = sorted(sim.history(sim.player_ids[0]))[0]
     with simulator_process(*world) as process_sim:
-        assert cli("db", "upgrade", db=url).returncode == 0
         holder = psycopg.connect(url, autocommit=True)  # another worker fetching it right now
         holder.execute("SELECT pg_advisory_lock(%s)", (work_key("match_stats", held),))
         process = worker(url, process_sim.url, sim.player_ids)
@@ -211,9 +207,10 @@ def test_a_worker_waits_for_a_new_match_another_holds_and_takes_it_when_the_clai
 def test_workers_started_together_retry_each_pending_match_once(postgres_cluster):
     url = postgres_cluster.new_database()
     pending = pending_world(url, 2, 30)
-    # Latency, and one request at a time, so that one worker alone would take seconds: the
-    # workers' retries overlap, where each worker used to retry every pending match.
-    args = ("--seed", str(SEED), "--players", "2", "--matches", "30", "--latency-ms", "300")
+    # Latency, and one request at a time, so that one worker alone would take seconds (~10,
+    # against the half second between the workers' starts): the workers' retries overlap,
+    # where each worker used to retry every pending match. `later` below checks they did.
+    args = ("--seed", str(SEED), "--players", "2", "--matches", "30", "--latency-ms", "100")
     with simulator_process(*args) as sim:
         workers = [worker(url, sim.url, [], "--concurrency", "1") for _ in range(3)]
         results = [finish(process) for process in workers]

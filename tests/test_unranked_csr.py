@@ -20,10 +20,9 @@ import pytest
 
 from grunt_archive import documents
 from grunt_archive.db import head_revision, make_engine, open_archive, upgrade_archive
-from grunt_archive.serve import datasette_for
 from grunt_archive.store import lookups, matches, open_store, state
 from tests.conftest import FIXTURES, load_json
-from tests.helpers import rows
+from tests.helpers import rows, viewer
 
 ME = "xuid(2533274800000001)"
 DOC = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
@@ -64,7 +63,7 @@ def archived(path: Path, skill_doc: dict) -> Path:
 
 
 def page(db: Path, path: str) -> dict:
-    response = asyncio.run(datasette_for(db).client.get(path))
+    response = asyncio.run(viewer(db).client.get(path))
     assert response.status_code == 200, response.text[:300]
     return response.json()
 

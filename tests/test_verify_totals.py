@@ -19,14 +19,13 @@ import pytest
 from grunt_archive import agreement, documents
 from grunt_archive.db import open_archive
 from grunt_archive.runner import run_verify
-from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import matches, open_store, state
 from grunt_archive.store.service_record_checks import FIELDS, matchmade_comparison
 from grunt_archive.viewer import agreement as shown
 from grunt_archive.wording import counted
 from tests.conftest import FIXTURES, copy_archive, load_json
-from tests.helpers import MATCH, MATCH_DOC, P2, execute, raw, rows, settings, sync, value
+from tests.helpers import MATCH, MATCH_DOC, P2, execute, raw, rows, settings, sync, value, viewer
 
 # A newest-first matchmade match of the player, and its figures as the service counts them.
 MATCH_FIGURES = """
@@ -53,7 +52,7 @@ def verify(sim: Simulator, db: Path) -> dict:
 
 
 def page(db: Path, path: str):
-    return asyncio.run(datasette_for(db).client.get(path))
+    return asyncio.run(viewer(db).client.get(path))
 
 
 def drop_match(db: Path, match_id: str) -> None:

@@ -19,7 +19,7 @@ from grunt_archive.fts import FTS_INDEXES, FTS_SCHEMA
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import copy_archive
-from tests.helpers import rows, sync
+from tests.helpers import rows, sync, viewer
 
 QUERIES = load_metadata()["databases"]["halo"]["queries"]
 CAREER = load_metadata()["plugins"]["datasette-dashboards"]["career"]
@@ -76,7 +76,7 @@ def test_every_canned_query_returns_rows_for_a_real_gamertag(archive, name):
     _, db, gamertag = archive
     params = {"q": gamertag[:4]} if name == "search" else {"gamertag": gamertag}
     query = urllib.parse.urlencode({**params, "_shape": "array"})
-    found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+    found = rows_of(viewer(db), f"/career/{name}.json?{query}")
     assert found, name
     if "gamertag" in found[0]:
         assert {row["gamertag"] for row in found} == {gamertag}
@@ -88,7 +88,7 @@ def test_every_canned_query_says_when_no_player_has_the_gamertag(archive, name):
     said = "no player named “nobody at all”"
     for asked in ("nobody at all", gamertag):
         query = urllib.parse.urlencode({"gamertag": asked, "_shape": "array"})
-        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        found = rows_of(viewer(db), f"/career/{name}.json?{query}")
         saying = [row for row in found if said in row.values()]
         if asked == gamertag:
             assert found and not saying, name
@@ -117,29 +117,29 @@ def test_every_canned_query_says_when_the_scope_is_unknown(archive, name):
     _, db, gamertag = archive
     for scope, who in itertools.product(("bogus", "matchmade", "PvP", "ALL"), (gamertag, "")):
         query = urllib.parse.urlencode({"gamertag": who, "scope": scope, "_shape": "array"})
-        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        found = rows_of(viewer(db), f"/career/{name}.json?{query}")
         assert [unknown_scope(scope) in row.values() for row in found] == [True], (name, scope)
     for scope in ("", *SCOPES):
         query = urllib.parse.urlencode({"gamertag": gamertag, "scope": scope, "_shape": "array"})
-        found = rows_of(datasette_for(db), f"/career/{name}.json?{query}")
+        found = rows_of(viewer(db), f"/career/{name}.json?{query}")
         assert not any("unknown scope" in str(row) for row in found), (name, scope)
     # An unknown player and an unknown scope: both said.
     query = urllib.parse.urlencode({"gamertag": "nobody at all", "scope": "bogus"})
-    said = {str(v) for row in rows_of(datasette_for(db), f"/career/{name}.json?{query}&_shape=array")
+    said = {str(v) for row in rows_of(viewer(db), f"/career/{name}.json?{query}&_shape=array")
             for v in row.values() if v}  # fmt: skip
     assert {unknown_scope("bogus"), "no player named “nobody at all”"} <= said, name
 
 
 def test_the_message_rows_of_a_canned_query_are_not_links_to_a_player(archive):
     _, db, _ = archive
-    html = get(datasette_for(db), "/career/by_map?gamertag=nobody&scope=bogus").text
+    html = get(viewer(db), "/career/by_map?gamertag=nobody&scope=bogus").text
     assert "unknown scope “bogus”" in html and "no player named “nobody”" in html
     assert 'href="/player/unknown' not in html and 'href="/player/no%20player' not in html
 
 
 def test_the_dashboard_offers_the_scopes_and_says_when_the_scope_is_unknown(archive):
     _, db, gamertag = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     assert CAREER["filters"]["scope"]["type"] == "select"
     assert CAREER["filters"]["scope"]["options"] == list(SCOPES)
     metrics = {"matches": "unknown scope “bogus”", "win_rate": "\u2013", "kd": "\u2013"}
@@ -161,7 +161,7 @@ def test_the_dashboard_offers_the_scopes_and_says_when_the_scope_is_unknown(arch
 
 def test_canned_queries_with_no_gamertag_cover_every_tracked_player(archive):
     sim, db, _ = archive
-    careers = rows_of(datasette_for(db), "/career/career_summary.json?gamertag=&_shape=array")
+    careers = rows_of(viewer(db), "/career/career_summary.json?gamertag=&_shape=array")
     assert {row["gamertag"] for row in careers} == {sim.gamertag(p) for p in sim.player_ids}
 
 
@@ -210,7 +210,7 @@ def test_search_indexes_are_created_as_declared_and_stay_current(archive):
 
 def test_datasette_searches_players_and_assets_and_labels_ids(archive):
     _, db, gamertag = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     found = rows_of(ds, f"/career/players.json?_search={gamertag.split()[0]}&_shape=array")
     assert gamertag in {row["gamertag"] for row in found}
     maps = rows_of(ds, "/career/assets.json?_search=arena&_shape=array")
@@ -223,7 +223,7 @@ def test_datasette_searches_players_and_assets_and_labels_ids(archive):
 
 def test_internal_tables_are_hidden_but_reachable(archive):
     _, db, _ = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     listing = get(ds, "/career.json").json()
     tables = {t["name"]: t["hidden"] for t in listing["tables"]}
     for name in ("raw_responses", "sync_runs", "tracked_players", "players_fts", "alembic_version"):
@@ -236,7 +236,7 @@ def test_internal_tables_are_hidden_but_reachable(archive):
 
 def test_csv_export_of_a_table_a_view_and_a_canned_query(archive):
     _, db, gamertag = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     for path in (
         "/career/matches.csv?_size=max",
         "/career/player_matches.csv",
@@ -251,7 +251,7 @@ def test_csv_export_of_a_table_a_view_and_a_canned_query(archive):
 @pytest.mark.parametrize("chart", sorted(CAREER["charts"]))
 def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, chart):
     _, db, gamertag = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     # With no filter picked, the dashboard opens on its default scope, matchmade PvP.
     opened = get(ds, "/-/dashboards/career")
     assert opened.status_code == 302
@@ -268,7 +268,7 @@ def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, char
 def test_the_medals_chart_counts_the_same_from_totals_and_from_awards(archive):
     # With no playlist or date picked it reads player_medal_totals, else medal_awards.
     _, db, gamertag = archive
-    ds = datasette_for(db)
+    ds = viewer(db)
     sql = CAREER["charts"]["medals"]["query"]
 
     def chart(options: dict[str, str]) -> list[dict]:

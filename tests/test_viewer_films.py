@@ -18,12 +18,11 @@ from urllib.parse import quote
 
 import pytest
 
-from grunt_archive.serve import datasette_for
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.viewer import films
 from grunt_archive.viewer.charts import score_chart_spec
 from tests.conftest import copy_archive
-from tests.helpers import rows, sync, value
+from tests.helpers import rows, sync, value, viewer
 
 MATCH_KEYS = {"match_id", "start_time", "duration_seconds", "map", "mode", "playlist", "lifecycle",
               "teams"}  # fmt: skip
@@ -45,7 +44,7 @@ def archive(tmp_path_factory) -> tuple[Simulator, Path]:
 
 
 def get(db: Path, path: str):
-    return asyncio.run(datasette_for(db).client.get(path))
+    return asyncio.run(viewer(db).client.get(path))  # one Datasette a file: many pages
 
 
 def get_json(db: Path, path: str) -> dict:

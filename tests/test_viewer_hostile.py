@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 import pytest
 
-from grunt_archive.serve import datasette_for, load_metadata
+from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from tests.helpers import rows, sync
+from tests.helpers import rows, sync, viewer
 
 # Breaks out of an element, an attribute (either quote) and a <script> element at once.
 PAYLOAD = "</script><img src=x onerror=pwn()>\"'"
@@ -60,7 +60,7 @@ def archive(tmp_path_factory) -> Path:
 
 
 def get(db: Path, path: str):
-    return asyncio.run(datasette_for(db).client.get(path))
+    return asyncio.run(viewer(db).client.get(path))  # one Datasette a file: many pages
 
 
 def pages(db: Path) -> list[str]:

@@ -22,12 +22,12 @@ from markupsafe import Markup
 
 from grunt_archive import documents
 from grunt_archive.db import open_archive
-from grunt_archive.serve import datasette_for
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_series
 from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
 from grunt_archive.viewer.reading import match_kd, match_kd_of
 from tests.conftest import FIXTURES, load_json
+from tests.helpers import viewer
 
 ME = "xuid(2533274800000001)"
 GAMERTAG = "Chief Mendez"
@@ -80,7 +80,7 @@ def archive(tmp_path_factory) -> Path:
 
 
 def get(db: Path, path: str):
-    return asyncio.run(datasette_for(db).client.get(path))
+    return asyncio.run(viewer(db).client.get(path))  # one Datasette a file: many pages
 
 
 def get_json(db: Path, path: str) -> dict:
