@@ -387,6 +387,11 @@ def test_0024_rounds_the_career_kd_to_three_decimals_and_back(archive_location):
             connection.exec_driver_sql(
                 "INSERT INTO players (player_id, is_bot) VALUES ('xuid(1)', false)"
             )
+            # A tracked player's line: 0027 takes out the lines of players not tracked.
+            connection.exec_driver_sql(
+                "INSERT INTO tracked_players (player_id, added_at, history_complete,"
+                " backfill_offset) VALUES ('xuid(1)', '2024-01-01T00:00:00Z', false, 0)"
+            )
             connection.exec_driver_sql(
                 "INSERT INTO player_matches (match_id, player_id, team_id, start_time, kills,"
                 " deaths, map, mode) VALUES ('m', 'xuid(1)', 0, '2024-01-01T00:00:00Z', 7, 6,"
