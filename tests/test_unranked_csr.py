@@ -112,3 +112,21 @@ def test_migration_0023_clears_the_csr_an_unranked_match_gave_before(tmp_path):
         connection.execute("UPDATE alembic_version SET version_num = ?", (head_revision(),))
     assert set(rows(db, CSR_LINES)) == {(None, None, None)}
     assert shown(db) == ({(None, None)}, {(None, None)}, {None})
+
+
+@pytest.mark.parametrize(
+    ("post", "current"),
+    [(UNRANKED, []), (PLACEMENT, [None]), (BRONZE_0, [0])],
+    ids=["unranked", "in placement", "ranked at Bronze 0"],
+)
+def test_an_untracked_players_current_csr_names_ranked_playlists_only(tmp_path, post, current):
+    # Read from their skill lines (no snapshot of theirs): an unranked 0 is no playlist of theirs.
+    db = archived(tmp_path / "halo.db", skill(post, post))
+    engine = open_archive(db)
+    with open_store(engine) as store:
+        state.untrack_player(store, ME)
+        rows_of_snapshots = rows(db, "SELECT count(*) FROM csr_snapshots")
+    engine.dispose()
+    assert rows_of_snapshots == [(0,)]
+    found = page(db, "/player/Chief%20Mendez.json")["current_csr"]
+    assert [playlist["csr"] for playlist in found] == current

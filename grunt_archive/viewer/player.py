@@ -406,7 +406,8 @@ _LATEST_RANKED = {
         JOIN match_skill AS sk ON sk.match_id = mp.match_id AND sk.player_id = mp.player_id
         JOIN matches AS m ON m.match_id = mp.match_id
         WHERE mp.player_id = :player
-            AND (sk.post_match_csr >= 0 OR sk.post_match_measurement_matches_remaining > 0)
+            AND ({csr_of("sk", "post_match")} IS NOT NULL
+                OR sk.post_match_measurement_matches_remaining > 0)
         GROUP BY m.playlist_asset_id
     """,
 }
