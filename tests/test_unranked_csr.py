@@ -130,3 +130,6 @@ def test_an_untracked_players_current_csr_names_ranked_playlists_only(tmp_path, 
     assert rows_of_snapshots == [(0,)]
     found = page(db, "/player/Chief%20Mendez.json")["current_csr"]
     assert [playlist["csr"] for playlist in found] == current
+    # Once tracked, their whole history is archived: the page does not say it holds only some.
+    html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez")).text
+    assert "and those archived while they were tracked" in html and "holds only" not in html
