@@ -21,7 +21,7 @@ from grunt_archive.api import FilmService, HaloClient
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, RawDocument
 from grunt_archive.errors import NotFoundError
 from grunt_archive.guard import Guard
-from grunt_archive.normalize.films import ARCHIVED
+from grunt_archive.normalize.films import READ
 from grunt_archive.store import Store, lookups
 from grunt_archive.store import films as stored
 from grunt_archive.store.claims import WorkClaims
@@ -130,7 +130,7 @@ class FilmFetcher:
 
     def _save(self, manifest: RawDocument, chunk: RawDocument) -> None:
         # Counted where it is stored: a run cancelled meanwhile still reports the film.
-        if stored.save_film(self.store, manifest, chunk) == ARCHIVED:
+        if stored.save_film(self.store, manifest, chunk) == READ:
             self.archived += 1
         else:
             self.unreadable += 1

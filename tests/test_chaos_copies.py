@@ -92,7 +92,7 @@ def test_a_slice_carries_the_films_whose_fetch_failed_so_its_next_sync_fetches_t
         run_sync(piece, settings(sim.app, "clearance-id"), SyncOptions((player,))).outcome == "ok"
     )
     film = "SELECT status FROM films WHERE match_id = ?"
-    assert rows(piece, film, newest) == [("archived",)]
+    assert rows(piece, film, newest) == [("read",)]
     assert rows(piece, "SELECT count(*) FROM pending_enrichment") == [(0,)]
 
 

@@ -33,7 +33,7 @@ FILM_PATHS = ("/hi/films/", "/ugcstorage/film/")
 KILLS_IN_FEED = "SELECT match_id, killer_id, count(*) FROM kills GROUP BY 1, 2 ORDER BY 1, 2"
 KILLS_IN_STATS = (
     "SELECT mp.match_id, mp.player_id, sum(mp.kills) FROM match_players AS mp"
-    " JOIN films AS f ON f.match_id = mp.match_id AND f.status = 'archived'"
+    " JOIN films AS f ON f.match_id = mp.match_id AND f.status = 'read'"
     " WHERE mp.player_id LIKE 'xuid(%' GROUP BY 1, 2 HAVING sum(mp.kills) > 0 ORDER BY 1, 2"
 )
 
@@ -59,13 +59,13 @@ def test_every_new_match_has_its_film_read_and_agreeing_with_its_stats(world):
     _, db, report = world
     statuses = dict(rows(db, "SELECT status, count(*) FROM films GROUP BY status"))
     matches = value(db, "SELECT count(*) FROM matches")
-    assert statuses["archived"] > 0 and statuses.get("gone", 0) > 0
+    assert statuses["read"] > 0 and statuses.get("gone", 0) > 0
     assert sum(statuses.values()) == matches
     assert report.to_json()["films"] == {
-        "archived": statuses["archived"], "gone": statuses["gone"], "unreadable": 0,
+        "archived": statuses["read"], "gone": statuses["gone"], "unreadable": 0,
     }  # fmt: skip
     assert rows(db, "SELECT DISTINCT agrees_with_stats, disagreements FROM films"
-                    " WHERE status = 'archived'") == [(1, "[]")]  # fmt: skip
+                    " WHERE status = 'read'") == [(1, "[]")]  # fmt: skip
     # Each human's kills in the feed are those of the match's stats.
     film_counts = rows(db, KILLS_IN_FEED)
     assert film_counts == rows(db, KILLS_IN_STATS) and film_counts
@@ -73,7 +73,7 @@ def test_every_new_match_has_its_film_read_and_agreeing_with_its_stats(world):
 
 def test_the_events_are_the_simulated_films_and_the_chunk_is_kept_as_served(world):
     sim, db, _ = world
-    for (match_id,) in rows(db, "SELECT match_id FROM films WHERE status = 'archived'"):
+    for (match_id,) in rows(db, "SELECT match_id FROM films WHERE status = 'read'"):
         film = sim.films.film(match_id)
         assert film is not None
         expected = [(e.player_id, e.type, e.time_ms, e.medal_name) for e in film.events.events]
@@ -176,7 +176,7 @@ def test_a_failed_film_fetch_goes_pending_and_the_next_run_fetches_it(tmp_path):
     assert [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
     assert value(db, "SELECT count(*) FROM films") == 0
     report = sync(db, sim, *sim.player_ids)
-    assert value(db, "SELECT count(*) FROM films WHERE status = 'archived'") == value(
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == value(
         db, "SELECT count(*) FROM matches"
     )
     assert not [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
@@ -193,12 +193,12 @@ def test_one_film_the_service_keeps_failing_on_costs_the_others_nothing(tmp_path
     report = sync(db, sim, player, app=app, films_backfill=True)
     assert report.enrichment_pending == [f"{FILM_MANIFEST.name}:{bad}"]
     assert rows(db, "SELECT match_id FROM matches WHERE match_id NOT IN"
-                    " (SELECT match_id FROM films WHERE status = 'archived')") == [(bad,)]  # fmt: skip
+                    " (SELECT match_id FROM films WHERE status = 'read')") == [(bad,)]  # fmt: skip
     (reason,) = rows(db, "SELECT reason FROM pending_enrichment")[0]
     assert reason.startswith("films kept failing") and "not tried" not in reason
     report = sync(db, sim, player)
     assert report.enrichment_pending == []
-    assert value(db, "SELECT count(*) FROM films WHERE status = 'archived'") == 12
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 12
 
 
 def test_films_the_service_always_fails_on_stop_no_later_runs_films(tmp_path):
@@ -212,7 +212,7 @@ def test_films_the_service_always_fails_on_stop_no_later_runs_films(tmp_path):
     # Both are retried first and fail again: the films of this run are fetched all the same.
     report = sync(db, sim, player, app=app)
     assert sorted(report.enrichment_pending) == sorted(f"{FILM_MANIFEST.name}:{m}" for m in bad)
-    archived = "SELECT match_id FROM films WHERE status = 'archived'"
+    archived = "SELECT match_id FROM films WHERE status = 'read'"
     assert {m for (m,) in rows(db, archived)} == set(sim.history(player)) - set(bad)
     assert set(new) <= {m for (m,) in rows(db, archived)}
 
@@ -237,7 +237,7 @@ def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known
     monkeypatch.setitem(reader.LAYOUTS, UNKNOWN_VERSION, UNKNOWN_LAYOUT)
     _, broken, _ = run_reparse(db)
     assert broken == []
-    assert rows(db, "SELECT DISTINCT status, agrees_with_stats FROM films") == [("archived", 1)]
+    assert rows(db, "SELECT DISTINCT status, agrees_with_stats FROM films") == [("read", 1)]
     assert value(db, "SELECT count(*) FROM film_events") > 0
     assert value(db, "SELECT count(*) FROM kills") > 0
     assert value(db, "SELECT count(*) FROM player_rivals") > 0

@@ -218,7 +218,7 @@ def test_sync_verify_and_reparse_archive_ffa_matches_end_to_end(sim, db_path):
     for (match_id,) in ffa:  # the film's score over the match: a line per player, by place
         page = asyncio.run(datasette_for(db_path).client.get(f"/match/{match_id}.json")).json()
         timeline = page["score_timeline"]
-        assert page["film"]["status"] == "archived" and timeline["by"] == "player"
+        assert page["film"]["status"] == "read" and timeline["by"] == "player"
         assert [side["key"] for side in timeline["series"]] == [
             t["players"][0]["player_id"] for t in page["teams"]]  # fmt: skip
         assert [t["rank"] for t in page["teams"]] == list(range(1, 9))

@@ -410,3 +410,38 @@ def test_0024_rounds_the_career_kd_to_three_decimals_and_back(archive_location):
             assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.17, 1.17)]
     finally:
         engine.dispose()
+
+
+def _film_statuses(connection) -> list:
+    return connection.exec_driver_sql(
+        "SELECT match_id, status FROM films ORDER BY match_id"
+    ).fetchall()
+
+
+def test_0028_names_a_film_that_was_read_read_as_the_contract_does_and_back(archive_location):
+    # INTERFACE.md: films.status is read, gone or unreadable; 0027 wrote 'archived'.
+    engine = make_engine(archive_location)
+    try:
+        upgrade_archive(engine, "0027")
+        with engine.begin() as connection:
+            for match_id, status in (("a", "archived"), ("g", "gone"), ("u", "unreadable")):
+                connection.exec_driver_sql(
+                    "INSERT INTO matches (match_id, start_time)"
+                    f" VALUES ('{match_id}', '2024-01-01T00:00:00Z')"
+                )
+                connection.exec_driver_sql(
+                    f"INSERT INTO films (match_id, status) VALUES ('{match_id}', '{status}')"
+                )
+        upgrade_archive(engine)
+        with engine.connect() as connection:
+            assert _film_statuses(connection) == [("a", "read"), ("g", "gone"), ("u", "unreadable")]
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0027")
+        with engine.connect() as connection:
+            assert _film_statuses(connection) == [
+                ("a", "archived"), ("g", "gone"), ("u", "unreadable"),
+            ]  # fmt: skip
+    finally:
+        engine.dispose()

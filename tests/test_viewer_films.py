@@ -61,12 +61,12 @@ def match_with(db: Path, status: str) -> str:
 
 def test_the_kill_feed_is_the_kills_table_with_ambiguous_kills_explained(archive):
     _, db = archive
-    archived = [m for (m,) in rows(db, "SELECT match_id FROM films WHERE status = 'archived'")]
+    archived = [m for (m,) in rows(db, "SELECT match_id FROM films WHERE status = 'read'")]
     assert value(db, "SELECT count(*) FROM kills WHERE ambiguous AND victim_id IS NOT NULL") > 0
     seen = {"ambiguous": 0, "no victim": 0, "settled": 0}
     for match_id in archived:
         page = get_json(db, f"/match/{match_id}.json")
-        assert set(page) >= MATCH_KEYS and page["film"]["status"] == "archived"
+        assert set(page) >= MATCH_KEYS and page["film"]["status"] == "read"
         feed = page["kill_feed"]
         assert [(k["seq"], k["time_ms"], k["killer_id"], k["victim_id"], k["ambiguous"],
                  k["candidates"]) for k in feed] == [
@@ -98,7 +98,7 @@ def test_the_kill_feed_is_the_kills_table_with_ambiguous_kills_explained(archive
 
 def test_the_score_timeline_counts_each_sides_kills_and_mode_events(archive):
     _, db = archive
-    for (match_id,) in rows(db, "SELECT match_id FROM films WHERE status = 'archived'"):
+    for (match_id,) in rows(db, "SELECT match_id FROM films WHERE status = 'read'"):
         page = get_json(db, f"/match/{match_id}.json")
         timeline = page["score_timeline"]
         series = timeline["series"]
@@ -142,7 +142,7 @@ def test_a_gone_unreadable_or_missing_film_is_said_plainly(archive, tmp_path):
     _, db = archive
     gone, unreadable = match_with(db, "gone"), match_with(db, "unreadable")
     copy = copy_archive(db, tmp_path / "copy.db")
-    missing = match_with(copy, "archived")
+    missing = match_with(copy, "read")
     with closing(sqlite3.connect(copy)) as connection, connection:
         for table in ("kills", "film_events", "films"):  # as an archive from before films
             connection.execute(f"DELETE FROM {table} WHERE match_id = ?", (missing,))
@@ -165,7 +165,7 @@ def test_a_gone_unreadable_or_missing_film_is_said_plainly(archive, tmp_path):
 def test_disagreements_with_the_stats_are_shown(archive, tmp_path):
     _, db = archive
     copy = copy_archive(db, tmp_path / "copy.db")
-    match_id = match_with(copy, "archived")
+    match_id = match_with(copy, "read")
     player = value(copy, "SELECT killer_id FROM kills WHERE match_id = ?", match_id)
     with closing(sqlite3.connect(copy)) as connection, connection:
         connection.execute(
@@ -187,7 +187,7 @@ def test_a_failed_fetchs_reason_is_shown_as_it_was_given(archive, tmp_path):
     # The reason quotes the service (a blob URL): braces in it are text, not a template.
     _, db = archive
     copy = copy_archive(db, tmp_path / "copy.db")
-    match_id = match_with(copy, "archived")
+    match_id = match_with(copy, "read")
     reason = "blob not fetched: 'https://x.example/{match}/filmChunk3' {0}"
     with closing(sqlite3.connect(copy)) as connection, connection:
         for table in ("kills", "film_events", "films"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Index, PrimaryKeyConstraint
 from sqlmodel import Field, SQLModel
 
-FILM_STATUSES = ("archived", "gone", "unreadable", "malformed")
+FILM_STATUSES = ("read", "gone", "unreadable", "malformed")
 """``films.status``: read; expired before it was fetched (404); a version the reader
 does not know; bytes the reader refuses for a version it knows."""
 

@@ -18,7 +18,8 @@ from grunt_archive.errors import MalformedFilmError, MalformedResponseError, Unk
 from grunt_archive.film.feed import pair_kills, reconcile
 from grunt_archive.film.reader import FilmEvent, Layout, read_events
 
-ARCHIVED, GONE, UNREADABLE, MALFORMED = "archived", "gone", "unreadable", "malformed"
+# ``films.status``, as INTERFACE.md names them (``read`` was ``archived`` before 0028).
+READ, GONE, UNREADABLE, MALFORMED = "read", "gone", "unreadable", "malformed"
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -72,7 +73,7 @@ def film_rows(
 
     """
     film: dict[str, Any] = {
-        "match_id": match_id, **manifest_facts(manifest), "status": ARCHIVED,
+        "match_id": match_id, **manifest_facts(manifest), "status": READ,
         "events_read": None, "agrees_with_stats": None, "disagreements": None, "error": None,
         "fetched_at": fetched_at,
     }  # fmt: skip

@@ -1,4 +1,4 @@
--- revision: 0027
+-- revision: 0028
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1392,4 +1392,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0027');
+INSERT INTO alembic_version (version_num) VALUES ('0028');

@@ -64,7 +64,7 @@ def save_film(store: Store, manifest: RawDocument, chunk: RawDocument) -> str:
     """Keep a match's film manifest and highlight chunk and write its rows, all or nothing.
 
     Returns:
-        The film's ``films.status`` (``archived``, ``unreadable``, ``malformed``).
+        The film's ``films.status`` (``read``, ``unreadable``, ``malformed``).
 
     Raises:
         MalformedResponseError: the manifest lacks its version; nothing is written.

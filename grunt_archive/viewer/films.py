@@ -111,7 +111,7 @@ _FILM_KEYS = (
 def _note(film: Mapping[str, Any]) -> str:
     """Say in a sentence what the film gives the page."""
     status = film["status"]
-    if status != "archived":
+    if status != "read":
         if status is None and film["pending"]:
             # The reason quotes the service (a URL, a header): text, never a template.
             reason = film["pending"]["reason"] or "a failed request"
@@ -255,7 +255,7 @@ def match_film(
     for line in players:
         last = line.get("last_team_id")
         teams_of[line["player_id"]] = last if last is not None else line["team_id"]
-    if film["status"] != "archived":
+    if film["status"] != "read":
         return {"film": film, "kill_feed": [], "score_timeline": None}
     feed = kill_feed(connection, match_id, teams_of)
     sides: dict[str, tuple[str, str]] = {}
