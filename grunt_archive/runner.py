@@ -30,7 +30,7 @@ from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.state import (
-    archived_player,
+    archived_player_id,
     last_run,
     pending_matches,
     player_label,
@@ -265,16 +265,7 @@ def run_pending_list(
     with archive(db_path, upgrade=False, create=False) as engine:
         require_current(engine, archive_name(db_path))  # listing must not migrate: it reads
     with archive_store(db_path, upgrade=False, create=False) as store:
-        return listing(store, [_archived_player(store, text) for text in players])
-
-
-def _archived_player(store: Store, text: str) -> str:
-    """Return the player ``text`` names: an xuid, or a gamertag (a tracked player's first)."""
-    ref = parse_player(text)
-    found = archived_player(store, ref)
-    if found is None:
-        raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
-    return found
+        return listing(store, [archived_player_id(store, text) for text in players])
 
 
 def run_pending_mark(db_path: Location, match_ids: tuple[str, ...], reason: str | None,

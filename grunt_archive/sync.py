@@ -191,7 +191,7 @@ class _Run:
     async def retry_pending(self) -> None:
         """Try pending matches again before any walk; those other workers have are left to them."""
         release_archived(self.store)
-        self.given_up = given_up_ids(self.store)
+        self.given_up = set(given_up_ids(self.store))
         tasks = [
             self.launch(HistoryEntry(mid, start, None), pid, retry=True)
             for mid, pid, start in pending_matches(self.store)

@@ -25,13 +25,12 @@ from grunt_archive.errors import (
 )
 from grunt_archive.normalize import history_entries
 from grunt_archive.normalize.values import now_utc
-from grunt_archive.players import parse_player
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
-from grunt_archive.store.pending import listing
+from grunt_archive.store.pending import given_up_ids
 from grunt_archive.store.state import (
     archived_counts,
-    archived_player,
+    archived_player_id,
     gamertags,
     mark_pending,
     pending_matches,
@@ -125,11 +124,8 @@ def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
         return tracked
     ids = []
     for text in texts:
-        ref = parse_player(text)
-        # Any archived player too (`archived_player`), to say they are not tracked.
-        player_id = archived_player(store, ref)
-        if player_id is None:
-            raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
+        # Any archived player too, to say they are not tracked.
+        player_id = archived_player_id(store, text)
         # Only a tracked player's whole history is archived: another's count means nothing.
         if player_id not in tracked:
             raise UsageError(f"{text!r} is not a tracked player of this archive")
@@ -192,8 +188,7 @@ async def _check(store: Store, stats: StatsService, check: PlayerCheck) -> None:
     player_id = check.player_id
     counts = service_counts(player_id, (await stats.match_count(player_id)).data)
     archived, pending_total = archived_counts(store, player_id)
-    check.given_up_match_ids = [m.match_id for m in listing(store, [player_id])[0]
-                                if m.given_up_at]  # fmt: skip
+    check.given_up_match_ids = given_up_ids(store, player_id)
     given_up_total = len(check.given_up_match_ids)
     pending_total -= given_up_total  # counted apart
     for name, (mode, _, _) in LIFECYCLES.items():

@@ -141,9 +141,9 @@ def test_the_store_marks_keeps_and_clears_a_give_up(fresh_archive):
             )
             state.mark_pending(store, "m-2", None, "2024-01-01T00:00:00.000Z", "503")
             assert pending.give_up(store, ["m-1", "m-9"], "why") == ["m-9"]
-            assert pending.given_up_ids(store) == set()  # all or none
+            assert pending.given_up_ids(store) == []  # all or none
             assert pending.give_up(store, ["m-1"], "why") == []
-            assert pending.given_up_ids(store) == {"m-1"}
+            assert pending.given_up_ids(store) == ["m-1"]
             assert [m for m, _, _ in state.pending_matches(store)] == ["m-2"]
             everything = state.pending_matches(store, given_up=True)
             assert [m for m, _, _ in everything] == ["m-1", "m-2"]
@@ -162,9 +162,9 @@ def test_the_store_marks_keeps_and_clears_a_give_up(fresh_archive):
             pending.give_up(store, ["m-1"], "other")
             assert pending.listing(store)[0][0].given_up_reason == "why"
             assert pending.retry(store, ["m-1", "m-9"]) == ["m-9"]
-            assert pending.given_up_ids(store) == {"m-1"}
+            assert pending.given_up_ids(store) == ["m-1"]
             assert pending.retry(store, ["m-1"]) == []
-            assert pending.given_up_ids(store) == set()
+            assert pending.given_up_ids(store) == []
             assert [m for m, _, _ in state.pending_matches(store)] == ["m-1", "m-2"]
     finally:
         engine.dispose()

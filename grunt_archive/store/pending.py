@@ -105,11 +105,20 @@ def listing(
     return [PendingMatchRow(*row) for row in matches], [PendingLookup(*row) for row in lookups]
 
 
-def given_up_ids(store: Store) -> set[str]:
-    """Return the matches the user gave up on (no sync fetches them)."""
+def given_up_ids(store: Store, player_id: str | None = None) -> list[str]:
+    """Return the matches the user gave up on (no sync fetches them), newest first.
+
+    With ``player_id``, only those pending under that player.
+    """
+    mine = "" if player_id is None else " AND player_id = ?"
     with store.unit() as connection:
-        rows = query(connection, f"SELECT match_id FROM pending_matches WHERE NOT ({NOT_GIVEN_UP})")
-    return {row[0] for row in rows}
+        rows = query(
+            connection,
+            f"SELECT match_id FROM pending_matches WHERE NOT ({NOT_GIVEN_UP}){mine}"
+            " ORDER BY start_time DESC, match_id",
+            () if player_id is None else (player_id,),
+        )
+    return [row[0] for row in rows]
 
 
 def give_up(store: Store, match_ids: Sequence[str], reason: str | None) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from grunt_archive.documents import SERVICE_RECORD
 from grunt_archive.store.session import Store, Unit
+from grunt_archive.store.state import NOT_GIVEN_UP
 from grunt_archive.store.writer import query, replace, write_rows
 
 # The figures compared, by the snapshot's column and by the name verify gives them.
@@ -115,7 +116,7 @@ def matchmade_comparison(store: Store, player_id: str, scope: str) -> Comparison
         archive, later = _archive_sums(connection, player_id, until)
         pending, given_up = query(
             connection,
-            "SELECT count(CASE WHEN given_up_at IS NULL THEN 1 END),"
+            f"SELECT count(CASE WHEN {NOT_GIVEN_UP} THEN 1 END),"
             " count(given_up_at) FROM pending_matches WHERE player_id = ?",
             (player_id,),
         )[0]

@@ -166,6 +166,23 @@ def archived_player(store: Store, ref: PlayerRef) -> str | None:
             or player_by_gamertag(store, gamertag))  # fmt: skip
 
 
+def archived_player_id(store: Store, text: str) -> str:
+    """Return the player ``text`` names (`archived_player`: an xuid, or a gamertag).
+
+    Raises:
+        UsageError: a gamertag that names no archived player (a malformed id too).
+
+    """
+    from grunt_archive.errors import UsageError
+    from grunt_archive.players import parse_player
+
+    ref = parse_player(text)
+    found = archived_player(store, ref)
+    if found is None:
+        raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
+    return found
+
+
 def first_named(rows: Iterable[Sequence[Any]], gamertag: str) -> str | None:
     """Return the id of the first ``(player_id, gamertag)`` row named ``gamertag`` in any case.
 

@@ -76,7 +76,7 @@ def players_not_synced(failures: str | None) -> list[str]:
     except ValueError:
         return []
     return [
-        f"{failure['player']}: {failure.get('error', '')}".rstrip(": ")
+        f"{failure['player']}: {failure['error']}" if failure.get("error") else failure["player"]
         for failure in found if isinstance(failure, dict) and isinstance(failure.get("player"), str)
     ]  # fmt: skip
 
