@@ -418,8 +418,14 @@ def archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Ite
 
 
 @contextmanager
-def archive_store(path: Location, *, upgrade: bool = True, create: bool = True) -> Iterator[Store]:
+def archive_store(
+    path: Location, *, upgrade: bool = True, create: bool = True, current_only: bool = False
+) -> Iterator[Store]:
     """Open the archive at ``path`` as a `Store` for the block, migrating it first when ``upgrade``.
+
+    With ``current_only`` (and no ``upgrade``) an archive older than this program
+    is refused rather than opened: a command that only reads must not migrate it,
+    nor read tables a newer revision changed.
 
     A SQLite archive is opened with the ``sqlite3`` module alone once it is at
     this program's revision: SQLAlchemy (and alembic) load only to create or
@@ -431,17 +437,23 @@ def archive_store(path: Location, *, upgrade: bool = True, create: bool = True) 
         ArchiveError: the directory is missing, the file unreadable or read-only.
         NotAnArchiveError: the file is not SQLite, or not made by grunt-archive.
         ArchiveTooNewError: a newer grunt-archive has upgraded it.
+        ArchiveError: ``current_only`` and it is older than this program.
 
     """
     from grunt_archive.store.session import open_store
 
     if is_server(path):
-        with archive(path, upgrade=upgrade, create=create) as engine, open_store(engine) as store:
-            yield store
+        with archive(path, upgrade=upgrade, create=create) as engine:
+            if current_only:
+                require_current(engine, archive_name(path))
+            with open_store(engine) as store:
+                yield store
         return
     path = Path(path)
     check_archive(path, create=create)
     tables, current = _stored_revision(path)
+    if current_only and current != head_revision():
+        raise revisions.older_archive(archive_name(path), current)
     if upgrade and current != head_revision() and not (current is None and not tables):
         open_archive(path).dispose()  # migrated, then opened as a current one
     driver = _connect(path)

@@ -20,12 +20,11 @@ from grunt_archive.db import (
     current_revision,
     discard_if_unused,
     head_revision,
-    require_current,
     upgrade_archive,
 )
 from grunt_archive.errors import ArchiveError, AuthError, UsageError
 from grunt_archive.files import lock_path
-from grunt_archive.location import Location, archive_name, is_server
+from grunt_archive.location import Location, is_server
 from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.store import Store
@@ -262,9 +261,7 @@ def run_pending_list(
     """
     from grunt_archive.store.pending import listing
 
-    with archive(db_path, upgrade=False, create=False) as engine:
-        require_current(engine, archive_name(db_path))  # listing must not migrate: it reads
-    with archive_store(db_path, upgrade=False, create=False) as store:
+    with archive_store(db_path, upgrade=False, create=False, current_only=True) as store:
         return listing(store, [archived_player_id(store, text) for text in players])
 
 

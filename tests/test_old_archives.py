@@ -316,6 +316,23 @@ def test_query_on_an_archive_not_yet_upgraded_says_to_upgrade_it(upgraded):
     assert counts(before) == was  # query never migrates
 
 
+def test_pending_on_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(upgraded):
+    # Listing only reads: it must neither migrate the archive nor read it at an old revision.
+    release, before, after = upgraded
+    was = counts(before)
+    found = CliRunner().invoke(command, ["pending", "--db", str(before)])
+    assert found.exit_code == 6, found.output
+    assert f"is at revision {release[:4]}, older than this grunt-archive" in found.output
+    assert "run `grunt-archive db upgrade` first" in found.output
+    assert found.output.count("\n") == 1 and "Traceback" not in found.output
+    assert helpers.value(before, "SELECT version_num FROM alembic_version") == release[:4]
+    assert counts(before) == was
+    listed = CliRunner().invoke(command, ["pending", "--db", str(after)])
+    waiting = helpers.value(after, "SELECT count(*) FROM pending_matches WHERE given_up_at IS NULL")
+    assert listed.exit_code == (3 if waiting else 0), listed.output  # 3: matches still pending
+    assert listed.output.startswith(f"Pending matches: {waiting}\n"), listed.output
+
+
 def test_copy_of_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(
     upgraded, tmp_path
 ):
