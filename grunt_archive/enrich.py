@@ -27,7 +27,7 @@ that keeps failing is not asked again in the same run. Only a refused token
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -56,6 +56,9 @@ from grunt_archive.store_thread import StoreThread
 
 # A gamertag looked up longer ago than this is looked up again.
 GAMERTAG_MAX_AGE = timedelta(days=30)
+# A tracked player whose history grew is asked about again sooner (they may have
+# renamed), but at most once a day however often the timer runs.
+PLAYED_GAMERTAG_MAX_AGE = timedelta(days=1)
 # Users per profile request (LevelUp's batch size; the service takes a list).
 PROFILE_BATCH = 20
 # Lookups in flight per service: enrichment leaves the client's other slots to match
@@ -152,8 +155,12 @@ class Enricher:
             self.stored_since_gamertags = 0
             self._gamertag_batches(await self.writes.run(self._stale), whole_only=True)
 
-    async def finish(self) -> list[str]:
+    async def finish(self, played: Sequence[str] = ()) -> list[str]:
         """Do the run's once-only lookups; return the lookups left pending (``kind:key``).
+
+        ``played`` are the tracked players whose history grew this run: their
+        gamertags are asked again once a day rather than once a month (a renamed
+        member is shown by the new name after their next match).
 
         Raises:
             AuthError: the token was refused.
@@ -166,7 +173,7 @@ class Enricher:
         lookups.name_bots(self.store, {bot: bot_name(bot) or bot for bot in bots})
         await self._medals()
         await self._seasons()
-        await self._gamertags()
+        await self._gamertags(played)
         return lookups.pending_items(self.store)
 
     def _to_look_up(self, match_id: str) -> tuple[list[tuple[str, str, str]], bool]:
@@ -326,17 +333,22 @@ class Enricher:
 
         await self._launch(CALENDAR.name, "", self.gamecms.name, fetch, needed=needed)
 
-    async def _gamertags(self) -> None:
-        """Look up the gamertags left: never looked up, or looked up too long ago."""
-        await self._gather(self._gamertag_batches(self._stale(), whole_only=False))
+    async def _gamertags(self, played: Sequence[str]) -> None:
+        """Look up the gamertags left: never looked up, looked up too long ago, or played."""
+        await self._gather(self._gamertag_batches(self._stale(played), whole_only=False))
 
-    def _stale(self) -> list[str]:
+    def _stale(self, played: Sequence[str] = ()) -> list[str]:
         """Return the players whose gamertag is stale (`_gamertag_batches` drops those asked).
 
         It runs on the store thread: the players asked this run are the loop's to read.
         """
-        cutoff = datetime.now(UTC) - self.gamertag_max_age
-        return lookups.stale_gamertags(self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        now = datetime.now(UTC)
+        return lookups.stale_gamertags(
+            self.store,
+            (now - self.gamertag_max_age).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            played,
+            (now - PLAYED_GAMERTAG_MAX_AGE).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        )
 
     def _gamertag_batches(self, stale: list[str], *, whole_only: bool) -> list[Awaitable[None]]:
         """Start a lookup per batch of the ``stale`` gamertags.

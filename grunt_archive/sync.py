@@ -107,6 +107,7 @@ class _Run:
         self.new_players: set[str] = set()  # tracked by this run
         self.renamed: list[dict[str, str | None]] = []  # gamertags typed that are no more
         self.careers_due: list[str] = []  # players whose snapshots the run's end takes
+        self.played: list[str] = []  # players whose history grew this run
         clearance = LazyClearance(client)
         self.snapshots = Snapshots(store, client, clearance, writes=self.writes)
         # An asset's figures are taken when enrichment first names it (snapshots.py).
@@ -320,6 +321,8 @@ class _Run:
                 reason += f"; {player_id} is not tracked"
             self.fail_player(player_id, reason)
             return
+        if newest_after != newest_before:
+            self.played.append(player_id)
         if not self.options.matches_only and self.snapshots.due(
             player_id, newest_after != newest_before
         ):
@@ -375,7 +378,7 @@ async def sync(
         if options.films_backfill and options.films and not run.limit_reached():
             await run.films.backfill()
         run.progress.note("Looking up the names and skill of the new matches…")
-        report.enrichment_pending = await run.enricher.finish()
+        report.enrichment_pending = await run.enricher.finish(run.played)
         if not options.matches_only:
             # Once every match and skill result is stored: a player's CSR playlists and
             # current season come from them, whatever the order the lookups landed in.

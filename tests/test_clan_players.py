@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from click.testing import CliRunner, Result
 from grunt_archive.cli import cli
 from grunt_archive.documents import PROFILE_USERS
 from grunt_archive.simulator import Simulator, SimulatorConfig, running_simulator
-from tests.helpers import raw_bodies, rows
+from tests.helpers import execute, raw_bodies, rows
 
 
 def run(sim: Simulator, db: Path, *args: str) -> Result:
@@ -217,3 +218,32 @@ def test_verify_refused_on_every_player_is_a_sign_in_failure(tmp_path, clan):
     result = run(sim, db, "verify")
     assert result.exit_code == 4, result.output
     assert "HTTP 403" in one_line(result) and "auth login" in result.stderr
+
+
+def test_a_renamed_member_synced_by_xuid_is_shown_by_the_new_name_after_their_next_match(
+    tmp_path, clan
+):
+    # The nightly job syncs the tracked players (by xuid): nobody types the new name.
+    sim = Simulator(clan)
+    db = tmp_path / "clan.db"
+    renamed, idle, _ = sim.player_ids
+    assert sync(sim, db, *sim.player_ids).exit_code == 0
+    # The names were looked up two days ago: well within the month a name is kept.
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    execute(db, f"UPDATE players SET gamertag_updated_at = '{two_days_ago}'")
+    looked_up = "SELECT gamertag_updated_at FROM players WHERE player_id = ?"
+    sim.rename(renamed, "Fresh Name7")
+    sim.rename(idle, "Idle Rename")
+    sim.play(renamed, 2)
+    assert sync(sim, db).exit_code == 0
+    named = "SELECT DISTINCT gamertag FROM {} WHERE player_id = ?"
+    for table in ("players", "player_matches"):
+        assert rows(db, named.format(table), renamed) == [("Fresh Name7",)], table
+    # One who has not played since is not asked about before the month is out.
+    assert rows(db, named.format("players"), idle) != [("Idle Rename",)]
+    assert rows(db, looked_up, idle) == [(two_days_ago,)]
+    # Looked up today: another match tonight asks nothing more of the profile host.
+    sim.rename(renamed, "Third Name")
+    sim.play(renamed, 1)
+    assert sync(sim, db).exit_code == 0
+    assert rows(db, named.format("players"), renamed) == [("Fresh Name7",)]

@@ -128,6 +128,21 @@ def test_medals_seasons_and_what_stays_missing(archived):
     assert rows(archived, "SELECT season FROM matches_named") == [("CSR Season 9-1",)]
 
 
+LATER = "2026-02-01T00:00:00.000Z"
+
+
+def test_a_player_who_played_this_run_is_asked_again_after_a_day(archived):
+    users = load_json(FIXTURES / "profile_users.json")[:1]
+    run(archived, lookups.save_gamertags, raw(PROFILE_USERS, "1,2", users), users, [P1, P2])
+    # Looked up at WHEN; P1 played this run: asked once that lookup is a day old ...
+    assert run(archived, lookups.stale_gamertags, WHEN, [P1], LATER) == [P1]
+    # ... and not before (a timer every hour asks once a day), nor anyone who did not play.
+    assert run(archived, lookups.stale_gamertags, WHEN, [P1], WHEN) == []
+    assert run(archived, lookups.stale_gamertags, WHEN, [], LATER) == []
+    # The month-old rule still names everyone.
+    assert run(archived, lookups.stale_gamertags, LATER, [P1], WHEN) == [P1, P2]
+
+
 def test_gamertags_and_bots(archived):
     assert run(archived, lookups.stale_gamertags, WHEN) == [P1, P2]
     users = load_json(FIXTURES / "profile_users.json")[:1]
@@ -140,7 +155,7 @@ def test_gamertags_and_bots(archived):
         (P2, None, WHEN),  # asked and unknown: not asked again until stale
     ]
     assert run(archived, lookups.stale_gamertags, WHEN) == []
-    assert run(archived, lookups.stale_gamertags, "2026-02-01T00:00:00.000Z") == [P1, P2]
+    assert run(archived, lookups.stale_gamertags, LATER) == [P1, P2]
     assert run(archived, lookups.unnamed_bots) == ["bid(58.0)"]
     run(archived, lookups.name_bots, {"bid(58.0)": "343 Forge Lord"})
     assert rows(archived, "SELECT gamertag, is_bot FROM players WHERE player_id = 'bid(58.0)'") == [

@@ -10,7 +10,7 @@ what has been given up on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from grunt_archive.documents import (
@@ -227,15 +227,27 @@ def save_gamertags(store: Store, raw: RawDocument | None, document: Any, asked: 
         clear_pending(connection, PROFILE_USERS.name, "")
 
 
-def stale_gamertags(store: Store, looked_up_before: str) -> list[str]:
-    """Return human players never looked up, or last looked up before ``looked_up_before``."""
+def stale_gamertags(
+    store: Store, looked_up_before: str, played: Sequence[str] = (), played_before: str = ""
+) -> list[str]:
+    """Return the human players whose gamertag should be looked up (again).
+
+    Those never looked up, or last looked up before ``looked_up_before``; and
+    those of ``played`` (tracked players whose history grew this run) last
+    looked up before ``played_before``: a renamed member's pages show their new
+    name after their next match rather than up to a month later, and a night
+    when nobody played asks for nothing.
+    """
+    sql = (
+        "SELECT player_id FROM players WHERE NOT is_bot AND player_id LIKE 'xuid(%'"
+        " AND (gamertag_updated_at IS NULL OR gamertag_updated_at < ?"
+    )
+    params: list[str] = [looked_up_before]
+    if played:
+        sql += f" OR (gamertag_updated_at < ? AND player_id IN ({', '.join('?' * len(played))}))"
+        params += [played_before, *played]
     with store.unit() as connection:
-        rows = query(
-            connection,
-            "SELECT player_id FROM players WHERE NOT is_bot AND player_id LIKE 'xuid(%'"
-            " AND (gamertag_updated_at IS NULL OR gamertag_updated_at < ?) ORDER BY player_id",
-            (looked_up_before,),
-        )
+        rows = query(connection, sql + ") ORDER BY player_id", tuple(params))
     return [row[0] for row in rows]
 
 
