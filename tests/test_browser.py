@@ -310,3 +310,22 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
     finally:
         browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
+
+
+def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
+    _, gamertag, db = served
+    with sqlite3.connect(db) as connection:
+        (last,) = connection.execute(
+            "SELECT max(day) FROM player_matches WHERE gamertag = ?", (gamertag,)
+        ).fetchone()
+    since = f"{int(last[:4]) - 1}{last[4:]}"  # a year: a few matches a week, and FFA places
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all&date_from={since}")
+    axes = {"matches_per_day": "Y", "ffa_places": "Y", "medals": "X"}
+    for chart, axis in axes.items():
+        labels = browser.page.locator(f"#chart-{chart} svg g[aria-label^='{axis}-axis'] text")
+        labels.first.wait_for(state="attached", timeout=15_000)
+        # Ticks between whole numbers, printed as whole numbers, read "0 1 1 2 2".
+        numbers = [t.replace(",", "") for t in labels.all_text_contents()]
+        numbers = [int(t) for t in numbers if t.isdigit()]
+        assert len(numbers) >= 2 and len(set(numbers)) == len(numbers), (chart, numbers)
+    assert_clean(browser)
