@@ -279,3 +279,53 @@ def test_a_match_page_draws_the_films_score_and_kill_feed(browser, served):
     assert marked.count() == ambiguous and marked.first.is_visible()
     assert "±5 ms" in marked.first.get_attribute("title")
     assert_clean(browser)
+
+
+def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser, served):
+    _, gamertag, db = served
+    with sqlite3.connect(db) as connection:  # a mode with columns of its own: the widest boards
+        (match_id,) = connection.execute(
+            "SELECT match_id FROM matches WHERE game_variant_category IN (11, 13, 14, 39)"
+            " AND teams_enabled ORDER BY match_id LIMIT 1"
+        ).fetchone()
+    browser.page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        browser.visit(f"/match/{match_id}")
+        browser.screenshot("match_375px")
+        width = browser.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, "the page scrolls sideways on a phone"
+        boards = browser.page.locator(".team .scroll")
+        assert boards.count() >= 2
+        assert boards.first.evaluate("box => box.scrollWidth > box.clientWidth")
+        for head in browser.page.locator(".team-head h2").all():  # one line, not a letter a line
+            box = head.bounding_box()
+            assert box["width"] > box["height"], head.inner_text()
+        for page in ("/", f"/player/{quote(gamertag)}"):  # long map and mode names too
+            browser.visit(page)
+            assert browser.page.evaluate("document.documentElement.scrollWidth") <= 375, page
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
+        browser.visit(f"/match/{match_id}")
+        medals = browser.page.locator("td.medals").first.bounding_box()
+        assert medals["width"] >= 200, "the medals squeezed to a word a line"
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
+    assert_clean(browser)
+
+
+def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
+    _, gamertag, db = served
+    with sqlite3.connect(db) as connection:
+        (last,) = connection.execute(
+            "SELECT max(day) FROM player_matches WHERE gamertag = ?", (gamertag,)
+        ).fetchone()
+    since = f"{int(last[:4]) - 1}{last[4:]}"  # a year: a few matches a week, and FFA places
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all&date_from={since}")
+    axes = {"matches_per_day": "Y", "ffa_places": "Y", "medals": "X"}
+    for chart, axis in axes.items():
+        labels = browser.page.locator(f"#chart-{chart} svg g[aria-label^='{axis}-axis'] text")
+        labels.first.wait_for(state="attached", timeout=15_000)
+        # Ticks between whole numbers, printed as whole numbers, read "0 1 1 2 2".
+        numbers = [t.replace(",", "") for t in labels.all_text_contents()]
+        numbers = [int(t) for t in numbers if t.isdigit()]
+        assert len(numbers) >= 2 and len(set(numbers)) == len(numbers), (chart, numbers)
+    assert_clean(browser)

@@ -31,6 +31,10 @@ TEAM_NAMES = (
     "Observer",
 )
 OUTCOMES = {1: "tie", 2: "win", 3: "loss", 4: "left", 5: "did not start"}
+# A side of a match with teams off (Infection) is named by its outcome: the services
+# keep no Teams there and say nothing of which team id is the Spartans, which the Infected.
+SIDE_NAMES = {"win": "Winning side", "loss": "Losing side", "tie": "Tied side"}
+_OUTCOME_ORDER = {"win": 0, "tie": 1, "loss": 2}
 BOT_DIFFICULTIES = {1: "Marine", 2: "ODST", 3: "Spartan", 4: "Recruit", 5: "Adaptive"}
 # pvp_stats repeats CoreStats' kills, deaths and assists: not a mode's own numbers.
 _NOT_MODE_BLOCKS = frozenset({"pvp_stats"})
@@ -40,7 +44,8 @@ _MATCH = f"""
 SELECT m.match_id, m.start_time, m.end_time, m.duration_seconds, m.lifecycle_mode,
     m.game_variant_category, m.playlist_experience, m.season_id, m.teams_enabled,
     map.public_name AS map, mode.public_name AS mode, playlist.public_name AS playlist,
-    season.name AS season, {scope_of("m")} AS scope, {free_for_all_of("m")} AS free_for_all
+    season.name AS season, {scope_of("m")} AS scope, {free_for_all_of("m")} AS free_for_all,
+    m.match_id IN (SELECT match_id FROM pve_matches) AS pve
 FROM matches AS m
 LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
 LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id
@@ -177,6 +182,28 @@ def _sides_of_one(teams: dict[int, dict[str, Any]]) -> None:
         team["deaths"], team["assists"] = player["deaths"], player["assists"]
 
 
+def _sides_without_teams(teams: dict[int, dict[str, Any]]) -> None:
+    """Name the sides of a match with teams off that is not FFA (Infection) by their outcome.
+
+    Its document has no ``Teams`` (``TeamsEnabled`` false): a side is the players who ended
+    on one team id, with no score of its own. The API does not say which id is the
+    Spartans and which the Infected, so the game's team names (Eagle, Cobra …) would say
+    what nobody knows. A side's outcome is its players' when those who finished agree;
+    its name is that outcome's ("Winning side"), or "Side N" where two sides would share one.
+    """
+    for team in teams.values():
+        finished = {
+            player["outcome"]
+            for player in team["players"]
+            if player["present_at_end"] is not False and player["outcome"] in SIDE_NAMES
+        }
+        team["outcome"] = finished.pop() if len(finished) == 1 else None
+    names = [SIDE_NAMES.get(team["outcome"] or "") for team in teams.values()]
+    by_outcome = None not in names and len(set(names)) == len(names)
+    for number, team in enumerate(sorted(teams.values(), key=lambda t: t["team_id"]), start=1):
+        team["name"] = SIDE_NAMES[team["outcome"]] if by_outcome else f"Side {number}"
+
+
 def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] | None:
     """Return the scoreboard of ``match_id`` as its page's ``.json`` returns it, or None.
 
@@ -225,13 +252,22 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         team_id = team["team_id"]
         team["name"] = TEAM_NAMES[team_id] if 0 <= team_id < len(TEAM_NAMES) else str(team_id)
         team["mode_stats"] = team_stats.get((team_id,), {})
+        # In a PvE match the service lists the AI as a team of its own: no players, all-zero
+        # stats, Outcome 4 (did not finish). Its "left" and score 0 say nothing of the match.
+        team["ai"] = bool(match["pve"]) and not team["players"]
+        if team["ai"]:
+            team["name"] = "The AI"
         for player in team["players"]:
             player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
     teams_enabled = match["teams_enabled"]
     # Decided in SQL (`reading.free_for_all_of`), as the player page and the canned query do.
     free_for_all = bool(match["free_for_all"])
+    # Teams off with no Teams, and not FFA: Infection's sides, named by their outcome.
+    teams_off = teams_enabled == 0 and not free_for_all and not team_rows
     if free_for_all:
         _sides_of_one(teams)
+    elif teams_off:
+        _sides_without_teams(teams)
     film = match_film(
         connection,
         match_id,
@@ -252,6 +288,15 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
         "season": match["season"],
         "game_variant_category": match["game_variant_category"],
         "free_for_all": free_for_all,
-        "teams": sorted(teams.values(), key=lambda t: (t["rank"] is None, t["rank"], t["team_id"])),
+        "teams_off": teams_off,
+        "teams": sorted(
+            teams.values(),
+            key=lambda t: (
+                t["rank"] is None,
+                t["rank"],
+                _OUTCOME_ORDER.get(t["outcome"] or "", 3),
+                t["team_id"],
+            ),
+        ),
         **film,
     }
