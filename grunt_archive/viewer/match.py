@@ -45,7 +45,7 @@ SELECT m.match_id, m.start_time, m.end_time, m.duration_seconds, m.lifecycle_mod
     m.game_variant_category, m.playlist_experience, m.season_id, m.teams_enabled,
     map.public_name AS map, mode.public_name AS mode, playlist.public_name AS playlist,
     season.name AS season, {scope_of("m")} AS scope, {free_for_all_of("m")} AS free_for_all,
-    m.match_id IN (SELECT match_id FROM pve_matches) AS pve
+    EXISTS (SELECT 1 FROM pve_matches AS pve WHERE pve.match_id = m.match_id) AS pve
 FROM matches AS m
 LEFT JOIN assets AS map ON map.asset_id = m.map_asset_id AND map.version_id = m.map_version_id
 LEFT JOIN assets AS mode ON mode.asset_id = m.game_variant_asset_id
