@@ -133,3 +133,20 @@ def test_an_untracked_players_current_csr_names_ranked_playlists_only(tmp_path, 
     # Once tracked, their whole history is archived: the page does not say it holds only some.
     html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez")).text
     assert "and those archived while they were tracked" in html and "holds only" not in html
+
+
+def test_a_player_in_placement_is_said_to_be_in_placement_not_unranked(tmp_path):
+    # CSR -1 with 3 of the 10 measurement matches left: no tier yet, but ranked play.
+    db = archived(tmp_path / "halo.db", skill(PLACEMENT, PLACEMENT))
+    engine = open_archive(db)
+    with open_store(engine) as store:
+        state.untrack_player(store, ME)  # their CSR is read from their skill lines
+    engine.dispose()
+    found = page(db, "/player/Chief%20Mendez.json")["current_csr"]
+    assert [(p["csr"], p["tier_name"]) for p in found] == [(None, "placement, 3 matches left")]
+    html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez")).text
+    assert '<span class="tier">placement, 3 matches left</span>' in html
+    # The scoreboard has its CSR column for it, though no player has a CSR.
+    html = asyncio.run(viewer(db).client.get(f"/match/{DOC['MatchId']}")).text
+    assert "<th>CSR</th>" in html
+    assert '<td class="csr">placement, 3 matches left</td>' in html

@@ -95,8 +95,20 @@ def day(text: str | None) -> str:
     return text[:10] if text else MISSING
 
 
-def csr(before: int | None, after: int | None) -> str:
-    """Return CSR before → after, with the change: ``1,512 → 1,530 (+18)``."""
+def placement_left(matches: int | None) -> str:
+    """Return ``placement, 3 matches left`` for a player still in placement, else ``""``."""
+    if not matches or matches < 0:
+        return ""
+    return f"placement, {matches} match{'' if matches == 1 else 'es'} left"
+
+
+def csr(before: int | None, after: int | None, placement: int | None = None) -> str:
+    """Return CSR before → after, with the change: ``1,512 → 1,530 (+18)``.
+
+    With no CSR after the match and ``placement`` matches still to play, it says so.
+    """
+    if after is None and placement_left(placement):
+        return placement_left(placement)
     if before is None and after is None:
         return ""
     if before is None or after is None:
@@ -137,7 +149,9 @@ def shows_csr(match: dict[str, Any]) -> bool:
     Most matches are unranked, and a column empty on every line says nothing.
     """
     return any(
-        player["csr_before"] is not None or player["csr_after"] is not None
+        player["csr_before"] is not None
+        or player["csr_after"] is not None
+        or placement_left(player["placement_after"])
         for team in match["teams"]
         for player in team["players"]
     )

@@ -64,6 +64,7 @@ SELECT mp.player_id, p.gamertag, coalesce(p.is_bot, mp.player_type = 2) AS is_bo
     mp.present_at_completion, mp.left_in_progress, mp.joined_in_progress,
     {csr_of("sk", "pre_match")} AS csr_before, {csr_of("sk", "post_match")} AS csr_after,
     nullif(sk.post_match_tier, '') AS tier_after, sk.post_match_sub_tier AS sub_tier_after,
+    sk.post_match_measurement_matches_remaining AS placement_after,
     sk.expected_kills, sk.expected_deaths,
     EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = mp.player_id) AS tracked
 FROM match_players AS mp
@@ -151,6 +152,7 @@ def _player(line: dict[str, Any], medals: list[dict[str, Any]], mode_stats: dict
             "rank",
             "time_played_seconds",
             "tier_after",
+            "placement_after",
             "expected_kills",
             "expected_deaths",
         )

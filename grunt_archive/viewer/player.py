@@ -17,6 +17,7 @@ from typing import Any
 from grunt_archive.viewer.agreement import service_record_check
 from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
 from grunt_archive.viewer.films import rivals
+from grunt_archive.viewer.formats import placement_left
 from grunt_archive.viewer.reading import (
     SCOPES,
     csr_of,
@@ -443,14 +444,20 @@ def current_csr(
     for row in found:
         if row["csr"] is not None and row["csr"] < 0:
             row["csr"] = None
-        row["tier_name"] = tier_name(row["tier"], row["sub_tier"], row["csr"])
+        row["tier_name"] = tier_name(row["tier"], row["sub_tier"], row["csr"], row["placement"])
     return sorted(found, key=lambda row: row["playlist"] or "")
 
 
-def tier_name(tier: str | None, sub_tier: int | None, csr: int | None) -> str:
-    """Return e.g. "Diamond 4" (sub-tiers are 0-based in the API), "Onyx", or "Unranked"."""
+def tier_name(
+    tier: str | None, sub_tier: int | None, csr: int | None, placement: int | None = None
+) -> str:
+    """Return e.g. "Diamond 4" (sub-tiers are 0-based in the API), "Onyx", or "Unranked".
+
+    A player in placement (CSR -1, some of the measurement matches left) has no tier
+    yet: "placement, 3 matches left" says so where "Unranked" would say they are not ranked.
+    """
     if csr is None or not tier:
-        return "Unranked"
+        return placement_left(placement) or "Unranked"
     if tier == "Onyx" or sub_tier is None:
         return tier
     return f"{tier} {sub_tier + 1}"
