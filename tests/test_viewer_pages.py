@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from contextlib import closing
 from decimal import ROUND_HALF_UP, Decimal
@@ -325,6 +326,11 @@ def test_home_shows_a_card_per_tracked_player_and_the_tables(archive):
     assert 'href="/player/Chief%20Mendez"' in html
     assert f"<b>{expected_summary([CTF, ODDBALL_2022])['kd']:.3f}</b><span>K/D</span>" in html
     assert 'href="/pages/player_matches"' in html and "/-/dashboards/career" in html
+    # The tables by name, so a family sits together; the internal ones are left to /pages.
+    listed = html.split('id="tables"')[1].split("Views:")[0]
+    names = re.findall(r'href="/pages/(\w+)">\1</a>', listed)
+    assert names == sorted(names) and {"matches", "match_players", "players"} <= set(names)
+    assert "raw_responses" not in names
 
 
 def test_gamertags_and_match_ids_link_to_their_pages_in_tables_and_queries(archive):

@@ -167,8 +167,10 @@ async def home_view(datasette, request) -> Response:
         "database": database.name,
         "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
         "queries": [(name, spec.get("title") or name) for name, spec in queries.items()],
-        "tables": [name for name in await database.table_names() if name not in hidden],
-        "views": await database.view_names(),
+        # By name, so each family sits together (match_*, player_*, service_record_*) rather
+        # than in the order the migrations happened to create them.
+        "tables": sorted(name for name in await database.table_names() if name not in hidden),
+        "views": sorted(await database.view_names()),
     }
     return await _page(datasette, request, "grunt_home.html", context)
 
