@@ -214,6 +214,13 @@ def test_the_match_page_renders_the_feed_with_ambiguous_kills_marked(archive):
     assert html.count('<tr class="kill') == len(kills)
     assert html.count('data-ambiguous="1"') == sum(a for _, a in kills)
     assert "the pairing closest in time is shown" in html
+    # Each reason once, under the feed, however many kills it explains; each row names it.
+    notes = re.findall(r'<li id="kill-note-(\d+)">([^<]*)</li>', html)
+    assert notes and len({text for _, text in notes}) == len(notes)
+    assert [number for number, _ in notes] == [str(n) for n in range(1, len(notes) + 1)]
+    marked = re.findall(r'href="#kill-note-(\d+)">note \1</a>', html)
+    assert len(marked) == sum(a for _, a in kills)
+    assert {number for number, _ in notes} == set(marked)
     for killer, _ in kills:
         assert f'href="/player/{killer}"' in html
     assert 'id="score-chart"' in html and 'vegaEmbed("#score-chart"' in html
