@@ -107,6 +107,7 @@ async def player_view(datasette, request) -> Response:
     context = {
         "page": page,
         "scopes": [(key, SCOPE_TITLES[key]) for key in SCOPES],
+        "scope": scope,
         "scope_title": SCOPE_TITLES[scope],
         "unknown_scope": unknown_scope,
         "csr_spec": _script_json(csr_chart_spec(page["csr_history"])),
