@@ -138,6 +138,11 @@ def test_an_untracked_players_current_csr_names_ranked_playlists_only(tmp_path, 
 def test_a_player_in_placement_is_said_to_be_in_placement_not_unranked(tmp_path):
     # CSR -1 with 3 of the 10 measurement matches left: no tier yet, but ranked play.
     db = archived(tmp_path / "halo.db", skill(PLACEMENT, PLACEMENT))
+    # Tracked: their recent matches read their lines, which keep no CSR without a tier.
+    recent = page(db, "/player/Chief%20Mendez.json?scope=all")["recent_matches"]
+    assert [m["placement_after"] for m in recent] == [3]
+    html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez?scope=all")).text
+    assert "<td>placement, 3 matches left</td>" in html
     engine = open_archive(db)
     with open_store(engine) as store:
         state.untrack_player(store, ME)  # their CSR is read from their skill lines

@@ -278,9 +278,31 @@ def recent_matches(
             match["kd"] = match_kd(match["kills"], match["deaths"])
     recent = list(merged.values())[:RECENT]
     places = ffa_places(connection, player_id, [match["match_id"] for match in recent])
+    placement = _placement_left(connection, player_id, [match["match_id"] for match in recent])
     for match in recent:
         match["place"], match["players"] = places.get(match["match_id"], (None, None))
+        match["placement_after"] = placement.get(match["match_id"])
     return recent
+
+
+def _placement_left(
+    connection: sqlite3.Connection, player_id: str, match_ids: list[str]
+) -> dict[str, int]:
+    """Return the placement matches the player had left after each of ``match_ids`` still in it.
+
+    Read from their skill results (the lines keep only a CSR with its tier), for the
+    few matches a page lists.
+    """
+    if not match_ids:
+        return {}
+    found = rows(
+        connection,
+        "SELECT match_id, post_match_measurement_matches_remaining AS left_after"
+        " FROM match_skill WHERE player_id = ? AND post_match_measurement_matches_remaining > 0"
+        f" AND match_id IN ({', '.join('?' * len(match_ids))})",
+        [player_id, *match_ids],
+    )
+    return {row["match_id"]: row["left_after"] for row in found}
 
 
 # The player's place in each free-for-all match of a few (`reading.free_for_all_of`).
