@@ -445,3 +445,47 @@ def test_0028_names_a_film_that_was_read_read_as_the_contract_does_and_back(arch
             ]  # fmt: skip
     finally:
         engine.dispose()
+
+
+def test_0029_joins_the_film_player_ids_to_players_and_back(archive_location):
+    # A film may name a player the match stats do not list: 0029 gives them a players row.
+    engine = make_engine(archive_location)
+    try:
+        upgrade_archive(engine, "0028")
+        with engine.begin() as connection:
+            for sql in (
+                "INSERT INTO matches (match_id, start_time) VALUES ('m', '2024-01-01T00:00:00Z')",
+                "INSERT INTO films (match_id, status) VALUES ('m', 'read')",
+                "INSERT INTO film_events (match_id, seq, player_id, type, time_ms)"
+                " VALUES ('m', 0, 'xuid(7)', 'kill', 10)",
+                "INSERT INTO kills (match_id, seq, time_ms, killer_id, ambiguous, candidates)"
+                " VALUES ('m', 0, 10, 'xuid(7)', true, 0)",
+            ):
+                connection.exec_driver_sql(sql)
+        upgrade_archive(engine)
+        with engine.connect() as connection:
+            players = "SELECT player_id, is_bot FROM players"
+            assert connection.exec_driver_sql(players).fetchall() == [("xuid(7)", False)]
+            keys = {
+                (table, tuple(k["constrained_columns"]))
+                for table in ("film_events", "kills", "player_rivals")
+                for k in inspect(connection).get_foreign_keys(table)
+                if k["referred_table"] == "players"
+            }
+        assert keys == {
+            ("film_events", ("player_id",)), ("kills", ("killer_id",)), ("kills", ("victim_id",)),
+            ("player_rivals", ("player_id",)), ("player_rivals", ("opponent_id",)),
+        }  # fmt: skip
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0028")
+        with engine.connect() as connection:
+            assert not any(
+                k["referred_table"] == "players"
+                for table in ("film_events", "kills", "player_rivals")
+                for k in inspect(connection).get_foreign_keys(table)
+            )
+            assert connection.exec_driver_sql("SELECT count(*) FROM film_events").scalar() == 1
+    finally:
+        engine.dispose()

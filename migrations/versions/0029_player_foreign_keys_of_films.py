@@ -1,0 +1,62 @@
+"""player foreign keys of films: film_events, kills and player_rivals join players
+
+INTERFACE.md: "every ``player_id`` to ``players``". ``film_events.player_id``,
+``kills.killer_id`` and ``victim_id``, and ``player_rivals.player_id`` and
+``opponent_id`` had no key, so Datasette showed bare xuids where it shows a
+gamertag elsewhere, and a ``copy --player`` slice took no players row for a
+player only a film names. Films carry human players, whom the match stats
+list too (so their ``players`` rows are there), but a film may name one they
+do not (``film.feed.reconcile``): as 0007 and 0008 did for assets and seasons,
+this revision first writes a ``players`` row (not a bot, no gamertag yet: the
+next sync looks it up) for any such id, then rebuilds the three tables with
+their keys. The film writer now writes those rows itself.
+
+Revision ID: 0029
+Revises: 0028
+Create Date: 2026-12-02 01:06:18.597307
+
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0029"
+down_revision: str | Sequence[str] | None = "0028"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (table, column) of every player id the films give; frozen at this revision.
+KEYS = (
+    ("film_events", "player_id"),
+    ("kills", "killer_id"),
+    ("kills", "victim_id"),
+    ("player_rivals", "opponent_id"),
+    ("player_rivals", "player_id"),
+)
+
+
+def upgrade() -> None:
+    """Write the players rows the films name and lack, then add the keys."""
+    for table, column in KEYS:
+        op.execute(
+            f"INSERT INTO players (player_id, is_bot) SELECT DISTINCT {column}, false"
+            f" FROM {table} WHERE {column} IS NOT NULL ON CONFLICT DO NOTHING"
+        )
+    for name in ("film_events", "kills", "player_rivals"):
+        with op.batch_alter_table(name, schema=None) as batch_op:
+            for column in (c for t, c in KEYS if t == name):
+                batch_op.create_foreign_key(
+                    batch_op.f(f"fk_{name}_{column}_players"), "players", [column], ["player_id"]
+                )
+
+
+def downgrade() -> None:
+    """Drop the keys; the players rows stay (each is a player seen in a film)."""
+    for name in ("player_rivals", "kills", "film_events"):
+        with op.batch_alter_table(name, schema=None) as batch_op:
+            for column in (c for t, c in KEYS if t == name):
+                batch_op.drop_constraint(
+                    batch_op.f(f"fk_{name}_{column}_players"), type_="foreignkey"
+                )
