@@ -1238,9 +1238,9 @@ CREATE INDEX ix_player_matches_ranked ON player_matches (start_time) WHERE post_
 CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
 CREATE INDEX ix_player_totals_record ON player_totals (player_id, scope, gamertag, matches, wins, losses, ties, left_early, kills, deaths, assists);
 CREATE INDEX ix_film_events_player_id ON film_events (player_id, type);
+CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_kills_killer_id ON kills (killer_id);
 CREATE INDEX ix_kills_victim_id ON kills (victim_id);
-CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
