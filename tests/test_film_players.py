@@ -106,7 +106,7 @@ def test_datasette_links_the_film_tables_player_ids_to_player_pages(stranger_wor
     gamertag = value(db, "SELECT gamertag FROM players WHERE player_id = ?", player)
     ds = viewer(db)
     for table, column in (("film_events", "player_id"), ("kills", "killer_id"),
-                          ("player_rivals", "player_id")):  # fmt: skip
+                          ("kills", "victim_id"), ("player_rivals", "player_id")):  # fmt: skip
         page = asyncio.run(ds.client.get(f"/halo/{table}?{column}={player}"))
         assert page.status_code == 200, page.text[:300]
         assert f'href="/player/{player}">{gamertag}</a> <em>{player}</em>' in page.text, table
