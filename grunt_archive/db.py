@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from grunt_archive import rawbody, revisions, schema_file
+from grunt_archive import rawbody, revisions, schema_file, upgrading
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import beside, file_uri, read_uri, real_path, shm_refused
 from grunt_archive.location import (
@@ -30,6 +30,7 @@ from grunt_archive.location import (
     server_url,
 )
 from grunt_archive.store.session import Store
+from grunt_archive.upgrading import Notify
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -203,8 +204,12 @@ def check_archive(path: Location, *, create: bool = True) -> None:
     _check_revision(Path(path))
 
 
-def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Engine:
+def open_archive(
+    path: Location, *, upgrade: bool = True, create: bool = True, notify: Notify | None = None
+) -> Engine:
     """Open the archive at ``path``, applying pending migrations when ``upgrade``.
+
+    ``notify`` is told what a long migration does (`upgrading`).
 
     Raises:
         ArchiveError: the directory is missing, the file unreadable or read-only.
@@ -213,7 +218,7 @@ def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -
 
     """
     if is_server(path):
-        return _open_server(str(path), upgrade=upgrade, create=create)
+        return _open_server(str(path), upgrade=upgrade, create=create, notify=notify)
     path = Path(path)
     check_archive(path, create=create)
     from sqlalchemy.exc import OperationalError
@@ -221,7 +226,7 @@ def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -
     engine = make_engine(path)
     try:
         if upgrade:
-            upgrade_archive(engine)
+            upgrade_archive(engine, notify=notify)
     except ArchiveError:
         engine.dispose()
         raise
@@ -231,8 +236,10 @@ def open_archive(path: Location, *, upgrade: bool = True, create: bool = True) -
     return engine
 
 
-def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = False) -> None:
-    """Apply migrations up to ``revision`` in one transaction.
+def upgrade_archive(
+    engine: Engine, revision: str = "head", *, migrate: bool = False, notify: Notify | None = None
+) -> None:
+    """Apply migrations up to ``revision`` in one transaction, telling ``notify`` of long ones.
 
     An empty SQLite file brought to the head is given the head's schema from
     `schema_file` instead, unless ``migrate`` (what the migrations build, faster).
@@ -240,7 +247,8 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
     SQLite adds a foreign key by building the table again (a copy, the old one
     dropped, the copy renamed), which its own procedure for schema changes
     runs with foreign keys off and then checks: so do the migrations here. A
-    row left pointing at nothing rolls the whole upgrade back.
+    row left pointing at nothing rolls the whole upgrade back. A rebuild that left
+    much of the file unused is compacted after (`upgrading.compact_after`).
 
     Raises:
         ArchiveError: the migrated archive would break its foreign keys.
@@ -250,7 +258,7 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
 
     target = head_revision() if revision == "head" else revision
     if engine.dialect.name != "sqlite":
-        _upgrade_server(engine, revision, target)
+        _upgrade_server(engine, revision, target, notify)
         return
     with engine.connect() as connection:
         current = _revision_of(connection)
@@ -266,9 +274,11 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
         from sqlalchemy.exc import DBAPIError
 
         config = alembic_config()
+        unused = upgrading.unused_pages(driver)
         driver.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
+                upgrading.announce(config, connection, current, target, notify)
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -281,30 +291,15 @@ def upgrade_archive(engine: Engine, revision: str = "head", *, migrate: bool = F
         except DBAPIError as error:
             raise ArchiveError(
                 f"upgrading the archive from {current or 'nothing'} to {target} failed:"
-                f" {_first_refusal(error)}; the archive is unchanged"
+                f" {upgrading.first_refusal(error)}; the archive is unchanged"
             ) from None
         finally:
             driver.execute("PRAGMA legacy_alter_table=OFF")  # migrations/env.py turned it on
             driver.execute("PRAGMA foreign_keys=ON")
+        upgrading.compact_after(driver, unused, notify)
 
 
-def _first_refusal(error: BaseException) -> str:
-    """Return SQLite's first refusal among ``error`` and the errors it was raised handling.
-
-    A full disk can make SQLite roll the whole transaction back mid-migration;
-    alembic, undoing a table rebuild, then drops a copy that is no longer there, and
-    "no such table: _alembic_tmp_…" would hide the full disk.
-    """
-    first: BaseException = error
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, sqlite3.Error):
-            first = seen
-        seen = seen.__context__ or seen.__cause__
-    return " ".join(str(getattr(first, "orig", None) or first).split())
-
-
-def _open_server(url: str, *, upgrade: bool, create: bool) -> Engine:
+def _open_server(url: str, *, upgrade: bool, create: bool, notify: Notify | None) -> Engine:
     """Open a PostgreSQL archive: the same checks as a file's, made through the server."""
     from sqlalchemy import inspect
     from sqlalchemy.exc import DBAPIError
@@ -330,7 +325,7 @@ def _open_server(url: str, *, upgrade: bool, create: bool) -> Engine:
         else:
             _refuse_unknown(name, current)
         if upgrade:
-            upgrade_archive(engine)
+            upgrade_archive(engine, notify=notify)
     except ArchiveError:
         engine.dispose()
         raise
@@ -354,7 +349,9 @@ def _refuse_unknown(name: str, current: str) -> None:
 UPGRADE_LOCK = 0x6772756E74
 
 
-def _upgrade_server(engine: Engine, revision: str, target: str | None) -> None:
+def _upgrade_server(
+    engine: Engine, revision: str, target: str | None, notify: Notify | None
+) -> None:
     """Apply migrations to a PostgreSQL archive in one transaction, one process at a time.
 
     PostgreSQL checks a foreign key as it is added and rolls DDL back with the
@@ -371,6 +368,7 @@ def _upgrade_server(engine: Engine, revision: str, target: str | None) -> None:
         from alembic import command
 
         config = alembic_config()
+        upgrading.announce(config, connection, _revision_of(connection), revision, notify)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -408,9 +406,11 @@ def require_current(engine: Engine, name: object) -> None:
 
 
 @contextmanager
-def archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Iterator[Engine]:
+def archive(
+    path: Location, *, upgrade: bool = True, create: bool = True, notify: Notify | None = None
+) -> Iterator[Engine]:
     """Open the archive for the duration of a ``with`` block, then dispose of it."""
-    engine = open_archive(path, upgrade=upgrade, create=create)
+    engine = open_archive(path, upgrade=upgrade, create=create, notify=notify)
     try:
         yield engine
     finally:
@@ -419,13 +419,12 @@ def archive(path: Location, *, upgrade: bool = True, create: bool = True) -> Ite
 
 @contextmanager
 def archive_store(
-    path: Location, *, upgrade: bool = True, create: bool = True, current_only: bool = False
+    path: Location, *, upgrade: bool = True, create: bool = True, notify: Notify | None = None
 ) -> Iterator[Store]:
     """Open the archive at ``path`` as a `Store` for the block, migrating it first when ``upgrade``.
 
-    With ``current_only`` (and no ``upgrade``) an archive older than this program
-    is refused rather than opened: a command that only reads must not migrate it,
-    nor read tables a newer revision changed.
+    Without ``upgrade`` an archive older than this program is refused, not migrated:
+    a command that only reads must not migrate it.
 
     A SQLite archive is opened with the ``sqlite3`` module alone once it is at
     this program's revision: SQLAlchemy (and alembic) load only to create or
@@ -437,14 +436,14 @@ def archive_store(
         ArchiveError: the directory is missing, the file unreadable or read-only.
         NotAnArchiveError: the file is not SQLite, or not made by grunt-archive.
         ArchiveTooNewError: a newer grunt-archive has upgraded it.
-        ArchiveError: ``current_only`` and it is older than this program.
+        ArchiveError: not ``upgrade``, and it is older than this program.
 
     """
     from grunt_archive.store.session import open_store
 
     if is_server(path):
-        with archive(path, upgrade=upgrade, create=create) as engine:
-            if current_only:
+        with archive(path, upgrade=upgrade, create=create, notify=notify) as engine:
+            if not upgrade:
                 require_current(engine, archive_name(path))
             with open_store(engine) as store:
                 yield store
@@ -452,10 +451,10 @@ def archive_store(
     path = Path(path)
     check_archive(path, create=create)
     tables, current = _stored_revision(path)
-    if current_only and current != head_revision():
+    if not upgrade and current != head_revision():
         raise revisions.older_archive(archive_name(path), current)
     if upgrade and current != head_revision() and not (current is None and not tables):
-        open_archive(path).dispose()  # migrated, then opened as a current one
+        open_archive(path, notify=notify).dispose()  # migrated, then opened as a current one
     driver = _connect(path)
     try:
         # A new file gets the head's schema (`schema_file`): a first sync loads no SQLAlchemy.

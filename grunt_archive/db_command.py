@@ -25,8 +25,10 @@ def db_upgrade(db_path: Path | str | None) -> None:
     Example: grunt-archive db upgrade
     """
     from grunt_archive.runner import run_upgrade
+    from grunt_archive.upgrading import on_stderr
 
-    before, after = run_upgrade(resolve_db(db_path))
+    # A long migration says what it does first, on stderr (stdout: the revision line).
+    before, after = run_upgrade(resolve_db(db_path), on_stderr)
     # A new archive had no revision: "empty", as `db current` says, not Python's None.
     was = "" if before == after else f" (was {before or 'empty'})"
     click.echo(f"Archive at revision {after}{was}.")

@@ -37,6 +37,7 @@ from grunt_archive.store.state import (
     untrack_player,
 )
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
+from grunt_archive.upgrading import Notify, on_stderr
 from grunt_archive.verify import PlayerCheck, verify
 
 if TYPE_CHECKING:  # the copy's modules load only when a copy runs
@@ -151,7 +152,7 @@ def run_sync(
         # A PostgreSQL database is the operator's: never created, never removed here.
         created = not is_server(db_path) and not Path(db_path).exists()
         try:
-            with archive_store(db_path) as store:
+            with archive_store(db_path, notify=_notes(progress)) as store:
                 try:
                     return asyncio.run(go())
                 except KeyboardInterrupt as interrupt:
@@ -161,6 +162,11 @@ def run_sync(
             if created:
                 discard_if_unused(Path(db_path))
             raise
+
+
+def _notes(progress: object) -> Notify | None:
+    """Return how a run with ``progress`` says what a long upgrade does: its display's note."""
+    return getattr(progress, "note", None)  # no display (--quiet, --json): nothing said
 
 
 def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:
@@ -180,7 +186,8 @@ def run_verify(
         async with settings.client(tokens) as client:
             return await verify(store, client, players)
 
-    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
+    opened = archive_store(db_path, create=False, notify=on_stderr)
+    with _writing(db_path, create=False), opened as store:
         return asyncio.run(go())
 
 
@@ -195,7 +202,8 @@ def run_untrack(db_path: Location, player: str) -> str:
 
     """
     ref = parse_player(player)
-    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
+    opened = archive_store(db_path, create=False, notify=on_stderr)
+    with _writing(db_path, create=False), opened as store:
         player_id = ref.player_id or tracked_player_by_gamertag(store, ref.gamertag or "")
         if player_id is None or not untrack_player(store, player_id):
             raise UsageError(f"{player!r} is not a tracked player of this archive")
@@ -208,7 +216,8 @@ def run_reparse(
     """Rebuild the normalized tables of an existing archive from its raw responses."""
     from grunt_archive.reparse import reparse
 
-    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
+    opened = archive_store(db_path, create=False, notify=_notes(progress))
+    with _writing(db_path, create=False), opened as store:
         return reparse(store, progress)
 
 
@@ -229,17 +238,17 @@ def run_copy(
     with _writing(destination):
         new = not is_server(destination) and not Path(destination).exists()
         try:
-            return copy_archive(source, destination, players, progress)
+            return copy_archive(source, destination, players, progress, _notes(progress))
         finally:
             if new and not Path(destination).exists():
                 lock_path(Path(destination)).unlink(missing_ok=True)
 
 
-def run_upgrade(db_path: Location) -> tuple[str | None, str | None]:
-    """Apply pending migrations; return the revisions before and after."""
+def run_upgrade(db_path: Location, notify: Notify | None = None) -> tuple[str | None, str | None]:
+    """Apply pending migrations (``notify`` hears of long ones); return revisions before, after."""
     with _writing(db_path), archive(db_path, upgrade=False) as engine:
         before = current_revision(engine)
-        upgrade_archive(engine)
+        upgrade_archive(engine, notify=notify)
         return before, current_revision(engine)
 
 
@@ -261,7 +270,7 @@ def run_pending_list(
     """
     from grunt_archive.store.pending import listing
 
-    with archive_store(db_path, upgrade=False, create=False, current_only=True) as store:
+    with archive_store(db_path, upgrade=False, create=False) as store:
         return listing(store, [archived_player_id(store, text) for text in players])
 
 
@@ -280,7 +289,8 @@ def run_pending_mark(db_path: Location, match_ids: tuple[str, ...], reason: str 
     from grunt_archive.store.pending import give_up as give_up_on
     from grunt_archive.store.pending import retry
 
-    with _writing(db_path, create=False), archive_store(db_path, create=False) as store:
+    opened = archive_store(db_path, create=False, notify=on_stderr)
+    with _writing(db_path, create=False), opened as store:
         pending = {mid for mid, _, _ in pending_matches(store, given_up=True)}
         by_case = {mid.lower(): mid for mid in pending}  # a GUID typed in capitals
         ids = []

@@ -17,9 +17,9 @@ from datasette.app import Datasette
 
 from grunt_archive import revisions
 from grunt_archive.db import PACKAGE_DIR, check_archive, head_revision, stored_revision
-from grunt_archive.errors import UsageError
+from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import read_immutable, real_path
-from grunt_archive.lock import writer_busy
+from grunt_archive.lock import already_writing, writer_busy
 
 # Seconds `serve` waits for a sync that is migrating the archive to finish.
 MIGRATION_WAIT = 60.0
@@ -61,15 +61,22 @@ def wait_for_current(db_path: Path, timeout: float | None = None) -> None:
 
     Raises:
         ArchiveError: no archive there, not ours, too new, or older than this
-            program with no migration under way (run ``db upgrade``).
+            program with no migration under way (run ``db upgrade``), or with one
+            still under way after the wait (a long one, as 0029 is on SQLite).
 
     """
     check_archive(db_path, create=False)
     head = head_revision()
     deadline = time.monotonic() + (MIGRATION_WAIT if timeout is None else timeout)
     while (current := stored_revision(db_path)) != head:
-        if not writer_busy(db_path) or time.monotonic() > deadline:
+        if not writer_busy(db_path):
             raise revisions.older_archive(db_path, current)
+        if time.monotonic() > deadline:
+            # Not "run db upgrade": it is under way, and `db upgrade` would only find it locked.
+            raise ArchiveError(
+                f"{already_writing(db_path)}, upgrading it from revision {current or 'none'}"
+                " to this grunt-archive's: run `grunt-archive serve` again once that is done"
+            )
         time.sleep(0.2)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from grunt_archive.cli import cli as command
 from grunt_archive.db import archive, head_revision, open_archive
-from grunt_archive.errors import AlreadyRunningError
+from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.lock import writer_lock
 from tests.e2e import cli
 
@@ -125,6 +126,23 @@ def test_serve_waits_for_a_migration_in_progress(tmp_path):
         wait_for_current(path, timeout=20)
         assert 0.3 < time.monotonic() - started < 20
         migration.join()
+
+
+def test_serve_tired_of_waiting_for_a_long_migration_says_it_is_under_way(tmp_path):
+    from grunt_archive.serve import wait_for_current
+
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0028'")
+    with writer_lock(path), pytest.raises(ArchiveError) as raised:  # 0029's rebuild, say
+        wait_for_current(path, timeout=0.3)
+    # Not "run db upgrade", which would only find the archive locked by the upgrade.
+    assert str(raised.value) == (
+        f"another grunt-archive command (process {os.getpid()}) is already writing to {path},"
+        " upgrading it from revision 0028 to this grunt-archive's: run `grunt-archive serve`"
+        " again once that is done"
+    )
 
 
 @pytest.mark.parametrize("busy", [True, False])

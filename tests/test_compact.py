@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
+from grunt_archive import upgrading
 from grunt_archive.db import archive
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import compact, open_store
-from tests.helpers import clockless_dump, sync
+from tests.helpers import clockless_dump, rows, sync
 
 
 def _checkpointed_size(db) -> int:
@@ -51,3 +53,34 @@ def test_a_refused_vacuum_leaves_the_archive_whole_and_uncompacted(tmp_path):
     finally:
         writer.close()
     assert clockless_dump(db) == before
+
+
+def test_an_upgrade_that_left_a_quarter_unused_compacts_and_a_refused_vacuum_changes_nothing(
+    tmp_path,
+):
+    db = tmp_path / "halo.db"
+    with closing(sqlite3.connect(db, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (x TEXT)")
+        connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 4000)
+        connection.execute("CREATE TABLE old AS SELECT * FROM t")
+        unused = upgrading.unused_pages(connection)
+        connection.execute("DROP TABLE old")  # what a rebuild leaves: half the file unused
+    driver = sqlite3.connect(db, isolation_level=None)
+    driver.execute("PRAGMA busy_timeout=0")
+    writer = sqlite3.connect(db, isolation_level=None)
+    notes: list[str] = []
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another writer: SQLite refuses the VACUUM
+        assert upgrading.compact_after(driver, unused, notes.append) is False
+        assert upgrading.unused_pages(driver) > 0
+        writer.rollback()
+        assert upgrading.compact_after(driver, unused, notes.append) is True
+        assert upgrading.unused_pages(driver) == 0
+        # Nothing left unused now, so nothing is said nor done a second time.
+        assert upgrading.compact_after(driver, 0, notes.append) is False
+    finally:
+        writer.close()
+        driver.close()
+    assert notes == ["Compacting the archive: the upgrade left 2 MB of its 4 MB unused."] * 2
+    assert rows(db, "SELECT count(*) FROM t") == [(4000,)]

@@ -47,7 +47,7 @@ class FilmEventRow(SQLModel, table=True):
 
     match_id: str = Field(foreign_key="films.match_id")
     seq: int
-    player_id: str
+    player_id: str = Field(foreign_key="players.player_id")
     gamertag: str | None = None
     type: str
     time_ms: int
@@ -68,9 +68,9 @@ class KillRow(SQLModel, table=True):
     match_id: str = Field(foreign_key="films.match_id")
     seq: int
     time_ms: int
-    killer_id: str
+    killer_id: str = Field(foreign_key="players.player_id")
     killer_gamertag: str | None = None
-    victim_id: str | None = None
+    victim_id: str | None = Field(default=None, foreign_key="players.player_id")
     victim_gamertag: str | None = None
     # More than one death fits the window and the pairing is open, or none fits.
     ambiguous: bool
@@ -87,8 +87,8 @@ class PlayerRival(SQLModel, table=True):
         Index("ix_player_rivals_net", "player_id", "net"),
     )
 
-    player_id: str
-    opponent_id: str
+    player_id: str = Field(foreign_key="players.player_id")
+    opponent_id: str = Field(foreign_key="players.player_id")
     opponent_gamertag: str | None = None
     kills_on: int
     deaths_to: int

@@ -66,7 +66,9 @@ def film_rows(
         layouts: The reader's layout table; the reader's own by default.
 
     Returns:
-        ``films`` (one row), ``film_events`` and ``kills`` (empty unless the film was read).
+        ``films`` (one row), ``film_events`` and ``kills`` (empty unless the film was read),
+        and ``players``: a row for each player of its events, whom ``film_events`` and
+        ``kills`` name by foreign key (written only where the match stats gave none).
 
     Raises:
         MalformedResponseError: The manifest lacks its version.
@@ -95,6 +97,11 @@ def film_rows(
         "films": [film],
         "film_events": [_event_row(match_id, seq, e) for seq, e in enumerate(events)],
         "kills": kill_rows(match_id, events),
+        # Films carry human players only; the match stats list them too, but a film that
+        # names one they do not (reconcile shows it) must still find its players row.
+        "players": [
+            {"player_id": p, "is_bot": False} for p in sorted({e.player_id for e in events})
+        ],
     }
 
 

@@ -1,4 +1,4 @@
--- revision: 0028
+-- revision: 0029
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -521,16 +521,6 @@ CREATE TABLE expired_films (
 	seen_at VARCHAR NOT NULL, 
 	CONSTRAINT pk_expired_films PRIMARY KEY (match_id)
 );
-CREATE TABLE player_rivals (
-	player_id VARCHAR NOT NULL, 
-	opponent_id VARCHAR NOT NULL, 
-	opponent_gamertag VARCHAR, 
-	kills_on INTEGER NOT NULL, 
-	deaths_to INTEGER NOT NULL, 
-	net INTEGER NOT NULL, 
-	matches INTEGER NOT NULL, 
-	CONSTRAINT pk_player_rivals PRIMARY KEY (player_id, opponent_id)
-);
 CREATE TABLE films (
 	match_id VARCHAR NOT NULL, 
 	status VARCHAR NOT NULL, 
@@ -544,31 +534,6 @@ CREATE TABLE films (
 	fetched_at VARCHAR, 
 	CONSTRAINT pk_films PRIMARY KEY (match_id), 
 	CONSTRAINT fk_films_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
-);
-CREATE TABLE film_events (
-	match_id VARCHAR NOT NULL, 
-	seq INTEGER NOT NULL, 
-	player_id VARCHAR NOT NULL, 
-	gamertag VARCHAR, 
-	type VARCHAR NOT NULL, 
-	time_ms INTEGER NOT NULL, 
-	medal_code INTEGER, 
-	medal_name VARCHAR, 
-	CONSTRAINT pk_film_events PRIMARY KEY (match_id, seq), 
-	CONSTRAINT fk_film_events_match_id_films FOREIGN KEY(match_id) REFERENCES films (match_id)
-);
-CREATE TABLE kills (
-	match_id VARCHAR NOT NULL, 
-	seq INTEGER NOT NULL, 
-	time_ms INTEGER NOT NULL, 
-	killer_id VARCHAR NOT NULL, 
-	killer_gamertag VARCHAR, 
-	victim_id VARCHAR, 
-	victim_gamertag VARCHAR, 
-	ambiguous BOOLEAN NOT NULL, 
-	candidates INTEGER NOT NULL, 
-	CONSTRAINT pk_kills PRIMARY KEY (match_id, seq), 
-	CONSTRAINT fk_kills_match_id_films FOREIGN KEY(match_id) REFERENCES films (match_id)
 );
 CREATE TABLE "match_players" (
 	score INTEGER, 
@@ -1216,6 +1181,46 @@ CREATE TABLE "sync_runs" (
 	error VARCHAR, 
 	CONSTRAINT pk_sync_runs PRIMARY KEY (id)
 );
+CREATE TABLE "film_events" (
+	match_id VARCHAR NOT NULL, 
+	seq INTEGER NOT NULL, 
+	player_id VARCHAR NOT NULL, 
+	gamertag VARCHAR, 
+	type VARCHAR NOT NULL, 
+	time_ms INTEGER NOT NULL, 
+	medal_code INTEGER, 
+	medal_name VARCHAR, 
+	CONSTRAINT pk_film_events PRIMARY KEY (match_id, seq), 
+	CONSTRAINT fk_film_events_match_id_films FOREIGN KEY(match_id) REFERENCES films (match_id), 
+	CONSTRAINT fk_film_events_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+);
+CREATE TABLE "kills" (
+	match_id VARCHAR NOT NULL, 
+	seq INTEGER NOT NULL, 
+	time_ms INTEGER NOT NULL, 
+	killer_id VARCHAR NOT NULL, 
+	killer_gamertag VARCHAR, 
+	victim_id VARCHAR, 
+	victim_gamertag VARCHAR, 
+	ambiguous BOOLEAN NOT NULL, 
+	candidates INTEGER NOT NULL, 
+	CONSTRAINT pk_kills PRIMARY KEY (match_id, seq), 
+	CONSTRAINT fk_kills_killer_id_players FOREIGN KEY(killer_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_kills_match_id_films FOREIGN KEY(match_id) REFERENCES films (match_id), 
+	CONSTRAINT fk_kills_victim_id_players FOREIGN KEY(victim_id) REFERENCES players (player_id)
+);
+CREATE TABLE "player_rivals" (
+	player_id VARCHAR NOT NULL, 
+	opponent_id VARCHAR NOT NULL, 
+	opponent_gamertag VARCHAR, 
+	kills_on INTEGER NOT NULL, 
+	deaths_to INTEGER NOT NULL, 
+	net INTEGER NOT NULL, 
+	matches INTEGER NOT NULL, 
+	CONSTRAINT pk_player_rivals PRIMARY KEY (player_id, opponent_id), 
+	CONSTRAINT fk_player_rivals_opponent_id_players FOREIGN KEY(opponent_id) REFERENCES players (player_id), 
+	CONSTRAINT fk_player_rivals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+);
 CREATE INDEX ix_raw_responses_kind_key ON raw_responses (kind, "key");
 CREATE INDEX ix_player_encounters_other_player_id ON player_encounters (other_player_id);
 CREATE INDEX ix_player_encounters_relation ON player_encounters (relation, matches, win_rate);
@@ -1224,18 +1229,18 @@ CREATE INDEX ix_matches_start_time ON matches (start_time);
 CREATE INDEX ix_matches_pve ON matches (match_id) WHERE gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6;
 CREATE INDEX ix_player_matches_totals ON player_matches (player_id, map, mode, lifecycle_mode, match_id, outcome, kills, deaths, assists, start_time);
 CREATE INDEX ix_player_matches_csr ON player_matches (player_id, start_time, playlist_asset_id, playlist, post_match_csr, post_match_tier, match_id) WHERE post_match_csr IS NOT NULL;
-CREATE INDEX ix_film_events_player_id ON film_events (player_id, type);
-CREATE INDEX ix_kills_killer_id ON kills (killer_id);
-CREATE INDEX ix_kills_victim_id ON kills (victim_id);
 CREATE INDEX ix_match_players_player_id ON match_players (player_id, match_id);
 CREATE INDEX ix_medal_awards_player_id ON medal_awards (player_id, medal_id, count);
-CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_player_matches_start_time ON player_matches (start_time);
 CREATE INDEX ix_player_matches_csr_chart ON player_matches (gamertag, playlist, start_time, post_match_csr, post_match_tier, match_id, day) WHERE post_match_csr IS NOT NULL;
 CREATE INDEX ix_player_matches_map_kd ON player_matches (gamertag, map, kills, deaths);
 CREATE INDEX ix_player_matches_ranked ON player_matches (start_time) WHERE post_match_csr IS NOT NULL;
 CREATE INDEX ix_player_matches_best ON player_matches (kda, kills, start_time);
 CREATE INDEX ix_player_totals_record ON player_totals (player_id, scope, gamertag, matches, wins, losses, ties, left_early, kills, deaths, assists);
+CREATE INDEX ix_film_events_player_id ON film_events (player_id, type);
+CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
+CREATE INDEX ix_kills_killer_id ON kills (killer_id);
+CREATE INDEX ix_kills_victim_id ON kills (victim_id);
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
@@ -1392,4 +1397,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0028');
+INSERT INTO alembic_version (version_num) VALUES ('0029');

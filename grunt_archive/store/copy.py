@@ -71,6 +71,7 @@ from grunt_archive.store.state import (
     first_named,
 )
 from grunt_archive.store.writer import IGNORE, execute, merge, query, reset_ids, write_rows
+from grunt_archive.upgrading import Notify
 
 BATCH = 1000
 # The tables the archive numbers itself, and the columns that say which row is which.
@@ -148,8 +149,11 @@ def copy_archive(
     destination: Location,
     players: tuple[str, ...] = (),
     progress: Progress | None = None,
+    notify: Notify | None = None,
 ) -> CopyReport:
     """Copy the archive at ``source`` (or the slice of ``players``) into ``destination``.
+
+    ``notify`` is told what a long migration of the destination does (`upgrading`).
 
     Raises:
         UsageError: the two are one archive, or a player in ``players`` is
@@ -174,7 +178,7 @@ def copy_archive(
         players = _player_ids(reader, players)
         report.players = list(players)
         params = _slice_params(reader, players)
-        target_engine = open_archive(destination)
+        target_engine = open_archive(destination, notify=notify)
         stack.callback(target_engine.dispose)
         store = stack.enter_context(open_store(target_engine))
         with store.unit() as connection:  # counted before the copy adds documents

@@ -53,6 +53,8 @@ def write_film_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     found = film_rows(match_id, manifest, raw.body, stats, raw.fetched_at)
     for table in FILM_TABLES:
         execute(connection, f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
+    # The match's own players rows stay as they are; a player only the film names gets one.
+    write_rows(connection, "players", found.get("players", []), IGNORE)
     for table in reversed(FILM_TABLES):
         write_rows(connection, table, found.get(table, []))
     clear_pending(connection, FILM_MANIFEST.name, match_id)
