@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from grunt_archive.viewer.player import RECORD_COUNTS, current_csr, record
+from grunt_archive.viewer.csr import current_csr
+from grunt_archive.viewer.player import RECORD_COUNTS, record
 from grunt_archive.viewer.reading import rows
 
 # The most recently active players get a card (with their CSR); the rest a table row.

@@ -206,17 +206,14 @@ def _sides_without_teams(teams: dict[int, dict[str, Any]]) -> None:
         team["name"] = SIDE_NAMES[team["outcome"]] if by_outcome else f"Side {number}"
 
 
-def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] | None:
-    """Return the scoreboard of ``match_id`` as its page's ``.json`` returns it, or None.
+def _teams(
+    connection: sqlite3.Connection, match: dict[str, Any], lines: list[dict[str, Any]]
+) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """Return the match's teams by id, each with its players' lines, and its ``match_teams`` rows.
 
-    A player who switched teams appears under each team, with what they did on it.
+    A team no ``match_teams`` row names (teams off) is made from its players' lines.
     """
-    found = rows(connection, _MATCH, (match_id.lower(),))
-    if not found:
-        return None
-    match = found[0]
     match_id = match["match_id"]
-    lines = rows(connection, _PLAYERS, (match_id,))
     medals: dict[tuple, list[dict[str, Any]]] = {}
     for medal in rows(connection, _MEDALS, (match_id,)):
         medals.setdefault((medal["player_id"], medal["team_id"]), []).append(medal)
@@ -261,6 +258,21 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
             team["name"] = "The AI"
         for player in team["players"]:
             player["switched_teams"] = len(teams_of[player["player_id"]]) > 1
+    return teams, team_rows
+
+
+def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] | None:
+    """Return the scoreboard of ``match_id`` as its page's ``.json`` returns it, or None.
+
+    A player who switched teams appears under each team, with what they did on it.
+    """
+    found = rows(connection, _MATCH, (match_id.lower(),))
+    if not found:
+        return None
+    match = found[0]
+    match_id = match["match_id"]
+    lines = rows(connection, _PLAYERS, (match_id,))
+    teams, team_rows = _teams(connection, match, lines)
     teams_enabled = match["teams_enabled"]
     # Decided in SQL (`reading.free_for_all_of`), as the player page and the canned query do.
     free_for_all = bool(match["free_for_all"])
