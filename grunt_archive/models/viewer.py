@@ -218,7 +218,7 @@ class PlayerDayTotal(SQLModel, table=True):
 
 
 class PlayerPlaylistTotal(SQLModel, table=True):
-    """A tracked player's ``player_totals`` per scope and playlist: what ``career_summary`` adds up."""
+    """A tracked player's ``player_totals`` per scope and playlist (``career_summary``)."""
 
     __tablename__ = "player_playlist_totals"
 
