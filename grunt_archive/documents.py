@@ -312,6 +312,9 @@ DERIVED_TABLES = (
     "player_rivals",
     "player_totals",
     "player_day_totals",
+    "player_playlist_totals",
+    "player_map_totals",
+    "player_mode_totals",
     "archive_map_totals",
     "archive_day_totals",
 )

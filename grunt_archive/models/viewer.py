@@ -217,6 +217,73 @@ class PlayerDayTotal(SQLModel, table=True):
     deaths: int | None = None
 
 
+class PlayerPlaylistTotal(SQLModel, table=True):
+    """A tracked player's ``player_totals`` per scope and playlist (``career_summary``)."""
+
+    __tablename__ = "player_playlist_totals"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    scope: str = Field(primary_key=True)
+    playlist_asset_id: str = Field(primary_key=True)
+    playlist_version_id: str = Field(primary_key=True)
+    gamertag: str | None = None
+    playlist: str | None = None
+    matches: int  # counted once each (a player who switched teams has two lines)
+    wins: int
+    losses: int
+    ties: int
+    left_early: int
+    kills: int | None = None
+    deaths: int | None = None
+    assists: int | None = None
+    accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    accuracy_lines: int
+    damage_dealt: int | None = Field(default=None, sa_type=BigInteger)
+    damage_lines: int
+    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)
+    peak_csr: int | None = None
+    first_match: str | None = None
+    last_match: str | None = None
+
+
+class PlayerMapTotal(SQLModel, table=True):
+    """A tracked player's ``player_totals`` per scope and map version: what ``by_map`` adds up."""
+
+    __tablename__ = "player_map_totals"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    scope: str = Field(primary_key=True)
+    map_asset_id: str = Field(primary_key=True)
+    map_version_id: str = Field(primary_key=True)
+    gamertag: str | None = None
+    map: str | None = None
+    matches: int
+    wins: int
+    kills: int | None = None
+    deaths: int | None = None
+    accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    accuracy_lines: int
+
+
+class PlayerModeTotal(SQLModel, table=True):
+    """A tracked player's ``player_totals`` per scope and mode version: what ``by_mode`` adds up."""
+
+    __tablename__ = "player_mode_totals"
+
+    player_id: str = Field(primary_key=True, foreign_key="players.player_id")
+    scope: str = Field(primary_key=True)
+    game_variant_asset_id: str = Field(primary_key=True)
+    game_variant_version_id: str = Field(primary_key=True)
+    gamertag: str | None = None
+    mode: str | None = None
+    matches: int
+    wins: int
+    kills: int | None = None
+    deaths: int | None = None
+    accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    accuracy_lines: int
+
+
 class ArchiveMapTotal(SQLModel, table=True):
     """Every tracked player's matches per scope, playlist and map, a shared match once."""
 

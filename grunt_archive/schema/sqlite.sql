@@ -1,4 +1,4 @@
--- revision: 0029
+-- revision: 0030
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1221,6 +1221,64 @@ CREATE TABLE "player_rivals" (
 	CONSTRAINT fk_player_rivals_opponent_id_players FOREIGN KEY(opponent_id) REFERENCES players (player_id), 
 	CONSTRAINT fk_player_rivals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
+CREATE TABLE player_playlist_totals (
+	player_id VARCHAR NOT NULL, 
+	scope VARCHAR NOT NULL, 
+	playlist_asset_id VARCHAR NOT NULL, 
+	playlist_version_id VARCHAR NOT NULL, 
+	gamertag VARCHAR, 
+	playlist VARCHAR, 
+	matches INTEGER NOT NULL, 
+	wins INTEGER NOT NULL, 
+	losses INTEGER NOT NULL, 
+	ties INTEGER NOT NULL, 
+	left_early INTEGER NOT NULL, 
+	kills INTEGER, 
+	deaths INTEGER, 
+	assists INTEGER, 
+	accuracy_hundredths BIGINT, 
+	accuracy_lines INTEGER NOT NULL, 
+	damage_dealt BIGINT, 
+	damage_lines INTEGER NOT NULL, 
+	time_played_ticks BIGINT, 
+	peak_csr INTEGER, 
+	first_match VARCHAR, 
+	last_match VARCHAR, 
+	CONSTRAINT pk_player_playlist_totals PRIMARY KEY (player_id, scope, playlist_asset_id, playlist_version_id), 
+	CONSTRAINT fk_player_playlist_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+);
+CREATE TABLE player_map_totals (
+	player_id VARCHAR NOT NULL, 
+	scope VARCHAR NOT NULL, 
+	map_asset_id VARCHAR NOT NULL, 
+	map_version_id VARCHAR NOT NULL, 
+	gamertag VARCHAR, 
+	map VARCHAR, 
+	matches INTEGER NOT NULL, 
+	wins INTEGER NOT NULL, 
+	kills INTEGER, 
+	deaths INTEGER, 
+	accuracy_hundredths BIGINT, 
+	accuracy_lines INTEGER NOT NULL, 
+	CONSTRAINT pk_player_map_totals PRIMARY KEY (player_id, scope, map_asset_id, map_version_id), 
+	CONSTRAINT fk_player_map_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+);
+CREATE TABLE player_mode_totals (
+	player_id VARCHAR NOT NULL, 
+	scope VARCHAR NOT NULL, 
+	game_variant_asset_id VARCHAR NOT NULL, 
+	game_variant_version_id VARCHAR NOT NULL, 
+	gamertag VARCHAR, 
+	mode VARCHAR, 
+	matches INTEGER NOT NULL, 
+	wins INTEGER NOT NULL, 
+	kills INTEGER, 
+	deaths INTEGER, 
+	accuracy_hundredths BIGINT, 
+	accuracy_lines INTEGER NOT NULL, 
+	CONSTRAINT pk_player_mode_totals PRIMARY KEY (player_id, scope, game_variant_asset_id, game_variant_version_id), 
+	CONSTRAINT fk_player_mode_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
+);
 CREATE INDEX ix_raw_responses_kind_key ON raw_responses (kind, "key");
 CREATE INDEX ix_player_encounters_other_player_id ON player_encounters (other_player_id);
 CREATE INDEX ix_player_encounters_relation ON player_encounters (relation, matches, win_rate);
@@ -1397,4 +1455,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0029');
+INSERT INTO alembic_version (version_num) VALUES ('0030');
