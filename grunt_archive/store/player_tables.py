@@ -204,6 +204,8 @@ _ADD_MEDAL_TOTALS = (
     f" matches_awarded = {_M}.matches_awarded + excluded.matches_awarded,"
     f" personal_score = {_plus(_M, 'personal_score')}"
 )
+# Many matches' awards at once (`add_matches`): their counts of matches are counted.
+_ADD_MEDAL_TOTALS_MANY = _ADD_MEDAL_TOTALS.replace(_MEDAL_TOTALS_ONE_MATCH, _MEDAL_TOTALS)
 _INSERT_PLAYER_MATCHES = f"INSERT INTO player_matches ({_PLAYER_MATCH_COLUMNS}) {_PLAYER_MATCHES}"
 # A skill row (none: NULLs, as the SELECT's LEFT JOIN gives) into a match's lines.
 _REFRESH_SKILL = (
@@ -281,6 +283,36 @@ def add_match(connection: Unit, match_id: str, replaced: match_shares.Share | No
     player_totals.add_match(connection, match_id)
     if replaced is not None:
         _count_again(connection, again)
+
+
+def add_matches(connection: Unit, match_ids: str, players_left_out: str) -> None:
+    """Add many matches no per-player table counts yet, all at once (``copy``).
+
+    ``match_ids`` and ``players_left_out`` are SELECTs of ids: the matches, and
+    the tracked players whose lines are not added (`add_player` adds them all).
+    One statement a table, as `rebuild` is, restricted to those matches: none of
+    them is counted yet, so what they add up to adds to each total as it is.
+    """
+
+    def where(alias: str) -> str:
+        return f"{alias}.match_id IN ({match_ids}) AND t.player_id NOT IN ({players_left_out})"
+
+    execute(connection, _INSERT_PLAYER_MATCHES.format(where=where("mp")))
+    execute(connection, _ADD_ENCOUNTERS.format(where=where("mine")))
+    execute(connection, _ADD_MEDAL_TOTALS_MANY.format(where=where("a")))
+    player_totals.add_lines(connection, f"pm.match_id IN ({match_ids})")
+    rivals.add_matches(connection, where("o"))
+
+
+def count_match_again(connection: Unit, match_id: str) -> None:
+    """Count every total ``match_id`` adds to again from every match, its lines written anew.
+
+    For a match that gained rows without its old share being known (``copy``
+    adds the rows a destination lacks to a match it holds): the totals the
+    match adds to now include all it added to before, rows being only added.
+    """
+    _write_lines(connection, match_id)
+    _count_again(connection, {t: set(keys) for t, keys in shares_of(connection, match_id).items()})
 
 
 def _count_again(connection: Unit, again: Mapping[str, set[tuple[Any, ...]]]) -> None:

@@ -217,6 +217,12 @@ def add_match(connection: Unit, match_id: str) -> None:
         execute(connection, totals.add_match(), (match_id,))
 
 
+def add_lines(connection: Unit, where: str) -> None:
+    """Add the lines ``where`` picks, of matches no total counts yet, to every totals table."""
+    for totals in TOTALS:
+        execute(connection, totals.add(where))
+
+
 def keys(connection: Unit, match_id: str, tables: Iterable[Totals] = TOTALS) -> Keys:
     """Return the (table, key) of every row of ``tables`` the lines of ``match_id`` count in."""
     found = set()
