@@ -28,7 +28,7 @@ derived): adding every match is what a rebuild does, in one pass a table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from grunt_archive.store import player_tables, rivals
@@ -56,8 +56,13 @@ def held(connection: Unit, match_ids: Sequence[str]) -> Held:
     return Held(found, _rows(connection, sorted(found)))
 
 
-def update(connection: Unit, match_ids: Sequence[str], before: Held) -> None:
-    """Bring the per-player tables up to what the copy of ``match_ids`` added (its last unit)."""
+def update(
+    connection: Unit, match_ids: Sequence[str], before: Held, added: Mapping[str, int]
+) -> None:
+    """Bring the per-player tables up to what the copy of ``match_ids`` added (its last unit).
+
+    ``added``: how many rows each table gained (a table that gained none is not read again).
+    """
     if not query(connection, "SELECT 1 FROM player_matches LIMIT 1"):
         player_tables.rebuild(connection)
         return
@@ -76,7 +81,7 @@ def update(connection: Unit, match_ids: Sequence[str], before: Held) -> None:
     }
     new = [match_id for match_id in match_ids if match_id not in counted]
     _add(connection, new, players)
-    _rows_added(connection, before, counted)
+    _rows_added(connection, before, counted, [t for t in WATCHED if added.get(t)])
     for player_id in players:
         player_tables.add_player(connection, player_id)
 
@@ -96,12 +101,14 @@ def _add(connection: Unit, match_ids: list[str], players: list[str]) -> None:
         execute(connection, f"DROP TABLE {table}")
 
 
-def _rows_added(connection: Unit, before: Held, counted: set[str]) -> None:
-    """Bring up to date the held matches (counted already) the copy added rows to."""
+def _rows_added(connection: Unit, before: Held, counted: set[str], tables: list[str]) -> None:
+    """Bring up to date the held matches (counted already) the copy added rows of ``tables`` to."""
     held_ids = sorted(before.matches & counted)
-    after = _rows(connection, held_ids)
+    after = _rows(connection, held_ids, tables)
     grew = {
         table: {m for m in held_ids if after[table][m] != before.rows[table][m]}
+        if table in tables
+        else set()
         for table in WATCHED
     }
     for match_id in sorted(grew["match_players"] | grew["medal_awards"]):
@@ -122,10 +129,12 @@ def _rows_added(connection: Unit, before: Held, counted: set[str]) -> None:
         rivals.refresh_players(connection, players)
 
 
-def _rows(connection: Unit, match_ids: list[str]) -> dict[str, Counter[str]]:
-    """Return, per `WATCHED` table, how many rows each of ``match_ids`` has there."""
+def _rows(
+    connection: Unit, match_ids: list[str], tables: Sequence[str] = WATCHED
+) -> dict[str, Counter[str]]:
+    """Return, per `WATCHED` table, how many rows each of ``match_ids`` has in ``tables``."""
     found: dict[str, Counter[str]] = {table: Counter() for table in WATCHED}
-    for table in WATCHED:
+    for table in tables:
         for chunk in _chunks(match_ids):
             marks = ", ".join("?" for _ in chunk)
             rows = query(

@@ -195,7 +195,7 @@ def copy_archive(
         with store.unit() as connection:
             # A match one archive held pending and the other archived is archived now.
             execute(connection, RELEASE_ARCHIVED)
-            copied.update(connection, matches, held)
+            copied.update(connection, matches, held, report.added)
     report.seconds = time.monotonic() - began
     return report
 
