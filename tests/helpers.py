@@ -142,6 +142,23 @@ def dump(
     return {t: sorted(rows(db, f"SELECT {columns.get(t, '*')} FROM {t}"), key=repr) for t in tables}
 
 
+def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
+    """The derived tables equal what `player_tables.rebuild` computes from the match tables.
+
+    The rebuild is written to ``db`` (it equals what was there, or the assertion fails).
+    """
+    from grunt_archive.db import archive
+    from grunt_archive.documents import DERIVED_TABLES
+    from grunt_archive.store import player_tables
+
+    kept = dump(db, DERIVED_TABLES)
+    with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.rebuild(connection)
+    rebuilt = dump(db, DERIVED_TABLES)
+    for table in DERIVED_TABLES:
+        assert kept[table] == rebuilt[table], (table, label)
+
+
 def settings(
     app: Any, clearance: str | None = None, token: str = "v4=test-token", concurrency: int = 8
 ) -> ClientSettings:

@@ -254,7 +254,7 @@ def synced(tmp_path_factory) -> Path:
         player_id,
     )[0]
     with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
-        replaced = {m: player_tables.touched(connection, m) for m in (match_id, unknown)}
+        replaced = {m: player_tables.shares_of(connection, m) for m in (match_id, unknown)}
         cursor = connection.driver.cursor()
         cursor.row_factory = sqlite3.Row
         line = dict(cursor.execute(

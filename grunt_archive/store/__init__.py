@@ -10,11 +10,13 @@ functions of the modules here, each of which is one unit of work:
 - ``matches``: match documents (one unit of work per match);
 - ``lookups``: what enrichment looks up (assets, medals, skill, seasons, gamertags);
 - ``career_snapshots``: service records, playlist CSR, asset popularity;
-- ``player_tables``: the viewer's derived per-player tables;
+- ``player_tables``: the viewer's derived per-player tables, with ``player_totals``,
+  ``rivals`` and ``match_shares`` (a match stored again: its old share taken out);
 - ``state``: tracked players, pending matches, sync runs;
 - ``pending``: what ``grunt-archive pending`` lists, and the matches given up on;
 - ``rebuild``: ``reparse``, from the raw documents.
-- ``copy``: an archive, or one player's slice, into another (``copy``).
+- ``copy``: an archive, or one player's slice, into another (``copy``), with
+  ``copied`` (what it brought, added to the destination's derived tables).
 """
 
 from grunt_archive.store.session import NestedUnitError, Store, open_store

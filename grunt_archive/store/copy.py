@@ -11,9 +11,9 @@ archive (``raw_responses``, ``sync_runs``), whose ids mean nothing elsewhere:
 their rows are matched on what they hold (kind, key, fetch time and path; start
 time and players), keep their ids when the destination's table is empty (a
 fresh copy is the same archive), and are numbered by the destination otherwise.
-The viewer's derived tables are not copied but computed again in the
-destination from everything it then holds, so they stay exact when a copy
-joins archives.
+The viewer's derived tables are not copied: what the copy brought is added
+to the destination's (`store.copied`), so they stay exact when a copy joins
+archives, at the cost of what it brought.
 
 With players, only their slice is copied: the matches they played and every
 row of those matches, the players, assets, medals and seasons those rows name,
@@ -61,7 +61,7 @@ from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.normalize.history import history_entries
 from grunt_archive.rawbody import decode
-from grunt_archive.store import Store, open_store, player_tables
+from grunt_archive.store import Store, copied, open_store
 from grunt_archive.store.session import Unit
 from grunt_archive.store.state import (
     NAMED_PLAYERS,
@@ -181,8 +181,10 @@ def copy_archive(
         target_engine = open_archive(destination, notify=notify)
         stack.callback(target_engine.dispose)
         store = stack.enter_context(open_store(target_engine))
+        matches = _match_ids(reader, players, params)
         with store.unit() as connection:  # counted before the copy adds documents
             close_dead_runs(connection)
+            held = copied.held(connection, matches)
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
         total = sum(_count(reader, table, where, params) for table, where in plan)
@@ -193,11 +195,11 @@ def copy_archive(
             report.rows_read += _count(reader, table, where, params)
         if progress is not None:
             progress.finish()
-        if report.rows_added:
-            with store.unit() as connection:
-                # A match one archive held pending and the other archived is archived now.
-                execute(connection, RELEASE_ARCHIVED)
-                player_tables.rebuild(connection)
+        # Even when nothing was added: a copy cut short may have added rows, not counted yet.
+        with store.unit() as connection:
+            # A match one archive held pending and the other archived is archived now.
+            execute(connection, RELEASE_ARCHIVED)
+            copied.update(connection, matches, held, report.added)
     report.seconds = time.monotonic() - began
     return report
 
@@ -229,6 +231,13 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
             raise UsageError(missing)
         ids.append(found)
     return tuple(dict.fromkeys(ids))
+
+
+def _match_ids(reader: Connection, players: tuple[str, ...], params: dict[str, Any]) -> list[str]:
+    """Return the ids of the matches the copy reads (all, or the players' slice)."""
+    where = _condition(metadata.tables["matches"], players)
+    sql = f"SELECT match_id FROM matches WHERE {where} ORDER BY match_id"
+    return [match_id for (match_id,) in reader.execute(_statement(sql, params))]
 
 
 def _same(source: Location, destination: Location) -> bool:

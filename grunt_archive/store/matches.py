@@ -153,7 +153,7 @@ def write_match_rows(connection: Unit, rows: Rows, raw: RawDocument | None = Non
     existed = query(connection, "SELECT 1 FROM matches WHERE match_id = ?", (match_id,))
     replaced = None
     if existed:
-        replaced = player_tables.touched(connection, match_id)
+        replaced = player_tables.shares_of(connection, match_id)
         for table in MATCH_CHILD_TABLES:
             execute(connection, f"DELETE FROM {table} WHERE match_id = ?", (match_id,))
     _write_matches(connection, [rows])

@@ -7,7 +7,7 @@ canned query read every match through seven joins: 200 ms to 5 s a query
 (issue 7). They are tables now, derived from the match tables and written in
 the same transaction as what they derive from, so they never disagree with it:
 
-- a match is stored: `add_match` (told what an earlier copy `touched`, if any);
+- a match is stored: `add_match` (given an earlier copy's `shares_of`, if any);
 - its skill arrives: `refresh_skill`;
 - a name is looked up later: `rename_assets`, `rename_seasons`, `rename_medals`,
   `rename_players`;
@@ -30,11 +30,11 @@ snapshots, ``store.career_snapshots``.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from grunt_archive.documents import DERIVED_TABLES
-from grunt_archive.store import player_totals, rivals
+from grunt_archive.store import match_shares, player_totals, rivals
+from grunt_archive.store.match_shares import COUNT, DERIVED, LATEST, NAME, SUM
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
 from grunt_archive.views import CSR_SQL, MATCH_KD_SQL
@@ -204,6 +204,8 @@ _ADD_MEDAL_TOTALS = (
     f" matches_awarded = {_M}.matches_awarded + excluded.matches_awarded,"
     f" personal_score = {_plus(_M, 'personal_score')}"
 )
+# Many matches' awards at once (`add_matches`): their counts of matches are counted.
+_ADD_MEDAL_TOTALS_MANY = _ADD_MEDAL_TOTALS.replace(_MEDAL_TOTALS_ONE_MATCH, _MEDAL_TOTALS)
 _INSERT_PLAYER_MATCHES = f"INSERT INTO player_matches ({_PLAYER_MATCH_COLUMNS}) {_PLAYER_MATCHES}"
 # A skill row (none: NULLs, as the SELECT's LEFT JOIN gives) into a match's lines.
 _REFRESH_SKILL = (
@@ -222,64 +224,101 @@ _ASSET_COLUMNS = {"map": "map", "game_variant": "mode", "playlist": "playlist"}
 # --- matches -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Touched:
-    """The totals one match adds to: encounters, medals, and ``store.player_totals`` rows."""
-
-    encounters: frozenset[tuple[str, str]]
-    medals: frozenset[tuple[str, int]]
-    totals: player_totals.Keys = frozenset()
-
-    def __or__(self, other: Touched) -> Touched:
-        return Touched(
-            self.encounters | other.encounters,
-            self.medals | other.medals,
-            self.totals | other.totals,
+# The totals a match's lines add to, and how each column adds up (`store.match_shares`
+# takes a replaced copy's share out of them).
+_AGGREGATES = (
+    match_shares.Aggregate(
+        "player_encounters",
+        ("player_id", "other_player_id", "relation"),
+        {"gamertag": NAME, "other_gamertag": NAME, "matches": COUNT, "wins": SUM,
+         "win_rate": DERIVED, "their_kills": SUM, "their_deaths": SUM, "last_played": LATEST},
+        "matches",
+        _ENCOUNTERS.format(where="mine.match_id = ?"),
+        refresh="win_rate = round(100.0 * wins / matches, 1)",
+    ),
+    match_shares.Aggregate(
+        "player_medal_totals",
+        ("player_id", "medal_id"),
+        {"gamertag": NAME, "medal": NAME, "difficulty": NAME, "type": NAME, "total": SUM,
+         "matches_awarded": COUNT, "personal_score": SUM},
+        "matches_awarded",
+        _MEDAL_TOTALS_ONE_MATCH.format(where="a.match_id = ?"),
+    ),
+    *(
+        match_shares.Aggregate(
+            totals.table,
+            totals.key,
+            {column: player_totals.SHARE_KINDS[column] for column in totals.columns},
+            "lines" if "lines" in totals.columns else "matches",
+            totals.select("pm.match_id = ?", one_match=True),
         )
+        for totals in player_totals.TOTALS
+    ),
+)  # fmt: skip
 
 
-def touched(connection: Unit, match_id: str) -> Touched:
-    """Return the totals the archive's copy of ``match_id`` adds to."""
-    encounters = query(
-        connection,
-        "SELECT DISTINCT mine.player_id, theirs.player_id FROM tracked_players AS t"
-        " JOIN match_players AS mine ON mine.player_id = t.player_id"
-        " JOIN match_players AS theirs ON theirs.match_id = mine.match_id"
-        " WHERE mine.match_id = ? AND theirs.player_id <> mine.player_id"
-        " AND theirs.player_id LIKE 'xuid(%'",
-        (match_id,),
-    )
-    medals = query(
-        connection,
-        "SELECT DISTINCT a.player_id, a.medal_id FROM tracked_players AS t"
-        " JOIN medal_awards AS a ON a.player_id = t.player_id WHERE a.match_id = ?",
-        (match_id,),
-    )
-    return Touched(
-        frozenset((mine, theirs) for mine, theirs in encounters),
-        frozenset((player, medal) for player, medal in medals),
-        player_totals.keys(connection, match_id),
-    )
+def shares_of(connection: Unit, match_id: str) -> match_shares.Share:
+    """Return what the archive's copy of ``match_id`` adds to each totals table, by key."""
+    return match_shares.shares(connection, _AGGREGATES, match_id)
 
 
-def add_match(connection: Unit, match_id: str, replaced: Touched | None = None) -> None:
+def add_match(connection: Unit, match_id: str, replaced: match_shares.Share | None = None) -> None:
     """Add a match just written to the per-player tables of the tracked players in it.
 
     The caller owns the transaction. When the match replaced an earlier copy,
-    ``replaced`` is what `touched` said of that copy before its rows were
-    deleted: totals cannot take a match back out exactly (a sum of NULLs, the
-    latest time), so every total either copy touches is counted again from
-    all matches instead of added to.
+    ``replaced`` is what `shares_of` said of that copy before its rows were
+    deleted: its share is taken out of each total and the new copy's added
+    (`store.match_shares`), as many rows as the two copies hold; only a total
+    whose value subtraction cannot tell is counted again from every match.
     """
     if replaced is None:
         execute(connection, _INSERT_PLAYER_MATCHES.format(where="mp.match_id = ?"), (match_id,))
-        execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
-        execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
-        player_totals.add_match(connection, match_id)
-        return
+    else:
+        _write_lines(connection, match_id)
+        again = match_shares.take_out(
+            connection, _AGGREGATES, replaced, shares_of(connection, match_id)
+        )
+    execute(connection, _ADD_ENCOUNTERS.format(where="mine.match_id = ?"), (match_id,))
+    execute(connection, _ADD_MEDAL_TOTALS.format(where="a.match_id = ?"), (match_id,))
+    player_totals.add_match(connection, match_id)
+    if replaced is not None:
+        _count_again(connection, again)
+
+
+def add_matches(connection: Unit, match_ids: str, players_left_out: str) -> None:
+    """Add many matches no per-player table counts yet, all at once (``copy``).
+
+    ``match_ids`` and ``players_left_out`` are SELECTs of ids: the matches, and
+    the tracked players whose lines are not added (`add_player` adds them all).
+    One statement a table, as `rebuild` is, restricted to those matches: none of
+    them is counted yet, so what they add up to adds to each total as it is.
+    """
+
+    def where(alias: str) -> str:
+        return f"{alias}.match_id IN ({match_ids}) AND t.player_id NOT IN ({players_left_out})"
+
+    execute(connection, _INSERT_PLAYER_MATCHES.format(where=where("mp")))
+    execute(connection, _ADD_ENCOUNTERS.format(where=where("mine")))
+    execute(connection, _ADD_MEDAL_TOTALS_MANY.format(where=where("a")))
+    player_totals.add_lines(connection, f"pm.match_id IN ({match_ids})")
+    rivals.add_matches(connection, where("o"))
+
+
+def count_match_again(connection: Unit, match_id: str) -> None:
+    """Count every total ``match_id`` adds to again from every match, its lines written anew.
+
+    For a match that gained rows without its old share being known (``copy``
+    adds the rows a destination lacks to a match it holds): the totals the
+    match adds to now include all it added to before, rows being only added.
+    """
     _write_lines(connection, match_id)
-    keys = replaced | touched(connection, match_id)
-    encounters, medals = sorted(keys.encounters), sorted(keys.medals)
+    _count_again(connection, {t: set(keys) for t, keys in shares_of(connection, match_id).items()})
+
+
+def _count_again(connection: Unit, again: Mapping[str, set[tuple[Any, ...]]]) -> None:
+    """Compute the rows of the keys ``again`` names (by table) from every match."""
+    encounters = sorted({key[:2] for key in again.get("player_encounters", ())})
+    medals = sorted(again.get("player_medal_totals", ()))
     where = "player_id = ? AND other_player_id = ?"
     execute(connection, f"DELETE FROM player_encounters WHERE {where}", encounters)
     execute(connection, "DELETE FROM player_medal_totals WHERE player_id = ? AND medal_id = ?",
@@ -288,7 +327,10 @@ def add_match(connection: Unit, match_id: str, replaced: Touched | None = None) 
     execute(connection, _INSERT_ENCOUNTERS.format(where=where), encounters)
     execute(connection, _INSERT_MEDAL_TOTALS.format(where="a.player_id = ? AND a.medal_id = ?"),
              medals)  # fmt: skip
-    player_totals.recompute(connection, keys.totals)
+    tables = [t.table for t in player_totals.TOTALS]
+    totals = frozenset((table, key) for table in tables for key in again.get(table, ()))
+    if totals:
+        player_totals.recompute(connection, totals)
 
 
 def contributions(connection: Unit, match_id: str) -> dict[str, list[dict[str, Any]]]:

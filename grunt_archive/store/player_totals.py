@@ -99,6 +99,14 @@ COLUMNS: Mapping[str, tuple[str, str]] = {
     "last_match": ("max(start_time)", _GREATER),
 }
 
+# How each column adds up, in `store.match_shares`' words (a replaced copy taken out).
+SHARE_KINDS: Mapping[str, str] = {
+    column: {_NAME: "name", _ADD: "count", _PLUS: "sum", _GREATER: "latest", _LESSER: "latest"}[
+        combined
+    ]
+    for column, (_, combined) in COLUMNS.items()
+}
+
 
 def _any(condition: str) -> str:
     return f"max(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -156,11 +164,16 @@ class Totals:
     @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def add_match(self) -> str:
         """INSERT what the lines of one match (its id the parameter) add to the totals there."""
+        return self.add("pm.match_id = ?", one_match=True)
+
+    @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
+    def add(self, where: str, one_match: bool = False) -> str:
+        """INSERT what the lines ``where`` picks add to the totals there (no match counted yet)."""
         updates = ", ".join(
             f"{c} = " + COLUMNS[c][1].format(t=self.table, c=c) for c in self.columns
         )
         return (
-            f"{self.insert('pm.match_id = ?', one_match=True)}"
+            f"{self.insert(where, one_match=one_match)}"
             f" ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET {updates}"
         )
 
@@ -234,6 +247,12 @@ def add_match(connection: Unit, match_id: str) -> None:
         return
     for totals in TOTALS:
         execute(connection, totals.add_match(), (match_id,))
+
+
+def add_lines(connection: Unit, where: str) -> None:
+    """Add the lines ``where`` picks, of matches no total counts yet, to every totals table."""
+    for totals in TOTALS:
+        execute(connection, totals.add(where))
 
 
 def keys(connection: Unit, match_id: str, tables: Iterable[Totals] = TOTALS) -> Keys:

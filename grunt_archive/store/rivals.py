@@ -34,6 +34,22 @@ WHERE {where}
 GROUP BY t.player_id, o.opponent_id
 """
 
+# Films of matches no row counts yet, added to the rows there (a copy's: `add_matches`).
+_ADD_RIVALS = (
+    f"{_INSERT_RIVALS} ON CONFLICT (player_id, opponent_id) DO UPDATE SET"
+    " opponent_gamertag = CASE WHEN player_rivals.opponent_gamertag IS NULL"
+    " OR excluded.opponent_gamertag > player_rivals.opponent_gamertag"
+    " THEN excluded.opponent_gamertag ELSE player_rivals.opponent_gamertag END,"
+    " kills_on = player_rivals.kills_on + excluded.kills_on,"
+    " deaths_to = player_rivals.deaths_to + excluded.deaths_to,"
+    " net = player_rivals.net + excluded.net, matches = player_rivals.matches + excluded.matches"
+)
+
+
+def add_matches(connection: Unit, where: str) -> None:
+    """Add the films of matches no row counts yet (``where``: a condition on ``o.match_id``)."""
+    execute(connection, _ADD_RIVALS.format(where=where))
+
 
 def refresh_players(connection: Unit, player_ids: Iterable[str]) -> None:
     """Count the rows of ``player_ids`` again from every film (those not tracked get none)."""
