@@ -299,6 +299,7 @@ ARCHIVE_STATE = frozenset(
         "snapshot_checks",
         "expired_films",
         "service_record_checks",
+        "unfinished_copies",
     }
 )
 # The viewer's per-player tables: computed from the match tables, not from a document

@@ -57,6 +57,7 @@ from grunt_archive.models.archive import (  # noqa: E402
     ServiceRecordCheck,
     SyncRun,
     TrackedPlayer,
+    UnfinishedCopy,
 )
 from grunt_archive.models.enrichment import (  # noqa: E402
     Asset,
@@ -80,8 +81,11 @@ from grunt_archive.models.viewer import (  # noqa: E402
     ArchiveMapTotal,
     PlayerDayTotal,
     PlayerEncounter,
+    PlayerMapTotal,
     PlayerMatch,
     PlayerMedalTotal,
+    PlayerModeTotal,
+    PlayerPlaylistTotal,
     PlayerTotal,
 )
 from grunt_archive.models.films import (  # noqa: E402
@@ -130,8 +134,11 @@ __all__ = [
     "PlayerDayTotal",
     "PlayerEncounter",
     "PlayerKey",
+    "PlayerMapTotal",
     "PlayerMatch",
     "PlayerMedalTotal",
+    "PlayerModeTotal",
+    "PlayerPlaylistTotal",
     "PlayerRival",
     "PlayerTotal",
     "RawResponse",
@@ -145,5 +152,6 @@ __all__ = [
     "SyncRun",
     "TeamKey",
     "TrackedPlayer",
+    "UnfinishedCopy",
     "metadata",
 ]

@@ -107,6 +107,22 @@ class SyncRun(SQLModel, table=True):
     error: str | None = None
 
 
+class UnfinishedCopy(SQLModel, table=True):
+    """A ``copy`` into this archive under way, or one cut short before its end.
+
+    The copy writes its row before its first row and deletes it with its last
+    write, the derived tables' update. A row a copy finds was left by one cut
+    short: what that one added to matches held before it cannot be told from the
+    archive's own rows, so the finding copy counts the derived tables again
+    (`grunt_archive.store.copied`).
+    """
+
+    __tablename__ = "unfinished_copies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: str
+
+
 class ApiDrift(SQLModel, table=True):
     """A field or mode block the API sent that this version of the code does not know."""
 

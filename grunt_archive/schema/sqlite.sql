@@ -1,4 +1,4 @@
--- revision: 0030
+-- revision: 0031
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1279,6 +1279,11 @@ CREATE TABLE player_mode_totals (
 	CONSTRAINT pk_player_mode_totals PRIMARY KEY (player_id, scope, game_variant_asset_id, game_variant_version_id), 
 	CONSTRAINT fk_player_mode_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
+CREATE TABLE unfinished_copies (
+	id INTEGER NOT NULL, 
+	started_at VARCHAR NOT NULL, 
+	CONSTRAINT pk_unfinished_copies PRIMARY KEY (id)
+);
 CREATE INDEX ix_raw_responses_kind_key ON raw_responses (kind, "key");
 CREATE INDEX ix_player_encounters_other_player_id ON player_encounters (other_player_id);
 CREATE INDEX ix_player_encounters_relation ON player_encounters (relation, matches, win_rate);
@@ -1455,4 +1460,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0030');
+INSERT INTO alembic_version (version_num) VALUES ('0031');

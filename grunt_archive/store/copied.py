@@ -15,13 +15,13 @@ brought (`update`), as a sync adds what it stores:
   the destination's own copy added is mixed with them, and cannot be taken out).
 
 What counts as new is read from the per-player tables themselves (a match or a
-player with no line), so a copy cut short and run again adds the matches and
-players the first run brought too. (Not the rows the first run added to matches
-the destination held before it: a film, skill, or another copy's rows, seen as
-added only by the run that adds them; ``reparse`` counts them. Telling them
-would take a mark the archive does not keep, or reading every match held.)
+player with no line). The rows a copy adds to matches the destination held
+before it are seen as added only by the run that adds them, so a copy marks its
+run (`begin`: a row of ``unfinished_copies``, committed before its first row,
+deleted with its last write): the next copy that finds a mark left by one cut
+short counts every derived table again, as ``reparse`` would.
 
-The one rebuild left is of a destination with no line at all (new, or never
+The other rebuild is of a destination with no line at all (new, or never
 derived): adding every match is what a rebuild does, in one pass a table.
 """
 
@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import player_tables, rivals
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
@@ -40,6 +41,23 @@ from grunt_archive.store.writer import execute, query
 WATCHED = ("match_players", "medal_awards", "match_skill", "kills")
 CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 _MATCHES, _PLAYERS = "copy_matches", "copy_players"
+UNFINISHED = "unfinished_copies"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A copy's row of ``unfinished_copies``, and whether an earlier copy left one (cut short)."""
+
+    id: int
+    after_cut_short: bool
+
+
+def begin(connection: Unit) -> Mark:
+    """Mark the copy as under way (its unit commits the mark before the copy's first row)."""
+    earlier = bool(query(connection, f"SELECT 1 FROM {UNFINISHED} LIMIT 1"))
+    execute(connection, f"INSERT INTO {UNFINISHED} (started_at) VALUES (?)", (now_utc(),))
+    (newest,) = query(connection, f"SELECT max(id) FROM {UNFINISHED}")
+    return Mark(newest[0], earlier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +75,16 @@ def held(connection: Unit, match_ids: Sequence[str]) -> Held:
 
 
 def update(
-    connection: Unit, match_ids: Sequence[str], before: Held, added: Mapping[str, int]
+    connection: Unit, match_ids: Sequence[str], before: Held, added: Mapping[str, int], mark: Mark
 ) -> None:
     """Bring the per-player tables up to what the copy of ``match_ids`` added (its last unit).
 
     ``added``: how many rows each table gained (a table that gained none is not read again).
+    The copy's mark, and any a copy cut short left, go in the same unit.
     """
-    if not query(connection, "SELECT 1 FROM player_matches LIMIT 1"):
+    # Marks up to this copy's own: a later one is a copy's still under way.
+    execute(connection, f"DELETE FROM {UNFINISHED} WHERE id <= ?", (mark.id,))
+    if mark.after_cut_short or not query(connection, "SELECT 1 FROM player_matches LIMIT 1"):
         player_tables.rebuild(connection)
         return
     players = [

@@ -141,7 +141,11 @@ class CopyReport:
 
 def copied_tables() -> list[Table]:
     """Return the tables a copy writes, parents first (the derived tables are computed)."""
-    return [table for table in metadata.sorted_tables if table.name not in DERIVED_TABLES]
+    return [
+        table
+        for table in metadata.sorted_tables
+        if table.name not in DERIVED_TABLES and table.name != copied.UNFINISHED
+    ]
 
 
 def copy_archive(
@@ -185,6 +189,7 @@ def copy_archive(
         with store.unit() as connection:  # counted before the copy adds documents
             close_dead_runs(connection)
             held = copied.held(connection, matches)
+            mark = copied.begin(connection)
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
         total = sum(_count(reader, table, where, params) for table, where in plan)
@@ -199,7 +204,7 @@ def copy_archive(
         with store.unit() as connection:
             # A match one archive held pending and the other archived is archived now.
             execute(connection, RELEASE_ARCHIVED)
-            copied.update(connection, matches, held, report.added)
+            copied.update(connection, matches, held, report.added, mark)
     report.seconds = time.monotonic() - began
     return report
 
