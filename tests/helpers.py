@@ -142,6 +142,17 @@ def dump(
     return {t: sorted(rows(db, f"SELECT {columns.get(t, '*')} FROM {t}"), key=repr) for t in tables}
 
 
+def shared_first(db: Archive, players: Iterable[str]) -> list[str]:
+    """Return the archived matches, those the most of ``players`` played first."""
+    ids = ", ".join(f"'{player}'" for player in players)
+    found = rows(
+        db,
+        "SELECT match_id FROM match_players GROUP BY match_id ORDER BY count(DISTINCT CASE"
+        f" WHEN player_id IN ({ids}) THEN player_id END) DESC, match_id",
+    )
+    return [match_id for (match_id,) in found]
+
+
 def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
     """The derived tables equal what `player_tables.rebuild` computes from the match tables.
 

@@ -31,7 +31,7 @@ from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import open_store, player_tables, player_totals
 from grunt_archive.store.matches import save_match
 from tests.conftest import copy_archive
-from tests.helpers import assert_derived_as_rebuilt, raw_bodies, rows, sync
+from tests.helpers import assert_derived_as_rebuilt, raw_bodies, shared_first, sync
 
 EDITS = ("outcome", "kills", "no_kills", "medals", "drop", "join", "team", "start", "ids")
 TRACKED: dict[str, int] = {}  # the world's tracked players, in order (`world`)
@@ -59,17 +59,6 @@ def synced(world, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("resave") / "synced.db"
     assert sync(db, world, *world.player_ids).outcome == "ok"
     return db
-
-
-def shared_first(db: Path | str, world: Simulator) -> list[str]:
-    """Return the archived matches, those the most tracked players played first."""
-    ids = ", ".join(f"'{player}'" for player in world.player_ids)
-    found = rows(
-        db,
-        "SELECT match_id FROM match_players GROUP BY match_id ORDER BY count(DISTINCT CASE"
-        f" WHEN player_id IN ({ids}) THEN player_id END) DESC, match_id",
-    )
-    return [match_id for (match_id,) in found]
 
 
 def edited(document: dict[str, Any], edit: str, which: int, amount: int) -> None:
@@ -129,7 +118,7 @@ def apply(db: Path | str, world: Simulator, ops: list[tuple], check: bool = True
 
     ``check``: after each, the derived tables are compared with a rebuild.
     """
-    matches = shared_first(db, world)
+    matches = shared_first(db, world.player_ids)
     documents = {key: json.loads(body) for key, body in raw_bodies(db, MATCH_STATS.name).items()}
     with archive(db) as engine, open_store(engine) as store:
         for number, (_, match, edit, which, amount) in enumerate(ops):

@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from grunt_archive.db import archive
-from grunt_archive.documents import DERIVED_TABLES, MATCH_STATS, PROFILE_USERS, RawDocument
+from grunt_archive.documents import MATCH_STATS, PROFILE_USERS, RawDocument
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import lookups, open_store, player_tables
+from grunt_archive.store import lookups, open_store
 from grunt_archive.store.matches import save_match
 from grunt_archive.store.state import track_player, untrack_player
 from tests.conftest import copy_archive
-from tests.helpers import dump, raw_bodies, rows, sync
+from tests.helpers import assert_derived_as_rebuilt, raw_bodies, rows, shared_first, sync
 
 PLAYERS = 3
 Op = tuple[Any, ...]
@@ -66,24 +66,12 @@ def synced(world, tmp_path_factory) -> Path:
     return db
 
 
-def shared_first(db: Path | str, world: Simulator) -> list[str]:
-    """Return the archived matches, those the most players of ``world`` played first."""
-    ids = ", ".join(f"'{player}'" for player in world.player_ids)
-    found = rows(
-        db,
-        "SELECT match_id FROM match_players"
-        f" GROUP BY match_id ORDER BY count(DISTINCT CASE WHEN player_id IN ({ids})"
-        " THEN player_id END) DESC, match_id",
-    )
-    return [match_id for (match_id,) in found]
-
-
 def apply(db: Path | str, world: Simulator, ops: list[Op], check: bool = True) -> None:
     """Run ``ops`` on the archive ``db``, each through the store as a sync or a command does.
 
-    ``check``: after each, the derived tables are compared with a rebuild (`assert_as_rebuilt`).
+    ``check``: after each, the derived tables are compared with a rebuild (`assert_derived_as_rebuilt`).
     """
-    matches = shared_first(db, world)
+    matches = shared_first(db, world.player_ids)
     documents = {key: json.loads(body) for key, body in raw_bodies(db, MATCH_STATS.name).items()}
     with archive(db) as engine, open_store(engine) as store:
         for number, op in enumerate(ops):
@@ -111,17 +99,7 @@ def apply(db: Path | str, world: Simulator, ops: list[Op], check: bool = True) -
                 save_match(store, RawDocument(MATCH_STATS.name, match_id, "/s", when, body),
                            document)  # fmt: skip
             if check:
-                assert_as_rebuilt(db, ops[: number + 1])
-
-
-def assert_as_rebuilt(db: Path | str, label: Any) -> None:
-    """The derived tables equal what `player_tables.rebuild` computes from the match tables."""
-    kept = dump(db, DERIVED_TABLES)
-    with archive(db) as engine, open_store(engine) as store, store.unit() as connection:
-        player_tables.rebuild(connection)
-    rebuilt = dump(db, DERIVED_TABLES)
-    for table in DERIVED_TABLES:
-        assert kept[table] == rebuilt[table], (table, label)
+                assert_derived_as_rebuilt(db, ops[: number + 1])
 
 
 def test_the_world_shares_some_matches_and_not_others(world, synced):
@@ -140,7 +118,7 @@ def test_the_world_shares_some_matches_and_not_others(world, synced):
         )[0]
         assert shared and alone and opposed, (player, shared, alone, opposed)
     assert rows(synced, "SELECT count(*) FROM player_rivals")[0][0]
-    assert_as_rebuilt(synced, "synced")
+    assert_derived_as_rebuilt(synced, "synced")
 
 
 @settings(
@@ -174,7 +152,7 @@ def test_an_untracked_player_leaves_what_others_count(world, synced, tmp_path):
     others = ", ".join(f"'{p}'" for p in world.player_ids[1:])
     kept = f"SELECT count(DISTINCT match_id) FROM match_players WHERE player_id IN ({others})"
     assert rows(db, everyone)[0][0] == rows(db, kept)[0][0] < before
-    assert_as_rebuilt(db, "untracked")
+    assert_derived_as_rebuilt(db, "untracked")
 
 
 @pytest.mark.slow
