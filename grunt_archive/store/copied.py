@@ -138,14 +138,7 @@ def _rows_added(connection: Unit, before: Held, counted: set[str], tables: list[
         player_tables.refresh_skill(connection, match_id)
     players: set[str] = set()
     for chunk in _chunks(sorted(grew["kills"])):
-        marks = ", ".join("?" for _ in chunk)
-        found = query(
-            connection,
-            f"SELECT killer_id FROM kills WHERE match_id IN ({marks}) UNION"
-            f" SELECT victim_id FROM kills WHERE match_id IN ({marks}) AND victim_id IS NOT NULL",
-            [*chunk, *chunk],
-        )
-        players.update(player_id for (player_id,) in found)
+        players |= rivals.players_in_films(connection, chunk)
     if players:
         rivals.refresh_players(connection, players)
 

@@ -11,7 +11,7 @@ maintained match by match equal rows rebuilt; the caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
@@ -58,15 +58,21 @@ def refresh_players(connection: Unit, player_ids: Iterable[str]) -> None:
     execute(connection, _INSERT_RIVALS.format(where="t.player_id = ?"), players)
 
 
-def refresh_match(connection: Unit, match_id: str) -> None:
-    """Count again the rows of the tracked players in a match whose film was just stored."""
+def players_in_films(connection: Unit, match_ids: Sequence[str]) -> set[str]:
+    """Return every killer and victim of the films of ``match_ids``."""
+    marks = ", ".join("?" for _ in match_ids)
     rows = query(
         connection,
-        "SELECT killer_id FROM kills WHERE match_id = ? UNION"
-        " SELECT victim_id FROM kills WHERE match_id = ? AND victim_id IS NOT NULL",
-        (match_id, match_id),
+        f"SELECT killer_id FROM kills WHERE match_id IN ({marks}) UNION"
+        f" SELECT victim_id FROM kills WHERE match_id IN ({marks}) AND victim_id IS NOT NULL",
+        [*match_ids, *match_ids],
     )
-    refresh_players(connection, (row[0] for row in rows))
+    return {row[0] for row in rows}
+
+
+def refresh_match(connection: Unit, match_id: str) -> None:
+    """Count again the rows of the tracked players in a match whose film was just stored."""
+    refresh_players(connection, players_in_films(connection, [match_id]))
 
 
 def add_player(connection: Unit, player_id: str) -> None:
