@@ -255,7 +255,7 @@ def add_lines(connection: Unit, where: str) -> None:
         execute(connection, totals.add(where))
 
 
-def keys(connection: Unit, match_id: str, tables: Iterable[Totals] = TOTALS) -> Keys:
+def keys(connection: Unit, match_id: str, tables: Iterable[Totals]) -> Keys:
     """Return the (table, key) of every row of ``tables`` the lines of ``match_id`` count in."""
     found = set()
     for totals in tables:
@@ -299,22 +299,21 @@ def refresh_peaks(connection: Unit, match_id: str, before: Mapping[str, Any]) ->
     moved = {player for player, peak in after.items() if peak != before.get(player)}
     if not moved:
         return
+    raise_peak = {
+        totals.table: f"UPDATE {totals.table} SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr"
+        f" ELSE ? END WHERE {' AND '.join(f'{c} = ?' for c in totals.key)}"
+        for totals in _PEAKED
+    }
     fallen: set[tuple[str, tuple[Any, ...]]] = set()
-    for totals in _PEAKED:
-        where = " AND ".join(f"{c} = ?" for c in totals.key)
-        raise_peak = (
-            f"UPDATE {totals.table} SET peak_csr = CASE WHEN peak_csr >= ? THEN peak_csr"
-            f" ELSE ? END WHERE {where}"
-        )
-        for table, key in keys(connection, match_id, (totals,)):
-            player = key[0]
-            if player not in moved:
-                continue
-            was, now = before.get(player), after[player]
-            if was is not None and (now is None or now < was):
-                fallen.add((table, key))
-            else:
-                execute(connection, raise_peak, (now, now, *key))
+    for table, key in keys(connection, match_id, _PEAKED):
+        player = key[0]
+        if player not in moved:
+            continue
+        was, now = before.get(player), after[player]
+        if was is not None and (now is None or now < was):
+            fallen.add((table, key))
+        else:
+            execute(connection, raise_peak[table], (now, now, *key))
     if fallen:
         recompute(connection, frozenset(fallen))
 
