@@ -137,11 +137,11 @@ class FilmReadError(MalformedResponseError):
 class UnknownFilmVersionError(FilmReadError):
     """The film's major version has no layout in this grunt-archive (a newer one may read it)."""
 
-    def __init__(self, version: int, known: list[int]) -> None:
+    def __init__(self, version: int, known: list[int], detail: str = "") -> None:
         listed = ", ".join(str(v) for v in known)
         super().__init__(
             f"film version {version} has a layout this grunt-archive does not know "
-            f"(it reads versions {listed})"
+            f"(it reads versions {listed}){f', {detail}' if detail else ''}"
         )
         self.version = version
 

@@ -12,7 +12,7 @@ import click
 from grunt_archive.errors import FilmReadError, UsageError
 
 if TYPE_CHECKING:
-    from grunt_archive.film.reader import FilmEvent
+    from grunt_archive.film.reader import FilmEvent, Layout
 
 # SPNKr's and our own copies of a chunk are named ``{FilmMajorVersion}_{MatchId}…``.
 _VERSION_PREFIX = re.compile(r"^(\d+)_")
@@ -36,19 +36,34 @@ def film() -> None:
 def read(file: Path, film_version: int | None, as_json: bool) -> None:
     """Print the events of a highlight chunk (type 3), as the blob host serves it.
 
-    A truncated or foreign file, a file past 32 MiB, or a version whose layout
-    is not known, is an error (exit 2).
+    A version with no checked layout is read with the layout the chunk itself
+    shows, when one accounts for every event, and a line on stderr says so. A
+    truncated or foreign file, a file past 32 MiB, or a version whose layout
+    neither is known nor fits, is an error (exit 2).
 
     Example: grunt-archive film read 41_e4309281-7d3c-420c-a9a4-ca2798e56692.gzip
     """
-    from grunt_archive.film.reader import read_events
+    from grunt_archive.film.reader import read_film
 
     version = film_version if film_version is not None else version_from_name(file.name)
     try:
-        events = read_events(chunk_bytes(file), version)
+        reading = read_film(chunk_bytes(file), version)
     except FilmReadError as error:
         raise UsageError(f"{file.name}: {error}") from error
+    if reading.inferred:
+        click.echo(inferred_note(file.name, version, reading.layout, len(reading.events)), err=True)
+    events = reading.events
     click.echo(json.dumps(events_json(events)) if as_json else events_table(events))
+
+
+def inferred_note(name: str, version: int, layout: Layout, events: int) -> str:
+    """Say that a chunk was read with a layout found in it, and what that layout is."""
+    return (
+        f"{name}: film version {version} has no layout checked against a real film;"
+        f" read with the one the chunk shows (records end {layout.marker:,} bits after"
+        f" their xuid, gamertag at byte {layout.gamertag} of the last 60), which fits"
+        f" all {events:,} events it announces"
+    )
 
 
 def chunk_bytes(file: Path) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from grunt_archive.cli import cli
-from grunt_archive.film.reader import FilmEvent, read_events
+from grunt_archive.film.reader import FilmEvent, Layout, read_events
 from grunt_archive.simulator.data.film import encode_highlight_chunk
 from tests.film_samples import FILM, SMALL_V37, expected_rows, sample_file
 
@@ -134,13 +134,32 @@ def test_the_small_sample_needs_its_version_given():
     assert "Nade Shot" in run(str(FILM / SMALL_V37), "--film-version", "37").stdout
 
 
+def test_a_version_with_no_checked_layout_is_read_and_stderr_says_how(tmp_path, chunk_file):
+    renamed = tmp_path / "40_00000000-0000-0000-0000-000000000001.gzip"
+    renamed.write_bytes(chunk_file.read_bytes())
+    result = run(str(renamed), "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == run(str(chunk_file), "--json").stdout
+    assert result.stderr == (
+        f"{renamed.name}: film version 40 has no layout checked against a real film; read with"
+        " the one the chunk shows (records end 15,406 bits after their xuid, gamertag at byte 0"
+        " of the last 60), which fits all 5 events it announces\n"
+    )
+    assert run(str(chunk_file)).stderr == ""
+
+
 def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
     good = encode_highlight_chunk(EVENTS, 41)
+    # Fields moved as no real version has: neither the table nor the chunk gives the layout.
+    moved = Layout(14_000, gamertag=8, hint=40, time=41, medal_flag=48, medal_code=52)
     files = {
         "garbage": (b"\x00\x01garbage", []),
         "truncated": (good[: len(good) // 2], []),
         "foreign zlib": (zlib.compress(b'{"FilmStatusBond": 1}'), []),
-        "unknown version": (good, ["--film-version", "40"]),
+        "unknown version": (
+            encode_highlight_chunk(EVENTS, 99, layouts={99: moved}),
+            ["--film-version", "40"],
+        ),
         "wrong version": (good, ["--film-version", "39"]),
     }
     paths = {}

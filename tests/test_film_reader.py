@@ -18,7 +18,7 @@ from grunt_archive.errors import (
     MalformedResponseError,
     UnknownFilmVersionError,
 )
-from grunt_archive.film import reader
+from grunt_archive.film import bitstream, reader
 from grunt_archive.film.medals import FILM_MEDAL_NAMES, film_medal_ids, medal_names_from_metadata
 from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events
 from grunt_archive.simulator.data.film import encode_highlight_chunk
@@ -81,11 +81,11 @@ def test_a_medal_events_type_hint_is_the_sorting_weight_of_the_medal_its_code_na
     data = reader.inflate(sample_file(row.file_prefix).read_bytes())
     layout = LAYOUTS[row.version]
     checked = 0
-    for start in reader._record_starts(data, layout, 0x2D):
+    for start in bitstream.record_starts(data, layout.marker, 0x2D):
         event = reader._event(data, start, layout, FILM_MEDAL_NAMES)
         if event.type == "medal":
-            tail = start + layout.marker - reader.TAIL_BYTES * 8
-            assert reader._bits(data, tail + layout.hint * 8, 8) == weight[event.medal_name]
+            tail = start + layout.marker - bitstream.TAIL_BYTES * 8
+            assert bitstream.bits_at(data, tail + layout.hint * 8, 8) == weight[event.medal_name]
             checked += 1
     assert checked == row.counts["medal"]
 
@@ -174,10 +174,11 @@ def test_a_layout_added_to_the_table_reads_a_version_it_did_not_know():
 PURE_IMPORTS = {
     "__future__", "collections", "dataclasses", "functools", "codecs", "itertools", "typing", "zlib",
     "grunt_archive.errors", "grunt_archive.film.reader", "grunt_archive.film.medals",
+    "grunt_archive.film.bitstream",
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("module", ["reader", "feed", "medals"])
+@pytest.mark.parametrize("module", ["reader", "bitstream", "feed", "medals"])
 def test_the_film_modules_import_nothing_that_does_io(module):
     tree = ast.parse((ROOT / "grunt_archive" / "film" / f"{module}.py").read_text())
     imported = set()
@@ -215,8 +216,8 @@ def test_importing_the_film_modules_adds_no_http_and_no_sql():
 def test_walking_from_record_to_record_finds_what_searching_the_whole_stream_finds(row):
     data = reader.inflate(sample_file(row.file_prefix).read_bytes())
     layout = LAYOUTS[row.version]
-    walked = list(reader._walk_records(data, layout))
-    assert walked == list(reader._record_starts(data, layout, 0x2D))
+    walked = list(bitstream.walk_records(data, layout.marker))
+    assert walked == list(bitstream.record_starts(data, layout.marker, 0x2D))
     assert len(walked) == reader._header_count(data)
 
 
@@ -225,9 +226,9 @@ def test_records_the_walk_steps_over_are_found_by_searching_the_whole_stream(mon
     row = ROWS[-1]
     chunk = sample_file(row.file_prefix).read_bytes()
     events = read_events(chunk, row.version)
-    walk = reader._walk_records
+    walk = bitstream.walk_records
     # As if every other record lay in a space the walk had not met.
-    monkeypatch.setattr(reader, "_walk_records", lambda data, layout: list(walk(data, layout))[::2])
+    monkeypatch.setattr(reader, "walk_records", lambda data, marker: list(walk(data, marker))[::2])
     assert read_events(chunk, row.version) == events
 
 

@@ -21,13 +21,15 @@ import yaml
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST
 from grunt_archive.film import reader
 from grunt_archive.film.reader import read_events
+from grunt_archive.rawbody import decode
 from grunt_archive.runner import run_reparse, run_untrack
-from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator import Simulator, SimulatorConfig, films
 from grunt_archive.simulator.films import UNKNOWN_LAYOUT, UNKNOWN_VERSION
 from tests.conftest import copy_archive
 from tests.helpers import failing, recording, rows, sync, value
 
 FILM_PATHS = ("/hi/films/", "/ugcstorage/film/")
+CHUNKS = f"SELECT key, body, encoding FROM raw_responses WHERE kind = '{FILM_CHUNK.name}'"
 
 
 KILLS_IN_FEED = "SELECT match_id, killer_id, count(*) FROM kills GROUP BY 1, 2 ORDER BY 1, 2"
@@ -241,6 +243,42 @@ def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known
     assert value(db, "SELECT count(*) FROM film_events") > 0
     assert value(db, "SELECT count(*) FROM kills") > 0
     assert value(db, "SELECT count(*) FROM player_rivals") > 0
+
+
+def test_a_version_with_no_layout_whose_chunk_shows_one_is_read_and_marked_inferred(
+    tmp_path, monkeypatch
+):
+    # A game update that only moved the record's end and the gamertag, as every real one did.
+    monkeypatch.setattr(films, "UNKNOWN_LAYOUT", reader.Layout(marker=13_500, gamertag=12))
+    sim = Simulator(
+        SimulatorConfig(
+            seed=5, players=1, matches=5, film_unknown_version=1.0, film_max_age_days=1e6
+        )
+    )
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, *sim.player_ids)
+    assert report.to_json()["films"] == {"archived": 5, "gone": 0, "unreadable": 0}
+    assert rows(db, "SELECT DISTINCT status, major_version, layout_inferred, error FROM films") == [
+        ("read", UNKNOWN_VERSION, 1, None)
+    ]
+    # The events are the simulator's own, as a table holding the layout reads them.
+    known = {UNKNOWN_VERSION: films.UNKNOWN_LAYOUT}
+    kept = rows(db, CHUNKS)
+    assert len(kept) == 5
+    for match_id, body, encoding in kept:
+        assert match_id == FILM_CHUNK.key_of(match_id)
+        events = read_events(decode(body, encoding), UNKNOWN_VERSION, layouts=known)
+        stored = rows(
+            db, "SELECT player_id, type, time_ms FROM film_events WHERE match_id = ? ORDER BY seq",
+            match_id,
+        )  # fmt: skip
+        assert events and stored == [(e.player_id, e.type, e.time_ms) for e in events]
+    assert rows(db, "SELECT DISTINCT agrees_with_stats FROM films") == [(1,)]
+
+    # A release that checks the layout reads them again as checked.
+    monkeypatch.setitem(reader.LAYOUTS, UNKNOWN_VERSION, films.UNKNOWN_LAYOUT)
+    run_reparse(db)
+    assert rows(db, "SELECT DISTINCT status, layout_inferred FROM films") == [("read", 0)]
 
 
 @pytest.mark.parametrize(

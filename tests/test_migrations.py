@@ -445,3 +445,46 @@ def test_0028_names_a_film_that_was_read_read_as_the_contract_does_and_back(arch
             ]  # fmt: skip
     finally:
         engine.dispose()
+
+
+def test_0032_marks_every_film_an_older_release_read_as_read_with_a_checked_layout(
+    archive_location,
+):
+    engine = make_engine(archive_location)
+    try:
+        upgrade_archive(engine, "0031")
+        with engine.begin() as connection:
+            for match_id, status in (("a", "read"), ("g", "gone"), ("u", "unreadable")):
+                connection.exec_driver_sql(
+                    "INSERT INTO matches (match_id, start_time)"
+                    f" VALUES ('{match_id}', '2024-01-01T00:00:00Z')"
+                )
+                connection.exec_driver_sql(
+                    f"INSERT INTO films (match_id, status) VALUES ('{match_id}', '{status}')"
+                )
+            connection.exec_driver_sql(
+                "INSERT INTO players (player_id, is_bot) VALUES ('xuid(7)', false)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO film_events (match_id, seq, player_id, type, time_ms)"
+                " VALUES ('a', 0, 'xuid(7)', 'kill', 10)"
+            )
+        upgrade_archive(engine)
+        marked = "SELECT match_id, layout_inferred FROM films ORDER BY match_id"
+        with engine.connect() as connection:
+            assert [(m, None if v is None else bool(v)) for m, v in
+                    connection.exec_driver_sql(marked)] == [
+                ("a", False), ("g", None), ("u", None),
+            ]  # fmt: skip
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0031")
+        with engine.connect() as connection:
+            assert "layout_inferred" not in {
+                c["name"] for c in inspect(connection).get_columns("films")
+            }
+            assert _film_statuses(connection) == [("a", "read"), ("g", "gone"), ("u", "unreadable")]
+            assert connection.exec_driver_sql("SELECT count(*) FROM film_events").scalar() == 1
+    finally:
+        engine.dispose()

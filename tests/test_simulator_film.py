@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grunt_archive.errors import UnknownFilmVersionError
-from grunt_archive.film import reader
+from grunt_archive.film import bitstream, reader
 from grunt_archive.film.feed import pair_kills
 from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events
 from grunt_archive.simulator.data.film import ENCODED_VERSION, encode_highlight_chunk
@@ -46,7 +46,7 @@ def test_kills_deaths_medals_and_mode_events_round_trip_with_an_ambiguous_pair()
 def test_records_land_at_every_bit_alignment():
     events = [FilmEvent(A + n, f"P{n}", "kill", n) for n in range(16)]
     data = reader.inflate(encode_highlight_chunk(events))
-    starts = list(reader._record_starts(data, LAYOUTS[ENCODED_VERSION], 0x2D))
+    starts = list(bitstream.record_starts(data, LAYOUTS[ENCODED_VERSION].marker, 0x2D))
     assert len(starts) == 16 and {start % 8 for start in starts} == set(range(8))
 
 
@@ -93,9 +93,9 @@ def test_a_medals_weight_goes_in_its_type_hint():
     )
     data = reader.inflate(chunk)
     layout = LAYOUTS[ENCODED_VERSION]
-    (start,) = reader._record_starts(data, layout, 0x2D)
-    tail = start + layout.marker - reader.TAIL_BYTES * 8
-    assert reader._bits(data, tail + layout.hint * 8, 8) == 100
+    (start,) = bitstream.record_starts(data, layout.marker, 0x2D)
+    tail = start + layout.marker - bitstream.TAIL_BYTES * 8
+    assert bitstream.bits_at(data, tail + layout.hint * 8, 8) == 100
 
 
 events_strategy = st.lists(

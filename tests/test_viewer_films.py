@@ -279,3 +279,18 @@ def test_the_film_tables_link_killers_victims_and_opponents(archive):
     opponent = value(db, "SELECT opponent_id FROM player_rivals ORDER BY 1")
     html = get(db, f"/films/player_rivals?opponent_id={opponent}").text
     assert f'href="/player/{opponent}"' in html
+
+
+def test_a_film_read_with_an_inferred_layout_says_so(archive, tmp_path):
+    _, db = archive
+    copy = copy_archive(db, tmp_path / "copy.db")
+    inferred, checked = rows(copy, "SELECT match_id FROM films WHERE status = 'read' LIMIT 2")
+    with closing(sqlite3.connect(copy)) as connection, connection:
+        connection.execute("UPDATE films SET layout_inferred = 1 WHERE match_id = ?", inferred)
+    version = value(copy, "SELECT major_version FROM films WHERE match_id = ?", inferred[0])
+    words = f"Film version {version} is newer than the layouts this grunt-archive was checked"
+    page = get_json(copy, f"/match/{inferred[0]}.json")
+    assert page["film"]["layout_inferred"] and words in page["film"]["note"]
+    assert page["kill_feed"]
+    assert words in get(copy, f"/match/{inferred[0]}").text
+    assert words not in get_json(copy, f"/match/{checked[0]}.json")["film"]["note"]

@@ -28,6 +28,9 @@ class Film(SQLModel, table=True):
     film_length_ms: int | None = None
     chunk_count: int | None = None
     events_read: int | None = None
+    # True when the film's version had no checked layout and the reader found one in the
+    # chunk (film.reader.read_film); None for a film not read.
+    layout_inferred: bool | None = None
     agrees_with_stats: bool | None = None
     # JSON list of {"player_id", "what", "film", "stats"}: the counts that differ.
     disagreements: str | None = None

@@ -3,9 +3,11 @@
 Pure: the manifest as parsed JSON, the chunk's bytes as the blob host served
 them (compressed), and the match's stats document (to reconcile the film's
 counts with) go in; rows come out. A chunk in a film version the reader has
-no layout for gives a ``films`` row with status ``unreadable`` and no events,
-so that ``reparse`` reads it again once a newer reader knows that version; a
-chunk the reader refuses for a version it knows gives ``malformed``.
+no checked layout for is read with the layout the chunk shows, where one fits
+every event (``layout_inferred``); where none does, it gives a ``films`` row
+with status ``unreadable`` and no events, so that ``reparse`` reads it again
+once a newer reader knows that version. A chunk the reader refuses for a
+version it knows gives ``malformed``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from grunt_archive.errors import MalformedFilmError, MalformedResponseError, UnknownFilmVersionError
 from grunt_archive.film.feed import pair_kills, reconcile
-from grunt_archive.film.reader import FilmEvent, Layout, read_events
+from grunt_archive.film.reader import FilmEvent, Layout, read_film
 
 # ``films.status``, as INTERFACE.md names them (``read`` was ``archived`` before 0028).
 READ, GONE, UNREADABLE, MALFORMED = "read", "gone", "unreadable", "malformed"
@@ -76,16 +78,18 @@ def film_rows(
     """
     film: dict[str, Any] = {
         "match_id": match_id, **manifest_facts(manifest), "status": READ,
-        "events_read": None, "agrees_with_stats": None, "disagreements": None, "error": None,
+        "events_read": None, "layout_inferred": None, "agrees_with_stats": None,
+        "disagreements": None, "error": None,
         "fetched_at": fetched_at,
     }  # fmt: skip
     try:
-        events = read_events(chunk, film["major_version"], layouts=layouts)
+        reading = read_film(chunk, film["major_version"], layouts=layouts)
     except UnknownFilmVersionError as error:
         return {"films": [{**film, "status": UNREADABLE, "error": str(error)}]}
     except MalformedFilmError as error:
         return {"films": [{**film, "status": MALFORMED, "error": str(error)}]}
-    film["events_read"] = len(events)
+    events = reading.events
+    film["events_read"], film["layout_inferred"] = len(events), reading.inferred
     if stats is not None:
         found = reconcile(events, stats)
         film["agrees_with_stats"] = not found

@@ -1,4 +1,4 @@
--- revision: 0031
+-- revision: 0032
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -531,7 +531,7 @@ CREATE TABLE films (
 	agrees_with_stats BOOLEAN, 
 	disagreements VARCHAR, 
 	error VARCHAR, 
-	fetched_at VARCHAR, 
+	fetched_at VARCHAR, layout_inferred BOOLEAN, 
 	CONSTRAINT pk_films PRIMARY KEY (match_id), 
 	CONSTRAINT fk_films_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id)
 );
@@ -1460,4 +1460,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0031');
+INSERT INTO alembic_version (version_num) VALUES ('0032');

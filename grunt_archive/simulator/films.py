@@ -6,8 +6,8 @@ and the replication chunks (type 2, one per ~20 s) are small placeholder
 bytes; the last chunk (type 3) holds the highlight events of
 `data.film_events`, encoded in the real bit layout of `ENCODED_VERSION`, or,
 for the films the config names or draws, in `UNKNOWN_VERSION`, a version the
-reader does not know (with `UNKNOWN_LAYOUT`; a test that patches the reader's
-table with it reads them).
+reader neither knows nor can infer (with `UNKNOWN_LAYOUT`; a test that patches
+the reader's table with it reads them).
 
 A film is built the first time it is asked for (never with the world) and
 kept in a small cache; everything derives from the world's seed. Films of
@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 BLOB_HOST = "https://blobs-infiniteugc.svc.halowaypoint.com"
 UNKNOWN_VERSION = max(LAYOUTS) + 1
 """A film major version the reader does not know (the one after its newest)."""
-UNKNOWN_LAYOUT = Layout(marker=14000, gamertag=8)
-"""How the simulator lays out films of `UNKNOWN_VERSION`."""
+UNKNOWN_LAYOUT = Layout(marker=14000, gamertag=8, hint=40, time=41, medal_flag=48, medal_code=52)
+"""How the simulator lays out films of `UNKNOWN_VERSION`: fields moved, as no real version has,
+so that the reader can neither look it up nor infer it from the chunk (`read_film`)."""
 REPLICATION_MS = 20_000
 _DAY_MS = 86_400_000
 _CACHE = 64  # films kept; a sync asks for each one's manifest, then its highlight chunk

@@ -23,8 +23,8 @@ RIVALS = 10
 PAIR_WINDOW_MS = 5  # grunt_archive.film.feed.PAIR_WINDOW_MS; the viewer imports nothing of film/
 
 _FILM = """
-SELECT status, major_version, film_length_ms, chunk_count, events_read, agrees_with_stats,
-    disagreements, error, fetched_at
+SELECT status, major_version, film_length_ms, chunk_count, events_read, layout_inferred,
+    agrees_with_stats, disagreements, error, fetched_at
 FROM films WHERE match_id = ?
 """
 _PENDING = f"""
@@ -99,11 +99,17 @@ def film_summary(connection: sqlite3.Connection, match_id: str) -> dict[str, Any
         pending = rows(connection, _PENDING, (match_id,))
         film["pending"] = pending[0] if pending else None
     film["note"] = _note(film)
+    if film["status"] == "read" and film["layout_inferred"]:
+        film["note"] += (
+            f" Film version {film['major_version']} is newer than the layouts this"
+            " grunt-archive was checked against: its events were read with the layout the"
+            " film itself shows, which accounts for every event it holds."
+        )
     return film
 
 
 _FILM_KEYS = (
-    "status", "major_version", "film_length_ms", "chunk_count", "events_read",
+    "status", "major_version", "film_length_ms", "chunk_count", "events_read", "layout_inferred",
     "agrees_with_stats", "disagreements", "error", "fetched_at",
 )  # fmt: skip
 

@@ -14,16 +14,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 
-from grunt_archive.film.reader import (
-    END_MARKER,
-    HEADER_BYTES,
-    MAX_XUID,
-    MIN_XUID,
-    TAIL_BYTES,
-    FilmEvent,
-    Layout,
-    layout_for,
-)
+from grunt_archive.film.bitstream import END_MARKER, HEADER_BYTES, MAX_XUID, MIN_XUID, TAIL_BYTES
+from grunt_archive.film.reader import FilmEvent, Layout, layout_for
 
 ENCODED_VERSION = 41
 """The film version written by default: the newest one the samples show."""

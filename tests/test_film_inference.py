@@ -1,0 +1,106 @@
+"""A film version with no checked layout: read with the layout its chunk shows, or named.
+
+Every real sample is read blind (no layout table at all) and must give the
+layout checked by hand and exactly the events `read_events` gives with it; the
+simulator's encoder writes layouts no release has seen, which must be found
+back; a chunk whose fields moved beyond what inference follows is refused with
+the version named, never misread.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from grunt_archive.errors import MalformedFilmError, UnknownFilmVersionError
+from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events, read_film
+from grunt_archive.simulator.data.film import encode_highlight_chunk
+from tests.film_samples import expected_rows, sample_file
+
+ROWS = expected_rows()
+A, B, C = 2533274800000001, 2535400000000002, 2712200000000003
+EVENTS = [
+    FilmEvent(A, "Alpha", "kill", 1_500),
+    FilmEvent(B, "Bravo Two", "death", 1_502),
+    FilmEvent(A, "Alpha", "medal", 1_502, 107),
+    FilmEvent(C, "Charlie#1234", "mode", 30_000),
+    FilmEvent(B, "Bravo Two", "kill", 61_000),
+    FilmEvent(A, "Alpha", "death", 61_003),
+]
+
+
+def _events_of(events: list[FilmEvent]) -> list[tuple]:
+    return [(e.xuid, e.gamertag, e.type, e.time_ms, e.medal_code) for e in events]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"v{row.version}")
+def test_each_real_sample_read_blind_gives_its_checked_layout_and_its_events(row):
+    chunk = sample_file(row.file_prefix).read_bytes()
+    reading = read_film(chunk, row.version, layouts={})
+    assert reading.inferred
+    assert reading.layout == LAYOUTS[row.version]
+    assert reading.events == read_events(chunk, row.version)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [Layout(13_500, gamertag=12), Layout(9_000, gamertag=4), Layout(19_000), Layout(2_000, 15)],
+    ids=["like-39", "short", "long", "last-gamertag-place"],
+)
+def test_a_layout_no_release_has_seen_is_found_in_the_chunk(layout):
+    chunk = encode_highlight_chunk(EVENTS, 99, layouts={99: layout})
+    with pytest.raises(UnknownFilmVersionError):
+        read_events(chunk, 99)  # the strict reader still knows only its table
+    reading = read_film(chunk, 99)
+    assert (reading.inferred, reading.layout) == (True, layout)
+    assert _events_of(reading.events) == _events_of(EVENTS)
+
+
+def test_a_version_in_the_table_is_read_with_its_layout_not_inferred():
+    chunk = encode_highlight_chunk(EVENTS, 41)
+    reading = read_film(chunk, 41)
+    assert (reading.inferred, reading.layout) == (False, LAYOUTS[41])
+    # A chunk of another layout under a known version is malformed, never re-guessed.
+    with pytest.raises(MalformedFilmError, match="film version 39"):
+        read_film(chunk, 39)
+
+
+def test_a_chunk_whose_fields_moved_is_refused_with_its_version_named():
+    moved = Layout(14_000, gamertag=8, hint=40, time=41, medal_flag=48, medal_code=52)
+    chunk = encode_highlight_chunk(EVENTS, 99, layouts={99: moved})
+    with pytest.raises(UnknownFilmVersionError) as caught:
+        read_film(chunk, 99)
+    assert caught.value.version == 99
+    assert "film version 99" in str(caught.value)
+    assert "no layout in the chunk fits its 6 events" in str(caught.value)
+    assert read_film(chunk, 99, layouts={**LAYOUTS, 99: moved}).events == read_events(
+        chunk, 99, layouts={99: moved}
+    )
+
+
+def test_names_that_differ_for_one_player_are_no_layout():
+    # Two records of one xuid with two names: no gamertag offset is clean for both.
+    events = [FilmEvent(A, "Alpha", "kill", 10), FilmEvent(A, "Zulu", "kill", 20)]
+    chunk = encode_highlight_chunk(events, 99, layouts={99: Layout(12_000)})
+    with pytest.raises(UnknownFilmVersionError):
+        read_film(chunk, 99)
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [b"not zlib", zlib.compress(b"\x09" * 10), b""],
+    ids=["not zlib", "short header", "empty"],
+)
+def test_bytes_that_are_no_chunk_are_malformed_whatever_the_version(chunk):
+    with pytest.raises(MalformedFilmError):
+        read_film(chunk, 99)
+
+
+def test_a_chunk_announcing_more_events_than_any_layout_finds_is_not_read():
+    data = bytearray(
+        zlib.decompress(encode_highlight_chunk(EVENTS, 99, layouts={99: Layout(9_000)}))
+    )
+    data[16:20] = (7).to_bytes(4, "big")
+    with pytest.raises(UnknownFilmVersionError, match="fits its 7 events"):
+        read_film(zlib.compress(bytes(data)), 99)
