@@ -7,7 +7,17 @@ import time
 from typing import Protocol, TextIO
 
 
-class Progress(Protocol):
+class Notes(Protocol):
+    """A display a run can say a line on: every progress display (sync, reparse, copy) is one.
+
+    A run with no display (``--quiet``, ``--json``) has none to say it on: it says nothing.
+    """
+
+    def note(self, text: str) -> None:
+        """Say ``text`` on a line of its own (what the run does now, a long upgrade's notice)."""
+
+
+class Progress(Notes, Protocol):
     """What the sync tells a progress display."""
 
     def start(self, player_id: str, total: int | None) -> None:
@@ -20,7 +30,7 @@ class Progress(Protocol):
         """End the player's walk."""
 
     def note(self, text: str) -> None:
-        """Say what the run does once no walk is moving (lookups, snapshots)."""
+        """Say what the run does once no walk is moving (lookups, snapshots, an upgrade)."""
 
     def name(self, player: str) -> None:
         """Show the player of the walk in progress as ``player`` from now on."""

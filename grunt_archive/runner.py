@@ -27,6 +27,7 @@ from grunt_archive.files import lock_path
 from grunt_archive.location import Location, is_server
 from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
+from grunt_archive.progress import Notes
 from grunt_archive.store import Store
 from grunt_archive.store.state import (
     archived_player_id,
@@ -164,9 +165,9 @@ def run_sync(
             raise
 
 
-def _notes(progress: object) -> Notify | None:
+def _notes(progress: Notes | None) -> Notify | None:
     """Return how a run with ``progress`` says what a long upgrade does: its display's note."""
-    return getattr(progress, "note", None)  # no display (--quiet, --json): nothing said
+    return None if progress is None else progress.note  # no display (--quiet, --json): silent
 
 
 def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:

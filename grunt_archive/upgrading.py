@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from grunt_archive.store.compact import MIN_SHARE
+from grunt_archive.store.compact import MIN_SHARE, vacuum
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -63,8 +63,8 @@ def unused_pages(driver: sqlite3.Connection) -> int:
 def compact_after(driver: sqlite3.Connection, unused_before: int, notify: Notify | None) -> bool:
     """``VACUUM`` the file if the upgrade left a large share of it unused; return whether it did.
 
-    A refused ``VACUUM`` (a full disk: it needs room for a copy) leaves the archive
-    as it is, upgraded and whole; the free pages are reused by the next syncs.
+    A refused ``VACUUM`` (`store.compact.vacuum`: a full disk, another writer) leaves
+    the archive as it is, upgraded and whole; the free pages are reused by the next syncs.
     """
     unused = unused_pages(driver)
     pages, size = (driver.execute(f"PRAGMA {name}").fetchone()[0]
@@ -76,11 +76,7 @@ def compact_after(driver: sqlite3.Connection, unused_before: int, notify: Notify
             f"Compacting the archive: the upgrade left {_megabytes(unused * size)} of its"
             f" {_megabytes(pages * size)} unused."
         )
-    try:
-        driver.execute("VACUUM")
-    except sqlite3.OperationalError:
-        return False
-    return True
+    return vacuum(driver.execute)
 
 
 def first_refusal(error: BaseException) -> str:

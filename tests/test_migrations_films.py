@@ -35,6 +35,12 @@ KEYS = {
 # that the rebuild leaves the file about a third unused, as it did the bench's archive.
 MATCHES, EVENTS = 360, 330  # a film of a 12-minute match has about 330 events
 NUMBERS = "WITH RECURSIVE n (i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last})"
+# What 0029 says before it rebuilds the film tables of `MANY_FILM_ROWS`.
+REBUILD_NOTICE = (
+    "Upgrading the archive to 0029: rebuilding film_events (118,800 rows) and kills"
+    " (39,600 rows) so that their player ids join players. This happens once; it can"
+    " take a minute or two."
+)
 
 
 def _mod(divisor: int) -> str:
@@ -136,11 +142,7 @@ def test_db_upgrade_says_a_long_rebuild_is_a_one_time_cost_and_compacts_after(
         assert result.stderr == ""
     else:
         rebuild, compacting = result.stderr.splitlines()
-        assert rebuild == (
-            "Upgrading the archive to 0029: rebuilding film_events (118,800 rows) and kills"
-            " (39,600 rows) so that their player ids join players. This happens once; it can"
-            " take a minute or two."
-        )
+        assert rebuild == REBUILD_NOTICE
         assert compacting.startswith("Compacting the archive: the upgrade left "), compacting
         # The old copies' pages are given back: the file is no larger than it was.
         size, free = _checkpointed(archive_location)
@@ -189,3 +191,48 @@ def test_a_sync_that_upgrades_notes_the_rebuild_on_its_display_and_quiet_says_no
         # Compacted: the rebuild left a third of the file unused, the sync's writes a few pages.
         ((free, pages),) = rows(db, "SELECT * FROM pragma_freelist_count, pragma_page_count")
         assert free < 0.02 * pages
+
+
+PENDING = "6b8f2c1e-0000-4000-8000-999999999999"  # a match id no film row names
+TRACKED = (
+    "INSERT INTO players (player_id, is_bot) VALUES ('xuid(2533274800000010)', false)",
+    "INSERT INTO tracked_players (player_id, added_at, history_complete, backfill_offset)"
+    " VALUES ('xuid(2533274800000010)', '2024-01-01T00:00:00Z', false, 0)",
+)
+PENDING_ROW = ("INSERT INTO pending_matches (match_id, attempts, first_seen_at, given_up_at)"
+               f" VALUES ('{PENDING}', 1, '2024-01-01T00:00:00Z', {{given_up}})")  # fmt: skip
+UNREACHABLE = ("--api-base", "http://127.0.0.1:9", "--spartan-token", "v4=never-sent")
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "code", "out"),
+    [
+        # No tracked player: exit 2 once the archive is open (upgraded), before any request.
+        ((), ("verify", *UNREACHABLE), 2, ""),
+        ((), ("verify", "--json", *UNREACHABLE), 2, ""),
+        (TRACKED, ("untrack", "--player", "xuid(2533274800000010)"), 0,
+         "Stopped tracking xuid(2533274800000010); their archived matches stay.\n"),
+        ((PENDING_ROW.format(given_up="NULL"),), ("pending", "give-up", PENDING), 0,
+         f"Gave up on 1 match: {PENDING}.\n"),
+        ((PENDING_ROW.format(given_up="NULL"),), ("pending", "--json", "give-up", PENDING), 0,
+         f"Gave up on 1 match: {PENDING}.\n"),
+        ((PENDING_ROW.format(given_up="'2024-01-02T00:00:00Z'"),), ("pending", "retry", PENDING),
+         0, f"The next sync fetches 1 match first: {PENDING}.\n"),
+    ],
+    ids=["verify", "verify --json", "untrack", "pending give-up", "pending --json give-up",
+         "pending retry"],
+)  # fmt: skip
+def test_each_command_that_upgrades_says_the_rebuild_once_on_stderr(
+    old_archive, tmp_path, setup, args, code, out
+):
+    db = tmp_path / "halo.db"
+    shutil.copy(old_archive, db)
+    with closing(sqlite3.connect(db)) as connection, connection:
+        for sql in setup:
+            connection.execute(sql)
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert result.stderr.count(REBUILD_NOTICE) == 1, result.stderr
+    assert result.stderr.splitlines()[0] == REBUILD_NOTICE  # before the migration runs
+    assert result.stdout == out  # the notice never mixes with the output (--json included)
+    assert rows(db, "SELECT version_num FROM alembic_version") == [(head_revision(),)]

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from grunt_archive.db import archive
 from grunt_archive.documents import DERIVED_TABLES, MATCH_STATS, RawDocument
+from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import copied, open_store, player_tables
 from grunt_archive.store import copy as copy_module
@@ -211,6 +212,43 @@ def test_a_copy_cut_short_is_counted_when_run_again(world, sources, tmp_path, mo
         assert_derived_as_rebuilt(destination, (forgotten, stop[1]))
     for table in ("matches", "match_skill", "player_matches"):
         assert count(destination, table) == count(sources[0], table), table
+
+
+def test_reparse_deletes_the_marks_of_copies_cut_short(world, sources, tmp_path, monkeypatch):
+    # reparse counts every derived table again: the mark a copy cut short left would only
+    # make the next copy count them all once more. A mark written while the rebuild runs
+    # (a copy under way beside it, on PostgreSQL) is that copy's own, and stays.
+    destination = tmp_path / "destination.db"
+    copy_archive(sources[0], destination)
+    forget(destination, "films", 0)
+
+    def stopped(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copied, "update", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        copy_archive(sources[0], destination)  # brings the film back, counts nothing
+    monkeypatch.undo()
+    (left,) = rows(destination, "SELECT id FROM unfinished_copies")
+    rebuild = player_tables.rebuild
+    meanwhile: list[int] = []
+
+    def marked_meanwhile(connection: Any) -> None:
+        rebuild(connection)
+        meanwhile.append(copied.begin(connection).id)
+
+    monkeypatch.setattr(player_tables, "rebuild", marked_meanwhile)
+    run_reparse(destination)
+    monkeypatch.undo()
+    assert meanwhile and meanwhile[0] != left[0]
+    assert rows(destination, "SELECT id FROM unfinished_copies") == [(meanwhile[0],)]
+    run_reparse(destination)  # the mark was there when this one began
+    assert count(destination, "unfinished_copies") == 0
+    monkeypatch.setattr(player_tables, "rebuild", lambda _: pytest.fail("rebuilt"))
+    copy_archive(sources[0], destination)
+    monkeypatch.undo()
+    assert count(destination, "unfinished_copies") == 0
+    assert_derived_as_rebuilt(destination, "reparse after a copy cut short")
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ nightly run of a few matches never pays for it. PostgreSQL vacuums itself.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from grunt_archive.store.session import Store
 from grunt_archive.store.writer import query
@@ -32,15 +33,24 @@ def worth_compacting(store: Store, added: int) -> bool:
 
 
 def compact(store: Store) -> bool:
-    """``VACUUM`` the archive; return whether it was done.
+    """``VACUUM`` the archive (`vacuum`); return whether it was done.
 
-    Readers (``serve``, a ``query``) do not stop it in WAL mode. When SQLite
-    refuses it (a full disk: it needs room for a copy; another writer), the
-    archive is left as it is, whole (compacting saves space, it never changes
-    content), and the next such run tries again.
+    Readers (``serve``, a ``query``) do not stop it in WAL mode.
+    """
+    return vacuum(store.outside_unit)
+
+
+def vacuum(run: Callable[[str], object]) -> bool:
+    """``VACUUM`` a SQLite archive through ``run`` (which runs a statement); return whether it did.
+
+    For a large run (`compact`) and an upgrade that left much of the file unused
+    (`grunt_archive.upgrading.compact_after`) alike. When SQLite refuses it (a
+    full disk: it needs room for a copy; another writer), the archive is left as
+    it is, whole (compacting saves space, it never changes content), and the next
+    such run tries again.
     """
     try:
-        store.outside_unit("VACUUM")
+        run("VACUUM")
     except sqlite3.OperationalError:
         return False
     return True

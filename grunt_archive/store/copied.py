@@ -19,7 +19,9 @@ player with no line). The rows a copy adds to matches the destination held
 before it are seen as added only by the run that adds them, so a copy marks its
 run (`begin`: a row of ``unfinished_copies``, committed before its first row,
 deleted with its last write): the next copy that finds a mark left by one cut
-short counts every derived table again, as ``reparse`` would.
+short counts every derived table again, as ``reparse`` would. ``reparse`` counts
+them all again itself, so it deletes the marks it found when it began (`marks`,
+`forget`): one written since is a copy's still under way (PostgreSQL).
 
 The other rebuild is of a destination with no line at all (new, or never
 derived): adding every match is what a rebuild does, in one pass a table.
@@ -30,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import player_tables, rivals
@@ -42,6 +45,7 @@ WATCHED = ("match_players", "medal_awards", "match_skill", "kills")
 CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 _MATCHES, _PLAYERS = "copy_matches", "copy_players"
 UNFINISHED = "unfinished_copies"
+_Id = TypeVar("_Id", str, int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,18 @@ def begin(connection: Unit) -> Mark:
     execute(connection, f"INSERT INTO {UNFINISHED} (started_at) VALUES (?)", (now_utc(),))
     (newest,) = query(connection, f"SELECT max(id) FROM {UNFINISHED}")
     return Mark(newest[0], earlier)
+
+
+def marks(connection: Unit) -> list[int]:
+    """Return the ids of the marks ``unfinished_copies`` holds now (copies cut short or running)."""
+    return [mark_id for (mark_id,) in query(connection, f"SELECT id FROM {UNFINISHED} ORDER BY id")]
+
+
+def forget(connection: Unit, mark_ids: Sequence[int]) -> None:
+    """Delete the marks ``mark_ids`` (by id: a mark added since they were read is kept)."""
+    for chunk in _chunks(mark_ids):
+        places = ", ".join("?" for _ in chunk)
+        execute(connection, f"DELETE FROM {UNFINISHED} WHERE id IN ({places})", tuple(chunk))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +183,6 @@ def _ids(connection: Unit, table: str, chunk: list[str]) -> list[str]:
     return [match_id for (match_id,) in query(connection, sql, chunk)]
 
 
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+def _chunks(ids: Sequence[_Id]) -> Iterator[list[_Id]]:
     for start in range(0, len(ids), CHUNK):
         yield list(ids[start : start + CHUNK])

@@ -60,6 +60,7 @@ from grunt_archive.jsonsafe import loads
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.models import metadata
 from grunt_archive.normalize.history import history_entries
+from grunt_archive.progress import Notes
 from grunt_archive.rawbody import decode
 from grunt_archive.store import Store, copied, open_store
 from grunt_archive.store.session import Unit
@@ -97,8 +98,11 @@ SLICE_DOCUMENTS: dict[str, tuple[DocumentKind, ...]] = {
 _WHOLE_GAME = {"medals", "seasons"}
 
 
-class Progress(Protocol):
-    """What a copy tells a progress display (`progress.TerminalProgress`)."""
+class Progress(Notes, Protocol):
+    """What a copy tells a progress display (`progress.TerminalProgress`).
+
+    Its `note` says what a long migration of the destination does (``run_copy``).
+    """
 
     def start(self, player: str, total: int | None) -> None:
         """Begin, expecting ``total`` rows."""
