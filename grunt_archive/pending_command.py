@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from grunt_archive.cli import db_option, player_option, resolve_db
-from grunt_archive.errors import PartialSyncError
+from grunt_archive.errors import PartialSyncError, UsageError
 from grunt_archive.wording import counted
 
 if TYPE_CHECKING:  # the store loads only when a subcommand runs
@@ -94,7 +94,10 @@ def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None
 @db_option
 @click.argument("match_ids", nargs=-1, required=True, metavar="MATCH_ID...")
 @click.option("--reason", default=None, metavar="TEXT", help="Why, kept with the match.")
-def give_up(db_path: Path | str | None, match_ids: tuple[str, ...], reason: str | None) -> None:
+@click.pass_context
+def give_up(
+    ctx: click.Context, db_path: Path | str | None, match_ids: tuple[str, ...], reason: str | None
+) -> None:
     """Give up on pending matches: later syncs no longer fetch them nor exit 3 for them.
 
     Each stays in pending_matches, marked given up (never deleted); verify
@@ -105,14 +108,15 @@ def give_up(db_path: Path | str | None, match_ids: tuple[str, ...], reason: str 
     """
     from grunt_archive.runner import run_pending_mark
 
-    ids = run_pending_mark(resolve_db(db_path), match_ids, reason, give_up=True)
+    ids = run_pending_mark(_archive(ctx, db_path), match_ids, reason, give_up=True)
     click.echo(f"Gave up on {counted(len(ids), 'match')}: {', '.join(ids)}.")
 
 
 @pending.command("retry")
 @db_option
 @click.argument("match_ids", nargs=-1, required=True, metavar="MATCH_ID...")
-def retry(db_path: Path | str | None, match_ids: tuple[str, ...]) -> None:
+@click.pass_context
+def retry(ctx: click.Context, db_path: Path | str | None, match_ids: tuple[str, ...]) -> None:
     """Undo a give-up: the next sync fetches these pending matches first again.
 
     A match id that is not one, or that is not pending, is exit 2 and nothing changes.
@@ -121,5 +125,23 @@ def retry(db_path: Path | str | None, match_ids: tuple[str, ...]) -> None:
     """
     from grunt_archive.runner import run_pending_mark
 
-    ids = run_pending_mark(resolve_db(db_path), match_ids, None, give_up=False)
+    ids = run_pending_mark(_archive(ctx, db_path), match_ids, None, give_up=False)
     click.echo(f"The next sync fetches {counted(len(ids), 'match')} first: {', '.join(ids)}.")
+
+
+def _archive(ctx: click.Context, db_path: Path | str | None) -> Path | str:
+    """Return the archive a subcommand changes: its ``--db``, or the one given before its name.
+
+    ``pending --db X give-up ID`` must change X, never the default archive.
+
+    Raises:
+        UsageError: ``--db`` given before and after the subcommand, naming two archives.
+
+    """
+    before = ctx.parent.params.get("db_path") if ctx.parent is not None else None
+    if db_path is not None and before is not None and db_path != before:
+        # Neither is named: a PostgreSQL URL holds a password.
+        raise UsageError(
+            f"--db is given before and after {ctx.info_name}, naming two archives: give it once"
+        )
+    return resolve_db(db_path if db_path is not None else before)

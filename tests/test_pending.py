@@ -297,3 +297,26 @@ def test_lookups_are_listed_pending_or_given_up_and_never_make_it_exit_3(spoilt,
     me = value(db, "SELECT player_id FROM tracked_players")
     mine = json.loads(invoke("pending", "--db", str(db), "--json", "--player", me).output)
     assert mine["lookups"] == [] and [m["match_id"] for m in mine["given_up"]] == [bad]
+
+
+def test_db_given_before_the_subcommand_is_the_archive_it_changes(spoilt, tmp_path, monkeypatch):
+    _, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    other = copy_archive(db, tmp_path / "other.db")
+    # Were the --db before the name dropped, the default archive would be this one.
+    monkeypatch.setenv("GRUNT_ARCHIVE_DB", str(other))
+
+    gave = invoke("pending", "--db", str(db), "give-up", bad, "--reason", "never served")
+    assert gave.exit_code == 0, gave.output
+    assert rows(db, GIVEN_UP, bad)[0][1] == "never served"
+    assert rows(other, GIVEN_UP, bad) == [(None, None)]
+
+    both = invoke("pending", "--db", str(db), "retry", "--db", str(other), bad)
+    assert both.exit_code == 2
+    assert both.stderr == (
+        "Error: --db is given before and after retry, naming two archives: give it once\n"
+    )
+    assert rows(db, GIVEN_UP, bad)[0][1] == "never served"  # nothing changed
+    same = invoke("pending", "--db", str(db), "retry", "--db", str(db), bad)
+    assert same.exit_code == 0, same.output
+    assert rows(db, GIVEN_UP, bad) == [(None, None)]
