@@ -59,6 +59,7 @@ class FilmFetcher:
         self.archived = 0
         self.gone = 0
         self.unreadable = 0
+        self.inferred = 0
 
     async def after_match(self, match_id: str, *, retry: bool = False) -> None:
         """Fetch and store a just-archived match's film, unless it has one or was given up.
@@ -130,8 +131,10 @@ class FilmFetcher:
 
     def _save(self, manifest: RawDocument, chunk: RawDocument) -> None:
         # Counted where it is stored: a run cancelled meanwhile still reports the film.
-        if stored.save_film(self.store, manifest, chunk) == READ:
+        status, inferred = stored.save_film(self.store, manifest, chunk)
+        if status == READ:
             self.archived += 1
+            self.inferred += inferred
         else:
             self.unreadable += 1
 
@@ -140,4 +143,7 @@ class FilmFetcher:
 
     def summary(self) -> dict[str, int]:
         """Return what this run did with films, for the sync's ``--json`` summary."""
-        return {"archived": self.archived, "gone": self.gone, "unreadable": self.unreadable}
+        return {
+            "archived": self.archived, "gone": self.gone, "unreadable": self.unreadable,
+            "inferred": self.inferred,
+        }  # fmt: skip

@@ -46,7 +46,8 @@ class SyncReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     # Lookups of names and skill left for the next run (``kind:key``); not a partial run.
     enrichment_pending: list[str] = field(default_factory=list)
-    # Films archived, gone (expired) and stored unreadable this run.
+    # Films archived, gone (expired) and stored unreadable this run; inferred: archived ones read
+    # with a layout their chunk showed (a film version with no checked layout).
     films: dict[str, int] = field(default_factory=dict)
     # Players whose history could not be walked (or who could not be resolved): a partial run.
     failed_players: list[str] = field(default_factory=list)

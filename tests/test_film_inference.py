@@ -9,11 +9,12 @@ the version named, never misread.
 
 from __future__ import annotations
 
+import random
 import zlib
 
 import pytest
 
-from grunt_archive.errors import MalformedFilmError, UnknownFilmVersionError
+from grunt_archive.errors import FilmReadError, MalformedFilmError, UnknownFilmVersionError
 from grunt_archive.film.reader import LAYOUTS, FilmEvent, Layout, read_events, read_film
 from grunt_archive.simulator.data.film import encode_highlight_chunk
 from tests.film_samples import expected_rows, sample_file
@@ -104,3 +105,35 @@ def test_a_chunk_announcing_more_events_than_any_layout_finds_is_not_read():
     data[16:20] = (7).to_bytes(4, "big")
     with pytest.raises(UnknownFilmVersionError, match="fits its 7 events"):
         read_film(zlib.compress(bytes(data)), 99)
+
+
+def _mutated(chunk: bytes, seed: int) -> bytes:
+    """Return the chunk's stream with a few bytes flipped, cut or repeated, recompressed."""
+    rng = random.Random(seed)
+    data = bytearray(zlib.decompress(chunk))
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(data))
+        match rng.randrange(3):
+            case 0:
+                data[at] ^= 1 << rng.randrange(8)
+            case 1:
+                del data[at : at + rng.randint(1, 64)]
+            case _:
+                data[at:at] = data[at : at + rng.randint(1, 64)]
+    return zlib.compress(bytes(data))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_damaged_chunk_is_read_or_refused_as_a_film_error_never_anything_else(seed):
+    # Of either kind: a version in the table, and one the layout is inferred for.
+    layouts = {**LAYOUTS, 99: Layout(9_000, gamertag=12)}
+    for version in (41, 99):
+        chunk = encode_highlight_chunk(EVENTS * 3, version, layouts=layouts)
+        damaged = _mutated(chunk, seed)
+        try:
+            reading = read_film(damaged, version, layouts={41: LAYOUTS[41]})
+        except FilmReadError:
+            continue
+        # Read: then every event is one the layout can hold, as many as the header says.
+        assert len(reading.events) == int.from_bytes(zlib.decompress(damaged)[16:20], "big")
+        assert all(e.type in ("kill", "death", "medal", "mode") for e in reading.events)

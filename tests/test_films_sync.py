@@ -64,7 +64,7 @@ def test_every_new_match_has_its_film_read_and_agreeing_with_its_stats(world):
     assert statuses["read"] > 0 and statuses.get("gone", 0) > 0
     assert sum(statuses.values()) == matches
     assert report.to_json()["films"] == {
-        "archived": statuses["read"], "gone": statuses["gone"], "unreadable": 0,
+        "archived": statuses["read"], "gone": statuses["gone"], "unreadable": 0, "inferred": 0,
     }  # fmt: skip
     assert rows(db, "SELECT DISTINCT agrees_with_stats, disagreements FROM films"
                     " WHERE status = 'read'") == [(1, "[]")]  # fmt: skip
@@ -257,7 +257,7 @@ def test_a_version_with_no_layout_whose_chunk_shows_one_is_read_and_marked_infer
     )
     db = tmp_path / "halo.db"
     report = sync(db, sim, *sim.player_ids)
-    assert report.to_json()["films"] == {"archived": 5, "gone": 0, "unreadable": 0}
+    assert report.to_json()["films"] == {"archived": 5, "gone": 0, "unreadable": 0, "inferred": 5}
     assert rows(db, "SELECT DISTINCT status, major_version, layout_inferred, error FROM films") == [
         ("read", UNKNOWN_VERSION, 1, None)
     ]

@@ -57,6 +57,8 @@ MAX_INFLATED_BYTES = 64 * 1024 * 1024
 MAX_CHUNK_BYTES = 32 * 1024 * 1024
 INFER_SAMPLE = 64
 """Records whose length `infer_layout` measures (every sampled chunk agrees in its first 64)."""
+INFER_LENGTHS = 3
+"""Record lengths `infer_layout` tries, the commonest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,8 @@ def infer_layout(data: bytes, expected: int) -> tuple[Layout, list[int]] | None:
     """
     hits = [start for tail in XUID_TAILS for start in islice(xuid_starts(data, tail), INFER_SAMPLE)]
     lengths = Counter(n for start in hits if (n := marker_distance(data, start)) is not None)
-    for marker, _ in lengths.most_common():
+    # The likeliest few only: a hostile chunk whose every hit disagrees costs a few walks.
+    for marker, _ in lengths.most_common(INFER_LENGTHS):
         layout = Layout(marker)
         starts = _find_starts(data, layout, expected)
         tails = [tail_at(data, start, marker) for start in starts]

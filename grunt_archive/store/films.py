@@ -62,11 +62,12 @@ def write_film_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     return True
 
 
-def save_film(store: Store, manifest: RawDocument, chunk: RawDocument) -> str:
+def save_film(store: Store, manifest: RawDocument, chunk: RawDocument) -> tuple[str, bool]:
     """Keep a match's film manifest and highlight chunk and write its rows, all or nothing.
 
     Returns:
-        The film's ``films.status`` (``read``, ``unreadable``, ``malformed``).
+        The film's ``films.status`` (``read``, ``unreadable``, ``malformed``), and whether
+        it was read with a layout inferred from the chunk (``films.layout_inferred``).
 
     Raises:
         MalformedResponseError: the manifest lacks its version; nothing is written.
@@ -76,8 +77,9 @@ def save_film(store: Store, manifest: RawDocument, chunk: RawDocument) -> str:
         keep_raw(connection, manifest)
         write_film_rows(connection, {}, chunk)
         keep_raw(connection, chunk)
-        rows = query(connection, "SELECT status FROM films WHERE match_id = ?", (chunk.key,))
-    return str(rows[0][0])
+        sql = "SELECT status, layout_inferred FROM films WHERE match_id = ?"
+        ((status, inferred),) = query(connection, sql, (chunk.key,))
+    return str(status), bool(inferred)
 
 
 def mark_gone(store: Store, match_id: str) -> None:
