@@ -329,3 +329,25 @@ def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
         numbers = [int(t) for t in numbers if t.isdigit()]
         assert len(numbers) >= 2 and len(set(numbers)) == len(numbers), (chart, numbers)
     assert_clean(browser)
+
+
+def test_an_empty_free_for_all_chart_says_so_instead_of_a_bare_zero_axis(browser, served):
+    _, gamertag, _ = served
+    note = "#chart-ffa_places .layer_1_marks text"
+    y_labels = "#chart-ffa_places svg g[aria-label^='Y-axis'] .role-axis-label text"
+    # Before the archive's first match: no free-for-all match in what is picked.
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all&date_to=2000-01-01")
+    y_axis = browser.page.locator("#chart-ffa_places svg g[aria-label^='Y-axis']")
+    y_axis.wait_for(state="attached", timeout=15_000)
+    browser.screenshot("career_no_free_for_all", full_page=True)
+    assert browser.page.locator(y_labels).all_text_contents() == [], "a bare axis"
+    assert browser.page.locator(note).count() == 1, "no line saying why it is empty"
+    assert browser.page.locator(note).get_attribute("opacity") == "1"
+    assert "nothing to chart" in browser.page.locator(note).text_content()
+    # With places to chart, the bars and their axis, and no note.
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all")
+    browser.page.locator(note).wait_for(state="attached", timeout=15_000)
+    assert browser.page.locator("#chart-ffa_places .layer_0_marks path").count() >= 1
+    assert browser.page.locator(y_labels).count() >= 2
+    assert browser.page.locator(note).get_attribute("opacity") == "0"
+    assert_clean(browser)
