@@ -31,6 +31,7 @@ from urllib.parse import quote
 import pytest
 
 from grunt_archive import rawbody
+from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import ROOT
 from tests.helpers import free_port, sync
@@ -350,4 +351,30 @@ def test_an_empty_free_for_all_chart_says_so_instead_of_a_bare_zero_axis(browser
     assert browser.page.locator("#chart-ffa_places .layer_0_marks path").count() >= 1
     assert browser.page.locator(y_labels).count() >= 2
     assert browser.page.locator(note).get_attribute("opacity") == "0"
+    assert_clean(browser)
+
+
+def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
+    _, gamertag, _ = served
+    queries = load_metadata()["databases"]["halo"]["queries"]
+    pages = [f"/demo/{name}?" + ("q=" if name == "search" else "gamertag=") + quote(gamertag)
+             for name in sorted(queries)]  # fmt: skip
+    browser.page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        for page in [*pages, "/demo", "/demo?sql=select+1"]:
+            browser.visit(page)
+            width = browser.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (page, width)
+        browser.visit(f"/demo/by_mode?gamertag={quote(gamertag)}")
+        browser.screenshot("canned_query_375px", full_page=True)
+        sql = browser.page.locator("pre#sql-query")  # its long lines scroll in its own box
+        assert sql.evaluate("box => box.scrollWidth > box.clientWidth")
+        for row in browser.page.locator("form.sql p:has(label)").all():  # a name before its box
+            label, box = row.locator("label").bounding_box(), row.locator("input").bounding_box()
+            assert label["x"] + label["width"] <= box["x"] or label["y"] < box["y"], (
+                row.inner_text()
+            )
+            assert row.locator("label").evaluate("label => label.scrollWidth <= label.clientWidth")
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)

@@ -189,6 +189,12 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 @hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    """Fit Datasette's own pages (a canned query's SQL, the database page) on a phone."""
+    return [datasette.urls.static_plugins("grunt_archive.viewer", "datasette-phone.css")]
+
+
+@hookimpl
 def prepare_connection(conn: Any) -> None:
     """Add ``raw_body(body, encoding)``: a raw document as the service sent it, in any SQL.
 
