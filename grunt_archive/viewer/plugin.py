@@ -135,6 +135,7 @@ async def match_view(datasette, request) -> Response:
         "json_url": datasette.urls.path(match_path(page["match_id"]) + ".json"),
         "mode_columns": formats.mode_columns(page),
         "show_csr": formats.shows_csr(page),
+        "show_rank": formats.shows_rank(page),
         "score_spec": _script_json(score_chart_spec(page["score_timeline"]))
         if page["score_timeline"]
         else None,
