@@ -31,6 +31,7 @@ from urllib.parse import quote
 import pytest
 
 from grunt_archive import rawbody
+from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.conftest import ROOT
 from tests.helpers import free_port, sync
@@ -328,4 +329,52 @@ def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
         numbers = [t.replace(",", "") for t in labels.all_text_contents()]
         numbers = [int(t) for t in numbers if t.isdigit()]
         assert len(numbers) >= 2 and len(set(numbers)) == len(numbers), (chart, numbers)
+    assert_clean(browser)
+
+
+def test_an_empty_free_for_all_chart_says_so_instead_of_a_bare_zero_axis(browser, served):
+    _, gamertag, _ = served
+    note = "#chart-ffa_places .layer_1_marks text"
+    y_labels = "#chart-ffa_places svg g[aria-label^='Y-axis'] .role-axis-label text"
+    # Before the archive's first match: no free-for-all match in what is picked.
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all&date_to=2000-01-01")
+    y_axis = browser.page.locator("#chart-ffa_places svg g[aria-label^='Y-axis']")
+    y_axis.wait_for(state="attached", timeout=15_000)
+    browser.screenshot("career_no_free_for_all", full_page=True)
+    assert browser.page.locator(y_labels).all_text_contents() == [], "a bare axis"
+    assert browser.page.locator(note).count() == 1, "no line saying why it is empty"
+    assert browser.page.locator(note).get_attribute("opacity") == "1"
+    assert "nothing to chart" in browser.page.locator(note).text_content()
+    # With places to chart, the bars and their axis, and no note.
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all")
+    browser.page.locator(note).wait_for(state="attached", timeout=15_000)
+    assert browser.page.locator("#chart-ffa_places .layer_0_marks path").count() >= 1
+    assert browser.page.locator(y_labels).count() >= 2
+    assert browser.page.locator(note).get_attribute("opacity") == "0"
+    assert_clean(browser)
+
+
+def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
+    _, gamertag, _ = served
+    queries = load_metadata()["databases"]["halo"]["queries"]
+    pages = [f"/demo/{name}?" + ("q=" if name == "search" else "gamertag=") + quote(gamertag)
+             for name in sorted(queries)]  # fmt: skip
+    browser.page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        for page in [*pages, "/demo", "/demo?sql=select+1"]:
+            browser.visit(page)
+            width = browser.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (page, width)
+        browser.visit(f"/demo/by_mode?gamertag={quote(gamertag)}")
+        browser.screenshot("canned_query_375px", full_page=True)
+        sql = browser.page.locator("pre#sql-query")  # its long lines scroll in its own box
+        assert sql.evaluate("box => box.scrollWidth > box.clientWidth")
+        for row in browser.page.locator("form.sql p:has(label)").all():  # a name before its box
+            label, box = row.locator("label").bounding_box(), row.locator("input").bounding_box()
+            assert label["x"] + label["width"] <= box["x"] or label["y"] < box["y"], (
+                row.inner_text()
+            )
+            assert row.locator("label").evaluate("label => label.scrollWidth <= label.clientWidth")
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)

@@ -155,3 +155,20 @@ def test_a_player_in_placement_is_said_to_be_in_placement_not_unranked(tmp_path)
     html = asyncio.run(viewer(db).client.get(f"/match/{DOC['MatchId']}")).text
     assert "<th>CSR</th>" in html
     assert '<td class="csr">placement, 3 matches left</td>' in html
+
+
+@pytest.mark.parametrize(
+    ("post", "said"),
+    [(PLACEMENT, [(None, "placement, 3 matches left")]), (UNRANKED, [])],
+    ids=["in placement", "unranked"],
+)
+def test_a_tracked_player_in_placement_with_no_snapshot_is_said_to_be_in_placement(
+    tmp_path, post, said
+):
+    # No CSR snapshot yet (the sync takes one later, or failed to): their skill rows say it.
+    db = archived(tmp_path / "halo.db", skill(post, post))
+    assert rows(db, "SELECT count(*) FROM csr_snapshots") == [(0,)]
+    found = page(db, "/player/Chief%20Mendez.json")["current_csr"]
+    assert [(p["csr"], p["tier_name"]) for p in found] == said
+    html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez")).text
+    assert ('<span class="tier">placement, 3 matches left</span>' in html) == bool(said)

@@ -297,6 +297,30 @@ def test_a_team_switch_shows_under_both_teams_and_a_bot_is_marked(archive):
     assert f'href="/match/{DOCS[CTF]["MatchId"]}/raw"' in html
 
 
+def test_a_team_board_lists_players_by_rank_and_shows_it(archive):
+    # The services' Rank is the game's scoreboard order over the lobby (winners first, then
+    # the mode's score); the Score column is the personal score, which need not follow it.
+    doc = DOCS[CTF]
+    rank = {p["PlayerId"]: p["Rank"] for p in doc["Players"]}
+    html = get(archive, f"/match/{doc['MatchId']}").text
+    assert 'id="order-note"' in html
+    listed_scores = []
+    for team in doc["Teams"]:
+        board = html.split(f'<div class="team" data-team-id="{team["TeamId"]}">')[1]
+        board = board.split('<div class="team"')[0]
+        shown = re.findall(r'data-player-id="([^"]+)">\s*<td class="rank">(\d+)</td>', board)
+        lines = [(p["PlayerId"], e["Stats"]["CoreStats"]["PersonalScore"]) for p in doc["Players"]
+                 for e in p["PlayerTeamStats"] if e["TeamId"] == team["TeamId"]]  # fmt: skip
+        lines.sort(key=lambda line: (rank[line[0]], -line[1]))  # an equal Rank: by score
+        assert shown == [(player_id, str(rank[player_id])) for player_id, _ in lines]
+        listed_scores.append([score for _, score in lines])
+    # The case the column is for: a lower personal score listed above a higher one.
+    assert any(scores != sorted(scores, reverse=True) for scores in listed_scores)
+    # Firefight: every player shares Rank 1, so a column of 1s would say nothing.
+    html = get(archive, f"/match/{DOCS[FIREFIGHT]['MatchId']}").text
+    assert 'class="rank"' not in html and 'id="order-note"' not in html
+
+
 def test_firefight_and_custom_matches_say_what_they_are(archive):
     firefight = get_json(archive, f"/match/{DOCS[FIREFIGHT]['MatchId']}.json")
     assert (firefight["lifecycle"], firefight["scope"]) == ("matchmade", "matchmade_pve")

@@ -6,10 +6,17 @@ It reads the archive with plain SQL and imports nothing of ``api/`` or the store
 """
 
 from grunt_archive.viewer.plugin import (
+    extra_css_urls,
     prepare_connection,
     prepare_jinja2_environment,
     register_routes,
     render_cell,
 )
 
-__all__ = ["prepare_connection", "prepare_jinja2_environment", "register_routes", "render_cell"]
+__all__ = [
+    "extra_css_urls",
+    "prepare_connection",
+    "prepare_jinja2_environment",
+    "register_routes",
+    "render_cell",
+]

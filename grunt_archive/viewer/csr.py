@@ -1,7 +1,8 @@
 """A player's current CSR per ranked playlist, and their placement matches left.
 
 The home page's cards and the player page read the newest CSR snapshot of each
-playlist the sync took, else the CSR after the player's newest ranked match there;
+playlist the sync took, else the CSR (or placement) after the player's newest ranked
+match there, from its skill result;
 a player in placement (CSR -1 with measurement matches left) has no tier yet, and
 the pages say how many matches they have left rather than "Unranked".
 """
@@ -17,7 +18,8 @@ from grunt_archive.viewer.reading import csr_of, rows
 # The newest ranked lines a current CSR is looked for in, when no snapshot was taken.
 _CSR_LOOKBACK = 500
 _LATEST_RANKED = {
-    # A tracked player: their newest lines (the career table's index), then their skill.
+    # A tracked player: their newest lines (the career table's index), then their skill;
+    # a line keeps no CSR without a tier, so a match still in placement is found by its skill.
     True: """
         SELECT pm.playlist_asset_id, coalesce(pm.playlist, pm.playlist_asset_id) AS playlist,
             pm.post_match_csr AS csr, pm.post_match_tier AS tier,
@@ -26,7 +28,8 @@ _LATEST_RANKED = {
         FROM (SELECT * FROM player_matches WHERE player_id = :player
               ORDER BY start_time DESC LIMIT :lookback) AS pm
         JOIN match_skill AS sk ON sk.match_id = pm.match_id AND sk.player_id = pm.player_id
-        WHERE pm.post_match_csr IS NOT NULL GROUP BY pm.playlist_asset_id
+        WHERE pm.post_match_csr IS NOT NULL OR sk.post_match_measurement_matches_remaining > 0
+        GROUP BY pm.playlist_asset_id
     """,
     # Anyone else: the few matches they shared with a tracked player.
     False: f"""

@@ -157,6 +157,25 @@ def shows_csr(match: dict[str, Any]) -> bool:
     )
 
 
+def shows_rank(match: dict[str, Any]) -> bool:
+    """Return whether the team boards have a # column (their Rank): when it tells players apart.
+
+    The services' Rank is the game's scoreboard order over the whole lobby (the winners
+    first, then the mode's score: kills in Slayer, captures in CTF, points in Oddball;
+    ties share a rank). The boards list players by it, and their Score column is the
+    personal score, which need not fall down that list: the rank says why. A free-for-all
+    board has its Place instead, and where every player shares one rank (Firefight) the
+    column would say nothing.
+    """
+    ranks = {
+        player["rank"]
+        for team in match["teams"]
+        for player in team["players"]
+        if player["rank"] is not None
+    }
+    return not match["free_for_all"] and len(ranks) > 1
+
+
 FILTERS = {
     "grunt_kd": kd,
     "grunt_match_kd": match_kd,

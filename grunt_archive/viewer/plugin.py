@@ -135,6 +135,7 @@ async def match_view(datasette, request) -> Response:
         "json_url": datasette.urls.path(match_path(page["match_id"]) + ".json"),
         "mode_columns": formats.mode_columns(page),
         "show_csr": formats.shows_csr(page),
+        "show_rank": formats.shows_rank(page),
         "score_spec": _script_json(score_chart_spec(page["score_timeline"]))
         if page["score_timeline"]
         else None,
@@ -186,6 +187,12 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/match/(?P<match_id>[^/]+?)/raw$", raw_view),
         (r"^/match/(?P<match_id>[^/]+?)(?P<format>\.json)?$", match_view),
     ]
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    """Fit Datasette's own pages (a canned query's SQL, the database page) on a phone."""
+    return [datasette.urls.static_plugins("grunt_archive.viewer", "datasette-phone.css")]
 
 
 @hookimpl
