@@ -137,3 +137,12 @@ def test_a_damaged_chunk_is_read_or_refused_as_a_film_error_never_anything_else(
         # Read: then every event is one the layout can hold, as many as the header says.
         assert len(reading.events) == int.from_bytes(zlib.decompress(damaged)[16:20], "big")
         assert all(e.type in ("kill", "death", "medal", "mode") for e in reading.events)
+
+
+def test_the_other_xuid_tail_is_searched_when_the_first_gives_no_layout(monkeypatch):
+    # As for a film whose records all follow their xuid with 0x25: the first pass finds none.
+    from grunt_archive.film import reader
+
+    monkeypatch.setattr(reader, "XUID_TAILS", (0x25, 0x2D))
+    chunk = encode_highlight_chunk(EVENTS, 99, layouts={99: Layout(9_000, gamertag=12)})
+    assert read_film(chunk, 99).layout == Layout(9_000, gamertag=12)

@@ -221,19 +221,26 @@ def infer_layout(data: bytes, expected: int) -> tuple[Layout, list[int]] | None:
         The layout and its records' bit offsets, in order; None when nothing fits.
 
     """
-    hits = [start for tail in XUID_TAILS for start in islice(xuid_starts(data, tail), INFER_SAMPLE)]
-    lengths = Counter(n for start in hits if (n := marker_distance(data, start)) is not None)
-    # The likeliest few only: a hostile chunk whose every hit disagrees costs a few walks.
-    for marker, _ in lengths.most_common(INFER_LENGTHS):
-        layout = Layout(marker)
-        starts = _find_starts(data, layout, expected)
-        tails = [tail_at(data, start, marker) for start in starts]
-        if len(starts) != expected or not all(_type_of(tail, layout) for tail in tails):
-            continue
-        gamertag = _gamertag_offset(tails, [xuid_at(data, start) for start in starts], layout)
-        if gamertag is not None:
-            return Layout(marker, gamertag), starts
+    # Every sampled film uses the 0x2D tail: the 0x25 form, searched through the whole
+    # stream when it is absent, is measured only when 0x2D's records give no layout.
+    for tails in (XUID_TAILS[:1], XUID_TAILS):
+        hits = [start for tail in tails for start in islice(xuid_starts(data, tail), INFER_SAMPLE)]
+        lengths = Counter(n for start in hits if (n := marker_distance(data, start)) is not None)
+        # The likeliest few only: a hostile chunk whose every hit disagrees costs a few walks.
+        for marker, _ in lengths.most_common(INFER_LENGTHS):
+            if (found := _fit(data, Layout(marker), expected)) is not None:
+                return found
     return None
+
+
+def _fit(data: bytes, layout: Layout, expected: int) -> tuple[Layout, list[int]] | None:
+    """Return ``layout`` with its gamertag found, and its records, if it fits the chunk."""
+    starts = _find_starts(data, layout, expected)
+    tails = [tail_at(data, start, layout.marker) for start in starts]
+    if len(starts) != expected or not all(_type_of(tail, layout) for tail in tails):
+        return None
+    gamertag = _gamertag_offset(tails, [xuid_at(data, start) for start in starts], layout)
+    return None if gamertag is None else (Layout(layout.marker, gamertag), starts)
 
 
 def _starts(data: bytes, layout: Layout, expected: int, version: int) -> list[int]:
