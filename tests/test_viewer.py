@@ -63,9 +63,13 @@ def test_every_layered_chart_draws_one_titled_axis_per_channel():
             if chart.get("library") == "vega-lite" and "layer" in chart["display"]:
                 layered[name] = chart["display"]["layer"]
     assert "rolling_kd" in layered
+
+    def flat(layers: list[dict]) -> list[dict]:  # a nested layer (rolling_kd's) too
+        return [each for layer in layers for each in [layer, *flat(layer.get("layer", []))]]
+
     for name, layers in layered.items():
         for channel in ("x", "y"):
-            encodings = [layer.get("encoding", {}).get(channel) for layer in layers]
+            encodings = [layer.get("encoding", {}).get(channel) for layer in flat(layers)]
             encodings = [encoding for encoding in encodings if encoding]
             assert all(encoding.get("axis", {}) is not None for encoding in encodings), name
             assert len({encoding.get("title") for encoding in encodings}) <= 1, (name, channel)
