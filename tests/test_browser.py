@@ -301,6 +301,16 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
         for head in browser.page.locator(".team-head h2").all():  # one line, not a letter a line
             box = head.bounding_box()
             assert box["width"] > box["height"], head.inner_text()
+        # The medals, last in a row, keep it one line: the first ones and "+N" for the rest.
+        rows = browser.page.locator(".team tr.player").all()
+        heights = {round(row.bounding_box()["height"]) for row in rows}
+        assert len(heights) == 1, f"rows of uneven heights: {heights}"
+        cell = browser.page.locator("td.medals:has(label.more)").first
+        more, rest = cell.locator("label.more"), cell.locator(".rest")
+        assert more.is_visible() and not rest.is_visible()
+        more.click()  # the rest, in place
+        assert rest.is_visible() and not more.is_visible()
+        phone = cell.inner_text()
         for page in ("/", f"/player/{quote(gamertag)}"):  # long map and mode names too
             browser.visit(page)
             assert browser.page.evaluate("document.documentElement.scrollWidth") <= 375, page
@@ -308,6 +318,8 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
         browser.visit(f"/match/{match_id}")
         medals = browser.page.locator("td.medals").first.bounding_box()
         assert medals["width"] >= 200, "the medals squeezed to a word a line"
+        assert browser.page.locator("td.medals label.more").first.is_hidden()
+        assert cell.inner_text() == phone, "a wide screen lists every medal, as the phone's"
     finally:
         browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
