@@ -301,6 +301,16 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
         for head in browser.page.locator(".team-head h2").all():  # one line, not a letter a line
             box = head.bounding_box()
             assert box["width"] > box["height"], head.inner_text()
+        # The medals, last in a row, keep it one line: the first ones and "+N" for the rest.
+        rows = browser.page.locator(".team tr.player").all()
+        heights = {round(row.bounding_box()["height"]) for row in rows}
+        assert len(heights) == 1, f"rows of uneven heights: {heights}"
+        cell = browser.page.locator("td.medals:has(label.more)").first
+        more, rest = cell.locator("label.more"), cell.locator(".rest")
+        assert more.is_visible() and not rest.is_visible()
+        more.click()  # the rest, in place
+        assert rest.is_visible() and not more.is_visible()
+        phone = cell.inner_text()
         for page in ("/", f"/player/{quote(gamertag)}"):  # long map and mode names too
             browser.visit(page)
             assert browser.page.evaluate("document.documentElement.scrollWidth") <= 375, page
@@ -308,6 +318,8 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
         browser.visit(f"/match/{match_id}")
         medals = browser.page.locator("td.medals").first.bounding_box()
         assert medals["width"] >= 200, "the medals squeezed to a word a line"
+        assert browser.page.locator("td.medals label.more").first.is_hidden()
+        assert cell.inner_text() == phone, "a wide screen lists every medal, as the phone's"
     finally:
         browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
@@ -332,25 +344,62 @@ def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
     assert_clean(browser)
 
 
-def test_an_empty_free_for_all_chart_says_so_instead_of_a_bare_zero_axis(browser, served):
+# What a chart draws that a person sees: text and rules not made transparent.
+SEEN = """svg => [...svg.querySelectorAll('text, line, .role-legend-symbol path')].filter(e => {
+  for (let n = e; n !== svg; n = n.parentNode) {
+    const style = getComputedStyle(n);
+    if (style.opacity === '0' || style.display === 'none') return false;
+  }
+  const style = getComputedStyle(e);
+  if (e.tagName === 'text') return style.fillOpacity !== '0' && e.textContent.trim() !== '';
+  return e.tagName === 'line' ? style.strokeOpacity !== '0' : true;
+}).map(e => e.tagName === 'text' ? e.textContent : e.tagName)"""
+
+
+def picked_charts() -> dict[str, list[str]]:
+    """Each dashboard's vega-lite charts that read its filters (not the community's figures)."""
+    dashboards = load_metadata()["plugins"]["datasette-dashboards"]
+    return {name: [chart for chart, spec in dashboard["charts"].items()
+                   if spec["library"] == "vega-lite" and ":" in spec["query"]]
+            for name, dashboard in dashboards.items()}  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_chart_with_nothing_picked_says_so_instead_of_bare_axes(browser, served, width):
     _, gamertag, _ = served
-    note = "#chart-ffa_places .layer_1_marks text"
-    y_labels = "#chart-ffa_places svg g[aria-label^='Y-axis'] .role-axis-label text"
-    # Before the archive's first match: no free-for-all match in what is picked.
-    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all&date_to=2000-01-01")
-    y_axis = browser.page.locator("#chart-ffa_places svg g[aria-label^='Y-axis']")
-    y_axis.wait_for(state="attached", timeout=15_000)
-    browser.screenshot("career_no_free_for_all", full_page=True)
-    assert browser.page.locator(y_labels).all_text_contents() == [], "a bare axis"
-    assert browser.page.locator(note).count() == 1, "no line saying why it is empty"
-    assert browser.page.locator(note).get_attribute("opacity") == "1"
-    assert "nothing to chart" in browser.page.locator(note).text_content()
-    # With places to chart, the bars and their axis, and no note.
-    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=all")
-    browser.page.locator(note).wait_for(state="attached", timeout=15_000)
-    assert browser.page.locator("#chart-ffa_places .layer_0_marks path").count() >= 1
-    assert browser.page.locator(y_labels).count() >= 2
-    assert browser.page.locator(note).get_attribute("opacity") == "0"
+    charts = picked_charts()
+    assert len(charts["career"]) >= 6 and len(charts["career_over_time"]) >= 3
+    browser.page.set_viewport_size({"width": width, "height": 900})
+    try:
+        for dashboard, names in charts.items():
+            # Before the archive's first match: nothing in what is picked, in any chart.
+            path = f"/-/dashboards/{dashboard}?gamertag={quote(gamertag)}&date_to=2000-01-01"
+            browser.visit(f"{path}&scope=all")
+            for chart in names:
+                note = browser.page.locator(f"#chart-{chart} .layer_1_marks text").last
+                note.wait_for(state="attached", timeout=15_000)
+                seen = browser.page.locator(f"#chart-{chart} svg.marks").evaluate(SEEN)
+                # One note, no bare axis, lone "0", legend or frame around it.
+                assert seen == [note.text_content()], (chart, seen)
+                assert "nothing to chart" in seen[0], chart
+                box, card = note.bounding_box(), browser.page.locator(f"#chart-{chart}")
+                card = card.bounding_box()
+                assert (
+                    card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"]
+                )
+            browser.screenshot(f"{dashboard}_nothing_picked_{width}px", full_page=True)
+            # With something to chart (every player: one has no CSR), marks, axes, no note.
+            browser.visit(f"/-/dashboards/{dashboard}?scope=all")
+            for chart in names:
+                note = browser.page.locator(f"#chart-{chart} .layer_1_marks text").last
+                note.wait_for(state="attached", timeout=15_000)
+                seen = browser.page.locator(f"#chart-{chart} svg.marks").evaluate(SEEN)
+                assert note.text_content() not in seen and "line" in seen, (chart, seen)
+                assert any(re.fullmatch(r"[\d.,]+", text) for text in seen), (chart, seen)
+                marks = browser.page.locator(f"#chart-{chart} [class*='layer_0'] path")
+                assert marks.count() >= 1, chart
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
 
 

@@ -24,6 +24,7 @@ from grunt_archive.db import open_archive
 from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import matches, open_store, state
+from grunt_archive.viewer.formats import ordinal
 from grunt_archive.views import FREE_FOR_ALL_SQL
 from tests.helpers import rows, viewer
 
@@ -54,6 +55,8 @@ def _edges(doc: dict, me: str) -> dict[str, tuple[dict, bool]]:
         "infection of two": ([mine, others[0]], {"GameVariantCategory": 22}, False),
         "teams on": (doc["Players"], {"TeamsEnabled": True}, False),
         "teams unknown": (doc["Players"], {"TeamsEnabled": None}, False),
+        # Halo's ranks tie (1, 2, 2, 4): another player shares the tracked one's place.
+        "tied": (doc["Players"], {"tie": True}, True),
     }
     found = {}
     for name, (players, change, ffa) in edges.items():
@@ -69,6 +72,11 @@ def _edges(doc: dict, me: str) -> dict[str, tuple[dict, bool]]:
                     entry["TeamId"] = entry["TeamId"] % 2
         for place, player in enumerate(sorted(edge["Players"], key=lambda p: p["Rank"]), 1):
             player["Rank"] = place  # the places of the field that is left
+        if change.get("tie"):  # the next place's player shares the tracked one's (1, 2, 2, 4)
+            ranked = sorted(edge["Players"], key=lambda p: p["Rank"])
+            at = next(i for i, p in enumerate(ranked) if p["PlayerId"] == me)
+            first, second = (at, at + 1) if at + 1 < len(ranked) else (at - 1, at)
+            ranked[second]["Rank"] = ranked[first]["Rank"]
         found[name] = (edge, ffa)
     return found
 
@@ -108,9 +116,10 @@ def test_the_match_page_and_the_player_page_agree_on_every_edge(archive):
         assert page["free_for_all"] is ffa, name
         assert (recent[match_id]["place"], recent[match_id]["players"]) == (
             (mine["Rank"], len(doc["Players"])) if ffa else (None, None)), name  # fmt: skip
-        if ffa:  # one side per player (bots too), by place
-            assert [t["players"][0]["player_id"] for t in page["teams"]] == [
-                p["PlayerId"] for p in sorted(doc["Players"], key=lambda p: p["Rank"])], name  # fmt: skip
+        if ffa:  # one side per player (bots too), by place (a tie in either order)
+            sides = [(t["players"][0]["player_id"], t["rank"]) for t in page["teams"]]
+            assert sorted(sides, key=lambda side: side[1]) == sides, name
+            assert sorted(sides) == sorted((p["PlayerId"], p["Rank"]) for p in doc["Players"])
 
 
 def test_the_canned_query_counts_the_matches_the_pages_call_free_for_all(archive):
@@ -162,3 +171,23 @@ def test_the_canned_query_reads_a_players_lines_only_for_matches_with_teams_off(
             f"EXPLAIN QUERY PLAN {QUERY['sql']}", {"gamertag": "x", "scope": ""})]  # fmt: skip
     assert "SCAN m" in plan
     assert not any(step.startswith("SCAN pm") for step in plan), plan
+
+
+def test_a_place_another_player_shares_reads_as_a_tie_on_both_pages(archive):
+    db, me, _, edges = archive
+    doc, _ = edges["tied"]
+    mine = next(p for p in doc["Players"] if p["PlayerId"] == me)
+    sharing = {p["PlayerId"] for p in doc["Players"] if p["Rank"] == mine["Rank"]}
+    assert len(sharing) == 2 and me in sharing
+    recent = _page(db, f"/player/{me}.json?scope=all")["recent_matches"]
+    assert {m["match_id"] for m in recent if m["tied"]} == {doc["MatchId"]}
+    html = asyncio.run(viewer(db).client.get(f"/player/{me}?scope=all")).text
+    said = f"· tied {ordinal(mine['Rank'])} of {len(doc['Players'])}</span>"
+    assert said in html and html.count("· tied ") == 1, "a tie, and only the one"
+    # The match page's standings: both players who share the place, and nobody else.
+    for name, (edge, _) in edges.items():
+        page = _page(db, f"/match/{edge['MatchId']}.json")
+        tied = {t["players"][0]["player_id"] for t in page["teams"] if t["players"][0].get("tied")}
+        assert tied == (sharing if name == "tied" else set()), name
+    html = asyncio.run(viewer(db).client.get(f"/match/{doc['MatchId']}")).text
+    assert html.count(f'{mine["Rank"]} <span class="muted tied"') == 2

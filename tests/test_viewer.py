@@ -18,6 +18,7 @@ from grunt_archive.cli import cli
 from grunt_archive.fts import FTS_INDEXES, FTS_SCHEMA
 from grunt_archive.serve import datasette_for, load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.viewer.formats import medals_shown
 from tests.conftest import copy_archive
 from tests.helpers import rows, sync, viewer
 
@@ -63,9 +64,13 @@ def test_every_layered_chart_draws_one_titled_axis_per_channel():
             if chart.get("library") == "vega-lite" and "layer" in chart["display"]:
                 layered[name] = chart["display"]["layer"]
     assert "rolling_kd" in layered
+
+    def flat(layers: list[dict]) -> list[dict]:  # a nested layer (rolling_kd's) too
+        return [each for layer in layers for each in [layer, *flat(layer.get("layer", []))]]
+
     for name, layers in layered.items():
         for channel in ("x", "y"):
-            encodings = [layer.get("encoding", {}).get(channel) for layer in layers]
+            encodings = [layer.get("encoding", {}).get(channel) for layer in flat(layers)]
             encodings = [encoding for encoding in encodings if encoding]
             assert all(encoding.get("axis", {}) is not None for encoding in encodings), name
             assert len({encoding.get("title") for encoding in encodings}) <= 1, (name, channel)
@@ -337,3 +342,14 @@ def test_bad_or_writing_sql_is_a_one_line_usage_error(archive, sql, message):
 def test_query_on_a_missing_archive_is_an_archive_error(tmp_path):
     result = run_query(tmp_path / "none.db", "select 1")
     assert result.exit_code == 6 and not (tmp_path / "none.db").exists()
+
+
+def test_a_phone_shows_the_medals_that_fit_one_line_and_at_least_one():
+    def medal(name: str, count: int = 1) -> dict:
+        return {"name": name, "count": count}
+
+    assert medals_shown([]) == 0
+    assert medals_shown([medal("Overkill"), medal("Killing Frenzy", 2)]) == 2  # 27 characters
+    assert medals_shown([medal("Double Kill", 5), medal("Killing Spree"), medal("Perfect")]) == 1
+    assert medals_shown([medal("Perfect"), medal("Killjoy"), medal("Snipe"), medal("Stick")]) == 3
+    assert medals_shown([medal("A medal named past the end of a line")]) == 1  # never none

@@ -176,6 +176,25 @@ def shows_rank(match: dict[str, Any]) -> bool:
     return not match["free_for_all"] and len(ranks) > 1
 
 
+# What a phone's medals cell (16rem at 0.85em) holds on one line beside its "+N" toggle.
+MEDALS_ON_A_LINE = 28
+
+
+def medals_shown(medals: list[dict[str, Any]], budget: int = MEDALS_ON_A_LINE) -> int:
+    """Return how many of a player's medals (the game's weightiest first) a phone shows.
+
+    On a phone the medals cell, last on the scoreboard, wrapped into rows several lines
+    tall (21 kinds took 7); it shows the first medals that fit ``budget`` characters,
+    at least one, and a "+N" toggle for the rest (`_grunt_style.html`).
+    """
+    used = 0
+    for shown, medal in enumerate(medals):
+        used += len(medal["name"]) + (2 if shown else 0) + (3 if medal["count"] > 1 else 0)
+        if shown and used > budget:
+            return shown
+    return len(medals)
+
+
 FILTERS = {
     "grunt_kd": kd,
     "grunt_match_kd": match_kd,
@@ -187,4 +206,5 @@ FILTERS = {
     "grunt_csr": csr,
     "grunt_mode_value": mode_value,
     "grunt_ordinal": ordinal,
+    "grunt_medals_shown": medals_shown,
 }

@@ -6,6 +6,7 @@ With its film's kill feed and score timeline (`grunt_archive.viewer.films`).
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from typing import Any
 
 from grunt_archive.viewer.films import match_film
@@ -174,10 +175,14 @@ def _sides_of_one(teams: dict[int, dict[str, Any]]) -> None:
     """Make each one-player team of an FFA match its player's side: their name, place, score.
 
     The game's team names (Eagle, Cobra …) mean nothing there; the player's Rank is
-    their place and their Outcome the side's.
+    their place and their Outcome the side's. Ranks tie (1, 2, 2, 4): a player shares
+    their place (``tied``) where another player has the same Rank.
     """
+    players = [team["players"][0] for team in teams.values()]
+    holders = Counter(rank for rank, _ in {(p["rank"], p["player_id"]) for p in players})
     for team in teams.values():
         (player,) = team["players"]
+        player["tied"] = player["rank"] is not None and holders[player["rank"]] > 1
         team["name"] = player["gamertag"] or player["player_id"]
         team["outcome"], team["rank"] = player["outcome"], player["rank"]
         team["score"], team["kills"] = player["score"], player["kills"]

@@ -280,25 +280,35 @@ def recent_matches(
     places = ffa_places(connection, player_id, [match["match_id"] for match in recent])
     placement = placement_after(connection, player_id, [match["match_id"] for match in recent])
     for match in recent:
-        match["place"], match["players"] = places.get(match["match_id"], (None, None))
+        match["place"], match["players"], match["tied"] = places.get(
+            match["match_id"], (None, None, False)
+        )
         match["placement_after"] = placement.get(match["match_id"])
     return recent
 
 
-# The player's place in each free-for-all match of a few (`reading.free_for_all_of`).
+# The player's place in each free-for-all match of a few (`reading.free_for_all_of`), and
+# whether another player shares it: Halo's Rank ties share a place (1, 2, 2, 4).
 _FFA_PLACES = f"""
-SELECT mine.match_id, min(mine.rank), (SELECT count(DISTINCT p.player_id)
-    FROM match_players AS p WHERE p.match_id = mine.match_id)
-FROM match_players AS mine JOIN matches AS m ON m.match_id = mine.match_id
-WHERE mine.player_id = ? AND mine.match_id IN ({{ids}}) AND {free_for_all_of("m")}
-GROUP BY mine.match_id
+SELECT placed.match_id, placed.place, placed.players, EXISTS (SELECT 1 FROM match_players AS other
+    WHERE other.match_id = placed.match_id AND other.rank = placed.place
+    AND other.player_id <> placed.player_id) AS tied
+FROM (
+  SELECT mine.match_id, mine.player_id, min(mine.rank) AS place, (SELECT count(DISTINCT p.player_id)
+      FROM match_players AS p WHERE p.match_id = mine.match_id) AS players
+  FROM match_players AS mine JOIN matches AS m ON m.match_id = mine.match_id
+  WHERE mine.player_id = ? AND mine.match_id IN ({{ids}}) AND {free_for_all_of("m")}
+  GROUP BY mine.match_id, mine.player_id
+) AS placed
 """
 
 
 def ffa_places(
     connection: sqlite3.Connection, player_id: str, match_ids: list[str]
-) -> dict[str, tuple[int | None, int]]:
-    """Return the player's place (their Rank) and the field's size in each FFA match of a few.
+) -> dict[str, tuple[int | None, int, bool]]:
+    """Return the player's place (their Rank), field size and tie, in each FFA match of a few.
+
+    A tie: another player has the same Rank (Halo's ranks tie: 1, 2, 2, 4).
 
     Other matches are left out: in a team match the Rank orders the whole lobby, not
     sides, and the outcome says what the team did. Which matches are FFA is the match
@@ -309,7 +319,7 @@ def ffa_places(
     found = connection.execute(
         _FFA_PLACES.format(ids=", ".join("?" for _ in match_ids)), (player_id, *match_ids)
     ).fetchall()
-    return {match_id: (place, players) for match_id, place, players in found}
+    return {match_id: (place, players, bool(tied)) for match_id, place, players, tied in found}
 
 
 def _csr_history(connection: sqlite3.Connection, player_id: str, tracked: bool) -> dict:
