@@ -418,20 +418,24 @@ def _film_statuses(connection) -> list:
     ).fetchall()
 
 
+def _three_films(connection, read: str) -> None:
+    """Write matches a, g and u, whose films are read (as ``read`` names it), gone, unreadable."""
+    for match_id, status in (("a", read), ("g", "gone"), ("u", "unreadable")):
+        connection.exec_driver_sql(
+            f"INSERT INTO matches (match_id, start_time) VALUES ('{match_id}', '2024-01-01T00:00:00Z')"
+        )
+        connection.exec_driver_sql(
+            f"INSERT INTO films (match_id, status) VALUES ('{match_id}', '{status}')"
+        )
+
+
 def test_0028_names_a_film_that_was_read_read_as_the_contract_does_and_back(archive_location):
     # INTERFACE.md: films.status is read, gone or unreadable; 0027 wrote 'archived'.
     engine = make_engine(archive_location)
     try:
         upgrade_archive(engine, "0027")
         with engine.begin() as connection:
-            for match_id, status in (("a", "archived"), ("g", "gone"), ("u", "unreadable")):
-                connection.exec_driver_sql(
-                    "INSERT INTO matches (match_id, start_time)"
-                    f" VALUES ('{match_id}', '2024-01-01T00:00:00Z')"
-                )
-                connection.exec_driver_sql(
-                    f"INSERT INTO films (match_id, status) VALUES ('{match_id}', '{status}')"
-                )
+            _three_films(connection, "archived")
         upgrade_archive(engine)
         with engine.connect() as connection:
             assert _film_statuses(connection) == [("a", "read"), ("g", "gone"), ("u", "unreadable")]
@@ -454,14 +458,7 @@ def test_0032_marks_every_film_an_older_release_read_as_read_with_a_checked_layo
     try:
         upgrade_archive(engine, "0031")
         with engine.begin() as connection:
-            for match_id, status in (("a", "read"), ("g", "gone"), ("u", "unreadable")):
-                connection.exec_driver_sql(
-                    "INSERT INTO matches (match_id, start_time)"
-                    f" VALUES ('{match_id}', '2024-01-01T00:00:00Z')"
-                )
-                connection.exec_driver_sql(
-                    f"INSERT INTO films (match_id, status) VALUES ('{match_id}', '{status}')"
-                )
+            _three_films(connection, "read")
             connection.exec_driver_sql(
                 "INSERT INTO players (player_id, is_bot) VALUES ('xuid(7)', false)"
             )

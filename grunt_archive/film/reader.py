@@ -173,10 +173,8 @@ def read_events(
         'YoungStudSZN'
 
     """
-    layout = layout_for(version, layouts)
-    data = inflate(chunk)
-    starts = _starts(data, layout, _header_count(data), version)
-    return _events(data, starts, layout, medal_names)
+    layout_for(version, layouts)  # a version with no layout is refused before any byte is read
+    return read_film(chunk, version, medal_names, layouts).events
 
 
 def read_film(
