@@ -75,11 +75,12 @@ def chromium_path() -> str:
 
 @dataclass
 class Browser:
-    """A page of headless Chromium that records JavaScript errors and every request."""
+    """A page of headless Chromium that records JavaScript errors, warnings and every request."""
 
     page: object
     base: str
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
     def visit(self, path: str) -> str:
@@ -140,6 +141,9 @@ def browser(served, chromium) -> Iterator[Browser]:
         session = Browser(page, base)
         page.on("pageerror", lambda error: session.errors.append(str(error)))
         page.on("console", lambda m: session.errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console", lambda m: session.warnings.append(m.text) if m.type == "warning" else None
+        )
         page.on("request", lambda request: session.requests.append(request.url))
         yield session
         context.close()
@@ -149,6 +153,15 @@ def assert_clean(browser: Browser) -> None:
     assert browser.errors == []
     outside = [url for url in browser.requests if not url.startswith("http://127.0.0.1:")]
     assert outside == [], "the page reached beyond 127.0.0.1"
+
+
+def stale_schema_warnings(browser: Browser) -> list[str]:
+    """Vega-Embed's warnings that a spec of ours names another Vega-Lite than the one loaded.
+
+    The dashboards' specs get their `$schema` (v5) from datasette-dashboards itself, so
+    only the pages whose specs we write (player, match) are held to it.
+    """
+    return [text for text in browser.warnings if "but the current version" in text]
 
 
 def test_matches_show_names_not_ids(browser, served):
@@ -214,9 +227,11 @@ def test_home_shows_a_card_per_tracked_player(browser, served):
 
 def test_a_player_page_shows_the_pvp_headline_and_draws_csr(browser, served):
     _, gamertag, _ = served
+    browser.warnings.clear()
     browser.visit(f"/player/{quote(gamertag.lower())}")
     browser.page.locator("#csr-chart svg, #csr-chart canvas").first.wait_for(state="visible")
     browser.page.wait_for_timeout(300)  # let Vega finish painting before the screenshot
+    assert stale_schema_warnings(browser) == []
     browser.screenshot("player", full_page=True)
     assert browser.page.locator("h1").inner_text().startswith(gamertag)
     assert browser.page.locator(".tabs strong").inner_text() == "Matchmade PvP"
@@ -271,9 +286,11 @@ def test_a_match_page_draws_the_films_score_and_kill_feed(browser, served):
             " (SELECT match_id FROM kills WHERE ambiguous AND victim_id IS NOT NULL)"
             " GROUP BY match_id ORDER BY match_id LIMIT 1"
         ).fetchone()
+    browser.warnings.clear()
     browser.visit(f"/match/{match_id}")
     browser.page.locator("#score-chart svg, #score-chart canvas").first.wait_for(state="visible")
     browser.page.wait_for_timeout(300)  # let Vega finish painting before the screenshot
+    assert stale_schema_warnings(browser) == []
     browser.screenshot("match_film", full_page=True)
     assert browser.page.locator("#kill-feed tbody tr").count() == kills
     marked = browser.page.locator("#kill-feed tr[data-ambiguous] .ambiguous")

@@ -19,6 +19,10 @@ PER_WEEK_DAYS = 3 * 365
 # Matches further apart than this are a gap in a per-match series.
 MATCH_GAP = timedelta(days=14)
 
+# The Vega-Lite the pages load is datasette-dashboards' bundled one (6.4.1 in 0.8.0):
+# vega-embed warns in the console when a spec names another major version.
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
 BUCKET_TITLES = {
     "match": ("Match", "CSR after the match"),
     "week": ("Week", "CSR after the week's last match"),
@@ -135,7 +139,7 @@ def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
     """Return the Vega-Lite spec of a `csr_series` (a line per playlist, points on it)."""
     time_format = {"match": "%b %d, %Y %H:%M", "week": "week of %b %d, %Y", "month": "%B %Y"}
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "width": "container",
         "height": 260,
         "data": {"values": series["points"]},
@@ -192,7 +196,7 @@ def score_chart_spec(timeline: dict[str, Any]) -> dict[str, Any]:
         for point in side["points"]
     ]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": VEGA_LITE_SCHEMA,
         "width": "container",
         "height": 240,
         "data": {"values": values},
