@@ -361,6 +361,58 @@ def test_the_dashboards_count_axes_never_print_a_number_twice(browser, served):
     assert_clean(browser)
 
 
+# A time axis's label of a day or longer (Vega's: "Wed 02", "Jun 09", "December", "2025").
+DAY_LABEL = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d|[A-Z][a-z]{2} \d\d|[A-Z][a-z]+|\d{4}")
+
+
+def time_charts() -> dict[str, list[str]]:
+    """Each dashboard's vega-lite charts whose x axis is time."""
+    dashboards = load_metadata()["plugins"]["datasette-dashboards"]
+    return {name: [chart for chart, spec in dashboard["charts"].items()
+                   if spec["library"] == "vega-lite" and '"type": "temporal"' in json.dumps(
+                       [layer.get("encoding", {}).get("x") for layer in spec["display"]["layer"]])]
+            for name, dashboard in dashboards.items()}  # fmt: skip
+
+
+def test_a_time_axis_of_a_single_match_or_snapshot_labels_days(browser, served):
+    _, gamertag, db = served
+    with sqlite3.connect(db) as connection:
+        (day,) = connection.execute(  # a day of one ranked match: CSR, K/D and matches one point
+            "SELECT day FROM player_matches WHERE gamertag = ? AND post_match_csr IS NOT NULL"
+            " GROUP BY day HAVING count(*) = 1 ORDER BY day LIMIT 1",
+            (gamertag,),
+        ).fetchone()
+        (snapshots,) = connection.execute(
+            "SELECT count(DISTINCT s.taken_at) FROM service_record_snapshots AS s"
+            " JOIN players AS p USING (player_id) WHERE p.gamertag = ? AND s.scope = 'matchmade'",
+            (gamertag,),
+        ).fetchone()
+    # One sync: K/D over time is a single instant (matches completed: one per scope, a
+    # few milliseconds apart).
+    assert snapshots == 1
+    charts = time_charts()
+    # csr_by_playlist too, but the simulator's players are unranked (no current CSR).
+    picked = {"career": f"date_from={day}&date_to={day}", "career_over_time": ""}
+    checked = []
+    for dashboard, names in charts.items():
+        browser.visit(f"/-/dashboards/{dashboard}?gamertag={quote(gamertag)}&{picked[dashboard]}")
+        for chart in [name for name in names if name != "csr_by_playlist"]:
+            labels = browser.page.locator(f"#chart-{chart} svg .role-axis-label")
+            labels.first.wait_for(state="attached", timeout=15_000)
+            x = browser.page.locator(
+                f"#chart-{chart} svg g[aria-label^='X-axis'] .role-axis-label text"
+            )
+            texts = [text for text in x.all_text_contents() if text]
+            # A week around the point, a label a day: not ".982", the milliseconds of it.
+            assert len(texts) >= 3 and all(DAY_LABEL.fullmatch(t) for t in texts), (chart, texts)
+            checked.append(chart)
+        browser.screenshot(f"{dashboard}_single_instant", full_page=True)
+    assert sorted(checked) == sorted(
+        ["csr", "rolling_kd", "matches_per_day", "career_matches", "career_kd"]
+    )
+    assert_clean(browser)
+
+
 # What a chart draws that a person sees: text and rules not made transparent.
 SEEN = """svg => [...svg.querySelectorAll('text, line, .role-legend-symbol path')].filter(e => {
   for (let n = e; n !== svg; n = n.parentNode) {

@@ -58,22 +58,36 @@ def test_metadata_is_renamed_to_the_archive_for_tables_queries_and_dashboards():
 def test_every_layered_chart_draws_one_titled_axis_per_channel():
     # Layers share their scales: one layer without an axis hid the merged one (rolling_kd).
     dashboards = load_metadata("career")["plugins"]["datasette-dashboards"]
-    layered = {}
+    layered, params = {}, {}
     for dashboard in dashboards.values():
         for name, chart in dashboard["charts"].items():
             if chart.get("library") == "vega-lite" and "layer" in chart["display"]:
                 layered[name] = chart["display"]["layer"]
+                params[name] = {p["name"]: p["expr"] for p in chart["display"]["params"]}
     assert "rolling_kd" in layered
 
     def flat(layers: list[dict]) -> list[dict]:  # a nested layer (rolling_kd's) too
         return [each for layer in layers for each in [layer, *flat(layer.get("layer", []))]]
 
+    temporal = set()
     for name, layers in layered.items():
         for channel in ("x", "y"):
             encodings = [layer.get("encoding", {}).get(channel) for layer in flat(layers)]
             encodings = [encoding for encoding in encodings if encoding]
             assert all(encoding.get("axis", {}) is not None for encoding in encodings), name
             assert len({encoding.get("title") for encoding in encodings}) <= 1, (name, channel)
+        # A time axis spans a week at least (its domain padded around x_extent, the
+        # extent of its own field) with ticks a day apart at least: a single match or
+        # snapshot had a one-millisecond domain, labelled ".982".
+        xs = [layer.get("encoding", {}).get("x") for layer in flat(layers)]
+        for x in [x for x in xs if x and x["type"] == "temporal"]:
+            temporal.add(name)
+            assert params[name]["x_extent"] == f"extent(pluck(data('source_0'), '{x['field']}'))"
+            scale = x.get("scale", {})
+            assert "x_extent" in scale["domainMin"]["expr"], name
+            assert "x_extent" in scale["domainMax"]["expr"], name
+            assert x["axis"]["tickMinStep"] == 86_400_000, name
+    assert {"csr", "rolling_kd", "matches_per_day", "career_kd", "csr_by_playlist"} <= temporal
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
