@@ -24,7 +24,7 @@ from markupsafe import Markup
 from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.store import lookups, matches, open_store, state
-from grunt_archive.viewer.charts import csr_series
+from grunt_archive.viewer.charts import csr_chart_spec, csr_series
 from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
 from grunt_archive.viewer.reading import match_kd, match_kd_of
 from tests.conftest import FIXTURES, load_json
@@ -421,6 +421,14 @@ def test_csr_series_buckets_long_spans_and_breaks_lines_over_gaps():
     )
     assert monthly["bucket"] == "month"
     assert [p["csr"] for p in monthly["points"]] == [900, 950, None, 1200]
+    # One ranked match: a week's axis around it, a tick a day (it was one millisecond
+    # long, labelled ".000"); a series spanning a week or more keeps Vega-Lite's domain.
+    lone = csr_chart_spec(csr_series([point("2024-01-10", 1000)]))["encoding"]["x"]
+    noon = 1_704_888_000_000  # 2024-01-10T12:00:00Z in epoch milliseconds
+    assert lone["scale"]["domain"] == [noon - 302_400_000, noon + 302_400_000]
+    assert lone["axis"]["tickMinStep"] == 86_400_000
+    for long in (short, weekly, monthly):
+        assert "scale" not in csr_chart_spec(long)["encoding"]["x"]
 
 
 def test_a_tracked_player_who_switched_teams_counts_the_match_once(tmp_path):

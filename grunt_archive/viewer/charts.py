@@ -135,9 +135,35 @@ def csr_series(points: list[dict[str, Any]], bucket: str | None = None) -> dict[
     return {"bucket": bucket, "x_title": x_title, "y_title": y_title, "points": drawn}
 
 
+# A time axis spans this at least, with ticks a day apart at least: one ranked match
+# (a single instant) otherwise got a domain of one millisecond, labelled ".429".
+MIN_TIME_SPAN = timedelta(days=7)
+DAY_MS = 86_400_000
+
+
+def time_domain(times: list[str]) -> list[int] | None:
+    """Return a week's x domain (epoch milliseconds) centred on ``times`` when they span less.
+
+    None when they span a week or more (or there are none): Vega-Lite's own domain then.
+    """
+    moments = sorted(parse_time(text) for text in times)
+    if not moments or moments[-1] - moments[0] >= MIN_TIME_SPAN:
+        return None
+    middle = moments[0] + (moments[-1] - moments[0]) / 2
+    return [
+        round((middle + half).timestamp() * 1000)
+        for half in (-MIN_TIME_SPAN / 2, MIN_TIME_SPAN / 2)
+    ]
+
+
 def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
     """Return the Vega-Lite spec of a `csr_series` (a line per playlist, points on it)."""
     time_format = {"match": "%b %d, %Y %H:%M", "week": "week of %b %d, %Y", "month": "%B %Y"}
+    x = {"field": "time", "type": "temporal", "title": series["x_title"]}
+    x["axis"] = {"tickMinStep": DAY_MS}
+    domain = time_domain([point["time"] for point in series["points"]])
+    if domain:
+        x["scale"] = {"domain": domain}
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "width": "container",
@@ -145,7 +171,7 @@ def csr_chart_spec(series: dict[str, Any]) -> dict[str, Any]:
         "data": {"values": series["points"]},
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "time", "type": "temporal", "title": series["x_title"]},
+            "x": x,
             "y": {
                 "field": "csr",
                 "type": "quantitative",
