@@ -41,6 +41,10 @@ def pending(
     Example: grunt-archive pending --player "xuid(2533274800000001)"
     """
     if ctx.invoked_subcommand is not None:
+        if players:  # a give-up or retry is of the match ids given, never of a player's
+            raise UsageError(
+                f"--player picks what pending lists; {ctx.invoked_subcommand} takes match ids"
+            )
         return
     from grunt_archive.runner import run_pending_list
 

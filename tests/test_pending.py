@@ -320,3 +320,16 @@ def test_db_given_before_the_subcommand_is_the_archive_it_changes(spoilt, tmp_pa
     same = invoke("pending", "--db", str(db), "retry", "--db", str(db), bad)
     assert same.exit_code == 0, same.output
     assert rows(db, GIVEN_UP, bad) == [(None, None)]
+
+
+def test_a_player_given_before_give_up_or_retry_is_refused_not_ignored(spoilt, tmp_path):
+    sim, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    for subcommand in ("give-up", "retry"):
+        result = invoke("pending", "--db", str(db), "--player", sim.player_ids[0], subcommand, bad)
+        assert result.exit_code == 2
+        assert (
+            result.stderr
+            == f"Error: --player picks what pending lists; {subcommand} takes match ids\n"
+        )
+    assert rows(db, GIVEN_UP, bad) == [(None, None)]  # nothing changed
