@@ -316,17 +316,22 @@ def test_query_on_an_archive_not_yet_upgraded_says_to_upgrade_it(upgraded):
     assert counts(before) == was  # query never migrates
 
 
-def test_pending_on_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(upgraded):
-    # Listing only reads: it must neither migrate the archive nor read it at an old revision.
-    release, before, after = upgraded
-    was = counts(before)
-    found = CliRunner().invoke(command, ["pending", "--db", str(before)])
+def assert_refused_as_older(found, release: str, before, was: dict) -> None:
+    """Exit 6 in one line saying to upgrade, and the archive left at its revision, unchanged."""
     assert found.exit_code == 6, found.output
     assert f"is at revision {release[:4]}, older than this grunt-archive" in found.output
     assert "run `grunt-archive db upgrade` first" in found.output
     assert found.output.count("\n") == 1 and "Traceback" not in found.output
     assert helpers.value(before, "SELECT version_num FROM alembic_version") == release[:4]
     assert counts(before) == was
+
+
+def test_pending_on_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(upgraded):
+    # Listing only reads: it must neither migrate the archive nor read it at an old revision.
+    release, before, after = upgraded
+    was = counts(before)
+    found = CliRunner().invoke(command, ["pending", "--db", str(before)])
+    assert_refused_as_older(found, release, before, was)
     listed = CliRunner().invoke(command, ["pending", "--db", str(after)])
     waiting = helpers.value(after, "SELECT count(*) FROM pending_matches WHERE given_up_at IS NULL")
     assert listed.exit_code == (3 if waiting else 0), listed.output  # 3: matches still pending
@@ -342,12 +347,7 @@ def test_copy_of_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothi
     was = counts(before)
     target = tmp_path / "copied.db"
     found = CliRunner().invoke(command, ["copy", "--db", str(before), "--to", str(target)])
-    assert found.exit_code == 6, found.output
-    assert f"is at revision {release[:4]}, older than this grunt-archive" in found.output
-    assert "run `grunt-archive db upgrade` first" in found.output
-    assert found.output.count("\n") == 1 and "Traceback" not in found.output
-    assert helpers.value(before, "SELECT version_num FROM alembic_version") == release[:4]
-    assert counts(before) == was
+    assert_refused_as_older(found, release, before, was)
     assert not target.exists()
 
 
