@@ -221,9 +221,10 @@ def infer_layout(data: bytes, expected: int) -> tuple[Layout, list[int]] | None:
     """
     # Every sampled film uses the 0x2D tail: the 0x25 form, searched through the whole
     # stream when it is absent, is measured only when 0x2D's records give no layout.
-    for tails in (XUID_TAILS[:1], XUID_TAILS):
-        hits = [start for tail in tails for start in islice(xuid_starts(data, tail), INFER_SAMPLE)]
-        lengths = Counter(n for start in hits if (n := marker_distance(data, start)) is not None)
+    lengths: Counter[int] = Counter()
+    for tail in XUID_TAILS:
+        hits = islice(xuid_starts(data, tail), INFER_SAMPLE)
+        lengths.update(n for start in hits if (n := marker_distance(data, start)) is not None)
         # The likeliest few only: a hostile chunk whose every hit disagrees costs a few walks.
         for marker, _ in lengths.most_common(INFER_LENGTHS):
             if (found := _fit(data, Layout(marker), expected)) is not None:
