@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from grunt_archive.cli import db_option, resolve_db
 from grunt_archive.errors import FilmReadError, UsageError
 
 if TYPE_CHECKING:
@@ -27,31 +28,63 @@ def film() -> None:
 
 
 @film.command("read")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--match", "match_id", metavar="MATCH_ID",
+    help="Read the chunk the archive (--db) keeps of this match's film, instead of a FILE.",
+)  # fmt: skip
+@db_option
 @click.option(
     "--film-version", type=click.IntRange(min=0), metavar="N",
-    help="The film's major version (FilmMajorVersion); default: the file name's leading NN_.",
+    help="The film's major version (FilmMajorVersion); default: the file name's leading NN_,"
+    " or the kept manifest's with --match.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the events.")
-def read(file: Path, film_version: int | None, as_json: bool) -> None:
-    """Print the events of a highlight chunk (type 3), as the blob host serves it.
+def read(
+    file: Path | None,
+    match_id: str | None,
+    db_path: Path | str | None,
+    film_version: int | None,
+    as_json: bool,
+) -> None:
+    """Print the events of a highlight chunk (type 3), a file or one an archive keeps.
+
+    FILE is a chunk as the blob host serves it; --match reads the chunk the
+    archive keeps of that match's film, with its kept version (--db is read
+    only then).
 
     A version with no checked layout is read with the layout the chunk itself
     shows, when one accounts for every event, and a line on stderr says so. A
     truncated or foreign file, a file past 32 MiB, or a version whose layout
-    neither is known nor fits, is an error (exit 2).
+    neither is known nor fits, is an error (exit 2); so is a match whose film the
+    archive does not keep (not archived, expired, or not fetched yet).
 
     Example: grunt-archive film read 41_e4309281-7d3c-420c-a9a4-ca2798e56692.gzip
+
+    Example: grunt-archive film read --match e4309281-7d3c-420c-a9a4-ca2798e56692
     """
     from grunt_archive.film.reader import read_film
 
-    version = film_version if film_version is not None else version_from_name(file.name)
+    if match_id is not None and file is None:
+        from grunt_archive.runner import run_kept_chunk
+
+        name = f"match {match_id}"
+        kept_version, chunk = run_kept_chunk(resolve_db(db_path), match_id)
+        version = film_version if film_version is not None else kept_version
+    elif file is not None and match_id is None:
+        name = file.name
+        version = film_version if film_version is not None else version_from_name(file.name)
+        chunk = chunk_bytes(file)
+    else:
+        raise UsageError("give a chunk FILE or --match MATCH_ID, one of them")
     try:
-        reading = read_film(chunk_bytes(file), version)
+        reading = read_film(chunk, version)
     except FilmReadError as error:
-        raise UsageError(f"{file.name}: {error}") from error
+        raise UsageError(f"{name}: {error}") from error
     if reading.inferred:
-        click.echo(inferred_note(file.name, version, reading.layout, len(reading.events)), err=True)
+        click.echo(inferred_note(name, version, reading.layout, len(reading.events)), err=True)
     events = reading.events
     click.echo(json.dumps(events_json(events)) if as_json else events_table(events))
 

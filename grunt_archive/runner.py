@@ -275,6 +275,34 @@ def run_pending_list(
         return listing(store, [archived_player_id(store, text) for text in players])
 
 
+def run_kept_chunk(db_path: Location, match_id: str) -> tuple[int, bytes]:
+    """Return the film version and highlight chunk the archive keeps of a match, read-only.
+
+    Raises:
+        ArchiveError: no archive there, or one older than this program (run ``db upgrade``).
+        UsageError: not a match id, or the archive keeps no chunk of that match's film
+            (the message says why: not archived, expired, unfetched).
+
+    """
+    from grunt_archive.normalize.films import GONE
+    from grunt_archive.normalize.match import GUID
+    from grunt_archive.store.films import kept_film
+
+    if not GUID.match(match_id):
+        raise UsageError(f"{match_id!r} is not a match id (a GUID such as 3e7a5aa7-7dff-…)")
+    with archive_store(db_path, upgrade=False, create=False) as store:
+        film = kept_film(store, match_id)
+    if film.chunk is not None and film.version is not None:
+        return film.version, film.chunk
+    if not film.archived:
+        raise UsageError(f"match {film.match_id} is not in this archive")
+    if film.status == GONE:
+        raise UsageError(f"match {film.match_id}'s film had expired when it was asked for")
+    raise UsageError(
+        f"match {film.match_id}'s film is not kept yet (a sync without --no-films fetches it)"
+    )
+
+
 def run_pending_mark(db_path: Location, match_ids: tuple[str, ...], reason: str | None,
                      *, give_up: bool) -> list[str]:  # fmt: skip
     """Give up on pending matches (``give_up``), or undo it; all of them or none.

@@ -7,6 +7,9 @@ reads the manifest (for the film version) and the match's stats document
 (to reconcile with) from ``raw_responses`` and calls the pure normalizer, so
 a chunk stored unreadable is read again by a reader that knows its version.
 
+`kept_film` gives back what the archive keeps of one match's film (its status,
+version and chunk as served), for ``film read --match``.
+
 A film that answered 404 is gone for good: `mark_gone` writes its ``films``
 row and an ``expired_films`` row (archive state: never asked for again), from
 which `restore_gone` writes the ``films`` row again after a rebuild.
@@ -15,11 +18,12 @@ which `restore_gone` writes the ``films`` row again after a rebuild.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
-from grunt_archive.normalize.films import GONE, film_rows, gone_row
+from grunt_archive.normalize.films import GONE, film_rows, gone_row, manifest_facts
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.rawbody import decode
 from grunt_archive.store import rivals
@@ -30,6 +34,55 @@ from grunt_archive.store.writer import IGNORE, execute, query, replace, write_ro
 
 FILM_TABLES = ("kills", "film_events", "films")
 """Children first: what one film's rows fill."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFilm:
+    """What the archive keeps of a match's film: its ``films`` row's status, and its chunk.
+
+    ``status`` is None when the match has no ``films`` row (never looked at, or the
+    match is not archived: ``archived`` says which); ``chunk`` is the highlight
+    chunk as served and ``version`` its manifest's ``FilmMajorVersion``, both None
+    when no chunk is kept (an expired film, or one not fetched yet).
+    """
+
+    match_id: str
+    archived: bool
+    status: str | None
+    version: int | None
+    chunk: bytes | None
+
+
+def kept_film(store: Store, match_id: str) -> KeptFilm:
+    """Return what the archive keeps of ``match_id``'s film (a GUID in any case).
+
+    Raises:
+        MalformedResponseError: the kept manifest is not JSON or lacks its version.
+
+    """
+    match_id = match_id.lower()  # as the match normalizer keeps every match id
+    with store.unit() as connection:
+        archived = bool(query(connection, "SELECT 1 FROM matches WHERE match_id = ?", (match_id,)))
+        status = query(connection, "SELECT status FROM films WHERE match_id = ?", (match_id,))
+        chunk = query(
+            connection,
+            "SELECT body, encoding FROM raw_responses WHERE kind = ? AND key = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (FILM_CHUNK.name, match_id),
+        )
+        manifest = _stored(connection, FILM_MANIFEST.name, match_id) if chunk else None
+    try:
+        body = decode(*chunk[0]) if chunk else None
+    except ValueError as error:
+        raise MalformedResponseError(f"the kept film chunk of {match_id}: {error}") from None
+    version = manifest_facts(manifest)["major_version"] if chunk else None
+    return KeptFilm(
+        match_id,
+        archived,
+        str(status[0][0]) if status else None,
+        version,
+        bytes(body) if isinstance(body, bytes | bytearray | memoryview) else None,
+    )
 
 
 @writes(FILM_CHUNK)
