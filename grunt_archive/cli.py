@@ -422,7 +422,10 @@ def sync(
 @cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)  # fmt: skip
 @click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
 def serve(db_path: Path | str | None, host: str, port: int, open_browser: bool) -> None:
     """Browse the archive in Datasette, read-only, on 127.0.0.1 by default.
@@ -465,7 +468,10 @@ def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
     help="Demo archive (a SQLite file). Default: demo.db beside the default archive "
     "(the directory of $GRUNT_ARCHIVE_DB, else the user data directory).",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+    help="Port to serve the demo on; 0 picks a free one.",
+)  # fmt: skip
 @click.option(
     "--matches",
     type=click.IntRange(1, 5000),

@@ -211,3 +211,11 @@ def test_the_canned_queries_and_dashboards_of_the_readme_are_the_packaged_ones()
     assert listed == queries
     dashboards = set(metadata["plugins"]["datasette-dashboards"])
     assert set(re.findall(r"/-/dashboards/([a-z_]+)", README)) == dashboards
+
+
+def test_every_option_says_what_it_is_for():
+    """An option with no help showed a bare type and default (`--port INTEGER RANGE`)."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and "--help" not in param.opts:
+                assert param.help, f"{name} {param.opts[0]} has no help"
