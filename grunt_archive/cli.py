@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from grunt_archive.errors import (
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
 
+# What `--db` names; `serve` (Datasette) says it reads SQLite alone.
+POSTGRESQL_TOO = "a SQLite file, or a postgresql://user:password@host:port/dbname URL"
 # Set in the context's meta by a command whose --json promises a summary of every run.
 JSON_SUMMARY = "grunt_archive.json_summary"
 # Commands that live in other modules: name → ("module:attribute", the first paragraph of
@@ -181,17 +184,15 @@ class FiniteRange(click.FloatRange):
         return number
 
 
-def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+def db_option(command: Callable[..., Any], archive: str = POSTGRESQL_TOO) -> Callable[..., Any]:
     """Add ``--db PATH|URL`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
     return click.option(
         "--db",
         "db_path",
         type=ArchiveLocation(),
         default=None,
-        help=(
-            "Archive: a SQLite file, or a postgresql://user:password@host:port/dbname URL."
-            " Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data directory."
-        ),
+        help=f"Archive: {archive}. Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data"
+        " directory.",
     )(command)
 
 
@@ -420,7 +421,7 @@ def sync(
 
 
 @cli.command()
-@db_option
+@partial(db_option, archive="a SQLite file (Datasette reads no PostgreSQL: `copy --to FILE` first)")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,

@@ -219,3 +219,12 @@ def test_every_option_says_what_it_is_for():
         for param in command.params:
             if isinstance(param, click.Option) and "--help" not in param.opts:
                 assert param.help, f"{name} {param.opts[0]} has no help"
+
+
+@pytest.mark.parametrize("name", ["serve", "demo"])
+def test_a_command_that_reads_sqlite_alone_offers_no_postgresql_url(name):
+    """`serve` and `demo` refuse a PostgreSQL archive (exit 2): their --db help must not offer one."""
+    result = CliRunner().invoke(cli, [name, "--db", "postgresql://u@localhost/halo"])
+    assert result.exit_code == 2 and "needs a SQLite archive" in result.output
+    (db,) = [p for p in cli.get_command(click.Context(cli), name).params if p.name == "db_path"]
+    assert "SQLite file" in db.help and "postgresql://" not in db.help
