@@ -23,7 +23,10 @@ if TYPE_CHECKING:  # the store loads only when a subcommand runs
 
 @click.group(invoke_without_command=True)
 @db_option
-@player_option("Only this player's pending matches (xuid(…), a bare xuid or a gamertag).")
+@player_option(
+    "Only this player's pending matches, and the lookups of matches they played (xuid(…),"
+    " a bare xuid or a gamertag). Repeatable."
+)
 @click.option(
     "--json",
     "as_json",

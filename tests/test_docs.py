@@ -228,3 +228,11 @@ def test_a_command_that_reads_sqlite_alone_offers_no_postgresql_url(name):
     assert result.exit_code == 2 and "needs a SQLite archive" in result.output
     (db,) = [p for p in cli.get_command(click.Context(cli), name).params if p.name == "db_path"]
     assert "SQLite file" in db.help and "postgresql://" not in db.help
+
+
+def test_a_repeatable_option_says_so():
+    """`--player` of pending and verify took several players, and their help read as one."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and param.multiple:
+                assert "repeatable" in (param.help or "").lower(), f"{name} {param.opts[0]}"
