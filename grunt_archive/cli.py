@@ -339,7 +339,7 @@ def client_settings(
     "Default: every tracked player, else the signed-in player."
 )
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Stop after N new matches.")
 @click.option(
     "--matches-only",
     is_flag=True,

@@ -236,3 +236,12 @@ def test_a_repeatable_option_says_so():
         for param in command.params:
             if isinstance(param, click.Option) and param.multiple:
                 assert "repeatable" in (param.help or "").lower(), f"{name} {param.opts[0]}"
+
+
+def test_a_value_the_help_names_by_a_letter_is_its_metavar():
+    """`sync --limit INTEGER RANGE  Stop after N new matches.` left N to be guessed."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                for letter in set(re.findall(r"\b[B-Z]\b", param.help)):
+                    assert param.metavar == letter, f"{name} {param.opts[0]}: {letter}"
