@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from grunt_archive.errors import (
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
 
+# What `--db` names; `serve` (Datasette) says it reads SQLite alone.
+POSTGRESQL_TOO = "a SQLite file, or a postgresql://user:password@host:port/dbname URL"
 # Set in the context's meta by a command whose --json promises a summary of every run.
 JSON_SUMMARY = "grunt_archive.json_summary"
 # Commands that live in other modules: name → ("module:attribute", the first paragraph of
@@ -181,17 +184,15 @@ class FiniteRange(click.FloatRange):
         return number
 
 
-def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+def db_option(command: Callable[..., Any], archive: str = POSTGRESQL_TOO) -> Callable[..., Any]:
     """Add ``--db PATH|URL`` (default ``$GRUNT_ARCHIVE_DB``, else the user data directory)."""
     return click.option(
         "--db",
         "db_path",
         type=ArchiveLocation(),
         default=None,
-        help=(
-            "Archive: a SQLite file, or a postgresql://user:password@host:port/dbname URL."
-            " Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data directory."
-        ),
+        help=f"Archive: {archive}. Default: $GRUNT_ARCHIVE_DB, else halo.db in the user data"
+        " directory.",
     )(command)
 
 
@@ -338,7 +339,7 @@ def client_settings(
     "Default: every tracked player, else the signed-in player."
 )
 @click.option("--full", is_flag=True, help="Walk every history to its start again, fetching gaps.")
-@click.option("--limit", type=click.IntRange(min=1), help="Stop after N new matches.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Stop after N new matches.")
 @click.option(
     "--matches-only",
     is_flag=True,
@@ -420,9 +421,12 @@ def sync(
 
 
 @cli.command()
-@db_option
+@partial(db_option, archive="a SQLite file (Datasette reads no PostgreSQL: `copy --to FILE` first)")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)  # fmt: skip
 @click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
 def serve(db_path: Path | str | None, host: str, port: int, open_browser: bool) -> None:
     """Browse the archive in Datasette, read-only, on 127.0.0.1 by default.
@@ -465,7 +469,10 @@ def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
     help="Demo archive (a SQLite file). Default: demo.db beside the default archive "
     "(the directory of $GRUNT_ARCHIVE_DB, else the user data directory).",
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+    help="Port to serve the demo on; 0 picks a free one.",
+)  # fmt: skip
 @click.option(
     "--matches",
     type=click.IntRange(1, 5000),

@@ -23,8 +23,16 @@ if TYPE_CHECKING:  # the store loads only when a subcommand runs
 
 @click.group(invoke_without_command=True)
 @db_option
-@player_option("Only this player's pending matches (xuid(…), a bare xuid or a gamertag).")
-@click.option("--json", "as_json", is_flag=True, help="Print the lists as JSON.")
+@player_option(
+    "Only this player's pending matches, and the lookups of matches they played (xuid(…),"
+    " a bare xuid or a gamertag). Repeatable."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the lists as JSON; before give-up or retry, what it changed as JSON.",
+)
 @click.pass_context
 def pending(
     ctx: click.Context, db_path: Path | str | None, players: tuple[str, ...], as_json: bool
@@ -106,14 +114,18 @@ def give_up(
 
     Each stays in pending_matches, marked given up (never deleted); verify
     lists it as given up, not as missing. A match id that is not one, or
-    that is not pending, is exit 2 and nothing changes.
+    that is not pending, is exit 2 and nothing changes. With --json before
+    the subcommand, prints {"given_up": [match ids], "reason": TEXT or null}.
 
     Example: grunt-archive pending give-up 3e7a5aa7-7dff-490f-a741-2d6bed55d4a9 --reason gone
     """
     from grunt_archive.runner import run_pending_mark
 
     ids = run_pending_mark(_archive(ctx, db_path), match_ids, reason, give_up=True)
-    click.echo(f"Gave up on {counted(len(ids), 'match')}: {', '.join(ids)}.")
+    if _group_json(ctx):  # the keys `pending --json` lists them under from now on
+        click.echo(json.dumps({"given_up": ids, "reason": reason}))
+    else:
+        click.echo(f"Gave up on {counted(len(ids), 'match')}: {', '.join(ids)}.")
 
 
 @pending.command("retry")
@@ -124,13 +136,22 @@ def retry(ctx: click.Context, db_path: Path | str | None, match_ids: tuple[str, 
     """Undo a give-up: the next sync fetches these pending matches first again.
 
     A match id that is not one, or that is not pending, is exit 2 and nothing changes.
+    With --json before the subcommand, prints {"pending": [match ids]}.
 
     Example: grunt-archive pending retry 3e7a5aa7-7dff-490f-a741-2d6bed55d4a9
     """
     from grunt_archive.runner import run_pending_mark
 
     ids = run_pending_mark(_archive(ctx, db_path), match_ids, None, give_up=False)
-    click.echo(f"The next sync fetches {counted(len(ids), 'match')} first: {', '.join(ids)}.")
+    if _group_json(ctx):
+        click.echo(json.dumps({"pending": ids}))
+    else:
+        click.echo(f"The next sync fetches {counted(len(ids), 'match')} first: {', '.join(ids)}.")
+
+
+def _group_json(ctx: click.Context) -> bool:
+    """Return whether ``--json`` was given before the subcommand's name (``pending --json``)."""
+    return bool(ctx.parent is not None and ctx.parent.params.get("as_json"))
 
 
 def _archive(ctx: click.Context, db_path: Path | str | None) -> Path | str:

@@ -15,7 +15,10 @@ from grunt_archive.wording import counted
 
 @click.command()
 @db_option
-@player_option("xuid(…), a bare xuid or an archived gamertag. Default: every tracked player.")
+@player_option(
+    "A tracked player: xuid(…), a bare xuid or their gamertag. Repeatable."
+    " Default: every tracked player."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @api_options
 def verify(db_path: Path | str | None, players: tuple[str, ...], as_json: bool, **api: Any) -> None:

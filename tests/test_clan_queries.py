@@ -47,6 +47,8 @@ select null, 'no player named “' || :gamertag || '”', null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 """,
+    # Its gap rows as they are written since they became UTC text as its points are (at
+    # 736714b datetime()'s local-looking form): the rows compared are the rewrite's.
     "csr": """
 with lines as (
   select gamertag, coalesce(playlist, '(not looked up yet)') as playlist, start_time,
@@ -75,8 +77,10 @@ select period, gamertag, playlist, csr, tier, matches, gamertag || ' · ' || pla
   '/match/' || match_id as href
 from steps
 union all
-select datetime((julianday(previous) + julianday(period)) / 2), gamertag, playlist, null,
-  null, 0, gamertag || ' · ' || playlist, null
+select case when (select days from span) <= 120
+    then strftime('%Y-%m-%dT%H:%M:%fZ', (julianday(previous) + julianday(period)) / 2)
+    else date((julianday(previous) + julianday(period)) / 2) end,
+  gamertag, playlist, null, null, 0, gamertag || ' · ' || playlist, null
 from steps
 where julianday(period) - julianday(previous) > case when (select days from span) <= 120
   then 14 when (select days from span) <= 1095 then 7 else 31 end

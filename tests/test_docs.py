@@ -211,3 +211,37 @@ def test_the_canned_queries_and_dashboards_of_the_readme_are_the_packaged_ones()
     assert listed == queries
     dashboards = set(metadata["plugins"]["datasette-dashboards"])
     assert set(re.findall(r"/-/dashboards/([a-z_]+)", README)) == dashboards
+
+
+def test_every_option_says_what_it_is_for():
+    """An option with no help showed a bare type and default (`--port INTEGER RANGE`)."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and "--help" not in param.opts:
+                assert param.help, f"{name} {param.opts[0]} has no help"
+
+
+@pytest.mark.parametrize("name", ["serve", "demo"])
+def test_a_command_that_reads_sqlite_alone_offers_no_postgresql_url(name):
+    """`serve` and `demo` refuse a PostgreSQL archive (exit 2): their --db help must not offer one."""
+    result = CliRunner().invoke(cli, [name, "--db", "postgresql://u@localhost/halo"])
+    assert result.exit_code == 2 and "needs a SQLite archive" in result.output
+    (db,) = [p for p in cli.get_command(click.Context(cli), name).params if p.name == "db_path"]
+    assert "SQLite file" in db.help and "postgresql://" not in db.help
+
+
+def test_a_repeatable_option_says_so():
+    """`--player` of pending and verify took several players, and their help read as one."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and param.multiple:
+                assert "repeatable" in (param.help or "").lower(), f"{name} {param.opts[0]}"
+
+
+def test_a_value_the_help_names_by_a_letter_is_its_metavar():
+    """`sync --limit INTEGER RANGE  Stop after N new matches.` left N to be guessed."""
+    for name, command in commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                for letter in set(re.findall(r"\b[B-Z]\b", param.help)):
+                    assert param.metavar == letter, f"{name} {param.opts[0]}: {letter}"

@@ -333,3 +333,22 @@ def test_a_player_given_before_give_up_or_retry_is_refused_not_ignored(spoilt, t
             == f"Error: --player picks what pending lists; {subcommand} takes match ids\n"
         )
     assert rows(db, GIVEN_UP, bad) == [(None, None)]  # nothing changed
+
+
+def test_json_before_give_up_or_retry_prints_what_changed_as_json(spoilt, tmp_path):
+    _, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+
+    gave = invoke("pending", "--db", str(db), "--json", "give-up", bad, "--reason", "gone")
+    assert gave.exit_code == 0, gave.output
+    # One JSON line, under the key `pending --json` now lists the match under.
+    assert json.loads(gave.stdout) == {"given_up": [bad], "reason": "gone"}
+    listed = json.loads(invoke("pending", "--db", str(db), "--json").stdout)
+    assert [m["match_id"] for m in listed["given_up"]] == [bad]
+
+    retried = invoke("pending", "--json", "retry", "--db", str(db), bad.upper())
+    assert retried.exit_code == 0, retried.output
+    assert json.loads(retried.stdout) == {"pending": [bad]}  # the id as stored
+    assert rows(db, GIVEN_UP, bad) == [(None, None)]
+    plain = invoke("pending", "give-up", "--db", str(db), bad)
+    assert plain.stdout == f"Gave up on 1 match: {bad}.\n"  # no --json: the plain line

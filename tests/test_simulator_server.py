@@ -100,3 +100,12 @@ def test_help_documents_every_option():
         "--malformed-matches", "--arrivals",
     ):  # fmt: skip
         assert option in result.output
+
+
+def test_fail_429_host_help_names_every_simulated_host():
+    """blobs-infiniteugc (film chunks) answered 429s on request but its --help left it out."""
+    from grunt_archive.simulator.hosts import HOST_OF_KIND
+
+    (option,) = [p for p in simulate.params if p.name == "fail_429_hosts"]
+    named = set(re.findall(r"[a-z][a-z-]*", option.help.split("(")[1].split(")")[0]))
+    assert named == set(HOST_OF_KIND.values())

@@ -127,3 +127,45 @@ def test_with_no_player_picked_the_csr_chart_draws_the_eight_with_the_most_ranke
         "SELECT gamertag, count(*), gamertag FROM player_matches WHERE post_match_csr IS NOT NULL"
         " GROUP BY gamertag",
     )
+
+
+def _shape(text: str) -> str:
+    """Return ``text`` with every digit a 9: the format of a timestamp, not its value."""
+    return re.sub(r"\d", "9", text)
+
+
+@pytest.mark.parametrize(
+    ("days", "form"),
+    [
+        ((0, 1, 2, 40, 41), "9999-99-99T99:99:99.999Z"),  # per match: a break of 38 days
+        ((0, 7, 14, 200, 207), "9999-99-99"),  # per week
+        ((0, 31, 62, 1500, 1531), "9999-99-99"),  # per month
+    ],
+)
+def test_the_csr_charts_gap_points_are_written_as_its_points_are(clan, tmp_path, days, form):
+    # A gap written "2025-01-29 04:20:33" was local time to the browser: hours off the break.
+    db = copy_archive(clan, tmp_path / "ranked.db")
+    (gamertag, player), *_ = rows(
+        db,
+        "SELECT gamertag, player_id FROM player_matches GROUP BY player_id"
+        " ORDER BY count(*) DESC, player_id",
+    )
+    lines = [r for (r,) in rows(db, "SELECT rowid FROM player_matches WHERE player_id = ?", player)]
+    assert len(lines) >= len(days)
+    statements = [f"UPDATE player_matches SET post_match_csr = NULL WHERE player_id = '{player}'"]
+    for rowid, day in zip(lines, days, strict=False):  # ranked lines on these days only
+        statements.append(
+            f"UPDATE player_matches SET post_match_csr = {1200 + day}, post_match_tier = 'Gold',"
+            f" start_time = strftime('%Y-%m-%dT%H:%M:%fZ', '2025-01-06T13:27:45.123',"
+            f" '+{day} days') WHERE rowid = {rowid}"
+        )
+    execute(db, *statements)
+    drawn = [r for r in chart(db, "csr", {"gamertag": gamertag}) if r["gamertag"] == gamertag]
+    points = [r["period"] for r in drawn if r["csr"] is not None]
+    gaps = [i for i, r in enumerate(drawn) if r["csr"] is None]
+    assert len(points) == len(days) and len(gaps) == 1, drawn
+    assert {_shape(period) for period in points} == {form}
+    (gap,) = gaps
+    assert _shape(drawn[gap]["period"]) == form
+    # Text order is time order in one format: the break sits between its two points.
+    assert drawn[gap - 1]["period"] < drawn[gap]["period"] < drawn[gap + 1]["period"]

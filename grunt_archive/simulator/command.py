@@ -44,7 +44,7 @@ COUNT = click.IntRange(min=0)
 @click.option(
     "--fail-429-host", "fail_429_hosts", multiple=True, metavar="HOST",
     help="Only this host answers 429s (halostats, skill, profile, discovery-infiniteugc, "
-    "gamecms-hacs, settings). Repeatable. Default: every host.",
+    "blobs-infiniteugc, gamecms-hacs, settings). Repeatable. Default: every host.",
 )  # fmt: skip
 @click.option(
     "--retry-after", type=FiniteRange(min=0),

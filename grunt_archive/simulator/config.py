@@ -26,8 +26,8 @@ class SimulatorConfig:
         latency_ms: Delay added to every service request (not admin routes).
         fail_429: Fraction of requests answered 429 Too Many Requests.
         fail_429_hosts: Only these hosts answer 429 (short names: ``halostats``,
-            ``skill``, ``profile``, ``discovery-infiniteugc``, ``gamecms-hacs``,
-            ``settings``); empty: every host.
+            ``skill``, ``profile``, ``discovery-infiniteugc``, ``blobs-infiniteugc``,
+            ``gamecms-hacs``, ``settings``); empty: every host.
         retry_after: Seconds sent in ``Retry-After`` on 429 and 503; None sends no header.
         fail_5xx: Fraction of requests answered 500, 502, 503 or 504.
         stats_404: The first K stats requests of each match answer 404, then 200.
