@@ -101,7 +101,8 @@ def hold_lock(path: Path) -> BinaryIO:
 
     """
     try:
-        held = path.open("ab")  # never truncated: the lock is all it holds
+        # Never truncated, nothing written: the lock is all it holds.
+        held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
     except OSError as error:
         raise ArchiveError(f"cannot create {path}: {error.strerror}") from None
     try:

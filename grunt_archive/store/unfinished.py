@@ -61,10 +61,12 @@ class Mark:
 
     __slots__ = ("_held", "after_cut_short", "id")
 
-    def __init__(self, mark_id: int, after_cut_short: bool, held: BinaryIO | None) -> None:
+    def __init__(
+        self, mark_id: int, after_cut_short: bool, held: tuple[Path, BinaryIO] | None
+    ) -> None:
         self.id = mark_id
         self.after_cut_short = after_cut_short
-        self._held = held
+        self._held = held  # SQLite's lock file, and the file open on it
 
     def close(self) -> None:
         """Let go of the SQLite lock file (deleted first: its copy stops); again is a no-op.
@@ -73,9 +75,10 @@ class Mark:
         """
         held, self._held = self._held, None
         if held is not None:
+            path, file = held
             with suppress(OSError):
-                Path(held.name).unlink(missing_ok=True)
-            held.close()
+                path.unlink(missing_ok=True)
+            file.close()
 
     def __enter__(self) -> Mark:
         return self
@@ -105,7 +108,7 @@ def begin(connection: Unit) -> Mark:
         query(connection, f"SELECT pg_advisory_lock({_KEY})", (LOCK_CLASS, mark_id % _KEYS))
     else:
         path = _lock_path(connection, mark_id)
-        held = hold_lock(path) if path is not None else None
+        held = (path, hold_lock(path)) if path is not None else None
     return Mark(mark_id, earlier, held)
 
 
