@@ -14,6 +14,8 @@ the destination holds, and is cut short at its last write.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -23,12 +25,13 @@ import pytest
 
 from grunt_archive.db import archive
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_SKILL
+from grunt_archive.lock import lock_abandoned
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import Store, copied, open_store, player_tables, unfinished
 from grunt_archive.store import copy as copy_module
 from grunt_archive.store.copy import copy_archive
-from tests.conftest import new_location
+from tests.conftest import ROOT, new_location
 from tests.helpers import assert_derived_as_rebuilt, count, execute, rows, sync
 from tests.postgres import BACKENDS
 
@@ -185,3 +188,30 @@ def test_an_archive_in_memory_keeps_the_marks_it_cannot_tell():
             assert unfinished.marks(connection) == [mark.id]
             unfinished.finish(connection, mark)
             assert unfinished.marks(connection) == []
+
+
+@pytest.mark.slow
+def test_a_copys_sqlite_lock_dies_with_its_process(tmp_path):
+    # A copy killed outright runs no clean-up: its lock file stays, held by no one.
+    path = tmp_path / "archive.db.copy-1.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert not lock_abandoned(path) and path.exists()  # held: a copy still running
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lock_abandoned(path) and not path.exists()  # its copy stopped; the file goes
+
+
+# Takes the lock as a copy's `unfinished.begin` does, says so, and waits to be killed.
+HOLDER = """
+import signal, sys
+from pathlib import Path
+from grunt_archive.lock import hold_lock
+held = hold_lock(Path(sys.argv[1]))
+print("held", flush=True)
+signal.pause()
+"""
