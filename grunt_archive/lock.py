@@ -1,7 +1,8 @@
 """One writer per archive: an advisory lock beside the database file.
 
 A PostgreSQL archive (a URL) has no file beside it: the lock file is for
-SQLite archives only.
+SQLite archives only. So are the locks a copy holds while it runs
+(`hold_lock`, `lock_abandoned`: `store.unfinished` says why).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.files import lock_path as lock_file
@@ -84,5 +86,51 @@ def writer_lock(db_path: Path | str) -> Iterator[None]:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
+    finally:
+        os.close(descriptor)
+
+
+def hold_lock(path: Path) -> BinaryIO:
+    """Create ``path`` and hold an exclusive lock on it until the returned file is closed.
+
+    The kernel drops the lock when the process dies (``flock``: two files opened on it
+    in one process exclude each other too).
+
+    Raises:
+        ArchiveError: the file cannot be created, or another holds its lock already.
+
+    """
+    try:
+        # Never truncated, nothing written: the lock is all it holds.
+        held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b", buffering=0)
+    except OSError as error:
+        raise ArchiveError(f"cannot create {path}: {error.strerror}") from None
+    try:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise ArchiveError(f"another process holds {path}") from None
+    return held
+
+
+def lock_abandoned(path: Path) -> bool:
+    """Return whether no process holds ``path``'s lock (or there is no such file); if so, delete it.
+
+    Its holder has closed it, or died: it never holds it again. A file this
+    process cannot open is not known to be abandoned.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        path.unlink(missing_ok=True)
+        return True
     finally:
         os.close(descriptor)

@@ -114,7 +114,7 @@ class UnfinishedCopy(SQLModel, table=True):
     write, the derived tables' update. A row a copy finds was left by one cut
     short: what that one added to matches held before it cannot be told from the
     archive's own rows, so the finding copy counts the derived tables again
-    (`grunt_archive.store.copied`).
+    (`grunt_archive.store.copied`; whether its copy still runs: `store.unfinished`).
     """
 
     __tablename__ = "unfinished_copies"

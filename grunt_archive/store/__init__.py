@@ -16,7 +16,8 @@ functions of the modules here, each of which is one unit of work:
 - ``pending``: what ``grunt-archive pending`` lists, and the matches given up on;
 - ``rebuild``: ``reparse``, from the raw documents.
 - ``copy``: an archive, or one player's slice, into another (``copy``), with
-  ``copied`` (what it brought, added to the destination's derived tables).
+  ``copied`` (what it brought, added to the destination's derived tables) and
+  ``unfinished`` (the marks of copies under way, and whether each still runs).
 """
 
 from grunt_archive.store.session import NestedUnitError, Store, open_store

@@ -17,11 +17,11 @@ brought (`update`), as a sync adds what it stores:
 What counts as new is read from the per-player tables themselves (a match or a
 player with no line). The rows a copy adds to matches the destination held
 before it are seen as added only by the run that adds them, so a copy marks its
-run (`begin`: a row of ``unfinished_copies``, committed before its first row,
-deleted with its last write): the next copy that finds a mark left by one cut
-short counts every derived table again, as ``reparse`` would. ``reparse`` counts
-them all again itself, so it deletes the marks it found when it began (`marks`,
-`forget`): one written since is a copy's still under way (PostgreSQL).
+run (`store.unfinished`: a row of ``unfinished_copies``, committed before its
+first row, deleted with its last write): the next copy that finds a mark left
+by one cut short counts every derived table again, as ``reparse`` would. Either
+deletes the marks of copies that had stopped before it counted, and only those:
+a copy still running writes rows after the count, and keeps its mark.
 
 The other rebuild is of a destination with no line at all (new, or never
 derived): adding every match is what a rebuild does, in one pass a table.
@@ -34,8 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from grunt_archive.normalize.values import now_utc
-from grunt_archive.store import player_tables, rivals
+from grunt_archive.store import player_tables, rivals, unfinished
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import execute, query
 
@@ -44,36 +43,7 @@ from grunt_archive.store.writer import execute, query
 WATCHED = ("match_players", "medal_awards", "match_skill", "kills")
 CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 _MATCHES, _PLAYERS = "copy_matches", "copy_players"
-UNFINISHED = "unfinished_copies"
 _Id = TypeVar("_Id", str, int)
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A copy's row of ``unfinished_copies``, and whether an earlier copy left one (cut short)."""
-
-    id: int
-    after_cut_short: bool
-
-
-def begin(connection: Unit) -> Mark:
-    """Mark the copy as under way (its unit commits the mark before the copy's first row)."""
-    earlier = bool(query(connection, f"SELECT 1 FROM {UNFINISHED} LIMIT 1"))
-    execute(connection, f"INSERT INTO {UNFINISHED} (started_at) VALUES (?)", (now_utc(),))
-    (newest,) = query(connection, f"SELECT max(id) FROM {UNFINISHED}")
-    return Mark(newest[0], earlier)
-
-
-def marks(connection: Unit) -> list[int]:
-    """Return the ids of the marks ``unfinished_copies`` holds now (copies cut short or running)."""
-    return [mark_id for (mark_id,) in query(connection, f"SELECT id FROM {UNFINISHED} ORDER BY id")]
-
-
-def forget(connection: Unit, mark_ids: Sequence[int]) -> None:
-    """Delete the marks ``mark_ids`` (by id: a mark added since they were read is kept)."""
-    for chunk in _chunks(mark_ids):
-        places = ", ".join("?" for _ in chunk)
-        execute(connection, f"DELETE FROM {UNFINISHED} WHERE id IN ({places})", tuple(chunk))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +61,18 @@ def held(connection: Unit, match_ids: Sequence[str]) -> Held:
 
 
 def update(
-    connection: Unit, match_ids: Sequence[str], before: Held, added: Mapping[str, int], mark: Mark
+    connection: Unit,
+    match_ids: Sequence[str],
+    before: Held,
+    added: Mapping[str, int],
+    mark: unfinished.Mark,
 ) -> None:
     """Bring the per-player tables up to what the copy of ``match_ids`` added (its last unit).
 
     ``added``: how many rows each table gained (a table that gained none is not read again).
     The copy's mark, and any a copy cut short left, go in the same unit.
     """
-    # Marks up to this copy's own: a later one is a copy's still under way.
-    execute(connection, f"DELETE FROM {UNFINISHED} WHERE id <= ?", (mark.id,))
+    unfinished.finish(connection, mark)  # its own, and those before it of copies stopped
     if mark.after_cut_short or not query(connection, "SELECT 1 FROM player_matches LIMIT 1"):
         player_tables.rebuild(connection)
         return

@@ -62,7 +62,7 @@ from grunt_archive.models import metadata
 from grunt_archive.normalize.history import history_entries
 from grunt_archive.progress import Notes
 from grunt_archive.rawbody import decode
-from grunt_archive.store import Store, copied, open_store
+from grunt_archive.store import Store, copied, open_store, unfinished
 from grunt_archive.store.session import Unit
 from grunt_archive.store.state import (
     NAMED_PLAYERS,
@@ -148,7 +148,7 @@ def copied_tables() -> list[Table]:
     return [
         table
         for table in metadata.sorted_tables
-        if table.name not in DERIVED_TABLES and table.name != copied.UNFINISHED
+        if table.name not in DERIVED_TABLES and table.name != unfinished.UNFINISHED
     ]
 
 
@@ -193,7 +193,8 @@ def copy_archive(
         with store.unit() as connection:  # counted before the copy adds documents
             close_dead_runs(connection)
             held = copied.held(connection, matches)
-            mark = copied.begin(connection)
+            # Held until its last write (or the copy stops): `store.unfinished`.
+            mark = stack.enter_context(unfinished.begin(connection))
         plan = [(table, _condition(table, players)) for table in copied_tables()]
         plan = [(table, where) for table, where in plan if where is not None]
         total = sum(_count(reader, table, where, params) for table, where in plan)

@@ -5,9 +5,9 @@ replayed kind are emptied, its raw documents replayed through the same
 writer the sync used, stage by stage and in the order they were fetched,
 and the viewer's per-player tables computed again from all of it. Archive
 state (``documents.ARCHIVE_STATE``) is left alone, but for the marks of copies
-cut short (``unfinished_copies``, `store.copied`): what they asked the next
+cut short (``unfinished_copies``, `store.unfinished`): what they asked the next
 copy to count again is counted, so the marks found as the rebuild began go
-with it.
+with it, but those of copies still running (writing rows after the rebuild).
 """
 
 from __future__ import annotations
@@ -32,7 +32,14 @@ from grunt_archive.errors import MalformedResponseError
 from grunt_archive.jsonsafe import loads
 from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.rawbody import decode
-from grunt_archive.store import career_snapshots, copied, films, lookups, player_tables, state
+from grunt_archive.store import (
+    career_snapshots,
+    films,
+    lookups,
+    player_tables,
+    state,
+    unfinished,
+)
 from grunt_archive.store.matches import write_match_rows, write_new_matches
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store, Unit
@@ -86,7 +93,7 @@ def rebuild(store: Store, progress: Progress | None = None) -> tuple[int, list[s
     progress = progress or NoProgress()
     with store.unit() as connection, _page_cache(connection), _drift_left_alone(connection):
         defer_foreign_keys(connection)
-        marks = copied.marks(connection)  # a copy cut short's: this counts all it added
+        marks = unfinished.marks(connection)  # a copy cut short's: this counts all it added
         for table in cleared_tables():
             execute(connection, f"DELETE FROM {table}")
         for _, kinds in groupby(replayed_kinds(), key=lambda kind: kind.stage):
@@ -100,7 +107,7 @@ def rebuild(store: Store, progress: Progress | None = None) -> tuple[int, list[s
         films.restore_gone(connection)
         progress.note("Computing each player's totals…")
         player_tables.rebuild(connection)
-        copied.forget(connection, marks)
+        unfinished.forget(connection, marks)  # but a running copy's: it writes on
         broken = [key for written in (matches, others) for key, ok in written.items() if not ok]
         lost = _pend_lost_matches(connection, [key for key, ok in matches.items() if not ok])
         (rebuilt,) = query(connection, "SELECT count(*) FROM matches")[0]
