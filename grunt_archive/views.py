@@ -174,9 +174,13 @@ MATCH_KD_SQL = "round({t}.kills * 1.0 / CASE WHEN {t}.deaths > 1 THEN {t}.deaths
 # TeamMmr per player. Infection (GameVariantCategory 22) has no Teams either, but its
 # sides are the survivors and the infected, even when two players make them one each.
 # A player alone in a team-less custom game has nobody to place against: not FFA
-# either. The one definition: the match page's standings, the player page's places and
-# the canned query free_for_all all read it. The cheap tests come first, so that a
-# scan of the matches reads match_players only for the few with teams off.
+# either. The definition, in SQL: `normalize.match.is_free_for_all` is its twin in
+# Python, which decides `matches.free_for_all` as a match is written; migration 0033
+# filled that column with it, and the store asks it again for a match a copy adds
+# rows to (`store.matches.recompute_free_for_all`). The readers (the match page's
+# standings, the player page's places, the canned query free_for_all, the chart
+# ffa_places) read the column. The cheap tests come first, so that a scan of the
+# matches reads match_players only for the few with teams off.
 FREE_FOR_ALL_SQL = (
     "({m}.teams_enabled = false AND coalesce({m}.game_variant_category, 0) <> 22"
     " AND NOT EXISTS (SELECT 1 FROM match_teams AS ffa_t WHERE ffa_t.match_id = {m}.match_id)"

@@ -153,6 +153,16 @@ def shared_first(db: Archive, players: Iterable[str]) -> list[str]:
     return [match_id for (match_id,) in found]
 
 
+def assert_free_for_all_as_defined(db: Archive, label: Any) -> None:
+    """Every match's ``free_for_all`` is what `views.FREE_FOR_ALL_SQL` says of its rows now."""
+    from grunt_archive.views import FREE_FOR_ALL_SQL
+
+    decided = f"coalesce({FREE_FOR_ALL_SQL.format(m='m')}, false)"
+    wrong = rows(db, f"SELECT match_id, free_for_all FROM matches AS m"
+                     f" WHERE free_for_all <> {decided}")  # fmt: skip
+    assert wrong == [], label
+
+
 def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
     """The derived tables equal what `player_tables.rebuild` computes from the match tables.
 
@@ -168,6 +178,8 @@ def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
     rebuilt = dump(db, DERIVED_TABLES)
     for table in DERIVED_TABLES:
         assert kept[table] == rebuilt[table], (table, label)
+    # Not a derived table, but derived from the match tables as they are all the same.
+    assert_free_for_all_as_defined(db, label)
 
 
 def settings(

@@ -1,7 +1,8 @@
 """Which matches are free-for-all: one decision, read alike by every page and query.
 
-The match page's standings, the player page's "2nd of 8" and the canned query
-``free_for_all`` all read `grunt_archive.views.FREE_FOR_ALL_SQL`. Each edge here is a
+The match page's standings, the player page's "2nd of 8", the canned query
+``free_for_all`` and the chart ``ffa_places`` all read ``matches.free_for_all``,
+decided as `grunt_archive.views.FREE_FOR_ALL_SQL` says when the match was written. Each edge here is a
 real FFA Slayer document of the simulator, bent (fewer players, bots, shared teams,
 teams on), stored by the real store and read through Datasette.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 import sqlite3
 import urllib.parse
 import uuid
@@ -25,8 +27,8 @@ from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import matches, open_store, state
 from grunt_archive.viewer.formats import ordinal
-from grunt_archive.views import FREE_FOR_ALL_SQL
-from tests.helpers import rows, viewer
+from grunt_archive.viewer.reading import free_for_all_of
+from tests.helpers import assert_free_for_all_as_defined, rows, viewer
 
 SEED, PLAYERS, MATCHES = 4, 1, 30  # as test_free_for_all: a world with two FFA matches
 QUERY = load_metadata()["databases"]["halo"]["queries"]["free_for_all"]
@@ -144,11 +146,22 @@ def test_the_canned_query_counts_the_matches_the_pages_call_free_for_all(archive
         assert row["average_players"] == round(sum(fields) / len(fields), 1)
 
 
-def test_the_canned_query_and_the_chart_decide_free_for_all_with_the_pages_sql():
-    # Neither can import the SQL the pages read: each carries it verbatim.
+def test_the_canned_query_and_the_chart_read_the_column_the_pages_read():
+    # Decided once, as the match was written: none of them evaluates the predicate again.
     chart = load_metadata()["plugins"]["datasette-dashboards"]["career"]["charts"]["ffa_places"]
     for sql in (QUERY["sql"], chart["query"]):
-        assert " ".join(FREE_FOR_ALL_SQL.format(m="m").split()) in " ".join(sql.split())
+        assert "where m.free_for_all" in sql
+        assert "match_teams" not in sql and "ffa_p" not in sql
+    assert free_for_all_of("m") == "m.free_for_all"
+
+
+def test_the_column_is_what_the_sql_says_of_every_edge(archive):
+    db, _, _, edges = archive
+    assert_free_for_all_as_defined(db, "edges")
+    said = dict(rows(db, "SELECT match_id, free_for_all FROM matches"))
+    assert {name: bool(said[doc["MatchId"]]) for name, (doc, _) in edges.items()} == {
+        name: ffa for name, (_, ffa) in edges.items()
+    }
 
 
 def test_the_stored_rows_say_why(archive):
@@ -162,15 +175,20 @@ def test_the_stored_rows_say_why(archive):
             (0,)], name  # fmt: skip
 
 
-def test_the_canned_query_reads_a_players_lines_only_for_matches_with_teams_off(archive):
-    # A 50,000-match career: joining each of its lines to its match took 400 ms; the
-    # matches with teams off are found first (a scan of matches), then their lines.
+def test_the_query_and_the_chart_read_a_players_lines_only_for_free_for_all_matches(archive):
+    # A 50,000-match career: joining each of its lines to its match took 400 ms, and
+    # reading every match_players line first (the plan SQLite picked once the predicate
+    # became a column) 4 s. The free-for-all matches come first, from their own index.
     db = archive[0]
-    with closing(sqlite3.connect(db)) as connection:
-        plan = [row[3] for row in connection.execute(
-            f"EXPLAIN QUERY PLAN {QUERY['sql']}", {"gamertag": "x", "scope": ""})]  # fmt: skip
-    assert "SCAN m" in plan
-    assert not any(step.startswith("SCAN pm") for step in plan), plan
+    chart = load_metadata()["plugins"]["datasette-dashboards"]["career"]["charts"]["ffa_places"]
+    given = re.sub(r"\[\[(.*?)\]\]", r"\1", chart["query"])  # every filter picked
+    params = {"gamertag": "x", "scope": "", "playlist": "p", "date_from": "", "date_to": ""}
+    for sql in (QUERY["sql"], given):
+        with closing(sqlite3.connect(db)) as connection:
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        scans = [step for step in plan if step.startswith("SCAN ")]
+        assert scans[0] == "SCAN m USING INDEX ix_matches_free_for_all", plan
+        assert not any(step.startswith(("SCAN pm", "SCAN mp")) for step in plan), plan
 
 
 def test_a_place_another_player_shares_reads_as_a_tie_on_both_pages(archive):

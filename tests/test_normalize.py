@@ -43,6 +43,7 @@ def test_fixture_2024_exact_rows():
             "teams_enabled": True,
             "team_scoring_enabled": True,
             "gameplay_interaction": 1,
+            "free_for_all": False,  # decided from the rows: teams on (is_free_for_all)
         }
     ]
     # The team switcher has one row per team they played on.

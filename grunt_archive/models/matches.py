@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKeyConstraint, Index, text
+from sqlalchemy import ForeignKeyConstraint, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from grunt_archive.models.mode_tables import WITHOUT_ROWID, mode_tables
@@ -63,6 +63,14 @@ class Match(SQLModel, table=True):
             sqlite_where=text(PVE_MATCH_WHERE),
             postgresql_where=text(PVE_MATCH_WHERE),
         ),
+        # The free-for-all matches (a few in a hundred): the canned query free_for_all and
+        # the chart ffa_places start from this small index, not from every match row.
+        Index(
+            "ix_matches_free_for_all",
+            "match_id",
+            sqlite_where=text("free_for_all"),
+            postgresql_where=text("free_for_all"),
+        ),
         # Each asset reference names a version in `assets`: a row with no name and no
         # fetched_at until the lookup comes back (store.matches writes it with the match).
         *(
@@ -97,6 +105,10 @@ class Match(SQLModel, table=True):
     teams_enabled: bool | None = None
     team_scoring_enabled: bool | None = None
     gameplay_interaction: int | None = None
+    # Decided once, as the match is written (`normalize.match.is_free_for_all`), and
+    # again after a copy adds rows to a match held (`store.matches.recompute_free_for_all`):
+    # the pages and canned queries read it, not `views.FREE_FOR_ALL_SQL` per match.
+    free_for_all: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class MatchTeam(CoreStatsFields, table=True):

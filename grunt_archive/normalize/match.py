@@ -89,7 +89,43 @@ def _rows(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row
         _add_blocks(rows, Form.TEAM, key, stats)
     for player in _list(doc.get("Players"), "Players"):
         _add_player(rows, match_id, player)
+    # Decided here, once, from the rows just built: the pages and queries read the column.
+    rows["matches"][0]["free_for_all"] = is_free_for_all(
+        rows["matches"][0], rows["match_teams"], rows.get("match_players", [])
+    )
     return rows
+
+
+# Infection (GameVariantCategory 22): no Teams, but two sides, the survivors and the infected.
+INFECTION = 22
+
+
+def is_free_for_all(match: Row, teams: list[Row], players: list[Row]) -> bool:
+    """Return whether a match is free-for-all (FFA Slayer), from its own rows.
+
+    The Python twin of `grunt_archive.views.FREE_FOR_ALL_SQL`, which the
+    migration that added ``matches.free_for_all`` and the store's recomputation
+    after a copy read; the two agree on every archived match
+    (tests/test_free_for_all_column.py). The services turned teams off
+    (``teams_enabled`` false: NULL, unknown, is not), listed no Teams, it is
+    not Infection, and each of two or more players (bots too) is a team of
+    their own: as many distinct team ids as ``match_players`` rows.
+
+    Args:
+        match: the match's ``matches`` row.
+        teams: its ``match_teams`` rows.
+        players: its ``match_players`` rows (a row per player and team played on).
+
+    """
+    teams_enabled = match.get("teams_enabled")
+    # As SQL's `teams_enabled = false`: a stored 0 (or 0.0) is false; NULL is no answer.
+    if type(teams_enabled) not in (bool, int, float) or teams_enabled != 0:
+        return False
+    category = match.get("game_variant_category")
+    if (0 if category is None else category) == INFECTION or teams:
+        return False
+    player_ids = {row["player_id"] for row in players}
+    return len(player_ids) > 1 and len({row["team_id"] for row in players}) == len(players)
 
 
 def _match_row(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row:

@@ -28,6 +28,7 @@ from grunt_archive.store.writer import (
     replace,
     write_rows,
 )
+from grunt_archive.views import FREE_FOR_ALL_SQL
 
 # Every table a match's rows land in, other than `matches` and `players` themselves: what
 # an earlier copy leaves behind. (`match_skill` is written from its own document, so
@@ -39,6 +40,13 @@ MATCH_CHILD_TABLES = tuple(
         if MATCH_STATS.writes(name) and name not in {"matches", "players", *DERIVED_TABLES}
     )
 )
+# The matches of some ids whose `free_for_all` is not what their rows say now: the SQL
+# twin of `normalize.match.is_free_for_all` (NULL, teams unknown, is not free-for-all).
+_STALE_FREE_FOR_ALL = (
+    "UPDATE matches SET free_for_all = NOT free_for_all WHERE match_id IN ({marks})"
+    f" AND free_for_all <> coalesce({FREE_FOR_ALL_SQL.format(m='matches')}, false)"
+)
+_CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 # Players are upserted without touching the gamertags enrichment fills in.
 PLAYERS = merge(("player_id",), is_bot="excluded.is_bot")
 MATCHES = replace("match_id")
@@ -231,3 +239,16 @@ def archived_in(connection: Unit, match_ids: Sequence[str]) -> set[str]:
         connection, f"SELECT match_id FROM matches WHERE match_id IN ({marks})", match_ids
     )
     return {row[0] for row in found}
+
+
+def recompute_free_for_all(connection: Unit, match_ids: Sequence[str]) -> None:
+    """Decide ``matches.free_for_all`` again for ``match_ids``, from their rows as they are now.
+
+    The normalizer decides it from a match's own document; a copy that adds
+    another archive's players (or teams) to a match held already changes what
+    the rows say, so it asks again here. Only a row whose answer changed is written.
+    """
+    for start in range(0, len(match_ids), _CHUNK):
+        chunk = tuple(match_ids[start : start + _CHUNK])
+        marks = ", ".join("?" for _ in chunk)
+        execute(connection, _STALE_FREE_FOR_ALL.format(marks=marks), chunk)

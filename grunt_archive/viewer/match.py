@@ -279,7 +279,8 @@ def match_page(connection: sqlite3.Connection, match_id: str) -> dict[str, Any] 
     lines = rows(connection, _PLAYERS, (match_id,))
     teams, team_rows = _teams(connection, match, lines)
     teams_enabled = match["teams_enabled"]
-    # Decided in SQL (`reading.free_for_all_of`), as the player page and the canned query do.
+    # The column decided as the match was written (`reading.free_for_all_of`), which the
+    # player page and the canned query read too.
     free_for_all = bool(match["free_for_all"])
     # Teams off with no Teams, and not FFA: Infection's sides, named by their outcome.
     teams_off = teams_enabled == 0 and not free_for_all and not team_rows

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from grunt_archive.views import CSR_SQL, FREE_FOR_ALL_SQL, MATCH_KD_SQL, SCOPE_SQL
+from grunt_archive.views import CSR_SQL, MATCH_KD_SQL, SCOPE_SQL
 
 # The four scopes a player page shows, never mixed: the headline is the first.
 SCOPES: tuple[str, ...] = ("matchmade_pvp", "matchmade_pve", "custom", "all")
@@ -49,10 +49,11 @@ def match_kd_of(alias: str) -> str:
 def free_for_all_of(alias: str) -> str:
     """Return the SQL of whether the matches row ``alias`` is free-for-all (FFA).
 
-    `grunt_archive.views.FREE_FOR_ALL_SQL`: the one definition the match page, the
-    player page and the canned query ``free_for_all`` share.
+    Its column ``free_for_all``, decided once as the match was written (as
+    `grunt_archive.views.FREE_FOR_ALL_SQL` says): the one answer the match page, the
+    player page, the canned query ``free_for_all`` and the chart ``ffa_places`` share.
     """
-    return FREE_FOR_ALL_SQL.format(m=alias)
+    return f"{alias}.free_for_all"
 
 
 LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}
