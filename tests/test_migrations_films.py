@@ -215,7 +215,7 @@ UNREACHABLE = ("--api-base", "http://127.0.0.1:9", "--spartan-token", "v4=never-
         ((PENDING_ROW.format(given_up="NULL"),), ("pending", "give-up", PENDING), 0,
          f"Gave up on 1 match: {PENDING}.\n"),
         ((PENDING_ROW.format(given_up="NULL"),), ("pending", "--json", "give-up", PENDING), 0,
-         f"Gave up on 1 match: {PENDING}.\n"),
+         f'{{"given_up": ["{PENDING}"], "reason": null}}\n'),
         ((PENDING_ROW.format(given_up="'2024-01-02T00:00:00Z'"),), ("pending", "retry", PENDING),
          0, f"The next sync fetches 1 match first: {PENDING}.\n"),
     ],
