@@ -30,9 +30,10 @@ def copy(
     """Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is missing.
 
     The destination is created or migrated first; running the copy again adds
-    nothing new. Exits 2 for a player the source lacks, 5 while a sync writes to
-    the destination, 6 when either archive cannot be opened or the destination
-    is a newer grunt-archive's.
+    nothing new. Exits 2 for a player the source lacks, 5 while another command
+    writes to a SQLite destination or another copy to a PostgreSQL one (nothing
+    written), 6 when either archive cannot be opened or the destination is a
+    newer grunt-archive's.
 
     Example: grunt-archive copy --db postgresql://grunt@db.example/halo --to club.db
     """

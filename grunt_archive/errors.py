@@ -6,7 +6,7 @@ The tree::
     ├── UsageError                    exit 2   a bad flag, a malformed player id
     ├── PartialSyncError              exit 3   some matches archived, others left pending
     ├── AuthError                     exit 4   no token, or the service refused it
-    ├── AlreadyRunningError           exit 5   another sync holds this archive
+    ├── AlreadyRunningError           exit 5   another sync (or copy) holds this archive
     ├── ArchiveError                  exit 6   the database file cannot be used
     │   ├── NotAnArchiveError                  a SQLite file some other program made
     │   ├── ArchiveTooNewError                 written by a newer grunt-archive
@@ -67,7 +67,7 @@ class AuthError(GruntArchiveError):
 
 
 class AlreadyRunningError(GruntArchiveError):
-    """Another sync is writing to the same archive."""
+    """Another command is writing to the same archive (on PostgreSQL: another copy into it)."""
 
     exit_code = 5
 

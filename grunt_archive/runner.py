@@ -231,6 +231,10 @@ def run_copy(
     """Copy ``source`` (or ``players``' slice) into ``destination``, holding its writer lock.
 
     A sync writing to the destination at the same time would find it locked midway.
+    A PostgreSQL destination has no writer lock (syncs write it side by side): a copy
+    holds a lock of its own there, so that no two copies overlap (exit 5, nothing
+    written: `store.unfinished.hold_writing`).
+
     A copy refused before it made the destination (a player the source lacks, a
     source it cannot read) takes the lock file it made away again: it leaves nothing.
     """

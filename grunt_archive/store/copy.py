@@ -192,6 +192,8 @@ def copy_archive(
         store = stack.enter_context(open_store(target_engine))
         matches = _match_ids(reader, players, params)
         with store.unit() as connection:  # counted before the copy adds documents
+            # Before its first write: another copy into it is refused (`store.unfinished`).
+            unfinished.hold_writing(connection, report.destination)
             close_dead_runs(connection)
             held = copied.held(connection, matches)
             # Held until its last write (or the copy stops): `store.unfinished`.
@@ -214,6 +216,7 @@ def copy_archive(
             # each of the copy's matches is decided again from the rows it has now.
             recompute_free_for_all(connection, matches)
             copied.update(connection, matches, held, report.added, mark)
+            unfinished.let_go_writing(connection)
     report.seconds = time.monotonic() - began
     return report
 

@@ -39,8 +39,9 @@ from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-# Any constant of its own (db.UPGRADE_LOCK is another; a running copy's two-key lock,
-# unfinished.LOCK_CLASS, is of another key space): the one every unit of work takes.
+# Any constant of its own (db.UPGRADE_LOCK is another; a running copy's two-key locks,
+# unfinished.LOCK_CLASS with its mark's id or WRITING, are of another key space): the
+# one every unit of work takes.
 UNIT_LOCK = 0x7374_6F72_6521
 
 

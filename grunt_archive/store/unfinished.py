@@ -26,6 +26,16 @@ is committed and lets go of with its last write, which dies with its process:
 
 A mark whose copy cannot be told (an archive held in memory has no file to lock
 beside) is kept: it costs the next copy a full count, never a wrong total.
+
+Two copies into one archive never run at once. A copy's rows added to a match
+the other counted first would be counted by neither: the match was not held
+when this copy began, and it has a ``player_matches`` line when this copy ends
+(`store.copied`). On SQLite the copy holds the one writer's lock
+(``runner.run_copy``). On PostgreSQL, where syncs write side by side, a copy
+holds, before its first write and until its end, a session-level advisory lock
+keyed on (`LOCK_CLASS`, `WRITING`): `hold_writing` refuses a second copy, which
+has written nothing. `WRITING` is -1, a key no mark's lock has (theirs are ids
+mod 2**31, never negative), so `_running` never takes it for a mark's.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from grunt_archive.errors import AlreadyRunningError
 from grunt_archive.files import beside
 from grunt_archive.lock import hold_lock, lock_abandoned
 from grunt_archive.normalize.values import now_utc
@@ -46,6 +57,8 @@ UNFINISHED = "unfinished_copies"
 # The first key of a copy's advisory lock ("copy"); the second is its mark's id (an int4).
 LOCK_CLASS = 0x636F_7079
 _KEYS = 2**31
+# The second key of the lock of a copy writing into a PostgreSQL archive (`hold_writing`).
+WRITING = -1
 _KEY = "CAST(? AS INTEGER), CAST(? AS INTEGER)"  # psycopg would send 7 as a smallint
 _CHUNK = 500  # ids a statement
 
@@ -110,6 +123,44 @@ def begin(connection: Unit) -> Mark:
         path = _lock_path(connection, mark_id)
         held = (path, hold_lock(path)) if path is not None else None
     return Mark(mark_id, earlier, held)
+
+
+def hold_writing(connection: Unit, name: str) -> None:
+    """Hold, until the copy ends, the lock saying that a copy writes into this archive.
+
+    A no-op on SQLite, whose copy holds the one writer's lock. Taken by the copy's
+    first unit before it writes; let go of by `let_go_writing` in its last, or by the
+    server with the copy's session if it is cut short.
+
+    Args:
+        connection: the copy's unit, on the session the copy writes on to its end.
+        name: the archive, as it may be shown (``location.archive_name``: no password).
+
+    Raises:
+        AlreadyRunningError: another copy holds it (named by its server process).
+
+    """
+    if not is_postgresql(connection):
+        return
+    ((held,),) = query(connection, f"SELECT pg_try_advisory_lock({_KEY})", (LOCK_CLASS, WRITING))
+    if held:
+        return
+    holders = query(
+        connection,
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted"
+        " AND CAST(classid AS BIGINT) = ? AND CAST(objid AS BIGINT) = ? AND database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (LOCK_CLASS, WRITING % 2**32),  # an oid: the key's 32 bits, unsigned
+    )
+    # Gone since the try, it is named by no process; the copy is refused all the same.
+    who = f" (server process {holders[0][0]})" if holders else ""
+    raise AlreadyRunningError(f"another copy{who} is already writing to {name}")
+
+
+def let_go_writing(connection: Unit) -> None:
+    """Let go of the lock `hold_writing` took (a no-op on SQLite): the copy's last write."""
+    if is_postgresql(connection):
+        query(connection, f"SELECT pg_advisory_unlock({_KEY})", (LOCK_CLASS, WRITING))
 
 
 def marks(connection: Unit) -> list[int]:
