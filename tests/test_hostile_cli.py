@@ -64,3 +64,30 @@ def test_a_pasted_code_with_no_line_end_is_refused_not_read_forever():
     )
     assert "Traceback" not in result.stderr
     assert not NO_SIGN_IN.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("sync", "--bogus"), "No such option '--bogus'. (see `grunt-archive sync --help`)"),
+        (("--bogus",), "No such option '--bogus'. (see `grunt-archive --help`)"),
+        (("nosuchcommand",), "No such command 'nosuchcommand'. (see `grunt-archive --help`)"),
+        (("query",), "Missing argument 'SQL'. (see `grunt-archive query --help`)"),
+        (("sync", "--rps", "nan"), "Invalid value for '--rps': 'nan' is not a finite number."),
+        (("sync", "--concurrency", "0"), "Invalid value for '--concurrency': 0 is not in"),
+        (("sync", "--limit", "-1"), "Invalid value for '--limit': -1 is not in the range x>=1."),
+        (("pending", "give-up"), "Missing argument 'MATCH_ID...'."),
+        (("film", "read", "--film-version", "-1", "x"), "Invalid value for '--film-version'"),
+    ],
+)
+def test_a_wrong_flag_or_argument_is_one_line_and_exit_2(args, said, tmp_path):
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    env = {"GRUNT_ARCHIVE_DB": str(tmp_path / "h.db")}
+    result = CliRunner().invoke(cli, list(args), env=env, prog_name="grunt-archive")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and said in result.output, result.output
+    assert result.output.count("\n") == 1, result.output  # click's own took four
+    assert list(tmp_path.iterdir()) == []
