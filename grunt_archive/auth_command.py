@@ -14,6 +14,8 @@ import click
 from grunt_archive.cli import api_base_callback
 from grunt_archive.errors import UsageError
 
+MAX_PASTED = 65536  # characters of the pasted redirect URL or code read at most
+
 
 def _auth_file_option(command: Any) -> Any:
     return click.option(
@@ -57,8 +59,11 @@ def _pasted_code() -> str:
                 "no authorization code: pass --code, or paste it at the prompt"
             ) from None
     click.echo(f"{prompt}: ", nl=False, err=True)
-    line = stdin.readline() if stdin is not None else ""
+    # Bounded: a redirect URL is a few KB, and a stdin of `/dev/zero` has no line end.
+    line = stdin.readline(MAX_PASTED) if stdin is not None else ""
     click.echo(err=True)  # the line the terminal would have ended
+    if len(line) == MAX_PASTED and not line.endswith("\n"):
+        raise UsageError(f"the pasted line is longer than {MAX_PASTED} characters: no code")
     if not line.strip():
         raise UsageError(
             "no authorization code: stdin is not a terminal and held none; pass --code CODE"

@@ -25,6 +25,7 @@ from grunt_archive.errors import (
     GruntArchiveError,
     PartialSyncError,
 )
+from grunt_archive.usage import OneLineUsageGroup
 
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
@@ -88,7 +89,7 @@ def _sqlite_refusal(error: Exception) -> str | None:
     return None
 
 
-class ArchiveGroup(click.Group):
+class ArchiveGroup(OneLineUsageGroup):
     """The top-level group: our errors as one line and an exit code; commands loaded lazily."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

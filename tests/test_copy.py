@@ -189,6 +189,14 @@ def test_the_cli_copies_with_a_json_summary_and_refuses_itself(synced, tmp_path)
     itself = invoke("copy", "--db", str(db), "--to", str(db))
     assert itself.exit_code == 2
     assert itself.output == f"Error: copy: {db} is the archive --db names already\n"
+    # A hard link is the same file by another name (its lock file another, too).
+    linked = tmp_path / "linked.db"
+    linked.hardlink_to(db)
+    before = dump(db, ["matches", "raw_responses"])
+    by_link = invoke("copy", "--db", str(db), "--to", str(linked))
+    assert by_link.exit_code == 2, by_link.output
+    assert by_link.output == f"Error: copy: {db} is the archive --db names already\n"
+    assert dump(db, ["matches", "raw_responses"]) == before
     with pytest.raises(UsageError, match="no player of the source has the gamertag"):
         copy_archive(db, tmp_path / "none.db", ("Nobody Here",))
 

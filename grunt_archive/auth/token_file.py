@@ -46,6 +46,9 @@ FORMAT = 1
 RELOGIN = "run `grunt-archive auth login`"
 LOCK_TIMEOUT = 120.0  # seconds; a renewal takes a few, so a holder this slow is stuck
 LOCK_POLL = 0.05
+# A sign-in file is a few KB; no more than this is read, so a device (`/dev/zero`) or a
+# huge file named by GRUNT_ARCHIVE_AUTH_FILE is a damaged file, not all of memory.
+MAX_FILE_BYTES = 1 << 20
 
 
 def default_auth_path() -> Path:
@@ -140,7 +143,8 @@ def load_session(path: Path) -> Session | None:
 
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -148,6 +152,8 @@ def load_session(path: Path) -> Session | None:
     try:
         # Decoded here, not on reading: bytes that are not UTF-8 are a damaged file too
         # (UnicodeDecodeError is a ValueError), not an unreadable one.
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError("larger than any sign-in")
         return from_document(json.loads(data.decode("utf-8")))
     except ValueError:
         raise AuthError(f"the sign-in file {path} is damaged: {RELOGIN}") from None

@@ -262,7 +262,12 @@ def _same(source: Location, destination: Location) -> bool:
         return archive_name(source) == archive_name(destination)
     from pathlib import Path
 
-    return Path(source).resolve() == Path(destination).resolve()
+    if Path(source).resolve() == Path(destination).resolve():
+        return True
+    try:  # a hard link or a bind mount names the same file by another path
+        return Path(source).samefile(destination)
+    except OSError:  # the destination does not exist yet
+        return False
 
 
 def _condition(table: Table, players: tuple[str, ...]) -> str | None:

@@ -1,0 +1,93 @@
+"""Hostile input on the command line: endless files, an archive by another name, bad flags.
+
+Each case is one line on stderr, the documented exit code, and nothing changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e import NO_SIGN_IN
+
+# Address space a command gets: far more than any needs, far less than /dev/zero fills.
+MEMORY = 1 << 30
+
+
+def bounded(
+    *args: str, env: dict[str, str], stdin: str = os.devnull
+) -> subprocess.CompletedProcess:
+    """Run the CLI with at most ``MEMORY`` bytes of address space and ``stdin`` as its input."""
+    if shutil.which("prlimit") is None:
+        pytest.skip("no prlimit to bound the command's memory")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
+    environment.update({"GRUNT_ARCHIVE_AUTH_FILE": str(NO_SIGN_IN), **env})
+    with open(stdin, "rb") as source:
+        return subprocess.run(
+            ["prlimit", f"--as={MEMORY}", sys.executable, "-m", "grunt_archive", *args],
+            stdin=source,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=60,
+            start_new_session=True,  # no terminal: `auth login` reads the code as a line
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [("auth", "status"), ("sync",)])
+def test_an_endless_sign_in_file_is_damaged_not_all_of_memory(command, tmp_path):
+    # Read whole, /dev/zero took 24 GB before the kernel killed the command.
+    env = {"GRUNT_ARCHIVE_AUTH_FILE": "/dev/zero", "GRUNT_ARCHIVE_DB": str(tmp_path / "h.db")}
+    result = bounded(*command, env=env)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr == (
+        "Error: the sign-in file /dev/zero is damaged: run `grunt-archive auth login`\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_pasted_code_with_no_line_end_is_refused_not_read_forever():
+    env = {
+        "GRUNT_ARCHIVE_CLIENT_ID": "hostile-test",
+        "GRUNT_ARCHIVE_API_BASE": "http://127.0.0.1:9",
+    }
+    result = bounded("auth", "login", env=env, stdin="/dev/zero")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "Error: the pasted line is longer than 65536 characters: no code"
+    )
+    assert "Traceback" not in result.stderr
+    assert not NO_SIGN_IN.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("sync", "--bogus"), "No such option '--bogus'. (see `grunt-archive sync --help`)"),
+        (("--bogus",), "No such option '--bogus'. (see `grunt-archive --help`)"),
+        (("nosuchcommand",), "No such command 'nosuchcommand'. (see `grunt-archive --help`)"),
+        (("query",), "Missing argument 'SQL'. (see `grunt-archive query --help`)"),
+        (("sync", "--rps", "nan"), "Invalid value for '--rps': 'nan' is not a finite number."),
+        (("sync", "--concurrency", "0"), "Invalid value for '--concurrency': 0 is not in"),
+        (("sync", "--limit", "-1"), "Invalid value for '--limit': -1 is not in the range x>=1."),
+        (("pending", "give-up"), "Missing argument 'MATCH_ID...'."),
+        (("film", "read", "--film-version", "-1", "x"), "Invalid value for '--film-version'"),
+    ],
+)
+def test_a_wrong_flag_or_argument_is_one_line_and_exit_2(args, said, tmp_path):
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    env = {"GRUNT_ARCHIVE_DB": str(tmp_path / "h.db")}
+    result = CliRunner().invoke(cli, list(args), env=env, prog_name="grunt-archive")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and said in result.output, result.output
+    assert result.output.count("\n") == 1, result.output  # click's own took four
+    assert list(tmp_path.iterdir()) == []
