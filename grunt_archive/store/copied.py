@@ -30,20 +30,17 @@ derived): adding every match is what a rebuild does, in one pass a table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from grunt_archive.store import player_tables, rivals, unfinished
 from grunt_archive.store.session import Unit
-from grunt_archive.store.writer import execute, query
+from grunt_archive.store.writer import chunks, execute, query
 
 # The tables the per-player tables are computed from, by match, that a copy may add
 # rows to for a match the destination holds (the `matches` row itself is kept).
 WATCHED = ("match_players", "medal_awards", "match_skill", "kills")
-CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 _MATCHES, _PLAYERS = "copy_matches", "copy_players"
-_Id = TypeVar("_Id", str, int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +53,7 @@ class Held:
 
 def held(connection: Unit, match_ids: Sequence[str]) -> Held:
     """Return which of the copy's ``match_ids`` the destination holds, and their rows (before)."""
-    found = frozenset(m for chunk in _chunks(match_ids) for m in _ids(connection, "matches", chunk))
+    found = frozenset(m for chunk in chunks(match_ids) for m in _ids(connection, "matches", chunk))
     return Held(found, _rows(connection, sorted(found)))
 
 
@@ -86,7 +83,7 @@ def update(
     ]
     counted = {
         match_id
-        for chunk in _chunks(match_ids)
+        for chunk in chunks(match_ids)
         for match_id in _ids(connection, "player_matches", chunk)
     }
     new = [match_id for match_id in match_ids if match_id not in counted]
@@ -126,7 +123,7 @@ def _rows_added(connection: Unit, before: Held, counted: set[str], tables: list[
     for match_id in sorted(grew["match_skill"] - grew["match_players"] - grew["medal_awards"]):
         player_tables.refresh_skill(connection, match_id)
     players: set[str] = set()
-    for chunk in _chunks(sorted(grew["kills"])):
+    for chunk in chunks(sorted(grew["kills"])):
         players |= rivals.players_in_films(connection, chunk)
     if players:
         rivals.refresh_players(connection, players)
@@ -138,7 +135,7 @@ def _rows(
     """Return, per `WATCHED` table, how many rows each of ``match_ids`` has in ``tables``."""
     found: dict[str, Counter[str]] = {table: Counter() for table in WATCHED}
     for table in tables:
-        for chunk in _chunks(match_ids):
+        for chunk in chunks(match_ids):
             marks = ", ".join("?" for _ in chunk)
             rows = query(
                 connection,
@@ -154,8 +151,3 @@ def _ids(connection: Unit, table: str, chunk: list[str]) -> list[str]:
     marks = ", ".join("?" for _ in chunk)
     sql = f"SELECT DISTINCT match_id FROM {table} WHERE match_id IN ({marks})"
     return [match_id for (match_id,) in query(connection, sql, chunk)]
-
-
-def _chunks(ids: Sequence[_Id]) -> Iterator[list[_Id]]:
-    for start in range(0, len(ids), CHUNK):
-        yield list(ids[start : start + CHUNK])

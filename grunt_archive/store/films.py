@@ -64,15 +64,10 @@ def kept_film(store: Store, match_id: str) -> KeptFilm:
     with store.unit() as connection:
         archived = bool(query(connection, "SELECT 1 FROM matches WHERE match_id = ?", (match_id,)))
         status = query(connection, "SELECT status FROM films WHERE match_id = ?", (match_id,))
-        chunk = query(
-            connection,
-            "SELECT body, encoding FROM raw_responses WHERE kind = ? AND key = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (FILM_CHUNK.name, match_id),
-        )
+        chunk = _latest(connection, FILM_CHUNK.name, match_id)
         manifest = _stored(connection, FILM_MANIFEST.name, match_id) if chunk else None
     try:
-        body = decode(*chunk[0]) if chunk else None
+        body = decode(*chunk) if chunk else None
     except ValueError as error:
         raise MalformedResponseError(f"the kept film chunk of {match_id}: {error}") from None
     version = manifest_facts(manifest)["major_version"] if chunk else None
@@ -203,15 +198,21 @@ def matches_without_film(store: Store) -> list[str]:
 
 def _stored(connection: Unit, kind: str, key: str) -> Any:
     """Return the parsed body of the latest raw copy of ``kind``/``key``, or None."""
+    latest = _latest(connection, kind, key)
+    if latest is None:
+        return None
+    try:
+        return json.loads(decode(*latest) or "")
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedResponseError(f"the kept {kind} of {key} is not JSON") from None
+
+
+def _latest(connection: Unit, kind: str, key: str) -> tuple[Any, str | None] | None:
+    """Return the body and encoding of the latest raw copy of ``kind``/``key``, or None."""
     rows = query(
         connection,
         "SELECT body, encoding FROM raw_responses WHERE kind = ? AND key = ?"
         " ORDER BY id DESC LIMIT 1",
         (kind, key),
     )
-    if not rows:
-        return None
-    try:
-        return json.loads(decode(*rows[0]) or "")
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedResponseError(f"the kept {kind} of {key} is not JSON") from None
+    return (rows[0][0], rows[0][1]) if rows else None

@@ -22,6 +22,7 @@ from grunt_archive.store.writer import (
     COLUMNS,
     IGNORE,
     INSERT,
+    chunks,
     execute,
     merge,
     query,
@@ -46,7 +47,6 @@ _STALE_FREE_FOR_ALL = (
     "UPDATE matches SET free_for_all = NOT free_for_all WHERE match_id IN ({marks})"
     f" AND free_for_all <> coalesce({FREE_FOR_ALL_SQL.format(m='matches')}, false)"
 )
-_CHUNK = 500  # ids a statement (SQLite's default limit of parameters is far above)
 # Players are upserted without touching the gamertags enrichment fills in.
 PLAYERS = merge(("player_id",), is_bot="excluded.is_bot")
 MATCHES = replace("match_id")
@@ -248,7 +248,6 @@ def recompute_free_for_all(connection: Unit, match_ids: Sequence[str]) -> None:
     another archive's players (or teams) to a match held already changes what
     the rows say, so it asks again here. Only a row whose answer changed is written.
     """
-    for start in range(0, len(match_ids), _CHUNK):
-        chunk = tuple(match_ids[start : start + _CHUNK])
+    for chunk in chunks(match_ids):
         marks = ", ".join("?" for _ in chunk)
-        execute(connection, _STALE_FREE_FOR_ALL.format(marks=marks), chunk)
+        execute(connection, _STALE_FREE_FOR_ALL.format(marks=marks), tuple(chunk))

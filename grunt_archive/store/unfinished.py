@@ -51,7 +51,7 @@ from grunt_archive.files import beside
 from grunt_archive.lock import hold_lock, lock_abandoned
 from grunt_archive.normalize.values import now_utc
 from grunt_archive.store.session import Unit
-from grunt_archive.store.writer import execute, is_postgresql, query
+from grunt_archive.store.writer import chunks, execute, is_postgresql, query
 
 UNFINISHED = "unfinished_copies"
 # The first key of a copy's advisory lock ("copy"); the second is its mark's id (an int4).
@@ -60,7 +60,12 @@ _KEYS = 2**31
 # The second key of the lock of a copy writing into a PostgreSQL archive (`hold_writing`).
 WRITING = -1
 _KEY = "CAST(? AS INTEGER), CAST(? AS INTEGER)"  # psycopg would send 7 as a smallint
-_CHUNK = 500  # ids a statement
+# The two-key advisory locks of class ``?`` granted in this database (`pg_locks`).
+_HELD_IN_THIS_DATABASE = (
+    "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted"
+    " AND CAST(classid AS BIGINT) = ? AND database ="
+    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 class Mark:
@@ -147,9 +152,7 @@ def hold_writing(connection: Unit, name: str) -> None:
         return
     holders = query(
         connection,
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted"
-        " AND CAST(classid AS BIGINT) = ? AND CAST(objid AS BIGINT) = ? AND database ="
-        " (SELECT oid FROM pg_database WHERE datname = current_database())",
+        f"SELECT pid {_HELD_IN_THIS_DATABASE} AND CAST(objid AS BIGINT) = ?",
         (LOCK_CLASS, WRITING % 2**32),  # an oid: the key's 32 bits, unsigned
     )
     # Gone since the try, it is named by no process; the copy is refused all the same.
@@ -176,8 +179,7 @@ def forget(connection: Unit, mark_ids: Sequence[int]) -> None:
     """
     live = _running(connection, mark_ids)
     gone = [mark_id for mark_id in mark_ids if mark_id not in live]
-    for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start : start + _CHUNK]
+    for chunk in chunks(gone):
         places = ", ".join("?" for _ in chunk)
         execute(connection, f"DELETE FROM {UNFINISHED} WHERE id IN ({places})", tuple(chunk))
 
@@ -204,9 +206,7 @@ def _running(connection: Unit, mark_ids: Sequence[int]) -> set[int]:
             key
             for (key,) in query(
                 connection,
-                "SELECT CAST(objid AS BIGINT) FROM pg_locks WHERE locktype = 'advisory'"
-                " AND objsubid = 2 AND CAST(classid AS BIGINT) = ? AND granted AND database ="
-                " (SELECT oid FROM pg_database WHERE datname = current_database())",
+                f"SELECT CAST(objid AS BIGINT) {_HELD_IN_THIS_DATABASE}",
                 (LOCK_CLASS,),
             )
         }

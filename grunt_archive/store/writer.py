@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
 from grunt_archive.normalize.values import now_utc
@@ -33,6 +33,8 @@ from grunt_archive.store.session import Unit, driver_errors
 from grunt_archive.tables import COLUMNS, NUMBER_COLUMNS, PRIMARY_KEYS
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
+ID_CHUNK = 500  # ids a statement's IN (…) lists (SQLite's default limit of parameters is far above)
+_Id = TypeVar("_Id", str, int)
 _SCALAR_TYPES = frozenset(_SCALARS)
 
 
@@ -327,6 +329,12 @@ def execute(connection: Unit, sql: str, parameters: Sequence[Any] | list[Any] = 
             _run(connection, cursor, sql, parameters, isinstance(parameters, list))
         finally:
             cursor.close()
+
+
+def chunks(ids: Sequence[_Id], size: int = ID_CHUNK) -> Iterator[list[_Id]]:
+    """Yield ``ids`` in lists of at most ``size``: one statement's ``IN (…)`` list each."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
 
 
 def query(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
