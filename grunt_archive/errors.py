@@ -137,10 +137,12 @@ class FilmReadError(MalformedResponseError):
 class UnknownFilmVersionError(FilmReadError):
     """The film's major version has no layout in this grunt-archive (a newer one may read it)."""
 
-    def __init__(self, version: int, known: list[int], detail: str = "") -> None:
+    def __init__(self, version: int | None, known: list[int], detail: str = "") -> None:
         listed = ", ".join(str(v) for v in known)
+        # None: nothing gave the version, and the chunk showed no layout either.
+        film = f"film version {version}" if version is not None else "a film of no given version"
         super().__init__(
-            f"film version {version} has a layout this grunt-archive does not know "
+            f"{film} has a layout this grunt-archive does not know "
             f"(it reads versions {listed}){f', {detail}' if detail else ''}"
         )
         self.version = version

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from grunt_archive.cli import db_option, resolve_db
-from grunt_archive.errors import FilmReadError, UsageError
+from grunt_archive.errors import FilmReadError, UnknownFilmVersionError, UsageError
 
 if TYPE_CHECKING:
     from grunt_archive.film.reader import FilmEvent, Layout
@@ -55,8 +55,9 @@ def read(
     archive keeps of that match's film, with its kept version (--db is read
     only then).
 
-    A version with no checked layout is read with the layout the chunk itself
-    shows, when one accounts for every event, and a line on stderr says so. A
+    A version with no checked layout, or none given (no NN_ in the file's name
+    and no --film-version), is read with the layout the chunk itself shows,
+    when one accounts for every event, and a line on stderr says so. A
     truncated or foreign file, a file past 32 MiB, or a version whose layout
     neither is known nor fits, is an error (exit 2); so is a match whose film the
     archive does not keep (not archived, expired, or not fetched yet).
@@ -82,18 +83,25 @@ def read(
     try:
         reading = read_film(chunk, version)
     except FilmReadError as error:
-        raise UsageError(f"{name}: {error}") from error
+        unknown = version is None and isinstance(error, UnknownFilmVersionError)
+        hint = "; give --film-version" if unknown else ""
+        raise UsageError(f"{name}: {error}{hint}") from error
     if reading.inferred:
         click.echo(inferred_note(name, version, reading.layout, len(reading.events)), err=True)
     events = reading.events
     click.echo(json.dumps(events_json(events)) if as_json else events_table(events))
 
 
-def inferred_note(name: str, version: int, layout: Layout, events: int) -> str:
+def inferred_note(name: str, version: int | None, layout: Layout, events: int) -> str:
     """Say that a chunk was read with a layout found in it, and what that layout is."""
+    why = (
+        f"film version {version} has no layout checked against a real film"
+        if version is not None
+        else "no film version in the name (NN_…) nor --film-version"
+    )
     return (
-        f"{name}: film version {version} has no layout checked against a real film;"
-        f" read with the one the chunk shows (records end {layout.marker:,} bits after"
+        f"{name}: {why};"
+        f" read with the layout the chunk shows (records end {layout.marker:,} bits after"
         f" their xuid, gamertag at byte {layout.gamertag} of the last 60), which fits"
         f" all {events:,} events it announces"
     )
@@ -123,17 +131,10 @@ def chunk_bytes(file: Path) -> bytes:
     return data
 
 
-def version_from_name(name: str) -> int:
-    """Return the film version a chunk's file name starts with (``41_…`` → 41).
-
-    Raises:
-        UsageError: The name has no leading ``NN_``.
-
-    """
+def version_from_name(name: str) -> int | None:
+    """Return the film version a chunk's file name starts with (``41_…`` → 41), or None."""
     match = _VERSION_PREFIX.match(name)
-    if match is None:
-        raise UsageError(f"{name}: no film version in the name (NN_…); give --film-version")
-    return int(match.group(1))
+    return int(match.group(1)) if match else None
 
 
 def events_json(events: list[FilmEvent]) -> list[dict[str, object]]:

@@ -125,13 +125,31 @@ def test_a_real_sample_is_read_with_the_version_its_name_carries(row):
     ]
 
 
-def test_the_small_sample_needs_its_version_given():
+def test_a_file_whose_name_gives_no_version_is_read_with_the_layout_it_shows():
     if FILM is None:
         pytest.skip("no shared/halo-samples/film to read")
-    result = run(str(FILM / SMALL_V37))
+    result = run(str(FILM / SMALL_V37), "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == run(str(FILM / SMALL_V37), "--film-version", "37", "--json").stdout
+    assert "Nade Shot" in result.stdout
+    assert result.stderr == (
+        f"{SMALL_V37}: no film version in the name (NN_…) nor --film-version; read with the"
+        " layout the chunk shows (records end 11,086 bits after their xuid, gamertag at byte 0"
+        " of the last 60), which fits all 6 events it announces\n"
+    )
+
+
+def test_a_file_with_no_version_and_no_layout_it_shows_asks_for_the_version(tmp_path):
+    moved = Layout(14_000, gamertag=8, hint=40, time=41, medal_flag=48, medal_code=52)
+    path = tmp_path / "highlights.gzip"
+    path.write_bytes(encode_highlight_chunk(EVENTS, 99, layouts={99: moved}))
+    result = run(str(path))
     assert result.exit_code == 2
-    assert "--film-version" in result.stderr
-    assert "Nade Shot" in run(str(FILM / SMALL_V37), "--film-version", "37").stdout
+    assert result.stderr.startswith("Error: highlights.gzip: a film of no given version has a")
+    assert result.stderr.endswith("fits its 5 events; give --film-version\n")
+    # A file that is no chunk at all is said so, with no hint about versions.
+    path.write_bytes(b"\x00garbage")
+    assert "--film-version" not in run(str(path)).stderr
 
 
 def test_a_version_with_no_checked_layout_is_read_and_stderr_says_how(tmp_path, chunk_file):
@@ -142,7 +160,7 @@ def test_a_version_with_no_checked_layout_is_read_and_stderr_says_how(tmp_path, 
     assert result.stdout == run(str(chunk_file), "--json").stdout
     assert result.stderr == (
         f"{renamed.name}: film version 40 has no layout checked against a real film; read with"
-        " the one the chunk shows (records end 15,406 bits after their xuid, gamertag at byte 0"
+        " the layout the chunk shows (records end 15,406 bits after their xuid, gamertag at byte 0"
         " of the last 60), which fits all 5 events it announces\n"
     )
     assert run(str(chunk_file)).stderr == ""

@@ -179,11 +179,13 @@ def read_events(
 
 def read_film(
     chunk: bytes,
-    version: int,
+    version: int | None,
     medal_names: Mapping[int, str] | None = None,
     layouts: Mapping[int, Layout] | None = None,
 ) -> FilmReading:
     """Read a highlight chunk as `read_events` does, inferring the layout of a version with none.
+
+    ``version`` None (a chunk whose version nothing says) is read with the layout it shows.
 
     Raises:
         UnknownFilmVersionError: No layout for ``version``, and none found in the chunk.
@@ -193,7 +195,7 @@ def read_film(
     table = LAYOUTS if layouts is None else layouts
     data = inflate(chunk)
     expected = _header_count(data)
-    if version in table:
+    if version is not None and version in table:
         layout = table[version]
         starts = _starts(data, layout, expected, version)
         return FilmReading(_events(data, starts, layout, medal_names), layout, False)
