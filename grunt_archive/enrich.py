@@ -64,6 +64,8 @@ PROFILE_BATCH = 20
 # Lookups in flight per service: enrichment leaves the client's other slots to match
 # stats, and a lookup that waits for a slot sees whether the service has failed meanwhile.
 SERVICE_SLOTS = 4
+# Why a medal stays nameless (`pending_enrichment.reason`).
+_NOT_IN_MEDALS = "not in the medal metadata"
 
 
 class Enricher:
@@ -114,6 +116,8 @@ class Enricher:
         self.in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         # Lookups tried this run, whatever came of them: never tried twice in a run.
         self.tried: set[tuple[str, str]] = set()
+        # Whether this run fetched and stored the medal metadata.
+        self.medals_fetched = False
         # Lookups an earlier run tried and failed: their failing again takes no service down.
         self.failed_before: set[tuple[str, str]] = set()
         # What lookups raised past the guard (a refused token, a broken archive).
@@ -174,6 +178,20 @@ class Enricher:
         await self._medals()
         await self._seasons()
         await self._gamertags(played)
+        return lookups.pending_items(self.store)
+
+    async def after_snapshots(self) -> list[str]:
+        """Name the medals that only the run's service records named; return as `finish`.
+
+        Metadata fetched earlier in the run that lacks them is not asked for again:
+        they are given up now, as when a match names them, not left for the next
+        run to fetch it once more. (A snapshot's season is its player's newest
+        match's, named by `finish` already.)
+        """
+        if self.medals_fetched:
+            lookups.give_up_missing(self.store, lookups.MEDAL, _NOT_IN_MEDALS)
+        else:
+            await self._medals()
         return lookups.pending_items(self.store)
 
     def _to_look_up(self, match_id: str) -> tuple[list[tuple[str, str, str]], bool]:
@@ -303,7 +321,8 @@ class Enricher:
             document = await self.gamecms.medal_metadata()
             raw = RawDocument.of(MEDALS, MEDALS.key_of(MEDAL_METADATA), document)
             lookups.save_medals(self.store, raw, document.data)
-            lookups.give_up_missing(self.store, lookups.MEDAL, "not in the medal metadata")
+            lookups.give_up_missing(self.store, lookups.MEDAL, _NOT_IN_MEDALS)
+            self.medals_fetched = True
 
         def needed() -> bool:
             return bool(lookups.missing_medal_ids(self.store))

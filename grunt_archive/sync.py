@@ -386,6 +386,7 @@ async def sync(
             for player_id in run.careers_due:
                 await run.snapshots.player(player_id)
             await run.snapshots.assets()
+            report.enrichment_pending = await run.enricher.after_snapshots()
             report.enrichment_pending += run.snapshots.failed
     except (GruntArchiveError, asyncio.CancelledError, KeyboardInterrupt) as error:
         # A write refused (a full disk, a read-only file, a lock) rolled back the match

@@ -33,7 +33,7 @@ from grunt_archive.store.career_snapshots import (
     ranked_playlists,
     service_record_behind,
 )
-from grunt_archive.store.lookups import save_match_skill
+from grunt_archive.store.lookups import MAX_ATTEMPTS, save_match_skill
 from grunt_archive.store.rebuild import cleared_tables
 from tests.conftest import copy_archive
 from tests.helpers import count, dump, failing, rows, slowed, sync, value
@@ -495,3 +495,30 @@ def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(worl
         " IS NOT NULL AND seasons.name IS NOT NULL",
     )
     assert named == rows(db, f"SELECT count(*) FROM {SR} WHERE season_id IS NOT NULL")
+
+
+def test_a_medal_only_a_service_record_names_costs_no_later_run_a_request(tmp_path, monkeypatch):
+    from grunt_archive.simulator.hosts import stats
+
+    def unknown_names(sim, player, lifecycle, filters):
+        record = service_record(sim, player, lifecycle, filters)
+        core = record["CoreStats"]
+        core["Medals"] = [
+            *core["Medals"],
+            {"NameId": 123, "Count": 1, "TotalPersonalScoreAwarded": 0},
+        ]
+        return record
+
+    monkeypatch.setattr(stats, "service_record", unknown_names)
+    sim = Simulator(SimulatorConfig(seed=8, players=1, matches=30))
+    db = tmp_path / "halo.db"
+    first = sync(db, sim, *sim.player_ids)
+    assert first.enrichment_pending == []
+    given_up = rows(db, "SELECT kind, key FROM pending_enrichment WHERE attempts >= ?"
+                        " AND kind = 'medal'", MAX_ATTEMPTS)  # fmt: skip
+    assert given_up == [("medal", "123")]
+    assert rows(db, "SELECT name FROM medals WHERE medal_id = 123") in ([], [(None,)])
+    sim.reset_counts()
+    second = sync(db, sim)
+    assert second.matches_added == 0 and second.enrichment_pending == []
+    assert sim.counts.get("gamecms", 0) == 0  # nothing named since: nothing asked again
