@@ -140,3 +140,66 @@ def test_an_overlong_value_is_echoed_cut_to_40_characters(args, said, tmp_path):
     assert result.output.startswith(f"Error: {said}"), result.output
     assert result.output.count("\n") == 1 and len(result.output) < 200, result.output
     assert db.read_bytes() == before
+
+
+# Every command that opens an archive, with what it needs to reach the opening.
+OPENING = [
+    ("query", "SELECT 1"),
+    ("sync",),
+    ("serve",),
+    ("db", "current"),
+    ("db", "upgrade"),
+    ("verify",),
+    ("pending",),
+    ("pending", "give-up", "e4309281-7d3c-420c-a9a4-ca2798e56692"),
+    ("reparse",),
+    ("untrack", "--player", "xuid(2533274800000001)"),
+    ("film", "read", "--match", "e4309281-7d3c-420c-a9a4-ca2798e56692"),
+    ("copy", "--to", "copied.db"),
+]
+
+
+@pytest.mark.parametrize("args", OPENING, ids=" ".join)
+def test_a_directory_given_as_the_archive_is_named_a_directory(args, tmp_path, monkeypatch):
+    # `query` said "no archive at DIR (run grunt-archive sync first)", as if sync would help.
+    monkeypatch.chdir(tmp_path)
+    directory = tmp_path / "halo.db"
+    directory.mkdir()
+    result = invoke(*args, db=directory)
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: {directory} is a directory, not an archive file\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["halo.db"]
+    assert list(directory.iterdir()) == []
+
+
+# The commands that never create an archive. `db current` wrote a new archive's first page
+# (8 KB) into an empty file and said "empty"; `verify`, `pending give-up`, `retry`, `untrack`
+# and `reparse` wrote a whole schema (1.2 MB), `copy` the first page into its source.
+NEVER_CREATING = [args for args in OPENING if args not in (("sync",), ("db", "upgrade"))]
+
+
+@pytest.mark.parametrize("args", NEVER_CREATING, ids=" ".join)
+def test_an_empty_file_is_no_archive_and_stays_empty(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    empty = tmp_path / "halo.db"
+    empty.touch()
+    result = invoke(*args, db=empty)
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: no archive at {empty} (run `grunt-archive sync` first)\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["halo.db"]
+    assert empty.stat().st_size == 0
+
+
+def test_a_command_that_creates_an_archive_still_makes_one_in_an_empty_file(tmp_path):
+    from grunt_archive.db import head_revision
+
+    empty = tmp_path / "halo.db"
+    empty.touch()
+    result = invoke("db", "upgrade", db=empty)
+    assert (result.exit_code, result.output) == (
+        0,
+        f"Archive at revision {head_revision()} (was empty).\n",
+    )
+    assert (
+        invoke("db", "current", db=empty).output == f"{head_revision()} (head: {head_revision()})\n"
+    )
