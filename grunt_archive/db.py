@@ -20,7 +20,14 @@ import platformdirs
 
 from grunt_archive import rawbody, revisions, schema_file, upgrading
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
-from grunt_archive.files import beside, file_uri, read_uri, real_path, shm_refused
+from grunt_archive.files import (
+    beside,
+    check_archive_path,
+    file_uri,
+    read_uri,
+    real_path,
+    shm_refused,
+)
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -96,17 +103,8 @@ def _begin(connection: Connection) -> None:
 
 
 def _check_file(path: Path, create: bool) -> None:
-    real_path(path)  # a symlink loop exists to nothing, and would be taken for a new file
-    if not path.parent.is_dir():
-        raise ArchiveError(f"directory {path.parent} does not exist")
-    if path.is_dir():
-        raise ArchiveError(f"{path} is a directory, not an archive file")
-    if path.exists() and not path.is_file():
-        # Reading a pipe's header would wait forever; SQLite would make /dev/null-journal.
-        raise ArchiveError(f"{path} is not a regular file (a device, a pipe or a socket)")
+    check_archive_path(path, create=create)
     if not path.exists():
-        if not create:
-            raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")
         return
     try:
         with path.open("rb") as handle:

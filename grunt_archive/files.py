@@ -38,6 +38,29 @@ def real_path(path: Path) -> Path:
         raise ArchiveError(f"{path} is a symlink that leads back to itself") from None
 
 
+def check_archive_path(path: Path, *, create: bool) -> None:
+    """Refuse a path that holds no archive, reading no byte of it.
+
+    A file of 0 bytes holds none either: a command that never creates one (``create``
+    false) says so, as of a missing file, where it wrote a new archive's first page.
+
+    Raises:
+        ArchiveError: a symlink loop, a missing directory, a directory, a device, a pipe
+            or a socket; or, when not ``create``, no file or an empty one.
+
+    """
+    real_path(path)  # a symlink loop exists to nothing, and would be taken for a new file
+    if not path.parent.is_dir():
+        raise ArchiveError(f"directory {path.parent} does not exist")
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a directory, not an archive file")
+    if path.exists() and not path.is_file():
+        # Reading a pipe's header would wait forever; SQLite would make /dev/null-journal.
+        raise ArchiveError(f"{path} is not a regular file (a device, a pipe or a socket)")
+    if not create and (not path.exists() or path.stat().st_size == 0):
+        raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")
+
+
 def beside(path: Path, suffix: str) -> Path:
     """Return the file named ``suffix`` after the archive's, beside the real file (-wal, -shm)."""
     real = real_path(path)

@@ -40,6 +40,13 @@ _SCHEME_PART = re.compile(r"\s*[\w+.-]*:?/*")
 # and the passphrase of the client's SSL key as ``sslpassword``: hidden like the user info's.
 SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 _SECRET_PARAMETER = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
+# Where a driver's message may quote a password: a URL's user info (``//user:…@``), and a
+# setting, in a query or a libpq conninfo (``password=…``, ``password = '…'``).
+_URL_PASSWORD = re.compile(r"(//[^\s:/@]*:)[^\s@/?#]*@")
+_SECRET_SETTING = re.compile(
+    r"(?<!\w)((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#'\"]+)", re.IGNORECASE
+)
+MAX_PORT = 65535
 
 
 def is_server(location: Location | os.PathLike[str]) -> bool:
@@ -97,8 +104,8 @@ def server_url(location: str) -> URL:
     """Return SQLAlchemy's URL for a PostgreSQL URL, with psycopg 3 as the driver.
 
     Raises:
-        UsageError: the URL cannot be parsed (the message does not repeat it, since it
-            may hold a password).
+        UsageError: the URL cannot be parsed, or its port is 0 or past 65535 (the message
+            does not repeat it, since it may hold a password).
 
     """
     from sqlalchemy.engine import make_url
@@ -111,6 +118,11 @@ def server_url(location: str) -> URL:
             "the archive URL is malformed: expected postgresql://user:password@host:port/dbname"
             " (percent-encode @, : and / in the user or password)"
         ) from None
+    if url.port is not None and not 1 <= url.port <= MAX_PORT:
+        # libpq would refuse it only once asked to connect, as "connection is bad" (exit 6).
+        raise UsageError(
+            f"the archive URL is malformed: port {url.port} is not a number from 1 to {MAX_PORT}"
+        )
     return url.set(drivername=DRIVER)
 
 
@@ -129,7 +141,11 @@ def archive_name(location: Location) -> str:
 def redact(text: str, location: Location) -> str:
     """Return ``text`` with the password of ``location`` (if it holds one) hidden.
 
-    For messages that come from elsewhere (a driver's error) and might quote it.
+    For messages that come from elsewhere (a driver's error) and might quote it. The
+    password is hidden where it is one: a URL's user info, a ``password=`` (or
+    ``sslpassword=``) setting, and wherever its text (as given, or percent-encoded)
+    stands whole, not inside a word: a password ``b`` left "connection is bad" as
+    "connection is ***ad", which garbled the message and showed where each b stood.
     """
     if not is_server(location):
         return text
@@ -143,10 +159,12 @@ def redact(text: str, location: Location) -> str:
             secrets += [values] if isinstance(values, str) else list(values)
     from urllib.parse import quote, quote_plus
 
+    text = _URL_PASSWORD.sub(rf"\g<1>{HIDDEN}@", text)
+    text = _SECRET_SETTING.sub(rf"\g<1>{HIDDEN}", text)
     # The longest first: a password that holds another one is hidden whole.
     forms = {f(str(s)) for s in secrets if s for f in (str, quote, quote_plus, _quote_all)}
     for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, HIDDEN)
+        text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", HIDDEN, text)
     return text
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grunt_archive.errors import MalformedResponseError, UsageError
+from grunt_archive.wording import quoted
 
 XUID = re.compile(r"^xuid\((\d{16})\)$", re.IGNORECASE)
 BARE_XUID = re.compile(r"^\d{16}$")
@@ -42,11 +43,15 @@ def parse_player(text: str) -> PlayerRef:
     if BARE_XUID.match(text):
         return PlayerRef(xuid=text)
     if text.lower().startswith("xuid(") or text.isdigit():
-        raise UsageError(f"malformed player id {text!r}: an xuid has 16 digits, as xuid(2533274…)")
+        raise UsageError(
+            f"malformed player id {quoted(text)}: an xuid has 16 digits, as xuid(2533274…)"
+        )
     name = text.split("#", 1)[0]
     if GAMERTAG.match(text) and len(name) <= GAMERTAG_LENGTH:
         return PlayerRef(gamertag=text)
-    raise UsageError(f"malformed player id {text!r}: expected xuid(…), 16 digits, or a gamertag")
+    raise UsageError(
+        f"malformed player id {quoted(text)}: expected xuid(…), 16 digits, or a gamertag"
+    )
 
 
 def xuid_of(player_id: str) -> str | None:
@@ -80,5 +85,5 @@ def profile_user(answer: Any, what: str) -> tuple[str, str | None]:
     xuid = user.get("xuid")
     player_id = f"xuid({xuid})" if isinstance(xuid, str | int) else ""
     if xuid_of(player_id) is None:
-        raise MalformedResponseError(f"{what} has no usable xuid ({repr(xuid)[:40]})")
+        raise MalformedResponseError(f"{what} has no usable xuid ({quoted(xuid)})")
     return player_id, display_name(user.get("gamertag"))

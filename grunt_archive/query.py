@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from grunt_archive import rawbody, revisions
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import read_uri, real_path, shm_refused
+from grunt_archive.files import check_archive_path, read_uri, shm_refused
 from grunt_archive.location import Location, archive_name, is_server, redact, server_url
 from grunt_archive.wording import counted
 
@@ -168,9 +168,7 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     if is_server(db_path):
         return _server_rows(str(db_path), sql)
     db_path = Path(db_path)
-    if not db_path.is_file():
-        real_path(db_path)  # a symlink loop is named as one
-        raise ArchiveError(f"no archive at {db_path} (run `grunt-archive sync` first)")
+    check_archive_path(db_path, create=False)  # a directory, a pipe, an empty file: none
     uri = read_uri(db_path)
     try:
         connection = sqlite3.connect(uri, uri=True)

@@ -40,6 +40,7 @@ from grunt_archive.store.state import (
 from grunt_archive.sync import Progress, SyncOptions, SyncReport, sync
 from grunt_archive.upgrading import Notify, on_stderr
 from grunt_archive.verify import PlayerCheck, verify
+from grunt_archive.wording import quoted
 
 if TYPE_CHECKING:  # the copy's modules load only when a copy runs
     from grunt_archive.store.copy import CopyReport
@@ -207,7 +208,7 @@ def run_untrack(db_path: Location, player: str) -> str:
     with _writing(db_path, create=False), opened as store:
         player_id = ref.player_id or tracked_player_by_gamertag(store, ref.gamertag or "")
         if player_id is None or not untrack_player(store, player_id):
-            raise UsageError(f"{player!r} is not a tracked player of this archive")
+            raise UsageError(f"{quoted(player)} is not a tracked player of this archive")
         return player_label(store, player_id)
 
 
@@ -293,7 +294,7 @@ def run_kept_chunk(db_path: Location, match_id: str) -> tuple[int, bytes]:
     from grunt_archive.store.films import kept_film
 
     if not GUID.match(match_id):
-        raise UsageError(f"{match_id!r} is not a match id (a GUID such as 3e7a5aa7-7dff-…)")
+        raise UsageError(f"{quoted(match_id)} is not a match id (a GUID such as 3e7a5aa7-7dff-…)")
     with archive_store(db_path, upgrade=False, create=False) as store:
         film = kept_film(store, match_id)
     if film.chunk is not None and film.version is not None:
@@ -334,7 +335,7 @@ def run_pending_mark(db_path: Location, match_ids: tuple[str, ...], reason: str 
             elif GUID.match(text):
                 raise UsageError(f"match {text} is not pending in this archive; nothing changed")
             else:
-                raise UsageError(f"{text[:60]!r} is not a match id (a GUID); nothing changed")
+                raise UsageError(f"{quoted(text)} is not a match id (a GUID); nothing changed")
         unknown = give_up_on(store, ids, reason) if give_up else retry(store, ids)
         if unknown:  # released meanwhile (a sync of another archive cannot: the lock)
             raise UsageError(f"match {unknown[0]} is not pending in this archive; nothing changed")

@@ -70,7 +70,7 @@ from grunt_archive.store.state import (
 from grunt_archive.store_thread import StoreThread
 from grunt_archive.sync_report import SyncOptions, SyncReport
 from grunt_archive.walk import HistoryWalk
-from grunt_archive.wording import counted
+from grunt_archive.wording import counted, quoted
 
 # Matches fetched, stored and looked up at once, per request slot of the client: enough
 # to keep every slot busy, and few enough that a stored match's lookups (names, skill)
@@ -156,11 +156,11 @@ class _Run:
             tracked = tracked_player_by_gamertag(self.store, ref.gamertag or "")
             if tracked is None:
                 raise UsageError(
-                    f"no Halo player has the gamertag {ref.gamertag!r} (one who changed "
+                    f"no Halo player has the gamertag {quoted(ref.gamertag)} (one who changed "
                     "gamertag is named by their new one, or by xuid)"
                 ) from None
             return await self._renamed(text, tracked)
-        return self._track(*profile_user(answer, f"the profile of {ref.gamertag!r}"))
+        return self._track(*profile_user(answer, f"the profile of {quoted(ref.gamertag)}"))
 
     async def _renamed(self, typed: str, player_id: str) -> str:
         """Take a tracked player's gamertag the service no longer knows as their xuid.

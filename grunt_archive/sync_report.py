@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grunt_archive.wording import counted
+from grunt_archive.wording import counted, quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +68,9 @@ class SyncReport:
     def renamed_notes(self) -> list[str]:
         """Say, one line each, which ``--player`` gamertags now name no one and who was synced."""
         return [
-            f"no Halo player has the gamertag {r['player']!r} any more: synced "
+            f"no Halo player has the gamertag {quoted(r['player'])} any more: synced "
             f"{r['player_id']}, whom this archive tracks under it"
-            + (f", now {r['gamertag']!r}" if r["gamertag"] else "")
+            + (f", now {quoted(r['gamertag'])}" if r["gamertag"] else "")
             + "; name them by their xuid in --player"
             for r in self.renamed
         ]

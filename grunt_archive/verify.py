@@ -37,6 +37,7 @@ from grunt_archive.store.state import (
     tracked_player_ids,
 )
 from grunt_archive.walk import STALE_PAGES
+from grunt_archive.wording import quoted
 
 # Lifecycle name → (LifecycleMode, the count document's field, the history `type`).
 LIFECYCLES = {
@@ -128,7 +129,7 @@ def _player_ids(store: Store, texts: tuple[str, ...]) -> list[str]:
         player_id = archived_player_id(store, text)
         # Only a tracked player's whole history is archived: another's count means nothing.
         if player_id not in tracked:
-            raise UsageError(f"{text!r} is not a tracked player of this archive")
+            raise UsageError(f"{quoted(text)} is not a tracked player of this archive")
         ids.append(player_id)
     return ids
 

@@ -1,4 +1,4 @@
-"""How the one-line messages count and name things: "1 match", "40 matches", "A and B"."""
+"""How the one-line messages count and name things ("1 match", "A and B") and quote input."""
 
 from __future__ import annotations
 
@@ -23,3 +23,19 @@ def listed(names: Sequence[str], noun: str, at_most: int = 3) -> str:
     if len(names) == 1:
         return names[0]
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# What a message shows of a value someone typed or sent, at most.
+SHOWN = 40
+
+
+def quoted(value: object, at_most: int = SHOWN) -> str:
+    """Return ``value`` quoted (``repr``) for a one-line message, cut to its first characters.
+
+    A text past ``at_most`` characters shows those, quoted, then ``…``: an id 5,000
+    characters long was echoed whole. Anything else is shown by its ``repr``, cut so.
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= at_most else f"{value[:at_most]!r}…"
+    text = repr(value)
+    return text if len(text) <= at_most else f"{text[:at_most]}…"

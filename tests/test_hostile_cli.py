@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,113 @@ def test_a_wrong_flag_or_argument_is_one_line_and_exit_2(args, said, tmp_path):
     assert result.output.startswith("Error: ") and said in result.output, result.output
     assert result.output.count("\n") == 1, result.output  # click's own took four
     assert list(tmp_path.iterdir()) == []
+
+
+def invoke(*args: str, db: Path) -> Any:
+    """Run the CLI in process on the archive ``db``, a token and an unreachable service given."""
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    env = {
+        "GRUNT_ARCHIVE_DB": str(db),
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x",
+        "GRUNT_ARCHIVE_API_BASE": "http://127.0.0.1:9",
+    }
+    return CliRunner().invoke(cli, list(args), env=env, prog_name="grunt-archive")
+
+
+LONG = "a" * 5000
+SHOWN = repr("a" * 40) + "…"  # what a message shows of it: `wording.quoted`
+PADDED = "Zoe" + " " * 5000
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("sync", "--player", LONG), f"malformed player id {SHOWN}: expected xuid(…), 16 digits,"),
+        (("sync", "--player", f"xuid({'1' * 5000})"), "malformed player id 'xuid(111111111111"),
+        (("untrack", "--player", LONG), f"malformed player id {SHOWN}: expected xuid(…)"),
+        (("verify", "--player", LONG), f"malformed player id {SHOWN}: expected xuid(…)"),
+        (("pending", "--player", LONG), f"malformed player id {SHOWN}: expected xuid(…)"),
+        (("film", "read", "--match", LONG), f"{SHOWN} is not a match id (a GUID such as"),
+        (("pending", "give-up", LONG), f"{SHOWN} is not a match id (a GUID); nothing changed"),
+        (("pending", "retry", LONG), f"{SHOWN} is not a match id (a GUID); nothing changed"),
+        # A gamertag padded with spaces parses (they are trimmed), and was echoed as typed.
+        (("untrack", "--player", PADDED), f"{PADDED[:40]!r}… is not a tracked player"),
+    ],
+)
+def test_an_overlong_value_is_echoed_cut_to_40_characters(args, said, tmp_path):
+    from grunt_archive.db import open_archive
+
+    db = tmp_path / "halo.db"
+    open_archive(db).dispose()
+    before = db.read_bytes()
+    result = invoke(*args, db=db)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {said}"), result.output
+    assert result.output.count("\n") == 1 and len(result.output) < 200, result.output
+    assert db.read_bytes() == before
+
+
+# Every command that opens an archive, with what it needs to reach the opening.
+OPENING = [
+    ("query", "SELECT 1"),
+    ("sync",),
+    ("serve",),
+    ("db", "current"),
+    ("db", "upgrade"),
+    ("verify",),
+    ("pending",),
+    ("pending", "give-up", "e4309281-7d3c-420c-a9a4-ca2798e56692"),
+    ("reparse",),
+    ("untrack", "--player", "xuid(2533274800000001)"),
+    ("film", "read", "--match", "e4309281-7d3c-420c-a9a4-ca2798e56692"),
+    ("copy", "--to", "copied.db"),
+]
+
+
+@pytest.mark.parametrize("args", OPENING, ids=" ".join)
+def test_a_directory_given_as_the_archive_is_named_a_directory(args, tmp_path, monkeypatch):
+    # `query` said "no archive at DIR (run grunt-archive sync first)", as if sync would help.
+    monkeypatch.chdir(tmp_path)
+    directory = tmp_path / "halo.db"
+    directory.mkdir()
+    result = invoke(*args, db=directory)
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: {directory} is a directory, not an archive file\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["halo.db"]
+    assert list(directory.iterdir()) == []
+
+
+# The commands that never create an archive. `db current` wrote a new archive's first page
+# (8 KB) into an empty file and said "empty"; `verify`, `pending give-up`, `retry`, `untrack`
+# and `reparse` wrote a whole schema (1.2 MB), `copy` the first page into its source.
+NEVER_CREATING = [args for args in OPENING if args not in (("sync",), ("db", "upgrade"))]
+
+
+@pytest.mark.parametrize("args", NEVER_CREATING, ids=" ".join)
+def test_an_empty_file_is_no_archive_and_stays_empty(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    empty = tmp_path / "halo.db"
+    empty.touch()
+    result = invoke(*args, db=empty)
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: no archive at {empty} (run `grunt-archive sync` first)\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["halo.db"]
+    assert empty.stat().st_size == 0
+
+
+def test_a_command_that_creates_an_archive_still_makes_one_in_an_empty_file(tmp_path):
+    from grunt_archive.db import head_revision
+
+    empty = tmp_path / "halo.db"
+    empty.touch()
+    result = invoke("db", "upgrade", db=empty)
+    assert (result.exit_code, result.output) == (
+        0,
+        f"Archive at revision {head_revision()} (was empty).\n",
+    )
+    assert (
+        invoke("db", "current", db=empty).output == f"{head_revision()} (head: {head_revision()})\n"
+    )

@@ -132,6 +132,86 @@ def test_an_unreachable_server_is_one_line_without_the_password():
     assert_hidden(result.output)
 
 
+@pytest.mark.parametrize(
+    ("password", "driver_said", "shown"),
+    [
+        # One letter: only where it stands whole. It was hidden in every word holding it,
+        # "connection is ***ad: invalid port num***er", which also showed where each b was.
+        ("b", 'connection is bad: invalid port number: "99999"', None),
+        ("b", 'role "grunt" with password "b" refused', 'role "grunt" with password "***" refused'),
+        # A common word: not inside "postgresql" or "postgres_archive".
+        (
+            "postgres",
+            'FATAL: database "postgres_archive" does not exist (postgresql, postgres)',
+            'FATAL: database "postgres_archive" does not exist (postgresql, ***)',
+        ),
+        # Escaped characters: as given, and as a URL or a form carries them.
+        ("p@ss w:rd/%", 'bad password "p@ss w:rd/%"', 'bad password "***"'),
+        ("p@ss w:rd/%", "at p%40ss%20w%3Ard%2F%25, p%40ss+w%3Ard%2F%25", "at ***, ***"),
+        # Where it is the password, whatever it is: a URL's user info, a conninfo setting.
+        (
+            "b",
+            "in postgresql://grunt:b@db/halo and postgresql://grunt:ab@db/halo",
+            "in postgresql://grunt:***@db/halo and postgresql://grunt:***@db/halo",
+        ),
+        ("b", 'in "host=db password=b port=1"', 'in "host=db password=*** port=1"'),
+        ("b", "password = 'a b' sslpassword=ab&x", "password = *** sslpassword=***&x"),
+    ],
+)
+def test_redact_hides_the_password_where_it_is_one_and_garbles_no_word(
+    password, driver_said, shown
+):
+    from urllib.parse import quote
+
+    url = f"postgresql://grunt:{quote(password, safe='')}@db.example/halo"
+    assert server_url(url).password == password
+    assert redact(driver_said, url) == (shown or driver_said)
+
+
+def test_a_one_letter_password_leaves_the_drivers_words_whole():
+    import psycopg
+
+    url = "postgresql://grunt:e@127.0.0.1:1/halo"
+    with pytest.raises(psycopg.OperationalError) as refused:
+        psycopg.connect(url)
+    said = " ".join(str(refused.value).split())
+    assert "server" in said  # an e in a word: "s***rv***r" before
+    result = invoke("query", "--db", url, "SELECT 1")
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: cannot open postgresql://grunt:***@127.0.0.1:1/halo: {said}\n"
+
+
+def test_a_password_the_driver_echoes_is_hidden():
+    # libpq quotes a percent-encoded value it refuses, the password included.
+    result = invoke("query", "--db", "postgresql://grunt:se%00cret@127.0.0.1:1/halo", "SELECT 1")
+    assert result.exit_code == 6, result.output
+    assert result.output == (
+        "Error: cannot open postgresql://grunt:***@127.0.0.1:1/halo:"
+        ' forbidden value %00 in percent-encoded value: "***"\n'
+    )
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+@pytest.mark.parametrize("command", [("query", "SELECT 1"), ("db", "current"), ("sync",)])
+def test_a_port_out_of_range_is_a_malformed_url_before_any_connection(port, command, monkeypatch):
+    import psycopg
+
+    def connect(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    url = f"postgresql://grunt:b@localhost:{port}/halo"
+    result = invoke(*command, "--db", url, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"Error: the archive URL is malformed: port {port} is not a number from 1 to 65535\n"
+    )
+    with pytest.raises(UsageError):
+        server_url(url)
+    assert server_url(url.replace(f":{port}/", ":65535/")).port == 65535
+    assert server_url(url.replace(f":{port}/", ":1/")).port == 1
+
+
 # libpq takes the password (and the SSL key's passphrase) in the query as well.
 QUERY_URLS = [
     f"postgresql://grunt@127.0.0.1:1/halo?password={ENCODED}",

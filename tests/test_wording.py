@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grunt_archive.wording import counted, listed
+from grunt_archive.wording import counted, listed, quoted
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,13 @@ def test_up_to_three_names_are_listed_and_more_are_counted():
     assert listed(["A", "B", "C"], "player") == "A, B and C"
     assert listed(["A", "B", "C", "D"], "player") == "4 players"
     assert listed([], "player") == "0 players"
+
+
+def test_a_value_is_quoted_whole_up_to_40_characters_then_cut():
+    assert quoted("not-a-match") == "'not-a-match'"
+    assert quoted("a" * 40) == repr("a" * 40)
+    assert quoted("a" * 41) == repr("a" * 40) + "…"
+    assert quoted("é\x1b" * 5000) == repr("é\x1b" * 20) + "…"  # escapes shown, never sent
+    assert quoted("abcdef", at_most=3) == "'abc'…"
+    assert quoted(None) == "None"
+    assert quoted(list(range(100))) == repr(list(range(100)))[:40] + "…"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.wording import quoted
 
 # The longest id the services use is a gamertag with its suffix or an `xuid(…)`; GUIDs are 36.
 MAX_ID = 100
@@ -28,10 +29,10 @@ def checked(value: object, what: str) -> str:
 
     """
     if not isinstance(value, str) or value.strip() in ("", ".", ".."):
-        raise MalformedResponseError(f"refusing {what} {_shown(value)}: not an id")
+        raise MalformedResponseError(f"refusing {what} {quoted(value)}: not an id")
     if len(value) > MAX_ID:
         raise MalformedResponseError(
-            f"refusing {what} {_shown(value)}: {len(value)} characters is too long for an id"
+            f"refusing {what} {quoted(value)}: {len(value)} characters is too long for an id"
         )
     return value
 
@@ -60,10 +61,5 @@ def listed(values: list[str], what: str = "a player id") -> str:
     """
     for value in values:
         if "," in checked(value, what):
-            raise MalformedResponseError(f"refusing {what} {_shown(value)}: it holds a comma")
+            raise MalformedResponseError(f"refusing {what} {quoted(value)}: it holds a comma")
     return ",".join(values)
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:40]}…"

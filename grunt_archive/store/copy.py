@@ -74,6 +74,7 @@ from grunt_archive.store.state import (
 )
 from grunt_archive.store.writer import IGNORE, execute, merge, query, reset_ids, write_rows
 from grunt_archive.upgrading import Notify
+from grunt_archive.wording import quoted
 
 BATCH = 1000
 # The tables the archive numbers itself, and the columns that say which row is which.
@@ -243,7 +244,7 @@ def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]
             # Named in Python: SQLite's lower() folds ASCII only.
             found = first_named(reader.execute(text(TRACKED_GAMERTAGS)), gamertag)
             found = found or first_named(reader.execute(text(NAMED_PLAYERS)), gamertag)
-            missing = f"copy: no player of the source has the gamertag {ref.gamertag!r}"
+            missing = f"copy: no player of the source has the gamertag {quoted(ref.gamertag)}"
         if found is None:
             raise UsageError(missing)
         ids.append(found)

@@ -16,6 +16,7 @@ from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import claims, player_tables
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, is_postgresql, merge, query, write_rows
+from grunt_archive.wording import quoted
 
 if TYPE_CHECKING:
     from grunt_archive.players import PlayerRef
@@ -179,7 +180,7 @@ def archived_player_id(store: Store, text: str) -> str:
     ref = parse_player(text)
     found = archived_player(store, ref)
     if found is None:
-        raise UsageError(f"no archived player has the gamertag {ref.gamertag!r}")
+        raise UsageError(f"no archived player has the gamertag {quoted(ref.gamertag)}")
     return found
 
 

@@ -31,6 +31,7 @@ from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
 from grunt_archive.store.session import Unit, driver_errors
 from grunt_archive.tables import COLUMNS, NUMBER_COLUMNS, PRIMARY_KEYS
+from grunt_archive.wording import quoted
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
 ID_CHUNK = 500  # ids a statement's IN (…) lists (SQLite's default limit of parameters is far above)
@@ -224,8 +225,9 @@ def _not_a_number(table: str, column: str, text: str) -> None:
             return
     except ValueError:
         pass
-    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "…"
-    raise MalformedResponseError(f"{table}.{column} got the text {shown} where a number belongs")
+    raise MalformedResponseError(
+        f"{table}.{column} got the text {quoted(text)} where a number belongs"
+    )
 
 
 def write_rows(
