@@ -305,6 +305,9 @@ def test_a_second_sync_adds_nothing_and_reads_one_history_page(replay):
     history = [r for r in replay.second_requests if re.search(r"/matches\?", r.path)]
     assert len(history) == 1 and "start=0" in history[0].path
     assert not [r for r in replay.second_requests if r.path.endswith("/stats")]
+    # The medals only the service record names were given up on by the first run, which
+    # had the metadata already: nothing new arrived, so it is not fetched again.
+    assert not [r for r in replay.second_requests if r.path.endswith("/medals/metadata.json")]
 
 
 @pytest.mark.slow
