@@ -153,6 +153,9 @@ def test_a_chunk_is_retried_through_transient_failures_and_refused_tokens_raise(
         ("https://evil.example/ugcstorage/film/a/b/", "/filmChunk2"),
         ("http://blobs-infiniteugc.svc.halowaypoint.com/ugcstorage/film/a/b/", "/filmChunk2"),
         ("https://blobs-infiniteugc.svc.halowaypoint.com:8443/ugcstorage/film/a/", "/c"),
+        ("https://blobs-infiniteugc.svc.halowaypoint.com:80/ugcstorage/film/a/", "/c"),
+        ("https://blobs-infiniteugc.svc.halowaypoint.com:443:443/ugcstorage/film/a/", "/c"),
+        ("https://user@blobs-infiniteugc.svc.halowaypoint.com:443/film/a/", "/c"),
         ("https://blobs-infiniteugc.svc.halowaypoint.com@evil.example/film/a/", "/c"),
         ("https://blobs-infiniteugc.svc.halowaypoint.com.evil.example/film/a/", "/c"),
         ("https://user:pw@blobs-infiniteugc.svc.halowaypoint.com/film/a/", "/c"),
@@ -181,6 +184,15 @@ def test_a_manifest_naming_another_place_sends_nothing(prefix, relative):
 def test_blob_path_escapes_each_segment():
     url = f"{blobs.HOST}/ugcstorage/film/a b/c%2Fd/filmChunk1"
     assert blobs.blob_path(url) == "/ugcstorage/film/a%20b/c%2Fd/filmChunk1"
+
+
+@pytest.mark.parametrize("host", ["blobs-infiniteugc.svc.halowaypoint.com:443",
+                                  "BLOBS-infiniteugc.svc.halowaypoint.com:443"])  # fmt: skip
+def test_a_prefix_naming_the_https_port_is_the_same_host(host):
+    # SPNKr writes its hosts with :443; a manifest doing so names the same blob.
+    assert blobs.blob_path(f"https://{host}/ugcstorage/film/a/b/filmChunk3") == (
+        "/ugcstorage/film/a/b/filmChunk3"
+    )
 
 
 def test_a_manifest_without_a_highlight_chunk_is_malformed():

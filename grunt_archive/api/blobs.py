@@ -27,7 +27,7 @@ def blob_path(url: str) -> str:
 
     Raises:
         MalformedResponseError: The URL is not on `HOST` over https (another host,
-            a port, credentials), carries a query or fragment, or has an empty,
+            a port but 443, credentials), carries a query or fragment, or has an empty,
             ``.`` or ``..`` segment.
 
     Example:
@@ -41,11 +41,13 @@ def blob_path(url: str) -> str:
     except ValueError:
         parts, port = None, None
     expected = urlsplit(HOST)
+    # ``host:443`` is the same place as ``host`` over https (clients write either, halo-api.md §1).
+    netloc = parts.netloc.lower().removesuffix(":443") if parts is not None else ""
     if (
         parts is None
         or parts.scheme.lower() != expected.scheme
-        or parts.netloc.lower() != expected.netloc
-        or port is not None
+        or netloc != expected.netloc
+        or port not in (None, 443)
         or parts.query
         or parts.fragment
         or not parts.path.startswith("/")
