@@ -2,8 +2,9 @@
 
 On SQLite and PostgreSQL: every shape of match a 0033 archive holds gets the count
 `grunt_archive.views.PLAYER_COUNT_SQL` gives of its rows (a player on two teams once,
-bots too, a match of nobody 0), a match written without the column counts 0, and
-``downgrade`` takes the column away, every row kept.
+bots too, a match of nobody 0), a match written without the column counts 0, the
+partial index of the free-for-all matches holds the columns the canned query reads, and
+``downgrade`` takes the column away and gives the index its one column, every row kept.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def test_0034_counts_every_archived_match_as_the_sql_does_and_back(archive_locat
                 ).scalar()
                 == 0
             )
+            # The free-for-all matches' index holds what the canned query reads of them.
+            indexes = {i["name"]: i for i in inspect(connection).get_indexes("matches")}
+            assert indexes["ix_matches_free_for_all"]["column_names"] == [
+                "match_id", "lifecycle_mode", "start_time", "player_count"]  # fmt: skip
         assert_player_count_as_counted(engine, "after 0034")
         with engine.begin() as connection:
             config = alembic_config()
@@ -72,6 +77,8 @@ def test_0034_counts_every_archived_match_as_the_sql_does_and_back(archive_locat
             assert "player_count" not in {
                 c["name"] for c in inspect(connection).get_columns("matches")
             }
+            indexes = {i["name"]: i for i in inspect(connection).get_indexes("matches")}
+            assert indexes["ix_matches_free_for_all"]["column_names"] == ["match_id"]
             assert (
                 connection.exec_driver_sql("SELECT count(*) FROM matches").scalar()
                 == len(MATCHES) + 1

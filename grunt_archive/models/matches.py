@@ -64,10 +64,14 @@ class Match(SQLModel, table=True):
             postgresql_where=text(PVE_MATCH_WHERE),
         ),
         # The free-for-all matches (a few in a hundred): the canned query free_for_all and
-        # the chart ffa_places start from this small index, not from every match row.
+        # the chart ffa_places start from this small index, not from every match row. It
+        # holds what the canned query reads of each (scope, time, field): no row lookup.
         Index(
             "ix_matches_free_for_all",
             "match_id",
+            "lifecycle_mode",
+            "start_time",
+            "player_count",
             sqlite_where=text("free_for_all"),
             postgresql_where=text("free_for_all"),
         ),

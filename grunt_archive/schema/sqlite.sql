@@ -1304,7 +1304,7 @@ CREATE INDEX ix_film_events_player_id ON film_events (player_id, type);
 CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_kills_killer_id ON kills (killer_id);
 CREATE INDEX ix_kills_victim_id ON kills (victim_id);
-CREATE INDEX ix_matches_free_for_all ON matches (match_id) WHERE free_for_all;
+CREATE INDEX ix_matches_free_for_all ON matches (match_id, lifecycle_mode, start_time, player_count) WHERE free_for_all;
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,

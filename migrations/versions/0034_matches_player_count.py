@@ -7,7 +7,11 @@ lines and most of the query's 160 ms. Column ``matches.player_count`` (NOT NULL,
 by default) now holds the count: the match normalizer fills it as a match is
 written, a copy that adds rows to a match the archive held counts it again (as it
 decides ``free_for_all`` again), and this revision fills it for every match
-archived, with the SQL the readers used (frozen below). ``downgrade`` drops it.
+archived, with the SQL the readers used (frozen below). The partial index of the
+free-for-all matches, ``ix_matches_free_for_all``, now holds what the canned query
+reads of each match (``lifecycle_mode`` for the scope, ``start_time``, ``player_count``)
+beside ``match_id``, so that it reads no ``matches`` row. ``downgrade`` drops the
+column and gives the index back its one column.
 
 Revision ID: 0034
 Revises: 0033
@@ -46,10 +50,25 @@ def upgrade() -> None:
         ),
     )
     op.execute(f"UPDATE matches SET player_count = {PLAYER_COUNT_SQL.format(m='matches')}")
+    _free_for_all_index("match_id", "lifecycle_mode", "start_time", "player_count")
 
 
 def downgrade() -> None:
     """Drop the column (the release before counts each match's players in SQL again)."""
+    _free_for_all_index("match_id")
     # In place (SQLite 3.35+, PostgreSQL): a batch rebuild would drop ``matches``, which
     # every match table refers to.
     op.execute("ALTER TABLE matches DROP COLUMN player_count")
+
+
+def _free_for_all_index(*columns: str) -> None:
+    """Make ``ix_matches_free_for_all`` again, of ``columns``: the few free-for-all matches."""
+    op.drop_index("ix_matches_free_for_all", table_name="matches")
+    op.create_index(
+        "ix_matches_free_for_all",
+        "matches",
+        list(columns),
+        unique=False,
+        sqlite_where=sa.text("free_for_all"),
+        postgresql_where=sa.text("free_for_all"),
+    )
