@@ -177,7 +177,7 @@ MATCH_KD_SQL = "round({t}.kills * 1.0 / CASE WHEN {t}.deaths > 1 THEN {t}.deaths
 # either. The definition, in SQL: `normalize.match.is_free_for_all` is its twin in
 # Python, which decides `matches.free_for_all` as a match is written; migration 0033
 # filled that column with it, and the store asks it again for a match a copy adds
-# rows to (`store.matches.recompute_free_for_all`). The readers (the match page's
+# rows to (`store.matches.recompute_from_rows`). The readers (the match page's
 # standings, the player page's places, the canned query free_for_all, the chart
 # ffa_places) read the column. The cheap tests come first, so that a scan of the
 # matches reads match_players only for the few with teams off.
@@ -186,6 +186,18 @@ FREE_FOR_ALL_SQL = (
     " AND NOT EXISTS (SELECT 1 FROM match_teams AS ffa_t WHERE ffa_t.match_id = {m}.match_id)"
     " AND (SELECT count(DISTINCT ffa_p.player_id) > 1 AND count(DISTINCT ffa_p.team_id) = count(*)"
     " FROM match_players AS ffa_p WHERE ffa_p.match_id = {m}.match_id))"
+)
+# How many players (bots too) a match had, from a matches row ``{m}``: the distinct
+# players of its match_players rows (a player who switched teams has a row per team).
+# `normalize.match.player_count` is its twin in Python, which fills
+# `matches.player_count` as a match is written; migration 0034 filled that column with
+# it, and the store asks it again for a match a copy adds rows to, as it asks
+# FREE_FOR_ALL_SQL. The field of a free-for-all match, which the canned query
+# free_for_all averages and the player page shows ("2nd of 8"), is read from the column:
+# counted here once per line, it was most of that query's time on a clan's archive.
+PLAYER_COUNT_SQL = (
+    "(SELECT count(DISTINCT field_p.player_id) FROM match_players AS field_p"
+    " WHERE field_p.match_id = {m}.match_id)"
 )
 VIEWS["pve_matches"] = f"""
 CREATE VIEW pve_matches AS

@@ -163,6 +163,16 @@ def assert_free_for_all_as_defined(db: Archive, label: Any) -> None:
     assert wrong == [], label
 
 
+def assert_player_count_as_counted(db: Archive, label: Any) -> None:
+    """Every match's ``player_count`` is what `views.PLAYER_COUNT_SQL` counts of its rows now."""
+    from grunt_archive.views import PLAYER_COUNT_SQL
+
+    counted = PLAYER_COUNT_SQL.format(m="m")
+    wrong = rows(db, f"SELECT match_id, player_count, {counted} FROM matches AS m"
+                     f" WHERE player_count <> {counted}")  # fmt: skip
+    assert wrong == [], label
+
+
 def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
     """The derived tables equal what `player_tables.rebuild` computes from the match tables.
 
@@ -178,8 +188,9 @@ def assert_derived_as_rebuilt(db: Archive, label: Any) -> None:
     rebuilt = dump(db, DERIVED_TABLES)
     for table in DERIVED_TABLES:
         assert kept[table] == rebuilt[table], (table, label)
-    # Not a derived table, but derived from the match tables as they are all the same.
+    # Not derived tables, but derived from the match tables as they are all the same.
     assert_free_for_all_as_defined(db, label)
+    assert_player_count_as_counted(db, label)
 
 
 def settings(

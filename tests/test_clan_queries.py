@@ -9,13 +9,18 @@ the K/D tile every day of every player, and ``career_summary`` and ``by_map``
 ``player_totals`` (now their totals per playlist, map and mode, migration 0030).
 Each is now rewritten; the SQL of before is
 kept here, and both run on an archive of several tracked players, with and without
-each filter, and must give the same rows.
+each filter, and must give the same rows. ``free_for_all`` with nobody picked counted
+each FFA match's field and read a ``player_matches`` row once per tracked player's line;
+it is compared on an archive whose FFA matches hold several tracked players.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import sqlite3
+import uuid
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
@@ -23,8 +28,12 @@ from pathlib import Path
 import pytest
 from datasette_dashboards import replace_opts_in_query
 
+from grunt_archive.db import archive
+from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import matches, open_store, state
+from grunt_archive.views import SCOPE_SQL
 from tests.conftest import copy_archive
 from tests.helpers import execute, rows, sync
 
@@ -307,3 +316,109 @@ def test_a_clans_query_gives_the_rows_it_gave_before(clan, name):
         column = 2 if name in CANNED[1:] else 0
         assert [r[column] for r in after] == [r[column] for r in before], (name, params)
     assert any(answer(clan, sql, params) for params in scenarios(clan))
+
+
+# The canned query free_for_all at daad2d1: a player_matches_scoped row, a match_players
+# seek and a count of the match's field for each tracked player's line.
+FREE_FOR_ALL_BEFORE = """
+with ffa as (
+  select pm.player_id, pm.match_id, max(pm.start_time) as start_time,
+    sum(pm.kills) as kills, sum(pm.deaths) as deaths, sum(pm.assists) as assists,
+    min(mp.rank) as place,
+    (select count(distinct f.player_id) from match_players as f
+      where f.match_id = m.match_id) as players
+  from matches as m
+  cross join player_matches_scoped as pm on pm.match_id = m.match_id
+  cross join match_players as mp on mp.match_id = pm.match_id and mp.player_id = pm.player_id
+    and mp.team_id = pm.team_id
+  where m.free_for_all
+    and (:gamertag = '' or pm.gamertag = :gamertag collate nocase)
+    and (pm.scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
+  group by pm.player_id, pm.match_id
+)
+select p.gamertag, coalesce(nullif(:scope, ''), 'matchmade_pvp') as scope,
+  count(f.match_id) as matches, coalesce(sum(f.place = 1), 0) as first_places,
+  round(100.0 * sum(f.place = 1) / count(f.match_id), 1) as win_rate,
+  round(avg(f.place), 2) as average_place, round(avg(f.players), 1) as average_players,
+  coalesce(sum(f.place <= 3), 0) as top_three, sum(f.kills) as kills,
+  sum(f.deaths) as deaths, sum(f.assists) as assists,
+  round(sum(f.kills) * 1.0 / max(sum(f.deaths), 1), 3) as kd,
+  max(f.start_time) as last_played
+from tracked_players as t join players as p on p.player_id = t.player_id
+left join ffa as f on f.player_id = t.player_id
+where (:gamertag = '' or p.gamertag = :gamertag collate nocase)
+  and coalesce(nullif(:scope, ''), 'matchmade_pvp')
+    in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
+group by t.player_id
+union all
+select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null,
+  null, null, null, null, null
+where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
+  using (player_id) where p.gamertag = :gamertag collate nocase)
+union all
+select 'unknown scope “' || :scope || '”: pick matchmade_pvp (the default, when empty),'
+  || ' matchmade_pve, custom or all', null, null, null, null, null, null, null,
+  null, null, null, null, null
+where coalesce(nullif(:scope, ''), 'matchmade_pvp')
+  not in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
+order by matches desc
+"""
+
+
+@pytest.fixture(scope="module")
+def ffa_clan(tmp_path_factory) -> Path:
+    """A player's FFA matches, matchmade and custom, with the people they met there tracked.
+
+    As the bench's clan is made: others of the archive's matches tracked through
+    `state.track_player`, so that an FFA match holds several tracked players' lines;
+    one of them played on two teams of their own in a match (two lines, one place).
+    """
+    sim = Simulator(SimulatorConfig(seed=8, players=2, matches=60))  # FFA matchmade and custom
+    db = tmp_path_factory.mktemp("ffa-clan") / "halo.db"
+    assert sync(db, sim, *sim.player_ids, clearance="given").outcome == "ok"
+    ffa = rows(db, "SELECT match_id FROM matches WHERE free_for_all ORDER BY match_id")
+    doc = sim.stats_document(ffa[0][0])
+    named = {p for (p,) in rows(db, "SELECT player_id FROM players WHERE gamertag IS NOT NULL")}
+    switcher = copy.deepcopy(next(p for p in doc["Players"][::-1] if p["PlayerId"] in named))
+    second = copy.deepcopy(switcher["PlayerTeamStats"][0])
+    second["TeamId"] = 90  # a team of their own again, with what they did on it
+    switcher["PlayerTeamStats"].append(second)
+    bent = {**copy.deepcopy(doc), "MatchId": str(uuid.uuid5(uuid.NAMESPACE_URL, "ffa-clan"))}
+    bent["Players"] = [*bent["Players"][:-1], switcher]
+    with archive(db) as engine, open_store(engine) as store:
+        raw = RawDocument(MATCH_STATS.name, bent["MatchId"], "/stats", "2026-01-01T00:00:00Z",
+                          json.dumps(bent))  # fmt: skip
+        matches.save_match(store, raw, bent)
+        met = rows(db, "SELECT mp.player_id, p.gamertag FROM match_players AS mp"
+                       " JOIN matches AS m USING (match_id) JOIN players AS p USING (player_id)"
+                       " WHERE m.free_for_all AND mp.player_type = 1 AND mp.player_id NOT IN"
+                       " (SELECT player_id FROM tracked_players) GROUP BY mp.player_id"
+                       " ORDER BY count(*) DESC, mp.player_id LIMIT 6")  # fmt: skip
+        for player_id, gamertag in [*met, (switcher["PlayerId"], None)]:
+            state.track_player(store, player_id, gamertag)
+    return db
+
+
+def test_free_for_all_gives_the_rows_it_gave_before(ffa_clan):
+    sql = load_metadata()["databases"]["halo"]["queries"]["free_for_all"]["sql"]
+    # The scope of a match, as player_matches_scoped gives each of its lines.
+    assert " ".join(SCOPE_SQL.format(t="m").split()) in " ".join(sql.split())
+    shared = rows(ffa_clan, "SELECT count(*) FROM matches AS m CROSS JOIN player_matches AS pm"
+                            " ON pm.match_id = m.match_id WHERE m.free_for_all"
+                            " GROUP BY m.match_id, m.lifecycle_mode")  # fmt: skip
+    assert max(lines for (lines,) in shared) > 2, "an FFA match of several tracked players"
+    scopes = {s for (s,) in rows(ffa_clan, "SELECT DISTINCT pm.scope FROM matches AS m JOIN"
+                                           " player_matches_scoped AS pm USING (match_id)"
+                                           " WHERE m.free_for_all")}  # fmt: skip
+    assert scopes == {"matchmade_pvp", "custom"}
+    tracked = [g for (g,) in rows(ffa_clan, "SELECT gamertag FROM player_careers ORDER BY 1")]
+    for scope in ("", "all", "custom", "matchmade_pve", "nonsense"):
+        for gamertag in ("", *tracked, tracked[0].upper(), "nobody of that name"):
+            params = {"gamertag": gamertag, "scope": scope}
+            before = answer(ffa_clan, FREE_FOR_ALL_BEFORE, params)
+            after = answer(ffa_clan, sql, params)
+            assert Counter(after) == Counter(before), params
+            assert [r[2] for r in after] == [r[2] for r in before], params
+    # The lines are there: first places, several matches, and the switcher's two lines once.
+    everyone = answer(ffa_clan, sql, {"gamertag": "", "scope": "all"})
+    assert sum(r[2] for r in everyone) > len(shared) and sum(r[3] for r in everyone) > 0

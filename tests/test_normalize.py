@@ -44,6 +44,8 @@ def test_fixture_2024_exact_rows():
             "team_scoring_enabled": True,
             "gameplay_interaction": 1,
             "free_for_all": False,  # decided from the rows: teams on (is_free_for_all)
+            # Three players on four match_players rows: the switcher once, the bot too.
+            "player_count": 3,
         }
     ]
     # The team switcher has one row per team they played on.

@@ -64,10 +64,14 @@ class Match(SQLModel, table=True):
             postgresql_where=text(PVE_MATCH_WHERE),
         ),
         # The free-for-all matches (a few in a hundred): the canned query free_for_all and
-        # the chart ffa_places start from this small index, not from every match row.
+        # the chart ffa_places start from this small index, not from every match row. It
+        # holds what the canned query reads of each (scope, time, field): no row lookup.
         Index(
             "ix_matches_free_for_all",
             "match_id",
+            "lifecycle_mode",
+            "start_time",
+            "player_count",
             sqlite_where=text("free_for_all"),
             postgresql_where=text("free_for_all"),
         ),
@@ -106,9 +110,13 @@ class Match(SQLModel, table=True):
     team_scoring_enabled: bool | None = None
     gameplay_interaction: int | None = None
     # Decided once, as the match is written (`normalize.match.is_free_for_all`), and
-    # again after a copy adds rows to a match held (`store.matches.recompute_free_for_all`):
+    # again after a copy adds rows to a match held (`store.matches.recompute_from_rows`):
     # the pages and canned queries read it, not `views.FREE_FOR_ALL_SQL` per match.
     free_for_all: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # How many players (bots too): written and written again as `free_for_all` is
+    # (`normalize.match.player_count`), so that the field of a free-for-all match is
+    # read, not counted from `match_players` once per line (`views.PLAYER_COUNT_SQL`).
+    player_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MatchTeam(CoreStatsFields, table=True):

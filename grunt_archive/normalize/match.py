@@ -89,10 +89,11 @@ def _rows(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row
         _add_blocks(rows, Form.TEAM, key, stats)
     for player in _list(doc.get("Players"), "Players"):
         _add_player(rows, match_id, player)
-    # Decided here, once, from the rows just built: the pages and queries read the column.
-    rows["matches"][0]["free_for_all"] = is_free_for_all(
-        rows["matches"][0], rows["match_teams"], rows.get("match_players", [])
-    )
+    # Decided here, once, from the rows just built: the pages and queries read the columns.
+    players = rows.get("match_players", [])
+    match = rows["matches"][0]
+    match["free_for_all"] = is_free_for_all(match, rows["match_teams"], players)
+    match["player_count"] = player_count(players)
     return rows
 
 
@@ -126,6 +127,22 @@ def is_free_for_all(match: Row, teams: list[Row], players: list[Row]) -> bool:
         return False
     player_ids = {row["player_id"] for row in players}
     return len(player_ids) > 1 and len({row["team_id"] for row in players}) == len(players)
+
+
+def player_count(players: list[Row]) -> int:
+    """Return how many players (bots too) a match had: its field, in a free-for-all match.
+
+    The Python twin of `grunt_archive.views.PLAYER_COUNT_SQL`, which the
+    migration that added ``matches.player_count`` and the store's recomputation
+    after a copy read (tests/test_player_count_column.py): the distinct player
+    ids of the match's ``match_players`` rows, as a player who switched teams
+    has a row per team.
+
+    Args:
+        players: the match's ``match_players`` rows.
+
+    """
+    return len({row["player_id"] for row in players})
 
 
 def _match_row(match_id: str, doc: Mapping[str, Any], info: Mapping[str, Any]) -> Row:

@@ -1,4 +1,4 @@
--- revision: 0033
+-- revision: 0034
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -433,7 +433,7 @@ CREATE TABLE "matches" (
 	playable_duration_seconds FLOAT, 
 	teams_enabled BOOLEAN, 
 	team_scoring_enabled BOOLEAN, 
-	gameplay_interaction INTEGER, free_for_all BOOLEAN DEFAULT 0 NOT NULL, 
+	gameplay_interaction INTEGER, free_for_all BOOLEAN DEFAULT 0 NOT NULL, player_count INTEGER DEFAULT '0' NOT NULL, 
 	CONSTRAINT pk_matches PRIMARY KEY (match_id), 
 	CONSTRAINT fk_matches_game_variant_asset_id_assets FOREIGN KEY(game_variant_asset_id, game_variant_version_id) REFERENCES assets (asset_id, version_id), 
 	CONSTRAINT fk_matches_map_asset_id_assets FOREIGN KEY(map_asset_id, map_version_id) REFERENCES assets (asset_id, version_id), 
@@ -1304,7 +1304,7 @@ CREATE INDEX ix_film_events_player_id ON film_events (player_id, type);
 CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_kills_killer_id ON kills (killer_id);
 CREATE INDEX ix_kills_victim_id ON kills (victim_id);
-CREATE INDEX ix_matches_free_for_all ON matches (match_id) WHERE free_for_all;
+CREATE INDEX ix_matches_free_for_all ON matches (match_id, lifecycle_mode, start_time, player_count) WHERE free_for_all;
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
@@ -1461,4 +1461,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0033');
+INSERT INTO alembic_version (version_num) VALUES ('0034');

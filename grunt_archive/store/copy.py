@@ -63,7 +63,7 @@ from grunt_archive.normalize.history import history_entries
 from grunt_archive.progress import Notes
 from grunt_archive.rawbody import decode
 from grunt_archive.store import Store, copied, open_store, unfinished
-from grunt_archive.store.matches import recompute_free_for_all
+from grunt_archive.store.matches import recompute_from_rows
 from grunt_archive.store.session import Unit
 from grunt_archive.store.state import (
     NAMED_PLAYERS,
@@ -214,8 +214,8 @@ def copy_archive(
             # A match one archive held pending and the other archived is archived now.
             execute(connection, RELEASE_ARCHIVED)
             # A match the destination held may have gained the source's players or teams:
-            # each of the copy's matches is decided again from the rows it has now.
-            recompute_free_for_all(connection, matches)
+            # each of the copy's matches is decided (and counted) again from its rows now.
+            recompute_from_rows(connection, matches)
             copied.update(connection, matches, held, report.added, mark)
             unfinished.let_go_writing(connection)
     report.seconds = time.monotonic() - began

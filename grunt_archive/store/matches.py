@@ -29,7 +29,7 @@ from grunt_archive.store.writer import (
     replace,
     write_rows,
 )
-from grunt_archive.views import FREE_FOR_ALL_SQL
+from grunt_archive.views import FREE_FOR_ALL_SQL, PLAYER_COUNT_SQL
 
 # Every table a match's rows land in, other than `matches` and `players` themselves: what
 # an earlier copy leaves behind. (`match_skill` is written from its own document, so
@@ -41,11 +41,15 @@ MATCH_CHILD_TABLES = tuple(
         if MATCH_STATS.writes(name) and name not in {"matches", "players", *DERIVED_TABLES}
     )
 )
-# The matches of some ids whose `free_for_all` is not what their rows say now: the SQL
-# twin of `normalize.match.is_free_for_all` (NULL, teams unknown, is not free-for-all).
-_STALE_FREE_FOR_ALL = (
-    "UPDATE matches SET free_for_all = NOT free_for_all WHERE match_id IN ({marks})"
-    f" AND free_for_all <> coalesce({FREE_FOR_ALL_SQL.format(m='matches')}, false)"
+# The matches of some ids whose `free_for_all` or `player_count` is not what their rows
+# say now: the SQL twins of `normalize.match.is_free_for_all` (NULL, teams unknown, is
+# not free-for-all) and `normalize.match.player_count`.
+_FREE_FOR_ALL_NOW = f"coalesce({FREE_FOR_ALL_SQL.format(m='matches')}, false)"
+_PLAYER_COUNT_NOW = PLAYER_COUNT_SQL.format(m="matches")
+_STALE_FROM_ROWS = (
+    f"UPDATE matches SET free_for_all = {_FREE_FOR_ALL_NOW}, player_count = {_PLAYER_COUNT_NOW}"
+    " WHERE match_id IN ({marks})"
+    f" AND (free_for_all <> {_FREE_FOR_ALL_NOW} OR player_count <> {_PLAYER_COUNT_NOW})"
 )
 # Players are upserted without touching the gamertags enrichment fills in.
 PLAYERS = merge(("player_id",), is_bot="excluded.is_bot")
@@ -241,13 +245,13 @@ def archived_in(connection: Unit, match_ids: Sequence[str]) -> set[str]:
     return {row[0] for row in found}
 
 
-def recompute_free_for_all(connection: Unit, match_ids: Sequence[str]) -> None:
-    """Decide ``matches.free_for_all`` again for ``match_ids``, from their rows as they are now.
+def recompute_from_rows(connection: Unit, match_ids: Sequence[str]) -> None:
+    """Decide ``free_for_all`` and ``player_count`` of ``match_ids`` again, from their rows now.
 
-    The normalizer decides it from a match's own document; a copy that adds
+    The normalizer decides them from a match's own document; a copy that adds
     another archive's players (or teams) to a match held already changes what
     the rows say, so it asks again here. Only a row whose answer changed is written.
     """
     for chunk in chunks(match_ids):
         marks = ", ".join("?" for _ in chunk)
-        execute(connection, _STALE_FREE_FOR_ALL.format(marks=marks), tuple(chunk))
+        execute(connection, _STALE_FROM_ROWS.format(marks=marks), tuple(chunk))

@@ -287,15 +287,15 @@ def recent_matches(
     return recent
 
 
-# The player's place in each free-for-all match of a few (`reading.free_for_all_of`), and
-# whether another player shares it: Halo's Rank ties share a place (1, 2, 2, 4).
+# The player's place in each free-for-all match of a few (`reading.free_for_all_of`), the
+# field (`matches.player_count`, which the canned query free_for_all averages), and
+# whether another player shares the place: Halo's Rank ties share a place (1, 2, 2, 4).
 _FFA_PLACES = f"""
 SELECT placed.match_id, placed.place, placed.players, EXISTS (SELECT 1 FROM match_players AS other
     WHERE other.match_id = placed.match_id AND other.rank = placed.place
     AND other.player_id <> placed.player_id) AS tied
 FROM (
-  SELECT mine.match_id, mine.player_id, min(mine.rank) AS place, (SELECT count(DISTINCT p.player_id)
-      FROM match_players AS p WHERE p.match_id = mine.match_id) AS players
+  SELECT mine.match_id, mine.player_id, min(mine.rank) AS place, max(m.player_count) AS players
   FROM match_players AS mine JOIN matches AS m ON m.match_id = mine.match_id
   WHERE mine.player_id = ? AND mine.match_id IN ({{ids}}) AND {free_for_all_of("m")}
   GROUP BY mine.match_id, mine.player_id
