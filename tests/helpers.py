@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 
 from grunt_archive import rawbody
 from grunt_archive.api import RetryPolicy, Tokens
-from grunt_archive.documents import DocumentKind, RawDocument
+from grunt_archive.documents import MATCH_STATS, DocumentKind, RawDocument
 from grunt_archive.runner import ClientSettings, run_sync
 from grunt_archive.simulator import Simulator
-from grunt_archive.store import open_store
-from grunt_archive.store.matches import MATCH_CHILD_TABLES
+from grunt_archive.store import Store, open_store
+from grunt_archive.store.matches import MATCH_CHILD_TABLES, save_match
 from grunt_archive.sync import SyncOptions, SyncReport
 
 Archive = Path | str | Engine  # an archive file or PostgreSQL URL, or an open engine on one
@@ -285,6 +285,12 @@ WHEN = "2026-01-01T00:00:00.000Z"
 def raw(kind: DocumentKind, key: str, doc: Any, fetched_at: str = WHEN) -> RawDocument:
     """Return ``doc`` as the raw record a fetch of kind ``kind`` and key ``key`` keeps."""
     return RawDocument(kind.name, key, f"/{kind.name}/{key}", fetched_at, json.dumps(doc))
+
+
+def save_stats(store: Store, *docs: Mapping[str, Any]) -> None:
+    """Store match stats documents as a sync does (`save_match`, one unit each)."""
+    for doc in docs:
+        save_match(store, raw(MATCH_STATS, str(doc["MatchId"]).lower(), doc), doc)
 
 
 def run(engine: Engine, function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -13,7 +13,6 @@ match free-for-all or not.
 from __future__ import annotations
 
 import copy
-import json
 import sqlite3
 import uuid
 from contextlib import closing
@@ -24,13 +23,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grunt_archive.db import archive
-from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.normalize.match import is_free_for_all
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import matches, open_store
+from grunt_archive.store import open_store
 from grunt_archive.store.copy import copy_archive
 from grunt_archive.views import FREE_FOR_ALL_SQL
-from tests.helpers import assert_free_for_all_as_defined, rows, sync
+from tests.helpers import assert_free_for_all_as_defined, rows, save_stats, sync
 
 SEED, PLAYERS, MATCHES = 8, 2, 60  # FFA matchmade and custom, Infection, team games
 INFECTION = 22
@@ -70,10 +68,7 @@ def _on_team(player: dict, team_id: int) -> dict:
 
 def _save(location: Path | str, *docs: dict) -> None:
     with archive(location) as engine, open_store(engine) as store:
-        for doc in docs:
-            raw = RawDocument(MATCH_STATS.name, doc["MatchId"].lower(), "/stats",
-                              "2026-01-01T00:00:00Z", json.dumps(doc))  # fmt: skip
-            matches.save_match(store, raw, doc)
+        save_stats(store, *docs)
 
 
 def _column(location: Path | str, match_id: str) -> bool:

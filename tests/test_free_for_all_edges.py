@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import re
 import sqlite3
 import urllib.parse
@@ -21,14 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.serve import load_metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import matches, open_store, state
+from grunt_archive.store import open_store, state
 from grunt_archive.viewer.formats import ordinal
 from grunt_archive.viewer.reading import free_for_all_of
-from tests.helpers import assert_free_for_all_as_defined, rows, viewer
+from tests.helpers import assert_free_for_all_as_defined, rows, save_stats, viewer
 
 SEED, PLAYERS, MATCHES = 4, 1, 30  # as test_free_for_all: a world with two FFA matches
 QUERY = load_metadata()["databases"]["halo"]["queries"]["free_for_all"]
@@ -94,10 +92,7 @@ def archive(tmp_path_factory) -> tuple[Path, str, str, dict[str, tuple[dict, boo
     engine = open_archive(db)
     with open_store(engine) as store:
         state.track_player(store, me, gamertag)
-        for doc, _ in edges.values():
-            raw = documents.RawDocument(documents.MATCH_STATS.name, doc["MatchId"], "/stats",
-                                        "2026-01-01T00:00:00Z", json.dumps(doc))  # fmt: skip
-            matches.save_match(store, raw, doc)
+        save_stats(store, *(doc for doc, _ in edges.values()))
     engine.dispose()
     return db, me, gamertag, edges
 

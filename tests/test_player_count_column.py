@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import sqlite3
 import urllib.parse
 import uuid
@@ -25,10 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grunt_archive.db import archive
-from grunt_archive.documents import MATCH_STATS, RawDocument
 from grunt_archive.normalize.match import player_count
 from grunt_archive.simulator import Simulator, SimulatorConfig
-from grunt_archive.store import matches, open_store, state
+from grunt_archive.store import open_store, state
 from grunt_archive.store.copy import copy_archive
 from grunt_archive.views import PLAYER_COUNT_SQL
 from tests.conftest import FIXTURES, load_json
@@ -36,6 +34,7 @@ from tests.helpers import (
     assert_free_for_all_as_defined,
     assert_player_count_as_counted,
     rows,
+    save_stats,
     sync,
     viewer,
 )
@@ -68,10 +67,7 @@ def _bent(doc: dict, name: str, players: list[dict]) -> dict:
 
 def _save(location: Path | str, *docs: dict) -> None:
     with archive(location) as engine, open_store(engine) as store:
-        for doc in docs:
-            raw = RawDocument(MATCH_STATS.name, doc["MatchId"].lower(), "/stats",
-                              "2026-01-01T00:00:00Z", json.dumps(doc))  # fmt: skip
-            matches.save_match(store, raw, doc)
+        save_stats(store, *docs)
 
 
 def _counts(location: Path | str, *docs: dict) -> list[int]:

@@ -10,20 +10,18 @@ AI", not a team that left. Simulated documents of one seed, saved by the real st
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
-from grunt_archive.store import matches, open_store, state
+from grunt_archive.store import open_store, state
 from grunt_archive.viewer.match import SIDE_NAMES, TEAM_NAMES
-from tests.helpers import viewer
+from tests.helpers import save_stats, viewer
 
 # A world whose first player has Infection won by the survivors (two sides at the end),
 # Infection won by the infected (everyone on one side), and Firefight.
@@ -50,10 +48,7 @@ def archived(sim, tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     docs = {match_id: sim.stats_document(match_id) for match_id in ids}
     with open_store(engine) as store:
         state.track_player(store, sim.player_ids[0], sim.world.gamertags[0])
-        for match_id, doc in docs.items():
-            raw = documents.RawDocument(documents.MATCH_STATS.name, match_id, "/stats",
-                                        "2026-01-01T00:00:00Z", json.dumps(doc))  # fmt: skip
-            matches.save_match(store, raw, doc)
+        save_stats(store, *docs.values())
     engine.dispose()
     with closing(sqlite3.connect(db)) as connection, connection:  # names a sync looks up
         connection.execute("UPDATE players SET gamertag = 'Spartan ' || substr(player_id, 15, 4)"
