@@ -9,13 +9,15 @@ browser with changes not yet written holds it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import shutil
 import sqlite3
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from alembic import command as alembic_command
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
+import grunt_archive.db
 from grunt_archive.cli import cli as command
 from grunt_archive.db import alembic_config, head_revision, make_engine
 from grunt_archive.errors import ArchiveWriteError
@@ -114,6 +117,27 @@ def archive_path(old_archive: Path, tmp_path: Path) -> Path:
     return db
 
 
+@contextmanager
+def impatient() -> Iterator[None]:
+    """Give up on another program's lock after 0.1 s in this process.
+
+    A user's run waits 5 s (`sqlite3.connect`'s timeout, reading the revision) and 10 s
+    (the archive's ``busy_timeout``) before it names the lock: the same error, the same
+    words, only later. The tests here waited those seconds out, 20 s in all.
+    """
+    set_pragmas = grunt_archive.db._set_pragmas
+
+    def pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
+        set_pragmas(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", functools.partial(sqlite3.connect, timeout=0.1))
+        # Every connection to a file gets the archive's pragmas here, with or without SQLAlchemy.
+        patch.setattr(grunt_archive.db, "_set_pragmas", pragmas)
+        yield
+
+
 def test_an_archive_another_program_holds_is_not_called_a_damaged_one(archive_path):
     # A program that took the file for itself (locking_mode=EXCLUSIVE): nothing else may read it.
     holder = sqlite3.connect(archive_path, isolation_level=None)
@@ -121,7 +145,8 @@ def test_an_archive_another_program_holds_is_not_called_a_damaged_one(archive_pa
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
         for args in (("sync", "--spartan-token", "t"), ("db", "current")):
-            result = CliRunner().invoke(command, [*args, "--db", str(archive_path)])
+            with impatient():
+                result = CliRunner().invoke(command, [*args, "--db", str(archive_path)])
             assert result.exit_code == 6, (args, result.output)
             assert "not a usable SQLite database" not in result.output
             assert "locked by another program" in result.output, result.output
@@ -137,7 +162,7 @@ def test_a_write_lock_held_by_another_program_is_named(archive_path):
     holder = sqlite3.connect(archive_path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # a database browser with changes not yet written
-        with pytest.raises(ArchiveWriteError) as refused:
+        with impatient(), pytest.raises(ArchiveWriteError) as refused:
             sync(archive_path, sim, *sim.player_ids, matches_only=True)
     finally:
         holder.close()
