@@ -9,15 +9,13 @@ browser with changes not yet written holds it.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +25,13 @@ from alembic import command as alembic_command
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
-import grunt_archive.db
 from grunt_archive.cli import cli as command
 from grunt_archive.db import alembic_config, head_revision, make_engine
 from grunt_archive.errors import ArchiveWriteError
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.chaos import assert_sound
 from tests.e2e import cli
-from tests.helpers import dump, rows, sync
+from tests.helpers import dump, impatient, rows, sync
 
 OLD = "0011"  # before the raw bodies were deflated and the match tables rebuilt (0012, 0015)
 MATCHES = 20
@@ -115,27 +112,6 @@ def archive_path(old_archive: Path, tmp_path: Path) -> Path:
     shutil.copy(old_archive, db)
     assert CliRunner().invoke(command, ["db", "upgrade", "--db", str(db)]).exit_code == 0
     return db
-
-
-@contextmanager
-def impatient() -> Iterator[None]:
-    """Give up on another program's lock after 0.1 s in this process.
-
-    A user's run waits 5 s (`sqlite3.connect`'s timeout, reading the revision) and 10 s
-    (the archive's ``busy_timeout``) before it names the lock: the same error, the same
-    words, only later. The tests here waited those seconds out, 20 s in all.
-    """
-    set_pragmas = grunt_archive.db._set_pragmas
-
-    def pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
-        set_pragmas(dbapi_connection, record)
-        dbapi_connection.execute("PRAGMA busy_timeout=100")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sqlite3, "connect", functools.partial(sqlite3.connect, timeout=0.1))
-        # Every connection to a file gets the archive's pragmas here, with or without SQLAlchemy.
-        patch.setattr(grunt_archive.db, "_set_pragmas", pragmas)
-        yield
 
 
 def test_an_archive_another_program_holds_is_not_called_a_damaged_one(archive_path):
