@@ -90,15 +90,11 @@ def copy_archive(
     """Copy the archive ``db`` to ``copy`` and return the copy's location.
 
     A SQLite file is copied as a consistent snapshot (WAL included); a PostgreSQL
-    archive into a new database of the cluster, by ``copy`` (`store.copy`).
+    archive into a new database of the cluster, file for file (`Cluster.copy_of`).
     """
     if isinstance(db, str):
-        from grunt_archive.store.copy import copy_archive as copy_into
-
         assert request is not None, "a PostgreSQL archive is copied into a new database"
-        url = request.getfixturevalue("postgres_cluster").new_archive()
-        copy_into(db, url)
-        return url
+        return request.getfixturevalue("postgres_cluster").copy_of(db)
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     return copy

@@ -73,6 +73,17 @@ class Cluster:
             self._template = make_url(url).database
         return self._create(f" TEMPLATE {self._template}")
 
+    def copy_of(self, url: str) -> str:
+        """Create a database holding exactly what the one at ``url`` holds; return its URL.
+
+        PostgreSQL copies the files (``CREATE DATABASE … TEMPLATE``): a tenth of a second,
+        where copying a synced archive row by row (`store.copy`) took two or three. Nothing
+        may be connected to ``url`` meanwhile (PostgreSQL waits 5 s for the last to go).
+        """
+        from sqlalchemy.engine import make_url
+
+        return self._create(f" TEMPLATE {make_url(url).database}")
+
     def _create(self, options: str) -> str:
         import psycopg
         from sqlalchemy.engine import make_url
