@@ -103,9 +103,11 @@ def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path, req
     assert dump(archive, TABLES, WITHOUT_CLOCK) == before
 
 
-def test_new_matches_are_fetched_and_nothing_else(sim, archive):
+def test_new_matches_are_fetched_and_nothing_else(synced, tmp_path, request):
+    # A copy of the synced world, and that world afresh (it is made from its seed alone).
+    archive = copy_archive(synced[1], tmp_path / "copy.db", request)
+    sim = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
     player = sim.player_ids[0]
-    sync(archive, sim, player)
     new = sim.play(player, 30)
     sim.reset_counts()
     report = sync(archive, sim, player)
@@ -366,7 +368,8 @@ def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
     assert archived_ids(archive) == set(fresh.history(fresh.player_ids[0]))
 
 
-def test_with_no_player_the_signed_in_player_is_tracked(sim, archive):
+def test_with_no_player_the_signed_in_player_is_tracked(archive):
+    sim = Simulator(SimulatorConfig(seed=3, players=3, matches=5))  # who, not how many matches
     report = sync(archive, sim)
     assert report.players == [sim.player_ids[0]]
     assert rows(archive, "SELECT player_id FROM tracked_players") == [(sim.player_ids[0],)]
