@@ -159,3 +159,21 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     with processes_need_slow(item):
         return (yield)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order whole files: those that start processes first, then by how many tests they hold.
+
+    pytest-xdist hands out files in this order (``--no-loadscope-reorder`` in
+    pyproject.toml). By test count alone, files of one long test (the bench, the demo)
+    came last, and a worker ran one alone while the other sat idle; the files that start
+    processes hold the long tests, and the many quick files after them even the workers out.
+    """
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+
+    items[:] = [item for tests in sorted(files.values(), key=weight) for item in tests]
