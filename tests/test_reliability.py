@@ -322,7 +322,7 @@ def test_a_full_disk_or_read_only_file_stops_cleanly(db_path, monkeypatch, pragm
 @pytest.mark.parametrize(
     "faults,extra",
     [
-        (("--timeouts", "0.1", "--hang-seconds", "5"), ("--timeout", "0.5")),
+        (("--timeouts", "0.1", "--hang-seconds", "1"), ("--timeout", "0.5")),
         (("--drops", "0.15"), ()),
     ],
     ids=["timeouts", "dropped-connections"],
