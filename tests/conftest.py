@@ -51,9 +51,11 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def postgres_url(postgres_cluster: Cluster) -> str:
+def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
     """Return the URL (with its password) of a new, empty database of the cluster."""
-    return postgres_cluster.new_database()
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -81,7 +83,10 @@ def new_location(request: pytest.FixtureRequest, backend: str, path: Path) -> Pa
     """
     if backend == "sqlite":
         return path
-    return request.getfixturevalue("postgres_cluster").new_archive()
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_archive()
+    request.addfinalizer(lambda: cluster.drop(url))  # when the fixture asking is done with it
+    return url
 
 
 def copy_archive(
@@ -94,7 +99,10 @@ def copy_archive(
     """
     if isinstance(db, str):
         assert request is not None, "a PostgreSQL archive is copied into a new database"
-        return request.getfixturevalue("postgres_cluster").copy_of(db)
+        cluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.copy_of(db)
+        request.addfinalizer(lambda: cluster.drop(url))
+        return url
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     return copy

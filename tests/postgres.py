@@ -84,6 +84,20 @@ class Cluster:
 
         return self._create(f" TEMPLATE {make_url(url).database}")
 
+    def drop(self, url: str) -> None:
+        """Drop the database at ``url``, once the test or module that made it is done with it.
+
+        Each database holds hundreds of files (a copy of its template's); left to the end of
+        the session, removing the cluster's directory after the last test took seconds.
+        ``FORCE`` ends any connection a test left open.
+        """
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+
     def _create(self, options: str) -> str:
         import psycopg
         from sqlalchemy.engine import make_url
