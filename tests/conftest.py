@@ -51,9 +51,11 @@ def postgres_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def postgres_url(postgres_cluster: Cluster) -> str:
+def postgres_url(postgres_cluster: Cluster) -> Iterator[str]:
     """Return the URL (with its password) of a new, empty database of the cluster."""
-    return postgres_cluster.new_database()
+    url = postgres_cluster.new_database()
+    yield url
+    postgres_cluster.drop(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -81,7 +83,10 @@ def new_location(request: pytest.FixtureRequest, backend: str, path: Path) -> Pa
     """
     if backend == "sqlite":
         return path
-    return request.getfixturevalue("postgres_cluster").new_archive()
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_archive()
+    request.addfinalizer(lambda: cluster.drop(url))  # when the fixture asking is done with it
+    return url
 
 
 def copy_archive(
@@ -90,14 +95,13 @@ def copy_archive(
     """Copy the archive ``db`` to ``copy`` and return the copy's location.
 
     A SQLite file is copied as a consistent snapshot (WAL included); a PostgreSQL
-    archive into a new database of the cluster, by ``copy`` (`store.copy`).
+    archive into a new database of the cluster, file for file (`Cluster.copy_of`).
     """
     if isinstance(db, str):
-        from grunt_archive.store.copy import copy_archive as copy_into
-
         assert request is not None, "a PostgreSQL archive is copied into a new database"
-        url = request.getfixturevalue("postgres_cluster").new_archive()
-        copy_into(db, url)
+        cluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.copy_of(db)
+        request.addfinalizer(lambda: cluster.drop(url))
         return url
     with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
         source.backup(target)
@@ -163,3 +167,21 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     with processes_need_slow(item):
         return (yield)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order whole files: those that start processes first, then by how many tests they hold.
+
+    pytest-xdist hands out files in this order (``--no-loadscope-reorder`` in
+    pyproject.toml). By test count alone, files of one long test (the bench, the demo)
+    came last, and a worker ran one alone while the other sat idle; the files that start
+    processes hold the long tests, and the many quick files after them even the workers out.
+    """
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+
+    items[:] = [item for tests in sorted(files.values(), key=weight) for item in tests]

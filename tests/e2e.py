@@ -120,7 +120,7 @@ def _command(
     env: dict[str, str] | None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GRUNT_ARCHIVE_")}
-    environment["GRUNT_ARCHIVE_RETRY_SCALE"] = "0.01"
+    environment["GRUNT_ARCHIVE_RETRY_SCALE"] = "0.001"
     # Never the developer's own sign-in: a test that signs in passes its own file in `env`.
     environment["GRUNT_ARCHIVE_AUTH_FILE"] = str(NO_SIGN_IN)
     if db is not None:

@@ -12,14 +12,16 @@ import json
 import re
 import socket
 import sqlite3
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 
+import grunt_archive.db
 from grunt_archive import rawbody
 from grunt_archive.api import RetryPolicy, Tokens
 from grunt_archive.documents import MATCH_STATS, DocumentKind, RawDocument
@@ -266,6 +268,28 @@ def viewer(db: Path) -> Any:
     from grunt_archive.serve import datasette_for
 
     return datasette_for(db)
+
+
+@contextmanager
+def impatient() -> Iterator[None]:
+    """Give up on another program's lock on a SQLite file after 0.1 s, in this process.
+
+    A user's run waits 5 s (`sqlite3.connect`'s timeout, reading the revision) and 10 s
+    (the archive's ``busy_timeout``) before it names the lock: the same error in the
+    same words, only later. For a test that holds a lock on purpose and means to meet
+    it, never around a run that should succeed.
+    """
+    set_pragmas = grunt_archive.db._set_pragmas
+
+    def pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
+        set_pragmas(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", functools.partial(sqlite3.connect, timeout=0.1))
+        # Every connection to a file gets the archive's pragmas here, with or without SQLAlchemy.
+        patch.setattr(grunt_archive.db, "_set_pragmas", pragmas)
+        yield
 
 
 def free_port() -> int:

@@ -73,6 +73,31 @@ class Cluster:
             self._template = make_url(url).database
         return self._create(f" TEMPLATE {self._template}")
 
+    def copy_of(self, url: str) -> str:
+        """Create a database holding exactly what the one at ``url`` holds; return its URL.
+
+        PostgreSQL copies the files (``CREATE DATABASE … TEMPLATE``): a tenth of a second,
+        where copying a synced archive row by row (`store.copy`) took two or three. Nothing
+        may be connected to ``url`` meanwhile (PostgreSQL waits 5 s for the last to go).
+        """
+        from sqlalchemy.engine import make_url
+
+        return self._create(f" TEMPLATE {make_url(url).database}")
+
+    def drop(self, url: str) -> None:
+        """Drop the database at ``url``, once the test or module that made it is done with it.
+
+        Each database holds hundreds of files (a copy of its template's); left to the end of
+        the session, removing the cluster's directory after the last test took seconds.
+        ``FORCE`` ends any connection a test left open.
+        """
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+
     def _create(self, options: str) -> str:
         import psycopg
         from sqlalchemy.engine import make_url

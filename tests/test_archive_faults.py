@@ -31,7 +31,7 @@ from grunt_archive.errors import ArchiveWriteError
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.chaos import assert_sound
 from tests.e2e import cli
-from tests.helpers import dump, rows, sync
+from tests.helpers import dump, impatient, rows, sync
 
 OLD = "0011"  # before the raw bodies were deflated and the match tables rebuilt (0012, 0015)
 MATCHES = 20
@@ -121,7 +121,8 @@ def test_an_archive_another_program_holds_is_not_called_a_damaged_one(archive_pa
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
         for args in (("sync", "--spartan-token", "t"), ("db", "current")):
-            result = CliRunner().invoke(command, [*args, "--db", str(archive_path)])
+            with impatient():
+                result = CliRunner().invoke(command, [*args, "--db", str(archive_path)])
             assert result.exit_code == 6, (args, result.output)
             assert "not a usable SQLite database" not in result.output
             assert "locked by another program" in result.output, result.output
@@ -137,7 +138,7 @@ def test_a_write_lock_held_by_another_program_is_named(archive_path):
     holder = sqlite3.connect(archive_path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # a database browser with changes not yet written
-        with pytest.raises(ArchiveWriteError) as refused:
+        with impatient(), pytest.raises(ArchiveWriteError) as refused:
             sync(archive_path, sim, *sim.player_ids, matches_only=True)
     finally:
         holder.close()

@@ -17,6 +17,7 @@ from grunt_archive.db import archive, head_revision, open_archive
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.lock import writer_lock
 from tests.e2e import cli
+from tests.helpers import impatient
 
 WEIRD = ["we?ird.db", "per%41cent.db", "hash#tag.db", "with space.db", "notes?x.db"]
 
@@ -282,7 +283,8 @@ def test_a_second_writer_meeting_a_file_locked_by_the_first_gets_exit_5(tmp_path
     first = sqlite3.connect(path, isolation_level=None)
     with writer_lock(path):  # the first writer, in the middle of creating the archive
         first.execute("BEGIN EXCLUSIVE")
-        code, output = run("db", "upgrade", "--db", str(path))
+        with impatient():
+            code, output = run("db", "upgrade", "--db", str(path))
         first.execute("ROLLBACK")
     first.close()
     assert code == 5, output

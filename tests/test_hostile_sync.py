@@ -149,8 +149,9 @@ def test_the_command_exits_3_with_one_line_for_a_spoilt_match(kind, tmp_path):
         "1",
     ) as sim:
         player = sim.players()[0]["player_id"]
-        # A match dripped out slower than --timeout past every retry: the others answer.
-        timeout = ("--timeout", "0.3") if kind == "drip" else ()
+        # A match dripped out slower than --timeout past every retry (20 attempts, each
+        # waiting the whole timeout: the shortest the option takes): the others answer.
+        timeout = ("--timeout", "0.1") if kind == "drip" else ()
         result = cli("sync", "--player", player, "--matches-only", *timeout, db=db,
                      api_base=sim.url)  # fmt: skip
     assert result.returncode == 3, result.stderr

@@ -103,9 +103,11 @@ def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path, req
     assert dump(archive, TABLES, WITHOUT_CLOCK) == before
 
 
-def test_new_matches_are_fetched_and_nothing_else(sim, archive):
+def test_new_matches_are_fetched_and_nothing_else(synced, tmp_path, request):
+    # A copy of the synced world, and that world afresh (it is made from its seed alone).
+    archive = copy_archive(synced[1], tmp_path / "copy.db", request)
+    sim = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
     player = sim.player_ids[0]
-    sync(archive, sim, player)
     new = sim.play(player, 30)
     sim.reset_counts()
     report = sync(archive, sim, player)
@@ -115,18 +117,29 @@ def test_new_matches_are_fetched_and_nothing_else(sim, archive):
     assert sim.counts["history"] == 2  # 30 new matches span two pages
 
 
-def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(sim, tmp_path, archive):
-    player = sim.player_ids[0]
-    reference = tmp_path / "reference.db"
-    sync(reference, Simulator(SimulatorConfig(seed=3, players=3, matches=80)), player)
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict[str, list[tuple]]:
+    """The first player of `sim`'s world synced in one run into SQLite, as `dump` reads it.
 
+    What every backend's interrupted backfill must come to: made once for both.
+    """
+    world = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    reference = tmp_path_factory.mktemp("uninterrupted") / "reference.db"
+    sync(reference, world, world.player_ids[0])
+    return dump(reference, TABLES, WITHOUT_CLOCK)
+
+
+def test_interrupted_backfill_resumes_to_exactly_an_uninterrupted_archive(
+    sim, archive, uninterrupted
+):
+    player = sim.player_ids[0]
     interrupted = archive
     for _ in range(10):
         report = sync(interrupted, sim, player, limit=17)
         if report.matches_added == 0:
             break
     assert archived_ids(interrupted) == set(sim.history(player))
-    assert dump(interrupted, TABLES, WITHOUT_CLOCK) == dump(reference, TABLES, WITHOUT_CLOCK)
+    assert dump(interrupted, TABLES, WITHOUT_CLOCK) == uninterrupted
     assert rows(interrupted, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
@@ -366,7 +379,8 @@ def test_an_expired_token_stops_cleanly_and_a_fresh_one_resumes(archive):
     assert archived_ids(archive) == set(fresh.history(fresh.player_ids[0]))
 
 
-def test_with_no_player_the_signed_in_player_is_tracked(sim, archive):
+def test_with_no_player_the_signed_in_player_is_tracked(archive):
+    sim = Simulator(SimulatorConfig(seed=3, players=3, matches=5))  # who, not how many matches
     report = sync(archive, sim)
     assert report.players == [sim.player_ids[0]]
     assert rows(archive, "SELECT player_id FROM tracked_players") == [(sim.player_ids[0],)]
