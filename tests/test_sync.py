@@ -26,6 +26,8 @@ from tests.postgres import BACKENDS
 
 sync = partial(helpers.sync, clearance="clearance-id")
 TABLES = (*MATCH_TABLES, "players")
+# The world most tests sync: made from its seed alone, so every Simulator of it is the same.
+WORLD = SimulatorConfig(seed=3, players=3, matches=80)
 # When a gamertag was looked up is a clock reading, not something two archives share.
 WITHOUT_CLOCK = {"players": "player_id, gamertag, is_bot"}
 
@@ -40,7 +42,7 @@ def all_history(sim: Simulator, players=None) -> set[str]:
 
 @pytest.fixture
 def sim() -> Simulator:
-    return Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    return Simulator(WORLD)
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def synced(request, tmp_path_factory) -> tuple[Simulator, Path | str, SyncReport
 
     Tests that change the archive change a copy of it.
     """
-    world = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    world = Simulator(WORLD)
     db = new_location(request, request.param, tmp_path_factory.mktemp("synced") / "halo.db")
     report = sync(db, world, *world.player_ids)
     return world, db, report, dict(world.counts)
@@ -106,7 +108,7 @@ def test_no_op_resync_costs_one_history_request_per_player(synced, tmp_path, req
 def test_new_matches_are_fetched_and_nothing_else(synced, tmp_path, request):
     # A copy of the synced world, and that world afresh (it is made from its seed alone).
     archive = copy_archive(synced[1], tmp_path / "copy.db", request)
-    sim = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    sim = Simulator(WORLD)
     player = sim.player_ids[0]
     new = sim.play(player, 30)
     sim.reset_counts()
@@ -123,7 +125,7 @@ def uninterrupted(tmp_path_factory) -> dict[str, list[tuple]]:
 
     What every backend's interrupted backfill must come to: made once for both.
     """
-    world = Simulator(SimulatorConfig(seed=3, players=3, matches=80))
+    world = Simulator(WORLD)
     reference = tmp_path_factory.mktemp("uninterrupted") / "reference.db"
     sync(reference, world, world.player_ids[0])
     return dump(reference, TABLES, WITHOUT_CLOCK)
