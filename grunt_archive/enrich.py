@@ -81,8 +81,8 @@ class Enricher:
             version (`Snapshots.asset_if_due`); ``None`` takes no figures.
         work: the run's claims on pending work: a lookup another worker is
             making, or has made or tried since this run began, is left to it.
-        writes: the run's store thread, which stores skill and assets off the
-            event loop (inline when not given).
+        writes: the run's `StoreThread`, which stores skill and assets (off the
+            event loop into PostgreSQL; inline when not given).
 
     """
 
@@ -359,7 +359,7 @@ class Enricher:
     def _stale(self, played: Sequence[str] = ()) -> list[str]:
         """Return the players whose gamertag is stale (`_gamertag_batches` drops those asked).
 
-        It runs on the store thread: the players asked this run are the loop's to read.
+        It may run on the store thread: the players asked this run are the loop's to read.
         """
         now = datetime.now(UTC)
         return lookups.stale_gamertags(
@@ -374,7 +374,7 @@ class Enricher:
 
         With ``whole_only``, only full batches go: the rest waits for more players.
         """
-        # Here, on the loop: a scan on the store thread may predate batches started since.
+        # Here, on the loop: a scan on a store thread may predate batches started since.
         stale = [player for player in stale if player not in self.gamertags_asked]
         batches = [
             stale[start : start + self.profile_batch]

@@ -39,8 +39,8 @@ class FilmFetcher:
         client: the run's client (its limits, retries and tokens; the blob host
             has its own limiter there).
         work: the run's claims on pending work (a film another worker fetches is left to it).
-        writes: the run's store thread, which reads and stores films off the
-            event loop (inline when not given).
+        writes: the run's `StoreThread`, which reads and stores films (off the
+            event loop into PostgreSQL; inline when not given).
 
     """
 

@@ -4,8 +4,8 @@ Enrichment and the career snapshots both make many independent requests
 where one failing must not stop the run: `Guard.run` limits how many are in
 flight, hands a failure to the caller's ``on_failure`` (enrichment marks it
 pending, snapshots list it), and once a service ran out of retries on
-`FAILURES_IN_A_ROW` lookups with no answer between, asks it nothing more this
-run. Only a refused token (`AuthError`) goes through.
+`FAILURES_IN_A_ROW` lookups with no answer since they were sent, asks it
+nothing more this run. Only a refused token (`AuthError`) goes through.
 A lookup may come with a claim (`store.claims.WorkClaims.claim`): taken once
 the lookup has its slot, held until its failure is noted, and the lookup is
 left alone when the claim says another worker has it.
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from grunt_archive.errors import ApiError, ServiceUnavailableError
 
-# A service is taken for down once this many lookups ran out of retries with no answer between.
+# A service is taken for down once this many lookups ran out of retries with no answer since
+# they were sent: one retried while the service answered others is a document it fails on.
 # After a failure, the lookups already in flight go on and then one more at a time until one is
 # answered: a service that is down costs the run one round of retries, as when the first failure
 # was enough, while one document the service keeps failing on (a bad film) no longer costs the
@@ -41,17 +42,25 @@ class ServiceHealth:
     on goes pending, and only a service taken for down stops the run.
     """
 
-    failures: int = 0  # requests out of retries since the service last answered
+    failures: int = 0  # requests out of retries, none answered since they were sent
+    answers: int = 0  # answers this run: a request notes the count when it is sent
     running: int = 0  # the guard's lookups in flight
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def answered(self) -> None:
         """Note that the service answered (a document, a 404 or an unusable body)."""
         self.failures = 0
+        self.answers += 1
 
-    def failed(self) -> bool:
-        """Note a request out of retries; return whether the service is now taken for down."""
-        self.failures += 1
+    def failed(self, since: int) -> bool:
+        """Note a request out of retries; return whether the service is now taken for down.
+
+        ``since`` is `answers` when the request was sent. A service that answered
+        others while this one was retried is up, however long the retries took
+        (the last ones left at the end of a run fail with nothing between them).
+        """
+        if self.answers == since:
+            self.failures += 1
         return self.failures >= FAILURES_IN_A_ROW
 
     def may_start(self) -> bool:
@@ -127,10 +136,11 @@ class Guard:
         with claim() if claim is not None else nullcontext(True) as mine:
             if not mine:
                 return
+            since = health.answers
             try:
                 await fetch()
             except ServiceUnavailableError as error:
-                if not retry and health.failed():
+                if not retry and health.failed(since):
                     self.broken.setdefault(service, str(error))
                 self.on_failure(kind, key, str(error), True)
             except ApiError as error:  # 404, a malformed body, a document breaking the schema

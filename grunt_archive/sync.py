@@ -86,8 +86,12 @@ class _Run:
         self, store: Store, client: HaloClient, options: SyncOptions, progress: Progress
     ) -> None:
         self.store = store
-        # Matches and skill are normalized and written here, off the event loop.
-        self.writes = StoreThread()
+        # Matches, skill, films and snapshots are normalized and written here. A SQLite
+        # write is this process's own CPU, and on a thread of its own it would only take
+        # turns with the loop for the GIL (about a sixth more CPU a match, and no sooner
+        # done): it runs on the loop. A PostgreSQL write waits on the server, which the
+        # loop should not: it runs on the store thread.
+        self.writes = StoreThread(inline=store.dialect == "sqlite")
         self.client = client
         self.stats = StatsService(client)
         self.profile = ProfileService(client)
@@ -234,8 +238,9 @@ class _Run:
                 self._settle(mid)
 
     async def _archive_match(self, entry: HistoryEntry, player_id: str | None, retry: bool) -> None:
+        since = self.stats_health.answers
         try:
-            # Parsed on the store thread with the rest of the match's work.
+            # Parsed with the rest of the match's work, on the store thread if there is one.
             document = await self.stats.match_stats(entry.match_id, parse=False)
             self.stats_health.answered()
             await self.writes.run(self._save, entry.match_id, document)
@@ -250,7 +255,7 @@ class _Run:
                 self.stats_health.answered()  # a 404 or an unusable body: the service is up
             # A pending match failing again may be one the service always fails on: the walk
             # after the retries, not it, finds out whether the service is down.
-            elif not retry and self.stats_health.failed():
+            elif not retry and self.stats_health.failed(since):
                 raise
         finally:
             self._settle(entry.match_id)
@@ -298,6 +303,7 @@ class _Run:
         them; the run goes on with the other players. A player another
         process untracked since the run began is left alone.
         """
+        since = self.stats_health.answers
         try:
             newest_before = self.walk.newest_match(player_id)
             await self.walk.sync_player(player_id, full=self.options.full)
@@ -307,7 +313,7 @@ class _Run:
         except ServiceUnavailableError as error:
             # A page the service keeps failing on while it answers the rest waits for the
             # next run; the others go on. A service that answered nothing is down.
-            if not self.client.answers[self.stats.name] or self.stats_health.failed():
+            if not self.client.answers[self.stats.name] or self.stats_health.failed(since):
                 raise
             self.fail_player(player_id, str(error))
             return
@@ -402,7 +408,7 @@ async def sync(
             error.add_note(saved)
         raise
     finally:
-        run.writes.close()  # the store thread has finished its last unit before the run's row
+        run.writes.close()  # any store thread has finished its last unit before the run's row
     _finish(run, report, began, "ok", None)
     report.gamertags = player_names(store, report.players)
     if worth_compacting(store, report.matches_added):

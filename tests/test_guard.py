@@ -129,3 +129,42 @@ def test_retries_of_lookups_that_failed_before_do_not_take_the_service_for_down(
     assert calls == ["old1", "old2", "old3", "new"]
     assert guard.broken == {}
     assert [key for _, key, _, tried in noted if tried] == ["old1", "old2", "old3"]
+
+
+def test_lookups_retried_while_the_service_answered_others_say_nothing_of_the_service():
+    # Two bad documents whose retries outlast every other lookup: they fail last, one
+    # right after the other, but the service answered the rest while they were retried.
+    calls: list[str] = []
+    down = ServiceUnavailableError("HTTP 503")
+    answered = asyncio.Event()
+
+    def slow_bad(name: str) -> Callable[[], Awaitable[None]]:
+        async def fetch() -> None:
+            calls.append(name)
+            await answered.wait()
+            raise down
+
+        return fetch
+
+    def answering_all(name: str) -> Callable[[], Awaitable[None]]:
+        async def fetch() -> None:
+            calls.append(name)
+            answered.set()
+
+        return fetch
+
+    lookups = [("bad1", slow_bad("bad1")), ("bad2", slow_bad("bad2"))]
+    lookups += [(f"ok{i}", answering_all(f"ok{i}")) for i in range(2)]
+    noted: list[Failure] = []
+    guard = Guard(lambda *failure: noted.append(failure), slots=4)
+
+    async def go() -> None:
+        await asyncio.gather(
+            *(guard.run("film_manifest", key, "films", fetch) for key, fetch in lookups)
+        )
+        await guard.run("film_manifest", "after", "films", answering(calls, "after"))
+
+    asyncio.run(go())
+    assert guard.broken == {}
+    assert calls[-1] == "after"
+    assert sorted(key for _, key, _, tried in noted if tried) == ["bad1", "bad2"]
