@@ -22,10 +22,10 @@ from grunt_archive.errors import ApiError, ServiceUnavailableError
 
 # A service is taken for down once this many lookups ran out of retries with no answer since
 # they were sent: one retried while the service answered others is a document it fails on.
-# After a failure, the lookups already in flight go on and then one more at a time until one is
-# answered: a service that is down costs the run one round of retries, as when the first failure
-# was enough, while one document the service keeps failing on (a bad film) no longer costs the
-# run that service's other lookups.
+# After a failure that counts, the lookups already in flight go on and then one more at a time
+# until one is answered: a service that goes down costs the run the lookups then in flight and
+# one round of retries more, while one document the service keeps failing on (a bad film)
+# costs the run none of that service's other lookups.
 FAILURES_IN_A_ROW = 2
 
 # Called as on_failure(kind, key, reason, tried): tried is False when no request was made.

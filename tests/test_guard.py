@@ -168,3 +168,17 @@ def test_lookups_retried_while_the_service_answered_others_say_nothing_of_the_se
     assert guard.broken == {}
     assert calls[-1] == "after"
     assert sorted(key for _, key, _, tried in noted if tried) == ["bad1", "bad2"]
+
+
+def test_a_service_that_goes_down_costs_the_lookups_in_flight_and_one_round_more():
+    calls: list[str] = []
+    down = ServiceUnavailableError("HTTP 503")
+    # The answer comes while the first three bad lookups are in flight: theirs say nothing.
+    bad = [(f"bad{i}", yielding(raising(down, calls, f"bad{i}"))) for i in range(12)]
+    noted = run_at_once([*bad[:3], ("ok", answering(calls, "ok")), *bad[3:]])
+    tried = [key for _, key, _, was_tried in noted if was_tried]
+    assert calls[:4] == ["ok", "bad0", "bad1", "bad2"]  # each bad one asks after a yield
+    assert tried[:3] == ["bad0", "bad1", "bad2"]
+    assert 3 + FAILURES_IN_A_ROW <= len(tried) <= 3 + 4  # one round more: the 4 slots at most
+    assert len(calls) == 1 + len(tried)
+    assert [key for _, key, _, was_tried in noted if not was_tried]  # the rest not asked
