@@ -8,11 +8,13 @@ rows after the count, and if it is then cut short, only its mark makes the next
 copy count them. Each race is driven step by step in one process, no thread and
 no sleep: the copy is paused after its mark is committed (at its first table),
 the other runs to its end, then the copy goes on, bringing back a film of a match
-the destination holds, and is cut short at its last write.
+the destination holds, and is cut short at its last write. One race is of a sync
+beside a copy: it stores a match the copy found missing, before the copy's rows.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -24,13 +26,15 @@ from typing import Any
 import pytest
 
 from grunt_archive.db import archive
-from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_SKILL
+from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_SKILL, MATCH_STATS, RawDocument
 from grunt_archive.lock import lock_abandoned
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.store import Store, copied, open_store, player_tables, unfinished
 from grunt_archive.store import copy as copy_module
 from grunt_archive.store.copy import copy_archive
+from grunt_archive.store.matches import save_match
+from grunt_archive.store.state import track_player
 from tests.conftest import ROOT, new_location
 from tests.helpers import assert_derived_as_rebuilt, count, execute, rows, sync
 from tests.postgres import BACKENDS
@@ -39,9 +43,12 @@ FILM_TABLES = ("kills", "film_events", "films")
 KINDS = f"'{FILM_MANIFEST.name}', '{FILM_CHUNK.name}'"
 
 
+WORLD = SimulatorConfig(seed=8, players=3, matches=15)
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    world = Simulator(SimulatorConfig(seed=8, players=3, matches=15))
+    world = Simulator(WORLD)
     path = tmp_path_factory.mktemp("marks") / "source.db"
     assert sync(path, world, *world.player_ids, clearance="given").outcome == "ok"
     return path
@@ -152,6 +159,57 @@ def test_a_copy_beside_another_keeps_its_mark(source, destination, tmp_path, mon
     assert len(seen) == 1 and counted == [True]  # the copy beside ran, and counted everything
     assert rows(destination, "SELECT id FROM unfinished_copies") == [(seen[0],)]
     assert_next_copy_counts_everything(source, destination, "a copy beside a copy")
+
+
+@pytest.fixture(params=BACKENDS)
+def tracking(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A new archive tracking the source's players, with none of their matches."""
+    location = new_location(request, request.param, tmp_path / "tracking.db")
+    with archive(location) as engine, open_store(engine) as store:
+        for player_id in Simulator(WORLD).player_ids:
+            track_player(store, player_id)
+    return location
+
+
+def test_a_match_a_sync_stores_beside_a_copy_counts_what_the_copy_adds_to_it(
+    source, tracking, monkeypatch
+):
+    # The copy finds the match missing, then a sync stores another copy of its stats (an
+    # award fewer) and counts it before the copy writes its rows: the award the copy adds
+    # comes after that count, and must be counted all the same.
+    match_id, player_id, medal_id = rows(
+        source, "SELECT match_id, player_id, medal_id FROM medal_awards ORDER BY 1, 2, 3 LIMIT 1"
+    )[0]
+    document = json.loads(Simulator(WORLD).stats_body(match_id))
+    removed = 0
+    for player in document["Players"]:
+        for team in player["PlayerTeamStats"] if player["PlayerId"] == player_id else ():
+            medals = team["Stats"]["CoreStats"]["Medals"]
+            removed += len(medals)
+            medals[:] = [medal for medal in medals if medal["NameId"] != medal_id]
+            removed -= len(medals)
+    assert removed == 1
+    raw = RawDocument(MATCH_STATS.name, match_id, f"/hi/matches/{match_id}/stats",
+                      "2025-01-29T04:40:00.000Z", json.dumps(document))  # fmt: skip
+
+    def sync_beside() -> None:
+        with archive(tracking) as engine, open_store(engine) as store:
+            save_match(store, raw, document)
+
+    copy_table, beside = copy_module._copy_table, []
+
+    def first_beside(reader: Any, store: Any, table: Any, *args: Any) -> int:
+        if not beside:
+            beside.append(sync_beside())
+        return copy_table(reader, store, table, *args)
+
+    monkeypatch.setattr(copy_module, "_copy_table", first_beside)
+    copy_archive(source, tracking)
+    monkeypatch.undo()
+    assert beside
+    award = f"SELECT count(*) FROM medal_awards WHERE match_id = '{match_id}'"
+    assert rows(tracking, award) == rows(source, award)  # the copy brought the award back
+    assert_derived_as_rebuilt(tracking, "a match stored beside a copy")
 
 
 def test_reparse_deletes_the_marks_of_copies_stopped_before_it(source, destination, monkeypatch):

@@ -12,7 +12,9 @@ brought (`update`), as a sync adds what it stores:
   (`Held`, counted before the copy): its skill (`player_tables.refresh_skill`),
   its film's kills (`rivals.refresh_players`), or players and medals of another
   copy of its stats, whose totals are counted again (`count_match_again`: what
-  the destination's own copy added is mixed with them, and cannot be taken out).
+  the destination's own copy added is mixed with them, and cannot be taken out);
+- a match the destination lacked at the copy's start that a sync stored and
+  counted beside it: as a held match that grew in every table the copy added to.
 
 What counts as new is read from the per-player tables themselves (a match or a
 player with no line). The rows a copy adds to matches the destination held
@@ -109,11 +111,17 @@ def _add(connection: Unit, match_ids: list[str], players: list[str]) -> None:
 
 
 def _rows_added(connection: Unit, before: Held, counted: set[str], tables: list[str]) -> None:
-    """Bring up to date the held matches (counted already) the copy added rows of ``tables`` to."""
+    """Bring up to date the counted matches the copy added rows of ``tables`` to.
+
+    A match the destination lacked when the copy began but counts now was stored and
+    counted beside the copy (a sync): what the copy added to it came after that count,
+    whatever it was, so it is taken as grown in every table the copy added rows to.
+    """
     held_ids = sorted(before.matches & counted)
     after = _rows(connection, held_ids, tables)
+    beside = counted - before.matches
     grew = {
-        table: {m for m in held_ids if after[table][m] != before.rows[table][m]}
+        table: {m for m in held_ids if after[table][m] != before.rows[table][m]} | beside
         if table in tables
         else set()
         for table in WATCHED
