@@ -83,28 +83,43 @@ def lacking(location: Path | str) -> tuple[str | None, str | None]:
     return film, rows(location, "SELECT min(match_id) FROM match_skill")[0][0]
 
 
+def at_first_table(monkeypatch: pytest.MonkeyPatch, beside: Callable[[Store], object]) -> None:
+    """Make the next copy run ``beside`` (given the copy's store) once, at its first table.
+
+    The copy's mark is committed by then; a copy run by ``beside`` is not paused again.
+    """
+    copy_table = copy_module._copy_table
+    ran: list[bool] = []
+
+    def first_beside(reader: Any, store: Any, table: Any, *args: Any) -> int:
+        if not ran:
+            ran.append(True)
+            beside(store)
+        return copy_table(reader, store, table, *args)
+
+    monkeypatch.setattr(copy_module, "_copy_table", first_beside)
+
+
 def paused(monkeypatch: pytest.MonkeyPatch, beside: Callable[[], object]) -> list[int]:
     """Make the next copy run ``beside`` at its first table, and stop at its last write.
 
     Returns the marks the archive held as ``beside`` began: the paused copy's own. A
     copy run by ``beside`` writes its last unit as ever.
     """
-    copy_table, update = copy_module._copy_table, copied.update
+    update = copied.update
     seen: list[int] = []
 
-    def first_beside(reader: Any, store: Any, table: Any, *args: Any) -> int:
-        if not seen:
-            with store.unit() as connection:
-                seen.extend(unfinished.marks(connection))
-            beside()
-        return copy_table(reader, store, table, *args)
+    def marks_then_beside(store: Store) -> None:
+        with store.unit() as connection:
+            seen.extend(unfinished.marks(connection))
+        beside()
 
     def stopped(connection: Any, *args: Any) -> None:
         if args[-1].id in seen:  # the paused copy's last write
             raise KeyboardInterrupt
         update(connection, *args)
 
-    monkeypatch.setattr(copy_module, "_copy_table", first_beside)
+    at_first_table(monkeypatch, marks_then_beside)
     monkeypatch.setattr(copied, "update", stopped)
     return seen
 
@@ -192,21 +207,16 @@ def test_a_match_a_sync_stores_beside_a_copy_counts_what_the_copy_adds_to_it(
     raw = RawDocument(MATCH_STATS.name, match_id, f"/hi/matches/{match_id}/stats",
                       "2025-01-29T04:40:00.000Z", json.dumps(document))  # fmt: skip
 
-    def sync_beside() -> None:
+    synced: list[str] = []
+
+    def sync_beside(_: Store) -> None:
         with archive(tracking) as engine, open_store(engine) as store:
-            save_match(store, raw, document)
+            synced.append(save_match(store, raw, document))
 
-    copy_table, beside = copy_module._copy_table, []
-
-    def first_beside(reader: Any, store: Any, table: Any, *args: Any) -> int:
-        if not beside:
-            beside.append(sync_beside())
-        return copy_table(reader, store, table, *args)
-
-    monkeypatch.setattr(copy_module, "_copy_table", first_beside)
+    at_first_table(monkeypatch, sync_beside)
     copy_archive(source, tracking)
     monkeypatch.undo()
-    assert beside
+    assert synced == [match_id]
     award = f"SELECT count(*) FROM medal_awards WHERE match_id = '{match_id}'"
     assert rows(tracking, award) == rows(source, award)  # the copy brought the award back
     assert_derived_as_rebuilt(tracking, "a match stored beside a copy")

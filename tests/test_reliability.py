@@ -85,15 +85,6 @@ def test_a_second_writer_is_refused_at_once(db_path):
         pass
 
 
-def has_matches(db: Path | str) -> bool:
-    """Say whether the archive exists and has its tables (a kill may land before or mid-migration)."""
-    if is_server(db):
-        sql = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'matches'"
-        return rows(db, sql)[0][0] == 1
-    sql = "SELECT count(*) FROM sqlite_master WHERE name = 'matches'"
-    return db.exists() and rows(db, sql)[0][0] == 1
-
-
 @contextmanager
 def match_counter(db: Path | str) -> Iterator[Callable[[], int | None]]:
     """Yield what counts the archive's matches as a sync stores them (None: no table yet).
@@ -185,7 +176,7 @@ def test_sigkill_at_many_points_never_leaves_a_half_written_match(fresh_archive,
                 killed_while_running += 1
             process.send_signal(signal.SIGKILL)
             process.wait()
-            if has_matches(db):
+            if count_matches() is not None:  # the archive has its tables
                 assert_whole(db)
         assert killed_while_running >= 8, "the kills must land while the sync is running"
         finished = cli("sync", *chosen, db=db, api_base=sim.url)
