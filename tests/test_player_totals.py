@@ -492,6 +492,10 @@ def test_the_queries_that_read_lines_read_them_by_index(synced):
         assert "USE TEMP B-TREE FOR ORDER BY" not in best, best
         ranked = plan(synced, canned["csr_history"]["sql"], params)
         assert "SCAN player_matches USING INDEX ix_player_matches_ranked" in ranked, ranked
+        # Everybody's newest lines, or the player's own, newest first: no line of another.
+        recent = plan(synced, canned["recent_form"]["sql"], params)
+        assert "SCAN pm USING INDEX ix_player_matches_start_time" in recent, recent
+        assert "SEARCH pm USING INDEX ix_player_matches_player_id (player_id=?)" in recent, recent
     by_map = plan(synced, MAP_KD, {"gamertag": gamertags(synced)[0]})
     covered = "SEARCH player_matches USING COVERING INDEX ix_player_matches_map_kd (gamertag=?)"
     assert by_map[0] == covered, by_map
