@@ -9,10 +9,11 @@ the K/D tile every day of every player, and ``career_summary`` and ``by_map``
 ``player_totals`` (now their totals per playlist, map and mode, migration 0030).
 Each is now rewritten; the SQL of before is kept here, and both run on an archive of
 several tracked players, with and without each filter, and must give the same rows.
-``recent_form`` for a player read a gamertag filter on the start
-time index of everybody's lines until it had the player's 25 (25 to 320 ms); it reads
-their own index now. ``free_for_all`` with nobody picked counted each FFA match's field
-and read a ``player_matches`` row once per tracked player's line; it is compared on an archive whose FFA matches hold several tracked players.
+``recent_form`` for a player read a gamertag filter on the start time index of
+everybody's lines until it had the player's 25 (25 to 320 ms); it reads their own index
+now. ``free_for_all`` with nobody picked counted each FFA match's field and read a
+``player_matches`` row once per tracked player's line; it is compared on an archive
+whose FFA matches hold several tracked players.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ where coalesce(nullif(:scope, ''), 'matchmade_pvp')
   not in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
 order by matches desc
 """,
-    # metadata.yml at 5b93d33: a gamertag filter on the start time index of everybody's lines.
+    # metadata.yml at ef67de0: a gamertag filter on the start time index of everybody's lines.
     "recent_form": """
 with recent as (
   select * from player_matches_scoped
@@ -270,7 +271,6 @@ CANNED = (
     "by_mode",
     "by_playlist",
     "recent_form",
-    "best_games",
 )
 # The column each query sorts on, where not the first: rows tied on it may come in any order.
 SORTED_ON = {"career_summary": 2, "by_map": 2, "by_mode": 2, "by_playlist": 2}
