@@ -70,6 +70,7 @@ class Scale:
     query_matches: int
     repeats: int
     versus_matches: int = 100  # the side by side with SPNKr (`versus`)
+    versus_cpu_runs: int = 3  # alternating unlimited runs of each side, for their medians
     clan_members: int = 300  # players tracked in the clan's copy of the query archive (`clan`)
     # Requests a second to each host, per worker (`workers`): the CLI's default, which the
     # service's limit per token stands for. The smoke run (a test) only needs the table.
@@ -79,7 +80,8 @@ class Scale:
 SCALES = {
     "full": Scale("full", 2000, 50, 4, 1000, 2000, 10_000, (1000, 5000, 10_000), 0, 50_000, 3, 507),
     "quick": Scale("quick", 500, 50, 4, 1000, 1000, 2000, (250, 500, 1000), 0, 10_000, 3, 100),
-    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1, 20, 20, worker_rps=50),
+    # Smoke: one unlimited run a side in `versus` (the 1), 20 clan members.
+    "smoke": Scale("smoke", 40, 10, 4, 1000, 40, 60, (20, 40), 0, 150, 1, 20, 1, 20, worker_rps=50),
 }
 
 
