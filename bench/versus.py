@@ -4,8 +4,9 @@ Both talk HTTP to one started simulator (one player, ``Scale.versus_matches``
 matches, ``Scale.latency_ms`` a request), each into a fresh file: first at the
 default settings (grunt-archive's own; SPNKr's 5 requests a second per
 service), then at an unlimited rate for the CPU per match (the whole process's
-user + system time, imports included, on both sides). The bytes are the files'
-after a checkpoint: grunt-archive's also hold skill, names, service records.
+user + system time, imports included, on both sides; each side's median of
+``Scale.versus_cpu_runs`` runs, the two sides in turn). The bytes are the first
+unlimited run's files' after a checkpoint: grunt-archive's also hold skill, names, service records.
 A last row sets the 1.3x budget against what the archive's rows alone cost: the
 same documents parsed, deflated and written by bare ``executemany`` (no
 requests, no normalizing, no enrichment), so that a miss can be told from a
