@@ -39,18 +39,32 @@ class ServiceHealth:
     """Whether a service looks down this run, from its requests that ran out of retries.
 
     The sync keeps one for the match stats: a match the service keeps failing
-    on goes pending, and only a service taken for down stops the run.
+    on goes pending, and only a service taken for down stops the run. It reads
+    the service's answers from the client (``counted``), which sees every
+    request to it: a history page answered is as much a sign of life as a match.
+    A guard counts its lookups' answers itself (`answered`).
     """
 
-    failures: int = 0  # requests out of retries, none answered since they were sent
-    answers: int = 0  # answers this run: a request notes the count when it is sent
+    counted: Callable[[], int] | None = None  # the client's count of the service's answers
     running: int = 0  # the guard's lookups in flight
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _answers: int = 0
+    _failures: int = 0
+    _answers_at_failure: int = 0
+
+    @property
+    def answers(self) -> int:
+        """Return the answers this run: a request notes the count when it is sent."""
+        return self._answers if self.counted is None else self.counted()
+
+    @property
+    def failures(self) -> int:
+        """Return the requests out of retries since the service last answered."""
+        return self._failures if self.answers == self._answers_at_failure else 0
 
     def answered(self) -> None:
         """Note that the service answered (a document, a 404 or an unusable body)."""
-        self.failures = 0
-        self.answers += 1
+        self._answers += 1
 
     def failed(self, since: int) -> bool:
         """Note a request out of retries; return whether the service is now taken for down.
@@ -59,9 +73,11 @@ class ServiceHealth:
         others while this one was retried is up, however long the retries took
         (the last ones left at the end of a run fail with nothing between them).
         """
-        if self.answers == since:
-            self.failures += 1
-        return self.failures >= FAILURES_IN_A_ROW
+        failures, answers = self.failures, self.answers
+        if answers == since:
+            failures += 1
+        self._failures, self._answers_at_failure = failures, answers
+        return failures >= FAILURES_IN_A_ROW
 
     def may_start(self) -> bool:
         """Say whether a lookup may start: after a failure, one at a time until an answer."""

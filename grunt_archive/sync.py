@@ -94,13 +94,15 @@ class _Run:
         self.writes = StoreThread(inline=store.dialect == "sqlite")
         self.client = client
         self.stats = StatsService(client)
+        stats = self.stats.name
         self.profile = ProfileService(client)
         self.options = options
         self.progress = progress
         self.added = 0
         self.launched = 0
         self.failures: list[dict[str, str]] = []
-        self.stats_health = ServiceHealth()  # one match the service keeps failing on goes pending
+        # One match or page the service keeps failing on waits for the next run.
+        self.stats_health = ServiceHealth(lambda: client.answers[stats])
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.in_progress = asyncio.Semaphore(MATCHES_PER_SLOT * client.concurrency)
         self.background: set[asyncio.Task[Any]] = set()
@@ -242,7 +244,6 @@ class _Run:
         try:
             # Parsed with the rest of the match's work, on the store thread if there is one.
             document = await self.stats.match_stats(entry.match_id, parse=False)
-            self.stats_health.answered()
             await self.writes.run(self._save, entry.match_id, document)
             # Names and skill of the match; failures there go pending, never to this except.
             await self.enricher.after_match(entry.match_id)
@@ -251,11 +252,10 @@ class _Run:
         except (NotFoundError, MalformedResponseError, ServiceUnavailableError) as error:
             mark_pending(self.store, entry.match_id, player_id, entry.start_time, str(error))
             self.failures.append({"match_id": entry.match_id, "error": str(error)})
-            if not isinstance(error, ServiceUnavailableError):
-                self.stats_health.answered()  # a 404 or an unusable body: the service is up
             # A pending match failing again may be one the service always fails on: the walk
             # after the retries, not it, finds out whether the service is down.
-            elif not retry and self.stats_health.failed(since):
+            counts = isinstance(error, ServiceUnavailableError) and not retry
+            if counts and self.stats_health.failed(since):
                 raise
         finally:
             self._settle(entry.match_id)
@@ -313,7 +313,7 @@ class _Run:
         except ServiceUnavailableError as error:
             # A page the service keeps failing on while it answers the rest waits for the
             # next run; the others go on. A service that answered nothing is down.
-            if not self.client.answers[self.stats.name] or self.stats_health.failed(since):
+            if not self.stats_health.answers or self.stats_health.failed(since):
                 raise
             self.fail_player(player_id, str(error))
             return

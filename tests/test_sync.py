@@ -7,6 +7,7 @@ case is slow); a reference archive a test compares with is a SQLite file.
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -356,6 +357,22 @@ def test_a_history_page_the_service_keeps_failing_on_fails_its_player_only(archi
     report = sync(archive, sim)
     assert report.outcome == "ok"
     assert archived_ids(archive) == all_history(sim)
+
+
+def test_history_pages_answered_between_two_stuck_players_keep_the_service_up(archive):
+    """Pages answered with no match to fetch count as answers: the run goes on to the end."""
+    sim = Simulator(SimulatorConfig(seed=6, players=4, matches=12))
+    # Synced in this order: an answered page comes before each stuck player's.
+    _, stuck, _, last_stuck = sim.player_ids
+    sync(archive, sim, *sim.player_ids)
+    stuck_pages = "|".join(re.escape(f"/hi/players/{p}/matches") for p in (stuck, last_stuck))
+    down = helpers.failing(sim.app, stuck_pages)
+    sim.reset_counts()
+    report = sync(archive, sim, *sim.player_ids, app=down)
+    assert (report.outcome, report.failed_players) == ("partial", [stuck, last_stuck])
+    assert all("kept failing" in failure["error"] for failure in report.failures)
+    # Nothing played since: the other two players' head walks were answered a page each.
+    assert (sim.counts["history"], sim.counts["stats"]) == (2, 0)
 
 
 def test_a_nul_in_a_document_is_archived_alike_in_both_databases(archive):
