@@ -20,9 +20,9 @@ import pytest
 
 from grunt_archive import documents
 from grunt_archive.db import head_revision, make_engine, open_archive, upgrade_archive
-from grunt_archive.store import lookups, matches, open_store, state
+from grunt_archive.store import career_snapshots, lookups, matches, open_store, state
 from tests.conftest import FIXTURES, load_json
-from tests.helpers import rows, viewer
+from tests.helpers import raw, rows, viewer
 
 ME = "xuid(2533274800000001)"
 DOC = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
@@ -172,3 +172,32 @@ def test_a_tracked_player_in_placement_with_no_snapshot_is_said_to_be_in_placeme
     assert [(p["csr"], p["tier_name"]) for p in found] == said
     html = asyncio.run(viewer(db).client.get("/player/Chief%20Mendez")).text
     assert ('<span class="tier">placement, 3 matches left</span>' in html) == bool(said)
+
+
+def test_a_season_not_yet_played_says_this_season_and_keeps_the_all_time_best(tmp_path):
+    # The snapshot is the current season's: unranked there, though the last ranked match
+    # left the player at Bronze 0 and their best ever was Diamond 1 (1215).
+    db = archived(tmp_path / "halo.db", skill(BRONZE_0, BRONZE_0))
+    playlist = DOC["MatchInfo"]["Playlist"]["AssetId"]
+    doc = load_json(FIXTURES / "playlist_csr_two_players.json")
+    result = doc["Value"][0]["Result"]
+    result["Current"] = result["SeasonMax"] = {
+        **UNRANKED,
+        "Value": -1,
+        "InitialMeasurementMatches": 10,
+    }
+    result["AllTimeMax"].update(Value=1215, Tier="Diamond", TierStart=1200, SubTier=0)
+    key = documents.PLAYLIST_CSR.key_of(ME, playlist)
+    engine = open_archive(db)
+    with open_store(engine) as store:
+        document = raw(documents.PLAYLIST_CSR, key, doc, "2026-02-01T00:00:00.000Z")
+        assert career_snapshots.save_snapshot(store, document, doc)
+    engine.dispose()
+    found = page(db, "/player/Chief%20Mendez.json")["current_csr"]
+    assert [(p["csr"], p["tier_name"], p["best"]) for p in found] == [
+        (None, "Unranked this season", "1215 Diamond 1")
+    ]
+    for path in ("/player/Chief%20Mendez", "/"):
+        html = asyncio.run(viewer(db).client.get(path)).text
+        assert '<span class="tier">Unranked this season</span>' in html, path
+        assert '<span class="muted">(best 1215 Diamond 1)</span>' in html, path

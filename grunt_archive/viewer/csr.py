@@ -5,6 +5,10 @@ playlist the sync took, else the CSR (or placement) after the player's newest ra
 match there, from its skill result;
 a player in placement (CSR -1 with measurement matches left) has no tier yet, and
 the pages say how many matches they have left rather than "Unranked".
+
+A snapshot is the current season's: a player who has not played ranked since it
+began is unranked there though their last ranked match left them at 1206, so a
+snapshot's row says "this season" and carries the all-time best it reports.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ def current_csr(
                 WHERE a.asset_id = c.playlist_asset_id), c.playlist_asset_id) AS playlist,
             c.current_csr AS csr, nullif(c.current_tier, '') AS tier,
             c.current_sub_tier AS sub_tier, c.current_measurement_matches_remaining AS placement,
-            max(c.taken_at) AS as_of
+            c.all_time_max_csr AS best_csr, nullif(c.all_time_max_tier, '') AS best_tier,
+            c.all_time_max_sub_tier AS best_sub_tier, max(c.taken_at) AS as_of
         FROM csr_snapshots AS c WHERE c.player_id = :player GROUP BY c.playlist_asset_id
         """,
         {"player": player_id},
@@ -81,6 +86,13 @@ def current_csr(
         if row["csr"] is not None and row["csr"] < 0:
             row["csr"] = None
         row["tier_name"] = tier_name(row["tier"], row["sub_tier"], row["csr"], row["placement"])
+        row["best"] = None
+        if row["playlist_asset_id"] in seen:
+            if row["csr"] is None:
+                row["tier_name"] += " this season"
+            best = row["best_csr"]
+            if best is not None and best >= 0 and best != row["csr"]:
+                row["best"] = f"{best} {tier_name(row['best_tier'], row['best_sub_tier'], best)}"
     return sorted(found, key=lambda row: row["playlist"] or "")
 
 
