@@ -54,7 +54,7 @@ select * from (
   limit 1000
 )
 union all
-select null, 'no player named “' || :gamertag || '”', null, null, null, null, null, null,
+select null, 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null,
   null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -154,7 +154,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null,
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null,
   null, null, null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -177,7 +177,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, map
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 union all
@@ -198,7 +198,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, mode
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 union all
@@ -220,7 +220,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, playlist
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null,
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null,
   null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -249,7 +249,7 @@ select start_time, gamertag, playlist, map, mode, outcome, kills, deaths, assist
   match_id
 from recent
 union all
-select null, 'no player named “' || :gamertag || '”', null, null, null, null, null, null,
+select null, 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null,
   null, null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -392,7 +392,7 @@ where (:gamertag = '' or p.gamertag = :gamertag collate nocase)
     in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
 group by t.player_id
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null,
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null,
   null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)

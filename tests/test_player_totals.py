@@ -58,7 +58,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null,
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null,
   null, null, null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -76,7 +76,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, map
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 order by matches desc
@@ -93,7 +93,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, mode
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 order by matches desc
@@ -111,7 +111,7 @@ where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 group by player_id, playlist
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null, null, null,
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null, null, null,
   null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
@@ -124,7 +124,7 @@ from player_medal_totals as t
 join player_careers as c on c.player_id = t.player_id
 where (:gamertag = '' or t.gamertag = :gamertag collate nocase)
 union all
-select 'no player named “' || :gamertag || '”', null, null, null, null, null, null
+select 'no tracked player named “' || :gamertag || '”', null, null, null, null, null, null
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 order by total desc

@@ -102,13 +102,18 @@ def test_every_canned_query_returns_rows_for_a_real_gamertag(archive, name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, q in QUERIES.items() if "gamertag" in q["params"]))
-def test_every_canned_query_says_when_no_player_has_the_gamertag(archive, name):
+def test_every_canned_query_says_when_no_tracked_player_has_the_gamertag(archive, name):
+    # An opponent's gamertag names a player of the archive, not a tracked one.
     _, db, gamertag = archive
-    said = "no player named “nobody at all”"
-    for asked in ("nobody at all", gamertag):
+    (opponent,) = rows(
+        db,
+        "SELECT max(gamertag) FROM players WHERE player_id NOT IN"
+        " (SELECT player_id FROM tracked_players) AND gamertag IS NOT NULL AND NOT is_bot",
+    )[0]
+    for asked in ("nobody at all", opponent, gamertag):
         query = urllib.parse.urlencode({"gamertag": asked, "_shape": "array"})
         found = rows_of(viewer(db), f"/career/{name}.json?{query}")
-        saying = [row for row in found if said in row.values()]
+        saying = [row for row in found if f"no tracked player named “{asked}”" in row.values()]
         if asked == gamertag:
             assert found and not saying, name
         else:
@@ -146,13 +151,13 @@ def test_every_canned_query_says_when_the_scope_is_unknown(archive, name):
     query = urllib.parse.urlencode({"gamertag": "nobody at all", "scope": "bogus"})
     said = {str(v) for row in rows_of(viewer(db), f"/career/{name}.json?{query}&_shape=array")
             for v in row.values() if v}  # fmt: skip
-    assert {unknown_scope("bogus"), "no player named “nobody at all”"} <= said, name
+    assert {unknown_scope("bogus"), "no tracked player named “nobody at all”"} <= said, name
 
 
 def test_the_message_rows_of_a_canned_query_are_not_links_to_a_player(archive):
     _, db, _ = archive
     html = get(viewer(db), "/career/by_map?gamertag=nobody&scope=bogus").text
-    assert "unknown scope “bogus”" in html and "no player named “nobody”" in html
+    assert "unknown scope “bogus”" in html and "no tracked player named “nobody”" in html
     assert 'href="/player/unknown' not in html and 'href="/player/no%20player' not in html
 
 

@@ -23,7 +23,7 @@ _MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 _PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))$", re.I)
 # What a canned query answers in its gamertag column for a name or scope it does not know:
 # a message, not a player (a gamertag holds no curly quote).
-_MESSAGE = re.compile(r"^(no player named|unknown scope) “")
+_MESSAGE = re.compile(r"^(no tracked player named|unknown scope) “")
 
 
 def player_path(who: str) -> str:
