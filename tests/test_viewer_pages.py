@@ -174,6 +174,27 @@ def test_an_unknown_player_is_a_404_page_with_a_search_box(archive):
     assert get(archive, "/player?q=chief%20MENDEZ").status_code == 302
 
 
+def test_a_search_lists_the_tracked_player_first_and_says_when_there_are_more(archive, tmp_path):
+    # Twelve others named "Chief …" sort before "Chief Mendez": the tracked one still shows.
+    db = tmp_path / "search.db"
+    db.write_bytes(archive.read_bytes())
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.executemany(
+            "INSERT INTO players (player_id, gamertag, is_bot) VALUES (?, ?, 0)",
+            [(f"xuid({2533274900000000 + n})", f"Chief {chr(65 + n)}") for n in range(12)],
+        )
+    found = viewer(db)
+    answer = asyncio.run(found.client.get("/player/Chief.json"))
+    assert answer.status_code == 404
+    assert answer.json()["suggestions"] == [GAMERTAG, *(f"Chief {c}" for c in "ABCDEFGHI")]
+    assert answer.json()["more"] is True
+    html = asyncio.run(found.client.get("/player?q=chief")).text
+    assert f'{GAMERTAG}</a> <span class="muted">tracked</span>' in html
+    assert "And more: type more of the gamertag" in html
+    html = asyncio.run(found.client.get("/player?q=" + "A" * 3000)).text
+    assert f"<h1>No player named “{'A' * 39}…”</h1>" in html
+
+
 def test_the_player_page_shows_the_pvp_headline_and_links_its_matches(archive):
     html = get(archive, "/player/Chief%20Mendez").text
     summary = expected_summary([CTF, ODDBALL_2022])

@@ -31,6 +31,9 @@ from grunt_archive.viewer.reading import (
 )
 from grunt_archive.viewer.sync_status import sync_status
 
+SUGGESTIONS = 10  # gamertags the 404 page lists
+SHOWN_TEXT = 40  # characters of what was looked for a heading repeats (a gamertag has 15 at most)
+
 
 def register() -> None:
     """Add the viewer to Datasette's plugins (once per process; its templates come with it)."""
@@ -47,6 +50,10 @@ def _database(datasette: Any) -> Any:
     return datasette.get_database()
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_TEXT else text[: SHOWN_TEXT - 1] + "…"
+
+
 def _script_json(value: Any) -> str:
     """Return ``value`` as JSON safe inside a ``<script>`` element (no ``</script>``)."""
     return json.dumps(value).replace("<", "\\u003c")
@@ -60,10 +67,12 @@ async def _page(datasette, request, template: str, context: dict, status: int = 
 async def _not_found(datasette, request, what: str, text: str = "") -> Response:
     """Return the 404 page, with a player search box and gamertags like ``text``."""
     database = _database(datasette)
-    suggestions = await database.execute_fn(lambda c: similar_players(c, text)) if text else []
-    context = {"what": what, "text": text, "suggestions": suggestions}
+    found = await database.execute_fn(lambda c: similar_players(c, text, SUGGESTIONS))
+    suggestions, more = found[:SUGGESTIONS], len(found) > SUGGESTIONS
     if request.path.endswith(".json"):
-        return Response.json({"error": what, "suggestions": suggestions}, status=404)
+        gamertags = [player["gamertag"] for player in suggestions]
+        return Response.json({"error": what, "suggestions": gamertags, "more": more}, status=404)
+    context = {"what": what, "text": text, "suggestions": suggestions, "more": more}
     return await _page(datasette, request, "grunt_not_found.html", context, status=404)
 
 
@@ -75,7 +84,7 @@ async def player_search(datasette, request) -> Response:
         if found:
             who = found["gamertag"] or found["player_id"]
             return Response.redirect(datasette.urls.path(player_path(who)))
-    what = f"No player named “{text}”" if text else "Find a player"
+    what = f"No player named “{_shortened(text)}”" if text else "Find a player"
     return await _not_found(datasette, request, what, text)
 
 
@@ -98,7 +107,7 @@ async def player_view(datasette, request) -> Response:
 
     page = await database.execute_fn(read)
     if page is None:
-        return await _not_found(datasette, request, f"No player named “{who}”", who)
+        return await _not_found(datasette, request, f"No player named “{_shortened(who)}”", who)
     for point in page["csr_history"]["points"]:
         if point["match_id"]:
             point["href"] = datasette.urls.path(match_path(point["match_id"]))
@@ -125,7 +134,7 @@ async def match_view(datasette, request) -> Response:
     database = _database(datasette)
     page = await database.execute_fn(lambda c: match_page(c, match_id))
     if page is None:
-        return await _not_found(datasette, request, f"No match with id “{match_id}”")
+        return await _not_found(datasette, request, f"No match with id “{_shortened(match_id)}”")
     if request.url_vars.get("format"):
         return Response.json(page)
     context = {

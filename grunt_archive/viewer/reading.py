@@ -103,20 +103,29 @@ def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | No
     return player
 
 
-def similar_players(connection: sqlite3.Connection, text: str, limit: int = 10) -> list[str]:
-    """Return gamertags with a word starting with ``text`` (the players' full-text index)."""
+def similar_players(
+    connection: sqlite3.Connection, text: str, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Return up to ``limit`` + 1 players with a word of their gamertag starting with ``text``.
+
+    Tracked players first (the archive's own, most likely the one looked for), then
+    by gamertag; each with ``gamertag`` and ``tracked``. One more than ``limit`` says
+    there are more than the page lists.
+    """
     words = " ".join(f'"{word.replace(chr(34), "")}"*' for word in text.split() if word)
     if not words:
         return []
     try:
         found = connection.execute(
-            "SELECT p.gamertag FROM players_fts JOIN players AS p ON p.rowid = players_fts.rowid"
-            " WHERE players_fts MATCH ? AND p.is_bot = 0 ORDER BY p.gamertag LIMIT ?",
-            (words, limit),
+            "SELECT p.gamertag, p.player_id IN (SELECT player_id FROM tracked_players)"
+            " AS tracked FROM players_fts JOIN players AS p ON p.rowid = players_fts.rowid"
+            " WHERE players_fts MATCH ? AND p.is_bot = 0 AND p.gamertag IS NOT NULL"
+            " ORDER BY tracked DESC, p.gamertag LIMIT ?",
+            (words, limit + 1),
         ).fetchall()
     except sqlite3.OperationalError:  # an archive from before the index: no suggestions
         return []
-    return [gamertag for (gamertag,) in found if gamertag]
+    return [{"gamertag": gamertag, "tracked": bool(tracked)} for gamertag, tracked in found]
 
 
 def kd(kills: int | None, deaths: int | None) -> float:
