@@ -461,6 +461,23 @@ def test_every_snapshot_chart_runs_with_and_without_filters(world, chart):
         assert found and all(v is not None for v in found[0].values()), (chart, options)
 
 
+def test_the_snapshot_charts_name_a_seasons_scope_by_the_seasons_name(world):
+    _, db = world
+    ds = datasette_for(db)
+    sql = replace_opts_in_query(DASHBOARD["charts"]["career_matches"]["query"], {})
+    query = urllib.parse.urlencode({"sql": sql})
+    found = asyncio.run(ds.client.get(f"/halo.json?{query}&_shape=array")).json()
+    scopes = {row["series"].split(" · ", 1)[1] for row in found}
+    seasons = rows(
+        db,
+        f"SELECT DISTINCT seasons.name FROM {SR} AS s JOIN seasons USING (season_id)"
+        " WHERE seasons.name LIKE 'CSR Season %'",
+    )
+    assert seasons and scopes == {"matchmade", "custom", "local"} | {
+        f"matchmade, {name}" for (name,) in seasons
+    }
+
+
 def test_a_season_only_a_service_record_names_is_looked_up_in_the_calendars(world, tmp_path):
     import json
 
