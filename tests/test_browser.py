@@ -487,6 +487,9 @@ def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
             assert width <= 375, (page, width)
         browser.visit(f"/demo/by_mode?gamertag={quote(gamertag)}")
         browser.screenshot("canned_query_375px", full_page=True)
+        # A canned query hides its SQL (hide_sql) until asked.
+        assert browser.page.locator("pre#sql-query").count() == 0
+        browser.visit(f"/demo/by_mode?gamertag={quote(gamertag)}&_show_sql=1")
         sql = browser.page.locator("pre#sql-query")  # its long lines scroll in its own box
         assert sql.evaluate("box => box.scrollWidth > box.clientWidth")
         for row in browser.page.locator("form.sql p:has(label)").all():  # a name before its box
