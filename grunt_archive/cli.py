@@ -197,16 +197,31 @@ def db_option(command: Callable[..., Any], archive: str = POSTGRESQL_TOO) -> Cal
     )(command)
 
 
-def resolve_db(db_path: Path | str | None) -> Path | str:
-    """Return the archive's path or URL, creating the default data directory when it is used."""
+def resolve_db(db_path: Path | str | None, *, create: bool = False) -> Path | str:
+    """Return the archive's path or URL; ``create``: make the default data directory if missing.
+
+    Only the commands that make an archive (``sync``, ``db upgrade``, ``demo``) create
+    it: one that reads finds no archive there, and says so, leaving the disk as it was.
+
+    Raises:
+        ArchiveError: the data directory cannot be made (a file in its place, a
+            read-only disk).
+
+    """
     if db_path is not None:
         return db_path
     from grunt_archive.db import default_db_path
 
     path = default_db_path()
-    if "GRUNT_ARCHIVE_DB" not in os.environ and isinstance(path, Path):
+    if create and "GRUNT_ARCHIVE_DB" not in os.environ and isinstance(path, Path):
         # Only the platform's own data directory is ours to create.
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            from grunt_archive.errors import ArchiveError
+
+            reason = error.strerror or type(error).__name__
+            raise ArchiveError(f"cannot make the data directory {path.parent}: {reason}") from None
     return path
 
 
@@ -392,7 +407,7 @@ def sync(
     )
     meta = click.get_current_context().meta
     meta[JSON_SUMMARY] = as_json
-    report = run_sync(resolve_db(db_path), client_settings(**api), options, progress)
+    report = run_sync(resolve_db(db_path, create=True), client_settings(**api), options, progress)
     if as_json:
         click.echo(json.dumps(report.to_json()))
         meta[JSON_SUMMARY] = False  # the summary is out: a partial run's error needs no other
@@ -493,7 +508,7 @@ def demo(db_path: Path | str | None, port: int, matches: int, open_browser: bool
     """
     from grunt_archive.demo import run_demo
 
-    path = sqlite_only(db_path or resolve_db(None), "demo")
+    path = sqlite_only(db_path or resolve_db(None, create=True), "demo")
     if db_path is None:
         path = path.with_name("demo.db")
     run_demo(path, port=port, matches=matches, open_browser=open_browser)

@@ -28,7 +28,7 @@ def db_upgrade(db_path: Path | str | None) -> None:
     from grunt_archive.upgrading import on_stderr
 
     # A long migration says what it does first, on stderr (stdout: the revision line).
-    before, after = run_upgrade(resolve_db(db_path), on_stderr)
+    before, after = run_upgrade(resolve_db(db_path, create=True), on_stderr)
     # A new archive had no revision: "empty", as `db current` says, not Python's None.
     was = "" if before == after else f" (was {before or 'empty'})"
     click.echo(f"Archive at revision {after}{was}.")

@@ -182,6 +182,28 @@ def test_foreign_files_exit_6_untouched(tmp_path):
     assert result.returncode == 6 and "does not exist" in result.stderr
 
 
+def test_the_default_data_directory_is_made_by_a_sync_only_and_its_failure_is_one_line(tmp_path):
+    # No --db, no GRUNT_ARCHIVE_DB: the archive is halo.db in the user data directory.
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_DATA_HOME": ""}
+    for command in (("db", "current"), ("pending",), ("query", "select 1")):
+        result = cli(*command, env=env)
+        assert result.returncode == 6 and "does not exist" in result.stderr, command
+        assert "Traceback" not in result.stderr and list(home.iterdir()) == [], command
+    # A file where the directory would be (HOME is one): one line, exit 6.
+    (tmp_path / "file").write_text("")
+    env = {"HOME": str(tmp_path / "file"), "XDG_DATA_HOME": ""}
+    result = cli(
+        "sync", "--player", "xuid(2533274800000001)", env=env, api_base="http://127.0.0.1:9"
+    )
+    assert result.returncode == 6, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot make the data directory {tmp_path}/file/.local/share/grunt-archive:"
+        " Not a directory"
+    ]
+
+
 def test_db_upgrade_current_and_reparse(db_path):
     head = head_revision()
     created = cli("db", "upgrade", db=db_path)
