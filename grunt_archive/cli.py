@@ -170,6 +170,23 @@ class ArchiveLocation(click.ParamType):
         return as_location(str(value))
 
 
+class Interface(click.ParamType):
+    """``--host``: the interface to listen on; an empty one is refused.
+
+    An empty host makes the server listen on every interface: ``--host "$HOST"`` with
+    the variable unset would put the archive on the network without a word.
+    """
+
+    name = "HOST"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the host as given, unless it is empty or blank."""
+        if not str(value).strip():
+            self.fail("it is empty: give an address such as 127.0.0.1 (0.0.0.0 for every one).",
+                      param, ctx)  # fmt: skip
+        return str(value)
+
+
 class FiniteRange(click.FloatRange):
     """A ``FloatRange`` that refuses ``nan`` and ``inf``.
 
@@ -438,7 +455,10 @@ def sync(
 
 @cli.command()
 @partial(db_option, archive="a SQLite file (Datasette reads no PostgreSQL: `copy --to FILE` first)")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--host", type=Interface(), default="127.0.0.1", show_default=True,
+    help="Interface to listen on.",
+)  # fmt: skip
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
     help="Port to listen on; 0 picks a free one.",

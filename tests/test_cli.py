@@ -260,3 +260,17 @@ def test_an_empty_db_is_bad_usage(command):
     with pytest.raises(click.BadParameter, match="it is empty") as refused:
         found.make_context(command, ["--db", " ", *args.get(command, [])])
     assert refused.value.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["serve", "simulate"])
+@pytest.mark.parametrize("host", ["", "  "])
+def test_an_empty_host_is_bad_usage_not_every_interface(command, host):
+    # An unset variable (--host "$HOST") would have served the archive to the network.
+    import click
+
+    from grunt_archive.cli import cli as grunt_archive
+
+    found = grunt_archive.get_command(click.Context(grunt_archive), command)
+    with pytest.raises(click.BadParameter, match="it is empty") as refused:
+        found.make_context(command, ["--host", host])
+    assert refused.value.exit_code == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from grunt_archive.cli import FiniteRange
+from grunt_archive.cli import FiniteRange, Interface
 from grunt_archive.errors import GruntArchiveError
 from grunt_archive.simulator.config import HOSTILE_KINDS, SimulatorConfig
 
@@ -13,7 +13,10 @@ COUNT = click.IntRange(min=0)
 
 
 @click.command("simulate")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--host", type=Interface(), default="127.0.0.1", show_default=True,
+    help="Interface to listen on.",
+)  # fmt: skip
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8002, show_default=True,
     help="Port to listen on; 0 picks a free one.",
