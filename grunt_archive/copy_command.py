@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from grunt_archive.cli import ArchiveLocation, db_option, player_option, resolve_db
+from grunt_archive.cli import db_option, player_option, resolve_db
+from grunt_archive.param_types import ArchiveLocation
 from grunt_archive.wording import counted
 
 

@@ -139,8 +139,10 @@ def help_of(*args: str) -> str:
 def test_help_imports_no_command_machinery() -> None:
     modules = loaded_after(help_of())
     ours = [m for m in modules if m.startswith("grunt_archive.")]
-    # usage.py is the group's base class (one-line usage errors): click and sys alone.
-    assert ours == ["grunt_archive.cli", "grunt_archive.errors", "grunt_archive.usage"]
+    # usage.py is the group's base class (one-line usage errors): click and sys alone;
+    # param_types.py the options' types: click, math and pathlib.
+    assert ours == ["grunt_archive.cli", "grunt_archive.errors", "grunt_archive.param_types",
+                    "grunt_archive.usage"]  # fmt: skip
     assert found(modules, (*HTTP, *SQL, *SERVING)) == []
 
 

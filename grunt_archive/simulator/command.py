@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from grunt_archive.cli import FiniteRange, Interface
 from grunt_archive.errors import GruntArchiveError
+from grunt_archive.param_types import FiniteRange, Interface
 from grunt_archive.simulator.config import HOSTILE_KINDS, SimulatorConfig
 
 RATE = FiniteRange(0, 1)
