@@ -32,6 +32,7 @@ from grunt_archive.location import (
     Location,
     archive_name,
     as_location,
+    connect_arguments,
     is_server,
     redact,
     server_url,
@@ -89,7 +90,8 @@ def make_engine(path: Location) -> Engine:
     from sqlalchemy import URL, create_engine, event
 
     if is_server(path):
-        return create_engine(server_url(str(path)))
+        url = server_url(str(path))
+        return create_engine(url, connect_args=connect_arguments(url))
     # A URI, not `sqlite:///{path}`: SQLAlchemy would read a `?` in the name as its query.
     url = URL.create("sqlite+pysqlite", database=file_uri(Path(path)), query={"uri": "true"})
     engine = create_engine(url)

@@ -47,6 +47,9 @@ _SECRET_SETTING = re.compile(
     r"(?<!\w)((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#'\"]+)", re.IGNORECASE
 )
 MAX_PORT = 65535
+# Seconds a PostgreSQL server may take to accept a connection: one that takes the TCP
+# connection and never answers would otherwise hold a nightly run (and the next) for ever.
+CONNECT_TIMEOUT = 10
 
 
 def is_server(location: Location | os.PathLike[str]) -> bool:
@@ -124,6 +127,11 @@ def server_url(location: str) -> URL:
             f"the archive URL is malformed: port {url.port} is not a number from 1 to {MAX_PORT}"
         )
     return url.set(drivername=DRIVER)
+
+
+def connect_arguments(url: URL) -> dict[str, int]:
+    """Return the driver's arguments the URL leaves to us: `CONNECT_TIMEOUT`, unless it sets one."""
+    return {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
 
 
 def archive_name(location: Location) -> str:

@@ -26,7 +26,14 @@ from typing import Any, TextIO
 from grunt_archive import rawbody, revisions
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import check_archive_path, read_uri, shm_refused
-from grunt_archive.location import Location, archive_name, is_server, redact, server_url
+from grunt_archive.location import (
+    Location,
+    archive_name,
+    connect_arguments,
+    is_server,
+    redact,
+    server_url,
+)
 from grunt_archive.wording import counted
 
 FORMATS = ("csv", "json", "nl")
@@ -126,9 +133,10 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
     """Run ``sql`` on PostgreSQL in a read-only transaction; return its columns and rows."""
     import psycopg
 
-    conninfo = server_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    parsed = server_url(url)
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
-        connection = psycopg.connect(conninfo)
+        connection = psycopg.connect(conninfo, **connect_arguments(parsed))
     except psycopg.Error as error:
         reason = " ".join(redact(str(error), url).split())
         raise ArchiveError(f"cannot open {archive_name(url)}: {reason}") from None

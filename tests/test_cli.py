@@ -274,3 +274,22 @@ def test_an_empty_host_is_bad_usage_not_every_interface(command, host):
     with pytest.raises(click.BadParameter, match="it is empty") as refused:
         found.make_context(command, ["--host", host])
     assert refused.value.exit_code == 2
+
+
+def test_a_postgresql_server_that_never_answers_is_exit_6_in_its_connect_timeout():
+    # It takes the TCP connection and says nothing: the run would otherwise wait for ever.
+    import socket
+
+    from grunt_archive.location import CONNECT_TIMEOUT, connect_arguments, server_url
+
+    url = "postgresql://halo:hunter2@127.0.0.1:{}/halo"
+    assert connect_arguments(server_url(url.format(5432))) == {"connect_timeout": CONNECT_TIMEOUT}
+    assert connect_arguments(server_url(url.format(5432) + "?connect_timeout=3")) == {}
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        given = url.format(silent.getsockname()[1]) + "?connect_timeout=1"
+        for command in (("db", "current"), ("query", "select 1")):
+            result = cli(*command, db=given, timeout=30)
+            assert result.returncode == 6, result.stderr
+            assert result.stderr.strip().splitlines() == [
+                f"Error: cannot open {given.replace('hunter2', '***')}: connection timeout expired"
+            ]
