@@ -15,10 +15,13 @@ import click
 
 from grunt_archive.cli import db_option, player_option, resolve_db
 from grunt_archive.errors import PartialSyncError, UsageError
+from grunt_archive.players import display_name
 from grunt_archive.wording import counted
 
 if TYPE_CHECKING:  # the store loads only when a subcommand runs
     from grunt_archive.store.pending import PendingLookup, PendingMatchRow
+
+SHOWN_REASON = 200  # characters of a reason the listing shows (the JSON has it whole)
 
 
 @click.group(invoke_without_command=True)
@@ -76,6 +79,16 @@ def pending(
         )
 
 
+def _text(reason: str | None) -> str:
+    """Return a reason as one printable line of at most `SHOWN_REASON` characters ("?" if none).
+
+    A reason is free text (``--reason``, a service's error): an escape sequence or a line
+    break in it would retitle the terminal or forge a line of the listing.
+    """
+    shown = display_name(reason) or "?"
+    return shown if len(shown) <= SHOWN_REASON else shown[: SHOWN_REASON - 1] + "…"
+
+
 def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None:
     """Print the pending matches, those given up on, and the lookups, one line each."""
     for given_up in (False, True):
@@ -84,9 +97,9 @@ def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None
         click.echo(f"{title}: {len(shown)}")
         for m in shown:
             gave = f"; given up {m.given_up_at}" if given_up else ""
-            why = f" ({m.given_up_reason})" if given_up and m.given_up_reason else ""
+            why = f" ({_text(m.given_up_reason)})" if given_up and m.given_up_reason else ""
             click.echo(
-                f"  {m.match_id}  {m.player}  started {m.start_time or '?'}  {m.reason or '?'}"
+                f"  {m.match_id}  {m.player}  started {m.start_time or '?'}  {_text(m.reason)}"
                 f"  [attempts {m.attempts}, first seen {m.first_seen_at},"
                 f" last {m.last_attempt_at or '-'}{gave}{why}]"
             )
@@ -96,7 +109,7 @@ def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None
         click.echo(f"{title}: {len(shown)}")
         for lookup in shown:
             click.echo(
-                f"  {lookup.kind} {lookup.key or '-'}  {lookup.reason or '?'}"
+                f"  {lookup.kind} {lookup.key or '-'}  {_text(lookup.reason)}"
                 f"  [attempts {lookup.attempts}, first seen {lookup.first_seen_at or '-'},"
                 f" last {lookup.last_attempt_at or '-'}]"
             )

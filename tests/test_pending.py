@@ -115,6 +115,23 @@ def test_give_up_then_retry_through_sync_verify_and_the_viewer(spoilt, tmp_path)
     assert stats == [f"/hi/matches/{bad}/stats"]
 
 
+def test_a_reason_is_listed_as_one_printable_line_and_kept_whole(spoilt, tmp_path):
+    # A window title escape, a bell, a newline and a carriage return, then 1,000 more.
+    _, db, bad = spoilt
+    db = copy_archive(db, tmp_path / "copy.db")
+    reason = "abc\x1b]0;title\x07\nsecond line\r\tX" + "y" * 1000
+    assert invoke("pending", "give-up", "--db", str(db), bad, "--reason", reason).exit_code == 0
+    listed = invoke("pending", "--db", str(db)).output
+    (line,) = [line for line in listed.splitlines() if bad in line]
+    shown = line.split(" (", 1)[1]
+    assert shown.startswith(
+        "abc\ufffd]0;title\ufffd\ufffdsecond line\ufffd\ufffdX"
+    ) and shown.endswith("…)]")
+    assert len(shown) == len("…)]") - 1 + 200 and all(c.isprintable() for c in line)
+    given_up = json.loads(invoke("pending", "--db", str(db), "--json").output)["given_up"]
+    assert [m["given_up_reason"] for m in given_up] == [reason]
+
+
 def test_a_bad_or_unknown_match_id_is_exit_2_and_changes_nothing(spoilt, tmp_path):
     _, db, bad = spoilt
     db = copy_archive(db, tmp_path / "copy.db")
