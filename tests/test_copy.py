@@ -234,6 +234,27 @@ def test_a_source_that_cannot_be_read_leaves_nothing_where_the_copy_was_to_go(tm
         assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.db"]
 
 
+def test_a_source_with_corrupt_pages_is_one_line_exit_6_and_a_copy_again_finishes(synced, tmp_path):
+    _, db = synced
+    source = tmp_path / "corrupt.db"
+    source.write_bytes(db.read_bytes())
+    with closing(sqlite3.connect(source)) as connection:
+        (size,) = connection.execute("PRAGMA page_size").fetchone()
+        (root,) = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'match_players'"
+        ).fetchone()
+    with source.open("r+b") as handle:  # the table's first page, its header and cells
+        handle.seek((root - 1) * size)
+        handle.write(b"\xff" * 200)
+    copy = tmp_path / "copy.db"
+    result = invoke("copy", "--db", str(source), "--to", str(copy))
+    assert result.exit_code == 6, result.output
+    assert result.output == f"Error: cannot read {source}: database disk image is malformed\n"
+    # From the sound archive, the copy cut short is finished.
+    assert invoke("copy", "--db", str(db), "--to", str(copy)).exit_code == 0
+    assert dump(copy, MATCH_TABLES) == dump(db, MATCH_TABLES)
+
+
 def test_copy_player_finds_a_gamertag_in_any_case_and_any_script(synced, tmp_path):
     # SQLite's lower() folds ASCII only: "ÉLAN" and "élan" were two names to it.
     sim, db = synced

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -55,9 +55,9 @@ from grunt_archive.documents import (
     SERVICE_RECORD,
     DocumentKind,
 )
-from grunt_archive.errors import MalformedResponseError, UsageError
+from grunt_archive.errors import ArchiveError, MalformedResponseError, UsageError
 from grunt_archive.jsonsafe import loads
-from grunt_archive.location import Location, archive_name, is_server
+from grunt_archive.location import Location, archive_name, is_server, redact
 from grunt_archive.models import metadata
 from grunt_archive.normalize.history import history_entries
 from grunt_archive.progress import Notes
@@ -176,7 +176,7 @@ def copy_archive(
         raise UsageError(f"copy: {archive_name(source)} is the archive --db names already")
     began = time.monotonic()
     report = CopyReport(archive_name(source), archive_name(destination), list(players))
-    with ExitStack() as stack:
+    with ExitStack() as stack, _source_errors(source):
         # Never migrated here: a copy writes nothing to its source (a sync may be writing it).
         source_engine = stack.enter_context(archive(source, upgrade=False, create=False))
         require_current(source_engine, report.source)
@@ -220,6 +220,22 @@ def copy_archive(
             unfinished.let_go_writing(connection)
     report.seconds = time.monotonic() - began
     return report
+
+
+@contextmanager
+def _source_errors(source: Location) -> Iterator[None]:
+    """Raise a read of the source that fails (a corrupt page, a lost server) as `ArchiveError`.
+
+    The destination's writes raise the project's errors themselves (`writer`), so a
+    driver's error that reaches here is the source's.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as error:
+        reason = " ".join(redact(str(error.orig), str(source)).split())
+        raise ArchiveError(f"cannot read {archive_name(source)}: {reason}") from None
 
 
 def _player_ids(reader: Connection, players: tuple[str, ...]) -> tuple[str, ...]:
