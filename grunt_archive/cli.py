@@ -25,7 +25,7 @@ from grunt_archive.errors import (
     PartialSyncError,
 )
 from grunt_archive.param_types import ArchiveLocation, FiniteRange, Interface
-from grunt_archive.usage import OneLineUsageGroup
+from grunt_archive.usage import OneLineUsageGroup, usage_line
 
 if TYPE_CHECKING:
     from grunt_archive.runner import ClientSettings
@@ -122,6 +122,11 @@ class ArchiveGroup(OneLineUsageGroup):
         """Run the command; report `GruntArchiveError`, Ctrl-C and SIGTERM without a traceback."""
         from grunt_archive.terminate import stop_on_terminate  # not for the group's --help
 
+        words = [*ctx.protected_args, *ctx.args]
+        if words[:1] == ["sync"] and "--json" in words[1:]:
+            # Promised before the flags are parsed: a wrong one, or a Ctrl-C while the
+            # run starts, still leaves the timer's log its summary.
+            ctx.meta[JSON_SUMMARY] = True
         with stop_on_terminate() as stop:
             try:
                 return super().invoke(ctx)
@@ -143,6 +148,10 @@ class ArchiveGroup(OneLineUsageGroup):
                 # SQLite refusing a read or write (locked, full, read-only) is an archive problem.
                 click.echo(f"Error: the archive cannot be used: {reason}", err=True)
                 ctx.exit(ArchiveError.exit_code)
+
+    def usage_failed(self, ctx: click.Context, error: click.UsageError) -> None:
+        """Print the JSON summary a run promised (exit 2) before its one line goes to stderr."""
+        _stopped(ctx, "error", error.exit_code, usage_line(error).removeprefix("Error: "))
 
 
 def _stopped(ctx: click.Context, outcome: str, exit_code: int, line: str) -> None:

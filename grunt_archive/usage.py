@@ -12,12 +12,17 @@ from typing import Any, NoReturn
 import click
 
 
+def usage_line(error: click.UsageError) -> str:
+    """Return ``error`` as its one line, with where to find help."""
+    where = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
+    return f"Error: {' '.join(error.format_message().split())}{where}"
+
+
 def report_usage(error: click.UsageError) -> NoReturn:
     """Print ``error`` on one line, with where to find help, and exit with its code (2)."""
     if isinstance(error, getattr(click.exceptions, "NoArgsIsHelpError", ())):
         raise error  # a group named alone (`grunt-archive db`): its help, as click shows it
-    where = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
-    click.echo(f"Error: {' '.join(error.format_message().split())}{where}", err=True)
+    click.echo(usage_line(error), err=True)
     sys.exit(error.exit_code)
 
 
@@ -36,4 +41,8 @@ class OneLineUsageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as error:
+            self.usage_failed(ctx, error)
             report_usage(error)
+
+    def usage_failed(self, ctx: click.Context, error: click.UsageError) -> None:
+        """Hear of a command's usage error before it is reported (and the program exits)."""

@@ -140,6 +140,20 @@ def test_a_run_stopped_by_an_error_still_prints_its_json_summary(db_path):
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [("--player", ""), ("--api-base", "ftp://x"), ("--no-films", "--films-backfill"), ("--bogus",),
+     ("--db", "mysql://x")],  # fmt: skip
+)
+def test_a_run_refused_for_its_flags_prints_its_json_summary_too(db_path, flags):
+    result = cli("sync", "--json", *flags, db=db_path)
+    assert result.returncode == 2, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["outcome"], summary["exit_code"]) == ("error", 2)
+    assert result.stderr == f"Error: {summary['error']}\n"
+    assert not db_path.exists()
+
+
 def test_unreachable_service_exit_7(db_path):
     result = cli(
         "sync", "--player", "xuid(2533274800000001)", db=db_path, api_base="http://127.0.0.1:9"
