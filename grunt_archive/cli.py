@@ -92,6 +92,14 @@ def _sqlite_refusal(error: Exception) -> str | None:
 class ArchiveGroup(OneLineUsageGroup):
     """The top-level group: our errors as one line and an exit code; commands loaded lazily."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the command line; note a sync's promise of a JSON summary before its flags."""
+        if args[:1] == ["sync"] and "--json" in args[1:]:
+            # Promised before the flags are parsed: a wrong one, or a Ctrl-C while the
+            # run starts, still leaves the timer's log its summary.
+            ctx.meta[JSON_SUMMARY] = True
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return every command name, the lazy ones included, sorted."""
         return sorted({*self.commands, *LAZY_COMMANDS})
@@ -122,11 +130,6 @@ class ArchiveGroup(OneLineUsageGroup):
         """Run the command; report `GruntArchiveError`, Ctrl-C and SIGTERM without a traceback."""
         from grunt_archive.terminate import stop_on_terminate  # not for the group's --help
 
-        words = [*ctx.protected_args, *ctx.args]
-        if words[:1] == ["sync"] and "--json" in words[1:]:
-            # Promised before the flags are parsed: a wrong one, or a Ctrl-C while the
-            # run starts, still leaves the timer's log its summary.
-            ctx.meta[JSON_SUMMARY] = True
         with stop_on_terminate() as stop:
             try:
                 return super().invoke(ctx)
