@@ -127,7 +127,11 @@ def login(
     from grunt_archive.api.live import authorize_url
     from grunt_archive.api.signin import AppRegistration, SignInHttp
     from grunt_archive.auth import code_from_input, default_auth_path, save_session, sign_in
+    from grunt_archive.auth.token_file import check_can_save
 
+    path = auth_file or default_auth_path()
+    # Before the one-time code is spent: what is there may be no sign-in file to replace.
+    check_can_save(path)
     app = AppRegistration(client_id, client_secret or None, redirect_uri)
     if code is None:
         click.echo(
@@ -135,7 +139,6 @@ def login(
         )
         click.echo(f"\nYour browser then goes to {redirect_uri}?code=… (the page may not load).")
         code = _pasted_code()
-    path = auth_file or default_auth_path()
 
     async def go() -> Any:
         async with SignInHttp(api_base) as http:
@@ -180,7 +183,7 @@ def status(auth_file: Path | None) -> None:
 @auth.command()
 @_auth_file_option
 def logout(auth_file: Path | None) -> None:
-    """Sign out: delete the sign-in file and every token in it.
+    """Sign out: delete the sign-in file and every token in it (never a file of another kind).
 
     To also withdraw the app's access, remove it at https://account.live.com/consent/Manage.
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import platformdirs
 import pytest
 
 from grunt_archive.api import HaloClient, ProfileService, RetryPolicy
@@ -25,7 +26,7 @@ from grunt_archive.auth import (
 from grunt_archive.auth.token_file import RELOGIN, to_document
 from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.normalize.values import duration_seconds
-from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.simulator import Simulator, SimulatorConfig, running_simulator
 from grunt_archive.simulator.hosts.signin import signin_state
 from tests.conftest import load_json, sample_paths
 
@@ -277,7 +278,9 @@ def signed_in_session(spartan: str = "v4=stored-spartan", minutes: float = 240):
     )
 
 
-def test_the_file_is_0600_atomic_and_round_trips(tmp_path):
+def test_the_file_is_0600_atomic_and_round_trips(tmp_path, monkeypatch):
+    # The default directory, the only one made when missing.
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda name: str(tmp_path / "config"))
     path = tmp_path / "config" / "auth.json"
     old_umask = os.umask(0)  # the most permissive umask must not widen the file
     try:
@@ -357,7 +360,11 @@ def test_a_sign_in_file_that_is_not_utf8_is_damaged_not_a_traceback(tmp_path, da
     }
     result = CliRunner().invoke(cli, list(command), env=env)
     assert result.exit_code == 4, result.output
-    assert result.output == f"Error: the sign-in file {damaged} is damaged: {RELOGIN}\n"
+    # Not a file grunt-archive writes (it writes ASCII JSON): `auth login` will not replace it.
+    assert result.output == (
+        f"Error: the sign-in file {damaged} is damaged (not UTF-8 text) and not one "
+        f"grunt-archive wrote: move it away yourself, then {RELOGIN}\n"
+    )
     assert damaged.read_bytes() == data  # kept as it was, for whoever wants to look
 
 
@@ -500,3 +507,147 @@ def test_the_authorize_page_redirects_with_a_code_the_exchange_accepts(signed_in
             return await sign_in(http, APP, code_from_input(location))
 
     assert asyncio.run(go()).gamertag == sim.gamertag(sim.player_ids[0])
+
+
+# What `auth login` replaces and `auth logout` deletes: a sign-in file, nothing else ----------
+
+CLIENT = "refusal-client-id"
+
+
+def archive_file(path) -> bytes:
+    """Make a SQLite archive-like file at ``path``; return its bytes."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE matches (match_id TEXT)")
+    connection.close()
+    return path.read_bytes()
+
+
+def auth_cli(auth_file, *args: str):
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    env = {"GRUNT_ARCHIVE_AUTH_FILE": str(auth_file), "GRUNT_ARCHIVE_CLIENT_SECRET": None}
+    return CliRunner().invoke(cli, ["auth", *args], env=env)
+
+
+def login_with_a_fresh_code(auth_file):
+    """Run `auth login` against a simulator; return the result and the tokens it issued."""
+    with running_simulator(SimulatorConfig(seed=31, players=1, matches=1)) as (url, sim):
+        code = signin_state(sim).new_code(CLIENT, "https://localhost")
+        result = auth_cli(auth_file, "login", "--client-id", CLIENT, "--code", code,
+                          "--api-base", url)  # fmt: skip
+        issued = signin_state(sim).issued()
+    # The code the test made is not a token: none issued means the code was never spent.
+    return result, [t for kind, tokens in issued.items() if kind != "code" for t in tokens]
+
+
+def not_ours(tmp_path) -> dict[str, bytes]:
+    """Files that are no sign-in of ours, by name: each must be left as it is."""
+    made = {
+        "archive.db": b"",
+        "notes.txt": b"remember the milk\n",
+        "other.json": b'{"theme": "dark"}',
+        "cut-short.json": b'{"format": 1, "refresh_token": "M.R3_ha',
+        "latin1.json": b'{"format": 1, "refresh_token": "M.R3_\xe9"}',
+    }
+    for name, data in made.items():
+        if data:
+            (tmp_path / name).write_bytes(data)
+    made["archive.db"] = archive_file(tmp_path / "archive.db")
+    return made
+
+
+@pytest.mark.parametrize(
+    "name", ["archive.db", "notes.txt", "other.json", "cut-short.json", "latin1.json"]
+)
+def test_logout_and_login_leave_a_file_that_is_no_sign_in_as_it_was(tmp_path, name):
+    data = not_ours(tmp_path)[name]
+    path = tmp_path / name
+    out = auth_cli(path, "logout")
+    signed, issued = login_with_a_fresh_code(path)
+    for result, doing in ((out, "delete"), (signed, "replace")):
+        assert result.exit_code == 4, result.output
+        assert result.output.count("\n") == 1 and result.output.startswith("Error: ")
+        assert str(path) in result.output and f"will not {doing} it" in result.output
+        assert "Traceback" not in result.output
+    assert issued == []  # refused before the one-time code was spent
+    assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "link to an archive"])
+def test_a_pipe_or_a_link_to_an_archive_is_never_replaced_nor_deleted(tmp_path, kind):
+    path = tmp_path / "auth.json"
+    if kind == "named pipe":
+        os.mkfifo(path)  # a device (/dev/zero) refuses alike; a pipe is safe to try as root
+    else:
+        target = tmp_path / "archive.db"
+        data = archive_file(target)
+        path.symlink_to(target)
+    out = auth_cli(path, "logout")
+    signed, issued = login_with_a_fresh_code(path)
+    for result in (out, signed):
+        assert result.exit_code == 4, result.output
+        assert f"the sign-in file {path}" in result.output
+    assert kind.split()[-1] in out.output  # "a named pipe", "(a link to …archive.db)"
+    if kind == "named pipe":
+        assert stat.S_ISFIFO(os.lstat(path).st_mode)
+    else:
+        assert path.is_symlink() and target.read_bytes() == data
+    assert issued == []
+
+
+def test_delete_session_refuses_a_directory(tmp_path):
+    from grunt_archive.auth import delete_session
+
+    with pytest.raises(AuthError, match=r"is a directory: grunt-archive will not delete it"):
+        delete_session(tmp_path)
+    assert tmp_path.is_dir()
+
+
+def test_a_damaged_sign_in_of_ours_is_replaced_and_deleted(tmp_path):
+    path = tmp_path / "auth.json"
+    save_session(path, signed_in_session())
+    document = json.loads(path.read_text())
+    document["spartan"]["token"] = "v4=tok\u00e9n"  # ours, but no header can carry it
+    path.write_text(json.dumps(document))
+    status = auth_cli(path, "status")
+    assert status.exit_code == 4
+    assert status.output == f"Error: the sign-in file {path} is damaged: {RELOGIN}\n"
+    signed, issued = login_with_a_fresh_code(path)
+    assert signed.exit_code == 0, signed.output
+    assert load_session(path).spartan_token in issued
+    path.write_text("")  # an empty file holds nothing to lose
+    out = auth_cli(path, "logout")
+    assert out.exit_code == 0 and "Signed out" in out.output and not path.exists()
+
+
+def test_through_a_link_the_sign_in_it_names_is_replaced_then_deleted(tmp_path):
+    real = tmp_path / "dotfiles" / "auth.json"
+    real.parent.mkdir()
+    save_session(real, signed_in_session("v4=old"))
+    link = tmp_path / "auth.json"
+    link.symlink_to(real)
+    signed, issued = login_with_a_fresh_code(link)
+    assert signed.exit_code == 0, signed.output
+    assert link.is_symlink() and load_session(real).spartan_token in issued
+    out = auth_cli(link, "logout")
+    assert out.exit_code == 0, out.output
+    assert not real.exists() and link.is_symlink()  # no token left behind the link
+
+
+def test_no_directory_is_made_for_a_sign_in_file_given_elsewhere(tmp_path, monkeypatch):
+    path = tmp_path / "no" / "such" / "auth.json"
+    signed, issued = login_with_a_fresh_code(path)
+    assert signed.exit_code == 4, signed.output
+    assert signed.output.count("\n") == 1
+    assert f"there is no directory {path.parent} for the sign-in file {path}" in signed.output
+    assert issued == [] and not (tmp_path / "no").exists()
+    # The default directory is grunt-archive's own: made when missing.
+    config = tmp_path / "config" / "grunt-archive"
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda name: str(config))
+    monkeypatch.delenv("GRUNT_ARCHIVE_AUTH_FILE", raising=False)
+    save_session(config / "auth.json", signed_in_session())
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700

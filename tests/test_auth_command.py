@@ -69,6 +69,7 @@ def signed_in_env(auth_file: Path) -> dict[str, str]:
 
 def test_sign_in_then_a_sync_that_outlives_several_token_lifetimes(tmp_path, db_path):
     auth_file = tmp_path / "config" / "auth.json"
+    auth_file.parent.mkdir()  # a directory given is never made: only the default one is
     env = signed_in_env(auth_file)
     with simulator_process(
         "--seed", "21", "--players", "1", "--matches", "40", "--token-lifetime", "1"
@@ -212,6 +213,7 @@ def test_two_processes_renewing_the_same_sign_in_at_once(tmp_path):
     exit 4: both go on only if they take turns and start from the newest one.
     """
     auth_file = tmp_path / "config" / "auth.json"
+    auth_file.parent.mkdir()  # a directory given is never made: only the default one is
     env = signed_in_env(auth_file)
     with simulator_process(
         "--seed", "26", "--players", "1", "--matches", "20", "--token-lifetime", "8"

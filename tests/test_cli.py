@@ -142,8 +142,13 @@ def test_a_run_stopped_by_an_error_still_prints_its_json_summary(db_path):
 
 @pytest.mark.parametrize(
     "flags",
-    [("--player", ""), ("--api-base", "ftp://x"), ("--no-films", "--films-backfill"), ("--bogus",),
-     ("--db", "mysql://x")],  # fmt: skip
+    [
+        ("--player", ""),
+        ("--api-base", "ftp://x"),
+        ("--no-films", "--films-backfill"),
+        ("--bogus",),
+        ("--db", "mysql://x"),
+    ],
 )
 def test_a_run_refused_for_its_flags_prints_its_json_summary_too(db_path, flags):
     result = cli("sync", "--json", *flags, db=db_path)

@@ -48,16 +48,19 @@ def test_an_endless_sign_in_file_is_damaged_not_all_of_memory(command, tmp_path)
     result = bounded(*command, env=env)
     assert result.returncode == 4, result.stderr
     assert result.stderr == (
-        "Error: the sign-in file /dev/zero is damaged: run `grunt-archive auth login`\n"
+        "Error: the sign-in file /dev/zero is damaged: it is a character device; give "
+        "GRUNT_ARCHIVE_AUTH_FILE (--auth-file) another path, then run `grunt-archive auth login`\n"
     )
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow
-def test_a_pasted_code_with_no_line_end_is_refused_not_read_forever():
+def test_a_pasted_code_with_no_line_end_is_refused_not_read_forever(tmp_path):
+    auth_file = tmp_path / "auth.json"  # in a directory that exists: login makes no other
     env = {
         "GRUNT_ARCHIVE_CLIENT_ID": "hostile-test",
         "GRUNT_ARCHIVE_API_BASE": "http://127.0.0.1:9",
+        "GRUNT_ARCHIVE_AUTH_FILE": str(auth_file),
     }
     result = bounded("auth", "login", env=env, stdin="/dev/zero")
     assert result.returncode == 2, result.stderr
@@ -65,7 +68,7 @@ def test_a_pasted_code_with_no_line_end_is_refused_not_read_forever():
         "Error: the pasted line is longer than 65536 characters: no code"
     )
     assert "Traceback" not in result.stderr
-    assert not NO_SIGN_IN.exists()
+    assert not auth_file.exists() and not NO_SIGN_IN.exists()
 
 
 @pytest.mark.parametrize(

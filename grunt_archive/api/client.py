@@ -26,6 +26,7 @@ from tenacity import (
 )
 
 from grunt_archive.api import responses
+from grunt_archive.api.credentials import check_given, check_headers
 from grunt_archive.api.limits import HostLimits
 from grunt_archive.api.transport import CookielessClient, default_transport
 from grunt_archive.errors import (
@@ -58,10 +59,19 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """Bring-your-own credentials. Their values never appear in messages or reprs."""
+    """Bring-your-own credentials. Their values never appear in messages or reprs.
+
+    Raises:
+        UsageError: a value no header can carry (`credentials.check_given`).
+
+    """
 
     spartan: str
     clearance: str | None = None
+
+    def __post_init__(self) -> None:
+        # Where they enter: before any archive is made or run row written.
+        check_given(self.spartan, self.clearance)
 
     def __repr__(self) -> str:
         return "Tokens(spartan=<hidden>, clearance=<hidden>)"
@@ -419,7 +429,7 @@ class HaloClient:
                 headers[CLEARANCE_HEADER] = clearance_id
             # Parsed once here: httpx parses a text URL again for the client and the request.
             url = httpx.URL(self.url(host, path), params=params)
-            request = self._http.build_request("GET", url, headers=headers)
+            request = self._http.build_request("GET", url, headers=check_headers(headers))
             responses.check_url(str(request.url), service)
             self.requests[service] += 1
             self.uses.sent(tokens.spartan)
@@ -435,6 +445,11 @@ class HaloClient:
                 if accepted:
                     self.answers[service] += 1
                 return response, tokens
+            except httpx.LocalProtocolError:
+                # Our request is malformed: no retry mends it. Its words may quote a token.
+                raise AuthError(
+                    f"cannot send a request to {service}: a header holds a line break or a NUL"
+                ) from None
             except httpx.TransportError as error:
                 raise _Transient(f"{type(error).__name__} talking to {service}") from None
             finally:

@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from grunt_archive.api.client import Document, HaloClient
+from grunt_archive.api.credentials import is_credential
 from grunt_archive.api.signin import SignInHttp, field_of
 from grunt_archive.errors import AuthError, MalformedResponseError
 from grunt_archive.normalize.values import duration_seconds
@@ -92,7 +93,7 @@ class LazyClearance:
         flight = data.get("FlightConfigurationId") if isinstance(data, dict) else None
         if not isinstance(flight, str) or not flight:
             raise MalformedResponseError("the clearance response has no FlightConfigurationId")
-        self.client.clearance = flight
+        self.client.clearance = _credential(flight, "The clearance lookup", "FlightConfigurationId")
 
 
 # --- the sign-in side -------------------------------------------------------
@@ -169,7 +170,7 @@ async def spartan_token(http: SignInHttp, halo_xsts_token: str) -> SpartanToken:
         headers={"Accept": "application/json", "Content-Type": "application/json"},
         hint=RELOGIN,
     )
-    token = field_of(data, step, "SpartanToken")
+    token = _credential(field_of(data, step, "SpartanToken"), step, "SpartanToken")
     try:
         expires = parse_instant(field_of(data, step, "ExpiresUtc", "ISO8601Date"))
     except ValueError:
@@ -227,5 +228,22 @@ async def clearance(http: SignInHttp, spartan: str) -> Clearance:
         if error.status == 403:
             raise AuthError(CLEARANCE_REFUSED, status=403) from None
         raise
-    flight = field_of(data, step, "FlightConfigurationId")
-    return Clearance(str(flight), _max_age(headers))
+    name = "FlightConfigurationId"
+    flight = _credential(field_of(data, step, name), step, name)
+    return Clearance(flight, _max_age(headers))
+
+
+def _credential(value: object, step: str, name: str) -> str:
+    """Return a token or clearance the service sent, if a request header can carry it.
+
+    Raises:
+        MalformedResponseError: not visible ASCII (a CR LF in it would add a header of
+            the service's choosing to every later request).
+
+    """
+    if not is_credential(value):
+        raise MalformedResponseError(
+            f"{step}: the service sent a {name} that is not a token "
+            "(not text of visible ASCII characters)"
+        )
+    return value

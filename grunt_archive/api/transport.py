@@ -33,6 +33,7 @@ CHUNK = 64 * 1024
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _NO_BODY_STATUSES = frozenset({204, 304})
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
+_FORBIDDEN_IN_HEADERS = (b"\r", b"\n", b"\0")
 Origin = tuple[str, str, int]
 
 
@@ -234,9 +235,21 @@ async def _reading(
 
 
 def _request_bytes(request: httpx.Request, body: bytes) -> bytes:
+    """Return the request as it goes on the wire.
+
+    Raises:
+        httpx.LocalProtocolError: a header holds a CR, LF or NUL (h11 refuses those too).
+
+    """
     lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), request.url.raw_path)]
     chunked = False
     for name, value in request.headers.raw:
+        # httpx passes them through: a CR LF in a token would end its line and add a
+        # header of the sender's choosing. Never the value in the message: it may be a token.
+        if any(c in name or c in value for c in _FORBIDDEN_IN_HEADERS):
+            raise httpx.LocalProtocolError(
+                "a request header holds a line break or a NUL", request=request
+            )
         if name.lower() == b"transfer-encoding":
             chunked = True
         lines.append(b"%s: %s" % (name, value))

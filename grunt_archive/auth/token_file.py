@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -33,6 +35,7 @@ from typing import Any
 
 import platformdirs
 
+from grunt_archive.api.credentials import is_credential
 from grunt_archive.api.signin import AppRegistration
 from grunt_archive.auth.chain import Session
 from grunt_archive.errors import AuthError
@@ -56,7 +59,11 @@ def default_auth_path() -> Path:
     configured = os.environ.get("GRUNT_ARCHIVE_AUTH_FILE")
     if configured:
         return Path(configured).expanduser()
-    return Path(platformdirs.user_config_dir("grunt-archive")) / "auth.json"
+    return _default_directory() / "auth.json"
+
+
+def _default_directory() -> Path:
+    return Path(platformdirs.user_config_dir("grunt-archive"))
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -132,7 +139,37 @@ def from_document(document: Any) -> Session:
         raise ValueError("missing or mistyped field") from error
     if not (session.refresh_token and session.spartan_token and session.app.client_id):
         raise ValueError("empty token")
+    # Both go in request headers, where a CR LF would add one and non-ASCII cannot go.
+    if not is_credential(session.spartan_token) or not (
+        session.clearance is None or is_credential(session.clearance)
+    ):
+        raise ValueError("a token that is not visible ASCII")
     return session
+
+
+def _not_ours(data: bytes) -> str | None:
+    """Return why ``data`` is no sign-in file grunt-archive wrote, or None when it is one.
+
+    One of ours, however damaged inside, is a JSON object with an integer ``format``
+    and a ``refresh_token`` (ours are written whole, by rename). An empty file holds
+    nothing to lose.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        return "larger than any sign-in"
+    if not data.strip():
+        return None
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except (ValueError, RecursionError):
+        return "not JSON"
+    if not isinstance(document, dict) or "refresh_token" not in document:
+        return "JSON, but not a sign-in"
+    fmt = document.get("format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool):
+        return "JSON, but not a sign-in"
+    return None
 
 
 def load_session(path: Path) -> Session | None:
@@ -155,8 +192,127 @@ def load_session(path: Path) -> Session | None:
         if len(data) > MAX_FILE_BYTES:
             raise ValueError("larger than any sign-in")
         return from_document(json.loads(data.decode("utf-8")))
-    except ValueError:
-        raise AuthError(f"the sign-in file {path} is damaged: {RELOGIN}") from None
+    except (ValueError, RecursionError):
+        raise _damaged(path, data) from None
+
+
+def _damaged(path: Path, data: bytes) -> AuthError:
+    """Return the error of a sign-in file that does not load: what to do depends on what it is."""
+    with contextlib.suppress(OSError):
+        kind = _kind(path.stat().st_mode)
+        if kind:  # /dev/zero: nothing to remove, another path to give
+            return AuthError(
+                f"the sign-in file {path} is damaged: it is {kind}; give "
+                f"GRUNT_ARCHIVE_AUTH_FILE (--auth-file) another path, then {RELOGIN}"
+            )
+    why = _not_ours(data)
+    if why is None:  # `auth login` replaces it
+        return AuthError(f"the sign-in file {path} is damaged: {RELOGIN}")
+    return AuthError(
+        f"the sign-in file {path} is damaged ({why}) and not one grunt-archive wrote: "
+        f"move it away yourself, then {RELOGIN}"
+    )
+
+
+# What a path that is no regular file is, in the words of a refusal.
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a loop of symbolic links"),
+)
+
+
+def _kind(mode: int) -> str | None:
+    """Return what a file of ``mode`` is when it is no regular file, else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def _real(path: Path) -> Path:
+    """Return the file ``path`` names through any link: the link alone would keep the tokens."""
+    return Path(os.path.realpath(path))
+
+
+def _head(path: Path) -> bytes:
+    """Return the first bytes of the regular file ``path``, one more than a sign-in may have."""
+    # No link followed, no writer waited for: a pipe may have taken its place since.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "it changed while it was read")
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _ours_to_replace(path: Path, doing: str) -> Path | None:
+    """Return the file behind ``path`` when it is a sign-in file of ours; None when missing.
+
+    Args:
+        path: the sign-in file, as given.
+        doing: what would be done to it ("replace", "delete"), for the refusal.
+
+    Raises:
+        AuthError: something else is there (a directory, a device, a pipe, an archive,
+            any file grunt-archive did not write): it is left as it is.
+
+    """
+    real = _real(path)
+    shown = f"{path} (a link to {real})" if path.is_symlink() else str(path)
+    try:
+        kind = _kind(real.lstat().st_mode)
+        why = None if kind else _not_ours(_head(real))
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise AuthError(f"cannot read the sign-in file {shown}: {error.strerror}") from None
+    if kind:
+        raise AuthError(
+            f"the sign-in file {shown} is {kind}: grunt-archive will not {doing} it; "
+            "give --auth-file (GRUNT_ARCHIVE_AUTH_FILE) another path"
+        )
+    if why:
+        raise AuthError(
+            f"the sign-in file {shown} is not one grunt-archive wrote ({why}): it will not "
+            f"{doing} it; remove it yourself, or give --auth-file another path"
+        )
+    return real
+
+
+def _directory_for(real: Path, path: Path) -> None:
+    """Make the default directory of the sign-in file when missing, and no other.
+
+    Raises:
+        AuthError: the directory of a sign-in file given elsewhere is missing, or the
+            default one cannot be made.
+
+    """
+    directory = real.parent
+    if directory.is_dir():
+        return
+    default = _real(_default_directory())
+    if _real(directory) != default:
+        raise AuthError(
+            f"there is no directory {directory} for the sign-in file {path}: create it first "
+            f"(grunt-archive makes only its own, {default})"
+        )
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise AuthError(f"cannot make the directory {directory}: {error.strerror}") from None
+
+
+def check_can_save(path: Path) -> None:
+    """Refuse a sign-in file that a new sign-in could not replace, before signing in.
+
+    Raises:
+        AuthError: something else than a sign-in file of ours is there, or the
+            directory of a sign-in file given elsewhere than the default is missing.
+
+    """
+    _directory_for(_ours_to_replace(path, "replace") or _real(path), path)
 
 
 def save_session(path: Path, session: Session) -> None:
@@ -165,15 +321,18 @@ def save_session(path: Path, session: Session) -> None:
     The document goes to a temporary file created 0600 in the same directory,
     is flushed to disk, then renamed over the old file: a reader sees the old
     sign-in or the new one, never half of one, and never a moment of wider mode.
+    Through a symbolic link, the file it names is replaced, and the link kept.
 
     Raises:
-        AuthError: the file cannot be written.
+        AuthError: the file cannot be written, or what is there is no sign-in file
+            of ours (see `check_can_save`).
 
     """
     data = json.dumps(to_document(session), indent=2).encode()
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    real = _ours_to_replace(path, "replace") or _real(path)
+    temporary = real.with_name(f".{real.name}.{secrets.token_hex(6)}.tmp")
+    _directory_for(real, path)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             if hasattr(os, "fchmod"):
@@ -181,12 +340,12 @@ def save_session(path: Path, session: Session) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, real)
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise AuthError(f"cannot save the sign-in to {path}: {error.strerror}") from None
-    _sync_directory(path.parent)
+    _sync_directory(real.parent)
 
 
 def _sync_directory(directory: Path) -> None:
@@ -211,8 +370,8 @@ async def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[Non
 
     """
     lock_path = path.with_name(f".{path.name}.lock")
+    _directory_for(path, path)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
         raise AuthError(f"cannot lock the sign-in file {path}: {error.strerror}") from None
@@ -234,14 +393,18 @@ async def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[Non
 
 
 def delete_session(path: Path) -> bool:
-    """Delete the sign-in file; return whether there was one.
+    """Delete the sign-in file (through a symbolic link, the file it names); say if there was one.
 
     Raises:
-        AuthError: the file exists but cannot be deleted.
+        AuthError: the file cannot be deleted, or it is no sign-in file of ours
+            (a directory, a device, an archive, …), which is left as it is.
 
     """
+    real = _ours_to_replace(path, "delete")
+    if real is None:
+        return False
     try:
-        path.unlink()
+        real.unlink()
     except FileNotFoundError:
         return False
     except OSError as error:
