@@ -149,7 +149,9 @@ where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 [[ and day >= :date_from ]] [[ and day <= :date_to ]]
 """,
     "kd": """
-select printf('%.3f', coalesce(sum(kills), 0) * 1.0 / max(coalesce(sum(deaths), 0), 1)) as kd
+select case when count(*) > 0
+  then printf('%.3f', coalesce(sum(kills), 0) * 1.0 / max(coalesce(sum(deaths), 0), 1))
+  else '\u2013' end as kd
 from player_matches_scoped
 where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
 [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
@@ -455,12 +457,15 @@ def test_each_dashboard_chart_answers_as_before(synced):
     assert all(answered[name] > 20 for name in charts), answered
 
 
-def test_the_win_rate_tile_of_no_match_is_a_dash_not_zero(synced):
+def test_the_win_rate_and_kd_tiles_of_no_match_are_a_dash_not_zero(synced):
     _, charts = current()
     nothing = {"gamertag": "", "playlist": "", "scope": "", "date_from": "2999-01-01",
                "date_to": ""}  # fmt: skip
     assert answer(synced, charts["matches"], nothing) == [(0,)]
     assert answer(synced, charts["win_rate"], nothing) == [("\u2013",)]
+    assert answer(synced, charts["kd"], nothing) == [("\u2013",)]
+    nobody = {"gamertag": "Nobody Here", "scope": ""}
+    assert [answer(synced, charts[t], nobody) for t in ("win_rate", "kd")] == [[("\u2013",)]] * 2
 
 
 def test_the_dashboard_counts_a_shared_match_once_when_no_player_is_picked(synced):
