@@ -174,6 +174,18 @@ def test_an_unknown_player_is_a_404_page_with_a_search_box(archive):
     assert get(archive, "/player?q=chief%20MENDEZ").status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("scope", "shown"),
+    [("matchmade_pvp", True), ("all", True), ("matchmade_pve", False), ("custom", False)],
+)
+def test_the_csr_shows_on_the_ranked_tabs_only(archive, scope, shown):
+    # Ranked play is matchmade PvP: a Firefight or custom tab drew the PvP CSR chart.
+    assert get_json(archive, "/player/Chief%20Mendez.json")["csr_history"]["points"]
+    html = get(archive, f"/player/Chief%20Mendez?scope={scope}").text
+    assert ("CSR over time" in html) == shown
+    assert ('vegaEmbed("#csr-chart"' in html) == shown
+
+
 def test_a_search_lists_the_tracked_player_first_and_says_when_there_are_more(archive, tmp_path):
     # Twelve others named "Chief …" sort before "Chief Mendez": the tracked one still shows.
     db = tmp_path / "search.db"
