@@ -18,13 +18,13 @@ import csv
 import json
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from grunt_archive import rawbody, revisions
-from grunt_archive.errors import ArchiveError, UsageError
+from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.files import check_archive_path, read_uri, shm_refused
 from grunt_archive.location import (
     Location,
@@ -141,6 +141,12 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
         reason = " ".join(redact(str(error), url).split())
         raise ArchiveError(f"cannot open {archive_name(url)}: {reason}") from None
     connection.read_only = True
+    if connection.execute("SELECT to_regclass('alembic_version')").fetchone()[0] is None:
+        connection.close()
+        raise NotAnArchiveError(
+            f"{archive_name(url)} is a PostgreSQL database, but not a grunt-archive archive"
+            " (no alembic_version)"
+        )
     try:
         cursor = connection.execute(sql)  # any text, as sqlite3 takes it
     except psycopg.Error as error:
@@ -159,6 +165,7 @@ def _server_rows(url: str, sql: str) -> tuple[list[str], Iterator[tuple[Any, ...
         connection.close()
         raise UsageError("the SQL is empty or returns no rows: query runs one SELECT")
     columns = [d.name for d in cursor.description]
+    _check_names(columns, connection.close)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
@@ -181,10 +188,17 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     try:
         connection = sqlite3.connect(uri, uri=True)
         # A file that is not a database, or a corrupt one, fails here rather than as bad SQL.
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        ours = connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"
+        ).fetchone()[0]
     except sqlite3.Error as error:
         why = shm_refused(db_path) if isinstance(error, sqlite3.OperationalError) else None
         raise ArchiveError(why or f"cannot read {db_path}: {_one_line(error)}") from None
+    if not ours:
+        connection.close()
+        raise NotAnArchiveError(
+            f"{db_path} is a SQLite database, but not a grunt-archive archive (no alembic_version)"
+        )
     connection.set_authorizer(_read_only)
     rawbody.register(connection)  # `raw_body(body, encoding)`: a raw document as sent
     try:
@@ -201,6 +215,7 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
         connection.close()
         raise UsageError("the SQL is empty or returns no rows: query runs one SELECT")
     columns = [d[0] for d in cursor.description]
+    _check_names(columns, connection.close)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         read = 0
@@ -219,6 +234,21 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
             connection.close()
 
     return columns, rows()
+
+
+def _check_names(columns: list[str], close: Callable[[], None]) -> None:
+    """Refuse a result with two columns of one name: a JSON object keeps one of them.
+
+    CSV would keep both, but a script reading the header by name gets the same one.
+    """
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            close()
+            raise UsageError(
+                f"the result has two columns named {name!r}: name them apart (… AS other_name)"
+            )
+        seen.add(name)
 
 
 def run_query(db_path: Location, sql: str, output: TextIO, fmt: str = "csv") -> int:
@@ -252,15 +282,14 @@ def run_query(db_path: Location, sql: str, output: TextIO, fmt: str = "csv") -> 
             writer.writerow(_plain(v) for v in row)
             count += 1
         return count
-    if fmt == "json":
-        output.write("[")
     for row in rows:
         text = json.dumps(dict(zip(columns, map(_plain, row), strict=True)), ensure_ascii=False)
         if fmt == "json":
-            output.write(("," if count else "") + "\n" + text)
+            # The "[" waits for the first row: a query failing before any leaves no output.
+            output.write(("," if count else "[") + "\n" + text)
         else:
             output.write(text + "\n")
         count += 1
     if fmt == "json":
-        output.write("\n]\n" if count else "]\n")
+        output.write("\n]\n" if count else "[]\n")
     return count

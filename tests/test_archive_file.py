@@ -288,3 +288,29 @@ def test_a_second_writer_meeting_a_file_locked_by_the_first_gets_exit_5(tmp_path
         first.execute("ROLLBACK")
     first.close()
     assert code == 5, output
+
+
+def test_query_refuses_another_programs_database_as_every_command_does(tmp_path):
+    notes = tmp_path / "notes.db"
+    with sqlite3.connect(notes) as connection:
+        connection.execute("CREATE TABLE diary (entry TEXT)")
+    code, output = run("query", "--db", str(notes), "select * from diary")
+    assert code == 6 and output == (
+        f"Error: {notes} is a SQLite database, but not a grunt-archive archive"
+        " (no alembic_version)\n"
+    )
+
+
+def test_query_json_refuses_two_columns_of_one_name_and_writes_nothing_before_a_row(tmp_path):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    for fmt in ("--json", "--nl", "--csv"):
+        result = CliRunner().invoke(command, ["query", "--db", str(path), fmt, "select 1 a, 2 a"])
+        assert (result.exit_code, result.stdout) == (2, ""), fmt
+        assert "two columns named 'a'" in result.stderr
+    # A failure at the first row leaves no lone "[" for a JSON reader to choke on.
+    sql = "SELECT CAST(x'ff' AS TEXT) AS t"
+    result = CliRunner().invoke(command, ["query", "--db", str(path), "--json", sql])
+    assert (result.exit_code, result.stdout) == (2, "")
+    result = CliRunner().invoke(command, ["query", "--db", str(path), "--json", "select 1 where 0"])
+    assert (result.exit_code, result.stdout) == (0, "[]\n")

@@ -132,6 +132,7 @@ order by 1
 """,
     "kd": """
 select case when coalesce(nullif(:scope, ''), 'matchmade_pvp') in ('matchmade_pvp', 'matchmade_pve', 'custom', 'all')
+  and count(*) > 0
   then printf('%.3f', coalesce(sum(kills), 0) * 1.0 / max(coalesce(sum(deaths), 0), 1)) else '\u2013' end as kd
 from player_day_totals
 where (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
