@@ -27,6 +27,7 @@ from grunt_archive.files import (
     read_uri,
     real_path,
     shm_refused,
+    unopenable,
 )
 from grunt_archive.location import (
     Location,
@@ -232,7 +233,7 @@ def open_archive(
         raise
     except OperationalError as error:
         engine.dispose()
-        raise ArchiveError(f"cannot open {path}: {error.orig}") from None
+        raise ArchiveError(unopenable(path, error.orig)) from None
     return engine
 
 
@@ -472,12 +473,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         driver = sqlite3.connect(file_uri(path), uri=True, check_same_thread=False)
     except sqlite3.Error as error:
-        raise ArchiveError(f"cannot open {path}: {error}") from None
+        raise ArchiveError(unopenable(path, error)) from None
     try:
         _set_pragmas(driver, None)
     except sqlite3.Error as error:
         driver.close()
-        raise ArchiveError(f"cannot open {path}: {error}") from None
+        raise ArchiveError(unopenable(path, error)) from None
     return driver
 
 

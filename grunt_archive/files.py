@@ -139,3 +139,24 @@ def read_uri(path: Path, read_only: Callable[[Path], bool] = mounted_read_only) 
     if read_immutable(path, read_only):
         return f"{file_uri(path)}?immutable=1"
     return file_uri(path, "ro")
+
+
+def unopenable(
+    path: Path, error: BaseException, read_only: Callable[[Path], bool] = mounted_read_only
+) -> str:
+    """Say why SQLite could not open the archive, naming a read-only disk or directory.
+
+    SQLite says only "unable to open database file": it must write the ``-wal`` and
+    ``-shm`` files beside the archive, even to read it through a store.
+    """
+    try:
+        on_read_only_media = read_only(path.parent)
+    except OSError:
+        on_read_only_media = False
+    if on_read_only_media:
+        return (
+            f"cannot open {path}: it is on a read-only filesystem, where SQLite cannot make"
+            " its -wal and -shm files (`query` and `serve` read it there; copy it to a"
+            " writable disk for the other commands)"
+        )
+    return shm_refused(path) or f"cannot open {path}: {error}"

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from grunt_archive.db import open_archive
 from grunt_archive.errors import ArchiveError
-from grunt_archive.files import read_immutable, read_uri, shm_refused
+from grunt_archive.files import read_immutable, read_uri, shm_refused, unopenable
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.e2e import cli, cli_process
 from tests.helpers import rows, sync
@@ -190,6 +191,16 @@ def test_the_shm_refusal_is_named_only_when_it_is_the_cause(tmp_path):
     assert "may not write to" in (shm_refused(db, writable()) or "")
     (tmp_path / "halo.db-shm").write_bytes(b"")
     assert shm_refused(db, writable()) is None  # there already: something else failed
+
+
+def test_a_store_that_cannot_open_on_read_only_media_says_so(tmp_path):
+    # SQLite says only "unable to open database file" (it must make the -wal and -shm).
+    db = tmp_path / "halo.db"
+    open_archive(db).dispose()
+    error = sqlite3.OperationalError("unable to open database file")
+    said = unopenable(db, error, read_only=lambda _: True)
+    assert said.startswith(f"cannot open {db}: it is on a read-only filesystem")
+    assert unopenable(db, error, read_only=lambda _: False) == f"cannot open {db}: {error}"
 
 
 def test_serving_immutable_media_reads_no_whole_file_before_answering(shelf, monkeypatch):
