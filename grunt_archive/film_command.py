@@ -122,10 +122,10 @@ def chunk_bytes(file: Path) -> bytes:
         with file.open("rb") as handle:
             data = handle.read(MAX_CHUNK_BYTES + 1)
     except OSError as error:
-        raise UsageError(f"{file.name}: cannot be read: {error.strerror}") from None
+        raise UsageError(f"{file}: cannot be read: {error.strerror}") from None
     if len(data) > MAX_CHUNK_BYTES:
         raise UsageError(
-            f"{file.name}: larger than {MAX_CHUNK_BYTES // 2**20} MiB, so not a film chunk"
+            f"{file}: larger than {MAX_CHUNK_BYTES // 2**20} MiB, so not a film chunk"
             " (those are a few MB at most)"
         )
     return data

@@ -229,7 +229,7 @@ def test_a_file_larger_than_any_chunk_is_refused_reading_one_byte_past_the_cap(
     result = run(str(path), "--film-version", "41")
     assert result.exit_code == 2, result.output
     assert result.stderr == (
-        f"Error: {path.name}: larger than 2 MiB, so not a film chunk (those are a few MB at most)\n"
+        f"Error: {path}: larger than 2 MiB, so not a film chunk (those are a few MB at most)\n"
     )
     assert read_sizes == [2**21 + 1]  # /dev/zero never ends: only the cap keeps this finite
 
