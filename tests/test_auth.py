@@ -29,6 +29,7 @@ from grunt_archive.normalize.values import duration_seconds
 from grunt_archive.simulator import Simulator, SimulatorConfig, running_simulator
 from grunt_archive.simulator.hosts.signin import signin_state
 from tests.conftest import load_json, sample_paths
+from tests.e2e import cli
 
 FAST = RetryPolicy(attempts=3, base_wait=0.001, max_wait=0.002)
 APP = AppRegistration("app-client-id", "app-client-secret-value", "https://localhost/cb")
@@ -651,3 +652,16 @@ def test_no_directory_is_made_for_a_sign_in_file_given_elsewhere(tmp_path, monke
     monkeypatch.delenv("GRUNT_ARCHIVE_AUTH_FILE", raising=False)
     save_session(config / "auth.json", signed_in_session())
     assert stat.S_IMODE(config.stat().st_mode) == 0o700
+
+
+@pytest.mark.slow  # a process of its own: a regression hangs it, not the suite
+def test_a_named_pipe_as_the_sign_in_file_is_refused_not_waited_on(tmp_path):
+    # Opening a pipe for reading waits for a writer: status and sync hung for ever.
+    path = tmp_path / "auth.json"
+    os.mkfifo(path)
+    result = cli("auth", "status", env={"GRUNT_ARCHIVE_AUTH_FILE": str(path)}, timeout=30)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr == (
+        f"Error: the sign-in file {path} is damaged: it is a named pipe; give"
+        " GRUNT_ARCHIVE_AUTH_FILE (--auth-file) another path, then run `grunt-archive auth login`\n"
+    )

@@ -179,6 +179,9 @@ def load_session(path: Path) -> Session | None:
         AuthError: the file exists but cannot be read or is not a sign-in.
 
     """
+    with contextlib.suppress(OSError):
+        if _kind(path.stat().st_mode):  # a named pipe would hold the open for ever
+            raise _damaged(path, b"")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
