@@ -460,3 +460,44 @@ def test_matchmaking_follows_the_rotation_weights(big):
     # Drawn by weight, a match's pair weighs 1 + CV² times the mean (about 1.06); drawn
     # evenly, exactly the mean (give or take 0.005 over these matches).
     assert len(relative) > 2000 and statistics.mean(relative) > 1.03
+
+
+def _community(sim: Simulator, docs: dict[str, dict]) -> dict[str, list[dict]]:
+    """Each map and game variant the matches name, as its latest version serves it (what
+    the sync's asset figures and the "Most played" charts read), most recent plays first."""
+    client, named = SimClient(sim), defaultdict(set)
+    for doc in docs.values():
+        named["maps"].add(doc["MatchInfo"]["MapVariant"]["AssetId"])
+        named["ugcGameVariants"].add(doc["MatchInfo"]["UgcGameVariant"]["AssetId"])
+    served = {path: [client.get(f"/hi/{path}/{a}").json() for a in sorted(ids)]
+              for path, ids in named.items()}  # fmt: skip
+    return {path: sorted(found, key=lambda d: -d["AssetStats"]["PlaysRecent"])
+            for path, found in served.items()}  # fmt: skip
+
+
+def test_the_community_plays_slayer_and_the_mainstream_arena_maps_most(big):
+    served = _community(*big)
+    modes = [doc["PublicName"] for doc in served["ugcGameVariants"]]
+    maps = [doc["PublicName"] for doc in served["maps"]]
+    assert modes[0] in ("Arena:Slayer", "Ranked:Slayer")
+    assert sum(mode.endswith("Slayer") for mode in modes[:3]) >= 2  # Fiesta, FFA too
+    assert modes.index("Grifball") >= len(modes) // 2  # a niche
+    assert set(maps[:3]) <= {"Live Fire", "Recharge", "Streets", "Aquarius", "Bazaar", "Catalyst"}
+    assert maps.index("Argyle") >= len(maps) // 2 and "Grifball Court" not in maps[:3]
+
+
+def test_community_figures_are_a_history_of_plays_and_the_same_for_every_seed(big):
+    sim, docs = big
+    served = _community(sim, docs)
+    for doc in served["maps"] + served["ugcGameVariants"]:
+        stats = doc["AssetStats"]
+        # Recent plays are a week's; all time, from launch (or Season 3) on, a hundred or more.
+        assert 0 < 50 * stats["PlaysRecent"] < stats["PlaysAllTime"], doc["PublicName"]
+        assert stats["NumberOfRatings"] < stats["PlaysAllTime"] / 300
+    by_name = {doc["PublicName"]: doc["AssetStats"] for doc in served["maps"]}
+    # A launch map has been played for far longer than a Season 3 one.
+    assert by_name["Recharge"]["PlaysAllTime"] > 5 * by_name["Prism"]["PlaysAllTime"]
+    assert by_name["Recharge"]["PlaysAllTime"] > 10_000_000
+    other = SimClient(Simulator(SimulatorConfig(seed=6, players=1, matches=5)))
+    for doc in served["maps"][:3]:
+        assert other.get(f"/hi/maps/{doc['AssetId']}").json()["AssetStats"] == doc["AssetStats"]

@@ -1,16 +1,15 @@
 """Discovery documents: every map, game variant, playlist and map-mode pair a match names.
 
 Discovery knows every asset a match refers to, at its current and its 2022
-version; a document's ``AssetStats`` count, on top of their seeded figures,
-every match played since the world was made (`Simulator.play`).
+version; a document's ``AssetStats`` are the community's figures (`community`),
+plus every match played since the world was made (`Simulator.play`).
 """
 
 from __future__ import annotations
 
-import random
 from typing import TYPE_CHECKING
 
-from grunt_archive.simulator.data import catalog
+from grunt_archive.simulator.data import catalog, community
 
 if TYPE_CHECKING:
     from grunt_archive.simulator.core import Simulator
@@ -73,13 +72,11 @@ def _files(kind: str, asset_id: str, version_id: str, paths: list[str]) -> dict:
 
 def _body(asset: catalog.Asset, version_id: str) -> dict:
     """Return the keys every UGC asset (and every embedded link) carries."""
-    rng = random.Random(f"{asset.asset_id}:{version_id}")
     paths = (
         []
         if asset.kind in ("mapModePair", "playlist")
         else ["images/hero.png", "images/thumbnail.png"]
     )
-    ratings = rng.randint(0, 30_000)
     return {
         "AssetId": asset.asset_id,
         "VersionId": version_id,
@@ -88,16 +85,7 @@ def _body(asset: catalog.Asset, version_id: str) -> dict:
         "Files": _files(asset.kind, asset.asset_id, version_id, paths),
         "Contributors": [],
         "AssetHome": 1,
-        "AssetStats": {
-            "PlaysRecent": rng.randint(0, 200_000),
-            "PlaysAllTime": rng.randint(200_000, 30_000_000),
-            "Favorites": rng.randint(0, 30_000),
-            "Likes": 0,
-            "Bookmarks": 0,
-            "ParentAssetCount": rng.randint(0, 100),
-            "AverageRating": rng.uniform(2.5, 4.5) if ratings else 0.0,
-            "NumberOfRatings": ratings,
-        },
+        "AssetStats": community.asset_stats(asset),
         "InspectionResult": 50 if asset.kind == "map" else 0,
         "CloneBehavior": 0,
         "Order": 0,
