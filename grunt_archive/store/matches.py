@@ -177,9 +177,9 @@ def write_new_matches(connection: Unit, batch: Sequence[Rows]) -> None:
     """Insert the rows of many matches the archive does not hold, a statement per table.
 
     What `write_match_rows` does for each, without its look for an earlier
-    copy (``reparse`` has emptied the tables) and without the per-player
-    tables (``reparse`` rebuilds them once at the end): a whole batch of
-    matches costs about what one match costs.
+    copy (``reparse`` emptied the tables, and deletes an earlier copy's rows
+    itself) and without the per-player tables (``reparse`` rebuilds them once
+    at the end): a whole batch of matches costs about what one match costs.
 
     Raises:
         MalformedResponseError: a match breaks the schema, or one is in the

@@ -40,10 +40,15 @@ from grunt_archive.store import (
     state,
     unfinished,
 )
-from grunt_archive.store.matches import write_match_rows, write_new_matches
+from grunt_archive.store.matches import (
+    MATCH_CHILD_TABLES,
+    write_match_rows,
+    write_new_matches,
+)
 from grunt_archive.store.raw import writer_of
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import (
+    chunks,
     defer_foreign_keys,
     execute,
     is_postgresql,
@@ -202,10 +207,11 @@ def _replay_matches(connection: Unit, written: dict[str, bool], progress: Progre
     processes = parallel.workers() if count >= PARALLEL_FROM else 0
     stored = ((raw.key, raw.body, encoding) for raw, encoding in
               _documents(connection, [MATCH_STATS]))  # fmt: skip
+    held: set[str] = set()  # the matches written so far: a later copy replaces theirs
     progress.start("Rebuilding", count)
     for parsed in parallel.in_order(_parse_matches, stored, BATCH, processes):
         batch = [(key, rows) for key, rows in parsed if rows is not None]
-        outcomes = iter(_write_batch(connection, batch))
+        outcomes = iter([ok for run in _runs(batch) for ok in _write_batch(connection, run, held)])
         # In fetch order, so that the latest copy of a match decides.
         for key, rows in parsed:
             _settle(written, key, rows is not None and next(outcomes))
@@ -230,16 +236,42 @@ def _parse_matches(chunk: list[tuple[str, Any, str]]) -> list[tuple[str, Rows | 
     return parsed
 
 
-def _write_batch(connection: Unit, batch: list[tuple[str, Rows]]) -> list[bool]:
-    """Write a batch of matches at once; return whether each was written, in order."""
+def _runs(batch: list[tuple[str, Rows]]) -> Iterator[list[tuple[str, Rows]]]:
+    """Yield ``batch`` in consecutive runs that hold no match twice, in fetch order.
+
+    A match's second copy (a `copy` keeps another archive's copy of its stats) starts a
+    run of its own: in one statement with its first copy, its rows would repeat keys.
+    """
+    run: list[tuple[str, Rows]] = []
+    keys: set[str] = set()
+    for key, rows in batch:
+        if key in keys:
+            yield run
+            run, keys = [], set()
+        run.append((key, rows))
+        keys.add(key)
+    if run:
+        yield run
+
+
+def _write_batch(connection: Unit, batch: list[tuple[str, Rows]], held: set[str]) -> list[bool]:
+    """Write matches (none twice) at once; return whether each was written, in order.
+
+    The rows of an earlier copy of one of them (``held``, the matches written so far)
+    are deleted first, in the same savepoint, so that a copy met again never breaks a
+    key: on PostgreSQL that error would come halfway through psycopg's pipeline, which
+    logs its own line ("error ignored terminating <psycopg.Pipeline …>") to stderr.
+    ``held`` gains the matches written.
+    """
     if not batch:
         return []
     try:
         with connection.savepoint():
+            _delete_earlier_copies(connection, [key for key, _ in batch if key in held])
             write_new_matches(connection, [rows for _, rows in batch])
         outcomes = [True] * len(batch)
     except MalformedResponseError:
-        # One of them breaks the schema (or repeats a match): write them one by one.
+        # One of them breaks the schema: write them one by one to find it.
         outcomes = []
         for _, rows in batch:
             try:
@@ -249,7 +281,20 @@ def _write_batch(connection: Unit, batch: list[tuple[str, Rows]]) -> list[bool]:
                 outcomes.append(False)
                 continue
             outcomes.append(True)
+    held.update(key for (key, _), ok in zip(batch, outcomes, strict=True) if ok)
     return outcomes
+
+
+def _delete_earlier_copies(connection: Unit, match_ids: list[str]) -> None:
+    """Delete the rows an earlier copy of each match wrote, as `write_match_rows` does for one.
+
+    Its ``matches`` row stays, replaced by the new copy's; the per-player tables are
+    computed once at the end of the rebuild.
+    """
+    for ids in chunks(match_ids):
+        marks = ", ".join("?" for _ in ids)
+        for table in MATCH_CHILD_TABLES:
+            execute(connection, f"DELETE FROM {table} WHERE match_id IN ({marks})", tuple(ids))
 
 
 def _replay(connection: Unit, kinds: list[DocumentKind], written: dict[str, bool]) -> None:

@@ -21,6 +21,7 @@ is asked for through `is_postgresql`.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ from grunt_archive.tables import COLUMNS, NUMBER_COLUMNS, PRIMARY_KEYS
 from grunt_archive.wording import quoted
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
+# psycopg logs this when a statement of its pipeline (each `executemany`) is refused and the
+# rows queued behind it come back aborted, while the first error, raised, becomes our one
+# line: with no handler Python would print it to stderr too. Dropped by its message.
+_SECOND_ERROR = "error ignored terminating %r: %s"
+logging.getLogger("psycopg").addFilter(lambda record: record.msg != _SECOND_ERROR)
 ID_CHUNK = 500  # ids a statement's IN (…) lists (SQLite's default limit of parameters is far above)
 _Id = TypeVar("_Id", str, int)
 _SCALAR_TYPES = frozenset(_SCALARS)
