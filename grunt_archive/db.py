@@ -12,20 +12,19 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
 from grunt_archive import rawbody, revisions, schema_file, upgrading
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import (
-    beside,
     check_archive_path,
     file_uri,
     read_uri,
-    real_path,
     shm_refused,
     unopenable,
 )
@@ -384,9 +383,23 @@ def _revision_of(connection: Connection) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """Return the archive's alembic revision, or None for an empty file."""
-    with engine.connect() as connection:
-        return _revision_of(connection)
+    """Return the archive's alembic revision, or None for an empty file.
+
+    Raises:
+        ArchiveError: SQLite cannot open the file (`files.unopenable` says why).
+
+    """
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with engine.connect() as connection:
+            return _revision_of(connection)
+    except OperationalError as error:
+        if engine.dialect.name != "sqlite" or engine.url.database is None:
+            raise
+        # The engine's database is `files.file_uri(path)`: the path, percent-escaped.
+        path = Path(unquote(urlsplit(engine.url.database).path))
+        raise ArchiveError(unopenable(path, error.orig)) from None
 
 
 def head_revision() -> str | None:
@@ -480,21 +493,3 @@ def _connect(path: Path) -> sqlite3.Connection:
         driver.close()
         raise ArchiveError(unopenable(path, error)) from None
     return driver
-
-
-def discard_if_unused(db_path: Path) -> None:
-    """Remove an archive a failed run created if it holds no document (the run did nothing).
-
-    The caller holds the writer lock; its lock file goes too, since the archive it
-    guarded is gone. A symlink named as the archive stays: what goes is the file it
-    leads to, and the -wal and -shm beside that file, as SQLite made them.
-    """
-    try:
-        with closing(sqlite3.connect(file_uri(db_path, "ro"), uri=True)) as connection:
-            used = connection.execute("SELECT EXISTS (SELECT 1 FROM raw_responses)").fetchone()[0]
-    except sqlite3.Error:
-        return
-    if not used:
-        for made in (real_path(db_path), *(beside(db_path, s) for s in ("-wal", "-shm", ".lock"))):
-            with suppress(FileNotFoundError):
-                made.unlink()

@@ -1,6 +1,8 @@
 """The archive's file, named exactly: its SQLite URIs and the real path its lock goes beside.
 
-A reader's URI is read-only, or immutable on read-only media (`read_immutable`).
+A reader's URI is read-only, or immutable on read-only media (`read_immutable`);
+`discard_if_unused` removes the file a failed first run made, and `unopenable`
+says why SQLite could not open one.
 
 Small and free of heavy imports, so `query` and `lock` can use it without
 loading SQLAlchemy or alembic.
@@ -9,7 +11,9 @@ loading SQLAlchemy or alembic.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing, suppress
 from pathlib import Path
 
 from grunt_archive.errors import ArchiveError
@@ -160,3 +164,21 @@ def unopenable(
             " writable disk for the other commands)"
         )
     return shm_refused(path) or f"cannot open {path}: {error}"
+
+
+def discard_if_unused(db_path: Path) -> None:
+    """Remove an archive a failed run created if it holds no document (the run did nothing).
+
+    The caller holds the writer lock; its lock file goes too, since the archive it
+    guarded is gone. A symlink named as the archive stays: what goes is the file it
+    leads to, and the -wal and -shm beside that file, as SQLite made them.
+    """
+    try:
+        with closing(sqlite3.connect(file_uri(db_path, "ro"), uri=True)) as connection:
+            used = connection.execute("SELECT EXISTS (SELECT 1 FROM raw_responses)").fetchone()[0]
+    except sqlite3.Error:
+        return
+    if not used:
+        for made in (real_path(db_path), *(beside(db_path, s) for s in ("-wal", "-shm", ".lock"))):
+            with suppress(FileNotFoundError):
+                made.unlink()

@@ -18,12 +18,11 @@ from grunt_archive.db import (
     archive_store,
     check_archive,
     current_revision,
-    discard_if_unused,
     head_revision,
     upgrade_archive,
 )
 from grunt_archive.errors import ArchiveError, AuthError, UsageError
-from grunt_archive.files import lock_path, unopenable
+from grunt_archive.files import discard_if_unused, lock_path
 from grunt_archive.location import Location, is_server
 from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
@@ -260,15 +259,8 @@ def run_upgrade(db_path: Location, notify: Notify | None = None) -> tuple[str | 
 
 def archive_revision(db_path: Location) -> tuple[str | None, str | None]:
     """Return the archive's revision and the newest one this program knows."""
-    from sqlalchemy.exc import OperationalError
-
     with archive(db_path, upgrade=False, create=False) as engine:
-        try:
-            return current_revision(engine), head_revision()
-        except OperationalError as error:
-            if is_server(db_path):
-                raise
-            raise ArchiveError(unopenable(Path(db_path), error.orig)) from None
+        return current_revision(engine), head_revision()
 
 
 def run_pending_list(
