@@ -377,3 +377,25 @@ def given_setting(
     if how == "option":
         return [option, value], dict(env)
     return [], {**env, variable: value}
+
+
+def signed_in_session(app: Any, spartan: str = "v4=stored-spartan", minutes: float = 240) -> Any:
+    """Return a sign-in as ``auth login`` stores it, its Spartan token valid ``minutes`` more."""
+    from datetime import UTC, datetime, timedelta
+
+    from grunt_archive.auth import Session
+
+    now = datetime.now(UTC)
+    return Session(
+        app=app,
+        refresh_token="M.R3_refresh-value",
+        spartan_token=spartan,
+        spartan_expires=now + timedelta(minutes=minutes),
+        spartan_issued=now,
+        xuid="2533274800000001",
+        gamertag="Spartan One",
+        signed_in_at=now,
+        renewed_at=now,
+        clearance="flight-id",
+        clearance_expires=now + timedelta(hours=1),
+    )

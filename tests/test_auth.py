@@ -28,6 +28,7 @@ from grunt_archive.errors import AuthError, ServiceUnavailableError, UsageError
 from grunt_archive.normalize.values import duration_seconds
 from grunt_archive.simulator import Simulator, SimulatorConfig, running_simulator
 from grunt_archive.simulator.hosts.signin import signin_state
+from tests import helpers
 from tests.conftest import load_json, sample_paths
 from tests.e2e import cli
 
@@ -261,22 +262,7 @@ def test_transient_failures_are_retried_then_reported():
 
 
 def signed_in_session(spartan: str = "v4=stored-spartan", minutes: float = 240):
-    now = datetime.now(UTC)
-    from grunt_archive.auth import Session
-
-    return Session(
-        app=APP,
-        refresh_token="M.R3_refresh-value",
-        spartan_token=spartan,
-        spartan_expires=now + timedelta(minutes=minutes),
-        spartan_issued=now,
-        xuid="2533274800000001",
-        gamertag="Spartan One",
-        signed_in_at=now,
-        renewed_at=now,
-        clearance="flight-id",
-        clearance_expires=now + timedelta(hours=1),
-    )
+    return helpers.signed_in_session(APP, spartan, minutes)
 
 
 def test_the_file_is_0600_atomic_and_round_trips(tmp_path, monkeypatch):

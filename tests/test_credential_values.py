@@ -14,7 +14,6 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,9 +24,10 @@ from grunt_archive.api import HaloClient, LazyClearance, RetryPolicy, StatsServi
 from grunt_archive.api import settings as settings_host
 from grunt_archive.api.signin import AppRegistration, SignInHttp
 from grunt_archive.api.transport import Transport
-from grunt_archive.auth import Session, save_session
+from grunt_archive.auth import save_session
 from grunt_archive.cli import cli
 from grunt_archive.errors import AuthError, MalformedResponseError, UsageError
+from tests.helpers import signed_in_session
 
 FAST = RetryPolicy(attempts=4, base_wait=0.001, max_wait=0.002)
 INJECTED = "v4=abc\r\nX-Injected: 1"
@@ -126,23 +126,6 @@ def test_a_real_looking_token_and_clearance_are_taken():
 # Read from the sign-in file: damaged, exit 4 -----------------------------------------------
 
 
-def stored_session() -> Session:
-    now = datetime.now(UTC)
-    return Session(
-        app=AppRegistration("app-id", None, "https://localhost"),
-        refresh_token="M.R3_refresh",
-        spartan_token="v4=stored",
-        spartan_expires=now + timedelta(hours=4),
-        spartan_issued=now,
-        xuid="2533274800000001",
-        gamertag="Spartan One",
-        signed_in_at=now,
-        renewed_at=now,
-        clearance="flight-id",
-        clearance_expires=now + timedelta(hours=1),
-    )
-
-
 @pytest.mark.parametrize(
     ("section", "key", "value"),
     [
@@ -154,7 +137,7 @@ def stored_session() -> Session:
 )
 def test_a_bad_token_in_the_sign_in_file_is_damaged_exit_4(tmp_path, section, key, value):
     auth_file = tmp_path / "auth.json"
-    save_session(auth_file, stored_session())
+    save_session(auth_file, signed_in_session(AppRegistration("app-id", None, "https://localhost")))
     document = json.loads(auth_file.read_text())
     document[section][key] = value
     auth_file.write_text(json.dumps(document))
