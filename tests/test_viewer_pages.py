@@ -25,6 +25,7 @@ from grunt_archive import documents
 from grunt_archive.db import open_archive
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_chart_spec, csr_series
+from grunt_archive.viewer.formats import cell_time
 from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
 from grunt_archive.viewer.reading import match_kd, match_kd_of
 from tests.conftest import FIXTURES, load_json
@@ -398,6 +399,33 @@ def test_gamertags_and_match_ids_link_to_their_pages_in_tables_and_queries(archi
     assert f'href="/player/{ME}">{GAMERTAG}</a>' in labelled
     query = get(archive, "/pages/recent_form?gamertag=Chief+Mendez").text
     assert f'href="/match/{DOCS[CTF]["MatchId"]}"' in query
+
+
+def test_times_in_tables_and_queries_read_as_the_pages_write_them(archive):
+    start = DOCS[CTF]["MatchInfo"]["StartTime"]
+    stored = get_json(archive, "/pages/matches.json?_shape=array&match_id=" + DOCS[CTF]["MatchId"])
+    moment = stored[0]["start_time"]
+    assert moment.startswith(start[:19])  # JSON (and CSV) keep the value as stored
+    shown = f"{moment[:10]} {moment[11:16]} UTC"
+    cell = f'<time datetime="{moment}" title="{moment}">{shown}</time>'
+    assert cell in get(archive, "/pages/matches").text
+    assert cell in get(archive, "/pages/recent_form?gamertag=Chief+Mendez").text
+    assert moment not in get(archive, "/pages/recent_form?gamertag=Chief+Mendez").text.replace(
+        cell, ""
+    )
+
+
+def test_only_a_timestamp_cell_is_written_as_a_time():
+    assert str(cell_time("2025-01-29T04:20:31.512Z")) == (
+        '<time datetime="2025-01-29T04:20:31.512Z" title="2025-01-29T04:20:31.512Z">'
+        "2025-01-29 04:20 UTC</time>"
+    )
+    assert "2023-11-02 23:59 UTC" in str(cell_time("2023-11-02T23:59:59Z"))
+    # A day, a month 13, a time without its zone, text around one, or no text: left be.
+    for value in ("2025-01-29", "2025-13-29T04:20:31.512Z", "2025-01-29T04:20:31.512",
+                  "at 2025-01-29T04:20:31.512Z", "2025-01-29T04:20:31.512Z<b>", 20250129, None,
+                  b"2025-01-29T04:20:31.512Z"):  # fmt: skip
+        assert cell_time(value) is None
 
 
 def test_a_cell_links_as_markups_own_format_would_escape_it():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from markupsafe import Markup
 
 from grunt_archive.viewer.charts import parse_time
 
@@ -88,6 +91,29 @@ def when(text: str | None) -> str:
     if not text:
         return MISSING
     return parse_time(text).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# The archive's timestamps (``2025-01-29T04:20:31.512Z``), and the service's own with more
+# or fewer digits of a second: the rest of what a cell may hold is left as it is.
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$")
+
+
+def cell_time(value: Any) -> Markup | None:
+    """Return a timestamp cell of a table or query as ``2025-01-29 04:20 UTC``, else None.
+
+    The whole value stays the ``<time>``'s title and ``datetime``; JSON and CSV, which
+    Datasette writes without asking, keep it as stored.
+    """
+    # Datasette asks for every cell of a page: most are not a 20 to 28 character string.
+    if type(value) is not str or not 20 <= len(value) <= 28 or value[10] != "T":
+        return None
+    if not _TIMESTAMP.match(value):
+        return None
+    try:
+        shown = when(value)
+    except ValueError:  # a month 13 has the shape of a time
+        return None
+    return Markup(f'<time datetime="{value}" title="{value}">{shown}</time>')
 
 
 def day(text: str | None) -> str:

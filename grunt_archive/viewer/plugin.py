@@ -220,8 +220,8 @@ def prepare_connection(conn: Any) -> None:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
-    """Link gamertags to player pages and match ids to match pages, in every table and query."""
-    return cell_link(row, value, column, datasette.urls.path)
+    """Link gamertags and match ids to their pages and write times as the pages do, everywhere."""
+    return cell_link(row, value, column, datasette.urls.path) or formats.cell_time(value)
 
 
 @hookimpl
