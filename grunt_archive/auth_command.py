@@ -127,7 +127,7 @@ def login(
     from grunt_archive.api.live import authorize_url
     from grunt_archive.api.signin import AppRegistration, SignInHttp
     from grunt_archive.auth import code_from_input, default_auth_path, save_session, sign_in
-    from grunt_archive.auth.token_file import check_can_save
+    from grunt_archive.auth.token_file import check_can_save, locked
 
     path = auth_file or default_auth_path()
     # Before the one-time code is spent: what is there may be no sign-in file to replace.
@@ -141,11 +141,14 @@ def login(
         code = _pasted_code()
 
     async def go() -> Any:
-        async with SignInHttp(api_base) as http:
-            return await sign_in(http, app, code_from_input(code))
+        # Held from before the code is spent to the save: a sync renewing meanwhile would
+        # save the tokens it had over this sign-in (another account's, perhaps).
+        async with locked(path), SignInHttp(api_base) as http:
+            session = await sign_in(http, app, code_from_input(code))
+            save_session(path, session)
+            return session
 
     session = asyncio.run(go())
-    save_session(path, session)
     click.echo(
         f"Signed in as {session.player}. The Spartan token is good until "
         f"{_when(session.spartan_ends)}; sync renews it by itself. Saved to {path}."
@@ -189,10 +192,22 @@ def logout(auth_file: Path | None) -> None:
 
     Example: grunt-archive auth logout
     """
+    import asyncio
+
     from grunt_archive.auth import default_auth_path, delete_session
+    from grunt_archive.auth.token_file import check_can_delete, locked
 
     path = auth_file or default_auth_path()
-    if delete_session(path):
+
+    async def go() -> bool:
+        # Checked first, so that no lock file is made beside what is no sign-in of ours;
+        # locked, as a sync renewing meanwhile would save the tokens again after this.
+        if not check_can_delete(path):
+            return False
+        async with locked(path):
+            return delete_session(path)
+
+    if asyncio.run(go()):
         click.echo(f"Signed out: deleted {path}.")
     else:
         click.echo(f"Not signed in: there is no {path}.")

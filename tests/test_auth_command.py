@@ -162,6 +162,46 @@ def test_status_and_logout(tmp_path, monkeypatch):
     assert not [t for t in [*tokens, SECRET] if t in shown]
 
 
+def test_login_and_logout_wait_for_a_renewal_in_progress(tmp_path, monkeypatch):
+    """Another process renewing holds the sign-in file's lock: neither writes under it."""
+    import fcntl
+
+    from grunt_archive.auth import token_file
+
+    auth_file = tmp_path / "auth.json"
+    monkeypatch.setenv("GRUNT_ARCHIVE_AUTH_FILE", str(auth_file))
+    monkeypatch.setattr(token_file, "LOCK_TIMEOUT", 0.2)  # not 120 s, for the test
+    runner = CliRunner()
+    with running_simulator(SimulatorConfig(seed=26, players=1, matches=3)) as (url, sim):
+        login = ["auth", "login", "--client-id", CLIENT, "--client-secret", SECRET,
+                 "--api-base", url, "--code"]  # fmt: skip
+        with open(tmp_path / ".auth.json.lock", "a+") as renewal:
+            fcntl.flock(renewal, fcntl.LOCK_EX)  # as `tokens.TokenSource` renewing holds it
+            code = signin_state(sim).new_code(CLIENT, REDIRECT)
+            waited = runner.invoke(grunt_archive, [*login, code])
+            assert waited.exit_code == 4, waited.output
+            assert f"another process has held the sign-in file {auth_file}" in waited.output
+            assert not auth_file.exists() and set(signin_state(sim).issued()) == {"code"}
+        signed = runner.invoke(grunt_archive, [*login, code])  # the code was not spent
+        assert signed.exit_code == 0, signed.output
+    saved = auth_file.read_bytes()
+    with open(tmp_path / ".auth.json.lock", "a+") as renewal:
+        fcntl.flock(renewal, fcntl.LOCK_EX)
+        out = runner.invoke(grunt_archive, ["auth", "logout"])
+        assert out.exit_code == 4 and "another process has held" in out.output
+        assert auth_file.read_bytes() == saved
+    assert runner.invoke(grunt_archive, ["auth", "logout"]).exit_code == 0
+    assert not auth_file.exists()
+
+
+def test_logout_makes_no_lock_beside_what_is_not_there(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere" / "auth.json"
+    monkeypatch.setenv("GRUNT_ARCHIVE_AUTH_FILE", str(missing))
+    out = CliRunner().invoke(grunt_archive, ["auth", "logout"])
+    assert out.exit_code == 0 and "Not signed in" in out.output
+    assert not missing.parent.exists()
+
+
 def test_login_prints_the_authorize_url_and_takes_the_pasted_redirect(tmp_path, monkeypatch):
     auth_file = tmp_path / "auth.json"
     monkeypatch.setenv("GRUNT_ARCHIVE_AUTH_FILE", str(auth_file))

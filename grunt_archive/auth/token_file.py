@@ -362,16 +362,18 @@ def _sync_directory(directory: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[None]:
+async def locked(path: Path, timeout: float | None = None) -> AsyncIterator[None]:
     """Hold the sign-in file's lock: an exclusive ``flock`` on ``.<name>.lock`` beside it.
 
     It is polled rather than waited for in a thread, so the event loop keeps
     serving the requests in flight while another process renews.
 
     Raises:
-        AuthError: another process held the lock for ``timeout`` seconds.
+        AuthError: another process held the lock for ``timeout`` seconds
+            (default `LOCK_TIMEOUT`).
 
     """
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
     lock_path = path.with_name(f".{path.name}.lock")
     _directory_for(path, path)
     try:
@@ -393,6 +395,16 @@ async def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[Non
         yield
     finally:
         os.close(descriptor)  # closing the descriptor releases the lock
+
+
+def check_can_delete(path: Path) -> bool:
+    """Say whether a sign-in file of ours is there to delete (False: nothing is).
+
+    Raises:
+        AuthError: something else is there, which `delete_session` would refuse.
+
+    """
+    return _ours_to_replace(path, "delete") is not None
 
 
 def delete_session(path: Path) -> bool:
