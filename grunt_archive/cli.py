@@ -440,13 +440,14 @@ def serve(db_path: Path | str | None, host: str, port: int, open_browser: bool) 
 @cli.command()
 @db_option
 @click.argument("sql")
-@click.option("--csv", "fmt", flag_value="csv", default=True, help="CSV with a header (default).")
-@click.option("--json", "fmt", flag_value="json", help="A JSON array of objects.")
-@click.option("--nl", "fmt", flag_value="nl", help="One JSON object per line.")
-def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header (default).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of objects.")
+@click.option("--nl", "as_nl", is_flag=True, help="One JSON object per line.")
+def query(db_path: Path | str | None, sql: str, as_csv: bool, as_json: bool, as_nl: bool) -> None:
     """Run SQL against the archive, read-only, and print the rows to stdout.
 
-    Bad SQL (or SQL that tries to write) is a one-line error and exit 2.
+    Bad SQL (or SQL that tries to write) is a one-line error and exit 2, as are two
+    formats at once.
 
     Example: grunt-archive query "select * from player_careers" --json
     """
@@ -454,7 +455,11 @@ def query(db_path: Path | str | None, sql: str, fmt: str) -> None:
 
     from grunt_archive.query import run_query
 
-    run_query(resolve_db(db_path), sql, sys.stdout, fmt)
+    # Separate flags, not one option's values: with those the last given won silently.
+    asked = [name for name, given in (("csv", as_csv), ("json", as_json), ("nl", as_nl)) if given]
+    if len(asked) > 1:
+        raise click.UsageError(f"--{asked[0]} and --{asked[1]} contradict each other: give one")
+    run_query(resolve_db(db_path), sql, sys.stdout, asked[0] if asked else "csv")
 
 
 @cli.command()

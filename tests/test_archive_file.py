@@ -314,3 +314,17 @@ def test_query_json_refuses_two_columns_of_one_name_and_writes_nothing_before_a_
     assert (result.exit_code, result.stdout) == (2, "")
     result = CliRunner().invoke(command, ["query", "--db", str(path), "--json", "select 1 where 0"])
     assert (result.exit_code, result.stdout) == (0, "[]\n")
+
+
+def test_query_refuses_two_formats_rather_than_taking_the_last(tmp_path):
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    for first, second in (("--json", "--csv"), ("--csv", "--nl"), ("--nl", "--json")):
+        args = ["query", "--db", str(path), first, second, "select 1 as a"]
+        result = CliRunner().invoke(command, args)
+        assert (result.exit_code, result.stdout) == (2, ""), (first, second)
+        assert result.stderr.count("\n") == 1
+        assert first in result.stderr and second in result.stderr
+    for fmt, out in (("--json", '[\n{"a": 1}\n]\n'), ("--nl", '{"a": 1}\n'), ("--csv", "a\n1\n")):
+        result = CliRunner().invoke(command, ["query", "--db", str(path), fmt, "select 1 as a"])
+        assert (result.exit_code, result.stdout) == (0, out), fmt
