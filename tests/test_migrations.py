@@ -397,9 +397,9 @@ def test_0024_rounds_the_career_kd_to_three_decimals_and_back(archive_location):
                 " backfill_offset) VALUES ('xuid(1)', '2024-01-01T00:00:00Z', false, 0)"
             )
             connection.exec_driver_sql(
-                "INSERT INTO player_matches (match_id, player_id, team_id, start_time, kills,"
-                " deaths, map, mode) VALUES ('m', 'xuid(1)', 0, '2024-01-01T00:00:00Z', 7, 6,"
-                " 'Aquarius', 'Slayer')"
+                "INSERT INTO player_matches (match_id, player_id, team_id, start_time, day,"
+                " kills, deaths, map, mode) VALUES ('m', 'xuid(1)', 0, '2024-01-01T00:00:00Z',"
+                " '2024-01-01', 7, 6, 'Aquarius', 'Slayer')"
             )
         with engine.connect() as connection:
             assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.17, 1.17)]

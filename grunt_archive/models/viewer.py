@@ -285,7 +285,10 @@ class PlayerModeTotal(SQLModel, table=True):
 
 
 class ArchiveMapTotal(SQLModel, table=True):
-    """Every tracked player's matches per scope, playlist and map, a shared match once."""
+    """Every tracked player's matches per scope, playlist and map, a shared match once.
+
+    ``wins``: the matches every tracked player in them won (migration 0035).
+    """
 
     __tablename__ = "archive_map_totals"
 
@@ -301,7 +304,10 @@ class ArchiveMapTotal(SQLModel, table=True):
 
 
 class ArchiveDayTotal(SQLModel, table=True):
-    """Every tracked player's matches per scope, playlist and day, a shared match once."""
+    """Every tracked player's matches per scope, playlist and day, a shared match once.
+
+    Once under one outcome: the one every tracked player had in it, else ``mixed``.
+    """
 
     __tablename__ = "archive_day_totals"
 
@@ -316,3 +322,5 @@ class ArchiveDayTotal(SQLModel, table=True):
     ties: int
     left_early: int
     no_outcome: int
+    # Tracked players on opposite teams (or lines of different outcomes): migration 0035.
+    mixed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -1,4 +1,4 @@
--- revision: 0034
+-- revision: 0035
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1101,7 +1101,7 @@ CREATE TABLE archive_day_totals (
 	losses INTEGER NOT NULL, 
 	ties INTEGER NOT NULL, 
 	left_early INTEGER NOT NULL, 
-	no_outcome INTEGER NOT NULL, 
+	no_outcome INTEGER NOT NULL, mixed INTEGER DEFAULT '0' NOT NULL, 
 	CONSTRAINT pk_archive_day_totals PRIMARY KEY (scope, playlist_asset_id, playlist_version_id, day)
 );
 CREATE TABLE archive_map_totals (
@@ -1461,4 +1461,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0034');
+INSERT INTO alembic_version (version_num) VALUES ('0035');

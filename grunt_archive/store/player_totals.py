@@ -14,7 +14,10 @@ hundred to a few thousand rows, so a query adds up rows instead of lines:
   PvP, which took 110 to 220 ms to add up, and some 4,000 to 8,000 of these;
 - ``archive_map_totals``, ``archive_day_totals``: every tracked player's lines
   together, a match counted once however many of them played it (what the
-  dashboard counts when no player is picked).
+  dashboard counts when no player is picked), under one outcome: the one every
+  line of it has, else ``mixed`` (two of them on opposite teams; migration 0035:
+  until then such a match counted once as a win and once as a loss, and a
+  clan's matches per day stacked higher than the matches it played).
 
 A row's key holds the ids the names come from (``''`` where a match has none:
 a custom game's playlist), so a name looked up later is an UPDATE. Sums are
@@ -84,6 +87,8 @@ COLUMNS: Mapping[str, tuple[str, str]] = {
     "ties": (_distinct("tie"), _ADD),
     "left_early": (_distinct("left"), _ADD),
     "no_outcome": ("count(DISTINCT CASE WHEN outcome IS NULL THEN match_id END)", _ADD),
+    # The archive-wide tables only, whose counts come from `PER_MATCH`.
+    "mixed": ("sum(mixed)", _ADD),
     "kills": ("sum(kills)", _PLUS),
     "deaths": ("sum(deaths)", _PLUS),
     "assists": ("sum(assists)", _PLUS),
@@ -130,6 +135,25 @@ ONE_MATCH: Mapping[str, str] = {
 }
 
 
+def _every(condition: str) -> str:
+    return f"min(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _differ(text: str) -> str:
+    # NULL (no line) differs from nothing: 0.
+    return f"CASE WHEN max({text}) <> min({text}) THEN 1 ELSE 0 END"
+
+
+_OUTCOME = "coalesce(outcome, '')"
+# What one match adds to an archive-wide table, over its lines (every tracked player's):
+# one outcome, the lines' own when they all have it, else mixed.
+PER_MATCH: Mapping[str, str] = {
+    "matches": "1",
+    **{column: _every(lines) for column, lines in _COUNTED.items() if column != "matches"},
+    "mixed": _differ(_OUTCOME),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Totals:
     """One totals table: its key (part of every line) and what it adds up per key."""
@@ -137,6 +161,8 @@ class Totals:
     table: str
     key: tuple[str, ...]
     columns: tuple[str, ...]
+    # Counted match by match over every player's lines (`PER_MATCH`): the archive-wide ones.
+    per_match: bool = False
 
     @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def select(self, where: str, picked: bool = False, one_match: bool = False) -> str:
@@ -146,14 +172,22 @@ class Totals:
         of distinct matches take their cheaper `ONE_MATCH` forms.
         """
         key = ", ".join(self.key)
-        forms = ONE_MATCH if one_match else {}
-        values = ", ".join(forms.get(c) or COLUMNS[c][0] for c in self.columns)
         # A key is picked once the lines have their scope and ids.
         having = " WHERE " + " AND ".join(f"{c} = ?" for c in self.key) if picked else ""
-        return (
-            f"SELECT {key}, {values} FROM ({_SOURCE.format(where=where)}) AS l{having}"
-            f" GROUP BY {key}"
-        )
+        lines = f"({_SOURCE.format(where=where)}) AS l{having}"
+        if self.per_match:
+            # Every line of a match has the match's key: its share first, then the sums.
+            values = ", ".join(f"{PER_MATCH.get(c) or COLUMNS[c][0]} AS {c}" for c in self.columns)
+            if one_match:
+                return f"SELECT {key}, {values} FROM {lines} GROUP BY {key}"
+            added = ", ".join(f"sum({c})" if c in PER_MATCH else f"max({c})" for c in self.columns)
+            return (
+                f"SELECT {key}, {added} FROM (SELECT {key}, match_id, {values} FROM {lines}"
+                f" GROUP BY {key}, match_id) AS m GROUP BY {key}"
+            )
+        forms = ONE_MATCH if one_match else {}
+        values = ", ".join(forms.get(c) or COLUMNS[c][0] for c in self.columns)
+        return f"SELECT {key}, {values} FROM {lines} GROUP BY {key}"
 
     @functools.cache  # noqa: B019 (the tables are module constants: nothing to free)
     def insert(self, where: str, picked: bool = False, one_match: bool = False) -> str:
@@ -196,11 +230,13 @@ ARCHIVE_MAP_TOTALS = Totals(
     "archive_map_totals",
     ("scope", *_PLAYLIST, "map_asset_id", "map_version_id"),
     ("playlist", "map", "matches", "wins"),
+    per_match=True,
 )
 ARCHIVE_DAY_TOTALS = Totals(
     "archive_day_totals",
     ("scope", *_PLAYLIST, "day"),
-    ("playlist", *_OUTCOMES, "no_outcome"),
+    ("playlist", *_OUTCOMES, "no_outcome", "mixed"),
+    per_match=True,
 )
 # What a player's whole career, or its maps or modes, add up to: a clan's canned queries with
 # nobody picked read a few thousand of these, not 64,000 rows of player_totals to add up.
@@ -324,22 +360,30 @@ def _share(totals: Totals, sign: str) -> str:
 
     A shared match counts once, so a player's share of a count is, match by
     match of theirs, what it counts with every line less what it counts with the
-    others' lines alone: a match another line counts already adds nothing to
-    ``matches``, but adds a win when the win is theirs only. Each match is read
-    once, with its lines (the player's matches found by index): what the player
-    brings, whatever the archive holds besides. Names are every line's alike.
+    others' lines alone (`PER_MATCH`): a match another line counts already adds
+    nothing to ``matches``, and a win of everyone's with a loss of theirs is a
+    mixed match, a win less. Each match is read once, with its lines (the
+    player's matches found by index): what the player brings, whatever the
+    archive holds besides. Names are every line's alike.
     """
     key = ", ".join(totals.key)
+    others = "player_id <> ?1"
+    alone = {
+        "matches": _any(others),
+        **{c: f"coalesce(min(CASE WHEN {others} THEN CASE WHEN {lines} THEN 1 ELSE 0 END END), 0)"
+           for c, lines in _COUNTED.items() if c != "matches"},
+        "mixed": _differ(f"CASE WHEN {others} THEN {_OUTCOME} END"),
+    }  # fmt: skip
     per_match, shares = [], []
     for c in totals.columns:
-        if c in _COUNTED:
-            mine = f"{_any(_COUNTED[c])} - {_any(f'{_COUNTED[c]} AND player_id <> ?1')}"
-            per_match.append(f"{mine} AS {c}")
+        if c in PER_MATCH:
+            per_match.append(f"{PER_MATCH[c]} - {alone[c]} AS {c}")
             shares.append(f"{sign}sum({c})")
         else:
             per_match.append(f"max({c}) AS {c}")
             shares.append(f"max({c})")
-    changed = " + ".join(f"sum({c})" for c in totals.columns if c in _COUNTED)
+    # A share may move a match from one count to another (a win to mixed): any change.
+    changed = " OR ".join(f"sum({c}) <> 0" for c in totals.columns if c in PER_MATCH)
     updates = ", ".join(
         f"{c} = " + COLUMNS[c][1].format(t=totals.table, c=c) for c in totals.columns
     )
@@ -348,7 +392,7 @@ def _share(totals: Totals, sign: str) -> str:
         f"INSERT INTO {totals.table} ({', '.join(totals.key + totals.columns)})"
         f" SELECT {key}, {', '.join(shares)} FROM (SELECT {key}, {', '.join(per_match)}"
         f" FROM ({_SOURCE.format(where=theirs)}) AS l GROUP BY {key}, match_id) AS per_match"
-        f" GROUP BY {key} HAVING {changed} > 0 ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        f" GROUP BY {key} HAVING {changed} ON CONFLICT ({key}) DO UPDATE SET {updates}"
     )
 
 
