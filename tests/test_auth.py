@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -183,6 +184,26 @@ def test_api_base_reaches_every_sign_in_host_and_a_public_client_sends_no_secret
     asyncio.run(go())
     assert {r.url.host for r in seen} == {"127.0.0.1"}
     assert "client_secret" not in parse_qs(seen[0].content.decode())
+
+
+def test_a_header_with_a_line_break_is_refused_at_once_never_retried():
+    async def go(http: SignInHttp):
+        await http.call("the Xbox user token", "POST", "https://user.auth.xboxlive.com",
+                        "/user/authenticate", hint="h", body={},
+                        headers={"x-xbl-contract-version": "1\r\nInjected: v4=secret"})  # fmt: skip
+
+    async def run(url: str) -> SignInHttp:
+        # httpx's own transport (h11) refuses the header once connected, before sending it.
+        async with SignInHttp(url, retry=FAST) as http:
+            with pytest.raises(AuthError) as refused:
+                await go(http)
+        assert "a header holds a line break" in str(refused.value)
+        assert "secret" not in str(refused.value)
+        return http
+
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        host, port = listening.getsockname()
+        assert asyncio.run(run(f"http://{host}:{port}")).requests == 1
 
 
 def test_authorize_url():

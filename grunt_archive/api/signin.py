@@ -165,6 +165,11 @@ class SignInHttp:
                 )
             except MalformedResponseError as error:
                 raise MalformedResponseError(f"{step}: {error}") from None
+            except httpx.LocalProtocolError:
+                # Our request is malformed: no retry mends it. Its words may quote a token.
+                raise AuthError(
+                    f"{step}: cannot send it to {service}: a header holds a line break or a NUL"
+                ) from None
             except httpx.TransportError as error:
                 reason, wait = f"{type(error).__name__} talking to {service}", None
             else:
