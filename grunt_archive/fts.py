@@ -33,6 +33,7 @@ def _schema(index: str, table: str, columns: tuple[str, ...]) -> dict[str, str]:
     names = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
     insert = f"INSERT INTO {index}(rowid, {names})\n    VALUES (new.rowid, {new});"
     delete = (
         f"INSERT INTO {index}({index}, rowid, {names})\n    VALUES ('delete', old.rowid, {old});"
@@ -44,9 +45,10 @@ def _schema(index: str, table: str, columns: tuple[str, ...]) -> dict[str, str]:
         ),
         f"{index}_ai": f"CREATE TRIGGER {index}_ai AFTER INSERT ON {table}\nBEGIN\n  {insert}\nEND",
         f"{index}_ad": f"CREATE TRIGGER {index}_ad AFTER DELETE ON {table}\nBEGIN\n  {delete}\nEND",
-        # Only a change of an indexed column needs the index touched.
+        # Only a change of an indexed column needs the index touched: an UPDATE that sets
+        # one to what it was (a gamertag looked up again) fires the trigger all the same.
         f"{index}_au": (
-            f"CREATE TRIGGER {index}_au\nAFTER UPDATE OF {names} ON {table}\n"
+            f"CREATE TRIGGER {index}_au\nAFTER UPDATE OF {names} ON {table}\nWHEN {changed}\n"
             f"BEGIN\n  {delete}\n  {insert}\nEND"
         ),
     }

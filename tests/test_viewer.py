@@ -232,6 +232,28 @@ def test_search_indexes_are_created_as_declared_and_stay_current(archive):
     assert found == [("Renamed Spartan",)]
 
 
+def test_a_name_set_to_what_it_was_leaves_the_search_index_be(archive):
+    # A sync looks gamertags and asset names up again: an unchanged one rewrote its
+    # index entry until migration 0036 gave the update triggers their WHEN.
+    _, db, gamertag = archive
+    with sqlite3.connect(db) as connection:
+        traced: list[str] = []
+        connection.set_trace_callback(traced.append)
+        connection.execute("UPDATE players SET gamertag = ? WHERE gamertag = ?", (gamertag,) * 2)
+        connection.execute("UPDATE assets SET public_name = public_name, description = description")
+
+        def index_writes(index: str) -> list[str]:
+            # FTS5 reads its config whenever a statement names it: only writes count.
+            return [sql for sql in traced if index in sql and "SELECT" not in sql]
+
+        assert traced and not index_writes("_fts")
+        connection.execute(
+            "UPDATE players SET gamertag = 'Renamed' WHERE gamertag = ?", (gamertag,)
+        )
+        assert index_writes("players_fts")
+        connection.rollback()
+
+
 def test_datasette_searches_players_and_assets_and_labels_ids(archive):
     _, db, gamertag = archive
     ds = viewer(db)

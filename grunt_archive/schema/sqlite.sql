@@ -1,4 +1,4 @@
--- revision: 0035
+-- revision: 0036
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1435,14 +1435,6 @@ BEGIN
   INSERT INTO players_fts(players_fts, rowid, gamertag)
     VALUES ('delete', old.rowid, old.gamertag);
 END;
-CREATE TRIGGER players_fts_au
-AFTER UPDATE OF gamertag ON players
-BEGIN
-  INSERT INTO players_fts(players_fts, rowid, gamertag)
-    VALUES ('delete', old.rowid, old.gamertag);
-  INSERT INTO players_fts(rowid, gamertag)
-    VALUES (new.rowid, new.gamertag);
-END;
 CREATE TRIGGER assets_fts_ai AFTER INSERT ON assets
 BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
@@ -1453,12 +1445,22 @@ BEGIN
   INSERT INTO assets_fts(assets_fts, rowid, public_name, description)
     VALUES ('delete', old.rowid, old.public_name, old.description);
 END;
+CREATE TRIGGER players_fts_au
+AFTER UPDATE OF gamertag ON players
+WHEN old.gamertag IS NOT new.gamertag
+BEGIN
+  INSERT INTO players_fts(players_fts, rowid, gamertag)
+    VALUES ('delete', old.rowid, old.gamertag);
+  INSERT INTO players_fts(rowid, gamertag)
+    VALUES (new.rowid, new.gamertag);
+END;
 CREATE TRIGGER assets_fts_au
 AFTER UPDATE OF public_name, description ON assets
+WHEN old.public_name IS NOT new.public_name OR old.description IS NOT new.description
 BEGIN
   INSERT INTO assets_fts(assets_fts, rowid, public_name, description)
     VALUES ('delete', old.rowid, old.public_name, old.description);
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0035');
+INSERT INTO alembic_version (version_num) VALUES ('0036');
