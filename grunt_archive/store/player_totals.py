@@ -135,23 +135,33 @@ ONE_MATCH: Mapping[str, str] = {
 }
 
 
-def _every(condition: str) -> str:
-    return f"min(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+def _match_counts(only: str | None = None) -> dict[str, str]:
+    """Return what one match adds to an archive-wide table, over its lines (one group).
+
+    One outcome: the lines' own when they all have it, else mixed. ``only`` keeps
+    the lines it holds for (the others' lines, `_share`): with none, every count is 0.
+    """
+
+    def line(term: str) -> str:
+        return term if only is None else f"CASE WHEN {only} THEN {term} END"
+
+    def counted(aggregate: str) -> str:
+        return aggregate if only is None else f"coalesce({aggregate}, 0)"
+
+    outcome = line("coalesce(outcome, '')")
+    return {
+        "matches": "1" if only is None else _any(only),
+        **{
+            column: counted(f"min({line(f'CASE WHEN {lines} THEN 1 ELSE 0 END')})")
+            for column, lines in _COUNTED.items()
+            if column != "matches"
+        },
+        # NULL (no line) differs from nothing: 0.
+        "mixed": f"CASE WHEN max({outcome}) <> min({outcome}) THEN 1 ELSE 0 END",
+    }
 
 
-def _differ(text: str) -> str:
-    # NULL (no line) differs from nothing: 0.
-    return f"CASE WHEN max({text}) <> min({text}) THEN 1 ELSE 0 END"
-
-
-_OUTCOME = "coalesce(outcome, '')"
-# What one match adds to an archive-wide table, over its lines (every tracked player's):
-# one outcome, the lines' own when they all have it, else mixed.
-PER_MATCH: Mapping[str, str] = {
-    "matches": "1",
-    **{column: _every(lines) for column, lines in _COUNTED.items() if column != "matches"},
-    "mixed": _differ(_OUTCOME),
-}
+PER_MATCH: Mapping[str, str] = _match_counts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,13 +377,7 @@ def _share(totals: Totals, sign: str) -> str:
     archive holds besides. Names are every line's alike.
     """
     key = ", ".join(totals.key)
-    others = "player_id <> ?1"
-    alone = {
-        "matches": _any(others),
-        **{c: f"coalesce(min(CASE WHEN {others} THEN CASE WHEN {lines} THEN 1 ELSE 0 END END), 0)"
-           for c, lines in _COUNTED.items() if c != "matches"},
-        "mixed": _differ(f"CASE WHEN {others} THEN {_OUTCOME} END"),
-    }  # fmt: skip
+    alone = _match_counts("player_id <> ?1")
     per_match, shares = [], []
     for c in totals.columns:
         if c in PER_MATCH:
