@@ -61,11 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Free the memory a passing run's files took; a failing run's stay to be looked at."""
+    """Free the memory the run's files took, unless tests failed: those stay to be looked at."""
     basetemp = session.config.stash.get(_MEMORY_BASETEMP, None)
     if basetemp is None:
         return
-    if exitstatus == 0:
+    if exitstatus != pytest.ExitCode.TESTS_FAILED:
         shutil.rmtree(basetemp, ignore_errors=True)
     else:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
