@@ -26,6 +26,7 @@ from grunt_archive.db import open_archive
 from grunt_archive.store import lookups, matches, open_store, state
 from grunt_archive.viewer.charts import csr_chart_spec, csr_series
 from grunt_archive.viewer.formats import cell_time
+from grunt_archive.viewer.home import table_groups
 from grunt_archive.viewer.links import LINK_COLUMNS, cell_link
 from grunt_archive.viewer.reading import match_kd, match_kd_of
 from tests.conftest import FIXTURES, load_json
@@ -384,11 +385,54 @@ def test_home_shows_a_card_per_tracked_player_and_the_tables(archive):
     assert 'href="/player/Chief%20Mendez"' in html
     assert f"<b>{expected_summary([CTF, ODDBALL_2022])['kd']:.3f}</b><span>K/D</span>" in html
     assert 'href="/pages/player_matches"' in html and "/-/dashboards/career" in html
-    # The tables by name, so a family sits together; the internal ones are left to /pages.
-    listed = html.split('id="tables"')[1].split("Views:")[0]
-    names = re.findall(r'href="/pages/(\w+)">\1</a>', listed)
-    assert names == sorted(names) and {"matches", "match_players", "players"} <= set(names)
-    assert "raw_responses" not in names
+    # The tables in their families, by name in each; the internal ones are left to /pages.
+    listed = html.split('id="tables"')[1].split("</dl>")[0]
+    families = {
+        label: re.findall(r'href="/pages/(\w+)">\1</a>', tables)
+        for label, tables in re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", listed)
+    }
+    assert "matches_named" in families.pop("Views")
+    assert all(names == sorted(names) for names in families.values())
+    assert {"matches", "match_players", "medal_awards"} <= set(families["Matches"])
+    assert {"players", "medals"} <= set(families["Names"])
+    listed_names = [name for names in families.values() for name in names]
+    assert "raw_responses" not in listed_names
+    with closing(sqlite3.connect(archive)) as connection:
+        hidden = {"raw_responses", "sync_runs", "tracked_players"}
+        tables = {
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    assert hidden <= tables  # ...which the page leaves out, with the FTS5 tables
+    assert len(listed_names) == len(set(listed_names)) and set(listed_names) < tables - hidden
+    # Every table of today's archive has a family: a new one must be placed, not left in Other.
+    assert "Other" not in families
+
+
+def test_table_groups_places_each_table_once_and_keeps_an_unknown_one():
+    groups = table_groups(
+        [
+            "zones_stats",
+            "matches",
+            "player_totals",
+            "new_thing",
+            "kills",
+            "service_record_medals",
+            "team_pvp_stats",
+            "assets",
+            "medal_awards",
+        ]
+    )
+    assert groups == [
+        ("Matches", ["matches", "medal_awards"]),
+        ("Service records and CSR", ["service_record_medals"]),
+        ("Each mode's stats", ["team_pvp_stats", "zones_stats"]),
+        ("Careers and totals", ["player_totals"]),
+        ("Films", ["kills"]),
+        ("Names", ["assets"]),
+        ("Other", ["new_thing"]),
+    ]
+    assert table_groups([]) == []
 
 
 def test_gamertags_and_match_ids_link_to_their_pages_in_tables_and_queries(archive):

@@ -8,6 +8,7 @@ to add up), and only the dozen most recently active get a card with their CSR.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from grunt_archive.viewer.csr import current_csr
@@ -45,3 +46,30 @@ def front_page(connection: sqlite3.Connection) -> dict[str, list[dict[str, Any]]
     for card in players[:CARDS]:
         card["current_csr"] = current_csr(connection, card["player_id"])
     return {"cards": players[:CARDS], "table": players[CARDS:]}
+
+
+# The front page's tables in the families a player looks for, first rule first. A table
+# no rule names (a new one) is listed under `OTHER`, never left out.
+_MATCH_TABLES = {"matches", "match_players", "match_teams", "match_skill"}
+_AWARD_TABLES = {"medal_awards", "personal_score_awards"}
+_FILM_TABLES = {"films", "film_events", "kills", "expired_films"}
+_NAME_TABLES = {"players", "assets", "medals", "seasons", "asset_stats_snapshots"}
+TABLE_GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("Matches", lambda name: name in _MATCH_TABLES | _AWARD_TABLES),
+    ("Service records and CSR", lambda name: name.startswith(("service_record_", "csr_"))),
+    ("Each mode's stats", lambda name: name.endswith("_stats")),
+    ("Careers and totals", lambda name: name.startswith(("player_", "archive_"))),
+    ("Films", lambda name: name in _FILM_TABLES),
+    ("Names", lambda name: name in _NAME_TABLES),
+)
+OTHER = "Other"
+
+
+def table_groups(names: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Return ``names`` as ``(family, its tables by name)`` in `TABLE_GROUPS` order, none empty."""
+    grouped: dict[str, list[str]] = {label: [] for label, _ in TABLE_GROUPS}
+    grouped[OTHER] = []
+    for name in sorted(names):
+        label = next((label for label, rule in TABLE_GROUPS if rule(name)), OTHER)
+        grouped[label].append(name)
+    return [(label, tables) for label, tables in grouped.items() if tables]

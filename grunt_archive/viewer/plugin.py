@@ -19,7 +19,7 @@ from grunt_archive import rawbody
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec, score_chart_spec
-from grunt_archive.viewer.home import front_page
+from grunt_archive.viewer.home import front_page, table_groups
 from grunt_archive.viewer.links import cell_link, match_path, player_path
 from grunt_archive.viewer.match import match_page
 from grunt_archive.viewer.player import player_page
@@ -178,9 +178,7 @@ async def home_view(datasette, request) -> Response:
         "database": database.name,
         "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
         "queries": [(name, spec.get("title") or name) for name, spec in queries.items()],
-        # By name, so each family sits together (match_*, player_*, service_record_*) rather
-        # than in the order the migrations happened to create them.
-        "tables": sorted(name for name in await database.table_names() if name not in hidden),
+        "tables": table_groups(n for n in await database.table_names() if n not in hidden),
         "views": sorted(await database.view_names()),
     }
     return await _page(datasette, request, "grunt_home.html", context)
