@@ -50,12 +50,14 @@ def front_page(connection: sqlite3.Connection) -> dict[str, list[dict[str, Any]]
 
 # The front page's tables in the families a player looks for, first rule first. A table
 # no rule names (a new one) is listed under `OTHER`, never left out.
-_MATCH_TABLES = {"matches", "match_players", "match_teams", "match_skill"}
-_AWARD_TABLES = {"medal_awards", "personal_score_awards"}
+_MATCH_TABLES = {
+    "matches", "match_players", "match_teams", "match_skill", "medal_awards",
+    "personal_score_awards",
+}  # fmt: skip
 _FILM_TABLES = {"films", "film_events", "kills", "expired_films"}
 _NAME_TABLES = {"players", "assets", "medals", "seasons", "asset_stats_snapshots"}
 TABLE_GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("Matches", lambda name: name in _MATCH_TABLES | _AWARD_TABLES),
+    ("Matches", lambda name: name in _MATCH_TABLES),
     ("Service records and CSR", lambda name: name.startswith(("service_record_", "csr_"))),
     ("Each mode's stats", lambda name: name.endswith("_stats")),
     ("Careers and totals", lambda name: name.startswith(("player_", "archive_"))),

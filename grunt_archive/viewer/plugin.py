@@ -171,6 +171,7 @@ async def home_view(datasette, request) -> Response:
     hidden = set(await database.hidden_table_names())
     dashboards = datasette.plugin_config("datasette-dashboards") or {}
     queries = await datasette.get_canned_queries(database.name, request.actor)
+    tables = [name for name in await database.table_names() if name not in hidden]
     context = {
         "metadata": datasette.metadata(),
         **await database.execute_fn(front_page),
@@ -178,7 +179,7 @@ async def home_view(datasette, request) -> Response:
         "database": database.name,
         "dashboards": [(slug, spec.get("title", slug)) for slug, spec in dashboards.items()],
         "queries": [(name, spec.get("title") or name) for name, spec in queries.items()],
-        "tables": table_groups(n for n in await database.table_names() if n not in hidden),
+        "tables": table_groups(tables),
         "views": sorted(await database.view_names()),
     }
     return await _page(datasette, request, "grunt_home.html", context)
