@@ -347,20 +347,30 @@ def test_end_minus_start_covers_the_duration_in_stats_and_history(big):
 def test_accuracy_spreads_like_real_players_and_bots(big):
     _, docs = big
     spread = defaultdict(list)  # matchmade people, people against bots, bots
+    bots = defaultdict(list)  # by difficulty
     for doc in docs.values():
         against_bots = any(p["PlayerType"] == 2 for p in doc["Players"])
         for player in doc["Players"]:
             core = player["PlayerTeamStats"][0]["Stats"]["CoreStats"]
             assert core["Accuracy"] == int(core["ShotsHit"] * 10_000 / core["ShotsFired"]) / 100
+            # Every kill but a melee or a grenade's took a shot that hit.
+            assert core["ShotsHit"] >= core["Kills"] - core["MeleeKills"] - core["GrenadeKills"]
             kind = "bot" if player["PlayerType"] == 2 else "vs bots" if against_bots else "people"
             if kind != "people" or doc["MatchInfo"]["LifecycleMode"] == 3:
                 spread[kind].append(core["Accuracy"])
+            if kind == "bot":
+                bots[player["BotAttributes"]["Difficulty"]].append(core["Accuracy"])
     people = sorted(spread["people"])
     # Real matchmade players land 37 to 63 % of their shots; 30 to 60 was too narrow a band.
     assert people[0] >= 29.5 and people[-1] <= 70.5
     assert people[len(people) // 50] < 40 and people[-len(people) // 50] > 60
     assert 45 <= statistics.median(people) <= 55
-    assert statistics.median(spread["vs bots"]) > 65 and max(spread["bot"]) < 20
+    assert statistics.median(spread["vs bots"]) > 65 and max(spread["bot"]) < 40
+    # Recruits as the real ones (1.6 to 16 %); each harder level lands more: Recruit (4),
+    # Marine (1), ODST (2), Spartan (3).
+    assert max(bots[4]) < 18
+    medians = [statistics.median(bots[level]) for level in (4, 1, 2, 3)]
+    assert medians == sorted(medians) and medians[-1] - medians[0] > 10
 
 
 def test_strongholds_scores_the_team_only(big):

@@ -30,6 +30,10 @@ __all__ = ["LEFT", "LOSS", "TIE", "WIN", "Seat", "decide_plays", "seat_players"]
 # Bot difficulty (1 Marine, 2 ODST, 3 Spartan, 4 Recruit, 5 Adaptive) -> skill; Adaptive: None.
 _BOT_SKILL = {1: 0.75, 2: 0.9, 3: 1.05, 4: 0.55, 5: None}
 _BOT_DIFFICULTIES = (4, 4, 1, 2, 2, 3, 3, 5)
+# Bot difficulty -> the share of its shots that hit, drawn evenly between the two. Real
+# Recruits land 1.6 to 16 % (SPNKr's recorded matches); the harder bots are the game's
+# promise of better aim, and Adaptive follows its opponents, so it spans most of the range.
+_BOT_AIM = {4: (0.02, 0.17), 1: (0.08, 0.22), 2: (0.12, 0.28), 3: (0.18, 0.36), 5: (0.05, 0.3)}
 _MOST_KILLS = 30  # a great game; beyond it, real PvP matches all but never go
 
 
@@ -385,11 +389,11 @@ def _aim(rng: random.Random, seat: Seat, meta: MatchMeta, pve: bool) -> float:
     """Draw the share of a player's shots that hit in a match.
 
     Matchmade players land 37 to 63 % of their shots (the better ones more), and a
-    little more against the AI; against bots people hit most shots and bots very few,
-    as the services record them.
+    little more against the AI; against bots people hit most shots and bots few, the
+    harder ones more, as the services record them.
     """
     if not seat.human:
-        return rng.uniform(0.02, 0.18)
+        return rng.uniform(*_BOT_AIM[seat.difficulty or 5])
     if meta.bots:
         return min(0.92, max(0.45, rng.gauss(0.72, 0.08)))
     centre = 0.5 + 0.12 * math.log(seat.skill) + 0.05 * pve

@@ -351,7 +351,9 @@ def player_stats(
     melee = _upto(rng, min(k - headshots, 1 + k // 5))
     grenade = _upto(rng, min(k - headshots - melee, 1 + k // 8))
     fired = max(10, round(seconds / 60 * (rng.uniform(40, 95) if pve else rng.uniform(25, 55))))
-    hit = round(fired * play.aim)
+    # A kill that is neither a melee nor a grenade took at least one shot that hit.
+    hit = max(round(fired * play.aim), k - melee - grenade)
+    fired = max(fired, hit)
     per_kill, per_assist = ((140, 175), (15, 40)) if pve else ((220, 320), (40, 110))
     dealt = round(k * rng.uniform(*per_kill) + assists * rng.uniform(*per_assist))
     dealt += _upto(rng, 400)
