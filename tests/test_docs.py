@@ -46,6 +46,18 @@ def test_every_exit_code_is_documented():
         assert re.search(rf"^\| {code} \|", README, re.MULTILINE), code
 
 
+def _anchor(heading: str) -> str:
+    """Return the anchor GitHub gives a heading: lower case, punctuation out, spaces as -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_within_the_readme_names_one_of_its_headings():
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", README, re.MULTILINE)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert links and {"exit-2-bad-usage", "what-a-sync-does"} <= anchors
+    assert sorted(links - anchors) == []
+
+
 def _subclasses(cls):
     yield cls
     for sub in cls.__subclasses__():
