@@ -99,6 +99,7 @@ class _Run:
         self.options = options
         self.progress = progress
         self.added = 0
+        self.run_id: int | None = None  # its `sync_runs` row, which counts what it stores
         self.launched = 0
         self.failures: list[dict[str, str]] = []
         # One match or page the service keeps failing on waits for the next run.
@@ -264,7 +265,7 @@ class _Run:
         data = responses.load(document.body, self.stats.name, document.path)
         check_match_id(match_id, data)
         raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(match_id), document)
-        save_match(self.store, raw, data)
+        save_match(self.store, raw, data, self.run_id)
         self.added += 1  # counted where stored: a run cancelled meanwhile still reports it
 
     def _settle(self, match_id: str) -> None:
@@ -369,6 +370,7 @@ async def sync(
     began = time.monotonic()
     run = _Run(store, client, options, NamedProgress(progress or NoProgress(), store))
     report = SyncReport(start_run(store, list(options.players)))
+    run.run_id = report.run_id
     try:
         report.players = await run.resolve_players()
         await run.retry_pending()

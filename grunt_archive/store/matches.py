@@ -18,6 +18,7 @@ from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.store import player_tables
 from grunt_archive.store.raw import save_document, writes
 from grunt_archive.store.session import Store, Unit
+from grunt_archive.store.state import count_saved_match
 from grunt_archive.store.writer import (
     COLUMNS,
     IGNORE,
@@ -189,10 +190,11 @@ def write_new_matches(connection: Unit, batch: Sequence[Rows]) -> None:
     _write_matches(connection, batch)
 
 
-def save_match(store: Store, raw: RawDocument, document: Any) -> str:
+def save_match(store: Store, raw: RawDocument, document: Any, run_id: int | None = None) -> str:
     """Archive one match stats document: raw body, normalized rows, pending release.
 
-    One unit of work: the match is stored whole or not at all.
+    One unit of work: the match is stored whole or not at all, and counted towards
+    the sync run ``run_id`` with it (`state.count_saved_match`).
 
     Returns:
         The match id.
@@ -206,6 +208,7 @@ def save_match(store: Store, raw: RawDocument, document: Any) -> str:
     def release(connection: Unit, rows: Rows, changed: bool) -> None:
         match_id = rows["matches"][0]["match_id"]
         execute(connection, "DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
+        count_saved_match(connection, run_id)
         found.append(match_id)
 
     save_document(store, raw, document, release)

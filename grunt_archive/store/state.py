@@ -311,8 +311,7 @@ def start_run(store: Store, players: list[str]) -> int:
     """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted.
 
     Other workers' runs still going (PostgreSQL) are left running (`claims.dead_runs`).
-    A dead run's ``matches_added`` is what it saved, where the archive can tell
-    (`_saved_by_dead_run`), else NULL: its own count died with it.
+    A dead run's ``matches_added`` is what it saved (`_saved_by_dead_run`).
     """
     with store.unit() as connection:
         close_dead_runs(connection)
@@ -322,6 +321,22 @@ def start_run(store: Store, players: list[str]) -> int:
         assert run_id is not None
         claims.hold_run(connection, run_id)
     return run_id
+
+
+def count_saved_match(connection: Unit, run_id: int | None) -> None:
+    """Count a stored match towards its run's ``matches_added``, in the match's own unit.
+
+    PostgreSQL only: a worker killed outright leaves that count, where several
+    workers' matches of the same hours would leave no other way to tell its share.
+    SQLite (one writer) tells it from the documents' fetch times (`close_dead_runs`),
+    at no cost to each match.
+    """
+    if run_id is not None and is_postgresql(connection):
+        execute(
+            connection,
+            "UPDATE sync_runs SET matches_added = matches_added + 1 WHERE id = ?",
+            (run_id,),
+        )
 
 
 def close_dead_runs(connection: Unit) -> None:
@@ -342,9 +357,9 @@ def close_dead_runs(connection: Unit) -> None:
 def _saved_by_dead_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
     """Return the SQL value, and its parameters, of the matches a dead run saved."""
     if is_postgresql(connection):
-        # Other workers may have saved matches in the same hours, and a stored match
-        # says not which run fetched it: unknown.
-        return "NULL", ()
+        # Other workers may have saved matches in the same hours: each run counted its own
+        # as it stored them (`count_saved_match`).
+        return "matches_added", ()
     # One writer at a time (the lock file), and every run before this one marked the
     # dead runs it found: a match document fetched since the run began is the run's.
     return (
