@@ -327,7 +327,8 @@ def count_saved_match(connection: Unit, run_id: int | None) -> None:
     """Count a stored match towards its run's ``matches_added``, in the match's own unit.
 
     PostgreSQL only: a worker killed outright leaves that count, where several
-    workers' matches of the same hours would leave no other way to tell its share.
+    workers' matches of the same hours would leave no other way to tell its share
+    (a count of 0 is taken for unknown, as an older grunt-archive's runs left it).
     SQLite (one writer) tells it from the documents' fetch times (`close_dead_runs`),
     at no cost to each match.
     """
@@ -358,8 +359,9 @@ def _saved_by_dead_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
     """Return the SQL value, and its parameters, of the matches a dead run saved."""
     if is_postgresql(connection):
         # Other workers may have saved matches in the same hours: each run counted its own
-        # as it stored them (`count_saved_match`).
-        return "matches_added", ()
+        # as it stored them (`count_saved_match`). A count of 0 is unknown (NULL): runs of
+        # a grunt-archive before that counting left 0 whatever they stored.
+        return "CASE WHEN matches_added > 0 THEN matches_added END", ()
     # One writer at a time (the lock file), and every run before this one marked the
     # dead runs it found: a match document fetched since the run began is the run's.
     return (
