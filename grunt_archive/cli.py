@@ -63,6 +63,10 @@ LAZY_COMMANDS = {
         "grunt_archive.pending_command:pending",
         "List the matches and lookups left pending; give up on a match, or retry it.",
     ),
+    "status": (
+        "grunt_archive.status_command:status",
+        "Say what the archive holds and how its last sync went; change nothing.",
+    ),
     "untrack": (
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",

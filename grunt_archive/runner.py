@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the copy's modules load only when a copy runs
     from grunt_archive.store.copy import CopyReport
     from grunt_archive.store.copy import Progress as CopyProgress
     from grunt_archive.store.pending import PendingLookup, PendingMatchRow
+    from grunt_archive.store.status import ArchiveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +278,19 @@ def run_pending_list(
 
     with archive_store(db_path, upgrade=False, create=False) as store:
         return listing(store, [archived_player_id(store, text) for text in players])
+
+
+def run_status(db_path: Location) -> ArchiveStatus:
+    """Return what the archive holds and how its last sync went, read-only.
+
+    Raises:
+        ArchiveError: no archive there, or one older than this program (run ``db upgrade``).
+
+    """
+    from grunt_archive.store.status import archive_status
+
+    with archive_store(db_path, upgrade=False, create=False) as store:
+        return archive_status(store)
 
 
 def run_kept_chunk(db_path: Location, match_id: str) -> tuple[int, bytes]:

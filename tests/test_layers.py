@@ -45,6 +45,7 @@ CLI_MODULES = (
     "grunt_archive.verify_command",
     "grunt_archive.copy_command",
     "grunt_archive.pending_command",
+    "grunt_archive.status_command",
 )
 
 # Prints the names of every module loaded after running the given statements.

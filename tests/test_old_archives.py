@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import io
+import json
 import shutil
 from contextlib import closing
 from pathlib import Path
@@ -372,7 +373,8 @@ def test_a_sync_opens_the_old_archive_itself_and_verify_carries_on(upgraded, tmp
             db, "SELECT count(*) FROM pending_matches WHERE match_id = ?", match_id
         ), match_id
     # The run a kill cut short is settled: interrupted, with the matches it had saved
-    # (unknown on PostgreSQL, where other workers may have saved some meanwhile).
+    # (unknown on PostgreSQL, where other workers may have saved some meanwhile, for a run
+    # of a release that did not count its own as it stored them).
     runs = helpers.rows(db, "SELECT id, outcome, matches_added FROM sync_runs ORDER BY id")
     assert len(runs) == helpers.count(before, "sync_runs") + 1
     assert all(outcome != "running" for _, outcome, _ in runs)
@@ -387,3 +389,16 @@ def test_a_sync_opens_the_old_archive_itself_and_verify_carries_on(upgraded, tmp
     # Every match the service counts is archived or pending: the old rows count with the new.
     assert all(check.complete for check in checks), checks
     assert all(check.gamertag for check in checks), checks
+
+
+def test_status_on_an_archive_not_yet_upgraded_says_to_upgrade_it_and_writes_nothing(upgraded):
+    release, before, after = upgraded
+    was = counts(before)
+    found = CliRunner().invoke(command, ["status", "--db", str(before)])
+    assert_refused_as_older(found, release, before, was)
+    shown = CliRunner().invoke(command, ["status", "--db", str(after), "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["matches"] == helpers.value(after, "SELECT count(*) FROM matches")
+    tracked = helpers.value(after, "SELECT count(*) FROM tracked_players")
+    assert len(data["players"]) == tracked

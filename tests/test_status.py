@@ -1,0 +1,116 @@
+"""`grunt-archive status`: what an archive holds and how its last sync went, end to end."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from typing import Any
+
+from click.testing import CliRunner
+
+from grunt_archive.cli import cli as command
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.helpers import sync, value
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(command, list(args))
+
+
+def shown(db: Any) -> tuple[list[str], dict[str, Any]]:
+    """Return the status as text lines and as JSON, each command exiting 0."""
+    text, data = invoke("status", "--db", str(db)), invoke("status", "--db", str(db), "--json")
+    assert (text.exit_code, data.exit_code) == (0, 0), text.output + data.output
+    return text.output.splitlines(), json.loads(data.output)
+
+
+def test_a_partial_run_then_a_give_up_and_an_ok_run_as_the_status_tells_them(fresh_archive):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=30, malformed_matches=1))
+    (bad,) = sim.malformed_match_ids
+    me = sim.player_ids[0]
+    report = sync(fresh_archive, sim, me, clearance="given")
+    assert report.outcome == "partial" and report.pending == [bad]
+    gamertag = value(fresh_archive, "SELECT gamertag FROM players WHERE player_id = ?", me)
+
+    lines, data = shown(fresh_archive)
+    assert lines[0] == "Archive: 29 matches, 1 tracked player"
+    assert lines[1].startswith(f"  {gamertag} ({me}): 29 matches, 20")
+    assert ", last synced 20" in lines[1] and "not walked" not in lines[1]
+    assert lines[2].startswith("Last sync: partial, 20")
+    assert lines[2].endswith(", 29 new matches, 1 pending (none ok yet)")
+    assert lines[3] == "Waiting for the next sync: 1 pending match, 0 pending lookups"
+    read = value(fresh_archive, "SELECT count(*) FROM films WHERE status = 'read'")
+    assert lines[4].startswith("Films: ") and f"{read} read" in lines[4]
+    assert data["matches"] == value(fresh_archive, "SELECT count(*) FROM matches") == 29
+    [player] = data["players"]
+    assert (player["player_id"], player["gamertag"], player["matches"]) == (me, gamertag, 29)
+    newest = value(fresh_archive, "SELECT max(start_time) FROM player_matches")
+    assert player["newest_start_time"] == newest and player["history_complete"] is True
+    run = data["last_run"]
+    assert (run["outcome"], run["matches_added"], run["pending"]) == ("partial", 29, 1)
+    assert data["last_ok_at"] is None and data["pending_matches"] == 1
+    assert sum(data["films"].values()) == value(fresh_archive, "SELECT count(*) FROM films")
+
+    assert invoke("pending", "give-up", "--db", str(fresh_archive), bad).exit_code == 0
+    assert sync(fresh_archive, sim, me, clearance="given").outcome == "ok"
+    lines, data = shown(fresh_archive)
+    assert lines[2].startswith("Last sync: ok, ") and lines[2].endswith(
+        ", 0 new matches, 0 pending"
+    )
+    assert lines[3] == (
+        "Waiting for the next sync: 0 pending matches, 0 pending lookups"
+        " (1 match and 0 lookups given up on)"
+    )
+    assert data["last_ok_at"] == data["last_run"]["started_at"]
+    assert (data["pending_matches"], data["given_up_matches"]) == (0, 1)
+
+
+def test_a_new_archive_has_nothing_yet(tmp_path):
+    db = tmp_path / "new.db"
+    assert invoke("db", "upgrade", "--db", str(db)).exit_code == 0
+    lines, data = shown(db)
+    assert lines == [
+        "Archive: 0 matches, 0 tracked players",
+        "Last sync: none yet",
+        "Waiting for the next sync: 0 pending matches, 0 pending lookups",
+        "Films: none",
+    ]
+    assert data["last_run"] is None and data["players"] == [] and data["films"] == {}
+
+
+def test_a_failed_or_killed_run_is_said_in_one_printable_line(tmp_path):
+    db = tmp_path / "runs.db"
+    assert invoke("db", "upgrade", "--db", str(db)).exit_code == 0
+    insert = (
+        "INSERT INTO sync_runs (started_at, finished_at, outcome, players, requests,"
+        " matches_added, pending, error) VALUES (?, ?, ?, '[]', 3, ?, 0, ?)"
+    )
+    hostile = "the service sent \x1b[2Jnonsense\nand more " + "x" * 300
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(insert, ("2026-12-01T02:00:00.000Z", "x", "ok", 4, None))
+        connection.execute(insert, ("2026-12-02T02:00:00.000Z", "x", "failed", 0, hostile))
+    lines, data = shown(db)
+    assert lines[1].startswith(
+        "Last sync: failed, 2026-12-02 02:00 UTC, 0 new matches, 0 pending: the service sent"
+    )
+    assert "\x1b" not in lines[1] and "nonsense" in lines[1] and "and more" in lines[1]
+    assert lines[1].endswith("… (last ok: 2026-12-01 02:00 UTC)") and len(lines) == 4
+    assert data["last_run"]["error"] == hostile  # whole in the JSON
+
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(insert, ("2026-12-03T02:00:00.000Z", None, "running", 0, None))
+    lines, _ = shown(db)
+    assert lines[1] == "Last sync: running since 2026-12-03 02:00 UTC (or killed outright)"
+
+
+def test_no_archive_there_is_exit_6_and_nothing_is_made(tmp_path):
+    for db in (tmp_path / "missing.db", tmp_path / "empty.db"):
+        if db.name == "empty.db":
+            db.touch()
+        found = invoke("status", "--db", str(db))
+        assert found.exit_code == 6, found.output
+        assert found.output.count("\n") == 1 and "Traceback" not in found.output
+        # Nothing made: no file where there was none, and the empty one left empty.
+        assert db.exists() == (db.name == "empty.db")
+        assert not db.exists() or db.stat().st_size == 0
