@@ -24,6 +24,8 @@ FILM_WORDS = {
     UNREADABLE: "unreadable (kept for a later release to read)",
     MALFORMED: "malformed",
 }
+# Players the text lists, those with the most matches first: a clan tracks hundreds.
+SHOWN_PLAYERS = 25
 SHOWN_ERROR = 200  # characters of a failed run's error the text shows (the JSON has it whole)
 
 
@@ -34,9 +36,10 @@ def status(db_path: Path | str | None, as_json: bool) -> None:
     """Say what the archive holds and how its last sync went; change nothing.
 
     One line per tracked player (gamertag, matches archived, the oldest and
-    newest, when last synced), then the latest sync run (outcome, when, new
-    matches), what waits for the next run (pending matches and lookups) and
-    the films kept. It never migrates the archive: an older one is exit 6.
+    newest, when last synced; the 25 with the most matches), then the latest
+    sync run (outcome, when, new matches), what waits for the next run
+    (pending matches and lookups) and the films kept. It never migrates the
+    archive: an older one is exit 6.
     It exits 0 whatever the last run's outcome; `pending` exits 3 when a match
     is pending.
 
@@ -58,7 +61,7 @@ def lines(found: ArchiveStatus) -> list[str]:
         f"Archive: {counted(found.matches, 'match')},"
         f" {counted(len(found.players), 'tracked player')}"
     ]
-    for player in found.players:
+    for player in found.players[:SHOWN_PLAYERS]:
         span = (
             f", {_day(player.oldest_start_time)} to {_day(player.newest_start_time)}"
             if player.matches
@@ -69,6 +72,9 @@ def lines(found: ArchiveStatus) -> list[str]:
             f"  {display_name(player.name)}: {counted(player.matches, 'match')}{span},"
             f" last synced {_minute(player.last_synced_at)}{walked}"
         )
+    if len(found.players) > SHOWN_PLAYERS:
+        more = counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
+        shown.append(f"  … and {more}, with fewer matches (--json lists every one)")
     shown.append(_run_line(found.last_run, found.last_ok_at))
     shown.append(
         f"Waiting for the next sync: {counted(found.pending_matches, 'pending match')},"

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from grunt_archive.cli import cli as command
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.status_command import lines
+from grunt_archive.store.status import ArchiveStatus, TrackedPlayer
 from tests.helpers import sync, value
 
 
@@ -114,3 +116,19 @@ def test_no_archive_there_is_exit_6_and_nothing_is_made(tmp_path):
         # Nothing made: no file where there was none, and the empty one left empty.
         assert db.exists() == (db.name == "empty.db")
         assert not db.exists() or db.stat().st_size == 0
+
+
+def test_a_clan_lists_its_25_players_with_most_matches_and_counts_the_rest():
+    players = [
+        TrackedPlayer(
+            f"xuid({2533274800000000 + n})", f"Member {n}", 100 - n, None, None, True, None
+        )
+        for n in range(27)
+    ]
+    found = ArchiveStatus(matches=500, players=players)
+    text = lines(found)
+    assert text[0] == "Archive: 500 matches, 27 tracked players"
+    assert [line.split(" (")[0] for line in text[1:26]] == [f"  Member {n}" for n in range(25)]
+    assert text[26] == "  … and 2 more tracked players, with fewer matches (--json lists every one)"
+    assert text[27] == "Last sync: none yet"
+    assert len(found.to_json()["players"]) == 27
