@@ -58,8 +58,8 @@ def status(db_path: Path | str | None, as_json: bool) -> None:
 def lines(found: ArchiveStatus) -> list[str]:
     """Return the status as a person reads it: gamertags, counts in words, times to the minute."""
     shown = [
-        f"Archive: {counted(found.matches, 'match')},"
-        f" {counted(len(found.players), 'tracked player')}"
+        f"Archive: {_counted(found.matches, 'match')},"
+        f" {_counted(len(found.players), 'tracked player')}"
     ]
     for player in found.players[:SHOWN_PLAYERS]:
         span = (
@@ -69,19 +69,19 @@ def lines(found: ArchiveStatus) -> list[str]:
         )
         walked = "" if player.history_complete else " (history not walked to its start yet)"
         shown.append(
-            f"  {display_name(player.name)}: {counted(player.matches, 'match')}{span},"
+            f"  {display_name(player.name)}: {_counted(player.matches, 'match')}{span},"
             f" last synced {_minute(player.last_synced_at)}{walked}"
         )
     if len(found.players) > SHOWN_PLAYERS:
-        more = counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
+        more = _counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
         shown.append(f"  … and {more}, with fewer matches (--json lists every one)")
     shown.append(_run_line(found.last_run, found.last_ok_at))
     shown.append(
-        f"Waiting for the next sync: {counted(found.pending_matches, 'pending match')},"
-        f" {counted(found.pending_lookups, 'pending lookup')}"
+        f"Waiting for the next sync: {_counted(found.pending_matches, 'pending match')},"
+        f" {_counted(found.pending_lookups, 'pending lookup')}"
         + (
-            f" ({counted(found.given_up_matches, 'match')} and"
-            f" {counted(found.given_up_lookups, 'lookup')} given up on)"
+            f" ({_counted(found.given_up_matches, 'match')} and"
+            f" {_counted(found.given_up_lookups, 'lookup')} given up on)"
             if found.given_up_matches or found.given_up_lookups
             else ""
         )
@@ -112,6 +112,11 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
     if run.outcome != "ok":
         line += f" (last ok: {_minute(last_ok_at)})" if last_ok_at else " (none ok yet)"
     return line
+
+
+def _counted(number: int, noun: str) -> str:
+    """Return `counted`'s words with the thousands marked: ``50,000 matches``."""
+    return f"{number:,}{counted(number, noun)[len(str(number)) :]}"
 
 
 def _minute(stamp: str | None) -> str:

@@ -125,9 +125,9 @@ def test_a_clan_lists_its_25_players_with_most_matches_and_counts_the_rest():
         )
         for n in range(27)
     ]
-    found = ArchiveStatus(matches=500, players=players)
+    found = ArchiveStatus(matches=50_000, players=players)
     text = lines(found)
-    assert text[0] == "Archive: 500 matches, 27 tracked players"
+    assert text[0] == "Archive: 50,000 matches, 27 tracked players"
     assert [line.split(" (")[0] for line in text[1:26]] == [f"  Member {n}" for n in range(25)]
     assert text[26] == "  … and 2 more tracked players, with fewer matches (--json lists every one)"
     assert text[27] == "Last sync: none yet"

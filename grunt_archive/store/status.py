@@ -18,7 +18,7 @@ from grunt_archive.store.writer import query
 
 @dataclass(frozen=True, slots=True)
 class TrackedPlayer:
-    """A tracked player: how many of their matches the archive holds, and over which time."""
+    """A tracked player: how many of their matches the archive holds, and when they began."""
 
     player_id: str
     gamertag: str | None
@@ -69,11 +69,14 @@ class ArchiveStatus:
 
 
 _PLAYERS = """
-SELECT t.player_id, p.gamertag, coalesce(c.matches, 0), t.oldest_start_time,
-    t.newest_start_time, t.history_complete, t.last_synced_at
+SELECT t.player_id, p.gamertag, coalesce(c.matches, 0), c.oldest, c.newest,
+    t.history_complete, t.last_synced_at
 FROM tracked_players AS t
 LEFT JOIN players AS p ON p.player_id = t.player_id
-LEFT JOIN (SELECT player_id, count(*) AS matches FROM player_matches GROUP BY player_id) AS c
+-- The archive's matches of each, however they came (a sync, a copy, another player's).
+LEFT JOIN (SELECT player_id, count(*) AS matches, min(start_time) AS oldest,
+        max(start_time) AS newest
+    FROM player_matches GROUP BY player_id) AS c
     ON c.player_id = t.player_id
 ORDER BY coalesce(c.matches, 0) DESC, lower(p.gamertag), t.player_id
 """
