@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
@@ -511,3 +511,23 @@ def test_community_figures_are_a_history_of_plays_and_the_same_for_every_seed(bi
     other = SimClient(Simulator(SimulatorConfig(seed=6, players=1, matches=5)))
     for doc in served["maps"][:3]:
         assert other.get(f"/hi/maps/{doc['AssetId']}").json()["AssetStats"] == doc["AssetStats"]
+
+
+def test_infection_survivors_never_infect_and_the_infected_never_survive(big):
+    _, docs = big
+    sides = Counter()
+    for doc in docs.values():
+        if doc["MatchInfo"]["GameVariantCategory"] != 22:
+            continue
+        for player in doc["Players"]:
+            stats = player["PlayerTeamStats"][0]["Stats"]
+            infection, core = stats["InfectionStats"], stats["CoreStats"]
+            survivor = player["LastTeamId"] == 0
+            sides[survivor] += 1
+            assert infection["RoundsSurvivedAsSpartan"] == int(survivor)
+            assert infection["RoundsFinishedAsInfected"] == int(not survivor)
+            if survivor:  # a Spartan all round: its kills were of the infected
+                assert infection["SpartansInfected"] == infection["RoundsAsAlpha"] == 0
+                assert infection["LastSpartansStandingInfected"] == 0
+            assert infection["SpartansInfected"] + infection["InfectedKilled"] == core["Kills"]
+    assert sides[True] and sides[False]  # both sides occur

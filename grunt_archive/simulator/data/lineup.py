@@ -468,6 +468,6 @@ def decide_plays(rng: random.Random, meta: MatchMeta, seats: list[Seat], seconds
             rounds = (int(outcome == WIN), int(outcome == LOSS), int(outcome == TIE))
         play = Play(entry.kills, entry.deaths, entry.score, seconds * entry.share, rounds,
                     outcome == WIN, _aim(rng, entry.seat, meta, mode.pve),
-                    entry.objectives)  # fmt: skip
+                    entry.objectives, entry.team)  # fmt: skip
         entry.seat.plays.append(play)
     return outcomes, team_scores

@@ -82,6 +82,8 @@ class Play:
         aim: Share of the player's shots that hit (their Accuracy / 100).
         objectives: ObjectivesCompleted: the objectives the player's team completed
             while they played (Firefight's hills; 0 in PvP modes, as the real ones).
+        team: The team the player finished on (Infection: 0 the survivors, 1 the
+            infected).
 
     """
 
@@ -93,6 +95,7 @@ class Play:
     won: bool
     aim: float = 0.5
     objectives: int = 0
+    team: int = 0
 
 
 def _upto(rng: random.Random, limit: int) -> int:
@@ -173,13 +176,22 @@ def _extraction(rng: random.Random, play: Play) -> dict[str, int | None]:
 
 def _infection(rng: random.Random, play: Play) -> dict[str, int | None]:
     k = play.kills
-    infected = rng.randint(k // 2, k)
+    # Drawn alike for everyone, so that each player's draws stay where they were.
+    drawn = rng.randint(k // 2, k)
+    alphas_killed, as_alpha = _upto(rng, 1), _upto(rng, drawn // 2)
+    last_infected, alpha = _upto(rng, 1), _chance(rng, 0.2)
+    # A survivor (team 0) was a Spartan all round: every kill was of the infected, and
+    # only the infected infect. The infected (team 1) ended the round infected, whichever
+    # side won; an alpha was one from its start.
+    infected = 0 if play.team == 0 else drawn
     return {
-        "AlphasKilled": _upto(rng, 1), "SpartansInfected": infected,
-        "SpartansInfectedAsAlpha": _upto(rng, infected // 2),
-        "KillsAsLastSpartanStanding": 0, "LastSpartansStandingInfected": _upto(rng, 1),
-        "RoundsAsAlpha": _chance(rng, 0.2), "RoundsAsLastSpartanStanding": 0,
-        "RoundsFinishedAsInfected": int(not play.won), "RoundsSurvivedAsSpartan": int(play.won),
+        "AlphasKilled": alphas_killed, "SpartansInfected": infected,
+        "SpartansInfectedAsAlpha": as_alpha if infected else 0,
+        "KillsAsLastSpartanStanding": 0,
+        "LastSpartansStandingInfected": last_infected if infected else 0,
+        "RoundsAsAlpha": alpha if play.team else 0, "RoundsAsLastSpartanStanding": 0,
+        "RoundsFinishedAsInfected": int(play.team == 1),
+        "RoundsSurvivedAsSpartan": int(play.team == 0),
         "RoundsSurvivedAsLastSpartanStanding": 0, "TimeAsLastSpartanStanding": 0,
         "InfectedKilled": k - infected,
     }  # fmt: skip
