@@ -531,3 +531,21 @@ def test_infection_survivors_never_infect_and_the_infected_never_survive(big):
                 assert infection["LastSpartansStandingInfected"] == 0
             assert infection["SpartansInfected"] + infection["InfectedKilled"] == core["Kills"]
     assert sides[True] and sides[False]  # both sides occur
+
+
+def test_multikill_medals_never_outnumber_the_kills_they_take(big):
+    _, docs = big
+    # Double Kill, Triple Kill, Overkill: 2, 3 and 4 kills each, each with the one below.
+    levels = (622331684, 2063152177, 835814121)
+    seen = 0
+    for doc in docs.values():
+        for player in doc["Players"]:
+            for team in player["PlayerTeamStats"]:
+                core = team["Stats"]["CoreStats"]
+                medals = {medal["NameId"]: medal["Count"] for medal in core["Medals"]}
+                counts = [medals.get(medal, 0) for medal in levels]
+                seen += counts[0]
+                assert counts == sorted(counts, reverse=True), (doc["MatchId"], counts)
+                for level, count in enumerate(counts):
+                    assert count <= core["Kills"] // (level + 2), (doc["MatchId"], counts)
+    assert seen > 100

@@ -306,7 +306,12 @@ def _multikills(rng: random.Random, kills: int, pve: bool) -> list[int]:
     for _ in _MULTIKILLS[1 : len(_MULTIKILLS) if pve else 3]:
         counts.append(sum(rng.random() < (0.4 if pve else chance) for _ in range(counts[-1])))
         chance = 0.15
-    return counts
+    # Each level's medal takes one more kill than the one below (a Double Kill two, a
+    # Triple Kill three) and comes with it: capped after the draws, which stay as they were.
+    capped: list[int] = []
+    for level, count in enumerate(counts):
+        capped.append(min(count, kills // (level + 2), *capped[-1:]))
+    return capped
 
 
 def _medals(
