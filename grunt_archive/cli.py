@@ -34,9 +34,8 @@ if TYPE_CHECKING:
 POSTGRESQL_TOO = "a SQLite file, or a postgresql://user:password@host:port/dbname URL"
 # Set in the context's meta by a command whose --json promises a summary of every run.
 JSON_SUMMARY = "grunt_archive.json_summary"
-# Commands that live in other modules: name → ("module:attribute", the first paragraph of
-# its help). The help is kept here so that `grunt-archive --help` lists them without
-# importing them; tests/test_layers.py checks it matches the command's own.
+# Commands of other modules: name → ("module:attribute", its help's first paragraph), kept
+# here to list them unimported; tests/test_layers.py checks it matches the command's own.
 LAZY_COMMANDS = {
     "auth": (
         "grunt_archive.auth_command:auth",
@@ -71,10 +70,7 @@ LAZY_COMMANDS = {
         "grunt_archive.untrack_command:untrack",
         "Stop tracking a player: later syncs skip them; their archived matches stay.",
     ),
-    "db": (
-        "grunt_archive.db_command:db",
-        "Alembic migrations of the archive.",
-    ),
+    "db": ("grunt_archive.db_command:db", "Alembic migrations of the archive."),
     "film": (
         "grunt_archive.film_command:film",
         "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
