@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -290,7 +290,12 @@ def run_status(db_path: Location) -> ArchiveStatus:
     from grunt_archive.store.status import archive_status
 
     with archive_store(db_path, upgrade=False, create=False) as store:
-        return archive_status(store)
+        found = archive_status(store)
+    run = found.last_run
+    if run is not None and run.outcome == "running" and run.alive is None:
+        # SQLite: the run's process holds the writer lock for as long as it lives.
+        found.last_run = replace(run, alive=writer_busy(db_path))
+    return found
 
 
 def run_kept_chunk(db_path: Location, match_id: str) -> tuple[int, bytes]:

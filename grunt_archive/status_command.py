@@ -100,6 +100,14 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
     if run is None:
         return "Last sync: none yet"
     if run.outcome == "running":
+        if run.alive:
+            return f"Last sync: running since {_minute(run.started_at)}"
+        if run.alive is False:
+            return (
+                f"Last sync: began {_minute(run.started_at)} and stopped without finishing"
+                " (killed outright, or the machine went down): the next sync marks it"
+                " interrupted"
+            )
         return f"Last sync: running since {_minute(run.started_at)} (or killed outright)"
     added = "?" if run.matches_added is None else f"{run.matches_added:,}"
     line = (

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import Any
 
+import psycopg
 from click.testing import CliRunner
 
 from grunt_archive.cli import cli as command
+from grunt_archive.lock import writer_lock
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.status_command import lines
-from grunt_archive.store.status import ArchiveStatus, TrackedPlayer
-from tests.helpers import sync, value
+from grunt_archive.store.claims import RUNS
+from grunt_archive.store.status import ArchiveStatus, LastRun, TrackedPlayer
+from tests.helpers import execute, is_server, sync, value
 
 
 def invoke(*args: str) -> Any:
@@ -103,7 +107,7 @@ def test_a_failed_or_killed_run_is_said_in_one_printable_line(tmp_path):
     with closing(sqlite3.connect(db)) as connection, connection:
         connection.execute(insert, ("2026-12-03T02:00:00.000Z", None, "running", 0, None))
     lines, _ = shown(db)
-    assert lines[1] == "Last sync: running since 2026-12-03 02:00 UTC (or killed outright)"
+    assert lines[1].startswith("Last sync: began 2026-12-03 02:00 UTC and stopped without")
 
 
 def test_no_archive_there_is_exit_6_and_nothing_is_made(tmp_path):
@@ -132,3 +136,48 @@ def test_a_clan_lists_its_25_players_with_most_matches_and_counts_the_rest():
     assert text[26] == "  … and 2 more tracked players, with fewer matches (--json lists every one)"
     assert text[27] == "Last sync: none yet"
     assert len(found.to_json()["players"]) == 27
+
+
+def test_a_run_marked_running_is_said_alive_or_stopped_as_its_lock_says(fresh_archive):
+    if not is_server(fresh_archive):
+        assert invoke("db", "upgrade", "--db", str(fresh_archive)).exit_code == 0
+    execute(
+        fresh_archive,
+        "INSERT INTO sync_runs (started_at, outcome, players, requests, matches_added, pending)"
+        " VALUES ('2026-12-03T02:00:00.000Z', 'running', '[]', 0, 0, 0)",
+    )
+    run_id = value(fresh_archive, "SELECT max(id) FROM sync_runs")
+    stopped = (
+        "Last sync: began 2026-12-03 02:00 UTC and stopped without finishing (killed outright,"
+        " or the machine went down): the next sync marks it interrupted"
+    )
+    lines, data = shown(fresh_archive)
+    assert (lines[1], data["last_run"]["alive"]) == (stopped, False)
+    # Its process alive: the writer lock held (SQLite), the run's own lock (PostgreSQL).
+    with _held_as_by_a_live_run(fresh_archive, run_id):
+        lines, data = shown(fresh_archive)
+        assert (lines[1], data["last_run"]["alive"]) == (
+            "Last sync: running since 2026-12-03 02:00 UTC",
+            True,
+        )
+    lines, _ = shown(fresh_archive)
+    assert lines[1] == stopped
+    # Looking never settles it: the row stays running for the next sync to mark.
+    assert value(fresh_archive, "SELECT outcome FROM sync_runs WHERE id = ?", run_id) == "running"
+
+
+@contextmanager
+def _held_as_by_a_live_run(db: Any, run_id: int) -> Iterator[None]:
+    if not is_server(db):
+        with writer_lock(db):
+            yield
+        return
+    with closing(psycopg.connect(db, autocommit=True)) as worker:
+        worker.execute("SELECT pg_advisory_lock(%s, %s)", (RUNS, run_id))
+        yield
+
+
+def test_a_running_run_whose_process_is_not_known_is_said_so():
+    run = LastRun("2026-12-03T02:00:00.000Z", None, "running", 0, 0, 0, None, 1)
+    text = lines(ArchiveStatus(last_run=run))
+    assert text[1] == "Last sync: running since 2026-12-03 02:00 UTC (or killed outright)"

@@ -74,6 +74,18 @@ def hold_run(connection: Unit, run_id: int) -> None:
         query(connection, "SELECT pg_advisory_lock(?, ?)", (RUNS, run_id))
 
 
+def run_alive(connection: Unit, run_id: int) -> bool | None:
+    """Return whether a ``running`` run's worker still lives (PostgreSQL); None on SQLite.
+
+    SQLite's writer is known by the lock file beside the archive (`lock.writer_busy`).
+    """
+    if not is_postgresql(connection):
+        return None
+    # As `dead_runs`: a dead run's free lock is taken for an instant, never a live one's.
+    (free,) = query(connection, "SELECT pg_try_advisory_xact_lock(?, ?)", (RUNS, run_id))
+    return not free[0]
+
+
 def dead_runs(connection: Unit) -> str:
     """Return the SQL condition true of a ``sync_runs`` row whose run is no longer alive."""
     if not is_postgresql(connection):

@@ -8,8 +8,9 @@ already (`sync_runs`, `tracked_players`, `player_matches`, the pending tables,
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+from grunt_archive.store import claims
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store
 from grunt_archive.store.state import NOT_GIVEN_UP
@@ -45,6 +46,9 @@ class LastRun:
     pending: int
     requests: int
     error: str | None
+    id: int
+    # For a run still marked ``running``: whether its process still runs (None: not known).
+    alive: bool | None = None
 
 
 @dataclass(slots=True)
@@ -81,7 +85,7 @@ LEFT JOIN (SELECT player_id, count(*) AS matches, min(start_time) AS oldest,
 ORDER BY coalesce(c.matches, 0) DESC, lower(p.gamertag), t.player_id
 """
 _LAST_RUN = """
-SELECT started_at, finished_at, outcome, matches_added, pending, requests, error
+SELECT started_at, finished_at, outcome, matches_added, pending, requests, error, id
 FROM sync_runs ORDER BY id DESC LIMIT 1
 """
 
@@ -97,6 +101,9 @@ def archive_status(store: Store) -> ArchiveStatus:
         ]
         runs = query(connection, _LAST_RUN)
         status.last_run = LastRun(*runs[0]) if runs else None
+        if status.last_run is not None and status.last_run.outcome == "running":
+            alive = claims.run_alive(connection, status.last_run.id)
+            status.last_run = replace(status.last_run, alive=alive)
         ok = query(connection, "SELECT max(started_at) FROM sync_runs WHERE outcome = 'ok'")
         status.last_ok_at = ok[0][0]
         waiting = f"SELECT count(*) FROM pending_matches WHERE {NOT_GIVEN_UP}"
