@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from grunt_archive.normalize.service_record import scope_key
+from grunt_archive.players import labelled
 from grunt_archive.store import Store
 from grunt_archive.store.service_record_checks import (
     FIELDS,
@@ -91,7 +92,7 @@ class RecordCheck:
 
     def line(self) -> str:
         """Return the check as one line, the gamertag first."""
-        who = f"{self.gamertag} ({self.player_id})" if self.gamertag else self.player_id
+        who = labelled(self.player_id, self.gamertag)
         when = f"the service's matchmade record of {self.counted_until}"
         if self.agrees:
             text = f"{who} agrees with {when}"

@@ -60,6 +60,11 @@ def xuid_of(player_id: str) -> str | None:
     return match.group(1) if match else None
 
 
+def labelled(player_id: str, gamertag: str | None) -> str:
+    """Return how to name a player to a person: ``Gamertag (xuid(…))``, or the id alone."""
+    return f"{gamertag} ({player_id})" if gamertag else player_id
+
+
 def display_name(value: Any) -> str | None:
     """Return a name the service sent (a gamertag) as text safe to show, or None if it is none.
 

@@ -109,11 +109,10 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
                 " interrupted"
             )
         return f"Last sync: running since {_minute(run.started_at)} (or killed outright)"
-    added = "?" if run.matches_added is None else f"{run.matches_added:,}"
-    line = (
-        f"Last sync: {run.outcome}, {_minute(run.started_at)}, {added} new"
-        f" {'match' if run.matches_added == 1 else 'matches'}, {run.pending:,} pending"
+    added = (
+        "? new matches" if run.matches_added is None else _counted(run.matches_added, "new match")
     )
+    line = f"Last sync: {run.outcome}, {_minute(run.started_at)}, {added}, {run.pending:,} pending"
     if run.error:
         error = display_name(run.error) or "?"
         line += f": {error if len(error) <= SHOWN_ERROR else error[: SHOWN_ERROR - 1] + '…'}"

@@ -210,8 +210,9 @@ def gamertags(store: Store, player_ids: Sequence[str]) -> dict[str, str]:
 
 def player_label(store: Store, player_id: str) -> str:
     """Return how to name a player to a person: ``Gamertag (xuid(…))``, or the id alone."""
-    gamertag = gamertags(store, [player_id]).get(player_id)
-    return f"{gamertag} ({player_id})" if gamertag else player_id
+    from grunt_archive.players import labelled
+
+    return labelled(player_id, gamertags(store, [player_id]).get(player_id))
 
 
 def player_names(store: Store, player_ids: Sequence[str]) -> list[str]:

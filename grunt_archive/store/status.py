@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from grunt_archive.players import labelled
 from grunt_archive.store import claims
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store
@@ -32,7 +33,7 @@ class TrackedPlayer:
     @property
     def name(self) -> str:
         """Return how a person knows the player: ``Gamertag (xuid(…))``, or the id alone."""
-        return f"{self.gamertag} ({self.player_id})" if self.gamertag else self.player_id
+        return labelled(self.player_id, self.gamertag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +107,11 @@ def archive_status(store: Store) -> ArchiveStatus:
             status.last_run = replace(status.last_run, alive=alive)
         ok = query(connection, "SELECT max(started_at) FROM sync_runs WHERE outcome = 'ok'")
         status.last_ok_at = ok[0][0]
-        waiting = f"SELECT count(*) FROM pending_matches WHERE {NOT_GIVEN_UP}"
-        status.pending_matches = query(connection, waiting)[0][0]
-        given_up = "SELECT count(*) FROM pending_matches WHERE given_up_at IS NOT NULL"
-        status.given_up_matches = query(connection, given_up)[0][0]
+        (waiting,) = query(
+            connection,
+            f"SELECT count(*) FILTER (WHERE {NOT_GIVEN_UP}), count(*) FROM pending_matches",
+        )
+        status.pending_matches, status.given_up_matches = waiting[0], waiting[1] - waiting[0]
         lookups = query(
             connection,
             "SELECT count(*) FILTER (WHERE attempts < ?), count(*) FILTER (WHERE attempts >= ?)"
