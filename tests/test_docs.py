@@ -1,9 +1,15 @@
-"""Documentation stays true: every command has help and a README entry; __all__ is complete."""
+"""Documentation stays true: every command has help and a README entry; __all__ is complete.
+
+The README is the guide; ``docs/`` holds the reference it links to (the archive's
+tables, the viewer, PostgreSQL, the benchmarks' explanations).
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sqlite3
+from pathlib import PurePosixPath
 
 import click
 import pytest
@@ -16,6 +22,11 @@ from grunt_archive.errors import GruntArchiveError
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# Every Markdown page, by its path from the repository's root.
+PAGES = {
+    path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
 
 
 def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -51,11 +62,31 @@ def _anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def test_every_link_within_the_readme_names_one_of_its_headings():
-    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", README, re.MULTILINE)}
-    links = set(re.findall(r"\]\(#([^)]+)\)", README))
-    assert links and {"exit-2-bad-usage", "what-a-sync-does"} <= anchors
-    assert sorted(links - anchors) == []
+def _headings(text: str) -> set[str]:
+    """Return the anchors of a page's headings, leaving out `#` lines of code blocks."""
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    return {_anchor(h) for h in re.findall(r"^#+ (.+)$", prose, re.MULTILINE)}
+
+
+def test_every_link_between_the_pages_names_a_page_and_one_of_its_headings():
+    anchors = {page: _headings(text) for page, text in PAGES.items()}
+    assert {"exit-2-bad-usage", "what-a-sync-does"} <= anchors["README.md"]
+    assert {"theater-films", "copying", "a-clans-archive"} <= set().union(*anchors.values())
+    broken = []
+    for page, text in PAGES.items():
+        folder = PurePosixPath(page).parent
+        for target, anchor in re.findall(r"\]\(([^)#:\s]*)(?:#([^)\s]+))?\)", text):
+            path = posixpath.normpath(folder / target) if target else page
+            if not (ROOT / path).exists():
+                broken.append(f"{page}: {target}")
+            elif anchor and anchor not in anchors.get(path, set()):
+                broken.append(f"{page}: {target}#{anchor}")
+    assert broken == []
+
+
+def test_the_readme_links_every_page_of_docs():
+    pages = {page for page in PAGES if page.startswith("docs/")}
+    assert pages and {page for page in pages if f"]({page}" not in README} == set()
 
 
 def _subclasses(cls):
@@ -138,7 +169,7 @@ def test_every_setting_the_program_reads_is_in_the_settings_table():
 
 
 def archive_section() -> str:
-    return README.split("\n## The archive\n", 1)[1].split("\n## The viewer\n", 1)[0]
+    return PAGES["docs/archive.md"]
 
 
 @pytest.fixture
@@ -149,12 +180,13 @@ def new_archive(tmp_path):
 
 
 def readme_sql() -> list[str]:
-    """Return the README's SQL examples: the ```sql blocks' statements, and `query`'s."""
+    """Return the pages' SQL examples: the ```sql blocks' statements, and `query`'s."""
     statements = []
-    for block in re.findall(r"```sql\n(.+?)```", README, re.DOTALL):
+    text = "\n".join(PAGES.values())
+    for block in re.findall(r"```sql\n(.+?)```", text, re.DOTALL):
         lines = [line for line in block.splitlines() if not line.startswith("--")]
         statements += [sql.strip() for sql in "\n".join(lines).split(";") if sql.strip()]
-    statements += re.findall(r'grunt-archive query "([^"]+)"', README)
+    statements += re.findall(r'grunt-archive query "([^"]+)"', text)
     return statements
 
 
@@ -165,7 +197,7 @@ def test_every_sql_example_of_the_readme_runs(new_archive, sql):
 
 
 def test_every_table_the_readme_lists_is_in_a_new_archive_and_the_reverse(new_archive):
-    """The tables of *The archive* and *Theater films* are the archive's tables and views."""
+    """The tables of docs/archive.md are the archive's tables and views."""
     db = new_archive
     with sqlite3.connect(db) as connection:
         found = {
@@ -216,13 +248,14 @@ def test_the_module_table_names_every_module_and_only_modules_that_exist():
 def test_the_canned_queries_and_dashboards_of_the_readme_are_the_packaged_ones():
     metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
     queries = set(metadata["databases"]["halo"]["queries"])
-    table = README.split("**Canned queries**", 1)[1].split("\n\n", 2)[1]
+    viewer = PAGES["docs/viewer.md"]
+    table = viewer.split("**Canned queries**", 1)[1].split("\n\n", 2)[1]
     listed = set()
     for first in re.findall(r"^\| (`[^|]+) \|", table, re.MULTILINE):
         listed |= set(re.findall(r"`([a-z_]+)`", first))
     assert listed == queries
     dashboards = set(metadata["plugins"]["datasette-dashboards"])
-    assert set(re.findall(r"/-/dashboards/([a-z_]+)", README)) == dashboards
+    assert set(re.findall(r"/-/dashboards/([a-z_]+)", viewer)) == dashboards
 
 
 def test_every_option_says_what_it_is_for():
