@@ -53,6 +53,7 @@ from grunt_archive.players import xuid_of
 from grunt_archive.store import Store, lookups
 from grunt_archive.store.claims import WorkClaims
 from grunt_archive.store_thread import StoreThread
+from grunt_archive.times import stamp
 
 # A gamertag looked up longer ago than this is looked up again.
 GAMERTAG_MAX_AGE = timedelta(days=30)
@@ -364,9 +365,9 @@ class Enricher:
         now = datetime.now(UTC)
         return lookups.stale_gamertags(
             self.store,
-            (now - self.gamertag_max_age).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            stamp(now - self.gamertag_max_age),
             played,
-            (now - PLAYED_GAMERTAG_MAX_AGE).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            stamp(now - PLAYED_GAMERTAG_MAX_AGE),
         )
 
     def _gamertag_batches(self, stale: list[str], *, whole_only: bool) -> list[Awaitable[None]]:

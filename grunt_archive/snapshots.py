@@ -44,9 +44,9 @@ from grunt_archive.documents import ASSET_STATS, PLAYLIST_CSR, SERVICE_RECORD, R
 from grunt_archive.errors import NotFoundError
 from grunt_archive.guard import Guard
 from grunt_archive.normalize.service_record import parse_scope, scope_key
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import Store, career_snapshots
 from grunt_archive.store_thread import StoreThread
+from grunt_archive.times import now_utc, stamp
 
 # Asset figures looked at more recently than this are not asked for again.
 ASSET_STATS_MAX_AGE = timedelta(days=1)
@@ -136,9 +136,7 @@ class Snapshots:
 
         """
         cutoff = (now or datetime.now(UTC)) - self.asset_stats_max_age
-        due = career_snapshots.assets_to_refresh(
-            self.store, cutoff.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        )
+        due = career_snapshots.assets_to_refresh(self.store, stamp(cutoff))
         due = [(kind, asset_id) for kind, asset_id in due
                if ASSET_STATS.key_of(kind, asset_id) not in self.assets_asked]  # fmt: skip
         await asyncio.gather(*(self._asset(kind, asset_id) for kind, asset_id in due))
@@ -160,7 +158,7 @@ class Snapshots:
             return None
         # Taken before the first await, so that a second match naming the asset asks nothing.
         self.assets_asked.add(key)
-        cutoff = (datetime.now(UTC) - self.asset_stats_max_age).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        cutoff = stamp(datetime.now(UTC) - self.asset_stats_max_age)
         if await self.writes.run(career_snapshots.checked_since, self.store, key, cutoff):
             return None  # not due: `assets` does not ask either
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import click
 from grunt_archive.cli import db_option, resolve_db
 from grunt_archive.normalize.films import GONE, MALFORMED, READ, UNREADABLE
 from grunt_archive.players import display_name
+from grunt_archive.times import to_the_minute
 from grunt_archive.wording import counted
 
 if TYPE_CHECKING:  # the store loads only when the command runs
@@ -131,7 +131,7 @@ def _minute(stamp: str | None) -> str:
     if not stamp:
         return "never"
     try:
-        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M UTC")
+        return to_the_minute(stamp)
     except ValueError:  # kept as the service wrote it: shown as it is, made printable
         return display_name(stamp) or "?"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from contextlib import suppress
-from datetime import UTC, datetime
 from typing import Any
 
 from grunt_archive.api import (
@@ -41,7 +40,7 @@ from grunt_archive.guard import ServiceHealth
 from grunt_archive.named_progress import NamedProgress
 from grunt_archive.normalize.history import HistoryEntry
 from grunt_archive.normalize.match import check_match_id
-from grunt_archive.normalize.values import FUTURE_MARGIN
+from grunt_archive.normalize.values import latest_start_time
 from grunt_archive.players import parse_player, profile_user, xuid_of
 from grunt_archive.progress import NoProgress, Progress
 from grunt_archive.shared_matches import match_claim
@@ -216,8 +215,7 @@ class _Run:
 
     def archived_times(self, match_ids: list[str]) -> dict[str, str]:
         """Return the archived start times of ``match_ids``, none ahead of the clock."""
-        latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        return archived_start_times(self.store, match_ids, latest)
+        return archived_start_times(self.store, match_ids, latest_start_time())
 
     def launch(
         self, entry: HistoryEntry, player_id: str | None, retry: bool = False

@@ -24,7 +24,6 @@ from grunt_archive.errors import (
     UsageError,
 )
 from grunt_archive.normalize import history_entries
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import Store
 from grunt_archive.store.matches import archived_match_ids
 from grunt_archive.store.pending import given_up_ids
@@ -36,6 +35,7 @@ from grunt_archive.store.state import (
     pending_matches,
     tracked_player_ids,
 )
+from grunt_archive.times import now_utc
 from grunt_archive.walk import STALE_PAGES
 from grunt_archive.wording import quoted
 

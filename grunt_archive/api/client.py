@@ -35,7 +35,7 @@ from grunt_archive.errors import (
     ServiceUnavailableError,
     UsageError,
 )
-from grunt_archive.normalize.values import now_utc
+from grunt_archive.times import now_utc
 
 SPARTAN_HEADER = "x-343-authorization-spartan"
 CLEARANCE_HEADER = "343-clearance"

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from grunt_archive.times import stamp
+
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
@@ -121,10 +123,9 @@ def match_start_time(value: Any) -> str | None:
         datetime.fromisoformat(text.replace("Z", "+00:00"))  # checks every field's range
     except (TypeError, ValueError, OverflowError):
         return None
-    latest = (datetime.now(UTC) + FUTURE_MARGIN).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return text if EARLIEST_MATCH <= text <= latest else None
+    return text if EARLIEST_MATCH <= text <= latest_start_time() else None
 
 
-def now_utc() -> str:
-    """Return the current time in the archive's timestamp format."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def latest_start_time() -> str:
+    """Return the latest time a match may start at: `FUTURE_MARGIN` ahead of the clock."""
+    return stamp(datetime.now(UTC) + FUTURE_MARGIN)

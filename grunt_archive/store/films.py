@@ -24,13 +24,13 @@ from typing import Any
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.films import GONE, film_rows, gone_row, manifest_facts
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.rawbody import decode
 from grunt_archive.store import rivals
 from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending
 from grunt_archive.store.raw import keep_raw, writes
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, query, replace, write_rows
+from grunt_archive.times import now_utc
 
 FILM_TABLES = ("kills", "film_events", "films")
 """Children first: what one film's rows fill."""

@@ -24,12 +24,12 @@ from grunt_archive.documents import (
 )
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import ASSET_KINDS
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import career_snapshots, player_tables
 from grunt_archive.store.matches import archived_in
 from grunt_archive.store.raw import keep_raw, save_document, writes
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import execute, merge, query, replace, write_rows
+from grunt_archive.times import now_utc
 
 # pending_enrichment kinds besides the document kinds: an id a fetched document lacked.
 MEDAL = "medal"

@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.state import NOT_GIVEN_UP
 from grunt_archive.store.writer import execute, query
+from grunt_archive.times import now_utc
 
 
 @dataclass(frozen=True, slots=True)

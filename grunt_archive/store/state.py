@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grunt_archive.documents import MATCH_STATS
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import claims, player_tables
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, is_postgresql, merge, query, write_rows
+from grunt_archive.times import now_utc
 from grunt_archive.wording import quoted
 
 if TYPE_CHECKING:

@@ -49,9 +49,9 @@ from typing import BinaryIO
 from grunt_archive.errors import AlreadyRunningError
 from grunt_archive.files import beside
 from grunt_archive.lock import hold_lock, lock_abandoned
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store.session import Unit
 from grunt_archive.store.writer import chunks, execute, is_postgresql, query
+from grunt_archive.times import now_utc
 
 UNFINISHED = "unfinished_copies"
 # The first key of a copy's advisory lock ("copy"); the second is its mark's id (an int4).

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from grunt_archive.errors import ArchiveWriteError, MalformedResponseError
-from grunt_archive.normalize.values import now_utc
 from grunt_archive.store import dialect
 from grunt_archive.store.session import Unit, driver_errors
 from grunt_archive.tables import COLUMNS, NUMBER_COLUMNS, PRIMARY_KEYS
+from grunt_archive.times import now_utc
 from grunt_archive.wording import quoted
 
 _SCALARS = (str, int, float, bool, bytes, type(None))

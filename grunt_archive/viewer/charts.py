@@ -10,8 +10,10 @@ through a null).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from grunt_archive.times import parse_time, stamp
 
 # Spans up to these many days are drawn per match, then per week; longer, per month.
 PER_MATCH_DAYS = 120
@@ -28,19 +30,6 @@ BUCKET_TITLES = {
     "week": ("Week", "CSR after the week's last match"),
     "month": ("Month", "CSR after the month's last match"),
 }
-
-
-def parse_time(text: str) -> datetime:
-    """Return the archive's ISO-8601 UTC text (or a bare date) as an aware datetime."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # a bare date is UTC too
-
-
-def iso(moment: datetime) -> str:
-    """Return ``moment`` as the archive writes times (UTC, milliseconds, ``Z``)."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
 
 
 def bucket_for(span: timedelta) -> str:
@@ -121,7 +110,7 @@ def csr_series(points: list[dict[str, Any]], bucket: str | None = None) -> dict[
             if previous is not None and _is_gap(previous, at, bucket):
                 drawn.append(
                     {
-                        "time": iso(previous + (at - previous) / 2),
+                        "time": stamp(previous + (at - previous) / 2),
                         "playlist": point["playlist"],
                         "csr": None,
                         "tier": None,
@@ -129,7 +118,7 @@ def csr_series(points: list[dict[str, Any]], bucket: str | None = None) -> dict[
                         "matches": 0,
                     }
                 )
-            drawn.append({"time": iso(at), **point})
+            drawn.append({"time": stamp(at), **point})
             previous = at
     x_title, y_title = BUCKET_TITLES[bucket]
     return {"bucket": bucket, "x_title": x_title, "y_title": y_title, "points": drawn}

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from grunt_archive.viewer.charts import parse_time
+from grunt_archive.times import to_the_minute
 
 # What a page shows for a number the archive does not have (an en dash).
 MISSING = "\u2013"
@@ -90,7 +90,7 @@ def when(text: str | None) -> str:
     """Return an archive timestamp as ``2025-01-29 04:20 UTC``."""
     if not text:
         return MISSING
-    return parse_time(text).strftime("%Y-%m-%d %H:%M UTC")
+    return to_the_minute(text)
 
 
 # The archive's timestamps (``2025-01-29T04:20:31.512Z``), and the service's own with more

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from grunt_archive.times import parse_time
 from grunt_archive.viewer.agreement import service_record_check
-from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series, parse_time
+from grunt_archive.viewer.charts import PERIOD_SQL, bucket_for, csr_series
 from grunt_archive.viewer.csr import current_csr, placement_after
 from grunt_archive.viewer.films import rivals
 from grunt_archive.viewer.reading import (

@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from grunt_archive.viewer.charts import parse_time
+from grunt_archive.times import parse_time
 from grunt_archive.viewer.reading import rows
 
 # Outcomes of a run that archived what the service gave (`grunt_archive.sync._finish`).
