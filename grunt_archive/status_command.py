@@ -100,15 +100,16 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
     if run is None:
         return "Last sync: none yet"
     if run.outcome == "running":
-        if run.alive:
-            return f"Last sync: running since {_minute(run.started_at)}"
+        saved = "" if run.matches_added is None else _counted(run.matches_added, "new match")
         if run.alive is False:
             return (
                 f"Last sync: began {_minute(run.started_at)} and stopped without finishing"
-                " (killed outright, or the machine went down): the next sync marks it"
-                " interrupted"
+                f"{f', {saved} saved' if saved else ''} (killed outright, or the machine"
+                " went down): the next sync marks it interrupted"
             )
-        return f"Last sync: running since {_minute(run.started_at)} (or killed outright)"
+        line = f"Last sync: running since {_minute(run.started_at)}"
+        line += f", {saved} so far" if saved else ""
+        return line if run.alive else f"{line} (or killed outright)"
     added = (
         "? new matches" if run.matches_added is None else _counted(run.matches_added, "new match")
     )

@@ -139,31 +139,46 @@ def test_a_clan_lists_its_25_players_with_most_matches_and_counts_the_rest():
 
 
 def test_a_run_marked_running_is_said_alive_or_stopped_as_its_lock_says(fresh_archive):
-    if not is_server(fresh_archive):
-        assert invoke("db", "upgrade", "--db", str(fresh_archive)).exit_code == 0
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12))
+    assert sync(fresh_archive, sim, sim.player_ids[0], films=False).outcome == "ok"
+    saved = value(fresh_archive, "SELECT count(*) FROM matches")
+    # A run that began before those matches were stored, as the sync that stored them
+    # would look from outside while it ran: SQLite writes its count at the end (0 meanwhile;
+    # the documents fetched since it began tell it), PostgreSQL counts each match as stored.
     execute(
         fresh_archive,
         "INSERT INTO sync_runs (started_at, outcome, players, requests, matches_added, pending)"
-        " VALUES ('2026-12-03T02:00:00.000Z', 'running', '[]', 0, 0, 0)",
+        f" VALUES ('2026-12-03T02:00:00.000Z', 'running', '[]', 0,"
+        f" {saved if is_server(fresh_archive) else 0}, 0)",
     )
+    execute(fresh_archive, "UPDATE raw_responses SET fetched_at = '2026-12-03T01:00:00.000Z'"
+            " WHERE kind = 'match_stats' AND key = (SELECT min(key) FROM raw_responses"
+            " WHERE kind = 'match_stats')")  # fmt: skip
+    if not is_server(fresh_archive):
+        saved -= 1  # fetched before the run began: not its own
     run_id = value(fresh_archive, "SELECT max(id) FROM sync_runs")
     stopped = (
-        "Last sync: began 2026-12-03 02:00 UTC and stopped without finishing (killed outright,"
-        " or the machine went down): the next sync marks it interrupted"
+        f"Last sync: began 2026-12-03 02:00 UTC and stopped without finishing, {saved} new"
+        " matches saved (killed outright, or the machine went down): the next sync marks it"
+        " interrupted"
     )
     lines, data = shown(fresh_archive)
-    assert (lines[1], data["last_run"]["alive"]) == (stopped, False)
+    assert (lines[2], data["last_run"]["alive"]) == (stopped, False)
+    assert data["last_run"]["matches_added"] == saved > 0
     # Its process alive: the writer lock held (SQLite), the run's own lock (PostgreSQL).
     with _held_as_by_a_live_run(fresh_archive, run_id):
         lines, data = shown(fresh_archive)
-        assert (lines[1], data["last_run"]["alive"]) == (
-            "Last sync: running since 2026-12-03 02:00 UTC",
+        assert (lines[2], data["last_run"]["alive"]) == (
+            f"Last sync: running since 2026-12-03 02:00 UTC, {saved} new matches so far",
             True,
         )
     lines, _ = shown(fresh_archive)
-    assert lines[1] == stopped
-    # Looking never settles it: the row stays running for the next sync to mark.
+    assert lines[2] == stopped
+    # Looking never settles it: the row stays running for the next sync to mark, which
+    # then records the same count.
     assert value(fresh_archive, "SELECT outcome FROM sync_runs WHERE id = ?", run_id) == "running"
+    assert sync(fresh_archive, sim, sim.player_ids[0], films=False).outcome == "ok"
+    assert value(fresh_archive, "SELECT matches_added FROM sync_runs WHERE id = ?", run_id) == saved
 
 
 @contextmanager
@@ -178,6 +193,12 @@ def _held_as_by_a_live_run(db: Any, run_id: int) -> Iterator[None]:
 
 
 def test_a_running_run_whose_process_is_not_known_is_said_so():
-    run = LastRun("2026-12-03T02:00:00.000Z", None, "running", 0, 0, 0, None, 1)
+    run = LastRun("2026-12-03T02:00:00.000Z", None, "running", 1, 0, 0, None, 1)
     text = lines(ArchiveStatus(last_run=run))
-    assert text[1] == "Last sync: running since 2026-12-03 02:00 UTC (or killed outright)"
+    assert text[1] == (
+        "Last sync: running since 2026-12-03 02:00 UTC, 1 new match so far (or killed outright)"
+    )
+    # Its count not known (PostgreSQL's 0, as older releases left it): not said.
+    for alive in (None, True, False):
+        run = LastRun("2026-12-03T02:00:00.000Z", None, "running", None, 0, 0, None, 1, alive)
+        assert "new match" not in lines(ArchiveStatus(last_run=run))[1]

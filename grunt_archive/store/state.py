@@ -312,7 +312,7 @@ def start_run(store: Store, players: list[str]) -> int:
     """Open a ``sync_runs`` row; runs a killed process left open are marked interrupted.
 
     Other workers' runs still going (PostgreSQL) are left running (`claims.dead_runs`).
-    A dead run's ``matches_added`` is what it saved (`_saved_by_dead_run`).
+    A dead run's ``matches_added`` is what it saved (`_saved_by_run`).
     """
     with store.unit() as connection:
         close_dead_runs(connection)
@@ -347,7 +347,7 @@ def close_dead_runs(connection: Unit) -> None:
     Whatever else writes match documents (``copy``) calls this first: a document it
     adds later would otherwise be counted as saved by a run that died before it.
     """
-    saved, parameters = _saved_by_dead_run(connection)
+    saved, parameters = _saved_by_run(connection)
     execute(
         connection,
         f"UPDATE sync_runs SET outcome = 'interrupted', matches_added = {saved}"
@@ -356,8 +356,18 @@ def close_dead_runs(connection: Unit) -> None:
     )
 
 
-def _saved_by_dead_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
-    """Return the SQL value, and its parameters, of the matches a dead run saved."""
+def saved_so_far(connection: Unit, run_id: int) -> int | None:
+    """Return the matches a run still marked ``running`` has saved (None: not known).
+
+    What the next sync records as its ``matches_added`` should it have died.
+    """
+    saved, parameters = _saved_by_run(connection)
+    rows = query(connection, f"SELECT {saved} FROM sync_runs WHERE id = ?", (*parameters, run_id))
+    return rows[0][0] if rows else None
+
+
+def _saved_by_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
+    """Return the SQL value, and its parameters, of the matches a ``running`` run saved."""
     if is_postgresql(connection):
         # Other workers may have saved matches in the same hours: each run counted its own
         # as it stored them (`count_saved_match`). A count of 0 is unknown (NULL): runs of

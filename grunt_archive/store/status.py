@@ -14,7 +14,7 @@ from grunt_archive.players import labelled
 from grunt_archive.store import claims
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store
-from grunt_archive.store.state import NOT_GIVEN_UP
+from grunt_archive.store.state import NOT_GIVEN_UP, saved_so_far
 from grunt_archive.store.writer import query
 
 
@@ -104,7 +104,8 @@ def archive_status(store: Store) -> ArchiveStatus:
         status.last_run = LastRun(*runs[0]) if runs else None
         if status.last_run is not None and status.last_run.outcome == "running":
             alive = claims.run_alive(connection, status.last_run.id)
-            status.last_run = replace(status.last_run, alive=alive)
+            saved = saved_so_far(connection, status.last_run.id)
+            status.last_run = replace(status.last_run, alive=alive, matches_added=saved)
         ok = query(connection, "SELECT max(started_at) FROM sync_runs WHERE outcome = 'ok'")
         status.last_ok_at = ok[0][0]
         (waiting,) = query(
