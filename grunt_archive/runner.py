@@ -295,6 +295,10 @@ def run_status(db_path: Location) -> ArchiveStatus:
     if run is not None and run.outcome == "running" and run.alive is None:
         # SQLite: the run's process holds the writer lock for as long as it lives.
         found.last_run = replace(run, alive=writer_busy(db_path))
+    # And only the latest run can: each run marks those before it interrupted as it begins.
+    found.other_runs = [
+        replace(other, alive=False) if other.alive is None else other for other in found.other_runs
+    ]
     return found
 
 

@@ -76,6 +76,7 @@ def lines(found: ArchiveStatus) -> list[str]:
         more = _counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
         shown.append(f"  … and {more}, with fewer matches (--json lists every one)")
     shown.append(_run_line(found.last_run, found.last_ok_at))
+    shown += _other_run_lines(found.other_runs)
     shown.append(
         f"Waiting for the next sync: {_counted(found.pending_matches, 'pending match')},"
         f" {_counted(found.pending_lookups, 'pending lookup')}"
@@ -120,6 +121,26 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
     if run.outcome != "ok":
         line += f" (last ok: {_minute(last_ok_at)})" if last_ok_at else " (none ok yet)"
     return line
+
+
+def _other_run_lines(runs: list[LastRun]) -> list[str]:
+    """Return a line for the other runs still live (PostgreSQL's workers), one for the dead."""
+    shown = []
+    live = [run for run in runs if run.alive is not False]  # None: not known
+    if live:
+        saved = sum(run.matches_added or 0 for run in live)
+        shown.append(
+            f"Also running: {_counted(len(live), 'other sync run')}, the first since"
+            f" {_minute(live[0].started_at)}, {_counted(saved, 'new match')} so far"
+        )
+    dead = [run for run in runs if run.alive is False]
+    if dead:
+        shown.append(
+            f"Also stopped without finishing: {_counted(len(dead), 'other sync run')}, the"
+            f" first begun {_minute(dead[0].started_at)}: the next sync marks"
+            f" {'it' if len(dead) == 1 else 'them'} interrupted"
+        )
+    return shown
 
 
 def _counted(number: int, noun: str) -> str:

@@ -181,6 +181,46 @@ def test_a_run_marked_running_is_said_alive_or_stopped_as_its_lock_says(fresh_ar
     assert value(fresh_archive, "SELECT matches_added FROM sync_runs WHERE id = ?", run_id) == saved
 
 
+def test_other_runs_still_marked_running_are_said_live_or_stopped(fresh_archive):
+    """PostgreSQL's workers run side by side; on SQLite only the latest run can be alive."""
+    if not is_server(fresh_archive):
+        assert invoke("db", "upgrade", "--db", str(fresh_archive)).exit_code == 0
+    for hour, added in ((1, 3), (2, 5), (3, 7)):
+        execute(
+            fresh_archive,
+            "INSERT INTO sync_runs (started_at, outcome, players, requests, matches_added,"
+            f" pending) VALUES ('2026-12-03T0{hour}:00:00.000Z', 'running', '[]', 0, {added}, 0)",
+        )
+    first, second, latest = (
+        value(fresh_archive, f"SELECT id FROM sync_runs WHERE started_at LIKE '%T0{h}:%'")
+        for h in (1, 2, 3)
+    )
+    with _held_as_by_a_live_run(fresh_archive, latest):
+        if is_server(fresh_archive):  # a second worker alive, the first one killed
+            with _held_as_by_a_live_run(fresh_archive, second):
+                lines, data = shown(fresh_archive)
+            assert lines[1:4] == [
+                "Last sync: running since 2026-12-03 03:00 UTC, 7 new matches so far",
+                "Also running: 1 other sync run, the first since 2026-12-03 02:00 UTC,"
+                " 5 new matches so far",
+                "Also stopped without finishing: 1 other sync run, the first begun"
+                " 2026-12-03 01:00 UTC: the next sync marks it interrupted",
+            ]
+            alive = {run["id"]: run["alive"] for run in data["other_runs"]}
+            assert alive == {first: False, second: True}
+        else:
+            lines, data = shown(fresh_archive)
+            # No document was fetched since: SQLite's runs saved nothing, whatever the row says.
+            assert lines[1:4] == [
+                "Last sync: running since 2026-12-03 03:00 UTC, 0 new matches so far",
+                "Also stopped without finishing: 2 other sync runs, the first begun"
+                " 2026-12-03 01:00 UTC: the next sync marks them interrupted",
+                "Waiting for the next sync: 0 pending matches, 0 pending lookups",
+            ]
+            assert [run["id"] for run in data["other_runs"]] == [first, second]
+            assert [run["alive"] for run in data["other_runs"]] == [False, False]
+
+
 @contextmanager
 def _held_as_by_a_live_run(db: Any, run_id: int) -> Iterator[None]:
     if not is_server(db):

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from grunt_archive.players import labelled
 from grunt_archive.store import claims
 from grunt_archive.store.lookups import MAX_ATTEMPTS
-from grunt_archive.store.session import Store
+from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.state import NOT_GIVEN_UP, saved_so_far
 from grunt_archive.store.writer import query
 
@@ -59,6 +59,9 @@ class ArchiveStatus:
     matches: int = 0
     players: list[TrackedPlayer] = field(default_factory=list)
     last_run: LastRun | None = None
+    # Runs still marked ``running`` besides the latest, oldest first: PostgreSQL's other
+    # workers, or runs killed outright that the next sync marks interrupted.
+    other_runs: list[LastRun] = field(default_factory=list)
     last_ok_at: str | None = None  # when the latest run that ended ``ok`` began
     pending_matches: int = 0
     given_up_matches: int = 0
@@ -85,10 +88,9 @@ LEFT JOIN (SELECT player_id, count(*) AS matches, min(start_time) AS oldest,
     ON c.player_id = t.player_id
 ORDER BY coalesce(c.matches, 0) DESC, lower(p.gamertag), t.player_id
 """
-_LAST_RUN = """
-SELECT started_at, finished_at, outcome, matches_added, pending, requests, error, id
-FROM sync_runs ORDER BY id DESC LIMIT 1
-"""
+_RUN = "SELECT started_at, finished_at, outcome, matches_added, pending, requests, error, id"
+_LAST_RUN = f"{_RUN} FROM sync_runs ORDER BY id DESC LIMIT 1"
+_OTHER_RUNS = f"{_RUN} FROM sync_runs WHERE outcome = 'running' AND id < ? ORDER BY id"
 
 
 def archive_status(store: Store) -> ArchiveStatus:
@@ -100,12 +102,12 @@ def archive_status(store: Store) -> ArchiveStatus:
             TrackedPlayer(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
             for row in query(connection, _PLAYERS)
         ]
-        runs = query(connection, _LAST_RUN)
-        status.last_run = LastRun(*runs[0]) if runs else None
-        if status.last_run is not None and status.last_run.outcome == "running":
-            alive = claims.run_alive(connection, status.last_run.id)
-            saved = saved_so_far(connection, status.last_run.id)
-            status.last_run = replace(status.last_run, alive=alive, matches_added=saved)
+        runs = [LastRun(*row) for row in query(connection, _LAST_RUN)]
+        if runs:
+            runs += [LastRun(*row) for row in query(connection, _OTHER_RUNS, (runs[0].id,))]
+        runs = [_as_now(connection, run) for run in runs]
+        status.last_run = runs[0] if runs else None
+        status.other_runs = runs[1:]
         ok = query(connection, "SELECT max(started_at) FROM sync_runs WHERE outcome = 'ok'")
         status.last_ok_at = ok[0][0]
         (waiting,) = query(
@@ -123,3 +125,11 @@ def archive_status(store: Store) -> ArchiveStatus:
         films = query(connection, "SELECT status, count(*) FROM films GROUP BY status")
         status.films = {row[0]: row[1] for row in sorted(films)}
     return status
+
+
+def _as_now(connection: Unit, run: LastRun) -> LastRun:
+    """Return a run still marked ``running`` with whether it lives and what it has saved."""
+    if run.outcome != "running":
+        return run
+    alive = claims.run_alive(connection, run.id)
+    return replace(run, alive=alive, matches_added=saved_so_far(connection, run.id))
