@@ -1,19 +1,20 @@
-"""The sync's heaviest store calls, run on one thread of their own when that pays.
+"""The sync's heaviest store calls, run on one thread of their own.
 
-Normalizing a match and writing its seventy-odd tables takes milliseconds.
-Into PostgreSQL most of them are spent waiting on the server, and run on the
-event loop they would delay every answer in flight: `StoreThread` runs such a
-call on a single worker thread while the loop goes on. The call is still one
-unit of work of the store (committed whole or not at all, and serialised with
-every other unit by `Store`'s lock), and calls run in the order they were
-handed over. Closing waits for the call in progress, so a run never ends with
-a unit half-done behind it.
+Normalizing a match and writing its seventy-odd tables takes milliseconds, and
+run on the event loop they would delay every answer in flight: `StoreThread`
+runs such a call on a single worker thread while the loop goes on. The call is
+still one unit of work of the store (committed whole or not at all, and
+serialised with every other unit by `Store`'s lock), and calls run in the order
+they were handed over. Closing waits for the call in progress, so a run never
+ends with a unit half-done behind it.
 
-Into SQLite the same milliseconds are this process's own CPU: a second thread
-would only take turns with the loop for the GIL, which costs about a sixth
-more CPU a match (the bench's `versus` CPU figure, 15.6 to 13.2 ms a match)
-and makes the run no sooner done at the service's rates. There a sync runs
-its store calls inline (`inline=True`), on the loop.
+Into PostgreSQL most of those milliseconds wait on the server. Into SQLite they
+are this process's own CPU, and the two threads take turns for the GIL: about a
+tenth more CPU a match than writing on the loop, for a backfill done a tenth
+sooner (with 8 requests in flight, 0.80 to 0.88 of its latency bound on the
+bench machine; with 4, 0.86 to 0.91), as `sqlite3` lets the loop run while it
+steps and commits. Callers with no loop to keep free (a `verify`, a test's
+direct call) run their store calls inline (`inline=True`).
 """
 
 from __future__ import annotations
@@ -32,11 +33,7 @@ SWITCH_INTERVAL = 0.0005
 
 
 class StoreThread:
-    """One thread for store calls; ``inline=True`` runs them on the caller's thread instead.
-
-    Inline is for a sync into SQLite, and for callers with no loop to keep free (a
-    `verify`, a test's direct call).
-    """
+    """One thread for store calls; ``inline=True`` runs them on the caller's thread instead."""
 
     def __init__(self, *, inline: bool = False) -> None:
         self._executor = None if inline else ThreadPoolExecutor(1, "grunt-archive-store")

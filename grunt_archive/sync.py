@@ -85,12 +85,9 @@ class _Run:
         self, store: Store, client: HaloClient, options: SyncOptions, progress: Progress
     ) -> None:
         self.store = store
-        # Matches, skill, films and snapshots are normalized and written here. A SQLite
-        # write is this process's own CPU, and on a thread of its own it would only take
-        # turns with the loop for the GIL (about a sixth more CPU a match, and no sooner
-        # done): it runs on the loop. A PostgreSQL write waits on the server, which the
-        # loop should not: it runs on the store thread.
-        self.writes = StoreThread(inline=store.dialect == "sqlite")
+        # Matches, skill, films and snapshots are normalized and written on the store
+        # thread, so the loop goes on reading the answers in flight (`store_thread`).
+        self.writes = StoreThread()
         self.client = client
         self.stats = StatsService(client)
         stats = self.stats.name
