@@ -83,7 +83,7 @@ class Enricher:
         work: the run's claims on pending work: a lookup another worker is
             making, or has made or tried since this run began, is left to it.
         writes: the run's `StoreThread`, which stores skill and assets (off the
-            event loop into PostgreSQL; inline when not given).
+            event loop; inline when not given).
 
     """
 

@@ -40,7 +40,7 @@ class FilmFetcher:
             has its own limiter there).
         work: the run's claims on pending work (a film another worker fetches is left to it).
         writes: the run's `StoreThread`, which reads and stores films (off the
-            event loop into PostgreSQL; inline when not given).
+            event loop; inline when not given).
 
     """
 

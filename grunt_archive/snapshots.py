@@ -63,7 +63,7 @@ class Snapshots:
         clearance: the run's lazily fetched clearance (shared with enrichment).
         asset_stats_max_age: how old an asset's last look may be before another.
         writes: the run's `StoreThread`, which writes the snapshots (and reads
-            when an asset was last looked at), off the event loop into PostgreSQL;
+            when an asset was last looked at), off the event loop;
             inline if none.
 
     """

@@ -20,10 +20,10 @@ see no other worker's half-done unit, and derived tables stay exact. A unit
 lasts milliseconds and holds no request to the service, so the workers still
 wait on the network side by side.
 
-Into PostgreSQL the sync hands most of its units (a match, its skill, a film, a
-snapshot) to one thread of its own (`grunt_archive.store_thread`) so that the
-event loop keeps answering while they wait on the server; units from both
-threads take `Store`'s lock, one after the other. Into SQLite they run on the loop.
+The sync hands most of its units (a match, its skill, a film, a snapshot) to one
+thread of its own (`grunt_archive.store_thread`) so that the event loop keeps
+answering while they are written; units from both threads take `Store`'s lock,
+one after the other.
 """
 
 from __future__ import annotations
