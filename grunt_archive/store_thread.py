@@ -10,10 +10,9 @@ ends with a unit half-done behind it.
 
 Into PostgreSQL most of those milliseconds wait on the server. Into SQLite they
 are this process's own CPU, and the two threads take turns for the GIL: about a
-tenth more CPU a match than writing on the loop, for a backfill done a tenth
-sooner (with 8 requests in flight, 0.80 to 0.88 of its latency bound on the
-bench machine; with 4, 0.86 to 0.91), as `sqlite3` lets the loop run while it
-steps and commits. Callers with no loop to keep free (a `verify`, a test's
+tenth more CPU a match than writing on the loop, for a backfill about a tenth
+sooner, as `sqlite3` lets the loop run while it steps and commits (measured side
+by side in docs/benchmarks.md). Callers with no loop to keep free (a `verify`, a test's
 direct call) run their store calls inline (`inline=True`).
 """
 

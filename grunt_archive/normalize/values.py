@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from grunt_archive.times import stamp
+from grunt_archive.times import parse_time, stamp
 
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
@@ -120,7 +120,7 @@ def match_start_time(value: Any) -> str | None:
         text = utc_timestamp(value)
         if text is None:
             return None
-        datetime.fromisoformat(text.replace("Z", "+00:00"))  # checks every field's range
+        parse_time(text)  # checks every field's range
     except (TypeError, ValueError, OverflowError):
         return None
     return text if EARLIEST_MATCH <= text <= latest_start_time() else None
