@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from grunt_archive.commands import LAZY_COMMANDS
 from grunt_archive.errors import (
     AlreadyRunningError,
     ArchiveError,
@@ -34,48 +35,6 @@ if TYPE_CHECKING:
 POSTGRESQL_TOO = "a SQLite file, or a postgresql://user:password@host:port/dbname URL"
 # Set in the context's meta by a command whose --json promises a summary of every run.
 JSON_SUMMARY = "grunt_archive.json_summary"
-# Commands of other modules: name → ("module:attribute", its help's first paragraph), kept
-# here to list them unimported; tests/test_layers.py checks it matches the command's own.
-LAZY_COMMANDS = {
-    "auth": (
-        "grunt_archive.auth_command:auth",
-        "Sign in with Microsoft, and keep the tokens fresh for unattended syncs.",
-    ),
-    "simulate": (
-        "grunt_archive.simulator.command:simulate",
-        "Serve a local stand-in for the Halo Waypoint services at their real paths.",
-    ),
-    "copy": (
-        "grunt_archive.copy_command:copy",
-        "Copy the archive into another (SQLite or PostgreSQL, either way); adds only what is"
-        " missing.",
-    ),
-    "verify": (
-        "grunt_archive.verify_command:verify",
-        "Compare the archive with the service's match counts and list what is missing.",
-    ),
-    "reparse": (
-        "grunt_archive.reparse_command:reparse",
-        "Rebuild every normalized table from the stored raw responses, with no network.",
-    ),
-    "pending": (
-        "grunt_archive.pending_command:pending",
-        "List the matches and lookups left pending; give up on a match, or retry it.",
-    ),
-    "status": (
-        "grunt_archive.status_command:status",
-        "Say what the archive holds and how its last sync went; change nothing.",
-    ),
-    "untrack": (
-        "grunt_archive.untrack_command:untrack",
-        "Stop tracking a player: later syncs skip them; their archived matches stay.",
-    ),
-    "db": ("grunt_archive.db_command:db", "Alembic migrations of the archive."),
-    "film": (
-        "grunt_archive.film_command:film",
-        "Read the highlight events (kills, deaths, medals, mode events) of theater films.",
-    ),
-}
 
 
 def _sqlite_refusal(error: Exception) -> str | None:

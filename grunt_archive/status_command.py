@@ -58,8 +58,8 @@ def status(db_path: Path | str | None, as_json: bool) -> None:
 def lines(found: ArchiveStatus) -> list[str]:
     """Return the status as a person reads it: gamertags, counts in words, times to the minute."""
     shown = [
-        f"Archive: {_counted(found.matches, 'match')},"
-        f" {_counted(len(found.players), 'tracked player')}"
+        f"Archive: {counted(found.matches, 'match')},"
+        f" {counted(len(found.players), 'tracked player')}"
     ]
     for player in found.players[:SHOWN_PLAYERS]:
         span = (
@@ -69,20 +69,20 @@ def lines(found: ArchiveStatus) -> list[str]:
         )
         walked = "" if player.history_complete else " (history not walked to its start yet)"
         shown.append(
-            f"  {display_name(player.name)}: {_counted(player.matches, 'match')}{span},"
+            f"  {display_name(player.name)}: {counted(player.matches, 'match')}{span},"
             f" last synced {_minute(player.last_synced_at)}{walked}"
         )
     if len(found.players) > SHOWN_PLAYERS:
-        more = _counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
+        more = counted(len(found.players) - SHOWN_PLAYERS, "more tracked player")
         shown.append(f"  … and {more}, with fewer matches (--json lists every one)")
     shown.append(_run_line(found.last_run, found.last_ok_at))
     shown += _other_run_lines(found.other_runs)
     shown.append(
-        f"Waiting for the next sync: {_counted(found.pending_matches, 'pending match')},"
-        f" {_counted(found.pending_lookups, 'pending lookup')}"
+        f"Waiting for the next sync: {counted(found.pending_matches, 'pending match')},"
+        f" {counted(found.pending_lookups, 'pending lookup')}"
         + (
-            f" ({_counted(found.given_up_matches, 'match')} and"
-            f" {_counted(found.given_up_lookups, 'lookup')} given up on)"
+            f" ({counted(found.given_up_matches, 'match')} and"
+            f" {counted(found.given_up_lookups, 'lookup')} given up on)"
             if found.given_up_matches or found.given_up_lookups
             else ""
         )
@@ -101,7 +101,7 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
     if run is None:
         return "Last sync: none yet"
     if run.outcome == "running":
-        saved = "" if run.matches_added is None else _counted(run.matches_added, "new match")
+        saved = "" if run.matches_added is None else counted(run.matches_added, "new match")
         if run.alive is False:
             return (
                 f"Last sync: began {_minute(run.started_at)} and stopped without finishing"
@@ -112,7 +112,7 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
         line += f", {saved} so far" if saved else ""
         return line if run.alive else f"{line} (or killed outright)"
     added = (
-        "? new matches" if run.matches_added is None else _counted(run.matches_added, "new match")
+        "? new matches" if run.matches_added is None else counted(run.matches_added, "new match")
     )
     line = f"Last sync: {run.outcome}, {_minute(run.started_at)}, {added}, {run.pending:,} pending"
     if run.error:
@@ -130,22 +130,17 @@ def _other_run_lines(runs: list[LastRun]) -> list[str]:
     if live:
         saved = sum(run.matches_added or 0 for run in live)
         shown.append(
-            f"Also running: {_counted(len(live), 'other sync run')}, the first since"
-            f" {_minute(live[0].started_at)}, {_counted(saved, 'new match')} so far"
+            f"Also running: {counted(len(live), 'other sync run')}, the first since"
+            f" {_minute(live[0].started_at)}, {counted(saved, 'new match')} so far"
         )
     dead = [run for run in runs if run.alive is False]
     if dead:
         shown.append(
-            f"Also stopped without finishing: {_counted(len(dead), 'other sync run')}, the"
+            f"Also stopped without finishing: {counted(len(dead), 'other sync run')}, the"
             f" first begun {_minute(dead[0].started_at)}: the next sync marks"
             f" {'it' if len(dead) == 1 else 'them'} interrupted"
         )
     return shown
-
-
-def _counted(number: int, noun: str) -> str:
-    """Return `counted`'s words with the thousands marked: ``50,000 matches``."""
-    return f"{number:,}{counted(number, noun)[len(str(number)) :]}"
 
 
 def _minute(stamp: str | None) -> str:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 
 def counted(number: int, noun: str) -> str:
-    """Return ``number`` with ``noun`` in the form it takes: ``1 match``, ``0 new matches``."""
+    """Return ``number`` with ``noun`` in the form it takes: ``1 match``, ``1,788 requests``."""
     if number == 1:
-        return f"{number} {noun}"
+        return f"1 {noun}"
     ending = "es" if noun.endswith(("ch", "sh", "s", "x")) else "s"
-    return f"{number} {noun}{ending}"
+    return f"{number:,} {noun}{ending}"
 
 
 def listed(names: Sequence[str], noun: str, at_most: int = 3) -> str:

@@ -26,7 +26,8 @@ from sqlalchemy.exc import OperationalError
 
 import grunt_archive
 from grunt_archive import api, normalize, runner
-from grunt_archive.cli import LAZY_COMMANDS, cli
+from grunt_archive.cli import cli
+from grunt_archive.commands import LAZY_COMMANDS
 from grunt_archive.db import make_engine, upgrade_archive
 from tests.conftest import ROOT
 
@@ -44,6 +45,7 @@ CLI_MODULES = (
     "grunt_archive.reparse_command",
     "grunt_archive.verify_command",
     "grunt_archive.copy_command",
+    "grunt_archive.backup_command",
     "grunt_archive.pending_command",
     "grunt_archive.status_command",
 )
@@ -141,9 +143,9 @@ def test_help_imports_no_command_machinery() -> None:
     modules = loaded_after(help_of())
     ours = [m for m in modules if m.startswith("grunt_archive.")]
     # usage.py is the group's base class (one-line usage errors): click and sys alone;
-    # param_types.py the options' types: click, math and pathlib.
-    assert ours == ["grunt_archive.cli", "grunt_archive.errors", "grunt_archive.param_types",
-                    "grunt_archive.usage"]  # fmt: skip
+    # param_types.py the options' types: click, math and pathlib; commands.py a dict.
+    assert ours == ["grunt_archive.cli", "grunt_archive.commands", "grunt_archive.errors",
+                    "grunt_archive.param_types", "grunt_archive.usage"]  # fmt: skip
     assert found(modules, (*HTTP, *SQL, *SERVING)) == []
 
 

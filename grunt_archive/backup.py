@@ -1,0 +1,195 @@
+"""A whole SQLite archive copied to a new file as it stood at one instant, while syncs go on.
+
+Copying ``halo.db`` with ``cp`` while a sync writes, or without its ``-wal`` file,
+can give a file that is damaged or misses the latest matches. `back_up` has
+SQLite write the copy (``VACUUM INTO``) inside one read transaction: the copy is
+the archive as of that transaction's start, whole, compacted, and a sync keeps
+writing meanwhile. The copy is written beside its destination under a temporary
+name, checked (``PRAGMA quick_check``), flushed to disk and only then renamed
+into place, so a backup interrupted halfway (Ctrl-C, a full disk, a killed
+process) leaves the previous one as it was and no partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grunt_archive.db import check_archive
+from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
+from grunt_archive.files import beside, lock_path, read_uri, real_path
+from grunt_archive.location import Location, archive_name, is_server
+
+PARTIAL = ".partial"
+
+
+@dataclass(frozen=True)
+class Backup:
+    """What `back_up` wrote: where, how many matches, how many bytes, at which revision."""
+
+    path: Path
+    matches: int
+    bytes: int
+    revision: str | None
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``--json`` summary."""
+        return {
+            "outcome": "ok",
+            "to": str(self.path),
+            "matches": self.matches,
+            "bytes": self.bytes,
+            "revision": self.revision,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def back_up(source: Location, destination: Path, *, replace: bool = False) -> Backup:
+    """Write the archive at ``source`` to the new file ``destination``, whole and consistent.
+
+    Args:
+        source: a SQLite archive; a sync may be writing to it meanwhile.
+        destination: the backup file; it must not exist, unless ``replace``.
+        replace: replace an earlier backup at ``destination`` (a grunt-archive
+            archive, never another file), once the new one is complete.
+
+    Raises:
+        UsageError: a PostgreSQL source, a destination that is the archive itself,
+            or one that exists (without ``replace``).
+        ArchiveError: either file cannot be used, or the copy could not be written (a
+            full disk) or read back whole; nothing is left of it.
+        NotAnArchiveError: the source, or the file ``replace`` would replace, is
+            not a grunt-archive archive.
+
+    """
+    began = time.perf_counter()
+    if is_server(source):
+        raise UsageError(
+            f"{archive_name(source)} is a PostgreSQL archive: back it up with pg_dump, or copy it"
+            " into a SQLite file with `grunt-archive copy --to FILE`"
+        )
+    source = Path(source)
+    check_archive(source, create=False)
+    _check_destination(source, destination, replace)
+    _remove_abandoned(destination)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}{PARTIAL}")
+    try:
+        _vacuum_into(source, partial, destination)
+        matches, revision = _check_copy(partial)
+        _flush(partial)
+        os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
+        os.replace(partial, destination)
+        _flush_directory(destination.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return Backup(
+        destination, matches, destination.stat().st_size, revision, time.perf_counter() - began
+    )
+
+
+def _check_destination(source: Path, destination: Path, replace: bool) -> None:
+    """Refuse a destination that is the archive, its own files, or something a backup must keep."""
+    if not destination.parent.is_dir():
+        raise ArchiveError(f"directory {destination.parent} does not exist")
+    if not os.access(destination.parent, os.W_OK | os.X_OK):
+        raise ArchiveError(
+            f"cannot write the backup: this user may not write to {destination.parent}"
+        )
+    if destination.is_dir():
+        raise UsageError(f"{destination} is a directory: name the backup file in it")
+    own = {real_path(source), beside(source, "-wal"), beside(source, "-shm"), lock_path(source)}
+    if real_path(destination) in own:
+        raise UsageError(f"{destination} is the archive itself: name a new file for the backup")
+    if not destination.exists():
+        return
+    if not replace:
+        raise UsageError(
+            f"{destination} already exists: name a new file, or pass --replace to replace"
+            " that older backup"
+        )
+    try:
+        check_archive(destination, create=False)
+    except NotAnArchiveError:
+        raise NotAnArchiveError(
+            f"{destination} is not a grunt-archive archive, and --replace replaces only an"
+            " earlier backup: name a new file"
+        ) from None
+
+
+def _remove_abandoned(destination: Path) -> None:
+    """Delete the temporary files of backups to ``destination`` whose process was killed."""
+    for partial in destination.parent.glob(f".{destination.name}.*{PARTIAL}"):
+        pid = partial.name[len(destination.name) + 2 : -len(PARTIAL)]
+        if pid.isdigit() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _vacuum_into(source: Path, partial: Path, destination: Path) -> None:
+    """Have SQLite write the archive, as of one read transaction, into the new file ``partial``."""
+    try:
+        connection = sqlite3.connect(read_uri(source), uri=True)
+    except sqlite3.Error as error:
+        raise ArchiveError(f"cannot read {source}: {error}") from None
+    try:
+        connection.execute("VACUUM INTO ?", (str(partial),))
+    except sqlite3.Error as error:
+        reason = " ".join(str(error).split())
+        if partial.exists():
+            raise ArchiveError(f"cannot write the backup {destination}: {reason}") from None
+        raise ArchiveError(f"cannot read {source} to back it up: {reason}") from None
+    finally:
+        connection.close()
+
+
+def _check_copy(partial: Path) -> tuple[int, str | None]:
+    """Check the written copy page by page; return its matches and revision."""
+    connection = sqlite3.connect(partial)
+    try:
+        problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise ArchiveError(f"the backup did not read back whole: {problems[0]}")
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+        matches = revision = None
+        if "matches" in tables:
+            (matches,) = connection.execute("SELECT count(*) FROM matches").fetchone()
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    except sqlite3.Error as error:
+        reason = " ".join(str(error).split())
+        raise ArchiveError(f"the backup did not read back whole: {reason}") from None
+    finally:
+        connection.close()
+    return matches or 0, revision
+
+
+def _flush(path: Path) -> None:
+    """Have the file reach the disk before the rename that makes it the backup."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _flush_directory(path: Path) -> None:
+    """Have the rename reach the disk too, where the file system lets a directory be synced."""
+    with contextlib.suppress(OSError):
+        _flush(path)

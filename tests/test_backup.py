@@ -1,0 +1,215 @@
+"""`grunt-archive backup`: the archive whole, as of one instant, into a new file.
+
+Each backup here is read back and compared with its archive table by table. A
+write left open on the archive while the backup runs shows that the backup takes
+what was committed, without waiting for the writer; the refusals leave every file
+as it was; an interrupted backup leaves the older one and no partial file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grunt_archive import backup as backup_module
+from grunt_archive.cli import cli
+from grunt_archive.models import metadata
+from grunt_archive.simulator import Simulator, SimulatorConfig
+from tests.helpers import count, dump, sync, value
+
+WORLD = Simulator(SimulatorConfig(seed=41, players=1, matches=12))
+PLAYER = WORLD.player_ids[0]
+TABLES = sorted(metadata.tables)
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of the world's twelve matches, never written to by the tests."""
+    db = tmp_path_factory.mktemp("backup") / "halo.db"
+    sync(db, WORLD, PLAYER)
+    return db
+
+
+@pytest.fixture
+def archive(synced: Path, tmp_path: Path) -> Path:
+    """A copy of the synced archive that a test may change."""
+    db = tmp_path / "halo.db"
+    source = sqlite3.connect(synced)
+    try:
+        source.execute("VACUUM INTO ?", (str(db),))
+    finally:
+        source.close()
+    return db
+
+
+def backup(*args: str | Path):
+    return CliRunner().invoke(cli, ["backup", *map(str, args)])
+
+
+def leftovers(directory: Path) -> list[str]:
+    """Return the temporary files of backups left in ``directory``."""
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(backup_module.PARTIAL))
+
+
+def test_a_backup_holds_every_row_of_the_archive(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "backups" / "halo-2026-12-03.db"
+    copy.parent.mkdir()
+    result = backup("--db", archive, "--to", copy)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Backed up 12 matches (")
+    assert result.output.rstrip().endswith("s.") and str(copy) in result.output
+    assert dump(copy, TABLES) == dump(archive, TABLES)
+    assert sqlite3.connect(copy).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    status = CliRunner().invoke(cli, ["status", "--db", str(copy)])
+    assert status.exit_code == 0 and "12 matches" in status.output
+    assert leftovers(copy.parent) == []
+
+
+def test_a_backup_takes_what_was_committed_without_waiting_for_a_writer(
+    archive: Path, tmp_path: Path
+) -> None:
+    gamertag = value(archive, "SELECT gamertag FROM players WHERE player_id = ?", PLAYER)
+    writer = sqlite3.connect(archive, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # as a sync holds its write while it stores a match
+    writer.execute(
+        "UPDATE players SET gamertag = 'Renamed Mid Backup' WHERE player_id = ?", (PLAYER,)
+    )
+    writer.execute("DELETE FROM medal_awards")
+    try:
+        during = tmp_path / "during.db"
+        result = backup("--db", archive, "--to", during)
+        assert result.exit_code == 0, result.output
+        assert value(during, "SELECT gamertag FROM players WHERE player_id = ?", PLAYER) == gamertag
+        assert count(during, "medal_awards") == count(archive, "medal_awards") > 0
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    after = tmp_path / "after.db"
+    assert backup("--db", archive, "--to", after).exit_code == 0
+    renamed = value(after, "SELECT gamertag FROM players WHERE player_id = ?", PLAYER)
+    assert renamed == "Renamed Mid Backup"
+    assert count(after, "medal_awards") == 0
+
+
+def test_replace_swaps_in_the_new_backup_and_json_summarises_it(archive: Path, tmp_path: Path):
+    copy = tmp_path / "halo-backup.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    sqlite3.connect(archive).execute("DELETE FROM player_encounters").connection.commit()
+    refused = backup("--db", archive, "--to", copy)
+    assert refused.exit_code == 2
+    assert "already exists" in refused.output and "--replace" in refused.output
+    assert count(copy, "player_encounters") > 0  # the older backup, untouched
+
+    result = backup("--db", archive, "--to", copy, "--replace", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["outcome"] == "ok" and summary["matches"] == 12
+    assert summary["to"] == str(copy) and summary["bytes"] == copy.stat().st_size
+    assert summary["revision"] == value(archive, "SELECT version_num FROM alembic_version")
+    assert count(copy, "player_encounters") == 0
+    assert backup("--db", archive, "--to", tmp_path / "quiet.db", "-q").output == ""
+
+
+def test_the_backup_keeps_the_archives_file_mode(archive: Path, tmp_path: Path) -> None:
+    archive.chmod(0o600)
+    copy = tmp_path / "private.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    assert copy.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_interrupted_backup_leaves_the_older_one_and_no_partial_file(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "halo-backup.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    before = copy.read_bytes()
+
+    def interrupted(partial: Path) -> None:
+        assert partial.exists() and partial.parent == copy.parent  # the copy was written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(backup_module, "_check_copy", interrupted)
+    result = backup("--db", archive, "--to", copy, "--replace")
+    assert result.exit_code == 130
+    assert copy.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_copy_that_does_not_read_back_whole_is_not_kept(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = backup_module._vacuum_into
+
+    def written_then_damaged(source: Path, partial: Path, destination: Path) -> None:
+        written(source, partial, destination)
+        with partial.open("r+b") as handle:  # pages of the copy lost on their way to the disk
+            handle.seek(2 * 8192)
+            handle.write(b"\xff" * 8 * 8192)
+
+    monkeypatch.setattr(backup_module, "_vacuum_into", written_then_damaged)
+    copy = tmp_path / "halo-backup.db"
+    result = backup("--db", archive, "--to", copy)
+    assert result.exit_code == 6, result.output
+    assert result.output.startswith("Error: the backup did not read back whole")
+    assert not copy.exists() and leftovers(tmp_path) == []
+
+
+def test_the_partial_files_of_killed_backups_are_cleared(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "halo-backup.db"
+    killed = tmp_path / f".{copy.name}.{2**22 + 7}{backup_module.PARTIAL}"  # past any pid
+    running = tmp_path / f".{copy.name}.1{backup_module.PARTIAL}"  # init is alive
+    killed.write_bytes(b"half a backup")
+    running.write_bytes(b"a backup being written")
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    assert not killed.exists() and running.exists()
+
+
+@pytest.mark.parametrize(
+    ("to", "code", "words"),
+    [
+        ("halo.db", 2, "is the archive itself"),
+        ("halo.db-wal", 2, "is the archive itself"),
+        ("missing/halo.db", 6, "does not exist"),
+        ("notes.txt", 6, "--replace replaces only an earlier backup"),
+    ],
+)
+def test_a_destination_that_must_be_kept_is_refused(
+    archive: Path, tmp_path: Path, to: str, code: int, words: str
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    result = backup("--db", archive, "--to", tmp_path / to, "--replace")
+    assert result.exit_code == code, result.output
+    assert words in result.output and len(result.output.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == files
+
+
+def test_a_symlink_to_the_archive_is_the_archive(archive: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(archive)
+    result = backup("--db", archive, "--to", link, "--replace")
+    assert result.exit_code == 2 and "is the archive itself" in result.output
+
+
+def test_what_is_not_an_archive_is_not_backed_up(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE notes (text)").connection.commit()
+    result = backup("--db", other, "--to", tmp_path / "copy.db")
+    assert result.exit_code == 6 and "not a grunt-archive archive" in result.output
+    missing = backup("--db", tmp_path / "none.db", "--to", tmp_path / "copy.db")
+    assert missing.exit_code == 6 and "no archive at" in missing.output
+    assert not (tmp_path / "none.db").exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_a_postgresql_archive_is_pointed_at_pg_dump_without_its_password(tmp_path: Path):
+    result = backup("--db", "postgresql://grunt:s3cret@db.example/halo", "--to", tmp_path / "c.db")
+    assert result.exit_code == 2
+    assert "pg_dump" in result.output and "copy --to" in result.output
+    assert "s3cret" not in result.output
+    assert os.listdir(tmp_path) == []
