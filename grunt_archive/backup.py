@@ -8,6 +8,11 @@ writing meanwhile. The copy is written beside its destination under a temporary
 name, checked (``PRAGMA quick_check``), flushed to disk and only then renamed
 into place, so a backup interrupted halfway (Ctrl-C, a full disk, a killed
 process) leaves the previous one as it was and no partial file behind.
+
+SQLite writes and checks the copy in one call each, which a Ctrl-C cannot
+interrupt: a progress handler, called every so many of SQLite's steps, reports
+the bytes written so far and turns a Ctrl-C into SQLite's own interruption, so a
+backup of a large archive stops at once.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +32,11 @@ from grunt_archive.files import beside, lock_path, read_uri, real_path
 from grunt_archive.location import Location, archive_name, is_server
 
 PARTIAL = ".partial"
+# SQLite steps between two calls of the progress handler: a few a second at most.
+STEPS = 200_000
+# Told the bytes written so far and those expected in all (the archive's pages in use);
+# last with both the copy's size, once it is written.
+OnProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,13 @@ class Backup:
         }
 
 
-def back_up(source: Location, destination: Path, *, replace: bool = False) -> Backup:
+def back_up(
+    source: Location,
+    destination: Path,
+    *,
+    replace: bool = False,
+    on_progress: OnProgress | None = None,
+) -> Backup:
     """Write the archive at ``source`` to the new file ``destination``, whole and consistent.
 
     Args:
@@ -58,6 +75,7 @@ def back_up(source: Location, destination: Path, *, replace: bool = False) -> Ba
         destination: the backup file; it must not exist, unless ``replace``.
         replace: replace an earlier backup at ``destination`` (a grunt-archive
             archive, never another file), once the new one is complete.
+        on_progress: told the bytes written and those expected, as the copy grows.
 
     Raises:
         UsageError: a PostgreSQL source, a destination that is the archive itself,
@@ -80,7 +98,7 @@ def back_up(source: Location, destination: Path, *, replace: bool = False) -> Ba
     _remove_abandoned(destination)
     partial = destination.with_name(f".{destination.name}.{os.getpid()}{PARTIAL}")
     try:
-        _vacuum_into(source, partial, destination)
+        _vacuum_into(source, partial, destination, on_progress)
         matches, revision = _check_copy(partial)
         _flush(partial)
         os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
@@ -141,26 +159,79 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _vacuum_into(source: Path, partial: Path, destination: Path) -> None:
+class _Steps:
+    """SQLite's progress handler: reports, and stops SQLite when Python raises (a Ctrl-C).
+
+    A signal's exception is raised where Python next runs: in this handler, or as
+    it is called, where sqlite3 drops it and stops. Either way SQLite answers
+    "interrupted", which `reraise` turns back into what was raised.
+    """
+
+    def __init__(self, report: Callable[[], None] | None = None) -> None:
+        self.report = report
+        self.raised: list[BaseException] = []
+
+    def __call__(self) -> int:
+        try:
+            if self.report is not None:
+                self.report()
+        except BaseException as error:
+            self.raised.append(error)
+            return 1
+        return 0
+
+    def reraise(self, error: sqlite3.Error) -> None:
+        """Raise what stopped SQLite, if this handler did; else return."""
+        if self.raised:
+            raise self.raised[0] from None
+        if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT:
+            raise KeyboardInterrupt from None
+
+
+def _vacuum_into(
+    source: Path, partial: Path, destination: Path, on_progress: OnProgress | None = None
+) -> None:
     """Have SQLite write the archive, as of one read transaction, into the new file ``partial``."""
     try:
         connection = sqlite3.connect(read_uri(source), uri=True)
     except sqlite3.Error as error:
         raise ArchiveError(f"cannot read {source}: {error}") from None
+
+    def report() -> None:
+        if on_progress is not None and partial.exists():
+            on_progress(partial.stat().st_size, expected)
+
+    steps = _Steps(report)
     try:
+        expected = _pages_in_use(connection)
+        connection.set_progress_handler(steps, STEPS)
         connection.execute("VACUUM INTO ?", (str(partial),))
     except sqlite3.Error as error:
+        steps.reraise(error)
         reason = " ".join(str(error).split())
         if partial.exists():
             raise ArchiveError(f"cannot write the backup {destination}: {reason}") from None
         raise ArchiveError(f"cannot read {source} to back it up: {reason}") from None
     finally:
         connection.close()
+    if on_progress is not None:
+        size = partial.stat().st_size
+        on_progress(size, size)
+
+
+def _pages_in_use(connection: sqlite3.Connection) -> int:
+    """Return the bytes of the archive's pages that hold data: about the size of its copy."""
+    (pages,) = connection.execute("PRAGMA page_count").fetchone()
+    (free,) = connection.execute("PRAGMA freelist_count").fetchone()
+    (size,) = connection.execute("PRAGMA page_size").fetchone()
+    return max(pages - free, 1) * size
 
 
 def _check_copy(partial: Path) -> tuple[int, str | None]:
     """Check the written copy page by page; return its matches and revision."""
     connection = sqlite3.connect(partial)
+    steps = _Steps()
+    connection.set_progress_handler(steps, STEPS)
     try:
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
@@ -173,6 +244,7 @@ def _check_copy(partial: Path) -> tuple[int, str | None]:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = row[0] if row else None
     except sqlite3.Error as error:
+        steps.reraise(error)
         reason = " ".join(str(error).split())
         raise ArchiveError(f"the backup did not read back whole: {reason}") from None
     finally:

@@ -11,6 +11,8 @@ import click
 from grunt_archive.cli import db_option, resolve_db
 from grunt_archive.wording import counted
 
+MEGABYTE = 1_000_000
+
 
 @click.command()
 @partial(db_option, archive="a SQLite file")
@@ -44,8 +46,22 @@ def backup(
     Example: grunt-archive backup --to ~/backups/halo-$(date +%F).db
     """
     from grunt_archive.backup import back_up
+    from grunt_archive.progress import TerminalProgress
 
-    done = back_up(resolve_db(db_path), destination, replace=replace)
+    progress = None if (quiet or as_json) else TerminalProgress(unit="MB")
+
+    def on_progress(written: int, expected: int) -> None:
+        if progress is None:
+            return
+        if progress.total is None:
+            progress.start(destination.name, None)
+        progress.total = max(expected // MEGABYTE, 1)
+        progress.advance(written // MEGABYTE - progress.done)
+        if written == expected:  # the last call: the copy is written, and is read back now
+            progress.finish()
+            progress.note("Reading the backup back…")
+
+    done = back_up(resolve_db(db_path), destination, replace=replace, on_progress=on_progress)
     if as_json:
         click.echo(json.dumps(done.to_json()))
     elif not quiet:
@@ -56,4 +72,6 @@ def backup(
 
 
 def _size(size: int) -> str:
+    if size >= 1e9:
+        return f"{size / 1e9:,.2f} GB"
     return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} KB"

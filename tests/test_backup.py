@@ -145,8 +145,8 @@ def test_a_copy_that_does_not_read_back_whole_is_not_kept(
 ) -> None:
     written = backup_module._vacuum_into
 
-    def written_then_damaged(source: Path, partial: Path, destination: Path) -> None:
-        written(source, partial, destination)
+    def written_then_damaged(source: Path, partial: Path, *args: object) -> None:
+        written(source, partial, *args)
         with partial.open("r+b") as handle:  # pages of the copy lost on their way to the disk
             handle.seek(2 * 8192)
             handle.write(b"\xff" * 8 * 8192)
@@ -213,3 +213,35 @@ def test_a_postgresql_archive_is_pointed_at_pg_dump_without_its_password(tmp_pat
     assert "pg_dump" in result.output and "copy --to" in result.output
     assert "s3cret" not in result.output
     assert os.listdir(tmp_path) == []
+
+
+def test_progress_is_told_the_bytes_written_and_last_the_copys_size(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup_module, "STEPS", 100)  # many calls, even for a small archive
+    calls: list[tuple[int, int]] = []
+    copy = tmp_path / "copy.db"
+    done = backup_module.back_up(archive, copy, on_progress=lambda *c: calls.append(c))
+    assert len(calls) > 2
+    written = [w for w, _ in calls]
+    assert written == sorted(written) and calls[-1] == (copy.stat().st_size, copy.stat().st_size)
+    expected = calls[0][1]
+    assert all(e == expected for _, e in calls[:-1]) and expected >= copy.stat().st_size
+    assert done.matches == 12 and done.bytes == copy.stat().st_size
+
+
+def test_a_ctrl_c_while_sqlite_writes_stops_it_and_leaves_nothing(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup_module, "STEPS", 100)
+    calls = []
+
+    def ctrl_c(written: int, expected: int) -> None:
+        calls.append(written)
+        raise KeyboardInterrupt  # as the signal's handler raises it, inside SQLite's call
+
+    copy = tmp_path / "copy.db"
+    with pytest.raises(KeyboardInterrupt):
+        backup_module.back_up(archive, copy, on_progress=ctrl_c)
+    assert len(calls) == 1  # SQLite stopped at once
+    assert not copy.exists() and leftovers(tmp_path) == []
