@@ -22,7 +22,8 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.files import beside, lock_path, read_uri, real_path
 from grunt_archive.location import Location, archive_name, is_server
+from grunt_archive.lock import writer_lock
 
 PARTIAL = ".partial"
 # SQLite steps between two calls of the progress handler: a few a second at most.
@@ -84,6 +86,7 @@ def back_up(
             full disk) or read back whole; nothing is left of it.
         NotAnArchiveError: the source, or the file ``replace`` would replace, is
             not a grunt-archive archive.
+        AlreadyRunningError: a command writes to the archive ``replace`` would replace.
 
     """
     began = time.perf_counter()
@@ -97,16 +100,20 @@ def back_up(
     _check_destination(source, destination, replace)
     _remove_abandoned(destination)
     partial = destination.with_name(f".{destination.name}.{os.getpid()}{PARTIAL}")
-    try:
-        _vacuum_into(source, partial, destination, on_progress)
-        matches, revision = _check_copy(partial)
-        _flush(partial)
-        os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
-        os.replace(partial, destination)
-        _flush_directory(destination.parent)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with _held(destination):
+        _check_at_rest(destination)  # at once, and again right before the rename
+        try:
+            _vacuum_into(source, partial, destination, on_progress)
+            matches, revision = _check_copy(partial)
+            _flush(partial)
+            os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
+            _check_at_rest(destination)
+            os.replace(partial, destination)
+            _unlink_index(destination)
+            _flush_directory(destination.parent)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     return Backup(
         destination, matches, destination.stat().st_size, revision, time.perf_counter() - began
     )
@@ -139,6 +146,51 @@ def _check_destination(source: Path, destination: Path, replace: bool) -> None:
             f"{destination} is not a grunt-archive archive, and --replace replaces only an"
             " earlier backup: name a new file"
         ) from None
+
+
+@contextmanager
+def _held(destination: Path) -> Iterator[None]:
+    """Hold the writer lock of the archive a backup replaces: no sync may begin on it meanwhile.
+
+    A backup to a new name needs no lock. The lock file a backup made goes with it.
+    """
+    if not destination.exists():
+        yield
+        return
+    made = not lock_path(destination).exists()
+    try:
+        with writer_lock(destination):
+            yield
+    finally:
+        if made:
+            lock_path(destination).unlink(missing_ok=True)
+
+
+def _check_at_rest(destination: Path) -> None:
+    """Refuse to replace an archive whose latest changes are still in its ``-wal`` file.
+
+    SQLite would replay that file onto the backup put in its place, and damage it.
+    The file is empty or gone once the archive's last connection closed: a -wal with
+    changes belongs to an archive in use (``serve``, another program) or one whose
+    program was killed.
+    """
+    wal = beside(destination, "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ArchiveError(
+            f"{destination} is in use, or its program was killed: its latest changes are still"
+            f" in {wal.name}; stop what uses it (`serve`, a database browser), or run"
+            f" `grunt-archive db upgrade --db {destination}` once to fold them in, then run again"
+        )
+
+
+def _unlink_index(destination: Path) -> None:
+    """Take away the empty ``-wal`` and the ``-shm`` of the archive just replaced.
+
+    A program still reading the replaced archive keeps its own open copies of them;
+    the backup in its place gets new ones, shared with no other file.
+    """
+    for suffix in ("-wal", "-shm"):
+        beside(destination, suffix).unlink(missing_ok=True)
 
 
 def _remove_abandoned(destination: Path) -> None:

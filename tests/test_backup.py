@@ -245,3 +245,56 @@ def test_a_ctrl_c_while_sqlite_writes_stops_it_and_leaves_nothing(
         backup_module.back_up(archive, copy, on_progress=ctrl_c)
     assert len(calls) == 1  # SQLite stopped at once
     assert not copy.exists() and leftovers(tmp_path) == []
+
+
+def test_replace_refuses_an_archive_with_changes_still_in_its_wal(archive: Path, tmp_path: Path):
+    copy = tmp_path / "copy.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    writer = sqlite3.connect(copy)  # as `serve`'s neighbour, a database browser, keeps it open
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("UPDATE players SET gamertag = 'Changed In Wal'")
+    writer.commit()
+    try:
+        kept = ("copy.db", "copy.db-wal")  # the -shm is SQLite's index of readers: it changes
+        files = {name: (tmp_path / name).read_bytes() for name in kept}
+        result = backup("--db", archive, "--to", copy, "--replace")
+        assert result.exit_code == 6, result.output
+        assert "copy.db-wal" in result.output and "db upgrade" in result.output
+        assert {name: (tmp_path / name).read_bytes() for name in kept} == files
+        assert leftovers(tmp_path) == [] and not (tmp_path / "copy.db.lock").exists()
+    finally:
+        writer.close()
+
+
+def test_replace_waits_for_no_writer_it_refuses_one(archive: Path, tmp_path: Path) -> None:
+    from grunt_archive.lock import writer_lock
+
+    copy = tmp_path / "copy.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    before = copy.read_bytes()
+    with writer_lock(copy):  # a sync into the backup file
+        result = backup("--db", archive, "--to", copy, "--replace")
+    assert result.exit_code == 5 and "already writing" in result.output
+    assert copy.read_bytes() == before and leftovers(tmp_path) == []
+
+
+def test_a_backup_restored_in_place_of_the_archive_leaves_its_readers_the_old_one(
+    archive: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "saved.db"
+    assert backup("--db", archive, "--to", saved).exit_code == 0
+    sqlite3.connect(archive).execute("DELETE FROM player_encounters").connection.commit()
+    reader = sqlite3.connect(f"file:{archive}?mode=ro", uri=True)  # `serve`, still running
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM player_encounters").fetchone() == (0,)
+    try:
+        result = backup("--db", saved, "--to", archive, "--replace")  # the restore
+        assert result.exit_code == 0, result.output
+        assert reader.execute("SELECT count(*) FROM player_encounters").fetchone() == (0,)
+    finally:
+        reader.close()
+    assert dump(archive, TABLES) == dump(saved, TABLES)
+    assert count(archive, "player_encounters") > 0
+    assert not (tmp_path / "halo.db.lock").exists()  # the lock the restore took went with it
+    status = CliRunner().invoke(cli, ["status", "--db", str(archive)])
+    assert status.exit_code == 0 and "12 matches" in status.output
