@@ -130,7 +130,7 @@ def _check_destination(source: Path, destination: Path, replace: bool) -> None:
     if destination.is_dir():
         raise UsageError(f"{destination} is a directory: name the backup file in it")
     own = {real_path(source), beside(source, "-wal"), beside(source, "-shm"), lock_path(source)}
-    if real_path(destination) in own:
+    if real_path(destination) in own or _same_file(source, destination):
         raise UsageError(f"{destination} is the archive itself: name a new file for the backup")
     if not destination.exists():
         return
@@ -191,6 +191,14 @@ def _unlink_index(destination: Path) -> None:
     """
     for suffix in ("-wal", "-shm"):
         beside(destination, suffix).unlink(missing_ok=True)
+
+
+def _same_file(source: Path, destination: Path) -> bool:
+    """Say whether ``destination`` is the archive's file by another name (a hard link)."""
+    try:
+        return destination.exists() and os.path.samefile(source, destination)
+    except OSError:
+        return False
 
 
 def _remove_abandoned(destination: Path) -> None:

@@ -190,11 +190,15 @@ def test_a_destination_that_must_be_kept_is_refused(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == files
 
 
-def test_a_symlink_to_the_archive_is_the_archive(archive: Path, tmp_path: Path) -> None:
-    link = tmp_path / "link.db"
-    link.symlink_to(archive)
-    result = backup("--db", archive, "--to", link, "--replace")
-    assert result.exit_code == 2 and "is the archive itself" in result.output
+def test_a_link_to_the_archive_is_the_archive(archive: Path, tmp_path: Path) -> None:
+    symlink, hard_link = tmp_path / "symlink.db", tmp_path / "hard-link.db"
+    symlink.symlink_to(archive)
+    hard_link.hardlink_to(archive)
+    before = archive.read_bytes()
+    for link in (symlink, hard_link):
+        result = backup("--db", archive, "--to", link, "--replace")
+        assert result.exit_code == 2 and "is the archive itself" in result.output
+    assert archive.read_bytes() == before
 
 
 def test_what_is_not_an_archive_is_not_backed_up(tmp_path: Path) -> None:
