@@ -17,13 +17,12 @@ backup of a large archive stops at once.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import stat
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +105,10 @@ def back_up(
             _vacuum_into(source, partial, destination, on_progress)
             matches, revision = _check_copy(partial)
             _flush(partial)
-            os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
+            with suppress(OSError):  # a file system without modes (FAT) keeps its own
+                os.chmod(partial, stat.S_IMODE(source.stat().st_mode))
             _check_at_rest(destination)
-            os.replace(partial, destination)
+            _put_in_place(partial, destination, replace)
             _unlink_index(destination)
             _flush_directory(destination.parent)
         except BaseException:
@@ -135,10 +135,7 @@ def _check_destination(source: Path, destination: Path, replace: bool) -> None:
     if not destination.exists():
         return
     if not replace:
-        raise UsageError(
-            f"{destination} already exists: name a new file, or pass --replace to replace"
-            " that older backup"
-        )
+        raise _exists(destination)
     try:
         check_archive(destination, create=False)
     except NotAnArchiveError:
@@ -181,6 +178,30 @@ def _check_at_rest(destination: Path) -> None:
             f" in {wal.name}; stop what uses it (`serve`, a database browser), or run"
             f" `grunt-archive db upgrade --db {destination}` once to fold them in, then run again"
         )
+
+
+def _put_in_place(partial: Path, destination: Path, replace: bool) -> None:
+    """Give the checked copy its name; without ``replace``, never over a file made meanwhile."""
+    if replace:
+        os.replace(partial, destination)
+        return
+    try:
+        os.link(partial, destination)  # fails, where a rename would not, if the name is taken
+    except FileExistsError:
+        raise _exists(destination) from None
+    except OSError:  # a file system without hard links (FAT)
+        if destination.exists():
+            raise _exists(destination) from None
+        os.replace(partial, destination)
+        return
+    partial.unlink()
+
+
+def _exists(destination: Path) -> UsageError:
+    return UsageError(
+        f"{destination} already exists: name a new file, or pass --replace to replace"
+        " that older backup"
+    )
 
 
 def _unlink_index(destination: Path) -> None:
@@ -323,5 +344,5 @@ def _flush(path: Path) -> None:
 
 def _flush_directory(path: Path) -> None:
     """Have the rename reach the disk too, where the file system lets a directory be synced."""
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         _flush(path)

@@ -302,3 +302,20 @@ def test_a_backup_restored_in_place_of_the_archive_leaves_its_readers_the_old_on
     assert not (tmp_path / "halo.db.lock").exists()  # the lock the restore took went with it
     status = CliRunner().invoke(cli, ["status", "--db", str(archive)])
     assert status.exit_code == 0 and "12 matches" in status.output
+
+
+def test_a_file_made_at_the_destination_meanwhile_is_never_overwritten(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "copy.db"
+    written = backup_module._vacuum_into
+
+    def and_another_backup_lands(source: Path, partial: Path, *args: object) -> None:
+        written(source, partial, *args)
+        copy.write_bytes(b"another backup, finished first")
+
+    monkeypatch.setattr(backup_module, "_vacuum_into", and_another_backup_lands)
+    result = backup("--db", archive, "--to", copy)
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert copy.read_bytes() == b"another backup, finished first"
+    assert leftovers(tmp_path) == []
