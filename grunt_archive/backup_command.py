@@ -15,7 +15,7 @@ MEGABYTE = 1_000_000
 
 
 @click.command()
-@partial(db_option, archive="a SQLite file")
+@partial(db_option, archive="a SQLite file (for PostgreSQL: pg_dump, or `copy --to FILE`)")
 @click.option(
     "--to", "destination", required=True, metavar="PATH",
     type=click.Path(dir_okay=False, path_type=Path),
