@@ -115,8 +115,10 @@ class PlayerEncounter(SQLModel, table=True):
     __tablename__ = "player_encounters"
     __table_args__ = (
         PrimaryKeyConstraint("player_id", "other_player_id", "relation"),
-        # Teammates and opponents, most met first, without sorting every encounter.
+        # Teammates and opponents, most met first, without sorting every encounter: of
+        # every tracked player (the canned queries with nobody picked), and of one.
         Index("ix_player_encounters_relation", "relation", "matches", "win_rate"),
+        Index("ix_player_encounters_player", "player_id", "relation", "matches", "win_rate"),
         Index("ix_player_encounters_other_player_id", "other_player_id"),
     )
 

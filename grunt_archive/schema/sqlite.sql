@@ -1,4 +1,4 @@
--- revision: 0036
+-- revision: 0037
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -1305,6 +1305,7 @@ CREATE INDEX ix_player_rivals_net ON player_rivals (player_id, net);
 CREATE INDEX ix_kills_killer_id ON kills (killer_id);
 CREATE INDEX ix_kills_victim_id ON kills (victim_id);
 CREATE INDEX ix_matches_free_for_all ON matches (match_id, lifecycle_mode, start_time, player_count) WHERE free_for_all;
+CREATE INDEX ix_player_encounters_player ON player_encounters (player_id, relation, matches, win_rate);
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
@@ -1463,4 +1464,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0036');
+INSERT INTO alembic_version (version_num) VALUES ('0037');
