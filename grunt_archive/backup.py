@@ -28,7 +28,14 @@ from pathlib import Path
 
 from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
-from grunt_archive.files import beside, lock_path, read_uri, real_path
+from grunt_archive.files import (
+    beside,
+    check_archive_path,
+    lock_path,
+    read_uri,
+    real_path,
+    same_file,
+)
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_lock
 
@@ -121,16 +128,13 @@ def back_up(
 
 def _check_destination(source: Path, destination: Path, replace: bool) -> None:
     """Refuse a destination that is the archive, its own files, or something a backup must keep."""
-    if not destination.parent.is_dir():
-        raise ArchiveError(f"directory {destination.parent} does not exist")
+    check_archive_path(destination, create=True)  # a missing directory, a directory, a pipe
     if not os.access(destination.parent, os.W_OK | os.X_OK):
         raise ArchiveError(
             f"cannot write the backup: this user may not write to {destination.parent}"
         )
-    if destination.is_dir():
-        raise UsageError(f"{destination} is a directory: name the backup file in it")
-    own = {real_path(source), beside(source, "-wal"), beside(source, "-shm"), lock_path(source)}
-    if real_path(destination) in own or _same_file(source, destination):
+    others = (beside(source, "-wal"), beside(source, "-shm"), lock_path(source))
+    if same_file(source, destination) or real_path(destination) in others:
         raise UsageError(f"{destination} is the archive itself: name a new file for the backup")
     if not destination.exists():
         return
@@ -212,14 +216,6 @@ def _unlink_index(destination: Path) -> None:
     """
     for suffix in ("-wal", "-shm"):
         beside(destination, suffix).unlink(missing_ok=True)
-
-
-def _same_file(source: Path, destination: Path) -> bool:
-    """Say whether ``destination`` is the archive's file by another name (a hard link)."""
-    try:
-        return destination.exists() and os.path.samefile(source, destination)
-    except OSError:
-        return False
 
 
 def _remove_abandoned(destination: Path) -> None:

@@ -42,6 +42,16 @@ def real_path(path: Path) -> Path:
         raise ArchiveError(f"{path} is a symlink that leads back to itself") from None
 
 
+def same_file(path: Path, other: Path) -> bool:
+    """Say whether two paths name one file: the same real path, or a hard link or bind mount."""
+    if Path(path).resolve() == Path(other).resolve():
+        return True
+    try:
+        return Path(path).samefile(other)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
 def check_archive_path(path: Path, *, create: bool) -> None:
     """Refuse a path that holds no archive, reading no byte of it.
 

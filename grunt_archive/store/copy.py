@@ -56,6 +56,7 @@ from grunt_archive.documents import (
     DocumentKind,
 )
 from grunt_archive.errors import ArchiveError, MalformedResponseError, UsageError
+from grunt_archive.files import same_file
 from grunt_archive.jsonsafe import loads
 from grunt_archive.location import Location, archive_name, is_server, redact
 from grunt_archive.models import metadata
@@ -279,12 +280,7 @@ def _same(source: Location, destination: Location) -> bool:
         return archive_name(source) == archive_name(destination)
     from pathlib import Path
 
-    if Path(source).resolve() == Path(destination).resolve():
-        return True
-    try:  # a hard link or a bind mount names the same file by another path
-        return Path(source).samefile(destination)
-    except OSError:  # the destination does not exist yet
-        return False
+    return same_file(Path(source), Path(destination))
 
 
 def _condition(table: Table, players: tuple[str, ...]) -> str | None:
