@@ -96,12 +96,7 @@ def back_up(
 
     """
     began = time.perf_counter()
-    if is_server(source):
-        raise UsageError(
-            f"{archive_name(source)} is a PostgreSQL archive: back it up with pg_dump, or copy it"
-            " into a SQLite file with `grunt-archive copy --to FILE`"
-        )
-    source = Path(source)
+    source = sqlite_file(source)
     check_archive(source, create=False)
     _check_destination(source, destination, replace)
     _remove_abandoned(destination)
@@ -124,6 +119,21 @@ def back_up(
     return Backup(
         destination, matches, destination.stat().st_size, revision, time.perf_counter() - began
     )
+
+
+def sqlite_file(source: Location) -> Path:
+    """Return the SQLite archive's path; a PostgreSQL archive is pointed at its own tools.
+
+    Raises:
+        UsageError: a PostgreSQL archive.
+
+    """
+    if is_server(source):
+        raise UsageError(
+            f"{archive_name(source)} is a PostgreSQL archive: back it up with pg_dump, or copy it"
+            " into a SQLite file with `grunt-archive copy --to FILE`"
+        )
+    return Path(source)
 
 
 def _check_destination(source: Path, destination: Path, replace: bool) -> None:
