@@ -99,7 +99,7 @@ def back_up(
     source = sqlite_file(source)
     check_archive(source, create=False)
     _check_destination(source, destination, replace)
-    _remove_abandoned(destination)
+    remove_abandoned(destination)
     partial = destination.with_name(f".{destination.name}.{os.getpid()}{PARTIAL}")
     with _held(destination):
         _check_at_rest(destination)  # at once, and again right before the rename
@@ -228,7 +228,7 @@ def _unlink_index(destination: Path) -> None:
         beside(destination, suffix).unlink(missing_ok=True)
 
 
-def _remove_abandoned(destination: Path) -> None:
+def remove_abandoned(destination: Path) -> None:
     """Delete the temporary files of backups to ``destination`` whose process was killed."""
     for partial in destination.parent.glob(f".{destination.name}.*{PARTIAL}"):
         pid = partial.name[len(destination.name) + 2 : -len(PARTIAL)]

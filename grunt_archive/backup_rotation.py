@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grunt_archive.backup import Backup, OnProgress, back_up, sqlite_file
+from grunt_archive.backup import (
+    PARTIAL,
+    Backup,
+    OnProgress,
+    back_up,
+    remove_abandoned,
+    sqlite_file,
+)
 from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import beside, lock_path
@@ -55,11 +62,26 @@ def dated_name(source: Path, moment: datetime) -> str:
 
 def backups_of(source: Path, directory: Path) -> list[Path]:
     """Return the dated backups of ``source`` in ``directory``, newest first."""
-    shape = re.compile(
-        rf"{re.escape(source.stem)}-{STAMP_PATTERN}{re.escape(source.suffix or '.db')}"
-    )
+    shape = re.compile(_dated(source))
     found = [path for path in directory.iterdir() if shape.fullmatch(path.name)]
     return sorted(found, key=lambda path: path.name, reverse=True)
+
+
+def _dated(source: Path) -> str:
+    """Return the pattern of the names `dated_name` gives ``source``'s backups."""
+    return rf"{re.escape(source.stem)}-{STAMP_PATTERN}{re.escape(source.suffix or '.db')}"
+
+
+def _clear_abandoned(source: Path, directory: Path) -> None:
+    """Delete the temporary files of dated backups whose process was killed.
+
+    Each dated backup has a name of its own, which no later backup takes again to
+    clear them, as a backup ``--to`` one name does.
+    """
+    shape = re.compile(rf"\.({_dated(source)})\.\d+{re.escape(PARTIAL)}")
+    for path in directory.iterdir():
+        if match := shape.fullmatch(path.name):
+            remove_abandoned(directory / match[1])
 
 
 def back_up_into(
@@ -86,6 +108,7 @@ def back_up_into(
     source = sqlite_file(source)
     check_archive(source, create=False)  # before a directory is made for it
     _make_directory(directory)
+    _clear_abandoned(source, directory)
     destination = directory / dated_name(source, now or datetime.now(UTC))
     if destination.exists() or destination.is_symlink():
         raise UsageError(

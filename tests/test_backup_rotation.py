@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from grunt_archive.backup import PARTIAL
 from grunt_archive.backup_rotation import back_up_into, backups_of, dated_name
 from grunt_archive.cli import cli
 from grunt_archive.errors import UsageError
@@ -31,7 +32,7 @@ LOOKALIKES = (
     "halo.db",
     "halo-2025-01-01.db",
     "halo-2025-01-01T000000Z.db.partial",
-    ".halo-2025-01-01T000000Z.db.123.partial",
+    ".halo-2025-01-01T000000Z.db.partial",
     "halo-2025-01-01T000000Z.sqlite",
     "halo2-2025-01-01T000000Z.db",
     "old-halo-2025-01-01T000000Z.db",
@@ -234,3 +235,17 @@ def test_a_postgresql_archive_is_pointed_at_pg_dump(tmp_path: Path) -> None:
     result = backup("--db", "postgresql://me:hunter2@localhost/halo", "--into", tmp_path / "b")
     assert result.exit_code == 2 and "pg_dump" in result.output
     assert "hunter2" not in result.output and not (tmp_path / "b").exists()
+
+
+def test_the_partial_files_of_killed_dated_backups_are_cleared(
+    archive: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    killed = directory / f".halo-2025-01-01T000000Z.db.{2**22 + 7}{PARTIAL}"  # past any pid
+    running = directory / f".halo-2025-01-02T000000Z.db.1{PARTIAL}"  # init is alive
+    another = directory / f".halo2-2025-01-01T000000Z.db.{2**22 + 7}{PARTIAL}"
+    for path in (killed, running, another):
+        path.write_bytes(b"half a backup")
+    assert backup("--db", archive, "--into", directory).exit_code == 0
+    assert not killed.exists() and running.exists() and another.exists()
