@@ -9,11 +9,11 @@ from typing import Any
 from grunt_archive.errors import MalformedResponseError, UsageError
 from grunt_archive.wording import quoted
 
-XUID = re.compile(r"^xuid\((\d{16})\)$", re.IGNORECASE)
-BARE_XUID = re.compile(r"^\d{16}$")
+XUID = re.compile(r"^xuid\((\d{16})\)\Z", re.IGNORECASE)
+BARE_XUID = re.compile(r"^\d{16}\Z")
 # Gamertags: 1-15 letters (of any script: `Zoë`, `ゲーマー`), digits and spaces, starting
 # with a letter; modern ones may add a `#1234` suffix.
-GAMERTAG = re.compile(r"^[^\W\d_][^\W_]*(?: [^\W_]+)*(#[0-9]{1,4})?$")
+GAMERTAG = re.compile(r"^[^\W\d_][^\W_]*(?: [^\W_]+)*(#[0-9]{1,4})?\Z")
 GAMERTAG_LENGTH = 15
 
 

@@ -188,6 +188,8 @@ def test_unknown_fields_and_blocks_come_out_by_the_naming_rule():
     [
         lambda d: d.pop("MatchId"),
         lambda d: d.update(MatchId="not-a-guid"),
+        lambda d: d.update(MatchId=f"{d['MatchId']}\n"),  # `$` matches before a line break
+        lambda d: d["MatchInfo"].update(Duration=f"{d['MatchInfo']['Duration']}\n"),
         lambda d: d.pop("MatchInfo"),
         lambda d: d["MatchInfo"].update(Duration="twelve minutes"),
         lambda d: d.update(Players="nope"),
@@ -201,6 +203,17 @@ def test_malformed_documents_are_reported(mutate):
         match_rows(doc)
     with pytest.raises(MalformedResponseError):
         match_rows([])
+
+
+@pytest.mark.parametrize("match_id", ["\n", "\r\n", " ", "x"])
+def test_a_history_entry_whose_id_only_begins_as_a_guid_is_malformed(match_id):
+    guid = "3e7a5aa7-7dff-4d8a-8bde-0c86e3bf4d2b"
+    page = {"Results": [{"MatchId": guid + match_id, "MatchInfo": {}}]}
+    with pytest.raises(MalformedResponseError, match="bad MatchId"):
+        history_entries(page)
+    assert [entry.match_id for entry in history_entries({"Results": [{"MatchId": guid}]})] == [
+        guid
+    ]
 
 
 def test_values():
@@ -221,6 +234,10 @@ def test_values():
     assert utc_timestamp("2025-01-29T06:20:33.1+02:00") == "2025-01-29T04:20:33.100Z"
     with pytest.raises(ValueError):
         utc_timestamp("yesterday")
+    with pytest.raises(ValueError):
+        utc_timestamp("2025-01-29T04:20:33Z\n")
+    with pytest.raises(ValueError):
+        duration_seconds("PT0S\n")
 
 
 @pytest.mark.parametrize(

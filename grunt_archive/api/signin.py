@@ -33,7 +33,7 @@ XERR_MEANINGS = {
     2148916237: "the account needs adult verification on xbox.com",
     2148916238: "the account is a child account and must be added to a family",
 }
-_SAFE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+_SAFE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,60}\Z")
 
 
 @dataclass(frozen=True, slots=True)

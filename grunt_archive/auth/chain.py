@@ -21,7 +21,7 @@ from grunt_archive.errors import ApiError, AuthError, UsageError
 
 CLEARANCE_TTL = timedelta(hours=1)  # undocumented lifetime (halo-api.md §6.5): re-ask hourly
 CLEARANCE_RETRY = timedelta(minutes=5)  # after a failed lookup, before asking again
-_SAFE_ERROR = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+_SAFE_ERROR = re.compile(r"^[A-Za-z0-9_.-]{1,60}\Z")
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from grunt_archive.normalize.values import (
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 # Fields whose values are ISO-8601 durations even when a document has them null:
 # those of MatchInfo, CoreStats and ParticipationInfo, and the mode blocks' own.

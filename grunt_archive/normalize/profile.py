@@ -75,7 +75,7 @@ _BOT_NAMES = [
     "Forge Lord",
     "Hollis",
 ]
-BOT_ID = re.compile(r"^bid\((\d+)(?:\.0+)?\)$")
+BOT_ID = re.compile(r"^bid\((\d+)(?:\.0+)?\)\Z")
 
 
 def bot_name(player_id: str) -> str | None:

@@ -20,7 +20,7 @@ from grunt_archive.normalize.values import utc_timestamp
 
 Rows = dict[str, list[dict[str, Any]]]
 
-_CSR_STEM = re.compile(r"^CsrSeason(?P<number>[\d-]+)$", re.IGNORECASE)
+_CSR_STEM = re.compile(r"^CsrSeason(?P<number>[\d-]+)\Z", re.IGNORECASE)
 _LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 

@@ -17,10 +17,10 @@ from grunt_archive.times import parse_time, stamp
 _DURATION = re.compile(
     r"^(?P<sign>-)?P(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?\Z"
 )
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?\Z"
 )
 # Halo Infinite's first flights were in 2021: a match said to start earlier did not.
 EARLIEST_MATCH = "2021-01-01T00:00:00.000Z"

@@ -95,7 +95,7 @@ def when(text: str | None) -> str:
 
 # The archive's timestamps (``2025-01-29T04:20:31.512Z``), and the service's own with more
 # or fewer digits of a second: the rest of what a cell may hold is left as it is.
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z\Z")
 
 
 def cell_time(value: Any) -> Markup | None:

@@ -19,8 +19,8 @@ PLAYER_ID_COLUMNS = frozenset(
 MATCH_ID_COLUMNS = frozenset({"match_id", "example_match_id"})
 # Every column a cell of may become a link (``name``: the search query's players).
 LINK_COLUMNS = GAMERTAG_COLUMNS | PLAYER_ID_COLUMNS | MATCH_ID_COLUMNS | {"name"}
-_MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))$", re.I)
+_MATCH_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
+_PLAYER_ID = re.compile(r"^(xuid\(\d+\)|bid\(\d+(\.\d+)?\))\Z", re.I)
 # What a canned query answers in its gamertag column for a name or scope it does not know:
 # a message, not a player (a gamertag holds no curly quote).
 _MESSAGE = re.compile(r"^(no tracked player named|unknown scope) “")

@@ -58,8 +58,8 @@ def free_for_all_of(alias: str) -> str:
 
 LIFECYCLES: dict[int, str] = {1: "custom", 3: "matchmade", 7: "local"}
 
-_XUID = re.compile(r"^(?:xuid\()?(\d{1,20})\)?$", re.IGNORECASE)
-_BOT = re.compile(r"^bid\(\d+(?:\.\d+)?\)$", re.IGNORECASE)
+_XUID = re.compile(r"^(?:xuid\()?(\d{1,20})\)?\Z", re.IGNORECASE)
+_BOT = re.compile(r"^bid\(\d+(?:\.\d+)?\)\Z", re.IGNORECASE)
 
 
 def rows(

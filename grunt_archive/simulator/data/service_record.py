@@ -51,7 +51,7 @@ _CORE_ORDER = (
 )  # fmt: skip
 _CORE_SKIP = {"KDA", "AverageLifeDuration", "DeprecatedDamageDealt", "DeprecatedDamageTaken"}
 _DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?$"
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:\.(?P<f>\d+))?S)?)?\Z"
 )
 # Per simulator: the running totals of each (player, lifecycle, filters) asked for.
 _TOTALS: weakref.WeakKeyDictionary[Simulator, dict[tuple, _Totals]] = weakref.WeakKeyDictionary()
