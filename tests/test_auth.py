@@ -244,6 +244,17 @@ def test_a_refused_code_is_one_line_naming_the_error_never_the_code_or_secret():
     assert "M.code-value" not in message and APP.client_secret not in message
 
 
+def test_a_refusal_in_a_charset_that_is_no_text_encoding_is_still_one_line():
+    refused = httpx.Response(
+        400,
+        headers={"content-type": "application/json; charset=rot13"},
+        content=b'{"error": "invalid_grant"}',
+    )
+    with pytest.raises(AuthError) as caught:
+        run_sign_in(recording_handler([], {"/oauth20_token.srf": refused}))
+    assert "auth login" in str(caught.value) and "\n" not in str(caught.value)
+
+
 def test_an_account_without_xbox_live_says_why():
     refused = httpx.Response(
         401, json={"Identity": "0", "XErr": 2148916233, "Message": "", "Redirect": ""}

@@ -129,10 +129,35 @@ def test_a_sound_gzip_body_is_read():
         (b'{"Gamertag": "\xff\xfe\xfa"}', "application/json"),
         (b'{"Gamertag": "x"}', "application/json; charset=no-such-charset"),
         (b'{"Gamertag": "\xe9"}', "application/json; charset=utf-8"),
+        # Codecs Python knows, of bytes to bytes or str to str: no text encodings.
+        (b'{"Gamertag": "x"}', "application/json; charset=rot13"),
+        (b'{"Gamertag": "x"}', "application/json; charset=base64"),
+        (b'{"Gamertag": "x"}', "application/json; charset=zlib"),
+        (b'{"Gamertag": "x"}', "application/json; charset=hex"),
     ],
 )
 def test_an_undecodable_body_is_malformed(content, content_type):
     assert "charset" in refused(body(content, **{"content-type": content_type}))
+
+
+@pytest.mark.parametrize("value", ["café".encode(), "café".encode("latin-1"), b"\xff\xfe"])
+def test_a_header_value_past_ascii_is_carried_as_sent(value):
+    answer = httpx.Response(
+        200, headers=[(b"X-Note", value), (b"Content-Type", b"application/json")], content=b"{}"
+    )
+    document, _ = fetch(answer)
+    assert document.data == {}
+
+
+def test_a_retry_after_past_ascii_is_no_pause_of_its_own():
+    answers = iter(
+        [
+            httpx.Response(429, headers=[(b"Retry-After", "éé".encode())]),
+            httpx.Response(200, content=b'{"MatchId": "x"}'),
+        ]
+    )
+    document, seen = fetch(lambda: next(answers))
+    assert document.data == {"MatchId": "x"} and len(seen) == 2
 
 
 def test_a_declared_charset_is_honoured():

@@ -26,7 +26,7 @@ MAX_BODY = 32 * 1024 * 1024
 MAX_URL = 8000
 SHOWN = 160  # characters of a path a message quotes
 # Headers that describe the bytes on the wire, not the decoded body `receive` returns.
-_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+_WIRE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 
 
 def shown_path(request: httpx.Request) -> str:
@@ -86,7 +86,8 @@ async def receive(
             status=response.status_code,
             path=shown,
         ) from None
-    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _WIRE_HEADERS]
+    # The raw bytes: a header value past ASCII, decoded, could not be encoded again.
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _WIRE_HEADERS]
     return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 
 
@@ -142,6 +143,10 @@ def text(response: httpx.Response, service: str) -> str:
         ) from None
     try:
         return response.content.decode(charset)
+    except LookupError:  # a codec that is no text encoding: rot13, base64, zlib
+        raise MalformedResponseError(
+            f"{service} sent an unknown charset {charset[:40]!r} for {shown}", status, shown
+        ) from None
     except (UnicodeDecodeError, ValueError):
         raise MalformedResponseError(
             f"{service} sent bytes that are not valid in charset {charset[:40]!r} for {shown}",
