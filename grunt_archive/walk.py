@@ -129,7 +129,10 @@ class _Page:
 
     @property
     def next_start(self) -> int:
-        return self.start + len(self.entries)
+        # A page is asked for PAGE_SIZE matches: one listing more (repeats, or an entry
+        # slipped in) moves the service's offset no further, and counting them would
+        # step over matches the next page holds.
+        return self.start + min(len(self.entries), PAGE_SIZE)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

@@ -199,6 +199,16 @@ def test_pages_shorter_than_asked_are_walked_to_the_end(db_path):
     assert rows(db_path, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
+def test_pages_listing_each_match_twice_skip_none(db_path):
+    # 50 entries for a page of 25: the next page starts 25 on, not 50.
+    sim = hostile_sim("repeated_entries", matches=60)
+    report = sync(db_path, sim)
+    assert report.outcome == "ok"
+    archived = {r[0] for r in rows(db_path, "SELECT match_id FROM matches")}
+    assert archived == set(sim.history(sim.player_ids[0])) and len(archived) == 60
+    assert rows(db_path, "SELECT history_complete FROM tracked_players") == [(1,)]
+
+
 def test_a_service_ignoring_start_ends_sync_and_verify_in_one_line(db_path):
     sim = hostile_sim("ignore_start", matches=60)
     player = sim.player_ids[0]

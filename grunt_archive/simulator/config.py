@@ -9,7 +9,14 @@ from grunt_archive.simulator.hostile import BODY_KINDS
 
 # How `hostile.HostileBodies` spoils answers: the stats of `hostile_matches` matches
 # (`hostile.BODY_KINDS`), history pages, or the profile service.
-HOSTILE_KINDS = (*BODY_KINDS, "future", "short_pages", "ignore_start", "no_xuid")
+HOSTILE_KINDS = (
+    *BODY_KINDS,
+    "future",
+    "short_pages",
+    "ignore_start",
+    "repeated_entries",
+    "no_xuid",
+)
 
 
 @dataclass

@@ -23,6 +23,7 @@ Two kinds spoil every history page rather than chosen matches (`history_request`
 
 - ``short_pages``: pages hold at most `SHORT_PAGE` matches, whatever ``count`` asks.
 - ``ignore_start``: every page is the first one, whatever ``start`` asks.
+- ``repeated_entries``: every page lists each of its matches twice (50 entries for 25).
 
 And one spoils the profile service (`hosts.profile`):
 
@@ -103,7 +104,12 @@ def history_request(kind: str, start: int, count: int) -> tuple[int, int]:
 
 
 def spoil_history(kind: str, page: dict[str, Any], match_ids: set[str]) -> dict[str, Any]:
-    """Return a history page whose chosen matches start in year 9999 (kind ``future``)."""
+    """Return a history page spoilt the ``kind`` way (``future``, ``repeated_entries``).
+
+    ``future``: the chosen matches start in year 9999.
+    """
+    if kind == "repeated_entries":
+        return {**page, "Results": [r for result in page["Results"] for r in (result, result)]}
     if kind != "future":
         return page
     results = []
