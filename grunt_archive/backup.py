@@ -36,12 +36,11 @@ from grunt_archive.files import (
     real_path,
     same_file,
 )
+from grunt_archive.interruptible import stoppable
 from grunt_archive.location import Location, archive_name, is_server
 from grunt_archive.lock import writer_lock
 
 PARTIAL = ".partial"
-# SQLite steps between two calls of the progress handler: a few a second at most.
-STEPS = 200_000
 # Told the bytes written so far and those expected in all (the archive's pages in use);
 # last with both the copy's size, once it is written.
 OnProgress = Callable[[int, int], None]
@@ -246,35 +245,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class _Steps:
-    """SQLite's progress handler: reports, and stops SQLite when Python raises (a Ctrl-C).
-
-    A signal's exception is raised where Python next runs: in this handler, or as
-    it is called, where sqlite3 drops it and stops. Either way SQLite answers
-    "interrupted", which `reraise` turns back into what was raised.
-    """
-
-    def __init__(self, report: Callable[[], None] | None = None) -> None:
-        self.report = report
-        self.raised: list[BaseException] = []
-
-    def __call__(self) -> int:
-        try:
-            if self.report is not None:
-                self.report()
-        except BaseException as error:
-            self.raised.append(error)
-            return 1
-        return 0
-
-    def reraise(self, error: sqlite3.Error) -> None:
-        """Raise what stopped SQLite, if this handler did; else return."""
-        if self.raised:
-            raise self.raised[0] from None
-        if error.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT:
-            raise KeyboardInterrupt from None
-
-
 def _vacuum_into(
     source: Path, partial: Path, destination: Path, on_progress: OnProgress | None = None
 ) -> None:
@@ -288,10 +258,9 @@ def _vacuum_into(
         if on_progress is not None and partial.exists():
             on_progress(partial.stat().st_size, expected)
 
-    steps = _Steps(report)
+    steps = stoppable(connection, report)
     try:
         expected = _pages_in_use(connection)
-        connection.set_progress_handler(steps, STEPS)
         connection.execute("VACUUM INTO ?", (str(partial),))
     except sqlite3.Error as error:
         steps.reraise(error)
@@ -317,8 +286,7 @@ def _pages_in_use(connection: sqlite3.Connection) -> int:
 def _check_copy(partial: Path) -> tuple[int, str | None]:
     """Check the written copy page by page; return its matches and revision."""
     connection = sqlite3.connect(partial)
-    steps = _Steps()
-    connection.set_progress_handler(steps, STEPS)
+    steps = stoppable(connection)
     try:
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
         if problems != ["ok"]:

@@ -19,6 +19,7 @@ import json
 import math
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +27,7 @@ from typing import Any, TextIO
 from grunt_archive import rawbody, revisions
 from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 from grunt_archive.files import check_archive_path, read_uri, shm_refused
+from grunt_archive.interruptible import stoppable
 from grunt_archive.location import (
     Location,
     archive_name,
@@ -201,9 +203,13 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
         )
     connection.set_authorizer(_read_only)
     rawbody.register(connection)  # `raw_body(body, encoding)`: a raw document as sent
+    steps = stoppable(connection)  # a Ctrl-C stops a statement still busy in SQLite
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:
+        if isinstance(error, sqlite3.Error):
+            with _closing_on_raise(connection):
+                steps.reraise(error)
         behind = _behind(connection.execute) if _lacks(error) else None
         connection.close()
         if behind:
@@ -224,6 +230,7 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
                 yield row
                 read += 1
         except sqlite3.Error as error:  # e.g. a runtime error halfway through the rows
+            steps.reraise(error)
             if "Could not decode" in str(error):  # a value's fault, not the SQL text's
                 raise UsageError(
                     f"row {read + 1} of the result holds text that is not UTF-8 (select it"
@@ -234,6 +241,15 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
             connection.close()
 
     return columns, rows()
+
+
+@contextmanager
+def _closing_on_raise(connection: sqlite3.Connection) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        connection.close()
+        raise
 
 
 def _check_names(columns: list[str], close: Callable[[], None]) -> None:

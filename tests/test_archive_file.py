@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -16,7 +17,7 @@ from grunt_archive.cli import cli as command
 from grunt_archive.db import archive, head_revision, open_archive
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
 from grunt_archive.lock import writer_lock
-from tests.e2e import cli
+from tests.e2e import cli, cli_process
 from tests.helpers import impatient
 
 WEIRD = ["we?ird.db", "per%41cent.db", "hash#tag.db", "with space.db", "notes?x.db"]
@@ -184,6 +185,39 @@ def test_query_never_writes_anything(tmp_path, sql):
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (0,)
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stop", "code", "said"),
+    [(signal.SIGINT, 130, "Interrupted."), (signal.SIGTERM, 143, "Terminated.")],
+)
+def test_a_query_busy_in_sqlite_stops_at_ctrl_c_and_sigterm(tmp_path, stop, code, said):
+    # One statement that never returns a row: Python's signal handlers ran only
+    # after SQLite's call, which was never (the progress handler lets them run).
+    path = tmp_path / "halo.db"
+    open_archive(path).dispose()
+    endless = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    )
+    process = cli_process("query", "--db", str(path), endless)
+    try:
+        deadline = time.monotonic() + 60
+        while _cpu_seconds(process.pid) < 1.5:  # the import done, SQLite counting
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == code
+    assert stderr.strip().splitlines()[-1].startswith(said) and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from grunt_archive import backup as backup_module
+from grunt_archive import interruptible
 from grunt_archive.cli import cli
 from grunt_archive.models import metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -222,7 +223,7 @@ def test_a_postgresql_archive_is_pointed_at_pg_dump_without_its_password(tmp_pat
 def test_progress_is_told_the_bytes_written_and_last_the_copys_size(
     archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup_module, "STEPS", 100)  # many calls, even for a small archive
+    monkeypatch.setattr(interruptible, "STEPS", 100)  # many calls, even for a small archive
     calls: list[tuple[int, int]] = []
     copy = tmp_path / "copy.db"
     done = backup_module.back_up(archive, copy, on_progress=lambda *c: calls.append(c))
@@ -237,7 +238,7 @@ def test_progress_is_told_the_bytes_written_and_last_the_copys_size(
 def test_a_ctrl_c_while_sqlite_writes_stops_it_and_leaves_nothing(
     archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup_module, "STEPS", 100)
+    monkeypatch.setattr(interruptible, "STEPS", 100)
     calls = []
 
     def ctrl_c(written: int, expected: int) -> None:
