@@ -28,7 +28,7 @@ from grunt_archive.backup import (
 )
 from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import beside, lock_path
+from grunt_archive.files import beside, lock_path, unusable
 from grunt_archive.location import Location
 from grunt_archive.lock import writer_busy
 
@@ -140,8 +140,8 @@ def _make_directory(directory: Path) -> None:
         ) from None
     except FileExistsError:
         raise ArchiveError(f"cannot back up into {directory}: it is not a directory") from None
-    except OSError as error:
-        raise ArchiveError(f"cannot back up into {directory}: {error.strerror}") from None
+    except OSError as error:  # a name too long, a directory this user may not write to
+        raise unusable(directory, error) from None
     if not directory.is_dir():
         raise ArchiveError(f"cannot back up into {directory}: it is not a directory")
 

@@ -10,6 +10,7 @@ loading SQLAlchemy or alembic.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from grunt_archive.errors import ArchiveError
 
+SHOWN_PATH = 200  # characters of a path a message quotes
 
 def file_uri(path: Path, mode: str | None = None) -> str:
     """Return the SQLite URI of exactly the file at ``path``, whatever its name holds.
@@ -38,17 +40,28 @@ def real_path(path: Path) -> Path:
     """
     try:
         return Path(path).expanduser().resolve()
-    except (RuntimeError, OSError):  # Python 3.11 says RuntimeError, 3.13 OSError (ELOOP)
+    except RuntimeError:  # Python 3.11 says RuntimeError, 3.13 OSError (ELOOP)
         raise ArchiveError(f"{path} is a symlink that leads back to itself") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ArchiveError(f"{path} is a symlink that leads back to itself") from None
+        raise unusable(path, error) from None
+
+
+def unusable(path: Path, error: OSError) -> ArchiveError:
+    """Return the one-line error for a path the system refuses (too long, no permission)."""
+    text = str(path)
+    shown = text if len(text) <= SHOWN_PATH else f"{text[:SHOWN_PATH]}…"
+    return ArchiveError(f"cannot use {shown}: {error.strerror or error}")
 
 
 def same_file(path: Path, other: Path) -> bool:
     """Say whether two paths name one file: the same real path, or a hard link or bind mount."""
-    if Path(path).resolve() == Path(other).resolve():
-        return True
     try:
+        if Path(path).resolve() == Path(other).resolve():
+            return True
         return Path(path).samefile(other)
-    except OSError:  # one of them does not exist (yet)
+    except (OSError, RuntimeError):  # one does not exist (yet), or leads round in a loop
         return False
 
 
@@ -64,6 +77,13 @@ def check_archive_path(path: Path, *, create: bool) -> None:
 
     """
     real_path(path)  # a symlink loop exists to nothing, and would be taken for a new file
+    try:
+        _check_archive_path(path, create)
+    except OSError as error:  # a name too long, a directory this user may not search
+        raise unusable(path, error) from None
+
+
+def _check_archive_path(path: Path, create: bool) -> None:
     if not path.parent.is_dir():
         raise ArchiveError(f"directory {path.parent} does not exist")
     if path.is_dir():

@@ -362,3 +362,30 @@ def test_query_refuses_two_formats_rather_than_taking_the_last(tmp_path):
     for fmt, out in (("--json", '[\n{"a": 1}\n]\n'), ("--nl", '{"a": 1}\n'), ("--csv", "a\n1\n")):
         result = CliRunner().invoke(command, ["query", "--db", str(path), fmt, "select 1 as a"])
         assert (result.exit_code, result.stdout) == (0, out), fmt
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--db", "{long}"],
+        ["query", "--db", "{long}", "SELECT 1"],
+        ["db", "upgrade", "--db", "{long}"],
+        ["backup", "--db", "{archive}", "--to", "{long}"],
+        ["backup", "--db", "{archive}", "--into", "{long}"],
+        ["copy", "--db", "{archive}", "--to", "{long}"],
+        ["copy", "--db", "{loop}", "--to", "{dir}/copy.db"],
+    ],
+)
+def test_a_path_the_system_refuses_is_one_line_exit_6(tmp_path, args):
+    # A name past the file system's 255 bytes (ENAMETOOLONG), like a directory this user may
+    # not search (EACCES, untestable as root), escaped pathlib's checks as a traceback.
+    archive = tmp_path / "halo.db"
+    open_archive(archive).dispose()
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    names = {"long": tmp_path / ("y" * 300 + ".db"), "archive": archive, "loop": tmp_path / "a"}
+    before = files(tmp_path)
+    code, output = run(*(arg.format(dir=tmp_path, **names) for arg in args))
+    assert code == 6 and output.count("\n") == 1, output
+    assert "File name too long" in output or "leads back to itself" in output
+    assert len(output) < 300 and files(tmp_path) - {"halo.db-wal", "halo.db-shm"} == before
