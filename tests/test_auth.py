@@ -387,6 +387,46 @@ def test_a_sign_in_file_that_is_not_utf8_is_damaged_not_a_traceback(tmp_path, da
     assert damaged.read_bytes() == data  # kept as it was, for whoever wants to look
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(signed_in_at=None),
+        lambda d: d.update(renewed_at=None),
+        lambda d: d["spartan"].update(issued=None),
+        lambda d: d["spartan"].update(expires=None),
+        lambda d: d["spartan"].update(lifetime=1e30),  # past what a timedelta holds
+        lambda d: d["spartan"].update(issued="yesterday"),
+        lambda d: d.update(refresh_token=["M.R3_in-a-list"]),
+        lambda d: d["app"].update(client_id="\x1b]0;title\x07z"),  # printed by `auth status`
+        lambda d: d["app"].update(redirect_uri="https://localhost\nInjected: line"),
+        lambda d: d["account"].update(gamertag="Two\nLines"),
+    ],
+)
+@pytest.mark.parametrize("command", [("auth", "status"), ("sync",)])
+def test_a_sign_in_of_ours_with_a_damaged_field_is_exit_4_in_one_line(tmp_path, damage, command):
+    from click.testing import CliRunner
+
+    from grunt_archive.cli import cli
+
+    path = tmp_path / "auth.json"
+    save_session(path, signed_in_session())
+    document = json.loads(path.read_text())
+    damage(document)
+    path.write_text(json.dumps(document))
+    env = {
+        "GRUNT_ARCHIVE_AUTH_FILE": str(path),
+        "GRUNT_ARCHIVE_SPARTAN_TOKEN": "",
+        "GRUNT_ARCHIVE_DB": str(tmp_path / "halo.db"),
+        "GRUNT_ARCHIVE_API_BASE": "http://127.0.0.1:9",  # nothing there: no real host asked
+        "GRUNT_ARCHIVE_RETRY_SCALE": "0.001",
+    }
+    result = CliRunner().invoke(cli, list(command), env=env)
+    assert result.exit_code == 4, result.output
+    assert result.output.startswith(f"Error: the sign-in file {path} is damaged")
+    assert result.output.count("\n") == 1 and "\x1b" not in result.output
+    assert sorted(os.listdir(tmp_path)) == ["auth.json"]  # a failed sync made no archive
+
+
 def test_no_repr_shows_a_secret(tmp_path):
     session = signed_in_session()
     save_session(tmp_path / "auth.json", session)

@@ -74,6 +74,12 @@ def _parse(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
 
 
+def _required(value: Any) -> datetime:
+    if value is None:
+        raise TypeError("a time every sign-in holds is missing")
+    return _parse(value)  # type: ignore[return-value]
+
+
 def _seconds(value: Any) -> timedelta | None:
     if value is None:
         return None
@@ -125,20 +131,25 @@ def from_document(document: Any) -> Session:
             app=AppRegistration(app["client_id"], app.get("client_secret"), app["redirect_uri"]),
             refresh_token=document["refresh_token"],
             spartan_token=spartan["token"],
-            spartan_expires=_parse(spartan["expires"]),  # type: ignore[arg-type]
-            spartan_issued=_parse(spartan["issued"]),  # type: ignore[arg-type]
+            spartan_expires=_required(spartan["expires"]),
+            spartan_issued=_required(spartan["issued"]),
             xuid=account.get("xuid"),
             gamertag=account.get("gamertag"),
-            signed_in_at=_parse(document["signed_in_at"]),  # type: ignore[arg-type]
-            renewed_at=_parse(document["renewed_at"]),  # type: ignore[arg-type]
+            signed_in_at=_required(document["signed_in_at"]),
+            renewed_at=_required(document["renewed_at"]),
             clearance=clearance.get("id"),
             clearance_expires=_parse(clearance.get("expires")),
             spartan_lifetime=_seconds(spartan.get("lifetime")),
         )
-    except (KeyError, TypeError, AttributeError) as error:
+    except (KeyError, TypeError, AttributeError, OverflowError) as error:
         raise ValueError("missing or mistyped field") from error
-    if not (session.refresh_token and session.spartan_token and session.app.client_id):
+    texts = (session.refresh_token, session.spartan_token, session.app.client_id)
+    if not all(isinstance(text, str) and text for text in texts):
         raise ValueError("empty token")
+    # `auth status` prints these: no escape sequence or line break of a damaged file with them.
+    shown = (session.app.client_id, session.app.redirect_uri, session.gamertag, session.xuid)
+    if not all(text is None or (isinstance(text, str) and text.isprintable()) for text in shown):
+        raise ValueError("a name that is not printable text")
     # Both go in request headers, where a CR LF would add one and non-ASCII cannot go.
     if not is_credential(session.spartan_token) or not (
         session.clearance is None or is_credential(session.clearance)
