@@ -195,3 +195,15 @@ def test_a_film_of_a_match_lost_to_reparse_is_named_for_its_match_and_fetched_ag
         assert again.returncode == 0, again.stderr
     assert rows(db_path, "SELECT count(*) FROM films WHERE match_id = ?", lost) == [(1,)]
     assert rows(db_path, "SELECT count(*) FROM pending_matches") == [(0,)]
+
+
+def test_a_stream_left_unfinished_closes_quietly_after_its_archive(tmp_path):
+    # A reparse stopped by Ctrl-C leaves its stream of raw documents unfinished; it is
+    # closed when collected, after the archive: it printed a traceback under "Interrupted.".
+    from grunt_archive.db import archive_store
+    from grunt_archive.store.writer import stream
+
+    with archive_store(tmp_path / "halo.db") as store, store.unit() as connection:
+        rows = stream(connection, "SELECT 1 UNION ALL SELECT 2")
+        assert next(rows) == (1,)
+    rows.close()  # what collecting it does; it raised ArchiveWriteError, a closed database

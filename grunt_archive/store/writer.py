@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -377,9 +378,14 @@ def stream(connection: Unit, sql: str, parameters: Sequence[Any] = ()) -> Iterat
         reader = connection.driver.cursor(name="stream") if server else _cursor(connection)
         try:
             _run(connection, reader, sql, parameters, False)
-            yield from reader
+            # Not `yield from`: closing the generator would close the cursor there too.
+            for row in reader:  # noqa: UP028
+                yield row
         finally:
-            reader.close()
+            # Left unfinished (a Ctrl-C), the generator is closed when it is collected,
+            # maybe after its connection: a cursor of a closed connection cannot close.
+            with suppress(*driver_errors()[1]):
+                reader.close()
 
 
 def defer_foreign_keys(connection: Unit) -> None:
