@@ -20,6 +20,7 @@ from grunt_archive.db import PACKAGE_DIR, check_archive, head_revision, stored_r
 from grunt_archive.errors import ArchiveError, UsageError
 from grunt_archive.files import read_immutable, real_path
 from grunt_archive.lock import already_writing, writer_busy
+from grunt_archive.wording import quoted
 
 # Seconds `serve` waits for a sync that is migrating the archive to finish.
 MIGRATION_WAIT = 60.0
@@ -168,6 +169,9 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    except (UnicodeError, TypeError, ValueError):  # "encoding of hostname failed"
+        sock.close()
+        raise UsageError(f"cannot listen on {quoted(host)}: not a host name") from None
     return sock
 
 

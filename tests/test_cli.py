@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from grunt_archive.db import head_revision
+from grunt_archive.errors import GruntArchiveError, UsageError
 from tests.e2e import TOKEN, cli, simulator_process
 from tests.helpers import value
 
@@ -293,6 +294,18 @@ def test_an_empty_host_is_bad_usage_not_every_interface(command, host):
     with pytest.raises(click.BadParameter, match="it is empty") as refused:
         found.make_context(command, ["--host", host])
     assert refused.value.exit_code == 2
+
+
+@pytest.mark.parametrize("host", ["\u202e", "a\x00b", "\udcff"])
+def test_a_host_that_is_no_host_name_is_one_line_exit_2(tmp_path, host):
+    from grunt_archive.serve import listen
+    from grunt_archive.simulator.server import _bind
+
+    with pytest.raises(UsageError, match="not a host name") as refused:
+        listen(host, 0)
+    assert "\n" not in str(refused.value) and host not in str(refused.value)
+    with pytest.raises(GruntArchiveError, match="not a host name"):
+        _bind(host, 0)
 
 
 def test_a_postgresql_server_that_never_answers_is_exit_6_in_its_connect_timeout():

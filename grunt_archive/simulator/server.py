@@ -14,6 +14,7 @@ import uvicorn
 from grunt_archive.errors import GruntArchiveError
 from grunt_archive.simulator.config import SimulatorConfig
 from grunt_archive.simulator.core import Simulator
+from grunt_archive.wording import quoted
 
 READY_LINE = "grunt-archive simulator listening on {url}"
 
@@ -45,6 +46,9 @@ def _bind(host: str, port: int) -> tuple[socket.socket, str]:
     except OSError as error:
         sock.close()
         raise GruntArchiveError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    except (UnicodeError, TypeError, ValueError):  # "encoding of hostname failed"
+        sock.close()
+        raise GruntArchiveError(f"cannot listen on {quoted(host)}: not a host name") from None
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     return sock, f"http://{shown}:{sock.getsockname()[1]}"
 
