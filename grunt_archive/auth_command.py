@@ -20,7 +20,8 @@ MAX_PASTED = 65536  # characters of the pasted redirect URL or code read at most
 def _auth_file_option(command: Any) -> Any:
     return click.option(
         "--auth-file",
-        type=click.Path(dir_okay=False, path_type=Path),
+        # Any path: a directory or a device there is the sign-in's own exit 4, as for sync.
+        type=click.Path(path_type=Path),
         envvar="GRUNT_ARCHIVE_AUTH_FILE",
         default=None,
         help="Sign-in file [env: GRUNT_ARCHIVE_AUTH_FILE; default: auth.json in the user "

@@ -291,3 +291,17 @@ def test_a_moment_just_past_is_ago_and_one_to_come_is_in():
     now = datetime.now(UTC)
     assert _when(now - timedelta(milliseconds=300)).endswith("(0m 01s ago)")
     assert _when(now + timedelta(minutes=90, seconds=30)).endswith("(in 1h 30m)")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["auth", "status"], ["auth", "logout"], ["auth", "login", "--client-id", "x", "--code", "c"]],
+)
+def test_a_directory_given_as_the_sign_in_file_is_exit_4_as_for_sync(tmp_path, args):
+    # click's own check of --auth-file said exit 2 where the README says 4.
+    directory = tmp_path / "auth.json"
+    directory.mkdir()
+    result = CliRunner().invoke(grunt_archive, [*args, "--auth-file", str(directory)])
+    assert result.exit_code == 4, result.output
+    assert "is a directory" in result.output and result.output.count("\n") == 1
+    assert directory.is_dir() and list(directory.iterdir()) == []
