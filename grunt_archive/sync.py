@@ -260,7 +260,7 @@ class _Run:
         data = responses.load(document.body, self.stats.name, document.path)
         check_match_id(match_id, data)
         raw = RawDocument.of(MATCH_STATS, MATCH_STATS.key_of(match_id), document)
-        save_match(self.store, raw, data, self.run_id)
+        save_match(self.store, raw, data, self.run_id, film_wanted=self.options.films)
         self.added += 1  # counted where stored: a run cancelled meanwhile still reports it
 
     def _settle(self, match_id: str) -> None:

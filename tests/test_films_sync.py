@@ -19,12 +19,14 @@ import pytest
 import yaml
 
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST
+from grunt_archive.errors import AuthError
 from grunt_archive.film import reader
 from grunt_archive.film.reader import read_events
 from grunt_archive.rawbody import decode
 from grunt_archive.runner import run_reparse, run_untrack
 from grunt_archive.simulator import Simulator, SimulatorConfig, films
 from grunt_archive.simulator.films import UNKNOWN_LAYOUT, UNKNOWN_VERSION
+from grunt_archive.store.matches import FILM_WANTED
 from tests.conftest import copy_archive
 from tests.helpers import failing, recording, rows, sync, value
 
@@ -182,6 +184,29 @@ def test_a_failed_film_fetch_goes_pending_and_the_next_run_fetches_it(tmp_path):
         db, "SELECT count(*) FROM matches"
     )
     assert not [p for p in report.enrichment_pending if p.startswith(FILM_MANIFEST.name)]
+
+
+@pytest.mark.parametrize("requests", [14, 20, 26])
+def test_the_films_of_matches_a_stopped_run_archived_are_fetched_by_the_next(tmp_path, requests):
+    # The token refused after so many requests stops the run (exit 4) between a match
+    # stored and its film fetched: films expire, and nothing asked for these again.
+    world = {"seed": 5, "players": 1, "matches": 10, "film_max_age_days": 1e6}
+    stopping = Simulator(SimulatorConfig(**world, token_requests=requests))
+    player = stopping.player_ids[0]
+    db = tmp_path / "halo.db"
+    with pytest.raises(AuthError):
+        sync(db, stopping, player)
+    archived, filmed = (
+        value(db, "SELECT count(*) FROM matches"),
+        value(db, "SELECT count(*) FROM films"),
+    )
+    assert filmed < archived
+    waiting = "SELECT count(*) FROM pending_enrichment WHERE kind = ? AND reason = ?"
+    assert value(db, waiting, FILM_MANIFEST.name, FILM_WANTED) == archived - filmed
+    report = sync(db, Simulator(SimulatorConfig(**world)), player)
+    assert report.outcome == "ok" and report.enrichment_pending == []
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 10
+    assert value(db, "SELECT count(*) FROM pending_enrichment") == 0
 
 
 def test_one_film_the_service_keeps_failing_on_costs_the_others_nothing(tmp_path):

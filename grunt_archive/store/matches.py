@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from grunt_archive.documents import DERIVED_TABLES, MATCH_STATS, RawDocument, Rows
+from grunt_archive.documents import DERIVED_TABLES, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
 from grunt_archive.normalize.assets import ASSET_KINDS
 from grunt_archive.store import player_tables
@@ -30,7 +30,12 @@ from grunt_archive.store.writer import (
     replace,
     write_rows,
 )
+from grunt_archive.times import now_utc
 from grunt_archive.views import FREE_FOR_ALL_SQL, PLAYER_COUNT_SQL
+
+# The reason of a film recorded with its match and not fetched yet (`save_match`): seen
+# only when the run that archived the match stopped before its film (a Ctrl-C, a crash).
+FILM_WANTED = "not fetched yet: the run that archived the match stopped first"
 
 # Every table a match's rows land in, other than `matches` and `players` themselves: what
 # an earlier copy leaves behind. (`match_skill` is written from its own document, so
@@ -190,11 +195,20 @@ def write_new_matches(connection: Unit, batch: Sequence[Rows]) -> None:
     _write_matches(connection, batch)
 
 
-def save_match(store: Store, raw: RawDocument, document: Any, run_id: int | None = None) -> str:
+def save_match(
+    store: Store,
+    raw: RawDocument,
+    document: Any,
+    run_id: int | None = None,
+    *,
+    film_wanted: bool = False,
+) -> str:
     """Archive one match stats document: raw body, normalized rows, pending release.
 
     One unit of work: the match is stored whole or not at all, and counted towards
-    the sync run ``run_id`` with it (`state.count_saved_match`).
+    the sync run ``run_id`` with it (`state.count_saved_match`). ``film_wanted``: the
+    run fetches its film next; recorded with the match as a pending film lookup, which
+    the fetch clears, so that a run stopped in between leaves the film to the next run.
 
     Returns:
         The match id.
@@ -209,10 +223,23 @@ def save_match(store: Store, raw: RawDocument, document: Any, run_id: int | None
         match_id = rows["matches"][0]["match_id"]
         execute(connection, "DELETE FROM pending_matches WHERE match_id = ?", (match_id,))
         count_saved_match(connection, run_id)
+        if film_wanted:
+            _want_film(connection, match_id)
         found.append(match_id)
 
     save_document(store, raw, document, release)
     return found[0]
+
+
+def _want_film(connection: Unit, match_id: str) -> None:
+    """Record the match's film as a pending lookup, unless it has a film or one is pending."""
+    execute(
+        connection,
+        'INSERT INTO pending_enrichment (kind, "key", reason, attempts, first_seen_at)'
+        " SELECT ?, ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM films WHERE match_id = ?)"
+        ' ON CONFLICT (kind, "key") DO NOTHING',
+        (FILM_MANIFEST.name, match_id, FILM_WANTED, now_utc(), match_id),
+    )
 
 
 def archived_match_ids(store: Store, match_ids: Iterable[str]) -> set[str]:
