@@ -291,6 +291,9 @@ def _check_copy(partial: Path) -> tuple[int, str | None]:
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise ArchiveError(f"the backup did not read back whole: {problems[0]}")
+        # VACUUM INTO writes a rollback-journal file: in WAL mode, as every archive is, the
+        # backup is not rewritten by the first command that opens it (`status`, `serve`).
+        connection.execute("PRAGMA journal_mode = WAL")
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
         matches = revision = None
         if "matches" in tables:

@@ -71,6 +71,19 @@ def test_a_backup_holds_every_row_of_the_archive(archive: Path, tmp_path: Path) 
     assert leftovers(copy.parent) == []
 
 
+def test_a_backup_is_in_wal_mode_so_reading_it_never_rewrites_it(
+    archive: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.db"
+    assert backup("--db", archive, "--to", copy).exit_code == 0
+    before = copy.read_bytes()
+    assert before[18:20] == b"\x02\x02"  # the header's file format versions: WAL
+    for command in (["status"], ["pending"], ["db", "current"], ["query", "SELECT 1"]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(copy)])
+        assert result.exit_code in (0, 3), result.output
+        assert copy.read_bytes() == before, command
+
+
 def test_a_backup_takes_what_was_committed_without_waiting_for_a_writer(
     archive: Path, tmp_path: Path
 ) -> None:
