@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import closing, suppress
 from pathlib import Path
 
-from grunt_archive.errors import ArchiveError
+from grunt_archive.errors import ArchiveError, UsageError
 
 SHOWN_PATH = 200  # characters of a path a message quotes
 
@@ -83,7 +83,34 @@ def check_archive_path(path: Path, *, create: bool) -> None:
         raise unusable(path, error) from None
 
 
+# Files SQLite and grunt-archive keep beside an archive: never an archive themselves.
+COMPANIONS = ("-wal", "-shm", "-journal", ".lock")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def companion_of(path: Path) -> Path | None:
+    """Return the archive whose ``-wal``, ``-shm``, ``-journal`` or lock file ``path`` is."""
+    for suffix in COMPANIONS:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            archive = path.with_name(path.name[: -len(suffix)])
+            try:
+                with archive.open("rb") as file:
+                    if file.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
+                        return archive
+            except OSError:
+                return None
+    return None
+
+
 def _check_archive_path(path: Path, create: bool) -> None:
+    archive = companion_of(path)
+    if archive is not None:
+        # SQLite deletes or rewrites these files behind the archive's back: an archive
+        # written into one is lost without a word.
+        raise UsageError(
+            f"{path} is a file SQLite or grunt-archive keeps beside the archive {archive.name}:"
+            " name the archive itself, or a file of its own"
+        )
     if not path.parent.is_dir():
         raise ArchiveError(f"directory {path.parent} does not exist")
     if path.is_dir():

@@ -389,3 +389,30 @@ def test_a_path_the_system_refuses_is_one_line_exit_6(tmp_path, args):
     assert code == 6 and output.count("\n") == 1, output
     assert "File name too long" in output or "leads back to itself" in output
     assert len(output) < 300 and files(tmp_path) - {"halo.db-wal", "halo.db-shm"} == before
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ".lock"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync", "--spartan-token", "v4=x", "--db", "{companion}"],
+        ["db", "upgrade", "--db", "{companion}"],
+        ["status", "--db", "{companion}"],
+        ["copy", "--db", "{archive}", "--to", "{companion}"],
+    ],
+)
+def test_a_file_kept_beside_an_archive_is_no_archive_of_its_own(tmp_path, suffix, args):
+    # SQLite deletes or rewrites these: a sync into halo.db-wal said ok, and the next
+    # command to open halo.db took the 40 matches in it for a log and discarded them.
+    archive = tmp_path / "halo.db"
+    open_archive(archive).dispose()
+    companion = tmp_path / f"halo.db{suffix}"
+    before = files(tmp_path)
+    code, output = run(*(a.format(archive=archive, companion=companion) for a in args))
+    assert code == 2 and output.count("\n") == 1, output
+    assert "keeps beside the archive halo.db" in output
+    assert files(tmp_path) - {"halo.db-wal", "halo.db-shm"} == before - {
+        "halo.db-wal",
+        "halo.db-shm",
+    }
+    assert not companion.exists() or companion.stat().st_size == 0 or suffix == "-shm"

@@ -187,7 +187,7 @@ def test_the_partial_files_of_killed_backups_are_cleared(archive: Path, tmp_path
     ("to", "code", "words"),
     [
         ("halo.db", 2, "is the archive itself"),
-        ("halo.db-wal", 2, "is the archive itself"),
+        ("halo.db-wal", 2, "keeps beside the archive halo.db"),
         ("missing/halo.db", 6, "does not exist"),
         ("notes.txt", 6, "--replace replaces only an earlier backup"),
     ],
