@@ -173,14 +173,22 @@ def stored_revision(path: Path) -> str | None:
     return _stored_revision(Path(path))[1]
 
 
-def _check_revision(path: Path) -> None:
-    """Refuse a database that is not ours, or that a newer grunt-archive upgraded."""
+def _check_revision(path: Path, create: bool = True) -> None:
+    """Refuse a database that is not ours, or that a newer grunt-archive upgraded.
+
+    A SQLite database with no table is a new archive for the commands that make one
+    (``create``); for the others it holds no archive, as an empty file does.
+    """
     tables, current = _stored_revision(path)
     if current is None:
         if {t for t in tables if not t.startswith("sqlite_")} - {"alembic_version"}:
             raise NotAnArchiveError(
                 f"{path} is a SQLite database, but not a grunt-archive archive; "
                 "refusing to touch it"
+            )
+        if not create and path.exists() and path.stat().st_size > 0:
+            raise ArchiveError(
+                f"no archive at {path}: an empty SQLite database (run `grunt-archive sync` first)"
             )
         return
     _refuse_unknown(str(path), current)
@@ -201,7 +209,7 @@ def check_archive(path: Location, *, create: bool = True) -> None:
     if is_server(path):
         return
     _check_file(Path(path), create)
-    _check_revision(Path(path))
+    _check_revision(Path(path), create)
 
 
 def open_archive(

@@ -416,3 +416,25 @@ def test_a_file_kept_beside_an_archive_is_no_archive_of_its_own(tmp_path, suffix
         "halo.db-shm",
     }
     assert not companion.exists() or companion.stat().st_size == 0 or suffix == "-shm"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reparse"],
+        ["untrack", "--player", "xuid(2533274800000001)"],
+        ["pending"],
+        ["db", "current"],
+        ["status"],
+        ["verify", "--spartan-token", "v4=x"],
+    ],
+)
+def test_an_empty_sqlite_database_is_no_archive_for_commands_that_make_none(tmp_path, args):
+    # reparse made it a whole archive (157 tables) and said "Rebuilt 0 matches".
+    path = tmp_path / "l.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = 7")
+    before = path.read_bytes()
+    code, output = run(*args, "--db", str(path))
+    assert code == 6 and output.startswith(f"Error: no archive at {path}"), output
+    assert path.read_bytes() == before
