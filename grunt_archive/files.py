@@ -21,6 +21,7 @@ from grunt_archive.errors import ArchiveError, UsageError
 
 SHOWN_PATH = 200  # characters of a path a message quotes
 
+
 def file_uri(path: Path, mode: str | None = None) -> str:
     """Return the SQLite URI of exactly the file at ``path``, whatever its name holds.
 

@@ -15,6 +15,7 @@ HOSTILE_KINDS = (
     "short_pages",
     "ignore_start",
     "repeated_entries",
+    "empty_pages",
     "no_xuid",
 )
 
