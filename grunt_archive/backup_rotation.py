@@ -28,13 +28,12 @@ from grunt_archive.backup import (
 )
 from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import beside, lock_path, unusable
+from grunt_archive.files import SQLITE_HEADER, beside, lock_path, unusable
 from grunt_archive.location import Location
 from grunt_archive.lock import writer_busy
 
 STAMP = "%Y-%m-%dT%H%M%SZ"
 STAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{6}Z"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import platformdirs
 from grunt_archive import rawbody, revisions, schema_file, upgrading
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import (
+    SQLITE_HEADER,
     check_archive_path,
     file_uri,
     read_uri,
@@ -113,7 +114,7 @@ def _check_file(path: Path, create: bool) -> None:
             header = handle.read(16)
     except OSError as error:
         raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
-    if header and header != b"SQLite format 3\x00":
+    if header and header != SQLITE_HEADER:
         raise NotAnArchiveError(f"{path} is not a SQLite database")
 
 

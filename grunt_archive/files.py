@@ -20,6 +20,9 @@ from pathlib import Path
 from grunt_archive.errors import ArchiveError, UsageError
 
 SHOWN_PATH = 200  # characters of a path a message quotes
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database
+# Files SQLite and grunt-archive keep beside an archive: never an archive themselves.
+COMPANIONS = ("-wal", "-shm", "-journal", ".lock")
 
 
 def file_uri(path: Path, mode: str | None = None) -> str:
@@ -82,11 +85,6 @@ def check_archive_path(path: Path, *, create: bool) -> None:
         _check_archive_path(path, create)
     except OSError as error:  # a name too long, a directory this user may not search
         raise unusable(path, error) from None
-
-
-# Files SQLite and grunt-archive keep beside an archive: never an archive themselves.
-COMPANIONS = ("-wal", "-shm", "-journal", ".lock")
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def companion_of(path: Path) -> Path | None:
