@@ -22,8 +22,7 @@ import platformdirs
 from grunt_archive import rawbody, revisions, schema_file, upgrading
 from grunt_archive.errors import ArchiveError, ArchiveTooNewError, NotAnArchiveError
 from grunt_archive.files import (
-    SQLITE_HEADER,
-    check_archive_path,
+    check_sqlite_file,
     file_uri,
     read_uri,
     shm_refused,
@@ -103,19 +102,6 @@ def make_engine(path: Location) -> Engine:
 
 def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
-
-
-def _check_file(path: Path, create: bool) -> None:
-    check_archive_path(path, create=create)
-    if not path.exists():
-        return
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(16)
-    except OSError as error:
-        raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise NotAnArchiveError(f"{path} is not a SQLite database")
 
 
 def _stored_revision(path: Path) -> tuple[set[str], str | None]:
@@ -209,7 +195,7 @@ def check_archive(path: Location, *, create: bool = True) -> None:
     """
     if is_server(path):
         return
-    _check_file(Path(path), create)
+    check_sqlite_file(Path(path), create=create)
     _check_revision(Path(path), create)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import closing, suppress
 from pathlib import Path
 
-from grunt_archive.errors import ArchiveError, UsageError
+from grunt_archive.errors import ArchiveError, NotAnArchiveError, UsageError
 
 SHOWN_PATH = 200  # characters of a path a message quotes
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database
@@ -119,6 +119,26 @@ def _check_archive_path(path: Path, create: bool) -> None:
         raise ArchiveError(f"{path} is not a regular file (a device, a pipe or a socket)")
     if not create and (not path.exists() or path.stat().st_size == 0):
         raise ArchiveError(f"no archive at {path} (run `grunt-archive sync` first)")
+
+
+def check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse what `check_archive_path` refuses, and a file that is not SQLite.
+
+    Raises:
+        ArchiveError: see `check_archive_path`; the file cannot be read.
+        NotAnArchiveError: the file is not a SQLite database.
+
+    """
+    check_archive_path(path, create=create)
+    if not path.exists():
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise NotAnArchiveError(f"{path} is not a SQLite database")
 
 
 def beside(path: Path, suffix: str) -> Path:
