@@ -211,9 +211,7 @@ def test_a_history_entry_whose_id_only_begins_as_a_guid_is_malformed(match_id):
     page = {"Results": [{"MatchId": guid + match_id, "MatchInfo": {}}]}
     with pytest.raises(MalformedResponseError, match="bad MatchId"):
         history_entries(page)
-    assert [entry.match_id for entry in history_entries({"Results": [{"MatchId": guid}]})] == [
-        guid
-    ]
+    assert [entry.match_id for entry in history_entries({"Results": [{"MatchId": guid}]})] == [guid]
 
 
 def test_values():
