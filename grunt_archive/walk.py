@@ -29,8 +29,7 @@ The server's word is checked, never trusted:
   where this one ended; an empty page before the number of matches the
   service counts for the player is asked for once more before it is believed
   (a backend that answers nothing for a moment would otherwise end a backfill
-  with the older matches never fetched), and even then it ends the walk, not
-  the history: the next run's backfill asks for that page again;
+  with the older matches never fetched);
 - a walk ends after `STALE_PAGES` pages in a row that list no match it has
   not seen (a service ignoring ``start`` serves its first page forever),
   with a `MalformedResponseError` naming the player.
@@ -343,9 +342,7 @@ class HistoryWalk:
                 if state.newest_start_time is None or max(times) > state.newest_start_time:
                     state.newest_start_time = max(times)
             state.backfill_offset = page.next_start
-            # An empty page before the matches the service counts ends this walk (it was
-            # asked for twice), but not the history: the next run asks for it again.
-            state.history_complete = page.ended and page.start >= self.counted.get(player_id, 0)
+            state.history_complete = page.ended
             save_tracked(self.store, state)
 
         await self.walk(player_id, start, lambda page: False, commit)

@@ -209,23 +209,6 @@ def test_pages_listing_each_match_twice_skip_none(db_path):
     assert rows(db_path, "SELECT history_complete FROM tracked_players") == [(1,)]
 
 
-def test_empty_pages_below_the_count_end_the_walk_not_the_history(db_path):
-    # Asked twice, an empty page is believed for this run; had it marked the history
-    # complete, the next runs would walk only the head and never fetch the older matches.
-    stalling = hostile_sim("empty_pages", matches=60)
-    player = stalling.player_ids[0]
-    assert sync(db_path, stalling).outcome == "ok"
-    assert rows(db_path, "SELECT count(*) FROM matches") == [(25,)]
-    assert rows(db_path, "SELECT history_complete, backfill_offset FROM tracked_players") == [
-        (0, 25)
-    ]
-    healthy = Simulator(SimulatorConfig(seed=5, players=1, matches=60))
-    assert sync(db_path, healthy).outcome == "ok"
-    archived = {r[0] for r in rows(db_path, "SELECT match_id FROM matches")}
-    assert archived == set(healthy.history(player)) and len(archived) == 60
-    assert rows(db_path, "SELECT history_complete FROM tracked_players") == [(1,)]
-
-
 def test_a_service_ignoring_start_ends_sync_and_verify_in_one_line(db_path):
     sim = hostile_sim("ignore_start", matches=60)
     player = sim.player_ids[0]

@@ -15,7 +15,6 @@ HOSTILE_KINDS = (
     "short_pages",
     "ignore_start",
     "repeated_entries",
-    "empty_pages",
     "no_xuid",
 )
 

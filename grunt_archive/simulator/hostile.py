@@ -24,7 +24,6 @@ Two kinds spoil every history page rather than chosen matches (`history_request`
 - ``short_pages``: pages hold at most `SHORT_PAGE` matches, whatever ``count`` asks.
 - ``ignore_start``: every page is the first one, whatever ``start`` asks.
 - ``repeated_entries``: every page lists each of its matches twice (50 entries for 25).
-- ``empty_pages``: every page past the first is empty, though `/matches/count` counts more.
 
 And one spoils the profile service (`hosts.profile`):
 
@@ -109,8 +108,6 @@ def spoil_history(kind: str, page: dict[str, Any], match_ids: set[str]) -> dict[
 
     ``future``: the chosen matches start in year 9999.
     """
-    if kind == "empty_pages" and page.get("Start"):
-        return {**page, "Results": [], "ResultCount": 0}
     if kind == "repeated_entries":
         return {**page, "Results": [r for result in page["Results"] for r in (result, result)]}
     if kind != "future":
