@@ -28,7 +28,7 @@ from grunt_archive.backup import (
 )
 from grunt_archive.db import check_archive
 from grunt_archive.errors import ArchiveError, UsageError
-from grunt_archive.files import SQLITE_HEADER, beside, lock_path, unusable
+from grunt_archive.files import SQLITE_HEADER, beside, header, lock_path, unusable
 from grunt_archive.location import Location
 from grunt_archive.lock import writer_busy
 
@@ -154,9 +154,8 @@ def _in_use(path: Path) -> str | None:
     if not stat.S_ISREG(mode):
         return "not a regular file"
     try:
-        with path.open("rb") as file:
-            if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                return "not a SQLite file"
+        if header(path) != SQLITE_HEADER:
+            return "not a SQLite file"
     except OSError as error:
         return f"unreadable ({error.strerror})"
     wal = beside(path, "-wal")

@@ -87,15 +87,24 @@ def check_archive_path(path: Path, *, create: bool) -> None:
         raise unusable(path, error) from None
 
 
+def header(path: Path) -> bytes:
+    """Return the first bytes of the file at ``path``: `SQLITE_HEADER` for a SQLite database.
+
+    Raises:
+        OSError: the file cannot be read.
+
+    """
+    with path.open("rb") as file:
+        return file.read(len(SQLITE_HEADER))
+
+
 def companion_of(path: Path) -> Path | None:
     """Return the archive whose ``-wal``, ``-shm``, ``-journal`` or lock file ``path`` is."""
     for suffix in COMPANIONS:
         if path.name.endswith(suffix) and len(path.name) > len(suffix):
             archive = path.with_name(path.name[: -len(suffix)])
             try:
-                with archive.open("rb") as file:
-                    if file.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
-                        return archive
+                return archive if header(archive) == SQLITE_HEADER else None
             except OSError:
                 return None
     return None
@@ -133,11 +142,10 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
     if not path.exists():
         return
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+        first = header(path)
     except OSError as error:
         raise ArchiveError(f"cannot read {path}: {error.strerror}") from None
-    if header and header != SQLITE_HEADER:
+    if first and first != SQLITE_HEADER:
         raise NotAnArchiveError(f"{path} is not a SQLite database")
 
 

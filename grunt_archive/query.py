@@ -19,7 +19,6 @@ import json
 import math
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -207,11 +206,10 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
     try:
         cursor = connection.execute(sql)
     except (sqlite3.Error, sqlite3.Warning) as error:
-        if isinstance(error, sqlite3.Error):
-            with _closing_on_raise(connection):
-                steps.reraise(error)
         behind = _behind(connection.execute) if _lacks(error) else None
         connection.close()
+        if isinstance(error, sqlite3.Error):
+            steps.reraise(error)  # a Ctrl-C, not the SQL
         if behind:
             raise _older(db_path, behind, error) from None
         if isinstance(error, sqlite3.Warning):
@@ -241,15 +239,6 @@ def _rows(db_path: Location, sql: str) -> tuple[list[str], Iterator[tuple[Any, .
             connection.close()
 
     return columns, rows()
-
-
-@contextmanager
-def _closing_on_raise(connection: sqlite3.Connection) -> Iterator[None]:
-    try:
-        yield
-    except BaseException:
-        connection.close()
-        raise
 
 
 def _check_names(columns: list[str], close: Callable[[], None]) -> None:
