@@ -100,6 +100,12 @@ def test_retry_after_http_date_is_parsed():
     assert parse_retry_after(None) is None
 
 
+@pytest.mark.parametrize("header", ["inf", "-inf", "nan", "1e308", "1_000", "-5", "+3", "0x10"])
+def test_retry_after_that_is_no_delay_is_ignored(header):
+    # float() reads all of these; none is RFC 9110's delay-seconds (digits) or an HTTP date.
+    assert parse_retry_after(header) is None
+
+
 def test_retries_give_up_with_a_named_error():
     handler, seen = scripted(httpx.Response(503))
     with pytest.raises(ServiceUnavailableError, match="HTTP 503") as error:

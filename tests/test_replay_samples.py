@@ -392,3 +392,18 @@ def test_the_stand_in_serves_a_sample_only_where_it_is_what_was_asked(samples):
             e["MatchId"] for e in samples.history[1:3]]  # fmt: skip
         assert http_get(f"{url}/hi/players/xuid(2533274800000001)/matches")[0] == 404
     assert [r.status for r in service.requests] == [200, 200, 404, 404, 404, 404, 200, 200, 404]
+
+
+@pytest.mark.slow
+def test_verify_says_so_when_the_service_counts_more_than_its_history_lists(samples, tmp_path):
+    # The real count document counts every match the player ever played; the samples'
+    # history lists a handful. Nothing is missing from the archive: verify must not say
+    # "0 matches missing, now pending".
+    db = tmp_path / "halo.db"
+    with replay_server(samples) as (url, _):
+        assert cli("sync", "--player", PLAYER, "--quiet", db=db, api_base=url).returncode == 0
+        result = cli("verify", db=db, api_base=url)
+    assert result.returncode == 3, result.stderr
+    assert "more than its history lists, and none is missing from the archive" in result.stderr
+    assert "missing from the archive, now pending" not in result.stderr
+    assert rows(db, "SELECT count(*) FROM pending_matches") == [(0,)]

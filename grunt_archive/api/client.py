@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,9 @@ from grunt_archive.times import now_utc
 SPARTAN_HEADER = "x-343-authorization-spartan"
 CLEARANCE_HEADER = "343-clearance"
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# RFC 9110's delay-seconds are digits; a decimal part is tolerated. Python's float() also
+# reads "inf", "nan", "1e308" and "1_000", which no server means as a delay.
+_DELAY_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +233,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELAY_SECONDS.match(value):
+        return float(value)
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
