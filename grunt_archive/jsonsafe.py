@@ -82,6 +82,26 @@ def _check(value: Any) -> Any:
     return root[0]
 
 
+def outside(value: Any, low: int, high: int) -> int | None:
+    """Return the first integer of a parsed document outside ``low..high``, or None.
+
+    Level by level like `_check` (which bounds the depth before this runs).
+    """
+    frontier = [value]
+    while frontier:
+        nested = []
+        for item in frontier:
+            for child in item.values() if type(item) is dict else item:
+                kind = type(child)
+                if kind is int:
+                    if not low <= child <= high:
+                        return child
+                elif kind is dict or kind is list:
+                    nested.append(child)
+        frontier = nested
+    return None
+
+
 def _without_nul(value: Any) -> Any:
     """Return ``value`` with NUL replaced by U+FFFD in every string, keys included."""
     kind = type(value)

@@ -31,6 +31,7 @@ PENDING_KINDS = {
     "charset": "charset",
     "nested": "nested deeper",
     "bigint": "64 bits",
+    "wide_int": "holds the integer 4611686018427387904, wider than the service's 32 bits",
     "huge": "larger than",
     "swapped": "the stats of another match",
     "bad_time": "not an ISO-8601 timestamp: '2024-02-30T",

@@ -205,6 +205,35 @@ def test_malformed_documents_are_reported(mutate):
         match_rows([])
 
 
+def _core(doc: dict) -> dict:
+    return doc["Players"][0]["PlayerTeamStats"][0]["Stats"]["CoreStats"]
+
+
+@pytest.mark.parametrize(
+    "value, where",
+    [
+        (2**62, lambda d: _core(d)),  # a career's sum() of a few of these overflows
+        (2**32, lambda d: d["Teams"][0]["Stats"]["CoreStats"]),
+        (-(2**31) - 1, lambda d: d["MatchInfo"]),
+        (2**32, lambda d: _core(d)["Medals"][0]),
+    ],
+)
+def test_a_match_number_wider_than_32_bits_is_malformed(value, where):
+    doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
+    where(doc)["Kills"] = value
+    with pytest.raises(MalformedResponseError, match=f"holds the integer {value}, wider than"):
+        match_rows(doc)
+
+
+def test_the_widest_numbers_of_real_matches_are_kept():
+    doc = load_json(FIXTURES / "match_2024_ctf_team_switch.json")
+    _core(doc)["Kills"] = -(2**31)
+    _core(doc)["Medals"][0]["NameId"] = 2**32 - 1  # NameIds are unsigned: 4294967295 is real
+    rows = match_rows(doc)
+    assert {row["kills"] for row in rows["match_players"]} >= {-(2**31)}
+    assert 2**32 - 1 in {row["medal_id"] for row in rows["medal_awards"]}
+
+
 @pytest.mark.parametrize("match_id", ["\n", "\r\n", " ", "x"])
 def test_a_history_entry_whose_id_only_begins_as_a_guid_is_malformed(match_id):
     guid = "3e7a5aa7-7dff-4d8a-8bde-0c86e3bf4d2b"

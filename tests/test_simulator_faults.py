@@ -213,6 +213,8 @@ def test_hostile_matches_answer_their_kind_of_spoilt_body(kind):
             assert b"[" * 5000 in body
         elif kind == "bigint":
             assert json.loads(body)["Teams"][0]["Stats"]["CoreStats"]["Kills"] >= 2**64
+        elif kind == "wide_int":
+            assert b'"Kills":4611686018427387904' in body and json.loads(body)
         elif kind == "nonfinite":
             assert b'"KDA":NaN' in body and b'"Accuracy":Infinity' in body
         elif kind == "huge":

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grunt_archive.errors import MalformedResponseError
+from grunt_archive.jsonsafe import outside
 from grunt_archive.normalize.mode_blocks import DURATION_SOURCES, Form
 from grunt_archive.normalize.values import (
     duration_seconds,
@@ -37,6 +38,10 @@ ASSET_REFERENCES = {
     "PlaylistMapModePair": "map_mode_pair",
 }
 # Lists inside CoreStats that become rows of their own tables.
+# The service's models hold a match's numbers in 32 bits (medal NameIds unsigned). A wider
+# one is no real match's, and a few of them would overflow SQLite's sum() over a career,
+# which fails the query (the viewer's home page) rather than give a wrong total.
+MATCH_INTEGERS = (-(2**31), 2**32 - 1)
 AWARD_LISTS = {
     "Medals": ("medal_awards", "medal_id"),
     "PersonalScores": ("personal_score_awards", "name_id"),
@@ -66,6 +71,11 @@ def match_rows(doc: Mapping[str, Any]) -> Rows:
     if not isinstance(match_id, str) or not GUID.match(match_id):
         raise MalformedResponseError(f"match stats document has no valid MatchId: {match_id!r}")
     match_id = match_id.lower()
+    wide = outside(doc, *MATCH_INTEGERS)
+    if wide is not None:
+        raise MalformedResponseError(
+            f"match {match_id} holds the integer {wide}, wider than the service's 32 bits"
+        )
     info = doc.get("MatchInfo")
     if not isinstance(info, Mapping) or not isinstance(info.get("StartTime"), str):
         raise MalformedResponseError(f"match {match_id} has no MatchInfo.StartTime")

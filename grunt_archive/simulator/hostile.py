@@ -7,6 +7,7 @@
 - ``charset``: the stats body holds bytes that are not UTF-8.
 - ``nested``: the stats body nests arrays 5000 deep.
 - ``bigint``: the stats body holds an integer beyond 64 bits.
+- ``wide_int``: a player's ``Kills`` is 2**62: within 64 bits, beyond the service's 32.
 - ``nonfinite``: the stats body says ``NaN`` and ``Infinity`` (not JSON, but seen).
 - ``huge``: the stats body is padded past 32 MiB.
 - ``drip``: the stats body comes a byte every `DRIP_SECONDS`.
@@ -53,6 +54,7 @@ BODY_KINDS = (
     "charset",
     "nested",
     "bigint",
+    "wide_int",
     "nonfinite",
     "huge",
     "drip",
@@ -75,6 +77,8 @@ def spoil(kind: str, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         return body[:-1] + b',"Deep":' + b"[" * 5000 + b"]" * 5000 + b"}", []
     if kind == "bigint":
         return body.replace(b'"Kills":', b'"Kills":123456789012345678901234567890', 1), []
+    if kind == "wide_int":
+        return re.sub(rb'"Kills":[0-9]+', b'"Kills":4611686018427387904', body, count=1), []
     if kind == "nonfinite":
         body = re.sub(rb'"KDA":-?[0-9.]+', b'"KDA":NaN', body, count=1)
         return re.sub(rb'"Accuracy":[0-9.]+', b'"Accuracy":Infinity', body, count=1), []
