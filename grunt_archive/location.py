@@ -121,6 +121,12 @@ def server_url(location: str) -> URL:
             "the archive URL is malformed: expected postgresql://user:password@host:port/dbname"
             " (percent-encode @, : and / in the user or password)"
         ) from None
+    if "@" in (url.host or ""):
+        # An unencoded @ in the password: the URL is cut at the first one, and the rest of
+        # the password, taken for the host, would be quoted by every "cannot connect".
+        raise UsageError(
+            "the archive URL is malformed: its password holds an @ (percent-encode it as %40)"
+        )
     if url.port is not None and not 1 <= url.port <= MAX_PORT:
         # libpq would refuse it only once asked to connect, as "connection is bad" (exit 6).
         raise UsageError(

@@ -124,6 +124,23 @@ def test_a_malformed_url_is_a_usage_error_that_does_not_repeat_it():
     assert "malformed" in result.output
 
 
+@pytest.mark.parametrize(
+    "command", [["sync", "--json"], ["status"], ["serve"], ["backup", "--to", "{tmp}/b.db"]]
+)
+def test_a_password_holding_an_unencoded_at_is_refused_without_any_of_it(command, tmp_path):
+    # Cut at its first @, the rest of the password was taken for the host and quoted by
+    # "cannot open …: failed to resolve host 'ss@TAIL@127.0.0.1'".
+    url = "postgresql://halo:p@ss@SECRETTAIL@127.0.0.1:1/halo"
+    with pytest.raises(UsageError, match="percent-encode it as %40"):
+        server_url(url)
+    assert archive_name(url) == "the PostgreSQL archive (malformed URL)"
+    command = [part.format(tmp=tmp_path) for part in command]
+    result = invoke(*command, "--db", url, env={"GRUNT_ARCHIVE_SPARTAN_TOKEN": "v4=x"})
+    assert result.exit_code == 2, result.output
+    assert "SECRETTAIL" not in result.output and "ss@" not in result.output
+    assert not (tmp_path / "b.db").exists()
+
+
 def test_an_unreachable_server_is_one_line_without_the_password():
     result = invoke("db", "current", "--db", URL)
     assert result.exit_code == 6, result.output
