@@ -81,19 +81,27 @@ def wait_for_current(db_path: Path, timeout: float | None = None) -> None:
         time.sleep(0.2)
 
 
+# Database names the viewer's routes (/match/…, /player/…) or Datasette's own take.
+RESERVED_NAMES = frozenset({"match", "player", "-", "_internal", "_memory"})
+
+
 @contextlib.contextmanager
 def _plain_name(db_path: Path) -> Iterator[Path]:
     """Yield a path Datasette can open: the file itself, or a symlink with a plain name.
 
     Datasette opens ``file:{path}?mode=ro`` without escaping the path, so a
-    ``?``, ``#`` or ``%`` in it would open another file, read-write.
+    ``?``, ``#`` or ``%`` in it would open another file, read-write. And it
+    names the database after the file: ``match.db`` or ``player.db`` would be
+    shadowed by the viewer's pages, ``_internal.db`` renamed by Datasette.
     """
     real = real_path(db_path)
-    if not any(c in str(real) for c in "?#%"):
+    taken = real.stem in RESERVED_NAMES
+    if not taken and not any(c in str(real) for c in "?#%"):
         yield real
         return
     with tempfile.TemporaryDirectory(prefix="grunt-archive-serve-") as directory:
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in real.stem) or "halo"
+        stem = f"{stem}-archive" if stem in RESERVED_NAMES else stem
         link = Path(directory) / f"{stem}.db"
         link.symlink_to(real)  # SQLite follows it: the -wal and -shm it reads are the real ones
         yield link

@@ -394,3 +394,22 @@ def test_a_phone_shows_the_medals_that_fit_one_line_and_at_least_one():
     assert medals_shown([medal("Double Kill", 5), medal("Killing Spree"), medal("Perfect")]) == 1
     assert medals_shown([medal("Perfect"), medal("Killjoy"), medal("Snipe"), medal("Stick")]) == 3
     assert medals_shown([medal("A medal named past the end of a line")]) == 1  # never none
+
+
+@pytest.mark.parametrize("name", ["match", "player", "_internal", "-"])
+def test_an_archive_named_as_a_route_is_served_under_another_name(archive, name, tmp_path):
+    from grunt_archive.serve import _plain_name
+
+    _, db, gamertag = archive
+    path = copy_archive(db, tmp_path / f"{name}.db")
+    with _plain_name(path) as plain:
+        assert plain.stem == f"{name}-archive" and plain.resolve() == path.resolve()
+        ds = datasette_for(plain)
+        # What the home page links to: the canned queries, under the database's name.
+        home = get(ds, "/")
+        assert home.status_code == 200
+        assert f'href="/{name}-archive/career_summary' in home.text
+        query = f"/{name}-archive/career_summary.json?_shape=array&gamertag={gamertag}"
+        assert rows_of(ds, query)
+        career = get(ds, "/-/dashboards/career?scope=matchmade_pvp")
+        assert career.status_code == 200, career.text[:300]
