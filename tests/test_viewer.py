@@ -413,3 +413,45 @@ def test_an_archive_named_as_a_route_is_served_under_another_name(archive, name,
         assert rows_of(ds, query)
         career = get(ds, "/-/dashboards/career?scope=matchmade_pvp")
         assert career.status_code == 200, career.text[:300]
+
+
+def test_a_gamertag_two_players_held_never_hides_either(archive, tmp_path):
+    sim, db, gamertag = archive
+    path = copy_archive(db, tmp_path / "career.db")
+    me = sim.player_ids[0]
+    # Someone met in my matches held my gamertag (in another case) before me.
+    ((match_id, other),) = rows(
+        path,
+        "SELECT match_id, player_id FROM match_players WHERE player_id NOT IN"
+        " (SELECT player_id FROM tracked_players) AND player_id LIKE 'xuid(%'"
+        " AND match_id IN (SELECT match_id FROM match_players WHERE player_id = ?) LIMIT 1",
+        me,
+    )
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "UPDATE players SET gamertag = ?, gamertag_updated_at = '2022-06-01T00:00:00.000Z'"
+            " WHERE player_id = ?",
+            (gamertag.upper(), other),
+        )
+    ds = datasette_for(path)
+    # The scoreboard links each line to its own player, whatever their names.
+    html = get(ds, f"/match/{match_id}").text
+    for player_id in (me, other):
+        assert f'href="/player/{player_id}"' in html
+    assert f'href="/player/{urllib.parse.quote(gamertag, safe="()")}"' not in html
+    # By name, the tracked one; the page names the other, whose page is a link away.
+    page = rows_of(ds, f"/player/{urllib.parse.quote(gamertag.upper())}.json")
+    assert page["player_id"] == me
+    assert page["also_named"] == [{"player_id": other, "gamertag": gamertag.upper()}]
+    note = re.search(
+        r'<p class="note" id="also-named">(.*?)</p>',
+        get(ds, "/player/" + urllib.parse.quote(gamertag)).text,
+    )
+    assert note and f'href="/player/{other}"' in note.group(1)
+    assert rows_of(ds, f"/player/{other}.json")["player_id"] == other
+    # Suggestions (a word begun, no whole gamertag) link by id as well: both are there.
+    begun = gamertag.split()[0][:3]
+    missing = get(ds, "/player?q=" + urllib.parse.quote(begun))
+    assert missing.status_code == 404
+    for player_id in (me, other):
+        assert f'href="/player/{player_id}"' in missing.text

@@ -408,6 +408,7 @@ def player_page(
         "gamertag": player["gamertag"],
         "is_bot": player["is_bot"],
         "tracked": tracked,
+        "also_named": player.get("also_named", []),
         "last_played": max((g["last_played"] for g in groups), default=None),
         "scope": scope,
         "summary": summaries(groups),

@@ -71,11 +71,15 @@ def rows(
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+ALSO_NAMED = 10  # other players of one gamertag a player's page names
+
+
 def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | None:
-    """Return ``{"player_id", "gamertag", "is_bot", "tracked"}`` of ``who``, or None.
+    """Return ``{"player_id", "gamertag", "is_bot", "tracked", "also_named"}`` of ``who``, or None.
 
     ``who`` is a gamertag (any case), ``xuid(N)``, a bare xuid or a bot's ``bid(N.0)``.
-    A gamertag two players have held picks the tracked one, then the latest named.
+    A gamertag two players have held picks the tracked one, then the latest named; the
+    others (`ALSO_NAMED` at most) are ``also_named``, each ``{"player_id", "gamertag"}``.
     """
     who = who.strip()
     if not who:
@@ -92,14 +96,16 @@ def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | No
         "SELECT p.player_id, p.gamertag, p.is_bot,"
         " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id) AS tracked"
         f" FROM players AS p WHERE {where}"
-        " ORDER BY tracked DESC, p.gamertag_updated_at DESC LIMIT 1",
-        (parameter,),
+        " ORDER BY tracked DESC, p.gamertag_updated_at DESC LIMIT ?",
+        (parameter, ALSO_NAMED + 1),
     )
     if not found:
         return None
-    player = found[0]
+    player, *others = found
     player["is_bot"] = bool(player["is_bot"])
     player["tracked"] = bool(player["tracked"])
+    # Gamertags are reused and renamed: the page names the others a link by name cannot reach.
+    player["also_named"] = [{key: o[key] for key in ("player_id", "gamertag")} for o in others]
     return player
 
 
@@ -109,7 +115,7 @@ def similar_players(
     """Return up to ``limit`` + 1 players with a word of their gamertag starting with ``text``.
 
     Tracked players first (the archive's own, most likely the one looked for), then
-    by gamertag; each with ``gamertag`` and ``tracked``. One more than ``limit`` says
+    by gamertag; each with ``gamertag``, ``player_id`` and ``tracked``. One more than ``limit`` says
     there are more than the page lists.
     """
     words = " ".join(f'"{word.replace(chr(34), "")}"*' for word in text.split() if word)
@@ -117,7 +123,7 @@ def similar_players(
         return []
     try:
         found = connection.execute(
-            "SELECT p.gamertag, p.player_id IN (SELECT player_id FROM tracked_players)"
+            "SELECT p.gamertag, p.player_id, p.player_id IN (SELECT player_id FROM tracked_players)"
             " AS tracked FROM players_fts JOIN players AS p ON p.rowid = players_fts.rowid"
             " WHERE players_fts MATCH ? AND p.is_bot = 0 AND p.gamertag IS NOT NULL"
             " ORDER BY tracked DESC, p.gamertag LIMIT ?",
@@ -125,7 +131,10 @@ def similar_players(
         ).fetchall()
     except sqlite3.OperationalError:  # an archive from before the index: no suggestions
         return []
-    return [{"gamertag": gamertag, "tracked": bool(tracked)} for gamertag, tracked in found]
+    return [
+        {"gamertag": gamertag, "player_id": player_id, "tracked": bool(tracked)}
+        for gamertag, player_id, tracked in found
+    ]
 
 
 def kd(kills: int | None, deaths: int | None) -> float:
