@@ -221,13 +221,13 @@ def sync(
     return run_sync(db, settings(app or sim.app, clearance), SyncOptions(tuple(players), **options))
 
 
-def failing(app: Any, pattern: str, status: int = 503) -> Any:
-    """Wrap an ASGI app so that paths matching ``pattern`` always answer ``status``."""
+def failing(app: Any, pattern: str, status: int = 503, body: bytes = b"") -> Any:
+    """Wrap an ASGI app so that paths matching ``pattern`` always answer ``status`` (``body``)."""
 
     async def wrapped(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
             await send({"type": "http.response.start", "status": status, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
+            await send({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send)
 

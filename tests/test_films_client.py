@@ -18,7 +18,12 @@ from grunt_archive.api import (
     blobs,
     films,
 )
-from grunt_archive.errors import AuthError, MalformedResponseError, NotFoundError
+from grunt_archive.errors import (
+    AuthError,
+    MalformedResponseError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from grunt_archive.film.feed import reconcile
 from grunt_archive.film.reader import read_events
 from grunt_archive.simulator import Simulator, SimulatorConfig
@@ -145,6 +150,30 @@ def test_a_chunk_is_retried_through_transient_failures_and_refused_tokens_raise(
     assert document.content == CHUNK and len(seen) == 2
     with pytest.raises(AuthError):
         run(lambda r: httpx.Response(401), lambda s: s.chunk(manifest()))
+
+
+def test_a_refused_blob_is_that_blobs_failure_and_a_410_is_gone_at_once():
+    with pytest.raises(ServiceUnavailableError, match="HTTP 403") as caught:
+        run(lambda r: httpx.Response(403), lambda s: s.chunk(manifest()))
+    assert caught.value.status == 403
+    answers = [httpx.Response(410), httpx.Response(200, content=CHUNK)]
+    with pytest.raises(NotFoundError) as gone:
+        run(lambda r: answers.pop(0), lambda s: s.manifest(MATCH))
+    assert gone.value.status == 410 and len(answers) == 1  # asked once: gone is for good
+
+
+@pytest.mark.parametrize(
+    "body", [[{}], None, "film", {"CustomData": [1]}, {"CustomData": {"MatchId": MATCH[::-1]}}]
+)
+def test_a_manifest_that_is_no_object_or_another_matchs_is_malformed(body):
+    async def film(service: FilmService):
+        return await service.chunk((await service.manifest(MATCH)).data)
+
+    with pytest.raises(MalformedResponseError, match=f"film manifest of match {MATCH}|chunks"):
+        run(lambda r: httpx.Response(200, content=json.dumps(body)), film)
+    with pytest.raises(MalformedResponseError):
+        films.chunks(body)
+    films.check_manifest(MATCH, {"CustomData": {"MatchId": MATCH.upper()}})
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ for nothing.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,80 @@ def test_films_the_service_always_fails_on_stop_no_later_runs_films(tmp_path):
     archived = "SELECT match_id FROM films WHERE status = 'read'"
     assert {m for (m,) in rows(db, archived)} == set(sim.history(player)) - set(bad)
     assert set(new) <= {m for (m,) in rows(db, archived)}
+
+
+def test_a_refused_blob_leaves_its_film_pending_and_the_run_goes_on(tmp_path):
+    # A 403 on the blob host is that blob's refusal: before, it stopped every run (exit 4).
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, player, app=failing(sim.app, r"/ugcstorage/film/", 403))
+    assert report.outcome == "ok" and report.matches_added == 12
+    assert value(db, "SELECT count(*) FROM films") == 0
+    assert len(report.enrichment_pending) == 12
+    report = sync(db, sim, player)
+    assert report.outcome == "ok" and report.enrichment_pending == []
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 12
+
+
+def test_a_film_answered_410_is_gone_and_costs_the_others_nothing(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    gone = sim.history(player)[:2]
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, rf"/hi/films/matches/({'|'.join(gone)})/", 410)
+    report = sync(db, sim, player, app=app)
+    assert report.outcome == "ok" and report.enrichment_pending == []
+    assert report.films["gone"] == 2 and report.films["archived"] == 10
+    assert sorted(m for (m,) in rows(db, "SELECT match_id FROM films WHERE status = 'gone'")) == (
+        sorted(gone)
+    )
+
+
+@pytest.mark.parametrize("manifest", [b"[{}]", b"null", b'{"CustomData": [1]}', b'"film"'])
+def test_a_manifest_that_is_no_object_leaves_its_film_pending(tmp_path, manifest):
+    # A list or a string where objects belong was an AttributeError: a traceback, the run
+    # left "running", and every later run crashed on the same film before archiving anything.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=6, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    bad = sim.history(player)[0]
+    db = tmp_path / "halo.db"
+    app = failing(sim.app, rf"/hi/films/matches/{bad}/", 200, manifest)
+    report = sync(db, sim, player, app=app)
+    assert report.outcome == "ok" and report.matches_added == 6
+    assert report.enrichment_pending == [f"{FILM_MANIFEST.name}:{bad}"]
+    new = sim.play(player, 2)
+    report = sync(db, sim, player, app=app)
+    assert report.matches_added == 2 and set(new) <= {m for (m,) in rows(db, FILMS_READ)}
+    assert sync(db, sim, player).enrichment_pending == []
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 8
+
+
+def test_a_manifest_of_another_match_is_refused(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=6, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    bad, other = sim.history(player)[:2]
+    db = tmp_path / "halo.db"
+    swapped = swapping(sim.app, rf"/hi/films/matches/{bad}/", f"/hi/films/matches/{other}/spectate")
+    report = sync(db, sim, player, app=swapped)
+    assert report.enrichment_pending == [f"{FILM_MANIFEST.name}:{bad}"]
+    (reason,) = rows(db, "SELECT reason FROM pending_enrichment")[0]
+    assert f"the film manifest of match {bad} is another match's" in reason
+    assert {m for (m,) in rows(db, FILMS_READ)} == set(sim.history(player)) - {bad}
+
+
+FILMS_READ = "SELECT match_id FROM films WHERE status = 'read'"
+
+
+def swapping(app: Any, pattern: str, path: str) -> Any:
+    """Wrap an ASGI app so that paths matching ``pattern`` are answered as ``path`` is."""
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and re.match(pattern, scope["path"], re.IGNORECASE):
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await app(scope, receive, send)
+
+    return wrapped
 
 
 def test_an_unknown_version_is_kept_and_read_by_reparse_once_its_layout_is_known(

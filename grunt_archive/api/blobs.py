@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from grunt_archive.api import ids
 from grunt_archive.api.client import Document, HaloClient
-from grunt_archive.errors import MalformedResponseError
+from grunt_archive.errors import AuthError, MalformedResponseError, ServiceUnavailableError
 
 HOST = "https://blobs-infiniteugc.svc.halowaypoint.com"
 
@@ -75,7 +75,19 @@ class BlobService:
 
         Raises:
             MalformedResponseError: The URL is not one of this host's blobs.
-            NotFoundError: 404: the blob is gone (films expire).
+            NotFoundError: 404 or 410: the blob is gone (films expire).
+            ServiceUnavailableError: 403: this blob is refused.
+            AuthError: 401: the token was refused.
 
         """
-        return await self.client.get(self.name, HOST, blob_path(url), clearance=True, raw=True)
+        path = blob_path(url)
+        try:
+            return await self.client.get(self.name, HOST, path, clearance=True, raw=True)
+        except AuthError as error:
+            if error.status != 403:
+                raise
+            # One blob refused while the token reads the rest is that blob's (its access
+            # rule), not a sign-in failure: the film goes pending, the run goes on.
+            raise ServiceUnavailableError(
+                f"{self.name} refused {path[:160]} (HTTP 403)", 403, path[:160]
+            ) from None

@@ -334,7 +334,7 @@ class HaloClient:
 
         Raises:
             AuthError: the token was refused (401/403).
-            NotFoundError: 404 (after retries when ``retry_not_found``).
+            NotFoundError: 404 (after retries when ``retry_not_found``), or 410.
             ServiceUnavailableError: retries ran out.
             MalformedResponseError: the body is not JSON, or not one the archive can
                 hold (see `responses`); an id makes the URL too long.
@@ -348,7 +348,7 @@ class HaloClient:
             if isinstance(error, _Transient) and transient_left > 0:
                 transient_left -= 1
                 return True
-            if isinstance(error, NotFoundError) and not_found_left > 0:
+            if isinstance(error, NotFoundError) and error.status != 410 and not_found_left > 0:
                 not_found_left -= 1
                 return True
             return False
@@ -443,7 +443,7 @@ class HaloClient:
                 if response.status_code == 429:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     self.limits.throttled(host, epoch, retry_after)
-                accepted = response.status_code < 400 or response.status_code == 404
+                accepted = response.status_code < 400 or response.status_code in (404, 410)
                 if accepted:
                     self.answers[service] += 1
                 return response, tokens
@@ -487,8 +487,10 @@ class HaloClient:
                 "set a fresh GRUNT_ARCHIVE_SPARTAN_TOKEN or run `grunt-archive auth login`",
                 status,
             )
-        if status == 404:
-            raise NotFoundError(f"{service} has no {shown} (HTTP 404)", status=404, path=shown)
+        if status in (404, 410):  # 410 Gone: for good, as films expire
+            raise NotFoundError(
+                f"{service} has no {shown} (HTTP {status})", status=status, path=shown
+            )
         if status >= 400:
             raise ServiceUnavailableError(
                 f"{service} answered HTTP {status} to {shown}", status, shown

@@ -29,10 +29,30 @@ def chunks(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         MalformedResponseError: The manifest has no ``CustomData.Chunks`` list.
 
     """
-    entries = (manifest.get("CustomData") or {}).get("Chunks")
+    custom = manifest.get("CustomData") if isinstance(manifest, Mapping) else None
+    entries = custom.get("Chunks") if isinstance(custom, Mapping) else None
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
         raise MalformedResponseError("a film manifest without a list of chunks")
     return entries
+
+
+def check_manifest(match_id: str, manifest: Any) -> None:
+    """Refuse a manifest that is no JSON object, or that says it is another match's film.
+
+    A manifest without ``CustomData.MatchId`` is taken at its word.
+
+    Raises:
+        MalformedResponseError: Not an object, or ``CustomData.MatchId`` names another match.
+
+    """
+    if not isinstance(manifest, Mapping):
+        raise MalformedResponseError(f"the film manifest of match {match_id} is not an object")
+    custom = manifest.get("CustomData")
+    served = custom.get("MatchId") if isinstance(custom, Mapping) else None
+    if served is not None and (not isinstance(served, str) or served.lower() != match_id.lower()):
+        raise MalformedResponseError(
+            f"the film manifest of match {match_id} is another match's ({repr(served)[:60]})"
+        )
 
 
 def highlight_index(manifest: Mapping[str, Any]) -> int:
@@ -81,12 +101,15 @@ class FilmService:
 
         Raises:
             NotFoundError: 404: the match has no film, or it expired.
+            MalformedResponseError: Not an object, or another match's manifest.
 
         """
         match = ids.segment(match_id, "a match id", safe="")
-        return await self.client.get(
+        document = await self.client.get(
             self.name, HOST, f"/hi/films/matches/{match}/spectate", clearance=True
         )
+        check_manifest(match_id, document.data)
+        return document
 
     async def chunk(self, manifest: Mapping[str, Any], index: int | None = None) -> Document:
         """Return one chunk's bytes as received (``content``): compressed, not decoded.
