@@ -146,3 +146,48 @@ def test_the_other_xuid_tail_is_searched_when_the_first_gives_no_layout(monkeypa
     monkeypatch.setattr(reader, "XUID_TAILS", (0x25, 0x2D))
     chunk = encode_highlight_chunk(EVENTS, 99, layouts={99: Layout(9_000, gamertag=12)})
     assert read_film(chunk, 99).layout == Layout(9_000, gamertag=12)
+
+
+def _lookalikes(size: int, after: bytes, events: int = 1000) -> bytes:
+    """A chunk whose stream repeats an xuid, the 0x2D tail and 0xC0, then ``after``."""
+    xuid = (2535445291321133).to_bytes(8, "little")
+    stream = ((xuid + b"\x2d\xc0" + after) * (size // 14 + 1))[:size]
+    header = bytearray(32)
+    header[4:8] = len(stream).to_bytes(4, "little")
+    header[16:20] = events.to_bytes(4, "big")
+    return zlib.compress(bytes(header) + stream, 9)
+
+
+@pytest.mark.parametrize(
+    ("after", "version"),
+    [
+        (b"\x00\x00\x2e\xe0", 42),  # a record every 14 bytes: each search once took a window
+        (b"\x00\x00\x2e\xe0", 41),
+        (b"\x11\x22\x33\x44", 41),  # lookalikes that are no record: each is tested once
+        (b"\x11\x22\x33\x44", None),
+    ],
+)
+def test_a_stream_dense_with_lookalike_records_is_read_in_one_pass(monkeypatch, after, version):
+    # A 2 KB chunk of 1 MB such records kept the reader (and the sync's store thread)
+    # busy for a minute: every record found re-tested the 2,048 bytes searched past it.
+    from grunt_archive.film import bitstream
+
+    tested = 0
+    is_record = bitstream.is_record
+
+    def counted(data: bytes, start: int, marker: int) -> bool:
+        nonlocal tested
+        tested += 1
+        return is_record(data, start, marker)
+
+    monkeypatch.setattr(bitstream, "is_record", counted)
+    size = 1024 * 1024
+    with pytest.raises(FilmReadError):
+        read_film(_lookalikes(size, after), version)
+    # Three passes at most (the walk, then each xuid tail), each testing a hit once.
+    assert tested <= 3 * size // 14
+
+
+def test_a_chunk_inflating_past_16_mib_is_refused():
+    with pytest.raises(MalformedFilmError, match="inflates past"):
+        read_film(zlib.compress(bytes(16 * 1024 * 1024 + 1)), 41)

@@ -37,7 +37,7 @@ def walk_records(data: bytes, marker: int) -> Iterator[int]:
     stream: 1,040 or about 12,000 bits in the samples). Past each record the
     walk tries the spaces it has met so far with the cheap `is_record` test
     (records never overlap, so two spaces cannot both fit); when none fits it
-    searches on (`next_record`) and learns the new space. Searching the whole
+    searches on (`_Hits`) and learns the new space. Searching the whole
     stream at eight bit shifts is what costs; this searches only where the
     stream surprises it. A record in a space not met yet, followed by one whose
     start a longer space met lands on, would be stepped over: the caller counts
@@ -45,6 +45,7 @@ def walk_records(data: bytes, marker: int) -> Iterator[int]:
     """
     spaces: list[int] = []  # most often fitted first
     fitted: dict[int, int] = {}
+    hits = _Hits(data, XUID_TAILS[0])
     end = None
     while True:
         start = None
@@ -58,7 +59,8 @@ def walk_records(data: bytes, marker: int) -> Iterator[int]:
                         n -= 1
                     break
         if start is None:
-            start = next_record(data, marker, XUID_TAILS[0], (end or 0) >> 3)
+            resume = (end or 0) >> 3
+            start = hits.first(resume, lambda at: is_record(data, at, marker))
             if start is None:
                 return
             if end is not None and start - end not in fitted:
@@ -103,15 +105,16 @@ def record_starts(data: bytes, marker: int, tail: int, resume: int = 0) -> Itera
     The search starts at byte `resume`, and after each record at its end: the
     inside of a record needs no searching.
     """
-    while (start := next_record(data, marker, tail, resume)) is not None:
+    hits = _Hits(data, tail)
+    while (start := hits.first(resume, lambda at: is_record(data, at, marker))) is not None:
         yield start
         resume = (start + marker + 32) >> 3
 
 
 def xuid_starts(data: bytes, tail: int) -> Iterator[int]:
     """Yield, in order, every bit offset where an xuid followed by `tail` and ``0xC0`` starts."""
-    resume = 0
-    while (start := _next_hit(data, tail, resume, functools.partial(has_xuid, data))) is not None:
+    hits, resume = _Hits(data, tail), 0
+    while (start := hits.first(resume, functools.partial(has_xuid, data))) is not None:
         yield start
         resume = (start >> 3) + 8  # past the byte where this start's pattern was found
 
@@ -121,27 +124,52 @@ _FIRST_WINDOW = 2048
 _LAST_WINDOW = 65536
 
 
-def next_record(data: bytes, marker: int, tail: int, resume: int) -> int | None:
-    """Return the bit offset of the first record at or past byte `resume`, or None."""
-    return _next_hit(data, tail, resume, lambda start: is_record(data, start, marker))
+class _Hits:
+    """Where the pattern after an xuid occurs in a stream, searched for forward only.
 
-
-def _next_hit(data: bytes, tail: int, resume: int, accept: Callable[[int], bool]) -> int | None:
-    """Return the first bit offset at or past byte `resume` of a pattern `accept` takes, or None.
-
-    The stream is not byte-aligned, so the pattern after an xuid (``00``,
-    `tail`, ``C0``) is searched at each of the eight bit shifts (see
-    `_needles`), a window of bytes at a time (doubling, as the next record is
-    most often a short way on), so a search never reads far past the record
-    it finds. A hit is a record when `accept` says so (`is_record`, for records of a given length).
+    The stream is not byte-aligned, so the pattern (``00``, the tail, ``C0``)
+    is searched at each of the eight bit shifts (see `_needles`), a window of
+    bytes at a time (doubling, as the next record is most often a short way
+    on), so a search never reads far past the record it finds. A search takes
+    up where the last stopped, or jumps ahead to where it is asked to begin:
+    no byte is searched twice, so a stream dense with lookalike patterns costs
+    one pass, not one window's worth of hits for every record found in it.
     """
-    plan = _needles(tail << 8 | 0xC0)
-    size = len(data)
-    low, width = max(resume, 7 + HEADER_BYTES), _FIRST_WINDOW
-    while low + 4 <= size:
-        high = min(low + width, size - 3)  # the pattern's window (4 bytes) starts below this
+
+    def __init__(self, data: bytes, tail: int) -> None:
+        self._data = data
+        self._plan = _needles(tail << 8 | 0xC0)
+        self._found: list[int] = []  # the last window's hits, in order
+        self._next = 0  # the first of them not yet taken
+        self._low, self._width = 7 + HEADER_BYTES, _FIRST_WINDOW  # the next window
+
+    def first(self, resume: int, accept: Callable[[int], bool]) -> int | None:
+        """Return the first hit at or past byte `resume` that `accept` takes, or None.
+
+        `resume` never goes back from one call to the next; hits passed are not seen again.
+        A hit is a bit offset where an xuid would start (`is_record`, `has_xuid` decide).
+        """
+        while True:
+            found = self._found
+            while self._next < len(found):
+                start = found[self._next]
+                self._next += 1
+                if (start >> 3) + 7 >= resume and accept(start):
+                    return start
+            if not self._search(resume):
+                return None
+
+    def _search(self, resume: int) -> bool:
+        """Search the next window (from `resume`, when past it); say whether there was one."""
+        data, low = self._data, self._low
+        if resume > low:
+            low, self._width = resume, _FIRST_WINDOW
+        size = len(data)
+        if low + 4 > size:
+            return False
+        high = min(low + self._width, size - 3)  # the pattern's window (4 bytes) starts below
         hits = []
-        for shift, needle, offset, first, second in plan:
+        for shift, needle, offset, first, second in self._plan:
             index = data.find(needle, low + offset, high + offset + len(needle) - 1)
             while index != -1:
                 byte = index - offset
@@ -149,11 +177,10 @@ def _next_hit(data: bytes, tail: int, resume: int, accept: Callable[[int], bool]
                 if data[byte + 1] == first and data[byte + 2] == second:
                     hits.append((byte - 7) * 8 + shift)
                 index = data.find(needle, index + 1, high + offset + len(needle) - 1)
-        for start in sorted(hits):
-            if accept(start):
-                return start
-        low, width = high, min(width * 2, _LAST_WINDOW)
-    return None
+        hits.sort()
+        self._found, self._next = hits, 0
+        self._low, self._width = high, min(self._width * 2, _LAST_WINDOW)
+        return True
 
 
 # Bytes that fill most of a highlight chunk. CPython's bytes.find skips ahead on a

@@ -50,8 +50,9 @@ _decode_utf16le = codecs.utf_16_le_decode
 EventType = Literal["kill", "death", "medal", "mode"]
 
 TYPE_HINTS: dict[int, EventType] = {10: "mode", 20: "death", 50: "kill"}
-# A highlight chunk inflates to 2 MB at most in the samples; refuse a zlib bomb.
-MAX_INFLATED_BYTES = 64 * 1024 * 1024
+# A highlight chunk inflates to 2 MB at most in the samples: 16 MiB leaves room, refuses a
+# zlib bomb, and bounds what a hostile stream of lookalike records costs to read.
+MAX_INFLATED_BYTES = 16 * 1024 * 1024
 # A chunk as served is a few MB at most; a file past the largest body the client accepts
 # from the blob host (api.responses.MAX_BODY, kept equal by a test) was never one.
 MAX_CHUNK_BYTES = 32 * 1024 * 1024
@@ -257,14 +258,16 @@ def _starts(data: bytes, layout: Layout, expected: int, version: int) -> list[in
 
 def _find_starts(data: bytes, layout: Layout, expected: int) -> list[int]:
     """Return, in order, the bit offsets of the records `layout` finds."""
-    starts = set(walk_records(data, layout.marker))
+    # One record past the header's count already refuses the layout: a stream dense with
+    # records (a hostile one) is read no further.
+    starts = set(islice(walk_records(data, layout.marker), expected + 1))
     # The walk steps over the spaces between records it has seen; when that misses some,
     # the stream is searched whole. Every sampled film uses 0x2D; the 0x25 form is searched
     # only when records are still missing.
     if len(starts) != expected:
         starts = set()
         for tail in XUID_TAILS:
-            starts.update(record_starts(data, layout.marker, tail))
+            starts.update(islice(record_starts(data, layout.marker, tail), expected + 1))
             if len(starts) >= expected:
                 break
     return sorted(starts)
