@@ -259,6 +259,39 @@ def test_a_refused_blob_leaves_its_film_pending_and_the_run_goes_on(tmp_path):
     assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 12
 
 
+def test_a_chunk_spoilt_on_its_way_is_fetched_again_until_given_up(tmp_path):
+    # A malformed chunk was final: the film was never asked for again, though the
+    # service kept the real one until it expired.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=4, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    db = tmp_path / "halo.db"
+    spoilt = failing(sim.app, r"/ugcstorage/film/", 200, b"not a zlib stream")
+    report = sync(db, sim, player, app=spoilt)
+    assert report.films["unreadable"] == 4 and len(report.enrichment_pending) == 4
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'malformed'") == 4
+    attempts = "SELECT DISTINCT attempts FROM pending_enrichment WHERE kind = ?"
+    assert rows(db, attempts, FILM_MANIFEST.name) == [(1,)]
+    sync(db, sim, player, app=spoilt)
+    assert rows(db, attempts, FILM_MANIFEST.name) == [(2,)]
+    report = sync(db, sim, player)
+    assert report.enrichment_pending == [] and report.films["archived"] == 4
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'read'") == 4
+    assert value(db, "SELECT count(*) FROM pending_enrichment") == 0
+
+
+def test_a_chunk_that_never_reads_is_given_up_after_five_fetches(tmp_path):
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=2, film_max_age_days=1e6))
+    player = sim.player_ids[0]
+    db = tmp_path / "halo.db"
+    spoilt = failing(sim.app, r"/ugcstorage/film/", 200, b"not a zlib stream")
+    for _ in range(5):
+        sync(db, sim, player, app=spoilt)
+    seen: list[str] = []
+    report = sync(db, sim, player, app=recording(sim.app, seen))
+    assert film_requests(seen) == [] and report.enrichment_pending == []
+    assert value(db, "SELECT count(*) FROM films WHERE status = 'malformed'") == 2
+
+
 def test_a_film_answered_410_is_gone_and_costs_the_others_nothing(tmp_path):
     sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
     player = sim.player_ids[0]

@@ -23,10 +23,10 @@ from typing import Any
 
 from grunt_archive.documents import FILM_CHUNK, FILM_MANIFEST, MATCH_STATS, RawDocument, Rows
 from grunt_archive.errors import MalformedResponseError
-from grunt_archive.normalize.films import GONE, film_rows, gone_row, manifest_facts
+from grunt_archive.normalize.films import GONE, MALFORMED, film_rows, gone_row, manifest_facts
 from grunt_archive.rawbody import decode
 from grunt_archive.store import rivals
-from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending
+from grunt_archive.store.lookups import MAX_ATTEMPTS, clear_pending, mark_pending_in
 from grunt_archive.store.raw import keep_raw, writes
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.writer import IGNORE, execute, query, replace, write_rows
@@ -105,7 +105,10 @@ def write_film_rows(connection: Unit, rows: Rows, raw: RawDocument) -> bool:
     write_rows(connection, "players", found.get("players", []), IGNORE)
     for table in reversed(FILM_TABLES):
         write_rows(connection, table, found.get(table, []))
-    clear_pending(connection, FILM_MANIFEST.name, match_id)
+    # A chunk the reader refuses may be one spoilt on its way: the film stays wanted (its
+    # pending row, counted by the fetches, gives up after a few), and `reparse` leaves it so.
+    if found["films"][0]["status"] != MALFORMED:
+        clear_pending(connection, FILM_MANIFEST.name, match_id)
     rivals.refresh_match(connection, match_id)
     return True
 
@@ -125,8 +128,11 @@ def save_film(store: Store, manifest: RawDocument, chunk: RawDocument) -> tuple[
         keep_raw(connection, manifest)
         write_film_rows(connection, {}, chunk)
         keep_raw(connection, chunk)
-        sql = "SELECT status, layout_inferred FROM films WHERE match_id = ?"
-        ((status, inferred),) = query(connection, sql, (chunk.key,))
+        sql = "SELECT status, layout_inferred, error FROM films WHERE match_id = ?"
+        ((status, inferred, error),) = query(connection, sql, (chunk.key,))
+        if status == MALFORMED:
+            reason = f"its chunk as received could not be read: {error}"
+            mark_pending_in(connection, FILM_MANIFEST.name, chunk.key, reason[:300], tried=True)
     return str(status), bool(inferred)
 
 
@@ -151,18 +157,20 @@ def restore_gone(connection: Unit) -> None:
 
 
 def needs_film(store: Store, match_id: str) -> bool:
-    """Say whether a stored match has no film row yet and its film was not given up on."""
+    """Say whether a stored match has no film (or a malformed one) and it was not given up on."""
     with store.unit() as connection:
         rows = query(
             connection,
             "SELECT 1 FROM matches AS m WHERE m.match_id = ?"
-            " AND NOT EXISTS (SELECT 1 FROM films AS f WHERE f.match_id = m.match_id)"
+            f" AND NOT EXISTS (SELECT 1 FROM films AS f WHERE f.match_id = m.match_id{_KEPT})"
             f" AND {_NOT_GIVEN_UP}",
             (match_id, FILM_MANIFEST.name, MAX_ATTEMPTS),
         )
     return bool(rows)
 
 
+# A film row that ends the fetching: every status but a chunk the reader refused.
+_KEPT = f" AND f.status <> '{MALFORMED}'"
 _NOT_GIVEN_UP = (
     "NOT EXISTS (SELECT 1 FROM pending_enrichment AS p"
     " WHERE p.key = m.match_id AND p.kind = ? AND p.attempts >= ?)"
@@ -176,7 +184,7 @@ def pending_films(store: Store) -> list[str]:
             connection,
             "SELECT p.key FROM pending_enrichment AS p JOIN matches AS m ON m.match_id = p.key"
             " WHERE p.kind = ? AND p.attempts < ?"
-            " AND NOT EXISTS (SELECT 1 FROM films AS f WHERE f.match_id = p.key)"
+            f" AND NOT EXISTS (SELECT 1 FROM films AS f WHERE f.match_id = p.key{_KEPT})"
             " ORDER BY m.start_time DESC, p.key",
             (FILM_MANIFEST.name, MAX_ATTEMPTS),
         )

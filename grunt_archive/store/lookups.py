@@ -410,6 +410,13 @@ def mark_pending(
         _mark_pending(connection, kind, key, reason, tried=tried, give_up=give_up)
 
 
+def mark_pending_in(
+    connection: Unit, kind: str, key: str, reason: str, *, tried: bool = True
+) -> None:
+    """`mark_pending`, inside the caller's unit of work."""
+    _mark_pending(connection, kind, key, reason, tried=tried, give_up=False)
+
+
 def _mark_pending(
     connection: Unit, kind: str, key: str, reason: str, *, tried: bool, give_up: bool
 ) -> None:
