@@ -220,8 +220,9 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str]] = []
 
-    async def get(self, service: str, host: str, path: str, *args: Any, **kwargs: Any) -> None:
+    async def get(self, service: str, host: str, path: str, *args: Any, **kwargs: Any) -> Any:
         self.calls.append(("GET", host, path))
+        return api.Document(path=path, body="{}", data={}, fetched_at="")
 
     async def call(self, step: str, method: str, host: str, path: str, **kwargs: Any) -> None:
         self.calls.append((method, host, path))
