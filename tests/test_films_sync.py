@@ -247,9 +247,7 @@ def test_films_the_service_always_fails_on_stop_no_later_runs_films(tmp_path):
 
 def test_a_refused_blob_leaves_its_film_pending_and_the_run_goes_on(tmp_path):
     # A 403 on the blob host is that blob's refusal: before, it stopped every run (exit 4).
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
-    player = sim.player_ids[0]
-    db = tmp_path / "halo.db"
+    sim, player, db = fresh_world(tmp_path, 12)
     report = sync(db, sim, player, app=failing(sim.app, r"/ugcstorage/film/", 403))
     assert report.outcome == "ok" and report.matches_added == 12
     assert value(db, "SELECT count(*) FROM films") == 0
@@ -262,9 +260,7 @@ def test_a_refused_blob_leaves_its_film_pending_and_the_run_goes_on(tmp_path):
 def test_a_chunk_spoilt_on_its_way_is_fetched_again_until_given_up(tmp_path):
     # A malformed chunk was final: the film was never asked for again, though the
     # service kept the real one until it expired.
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=4, film_max_age_days=1e6))
-    player = sim.player_ids[0]
-    db = tmp_path / "halo.db"
+    sim, player, db = fresh_world(tmp_path, 4)
     spoilt = failing(sim.app, r"/ugcstorage/film/", 200, b"not a zlib stream")
     report = sync(db, sim, player, app=spoilt)
     assert report.films["unreadable"] == 4 and len(report.enrichment_pending) == 4
@@ -280,9 +276,7 @@ def test_a_chunk_spoilt_on_its_way_is_fetched_again_until_given_up(tmp_path):
 
 
 def test_a_chunk_that_never_reads_is_given_up_after_five_fetches(tmp_path):
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=2, film_max_age_days=1e6))
-    player = sim.player_ids[0]
-    db = tmp_path / "halo.db"
+    sim, player, db = fresh_world(tmp_path, 2)
     spoilt = failing(sim.app, r"/ugcstorage/film/", 200, b"not a zlib stream")
     for _ in range(5):
         sync(db, sim, player, app=spoilt)
@@ -293,10 +287,8 @@ def test_a_chunk_that_never_reads_is_given_up_after_five_fetches(tmp_path):
 
 
 def test_a_film_answered_410_is_gone_and_costs_the_others_nothing(tmp_path):
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=12, film_max_age_days=1e6))
-    player = sim.player_ids[0]
+    sim, player, db = fresh_world(tmp_path, 12)
     gone = sim.history(player)[:2]
-    db = tmp_path / "halo.db"
     app = failing(sim.app, rf"/hi/films/matches/({'|'.join(gone)})/", 410)
     report = sync(db, sim, player, app=app)
     assert report.outcome == "ok" and report.enrichment_pending == []
@@ -310,10 +302,8 @@ def test_a_film_answered_410_is_gone_and_costs_the_others_nothing(tmp_path):
 def test_a_manifest_that_is_no_object_leaves_its_film_pending(tmp_path, manifest):
     # A list or a string where objects belong was an AttributeError: a traceback, the run
     # left "running", and every later run crashed on the same film before archiving anything.
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=6, film_max_age_days=1e6))
-    player = sim.player_ids[0]
+    sim, player, db = fresh_world(tmp_path, 6)
     bad = sim.history(player)[0]
-    db = tmp_path / "halo.db"
     app = failing(sim.app, rf"/hi/films/matches/{bad}/", 200, manifest)
     report = sync(db, sim, player, app=app)
     assert report.outcome == "ok" and report.matches_added == 6
@@ -326,10 +316,8 @@ def test_a_manifest_that_is_no_object_leaves_its_film_pending(tmp_path, manifest
 
 
 def test_a_manifest_of_another_match_is_refused(tmp_path):
-    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=6, film_max_age_days=1e6))
-    player = sim.player_ids[0]
+    sim, player, db = fresh_world(tmp_path, 6)
     bad, other = sim.history(player)[:2]
-    db = tmp_path / "halo.db"
     swapped = swapping(sim.app, rf"/hi/films/matches/{bad}/", f"/hi/films/matches/{other}/spectate")
     report = sync(db, sim, player, app=swapped)
     assert report.enrichment_pending == [f"{FILM_MANIFEST.name}:{bad}"]
@@ -339,6 +327,12 @@ def test_a_manifest_of_another_match_is_refused(tmp_path):
 
 
 FILMS_READ = "SELECT match_id FROM films WHERE status = 'read'"
+
+
+def fresh_world(tmp_path: Path, matches: int) -> tuple[Simulator, str, Path]:
+    """One player's simulator whose films never expire, and where its archive goes."""
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=matches, film_max_age_days=1e6))
+    return sim, sim.player_ids[0], tmp_path / "halo.db"
 
 
 def swapping(app: Any, pattern: str, path: str) -> Any:
