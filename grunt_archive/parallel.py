@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,6 +22,8 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 # Chunks handed out ahead of the one the caller waits for: workers never wait, memory stays flat.
 AHEAD = 3
+# How often a worker looks whether its caller is still there (see `_start_worker`).
+ORPHAN_CHECK_SECONDS = 0.5
 
 
 def workers() -> int:
@@ -47,7 +51,9 @@ def in_order(
     iterator = iter(items)
     if processes > 0:
         try:
-            pool = ProcessPoolExecutor(processes, initializer=_ignore_interrupts)
+            pool = ProcessPoolExecutor(
+                processes, initializer=_start_worker, initargs=(os.getpid(),)
+            )
         except (OSError, NotImplementedError):
             pool = None
         if pool is not None:
@@ -72,9 +78,19 @@ def _pooled(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(caller: int) -> None:
     # Ctrl-C reaches the whole process group, as SIGTERM does from `timeout` or systemd
     # (the unit's every process): the caller stops the work and says so once. A forked
     # worker would otherwise inherit the caller's SIGTERM handler (`terminate`), too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A forked worker holds what the caller held open: the archive's lock file and its
+    # database connection. Outliving a caller killed outright (SIGKILL, the OOM killer), it
+    # would keep every later command out of the archive. It ends once it is an orphan.
+    threading.Thread(target=_end_with, args=(caller,), daemon=True).start()
+
+
+def _end_with(caller: int) -> None:
+    while os.getppid() == caller:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)

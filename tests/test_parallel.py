@@ -74,3 +74,45 @@ def test_reparse_in_a_worker_writes_what_reparse_alone_writes(tmp_path, monkeypa
     rebuilt, broken, _ = run_reparse(pooled)
     assert broken == broken_alone and rebuilt > 0
     assert clockless_dump(pooled) == clockless_dump(alone)
+
+
+_BLOCKED = """
+import os, sys, time
+from grunt_archive import parallel
+
+def block(chunk):
+    print(os.getpid(), flush=True)
+    time.sleep(3600)
+
+for _ in parallel.in_order(block, range(4), 1, 2):
+    pass
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_end_when_their_caller_is_killed_outright():
+    # An orphan worker of a killed reparse held the archive's lock (every later command
+    # exit 5) and, on PostgreSQL, its caller's connection mid-transaction, for good.
+    import subprocess
+    import sys
+    import time
+
+    caller = subprocess.Popen([sys.executable, "-c", _BLOCKED], stdout=subprocess.PIPE, text=True)
+    assert caller.stdout is not None
+    workers = [int(caller.stdout.readline()) for _ in range(2)]
+    assert all(_alive(pid) for pid in workers)
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 30  # the workers look every 0.5 s
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
