@@ -287,3 +287,46 @@ held = hold_lock(Path(sys.argv[1]))
 print("held", flush=True)
 signal.pause()
 """
+
+
+def test_a_player_the_copy_tracks_whom_a_sync_beside_gave_lines_counts_every_match(
+    source, tmp_path, monkeypatch, request
+):
+    # The destination holds one player's slice, matches the others played too, counted
+    # when nobody tracked them. The copy brings the others' tracked rows, and a sync beside
+    # it stores a new match of one of them (its lines counted, for the tracked players then).
+    # That player had lines at the copy's end: their lines of the matches held before were
+    # never made (30 of 282 in the sweep, for good).
+    first, second, _ = Simulator(WORLD).player_ids
+    location = new_location(request, "sqlite", tmp_path / "slice.db")
+    copy_archive(source, location, players=[first])
+    held = {m for (m,) in rows(location, "SELECT match_id FROM matches")}
+    shared = rows(
+        location,
+        "SELECT count(*) FROM match_players WHERE player_id = ?",
+        second,
+    )[0][0]
+    assert shared > 0  # matches held before the copy that the second player played
+    (new_match,) = next(
+        (m,)
+        for (m,) in rows(
+            source, "SELECT match_id FROM match_players WHERE player_id = ? ORDER BY 1", second
+        )
+        if m not in held
+    )
+    tracked = rows(source, "SELECT * FROM tracked_players WHERE player_id = ?", second)[0]
+
+    def sync_beside(store: Store) -> None:
+        with store.unit() as connection:  # the copy's tracked row, as it writes it
+            columns = ", ".join("?" * len(tracked))
+            connection.driver.execute(f"INSERT INTO tracked_players VALUES ({columns})", tracked)
+        body = Simulator(WORLD).stats_body(new_match)
+        raw = RawDocument(MATCH_STATS.name, new_match, "/stats", "2026-01-01T00:00:00.000Z", body)
+        save_match(store, raw, json.loads(body))
+
+    at_first_table(monkeypatch, sync_beside)
+    copy_archive(source, location)
+    monkeypatch.undo()
+    lines = "SELECT count(*) FROM player_matches WHERE player_id = ?"
+    assert rows(location, lines, second) == rows(source, lines, second)
+    assert_derived_as_rebuilt(location, "a sync beside a copy")

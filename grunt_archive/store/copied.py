@@ -51,12 +51,14 @@ class Held:
 
     matches: frozenset[str] = frozenset()
     rows: dict[str, Counter[str]] = field(default_factory=dict)
+    tracked: frozenset[str] = frozenset()  # the players the destination tracked
 
 
 def held(connection: Unit, match_ids: Sequence[str]) -> Held:
     """Return which of the copy's ``match_ids`` the destination holds, and their rows (before)."""
     found = frozenset(m for chunk in chunks(match_ids) for m in _ids(connection, "matches", chunk))
-    return Held(found, _rows(connection, sorted(found)))
+    tracked = frozenset(p for (p,) in query(connection, "SELECT player_id FROM tracked_players"))
+    return Held(found, _rows(connection, sorted(found)), tracked)
 
 
 def update(
@@ -75,13 +77,17 @@ def update(
     if mark.after_cut_short or not query(connection, "SELECT 1 FROM player_matches LIMIT 1"):
         player_tables.rebuild(connection)
         return
+    # Every player tracked since the copy began has all their lines made afresh: a sync
+    # beside the copy may have given one a few lines, but not those of the matches the
+    # destination held before (counted when nobody tracked them).
     players = [
         player_id
-        for (player_id,) in query(
+        for (player_id, lines) in query(
             connection,
-            "SELECT player_id FROM tracked_players AS t WHERE NOT EXISTS"
-            " (SELECT 1 FROM player_matches AS pm WHERE pm.player_id = t.player_id)",
+            "SELECT player_id, EXISTS (SELECT 1 FROM player_matches AS pm"
+            " WHERE pm.player_id = t.player_id) FROM tracked_players AS t ORDER BY player_id",
         )
+        if not lines or player_id not in before.tracked
     ]
     counted = {
         match_id
