@@ -227,12 +227,17 @@ def _unlink_index(destination: Path) -> None:
         beside(destination, suffix).unlink(missing_ok=True)
 
 
+_JOURNALS = ("-journal", "-wal", "-shm")
+
+
 def remove_abandoned(destination: Path) -> None:
     """Delete the temporary files of backups to ``destination`` whose process was killed."""
     for partial in destination.parent.glob(f".{destination.name}.*{PARTIAL}"):
         pid = partial.name[len(destination.name) + 2 : -len(PARTIAL)]
         if pid.isdigit() and not _alive(int(pid)):
-            partial.unlink(missing_ok=True)
+            # VACUUM INTO writes a rollback journal beside the file: killed, it stays too.
+            for leftover in (partial, *(Path(f"{partial}{end}") for end in _JOURNALS)):
+                leftover.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
