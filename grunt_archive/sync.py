@@ -317,8 +317,11 @@ class _Run:
             reason = str(error)
             if isinstance(error, HiddenMatchesError):  # private: the token reads the others
                 self.hidden = True
-            elif isinstance(error, NotFoundError) and player_id in self.new_players:
-                # An xuid the service does not know (a typo) is not kept for every run after.
+            elif isinstance(error, NotFoundError) and (
+                player_id in self.new_players or newest_before is None
+            ):
+                # An xuid the service does not know (a typo) is not kept for every run after,
+                # nor is one tracked by a run that stopped before it had archived any match.
                 untrack_player(self.store, player_id)
                 reason += f"; {player_id} is not tracked"
             self.fail_player(player_id, reason)

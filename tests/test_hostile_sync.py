@@ -17,9 +17,12 @@ from click.testing import CliRunner
 
 from grunt_archive.api import RetryPolicy, Tokens
 from grunt_archive.cli import cli as command
+from grunt_archive.db import archive
 from grunt_archive.errors import MalformedResponseError, UsageError
 from grunt_archive.runner import ClientSettings, run_sync, run_verify
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import open_store
+from grunt_archive.store.state import track_player
 from grunt_archive.sync import SyncOptions
 from tests.e2e import cli, simulator_process
 
@@ -260,3 +263,32 @@ def test_a_tracked_player_the_service_does_not_know_is_named_and_the_others_sync
     assert failure["error"].endswith(f"; {ghost} is not tracked")
     assert rows(db_path, "SELECT player_id FROM tracked_players") == [(player,)]
     assert run_sync(db_path, _settings(sim), SyncOptions(matches_only=True)).outcome == "ok"
+
+
+def test_a_typo_tracked_by_a_run_that_stopped_first_is_not_kept_either(db_path):
+    # The run that tracked it was stopped (SIGTERM, SIGKILL) before it asked for its
+    # history: every nightly run after failed on it (exit 3) until `untrack`.
+    sim = Simulator(SimulatorConfig(seed=5, players=1, matches=5))
+    ghost, player = "xuid(2533274899999999)", sim.player_ids[0]
+    with archive(db_path) as engine, open_store(engine) as store:
+        track_player(store, player)
+        track_player(store, ghost)
+    report = run_sync(db_path, _settings(sim), SyncOptions(matches_only=True))
+    assert report.failed_players == [ghost] and report.failures[0]["error"].endswith(
+        f"; {ghost} is not tracked"
+    )
+    assert rows(db_path, "SELECT player_id FROM tracked_players") == [(player,)]
+    # One the archive holds matches of stays tracked: an account gone is said every run.
+    with archive(db_path) as engine, open_store(engine) as store:
+        track_player(store, ghost)
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "UPDATE tracked_players SET newest_start_time = '2024-01-01T00:00:00.000Z'"
+            " WHERE player_id = ?",
+            (ghost,),
+        )
+    report = run_sync(db_path, _settings(sim), SyncOptions(matches_only=True))
+    assert report.failed_players == [ghost]
+    assert rows(db_path, "SELECT player_id FROM tracked_players ORDER BY 1") == sorted(
+        [(ghost,), (player,)]
+    )
