@@ -93,6 +93,16 @@ def lines(found: ArchiveStatus) -> list[str]:
         f"{found.films[kind]:,} {FILM_WORDS.get(kind, display_name(kind))}" for kind in order
     )
     shown.append(f"Films: {films or 'none'}")
+    if found.copies_cut_short:
+        copies = (
+            "a copy into this archive stopped before its end"
+            if found.copies_cut_short == 1
+            else f"{found.copies_cut_short:,} copies into this archive stopped before their end"
+        )
+        shown.append(
+            f"Unfinished: {copies}, so some of what was copied is missing: run the same"
+            " `grunt-archive copy` again (it adds only what is missing)"
+        )
     return shown
 
 

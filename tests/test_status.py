@@ -85,6 +85,20 @@ def test_a_new_archive_has_nothing_yet(tmp_path):
     assert data["last_run"] is None and data["players"] == [] and data["films"] == {}
 
 
+def test_a_copy_cut_short_is_said_with_its_remedy(tmp_path):
+    # A copy killed between tables leaves matches without their rows: status said nothing.
+    db = tmp_path / "new.db"
+    assert invoke("db", "upgrade", "--db", str(db)).exit_code == 0
+    execute(db, "INSERT INTO unfinished_copies (id, started_at) VALUES (7, '2026-12-01')")
+    lines, data = shown(db)
+    assert lines[-1] == (
+        "Unfinished: a copy into this archive stopped before its end, so some of what was"
+        " copied is missing: run the same `grunt-archive copy` again (it adds only what is"
+        " missing)"
+    )
+    assert data["copies_cut_short"] == 1
+
+
 def test_a_failed_or_killed_run_is_said_in_one_printable_line(tmp_path):
     db = tmp_path / "runs.db"
     assert invoke("db", "upgrade", "--db", str(db)).exit_code == 0

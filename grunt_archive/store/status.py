@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from grunt_archive.players import labelled
-from grunt_archive.store import claims
+from grunt_archive.store import claims, unfinished
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.state import NOT_GIVEN_UP, saved_so_far
@@ -68,6 +68,8 @@ class ArchiveStatus:
     pending_lookups: int = 0
     given_up_lookups: int = 0
     films: dict[str, int] = field(default_factory=dict)  # by `films.status`
+    # Copies into the archive that stopped before their end: their rows are not all there.
+    copies_cut_short: int = 0
 
     def to_json(self) -> dict[str, object]:
         """Return the status as a JSON-ready dict, each player's ``name`` included."""
@@ -124,6 +126,7 @@ def archive_status(store: Store) -> ArchiveStatus:
         status.pending_lookups, status.given_up_lookups = lookups[0][0], lookups[0][1]
         films = query(connection, "SELECT status, count(*) FROM films GROUP BY status")
         status.films = {row[0]: row[1] for row in sorted(films)}
+        status.copies_cut_short = unfinished.cut_short(connection)
     return status
 
 

@@ -171,6 +171,12 @@ def marks(connection: Unit) -> list[int]:
     return [mark_id for (mark_id,) in query(connection, f"SELECT id FROM {UNFINISHED} ORDER BY id")]
 
 
+def cut_short(connection: Unit) -> int:
+    """Return how many marks were left by copies cut short (not by a copy still running)."""
+    found = marks(connection)
+    return len(found) - len(_running(connection, found))
+
+
 def forget(connection: Unit, mark_ids: Sequence[int]) -> None:
     """Delete those of the marks ``mark_ids`` whose copy has stopped; a running copy's stays.
 
