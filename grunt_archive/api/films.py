@@ -100,7 +100,7 @@ class FilmService:
         """Return a match's film manifest (``/hi/films/matches/{id}/spectate``).
 
         Raises:
-            NotFoundError: 404: the match has no film, or it expired.
+            NotFoundError: 404 or 410: the match has no film, or it expired.
             MalformedResponseError: Not an object, or another match's manifest.
 
         """
@@ -121,7 +121,8 @@ class FilmService:
         Raises:
             MalformedResponseError: The manifest lacks the chunk, or names a URL off the
                 blob host (the token is never sent elsewhere).
-            NotFoundError: 404: the film is gone (films expire).
+            NotFoundError: 404 or 410: the film is gone (films expire).
+            ServiceUnavailableError: 403: the blob host refused this chunk.
 
         """
         chosen = highlight_index(manifest) if index is None else index
