@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from grunt_archive.errors import AlreadyRunningError, ArchiveError
+from grunt_archive.errors import AlreadyRunningError, ArchiveError, ArchiveWriteError
 from grunt_archive.files import lock_path as lock_file
 from grunt_archive.location import is_server
 
@@ -83,8 +83,11 @@ def writer_lock(db_path: Path | str) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise already_writing(db_path) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as error:  # a full disk: the lock is held all the same
+            raise ArchiveWriteError(f"{error.strerror} (writing {lock_path})") from None
         yield
     finally:
         os.close(descriptor)

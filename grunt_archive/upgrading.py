@@ -76,7 +76,7 @@ def compact_after(driver: sqlite3.Connection, unused_before: int, notify: Notify
             f"Compacting the archive: the upgrade left {_megabytes(unused * size)} of its"
             f" {_megabytes(pages * size)} unused."
         )
-    return vacuum(driver.execute)
+    return vacuum(lambda sql: driver.execute(sql).fetchall())
 
 
 def first_refusal(error: BaseException) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import signal
 import socket
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from grunt_archive import lock
 from grunt_archive.cli import cli as command
 from grunt_archive.db import archive, head_revision, open_archive
 from grunt_archive.errors import AlreadyRunningError, ArchiveError
@@ -70,6 +73,29 @@ def test_the_lock_is_taken_on_the_real_file_behind_a_symlink(tmp_path):
     link.symlink_to(real)
     with writer_lock(real), pytest.raises(AlreadyRunningError), writer_lock(link):
         pass
+
+
+@pytest.mark.parametrize(
+    ("args", "existing"),
+    [(("sync", "--json"), False), (("sync", "--json"), True), (("db", "upgrade"), True),
+     (("reparse",), True)],
+)  # fmt: skip
+def test_a_full_disk_met_writing_the_lock_is_one_line_exit_6(tmp_path, monkeypatch, args, existing):
+    # A full disk refused the lock's pid: a traceback, exit 1, no --json summary.
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(lock.os, "pwrite", full)
+    monkeypatch.setenv("GRUNT_ARCHIVE_SPARTAN_TOKEN", "v4=token")
+    path = tmp_path / "halo.db"
+    if existing:
+        open_archive(path).dispose()
+    result = CliRunner().invoke(command, [*args, "--db", str(path)])
+    said = f"cannot write to the archive: No space left on device (writing {path}.lock)"
+    assert result.exit_code == 6, result.output
+    assert f"Error: {said}" in result.output and "Traceback" not in result.output
+    if "--json" in args:
+        assert json.loads(result.stdout.splitlines()[0])["error"] == said
 
 
 @pytest.mark.slow

@@ -84,3 +84,74 @@ def test_an_upgrade_that_left_a_quarter_unused_compacts_and_a_refused_vacuum_cha
         driver.close()
     assert notes == ["Compacting the archive: the upgrade left 2 MB of its 4 MB unused."] * 2
     assert rows(db, "SELECT count(*) FROM t") == [(4000,)]
+
+
+def _grown_archive(tmp_path) -> sqlite3.Connection:
+    """A WAL archive whose last commits are still in its log, as a run leaves it."""
+    db = tmp_path / "halo.db"
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("CREATE TABLE t (x TEXT)")
+    connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 2000)
+    connection.execute("DELETE FROM t WHERE rowid % 2 = 0")
+    return connection
+
+
+def test_a_vacuum_refused_for_a_full_disk_leaves_no_log_behind(tmp_path):
+    # On a full disk the refused copy filled the log, which no later checkpoint could empty:
+    # every later sync failed. The run's commits go into the file first; the copy's log goes.
+    connection = _grown_archive(tmp_path)
+    wal = tmp_path / "halo.db-wal"
+    seen: list[int] = []
+
+    def full_disk(sql: str) -> list:
+        if sql != "VACUUM":
+            return connection.execute(sql).fetchall()
+        seen.append(wal.stat().st_size)
+        # What a refused VACUUM leaves: its pages written into the log, then rolled back.
+        connection.execute("PRAGMA cache_size=2")
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO t VALUES (?)", [("y" * 500,)] * 500)
+        connection.execute("ROLLBACK")
+        assert wal.stat().st_size > 0
+        raise sqlite3.OperationalError("database or disk is full")
+
+    try:
+        assert compact.vacuum(full_disk) is False
+        assert seen == [0]  # the run's commits were in the file before the copy began
+        assert wal.stat().st_size == 0
+        assert connection.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+    finally:
+        connection.close()
+
+
+def test_no_vacuum_is_tried_without_room_for_the_packed_copy(tmp_path, monkeypatch):
+    connection = _grown_archive(tmp_path)
+    statements: list[str] = []
+
+    def run(sql: str) -> list:
+        statements.append(sql)
+        return connection.execute(sql).fetchall()
+
+    real = compact.os.statvfs
+
+    def disk_with(free_bytes: int):
+        def statvfs(path):
+            disk = real(path)
+            return type("Disk", (), {"f_bavail": free_bytes // disk.f_frsize,
+                                     "f_frsize": disk.f_frsize})()  # fmt: skip
+
+        return statvfs
+
+    try:
+        # The packed copy needs the file's used pages: about 0.6 MB of rows here.
+        monkeypatch.setattr(compact.os, "statvfs", disk_with(100_000))
+        assert compact.vacuum(run) is False
+        assert "VACUUM" not in statements
+        assert (tmp_path / "halo.db-wal").stat().st_size == 0  # the log emptied all the same
+        monkeypatch.setattr(compact.os, "statvfs", disk_with(10**9))
+        assert compact.vacuum(run) is True
+        assert statements[-1] == "VACUUM"
+    finally:
+        connection.close()

@@ -127,8 +127,8 @@ class Store:
         """Return the archive's SQL dialect: ``sqlite`` or ``postgresql``."""
         return self._dialect
 
-    def outside_unit(self, sql: str) -> None:
-        """Run a statement that no transaction may hold (``VACUUM``), for the store's modules.
+    def outside_unit(self, sql: str) -> list[Any]:
+        """Run a statement no transaction may hold (``VACUUM``, a checkpoint); return its rows.
 
         Raises:
             NestedUnitError: a transaction is open.
@@ -138,7 +138,7 @@ class Store:
         if self._owner == threading.get_ident():
             raise NestedUnitError(f"{sql} cannot run inside a unit of work")
         with self._lock:
-            self._driver.execute(sql)
+            return self._driver.execute(sql).fetchall()
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:
