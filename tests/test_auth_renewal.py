@@ -8,6 +8,8 @@ sign-in file. Two real processes renewing at once are in test_auth_command.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +19,7 @@ import pytest
 from grunt_archive.api import HaloClient, ProfileService, RetryPolicy, SkillService, Tokens
 from grunt_archive.api.settings import CLEARANCE_REFUSED, LazyClearance
 from grunt_archive.api.signin import AppRegistration, SignInHttp
-from grunt_archive.auth import StoredTokens, load_session, save_session, sign_in
+from grunt_archive.auth import StoredTokens, load_session, save_session, sign_in, token_file
 from grunt_archive.auth import tokens as tokens_module
 from grunt_archive.auth.token_file import locked
 from grunt_archive.auth.tokens import RenewalBudget
@@ -366,3 +368,30 @@ def test_a_renewal_takes_the_token_another_process_saved_meanwhile(world):
     assert ours.renewals == 0 and ours.adopted == 1
     assert ours.session.refresh_token == theirs.session.refresh_token
     assert world.sim.counts["oauth_token"] == 1
+
+
+def test_a_renewal_with_no_room_to_save_keeps_the_stored_sign_in_usable(world, monkeypatch):
+    """A full disk: the refresh token is not spent, so the next run renews from the file.
+
+    Microsoft takes a refresh token once. Renewing first and failing to save after
+    lost the only usable one, and every later run was told to sign in again.
+    """
+    world.admin("/_simulator/signin/faults", single_use_refresh=1)
+    stored = load_session(world.path).refresh_token
+    world.clock.advance(14400)  # the token is past its life: the request renews first
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(token_file.os, "posix_fallocate", full)
+    with pytest.raises(AuthError) as caught:
+        world.fetch(world.tokens())
+    assert str(caught.value) == f"cannot save the sign-in to {world.path}: No space left on device"
+    assert world.sim.counts["oauth_token"] == 0  # nothing spent
+    assert load_session(world.path).refresh_token == stored
+    assert sorted(p.name for p in world.path.parent.iterdir()) == [".auth.json.lock", "auth.json"]
+    monkeypatch.undo()  # room again: the next run renews from the file
+    tokens = world.tokens()
+    world.fetch(tokens)
+    assert tokens.renewals == 1
+    assert load_session(world.path).refresh_token == world.state.issued()["refresh"][-1] != stored

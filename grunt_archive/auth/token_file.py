@@ -28,7 +28,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -342,24 +342,78 @@ def save_session(path: Path, session: Session) -> None:
             of ours (see `check_can_save`).
 
     """
-    data = json.dumps(to_document(session), indent=2).encode()
+    with room_for(path, session) as save:
+        save(session)
+
+
+@contextlib.contextmanager
+def room_for(path: Path, like: Session) -> Iterator[Callable[[Session], None]]:
+    """Hold room on disk for a sign-in the size of ``like``; yield what saves one there.
+
+    A renewal takes it before it spends the stored refresh token: Microsoft takes
+    a refresh token once, and a new one that could not be saved (a full disk) lost
+    the sign-in for good, where refusing before the renewal keeps the stored one.
+    The saver writes as `save_session` says; unused, the room is given back.
+
+    Raises:
+        AuthError: the disk has no room, the file cannot be written, or what is
+            there is no sign-in file of ours (see `check_can_save`).
+
+    """
     real = _ours_to_replace(path, "replace") or _real(path)
     temporary = real.with_name(f".{real.name}.{secrets.token_hex(6)}.tmp")
     _directory_for(real, path)
+    saved = False
+
+    def refused(error: OSError) -> AuthError:
+        return AuthError(f"cannot save the sign-in to {path}: {error.strerror}")
+
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), 0o600)  # exactly 0600, whatever the umask did
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, real)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise AuthError(f"cannot save the sign-in to {path}: {error.strerror}") from None
-    _sync_directory(real.parent)
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as error:
+            raise refused(error) from None
+        try:
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(descriptor, 0o600)  # exactly 0600, whatever the umask did
+                # Twice the size: a rotated refresh token may be longer than the one it replaces.
+                _allocate(descriptor, 2 * len(_document_bytes(like)) + 4096)
+            except OSError as error:
+                raise refused(error) from None
+
+            def save(session: Session) -> None:
+                nonlocal saved
+                data = _document_bytes(session)
+                try:
+                    os.pwrite(descriptor, data, 0)
+                    os.ftruncate(descriptor, len(data))
+                    os.fsync(descriptor)
+                    os.replace(temporary, real)
+                except OSError as error:
+                    raise refused(error) from None
+                saved = True
+                _sync_directory(real.parent)
+
+            yield save
+        finally:
+            os.close(descriptor)
+    finally:
+        if not saved:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _document_bytes(session: Session) -> bytes:
+    return json.dumps(to_document(session), indent=2).encode()
+
+
+def _allocate(descriptor: int, size: int) -> None:
+    """Take ``size`` bytes of disk for the file (raises ``OSError`` ENOSPC on a full disk)."""
+    if hasattr(os, "posix_fallocate"):
+        os.posix_fallocate(descriptor, 0, size)
+    else:  # macOS: written out, which takes the blocks as well
+        os.pwrite(descriptor, bytes(size), 0)
 
 
 def _sync_directory(directory: Path) -> None:

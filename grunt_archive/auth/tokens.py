@@ -43,7 +43,13 @@ from grunt_archive.api.client import RetryPolicy, Tokens
 from grunt_archive.api.signin import SignInHttp
 from grunt_archive.auth import chain
 from grunt_archive.auth.chain import Session
-from grunt_archive.auth.token_file import RELOGIN, load_session, locked, save_session
+from grunt_archive.auth.token_file import (
+    RELOGIN,
+    load_session,
+    locked,
+    room_for,
+    save_session,
+)
 from grunt_archive.errors import ApiError, AuthError
 
 RENEW_MARGIN = timedelta(minutes=5)
@@ -234,17 +240,18 @@ class StoredTokens:
                 return
             # Start from the newest refresh token: another process may have rotated it.
             base = stored or self.session
-            try:
-                async with self._http() as http:
-                    session = await chain.renew(http, base, clock=self.clock)
-            except AuthError:
-                raise
-            except ApiError:
-                if ahead and self.clock() < self.session.spartan_ends:
-                    self._not_before = self.clock() + RETRY_PAUSE
-                    return
-                raise
-            save_session(self.path, session)
+            with room_for(self.path, base) as save:
+                try:
+                    async with self._http() as http:
+                        session = await chain.renew(http, base, clock=self.clock)
+                except AuthError:
+                    raise
+                except ApiError:
+                    if ahead and self.clock() < self.session.spartan_ends:
+                        self._not_before = self.clock() + RETRY_PAUSE
+                        return
+                    raise
+                save(session)
         self.session, self._not_before = session, None
         self._minted = session.spartan_token
         self.renewals += 1
