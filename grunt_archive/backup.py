@@ -17,6 +17,7 @@ backup of a large archive stops at once.
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 import stat
@@ -113,7 +114,7 @@ def back_up(
             _unlink_index(destination)
             _flush_directory(destination.parent)
         except BaseException:
-            partial.unlink(missing_ok=True)
+            _remove_partial(partial)
             raise
     return Backup(
         destination, matches, destination.stat().st_size, revision, time.perf_counter() - began
@@ -231,13 +232,22 @@ _JOURNALS = ("-journal", "-wal", "-shm")
 
 
 def remove_abandoned(destination: Path) -> None:
-    """Delete the temporary files of backups to ``destination`` whose process was killed."""
-    for partial in destination.parent.glob(f".{destination.name}.*{PARTIAL}"):
-        pid = partial.name[len(destination.name) + 2 : -len(PARTIAL)]
-        if pid.isdigit() and not _alive(int(pid)):
-            # VACUUM INTO writes a rollback journal beside the file: killed, it stays too.
-            for leftover in (partial, *(Path(f"{partial}{end}") for end in _JOURNALS)):
-                leftover.unlink(missing_ok=True)
+    """Delete the temporary files of backups to ``destination`` whose process was killed.
+
+    Each file on its own: a backup cut short by a full disk deleted its partial file
+    but not the rollback journal SQLite's ``VACUUM INTO`` keeps beside it.
+    """
+    prefix = f".{destination.name}."
+    for leftover in destination.parent.glob(f"{glob.escape(prefix)}*{PARTIAL}*"):
+        pid, _, end = leftover.name[len(prefix) :].partition(PARTIAL)
+        if pid.isdigit() and end in ("", *_JOURNALS) and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _remove_partial(partial: Path) -> None:
+    """Delete a backup's partial file and the journals SQLite keeps beside it."""
+    for leftover in (partial, *(Path(f"{partial}{end}") for end in _JOURNALS)):
+        leftover.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:

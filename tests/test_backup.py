@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from grunt_archive import backup as backup_module
 from grunt_archive import interruptible
 from grunt_archive.cli import cli
+from grunt_archive.errors import ArchiveError
 from grunt_archive.models import metadata
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from tests.helpers import count, dump, sync, value
@@ -54,7 +55,7 @@ def backup(*args: str | Path):
 
 def leftovers(directory: Path) -> list[str]:
     """Return the temporary files of backups left in ``directory``."""
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(backup_module.PARTIAL))
+    return sorted(p.name for p in directory.iterdir() if backup_module.PARTIAL in p.name)
 
 
 def test_a_backup_holds_every_row_of_the_archive(archive: Path, tmp_path: Path) -> None:
@@ -154,6 +155,20 @@ def test_an_interrupted_backup_leaves_the_older_one_and_no_partial_file(
     assert leftovers(tmp_path) == []
 
 
+def test_a_backup_cut_short_by_a_full_disk_leaves_no_journal_either(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(source: Path, partial: Path, destination: Path, *args: object) -> None:
+        partial.write_bytes(b"half a copy")
+        Path(f"{partial}-journal").write_bytes(b"VACUUM INTO's rollback journal")
+        raise ArchiveError(f"cannot write the backup {destination}: database or disk is full")
+
+    monkeypatch.setattr(backup_module, "_vacuum_into", full_disk)
+    result = backup("--db", archive, "--to", tmp_path / "halo-backup.db")
+    assert result.exit_code == 6, result.output
+    assert leftovers(tmp_path) == []
+
+
 def test_a_copy_that_does_not_read_back_whole_is_not_kept(
     archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,9 +198,13 @@ def test_the_partial_files_of_killed_backups_are_cleared(archive: Path, tmp_path
     journals = [Path(f"{file}-journal") for file in (killed, running)]
     for journal in journals:
         journal.write_bytes(b"journal")
+    # A journal whose partial file its backup deleted (a full disk stopped it) goes too.
+    orphan = tmp_path / f".{copy.name}.{2**22 + 8}{backup_module.PARTIAL}-journal"
+    orphan.write_bytes(b"journal")
     assert backup("--db", archive, "--to", copy).exit_code == 0
     assert not killed.exists() and running.exists()
     assert not journals[0].exists() and journals[1].exists()
+    assert leftovers(tmp_path) == sorted(f.name for f in (running, journals[1]))
 
 
 @pytest.mark.parametrize(
