@@ -130,6 +130,8 @@ def _stored_revision(path: Path) -> tuple[set[str], str | None]:
 # What SQLite says of the file's bytes: anything else it refuses is the disk's or a lock's.
 _DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 _LOCKED = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+# A reader sizes the archive's -shm file first: on a full disk SQLite says "disk I/O error".
+_FULL = frozenset({sqlite3.SQLITE_FULL, getattr(sqlite3, "SQLITE_IOERR_SHMSIZE", 4874)})
 
 
 def _read_refusal(path: Path, error: sqlite3.Error) -> ArchiveError:
@@ -138,8 +140,14 @@ def _read_refusal(path: Path, error: sqlite3.Error) -> ArchiveError:
     Only damaged bytes make it "not a usable SQLite database": a player told that of
     an archive another program holds, or of one on a full disk, might delete it.
     """
-    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    extended = getattr(error, "sqlite_errorcode", 0) or 0
+    code = extended & 0xFF
     reason = " ".join(str(error).split())
+    if extended in _FULL or code in _FULL:
+        return ArchiveError(
+            f"cannot read {path}: the disk holding it is full ({reason}); free some space"
+            " and run again"
+        )
     if code in _LOCKED:
         return ArchiveError(
             f"{path} is locked by another program ({reason}); close it, or let it finish,"
