@@ -115,8 +115,9 @@ def _run_line(run: LastRun | None, last_ok_at: str | None) -> str:
         if run.alive is False:
             return (
                 f"Last sync: began {_minute(run.started_at)} and stopped without finishing"
-                f"{f', {saved} saved' if saved else ''} (killed outright, or the machine"
-                " went down): the next sync marks it interrupted"
+                f"{f', {saved} saved' if saved else ''} (killed outright, the machine went"
+                " down, or its end could not be written: a full disk; its log says which):"
+                " the next sync marks it interrupted"
             )
         line = f"Last sync: running since {_minute(run.started_at)}"
         line += f", {saved} so far" if saved else ""

@@ -173,8 +173,8 @@ def test_a_run_marked_running_is_said_alive_or_stopped_as_its_lock_says(fresh_ar
     run_id = value(fresh_archive, "SELECT max(id) FROM sync_runs")
     stopped = (
         f"Last sync: began 2026-12-03 02:00 UTC and stopped without finishing, {saved} new"
-        " matches saved (killed outright, or the machine went down): the next sync marks it"
-        " interrupted"
+        " matches saved (killed outright, the machine went down, or its end could not be"
+        " written: a full disk; its log says which): the next sync marks it interrupted"
     )
     lines, data = shown(fresh_archive)
     assert (lines[2], data["last_run"]["alive"]) == (stopped, False)
