@@ -36,7 +36,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, bindparam, text
+from sqlalchemy import Connection, String, Table, bindparam, text
 
 from grunt_archive.db import archive, open_archive, require_current
 from grunt_archive.documents import (
@@ -374,7 +374,10 @@ def _statement(sql: str, params: dict[str, Any]) -> Any:
     statement = text(sql)
     for name, values in params.items():
         if f":{name}" in sql:
-            statement = statement.bindparams(bindparam(name, list(values), expanding=True))
+            # Typed: PostgreSQL takes an empty list of no type for integers, beside text.
+            statement = statement.bindparams(
+                bindparam(name, list(values), type_=String(), expanding=True)
+            )
     return statement
 
 
