@@ -27,10 +27,8 @@ from grunt_archive.location import Location, is_server
 from grunt_archive.lock import already_writing, writer_busy, writer_lock
 from grunt_archive.players import parse_player
 from grunt_archive.progress import Notes
-from grunt_archive.store import Store
 from grunt_archive.store.state import (
     archived_player_id,
-    last_run,
     pending_matches,
     player_label,
     tracked_player_by_gamertag,
@@ -145,10 +143,15 @@ def run_sync(
     storing anything.
     """
     tokens = settings.token_source()
+    saved: list[str] = []  # what a stopped run saved: its note, for the Ctrl-C asyncio raises
 
     async def go() -> SyncReport:
         async with settings.client(tokens) as client:
-            return await sync(store, client, options, progress)
+            try:
+                return await sync(store, client, options, progress)
+            except (asyncio.CancelledError, KeyboardInterrupt) as stopped:
+                saved.extend(getattr(stopped, "__notes__", ()))
+                raise
 
     with _writing(db_path):
         # A PostgreSQL database is the operator's: never created, never removed here.
@@ -158,7 +161,10 @@ def run_sync(
                 try:
                     return asyncio.run(go())
                 except KeyboardInterrupt as interrupt:
-                    _note_saved(store, interrupt)
+                    # Not the archive's newest run: on PostgreSQL it may be another worker's.
+                    for note in saved:
+                        if note not in getattr(interrupt, "__notes__", ()):
+                            interrupt.add_note(note)
                     raise
         except (AuthError, UsageError):
             if created:
@@ -169,13 +175,6 @@ def run_sync(
 def _notes(progress: Notes | None) -> Notify | None:
     """Return how a run with ``progress`` says what a long upgrade does: its display's note."""
     return None if progress is None else progress.note  # no display (--quiet, --json): silent
-
-
-def _note_saved(store: Store, interrupt: KeyboardInterrupt) -> None:
-    """Add to a Ctrl-C what the interrupted run saved, as its ``sync_runs`` row says."""
-    last = last_run(store)
-    if last is not None and last[0] == "interrupted" and last[1]:
-        interrupt.add_note(last[1].removeprefix("interrupted: "))
 
 
 def run_verify(

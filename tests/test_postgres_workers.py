@@ -267,3 +267,28 @@ def test_a_player_untracked_by_another_process_mid_run_is_left_alone(postgres_cl
     assert rows(url, "SELECT player_id FROM tracked_players") == [(first,)]
     assert {m for (m,) in rows(url, "SELECT match_id FROM matches")} == set(sim.history(first))
     assert rows(url, "SELECT outcome FROM sync_runs") == [("ok",)]
+
+
+def test_a_stopped_worker_says_what_its_own_run_saved_not_the_newest_runs(postgres_cluster):
+    # It read the archive's newest run: another worker's, begun after it (0 saved, or none).
+    url = postgres_cluster.new_archive()
+    args = ("--seed", str(SEED), "--players", "2", "--matches", "40", "--latency-ms", "20")
+    with simulator_process(*args) as sim:
+        first, second = (player["player_id"] for player in sim.players())
+        stopped = worker(url, sim.url, [first], "--concurrency", "1")
+        deadline = time.monotonic() + 120
+        while count(url, "matches") < 3:
+            assert stopped.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        newer = worker(url, sim.url, [second], "--concurrency", "1")
+        while running(url) < 2:
+            assert newer.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        stopped.send_signal(signal.SIGTERM)
+        code, summary = finish(stopped)
+        newer.send_signal(signal.SIGTERM)
+        finish(newer)
+    assert code == 143, summary
+    [(saved,)] = rows(url, "SELECT matches_added FROM sync_runs WHERE id = 1")
+    assert saved >= 3
+    assert summary["error"] == f"Terminated: {saved} new matches saved; the next sync resumes."

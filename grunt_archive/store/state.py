@@ -382,13 +382,6 @@ def _saved_by_run(connection: Unit) -> tuple[str, tuple[str, ...]]:
     )
 
 
-def last_run(store: Store) -> tuple[str, str | None] | None:
-    """Return ``(outcome, error)`` of the latest ``sync_runs`` row, if any."""
-    with store.unit() as connection:
-        rows = query(connection, "SELECT outcome, error FROM sync_runs ORDER BY id DESC LIMIT 1")
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
 def finish_run(
     store: Store,
     run_id: int,
