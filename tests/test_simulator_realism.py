@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from grunt_archive.players import parse_player
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.simulator.data import catalog
 from grunt_archive.simulator.data.documents import match_assets
@@ -549,3 +550,13 @@ def test_multikill_medals_never_outnumber_the_kills_they_take(big):
                 for level, count in enumerate(counts):
                     assert count <= core["Kills"] // (level + 2), (doc["MatchId"], counts)
     assert seen > 100
+
+
+def test_every_gamertag_of_a_world_is_one_xbox_allows_and_the_commands_take():
+    # Names of 16 and 17 characters ("Mongoose Hunter64") were shown by the viewer, and
+    # every command refused them as malformed: 5 of a 40-player clan's tracked players.
+    people = Simulator(SimulatorConfig(seed=11, players=40, matches=1)).world.people
+    assert len(people) > 600
+    for gamertag in people.values():
+        assert len(gamertag) <= 15, gamertag
+        assert parse_player(gamertag).gamertag == gamertag

@@ -36,14 +36,24 @@ def _xuid(rng: random.Random, prefix: str) -> str:
     return prefix + "".join(rng.choice("0123456789") for _ in range(16 - len(prefix)))
 
 
+# Xbox gamertags (classic ones, the suffix of a modern one aside) hold 15 characters at most.
+GAMERTAG_LENGTH = 15
+
+
 def _gamertag(rng: random.Random) -> str:
     word, tail = rng.choice(catalog.GAMERTAG_WORDS), rng.choice(catalog.GAMERTAG_TAILS)
     style = rng.randrange(3)
     if style == 0:
-        return f"{word} {tail}{rng.randrange(10, 100)}"
-    if style == 1:
-        return f"{word}{tail} {rng.randrange(1, 1000)}"
-    return f"x{word}{tail}x{rng.randrange(1, 10)}"
+        tag = f"{word} {tail}{rng.randrange(10, 100)}"
+    elif style == 1:
+        tag = f"{word}{tail} {rng.randrange(1, 1000)}"
+    else:
+        tag = f"x{word}{tail}x{rng.randrange(1, 10)}"
+    if len(tag) > GAMERTAG_LENGTH:  # as people do: the space goes, then the word is cut
+        digits = tag[len(tag.rstrip("0123456789")) :]
+        letters = tag[: len(tag) - len(digits)].replace(" ", "")
+        tag = letters[: GAMERTAG_LENGTH - len(digits)] + digits
+    return tag
 
 
 _MODE = catalog.MODE_INDEX
