@@ -16,12 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from grunt_archive.cli import cli
+from grunt_archive.db import archive
 from grunt_archive.documents import ARCHIVE_STATE, ASSET, DERIVED_TABLES, KINDS
 from grunt_archive.errors import ArchiveTooNewError, UsageError
 from grunt_archive.lock import writer_lock
 from grunt_archive.models import metadata
 from grunt_archive.runner import run_reparse
 from grunt_archive.simulator import Simulator, SimulatorConfig
+from grunt_archive.store import open_store, player_tables
 from grunt_archive.store.copy import SLICE_DOCUMENTS, copy_archive
 from grunt_archive.store.rebuild import cleared_tables
 from tests.helpers import MATCH_TABLES, clockless_dump, count, dump, rows, sync, value
@@ -148,6 +150,26 @@ def clear(archive, tables: list[str]) -> None:
     with closing(connect(archive)) as connection, connection:
         for table in tables:
             connection.execute(f"DELETE FROM {table}")
+
+
+def test_names_a_source_lacked_when_copied_come_with_the_next_copy(synced, fresh_archive, tmp_path):
+    # A copy taken while a sync was still looking names up had none to bring: copying
+    # again added no row, and the tables kept no gamertag, medal or map name for good.
+    _, db = synced
+    early = tmp_path / "mid-sync.db"
+    copy_archive(db, early)
+    with closing(sqlite3.connect(early)) as connection, connection:
+        connection.execute("UPDATE players SET gamertag = NULL, gamertag_updated_at = NULL")
+        connection.execute("UPDATE medals SET name = NULL, difficulty = NULL, type = NULL")
+        connection.execute("UPDATE seasons SET name = NULL")
+        connection.execute("UPDATE assets SET public_name = NULL, description = NULL,"
+                           " tags = NULL, fetched_at = NULL")  # fmt: skip
+    with archive(early) as engine, open_store(engine) as store, store.unit() as connection:
+        player_tables.rebuild(connection)  # the per-player tables as the names then were
+    copy_archive(early, fresh_archive)
+    assert value(fresh_archive, "SELECT count(*) FROM player_matches WHERE gamertag IS NULL")
+    copy_archive(db, fresh_archive)
+    assert clockless_dump(fresh_archive) == clockless_dump(db)
 
 
 def test_reparse_rebuilds_a_players_slice_row_for_row(synced, fresh_archive):

@@ -165,3 +165,41 @@ def _ids(connection: Unit, table: str, chunk: list[str]) -> list[str]:
     marks = ", ".join("?" for _ in chunk)
     sql = f"SELECT DISTINCT match_id FROM {table} WHERE match_id IN ({marks})"
     return [match_id for (match_id,) in query(connection, sql, chunk)]
+
+
+# --- names the copy brought to rows the destination held --------------------------------
+
+# Each name table's key and the columns the per-player tables take from it.
+_NAMED = {
+    "players": ("player_id", "gamertag"),
+    "assets": ("asset_kind, asset_id, version_id", "public_name"),
+    "seasons": ("season_id", "name"),
+    "medals": ("medal_id", "name, difficulty, type"),
+}
+
+
+def names(connection: Unit) -> dict[str, dict[tuple, tuple]]:
+    """Return the destination's names (gamertags, asset, season and medal names), by key."""
+    found: dict[str, dict[tuple, tuple]] = {}
+    for table, (key, columns) in _NAMED.items():
+        width = key.count(",") + 1
+        rows = query(connection, f"SELECT {key}, {columns} FROM {table}")
+        found[table] = {tuple(row[:width]): tuple(row[width:]) for row in rows}
+    return found
+
+
+def rename(connection: Unit, before: Mapping[str, Mapping[tuple, tuple]]) -> None:
+    """Give the per-player tables the names the copy changed (`names`, taken before it)."""
+    after = names(connection)
+    changed = {table: [key for key, value in after[table].items()
+                       if before[table].get(key, value) != value]
+               for table in _NAMED}  # fmt: skip
+    player_tables.rename_players(connection, [player for (player,) in changed["players"]])
+    player_tables.rename_assets(connection, [
+        {"asset_kind": kind, "asset_id": asset, "version_id": version,
+         "public_name": after["assets"][(kind, asset, version)][0]}
+        for kind, asset, version in changed["assets"]
+    ])  # fmt: skip
+    player_tables.rename_seasons(connection, [season for (season,) in changed["seasons"]])
+    if changed["medals"]:
+        player_tables.rename_medals(connection)

@@ -73,7 +73,15 @@ from grunt_archive.store.state import (
     close_dead_runs,
     first_named,
 )
-from grunt_archive.store.writer import IGNORE, execute, merge, query, reset_ids, write_rows
+from grunt_archive.store.writer import (
+    IGNORE,
+    Conflict,
+    execute,
+    merge,
+    query,
+    reset_ids,
+    write_rows,
+)
 from grunt_archive.upgrading import Notify
 from grunt_archive.wording import quoted
 
@@ -198,6 +206,7 @@ def copy_archive(
             unfinished.hold_writing(connection, report.destination)
             close_dead_runs(connection)
             held = copied.held(connection, matches)
+            names = copied.names(connection)
             # Held until its last write (or the copy stops): `store.unfinished`.
             mark = stack.enter_context(unfinished.begin(connection))
         plan = [(table, _condition(table, players)) for table in copied_tables()]
@@ -218,6 +227,7 @@ def copy_archive(
             # each of the copy's matches is decided (and counted) again from its rows now.
             recompute_from_rows(connection, matches)
             copied.update(connection, matches, held, report.added, mark)
+            copied.rename(connection, names)
             unfinished.let_go_writing(connection)
     report.seconds = time.monotonic() - began
     return report
@@ -392,12 +402,41 @@ def _count(reader: Connection, table: Table, where: str, params: dict[str, Any])
 _KEPT_FIRST = (
     "CASE WHEN pending_matches.given_up_at IS NULL THEN excluded.{0} ELSE pending_matches.{0} END"
 )
+# And the names lookups fill in after a match is stored: a source copied while its sync
+# was still looking them up lacks them, and a later copy brings them. What the destination
+# has stays, but a gamertag the source looked up since, and an asset it looked up.
+_NEWER_GAMERTAG = (
+    "CASE WHEN excluded.gamertag IS NOT NULL AND (players.gamertag IS NULL"
+    " OR excluded.gamertag_updated_at > players.gamertag_updated_at)"
+    " THEN excluded.{0} ELSE players.{0} END"
+)
+_LOOKED_UP = (
+    "CASE WHEN assets.fetched_at IS NULL AND excluded.fetched_at IS NOT NULL"
+    " THEN excluded.{0} ELSE assets.{0} END"
+)
+
+
+def _filled(table: str, expression: str) -> Conflict:
+    """Return the policy that sets each column but the key to ``expression`` (of the column)."""
+    key = tuple(column.name for column in metadata.tables[table].primary_key)
+    columns = [c.name for c in metadata.tables[table].columns if c.name not in key]
+    return merge(key, **{column: expression.format(column) for column in columns})
+
+
 CONFLICTS = {
     "pending_matches": merge(
         ("match_id",),
         given_up_at=_KEPT_FIRST.format("given_up_at"),
         given_up_reason=_KEPT_FIRST.format("given_up_reason"),
-    )
+    ),
+    "players": merge(
+        ("player_id",),
+        gamertag=_NEWER_GAMERTAG.format("gamertag"),
+        gamertag_updated_at=_NEWER_GAMERTAG.format("gamertag_updated_at"),
+    ),
+    "assets": _filled("assets", _LOOKED_UP),
+    "medals": _filled("medals", "COALESCE(medals.{0}, excluded.{0})"),
+    "seasons": _filled("seasons", "COALESCE(seasons.{0}, excluded.{0})"),
 }
 
 
