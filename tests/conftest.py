@@ -6,6 +6,7 @@ import _posixsubprocess
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -53,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     pytest-xdist's workers take their own directories inside the controller's.
     """
+    # A suite started as a background job (`pytest &`, nohup) inherits Ctrl-C ignored, as
+    # would every command a test starts: the tests that stop one with SIGINT need it heard.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if config.option.basetemp or hasattr(config, "workerinput"):
         return
     if os.access(MEMORY, os.W_OK) and memory_room() >= MEMORY_NEEDED:
