@@ -128,13 +128,18 @@ def differences(comparison: Comparison) -> dict[str, dict[str, int]]:
 
 
 def check_service_record(
-    store: Store, player_id: str, checked_at: str, shared_pending: int = 0
+    store: Store,
+    player_id: str,
+    checked_at: str,
+    shared_pending: int = 0,
+    shared_given_up: int = 0,
 ) -> RecordCheck | None:
     """Compare a player's latest matchmade service record with the archive; keep the outcome.
 
     ``shared_pending`` counts the player's matches pending under another player
     (a match they share, found by `verify`'s walk), which the archive's own count
-    of the player's pending matches cannot see.
+    of the player's pending matches cannot see; ``shared_given_up`` those given up
+    on under another player.
 
     Returns:
         None when no matchmade service record of the player is stored yet
@@ -144,7 +149,11 @@ def check_service_record(
     comparison = matchmade_comparison(store, player_id, SCOPE)
     if comparison is None:
         return None
-    comparison = replace(comparison, pending=comparison.pending + shared_pending)
+    comparison = replace(
+        comparison,
+        pending=comparison.pending + shared_pending,
+        given_up=comparison.given_up + shared_given_up,
+    )
     found = differences(comparison)
     record_check(store, comparison, player_id, checked_at, found)
     return RecordCheck(

@@ -201,35 +201,63 @@ async def _check(store: Store, stats: StatsService, check: PlayerCheck) -> None:
         pending_total -= share
         given_up_total -= gave
         check.lifecycles.append(LifecycleCheck(name, service, archived.get(mode, 0), share, gave))
-    shared_pending = 0
-    for lifecycle in check.lifecycles:
-        if lifecycle.missing:
-            missing, elsewhere = await _find_missing(
-                store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2]
+    shared_pending = shared_given_up = 0
+    # Pending and given-up matches carry no lifecycle, so the split above is a guess: once
+    # any lifecycle is short of the service, walk every lifecycle the archive is short in
+    # and count what each one's history lists (a custom match pending or given up must not
+    # stand in for a matchmade match lost, which would then never be looked for).
+    if any(lifecycle.missing for lifecycle in check.lifecycles):
+        for lifecycle in check.lifecycles:
+            gap = lifecycle.service - lifecycle.archived
+            if gap <= 0:
+                continue
+            walk = await _find_missing(store, stats, player_id, LIFECYCLES[lifecycle.lifecycle][2])
+            check.missing_match_ids += walk.missing
+            lifecycle.pending = min(walk.pending + walk.elsewhere, gap)
+            lifecycle.given_up = min(
+                walk.given_up + len(walk.given_up_elsewhere), gap - lifecycle.pending
             )
-            check.missing_match_ids += missing
-            # A match shared with another tracked player may be pending under them.
-            lifecycle.pending += min(elsewhere, lifecycle.missing)
-            shared_pending += elsewhere
+            # A match shared with another tracked player may be pending under them, or
+            # given up on under them: given up for this player too, never fetched.
+            check.given_up_match_ids += walk.given_up_elsewhere
+            shared_pending += walk.elsewhere
+            shared_given_up += len(walk.given_up_elsewhere)
     # After the walk, so that the matches it found count among the pending.
-    check.service_record = check_service_record(store, player_id, now_utc(), shared_pending)
+    check.service_record = check_service_record(
+        store, player_id, now_utc(), shared_pending, shared_given_up
+    )
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What a walk of one lifecycle's history found unarchived."""
+
+    # Newly marked pending: missing until this walk.
+    missing: list[str] = field(default_factory=list)
+    # Pending (given up on) under this player already.
+    pending: int = 0
+    given_up: int = 0
+    # Pending (given up on) under another player: a match they share.
+    elsewhere: int = 0
+    given_up_elsewhere: list[str] = field(default_factory=list)
 
 
 async def _find_missing(
     store: Store, stats: StatsService, player_id: str, match_type: str
-) -> tuple[list[str], int]:
+) -> _Walk:
     """Walk a player's history of one lifecycle and mark every unarchived match pending.
 
     Returns:
-        The matches newly marked pending, and how many of the history's matches
-        were pending already under another player (a match they share).
+        The matches newly marked pending, and how many of the history's other
+        unarchived matches were pending or given up on already, under this
+        player or another (a match they share).
 
     """
-    missing: list[str] = []
+    found = _Walk()
     # Given-up matches too: they are accounted for, and stay given up.
     owners = {match_id: owner for match_id, owner, _ in pending_matches(store, given_up=True)}
-    pending = set(owners)
-    elsewhere: set[str] = set()
+    given_up = set(given_up_ids(store))
+    counted: set[str] = set()
     start, seen, stale = 0, set[str](), 0
     while True:
         page = history_entries(
@@ -247,16 +275,24 @@ async def _find_missing(
             )
         held = archived_match_ids(store, [e.match_id for e in page])
         for entry in page:
-            if entry.match_id in held:
+            match_id = entry.match_id
+            if match_id in held or match_id in counted:
                 continue
-            if owners.get(entry.match_id, player_id) != player_id:
-                elsewhere.add(entry.match_id)
-            elif entry.match_id not in pending:
+            counted.add(match_id)
+            if match_id not in owners:
                 mark_pending(
-                    store, entry.match_id, player_id, entry.start_time, "missing (found by verify)"
+                    store, match_id, player_id, entry.start_time, "missing (found by verify)"
                 )
-                missing.append(entry.match_id)
-        pending.update(missing)
+                found.missing.append(match_id)
+            elif owners[match_id] == player_id:
+                if match_id in given_up:
+                    found.given_up += 1
+                else:
+                    found.pending += 1
+            elif match_id in given_up:
+                found.given_up_elsewhere.append(match_id)
+            else:
+                found.elsewhere += 1
         if not page:
-            return missing, len(elsewhere)
+            return found
         start += len(page)

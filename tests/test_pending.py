@@ -369,3 +369,62 @@ def test_json_before_give_up_or_retry_prints_what_changed_as_json(spoilt, tmp_pa
     assert rows(db, GIVEN_UP, bad) == [(None, None)]
     plain = invoke("pending", "give-up", "--db", str(db), bad)
     assert plain.stdout == f"Gave up on 1 match: {bad}.\n"  # no --json: the plain line
+
+
+def test_a_shared_match_given_up_is_given_up_for_every_player_verify_checks(tmp_path):
+    # The match is pending under one tracked player only: for the other one who played
+    # it, verify must count it given up too, not pending "which the next sync fetches".
+    sim = Simulator(SimulatorConfig(seed=81, players=2, matches=40, malformed_matches=2))
+    shared = [m for m in sim.malformed_match_ids if len(sim.world.matches[m].tracked) == 2]
+    assert len(shared) == 1 and sim.stats_document(shared[0])["MatchInfo"]["LifecycleMode"] == 3
+    db = tmp_path / "halo.db"
+    report = sync(db, sim, *sim.player_ids, clearance="given")
+    assert sorted(report.pending) == sorted(sim.malformed_match_ids), report
+    gave = invoke("pending", "give-up", "--db", str(db), *sorted(sim.malformed_match_ids))
+    assert gave.exit_code == 0, gave.output
+    checks = run_verify(db, settings(sim.app, "given"))
+    for check in checks:
+        assert shared[0] in check.given_up_match_ids, check.player_id
+        assert not check.missing_match_ids
+        assert all(c.pending == 0 and c.missing == 0 for c in check.lifecycles), check.lifecycles
+        record = check.service_record
+        assert record.pending == 0, record.line()
+        assert record.agrees or record.given_up_explains, record.line()
+
+
+def _lose(db: Path, lifecycle_mode: int, offset: int) -> str:
+    """Delete every row of a match of ``lifecycle_mode``, as if it had never been archived."""
+    with sqlite3.connect(db) as connection:
+        (lost,) = connection.execute(
+            "SELECT match_id FROM matches WHERE lifecycle_mode = ?"
+            " ORDER BY start_time DESC LIMIT 1 OFFSET ?",
+            (lifecycle_mode, offset),
+        ).fetchone()
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in sorted(tables, key=lambda t: t == "matches"):
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            if "match_id" in columns and table != "pending_matches":
+                connection.execute(f"DELETE FROM {table} WHERE match_id = ?", (lost,))
+    return lost
+
+
+def test_a_custom_match_given_up_does_not_hide_a_lost_matchmade_one_from_verify(tmp_path):
+    # Pending and given-up matches carry no lifecycle: counted against the matchmade gap,
+    # a given-up custom match made verify skip the matchmade walk, night after night.
+    sim = Simulator(SimulatorConfig(seed=161, players=1, matches=40))
+    db = tmp_path / "halo.db"
+    assert sync(db, sim, sim.player_ids[0], clearance="given").outcome == "ok"
+    custom = _lose(db, 1, 0)
+    (check,) = run_verify(db, settings(sim.app, "given"))
+    assert check.missing_match_ids == [custom]
+    assert invoke("pending", "give-up", "--db", str(db), custom).exit_code == 0
+    lost = _lose(db, 3, 25)  # deep in the history: no head walk meets it again
+    (check,) = run_verify(db, settings(sim.app, "given"))
+    assert check.missing_match_ids == [lost], check.lifecycles
+    assert check.given_up_match_ids == [custom]
+    assert rows(db, GIVEN_UP, lost) == [(None, None)]  # pending: the next sync fetches it
+    by_name = {c.lifecycle: c for c in check.lifecycles}
+    assert (by_name["matchmade"].given_up, by_name["matchmade"].missing) == (0, 1)
+    assert (by_name["custom"].given_up, by_name["custom"].missing) == (1, 0)
