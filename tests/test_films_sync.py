@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -420,3 +421,20 @@ def test_the_film_canned_queries_answer_from_the_film_tables(world, name):
         g
         for (g,) in rows(db, "SELECT gamertag FROM players JOIN tracked_players USING (player_id)")
     )
+
+
+def test_who_kills_me_most_names_each_opponent_by_their_current_gamertag(world, tmp_path):
+    # A film keeps the gamertag its player had then; once the archive knows them by a new
+    # one (they renamed), the canned query names them by it, as the player page does.
+    _, db, _ = world
+    db = copy_archive(db, tmp_path / "renamed.db")
+    opponent = value(db, "SELECT opponent_id FROM player_rivals ORDER BY deaths_to DESC LIMIT 1")
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE players SET gamertag = 'A New Name' WHERE player_id = ?", (opponent,)
+        )
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "metadata.yml").read_text("utf-8"))
+    sql = metadata["databases"]["halo"]["queries"]["who_kills_me_most"]["sql"]
+    answer = rows(db, sql.replace(":gamertag", "''"))
+    named = {row[1] for row in answer if row[2] == opponent}
+    assert named == {"A New Name"}, named
