@@ -99,6 +99,21 @@ def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | No
         " ORDER BY tracked DESC, p.gamertag_updated_at DESC LIMIT ?",
         (parameter, ALSO_NAMED + 1),
     )
+    if not found and where.endswith("NOCASE") and not who.isascii():
+        # SQLite's NOCASE folds ASCII only (`ωmega` is not `Ωmega`): compare with casefold,
+        # as the commands do (`store.state.first_named`), only for a name NOCASE missed.
+        wanted = who.casefold()
+        found = [
+            row
+            for row in rows(
+                connection,
+                "SELECT p.player_id, p.gamertag, p.is_bot,"
+                " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id)"
+                " AS tracked FROM players AS p WHERE p.gamertag IS NOT NULL"
+                " ORDER BY tracked DESC, p.gamertag_updated_at DESC",
+            )
+            if row["gamertag"].casefold() == wanted
+        ][: ALSO_NAMED + 1]
     if not found:
         return None
     player, *others = found
