@@ -59,10 +59,14 @@ def _pasted_code() -> str:
             raise UsageError(
                 "no authorization code: pass --code, or paste it at the prompt"
             ) from None
-    click.echo(f"{prompt}: ", nl=False, err=True)
+    # Asked only of someone watching: a log of a script's run gets its one error line alone.
+    watched = sys.stderr is not None and sys.stderr.isatty()
+    if watched:
+        click.echo(f"{prompt}: ", nl=False, err=True)
     # Bounded: a redirect URL is a few KB, and a stdin of `/dev/zero` has no line end.
     line = stdin.readline(MAX_PASTED) if stdin is not None else ""
-    click.echo(err=True)  # the line the terminal would have ended
+    if watched:
+        click.echo(err=True)  # the line the terminal would have ended
     if len(line) == MAX_PASTED and not line.endswith("\n"):
         raise UsageError(f"the pasted line is longer than {MAX_PASTED} characters: no code")
     if not line.strip():
