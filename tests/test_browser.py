@@ -242,6 +242,19 @@ def test_a_player_page_shows_the_pvp_headline_and_draws_csr(browser, served):
     assert_clean(browser)
 
 
+def test_teammates_and_opponents_show_every_column_on_a_laptop(browser, served):
+    # Three to a row at 1280 px, their box cut off the day last played behind a scrollbar.
+    _, gamertag, _ = served
+    browser.page.set_viewport_size({"width": 1280, "height": 900})
+    try:
+        browser.visit(f"/player/{quote(gamertag)}")
+        for key in ("teammates", "opponents"):
+            box = browser.page.locator(f".scroll:has(#{key})")
+            assert box.evaluate("box => box.scrollWidth <= box.clientWidth"), key
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def test_a_match_page_shows_the_stored_documents_numbers(browser, served):
     _, gamertag, db = served
     browser.visit(f"/player/{quote(gamertag)}")
@@ -299,6 +312,27 @@ def test_a_match_page_draws_the_films_score_and_kill_feed(browser, served):
     assert marked.count() == ambiguous and marked.first.is_visible()
     assert "±5 ms" in marked.first.get_attribute("title")
     assert_clean(browser)
+
+
+def test_a_phone_reads_the_kill_feed_without_scrolling_sideways(browser, served):
+    # Killer, arrow and victim on one line each pushed the victim past a 375 px box.
+    _, _, db = served
+    with sqlite3.connect(db) as connection:
+        (match_id,) = connection.execute(
+            "SELECT match_id FROM kills GROUP BY match_id"
+            " ORDER BY max(length(killer_id)) DESC, match_id LIMIT 1"
+        ).fetchone()
+    browser.page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        browser.visit(f"/match/{match_id}")
+        feed = browser.page.locator(".feed:has(#kill-feed)")
+        assert feed.evaluate("box => box.scrollWidth <= box.clientWidth")
+        victims = browser.page.locator("#kill-feed td.victim").all()[:20]
+        right = feed.bounding_box()["x"] + feed.bounding_box()["width"]
+        assert victims and all(v.bounding_box()["x"] + v.bounding_box()["width"] <= right + 1
+                               for v in victims)  # fmt: skip
+    finally:
+        browser.page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser, served):

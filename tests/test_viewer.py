@@ -296,6 +296,96 @@ def test_csv_export_of_a_table_a_view_and_a_canned_query(archive):
         assert len(lines) > 1 and "," in lines[0], path
 
 
+def _cells(html: str, column: str) -> list[str]:
+    """Return the text of every body cell of ``column`` in a Datasette table or query page."""
+    found = re.findall(rf'<td class="[^"]*\bcol-{column}\b[^"]*"[^>]*>(.*?)</td>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
+
+
+def test_canned_queries_and_tables_write_kd_and_percentages_as_the_pages_do(archive):
+    # SQLite's round() gave "2.0" and "0.5" for one match's K/D (the match page: 2.00),
+    # "0.98" for a career's (the player page: 0.980), and percentages with no sign; a
+    # match lasted "615.6193927" (seconds) where the match page says 10:16.
+    _, db, gamertag = archive
+    ds = viewer(db)
+    who = urllib.parse.quote(gamertag)
+    for path, column, shape in (
+        (f"/career/recent_form?gamertag={who}", "kd", r"\d+\.\d\d"),
+        (f"/career/recent_form?gamertag={who}", "kd_last_25", r"\d+\.\d{3}"),
+        (f"/career/recent_form?gamertag={who}", "accuracy", r"\d+\.\d %"),
+        (f"/career/career_summary?gamertag={who}", "kd", r"\d+\.\d{3}"),
+        (f"/career/career_summary?gamertag={who}", "win_rate", r"\d+\.\d %"),
+        (f"/career/by_map?gamertag={who}", "win_rate", r"\d+\.\d %"),
+        ("/career/player_matches", "kd", r"\d+\.\d\d"),
+        ("/career/matches", "duration_seconds", r"\d+:\d\d"),
+        ("/career/player_matches", "time_played_seconds", r"\d+:\d\d"),
+    ):
+        response = get(ds, path)
+        assert response.status_code == 200, path
+        cells = _cells(response.text, column)
+        assert cells, (path, column)
+        assert all(re.fullmatch(shape, cell) for cell in cells), (path, column, cells[:10])
+    # JSON and CSV keep the stored numbers.
+    stored = rows_of(ds, f"/career/recent_form.json?gamertag={who}&_shape=array")
+    assert all(type(row["kd"]) in (int, float) for row in stored)
+
+
+def test_csr_history_and_the_csr_chart_name_the_tier_as_the_player_page_does(archive):
+    # post_match_tier alone ("Platinum") beside the player page's "Platinum 2".
+    _, db, gamertag = archive
+    ds = viewer(db)
+    tier = re.compile(r"(Bronze|Silver|Gold|Platinum|Diamond) [1-6]|Onyx")
+    who = urllib.parse.quote(gamertag)
+    found = rows_of(ds, f"/career/csr_history.json?gamertag={who}&_shape=array")
+    assert found and all(tier.fullmatch(row["post_match_tier"]) for row in found), found[:3]
+    sql = replace_opts_in_query(CAREER["charts"]["csr"]["query"], {"gamertag": gamertag})
+    query = urllib.parse.urlencode({"sql": sql, "gamertag": gamertag})
+    points = [row for row in rows_of(ds, f"/career.json?{query}&_shape=array") if row["csr"]]
+    assert points and all(tier.fullmatch(row["tier"]) for row in points), points[:3]
+
+
+def test_every_chart_of_a_kd_labels_its_axis_with_decimals():
+    # Vega's default format labelled the lone tick of one snapshot's K/D (1.312) "1".
+    def encodings(spec):  # every encoding of a spec, its layers' however deep
+        if isinstance(spec, dict):
+            if isinstance(spec.get("encoding"), dict):
+                yield spec["encoding"]
+            for value in spec.values():
+                yield from encodings(value)
+        elif isinstance(spec, list):
+            for value in spec:
+                yield from encodings(value)
+
+    dashboards = load_metadata()["plugins"]["datasette-dashboards"]
+    checked = 0
+    for dashboard in dashboards.values():
+        for name, chart in dashboard["charts"].items():
+            for encoding in encodings(chart.get("display")):
+                for channel in ("x", "y"):
+                    axis = encoding.get(channel) or {}
+                    if axis.get("field") in ("kd", "rolling_kd"):
+                        checked += 1
+                        assert (axis.get("axis") or {}).get("format"), (name, channel)
+    assert checked >= 3
+
+
+def test_every_dashboard_legend_goes_under_its_chart():
+    # On the right, a legend of "WraithAce 203 · Ranked Doubles" left a phone's (390 px)
+    # CSR chart a plot 25 px wide, its axis title cut at both ends.
+    dashboards = load_metadata()["plugins"]["datasette-dashboards"]
+    legends = [
+        (name, encoding["color"]["legend"])
+        for dashboard in dashboards.values()
+        for name, chart in dashboard["charts"].items()
+        for layer in (chart.get("display") or {}).get("layer", [])
+        for encoding in [layer.get("encoding") or {}]
+        if isinstance((encoding.get("color") or {}).get("legend"), dict)
+    ]
+    assert len(legends) >= 5
+    for name, legend in legends:
+        assert legend.get("orient") == "bottom", name
+
+
 @pytest.mark.parametrize("chart", sorted(CAREER["charts"]))
 def test_every_dashboard_chart_query_runs_with_and_without_filters(archive, chart):
     _, db, gamertag = archive

@@ -609,3 +609,31 @@ def test_a_team_switchs_kd_is_rounded_as_player_matches_rounds():
                 (kills, deaths),
             ).fetchone()
             assert match_kd(kills, deaths) == expected, (kills, deaths)
+
+
+def test_a_bots_page_says_it_is_a_bot_and_explains_an_empty_scope(archive):
+    # The custom game's bot: its page opens on matchmade PvP, where it has no match. It
+    # read "0.000" K/D beside a dash for win rate, two bare table headings, "No matchmade pvp in
+    # the archive." and "grunt-archive sync --player tracks them" (no sync tracks a bot).
+    bot = next(p for p in DOCS[CUSTOM]["Players"] if p["PlayerType"] == 2)["PlayerId"]
+    page = get_json(archive, f"/player/{quote(bot, safe='()')}.json")
+    pvp = page["summary"]["matchmade_pvp"]
+    assert pvp["matches"] == 0 and pvp["kd"] is None and pvp["win_rate"] is None
+    assert page["summary"]["custom"]["kd"] is not None
+    html = get(archive, f"/player/{quote(bot, safe='()')}").text
+    assert "0.000" not in html and "sync --player" not in html and "A bot, which no sync" in html
+    assert 'id="by-map-none"' in html and 'id="by-mode-none"' in html
+    assert "No matches in Matchmade PvP" in html and "pvp in the archive" not in html
+    custom = get(archive, f"/player/{quote(bot, safe='()')}?scope=custom").text
+    assert 'id="by-map"' in custom and 'id="no-matches"' not in custom
+
+
+def test_a_csr_read_from_a_match_not_a_snapshot_is_dated(archive):
+    # With no CSR snapshot (an opponent's page always), the CSR is the one after the newest
+    # ranked match in the archive, perhaps years old: "Ranked Arena: 1147" read as current.
+    played = DOCS[CTF]["MatchInfo"]["StartTime"][:10]
+    page = get_json(archive, f"/player/{quote(GAMERTAG)}.json")
+    (csr,) = page["current_csr"]
+    assert csr["from_match"] is True and csr["as_of"].startswith(played)
+    html = get(archive, f"/player/{quote(GAMERTAG)}").text
+    assert f"(after their match of {played})" in html

@@ -87,6 +87,9 @@ def current_csr(
             row["csr"] = None
         row["tier_name"] = tier_name(row["tier"], row["sub_tier"], row["csr"], row["placement"])
         row["best"] = None
+        # Not a snapshot's: the CSR after their newest ranked match in the archive, which
+        # for an opponent may be years old; the page dates it instead of calling it current.
+        row["from_match"] = row["playlist_asset_id"] not in seen
         if row["playlist_asset_id"] in seen:
             if row["csr"] is None:
                 row["tier_name"] += " this season"

@@ -116,6 +116,40 @@ def cell_time(value: Any) -> Markup | None:
     return Markup(f'<time datetime="{value}" title="{value}">{shown}</time>')
 
 
+# The columns of tables, views and canned queries the pages write as Halo does: a K/D to
+# three decimals (one match's, a row with a match id, to two, as player_matches.kd keeps
+# it) and a percentage with its sign. SQLite's round() left "2.0" for 2.00, "0.98" for
+# 0.980 and "59.1" with no % beside the pages' "2.00", "0.980" and "59.1 %".
+KD_COLUMNS = frozenset({"kd", "kd_last_25"})
+PERCENT_COLUMNS = frozenset({"win_rate", "win_rate_last_25", "accuracy", "first_blood_rate"})
+NUMBER_COLUMNS = KD_COLUMNS | PERCENT_COLUMNS
+
+
+def _has_column(row: Any, name: str) -> bool:
+    try:
+        return name in row.keys()  # noqa: SIM118 (`in` a sqlite3.Row looks at its values)
+    except (AttributeError, TypeError):
+        return False
+
+
+def cell_number(row: Any, value: Any, column: str) -> str | Markup | None:
+    """Return a K/D, percentage or duration cell of a table or query as the pages write it.
+
+    None for any other cell. A duration (a column ``…_seconds``: 615.6193927) reads
+    ``10:16``, the stored value its tooltip. HTML only: JSON and CSV, which Datasette
+    writes without asking, keep the stored number.
+    """
+    if type(value) not in (int, float):
+        return None
+    if column.endswith("_seconds"):
+        return Markup(f'<span title="{value}">{duration(value)}</span>')
+    if column not in NUMBER_COLUMNS:
+        return None
+    if column in PERCENT_COLUMNS:
+        return pct(value)
+    return match_kd(value) if column == "kd" and _has_column(row, "match_id") else kd(value)
+
+
 def day(text: str | None) -> str:
     """Return an archive timestamp's date."""
     return text[:10] if text else MISSING

@@ -125,7 +125,8 @@ def _totals(groups: list[dict[str, Any]]) -> dict[str, Any]:
 def record(counts: Mapping[str, int | None]) -> dict[str, Any]:
     """Return the headline numbers of ``RECORD_COUNTS`` (None is 0): the counts, K/D, win rate."""
     summary = {key: counts[key] or 0 for key in RECORD_COUNTS}
-    summary["kd"] = kd(summary["kills"], summary["deaths"])
+    # No match, no K/D: None (a dash, as the win rate beside it), not a 0.000 no one scored.
+    summary["kd"] = kd(summary["kills"], summary["deaths"]) if summary["matches"] else None
     summary["win_rate"] = rate(summary["wins"], summary["matches"])
     return summary
 

@@ -219,8 +219,12 @@ def prepare_connection(conn: Any) -> None:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
-    """Link gamertags and match ids to their pages and write times as the pages do, everywhere."""
-    return cell_link(row, value, column, datasette.urls.path) or formats.cell_time(value)
+    """Link gamertags and match ids to their pages; write times, K/D and percents as pages do."""
+    return (
+        cell_link(row, value, column, datasette.urls.path)
+        or formats.cell_time(value)
+        or formats.cell_number(row, value, column)
+    )
 
 
 @hookimpl

@@ -152,9 +152,20 @@ def similar_players(
     ]
 
 
+def _half_up(numerator: int, denominator: int, places: str) -> float:
+    """Return ``numerator`` ÷ ``denominator`` rounded as SQLite's round() does: half away from 0.
+
+    Python's round() of the float rounds 105 / 80 = 1.3125 to 1.312 (half to even) and
+    33 / 80 = 0.4125 to 0.412 (the float is just below), where the canned queries and the
+    dashboards, in SQL, show 1.313 and 0.413: the same K/D, two numbers.
+    """
+    ratio = Decimal(numerator) / Decimal(denominator)
+    return float(ratio.quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
 def kd(kills: int | None, deaths: int | None) -> float:
-    """Return kills ÷ deaths to three decimals (kills when there were no deaths)."""
-    return round((kills or 0) / max(deaths or 0, 1), 3)
+    """Return kills ÷ deaths to three decimals (kills when there were no deaths), the half up."""
+    return _half_up(kills or 0, max(deaths or 0, 1), "0.001")
 
 
 def match_kd(kills: int | None, deaths: int | None) -> float:
@@ -168,4 +179,4 @@ def match_kd(kills: int | None, deaths: int | None) -> float:
 
 def rate(part: int | None, whole: int | None) -> float | None:
     """Return ``part`` ÷ ``whole`` in percent to one decimal, None when ``whole`` is 0."""
-    return round(100.0 * (part or 0) / whole, 1) if whole else None
+    return _half_up(100 * (part or 0), whole, "0.1") if whole else None
