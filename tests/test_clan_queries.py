@@ -66,7 +66,7 @@ where :gamertag <> '' and not exists (select 1 from tracked_players as t join pl
     "csr": """
 with lines as (
   select gamertag, coalesce(playlist, '(not looked up yet)') as playlist, start_time,
-    post_match_csr, {TIER} as post_match_tier, match_id
+    post_match_csr, post_match_tier, match_id
   from player_matches where post_match_csr is not null
   [[ and gamertag = :gamertag collate nocase ]] [[ and playlist = :playlist ]]
   [[ and day >= :date_from ]] [[ and day <= :date_to ]]
@@ -297,8 +297,8 @@ where :gamertag <> '' and not exists (select 1 from tracked_players as t join pl
   using (player_id) where p.gamertag = :gamertag collate nocase)
 """,
 }
-# The tier as the player page names it ("Platinum 2", "Onyx"), which both CSR queries
-# now give: the rows compared are the rewrite's, this column as it is written today.
+# The tier as the player page names it ("Platinum 2", "Onyx"), which csr_history
+# now gives (the CSR chart keeps the tier alone): the rows compared are the rewrite's, this column as it is written today.
 TIER = """(select case when s.post_match_tier = 'Onyx' or s.post_match_sub_tier is null
     then nullif(s.post_match_tier, '') else s.post_match_tier || ' ' || (s.post_match_sub_tier + 1) end
   from match_skill as s where s.match_id = player_matches.match_id
