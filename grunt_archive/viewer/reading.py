@@ -74,6 +74,15 @@ def rows(
 ALSO_NAMED = 10  # other players of one gamertag a player's page names
 
 
+# The players a name or id may mean, and the one `find_player` picks first.
+_PLAYER_CHOICES = (
+    "SELECT p.player_id, p.gamertag, p.is_bot,"
+    " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id) AS tracked"
+    " FROM players AS p"
+)
+_PLAYER_ORDER = "ORDER BY tracked DESC, p.gamertag_updated_at DESC"
+
+
 def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | None:
     """Return ``{"player_id", "gamertag", "is_bot", "tracked", "also_named"}`` of ``who``, or None.
 
@@ -93,10 +102,7 @@ def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | No
         where, parameter = "p.gamertag = ? COLLATE NOCASE", who
     found = rows(
         connection,
-        "SELECT p.player_id, p.gamertag, p.is_bot,"
-        " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id) AS tracked"
-        f" FROM players AS p WHERE {where}"
-        " ORDER BY tracked DESC, p.gamertag_updated_at DESC LIMIT ?",
+        f"{_PLAYER_CHOICES} WHERE {where} {_PLAYER_ORDER} LIMIT ?",
         (parameter, ALSO_NAMED + 1),
     )
     if not found and where.endswith("NOCASE") and not who.isascii():
@@ -106,11 +112,7 @@ def find_player(connection: sqlite3.Connection, who: str) -> dict[str, Any] | No
         found = [
             row
             for row in rows(
-                connection,
-                "SELECT p.player_id, p.gamertag, p.is_bot,"
-                " EXISTS (SELECT 1 FROM tracked_players AS t WHERE t.player_id = p.player_id)"
-                " AS tracked FROM players AS p WHERE p.gamertag IS NOT NULL"
-                " ORDER BY tracked DESC, p.gamertag_updated_at DESC",
+                connection, f"{_PLAYER_CHOICES} WHERE p.gamertag IS NOT NULL {_PLAYER_ORDER}"
             )
             if row["gamertag"].casefold() == wanted
         ][: ALSO_NAMED + 1]
