@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.slow
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-")
 
 ARTIFACTS = ROOT / "test-artifacts"
+WIDE = {"width": 1400, "height": 1000}  # every test's screen, but where it says otherwise
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -89,6 +91,15 @@ class Browser:
         self.page.wait_for_load_state("networkidle")
         return self.page.inner_text("body")
 
+    @contextmanager
+    def viewport(self, width: int, height: int) -> Iterator[None]:
+        """Show the block's pages at ``width`` x ``height``, then at the wide screen again."""
+        self.page.set_viewport_size({"width": width, "height": height})
+        try:
+            yield
+        finally:
+            self.page.set_viewport_size(WIDE)
+
     def screenshot(self, shot: str, full_page: bool = False) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=full_page)
 
@@ -135,7 +146,7 @@ def browser(served, chromium) -> Iterator[Browser]:
             executable_path=chromium,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport=WIDE,
         )
         page = context.new_page()
         session = Browser(page, base)
@@ -245,14 +256,11 @@ def test_a_player_page_shows_the_pvp_headline_and_draws_csr(browser, served):
 def test_teammates_and_opponents_show_every_column_on_a_laptop(browser, served):
     # Three to a row at 1280 px, their box cut off the day last played behind a scrollbar.
     _, gamertag, _ = served
-    browser.page.set_viewport_size({"width": 1280, "height": 900})
-    try:
+    with browser.viewport(1280, 900):
         browser.visit(f"/player/{quote(gamertag)}")
         for key in ("teammates", "opponents"):
             box = browser.page.locator(f".scroll:has(#{key})")
             assert box.evaluate("box => box.scrollWidth <= box.clientWidth"), key
-    finally:
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_a_match_page_shows_the_stored_documents_numbers(browser, served):
@@ -322,8 +330,7 @@ def test_a_phone_reads_the_kill_feed_without_scrolling_sideways(browser, served)
             "SELECT match_id FROM kills GROUP BY match_id"
             " ORDER BY max(length(killer_id)) DESC, match_id LIMIT 1"
         ).fetchone()
-    browser.page.set_viewport_size({"width": 375, "height": 800})
-    try:
+    with browser.viewport(375, 800):
         browser.visit(f"/match/{match_id}")
         feed = browser.page.locator(".feed:has(#kill-feed)")
         assert feed.evaluate("box => box.scrollWidth <= box.clientWidth")
@@ -331,8 +338,6 @@ def test_a_phone_reads_the_kill_feed_without_scrolling_sideways(browser, served)
         right = feed.bounding_box()["x"] + feed.bounding_box()["width"]
         assert victims and all(v.bounding_box()["x"] + v.bounding_box()["width"] <= right + 1
                                for v in victims)  # fmt: skip
-    finally:
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser, served):
@@ -342,8 +347,7 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
             "SELECT match_id FROM matches WHERE game_variant_category IN (11, 13, 14, 39)"
             " AND teams_enabled ORDER BY match_id LIMIT 1"
         ).fetchone()
-    browser.page.set_viewport_size({"width": 375, "height": 800})
-    try:
+    with browser.viewport(375, 800):
         browser.visit(f"/match/{match_id}")
         browser.screenshot("match_375px")
         width = browser.page.evaluate("document.documentElement.scrollWidth")
@@ -367,14 +371,12 @@ def test_a_wide_scoreboard_scrolls_in_its_box_and_the_page_fits_a_phone(browser,
         for page in ("/", f"/player/{quote(gamertag)}"):  # long map and mode names too
             browser.visit(page)
             assert browser.page.evaluate("document.documentElement.scrollWidth") <= 375, page
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
+        browser.page.set_viewport_size(WIDE)
         browser.visit(f"/match/{match_id}")
         medals = browser.page.locator("td.medals").first.bounding_box()
         assert medals["width"] >= 200, "the medals squeezed to a word a line"
         assert browser.page.locator("td.medals label.more").first.is_hidden()
         assert cell.inner_text() == phone, "a wide screen lists every medal, as the phone's"
-    finally:
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
 
 
@@ -474,8 +476,7 @@ def test_a_chart_with_nothing_picked_says_so_instead_of_bare_axes(browser, serve
     _, gamertag, _ = served
     charts = picked_charts()
     assert len(charts["career"]) >= 6 and len(charts["career_over_time"]) >= 3
-    browser.page.set_viewport_size({"width": width, "height": 900})
-    try:
+    with browser.viewport(width, 900):
         for dashboard, names in charts.items():
             # Before the archive's first match: nothing in what is picked, in any chart.
             path = f"/-/dashboards/{dashboard}?gamertag={quote(gamertag)}&date_to=2000-01-01"
@@ -503,8 +504,6 @@ def test_a_chart_with_nothing_picked_says_so_instead_of_bare_axes(browser, serve
                 assert any(re.fullmatch(r"[\d.,]+", text) for text in seen), (chart, seen)
                 marks = browser.page.locator(f"#chart-{chart} [class*='layer_0'] path")
                 assert marks.count() >= 1, chart
-    finally:
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
 
 
@@ -513,8 +512,7 @@ def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
     queries = load_metadata()["databases"]["halo"]["queries"]
     pages = [f"/demo/{name}?" + ("q=" if name == "search" else "gamertag=") + quote(gamertag)
              for name in sorted(queries)]  # fmt: skip
-    browser.page.set_viewport_size({"width": 375, "height": 800})
-    try:
+    with browser.viewport(375, 800):
         for page in [*pages, "/demo", "/demo?sql=select+1"]:
             browser.visit(page)
             width = browser.page.evaluate("document.documentElement.scrollWidth")
@@ -532,6 +530,4 @@ def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
                 row.inner_text()
             )
             assert row.locator("label").evaluate("label => label.scrollWidth <= label.clientWidth")
-    finally:
-        browser.page.set_viewport_size({"width": 1400, "height": 1000})
     assert_clean(browser)
