@@ -27,8 +27,8 @@ SHOWN_REASON = 200  # characters of a reason the listing shows (the JSON has it 
 @click.group(invoke_without_command=True)
 @db_option
 @player_option(
-    "Only this player's pending matches, and the lookups of matches they played (xuid(…),"
-    " a bare xuid or a gamertag). Repeatable."
+    "Only the pending matches this player played (those pending under another player too),"
+    " and the lookups of matches they played (xuid(…), a bare xuid or a gamertag). Repeatable."
 )
 @click.option(
     "--json",
@@ -45,7 +45,9 @@ def pending(
     With no subcommand, lists every pending match (player by gamertag, start
     time, reason, attempts, first seen, last attempt), then the matches given
     up on, then the lookups (names, skill, films) pending and given up after
-    5 attempts. It changes nothing.
+    5 attempts. It changes nothing. With --player, the matches that player
+    played, a match pending under another tracked player (who met it first)
+    too, listed as "OTHER, shared with PLAYER".
     Exits 3 when a match is pending (as sync then does), 0 otherwise: matches
     given up on and lookups never make a run partial.
 
@@ -98,8 +100,12 @@ def _print(matches: list[PendingMatchRow], lookups: list[PendingLookup]) -> None
         for m in shown:
             gave = f"; given up {m.given_up_at}" if given_up else ""
             why = f" ({_text(m.given_up_reason)})" if given_up and m.given_up_reason else ""
+            # The player named first is the one it is pending under; `--player` lists a
+            # match another tracked player's walk met first with whoever asked played it.
+            shared = ", ".join(display_name(tag) or pid for pid, tag in m.shared_with)
+            who = f"{m.player}, shared with {shared}" if shared else m.player
             click.echo(
-                f"  {m.match_id}  {m.player}  started {m.start_time or '?'}  {_text(m.reason)}"
+                f"  {m.match_id}  {who}  started {m.start_time or '?'}  {_text(m.reason)}"
                 f"  [attempts {m.attempts}, first seen {m.first_seen_at},"
                 f" last {m.last_attempt_at or '-'}{gave}{why}]"
             )

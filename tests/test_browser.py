@@ -531,3 +531,16 @@ def test_datasettes_own_query_and_database_pages_fit_a_phone(browser, served):
             )
             assert row.locator("label").evaluate("label => label.scrollWidth <= label.clientWidth")
     assert_clean(browser)
+
+
+def test_the_career_dashboards_scope_options_read_as_names(browser, served):
+    _, gamertag, _ = served
+    browser.visit(f"/-/dashboards/career?gamertag={quote(gamertag)}&scope=custom")
+    options = browser.page.locator("select#scope option")
+    shown = dict(zip(options.evaluate_all("os => os.map(o => o.value)"),
+                     options.all_inner_texts(), strict=True))  # fmt: skip
+    assert shown == {"": "", "matchmade_pvp": "Matchmade PvP",
+                     "matchmade_pve": "Matchmade PvE (Firefight)", "custom": "Custom games",
+                     "all": "All matches"}  # fmt: skip
+    assert browser.page.locator("select#scope").input_value() == "custom"
+    assert_clean(browser)

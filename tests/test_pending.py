@@ -428,3 +428,33 @@ def test_a_custom_match_given_up_does_not_hide_a_lost_matchmade_one_from_verify(
     by_name = {c.lifecycle: c for c in check.lifecycles}
     assert (by_name["matchmade"].given_up, by_name["matchmade"].missing) == (0, 1)
     assert (by_name["custom"].given_up, by_name["custom"].missing) == (1, 0)
+
+
+def test_player_lists_a_shared_match_pending_under_the_other_tracked_player(tmp_path):
+    # pending_matches keeps one player a match: the one whose walk met it first. A match
+    # both tracked players played was missing from `pending --player` of the other one.
+    sim = Simulator(SimulatorConfig(seed=81, players=2, matches=40, malformed_matches=2))
+    db = tmp_path / "halo.db"
+    assert sync(db, sim, *sim.player_ids, clearance="given").outcome == "partial"
+    (shared,) = [m for m in sim.malformed_match_ids if len(sim.world.matches[m].tracked) == 2]
+    owner = value(db, "SELECT player_id FROM pending_matches WHERE match_id = ?", shared)
+    (other,) = [p for p in sim.player_ids if p != owner]
+    own = {row[0] for row in rows(db, "SELECT match_id FROM pending_matches WHERE player_id = ?",
+                                  other)}  # fmt: skip
+    listed = invoke("pending", "--db", str(db), "--json", "--player", other)
+    assert listed.exit_code == 3, listed.output
+    found = {m["match_id"]: m for m in json.loads(listed.stdout)["pending"]}
+    assert set(found) == own | {shared}
+    assert found[shared]["player_id"] == owner  # still said to be pending under its owner
+    assert found[shared]["shared_with"] == [{"player_id": other, "gamertag": sim.gamertag(other)}]
+    assert all(found[m]["shared_with"] == [] for m in own)
+    text = invoke("pending", "--db", str(db), "--player", sim.gamertag(other)).stdout
+    assert f"  {shared}  {sim.gamertag(owner)}, shared with {sim.gamertag(other)}  " in text
+    # The owner's own listing is as before: theirs, no one else's.
+    mine = json.loads(invoke("pending", "--db", str(db), "--json", "--player", owner).stdout)
+    assert shared in {m["match_id"] for m in mine["pending"]}
+    assert all(m["player_id"] == owner and not m["shared_with"] for m in mine["pending"])
+    # Given up, it is listed under given_up for the other player too.
+    assert invoke("pending", "give-up", "--db", str(db), shared).exit_code == 0
+    after = json.loads(invoke("pending", "--db", str(db), "--json", "--player", other).stdout)
+    assert [m["match_id"] for m in after["given_up"]] == [shared]

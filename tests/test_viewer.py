@@ -543,3 +543,57 @@ def test_a_gamertag_two_players_held_never_hides_either(archive, tmp_path):
     assert missing.status_code == 404
     for player_id in (me, other):
         assert f'href="/player/{player_id}"' in missing.text
+
+
+def test_the_career_dashboards_scope_options_are_named_their_values_kept(archive):
+    # datasette-dashboards writes each option as its value ("matchmade_pvp"); the viewer
+    # names them as the player page's tabs do, and the address keeps the value.
+    _, db, gamertag = archive
+    html = get(viewer(db), f"/-/dashboards/career?scope=custom&gamertag={gamertag}").text
+    select = html.split('<select id="scope" name="scope">', 1)[1].split("</select>", 1)[0]
+    values = re.findall(r'<option value="([^"]*)"', select)
+    assert values == ["", "matchmade_pvp", "matchmade_pve", "custom", "all"]
+    (labels,) = re.findall(r"const title = (\{[^}]*\})\[option\.value\]", html)
+    assert json.loads(labels) == {
+        "matchmade_pvp": "Matchmade PvP",
+        "matchmade_pve": "Matchmade PvE (Firefight)",
+        "custom": "Custom games",
+        "all": "All matches",
+    }
+    assert html.index("</select>") < html.index('querySelectorAll("select#scope option")')
+    # Only the dashboards: the other pages carry no such script.
+    assert "select#scope" not in get(viewer(db), "/career/matches").text
+
+
+def test_the_matches_facets_read_as_names_and_filter_by_code(archive):
+    # Datasette's column facets listed "3 119, 1 25" and "6 40, 15 22": the codes the
+    # matches table keeps. Its facets are `named` ones: the same counts, by name.
+    _, db, _ = archive
+    ds = viewer(db)
+    page = rows_of(ds, "/career/matches.json?_size=0&_extra=facet_results")
+    facets = page["facet_results"]
+    lifecycles = {v["label"]: v for v in facets["lifecycle_mode"]["results"]}
+    assert set(lifecycles) <= {"matchmade", "custom", "local"} and "matchmade" in lifecycles
+    assert lifecycles["matchmade"]["value"] == 3
+    expected = dict(rows(db, "SELECT game_variant_category, count(*) FROM matches GROUP BY 1"))
+    modes = {
+        v["value"]: (v["label"], v["count"]) for v in facets["game_variant_category"]["results"]
+    }
+    assert {code: count for code, (_, count) in modes.items()} == expected
+    assert all(isinstance(label, str) and not label.isdigit() for label, _ in modes.values())
+    assert modes[6][0] == "Slayer"
+    # A value's link filters by its code, as the column facet's did.
+    link = urllib.parse.urlparse(lifecycles["matchmade"]["toggle_url"])
+    assert ("lifecycle_mode", "3") in urllib.parse.parse_qsl(link.query)
+    html = get(ds, "/career/matches").text
+    facet_html = html.split('class="facet-results"', 1)[1].split("</table>", 1)[0]
+    assert ">matchmade</a>" in facet_html and ">Slayer</a>" in facet_html
+    assert not re.search(r">\d+</a>", facet_html.split('class="rows-and-columns"', 1)[0])
+    # Asked for, an asset id's facet names the map; the description links it.
+    assert 'href="?_facet_named=map_asset_id"' in html
+    maps = rows_of(
+        ds, "/career/matches.json?_size=0&_extra=facet_results&_facet_named=map_asset_id"
+    )
+    named = maps["facet_results"]["map_asset_id"]["results"]
+    names = dict(rows(db, "SELECT asset_id, public_name FROM assets WHERE asset_kind = 'map'"))
+    assert named and all(v["label"] == names[v["value"]] for v in named)

@@ -294,3 +294,54 @@ def test_a_film_read_with_an_inferred_layout_says_so(archive, tmp_path):
     assert page["kill_feed"]
     assert words in get(copy, f"/match/{inferred[0]}").text
     assert words not in get_json(copy, f"/match/{checked[0]}.json")["film"]["note"]
+
+
+def score_headers(html: str) -> list[str]:
+    """Return the text of every column header of the page that names a score."""
+    return [h for h in re.findall(r"<th[^>]*>([^<]*)</th>", html) if "score" in h.lower()]
+
+
+def test_an_infection_match_titles_its_two_scores_apart(archive):
+    # Teams off: the film's table is per player, beside the scoreboard's per-player column.
+    # They were "Score" (the personal score) and "Final score" (the match stats' Score, the
+    # mode's points): two different numbers a reader took for one.
+    _, db = archive
+    match_id = value(
+        db,
+        "SELECT m.match_id FROM matches AS m JOIN films AS f USING (match_id)"
+        " WHERE f.status = 'read' AND m.game_variant_category = 22 ORDER BY 1",
+    )
+    assert match_id, "the fixture has no Infection match with a film"
+    page = get_json(db, f"/match/{match_id}.json")
+    assert page["teams_off"] is True and page["score_timeline"]["by"] == "player"
+    html = get(db, f"/match/{match_id}").text
+    board = html.split('id="score-totals"', 1)
+    assert sorted(set(score_headers(board[0]))) == ["Personal score"]
+    assert score_headers(board[1].split("</thead>", 1)[0]) == ["Mode score (match stats)"]
+    assert "The personal score need not fall down the list." in html
+    # A team match keeps its titles: the film's final score is the team's, as its heading's.
+    team_match = value(
+        db,
+        "SELECT m.match_id FROM matches AS m JOIN films AS f USING (match_id)"
+        " WHERE f.status = 'read' AND m.teams_enabled ORDER BY 1",
+    )
+    html = get(db, f"/match/{team_match}").text
+    assert sorted(set(score_headers(html))) == ["Final score (match stats)", "Score"]
+
+
+def test_kills_per_minute_by_phase_names_the_phases_in_order_without_a_sort_prefix(archive):
+    # The phases were "1 early", "2 middle", "3 late": numbered so that they sort, the
+    # number shown. The order stays; the column shows the name alone.
+    _, db = archive
+    answer = get_json(db, "/films/kills_per_minute_by_phase.json?gamertag=&_shape=objects")
+    assert answer["columns"] == ["gamertag", "phase", "kills", "kills_per_minute"]
+    by_player: dict[str, list[str]] = {}
+    for row in answer["rows"]:
+        by_player.setdefault(row["gamertag"], []).append(row["phase"])
+    assert by_player and list(by_player) == sorted(by_player)
+    for phases in by_player.values():
+        assert phases == [p for p in ("early", "middle", "late") if p in phases]
+    assert "middle" in {p for phases in by_player.values() for p in phases}
+    html = get(db, "/films/kills_per_minute_by_phase?gamertag=").text
+    cells = re.findall(r'<td class="col-phase[^"]*">([^<]*)</td>', html)
+    assert cells and set(cells) <= {"early", "middle", "late"}, cells

@@ -11,13 +11,23 @@ match, should it ever arrive (a ``copy``), releases the row as for any pending m
 Lookups (``pending_enrichment``) never make a run partial; after
 ``lookups.MAX_ATTEMPTS`` attempts they are left alone by themselves, and are
 listed here as given up.
+
+A match two tracked players share is pending under the one whose walk met it
+first (``pending_matches`` keeps one player a match); the other's history pages,
+kept in ``raw_responses``, list it too, and are what tells a listing of that
+player's matches that it is theirs as well.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
+from grunt_archive.documents import HISTORY_PAGE
+from grunt_archive.errors import MalformedResponseError
+from grunt_archive.jsonsafe import loads
+from grunt_archive.normalize.history import history_entries
+from grunt_archive.rawbody import decode
 from grunt_archive.store.lookups import MAX_ATTEMPTS
 from grunt_archive.store.session import Store, Unit
 from grunt_archive.store.state import NOT_GIVEN_UP
@@ -39,6 +49,9 @@ class PendingMatchRow:
     last_attempt_at: str | None
     given_up_at: str | None
     given_up_reason: str | None
+    # Players asked for (``--player``) who played the match it is pending under another
+    # player for: (player id, gamertag) each.
+    shared_with: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def player(self) -> str:
@@ -47,7 +60,8 @@ class PendingMatchRow:
 
     def to_json(self) -> dict[str, object]:
         """Return the row as a JSON-ready dict."""
-        return asdict(self)
+        shared = [{"player_id": pid, "gamertag": tag} for pid, tag in self.shared_with]
+        return {**asdict(self), "shared_with": shared}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +102,72 @@ def listing(
 ) -> tuple[list[PendingMatchRow], list[PendingLookup]]:
     """Return every pending match (given up or not) and every pending lookup, newest first.
 
-    With ``player_ids``, only the matches pending under those players, and the
-    lookups of matches they played (a film, a skill result).
+    With ``player_ids``, only the matches those players played: pending under
+    them, or under another player (or none) and listed by their history pages
+    (each such row names them in ``shared_with``); and the lookups of matches
+    they played (a film, a skill result).
     """
     marks = ", ".join("?" * len(player_ids))
     players = tuple(player_ids)
-    match_where = f"WHERE p.player_id IN ({marks})" if players else ""
     lookup_where = (
         f"WHERE key IN (SELECT match_id FROM match_players WHERE player_id IN ({marks}))"
         if players
         else ""
     )
+    listed: dict[str, set[str]] = {}
+    names: dict[str, str | None] = {}
     with store.unit() as connection:
-        matches = query(connection, _MATCHES.format(where=match_where), players)
+        matches = [PendingMatchRow(*row) for row in query(connection, _MATCHES.format(where=""))]
         lookups = query(connection, _LOOKUPS.format(where=lookup_where), players)
-    return [PendingMatchRow(*row) for row in matches], [PendingLookup(*row) for row in lookups]
+        others = {m.match_id for m in matches if players and m.player_id not in players}
+        if others:
+            listed = _listed_by(connection, players, others)
+            sql = f"SELECT player_id, gamertag FROM players WHERE player_id IN ({marks})"
+            names = dict(query(connection, sql, players))
+    if players:
+        kept = []
+        for m in matches:
+            if m.player_id in players:
+                kept.append(m)
+            elif m.match_id in listed:
+                shared = tuple((p, names.get(p)) for p in players if p in listed[m.match_id])
+                kept.append(replace(m, shared_with=shared))
+        matches = kept
+    return matches, [PendingLookup(*row) for row in lookups]
+
+
+def _listed_by(
+    connection: Unit, players: tuple[str, ...], match_ids: set[str]
+) -> dict[str, set[str]]:
+    """Return which of ``players`` the stored history pages list each of ``match_ids`` for.
+
+    Only the players' own pages are inflated (their keys are read first); a page
+    that no longer reads lists nothing.
+    """
+    found = query(connection, "SELECT id, key FROM raw_responses WHERE kind = ?",
+                  (HISTORY_PAGE.name,))  # fmt: skip
+    pages = [(row_id, HISTORY_PAGE.key.parse(key)[0]) for row_id, key in found]
+    listed: dict[str, set[str]] = {}
+    for row_id, player in pages:
+        if player not in players:
+            continue
+        ((body, encoding),) = query(
+            connection, "SELECT body, encoding FROM raw_responses WHERE id = ?", (row_id,)
+        )
+        try:
+            text = decode(body, encoding)
+            if not isinstance(text, str):
+                continue
+            lowered = text.lower()  # ids as stored; the service may send them in capitals
+            if not any(match_id in lowered for match_id in match_ids):
+                continue  # a page naming none of them need not be parsed
+            entries = history_entries(loads(text))
+        except (MalformedResponseError, ValueError, UnicodeDecodeError, TypeError):
+            continue
+        for entry in entries:
+            if entry.match_id in match_ids:
+                listed.setdefault(entry.match_id, set()).add(player)
+    return listed
 
 
 def given_up_ids(store: Store, player_id: str | None = None) -> list[str]:

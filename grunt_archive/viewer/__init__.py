@@ -6,17 +6,21 @@ It reads the archive with plain SQL and imports nothing of ``api/`` or the store
 """
 
 from grunt_archive.viewer.plugin import (
+    extra_body_script,
     extra_css_urls,
     prepare_connection,
     prepare_jinja2_environment,
+    register_facet_classes,
     register_routes,
     render_cell,
 )
 
 __all__ = [
+    "extra_body_script",
     "extra_css_urls",
     "prepare_connection",
     "prepare_jinja2_environment",
+    "register_facet_classes",
     "register_routes",
     "render_cell",
 ]

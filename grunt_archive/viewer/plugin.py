@@ -19,6 +19,7 @@ from grunt_archive import rawbody
 from grunt_archive.documents import MATCH_STATS
 from grunt_archive.viewer import formats
 from grunt_archive.viewer.charts import csr_chart_spec, score_chart_spec
+from grunt_archive.viewer.facets import NamedFacet
 from grunt_archive.viewer.home import front_page, table_groups
 from grunt_archive.viewer.links import cell_link, match_path, player_path
 from grunt_archive.viewer.match import match_page
@@ -225,6 +226,31 @@ def render_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
         or formats.cell_time(value)
         or formats.cell_number(row, value, column)
     )
+
+
+# datasette-dashboards (0.8.0) writes a select filter's option as its value: the Career
+# dashboard's Scope read "matchmade_pvp". Its template has no label, so the page names
+# them as the player page's tabs do; the values, which the queries read, stay.
+_SCOPE_LABELS = """
+for (const option of document.querySelectorAll("select#scope option")) {
+  const title = %s[option.value];
+  if (title) option.textContent = title;
+}
+"""
+
+
+@hookimpl
+def extra_body_script(template: str) -> str | None:
+    """Name the Scope options of a dashboard (`_SCOPE_LABELS`); nothing on other pages."""
+    if template != "dashboard_view.html":
+        return None
+    return _SCOPE_LABELS % _script_json(SCOPE_TITLES)
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    """Add the ``named`` facet: codes and asset ids counted under their names (`facets`)."""
+    return [NamedFacet]
 
 
 @hookimpl
