@@ -10,8 +10,8 @@ unlimited run's files' after a checkpoint: grunt-archive's also hold skill, name
 The last rows set the 1.3x budget against what the archive's rows alone cost
 (the same documents parsed, deflated and written by bare ``executemany``: no
 requests, no normalizing, no enrichment) and the script's requests alone on
-grunt-archive's HTTP client (``httpx_dump.py --transport grunt-archive
---discard``, run in turn with the other two): their sum is the floor of any
+grunt-archive's HTTP client (``requests_alone.py``, run in turn with the
+other two): their sum is the floor of any
 archive of these tables on this client, so that a miss can be told from a
 target no such archive can meet. SPNKr is a bench-only dependency
 (``pip install -e '.[bench]'``); without it this section says so and reports
@@ -49,8 +49,7 @@ from grunt_archive.simulator.hosts import SERVICES
 
 FLOOR_SEED = 7  # the simulator's seed below: the floor writes the same matches
 SCRIPT = Path(__file__).resolve().parent / "spnkr_dump.py"
-TWIN = Path(__file__).resolve().parent / "httpx_dump.py"
-TWIN_ARGS = ("--transport", "grunt-archive", "--discard")
+REQUESTS_ALONE = Path(__file__).resolve().parent / "requests_alone.py"
 UNLIMITED = "100000"
 DEFAULT_RPS = 5  # the CLI's --rps, each host's
 # The simulator counts requests by kind; each kind is one host's (simulator/hosts/).
@@ -124,22 +123,24 @@ def versus_figures(scale: Scale, workdir: Path) -> list[Figure]:
         )
         # Alternating runs, each side's median: the same process's CPU moved by 15% and more
         # from one run to the next on the development machine (a virtual one).
-        theirs_runs, ours_runs, twin_runs, files = [], [], [], []
+        theirs_runs, ours_runs, alone_runs, files = [], [], [], []
         for run in range(scale.versus_cpu_runs):
             theirs_db, our_db = (
                 fresh_db(workdir, f"spnkr-fast-{run}"),
                 fresh_db(workdir, f"versus-fast-{run}"),
             )
-            theirs_runs.append(_timed_script(sim, SCRIPT, player, theirs_db, "--rps", UNLIMITED))
+            theirs_runs.append(
+                _timed_script(sim, SCRIPT, player, str(theirs_db), "--rps", UNLIMITED)
+            )
             ours_runs.append(_ours(sim, our_db, "--rps", UNLIMITED, "--concurrency", "4"))
-            twin_runs.append(_timed_script(sim, TWIN, player, workdir / "discarded.db", *TWIN_ARGS))
+            alone_runs.append(_timed_script(sim, REQUESTS_ALONE, player))
             files.append((theirs_db, our_db))
     fast_db, ours_db = files[0]  # the files measured: the first run's
     theirs_cpus = sorted(r["cpu"] / r["matches"] * 1000 for r in theirs_runs)
     ours_cpus = sorted(r["cpu"] / r["matches_added"] * 1000 for r in ours_runs)
-    twin_cpus = sorted(r["cpu"] / r["matches"] * 1000 for r in twin_runs)
+    alone_cpus = sorted(r["cpu"] / r["matches"] * 1000 for r in alone_runs)
     cpu_theirs, cpu_ours = statistics.median(theirs_cpus), statistics.median(ours_cpus)
-    cpu_twin = statistics.median(twin_cpus)
+    cpu_alone = statistics.median(alone_cpus)
     theirs_fast, ours_fast = theirs_runs[0], ours_runs[0]
     runs = len(ours_cpus)
     median = f", median of {runs} alternating runs" if runs > 1 else ""
@@ -180,13 +181,13 @@ def versus_figures(scale: Scale, workdir: Path) -> list[Figure]:
         Figure(
             "versus SPNKr: CPU per match of the script's requests alone on grunt-archive's"
             f" HTTP client (httpx on its transport; parsed, nothing stored{median})",
-            f"{cpu_twin:.1f} ms{spread(twin_cpus)}",
+            f"{cpu_alone:.1f} ms{spread(alone_cpus)}",
             f"{cpu_theirs:.1f} ms (SPNKr script: the same requests, and its dump)",
-            cpu_theirs / cpu_twin,
+            cpu_theirs / cpu_alone,
             "(reported)",
             True,
         ),
-        *_floor_figures(n, workdir, budget=1.3 * cpu_theirs, requests=cpu_twin),
+        *_floor_figures(n, workdir, budget=1.3 * cpu_theirs, requests=cpu_alone),
         Figure(
             "versus SPNKr: archive bytes per match (whole file)",
             f"{bytes_ours / 1000:.1f} KB",
@@ -206,10 +207,10 @@ def versus_figures(scale: Scale, workdir: Path) -> list[Figure]:
     ]
 
 
-def _timed_script(sim: Simulator, script: Path, player: str, db: Path, *extra: str) -> dict:
-    """Run a bench script (SPNKr's, or its httpx twin), measuring its process CPU like ours."""
+def _timed_script(sim: Simulator, script: Path, player: str, *extra: str) -> dict:
+    """Run a bench script (SPNKr's, or the requests alone), measuring its CPU like ours'."""
     sim.reset_counts()
-    argv = [sys.executable, str(script), sim.url, player, str(db), *extra]
+    argv = [sys.executable, str(script), sim.url, player, *extra]
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_environment()
     )
