@@ -74,6 +74,9 @@ LEFT JOIN players AS p ON p.player_id = a.player_id
 # careers add up a match's lines first (migration 0020), so such a match counts once,
 # as a win (loss, tie, left) when any of its lines is one, as player_totals counts it.
 # The casts keep PostgreSQL's sums of sums integers, as its sums of the lines were.
+# Each line carries the whole match's time played: a match's is one line's (the max),
+# not their sum; accuracy is the shots' ratio over the career, not an average of lines'
+# or matches' accuracies, as the game's service record gives it (migration 0038).
 _PER_MATCH = """
     SELECT player_id, match_id, max(gamertag) AS gamertag,
         max(CASE WHEN outcome = 'win' THEN 1 ELSE 0 END) AS won,
@@ -82,8 +85,10 @@ _PER_MATCH = """
         max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
         max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
         CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
-        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
-        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        CAST(sum(shots_fired) AS INTEGER) AS shots_fired,
+        CAST(sum(shots_hit) AS INTEGER) AS shots_hit,
+        CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, max(time_played_seconds) AS time_played_seconds,
         max(start_time) AS start_time
     FROM player_matches
     GROUP BY player_id, match_id"""
@@ -104,7 +109,7 @@ SELECT
     sum(deaths) AS deaths,
     sum(assists) AS assists,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
-    round(avg(accuracy), 2) AS accuracy,
+    round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
     (SELECT post_match_csr FROM player_matches AS last
@@ -132,7 +137,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
-    round(avg(accuracy), 2) AS accuracy,
+    round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 2) AS accuracy,
     player_id
 FROM ({_PER_MATCH}
 ) AS pm
@@ -230,7 +235,7 @@ SELECT
     sum(deaths) AS deaths,
     sum(assists) AS assists,
     round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 3) AS kd,
-    round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
+    round(CAST(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0) AS NUMERIC), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
     (SELECT post_match_csr FROM player_matches AS last
@@ -258,7 +263,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / greatest(sum(deaths), 1), 3) AS kd,
-    round(CAST(avg(accuracy) AS NUMERIC), 2) AS accuracy,
+    round(CAST(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0) AS NUMERIC), 2) AS accuracy,
     player_id
 FROM ({_PER_MATCH}
 ) AS pm

@@ -44,7 +44,9 @@ from tests.helpers import execute, rows, sync
 
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
-BEFORE = {  # metadata.yml at 736714b (the last four at da1e717)
+# metadata.yml at 736714b (the last four at da1e717); since migration 0038, career_summary
+# and by_* give accuracy as shots hit ÷ shots fired and damage per match over matches.
+BEFORE = {
     "csr_history": """
 select * from (
   select start_time, gamertag, playlist, map, mode, outcome, pre_match_csr, post_match_csr,
@@ -147,8 +149,8 @@ select gamertag, coalesce(nullif(:scope, ''), 'matchmade_pvp') as scope,
   sum(left_early) as left_early, round(100.0 * sum(wins) / sum(matches), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths, sum(assists) as assists,
   round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd,
-  round(sum(accuracy_hundredths) / 100.0 / sum(accuracy_lines), 2) as accuracy,
-  round(sum(damage_dealt) * 1.0 / sum(damage_lines), 0) as damage_per_match,
+  round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 2) as accuracy,
+  round(sum(damage_dealt) * 1.0 / sum(damage_matches), 0) as damage_per_match,
   max(peak_csr) as peak_csr,
   round(sum(time_played_ticks) / 10000000.0 / 3600.0, 1) as hours_played,
   min(first_match) as first_match, max(last_match) as last_match
@@ -174,7 +176,7 @@ select gamertag, coalesce(map, '(not looked up yet)') as map, sum(matches) as ma
   sum(wins) as wins, round(100.0 * sum(wins) / sum(matches), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
   round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd,
-  round(sum(accuracy_hundredths) / 100.0 / sum(accuracy_lines), 1) as accuracy
+  round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 1) as accuracy
 from player_totals
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
@@ -195,7 +197,7 @@ select gamertag, coalesce(mode, '(not looked up yet)') as mode, sum(matches) as 
   sum(wins) as wins, round(100.0 * sum(wins) / sum(matches), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
   round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd,
-  round(sum(accuracy_hundredths) / 100.0 / sum(accuracy_lines), 1) as accuracy
+  round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 1) as accuracy
 from player_totals
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
@@ -216,7 +218,7 @@ select gamertag, coalesce(playlist, '(custom game)') as playlist, sum(matches) a
   sum(wins) as wins, round(100.0 * sum(wins) / sum(matches), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
   round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd,
-  round(sum(accuracy_hundredths) / 100.0 / sum(accuracy_lines), 1) as accuracy,
+  round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 1) as accuracy,
   max(peak_csr) as peak_csr
 from player_totals
 where (:gamertag = '' or gamertag = :gamertag collate nocase)

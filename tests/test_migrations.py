@@ -215,7 +215,7 @@ def test_the_per_match_tables_keep_each_row_once(engine):
 def test_compacting_the_match_tables_keeps_every_row(tmp_path, monkeypatch):
     from grunt_archive.db import make_engine
     from grunt_archive.documents import MATCH_STATS
-    from grunt_archive.store import writer
+    from grunt_archive.store import player_tables, writer
     from grunt_archive.store.matches import save_match
     from tests.helpers import MATCH, MATCH_DOC, dump, raw
 
@@ -225,6 +225,12 @@ def test_compacting_the_match_tables_keeps_every_row(tmp_path, monkeypatch):
     # Written as a release of 0014 wrote it: matches.free_for_all is 0033's, player_count 0034's.
     later = {"free_for_all", "player_count"}
     monkeypatch.setitem(writer.COLUMNS, "matches", writer.COLUMNS["matches"] - later)
+    # ... and player_matches without 0038's line shots and teams_played.
+    insert = player_tables._INSERT_PLAYER_MATCHES
+    shots = insert.index(",\n    mp.shots_fired")
+    insert = insert[:shots] + insert[insert.index("\nFROM tracked_players") :]
+    insert = insert.replace(", shots_fired, shots_hit, teams_played", "", 1)
+    monkeypatch.setattr(player_tables, "_INSERT_PLAYER_MATCHES", insert)
     doc = json.loads((ROOT / "tests" / "fixtures" / MATCH_DOC).read_text())
     with open_store(engine) as store:
         save_match(store, raw(MATCH_STATS, MATCH, doc), doc)

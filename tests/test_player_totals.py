@@ -37,7 +37,12 @@ MIGRATION = Path(__file__).parents[1] / "migrations" / "versions" / "0018_player
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 _OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
 
-# The SQL of metadata.yml before the totals tables (issue 12), verbatim: the reference.
+# The SQL of metadata.yml before the totals tables (issue 12), verbatim: the reference; since
+# migration 0038, accuracy is the shots' ratio, and a team switcher's match counts its time
+# and its damage once (its first line's time: every line of it carries the whole match's).
+_FIRST_LINE = """team_id = (select min(o.team_id) from player_matches as o
+  where o.match_id = player_matches_scoped.match_id
+    and o.player_id = player_matches_scoped.player_id)"""
 CANNED_BEFORE = {
     "career_summary": """
 select gamertag, coalesce(nullif(:scope, ''), 'matchmade_pvp') as scope,
@@ -49,9 +54,12 @@ select gamertag, coalesce(nullif(:scope, ''), 'matchmade_pvp') as scope,
   round(100.0 * count(distinct case when outcome = 'win' then match_id end)
     / count(distinct match_id), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths, sum(assists) as assists,
-  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 2) as accuracy,
-  round(avg(damage_dealt), 0) as damage_per_match, max(post_match_csr) as peak_csr,
-  round(sum(time_played_seconds) / 3600.0, 1) as hours_played,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd,
+  round(100.0 * sum(shots_hit) / sum(shots_fired), 2) as accuracy,
+  round(sum(damage_dealt) * 1.0
+    / count(distinct case when damage_dealt is not null then match_id end), 0) as damage_per_match,
+  max(post_match_csr) as peak_csr,
+  round(sum(case when {first_line} then time_played_seconds end) / 3600.0, 1) as hours_played,
   min(start_time) as first_match, max(start_time) as last_match
 from player_matches_scoped
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
@@ -63,14 +71,14 @@ select 'no tracked player named “' || :gamertag || '”', null, null, null, nu
 where :gamertag <> '' and not exists (select 1 from tracked_players as t join players as p
   using (player_id) where p.gamertag = :gamertag collate nocase)
 order by matches desc
-""",
+""".replace("{first_line}", _FIRST_LINE),
     "by_map": """
 select gamertag, coalesce(map, '(not looked up yet)') as map, count(distinct match_id) as matches,
   count(distinct case when outcome = 'win' then match_id end) as wins,
   round(100.0 * count(distinct case when outcome = 'win' then match_id end)
     / count(distinct match_id), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
-  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(100.0 * sum(shots_hit) / sum(shots_fired), 1) as accuracy
 from player_matches_scoped
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
@@ -87,7 +95,7 @@ select gamertag, coalesce(mode, '(not looked up yet)') as mode, count(distinct m
   round(100.0 * count(distinct case when outcome = 'win' then match_id end)
     / count(distinct match_id), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
-  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(100.0 * sum(shots_hit) / sum(shots_fired), 1) as accuracy
 from player_matches_scoped
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
   and (scope = coalesce(nullif(:scope, ''), 'matchmade_pvp') or :scope = 'all')
@@ -104,7 +112,7 @@ select gamertag, coalesce(playlist, '(custom game)') as playlist, count(distinct
   round(100.0 * count(distinct case when outcome = 'win' then match_id end)
     / count(distinct match_id), 1) as win_rate,
   sum(kills) as kills, sum(deaths) as deaths,
-  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(avg(accuracy), 1) as accuracy,
+  round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) as kd, round(100.0 * sum(shots_hit) / sum(shots_fired), 1) as accuracy,
   max(post_match_csr) as peak_csr
 from player_matches_scoped
 where (:gamertag = '' or gamertag = :gamertag collate nocase)
@@ -423,6 +431,25 @@ def test_the_front_pages_records_are_the_player_pages(synced, tmp_path):
             assert player["last_played"] == last
 
 
+def test_the_totals_count_a_switchers_time_once(synced):
+    # The world's switcher has two lines of one match, each with the match's time: the
+    # totals count it once per match and player (migration 0038), as the careers do.
+    once = (
+        "SELECT player_id, sum(CAST(round(time_played_seconds * 10000000) AS BIGINT)) FROM"
+        " (SELECT player_id, max(time_played_seconds) AS time_played_seconds FROM player_matches"
+        " GROUP BY player_id, match_id) AS m GROUP BY player_id ORDER BY player_id"
+    )
+    for table in ("player_totals", "player_playlist_totals"):
+        summed = f"SELECT player_id, sum(time_played_ticks) FROM {table} GROUP BY player_id"
+        assert rows(synced, f"{summed} ORDER BY player_id") == rows(synced, once), table
+    shots = "SELECT sum(shots_fired), sum(shots_hit) FROM {}"
+    for table in ("player_totals", "player_playlist_totals", "player_map_totals"):
+        assert rows(synced, shots.format(table)) == rows(synced, shots.format("player_matches"))
+    matches = "SELECT sum(damage_matches) FROM player_totals"
+    lines = "SELECT count(*) FROM player_matches WHERE damage_dealt IS NOT NULL"
+    assert value(synced, matches) == value(synced, lines) - 1
+
+
 def test_the_totals_kept_step_by_step_equal_a_rebuild(synced, tmp_path):
     assert dump(synced, player_totals.TABLES) == rebuilt(synced, tmp_path)
 
@@ -540,7 +567,11 @@ def test_the_queries_that_read_lines_read_them_by_index(synced):
         params = {"gamertag": gamertag, "scope": scope}
         best = plan(synced, canned["best_games"]["sql"], params)
         assert "SCAN pm USING INDEX ix_player_matches_best" in best, best
-        assert "USE TEMP B-TREE FOR ORDER BY" not in best, best
+        # What is sorted is what a subquery kept (the 25 best lines, the team switchers'
+        # matches, added up from their partial index: migration 0038), never every line.
+        assert "SCAN pm USING INDEX ix_player_matches_switchers" in best, best
+        sorts = [i for i, step in enumerate(best) if step == "USE TEMP B-TREE FOR ORDER BY"]
+        assert all(best[i - 1].startswith("SCAN (subquery-") for i in sorts), best
         ranked = plan(synced, canned["csr_history"]["sql"], params)
         assert "SCAN player_matches USING INDEX ix_player_matches_ranked" in ranked, ranked
         # Everybody's newest lines, or the player's own, newest first: no line of another.
@@ -629,10 +660,12 @@ def test_a_csr_that_changes_keeps_the_peak_equal_to_a_rebuild(synced, tmp_path, 
 
 def test_the_migrations_fill_the_tables_as_the_store_computes_them(synced, tmp_path):
     # 0018 made the first four from the lines, 0030 the per playlist, map and mode ones
-    # from player_totals, 0035 counted the archive-wide ones a match under one outcome:
-    # run in that order, each fills its tables as the store would.
+    # from player_totals, 0035 counted the archive-wide ones a match under one outcome,
+    # 0038 the per-player ones a switcher's time once, with shots: run in that order, each
+    # fills its tables as the store would.
     migrations = []
-    later = ("0030_player_breakdown_totals.py", "0035_archive_totals_one_outcome.py")
+    later = ("0030_player_breakdown_totals.py", "0035_archive_totals_one_outcome.py",
+             "0038_team_switch_time_and_shot_accuracy.py")  # fmt: skip
     for path in (MIGRATION, *(MIGRATION.with_name(name) for name in later)):
         spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
         assert spec is not None and spec.loader is not None

@@ -67,6 +67,15 @@ class PlayerMatch(SQLModel, table=True):
             sqlite_where=text("post_match_csr IS NOT NULL"),
             postgresql_where=text("post_match_csr IS NOT NULL"),
         ),
+        # The lines of a player who switched teams mid-match (migration 0038): few, so the
+        # canned queries that merge a match's lines (best games) find them all from here.
+        Index(
+            "ix_player_matches_switchers",
+            "player_id",
+            "match_id",
+            sqlite_where=text("teams_played > 1"),
+            postgresql_where=text("teams_played > 1"),
+        ),
     )
 
     start_time: str
@@ -107,6 +116,12 @@ class PlayerMatch(SQLModel, table=True):
     game_variant_asset_id: str | None = None
     game_variant_version_id: str | None = None
     season_id: str | None = None
+    # Migration 0038: this line's shots (accuracy over many lines is their ratio, not an
+    # average of accuracies), and how many lines (teams) the player had in the match: 2 for
+    # a switcher, whose lines each carry the whole match's time_played_seconds.
+    shots_fired: int | None = None
+    shots_hit: int | None = None
+    teams_played: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class PlayerEncounter(SQLModel, table=True):
@@ -187,14 +202,20 @@ class PlayerTotal(SQLModel, table=True):
     kills: int | None = None
     deaths: int | None = None
     assists: int | None = None
+    # The average of the lines' accuracies (kept for saved SQL); career accuracy is
+    # shots_hit ÷ shots_fired, in percent (migration 0038).
     accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
     accuracy_lines: int
     damage_dealt: int | None = Field(default=None, sa_type=BigInteger)
-    damage_lines: int
-    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)
+    damage_lines: int  # lines with a damage figure: a switcher's match twice
+    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)  # once a match
     peak_csr: int | None = None
     first_match: str | None = None
     last_match: str | None = None
+    shots_fired: int | None = Field(default=None, sa_type=BigInteger)
+    shots_hit: int | None = Field(default=None, sa_type=BigInteger)
+    # Matches with a damage figure, each once: damage_dealt ÷ damage_matches is per match.
+    damage_matches: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PlayerDayTotal(SQLModel, table=True):
@@ -238,14 +259,20 @@ class PlayerPlaylistTotal(SQLModel, table=True):
     kills: int | None = None
     deaths: int | None = None
     assists: int | None = None
+    # The average of the lines' accuracies (kept for saved SQL); career accuracy is
+    # shots_hit ÷ shots_fired, in percent (migration 0038).
     accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
     accuracy_lines: int
     damage_dealt: int | None = Field(default=None, sa_type=BigInteger)
-    damage_lines: int
-    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)
+    damage_lines: int  # lines with a damage figure: a switcher's match twice
+    time_played_ticks: int | None = Field(default=None, sa_type=BigInteger)  # once a match
     peak_csr: int | None = None
     first_match: str | None = None
     last_match: str | None = None
+    shots_fired: int | None = Field(default=None, sa_type=BigInteger)
+    shots_hit: int | None = Field(default=None, sa_type=BigInteger)
+    # Matches with a damage figure, each once: damage_dealt ÷ damage_matches is per match.
+    damage_matches: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PlayerMapTotal(SQLModel, table=True):
@@ -265,6 +292,8 @@ class PlayerMapTotal(SQLModel, table=True):
     deaths: int | None = None
     accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
     accuracy_lines: int
+    shots_fired: int | None = Field(default=None, sa_type=BigInteger)
+    shots_hit: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PlayerModeTotal(SQLModel, table=True):
@@ -284,6 +313,8 @@ class PlayerModeTotal(SQLModel, table=True):
     deaths: int | None = None
     accuracy_hundredths: int | None = Field(default=None, sa_type=BigInteger)
     accuracy_lines: int
+    shots_fired: int | None = Field(default=None, sa_type=BigInteger)
+    shots_hit: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ArchiveMapTotal(SQLModel, table=True):

@@ -1,4 +1,4 @@
--- revision: 0037
+-- revision: 0038
 -- Written by `python -m grunt_archive.schema_file`.
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -365,7 +365,7 @@ CREATE TABLE player_matches (
 	map_version_id VARCHAR, 
 	game_variant_asset_id VARCHAR, 
 	game_variant_version_id VARCHAR, 
-	season_id VARCHAR, 
+	season_id VARCHAR, shots_fired INTEGER, shots_hit INTEGER, teams_played INTEGER DEFAULT '1' NOT NULL, 
 	CONSTRAINT pk_player_matches PRIMARY KEY (match_id, player_id, team_id), 
 	CONSTRAINT fk_player_matches_match_id_matches FOREIGN KEY(match_id) REFERENCES matches (match_id), 
 	CONSTRAINT fk_player_matches_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
@@ -1164,7 +1164,7 @@ CREATE TABLE player_totals (
 	time_played_ticks BIGINT, 
 	peak_csr INTEGER, 
 	first_match VARCHAR, 
-	last_match VARCHAR, 
+	last_match VARCHAR, shots_fired BIGINT, shots_hit BIGINT, damage_matches INTEGER DEFAULT '0' NOT NULL, 
 	CONSTRAINT pk_player_totals PRIMARY KEY (player_id, scope, playlist_asset_id, playlist_version_id, map_asset_id, map_version_id, game_variant_asset_id, game_variant_version_id), 
 	CONSTRAINT fk_player_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
@@ -1243,7 +1243,7 @@ CREATE TABLE player_playlist_totals (
 	time_played_ticks BIGINT, 
 	peak_csr INTEGER, 
 	first_match VARCHAR, 
-	last_match VARCHAR, 
+	last_match VARCHAR, shots_fired BIGINT, shots_hit BIGINT, damage_matches INTEGER DEFAULT '0' NOT NULL, 
 	CONSTRAINT pk_player_playlist_totals PRIMARY KEY (player_id, scope, playlist_asset_id, playlist_version_id), 
 	CONSTRAINT fk_player_playlist_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
@@ -1259,7 +1259,7 @@ CREATE TABLE player_map_totals (
 	kills INTEGER, 
 	deaths INTEGER, 
 	accuracy_hundredths BIGINT, 
-	accuracy_lines INTEGER NOT NULL, 
+	accuracy_lines INTEGER NOT NULL, shots_fired BIGINT, shots_hit BIGINT, 
 	CONSTRAINT pk_player_map_totals PRIMARY KEY (player_id, scope, map_asset_id, map_version_id), 
 	CONSTRAINT fk_player_map_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
@@ -1275,7 +1275,7 @@ CREATE TABLE player_mode_totals (
 	kills INTEGER, 
 	deaths INTEGER, 
 	accuracy_hundredths BIGINT, 
-	accuracy_lines INTEGER NOT NULL, 
+	accuracy_lines INTEGER NOT NULL, shots_fired BIGINT, shots_hit BIGINT, 
 	CONSTRAINT pk_player_mode_totals PRIMARY KEY (player_id, scope, game_variant_asset_id, game_variant_version_id), 
 	CONSTRAINT fk_player_mode_totals_player_id_players FOREIGN KEY(player_id) REFERENCES players (player_id)
 );
@@ -1306,6 +1306,7 @@ CREATE INDEX ix_kills_killer_id ON kills (killer_id);
 CREATE INDEX ix_kills_victim_id ON kills (victim_id);
 CREATE INDEX ix_matches_free_for_all ON matches (match_id, lifecycle_mode, start_time, player_count) WHERE free_for_all;
 CREATE INDEX ix_player_encounters_player ON player_encounters (player_id, relation, matches, win_rate);
+CREATE INDEX ix_player_matches_switchers ON player_matches (player_id, match_id) WHERE teams_played > 1;
 CREATE VIEW matches_named AS
 SELECT
     m.match_id,
@@ -1353,11 +1354,6 @@ LEFT JOIN players AS p ON p.player_id = a.player_id;
 CREATE VIEW pve_matches AS
 SELECT match_id FROM matches
 WHERE gameplay_interaction = 2 OR game_variant_category = 42 OR playlist_experience = 6;
-CREATE VIEW player_matches_scoped AS
-SELECT pm.*, CASE WHEN pm.lifecycle_mode IS NOT 3 THEN 'custom'
-    WHEN pm.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'
-    ELSE 'matchmade_pvp' END AS scope
-FROM player_matches AS pm;
 CREATE VIEW player_careers AS
 SELECT
     max(gamertag) AS gamertag,
@@ -1371,7 +1367,7 @@ SELECT
     sum(deaths) AS deaths,
     sum(assists) AS assists,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
-    round(avg(accuracy), 2) AS accuracy,
+    round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 2) AS accuracy,
     round(avg(damage_dealt), 0) AS damage_per_match,
     max(kills) AS most_kills,
     (SELECT post_match_csr FROM player_matches AS last
@@ -1390,8 +1386,10 @@ FROM (
         max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
         max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
         CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
-        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
-        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        CAST(sum(shots_fired) AS INTEGER) AS shots_fired,
+        CAST(sum(shots_hit) AS INTEGER) AS shots_hit,
+        CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, max(time_played_seconds) AS time_played_seconds,
         max(start_time) AS start_time
     FROM player_matches
     GROUP BY player_id, match_id
@@ -1409,7 +1407,7 @@ SELECT
     sum(kills) AS kills,
     sum(deaths) AS deaths,
     round(sum(kills) * 1.0 / max(sum(deaths), 1), 3) AS kd,
-    round(avg(accuracy), 2) AS accuracy,
+    round(100.0 * sum(shots_hit) / nullif(sum(shots_fired), 0), 2) AS accuracy,
     player_id
 FROM (
     SELECT player_id, match_id, max(gamertag) AS gamertag,
@@ -1419,13 +1417,20 @@ FROM (
         max(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END) AS left_early,
         max(map) AS map, max(mode) AS mode, CAST(sum(kills) AS INTEGER) AS kills,
         CAST(sum(deaths) AS INTEGER) AS deaths, CAST(sum(assists) AS INTEGER) AS assists,
-        avg(accuracy) AS accuracy, CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
-        max(post_match_csr) AS post_match_csr, sum(time_played_seconds) AS time_played_seconds,
+        CAST(sum(shots_fired) AS INTEGER) AS shots_fired,
+        CAST(sum(shots_hit) AS INTEGER) AS shots_hit,
+        CAST(sum(damage_dealt) AS INTEGER) AS damage_dealt,
+        max(post_match_csr) AS post_match_csr, max(time_played_seconds) AS time_played_seconds,
         max(start_time) AS start_time
     FROM player_matches
     GROUP BY player_id, match_id
 ) AS pm
 GROUP BY player_id, map, mode;
+CREATE VIEW player_matches_scoped AS
+SELECT pm.*, CASE WHEN pm.lifecycle_mode IS NOT 3 THEN 'custom'
+    WHEN pm.match_id IN (SELECT match_id FROM pve_matches) THEN 'matchmade_pve'
+    ELSE 'matchmade_pvp' END AS scope
+FROM player_matches AS pm;
 CREATE TRIGGER players_fts_ai AFTER INSERT ON players
 BEGIN
   INSERT INTO players_fts(rowid, gamertag)
@@ -1464,4 +1469,4 @@ BEGIN
   INSERT INTO assets_fts(rowid, public_name, description)
     VALUES (new.rowid, new.public_name, new.description);
 END;
-INSERT INTO alembic_version (version_num) VALUES ('0037');
+INSERT INTO alembic_version (version_num) VALUES ('0038');

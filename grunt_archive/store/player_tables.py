@@ -87,7 +87,12 @@ SELECT
     m.map_version_id,
     m.game_variant_asset_id,
     m.game_variant_version_id,
-    m.season_id
+    m.season_id,
+    mp.shots_fired,
+    mp.shots_hit,
+    -- The player's lines in the match (by the key's index): 2 for a team switcher.
+    (SELECT count(*) FROM match_players AS tp
+        WHERE tp.match_id = mp.match_id AND tp.player_id = mp.player_id)
 FROM tracked_players AS t
 JOIN match_players AS mp ON mp.player_id = t.player_id
 JOIN matches AS m ON m.match_id = mp.match_id
@@ -109,7 +114,8 @@ _PLAYER_MATCH_COLUMNS = (
     " post_match_csr, csr_change, post_match_tier, expected_kills, expected_deaths, season,"
     " time_played_seconds, duration_seconds, lifecycle_mode, team_id, match_id, player_id,"
     " playlist_asset_id, playlist_version_id, map_asset_id, map_version_id,"
-    " game_variant_asset_id, game_variant_version_id, season_id"
+    " game_variant_asset_id, game_variant_version_id, season_id, shots_fired, shots_hit,"
+    " teams_played"
 )
 
 # Bots are left out: an encounter is with a person.

@@ -24,6 +24,14 @@ a custom game's playlist), so a name looked up later is an UPDATE. Sums are
 integers (accuracy in hundredths, time in 100 ns ticks): a total added to match
 by match equals the total computed in one pass, whatever the order.
 
+A team switcher's two lines carry their own team's kills, shots and damage but
+the same time played, the whole match's: time counts on the player's first line
+of a match alone (`_TIME_ONCE`), and damage per match divides by
+``damage_matches``, matches not lines. A career's accuracy is the shots' ratio,
+``shots_hit`` ÷ ``shots_fired`` in percent, as the game's service record gives it;
+``accuracy_hundredths`` ÷ ``accuracy_lines`` is the average per line (migration
+0038 made the change; until then both were counted over lines).
+
 Every row comes from one SELECT over ``player_matches`` (`_SOURCE`), restricted
 by a WHERE clause: a match added (`add_match`), a match whose lines changed
 (`refresh_peaks`, `recompute`), a newly tracked player (`add_player`) or an
@@ -52,11 +60,21 @@ _SCOPE = (
 _IDS = ("playlist_asset_id", "playlist_version_id", "map_asset_id", "map_version_id",
         "game_variant_asset_id", "game_variant_version_id")  # fmt: skip
 
+# A team switcher's lines each carry the whole match's time played: it counts on their
+# first line (lowest team) alone (migration 0038). Only a switcher's lines (teams_played,
+# written with the line) look for another, by the key's index: no scan.
+_TIME_ONCE = (
+    "CASE WHEN pm.teams_played > 1 AND EXISTS (SELECT 1 FROM player_matches AS other"
+    " WHERE other.match_id = pm.match_id AND other.player_id = pm.player_id"
+    " AND other.team_id < pm.team_id) THEN NULL ELSE pm.time_played_seconds END"
+)
+
 # Every line of player_matches with its scope and its ids ('' for none).
 _SOURCE = f"""
 SELECT pm.player_id, pm.match_id, pm.day, pm.gamertag, pm.playlist, pm.map, pm.mode,
     pm.outcome, pm.kills, pm.deaths, pm.assists, pm.accuracy, pm.damage_dealt,
-    pm.time_played_seconds, pm.post_match_csr, pm.start_time, {_SCOPE} AS scope,
+    pm.shots_fired, pm.shots_hit, {_TIME_ONCE} AS time_played_seconds,
+    pm.post_match_csr, pm.start_time, {_SCOPE} AS scope,
     {", ".join(f"coalesce(pm.{c}, '') AS {c}" for c in _IDS)}
 FROM player_matches AS pm JOIN matches AS m ON m.match_id = pm.match_id
 WHERE {{where}}
@@ -92,12 +110,21 @@ COLUMNS: Mapping[str, tuple[str, str]] = {
     "kills": ("sum(kills)", _PLUS),
     "deaths": ("sum(deaths)", _PLUS),
     "assists": ("sum(assists)", _PLUS),
-    # player_matches.accuracy has two decimals: its hundredths are exact integers.
+    # player_matches.accuracy has two decimals: its hundredths are exact integers. Their
+    # average is per line; a career's accuracy is the shots' ratio (migration 0038).
     "accuracy_hundredths": ("sum(CAST(round(accuracy * 100) AS BIGINT))", _PLUS),
     "accuracy_lines": ("count(accuracy)", _ADD),
+    "shots_fired": ("sum(shots_fired)", _PLUS),
+    "shots_hit": ("sum(shots_hit)", _PLUS),
     "damage_dealt": ("sum(damage_dealt)", _PLUS),
     "damage_lines": ("count(damage_dealt)", _ADD),
-    # Durations come from ISO-8601 text with at most 7 decimals (.NET ticks).
+    # A switcher's match once, as the average damage per match wants it.
+    "damage_matches": (
+        "count(DISTINCT CASE WHEN damage_dealt IS NOT NULL THEN match_id END)",
+        _ADD,
+    ),
+    # Durations come from ISO-8601 text with at most 7 decimals (.NET ticks); a match's
+    # once per player (`_TIME_ONCE`), however many lines they have in it.
     "time_played_ticks": ("sum(CAST(round(time_played_seconds * 10000000) AS BIGINT))", _PLUS),
     "peak_csr": ("max(post_match_csr)", _GREATER),
     "first_match": ("min(start_time)", _LESSER),
@@ -132,6 +159,7 @@ _COUNTED = {
 ONE_MATCH: Mapping[str, str] = {
     "matches": "1",
     **{column: _any(lines) for column, lines in _COUNTED.items() if column != "matches"},
+    "damage_matches": _any("damage_dealt IS NOT NULL"),
 }
 
 
@@ -229,7 +257,8 @@ PLAYER_TOTALS = Totals(
     ("player_id", "scope", *_IDS),
     ("gamertag", "playlist", "map", "mode", "lines", *_OUTCOMES, "kills", "deaths", "assists",
      "accuracy_hundredths", "accuracy_lines", "damage_dealt", "damage_lines",
-     "time_played_ticks", "peak_csr", "first_match", "last_match"),
+     "time_played_ticks", "peak_csr", "first_match", "last_match", "shots_fired", "shots_hit",
+     "damage_matches"),
 )  # fmt: skip
 PLAYER_DAY_TOTALS = Totals(
     "player_day_totals",
@@ -250,13 +279,13 @@ ARCHIVE_DAY_TOTALS = Totals(
 )
 # What a player's whole career, or its maps or modes, add up to: a clan's canned queries with
 # nobody picked read a few thousand of these, not 64,000 rows of player_totals to add up.
-_SHOWN = ("kills", "deaths", "accuracy_hundredths", "accuracy_lines")
+_SHOWN = ("kills", "deaths", "accuracy_hundredths", "accuracy_lines", "shots_fired", "shots_hit")
 PLAYER_PLAYLIST_TOTALS = Totals(
     "player_playlist_totals",
     ("player_id", "scope", *_PLAYLIST),
     ("gamertag", "playlist", *_OUTCOMES, "kills", "deaths", "assists", "accuracy_hundredths",
      "accuracy_lines", "damage_dealt", "damage_lines", "time_played_ticks", "peak_csr",
-     "first_match", "last_match"),
+     "first_match", "last_match", "shots_fired", "shots_hit", "damage_matches"),
 )  # fmt: skip
 PLAYER_MAP_TOTALS = Totals(
     "player_map_totals",
