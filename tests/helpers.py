@@ -94,6 +94,16 @@ def execute(db: Path | str, *statements: str) -> None:
             connection.execute(statement)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the archive behind ``engine`` back to ``revision`` by the migrations' own downgrades."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = grunt_archive.db.alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def clear(db: Path | str, tables: Iterable[str]) -> None:
     """Delete every row of ``tables`` from the archive (a SQLite file or a PostgreSQL URL)."""
     execute(db, *(f"DELETE FROM {table}" for table in tables))

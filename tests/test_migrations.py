@@ -32,7 +32,7 @@ from grunt_archive.store import open_store
 from grunt_archive.tables import BOOLEAN_COLUMNS, PRIMARY_KEYS, TABLES_FILE, describe
 from grunt_archive.views import VIEWS, views_for
 from tests.conftest import ROOT
-from tests.helpers import rows
+from tests.helpers import downgrade, rows
 
 
 def schema_differences(connection) -> list:
@@ -412,10 +412,7 @@ def test_0024_rounds_the_career_kd_to_three_decimals_and_back(archive_location):
         upgrade_archive(engine)
         with engine.connect() as connection:
             assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.167, 1.167)]
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0023")
+        downgrade(engine, "0023")
         with engine.connect() as connection:
             assert [tuple(map(float, row)) for row in _career_kd(connection)] == [(1.17, 1.17)]
     finally:
@@ -449,10 +446,7 @@ def test_0028_names_a_film_that_was_read_read_as_the_contract_does_and_back(arch
         upgrade_archive(engine)
         with engine.connect() as connection:
             assert _film_statuses(connection) == [("a", "read"), ("g", "gone"), ("u", "unreadable")]
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0027")
+        downgrade(engine, "0027")
         with engine.connect() as connection:
             assert _film_statuses(connection) == [
                 ("a", "archived"), ("g", "gone"), ("u", "unreadable"),
@@ -483,10 +477,7 @@ def test_0032_marks_every_film_an_older_release_read_as_read_with_a_checked_layo
                     connection.exec_driver_sql(marked)] == [
                 ("a", False), ("g", None), ("u", None),
             ]  # fmt: skip
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0031")
+        downgrade(engine, "0031")
         with engine.connect() as connection:
             assert "layout_inferred" not in {
                 c["name"] for c in inspect(connection).get_columns("films")

@@ -14,17 +14,16 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from grunt_archive.cli import cli
-from grunt_archive.db import alembic_config, head_revision, make_engine, upgrade_archive
+from grunt_archive.db import head_revision, make_engine, upgrade_archive
 from grunt_archive.progress import NoProgress
 from grunt_archive.runner import run_sync
 from grunt_archive.simulator import Simulator, SimulatorConfig
 from grunt_archive.sync import SyncOptions
-from tests.helpers import is_server, rows, settings, sync
+from tests.helpers import downgrade, is_server, rows, settings, sync
 
 KEYS = {
     ("film_events", ("player_id",)), ("kills", ("killer_id",)), ("kills", ("victim_id",)),
@@ -117,10 +116,7 @@ def test_0029_joins_the_film_player_ids_to_players_and_back(archive_location):
             players = "SELECT player_id, is_bot FROM players"
             assert connection.exec_driver_sql(players).fetchall() == [("xuid(7)", False)]
             assert _player_keys(connection) == KEYS
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0028")
+        downgrade(engine, "0028")
         with engine.connect() as connection:
             assert _player_keys(connection) == set()
             assert connection.exec_driver_sql("SELECT count(*) FROM film_events").scalar() == 1

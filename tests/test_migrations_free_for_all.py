@@ -8,11 +8,10 @@ every row kept.
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import inspect
 
-from grunt_archive.db import alembic_config, make_engine, upgrade_archive
-from tests.helpers import assert_free_for_all_as_defined
+from grunt_archive.db import make_engine, upgrade_archive
+from tests.helpers import assert_free_for_all_as_defined, downgrade
 
 # Each match of the 0032 archive: teams_enabled, game variant category, its Teams, its
 # (player, team) lines, and whether it is free-for-all.
@@ -73,10 +72,7 @@ def test_0033_decides_every_archived_match_as_the_sql_does_and_back(archive_loca
             indexes = {i["name"]: i for i in inspect(connection).get_indexes("matches")}
             assert indexes["ix_matches_free_for_all"]["column_names"] == ["match_id"]
         assert_free_for_all_as_defined(engine, "after 0033")
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0032")
+        downgrade(engine, "0032")
         with engine.connect() as connection:
             assert "free_for_all" not in {
                 c["name"] for c in inspect(connection).get_columns("matches")

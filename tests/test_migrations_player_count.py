@@ -9,11 +9,10 @@ partial index of the free-for-all matches holds the columns the canned query rea
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import inspect
 
-from grunt_archive.db import alembic_config, make_engine, upgrade_archive
-from tests.helpers import assert_player_count_as_counted
+from grunt_archive.db import make_engine, upgrade_archive
+from tests.helpers import assert_player_count_as_counted, downgrade
 
 # Each match of the 0033 archive: its (player, team) lines, and how many players it had.
 MATCHES = {
@@ -69,10 +68,7 @@ def test_0034_counts_every_archived_match_as_the_sql_does_and_back(archive_locat
             assert indexes["ix_matches_free_for_all"]["column_names"] == [
                 "match_id", "lifecycle_mode", "start_time", "player_count"]  # fmt: skip
         assert_player_count_as_counted(engine, "after 0034")
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0033")
+        downgrade(engine, "0033")
         with engine.connect() as connection:
             assert "player_count" not in {
                 c["name"] for c in inspect(connection).get_columns("matches")

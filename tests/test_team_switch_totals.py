@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 
-from grunt_archive.db import alembic_config, archive, make_engine, upgrade_archive
+from grunt_archive.db import archive, make_engine, upgrade_archive
 from grunt_archive.serve import load_metadata
 from grunt_archive.store import open_store, player_tables, player_totals
 from grunt_archive.store.state import track_player
 from tests.conftest import ROOT, copy_archive
-from tests.helpers import MATCH, MATCH_DOC, P2, dump, rows, save_stats, value
+from tests.helpers import MATCH, MATCH_DOC, P2, downgrade, dump, rows, save_stats, value
 
 SWITCHER = "Switcher"
 SECOND = "1f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
@@ -189,10 +188,7 @@ def test_0038_counts_an_archive_at_0037_again(tmp_path):
     kept = dump(db, tables)
     engine = make_engine(db)
     try:
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0037")
+        downgrade(engine, "0037")
         three_lines = SECONDS * 3 * 10_000_000
         assert value(db, "SELECT sum(time_played_ticks) FROM player_totals") == three_lines
         assert value(db, "SELECT accuracy FROM player_careers") == AVERAGE_OF_MATCHES
