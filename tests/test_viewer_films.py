@@ -319,6 +319,9 @@ def test_an_infection_match_titles_its_two_scores_apart(archive):
     assert sorted(set(score_headers(board[0]))) == ["Personal score"]
     assert score_headers(board[1].split("</thead>", 1)[0]) == ["Mode score (match stats)"]
     assert "The personal score need not fall down the list." in html
+    # The note under the table names its last column, not a "final score" it doesn't show.
+    note = page["score_timeline"]["note"]
+    assert "final score" not in note and "last column is the match stats'" in note, note
     # A team match keeps its titles: the film's final score is the team's, as its heading's.
     team_match = value(
         db,

@@ -286,7 +286,7 @@ def match_film(
         + ("team's" if teams_enabled else "player's")
         + (" kills (a kill of a teammate counts for no one)" if teams_enabled else " kills")
         + " and its mode events (flag, ball, zone and the like) over the match, human players"
-        " only; the final score is the match stats'."
+        " only; the score in the last column is the match stats'."
     )
     return {"film": film, "kill_feed": feed, "score_timeline": timeline}
 
